@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * clock - monotonic time for deadlines and stage timings.
+ * THREADS  Reentrant.
+ */
+#ifndef VG_CLOCK_H
+#define VG_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+/* vg_clock_ms - CLOCK_MONOTONIC in milliseconds */
+uint64_t vg_clock_ms(void);
+/* vg_clock_us - CLOCK_MONOTONIC in microseconds */
+uint64_t vg_clock_us(void);
+/* vg_clock_deadline - CLOCK_MONOTONIC timespec ms from now (for cond waits) */
+struct timespec vg_clock_deadline(uint64_t ms);
+
+#endif /* VG_CLOCK_H */

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * text - the decoded views of one message that rules match against.
+ *
+ * PURPOSE  Parses a finished message once (MIME through GMime, HTML through
+ *	    libxml2's HTML parser) into the views the rules language names:
+ *	    decoded headers, "body" (visible text), "rawbody" (decoded parts,
+ *	    tags kept), "uri" (every link, normalised) and the list of parts
+ *	    (for the attachment policy).  Built lazily by the score stage and
+ *	    shared by every rule and check of that message.
+ * VIEWS    headers: every header in order, name as received, value
+ *	    unfolded and RFC 2047-decoded to UTF-8 (raw: unfolded, not
+ *	    decoded).  body: the Subject as first line, then the text of each
+ *	    text/plain and text/html part, transfer-decoded, converted to
+ *	    UTF-8, HTML rendered without tags, style or script; paragraphs
+ *	    separated by "\n", runs of white space inside a paragraph folded
+ *	    to one space (as SpamAssassin's body rules see it).  rawbody: the
+ *	    text parts transfer-decoded and converted to UTF-8, lines kept,
+ *	    HTML tags kept.  uris: from the text and from HTML href/src
+ *	    attributes, lower-cased scheme and host, deduplicated, in order
+ *	    of appearance.
+ * OWNS     vg_text_build() returns a struct the caller frees with
+ *	    vg_text_free(); all pointers inside are owned by it.
+ * LIMITS   MIME depth, part count, decoded bytes, URI count: when reached,
+ *	    the rest is not decoded, the matching VG_TEXT_F_* flag is set and
+ *	    the views hold what was decoded so far (the message is still
+ *	    scored: malformed or hostile mail is data, not an error).
+ * ERRORS   VG_ENOMEM; VG_EINTERNAL if the MIME library fails outright.
+ * THREADS  A finished struct vg_text is read-only.
+ */
+#ifndef VG_TEXT_H
+#define VG_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct vg_msg;
+
+struct vg_text_limits {
+	size_t max_mime_depth;	   /* nested multiparts / message/rfc822 */
+	size_t max_mime_parts;	   /* leaf parts decoded */
+	size_t max_decoded_bytes;  /* body + rawbody bytes kept */
+	size_t max_uris;	   /* URIs kept */
+};
+
+#define VG_TEXT_DEF_MAX_MIME_DEPTH    20
+#define VG_TEXT_DEF_MAX_MIME_PARTS    500
+#define VG_TEXT_DEF_MAX_DECODED_BYTES (4 * 1024 * 1024)
+#define VG_TEXT_DEF_MAX_URIS	      1000
+
+#define VG_TEXT_F_DEPTH_LIMIT	0x01u
+#define VG_TEXT_F_PARTS_LIMIT	0x02u
+#define VG_TEXT_F_DECODED_LIMIT 0x04u
+#define VG_TEXT_F_URI_LIMIT	0x08u
+#define VG_TEXT_F_MALFORMED	0x10u /* the MIME library reported damage */
+
+struct vg_text_header {
+	const char *name;
+	const char *value; /* unfolded, RFC 2047-decoded UTF-8 */
+	const char *raw;   /* unfolded, as received */
+};
+
+struct vg_text_part {
+	const char *content_type; /* "type/subtype", lower case */
+	const char *filename;	  /* decoded, UTF-8, or NULL */
+	const char *disposition;  /* "attachment", "inline" or NULL */
+	const unsigned char *data; /* transfer-decoded bytes, or NULL */
+	size_t len;
+	size_t depth;		  /* 0 for a top-level part */
+};
+
+struct vg_text {
+	struct vg_text_header *headers;
+	size_t nheaders;
+
+	const char *body;     /* NUL-terminated, UTF-8 */
+	size_t body_len;
+	const char *rawbody;  /* NUL-terminated, UTF-8 */
+	size_t rawbody_len;
+
+	const char **uris;
+	size_t nuris;
+
+	struct vg_text_part *parts; /* leaf parts, in order */
+	size_t nparts;
+
+	unsigned flags;	      /* VG_TEXT_F_* */
+};
+
+/* vg_text_limits_default - the VG_TEXT_DEF_* values */
+void vg_text_limits_default(struct vg_text_limits *out);
+
+/* vg_text_build - decode msg into a new struct vg_text (*out) */
+int vg_text_build(struct vg_text **out, const struct vg_msg *msg,
+    const struct vg_text_limits *limits);
+/* vg_text_free - NULL is a no-op */
+void vg_text_free(struct vg_text *text);
+
+#endif /* VG_TEXT_H */
