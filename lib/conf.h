@@ -69,6 +69,17 @@ struct vg_conf {
 	unsigned clamav_max_files;
 	uint64_t clamav_max_scantime_ms;
 
+	/* Sender checks (DNS, SPF, DNS blacklists). */
+	char *dns_servers;	 /* "127.0.0.1:53, [::1]:53"; "" = system */
+	uint64_t dns_timeout_ms;	 /* one query */
+	uint64_t dns_deadline_ms;	 /* all lookups of one message */
+	unsigned dns_cache_size;	 /* entries */
+	bool spf_reject_fail;		 /* 550 5.7.23 on SPF fail */
+	bool spf_check_helo;		 /* also check the HELO identity */
+	char *trusted_networks;	 /* CIDR list: outbound, not SPF-checked */
+	unsigned uribl_max_lookups;	 /* per message */
+	bool dnsbl_check_received;	 /* also check Received IPs */
+
 	/* Reload. */
 	bool reload_in_place;		   /* free the old engine first */
 	uint64_t signature_check_interval_ms; /* 0 = never look */
