@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 struct vg_conf;
+struct vg_msg;
 
 struct vg_msg_limits {
 	uint64_t max_size;
