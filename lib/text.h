@@ -87,6 +87,12 @@ struct vg_text {
 	unsigned flags;	      /* VG_TEXT_F_* */
 };
 
+/*
+ * vg_text_global_init - process-wide MIME library setup (g_mime_init);
+ * called once by vg_engine_global_init().  0 or VG_EINTERNAL.
+ */
+int vg_text_global_init(void);
+
 /* vg_text_limits_default - the VG_TEXT_DEF_* values */
 void vg_text_limits_default(struct vg_text_limits *out);
 
