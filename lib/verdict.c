@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "rules.h"
 #include "sanitize.h"
+#include "str.h"
 #include "verdict.h"
 
 /*
@@ -260,7 +261,7 @@ add_header(struct vg_verdict *v, const char *name, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(value, sizeof(value), fmt, ap);
+	vg_str_vfmt(value, sizeof(value), fmt, ap);
 	va_end(ap);
 	return add_edit(v, VG_EDIT_ADD, name, 0, value);
 }
@@ -285,7 +286,7 @@ tag_subject(struct vg_verdict *v, const struct vg_msg *msg, const char *tag)
 		char text[VG_VERDICT_HEADER_MAX];
 
 		vg_sanitize_str(text, sizeof(text), p, 0);
-		snprintf(subject, sizeof(subject), "%s%s", clean_tag, text);
+		vg_str_fmt(subject, sizeof(subject), "%s%s", clean_tag, text);
 	}
 	return add_edit(v, VG_EDIT_CHANGE, "Subject", 1, subject);
 }
@@ -310,7 +311,7 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 
 	if (vg_msg_oversized(msg)) {
 		v->action = conf->oversize_action;
-		snprintf(v->reason, sizeof(v->reason),
+		vg_str_fmt(v->reason, sizeof(v->reason),
 		    "message larger than max_message_size (%llu bytes)",
 		    (unsigned long long)conf->max_message_size);
 		if (v->action == VG_ACTION_REJECT)
@@ -323,8 +324,8 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	}
 	if (v->virus[0] != '\0') {
 		v->action = conf->virus_action;
-		snprintf(v->reason, sizeof(v->reason), "virus %s", v->virus);
-		snprintf(text, sizeof(text),
+		vg_str_fmt(v->reason, sizeof(v->reason), "virus %s", v->virus);
+		vg_str_fmt(text, sizeof(text),
 		    "Message rejected: virus %s detected", v->virus);
 		if (v->action == VG_ACTION_REJECT)
 			set_reply(v, "550", "5.7.1", text);
@@ -337,14 +338,14 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	/* The score decides first; a failure or a check may be stricter. */
 	if (v->score >= v->reject) {
 		v->action = VG_ACTION_REJECT;
-		snprintf(text, sizeof(text),
+		vg_str_fmt(text, sizeof(text),
 		    "Message rejected as spam (score %.1f)", v->score);
 		set_reply(v, "550", "5.7.1", text);
-		snprintf(v->reason, sizeof(v->reason), "spam score %.1f",
+		vg_str_fmt(v->reason, sizeof(v->reason), "spam score %.1f",
 		    v->score);
 	} else if (v->spam) {
 		v->action = VG_ACTION_TAG;
-		snprintf(v->reason, sizeof(v->reason), "spam score %.1f",
+		vg_str_fmt(v->reason, sizeof(v->reason), "spam score %.1f",
 		    v->score);
 	} else {
 		v->action = VG_ACTION_ACCEPT;
@@ -357,7 +358,7 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 			continue;
 		v->action = f->action;
 		set_reply(v, f->code, f->xcode, f->text);
-		snprintf(v->reason, sizeof(v->reason), "%s",
+		vg_str_fmt(v->reason, sizeof(v->reason), "%s",
 		    f->symbol != NULL ? f->symbol : results[i].stage);
 	}
 	if (failed != NULL) {
@@ -375,7 +376,7 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 			    "Temporary failure scanning message, try again "
 			    "later");
 		}
-		snprintf(v->reason, sizeof(v->reason), "%s stage failed: %s",
+		vg_str_fmt(v->reason, sizeof(v->reason), "%s stage failed: %s",
 		    failed->stage, failed->error);
 	}
 }
@@ -386,22 +387,22 @@ virus_status(struct vg_verdict *v, const struct vg_msg *msg,
     const struct vg_result *virus_res)
 {
 	if (vg_msg_oversized(msg))
-		snprintf(v->virus_status, sizeof(v->virus_status),
+		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
 		    "Unscanned (too large)");
 	else if (virus_res == NULL)
-		snprintf(v->virus_status, sizeof(v->virus_status),
+		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
 		    "Unscanned (disabled)");
 	else if (virus_res->status != 0)
-		snprintf(v->virus_status, sizeof(v->virus_status),
+		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
 		    "Unscanned (error)");
 	else if (v->virus[0] != '\0')
-		snprintf(v->virus_status, sizeof(v->virus_status),
+		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
 		    "Infected (%s)", v->virus);
 	else if (!virus_res->scanned)
-		snprintf(v->virus_status, sizeof(v->virus_status),
+		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
 		    "Unscanned (%s)", virus_res->unscanned);
 	else
-		snprintf(v->virus_status, sizeof(v->virus_status), "Clean");
+		vg_str_fmt(v->virus_status, sizeof(v->virus_status), "Clean");
 }
 
 /* build_headers - the edits for a message that passes */
