@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * stage_virus - the virus stage: the raw message through libclamav.
+ *
+ * One compiled ClamAV engine per Vigil engine, shared read-only by every
+ * scanning thread (libclamav allows concurrent scans on a compiled
+ * engine).  The whole raw message is scanned from memory (an fmap over
+ * vg_msg_raw(), which is the spill file's mapping for large messages), so
+ * ClamAV's own mail parser decodes the MIME parts and its archive parsers
+ * open what they contain; nothing is written to disk by us.
+ *
+ * Outcomes of scan():
+ *   oversized message (vg_msg_oversized) -> scanned=false "too large"
+ *   larger than ClamAV's max file size  -> scanned=false, says so: ClamAV
+ *					    would skip it and call it clean
+ *   CL_VIRUS -> res->virus = the signature name (sanitised ASCII)
+ *   CL_CLEAN -> scanned=true
+ *   anything else -> VG_ETEMP "clamav: <reason>" (the verdict applies
+ *		      on_error)
+ *
+ * Version text: "ClamAV <libclamav version>/<daily database version>",
+ * e.g. "ClamAV 1.4.6/27480", as clamav-milter writes it.  A database
+ * without a daily.cvd/cld (only local .ndb/.hdb files, as in the tests)
+ * has no version, so the text says "/0" and how many signatures were
+ * loaded instead: "ClamAV 1.4.6/0 (46 signatures)".
+ *
+ * XXX Archive members beyond clamav_max_filesize / clamav_max_scansize /
+ * clamav_max_files are skipped by ClamAV without telling us (heuristic
+ * "exceeds max" alerts are off, as in clamd's default); the message is
+ * then reported clean, as clamd would report it.
+ */
+#include <sys/stat.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <clamav.h>
+
+#include "alloc.h"
+#include "conf.h"
+#include "err.h"
+#include "msg.h"
+#include "result.h"
+#include "sanitize.h"
+#include "stage.h"
+
+#define VIRUS_VERSION_MAX 128
+
+struct virus_state {
+	struct cl_engine *engine;
+	unsigned sigs;		  /* signatures loaded */
+	unsigned long long max_filesize; /* ClamAV's, 0 = unknown */
+	char version[VIRUS_VERSION_MAX];
+};
+
+/* virus_free - free the ClamAV engine; NULL is a no-op */
+static void
+virus_free(void *state)
+{
+	struct virus_state *vs = state;
+
+	if (vs == NULL)
+		return;
+	if (vs->engine != NULL)
+		cl_engine_free(vs->engine);
+	vg_free(vs);
+}
+
+/* virus_set_num - cl_engine_set_num() when the config sets a value */
+static int
+virus_set_num(struct virus_state *vs, enum cl_engine_field field,
+    uint64_t value, const char *key, struct vg_err *err)
+{
+	cl_error_t rc;
+
+	if (value == 0)
+		return 0;
+	if (value > INT64_MAX)
+		value = INT64_MAX;
+	if ((rc = cl_engine_set_num(vs->engine, field, (long long)value)) !=
+	    CL_SUCCESS) {
+		vg_err_add(err, NULL, 0, "%s: ClamAV refused %llu: %s", key,
+		    (unsigned long long)value, cl_strerror(rc));
+		return VG_ECONFIG;
+	}
+	return 0;
+}
+
+/* virus_set_limits - copy the clamav_max_* keys into the engine */
+static int
+virus_set_limits(struct virus_state *vs, const struct vg_conf *conf,
+    struct vg_err *err)
+{
+	uint64_t scantime = conf->clamav_max_scantime_ms;
+	int rc;
+
+	/* CL_ENGINE_MAX_SCANTIME is a uint32_t of milliseconds. */
+	if (scantime > UINT32_MAX)
+		scantime = UINT32_MAX;
+	if ((rc = virus_set_num(vs, CL_ENGINE_MAX_FILESIZE,
+		 conf->clamav_max_filesize, "clamav_max_filesize", err)) != 0 ||
+	    (rc = virus_set_num(vs, CL_ENGINE_MAX_SCANSIZE,
+		 conf->clamav_max_scansize, "clamav_max_scansize", err)) != 0 ||
+	    (rc = virus_set_num(vs, CL_ENGINE_MAX_RECURSION,
+		 conf->clamav_max_recursion, "clamav_max_recursion", err)) !=
+		0 ||
+	    (rc = virus_set_num(vs, CL_ENGINE_MAX_FILES,
+		 conf->clamav_max_files, "clamav_max_files", err)) != 0 ||
+	    (rc = virus_set_num(vs, CL_ENGINE_MAX_SCANTIME, scantime,
+		 "clamav_max_scantime", err)) != 0)
+		return rc;
+	return 0;
+}
+
+/*
+ * virus_dir_exists - whether the database path exists at all (cl_load()
+ * on a missing path prints its own warning; we would rather say what to
+ * do).
+ */
+static bool
+virus_dir_exists(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) == 0;
+}
+
+/* virus_version - fill vs->version; see the file comment */
+static void
+virus_version(struct virus_state *vs)
+{
+	long long dbver;
+	int cerr = 0;
+
+	dbver = cl_engine_get_num(vs->engine, CL_ENGINE_DB_VERSION, &cerr);
+	if (cerr != CL_SUCCESS)
+		dbver = 0;
+	if (dbver > 0)
+		snprintf(vs->version, sizeof(vs->version), "ClamAV %s/%lld",
+		    cl_retver(), dbver);
+	else
+		snprintf(vs->version, sizeof(vs->version),
+		    "ClamAV %s/0 (%u signatures)", cl_retver(), vs->sigs);
+}
+
+/*
+ * virus_create - load and compile the signature database.  A missing or
+ * empty database directory is VG_ECONFIG with a sentence saying what to
+ * do; *state_out is NULL when virus_scan is off.
+ */
+static int
+virus_create(void **state_out, const struct vg_conf *conf,
+    const struct vg_rules *rules, struct vg_err *err)
+{
+	struct virus_state *vs = NULL;
+	const char *dir = conf->clamav_database;
+	long long fs;
+	int cerr = 0, rc;
+	cl_error_t crc;
+
+	(void)rules;
+	*state_out = NULL;
+	if (!conf->virus_scan)
+		return 0;
+	if (dir == NULL || *dir == '\0') {
+		vg_err_add(err, NULL, 0,
+		    "clamav_database is not set: set it, or set virus_scan = no");
+		return VG_ECONFIG;
+	}
+	if ((vs = vg_calloc(1, sizeof(*vs))) == NULL)
+		return VG_ENOMEM;
+	if ((vs->engine = cl_engine_new()) == NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	if ((rc = virus_set_limits(vs, conf, err)) != 0)
+		goto out;
+	/* ClamAV unpacks archives into temporary files: keep them with ours. */
+	if (conf->tmp_dir != NULL && *conf->tmp_dir != '\0' &&
+	    (crc = cl_engine_set_str(vs->engine, CL_ENGINE_TMPDIR,
+		 conf->tmp_dir)) != CL_SUCCESS) {
+		vg_err_add(err, NULL, 0, "tmp_dir: ClamAV refused %s: %s",
+		    conf->tmp_dir, cl_strerror(crc));
+		rc = VG_ECONFIG;
+		goto out;
+	}
+	crc = virus_dir_exists(dir) ?
+	    cl_load(dir, vs->engine, &vs->sigs, CL_DB_STDOPT) :
+	    CL_EOPEN;
+	if (crc != CL_SUCCESS || vs->sigs == 0) {
+		/*
+		 * A missing directory and an empty one both fail here
+		 * (CL_EOPEN) as does a directory of unknown
+		 * files; all mean "no database", so say what to do.
+		 */
+		if (crc == CL_SUCCESS || crc == CL_EOPEN)
+			vg_err_add(err, NULL, 0,
+			    "%s: no ClamAV signature database: run freshclam, "
+			    "or set virus_scan = no",
+			    dir);
+		else
+			vg_err_add(err, NULL, 0,
+			    "%s: cannot load the ClamAV signature database: %s",
+			    dir, cl_strerror(crc));
+		rc = crc == CL_EMEM ? VG_ENOMEM : VG_ECONFIG;
+		goto out;
+	}
+	if ((crc = cl_engine_compile(vs->engine)) != CL_SUCCESS) {
+		vg_err_add(err, NULL, 0,
+		    "%s: cannot compile the ClamAV signatures: %s", dir,
+		    cl_strerror(crc));
+		rc = crc == CL_EMEM ? VG_ENOMEM : VG_ECONFIG;
+		goto out;
+	}
+	fs = cl_engine_get_num(vs->engine, CL_ENGINE_MAX_FILESIZE, &cerr);
+	vs->max_filesize = cerr == CL_SUCCESS && fs > 0 ?
+	    (unsigned long long)fs : 0;
+	virus_version(vs);
+	*state_out = vs;
+	vs = NULL; /* handed to the engine */
+	rc = 0;
+out:
+	virus_free(vs);
+	return rc;
+}
+
+/* virus_scan - scan one finished message's raw bytes */
+static int
+virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
+{
+	struct virus_state *vs = state;
+	struct cl_scan_options opts;
+	const unsigned char *raw;
+	const char *virname = NULL;
+	unsigned long scanned = 0;
+	cl_fmap_t *map;
+	size_t len;
+	cl_error_t crc;
+
+	res->scanned = false;
+	res->virus[0] = '\0';
+	res->unscanned[0] = '\0';
+	if (vs == NULL) {
+		snprintf(res->unscanned, sizeof(res->unscanned), "disabled");
+		return 0;
+	}
+	if (vg_msg_oversized(msg)) {
+		snprintf(res->unscanned, sizeof(res->unscanned), "too large");
+		return 0;
+	}
+	raw = vg_msg_raw(msg, &len);
+	if (len == 0) {
+		res->scanned = true;
+		return 0;
+	}
+	if (vs->max_filesize > 0 && (unsigned long long)len > vs->max_filesize) {
+		/* ClamAV would skip the whole message and call it clean. */
+		snprintf(res->unscanned, sizeof(res->unscanned),
+		    "larger than clamav_max_filesize");
+		return 0;
+	}
+	if ((map = cl_fmap_open_memory(raw, len)) == NULL) {
+		vg_result_fail(res, VG_ENOMEM, "clamav: cannot map the message");
+		return VG_ENOMEM;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.parse = ~0u; /* every parser: mail, archives, documents */
+	crc = cl_scanmap_callback(map, NULL, &virname, &scanned, vs->engine,
+	    &opts, NULL);
+	cl_fmap_close(map);
+	switch (crc) {
+	case CL_CLEAN:
+		res->scanned = true;
+		return 0;
+	case CL_VIRUS:
+		res->scanned = true;
+		/* Names can come from file content (bytecode): sanitise. */
+		vg_sanitize_str(res->virus, sizeof(res->virus),
+		    virname != NULL ? virname : "Unknown", VG_SANITIZE_ASCII);
+		if (res->virus[0] == '\0')
+			snprintf(res->virus, sizeof(res->virus), "Unknown");
+		return 0;
+	default:
+		vg_result_fail(res, VG_ETEMP, "clamav: %s", cl_strerror(crc));
+		return VG_ETEMP;
+	}
+}
+
+/* virus_version_text - "ClamAV 1.4.6/27480" or NULL when disabled */
+static const char *
+virus_version_text(const void *state)
+{
+	const struct virus_state *vs = state;
+
+	return vs != NULL ? vs->version : NULL;
+}
+
+const struct vg_stage_ops vg_stage_virus_ops = {
+	.name = "virus",
+	.create = virus_create,
+	.scan = virus_scan,
+	.free = virus_free,
+	.version = virus_version_text,
+};
