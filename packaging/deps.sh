@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# deps.sh - install every Debian 12 package Vigil's build and tests need.
+#
+# This is the single list: tests/run-all.sh and packaging/quickstart.sh call
+# it, and a new build or test dependency is added here and nowhere else.
+# Idempotent and quiet: when everything is installed it prints nothing and
+# touches nothing (no apt-get update).  Must run as root when something is
+# missing.
+set -euo pipefail
+
+pkgs=(
+	# build
+	build-essential cmake pkg-config clang libclang-rt-14-dev
+	libmilter-dev libclamav-dev libpcre2-dev libspf2-dev
+	libgmime-3.0-dev libxml2-dev libc-ares-dev libpsl-dev libarchive-dev
+	# unit tests, milter tests
+	check miltertest
+	# real components used by the tests
+	clamav clamav-testfiles postfix swaks dnsmasq
+	# the e2e scripts (perl finds free ports; ps, kill, timeout)
+	perl-base procps coreutils findutils
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}" >&2
+	echo "deps.sh: run as root (or: sudo $0)" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix must not ask questions nor configure a system mail server: the
+# tests run their own private instance.
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections
+
+# Refresh the package lists only when they are missing or older than a day.
+lists=/var/lib/apt/lists
+if [ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -mtime -1 \
+    -print -quit 2>/dev/null)" ]; then
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
+fi
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps.sh: done"

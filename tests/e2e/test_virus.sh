@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# test_virus.sh BUILD_DIR - virus scanning through a real Postfix.
+#
+# Clean corpus mail is delivered with its body unchanged and
+# "X-Virus-Status: Clean"; every EICAR message (plain, base64 attachment,
+# zip, nested zip) is refused at end of DATA with 550 5.7.1 naming the
+# signature and nothing is delivered; forged X-Virus-* headers neither
+# save an infected message nor survive in a clean one.
+. "$(dirname "$0")/lib.sh"
+
+e2e_init virus "${1-}"
+e2e_start_all
+
+ham=$E2E_CORPUS/spamassassin/ham
+mal=$E2E_CORPUS/malware
+# Plain text, a line starting with "." (dot-stuffing), a list message,
+# easy_ham_2, hard_ham (HTML) and 8-bit text (hard_ham.00220).
+hams=(easy_ham.00001 easy_ham.00004 easy_ham.00049 easy_ham_2.00002
+    hard_ham.00001 hard_ham.00220)
+
+for h in "${hams[@]}"; do
+	# Corpus file names end in the message's MD5.
+	f=$(ls "$ham/$h".* 2>/dev/null | head -n 1)
+	[ -n "$f" ] || e2e_die "corpus message $h not found in $ham"
+	e2e_prepare "$f"
+	e2e_send "$E2E_MSG"
+	t="ham $h"
+	e2e_expect_delivered "$t" || continue
+	e2e_expect_body_same "$t"
+	e2e_expect_header "$t" X-Virus-Status '^Clean$'
+	e2e_expect_header "$t" X-Virus-Scanned '^Vigil '
+done
+
+reject='^550 5\.7\.1 Message rejected: virus Eicar-Test-Signature(\.UNOFFICIAL)? detected'
+for m in eicar-plain eicar-base64-attachment eicar-in-zip \
+    eicar-in-nested-zip; do
+	[ -f "$mal/$m.eml" ] || e2e_die "$mal/$m.eml not found"
+	before=$(e2e_sink_count)
+	e2e_prepare "$mal/$m.eml"
+	e2e_send "$E2E_MSG"
+	e2e_expect_refused "$m" "$reject" "$before"
+done
+
+# A sender cannot vouch for its own message.
+before=$(e2e_sink_count)
+e2e_prepare "$mal/eicar-plain.eml" "X-Virus-Status: Clean" \
+    "X-Virus-Scanned: Vigil 0.1.0 (ClamAV forged)"
+e2e_send "$E2E_MSG"
+e2e_expect_refused "eicar-plain with forged X-Virus-Status: Clean" \
+    "$reject" "$before"
+
+# In a clean message forged headers are removed, whatever their case,
+# and ours added: exactly one of each, spelled as we spell it.
+f=$(ls "$ham"/easy_ham.00001.* | head -n 1)
+e2e_prepare "$f" "X-VIRUS-STATUS: Clean" \
+    "X-Virus-Status: Infected (Forged.Sender.Header)" \
+    "x-virus-scanned: forged-scanner"
+e2e_send "$E2E_MSG"
+if e2e_expect_delivered "ham with forged X-Virus-* headers"; then
+	e2e_expect_header "forged headers replaced" X-Virus-Status '^Clean$'
+	e2e_expect_header "forged headers replaced" X-Virus-Scanned '^Vigil '
+fi
+
+e2e_finish
