@@ -9,7 +9,7 @@
 # same concurrencies. Prints one table at the end.
 #
 #   -d DIR      messages to send (default ../shared/corpus/spamassassin/ham)
-#   -n N        messages per run (default 2000); -t S runs S seconds instead
+#   -n N        messages per run (default 4000); -t S runs S seconds instead
 #   -c "1 4 16" concurrencies (default "1 4 16")
 #   -B PATH     vigil-bench binary (default BUILD_DIR/bench/vigil-bench, else
 #               compiled from bench/vigil-bench.c into the temp directory)
@@ -27,7 +27,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 corpus=$src/../shared/corpus/spamassassin/ham
-nmsgs=2000
+nmsgs=4000
 secs=
 concs="1 4 16"
 bench=

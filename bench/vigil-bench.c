@@ -50,28 +50,28 @@
 #include <unistd.h>
 
 /* Protocol constants, as in libmilter's mfdef.h (kept here: no libmilter). */
-#define VB_PROT_VERSION	 6
-#define VB_CHUNK_SIZE	 65535u
-#define VB_MAX_DATA	 65535u
-#define VB_CURR_ACTS	 0x000001FFu
-#define VB_CURR_PROT	 0x001FFFFFu
+#define VB_PROT_VERSION 6
+#define VB_CHUNK_SIZE   65535u
+#define VB_MAX_DATA     65535u
+#define VB_CURR_ACTS    0x000001FFu
+#define VB_CURR_PROT    0x001FFFFFu
 
-#define VB_P_NOCONNECT	 0x00000001u
-#define VB_P_NOHELO	 0x00000002u
-#define VB_P_NOMAIL	 0x00000004u
-#define VB_P_NORCPT	 0x00000008u
-#define VB_P_NOBODY	 0x00000010u
-#define VB_P_NOHDRS	 0x00000020u
-#define VB_P_NOEOH	 0x00000040u
-#define VB_P_NR_HDR	 0x00000080u
-#define VB_P_NODATA	 0x00000200u
-#define VB_P_NR_CONN	 0x00001000u
-#define VB_P_NR_HELO	 0x00002000u
-#define VB_P_NR_MAIL	 0x00004000u
-#define VB_P_NR_RCPT	 0x00008000u
-#define VB_P_NR_DATA	 0x00010000u
-#define VB_P_NR_EOH	 0x00040000u
-#define VB_P_NR_BODY	 0x00080000u
+#define VB_P_NOCONNECT   0x00000001u
+#define VB_P_NOHELO      0x00000002u
+#define VB_P_NOMAIL      0x00000004u
+#define VB_P_NORCPT      0x00000008u
+#define VB_P_NOBODY      0x00000010u
+#define VB_P_NOHDRS      0x00000020u
+#define VB_P_NOEOH       0x00000040u
+#define VB_P_NR_HDR      0x00000080u
+#define VB_P_NODATA      0x00000200u
+#define VB_P_NR_CONN     0x00001000u
+#define VB_P_NR_HELO     0x00002000u
+#define VB_P_NR_MAIL     0x00004000u
+#define VB_P_NR_RCPT     0x00008000u
+#define VB_P_NR_DATA     0x00010000u
+#define VB_P_NR_EOH      0x00040000u
+#define VB_P_NR_BODY     0x00080000u
 #define VB_P_HDR_LEADSPC 0x00100000u
 
 /* Largest reply accepted; replace-body chunks are at most 64 KiB. */
@@ -92,15 +92,15 @@ enum vb_outcome {
 	VB_OUT_COUNT
 };
 
-static const char *const vb_outcome_names[VB_OUT_COUNT] = {"accept",
-    "reject", "tempfail", "discard", "other", "errors"};
+static const char *const vb_outcome_names[VB_OUT_COUNT] = {
+    "accept", "reject", "tempfail", "discard", "other", "errors"};
 
 /* What one step's reply means to the sender of the message. */
 enum vb_step {
 	VB_STEP_CONTINUE, /* go on with the next command */
-	VB_STEP_SKIP,	  /* body: send no more chunks */
-	VB_STEP_FINAL,	  /* the message has its outcome */
-	VB_STEP_ERROR	  /* connection unusable */
+	VB_STEP_SKIP,     /* body: send no more chunks */
+	VB_STEP_FINAL,    /* the message has its outcome */
+	VB_STEP_ERROR     /* connection unusable */
 };
 
 /* One header: offsets into the message's header buffer. */
@@ -129,7 +129,7 @@ struct vb_msg {
 struct vb_opts {
 	const char *socket;
 	unsigned long conc;
-	unsigned long nmsgs; /* 0: none given */
+	unsigned long nmsgs;   /* 0: none given */
 	unsigned long seconds; /* 0: none given */
 	unsigned long timeout;
 	pid_t pids[VB_MAX_PIDS];
@@ -147,7 +147,7 @@ struct vb_run {
 	const struct vb_opts *opts;
 	struct vb_msg *msgs;
 	size_t nmsgs;
-	unsigned long limit; /* messages to send, ULONG_MAX if timed only */
+	unsigned long limit;  /* messages to send, ULONG_MAX if timed only */
 	uint64_t deadline_ns; /* 0: none */
 	atomic_ulong next;
 	int family;
@@ -160,7 +160,7 @@ struct vb_worker {
 	struct vb_run *run;
 	pthread_t thread;
 	int fd;
-	uint32_t prot; /* protocol flags the milter returned */
+	uint32_t prot;   /* protocol flags the milter returned */
 	bool in_session; /* CONNECT and HELO sent on this connection */
 	unsigned char *obuf;
 	size_t olen;
@@ -230,8 +230,8 @@ vb_grow(void **p, size_t *cap, size_t len, size_t want, size_t sz)
 
 /* vb_parse_ulong - parse a decimal in [min, max] or die naming the option */
 static unsigned long
-vb_parse_ulong(const char *s, unsigned long min, unsigned long max,
-    const char *opt)
+vb_parse_ulong(
+    const char *s, unsigned long min, unsigned long max, const char *opt)
 {
 	unsigned long v;
 	char *end;
@@ -318,7 +318,8 @@ vb_msg_parse(struct vb_msg *m, const char *data, size_t len)
 	if (len >= 5 && memcmp(p, "From ", 5) == 0) {
 		nl = memchr(p, '\n', len);
 		from_line = p + 5;
-		from_len = nl ? (size_t)(nl - from_line) : (size_t)(end - p - 5);
+		from_len =
+		    nl ? (size_t)(nl - from_line) : (size_t)(end - p - 5);
 		p = nl ? nl + 1 : end;
 	}
 	while (p < end) {
@@ -586,8 +587,8 @@ struct vb_piece {
  * keeps the NUL that follows it in the next piece).
  */
 static bool
-vb_cmdv(struct vb_worker *w, char cmd, struct vb_piece *pc, size_t npc,
-    size_t clip)
+vb_cmdv(
+    struct vb_worker *w, char cmd, struct vb_piece *pc, size_t npc, size_t clip)
 {
 	unsigned char *p;
 	size_t total = 0, i;
@@ -635,6 +636,27 @@ vb_macro(struct vb_worker *w, char cmd, const void *defs, size_t n)
 	return vb_cmdv(w, 'D', pc, 2, 2);
 }
 
+/*
+ * vb_addr_macro - queue the macros of one command: the pre bytes (ready
+ * "name\0value\0" pairs, may be empty) then {name} = addr without its
+ * angle brackets, as Postfix sends {mail_addr} and {rcpt_addr}. One D
+ * command per step: libmilter replaces a step's macros on each one.
+ */
+static bool
+vb_addr_macro(struct vb_worker *w, char cmd, const char *pre, size_t prelen,
+    const char *name, const char *addr)
+{
+	size_t n = strlen(addr);
+	struct vb_piece pc[5] = {{&cmd, 1}, {pre, prelen},
+	    {name, strlen(name) + 1}, {addr, n}, {"", 1}};
+
+	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
+		pc[3].p = addr + 1;
+		pc[3].n = n - 2;
+	}
+	return vb_cmdv(w, 'D', pc, 5, 3);
+}
+
 /* vb_fill - read at least need bytes into the read buffer; false on error */
 static bool
 vb_fill(struct vb_worker *w, size_t need)
@@ -646,8 +668,8 @@ vb_fill(struct vb_worker *w, size_t need)
 		w->rstart = w->rend = 0;
 	while (w->rend - w->rstart < need) {
 		if (w->rstart + need > w->rcap) {
-			memmove(w->rbuf, w->rbuf + w->rstart,
-			    w->rend - w->rstart);
+			memmove(
+			    w->rbuf, w->rbuf + w->rstart, w->rend - w->rstart);
 			w->rend -= w->rstart;
 			w->rstart = 0;
 		}
@@ -780,10 +802,10 @@ vb_open(struct vb_worker *w)
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (w->run->family != AF_UNIX)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+		(void)setsockopt(
+		    fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (const struct sockaddr *)&w->run->addr,
-		w->run->addr_len) != 0)
+	        w->run->addr_len) != 0)
 		goto fail;
 	vb_put32(neg, VB_PROT_VERSION);
 	vb_put32(neg + 4, VB_CURR_ACTS);
@@ -830,7 +852,8 @@ static enum vb_step
 vb_session(struct vb_worker *w, enum vb_outcome *out)
 {
 	const struct vb_opts *o = w->run->opts;
-	static const char mac[] = "j\0bench.example\0{daemon_name}\0vigil-bench";
+	static const char mac[] =
+	    "j\0bench.example\0{daemon_name}\0vigil-bench";
 	unsigned char port[2] = {0x9c, 0x40}; /* 40000 */
 	char fam = '4';
 	enum vb_step s;
@@ -877,10 +900,10 @@ vb_transaction(struct vb_worker *w, const struct vb_msg *m, unsigned long id,
 	qlen = snprintf(qid, sizeof(qid), "i%cBENCH%lu", '\0', id);
 	if (qlen < 0 || (size_t)qlen >= sizeof(qid))
 		return VB_STEP_ERROR;
-	if (!vb_macro(w, 'M', qid, (size_t)qlen + 1))
+	v = o->from ? o->from : m->from;
+	if (!vb_addr_macro(w, 'M', qid, (size_t)qlen + 1, "{mail_addr}", v))
 		return VB_STEP_ERROR;
 	if (!(w->prot & VB_P_NOMAIL)) {
-		v = o->from ? o->from : m->from;
 		if (!vb_cmd(w, 'M', v, strlen(v) + 1))
 			return VB_STEP_ERROR;
 		if ((s = vb_expect(w, VB_P_NR_MAIL, false, out)) !=
@@ -888,7 +911,8 @@ vb_transaction(struct vb_worker *w, const struct vb_msg *m, unsigned long id,
 			return s;
 	}
 	if (!(w->prot & VB_P_NORCPT)) {
-		if (!vb_cmd(w, 'R', o->rcpt, strlen(o->rcpt) + 1))
+		if (!vb_addr_macro(w, 'R', NULL, 0, "{rcpt_addr}", o->rcpt) ||
+		    !vb_cmd(w, 'R', o->rcpt, strlen(o->rcpt) + 1))
 			return VB_STEP_ERROR;
 		if ((s = vb_expect(w, VB_P_NR_RCPT, false, out)) !=
 		    VB_STEP_CONTINUE)
@@ -930,8 +954,7 @@ vb_transaction(struct vb_worker *w, const struct vb_msg *m, unsigned long id,
 		    VB_STEP_CONTINUE)
 			return s;
 	}
-	for (off = 0; !(w->prot & VB_P_NOBODY) && off < m->body_len;
-	     off += n) {
+	for (off = 0; !(w->prot & VB_P_NOBODY) && off < m->body_len; off += n) {
 		n = m->body_len - off;
 		if (n > VB_CHUNK_SIZE)
 			n = VB_CHUNK_SIZE;
@@ -1006,8 +1029,8 @@ vb_worker_main(void *arg)
 		if (!w->in_session)
 			s = vb_session(w, &out);
 		if (s == VB_STEP_CONTINUE) {
-			s = vb_transaction(w, &run->msgs[id % run->nmsgs], id,
-			    &out);
+			s = vb_transaction(
+			    w, &run->msgs[id % run->nmsgs], id, &out);
 			eob = s == VB_STEP_FINAL;
 		}
 		if (s == VB_STEP_CONTINUE || s == VB_STEP_SKIP)
@@ -1144,8 +1167,8 @@ main(int argc, char **argv)
 	o.client_ip = "192.0.2.10";
 	o.client_name = "client.example.net";
 	o.helo = "client.example.net";
-	while ((c = getopt_long(argc, argv, "s:c:n:t:p:T:h", lopts, NULL)) !=
-	    -1) {
+	while (
+	    (c = getopt_long(argc, argv, "s:c:n:t:p:T:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o.socket = optarg;
@@ -1165,8 +1188,8 @@ main(int argc, char **argv)
 		case 'p':
 			if (o.npids == VB_MAX_PIDS)
 				vb_die("too many -p", NULL);
-			o.pids[o.npids++] = (pid_t)vb_parse_ulong(optarg, 1,
-			    4194304, "-p");
+			o.pids[o.npids++] =
+			    (pid_t)vb_parse_ulong(optarg, 1, 4194304, "-p");
 			break;
 		case 'r':
 			o.reuse = true;
@@ -1205,8 +1228,8 @@ main(int argc, char **argv)
 	if (nloaded == 0)
 		vb_die("no readable messages", NULL);
 	run.nmsgs = nloaded;
-	run.limit = o.nmsgs ? o.nmsgs
-			    : (o.seconds ? (unsigned long)-1 : nloaded);
+	run.limit =
+	    o.nmsgs ? o.nmsgs : (o.seconds ? (unsigned long)-1 : nloaded);
 	atomic_init(&run.next, 0);
 
 	ws = vb_xrealloc(NULL, o.conc * sizeof(*ws));
@@ -1223,8 +1246,8 @@ main(int argc, char **argv)
 		ws[i].run = &run;
 		ws[i].fd = -1;
 		ws[i].obuf = vb_xrealloc(NULL, VB_OBUF_SIZE);
-		err = pthread_create(&ws[i].thread, NULL, vb_worker_main,
-		    &ws[i]);
+		err =
+		    pthread_create(&ws[i].thread, NULL, vb_worker_main, &ws[i]);
 		if (err != 0)
 			vb_die("pthread_create", strerror(err));
 	}
@@ -1284,8 +1307,8 @@ main(int argc, char **argv)
 		    (double)ru.ru_utime.tv_usec / 1e6 +
 		    (double)ru.ru_stime.tv_sec +
 		    (double)ru.ru_stime.tv_usec / 1e6;
-	printf("bench_cpu_s   %.2f (this client, including loading)\n",
-	    self_cpu);
+	printf(
+	    "bench_cpu_s   %.2f (this client, including loading)\n", self_cpu);
 	printf("RESULT conc=%lu reuse=%d msgs=%lu secs=%.3f rate=%.1f "
 	       "p50=%.2f p95=%.2f p99=%.2f max=%.2f accept=%lu reject=%lu "
 	       "tempfail=%lu discard=%lu other=%lu errors=%lu cpu_s=%.2f "
