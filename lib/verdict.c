@@ -237,9 +237,12 @@ spam_status(const struct vg_verdict *v, struct vg_buf *out)
 		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
 
 		if (col + n > FOLD_COLUMN && p != tests) {
-			if ((rc = vg_buf_append(out, "\n\t", 2)) != 0)
+			/* The comma ends the line, as SpamAssassin folds. */
+			if ((rc = vg_buf_append(out, ",\n\t", 3)) != 0)
 				return rc;
 			col = 8;
+			p++;
+			n--;
 		}
 		if ((rc = vg_buf_append(out, p, n)) != 0)
 			return rc;

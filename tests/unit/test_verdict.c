@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test_verdict - every action and error outcome of the policy, and the
+ * header edits it produces.  The engine is real (virus scanning off, so no
+ * signature database is needed); stage results are built by hand so each
+ * outcome can be reached exactly.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vg_check.h"
+#include "alloc.h"
+#include "conf.h"
+#include "engine.h"
+#include "err.h"
+#include "msg.h"
+#include "result.h"
+#include "verdict.h"
+
+static struct vg_engine *
+engine_with(const char *extra)
+{
+	char text[1024];
+	struct vg_conf *conf;
+	struct vg_engine *engine;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	snprintf(text, sizeof(text),
+	    "socket = unix:/tmp/x.sock\nvirus_scan = no\n"
+	    "authserv_id = mx.example.org\n%s",
+	    extra);
+	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t.conf",
+			  &err) == 0,
+	    "conf: %s", vg_err_text(&err));
+	/* Test rules: the default thresholds without a rules file. */
+	vg_free(conf->rules);
+	conf->rules = NULL;
+	ck_assert_msg(vg_engine_new(&engine, conf, &err) == 0, "engine: %s",
+	    vg_err_text(&err));
+	return engine;
+}
+
+static struct vg_msg *
+msg_of(const char *raw)
+{
+	struct vg_msg_limits lim = {.max_size = 1 << 20,
+	    .memory_limit = 1 << 20,
+	    .max_headers = 100,
+	    .max_header_size = 4096,
+	    .max_rcpts = 10,
+	    .tmp_dir = "/tmp"};
+	struct vg_msg *msg;
+
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, raw, strlen(raw)), 0);
+	return msg;
+}
+
+/* find_edit - the nth edit of kind for name, or NULL */
+static const struct vg_header_edit *
+find_edit(const struct vg_verdict *v, enum vg_edit_kind kind,
+    const char *name, size_t nth)
+{
+	for (size_t i = 0; i < v->nedits; i++)
+		if (v->edits[i].kind == kind &&
+		    strcmp(v->edits[i].name, name) == 0 && nth-- == 0)
+			return &v->edits[i];
+	return NULL;
+}
+
+static const char clean_msg[] =
+    "From: a@example.com\r\nSubject: hello\r\n\r\nbody\r\n";
+
+struct outcome {
+	const char *conf;      /* extra config lines */
+	const char *virus;     /* virus stage found this, or NULL */
+	int virus_status;      /* virus stage status */
+	double score;	       /* score stage total */
+	int score_status;      /* score stage status */
+	enum vg_action want;
+	const char *want_code; /* "" = no reply */
+	const char *want_text; /* substring of the reply text */
+};
+
+static const struct outcome outcomes[] = {
+	{"", NULL, 0, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
+	{"", NULL, 0, 4.9, 0, VG_ACTION_ACCEPT, "", ""},
+	{"", NULL, 0, 5.0, 0, VG_ACTION_TAG, "", ""},
+	{"", NULL, 0, 15.0, 0, VG_ACTION_REJECT, "550",
+	    "Message rejected as spam (score 15.0)"},
+	{"", "Eicar-Test-Signature", 0, 0.0, 0, VG_ACTION_REJECT, "550",
+	    "Message rejected: virus Eicar-Test-Signature detected"},
+	/* A virus wins over any score. */
+	{"", "Eicar-Test-Signature", 0, 20.0, 0, VG_ACTION_REJECT, "550",
+	    "virus Eicar-Test-Signature"},
+	{"virus_action = tag\n", "X", 0, 0.0, 0, VG_ACTION_TAG, "", ""},
+	{"virus_action = accept\n", "X", 0, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
+	{"virus_action = quarantine\n", "X", 0, 0.0, 0, VG_ACTION_QUARANTINE,
+	    "", ""},
+	{"virus_action = discard\n", "X", 0, 0.0, 0, VG_ACTION_DISCARD, "",
+	    ""},
+	/* A failed stage: on_error, unless a definite rejection stands. */
+	{"", NULL, -3, 0.0, 0, VG_ACTION_TEMPFAIL, "451",
+	    "Temporary failure"},
+	{"", NULL, 0, 0.0, -3, VG_ACTION_TEMPFAIL, "451",
+	    "Temporary failure"},
+	{"on_error = accept\n", NULL, -3, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
+	{"on_error = accept\n", NULL, -3, 6.0, 0, VG_ACTION_TAG, "", ""},
+	{"", NULL, -3, 16.0, 0, VG_ACTION_REJECT, "550", "spam"},
+};
+
+START_TEST(test_verdict_outcomes)
+{
+	const struct outcome *o = &outcomes[_i];
+	struct vg_engine *engine = engine_with(o->conf);
+	struct vg_msg *msg = msg_of(clean_msg);
+	struct vg_result res[2];
+	struct vg_verdict *v;
+
+	vg_result_init(&res[0], "virus");
+	vg_result_init(&res[1], "score");
+	res[0].scanned = o->virus_status == 0;
+	if (o->virus != NULL)
+		snprintf(res[0].virus, sizeof(res[0].virus), "%s", o->virus);
+	if (o->virus_status != 0)
+		vg_result_fail(&res[0], o->virus_status, "clamav broke");
+	if (o->score != 0.0)
+		ck_assert_int_eq(vg_result_add(&res[1], "RULE", o->score, NULL),
+		    0);
+	if (o->score_status != 0)
+		vg_result_fail(&res[1], o->score_status, "rules broke");
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_msg(v->action == o->want, "case %d: got %s, want %s", _i,
+	    vg_action_name(v->action), vg_action_name(o->want));
+	ck_assert_msg(strcmp(v->code, o->want_code) == 0,
+	    "case %d: got code \"%s\", want \"%s\"", _i, v->code,
+	    o->want_code);
+	ck_assert_msg(strstr(v->text, o->want_text) != NULL,
+	    "case %d: got text \"%s\", want \"%s\" in it", _i, v->text,
+	    o->want_text);
+	ck_assert(v->error == (o->virus_status != 0 || o->score_status != 0));
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+/* Our headers, in order, with SpamAssassin's formats. */
+START_TEST(test_verdict_headers_tagged)
+{
+	struct vg_engine *engine = engine_with("");
+	struct vg_msg *msg = msg_of(clean_msg);
+	struct vg_result res[2];
+	struct vg_verdict *v;
+	const struct vg_header_edit *e;
+
+	vg_result_init(&res[0], "virus");
+	res[0].scanned = true;
+	vg_result_init(&res[1], "score");
+	vg_result_add(&res[1], "SUBJ_ALL_CAPS", 1.5, NULL);
+	vg_result_add(&res[1], "BODY_MILLION", 4.0, NULL);
+	vg_result_add(&res[1], "SPF_PASS", -0.5, NULL);
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_int_eq(v->action, VG_ACTION_TAG);
+	ck_assert(v->score > 4.99 && v->score < 5.01);
+	ck_assert_ptr_nonnull(e = find_edit(v, VG_EDIT_ADD, "X-Spam-Flag", 0));
+	ck_assert_str_eq(e->value, "YES");
+	ck_assert_ptr_nonnull(e = find_edit(v, VG_EDIT_ADD, "X-Spam-Score", 0));
+	ck_assert_str_eq(e->value, "5.0");
+	ck_assert_ptr_nonnull(
+	    e = find_edit(v, VG_EDIT_ADD, "X-Spam-Status", 0));
+	/* Tests are listed by name, a stable order. */
+	ck_assert_str_eq(e->value,
+	    "Yes, score=5.0 required=5.0 tests=BODY_MILLION=4.0,\n"
+	    "\tSPF_PASS=-0.5,SUBJ_ALL_CAPS=1.5");
+	ck_assert_ptr_nonnull(
+	    e = find_edit(v, VG_EDIT_ADD, "X-Virus-Status", 0));
+	ck_assert_str_eq(e->value, "Clean");
+	ck_assert_ptr_nonnull(
+	    e = find_edit(v, VG_EDIT_ADD, "X-Virus-Scanned", 0));
+	ck_assert_msg(strncmp(e->value, "Vigil ", 6) == 0, "got \"%s\"",
+	    e->value);
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+/*
+ * Forged headers are deleted by per-name index, highest first; an
+ * Authentication-Results from another authserv-id stays.
+ */
+START_TEST(test_verdict_deletes_forgeries)
+{
+	static const char raw[] =
+	    "X-Virus-Status: Clean\r\n"
+	    "Authentication-Results: mx.example.org; spf=pass\r\n"
+	    "X-Spam-Flag: NO\r\n"
+	    "Authentication-Results: other.example; spf=fail\r\n"
+	    "x-virus-status: Clean\r\n"
+	    "X-Spam-Level: *****\r\n"
+	    "Authentication-Results:  MX.EXAMPLE.ORG ; dkim=pass\r\n"
+	    "Subject: hi\r\n\r\nbody\r\n";
+	struct vg_engine *engine = engine_with("");
+	struct vg_msg *msg = msg_of(raw);
+	struct vg_result res[2];
+	struct vg_verdict *v;
+	size_t deletes = 0, last_xvs = 99;
+
+	vg_result_init(&res[0], "virus");
+	res[0].scanned = true;
+	vg_result_init(&res[1], "score");
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	for (size_t i = 0; i < v->nedits; i++) {
+		const struct vg_header_edit *e = &v->edits[i];
+
+		if (e->kind != VG_EDIT_DELETE)
+			continue;
+		deletes++;
+		if (strcasecmp(e->name, "X-Virus-Status") == 0) {
+			/* Index 2 before index 1. */
+			ck_assert_uint_lt(e->index, last_xvs);
+			last_xvs = e->index;
+		}
+		if (strcasecmp(e->name, "Authentication-Results") == 0)
+			ck_assert_msg(e->index == 1 || e->index == 3,
+			    "deleted A-R %zu, want 1 and 3", e->index);
+	}
+	ck_assert_uint_eq(deletes, 6);
+	ck_assert_uint_eq(last_xvs, 1);
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+/* A rule name with CR/LF cannot inject a header line. */
+START_TEST(test_verdict_header_values_sanitised)
+{
+	struct vg_engine *engine = engine_with("");
+	struct vg_msg *msg = msg_of(clean_msg);
+	struct vg_result res[2];
+	struct vg_verdict *v;
+	const struct vg_header_edit *e;
+
+	vg_result_init(&res[0], "virus");
+	res[0].scanned = true;
+	snprintf(res[0].virus, sizeof(res[0].virus), "Evil\r\nX-Hdr: 1");
+	vg_result_init(&res[1], "score");
+	vg_result_add(&res[1], "BAD\r\nX-Injected: yes", 1.0, NULL);
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	/* A virus is rejected: no headers, and the reply text is one line. */
+	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
+	ck_assert_ptr_null(strpbrk(v->text, "\r\n"));
+	vg_verdict_free(v);
+
+	res[0].virus[0] = '\0';
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_ptr_nonnull(
+	    e = find_edit(v, VG_EDIT_ADD, "X-Spam-Status", 0));
+	ck_assert_ptr_null(strchr(e->value, '\r'));
+	/* The only LF allowed is our own fold, followed by a tab. */
+	for (const char *p = strchr(e->value, '\n'); p != NULL;
+	    p = strchr(p + 1, '\n'))
+		ck_assert_int_eq(p[1], '\t');
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+/* A long tests= list folds under 80 columns and is cut with ",...". */
+START_TEST(test_verdict_tests_fold_and_cut)
+{
+	struct vg_engine *engine = engine_with("");
+	struct vg_msg *msg = msg_of(clean_msg);
+	struct vg_result res[2];
+	struct vg_verdict *v;
+	const struct vg_header_edit *e;
+	char name[64], small[40];
+	const char *line;
+
+	vg_result_init(&res[0], "virus");
+	res[0].scanned = true;
+	vg_result_init(&res[1], "score");
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "RULE_NUMBER_%03d", i);
+		vg_result_add(&res[1], name, 0.01, NULL);
+	}
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_ptr_nonnull(
+	    e = find_edit(v, VG_EDIT_ADD, "X-Spam-Status", 0));
+	ck_assert_uint_lt(strlen(e->value), VG_VERDICT_HEADER_MAX);
+	ck_assert_ptr_nonnull(strstr(e->value, ",..."));
+	line = e->value;
+	for (const char *p = e->value;; p++) {
+		if (*p == '\n' || *p == '\0') {
+			size_t width = (size_t)(p - line) +
+			    (line == e->value ? 15 : 8);
+
+			ck_assert_msg(width <= 80, "line of %zu columns", width);
+			if (*p == '\0')
+				break;
+			line = p + 1;
+		}
+	}
+	ck_assert_uint_lt(vg_verdict_tests(v, small, sizeof(small)),
+	    sizeof(small));
+	ck_assert_ptr_nonnull(strstr(small, ",..."));
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+/* Oversized messages get oversize_action and "Unscanned (too large)". */
+START_TEST(test_verdict_oversized)
+{
+	static const char *const confs[] = {"", "oversize_action = reject\n",
+	    "oversize_action = tempfail\n"};
+	static const enum vg_action want[] = {VG_ACTION_ACCEPT,
+	    VG_ACTION_REJECT, VG_ACTION_TEMPFAIL};
+	struct vg_engine *engine = engine_with(confs[_i]);
+	struct vg_msg_limits lim = {.max_size = 16,
+	    .memory_limit = 1 << 20,
+	    .max_headers = 100,
+	    .max_header_size = 4096,
+	    .max_rcpts = 10,
+	    .tmp_dir = "/tmp"};
+	struct vg_msg *msg;
+	struct vg_result res[2];
+	struct vg_verdict *v;
+	const struct vg_header_edit *e;
+
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, clean_msg,
+			     strlen(clean_msg)),
+	    0);
+	ck_assert(vg_msg_oversized(msg));
+	vg_result_init(&res[0], "virus");
+	snprintf(res[0].unscanned, sizeof(res[0].unscanned), "too large");
+	vg_result_init(&res[1], "score");
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_int_eq(v->action, want[_i]);
+	ck_assert_str_eq(v->virus_status, "Unscanned (too large)");
+	if (want[_i] == VG_ACTION_ACCEPT) {
+		ck_assert_ptr_nonnull(
+		    e = find_edit(v, VG_EDIT_ADD, "X-Virus-Status", 0));
+		ck_assert_str_eq(e->value, "Unscanned (too large)");
+		/* Not scored, so no spam verdict is claimed. */
+		ck_assert_ptr_null(find_edit(v, VG_EDIT_ADD, "X-Spam-Status",
+		    0));
+	} else {
+		ck_assert_str_eq(v->code, want[_i] == VG_ACTION_REJECT ? "552"
+									: "451");
+	}
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+/* A check's forced decision applies when it is the strictest. */
+START_TEST(test_verdict_forced)
+{
+	struct vg_engine *engine = engine_with("");
+	struct vg_msg *msg = msg_of(clean_msg);
+	struct vg_result res[2];
+	struct vg_verdict *v;
+
+	vg_result_init(&res[0], "virus");
+	res[0].scanned = true;
+	vg_result_init(&res[1], "score");
+	vg_result_force(&res[1], VG_ACTION_REJECT, "550", "5.7.23",
+	    "SPF_FAIL", "SPF check failed for %s", "example.com");
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
+	ck_assert_str_eq(v->xcode, "5.7.23");
+	ck_assert_str_eq(v->text, "SPF check failed for example.com");
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+static Suite *
+verdict_suite(void)
+{
+	Suite *s = suite_create("verdict");
+	TCase *tc = tcase_create("policy");
+	TCase *th = tcase_create("headers");
+
+	tcase_add_loop_test(tc, test_verdict_outcomes, 0,
+	    (int)(sizeof(outcomes) / sizeof(outcomes[0])));
+	tcase_add_loop_test(tc, test_verdict_oversized, 0, 3);
+	tcase_add_test(tc, test_verdict_forced);
+	tcase_add_test(th, test_verdict_headers_tagged);
+	tcase_add_test(th, test_verdict_deletes_forgeries);
+	tcase_add_test(th, test_verdict_header_values_sanitised);
+	tcase_add_test(th, test_verdict_tests_fold_and_cut);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, th);
+	return s;
+}
+
+VG_CHECK_MAIN(verdict_suite)
