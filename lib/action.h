@@ -12,7 +12,7 @@
 
 enum vg_action {
 	VG_ACTION_ACCEPT,     /* pass, with our headers */
-	VG_ACTION_TAG,	      /* pass, marked as spam */
+	VG_ACTION_TAG,        /* pass, marked as spam */
 	VG_ACTION_REJECT,     /* 5xx during the session */
 	VG_ACTION_TEMPFAIL,   /* 4xx: the MTA keeps the message and retries */
 	VG_ACTION_QUARANTINE, /* accept into the MTA's hold queue */

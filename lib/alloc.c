@@ -19,8 +19,8 @@ static atomic_ulong count;
 static int
 should_fail(void)
 {
-	unsigned long n = atomic_fetch_add_explicit(&count, 1,
-			      memory_order_relaxed) + 1;
+	unsigned long n =
+	    atomic_fetch_add_explicit(&count, 1, memory_order_relaxed) + 1;
 	unsigned long at = atomic_load_explicit(&fail_at, memory_order_relaxed);
 
 	return at != 0 && n >= at;

@@ -14,9 +14,9 @@
 #include <stddef.h>
 
 #define VG_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define VG_NORETURN	     __attribute__((noreturn))
-#define VG_UNUSED	     __attribute__((unused))
-#define VG_NELEM(a)	     (sizeof(a) / sizeof((a)[0]))
+#define VG_NORETURN          __attribute__((noreturn))
+#define VG_UNUSED            __attribute__((unused))
+#define VG_NELEM(a)          (sizeof(a) / sizeof((a)[0]))
 
 /* vg_size_add - *out = a + b; false on overflow */
 static inline bool

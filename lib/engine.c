@@ -84,8 +84,7 @@ add_stage(struct vg_engine *engine, const struct vg_stage_ops *ops,
 
 /* vg_engine_new - build an engine from conf (taken in every case) */
 int
-vg_engine_new(struct vg_engine **out, struct vg_conf *conf,
-    struct vg_err *err)
+vg_engine_new(struct vg_engine **out, struct vg_conf *conf, struct vg_err *err)
 {
 	struct vg_engine *engine;
 	int rc;
@@ -136,8 +135,8 @@ vg_engine_unref(struct vg_engine *engine)
 	if (engine == NULL)
 		return;
 	/* acq_rel: the freeing thread sees every other thread's last use. */
-	if (atomic_fetch_sub_explicit(&engine->refs, 1,
-		memory_order_acq_rel) == 1)
+	if (atomic_fetch_sub_explicit(&engine->refs, 1, memory_order_acq_rel) ==
+	    1)
 		engine_free(engine);
 }
 

@@ -35,8 +35,8 @@ struct vg_engine;
 int vg_engine_global_init(struct vg_err *err);
 
 /* vg_engine_new - build an engine from conf (taken, see OWNS) */
-int vg_engine_new(struct vg_engine **out, struct vg_conf *conf,
-    struct vg_err *err);
+int vg_engine_new(
+    struct vg_engine **out, struct vg_conf *conf, struct vg_err *err);
 /* vg_engine_ref - one more reference; returns engine */
 struct vg_engine *vg_engine_ref(struct vg_engine *engine);
 /* vg_engine_unref - drop a reference; the last frees; NULL is a no-op */
@@ -48,8 +48,8 @@ const struct vg_rules *vg_engine_rules(const struct vg_engine *engine);
 
 /* Stages, in the order their results are merged. */
 size_t vg_engine_nstages(const struct vg_engine *engine);
-const struct vg_stage_ops *vg_engine_stage(const struct vg_engine *engine,
-    size_t i, void **state_out);
+const struct vg_stage_ops *vg_engine_stage(
+    const struct vg_engine *engine, size_t i, void **state_out);
 
 /*
  * vg_engine_virus_version - "ClamAV 1.4.6/27000" for X-Virus-Scanned, or ""

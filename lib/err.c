@@ -45,8 +45,8 @@ vg_err_init(struct vg_err *err)
 
 /* vg_err_add - record one "file:line: reason" line */
 void
-vg_err_add(struct vg_err *err, const char *file, unsigned line,
-    const char *fmt, ...)
+vg_err_add(
+    struct vg_err *err, const char *file, unsigned line, const char *fmt, ...)
 {
 	char reason[1024], clean[1024], entry[1536];
 	va_list ap;
@@ -65,8 +65,8 @@ vg_err_add(struct vg_err *err, const char *file, unsigned line,
 	else if (line == 0)
 		n = snprintf(entry, sizeof(entry), "%s: %s\n", file, clean);
 	else
-		n = snprintf(entry, sizeof(entry), "%s:%u: %s\n", file, line,
-		    clean);
+		n = snprintf(
+		    entry, sizeof(entry), "%s:%u: %s\n", file, line, clean);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(entry))

@@ -25,14 +25,14 @@
 
 enum vg_errcode {
 	VG_OK = 0,
-	VG_ENOMEM = -1,	   /* allocation failed */
-	VG_ELIMIT = -2,	   /* input reached a configured limit */
-	VG_ETEMP = -3,	   /* temporary failure: retry later */
+	VG_ENOMEM = -1,    /* allocation failed */
+	VG_ELIMIT = -2,    /* input reached a configured limit */
+	VG_ETEMP = -3,     /* temporary failure: retry later */
 	VG_ECONFIG = -4,   /* configuration error, text in struct vg_err */
 	VG_EINTERNAL = -5, /* a bug or a library misbehaving */
-	VG_EIO = -6,	   /* read, write or open failed (errno kept) */
+	VG_EIO = -6,       /* read, write or open failed (errno kept) */
 	VG_ETIMEOUT = -7,  /* a deadline passed */
-	VG_EINVAL = -8,	   /* caller passed an invalid argument */
+	VG_EINVAL = -8,    /* caller passed an invalid argument */
 };
 
 /* vg_strerror - static text for a VG_E* code; never NULL */
@@ -41,9 +41,9 @@ const char *vg_strerror(int code);
 #define VG_ERR_TEXT_MAX 8192
 
 struct vg_err {
-	unsigned count;		     /* errors recorded, including dropped */
-	size_t len;		     /* bytes used in text */
-	char text[VG_ERR_TEXT_MAX];  /* "file:line: reason\n" lines */
+	unsigned count;             /* errors recorded, including dropped */
+	size_t len;                 /* bytes used in text */
+	char text[VG_ERR_TEXT_MAX]; /* "file:line: reason\n" lines */
 };
 
 /* vg_err_init - empty the error collector */

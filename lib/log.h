@@ -29,8 +29,7 @@ enum vg_log_level {
 
 #define VG_LOG_LINE_MAX 2048
 
-typedef void (*vg_log_fn)(enum vg_log_level level, const char *line,
-    void *ctx);
+typedef void (*vg_log_fn)(enum vg_log_level level, const char *line, void *ctx);
 
 /* vg_log_set_sink - install the sink (NULL drops lines); not thread-safe */
 void vg_log_set_sink(vg_log_fn fn, void *ctx, enum vg_log_level min_level);

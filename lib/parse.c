@@ -47,7 +47,7 @@ scaled(uint64_t *out, const char *s, const struct unit *units, size_t nunits,
 	if ((rc = digits(&v, s, &end)) != 0) {
 		if (why != NULL)
 			*why = rc == VG_ELIMIT ? "number too large"
-					       : "not a number";
+			                       : "not a number";
 		return VG_EINVAL;
 	}
 	for (size_t i = 0; i < nunits; i++) {
@@ -82,8 +82,8 @@ scaled(uint64_t *out, const char *s, const struct unit *units, size_t nunits,
 
 /* vg_parse_uint - decimal integer in [min, max] */
 int
-vg_parse_uint(uint64_t *out, const char *s, uint64_t min, uint64_t max,
-    const char **why)
+vg_parse_uint(
+    uint64_t *out, const char *s, uint64_t min, uint64_t max, const char **why)
 {
 	static const struct unit units[] = {UNIT("", 1)};
 
@@ -92,11 +92,11 @@ vg_parse_uint(uint64_t *out, const char *s, uint64_t min, uint64_t max,
 
 /* vg_parse_size - byte count with an optional k, m or g suffix */
 int
-vg_parse_size(uint64_t *out, const char *s, uint64_t min, uint64_t max,
-    const char **why)
+vg_parse_size(
+    uint64_t *out, const char *s, uint64_t min, uint64_t max, const char **why)
 {
-	static const struct unit units[] = {UNIT("", 1), UNIT("k", 1024), UNIT("K", 1024),
-	    UNIT("m", 1024 * 1024), UNIT("M", 1024 * 1024),
+	static const struct unit units[] = {UNIT("", 1), UNIT("k", 1024),
+	    UNIT("K", 1024), UNIT("m", 1024 * 1024), UNIT("M", 1024 * 1024),
 	    UNIT("g", 1024ull * 1024 * 1024), UNIT("G", 1024ull * 1024 * 1024)};
 
 	return scaled(out, s, units, VG_NELEM(units), min, max, why);
@@ -107,8 +107,9 @@ int
 vg_parse_duration_ms(uint64_t *out, const char *s, uint64_t min_ms,
     uint64_t max_ms, const char **why)
 {
-	static const struct unit units[] = {UNIT("", 1000), UNIT("ms", 1), UNIT("s", 1000),
-	    UNIT("m", 60000), UNIT("h", 3600000), UNIT("d", 86400000)};
+	static const struct unit units[] = {UNIT("", 1000), UNIT("ms", 1),
+	    UNIT("s", 1000), UNIT("m", 60000), UNIT("h", 3600000),
+	    UNIT("d", 86400000)};
 
 	return scaled(out, s, units, VG_NELEM(units), min_ms, max_ms, why);
 }
@@ -137,8 +138,8 @@ vg_parse_bool(bool *out, const char *s, const char **why)
 
 /* vg_parse_double - finite decimal number in [min, max] */
 int
-vg_parse_double(double *out, const char *s, double min, double max,
-    const char **why)
+vg_parse_double(
+    double *out, const char *s, double min, double max, const char **why)
 {
 	char *end;
 	double v;

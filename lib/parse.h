@@ -16,12 +16,12 @@
 #include <stdint.h>
 
 /* vg_parse_uint - decimal integer in [min, max] */
-int vg_parse_uint(uint64_t *out, const char *s, uint64_t min, uint64_t max,
-    const char **why);
+int vg_parse_uint(
+    uint64_t *out, const char *s, uint64_t min, uint64_t max, const char **why);
 
 /* vg_parse_size - byte count with optional suffix k/K, m/M, g/G (x1024) */
-int vg_parse_size(uint64_t *out, const char *s, uint64_t min, uint64_t max,
-    const char **why);
+int vg_parse_size(
+    uint64_t *out, const char *s, uint64_t min, uint64_t max, const char **why);
 
 /* vg_parse_duration_ms - "500ms", "30", "30s", "5m", "1h"; bare = seconds */
 int vg_parse_duration_ms(uint64_t *out, const char *s, uint64_t min_ms,
@@ -31,7 +31,7 @@ int vg_parse_duration_ms(uint64_t *out, const char *s, uint64_t min_ms,
 int vg_parse_bool(bool *out, const char *s, const char **why);
 
 /* vg_parse_double - finite decimal number in [min, max], e.g. "-1.5" */
-int vg_parse_double(double *out, const char *s, double min, double max,
-    const char **why);
+int vg_parse_double(
+    double *out, const char *s, double min, double max, const char **why);
 
 #endif /* VG_PARSE_H */

@@ -71,8 +71,8 @@ vg_pool_new(struct vg_pool **out, unsigned workers, size_t max_queued)
 	    (pool->threads = vg_calloc(workers, sizeof(pthread_t))) == NULL)
 		goto fail;
 	for (; pool->nthreads < workers; pool->nthreads++) {
-		if (pthread_create(&pool->threads[pool->nthreads], NULL,
-			worker, pool) != 0) {
+		if (pthread_create(&pool->threads[pool->nthreads], NULL, worker,
+		        pool) != 0) {
 			vg_error("pool: cannot start worker thread %u of %u",
 			    pool->nthreads + 1, workers);
 			rc = VG_EINTERNAL;

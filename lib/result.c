@@ -32,8 +32,8 @@ vg_result_fini(struct vg_result *res)
 
 /* vg_result_add - record a hit; past the cap it is counted, not stored */
 int
-vg_result_add(struct vg_result *res, const char *name, double score,
-    const char *detail)
+vg_result_add(
+    struct vg_result *res, const char *name, double score, const char *detail)
 {
 	struct vg_symbol *sym;
 
@@ -81,15 +81,15 @@ vg_result_fail(struct vg_result *res, int code, const char *fmt, ...)
 
 /* vg_result_force - a check insists on a decision; the strictest stays */
 void
-vg_result_force(struct vg_result *res, enum vg_action action,
-    const char *code, const char *xcode, const char *symbol,
-    const char *fmt, ...)
+vg_result_force(struct vg_result *res, enum vg_action action, const char *code,
+    const char *xcode, const char *symbol, const char *fmt, ...)
 {
 	char text[VG_REASON_MAX];
 	va_list ap;
 
-	if (res->forced.set && vg_action_strictness(res->forced.action) >=
-				   vg_action_strictness(action))
+	if (res->forced.set &&
+	    vg_action_strictness(res->forced.action) >=
+	        vg_action_strictness(action))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);

@@ -26,33 +26,33 @@
 
 #define VG_RESULT_MAX_SYMBOLS 1024
 #define VG_VIRUS_NAME_MAX     128
-#define VG_REASON_MAX	      256
+#define VG_REASON_MAX         256
 
 struct vg_symbol {
-	char *name;    /* rule or check name, e.g. "SPF_FAIL" */
+	char *name; /* rule or check name, e.g. "SPF_FAIL" */
 	double score;
-	char *detail;  /* optional, sanitised on output; may be NULL */
+	char *detail; /* optional, sanitised on output; may be NULL */
 };
 
 /* A decision a check insists on, whatever the score says. */
 struct vg_forced {
 	bool set;
 	enum vg_action action;
-	char code[4];		   /* "550" */
-	char xcode[12];		   /* "5.7.1" */
-	char text[VG_REASON_MAX];  /* reply text, no CR/LF */
-	const char *symbol;	   /* which check asked, static or NULL */
+	char code[4];             /* "550" */
+	char xcode[12];           /* "5.7.1" */
+	char text[VG_REASON_MAX]; /* reply text, no CR/LF */
+	const char *symbol;       /* which check asked, static or NULL */
 };
 
 struct vg_result {
-	const char *stage;	   /* static stage name */
-	int status;		   /* 0, or VG_E* when the stage failed */
+	const char *stage;         /* static stage name */
+	int status;                /* 0, or VG_E* when the stage failed */
 	char error[VG_REASON_MAX]; /* why it failed, for the log line */
 
 	/* Virus stage. */
-	bool scanned;		   /* the virus scan ran to completion */
-	char virus[VG_VIRUS_NAME_MAX];	  /* "" = none found */
-	char unscanned[VG_REASON_MAX];	  /* why not scanned, "" if scanned */
+	bool scanned;                  /* the virus scan ran to completion */
+	char virus[VG_VIRUS_NAME_MAX]; /* "" = none found */
+	char unscanned[VG_REASON_MAX]; /* why not scanned, "" if scanned */
 
 	/* Score stage and checks. */
 	struct vg_symbol *symbols;
@@ -60,7 +60,7 @@ struct vg_result {
 	size_t dropped_symbols;
 	struct vg_forced forced;
 
-	uint64_t elapsed_us;	   /* wall time the stage took */
+	uint64_t elapsed_us; /* wall time the stage took */
 };
 
 /* vg_result_init - empty result for the named stage (static string) */
@@ -72,8 +72,8 @@ void vg_result_fini(struct vg_result *res);
  * NULL).  Past VG_RESULT_MAX_SYMBOLS the hit is counted and dropped.
  * VG_ENOMEM.
  */
-int vg_result_add(struct vg_result *res, const char *name, double score,
-    const char *detail);
+int vg_result_add(
+    struct vg_result *res, const char *name, double score, const char *detail);
 /* vg_result_fail - mark the stage failed with code and a reason */
 void vg_result_fail(struct vg_result *res, int code, const char *fmt, ...)
     VG_PRINTF(3, 4);
@@ -82,8 +82,8 @@ void vg_result_fail(struct vg_result *res, int code, const char *fmt, ...)
  * strictest forced action across stages wins.
  */
 void vg_result_force(struct vg_result *res, enum vg_action action,
-    const char *code, const char *xcode, const char *symbol,
-    const char *fmt, ...) VG_PRINTF(6, 7);
+    const char *code, const char *xcode, const char *symbol, const char *fmt,
+    ...) VG_PRINTF(6, 7);
 /* vg_result_has - true if symbol name is among the hits */
 bool vg_result_has(const struct vg_result *res, const char *name);
 

@@ -44,8 +44,8 @@ utf8_len(const unsigned char *p, size_t avail)
 
 /* vg_sanitize - copy src into dst with no CR, LF, controls or bad UTF-8 */
 size_t
-vg_sanitize(char *dst, size_t dstsize, const void *src, size_t len,
-    unsigned flags)
+vg_sanitize(
+    char *dst, size_t dstsize, const void *src, size_t len, unsigned flags)
 {
 	const unsigned char *s = src;
 	size_t out = 0, i = 0;

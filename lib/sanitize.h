@@ -26,11 +26,11 @@
  * vg_sanitize - copy len bytes of src into dst (dstsize bytes, > 0) under
  * the rules above.  Returns the length written, excluding the NUL.
  */
-size_t vg_sanitize(char *dst, size_t dstsize, const void *src, size_t len,
-    unsigned flags);
+size_t vg_sanitize(
+    char *dst, size_t dstsize, const void *src, size_t len, unsigned flags);
 
 /* vg_sanitize_str - vg_sanitize() of a C string; NULL reads as "" */
-size_t vg_sanitize_str(char *dst, size_t dstsize, const char *src,
-    unsigned flags);
+size_t vg_sanitize_str(
+    char *dst, size_t dstsize, const char *src, unsigned flags);
 
 #endif /* VG_SANITIZE_H */

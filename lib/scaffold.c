@@ -106,9 +106,9 @@ free_state(void *state)
 }
 
 WEAK const struct vg_stage_ops vg_stage_score_ops = {
-	.name = "score",
-	.create = create,
-	.scan = scan,
-	.free = free_state,
-	.version = NULL,
+    .name = "score",
+    .create = create,
+    .scan = scan,
+    .free = free_state,
+    .version = NULL,
 };

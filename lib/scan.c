@@ -31,7 +31,7 @@ struct vg_scan {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	unsigned refs;
-	size_t pending;		/* jobs not finished */
+	size_t pending; /* jobs not finished */
 	struct vg_engine *engine;
 	struct vg_msg *msg;
 	size_t nstages;
@@ -91,8 +91,8 @@ stage_job_run(void *arg)
 	struct stage_job *job = arg;
 	struct vg_scan *scan = job->scan;
 
-	run_stage(scan->engine, job->index, scan->msg,
-	    &scan->results[job->index]);
+	run_stage(
+	    scan->engine, job->index, scan->msg, &scan->results[job->index]);
 	scan_unref(scan, true);
 }
 
@@ -108,8 +108,8 @@ vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
 
 	*out = NULL;
 	if (n > MAX_STAGES)
-		vg_panic("scan: engine has %zu stages, at most %d", n,
-		    MAX_STAGES);
+		vg_panic(
+		    "scan: engine has %zu stages, at most %d", n, MAX_STAGES);
 	if ((scan = vg_calloc(1, sizeof(*scan))) == NULL) {
 		vg_msg_free(msg);
 		return VG_ENOMEM;
@@ -136,8 +136,8 @@ vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
 
 	pthread_mutex_lock(&scan->lock);
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = vg_pool_submit(pool, stage_job_run,
-			 &scan->jobs[i])) == 0)
+		if ((rc = vg_pool_submit(
+		         pool, stage_job_run, &scan->jobs[i])) == 0)
 			continue;
 		/*
 		 * The pool is full.  Jobs already queued will run and drop
@@ -158,8 +158,8 @@ vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
 
 /* vg_scan_wait - wait for every stage up to timeout_ms, then decide */
 int
-vg_scan_wait(struct vg_scan *scan, uint64_t timeout_ms,
-    struct vg_verdict **verdict_out)
+vg_scan_wait(
+    struct vg_scan *scan, uint64_t timeout_ms, struct vg_verdict **verdict_out)
 {
 	struct timespec deadline = vg_clock_deadline(timeout_ms);
 	int rc = 0;
@@ -167,8 +167,8 @@ vg_scan_wait(struct vg_scan *scan, uint64_t timeout_ms,
 	*verdict_out = NULL;
 	pthread_mutex_lock(&scan->lock);
 	while (scan->pending > 0 && rc == 0) {
-		int w = pthread_cond_timedwait(&scan->done, &scan->lock,
-		    &deadline);
+		int w =
+		    pthread_cond_timedwait(&scan->done, &scan->lock, &deadline);
 
 		if (w == ETIMEDOUT && scan->pending > 0)
 			rc = VG_ETIMEOUT;
@@ -176,8 +176,8 @@ vg_scan_wait(struct vg_scan *scan, uint64_t timeout_ms,
 	pthread_mutex_unlock(&scan->lock);
 	if (rc != 0)
 		return rc;
-	return vg_verdict_decide(verdict_out, scan->engine, scan->msg,
-	    scan->results, scan->nstages);
+	return vg_verdict_decide(
+	    verdict_out, scan->engine, scan->msg, scan->results, scan->nstages);
 }
 
 /* vg_scan_release - the waiter is done with the scan */
@@ -198,8 +198,8 @@ vg_scan_run(struct vg_verdict **verdict_out, const struct vg_engine *engine,
 	int rc;
 
 	if (n > MAX_STAGES)
-		vg_panic("scan: engine has %zu stages, at most %d", n,
-		    MAX_STAGES);
+		vg_panic(
+		    "scan: engine has %zu stages, at most %d", n, MAX_STAGES);
 	for (size_t i = 0; i < n; i++)
 		run_stage(engine, i, msg, &results[i]);
 	rc = vg_verdict_decide(verdict_out, engine, msg, results, n);

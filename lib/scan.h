@@ -35,8 +35,8 @@ int vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
  * vg_scan_wait - wait up to timeout_ms for all stages, then decide.
  * On success *verdict_out is a new verdict.  VG_ETIMEOUT, VG_ENOMEM.
  */
-int vg_scan_wait(struct vg_scan *scan, uint64_t timeout_ms,
-    struct vg_verdict **verdict_out);
+int vg_scan_wait(
+    struct vg_scan *scan, uint64_t timeout_ms, struct vg_verdict **verdict_out);
 /* vg_scan_release - the caller is done; NULL is a no-op */
 void vg_scan_release(struct vg_scan *scan);
 

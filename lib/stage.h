@@ -32,8 +32,8 @@ struct vg_stage_ops {
 	int (*create)(void **state_out, const struct vg_conf *conf,
 	    const struct vg_rules *rules, struct vg_err *err);
 	/* Scan one finished message. */
-	int (*scan)(void *state, const struct vg_msg *msg,
-	    struct vg_result *res);
+	int (*scan)(
+	    void *state, const struct vg_msg *msg, struct vg_result *res);
 	/* Free what create() built; NULL is a no-op. */
 	void (*free)(void *state);
 	/* Version text for X-Virus-Scanned / -V, or NULL. */

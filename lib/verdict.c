@@ -24,8 +24,8 @@
  * X-Spam-Level, X-Spam-Checker-Version and others that filters read too).
  */
 static const char *const forged_exact[] = {
-	"X-Virus-Scanned",
-	"X-Virus-Status",
+    "X-Virus-Scanned",
+    "X-Virus-Status",
 };
 static const char forged_prefix[] = "X-Spam-";
 
@@ -34,8 +34,8 @@ static const char forged_prefix[] = "X-Spam-";
 
 /* set_reply - fill the SMTP reply of the verdict */
 static void
-set_reply(struct vg_verdict *v, const char *code, const char *xcode,
-    const char *text)
+set_reply(
+    struct vg_verdict *v, const char *code, const char *xcode, const char *text)
 {
 	vg_sanitize_str(v->code, sizeof(v->code), code, VG_SANITIZE_ASCII);
 	vg_sanitize_str(v->xcode, sizeof(v->xcode), xcode, VG_SANITIZE_ASCII);
@@ -77,8 +77,7 @@ is_forged(const struct vg_header *h, const char *authserv_id)
 	for (size_t i = 0; i < VG_NELEM(forged_exact); i++)
 		if (strcasecmp(h->name, forged_exact[i]) == 0)
 			return true;
-	if (strncasecmp(h->name, forged_prefix, sizeof(forged_prefix) - 1) ==
-	    0)
+	if (strncasecmp(h->name, forged_prefix, sizeof(forged_prefix) - 1) == 0)
 		return true;
 	if (strcasecmp(h->name, "Authentication-Results") != 0 ||
 	    authserv_id == NULL || *authserv_id == '\0')
@@ -103,8 +102,8 @@ is_forged(const struct vg_header *h, const char *authserv_id)
  * they stay right whether or not the MTA renumbers after a deletion.
  */
 static int
-delete_forged(struct vg_verdict *v, const struct vg_msg *msg,
-    const char *authserv_id)
+delete_forged(
+    struct vg_verdict *v, const struct vg_msg *msg, const char *authserv_id)
 {
 	size_t n = vg_msg_header_count(msg);
 	size_t first = v->nedits;
@@ -145,8 +144,7 @@ cmp_symbol(const void *a, const void *b)
 
 /* collect_symbols - copy every stage's hits into the verdict, sorted */
 static int
-collect_symbols(struct vg_verdict *v, const struct vg_result *results,
-    size_t n)
+collect_symbols(struct vg_verdict *v, const struct vg_result *results, size_t n)
 {
 	size_t total = 0, k = 0;
 
@@ -190,8 +188,8 @@ vg_verdict_tests(const struct vg_verdict *v, char *buf, size_t bufsize)
 		char item[256], name[192];
 		int n;
 
-		vg_sanitize_str(name, sizeof(name), v->symbols[i].name,
-		    VG_SANITIZE_ASCII);
+		vg_sanitize_str(
+		    name, sizeof(name), v->symbols[i].name, VG_SANITIZE_ASCII);
 		n = snprintf(item, sizeof(item), "%s%s=%.1f", i ? "," : "",
 		    name, v->symbols[i].score);
 		if (n < 0 || (size_t)n >= sizeof(item))
@@ -224,8 +222,9 @@ spam_status(const struct vg_verdict *v, struct vg_buf *out)
 	int rc;
 
 	vg_verdict_tests(v, tests, sizeof(tests) - 128);
-	rc = vg_buf_printf(out, "%s, score=%.1f required=%.1f tests=",
-	    v->spam ? "Yes" : "No", v->score, v->required);
+	rc = vg_buf_printf(out,
+	    "%s, score=%.1f required=%.1f tests=", v->spam ? "Yes" : "No",
+	    v->score, v->required);
 	if (rc != 0)
 		return rc;
 	/* "X-Spam-Status: " is 15 columns. */
@@ -253,9 +252,8 @@ spam_status(const struct vg_verdict *v, struct vg_buf *out)
 }
 
 /* add_header - ADD edit of a formatted value */
-static int
-add_header(struct vg_verdict *v, const char *name, const char *fmt, ...)
-    VG_PRINTF(3, 4);
+static int add_header(struct vg_verdict *v, const char *name, const char *fmt,
+    ...) VG_PRINTF(3, 4);
 
 static int
 add_header(struct vg_verdict *v, const char *name, const char *fmt, ...)
@@ -344,20 +342,21 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		vg_str_fmt(text, sizeof(text),
 		    "Message rejected as spam (score %.1f)", v->score);
 		set_reply(v, "550", "5.7.1", text);
-		vg_str_fmt(v->reason, sizeof(v->reason), "spam score %.1f",
-		    v->score);
+		vg_str_fmt(
+		    v->reason, sizeof(v->reason), "spam score %.1f", v->score);
 	} else if (v->spam) {
 		v->action = VG_ACTION_TAG;
-		vg_str_fmt(v->reason, sizeof(v->reason), "spam score %.1f",
-		    v->score);
+		vg_str_fmt(
+		    v->reason, sizeof(v->reason), "spam score %.1f", v->score);
 	} else {
 		v->action = VG_ACTION_ACCEPT;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct vg_forced *f = &results[i].forced;
 
-		if (!f->set || vg_action_strictness(f->action) <=
-				   vg_action_strictness(v->action))
+		if (!f->set ||
+		    vg_action_strictness(f->action) <=
+		        vg_action_strictness(v->action))
 			continue;
 		v->action = f->action;
 		set_reply(v, f->code, f->xcode, f->text);
@@ -423,8 +422,7 @@ build_headers(struct vg_verdict *v, const struct vg_engine *engine,
 
 		if (v->spam && (rc = add_header(v, "X-Spam-Flag", "YES")) != 0)
 			return rc;
-		if ((rc = add_header(v, "X-Spam-Score", "%.1f", v->score)) !=
-		    0)
+		if ((rc = add_header(v, "X-Spam-Score", "%.1f", v->score)) != 0)
 			return rc;
 		vg_buf_init(&status, VG_VERDICT_HEADER_MAX);
 		rc = spam_status(v, &status);
@@ -436,11 +434,10 @@ build_headers(struct vg_verdict *v, const struct vg_engine *engine,
 			return rc;
 	}
 	if (*clam != '\0')
-		rc = add_header(v, "X-Virus-Scanned", "Vigil %s (%s)",
-		    vg_version(), clam);
+		rc = add_header(
+		    v, "X-Virus-Scanned", "Vigil %s (%s)", vg_version(), clam);
 	else
-		rc = add_header(v, "X-Virus-Scanned", "Vigil %s",
-		    vg_version());
+		rc = add_header(v, "X-Virus-Scanned", "Vigil %s", vg_version());
 	if (rc != 0)
 		return rc;
 	if ((rc = add_header(v, "X-Virus-Status", "%s", v->virus_status)) != 0)

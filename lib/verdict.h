@@ -36,29 +36,29 @@ struct vg_msg;
 
 enum vg_edit_kind {
 	VG_EDIT_DELETE, /* remove the index-th header called name */
-	VG_EDIT_ADD,	/* add name: value (front ends insert at the top) */
+	VG_EDIT_ADD,    /* add name: value (front ends insert at the top) */
 	VG_EDIT_CHANGE, /* replace the index-th header called name */
 };
 
 struct vg_header_edit {
 	enum vg_edit_kind kind;
 	char *name;
-	size_t index;  /* 1-based among headers of that name; DELETE/CHANGE */
-	char *value;   /* ADD/CHANGE: sanitised, one line, no CR/LF */
+	size_t index; /* 1-based among headers of that name; DELETE/CHANGE */
+	char *value;  /* ADD/CHANGE: sanitised, one line, no CR/LF */
 };
 
 struct vg_verdict {
 	enum vg_action action;
-	char code[4];	  /* SMTP reply for reject/tempfail: "550" */
-	char xcode[12];	  /* "5.7.1" */
+	char code[4];   /* SMTP reply for reject/tempfail: "550" */
+	char xcode[12]; /* "5.7.1" */
 	char text[VG_REASON_MAX];
 	char reason[VG_REASON_MAX]; /* why, for logs and quarantine */
 
-	bool spam;	  /* score >= required */
+	bool spam; /* score >= required */
 	double score, required, reject;
-	char virus[VG_VIRUS_NAME_MAX];	  /* "" = none */
+	char virus[VG_VIRUS_NAME_MAX];    /* "" = none */
 	char virus_status[VG_REASON_MAX]; /* "Clean", "Infected (x)", ... */
-	bool error;	  /* a stage failed and on_error applied */
+	bool error; /* a stage failed and on_error applied */
 
 	/* Symbols that hit, in the order X-Spam-Status lists them. */
 	struct vg_symbol *symbols; /* owned copies */
@@ -85,7 +85,7 @@ void vg_verdict_free(struct vg_verdict *verdict);
  * vg_verdict_tests - the "A=1.5,B=3.0" list written after tests= into buf
  * (bufsize bytes), cut at a symbol boundary.  Returns the length.
  */
-size_t vg_verdict_tests(const struct vg_verdict *verdict, char *buf,
-    size_t bufsize);
+size_t vg_verdict_tests(
+    const struct vg_verdict *verdict, char *buf, size_t bufsize);
 
 #endif /* VG_VERDICT_H */

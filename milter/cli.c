@@ -135,8 +135,7 @@ print_text(const char *file, const struct vg_verdict *v)
 		printf(" reply=\"%s %s %s\"", v->code, v->xcode, v->text);
 	printf("\n");
 	for (size_t i = 0; i < v->nsymbols; i++)
-		printf("  %6.2f %s\n", v->symbols[i].score,
-		    v->symbols[i].name);
+		printf("  %6.2f %s\n", v->symbols[i].score, v->symbols[i].name);
 }
 
 /* set_envelope - the envelope options, as the milter would record them */
@@ -194,8 +193,15 @@ out:
 static int
 cmd_scan(int argc, char **argv)
 {
-	enum { OPT_RULES = 256, OPT_IP, OPT_HELO, OPT_FROM, OPT_RCPT,
-		OPT_AUTH, OPT_JSON };
+	enum {
+		OPT_RULES = 256,
+		OPT_IP,
+		OPT_HELO,
+		OPT_FROM,
+		OPT_RCPT,
+		OPT_AUTH,
+		OPT_JSON
+	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"rules", required_argument, NULL, OPT_RULES},
@@ -312,8 +318,8 @@ cmd_rules_check(int argc, char **argv)
 	for (int k = 0; k < VG_SKIP_KIND_MAX; k++)
 		printf("%s%s %zu", k ? ", " : "",
 		    vg_rules_skip_name((enum vg_rules_skip)k), st.skipped[k]);
-	printf("), %zu scores for undefined rules ignored\n",
-	    st.unknown_scores);
+	printf(
+	    "), %zu scores for undefined rules ignored\n", st.unknown_scores);
 	vg_rules_free(rules);
 	return 0;
 }

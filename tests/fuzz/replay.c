@@ -80,7 +80,7 @@ main(int argc, char **argv)
 			if (de->d_name[0] == '.')
 				continue;
 			if ((size_t)snprintf(path, sizeof(path), "%s/%s",
-				argv[i], de->d_name) >= sizeof(path))
+			        argv[i], de->d_name) >= sizeof(path))
 				continue;
 			failed += run_file(path) != 0;
 			ran++;

@@ -8,7 +8,11 @@
 #include "parse.h"
 #include "err.h"
 
-enum kind { UINT, SIZE, DUR };
+enum kind {
+	UINT,
+	SIZE,
+	DUR
+};
 
 static const struct {
 	enum kind kind;
@@ -17,31 +21,31 @@ static const struct {
 	int rc;
 	uint64_t want;
 } cases[] = {
-	{UINT, "0", 0, 10, 0, 0},
-	{UINT, "10", 0, 10, 0, 10},
-	{UINT, "11", 0, 10, VG_EINVAL, 0},
-	{UINT, "4", 5, 10, VG_EINVAL, 0},
-	{UINT, "", 0, 10, VG_EINVAL, 0},
-	{UINT, "-1", 0, 10, VG_EINVAL, 0},
-	{UINT, "1x", 0, 10, VG_EINVAL, 0},
-	{UINT, " 1", 0, 10, VG_EINVAL, 0},
-	{UINT, "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX},
-	{UINT, "18446744073709551616", 0, UINT64_MAX, VG_EINVAL, 0},
-	{SIZE, "25M", 0, UINT64_MAX, 0, 25u * 1024 * 1024},
-	{SIZE, "64k", 0, UINT64_MAX, 0, 64u * 1024},
-	{SIZE, "2G", 0, UINT64_MAX, 0, 2ull * 1024 * 1024 * 1024},
-	{SIZE, "100", 0, UINT64_MAX, 0, 100},
-	{SIZE, "1T", 0, UINT64_MAX, VG_EINVAL, 0},
-	{SIZE, "17179869184G", 0, UINT64_MAX, VG_EINVAL, 0},
-	{SIZE, "2M", 0, 1024 * 1024, VG_EINVAL, 0},
-	{DUR, "30", 0, UINT64_MAX, 0, 30000},
-	{DUR, "30s", 0, UINT64_MAX, 0, 30000},
-	{DUR, "500ms", 0, UINT64_MAX, 0, 500},
-	{DUR, "5m", 0, UINT64_MAX, 0, 300000},
-	{DUR, "1h", 0, UINT64_MAX, 0, 3600000},
-	{DUR, "1d", 0, UINT64_MAX, 0, 86400000},
-	{DUR, "1w", 0, UINT64_MAX, VG_EINVAL, 0},
-	{DUR, "50ms", 100, 1000, VG_EINVAL, 0},
+    {UINT, "0", 0, 10, 0, 0},
+    {UINT, "10", 0, 10, 0, 10},
+    {UINT, "11", 0, 10, VG_EINVAL, 0},
+    {UINT, "4", 5, 10, VG_EINVAL, 0},
+    {UINT, "", 0, 10, VG_EINVAL, 0},
+    {UINT, "-1", 0, 10, VG_EINVAL, 0},
+    {UINT, "1x", 0, 10, VG_EINVAL, 0},
+    {UINT, " 1", 0, 10, VG_EINVAL, 0},
+    {UINT, "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX},
+    {UINT, "18446744073709551616", 0, UINT64_MAX, VG_EINVAL, 0},
+    {SIZE, "25M", 0, UINT64_MAX, 0, 25u * 1024 * 1024},
+    {SIZE, "64k", 0, UINT64_MAX, 0, 64u * 1024},
+    {SIZE, "2G", 0, UINT64_MAX, 0, 2ull * 1024 * 1024 * 1024},
+    {SIZE, "100", 0, UINT64_MAX, 0, 100},
+    {SIZE, "1T", 0, UINT64_MAX, VG_EINVAL, 0},
+    {SIZE, "17179869184G", 0, UINT64_MAX, VG_EINVAL, 0},
+    {SIZE, "2M", 0, 1024 * 1024, VG_EINVAL, 0},
+    {DUR, "30", 0, UINT64_MAX, 0, 30000},
+    {DUR, "30s", 0, UINT64_MAX, 0, 30000},
+    {DUR, "500ms", 0, UINT64_MAX, 0, 500},
+    {DUR, "5m", 0, UINT64_MAX, 0, 300000},
+    {DUR, "1h", 0, UINT64_MAX, 0, 3600000},
+    {DUR, "1d", 0, UINT64_MAX, 0, 86400000},
+    {DUR, "1w", 0, UINT64_MAX, VG_EINVAL, 0},
+    {DUR, "50ms", 100, 1000, VG_EINVAL, 0},
 };
 
 START_TEST(test_parse_numbers)
@@ -52,16 +56,16 @@ START_TEST(test_parse_numbers)
 
 	switch (cases[_i].kind) {
 	case UINT:
-		rc = vg_parse_uint(&v, cases[_i].in, cases[_i].min,
-		    cases[_i].max, &why);
+		rc = vg_parse_uint(
+		    &v, cases[_i].in, cases[_i].min, cases[_i].max, &why);
 		break;
 	case SIZE:
-		rc = vg_parse_size(&v, cases[_i].in, cases[_i].min,
-		    cases[_i].max, &why);
+		rc = vg_parse_size(
+		    &v, cases[_i].in, cases[_i].min, cases[_i].max, &why);
 		break;
 	case DUR:
-		rc = vg_parse_duration_ms(&v, cases[_i].in, cases[_i].min,
-		    cases[_i].max, &why);
+		rc = vg_parse_duration_ms(
+		    &v, cases[_i].in, cases[_i].min, cases[_i].max, &why);
 		break;
 	}
 	ck_assert_msg(rc == cases[_i].rc, "\"%s\": got rc %d, want %d",
@@ -97,14 +101,14 @@ START_TEST(test_parse_double)
 	ck_assert(d == -1.5);
 	ck_assert_int_eq(vg_parse_double(&d, "3", -100, 100, NULL), 0);
 	ck_assert(d == 3.0);
-	ck_assert_int_eq(vg_parse_double(&d, "1e3", -1e9, 1e9, NULL),
-	    VG_EINVAL);
-	ck_assert_int_eq(vg_parse_double(&d, "nan", -1e9, 1e9, NULL),
-	    VG_EINVAL);
-	ck_assert_int_eq(vg_parse_double(&d, "0x10", -1e9, 1e9, NULL),
-	    VG_EINVAL);
-	ck_assert_int_eq(vg_parse_double(&d, "101", -100, 100, NULL),
-	    VG_EINVAL);
+	ck_assert_int_eq(
+	    vg_parse_double(&d, "1e3", -1e9, 1e9, NULL), VG_EINVAL);
+	ck_assert_int_eq(
+	    vg_parse_double(&d, "nan", -1e9, 1e9, NULL), VG_EINVAL);
+	ck_assert_int_eq(
+	    vg_parse_double(&d, "0x10", -1e9, 1e9, NULL), VG_EINVAL);
+	ck_assert_int_eq(
+	    vg_parse_double(&d, "101", -100, 100, NULL), VG_EINVAL);
 	ck_assert_int_eq(vg_parse_double(&d, "-", -100, 100, NULL), VG_EINVAL);
 }
 END_TEST
@@ -115,8 +119,8 @@ parse_suite(void)
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("parse");
 
-	tcase_add_loop_test(tc, test_parse_numbers, 0,
-	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(
+	    tc, test_parse_numbers, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_parse_bool);
 	tcase_add_test(tc, test_parse_double);
 	suite_add_tcase(s, tc);

@@ -28,8 +28,8 @@ START_TEST(test_pool_runs_every_job)
 		int rc;
 
 		/* The ring may be briefly full; retry as a caller would. */
-		while ((rc = vg_pool_submit(pool, count_job, NULL)) ==
-		    VG_ELIMIT)
+		while (
+		    (rc = vg_pool_submit(pool, count_job, NULL)) == VG_ELIMIT)
 			usleep(100);
 		ck_assert_int_eq(rc, 0);
 	}

@@ -13,28 +13,28 @@ static const struct {
 	unsigned flags;
 	const char *want;
 } cases[] = {
-	{"plain text", 0, 0, "plain text"},
-	{"a\r\nX-Virus-Status: Clean", 0, 0, "a  X-Virus-Status: Clean"},
-	{"tab\there", 0, 0, "tab here"},
-	{"nul\0byte", 8, 0, "nul?byte"},
-	{"bell\a esc\x1b del\x7f", 0, 0, "bell? esc? del?"},
-	{"caf\xc3\xa9", 0, 0, "caf\xc3\xa9"},
-	{"caf\xc3\xa9", 0, VG_SANITIZE_ASCII, "caf?"},
-	{"bad \xc3 end", 0, 0, "bad ? end"},
-	{"overlong \xc0\xaf", 0, 0, "overlong ??"},
-	{"surrogate \xed\xa0\x80", 0, 0, "surrogate ???"},
-	{"too big \xf4\x90\x80\x80", 0, 0, "too big ????"},
-	{"emoji \xf0\x9f\x98\x80", 0, 0, "emoji \xf0\x9f\x98\x80"},
-	{"truncated \xe2\x82", 0, 0, "truncated ??"},
-	{"", 0, 0, ""},
+    {"plain text", 0, 0, "plain text"},
+    {"a\r\nX-Virus-Status: Clean", 0, 0, "a  X-Virus-Status: Clean"},
+    {"tab\there", 0, 0, "tab here"},
+    {"nul\0byte", 8, 0, "nul?byte"},
+    {"bell\a esc\x1b del\x7f", 0, 0, "bell? esc? del?"},
+    {"caf\xc3\xa9", 0, 0, "caf\xc3\xa9"},
+    {"caf\xc3\xa9", 0, VG_SANITIZE_ASCII, "caf?"},
+    {"bad \xc3 end", 0, 0, "bad ? end"},
+    {"overlong \xc0\xaf", 0, 0, "overlong ??"},
+    {"surrogate \xed\xa0\x80", 0, 0, "surrogate ???"},
+    {"too big \xf4\x90\x80\x80", 0, 0, "too big ????"},
+    {"emoji \xf0\x9f\x98\x80", 0, 0, "emoji \xf0\x9f\x98\x80"},
+    {"truncated \xe2\x82", 0, 0, "truncated ??"},
+    {"", 0, 0, ""},
 };
 
 START_TEST(test_sanitize_table)
 {
 	char out[128];
 	size_t len = cases[_i].len ? cases[_i].len : strlen(cases[_i].in);
-	size_t n = vg_sanitize(out, sizeof(out), cases[_i].in, len,
-	    cases[_i].flags);
+	size_t n =
+	    vg_sanitize(out, sizeof(out), cases[_i].in, len, cases[_i].flags);
 
 	ck_assert_msg(strcmp(out, cases[_i].want) == 0,
 	    "case %d: got \"%s\", want \"%s\"", _i, out, cases[_i].want);
@@ -71,8 +71,8 @@ START_TEST(test_sanitize_all_bytes)
 	for (const char *p = out; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		ck_assert_msg(c >= 0x20 && c != 0x7f,
-		    "control byte 0x%02x in output", c);
+		ck_assert_msg(
+		    c >= 0x20 && c != 0x7f, "control byte 0x%02x in output", c);
 	}
 }
 END_TEST

@@ -52,8 +52,8 @@ setup(void)
 	    "%s", vg_err_text(&err));
 	vg_free(conf->rules);
 	conf->rules = NULL;
-	ck_assert_msg(vg_engine_new(&engine, conf, &err) == 0, "%s",
-	    vg_err_text(&err));
+	ck_assert_msg(
+	    vg_engine_new(&engine, conf, &err) == 0, "%s", vg_err_text(&err));
 	ck_assert_uint_eq(vg_engine_nstages(engine), 2);
 }
 
@@ -88,13 +88,13 @@ START_TEST(test_scan_pool_verdicts)
 		struct vg_verdict *v;
 		bool infected = i % 2 == 0;
 
-		ck_assert_int_eq(vg_scan_start(&scan, engine,
-				     msg_of(infected ? eicar_msg : clean_msg),
-				     pool),
+		ck_assert_int_eq(
+		    vg_scan_start(&scan, engine,
+		        msg_of(infected ? eicar_msg : clean_msg), pool),
 		    0);
 		ck_assert_int_eq(vg_scan_wait(scan, 30000, &v), 0);
-		ck_assert_int_eq(v->action,
-		    infected ? VG_ACTION_REJECT : VG_ACTION_ACCEPT);
+		ck_assert_int_eq(
+		    v->action, infected ? VG_ACTION_REJECT : VG_ACTION_ACCEPT);
 		if (infected)
 			ck_assert_ptr_nonnull(
 			    strstr(v->virus, "Eicar-Test-Signature"));
@@ -131,8 +131,8 @@ START_TEST(test_scan_timeout_then_jobs_finish)
 	pthread_mutex_lock(&gate);
 	ck_assert_int_eq(vg_pool_new(&pool, 1, 8), 0);
 	ck_assert_int_eq(vg_pool_submit(pool, block_job, NULL), 0);
-	ck_assert_int_eq(vg_scan_start(&scan, engine, msg_of(eicar_msg), pool),
-	    0);
+	ck_assert_int_eq(
+	    vg_scan_start(&scan, engine, msg_of(eicar_msg), pool), 0);
 	ck_assert_int_eq(vg_scan_wait(scan, 50, &v), VG_ETIMEOUT);
 	ck_assert_ptr_null(v);
 	vg_scan_release(scan);
@@ -156,8 +156,8 @@ START_TEST(test_scan_queue_full)
 	ck_assert_int_eq(vg_pool_submit(pool, block_job, NULL), 0);
 	while (vg_pool_queued(pool) != 0)
 		usleep(100);
-	ck_assert_int_eq(vg_scan_start(&scan, engine, msg_of(clean_msg), pool),
-	    VG_ELIMIT);
+	ck_assert_int_eq(
+	    vg_scan_start(&scan, engine, msg_of(clean_msg), pool), VG_ELIMIT);
 	ck_assert_ptr_null(scan);
 	pthread_mutex_unlock(&gate);
 	vg_pool_free(pool);

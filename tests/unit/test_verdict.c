@@ -33,8 +33,8 @@ engine_with(const char *extra)
 	    "socket = unix:/tmp/x.sock\nvirus_scan = no\n"
 	    "authserv_id = mx.example.org\n%s",
 	    extra);
-	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t.conf",
-			  &err) == 0,
+	ck_assert_msg(
+	    vg_conf_parse(&conf, text, strlen(text), "t.conf", &err) == 0,
 	    "conf: %s", vg_err_text(&err));
 	/* Test rules: the default thresholds without a rules file. */
 	vg_free(conf->rules);
@@ -61,8 +61,8 @@ msg_of(const char *raw)
 
 /* find_edit - the nth edit of kind for name, or NULL */
 static const struct vg_header_edit *
-find_edit(const struct vg_verdict *v, enum vg_edit_kind kind,
-    const char *name, size_t nth)
+find_edit(const struct vg_verdict *v, enum vg_edit_kind kind, const char *name,
+    size_t nth)
 {
 	for (size_t i = 0; i < v->nedits; i++)
 		if (v->edits[i].kind == kind &&
@@ -75,41 +75,38 @@ static const char clean_msg[] =
     "From: a@example.com\r\nSubject: hello\r\n\r\nbody\r\n";
 
 struct outcome {
-	const char *conf;      /* extra config lines */
-	const char *virus;     /* virus stage found this, or NULL */
-	int virus_status;      /* virus stage status */
-	double score;	       /* score stage total */
-	int score_status;      /* score stage status */
+	const char *conf;  /* extra config lines */
+	const char *virus; /* virus stage found this, or NULL */
+	int virus_status;  /* virus stage status */
+	double score;      /* score stage total */
+	int score_status;  /* score stage status */
 	enum vg_action want;
 	const char *want_code; /* "" = no reply */
 	const char *want_text; /* substring of the reply text */
 };
 
 static const struct outcome outcomes[] = {
-	{"", NULL, 0, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
-	{"", NULL, 0, 4.9, 0, VG_ACTION_ACCEPT, "", ""},
-	{"", NULL, 0, 5.0, 0, VG_ACTION_TAG, "", ""},
-	{"", NULL, 0, 15.0, 0, VG_ACTION_REJECT, "550",
-	    "Message rejected as spam (score 15.0)"},
-	{"", "Eicar-Test-Signature", 0, 0.0, 0, VG_ACTION_REJECT, "550",
-	    "Message rejected: virus Eicar-Test-Signature detected"},
-	/* A virus wins over any score. */
-	{"", "Eicar-Test-Signature", 0, 20.0, 0, VG_ACTION_REJECT, "550",
-	    "virus Eicar-Test-Signature"},
-	{"virus_action = tag\n", "X", 0, 0.0, 0, VG_ACTION_TAG, "", ""},
-	{"virus_action = accept\n", "X", 0, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
-	{"virus_action = quarantine\n", "X", 0, 0.0, 0, VG_ACTION_QUARANTINE,
-	    "", ""},
-	{"virus_action = discard\n", "X", 0, 0.0, 0, VG_ACTION_DISCARD, "",
-	    ""},
-	/* A failed stage: on_error, unless a definite rejection stands. */
-	{"", NULL, -3, 0.0, 0, VG_ACTION_TEMPFAIL, "451",
-	    "Temporary failure"},
-	{"", NULL, 0, 0.0, -3, VG_ACTION_TEMPFAIL, "451",
-	    "Temporary failure"},
-	{"on_error = accept\n", NULL, -3, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
-	{"on_error = accept\n", NULL, -3, 6.0, 0, VG_ACTION_TAG, "", ""},
-	{"", NULL, -3, 16.0, 0, VG_ACTION_REJECT, "550", "spam"},
+    {"", NULL, 0, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
+    {"", NULL, 0, 4.9, 0, VG_ACTION_ACCEPT, "", ""},
+    {"", NULL, 0, 5.0, 0, VG_ACTION_TAG, "", ""},
+    {"", NULL, 0, 15.0, 0, VG_ACTION_REJECT, "550",
+        "Message rejected as spam (score 15.0)"},
+    {"", "Eicar-Test-Signature", 0, 0.0, 0, VG_ACTION_REJECT, "550",
+        "Message rejected: virus Eicar-Test-Signature detected"},
+    /* A virus wins over any score. */
+    {"", "Eicar-Test-Signature", 0, 20.0, 0, VG_ACTION_REJECT, "550",
+        "virus Eicar-Test-Signature"},
+    {"virus_action = tag\n", "X", 0, 0.0, 0, VG_ACTION_TAG, "", ""},
+    {"virus_action = accept\n", "X", 0, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
+    {"virus_action = quarantine\n", "X", 0, 0.0, 0, VG_ACTION_QUARANTINE, "",
+        ""},
+    {"virus_action = discard\n", "X", 0, 0.0, 0, VG_ACTION_DISCARD, "", ""},
+    /* A failed stage: on_error, unless a definite rejection stands. */
+    {"", NULL, -3, 0.0, 0, VG_ACTION_TEMPFAIL, "451", "Temporary failure"},
+    {"", NULL, 0, 0.0, -3, VG_ACTION_TEMPFAIL, "451", "Temporary failure"},
+    {"on_error = accept\n", NULL, -3, 0.0, 0, VG_ACTION_ACCEPT, "", ""},
+    {"on_error = accept\n", NULL, -3, 6.0, 0, VG_ACTION_TAG, "", ""},
+    {"", NULL, -3, 16.0, 0, VG_ACTION_REJECT, "550", "spam"},
 };
 
 START_TEST(test_verdict_outcomes)
@@ -128,16 +125,15 @@ START_TEST(test_verdict_outcomes)
 	if (o->virus_status != 0)
 		vg_result_fail(&res[0], o->virus_status, "clamav broke");
 	if (o->score != 0.0)
-		ck_assert_int_eq(vg_result_add(&res[1], "RULE", o->score, NULL),
-		    0);
+		ck_assert_int_eq(
+		    vg_result_add(&res[1], "RULE", o->score, NULL), 0);
 	if (o->score_status != 0)
 		vg_result_fail(&res[1], o->score_status, "rules broke");
 	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
 	ck_assert_msg(v->action == o->want, "case %d: got %s, want %s", _i,
 	    vg_action_name(v->action), vg_action_name(o->want));
 	ck_assert_msg(strcmp(v->code, o->want_code) == 0,
-	    "case %d: got code \"%s\", want \"%s\"", _i, v->code,
-	    o->want_code);
+	    "case %d: got code \"%s\", want \"%s\"", _i, v->code, o->want_code);
 	ck_assert_msg(strstr(v->text, o->want_text) != NULL,
 	    "case %d: got text \"%s\", want \"%s\" in it", _i, v->text,
 	    o->want_text);
@@ -183,8 +179,8 @@ START_TEST(test_verdict_headers_tagged)
 	ck_assert_str_eq(e->value, "Clean");
 	ck_assert_ptr_nonnull(
 	    e = find_edit(v, VG_EDIT_ADD, "X-Virus-Scanned", 0));
-	ck_assert_msg(strncmp(e->value, "Vigil ", 6) == 0, "got \"%s\"",
-	    e->value);
+	ck_assert_msg(
+	    strncmp(e->value, "Vigil ", 6) == 0, "got \"%s\"", e->value);
 	vg_verdict_free(v);
 	vg_result_fini(&res[0]);
 	vg_result_fini(&res[1]);
@@ -270,7 +266,7 @@ START_TEST(test_verdict_header_values_sanitised)
 	ck_assert_ptr_null(strchr(e->value, '\r'));
 	/* The only LF allowed is our own fold, followed by a tab. */
 	for (const char *p = strchr(e->value, '\n'); p != NULL;
-	    p = strchr(p + 1, '\n'))
+	     p = strchr(p + 1, '\n'))
 		ck_assert_int_eq(p[1], '\t');
 	vg_verdict_free(v);
 	vg_result_fini(&res[0]);
@@ -306,17 +302,18 @@ START_TEST(test_verdict_tests_fold_and_cut)
 	line = e->value;
 	for (const char *p = e->value;; p++) {
 		if (*p == '\n' || *p == '\0') {
-			size_t width = (size_t)(p - line) +
-			    (line == e->value ? 15 : 8);
+			size_t width =
+			    (size_t)(p - line) + (line == e->value ? 15 : 8);
 
-			ck_assert_msg(width <= 80, "line of %zu columns", width);
+			ck_assert_msg(
+			    width <= 80, "line of %zu columns", width);
 			if (*p == '\0')
 				break;
 			line = p + 1;
 		}
 	}
-	ck_assert_uint_lt(vg_verdict_tests(v, small, sizeof(small)),
-	    sizeof(small));
+	ck_assert_uint_lt(
+	    vg_verdict_tests(v, small, sizeof(small)), sizeof(small));
 	ck_assert_ptr_nonnull(strstr(small, ",..."));
 	vg_verdict_free(v);
 	vg_result_fini(&res[0]);
@@ -329,10 +326,10 @@ END_TEST
 /* Oversized messages get oversize_action and "Unscanned (too large)". */
 START_TEST(test_verdict_oversized)
 {
-	static const char *const confs[] = {"", "oversize_action = reject\n",
-	    "oversize_action = tempfail\n"};
-	static const enum vg_action want[] = {VG_ACTION_ACCEPT,
-	    VG_ACTION_REJECT, VG_ACTION_TEMPFAIL};
+	static const char *const confs[] = {
+	    "", "oversize_action = reject\n", "oversize_action = tempfail\n"};
+	static const enum vg_action want[] = {
+	    VG_ACTION_ACCEPT, VG_ACTION_REJECT, VG_ACTION_TEMPFAIL};
 	struct vg_engine *engine = engine_with(confs[_i]);
 	struct vg_msg_limits lim = {.max_size = 16,
 	    .memory_limit = 1 << 20,
@@ -345,9 +342,8 @@ START_TEST(test_verdict_oversized)
 	struct vg_verdict *v;
 	const struct vg_header_edit *e;
 
-	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, clean_msg,
-			     strlen(clean_msg)),
-	    0);
+	ck_assert_int_eq(
+	    vg_msg_from_bytes(&msg, &lim, clean_msg, strlen(clean_msg)), 0);
 	ck_assert(vg_msg_oversized(msg));
 	vg_result_init(&res[0], "virus");
 	snprintf(res[0].unscanned, sizeof(res[0].unscanned), "too large");
@@ -360,11 +356,11 @@ START_TEST(test_verdict_oversized)
 		    e = find_edit(v, VG_EDIT_ADD, "X-Virus-Status", 0));
 		ck_assert_str_eq(e->value, "Unscanned (too large)");
 		/* Not scored, so no spam verdict is claimed. */
-		ck_assert_ptr_null(find_edit(v, VG_EDIT_ADD, "X-Spam-Status",
-		    0));
+		ck_assert_ptr_null(
+		    find_edit(v, VG_EDIT_ADD, "X-Spam-Status", 0));
 	} else {
-		ck_assert_str_eq(v->code, want[_i] == VG_ACTION_REJECT ? "552"
-									: "451");
+		ck_assert_str_eq(
+		    v->code, want[_i] == VG_ACTION_REJECT ? "552" : "451");
 	}
 	vg_verdict_free(v);
 	vg_result_fini(&res[0]);
@@ -385,8 +381,8 @@ START_TEST(test_verdict_forced)
 	vg_result_init(&res[0], "virus");
 	res[0].scanned = true;
 	vg_result_init(&res[1], "score");
-	vg_result_force(&res[1], VG_ACTION_REJECT, "550", "5.7.23",
-	    "SPF_FAIL", "SPF check failed for %s", "example.com");
+	vg_result_force(&res[1], VG_ACTION_REJECT, "550", "5.7.23", "SPF_FAIL",
+	    "SPF check failed for %s", "example.com");
 	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
 	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
 	ck_assert_str_eq(v->xcode, "5.7.23");
