@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* logsink - syslog or stderr, and one line per message */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "log.h"
+#include "str.h"
+#include "msg.h"
+#include "sanitize.h"
+#include "verdict.h"
+
+#include "logsink.h"
+
+/* vgm_logsink_priority - syslog priority of a vg_log level */
+static int
+vgm_logsink_priority(enum vg_log_level level)
+{
+	switch (level) {
+	case VG_LOG_DEBUG:
+		return LOG_DEBUG;
+	case VG_LOG_INFO:
+		return LOG_INFO;
+	case VG_LOG_WARNING:
+		return LOG_WARNING;
+	case VG_LOG_ERROR:
+		return LOG_ERR;
+	case VG_LOG_FATAL:
+		return LOG_CRIT;
+	case VG_LOG_PANIC:
+		return LOG_ALERT;
+	}
+	return LOG_ERR;
+}
+
+/* vgm_logsink_syslog - the sink used when detached */
+static void
+vgm_logsink_syslog(enum vg_log_level level, const char *line, void *ctx)
+{
+	(void)ctx;
+	syslog(vgm_logsink_priority(level), "%s: %s",
+	    vg_log_level_name(level), line);
+}
+
+/* vgm_logsink_stderr - the sink used with -f: "vigil-milter[pid]: ..." */
+static void
+vgm_logsink_stderr(enum vg_log_level level, const char *line, void *ctx)
+{
+	(void)ctx;
+	/* One fprintf() call: stdio's lock keeps each line whole. */
+	(void)fprintf(stderr, "vigil-milter[%ld]: %s: %s\n", (long)getpid(),
+	    vg_log_level_name(level), line);
+}
+
+/* vgm_logsink_init - install the sink for the mode we run in */
+void
+vgm_logsink_init(bool foreground)
+{
+	if (foreground) {
+		vg_log_set_sink(vgm_logsink_stderr, NULL, VG_LOG_INFO);
+		return;
+	}
+	openlog("vigil-milter", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	vg_log_set_sink(vgm_logsink_syslog, NULL, VG_LOG_INFO);
+}
+
+/* vgm_loginfo_fill - copy and sanitise the fields of the summary line */
+void
+vgm_loginfo_fill(struct vgm_loginfo *info, const struct vg_msg *msg,
+    size_t rejected)
+{
+	memset(info, 0, sizeof(*info));
+	info->rejected_rcpts = rejected;
+	if (msg == NULL)
+		return;
+	(void)vg_sanitize_str(info->qid, sizeof(info->qid),
+	    vg_msg_queue_id(msg), VG_SANITIZE_ASCII);
+	(void)vg_sanitize_str(info->client_addr, sizeof(info->client_addr),
+	    vg_msg_client_addr(msg), VG_SANITIZE_ASCII);
+	(void)vg_sanitize_str(info->client_name, sizeof(info->client_name),
+	    vg_msg_client_name(msg), 0);
+	(void)vg_sanitize_str(info->from, sizeof(info->from),
+	    vg_msg_from(msg), 0);
+	info->nrcpt = vg_msg_rcpt_count(msg);
+	info->size = vg_msg_size(msg);
+}
+
+/* vgm_logsink_stages - append " ms=virus:1.2,score:3.4" */
+static void
+vgm_logsink_stages(struct vg_buf *line, const struct vg_engine *engine,
+    const struct vg_verdict *verdict)
+{
+	size_t i, n;
+
+	n = verdict->nstages;
+	if (n > VG_NELEM(verdict->stage_us))
+		n = VG_NELEM(verdict->stage_us);
+	if (engine != NULL && vg_engine_nstages(engine) < n)
+		n = vg_engine_nstages(engine);
+	for (i = 0; i < n; i++) {
+		const struct vg_stage_ops *ops = NULL;
+		void *state = NULL;
+
+		if (engine != NULL)
+			ops = vg_engine_stage(engine, i, &state);
+		(void)vg_buf_printf(line, "%s%s:%.1f", i == 0 ? " ms=" : ",",
+		    ops != NULL && ops->name != NULL ? ops->name : "stage",
+		    (double)verdict->stage_us[i] / 1000.0);
+	}
+}
+
+/* vgm_logsink_message - the one line per message */
+void
+vgm_logsink_message(const struct vgm_loginfo *info,
+    const struct vg_engine *engine, const struct vg_verdict *verdict,
+    enum vg_action action, const char *reply, const char *note,
+    uint64_t total_us)
+{
+	struct vg_buf line;
+	char virus[VG_VIRUS_NAME_MAX];
+	char tests[VG_VERDICT_HEADER_MAX];
+	char clean_reply[VG_REASON_MAX + 32];
+	char clean_note[VG_REASON_MAX];
+
+	/*
+	 * A line that does not fit is cut by vg_buf_printf() refusing the
+	 * last piece; the line is still logged, as far as it got.
+	 */
+	vg_buf_init(&line, VG_LOG_LINE_MAX - 64);
+	(void)vg_buf_printf(&line, "%s: client=%s[%s] from=<%s>",
+	    info->qid[0] != '\0' ? info->qid : "NOQUEUE",
+	    info->client_name[0] != '\0' ? info->client_name : "unknown",
+	    info->client_addr, info->from);
+	(void)vg_buf_printf(&line, " nrcpt=%zu", info->nrcpt);
+	if (info->rejected_rcpts > 0)
+		(void)vg_buf_printf(&line, " rejected_rcpt=%zu",
+		    info->rejected_rcpts);
+	(void)vg_buf_printf(&line, " size=%" PRIu64, info->size);
+	if (verdict != NULL) {
+		(void)vg_sanitize_str(virus, sizeof(virus), verdict->virus,
+		    0);
+		(void)vg_verdict_tests(verdict, tests, sizeof(tests));
+		(void)vg_buf_printf(&line,
+		    " virus=%s score=%.1f/%.1f tests=%s",
+		    virus[0] != '\0' ? virus : "none", verdict->score,
+		    verdict->required, tests[0] != '\0' ? tests : "none");
+	}
+	(void)vg_buf_printf(&line, " action=%s", vg_action_name(action));
+	if (reply != NULL && reply[0] != '\0') {
+		(void)vg_sanitize_str(clean_reply, sizeof(clean_reply), reply,
+		    0);
+		(void)vg_buf_printf(&line, " reply=\"%s\"", clean_reply);
+	}
+	if (note != NULL && note[0] != '\0') {
+		(void)vg_sanitize_str(clean_note, sizeof(clean_note), note, 0);
+		(void)vg_buf_printf(&line, " note=\"%s\"", clean_note);
+	}
+	if (verdict != NULL)
+		vgm_logsink_stages(&line, engine, verdict);
+	(void)vg_buf_printf(&line, " total=%.1fms", (double)total_us / 1000.0);
+	vg_log(verdict != NULL && !verdict->error ? VG_LOG_INFO
+						  : VG_LOG_WARNING,
+	    "%s", vg_buf_cstr(&line));
+	vg_buf_fini(&line);
+}

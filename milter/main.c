@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* main - options, socket, privileges, signals, smfi_main */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+#include <clamav.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <spf2/spf_lib_version.h>
+
+#include "conf.h"
+#include "engine.h"
+#include "err.h"
+#include "log.h"
+#include "str.h"
+#include "pool.h"
+
+#include "logsink.h"
+#include "reload.h"
+#include "session.h"
+
+/*
+ * Start-up order matters:
+ *   1. configuration and engine (errors reach the terminal, exit 1);
+ *   2. smfi_register, then the socket: under umask 0007, then chown and
+ *      chmod, while still root (STYLE.md 8.3);
+ *   3. drop privileges, then detach (without -f), then switch the log
+ *      to syslog: all before any thread exists, because fork() keeps only
+ *      the calling thread;
+ *   4. block SIGHUP, SIGTERM, SIGINT (and SIGUSR1, our own wake-up) so
+ *      every thread created later inherits the mask; start the worker
+ *      pool and the reload thread; run smfi_main in a thread of its own.
+ *
+ * The main thread then waits for signals with sigwait().  libmilter also
+ * starts a thread that sigwait()s for the same three signals and stops
+ * the milter on SIGHUP; Linux hands a process-directed signal to the
+ * thread-group leader when that thread can take it, which is this one,
+ * so SIGHUP reaches us and means "reload".  That is why smfi_main runs
+ * in a second thread and not in main().  XXX On other kernels SIGHUP may
+ * reach libmilter's thread and stop the daemon instead.
+ */
+
+#define VGM_NAME	    "vigil-milter"
+#define VGM_MAX_DATA_SIZE   (1024 * 1024 - 1) /* libmilter's 1M packet */
+#define VGM_DRAIN_EXTRA_MS  5000
+
+struct vgm_opts {
+	const char *conf_path;
+	bool foreground;
+	bool test;
+	bool version;
+};
+
+/* vgm_usage - print the synopsis and exit 1 */
+static void VG_NORETURN
+vgm_usage(void)
+{
+	(void)fprintf(stderr,
+	    "usage: " VGM_NAME " [-f] [-t] [-V] [-c config]\n"
+	    "  -c FILE  configuration (default " VG_CONF_DEFAULT_PATH ")\n"
+	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -t       check the configuration and rules, then exit\n"
+	    "  -V       print versions and exit\n");
+	exit(1);
+}
+
+/* vgm_print_err - every "file:line: reason" line to stderr */
+static void
+vgm_print_err(const struct vg_err *err, const char *what, int rc)
+{
+	const char *text = vg_err_text(err);
+
+	if (text[0] != '\0')
+		(void)fputs(text, stderr);
+	if (text[0] == '\0' || text[strlen(text) - 1] != '\n')
+		(void)fprintf(stderr, "%s%s: %s\n", text[0] != '\0' ? "\n" : "",
+		    what, vg_strerror(rc));
+}
+
+/* vgm_sig_version - the daily (else main) signature version, or 0 */
+static unsigned
+vgm_sig_version(const char *dir)
+{
+	static const char *const names[] = {"daily.cld", "daily.cvd",
+	    "main.cld", "main.cvd"};
+	char path[4096];
+	struct cl_cvd *cvd;
+	unsigned version = 0;
+	size_t i;
+
+	for (i = 0; i < VG_NELEM(names) && version == 0; i++) {
+		(void)vg_str_fmt(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (access(path, R_OK) != 0)
+			continue;
+		cvd = cl_cvdhead(path);
+		if (cvd != NULL) {
+			version = cvd->version;
+			cl_cvdfree(cvd);
+		}
+	}
+	return version;
+}
+
+/* vgm_print_version - -V: our version and every library's */
+static int
+vgm_print_version(const char *conf_path)
+{
+	unsigned major = 0, minor = 0, patch = 0, sigver = 0;
+	char pcre[64] = "unknown";
+	struct vg_conf *conf = NULL;
+	struct vg_err *err;
+
+	(void)smfi_version(&major, &minor, &patch);
+	if (pcre2_config(PCRE2_CONFIG_VERSION, pcre) < 0)
+		(void)vg_str_fmt(pcre, sizeof(pcre), "unknown");
+	(void)printf(VGM_NAME " %s\n", vg_version());
+	(void)printf("libmilter %u.%u.%u\n", major, minor, patch);
+	/* The signature version needs the configured database directory. */
+	err = calloc(1, sizeof(*err));
+	if (err != NULL && vg_conf_load(&conf, conf_path, err) == 0 &&
+	    conf->clamav_database != NULL)
+		sigver = vgm_sig_version(conf->clamav_database);
+	if (sigver != 0)
+		(void)printf("ClamAV %s, signatures %u\n", cl_retver(), sigver);
+	else
+		(void)printf("ClamAV %s, signatures unknown (no daily or main "
+			     "database found via %s)\n",
+		    cl_retver(), conf_path);
+	(void)printf("PCRE2 %s\n", pcre);
+	(void)printf("libspf2 %d.%d.%d\n", SPF_LIB_VERSION_MAJOR,
+	    SPF_LIB_VERSION_MINOR, SPF_LIB_VERSION_PATCH);
+	vg_conf_free(conf);
+	free(err);
+	return ferror(stdout) ? 1 : 0;
+}
+
+/* vgm_unix_path - the path of a unix: or local: socket, or NULL */
+static const char *
+vgm_unix_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	if (sock[0] == '/')
+		return sock;
+	return NULL;
+}
+
+/*
+ * vgm_socket_in_use - true when something accepts connections on path:
+ * then the file is not stale and must not be removed.
+ */
+static bool
+vgm_socket_in_use(const char *path)
+{
+	struct sockaddr_un sun;
+	bool in_use;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return false;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return false;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	in_use = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	(void)close(fd);
+	return in_use;
+}
+
+/* vgm_open_socket - smfi_setconn + smfi_opensocket, umask, chown, chmod */
+static int
+vgm_open_socket(const char *sock, const struct passwd *pw)
+{
+	char conn[4096];
+	const char *path = vgm_unix_path(sock);
+	mode_t old_mask;
+	struct stat st;
+	int rc;
+
+	(void)vg_str_fmt(conn, sizeof(conn), "%s", sock);
+	if (path != NULL && lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			(void)fprintf(stderr,
+			    VGM_NAME ": %s exists and is not a socket; "
+				     "remove it or change socket\n",
+			    path);
+			return -1;
+		}
+		if (vgm_socket_in_use(path)) {
+			(void)fprintf(stderr,
+			    VGM_NAME ": %s is in use by a running process "
+				     "(another vigil-milter?)\n",
+			    path);
+			return -1;
+		}
+	}
+	if (smfi_setconn(conn) != MI_SUCCESS) {
+		(void)fprintf(stderr, VGM_NAME ": bad socket %s\n", sock);
+		return -1;
+	}
+	old_mask = umask(0007);
+	/* true: remove a stale socket file (checked above) first. */
+	rc = smfi_opensocket(true);
+	(void)umask(old_mask);
+	if (rc != MI_SUCCESS) {
+		(void)fprintf(stderr,
+		    VGM_NAME ": cannot open socket %s (does its directory "
+			     "exist and is it writable? is the port free?)\n",
+		    sock);
+		return -1;
+	}
+	if (path == NULL)
+		return 0;
+	if (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0) {
+		(void)fprintf(stderr, VGM_NAME ": chown %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (chmod(path, 0660) != 0) {
+		(void)fprintf(stderr, VGM_NAME ": chmod %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* vgm_drop_privileges - become pw (initgroups, setgid, setuid) */
+static int
+vgm_drop_privileges(const struct passwd *pw)
+{
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		(void)fprintf(stderr, VGM_NAME ": cannot become %s: %s\n",
+		    pw->pw_name, strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		(void)fprintf(stderr, VGM_NAME ": could regain root after "
+				      "dropping privileges\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* vgm_detach - fork, let the parent exit 0, start a new session */
+static int
+vgm_detach(void)
+{
+	pid_t pid;
+	int fd;
+
+	pid = fork();
+	if (pid < 0) {
+		(void)fprintf(stderr, VGM_NAME ": fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") != 0)
+		return -1;
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		return -1;
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		(void)close(fd);
+	return 0;
+}
+
+static pthread_t vgm_main_thread;
+
+/* vgm_milter_thread - run smfi_main; wake main() when it returns */
+static void *
+vgm_milter_thread(void *arg)
+{
+	int *rc = arg;
+
+	*rc = smfi_main();
+	/* Tell main() that libmilter stopped, whatever the reason. */
+	(void)pthread_kill(vgm_main_thread, SIGUSR1);
+	return NULL;
+}
+
+/* vgm_signal_set - the signals main() waits for */
+static void
+vgm_signal_set(sigset_t *set)
+{
+	(void)sigemptyset(set);
+	(void)sigaddset(set, SIGHUP);
+	(void)sigaddset(set, SIGTERM);
+	(void)sigaddset(set, SIGINT);
+	(void)sigaddset(set, SIGUSR1);
+}
+
+/* vgm_serve - threads, smfi_main, signal loop, orderly stop */
+static int
+vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued)
+{
+	struct vg_pool *pool = NULL;
+	pthread_t milter;
+	sigset_t set;
+	int milter_rc = MI_FAILURE;
+	int sig, rc;
+	size_t left;
+
+	vgm_signal_set(&set);
+	rc = vg_pool_new(&pool, workers, max_queued);
+	if (rc != 0) {
+		vg_log(VG_LOG_FATAL, "cannot start %u scan workers: %s",
+		    workers, vg_strerror(rc));
+		return 1;
+	}
+	vgm_session_init(pool);
+	if (vgm_reload_start() != 0) {
+		vg_pool_free(pool);
+		return 1;
+	}
+	vgm_main_thread = pthread_self();
+	rc = pthread_create(&milter, NULL, vgm_milter_thread, &milter_rc);
+	if (rc != 0) {
+		vg_log(VG_LOG_FATAL, "cannot start the milter thread: %s",
+		    strerror(rc));
+		vgm_reload_fini();
+		vg_pool_free(pool);
+		return 1;
+	}
+	vg_info("started: %s, %u scan workers, queue %zu", vg_version(),
+	    workers, max_queued);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			vg_info("SIGHUP: reload requested");
+			vgm_reload_request();
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			vg_info("%s: stopping", sig == SIGTERM ? "SIGTERM"
+							       : "SIGINT");
+		else
+			vg_warn("libmilter stopped");
+		(void)smfi_stop();
+		break;
+	}
+	(void)pthread_join(milter, NULL);
+	left = vgm_session_drain(drain_ms);
+	if (left > 0) {
+		/*
+		 * Callbacks may still touch the pool and engine: leave them
+		 * to the exit rather than free them under a running thread.
+		 */
+		vg_error("%zu messages still in flight after %llu ms; "
+			 "exiting anyway",
+		    left, (unsigned long long)drain_ms);
+		return 1;
+	}
+	vgm_reload_fini();
+	vg_pool_free(pool);
+	vg_info("stopped");
+	return milter_rc == MI_SUCCESS ? 0 : 1;
+}
+
+/* vgm_parse_opts - getopt; -h and unknown options print usage */
+static void
+vgm_parse_opts(struct vgm_opts *o, int argc, char **argv)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->conf_path = VG_CONF_DEFAULT_PATH;
+	while ((ch = getopt(argc, argv, "c:ftVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf_path = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 't':
+			o->test = true;
+			break;
+		case 'V':
+			o->version = true;
+			break;
+		default:
+			vgm_usage();
+		}
+	}
+	if (optind != argc)
+		vgm_usage();
+}
+
+/* main - see the start-up order above */
+int
+main(int argc, char **argv)
+{
+	static struct vg_err err;
+	static char name[] = VGM_NAME;
+	struct vgm_opts o;
+	struct vg_conf *conf = NULL;
+	struct vg_engine *engine = NULL;
+	const struct vg_conf *c;
+	struct passwd *pw = NULL;
+	struct smfiDesc desc;
+	sigset_t set;
+	unsigned workers;
+	long ncpu;
+	int rc;
+
+	vgm_parse_opts(&o, argc, argv);
+	if (o.version)
+		return vgm_print_version(o.conf_path);
+	vgm_logsink_init(true);
+	vg_err_init(&err);
+	rc = vg_engine_global_init(&err);
+	if (rc != 0) {
+		vgm_print_err(&err, "library initialisation", rc);
+		return 1;
+	}
+	rc = vg_conf_load(&conf, o.conf_path, &err);
+	if (rc != 0) {
+		vgm_print_err(&err, o.conf_path, rc);
+		return 1;
+	}
+	/* Hand-off: the engine takes conf in every case. */
+	rc = vg_engine_new(&engine, conf, &err);
+	conf = NULL;
+	if (rc != 0) {
+		vgm_print_err(&err, o.conf_path, rc);
+		return 1;
+	}
+	c = vg_engine_conf(engine);
+	if (o.test) {
+		(void)printf("%s: configuration and rules OK\n", o.conf_path);
+		vg_engine_unref(engine);
+		return 0;
+	}
+	if (c->user != NULL && c->user[0] != '\0') {
+		if (geteuid() != 0) {
+			vg_warn("not started as root: user = %s ignored",
+			    c->user);
+		} else if ((pw = getpwnam(c->user)) == NULL) {
+			(void)fprintf(stderr, VGM_NAME ": %s: unknown user %s\n",
+			    o.conf_path, c->user);
+			goto fail;
+		}
+	}
+	desc = vgm_callbacks_desc(name);
+	if (smfi_register(desc) != MI_SUCCESS) {
+		(void)fprintf(stderr, VGM_NAME ": smfi_register failed\n");
+		goto fail;
+	}
+	/* Postfix may send a header of up to 100 KB in one packet. */
+	(void)smfi_setmaxdatasize(VGM_MAX_DATA_SIZE);
+	if (vgm_open_socket(c->socket, pw) != 0)
+		goto fail;
+	if (pw != NULL && vgm_drop_privileges(pw) != 0)
+		goto fail;
+	if (!o.foreground) {
+		if (vgm_detach() != 0)
+			goto fail;
+		vgm_logsink_init(false);
+	}
+	vgm_signal_set(&set);
+	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	workers = c->scan_workers;
+	if (workers == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		workers = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	rc = vgm_reload_init(o.conf_path, engine);
+	if (rc != 0) {
+		vg_log(VG_LOG_FATAL, "%s", vg_strerror(rc));
+		goto fail;
+	}
+	/*
+	 * Hand-off: the reload module holds the engine now; c stays valid
+	 * only until the first reload, so take what vgm_serve needs first.
+	 */
+	engine = NULL;
+	return vgm_serve(c->scan_timeout_ms + VGM_DRAIN_EXTRA_MS, workers,
+	    c->max_queued_scans);
+fail:
+	vg_engine_unref(engine);
+	return 1;
+}

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* reload - engine swap on SIGHUP and on a new signature database */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "conf.h"
+#include "engine.h"
+#include "err.h"
+#include "log.h"
+#include "sigwatch.h"
+
+#include "reload.h"
+
+/*
+ * The daemon has exactly one current engine, so this module keeps its
+ * state in one static struct.  engine_lock guards only the pointer (held
+ * for a few instructions on the mail path); everything else belongs to
+ * the reload thread, whose wake-up conditions sit under lock/cond.
+ */
+static struct {
+	pthread_mutex_t engine_lock;
+	struct vg_engine *engine; /* NULL while an in-place reload runs */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool requested;
+	bool stop;
+	bool started;
+	pthread_t thread;
+
+	char *conf_path;
+	unsigned reloads;
+	/* Reload thread only. */
+	struct vg_sigwatch *watch;
+	uint64_t interval_ms;	 /* signature_check_interval */
+	uint64_t last_check_ms;
+	uint64_t last_attempt_ms;
+} vgm_reload_state = {
+	.engine_lock = PTHREAD_MUTEX_INITIALIZER,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+#define RS vgm_reload_state
+
+/* vgm_reload_log_errors - one log line per "file:line: reason" */
+static void
+vgm_reload_log_errors(const struct vg_err *err, const char *what)
+{
+	const char *p = vg_err_text(err);
+	const char *nl;
+
+	if (*p == '\0') {
+		vg_error("reload: %s failed", what);
+		return;
+	}
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (nl > p)
+			vg_error("reload: %s: %.*s", what, (int)(nl - p), p);
+		p = *nl == '\n' ? nl + 1 : nl;
+	}
+}
+
+/* vgm_reload_swap - make engine current; returns the one it replaced */
+static struct vg_engine *
+vgm_reload_swap(struct vg_engine *engine)
+{
+	struct vg_engine *old;
+
+	pthread_mutex_lock(&RS.engine_lock);
+	old = RS.engine;
+	RS.engine = engine;
+	pthread_mutex_unlock(&RS.engine_lock);
+	return old;
+}
+
+/* vgm_reload_acquire - a new reference to the current engine, or NULL */
+struct vg_engine *
+vgm_reload_acquire(void)
+{
+	struct vg_engine *engine = NULL;
+
+	pthread_mutex_lock(&RS.engine_lock);
+	if (RS.engine != NULL)
+		engine = vg_engine_ref(RS.engine);
+	pthread_mutex_unlock(&RS.engine_lock);
+	return engine;
+}
+
+/* vgm_reload_rewatch - watch the database of conf from now on */
+static void
+vgm_reload_rewatch(const struct vg_conf *conf)
+{
+	struct vg_sigwatch *w = NULL;
+	int rc;
+
+	vg_sigwatch_free(RS.watch);
+	RS.watch = NULL;
+	RS.interval_ms = conf->signature_check_interval_ms;
+	RS.last_check_ms = vg_clock_ms();
+	if (!conf->virus_scan || conf->clamav_database == NULL ||
+	    RS.interval_ms == 0)
+		return;
+	/*
+	 * XXX The watch starts after the engine was built, so a database
+	 * written during the build is noticed only by the next change.
+	 */
+	rc = vg_sigwatch_new(&w, conf->clamav_database);
+	if (rc != 0) {
+		vg_warn("cannot watch signature directory %s (%s); "
+			"reload with SIGHUP after freshclam",
+		    conf->clamav_database, vg_strerror(rc));
+		return;
+	}
+	RS.watch = w;
+}
+
+/* vgm_reload_build - load the configuration and build an engine */
+static int
+vgm_reload_build(struct vg_engine **out, struct vg_err *err,
+    bool *in_place_out)
+{
+	struct vg_conf *conf = NULL;
+	const char *key;
+	struct vg_engine *old;
+	int rc;
+
+	*out = NULL;
+	vg_err_init(err);
+	rc = vg_conf_load(&conf, RS.conf_path, err);
+	if (rc != 0)
+		return rc;
+	old = vgm_reload_acquire();
+	if (old != NULL) {
+		key = vg_conf_unreloadable_change(vg_engine_conf(old), conf);
+		if (key != NULL)
+			vg_warn("reload: %s changed in %s; a reload cannot "
+				"change it, restart vigil-milter to apply it",
+			    key, RS.conf_path);
+		vg_engine_unref(old);
+	}
+	if (in_place_out != NULL)
+		*in_place_out = conf->reload_in_place;
+	if (conf->reload_in_place && in_place_out != NULL) {
+		/*
+		 * In place: drop our reference before building, so the old
+		 * ClamAV engine is freed as soon as the messages using it are
+		 * done, and never coexists with the new one for long.
+		 */
+		vg_warn("reload: in place; mail is tempfailed until the new "
+			"engine is ready");
+		vg_engine_unref(vgm_reload_swap(NULL));
+	}
+	/* Hand-off: vg_engine_new() takes conf in every case. */
+	rc = vg_engine_new(out, conf, err);
+	conf = NULL;
+	return rc;
+}
+
+/* vgm_reload_now - one reload, in the reload thread */
+static void
+vgm_reload_now(const char *why)
+{
+	struct vg_err *err;
+	struct vg_engine *engine = NULL;
+	bool in_place = false;
+	int rc;
+
+	RS.last_attempt_ms = vg_clock_ms();
+	err = vg_malloc(sizeof(*err));
+	if (err == NULL) {
+		vg_error("reload (%s): out of memory; keeping the old engine",
+		    why);
+		return;
+	}
+	vg_info("reload: %s: reading %s", why, RS.conf_path);
+	rc = vgm_reload_build(&engine, err, &in_place);
+	if (rc != 0 && in_place) {
+		vgm_reload_log_errors(err, "building the engine");
+		vg_warn("reload: in-place build failed; trying once more");
+		rc = vgm_reload_build(&engine, err, NULL);
+	}
+	if (rc != 0) {
+		vgm_reload_log_errors(err, "building the engine");
+		pthread_mutex_lock(&RS.engine_lock);
+		in_place = RS.engine == NULL;
+		pthread_mutex_unlock(&RS.engine_lock);
+		if (in_place)
+			vg_error("reload: no engine; all mail is tempfailed "
+				 "(451 4.3.2); retrying every %u s",
+			    (unsigned)(VGM_RELOAD_RETRY_MS / 1000));
+		else
+			vg_error("reload: failed (%s); keeping the old "
+				 "engine",
+			    vg_strerror(rc));
+		goto out;
+	}
+	vgm_reload_rewatch(vg_engine_conf(engine));
+	vg_engine_unref(vgm_reload_swap(engine));
+	pthread_mutex_lock(&RS.lock);
+	RS.reloads++;
+	pthread_mutex_unlock(&RS.lock);
+	vg_info("reload: done (%s); new engine %s", why,
+	    vg_engine_virus_version(engine));
+out:
+	vg_free(err);
+}
+
+/* vgm_reload_check_watch - true when the signature directory changed */
+static bool
+vgm_reload_check_watch(void)
+{
+	bool changed = false;
+	int rc;
+
+	RS.last_check_ms = vg_clock_ms();
+	if (RS.watch == NULL)
+		return false;
+	rc = vg_sigwatch_changed(RS.watch, &changed);
+	if (rc != 0) {
+		vg_warn("signature watch: %s", vg_strerror(rc));
+		return false;
+	}
+	return changed;
+}
+
+/* vgm_reload_next_ms - the next time the thread has something to do */
+static uint64_t
+vgm_reload_next_ms(bool no_engine)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (no_engine)
+		next = RS.last_attempt_ms + VGM_RELOAD_RETRY_MS;
+	if (RS.watch != NULL && RS.interval_ms > 0 &&
+	    RS.last_check_ms + RS.interval_ms < next)
+		next = RS.last_check_ms + RS.interval_ms;
+	return next;
+}
+
+/* vgm_reload_main - the reload thread: wait, then reload or check */
+static void *
+vgm_reload_main(void *arg)
+{
+	struct timespec ts;
+	uint64_t next, now;
+	bool no_engine, requested;
+
+	(void)arg;
+	pthread_mutex_lock(&RS.lock);
+	while (!RS.stop) {
+		pthread_mutex_lock(&RS.engine_lock);
+		no_engine = RS.engine == NULL;
+		pthread_mutex_unlock(&RS.engine_lock);
+		next = vgm_reload_next_ms(no_engine);
+		now = vg_clock_ms();
+		if (!RS.requested && next > now) {
+			if (next == UINT64_MAX) {
+				pthread_cond_wait(&RS.cond, &RS.lock);
+			} else {
+				ts = vg_clock_deadline(next - now);
+				(void)pthread_cond_timedwait(&RS.cond,
+				    &RS.lock, &ts);
+			}
+			continue;
+		}
+		requested = RS.requested;
+		RS.requested = false;
+		pthread_mutex_unlock(&RS.lock);
+		if (requested)
+			vgm_reload_now("SIGHUP");
+		else if (no_engine && vg_clock_ms() >= RS.last_attempt_ms +
+						      VGM_RELOAD_RETRY_MS)
+			vgm_reload_now("retry after a failed in-place reload");
+		else if (vgm_reload_check_watch())
+			vgm_reload_now("signature database changed");
+		pthread_mutex_lock(&RS.lock);
+	}
+	pthread_mutex_unlock(&RS.lock);
+	return NULL;
+}
+
+/* vgm_reload_init - remember the path and the first engine */
+int
+vgm_reload_init(const char *conf_path, struct vg_engine *engine)
+{
+	RS.conf_path = vg_strdup(conf_path);
+	if (RS.conf_path == NULL)
+		return VG_ENOMEM;
+	RS.last_attempt_ms = vg_clock_ms();
+	/* Hand-off: the caller's reference becomes the current engine. */
+	(void)vgm_reload_swap(engine);
+	vgm_reload_rewatch(vg_engine_conf(engine));
+	return 0;
+}
+
+/* vgm_reload_start - start the reload thread */
+int
+vgm_reload_start(void)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return VG_EINTERNAL;
+	/* vg_clock_deadline() gives CLOCK_MONOTONIC times. */
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(&RS.cond, &attr);
+	(void)pthread_condattr_destroy(&attr);
+	if (rc != 0)
+		return VG_EINTERNAL;
+	rc = pthread_create(&RS.thread, NULL, vgm_reload_main, NULL);
+	if (rc != 0) {
+		vg_error("cannot start the reload thread: %s", strerror(rc));
+		(void)pthread_cond_destroy(&RS.cond);
+		return VG_EINTERNAL;
+	}
+	RS.started = true;
+	return 0;
+}
+
+/* vgm_reload_request - wake the reload thread */
+void
+vgm_reload_request(void)
+{
+	pthread_mutex_lock(&RS.lock);
+	RS.requested = true;
+	if (RS.started)
+		pthread_cond_signal(&RS.cond);
+	pthread_mutex_unlock(&RS.lock);
+}
+
+/* vgm_reload_count - successful reloads so far */
+unsigned
+vgm_reload_count(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&RS.lock);
+	n = RS.reloads;
+	pthread_mutex_unlock(&RS.lock);
+	return n;
+}
+
+/* vgm_reload_fini - stop the thread (a running reload finishes first) */
+void
+vgm_reload_fini(void)
+{
+	if (RS.started) {
+		pthread_mutex_lock(&RS.lock);
+		RS.stop = true;
+		pthread_cond_signal(&RS.cond);
+		pthread_mutex_unlock(&RS.lock);
+		(void)pthread_join(RS.thread, NULL);
+		(void)pthread_cond_destroy(&RS.cond);
+		RS.started = false;
+	}
+	vg_engine_unref(vgm_reload_swap(NULL));
+	vg_sigwatch_free(RS.watch);
+	RS.watch = NULL;
+	vg_free(RS.conf_path);
+	RS.conf_path = NULL;
+}

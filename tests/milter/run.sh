@@ -1,0 +1,121 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run.sh BUILD_DIR SCRIPT [key=value ...] - run one miltertest script
+# against a freshly started vigil-milter.
+#
+# Generates a small signature database (tests/tools/make-sigdb.sh, or an
+# inline EICAR .ndb), writes a config into a temporary directory (socket
+# unix:TMP/s.sock, rules = the repository's rules/vigil.rules when it
+# exists, else an empty file; extra key=value arguments are appended, so
+# a test can set max_message_size or scan_workers), starts
+# vigil-milter -f, waits for its socket, runs
+#   miltertest -s SCRIPT -D socket=unix:TMP/s.sock -D pid=PID -D tmp=TMP
+# stops the milter with SIGTERM and exits with miltertest's status (or 1
+# when the milter did not stop cleanly).  The milter's log is TMP/milter.log
+# and is printed when the test fails.
+set -u
+
+if [ $# -lt 2 ]; then
+	echo "usage: $0 BUILD_DIR SCRIPT [key=value ...]" >&2
+	exit 2
+fi
+build=$1
+script=$2
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+milter=$build/milter/vigil-milter
+
+if [ ! -x "$milter" ]; then
+	echo "run.sh: $milter not built" >&2
+	exit 1
+fi
+if ! command -v miltertest >/dev/null 2>&1; then
+	echo "run.sh: miltertest not installed (apt-get install miltertest)" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d /tmp/vigil-milter-test.XXXXXX)
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+mkdir -p "$tmp/db"
+if [ -x "$src/tests/tools/make-sigdb.sh" ]; then
+	"$src/tests/tools/make-sigdb.sh" "$tmp/db" >/dev/null || exit 1
+else
+	e1='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR'
+	e2='-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+	hex=$(printf '%s%s' "$e1" "$e2" | od -An -v -tx1 | tr -d ' \n')
+	echo "Eicar-Test-Signature:0:*:$hex" >"$tmp/db/vigil-test.ndb"
+fi
+
+rules=$src/rules/vigil.rules
+if [ ! -f "$rules" ]; then
+	rules=$tmp/empty.rules
+	: >"$rules"
+fi
+
+{
+	echo "socket = unix:$tmp/s.sock"
+	echo "clamav_database = $tmp/db"
+	echo "rules = $rules"
+	echo "tmp_dir = $tmp"
+	echo "authserv_id = mx.test.example"
+	echo "dns_servers = 127.0.0.1:1"
+	echo "scan_timeout = 20s"
+	for kv in "$@"; do
+		echo "${kv%%=*} = ${kv#*=}"
+	done
+} >"$tmp/vigil.conf"
+
+"$milter" -f -c "$tmp/vigil.conf" >"$tmp/milter.log" 2>&1 &
+pid=$!
+
+i=0
+while [ ! -S "$tmp/s.sock" ]; do
+	i=$((i + 1))
+	if [ $i -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "run.sh: vigil-milter did not open its socket" >&2
+		cat "$tmp/milter.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
+miltertest -s "$script" -D socket="unix:$tmp/s.sock" -D pid="$pid" \
+    -D tmp="$tmp" -D conf="$tmp/vigil.conf"
+status=$?
+
+# An orderly stop: SIGTERM, in-flight messages finish, exit 0.
+if kill -0 "$pid" 2>/dev/null; then
+	kill -TERM "$pid"
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+fi
+if kill -0 "$pid" 2>/dev/null; then
+	echo "run.sh: vigil-milter did not stop within 30 s of SIGTERM" >&2
+	[ $status -eq 0 ] && status=1
+else
+	wait "$pid"
+	mstatus=$?
+	pid=
+	if [ $mstatus -ne 0 ]; then
+		echo "run.sh: vigil-milter exited with status $mstatus" >&2
+		[ $status -eq 0 ] && status=1
+	fi
+fi
+if [ $status -ne 0 ] || [ -n "${VIGIL_TEST_VERBOSE:-}" ]; then
+	echo "--- vigil-milter log" >&2
+	cat "$tmp/milter.log" >&2
+fi
+exit $status
