@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* test_rules_parse - every directive, every error path, SpamAssassin mode */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_check.h"
+#include "alloc.h"
+#include "err.h"
+#include "rules.h"
+
+#define DATA VG_SOURCE_DIR "/tests/unit/data/rules/"
+
+/* parse - vg_rules_parse() of a C string named "t.rules" */
+static int
+parse(struct vg_rules **out, const char *text, struct vg_err *err)
+{
+	vg_err_init(err);
+	return vg_rules_parse(out, text, strlen(text), "t.rules", err);
+}
+
+/* Each input must fail with exactly this first error line. */
+static const struct {
+	const char *in;
+	const char *want;
+} errors[] = {
+    {"frobnicate X\n", "t.rules:1: unknown directive 'frobnicate'"},
+    {"\nbody A /x\n", "t.rules:2: body A: regex has no closing '/'"},
+    {"body A /x(/\n",
+        "t.rules:1: body A: bad regex at offset 2: missing closing "
+        "parenthesis"},
+    {"body A /x/q\n", "t.rules:1: body A: unknown regex flag 'q'"},
+    {"body A x\n", "t.rules:1: body A: expected /regex/"},
+    {"body A /x/ trailing\n",
+        "t.rules:1: body A: unexpected text after the regex"},
+    {"body A\n", "t.rules:1: body A: missing definition"},
+    {"body A-B /x/\n", "t.rules:1: body: bad rule name 'A-B'"},
+    {"body A /x/\nbody A /y/\n",
+        "t.rules:2: body A: duplicate rule name (first defined at "
+        "t.rules:1)"},
+    {"body A eval:check_foo()\n",
+        "t.rules:1: body A: eval: tests are SpamAssassin code (use "
+        "vigil_compat spamassassin to skip them)"},
+    {"header A Subject /x/\n",
+        "t.rules:1: header A: expected =~ or !~ after the header name"},
+    {"header A Subject:foo =~ /x/\n",
+        "t.rules:1: header A: unknown header modifier ':foo'"},
+    {"header A Subject =~ /x/ junk\n",
+        "t.rules:1: header A: unexpected text after the regex"},
+    {"header A X-Spam-Relays-External =~ /x/\n",
+        "t.rules:1: header A: pseudo-header X-Spam-Relays-External is "
+        "SpamAssassin's own"},
+    {"header A exists:\n",
+        "t.rules:1: header A: exists: needs one "
+        "header name"},
+    {"meta A (B\n", "t.rules:1: meta A: missing ')' in meta expression"},
+    {"meta A B)\n", "t.rules:1: meta A: unbalanced ')' in meta expression"},
+    {"meta A B &&\n", "t.rules:1: meta A: meta expression ends early"},
+    {"meta A B C\n",
+        "t.rules:1: meta A: operator expected in meta "
+        "expression"},
+    {"meta A B $ C\n",
+        "t.rules:1: meta A: operator expected in meta "
+        "expression"},
+    {"meta A && B\n",
+        "t.rules:1: meta A: operand expected in meta "
+        "expression"},
+    {"meta A NOPE\n", "t.rules:1: meta A: unknown rule 'NOPE'"},
+    {"meta A B\nmeta B A\n", "t.rules:1: meta A: depends on itself"},
+    {"score A\n", "t.rules:1: score A: takes 1 or 4 numbers, got 0"},
+    {"score A 1 2\n", "t.rules:1: score A: takes 1 or 4 numbers, got 2"},
+    {"score A 1 2 3 4 5\n", "t.rules:1: score A: more than 4 numbers"},
+    {"score A x\n", "t.rules:1: score A: bad number 'x': not a number"},
+    {"score 1-2 1\n", "t.rules:1: score: bad rule name '1-2'"},
+    {"describe\n", "t.rules:1: describe: bad rule name ''"},
+    {"tflags -x nice\n", "t.rules:1: tflags: bad rule name '-x'"},
+    {"required_score five\n",
+        "t.rules:1: required_score: bad number 'five': not a number"},
+    {"reject_score\n",
+        "t.rules:1: reject_score: bad number '': not a "
+        "number"},
+    {"include\n", "t.rules:1: include: missing file name"},
+    {"include nonexistent.rules\n",
+        "t.rules:1: include nonexistent.rules: No such file or directory"},
+    {"rewrite_header From [SPAM]\n",
+        "t.rules:1: rewrite_header: only Subject can be rewritten, not "
+        "'From'"},
+    {"dnsbl 1.2 zen.example\n", "t.rules:1: dnsbl: bad name '1.2'"},
+    {"dnsbl ZEN zen..example\n",
+        "t.rules:1: dnsbl ZEN: bad zone 'zen..example'"},
+    {"uribl URIBL uribl.example 127.0.0.256\n",
+        "t.rules:1: uribl URIBL: bad answers '127.0.0.256' (want "
+        "127.0.0.2,127.0.0.0/24)"},
+    {"dnsbl ZEN zen.example 127.0.0.2 x\n",
+        "t.rules:1: dnsbl ZEN: unexpected text 'x'"},
+    {"body ZEN /x/\ndnsbl ZEN zen.example\n",
+        "t.rules:2: dnsbl ZEN: name already defined"},
+    {"dnsbl ZEN zen.example\nbody ZEN /x/\n",
+        "t.rules:2: body ZEN: name already declared by dnsbl/uribl"},
+    {"vigil_compat perl\n",
+        "t.rules:1: vigil_compat: unknown mode 'perl' (spamassassin or "
+        "none)"},
+    {"vigil_match_limit 0\n",
+        "t.rules:1: vigil_match_limit: bad number '0': out of range"},
+    {"vigil_depth_limit lots\n",
+        "t.rules:1: vigil_depth_limit: bad number 'lots': not a number"},
+    {"ifplugin Mail::SpamAssassin::Plugin::Foo\n",
+        "t.rules:1: ifplugin: SpamAssassin plugin blocks need vigil_compat "
+        "spamassassin"},
+    {"vigil_compat spamassassin\nendif\n", "t.rules:2: endif without if"},
+    {"vigil_compat spamassassin\nelse\n", "t.rules:2: else without if"},
+    {"vigil_compat spamassassin\nif (version >= 3)\n",
+        "t.rules:3: end of file inside an if block"},
+    {"body A /a\0b/\n", "t.rules:1: NUL byte in line"},
+};
+
+/* first_line - the first line of an error text, copied into buf */
+static const char *
+first_line(const char *text, char *buf, size_t len)
+{
+	size_t n = strcspn(text, "\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+START_TEST(test_rules_parse_errors)
+{
+	struct vg_rules *r = (struct vg_rules *)1;
+	struct vg_err err;
+	char got[512];
+	size_t len = strlen(errors[_i].in);
+	int rc;
+
+	/* The NUL case: the length runs past the NUL to the newline. */
+	if (strstr(errors[_i].want, "NUL") != NULL)
+		len = 12;
+	vg_err_init(&err);
+	rc = vg_rules_parse(&r, errors[_i].in, len, "t.rules", &err);
+	ck_assert_msg(rc == VG_ECONFIG, "%s: got rc %d, want VG_ECONFIG",
+	    errors[_i].in, rc);
+	ck_assert_msg(r == NULL, "got rules, want NULL on error");
+	first_line(vg_err_text(&err), got, sizeof(got));
+	ck_assert_msg(strcmp(got, errors[_i].want) == 0,
+	    "input %s: got \"%s\", want \"%s\"", errors[_i].in, got,
+	    errors[_i].want);
+}
+END_TEST
+
+START_TEST(test_rules_parse_reports_every_error)
+{
+	struct vg_rules *r;
+	struct vg_err err;
+	const char *text = "bogus 1\nbody A /(/\nscore B x\nmeta C NOPE\n";
+
+	ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+	ck_assert_msg(err.count == 4, "got %u errors, want 4: %s", err.count,
+	    vg_err_text(&err));
+	ck_assert_ptr_nonnull(strstr(vg_err_text(&err), "t.rules:4: meta C"));
+}
+END_TEST
+
+START_TEST(test_rules_parse_line_too_long)
+{
+	struct vg_rules *r;
+	struct vg_err err;
+	size_t n = VG_RULES_LINE_MAX + 20;
+	char *text = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, "body A /", 8);
+	memset(text + 8, 'a', n - 8);
+	text[n - 2] = '/';
+	text[n - 1] = '\n';
+	text[n] = '\0';
+	ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+	ck_assert_str_eq(vg_err_text(&err),
+	    "t.rules:1: line too long (limit 32768 bytes)\n");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_rules_parse_directives)
+{
+	static const char text[] =
+	    "# a comment\n"
+	    "header   SUBJ_CAPS  Subject =~ /^[^a-z]{10,}$/\n"
+	    "header   NO_DATE    Date !~ /./ [if-unset: ]\n"
+	    "header   FROM_ADDR  From:addr =~ /\\@example\\.com$/i\n"
+	    "header   FROM_NAME  From:name =~ /bob/i\n"
+	    "header   SUBJ_RAW   Subject:raw =~ /=\\?/\n"
+	    "header   ANY_HDR    ALL =~ /^X-Mailer: /m\n"
+	    "header   TOCC       ToCc =~ /,.*,/\n"
+	    "header   HAS_XM     exists:X-Mailer\n"
+	    "header   ENVF       EnvelopeFrom =~ /\\@/\n"
+	    "header   MSGID      MESSAGEID =~ /^<.+\\@.+>$/\n"
+	    "body     MILLION    /\\bmillion (?:us )?dollars\\b/i  # why\n"
+	    "rawbody  FONT_BIG   /<font[^>]+size=[\"']?[67]/i\n"
+	    "uri      NUM_IP     m{^https?://\\d+\\.\\d+\\.\\d+\\.\\d+}\n"
+	    "full     FULL_X     /^X-Foo: \\#1/m\n"
+	    "body     __SUB      /sub/sx\n"
+	    "meta     COMBO      (SUBJ_CAPS && MILLION) || __SUB + 1 > 2\n"
+	    "meta     WITH_SPF   SPF_FAIL && !ZEN\n"
+	    "score    SUBJ_CAPS  1.5\n"
+	    "score    MILLION    2.0 2.1 2.2 2.3\n"
+	    "score    FONT_BIG   (0.5)\n"
+	    "score    UNDEFINED  3\n"
+	    "score    SPF_FAIL   3.0\n"
+	    "score    ZEN        2.5\n"
+	    "tflags   NUM_IP     nice net\n"
+	    "describe SUBJ_CAPS  Subject is all capitals\n"
+	    "required_score 6.5\n"
+	    "reject_score   20\n"
+	    "rewrite_header Subject [SPAM]\n"
+	    "dnsbl    ZEN        zen.example 127.0.0.2,127.0.0.10/31\n"
+	    "uribl    DBL        dbl.example\n"
+	    "vigil_match_limit 5000\n"
+	    "vigil_depth_limit 100\n";
+	struct vg_rules *r = NULL;
+	struct vg_rules_stats st;
+	const struct vg_rules_dnsbl *d;
+	struct vg_err err;
+
+	ck_assert_msg(parse(&r, text, &err) == 0, "got %s", vg_err_text(&err));
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.rules[VG_RULE_HEADER], 10);
+	ck_assert_uint_eq(st.rules[VG_RULE_BODY], 2);
+	ck_assert_uint_eq(st.rules[VG_RULE_RAWBODY], 1);
+	ck_assert_uint_eq(st.rules[VG_RULE_URI], 1);
+	ck_assert_uint_eq(st.rules[VG_RULE_FULL], 1);
+	ck_assert_uint_eq(st.rules[VG_RULE_META], 2);
+	ck_assert_uint_eq(st.subrules, 1);
+	ck_assert_uint_eq(st.unknown_scores, 1);
+	ck_assert_uint_eq(st.dnsbl, 1);
+	ck_assert_uint_eq(st.uribl, 1);
+	ck_assert_uint_eq(st.files, 1);
+	ck_assert(vg_rules_score(r, "SUBJ_CAPS", 0) == 1.5);
+	ck_assert(vg_rules_score(r, "MILLION", 0) == 2.0);
+	ck_assert(vg_rules_score(r, "FONT_BIG", 0) == 0.5);
+	ck_assert(vg_rules_score(r, "NO_DATE", 0) == 1.0);  /* default */
+	ck_assert(vg_rules_score(r, "NUM_IP", 0) == -1.0);  /* nice */
+	ck_assert(vg_rules_score(r, "__SUB", 7) == 0);      /* sub-rule */
+	ck_assert(vg_rules_score(r, "SPF_FAIL", 0) == 3.0); /* built-in */
+	ck_assert(vg_rules_score(r, "SPF_PASS", -9) == -9); /* unscored */
+	ck_assert(vg_rules_score(r, "NOT_THERE", 4) == 4);
+	ck_assert_str_eq(
+	    vg_rules_describe(r, "SUBJ_CAPS"), "Subject is all capitals");
+	ck_assert_ptr_null(vg_rules_describe(r, "MILLION"));
+	ck_assert(vg_rules_required_score(r) == 6.5);
+	ck_assert(vg_rules_reject_score(r) == 20);
+	ck_assert_str_eq(vg_rules_subject_tag(r), "[SPAM] ");
+	ck_assert_uint_eq(vg_rules_dnsbl_count(r), 2);
+	d = vg_rules_dnsbl(r, 0);
+	ck_assert_int_eq(d->kind, VG_DNSBL_CLIENT);
+	ck_assert_str_eq(d->name, "ZEN");
+	ck_assert_str_eq(d->zone, "zen.example");
+	ck_assert_str_eq(d->answers, "127.0.0.2,127.0.0.10/31");
+	ck_assert_str_eq(d->file, "t.rules");
+	ck_assert_uint_eq(d->line, 30);
+	d = vg_rules_dnsbl(r, 1);
+	ck_assert_int_eq(d->kind, VG_DNSBL_URI);
+	ck_assert_ptr_null(d->answers);
+	ck_assert_ptr_null(vg_rules_dnsbl(r, 2));
+	vg_rules_free(r);
+}
+END_TEST
+
+START_TEST(test_rules_parse_defaults)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	ck_assert_int_eq(parse(&r, "", &err), 0);
+	ck_assert(vg_rules_required_score(r) == VG_DEF_REQUIRED_SCORE);
+	ck_assert(vg_rules_reject_score(r) == VG_DEF_REJECT_SCORE);
+	ck_assert_str_eq(vg_rules_subject_tag(r), "");
+	ck_assert_uint_eq(vg_rules_count(r), 0);
+	vg_rules_free(r);
+	/* NULL rules give the defaults too. */
+	ck_assert(vg_rules_required_score(NULL) == 5.0);
+	ck_assert(vg_rules_reject_score(NULL) == 15.0);
+	ck_assert_str_eq(vg_rules_subject_tag(NULL), "");
+	vg_rules_free(NULL);
+}
+END_TEST
+
+START_TEST(test_rules_parse_subject_tag_off)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	ck_assert_int_eq(
+	    parse(&r, "subject_tag ***SPAM***\nsubject_tag\n", &err), 0);
+	ck_assert_str_eq(vg_rules_subject_tag(r), "");
+	vg_rules_free(r);
+	ck_assert_int_eq(parse(&r, "subject_tag [SPAM]\n", &err), 0);
+	ck_assert_str_eq(vg_rules_subject_tag(r), "[SPAM] ");
+	vg_rules_free(r);
+}
+END_TEST
+
+START_TEST(test_rules_parse_include)
+{
+	struct vg_rules *r = NULL;
+	struct vg_rules_stats st;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_msg(vg_rules_load(&r, DATA "top.rules", &err) == 0, "got %s",
+	    vg_err_text(&err));
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.files, 2);
+	ck_assert_uint_eq(st.rules[VG_RULE_BODY], 2);
+	ck_assert_uint_eq(st.rules[VG_RULE_META], 1);
+	/* The included file's score wins: it comes later. */
+	ck_assert(vg_rules_score(r, "INC_BODY", 0) == 2.5);
+	vg_rules_free(r);
+}
+END_TEST
+
+START_TEST(test_rules_parse_include_too_deep)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	char want[512];
+
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_rules_load(&r, DATA "loop.rules", &err), VG_ECONFIG);
+	snprintf(want, sizeof(want),
+	    "%sloop.rules:2: include loop.rules: nested too deep "
+	    "(limit 16)\n",
+	    DATA);
+	ck_assert_str_eq(vg_err_text(&err), want);
+}
+END_TEST
+
+START_TEST(test_rules_parse_load_missing)
+{
+	struct vg_rules *r = (struct vg_rules *)1;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_rules_load(&r, DATA "absent.rules", &err), VG_EIO);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(vg_err_text(&err),
+	    DATA "absent.rules: No such file or directory\n");
+}
+END_TEST
+
+START_TEST(test_rules_parse_compat)
+{
+	struct vg_rules *r = NULL;
+	struct vg_rules_stats st;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_msg(vg_rules_load(&r, DATA "compat.cf", &err) == 0, "got %s",
+	    vg_err_text(&err));
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 2);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_IFPLUGIN], 3);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_DIRECTIVE], 4);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_REGEX], 1);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_META], 2);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_PSEUDO], 1);
+	ck_assert_uint_eq(st.rules[VG_RULE_BODY], 3);
+	ck_assert_uint_eq(st.rules[VG_RULE_HEADER], 1);
+	ck_assert_uint_eq(st.rules[VG_RULE_META], 1);
+	/* A score for a skipped rule is not an unknown score. */
+	ck_assert_uint_eq(st.unknown_scores, 0);
+	/* Redefinition replaces under SpamAssassin rules. */
+	ck_assert(vg_rules_score(r, "REDEF", 0) == 1.0);
+	vg_rules_free(r);
+}
+END_TEST
+
+START_TEST(test_rules_parse_names)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	size_t i;
+	bool seen_meta = false;
+
+	ck_assert_int_eq(parse(&r, "body A /a/\nmeta M A\n", &err), 0);
+	ck_assert_uint_eq(vg_rules_count(r), 2);
+	for (i = 0; i < vg_rules_count(r); i++)
+		if (vg_rules_kind(r, i) == VG_RULE_META) {
+			ck_assert_str_eq(vg_rules_name(r, i), "M");
+			seen_meta = true;
+		}
+	ck_assert(seen_meta);
+	ck_assert_str_eq(vg_rule_kind_name(VG_RULE_RAWBODY), "rawbody");
+	ck_assert_str_eq(vg_rules_skip_name(VG_SKIP_IFPLUGIN), "ifplugin");
+	vg_rules_free(r);
+}
+END_TEST
+
+/* Fail each allocation in turn: every path returns VG_ENOMEM cleanly. */
+START_TEST(test_rules_parse_alloc_failures)
+{
+	static const char text[] =
+	    "header A Subject =~ /x/i [if-unset: y]\nheader B From:addr =~ "
+	    "/z/\nbody C /c/\nrawbody D /d/\nuri E /e/\nfull F /f/\n"
+	    "meta G (A && C) || SPF_FAIL\nscore A 2\ndescribe A a\n"
+	    "dnsbl ZEN zen.example 127.0.0.2\nsubject_tag [S]\n";
+	unsigned long n;
+	bool ok = false;
+
+	for (n = 1; n < 2000 && !ok; n++) {
+		struct vg_rules *r = NULL;
+		struct vg_err err;
+		int rc;
+
+		vg_err_init(&err);
+		vg_alloc_fail_at(n);
+		rc = vg_rules_parse(&r, text, strlen(text), "t", &err);
+		vg_alloc_fail_at(0);
+		ck_assert_msg(rc == 0 || rc == VG_ENOMEM,
+		    "allocation %lu: got %d, want 0 or VG_ENOMEM", n, rc);
+		if (rc == 0)
+			ok = true;
+		else
+			ck_assert_ptr_null(r);
+		vg_rules_free(r);
+	}
+	ck_assert(ok);
+}
+END_TEST
+
+static Suite *
+rules_parse_suite(void)
+{
+	Suite *s = suite_create("rules_parse");
+	TCase *tc;
+
+	tc = tcase_create("errors");
+	tcase_add_loop_test(tc, test_rules_parse_errors, 0,
+	    (int)(sizeof(errors) / sizeof(errors[0])));
+	tcase_add_test(tc, test_rules_parse_reports_every_error);
+	tcase_add_test(tc, test_rules_parse_line_too_long);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("directives");
+	tcase_add_test(tc, test_rules_parse_directives);
+	tcase_add_test(tc, test_rules_parse_defaults);
+	tcase_add_test(tc, test_rules_parse_subject_tag_off);
+	tcase_add_test(tc, test_rules_parse_names);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_rules_parse_include);
+	tcase_add_test(tc, test_rules_parse_include_too_deep);
+	tcase_add_test(tc, test_rules_parse_load_missing);
+	tcase_add_test(tc, test_rules_parse_compat);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("alloc");
+	tcase_add_test(tc, test_rules_parse_alloc_failures);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(rules_parse_suite)
