@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* test_rules_eval - rules over hand-built message views; metas; limits */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_check.h"
+#include "err.h"
+#include "log.h"
+#include "msg.h"
+#include "result.h"
+#include "rules.h"
+#include "text.h"
+
+static struct vg_text_header headers[] = {
+    {"From", "Bob Smith <bob@example.com>", "Bob Smith <bob@example.com>"},
+    {"To", "alice@example.org", "alice@example.org"},
+    {"Cc", "carol@example.net", "carol@example.net"},
+    {"Subject", "Caf\xc3\xa9 FREE MONEY", "=?UTF-8?Q?Caf=C3=A9?= FREE MONEY"},
+    {"Received", "from a", "from a"},
+    {"Received", "from b", "from b"},
+    {"Message-Id", "<1@example.com>", "<1@example.com>"},
+};
+
+static const char *uris[] = {"http://192.0.2.1/x", "https://example.com/"};
+
+#define BODY                                                                   \
+	"Caf\xc3\xa9 FREE MONEY\nDear friend,\nwire the million "              \
+	"dollars\nnow\nend"
+#define RAWBODY "<p>Dear <font size=7>friend</font></p>\nline two"
+
+static struct vg_text text = {
+    .headers = headers,
+    .nheaders = sizeof(headers) / sizeof(headers[0]),
+    .body = BODY,
+    .body_len = sizeof(BODY) - 1,
+    .rawbody = RAWBODY,
+    .rawbody_len = sizeof(RAWBODY) - 1,
+    .uris = uris,
+    .nuris = 2,
+};
+
+/* load - rules from a C string; fails the test on error */
+static struct vg_rules *
+load(const char *src)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_msg(
+	    vg_rules_parse(&r, src, strlen(src), "t.rules", &err) == 0,
+	    "rules: %s", vg_err_text(&err));
+	return r;
+}
+
+/* run - eval + meta of src over text (and msg); res initialised here */
+static void
+run(struct vg_result *res, const char *src, const struct vg_msg *msg,
+    const struct vg_text *t)
+{
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *hits = NULL;
+
+	vg_result_init(res, "score");
+	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
+	ck_assert_int_eq(vg_rules_eval(r, msg, t, hits, res), 0);
+	ck_assert_int_eq(vg_rules_eval_meta(r, hits, res), 0);
+	vg_rules_hits_free(hits);
+	vg_rules_free(r);
+}
+
+/* One rule and whether it must hit the shared message views. */
+static const struct {
+	const char *rule;
+	int want;
+} single[] = {
+    {"header T Subject =~ /FREE MONEY$/", 1},
+    {"header T Subject =~ /^Caf\xc3\xa9 /", 1},
+    {"header T Subject =~ /free money/", 0},
+    {"header T Subject =~ /free money/i", 1},
+    {"header T Subject !~ /free money/", 1}, {"header T Subject !~ /MONEY/", 0},
+    {"header T Subject:raw =~ /=\\?UTF-8\\?Q\\?/", 1},
+    {"header T Subject =~ /=\\?UTF-8/", 0},
+    {"header T From:addr =~ /^bob\\@example\\.com$/", 1},
+    {"header T From:name =~ /^Bob Smith$/", 1},
+    {"header T To:addr =~ /^alice\\@example\\.org$/", 1},
+    {"header T To:name =~ /./", 0}, {"header T ToCc =~ /alice.*\\n.*carol/", 1},
+    {"header T ALL =~ /^Message-Id: <1\\@/m", 1},
+    {"header T MESSAGEID =~ /^<1\\@example\\.com>$/", 1},
+    {"header T Received =~ /^from a\\nfrom b$/", 1},
+    {"header T Date =~ /./", 0}, {"header T Date !~ /./", 1},
+    {"header T Date =~ /^none$/ [if-unset: none]", 1},
+    {"header T exists:Message-Id", 1}, {"header T exists:Date", 0},
+    {"header T EnvelopeFrom =~ /./", 0}, {"body T /million dollars/", 1},
+    {"body T /^Dear friend,$/", 1}, {"body T /^wire/", 1},
+    {"body T /\\Awire/", 1}, {"body T /(?<=the )million/", 1},
+    {"body T /friend,\\swire/", 0},      /* crosses a paragraph */
+    {"body T /friend,\\s*wire|now/", 1}, /* falls back per paragraph */
+    {"body T /^Caf\xc3\xa9 FREE/", 1},   /* the Subject is line one */
+    {"body T /<font/", 0}, {"rawbody T /<font size=7>/", 1},
+    {"rawbody T /^line two$/", 1},
+    {"uri T /^https?:\\/\\/\\d+\\.\\d+\\.\\d+\\.\\d+/", 1},
+    {"uri T /example\\.net/", 0},
+    {"body T /\\bnow\\b/\nscore T 0", 0}, /* score 0: never listed */
+    {"body __T /million/\nmeta T __T", 1},
+    {"body __T /million/", 0}, /* sub-rules are never listed */
+};
+
+START_TEST(test_rules_eval_single)
+{
+	struct vg_result res;
+
+	run(&res, single[_i].rule, NULL, &text);
+	ck_assert_msg(vg_result_has(&res, "T") == (single[_i].want != 0),
+	    "%s: got %s, want %s", single[_i].rule,
+	    vg_result_has(&res, "T") ? "hit" : "no hit",
+	    single[_i].want ? "hit" : "no hit");
+	vg_result_fini(&res);
+}
+END_TEST
+
+/* Meta expressions over A=hit, B=hit, C=miss, SPF_FAIL in the result. */
+static const struct {
+	const char *expr;
+	int want;
+} metas[] = {
+    {"A", 1},
+    {"C", 0},
+    {"!C", 1},
+    {"A && B", 1},
+    {"A && C", 0},
+    {"A || C", 1},
+    {"C || C", 0},
+    {"!A || B", 1},
+    {"!(A || C)", 0},
+    {"C && A || B", 1}, /* && binds tighter than || */
+    {"C && (A || B)", 0},
+    {"A + B + C > 1", 1},
+    {"A + B + C > 2", 0},
+    {"A + B + C >= 2", 1},
+    {"A + B + C == 2", 1},
+    {"A + B - C < 2", 0},
+    {"A + B - C <= 2", 1},
+    {"A - B", 0},
+    {"-A + 2 == 1", 1},
+    {"2 * A + B == 3", 1},
+    {"(A + B) * 2 > 3 && !C", 1},
+    {"A + B > 1 + 1", 0}, /* + binds tighter than > */
+    {"SPF_FAIL && A", 1},
+    {"SPF_PASS || C", 0},
+    {"ZEN", 0},
+    {"A != B", 0},
+    {"A / 0", 0},
+};
+
+START_TEST(test_rules_eval_meta)
+{
+	char src[512];
+	struct vg_result res;
+	struct vg_rules *r;
+	struct vg_rules_hits *hits = NULL;
+
+	snprintf(src, sizeof(src),
+	    "body A /million/\nbody B /dollars/\nbody C /absent/\n"
+	    "dnsbl ZEN zen.example\nmeta M %s\n",
+	    metas[_i].expr);
+	r = load(src);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
+	ck_assert_int_eq(vg_rules_eval(r, NULL, &text, hits, &res), 0);
+	/* A check ran after the rules and added its symbol. */
+	ck_assert_int_eq(vg_result_add(&res, "SPF_FAIL", 3.0, NULL), 0);
+	ck_assert_int_eq(vg_rules_eval_meta(r, hits, &res), 0);
+	ck_assert_msg(vg_result_has(&res, "M") == (metas[_i].want != 0),
+	    "meta %s: got %s, want %s", metas[_i].expr,
+	    vg_result_has(&res, "M") ? "hit" : "no hit",
+	    metas[_i].want ? "hit" : "no hit");
+	vg_rules_hits_free(hits);
+	vg_result_fini(&res);
+	vg_rules_free(r);
+}
+END_TEST
+
+START_TEST(test_rules_eval_meta_chain)
+{
+	struct vg_result res;
+
+	/* Defined before its dependencies: order comes from resolution. */
+	run(&res,
+	    "meta TOP MID && __S\nmeta MID __S || X\nbody __S /million/\n"
+	    "body X /absent/\nscore TOP 2.5\n",
+	    NULL, &text);
+	ck_assert(vg_result_has(&res, "TOP"));
+	ck_assert(vg_result_has(&res, "MID"));
+	ck_assert(!vg_result_has(&res, "__S"));
+	vg_result_fini(&res);
+}
+END_TEST
+
+START_TEST(test_rules_eval_scores)
+{
+	struct vg_result res;
+	size_t i;
+	double sum = 0;
+
+	run(&res,
+	    "body A /million/\nscore A 2.5\nbody N /friend/\ntflags N nice\n"
+	    "body D /dollars/\n",
+	    NULL, &text);
+	ck_assert_uint_eq(res.nsymbols, 3);
+	for (i = 0; i < res.nsymbols; i++)
+		sum += res.symbols[i].score;
+	/* 2.5 + nice default -1 + default 1 */
+	ck_assert_msg(sum == 2.5, "got sum %f, want 2.5", sum);
+	vg_result_fini(&res);
+}
+END_TEST
+
+START_TEST(test_rules_eval_full)
+{
+	static const char raw[] = "From: a@example.com\nSubject: hi\n"
+	                          "X-Foo: bar\n\nbody text\n";
+	struct vg_msg_limits lim = {
+	    .max_size = 1 << 20,
+	    .memory_limit = 1 << 20,
+	    .max_headers = 100,
+	    .max_header_size = 1000,
+	    .max_rcpts = 10,
+	    .tmp_dir = "/tmp",
+	};
+	struct vg_msg *msg = NULL;
+	struct vg_result res;
+
+	ck_assert_int_eq(
+	    vg_msg_from_bytes(&msg, &lim, raw, sizeof(raw) - 1), 0);
+	ck_assert_int_eq(vg_msg_set_from(msg, "bounce@example.com"), 0);
+	run(&res,
+	    "full F /^X-Foo: bar\\n\\nbody/m\nfull G /absent/\n"
+	    "header E EnvelopeFrom =~ /^bounce\\@/\n",
+	    msg, &text);
+	ck_assert(vg_result_has(&res, "F"));
+	ck_assert(!vg_result_has(&res, "G"));
+	ck_assert(vg_result_has(&res, "E"));
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+}
+END_TEST
+
+START_TEST(test_rules_eval_no_text)
+{
+	struct vg_result res;
+
+	/* Without decoded views only full and envelope rules can run. */
+	run(&res, "body A /million/\nheader B Subject =~ /./\nuri U /./\n",
+	    NULL, NULL);
+	ck_assert_uint_eq(res.nsymbols, 0);
+	vg_result_fini(&res);
+}
+END_TEST
+
+static unsigned warnings;
+
+/* count_warnings - log sink counting warning lines about the limit */
+static void
+count_warnings(enum vg_log_level level, const char *line, void *ctx)
+{
+	(void)ctx;
+	if (level == VG_LOG_WARNING && strstr(line, "regex limit") != NULL)
+		warnings++;
+}
+
+START_TEST(test_rules_eval_match_limit)
+{
+	/* Catastrophic backtracking: (a+)+$ against a's ending in b. */
+	char body[200];
+	struct vg_text t;
+	struct vg_rules *r;
+	struct vg_result res;
+	struct vg_rules_stats st;
+	int pass;
+
+	memset(body, 'a', 60);
+	memcpy(body + 60, "b\nsecond line", 14);
+	memset(&t, 0, sizeof(t));
+	t.body = body;
+	t.body_len = strlen(body);
+	r = load("body SLOW /(a+)+$/\nbody FAST /second/\n"
+	         "vigil_match_limit 10000\n");
+	vg_log_set_sink(count_warnings, NULL, VG_LOG_DEBUG);
+	for (pass = 0; pass < 2; pass++) {
+		vg_result_init(&res, "score");
+		ck_assert_int_eq(vg_rules_eval(r, NULL, &t, NULL, &res), 0);
+		/* The runaway rule counts as not matched; the rest runs. */
+		ck_assert(!vg_result_has(&res, "SLOW"));
+		ck_assert(vg_result_has(&res, "FAST"));
+		vg_result_fini(&res);
+	}
+	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG);
+	ck_assert_msg(
+	    warnings == 1, "got %u warnings, want 1 (once per rule)", warnings);
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.limit_rules, 1);
+	vg_rules_free(r);
+}
+END_TEST
+
+START_TEST(test_rules_eval_null_rules)
+{
+	struct vg_result res;
+
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_rules_eval(NULL, NULL, &text, NULL, &res), 0);
+	ck_assert_int_eq(vg_rules_eval_meta(NULL, NULL, &res), 0);
+	ck_assert_uint_eq(res.nsymbols, 0);
+	vg_result_fini(&res);
+}
+END_TEST
+
+static Suite *
+rules_eval_suite(void)
+{
+	Suite *s = suite_create("rules_eval");
+	TCase *tc;
+
+	tc = tcase_create("rules");
+	tcase_add_loop_test(tc, test_rules_eval_single, 0,
+	    (int)(sizeof(single) / sizeof(single[0])));
+	tcase_add_test(tc, test_rules_eval_scores);
+	tcase_add_test(tc, test_rules_eval_full);
+	tcase_add_test(tc, test_rules_eval_no_text);
+	tcase_add_test(tc, test_rules_eval_null_rules);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("meta");
+	tcase_add_loop_test(tc, test_rules_eval_meta, 0,
+	    (int)(sizeof(metas) / sizeof(metas[0])));
+	tcase_add_test(tc, test_rules_eval_meta_chain);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_test(tc, test_rules_eval_match_limit);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(rules_eval_suite)
