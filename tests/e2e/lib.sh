@@ -152,7 +152,9 @@ e2e_cleanup()
 e2e_dump_logs()
 {
 	local f
-	for f in "$E2E_DIR"/log/*; do
+	# Every log but the swaks transcripts, and the last two of those.
+	for f in $(ls -d "$E2E_DIR"/log/* | grep -v /swaks\.) \
+	    $(ls -td "$E2E_DIR"/log/swaks.* 2>/dev/null | head -n 2); do
 		[ -s "$f" ] || continue
 		echo "# ---- $f (last 40 lines)" >&2
 		tail -n 40 "$f" | sed 's/^/# /' >&2

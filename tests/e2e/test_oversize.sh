@@ -20,13 +20,11 @@ f=$(ls "$ham"/easy_ham.00001.* 2>/dev/null | head -n 1)
 # its body repeated
 big()
 {
-	local src=$E2E_DIR/msg/big.src i
-	{
-		sed '1{/^From /d}' "$f"
-		for i in $(seq 1 20); do
-			e2e_body "$f"
-		done
-	} >"$src"
+	local src=$E2E_DIR/msg/big.src
+	sed '1{/^From /d}' "$f" >"$src"
+	while [ "$(wc -c <"$src")" -lt 100000 ]; do
+		e2e_body "$f" >>"$src"
+	done
 	e2e_prepare "$src"
 }
 
