@@ -13,7 +13,13 @@
 #   -c "1 4 16" concurrencies (default "1 4 16")
 #   -B PATH     vigil-bench binary (default BUILD_DIR/bench/vigil-bench, else
 #               compiled from bench/vigil-bench.c into the temp directory)
+#   -r          keep connections open (vigil-bench --reuse) instead of one
+#               connection per message
 #   -k          keep the temp directory (configs, logs, raw outputs)
+#
+# The temp directory is made under $TMPDIR (default /tmp); it is also the
+# scanners' temporary directory (clamd TemporaryDirectory, vigil tmp_dir),
+# so TMPDIR=/dev/shm measures them with temporary files on tmpfs.
 #
 # It installs the Debian packages clamav-milter and clamav-daemon with
 # apt-get when they are missing (and says so). Everything runs on unix
@@ -32,15 +38,17 @@ secs=
 concs="1 4 16"
 bench=
 keep=0
-while getopts d:n:t:c:B:k opt; do
+reuse=
+while getopts d:n:t:c:B:rk opt; do
 	case $opt in
 	d) corpus=$OPTARG ;;
 	n) nmsgs=$OPTARG ;;
 	t) secs=$OPTARG ;;
 	c) concs=$OPTARG ;;
 	B) bench=$OPTARG ;;
+	r) reuse=--reuse ;;
 	k) keep=1 ;;
-	*) sed -n '4,18p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,24p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -51,7 +59,7 @@ else
 	limit="-n $nmsgs"
 fi
 
-tmp=$(mktemp -d /tmp/vigil-bench.XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench.XXXXXX")
 chmod 755 "$tmp"
 pids=""
 
@@ -114,7 +122,9 @@ mkdir -p "$tmp/db"
 if [ -x "$src/tests/tools/make-sigdb.sh" ] || [ -f "$src/tests/tools/make-sigdb.sh" ]; then
 	sh "$src/tests/tools/make-sigdb.sh" "$tmp/db" >/dev/null
 else
+	# shellcheck disable=SC2016 # the EICAR string, literally
 	e1='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR'
+	# shellcheck disable=SC2016
 	e2='-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 	printf 'Eicar-Test-Signature:0:*:%s\n' \
 	    "$(printf '%s%s' "$e1" "$e2" | od -An -v -tx1 | tr -d ' \n')" \
@@ -157,13 +167,14 @@ run_bench() {
 	for c in $concs; do
 		out=$tmp/$name.c$c.out
 		# shellcheck disable=SC2086
-		"$bench" -s "unix:$sock" -c "$c" $limit $pflags "$corpus" >"$out"
+		"$bench" -s "unix:$sock" -c "$c" $limit $reuse $pflags "$corpus" \
+		    >"$out"
 		sed 's/^/  /' "$out"
 		echo "$name $(grep '^RESULT' "$out")" >>"$results"
 	done
 }
 
-echo "== clamav-milter $(clamav-milter --version | cut -d' ' -f2) + clamd, database: $(ls "$tmp/db" | tr '\n' ' ')"
+echo "== clamav-milter $(clamav-milter --version | cut -d' ' -f2) + clamd, database: $(cd "$tmp/db" && echo *)"
 clamd -c "$tmp/clamd.conf" >"$tmp/clamd.out" 2>&1 &
 clamd_pid=$!
 pids="$pids $clamd_pid"
