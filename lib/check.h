@@ -36,4 +36,8 @@ struct vg_check_ops {
 	void (*free)(void *state);
 };
 
+/* The sender checks (check_spf.c, check_dnsbl.c). */
+extern const struct vg_check_ops vg_check_spf_ops;
+extern const struct vg_check_ops vg_check_dnsbl_ops;
+
 #endif /* VG_CHECK_H */

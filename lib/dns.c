@@ -23,6 +23,7 @@
  * and each query that got it), all under the lock.
  */
 #include <ares.h>
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,7 @@
 #include "dns.h"
 #include "log.h"
 #include "msg.h"
+#include "parse.h"
 
 struct dns_answer {
 	struct vg_dns_answer pub;
@@ -1067,4 +1069,74 @@ vg_dns_msg_deadline(const struct vg_msg *msg, uint64_t deadline_ms)
 	if (atomic_compare_exchange_strong(&slot->deadline, &expect, want))
 		return want;
 	return expect;
+}
+
+/* dns_cidr_one - does addr (family af, 4 or 16 bytes) fall in one CIDR */
+static bool
+dns_cidr_one(const unsigned char *addr, int af, const char *cidr)
+{
+	unsigned char net[16];
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(cidr, '/');
+	size_t hl = slash != NULL ? (size_t)(slash - cidr) : strlen(cidr);
+	unsigned max = af == AF_INET ? 32 : 128, bits = max, i;
+	uint64_t v;
+
+	if (hl == 0 || hl >= sizeof(host))
+		return false;
+	memcpy(host, cidr, hl);
+	host[hl] = '\0';
+	if (inet_pton(af, host, net) != 1)
+		return false;
+	if (slash != NULL) {
+		if (vg_parse_uint(&v, slash + 1, 0, max, NULL) != 0)
+			return false;
+		bits = (unsigned)v;
+	}
+	for (i = 0; i < bits / 8; i++)
+		if (addr[i] != net[i])
+			return false;
+	if (bits % 8 != 0) {
+		unsigned char m = (unsigned char)(0xffu << (8 - bits % 8));
+
+		if ((addr[i] & m) != (net[i] & m))
+			return false;
+	}
+	return true;
+}
+
+/* vg_dns_cidr_match - is ip in the comma/space separated CIDR list */
+bool
+vg_dns_cidr_match(const char *ip, const char *list)
+{
+	unsigned char a[16];
+	char item[INET6_ADDRSTRLEN + 8];
+	int af = AF_INET;
+	const char *p;
+
+	if (ip == NULL || list == NULL)
+		return false;
+	if (inet_pton(AF_INET, ip, a) != 1) {
+		if (inet_pton(AF_INET6, ip, a) != 1)
+			return false;
+		af = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a)) {
+			memmove(a, a + 12, 4);
+			af = AF_INET;
+		}
+	}
+	for (p = list; *p != '\0';) {
+		size_t n;
+
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n > 0 && n < sizeof(item)) {
+			memcpy(item, p, n);
+			item[n] = '\0';
+			if (dns_cidr_one(a, af, item))
+				return true;
+		}
+		p += n;
+	}
+	return false;
 }

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * check_dnsbl - the DNS blacklist check of the score stage (see dnsbl.h,
+ * check.h).
+ *
+ * Looks the connecting client up in every `dnsbl` list and the
+ * registrable domains of the message's URIs (text->uris) in every `uribl`
+ * list, at most uribl_max_lookups URI queries per message, waiting until
+ * the message's DNS deadline.  Clients in trusted_networks are not looked
+ * up.  Without lists in the rules file the check does nothing.
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "conf.h"
+#include "dns.h"
+#include "dnsbl.h"
+#include "msg.h"
+#include "text.h"
+
+struct check_dnsbl {
+	const struct vg_conf *conf; /* borrowed from the engine */
+	struct vg_dnsbl *bl;
+	struct vg_dns *dns; /* for messages with no resolver attached */
+};
+
+/* check_dnsbl_free - free the state */
+static void
+check_dnsbl_free(void *state)
+{
+	struct check_dnsbl *st = state;
+
+	if (st == NULL)
+		return;
+	vg_dnsbl_free(st->bl);
+	vg_dns_unref(st->dns);
+	vg_free(st);
+}
+
+/* check_dnsbl_create - compile the lists; a resolver only if there are any */
+static int
+check_dnsbl_create(void **state_out, const struct vg_conf *conf,
+    const struct vg_rules *rules, struct vg_err *err)
+{
+	struct check_dnsbl *st;
+	size_t nc, nu;
+	int rc;
+
+	*state_out = NULL;
+	st = vg_calloc(1, sizeof(*st));
+	if (st == NULL)
+		return VG_ENOMEM;
+	st->conf = conf;
+	rc = vg_dnsbl_new(&st->bl, rules, err);
+	if (rc != VG_OK)
+		goto out;
+	vg_dnsbl_count(st->bl, &nc, &nu);
+	if (nc + nu > 0)
+		rc = vg_dns_new(&st->dns, conf, err);
+out:
+	if (rc != VG_OK) {
+		check_dnsbl_free(st);
+		return rc;
+	}
+	*state_out = st;
+	return VG_OK;
+}
+
+/* check_dnsbl_run - check one message */
+static int
+check_dnsbl_run(void *state, const struct vg_msg *msg,
+    const struct vg_text *text, const struct vg_rules *rules,
+    struct vg_result *res)
+{
+	struct check_dnsbl *st = state;
+	const char *ip = vg_msg_client_addr(msg);
+	struct vg_dns *dns;
+	size_t nc, nu;
+
+	vg_dnsbl_count(st->bl, &nc, &nu);
+	if (nc + nu == 0)
+		return VG_OK;
+	if (vg_dns_cidr_match(ip, st->conf->trusted_networks))
+		ip = NULL;
+	dns = vg_dns_msg(msg);
+	if (dns == NULL)
+		dns = st->dns;
+	return vg_dnsbl_run(st->bl, dns,
+	    vg_dns_msg_deadline(msg, st->conf->dns_deadline_ms), ip,
+	    text != NULL ? text->uris : NULL, text != NULL ? text->nuris : 0,
+	    st->conf->uribl_max_lookups, rules, res);
+}
+
+const struct vg_check_ops vg_check_dnsbl_ops = {
+    .name = "dnsbl",
+    .create = check_dnsbl_create,
+    .run = check_dnsbl_run,
+    .free = check_dnsbl_free,
+};
