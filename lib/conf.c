@@ -370,22 +370,47 @@ check_server(const char *item, size_t len)
 	    check_port(colon + 1, strlen(colon + 1));
 }
 
-/* check_list - every item of a list passes ok(); *bad_out is the first that does not */
+/*
+ * check_list - every item of a list passes ok(); *bad_out is the first
+ * that does not.  With commas_only, items are separated by commas alone
+ * (blanks around them are dropped) and may not be empty: lib/dns.c hands
+ * the list to c-ares after removing every blank, so "a b" would fuse.
+ */
 static bool
-check_list(const char *v, bool (*ok)(const char *, size_t),
+check_list(const char *v, bool commas_only, bool (*ok)(const char *, size_t),
     const char **bad_out, size_t *bad_len)
 {
-	const char *p = v, *item;
+	const char *p = v, *item, *end;
 	size_t len;
 
-	while ((item = next_item(&p, &len)) != NULL) {
-		if (!ok(item, len)) {
-			*bad_out = item;
-			*bad_len = len;
-			return false;
+	if (*v == '\0')
+		return true;
+	if (!commas_only) {
+		while ((item = next_item(&p, &len)) != NULL) {
+			if (!ok(item, len))
+				goto bad;
 		}
+		return true;
 	}
-	return true;
+	for (;;) {
+		while (is_blank(*p))
+			p++;
+		item = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		for (end = p; end > item && is_blank(end[-1]); end--)
+			;
+		len = (size_t)(end - item);
+		if (len == 0 || !ok(item, len))
+			goto bad;
+		if (*p == '\0')
+			return true;
+		p++;
+	}
+bad:
+	*bad_out = item;
+	*bad_len = len;
+	return false;
 }
 
 /* check_token - an RFC 2045 token: no blanks, controls or tspecials */
@@ -435,7 +460,7 @@ check_string(struct state *st, unsigned line, const struct vg_conf_key *key,
 			return 0;
 		}
 	} else if (key->offset == offsetof(struct vg_conf, trusted_networks)) {
-		if (!check_list(v, check_network, &bad, &badlen)) {
+		if (!check_list(v, false, check_network, &bad, &badlen)) {
 			fail(st, line,
 			    "trusted_networks: '%.*s' is not an "
 			    "IPv4 or IPv6 address or network (ADDR/PREFIX)",
@@ -443,10 +468,11 @@ check_string(struct state *st, unsigned line, const struct vg_conf_key *key,
 			return 0;
 		}
 	} else if (key->offset == offsetof(struct vg_conf, dns_servers)) {
-		if (!check_list(v, check_server, &bad, &badlen)) {
+		if (!check_list(v, true, check_server, &bad, &badlen)) {
 			fail(st, line,
 			    "dns_servers: '%.*s' is not ADDR, "
-			    "IPv4:PORT or [IPv6]:PORT",
+			    "IPv4:PORT or [IPv6]:PORT (separate servers with "
+			    "commas)",
 			    (int)(badlen > 80 ? 80 : badlen), bad);
 			return 0;
 		}

@@ -358,13 +358,19 @@ static const struct {
         "address or network (ADDR/PREFIX)\n"),
     CASE(BASE "dns_servers = 127.0.0.1:0\n",
         "t.conf:3: dns_servers: '127.0.0.1:0' is not ADDR, IPv4:PORT or "
-        "[IPv6]:PORT\n"),
+        "[IPv6]:PORT (separate servers with commas)\n"),
     CASE(BASE "dns_servers = ns1.example.com\n",
         "t.conf:3: dns_servers: 'ns1.example.com' is not ADDR, IPv4:PORT or "
-        "[IPv6]:PORT\n"),
+        "[IPv6]:PORT (separate servers with commas)\n"),
     CASE(BASE "dns_servers = [::1]\n",
         "t.conf:3: dns_servers: '[::1]' is not ADDR, IPv4:PORT or "
-        "[IPv6]:PORT\n"),
+        "[IPv6]:PORT (separate servers with commas)\n"),
+    CASE(BASE "dns_servers = 127.0.0.1 ::1\n",
+        "t.conf:3: dns_servers: '127.0.0.1 ::1' is not ADDR, IPv4:PORT or "
+        "[IPv6]:PORT (separate servers with commas)\n"),
+    CASE(BASE "dns_servers = 127.0.0.1,,::1\n",
+        "t.conf:3: dns_servers: '' is not ADDR, IPv4:PORT or [IPv6]:PORT "
+        "(separate servers with commas)\n"),
     CASE(BASE "rules = /etc/a\001b\n",
         "t.conf:3: control character 0x01 in line\n"),
     CASE(BASE "rules = /etc/a\0b\n",
