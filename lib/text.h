@@ -69,6 +69,37 @@ struct vg_text_part {
 	size_t depth;		  /* 0 for a top-level part */
 };
 
+/*
+ * HTML signals for rules and checks, summed over every text/html part
+ * (see html.h for how each is detected).  A flag is set when its count is
+ * not zero, except VG_TEXT_HTML_ONLY: HTML text and no text/plain part
+ * with any visible text.
+ */
+#define VG_TEXT_HTML_PRESENT	   0x001u /* at least one text/html part */
+#define VG_TEXT_HTML_ONLY	   0x002u
+#define VG_TEXT_HTML_HIDDEN	   0x004u /* display:none, visibility:hidden */
+#define VG_TEXT_HTML_TINY	   0x008u /* font smaller than 4px or 4pt */
+#define VG_TEXT_HTML_LOW_CONTRAST  0x010u /* text coloured as its background */
+#define VG_TEXT_HTML_LINK_MISMATCH 0x020u /* <a> text names another host */
+#define VG_TEXT_HTML_SCRIPT	   0x040u
+#define VG_TEXT_HTML_FORM	   0x080u
+#define VG_TEXT_HTML_IFRAME	   0x100u
+#define VG_TEXT_HTML_IMAGE	   0x200u
+
+struct vg_text_html {
+	size_t parts;		   /* text/html parts rendered */
+	size_t visible_chars;	   /* non-blank characters a reader sees */
+	size_t hidden_chars;	   /* non-blank characters hidden by CSS */
+	size_t tiny_chars;	   /* ... in a tiny font */
+	size_t low_contrast_chars; /* ... coloured (almost) as the background */
+	size_t links;		   /* <a href> */
+	size_t link_mismatch;	   /* <a> whose text is a link to another site */
+	size_t images;		   /* <img> */
+	size_t forms;		   /* <form> */
+	size_t scripts;		   /* <script> */
+	size_t iframes;		   /* <iframe>, <frame> */
+};
+
 struct vg_text {
 	struct vg_text_header *headers;
 	size_t nheaders;
@@ -85,6 +116,10 @@ struct vg_text {
 	size_t nparts;
 
 	unsigned flags;	      /* VG_TEXT_F_* */
+
+	/* Added by the text layer; zero when the message has no HTML. */
+	unsigned html_flags;	    /* VG_TEXT_HTML_* */
+	struct vg_text_html html;   /* counts behind html_flags */
 };
 
 /*
