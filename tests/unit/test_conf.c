@@ -909,32 +909,54 @@ START_TEST(test_conf_example_uncommented)
 }
 END_TEST
 
-/* conf_suite - every test of the module */
+/* conf_suite - every test of the module, one TCase per behaviour */
 static Suite *
 conf_suite(void)
 {
 	Suite *s = suite_create("conf");
-	TCase *tc = tcase_create("conf");
+	TCase *tc;
 	size_t n;
 
 	vg_conf_keys(&n);
+	tc = tcase_create("defaults");
 	tcase_add_test(tc, test_conf_defaults);
 	tcase_add_test(tc, test_conf_table);
+	tcase_add_test(tc, test_conf_no_virus_scan);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("syntax");
+	tcase_add_test(tc, test_conf_syntax);
+	tcase_add_test(tc, test_conf_sockets);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
 	tcase_add_loop_test(
 	    tc, test_conf_errors, 0, (int)(sizeof(errors) / sizeof(errors[0])));
 	tcase_add_test(tc, test_conf_error_null_err);
 	tcase_add_test(tc, test_conf_multiple_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
 	tcase_add_test(tc, test_conf_line_too_long);
 	tcase_add_test(tc, test_conf_file_too_big);
-	tcase_add_test(tc, test_conf_load);
-	tcase_add_test(tc, test_conf_load_missing);
-	tcase_add_test(tc, test_conf_syntax);
-	tcase_add_test(tc, test_conf_no_virus_scan);
-	tcase_add_test(tc, test_conf_sockets);
 	tcase_add_loop_test(tc, test_conf_bounds, 0, (int)n);
 	tcase_add_loop_test(tc, test_conf_actions, 0, (int)n);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("load");
+	tcase_add_test(tc, test_conf_load);
+	tcase_add_test(tc, test_conf_load_missing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("alloc");
 	tcase_add_test(tc, test_conf_alloc_fail);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reload");
 	tcase_add_test(tc, test_conf_unreloadable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("docs");
 	tcase_add_test(tc, test_conf_docs);
 	tcase_add_test(tc, test_conf_example_uncommented);
 	suite_add_tcase(s, tc);
