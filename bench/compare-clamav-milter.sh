@@ -194,9 +194,13 @@ if [ -n "$build" ] && [ -x "$build/milter/vigil-milter" ]; then
 	    --local=/#/ --pid-file="$tmp/dnsmasq.pid" \
 	    --log-facility="$tmp/dnsmasq.log" >"$tmp/dnsmasq.out" 2>&1 &
 	pids="$pids $!"
-	rules=
+	# Until rules/vigil.rules exists, an empty rule set (virus stage only).
 	if [ -f "$src/rules/vigil.rules" ]; then
 		rules="rules = $src/rules/vigil.rules"
+	else
+		echo "no $src/rules/vigil.rules: measuring with an empty rule set"
+		printf 'required_score 5.0\n' >"$tmp/empty.rules"
+		rules="rules = $tmp/empty.rules"
 	fi
 	cat >"$tmp/vigil.conf" <<EOF
 socket = unix:$tmp/vigil.sock

@@ -91,9 +91,13 @@ if command -v dnsmasq >/dev/null; then
 	pids="$pids $!"
 	dns="dns_servers = 127.0.0.1:$dnsport"
 fi
-rules=
+# Until rules/vigil.rules exists, an empty rule set (virus stage only).
 if [ -f "$src/rules/vigil.rules" ]; then
 	rules="rules = $src/rules/vigil.rules"
+else
+	echo "no $src/rules/vigil.rules: measuring with an empty rule set"
+	printf 'required_score 5.0\n' >"$tmp/empty.rules"
+	rules="rules = $tmp/empty.rules"
 fi
 # `socket` is required by the config even though `vigil scan` opens none.
 cat >"$tmp/vigil.conf" <<EOF
