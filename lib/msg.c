@@ -35,12 +35,12 @@
 #include "log.h"
 #include "msg.h"
 
-#define VG_MSG_DEF_MAX_SIZE	   (25u * 1024 * 1024)
-#define VG_MSG_DEF_MEMORY_LIMIT	   (1024u * 1024)
-#define VG_MSG_DEF_MAX_HEADERS	   1000u
+#define VG_MSG_DEF_MAX_SIZE        (25u * 1024 * 1024)
+#define VG_MSG_DEF_MEMORY_LIMIT    (1024u * 1024)
+#define VG_MSG_DEF_MAX_HEADERS     1000u
 #define VG_MSG_DEF_MAX_HEADER_SIZE (64u * 1024)
-#define VG_MSG_DEF_MAX_RCPTS	   1000u
-#define VG_MSG_DEF_TMP_DIR	   "/tmp"
+#define VG_MSG_DEF_MAX_RCPTS       1000u
+#define VG_MSG_DEF_TMP_DIR         "/tmp"
 
 /* Spill files are named after this template inside tmp_dir. */
 #define VG_MSG_SPILL_NAME "/vigil-msg.XXXXXX"
@@ -74,14 +74,14 @@ struct vg_msg {
 	/* Raw bytes: mem while small, then fd; map after finish. */
 	unsigned char *mem;
 	size_t mem_cap;
-	int fd;		   /* spill file, -1 when in memory */
+	int fd;             /* spill file, -1 when in memory */
 	unsigned char *map; /* mmap of the spill file after finish */
-	size_t stored;	   /* bytes kept (memory or file) */
-	uint64_t size;	   /* bytes offered, kept or not */
+	size_t stored;      /* bytes kept (memory or file) */
+	uint64_t size;      /* bytes offered, kept or not */
 	size_t body_offset;
 	bool have_body_offset;
 	bool finished;
-	int io_error;	   /* sticky VG_EIO after a failed spill write */
+	int io_error; /* sticky VG_EIO after a failed spill write */
 	unsigned flags;
 
 	struct vg_msg_ext ext[VG_MSG_SLOT_MAX];
@@ -93,11 +93,13 @@ vg_msg_limits_from_conf(struct vg_msg_limits *out, const struct vg_conf *conf)
 {
 	out->max_size = conf->max_message_size;
 	/* memory_limit is a uint64_t in the config; clamp to the address space. */
-	out->memory_limit = conf->memory_limit > SIZE_MAX ?
-	    SIZE_MAX : (size_t)conf->memory_limit;
+	out->memory_limit = conf->memory_limit > SIZE_MAX
+	    ? SIZE_MAX
+	    : (size_t)conf->memory_limit;
 	out->max_headers = conf->max_header_count;
-	out->max_header_size = conf->max_header_size > SIZE_MAX ?
-	    SIZE_MAX : (size_t)conf->max_header_size;
+	out->max_header_size = conf->max_header_size > SIZE_MAX
+	    ? SIZE_MAX
+	    : (size_t)conf->max_header_size;
 	out->max_rcpts = conf->max_recipients;
 	out->tmp_dir = conf->tmp_dir;
 }
@@ -444,8 +446,7 @@ msg_index_header(struct vg_msg *msg, const char *name, size_t nlen,
 		msg->headers = n;
 		msg->headers_cap = cap;
 	}
-	if (!vg_size_add(&total, line, 1) ||
-	    (block = vg_malloc(total)) == NULL)
+	if (!vg_size_add(&total, line, 1) || (block = vg_malloc(total)) == NULL)
 		return VG_ENOMEM;
 	memcpy(block, name, nlen);
 	block[nlen] = '\0';
@@ -586,8 +587,8 @@ line_end(const unsigned char *p, size_t len, size_t pos, size_t *content_out)
  * is the offset of the colon.
  */
 static size_t
-header_name_len(const unsigned char *p, size_t pos, size_t content,
-    size_t *colon_out)
+header_name_len(
+    const unsigned char *p, size_t pos, size_t content, size_t *colon_out)
 {
 	size_t i = pos, nlen;
 
@@ -633,7 +634,7 @@ msg_index_bytes(struct vg_msg *msg, const unsigned char *p, size_t len)
 		while (end < len && is_wsp(p[end]))
 			end = line_end(p, len, end, &content);
 		if ((rc = msg_index_header(msg, (const char *)p + pos, nlen,
-			 (const char *)p + vstart, content - vstart)) != 0)
+		         (const char *)p + vstart, content - vstart)) != 0)
 			return rc;
 		pos = end;
 	}
@@ -708,8 +709,9 @@ msg_read_stream(struct vg_msg **out, const struct vg_msg_limits *lim, int fd)
 		lim = &def;
 	}
 	/* An mbox From line is at most a few hundred bytes; allow 4 KiB. */
-	keep_max = lim->max_size > SIZE_MAX - 4096 ?
-	    SIZE_MAX : (size_t)lim->max_size + 4096;
+	keep_max = lim->max_size > SIZE_MAX - 4096
+	    ? SIZE_MAX
+	    : (size_t)lim->max_size + 4096;
 	for (;;) {
 		ssize_t n;
 
@@ -758,8 +760,8 @@ out:
 
 /* vg_msg_from_file - vg_msg_from_bytes() of a file's contents; VG_EIO */
 int
-vg_msg_from_file(struct vg_msg **out, const struct vg_msg_limits *lim,
-    const char *path)
+vg_msg_from_file(
+    struct vg_msg **out, const struct vg_msg_limits *lim, const char *path)
 {
 	struct stat st;
 	void *p;

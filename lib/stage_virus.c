@@ -38,6 +38,7 @@
 #include <clamav.h>
 
 #include "alloc.h"
+#include "compiler.h"
 #include "conf.h"
 #include "err.h"
 #include "msg.h"
@@ -49,7 +50,7 @@
 
 struct virus_state {
 	struct cl_engine *engine;
-	unsigned sigs;		  /* signatures loaded */
+	unsigned sigs;                   /* signatures loaded */
 	unsigned long long max_filesize; /* ClamAV's, 0 = unknown */
 	char version[VIRUS_VERSION_MAX];
 };
@@ -89,27 +90,34 @@ virus_set_num(struct virus_state *vs, enum cl_engine_field field,
 
 /* virus_set_limits - copy the clamav_max_* keys into the engine */
 static int
-virus_set_limits(struct virus_state *vs, const struct vg_conf *conf,
-    struct vg_err *err)
+virus_set_limits(
+    struct virus_state *vs, const struct vg_conf *conf, struct vg_err *err)
 {
-	uint64_t scantime = conf->clamav_max_scantime_ms;
+	const struct {
+		enum cl_engine_field field;
+		uint64_t value;
+		const char *key;
+	} limits[] = {
+	    {CL_ENGINE_MAX_FILESIZE, conf->clamav_max_filesize,
+	        "clamav_max_filesize"},
+	    {CL_ENGINE_MAX_SCANSIZE, conf->clamav_max_scansize,
+	        "clamav_max_scansize"},
+	    {CL_ENGINE_MAX_RECURSION, conf->clamav_max_recursion,
+	        "clamav_max_recursion"},
+	    {CL_ENGINE_MAX_FILES, conf->clamav_max_files, "clamav_max_files"},
+	    /* CL_ENGINE_MAX_SCANTIME is a uint32_t of milliseconds. */
+	    {CL_ENGINE_MAX_SCANTIME,
+	        conf->clamav_max_scantime_ms > UINT32_MAX
+	            ? UINT32_MAX
+	            : conf->clamav_max_scantime_ms,
+	        "clamav_max_scantime"},
+	};
 	int rc;
 
-	/* CL_ENGINE_MAX_SCANTIME is a uint32_t of milliseconds. */
-	if (scantime > UINT32_MAX)
-		scantime = UINT32_MAX;
-	if ((rc = virus_set_num(vs, CL_ENGINE_MAX_FILESIZE,
-		 conf->clamav_max_filesize, "clamav_max_filesize", err)) != 0 ||
-	    (rc = virus_set_num(vs, CL_ENGINE_MAX_SCANSIZE,
-		 conf->clamav_max_scansize, "clamav_max_scansize", err)) != 0 ||
-	    (rc = virus_set_num(vs, CL_ENGINE_MAX_RECURSION,
-		 conf->clamav_max_recursion, "clamav_max_recursion", err)) !=
-		0 ||
-	    (rc = virus_set_num(vs, CL_ENGINE_MAX_FILES,
-		 conf->clamav_max_files, "clamav_max_files", err)) != 0 ||
-	    (rc = virus_set_num(vs, CL_ENGINE_MAX_SCANTIME, scantime,
-		 "clamav_max_scantime", err)) != 0)
-		return rc;
+	for (size_t i = 0; i < VG_NELEM(limits); i++)
+		if ((rc = virus_set_num(vs, limits[i].field, limits[i].value,
+		         limits[i].key, err)) != 0)
+			return rc;
 	return 0;
 }
 
@@ -165,7 +173,8 @@ virus_create(void **state_out, const struct vg_conf *conf,
 		return 0;
 	if (dir == NULL || *dir == '\0') {
 		vg_err_add(err, NULL, 0,
-		    "clamav_database is not set: set it, or set virus_scan = no");
+		    "clamav_database is not set: set it, or set virus_scan = "
+		    "no");
 		return VG_ECONFIG;
 	}
 	if ((vs = vg_calloc(1, sizeof(*vs))) == NULL)
@@ -178,16 +187,16 @@ virus_create(void **state_out, const struct vg_conf *conf,
 		goto out;
 	/* ClamAV unpacks archives into temporary files: keep them with ours. */
 	if (conf->tmp_dir != NULL && *conf->tmp_dir != '\0' &&
-	    (crc = cl_engine_set_str(vs->engine, CL_ENGINE_TMPDIR,
-		 conf->tmp_dir)) != CL_SUCCESS) {
+	    (crc = cl_engine_set_str(
+	         vs->engine, CL_ENGINE_TMPDIR, conf->tmp_dir)) != CL_SUCCESS) {
 		vg_err_add(err, NULL, 0, "tmp_dir: ClamAV refused %s: %s",
 		    conf->tmp_dir, cl_strerror(crc));
 		rc = VG_ECONFIG;
 		goto out;
 	}
-	crc = virus_dir_exists(dir) ?
-	    cl_load(dir, vs->engine, &vs->sigs, CL_DB_STDOPT) :
-	    CL_EOPEN;
+	crc = virus_dir_exists(dir)
+	    ? cl_load(dir, vs->engine, &vs->sigs, CL_DB_STDOPT)
+	    : CL_EOPEN;
 	if (crc != CL_SUCCESS || vs->sigs == 0) {
 		/*
 		 * A missing directory and an empty one both fail here
@@ -214,8 +223,8 @@ virus_create(void **state_out, const struct vg_conf *conf,
 		goto out;
 	}
 	fs = cl_engine_get_num(vs->engine, CL_ENGINE_MAX_FILESIZE, &cerr);
-	vs->max_filesize = cerr == CL_SUCCESS && fs > 0 ?
-	    (unsigned long long)fs : 0;
+	vs->max_filesize =
+	    cerr == CL_SUCCESS && fs > 0 ? (unsigned long long)fs : 0;
 	virus_version(vs);
 	*state_out = vs;
 	vs = NULL; /* handed to the engine */
@@ -254,20 +263,22 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		res->scanned = true;
 		return 0;
 	}
-	if (vs->max_filesize > 0 && (unsigned long long)len > vs->max_filesize) {
+	if (vs->max_filesize > 0 &&
+	    (unsigned long long)len > vs->max_filesize) {
 		/* ClamAV would skip the whole message and call it clean. */
 		snprintf(res->unscanned, sizeof(res->unscanned),
 		    "larger than clamav_max_filesize");
 		return 0;
 	}
 	if ((map = cl_fmap_open_memory(raw, len)) == NULL) {
-		vg_result_fail(res, VG_ENOMEM, "clamav: cannot map the message");
+		vg_result_fail(
+		    res, VG_ENOMEM, "clamav: cannot map the message");
 		return VG_ENOMEM;
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.parse = ~0u; /* every parser: mail, archives, documents */
-	crc = cl_scanmap_callback(map, NULL, &virname, &scanned, vs->engine,
-	    &opts, NULL);
+	crc = cl_scanmap_callback(
+	    map, NULL, &virname, &scanned, vs->engine, &opts, NULL);
 	cl_fmap_close(map);
 	switch (crc) {
 	case CL_CLEAN:
@@ -297,9 +308,9 @@ virus_version_text(const void *state)
 }
 
 const struct vg_stage_ops vg_stage_virus_ops = {
-	.name = "virus",
-	.create = virus_create,
-	.scan = virus_scan,
-	.free = virus_free,
-	.version = virus_version_text,
+    .name = "virus",
+    .create = virus_create,
+    .scan = virus_scan,
+    .free = virus_free,
+    .version = virus_version_text,
 };

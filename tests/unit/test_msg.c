@@ -18,7 +18,7 @@
 
 #define HAM_MSG                                                                \
 	VG_SOURCE_DIR "/../shared/corpus/spamassassin/ham/"                    \
-		      "easy_ham.00001.7c53336b37003a9286aba55d2945844c"
+	              "easy_ham.00001.7c53336b37003a9286aba55d2945844c"
 
 static char tmpdir[] = "/tmp/vg-test-msg.XXXXXX";
 
@@ -42,12 +42,12 @@ static struct vg_msg_limits
 limits(void)
 {
 	struct vg_msg_limits lim = {
-		.max_size = 1024 * 1024,
-		.memory_limit = 64 * 1024,
-		.max_headers = 100,
-		.max_header_size = 1000,
-		.max_rcpts = 10,
-		.tmp_dir = tmpdir,
+	    .max_size = 1024 * 1024,
+	    .memory_limit = 64 * 1024,
+	    .max_headers = 100,
+	    .max_header_size = 1000,
+	    .max_rcpts = 10,
+	    .tmp_dir = tmpdir,
 	};
 	return lim;
 }
@@ -62,7 +62,8 @@ dir_entries(const char *dir)
 
 	ck_assert_ptr_nonnull(d);
 	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
 			n++;
 	closedir(d);
 	return n;
@@ -83,9 +84,9 @@ assert_raw(const struct vg_msg *msg, const char *want, size_t wlen)
 }
 
 static const char simple[] = "Subject: hello\r\n"
-			     "From: a@example.com\r\n"
-			     "\r\n"
-			     "body line\r\n";
+                             "From: a@example.com\r\n"
+                             "\r\n"
+                             "body line\r\n";
 
 START_TEST(test_msg_in_memory)
 {
@@ -97,8 +98,8 @@ START_TEST(test_msg_in_memory)
 	ck_assert(!vg_msg_spilled(msg));
 	assert_raw(msg, simple, sizeof(simple) - 1);
 	ck_assert_uint_eq(vg_msg_size(msg), sizeof(simple) - 1);
-	ck_assert_uint_eq(vg_msg_body_offset(msg),
-	    strstr(simple, "body") - simple);
+	ck_assert_uint_eq(
+	    vg_msg_body_offset(msg), strstr(simple, "body") - simple);
 	ck_assert_uint_eq(vg_msg_header_count(msg), 2);
 	ck_assert_str_eq(vg_msg_header(msg, 0)->name, "Subject");
 	ck_assert_str_eq(vg_msg_header(msg, 0)->value, " hello");
@@ -162,18 +163,17 @@ START_TEST(test_msg_spill_stream)
 	ck_assert_int_eq(vg_msg_end_headers(msg), 0);
 	ck_assert(!vg_msg_spilled(msg));
 	for (size_t off = 0; off < sizeof(body); off += 1000)
-		ck_assert_int_eq(vg_msg_add_body(msg, body + off,
-				     sizeof(body) - off < 1000 ?
-					 sizeof(body) - off :
-					 1000),
+		ck_assert_int_eq(
+		    vg_msg_add_body(msg, body + off,
+		        sizeof(body) - off < 1000 ? sizeof(body) - off : 1000),
 		    0);
 	ck_assert(vg_msg_spilled(msg));
 	ck_assert_int_eq(vg_msg_finish(msg), 0);
 	assert_raw(msg, want, wlen);
 	ck_assert_uint_eq(vg_msg_body_offset(msg), hlen);
 	ck_assert_uint_eq(vg_msg_size(msg), wlen);
-	ck_assert_str_eq(vg_msg_header_find(msg, "x-folded", 0)->value,
-	    " a\n\tb");
+	ck_assert_str_eq(
+	    vg_msg_header_find(msg, "x-folded", 0)->value, " a\n\tb");
 	ck_assert_int_eq(dir_entries(tmpdir), 0);
 	/* Read-only after finish. */
 	ck_assert_int_eq(vg_msg_add_body(msg, "x", 1), VG_EINVAL);
@@ -206,8 +206,7 @@ START_TEST(test_msg_spill_eio)
 	lim.memory_limit = 4;
 	lim.tmp_dir = "/nonexistent/vigil";
 	ck_assert_int_eq(
-	    vg_msg_from_bytes(&msg, &lim, simple, sizeof(simple) - 1),
-	    VG_EIO);
+	    vg_msg_from_bytes(&msg, &lim, simple, sizeof(simple) - 1), VG_EIO);
 	ck_assert_ptr_null(msg);
 }
 END_TEST
@@ -319,8 +318,8 @@ START_TEST(test_msg_envelope)
 	ck_assert_str_eq(vg_msg_queue_id(msg), "");
 	ck_assert_str_eq(vg_msg_client_addr(msg), "");
 	ck_assert_int_eq(vg_msg_set_queue_id(msg, "4ABC"), 0);
-	ck_assert_int_eq(vg_msg_set_client(msg, "192.0.2.1", "host.example"),
-	    0);
+	ck_assert_int_eq(
+	    vg_msg_set_client(msg, "192.0.2.1", "host.example"), 0);
 	ck_assert_int_eq(vg_msg_set_helo(msg, "helo.example"), 0);
 	ck_assert_int_eq(vg_msg_set_from(msg, "<s@example.com>"), 0);
 	ck_assert_int_eq(vg_msg_set_auth(msg, "user"), 0);
@@ -341,36 +340,36 @@ END_TEST
 
 static const struct {
 	const char *in;
-	const char *want_raw;	/* after the From line is skipped */
+	const char *want_raw; /* after the From line is skipped */
 	size_t want_headers;
-	const char *want_body;	/* bytes from the body offset */
+	const char *want_body; /* bytes from the body offset */
 	unsigned want_flags;
 } shapes[] = {
-	/* mbox From line skipped, LF line ends kept */
-	{ "From a@b  Mon Nov 23 10:00:00 2026\nSubject: s\n\nbody\n",
-	    "Subject: s\n\nbody\n", 1, "body\n", 0 },
-	/* "From:" is a header, not an mbox line */
-	{ "From: a@b\n\nx\n", "From: a@b\n\nx\n", 1, "x\n", 0 },
-	/* CRLF */
-	{ "A: 1\r\nB: 2\r\n\r\nbody\r\n", "A: 1\r\nB: 2\r\n\r\nbody\r\n", 2,
-	    "body\r\n", 0 },
-	/* no blank line: all headers */
-	{ "A: 1\nB: 2\n", "A: 1\nB: 2\n", 2, "", VG_MSG_F_NO_HEADER_END },
-	/* no blank line: a non-header line starts the body */
-	{ "A: 1\nnot a header\nmore\n", "A: 1\nnot a header\nmore\n", 1,
-	    "not a header\nmore\n", VG_MSG_F_NO_HEADER_END },
-	/* last header without a line end */
-	{ "A: 1", "A: 1", 1, "", VG_MSG_F_NO_HEADER_END },
-	/* empty body, only the blank line */
-	{ "A: 1\n\n", "A: 1\n\n", 1, "", 0 },
-	/* empty message */
-	{ "", "", 0, "", VG_MSG_F_NO_HEADER_END },
-	/* only a From line */
-	{ "From x", "", 0, "", VG_MSG_F_NO_HEADER_END },
-	/* a message that starts with the blank line */
-	{ "\r\nbody", "\r\nbody", 0, "body", 0 },
-	/* obsolete "name :" syntax */
-	{ "Subject : x\n\n", "Subject : x\n\n", 1, "", 0 },
+    /* mbox From line skipped, LF line ends kept */
+    {"From a@b  Mon Nov 23 10:00:00 2026\nSubject: s\n\nbody\n",
+        "Subject: s\n\nbody\n", 1, "body\n", 0},
+    /* "From:" is a header, not an mbox line */
+    {"From: a@b\n\nx\n", "From: a@b\n\nx\n", 1, "x\n", 0},
+    /* CRLF */
+    {"A: 1\r\nB: 2\r\n\r\nbody\r\n", "A: 1\r\nB: 2\r\n\r\nbody\r\n", 2,
+        "body\r\n", 0},
+    /* no blank line: all headers */
+    {"A: 1\nB: 2\n", "A: 1\nB: 2\n", 2, "", VG_MSG_F_NO_HEADER_END},
+    /* no blank line: a non-header line starts the body */
+    {"A: 1\nnot a header\nmore\n", "A: 1\nnot a header\nmore\n", 1,
+        "not a header\nmore\n", VG_MSG_F_NO_HEADER_END},
+    /* last header without a line end */
+    {"A: 1", "A: 1", 1, "", VG_MSG_F_NO_HEADER_END},
+    /* empty body, only the blank line */
+    {"A: 1\n\n", "A: 1\n\n", 1, "", 0},
+    /* empty message */
+    {"", "", 0, "", VG_MSG_F_NO_HEADER_END},
+    /* only a From line */
+    {"From x", "", 0, "", VG_MSG_F_NO_HEADER_END},
+    /* a message that starts with the blank line */
+    {"\r\nbody", "\r\nbody", 0, "body", 0},
+    /* obsolete "name :" syntax */
+    {"Subject : x\n\n", "Subject : x\n\n", 1, "", 0},
 };
 
 START_TEST(test_msg_shapes)
@@ -380,19 +379,19 @@ START_TEST(test_msg_shapes)
 	const unsigned char *raw;
 	size_t len, off;
 
-	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, shapes[_i].in,
-			     strlen(shapes[_i].in)),
+	ck_assert_int_eq(
+	    vg_msg_from_bytes(&msg, &lim, shapes[_i].in, strlen(shapes[_i].in)),
 	    0);
 	assert_raw(msg, shapes[_i].want_raw, strlen(shapes[_i].want_raw));
 	ck_assert_msg(vg_msg_header_count(msg) == shapes[_i].want_headers,
-	    "case %d headers: got %zu, want %zu", _i,
-	    vg_msg_header_count(msg), shapes[_i].want_headers);
+	    "case %d headers: got %zu, want %zu", _i, vg_msg_header_count(msg),
+	    shapes[_i].want_headers);
 	raw = vg_msg_raw(msg, &len);
 	off = vg_msg_body_offset(msg);
 	ck_assert_uint_le(off, len);
 	ck_assert_msg(len - off == strlen(shapes[_i].want_body) &&
-		(len == off || memcmp(raw + off, shapes[_i].want_body,
-				   len - off) == 0),
+	        (len == off ||
+	            memcmp(raw + off, shapes[_i].want_body, len - off) == 0),
 	    "case %d body: got \"%.*s\", want \"%s\"", _i, (int)(len - off),
 	    raw != NULL ? (const char *)raw + off : "", shapes[_i].want_body);
 	ck_assert_msg(vg_msg_flags(msg) == shapes[_i].want_flags,
@@ -406,11 +405,11 @@ START_TEST(test_msg_folded_and_find)
 {
 	struct vg_msg_limits lim = limits();
 	static const char in[] = "Received: from a\n\tby b\r\n  for c\n"
-				 "subject: one\n"
-				 "RECEIVED: second\n"
-				 "X-Empty:\n"
-				 "\n"
-				 "body";
+	                         "subject: one\n"
+	                         "RECEIVED: second\n"
+	                         "X-Empty:\n"
+	                         "\n"
+	                         "body";
 	const struct vg_header *h;
 	struct vg_msg *msg;
 
@@ -435,28 +434,28 @@ END_TEST
 
 /* Inputs that end at a PROT_NONE page: no byte past len is read. */
 static const char *const guard_inputs[] = {
-	"",
-	"F",
-	"From ",
-	"From x",
-	"From x\n",
-	"A",
-	"A:",
-	"A: b",
-	"A: b\r",
-	"A: b\n",
-	"A: b\n ",
-	"A: b\n\t",
-	"A: b\n\r",
-	"A: b\n\n",
-	"A: b\r\n\r",
-	"A: b\r\n\r\n",
-	":",
-	" x",
-	"A  ",
-	"A \t:",
-	"\n",
-	"\r\n",
+    "",
+    "F",
+    "From ",
+    "From x",
+    "From x\n",
+    "A",
+    "A:",
+    "A: b",
+    "A: b\r",
+    "A: b\n",
+    "A: b\n ",
+    "A: b\n\t",
+    "A: b\n\r",
+    "A: b\n\n",
+    "A: b\r\n\r",
+    "A: b\r\n\r\n",
+    ":",
+    " x",
+    "A  ",
+    "A \t:",
+    "\n",
+    "\r\n",
 };
 
 START_TEST(test_msg_guard_page)
@@ -471,8 +470,8 @@ START_TEST(test_msg_guard_page)
 	pages = mmap(NULL, (size_t)pagesz * 2, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert(pages != MAP_FAILED);
-	ck_assert_int_eq(mprotect(pages + pagesz, (size_t)pagesz, PROT_NONE),
-	    0);
+	ck_assert_int_eq(
+	    mprotect(pages + pagesz, (size_t)pagesz, PROT_NONE), 0);
 	memcpy(pages + pagesz - len, in, len);
 	ck_assert_int_eq(
 	    vg_msg_from_bytes(&msg, &lim, pages + pagesz - len, len), 0);
@@ -501,8 +500,8 @@ START_TEST(test_msg_from_file)
 	ck_assert_int_eq(fstat(fileno(fp), &st), 0);
 	data = malloc((size_t)st.st_size);
 	ck_assert_ptr_nonnull(data);
-	ck_assert_uint_eq(fread(data, 1, (size_t)st.st_size, fp),
-	    (size_t)st.st_size);
+	ck_assert_uint_eq(
+	    fread(data, 1, (size_t)st.st_size, fp), (size_t)st.st_size);
 	fclose(fp);
 	ck_assert(strncmp(data, "From ", 5) == 0);
 	nl = memchr(data, '\n', (size_t)st.st_size);
@@ -522,8 +521,8 @@ START_TEST(test_msg_from_file)
 	vg_msg_free(msg);
 	free(data);
 
-	ck_assert_int_eq(vg_msg_from_file(&msg, &lim, "/nonexistent/x.eml"),
-	    VG_EIO);
+	ck_assert_int_eq(
+	    vg_msg_from_file(&msg, &lim, "/nonexistent/x.eml"), VG_EIO);
 	ck_assert_ptr_null(msg);
 }
 END_TEST
@@ -548,7 +547,8 @@ START_TEST(test_msg_from_pipe)
 		if (write(fds[1], "A: 1\n\n", 6) != 6)
 			_exit(1);
 		for (int i = 0; i < 100; i++)
-			if (write(fds[1], chunk, sizeof(chunk)) != sizeof(chunk))
+			if (write(fds[1], chunk, sizeof(chunk)) !=
+			    sizeof(chunk))
 				_exit(1);
 		_exit(0);
 	}
@@ -612,8 +612,8 @@ START_TEST(test_msg_alloc_failure)
 			vg_msg_free(msg);
 			break;
 		}
-		ck_assert_msg(rc == VG_ENOMEM, "n=%lu: got %d, want VG_ENOMEM",
-		    n, rc);
+		ck_assert_msg(
+		    rc == VG_ENOMEM, "n=%lu: got %d, want VG_ENOMEM", n, rc);
 		ck_assert_ptr_null(msg);
 	}
 	ck_assert_int_eq(rc, 0);
@@ -643,8 +643,8 @@ START_TEST(test_msg_alloc_failure)
 		vg_msg_free(msg);
 		if (rc == 0)
 			break;
-		ck_assert_msg(rc == VG_ENOMEM, "n=%lu: got %d, want VG_ENOMEM",
-		    n, rc);
+		ck_assert_msg(
+		    rc == VG_ENOMEM, "n=%lu: got %d, want VG_ENOMEM", n, rc);
 	}
 	ck_assert_int_eq(rc, 0);
 }
@@ -668,8 +668,8 @@ msg_suite(void)
 	tcase_add_test(tc, test_msg_envelope);
 	tcase_add_loop_test(tc, test_msg_shapes, 0, (int)VG_NELEM(shapes));
 	tcase_add_test(tc, test_msg_folded_and_find);
-	tcase_add_loop_test(tc, test_msg_guard_page, 0,
-	    (int)VG_NELEM(guard_inputs));
+	tcase_add_loop_test(
+	    tc, test_msg_guard_page, 0, (int)VG_NELEM(guard_inputs));
 	tcase_add_test(tc, test_msg_from_file);
 	tcase_add_test(tc, test_msg_from_pipe);
 	tcase_add_test(tc, test_msg_ext_slots);

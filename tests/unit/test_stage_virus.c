@@ -28,13 +28,13 @@
 #include "sigwatch.h"
 #include "stage.h"
 
-#define CORPUS	    VG_SOURCE_DIR "/../shared/corpus"
-#define TESTFILES   "/usr/share/clamav-testfiles"
-#define MAKE_SIGDB  VG_SOURCE_DIR "/tests/tools/make-sigdb.sh"
-#define EICAR_NAME  "Eicar-Test-Signature.UNOFFICIAL"
+#define CORPUS     VG_SOURCE_DIR "/../shared/corpus"
+#define TESTFILES  "/usr/share/clamav-testfiles"
+#define MAKE_SIGDB VG_SOURCE_DIR "/tests/tools/make-sigdb.sh"
+#define EICAR_NAME "Eicar-Test-Signature.UNOFFICIAL"
 
 static char dbdir[] = "/tmp/vg-test-sigdb.XXXXXX";
-static void *state; /* the stage, loaded once for the whole suite */
+static void *state; /* the stage, built for each test */
 
 /* run_make_sigdb - run the generator script into dir; exit status */
 static int
@@ -96,41 +96,57 @@ base_conf(const char *db)
 	return conf;
 }
 
-/* suite_setup - generate the database and build the stage once */
+/* suite_setup - generate the database once, before the forked tests */
 static void
 suite_setup(void)
 {
-	struct vg_conf conf;
-	struct vg_err err;
 	cl_error_t crc;
-	int rc;
 
 	memcpy(dbdir, "/tmp/vg-test-sigdb.XXXXXX", sizeof(dbdir));
 	ck_assert_ptr_nonnull(mkdtemp(dbdir));
 	ck_assert_int_eq(run_make_sigdb(dbdir), 0);
 	crc = cl_init(CL_INIT_DEFAULT);
 	ck_assert_msg(crc == CL_SUCCESS, "cl_init: %s", cl_strerror(crc));
-	conf = base_conf(dbdir);
-	vg_err_init(&err);
-	rc = vg_stage_virus_ops.create(&state, &conf, NULL, &err);
-	ck_assert_msg(rc == 0, "create: got %d (%s), want 0", rc,
-	    vg_err_text(&err));
-	ck_assert_ptr_nonnull(state);
 }
 
-/* suite_teardown - free the stage and the database */
+/* suite_teardown - remove the database */
 static void
 suite_teardown(void)
 {
+	rm_dir(dbdir);
+}
+
+/*
+ * setup - build the stage in each test's own process, so that it is
+ * freed there too (LeakSanitizer cannot see into ClamAV's memory pools
+ * and reports an engine inherited from the parent as leaked).
+ */
+static void
+setup(void)
+{
+	struct vg_conf conf = base_conf(dbdir);
+	struct vg_err err;
+	int rc;
+
+	vg_err_init(&err);
+	rc = vg_stage_virus_ops.create(&state, &conf, NULL, &err);
+	ck_assert_msg(
+	    rc == 0, "create: got %d (%s), want 0", rc, vg_err_text(&err));
+	ck_assert_ptr_nonnull(state);
+}
+
+/* teardown - free the stage */
+static void
+teardown(void)
+{
 	vg_stage_virus_ops.free(state);
 	state = NULL;
-	rm_dir(dbdir);
 }
 
 /* scan_file - scan a message file with the given limits (NULL: default) */
 static int
-scan_file(struct vg_result *res, const char *path,
-    const struct vg_msg_limits *lim)
+scan_file(
+    struct vg_result *res, const char *path, const struct vg_msg_limits *lim)
 {
 	struct vg_msg *msg;
 	int rc;
@@ -143,10 +159,10 @@ scan_file(struct vg_result *res, const char *path,
 }
 
 static const char *const eicar_files[] = {
-	"eicar-plain.eml",
-	"eicar-base64-attachment.eml",
-	"eicar-in-zip.eml",
-	"eicar-in-nested-zip.eml",
+    "eicar-plain.eml",
+    "eicar-base64-attachment.eml",
+    "eicar-in-zip.eml",
+    "eicar-in-nested-zip.eml",
 };
 
 START_TEST(test_stage_virus_eicar)
@@ -166,12 +182,12 @@ START_TEST(test_stage_virus_eicar)
 END_TEST
 
 static const char *const clean_files[] = {
-	"malware/dangerous-extension.eml",
-	"spamassassin/ham/easy_ham.00001.7c53336b37003a9286aba55d2945844c",
-	"spamassassin/ham/easy_ham.00002.9c4069e25e1ef370c078db7ee85ff9ac",
-	"spamassassin/ham/easy_ham.00003.860e3c3cee1b42ead714c5c874fe25f7",
-	"spamassassin/ham/easy_ham.00004.864220c5b6930b209cc287c361c99af1",
-	"spamassassin/ham/easy_ham.00005.bf27cdeaf0b8c4647ecd61b1d09da613",
+    "malware/dangerous-extension.eml",
+    "spamassassin/ham/easy_ham.00001.7c53336b37003a9286aba55d2945844c",
+    "spamassassin/ham/easy_ham.00002.9c4069e25e1ef370c078db7ee85ff9ac",
+    "spamassassin/ham/easy_ham.00003.860e3c3cee1b42ead714c5c874fe25f7",
+    "spamassassin/ham/easy_ham.00004.864220c5b6930b209cc287c361c99af1",
+    "spamassassin/ham/easy_ham.00005.bf27cdeaf0b8c4647ecd61b1d09da613",
 };
 
 START_TEST(test_stage_virus_clean)
@@ -195,7 +211,7 @@ static size_t
 b64_append(char *dst, const unsigned char *src, size_t len)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	                          "abcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t o = 0, col = 0;
 
 	for (size_t i = 0; i < len; i += 3) {
@@ -224,9 +240,9 @@ static const struct {
 	const char *file;
 	const char *want_prefix;
 } wrapped[] = {
-	{ "clam.exe", "Clamav.Test.File-clam.exe.UNOFFICIAL" },
-	{ "clam.zip", "Clamav.Test.File-clam." },
-	{ "clam.tar.gz", "Clamav.Test.File-clam." },
+    {"clam.exe", "Clamav.Test.File-clam.exe.UNOFFICIAL"},
+    {"clam.zip", "Clamav.Test.File-clam."},
+    {"clam.tar.gz", "Clamav.Test.File-clam."},
 };
 
 /* A clamav-testfiles file as a base64 attachment: found by its hash. */
@@ -260,8 +276,8 @@ START_TEST(test_stage_virus_testfile_attachment)
 
 	snprintf(path, sizeof(path), "%s/%s", TESTFILES, wrapped[_i].file);
 	fp = fopen(path, "rb");
-	ck_assert_msg(fp != NULL, "%s: missing (apt-get install clamav-testfiles)",
-	    path);
+	ck_assert_msg(
+	    fp != NULL, "%s: missing (apt-get install clamav-testfiles)", path);
 	ck_assert_int_eq(fstat(fileno(fp), &st), 0);
 	len = (size_t)st.st_size;
 	data = malloc(len);
@@ -281,7 +297,7 @@ START_TEST(test_stage_virus_testfile_attachment)
 	ck_assert_int_eq(vg_stage_virus_ops.scan(state, msg, &res), 0);
 	ck_assert(res.scanned);
 	ck_assert_msg(strncmp(res.virus, wrapped[_i].want_prefix,
-			  strlen(wrapped[_i].want_prefix)) == 0,
+	                  strlen(wrapped[_i].want_prefix)) == 0,
 	    "%s: got \"%s\", want \"%s...\"", wrapped[_i].file, res.virus,
 	    wrapped[_i].want_prefix);
 	vg_result_fini(&res);
@@ -305,7 +321,7 @@ START_TEST(test_stage_virus_spilled)
 	lim.max_header_size = 1000;
 	lim.max_rcpts = 10;
 	ck_assert_int_eq(vg_msg_from_file(&msg, &lim,
-			     CORPUS "/malware/eicar-in-nested-zip.eml"),
+	                     CORPUS "/malware/eicar-in-nested-zip.eml"),
 	    0);
 	ck_assert(vg_msg_spilled(msg));
 	vg_result_init(&res, "virus");
@@ -349,11 +365,10 @@ START_TEST(test_stage_virus_clamav_filesize)
 
 	conf.clamav_max_filesize = 100;
 	vg_err_init(&err);
-	ck_assert_int_eq(vg_stage_virus_ops.create(&small, &conf, NULL, &err),
-	    0);
-	ck_assert_int_eq(vg_msg_from_file(&msg, NULL,
-			     CORPUS "/malware/eicar-plain.eml"),
-	    0);
+	ck_assert_int_eq(
+	    vg_stage_virus_ops.create(&small, &conf, NULL, &err), 0);
+	ck_assert_int_eq(
+	    vg_msg_from_file(&msg, NULL, CORPUS "/malware/eicar-plain.eml"), 0);
 	vg_result_init(&res, "virus");
 	ck_assert_int_eq(vg_stage_virus_ops.scan(small, msg, &res), 0);
 	ck_assert(!res.scanned);
@@ -384,10 +399,10 @@ START_TEST(test_stage_virus_no_database)
 		ck_assert_msg(rc == VG_ECONFIG, "%s: got %d, want VG_ECONFIG",
 		    dirs[i], rc);
 		ck_assert_ptr_null(st);
-		ck_assert_msg(strstr(vg_err_text(&err), "run freshclam") !=
-			    NULL &&
-			strstr(vg_err_text(&err), dirs[i]) != NULL &&
-			strstr(vg_err_text(&err), "virus_scan = no") != NULL,
+		ck_assert_msg(
+		    strstr(vg_err_text(&err), "run freshclam") != NULL &&
+		        strstr(vg_err_text(&err), dirs[i]) != NULL &&
+		        strstr(vg_err_text(&err), "virus_scan = no") != NULL,
 		    "%s: got \"%s\", want the freshclam hint", dirs[i],
 		    vg_err_text(&err));
 	}
@@ -429,7 +444,7 @@ START_TEST(test_stage_virus_version)
 	ck_assert_ptr_nonnull(v);
 	snprintf(want, sizeof(want), "ClamAV %s/0 (", cl_retver());
 	ck_assert_msg(strncmp(v, want, strlen(want)) == 0 &&
-		strstr(v, " signatures)") != NULL,
+	        strstr(v, " signatures)") != NULL,
 	    "got \"%s\", want \"%s<n> signatures)\"", v, want);
 }
 END_TEST
@@ -464,8 +479,8 @@ START_TEST(test_stage_virus_threads)
 	pthread_t tids[4];
 	struct vg_msg *msg;
 
-	ck_assert_int_eq(vg_msg_from_file(&msg, NULL,
-			     CORPUS "/malware/eicar-in-zip.eml"),
+	ck_assert_int_eq(
+	    vg_msg_from_file(&msg, NULL, CORPUS "/malware/eicar-in-zip.eml"),
 	    0);
 	for (int i = 0; i < 4; i++) {
 		jobs[i].msg = msg;
@@ -521,12 +536,12 @@ stage_virus_suite(void)
 	Suite *s = suite_create("stage_virus");
 	TCase *tc = tcase_create("stage_virus");
 
-	/* Unchecked: load the database once, before the forked tests. */
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
-	tcase_add_loop_test(tc, test_stage_virus_eicar, 0,
-	    (int)VG_NELEM(eicar_files));
-	tcase_add_loop_test(tc, test_stage_virus_clean, 0,
-	    (int)VG_NELEM(clean_files));
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(
+	    tc, test_stage_virus_eicar, 0, (int)VG_NELEM(eicar_files));
+	tcase_add_loop_test(
+	    tc, test_stage_virus_clean, 0, (int)VG_NELEM(clean_files));
 	tcase_add_loop_test(tc, test_stage_virus_testfile_attachment, 0,
 	    (int)VG_NELEM(wrapped));
 	tcase_add_test(tc, test_stage_virus_spilled);
