@@ -659,6 +659,9 @@ parse_text(struct state *st, const char *text, size_t len)
 	size_t n;
 	int rc;
 
+	/* Editors on some systems start a UTF-8 file with a byte-order mark. */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
 	while (p < end) {
 		line++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)

@@ -601,8 +601,11 @@ START_TEST(test_conf_no_virus_scan)
 	struct vg_err err;
 	struct vg_conf *conf = NULL;
 
+	/* A leading UTF-8 byte-order mark is skipped. */
 	ck_assert_int_eq(
-	    parse_str(&conf, "socket = unix:/s\nvirus_scan = no\n", &err), 0);
+	    parse_str(
+	        &conf, "\xef\xbb\xbfsocket = unix:/s\nvirus_scan = no\n", &err),
+	    0);
 	ck_assert(!conf->virus_scan);
 	ck_assert_ptr_null(conf->clamav_database);
 	vg_conf_free(conf);
