@@ -15,8 +15,8 @@ pkgs=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libmilter-dev libclamav-dev libpcre2-dev libspf2-dev
 	libgmime-3.0-dev libxml2-dev libc-ares-dev libpsl-dev libarchive-dev
-	# unit tests, milter tests
-	check miltertest
+	# unit tests, milter tests, lint (clang-format), SPF suite (python3-yaml)
+	check miltertest clang-format python3 python3-yaml
 	# real components used by the tests
 	clamav clamav-testfiles postfix swaks dnsmasq
 	# the e2e scripts (perl finds free ports; ps, kill, timeout)
