@@ -41,6 +41,7 @@
 #include "compiler.h"
 #include "conf.h"
 #include "err.h"
+#include "log.h"
 #include "msg.h"
 #include "result.h"
 #include "sanitize.h"
@@ -54,6 +55,33 @@ struct virus_state {
 	unsigned long long max_filesize; /* ClamAV's, 0 = unknown */
 	char version[VIRUS_VERSION_MAX];
 };
+
+/*
+ * virus_clamav_log - libclamav's messages to our log sink instead of its
+ * default stderr (the library never prints).  Text may quote file names
+ * from the message, so it is sanitised; ClamAV's trailing newline goes.
+ */
+static void
+virus_clamav_log(
+    enum cl_msg severity, const char *fullmsg, const char *msg, void *ctx)
+{
+	char line[VG_LOG_LINE_MAX];
+	enum vg_log_level level;
+	size_t n;
+
+	(void)fullmsg;
+	(void)ctx;
+	if (severity >= CL_MSG_ERROR)
+		level = VG_LOG_ERROR;
+	else if (severity >= CL_MSG_WARN)
+		level = VG_LOG_WARNING;
+	else
+		level = VG_LOG_DEBUG;
+	n = vg_sanitize_str(line, sizeof(line), msg, 0);
+	while (n > 0 && line[n - 1] == ' ')
+		line[--n] = '\0';
+	vg_log(level, "clamav: %s", line);
+}
 
 /* virus_free - free the ClamAV engine; NULL is a no-op */
 static void
@@ -177,6 +205,11 @@ virus_create(void **state_out, const struct vg_conf *conf,
 		    "no");
 		return VG_ECONFIG;
 	}
+	/*
+	 * Process-wide in libclamav; every engine installs the same
+	 * function, so a repeated store is harmless.
+	 */
+	cl_set_clcb_msg(virus_clamav_log);
 	if ((vs = vg_calloc(1, sizeof(*vs))) == NULL)
 		return VG_ENOMEM;
 	if ((vs->engine = cl_engine_new()) == NULL) {

@@ -23,6 +23,7 @@
 #include "alloc.h"
 #include "conf.h"
 #include "err.h"
+#include "log.h"
 #include "msg.h"
 #include "result.h"
 #include "sigwatch.h"
@@ -379,6 +380,17 @@ START_TEST(test_stage_virus_clamav_filesize)
 }
 END_TEST
 
+static char logged[4096];
+
+/* log_capture - a log sink that keeps the last line */
+static void
+log_capture(enum vg_log_level level, const char *line, void *ctx)
+{
+	(void)level;
+	(void)ctx;
+	snprintf(logged, sizeof(logged), "%s", line);
+}
+
 /* No database: VG_ECONFIG that says to run freshclam. */
 START_TEST(test_stage_virus_no_database)
 {
@@ -407,6 +419,29 @@ START_TEST(test_stage_virus_no_database)
 		    vg_err_text(&err));
 	}
 	rmdir(empty);
+}
+END_TEST
+
+/* libclamav's own messages reach our log sink, not stderr. */
+START_TEST(test_stage_virus_clamav_log)
+{
+	char empty[] = "/tmp/vg-test-emptydb.XXXXXX";
+	struct vg_conf conf;
+	struct vg_err err;
+	void *st = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(empty));
+	conf = base_conf(empty);
+	logged[0] = '\0';
+	vg_log_set_sink(log_capture, NULL, VG_LOG_DEBUG);
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_stage_virus_ops.create(&st, &conf, NULL, &err), VG_ECONFIG);
+	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG);
+	rmdir(empty);
+	ck_assert_msg(
+	    strncmp(logged, "clamav: ", 8) == 0 && strchr(logged, '\n') == NULL,
+	    "got \"%s\", want a \"clamav: \" line", logged);
 }
 END_TEST
 
@@ -548,6 +583,7 @@ stage_virus_suite(void)
 	tcase_add_test(tc, test_stage_virus_oversized);
 	tcase_add_test(tc, test_stage_virus_clamav_filesize);
 	tcase_add_test(tc, test_stage_virus_no_database);
+	tcase_add_test(tc, test_stage_virus_clamav_log);
 	tcase_add_test(tc, test_stage_virus_disabled);
 	tcase_add_test(tc, test_stage_virus_version);
 	tcase_add_test(tc, test_stage_virus_threads);
