@@ -42,7 +42,8 @@ int vg_buf_append_str(struct vg_buf *buf, const char *s);
 /* vg_buf_printf - append formatted text; all or nothing */
 int vg_buf_printf(struct vg_buf *buf, const char *fmt, ...) VG_PRINTF(2, 3);
 /* vg_buf_vprintf - vg_buf_printf with a va_list */
-int vg_buf_vprintf(struct vg_buf *buf, const char *fmt, va_list ap);
+int vg_buf_vprintf(struct vg_buf *buf, const char *fmt, va_list ap)
+    VG_PRINTF(2, 0);
 /* vg_buf_cstr - the contents as a C string, "" when empty; borrowed */
 const char *vg_buf_cstr(const struct vg_buf *buf);
 /*

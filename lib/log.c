@@ -41,6 +41,9 @@ vg_log_level_name(enum vg_log_level level)
 }
 
 /* vlog - format and deliver one line */
+static void vlog(enum vg_log_level level, const char *fmt, va_list ap)
+    VG_PRINTF(2, 0);
+
 static void
 vlog(enum vg_log_level level, const char *fmt, va_list ap)
 {

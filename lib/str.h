@@ -20,6 +20,7 @@
 /* vg_str_fmt - format into buf (size > 0); false if the text was cut */
 bool vg_str_fmt(char *buf, size_t size, const char *fmt, ...) VG_PRINTF(3, 4);
 /* vg_str_vfmt - vg_str_fmt() with a va_list */
-bool vg_str_vfmt(char *buf, size_t size, const char *fmt, va_list ap);
+bool vg_str_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
+    VG_PRINTF(3, 0);
 
 #endif /* VG_STR_H */
