@@ -706,3 +706,15 @@ e2e_expect_header()
 	fi
 	e2e_ok "$1: $2: $vals"
 }
+
+# e2e_expect_no_header - check the delivered copy has no header $2
+e2e_expect_no_header()
+{
+	local vals
+	vals=$(e2e_header_values "$E2E_DELIVERED" "$2")
+	if [ -n "$vals" ]; then
+		e2e_not_ok "$1: no $2 header" "got '$(printf '%s' "$vals" | tr '\n' '|')', want none"
+		return 1
+	fi
+	e2e_ok "$1: no $2 header"
+}

@@ -52,15 +52,27 @@ e2e_expect_refused "eicar-plain with forged X-Virus-Status: Clean" \
     "$reject" "$before"
 
 # In a clean message forged headers are removed, whatever their case,
-# and ours added: exactly one of each, spelled as we spell it.
+# and ours added: exactly one of each, spelled as we spell it.  The same
+# holds for the spam headers (DESIGN.md): a forged X-Spam-Flag on ham
+# disappears.
 f=$(ls "$ham"/easy_ham.00001.* | head -n 1)
 e2e_prepare "$f" "X-VIRUS-STATUS: Clean" \
     "X-Virus-Status: Infected (Forged.Sender.Header)" \
-    "x-virus-scanned: forged-scanner"
+    "x-virus-scanned: forged-scanner" \
+    "X-Spam-Flag: YES" "X-Spam-Score: -99.0" \
+    "X-SPAM-STATUS: No, score=-99.0 required=5.0 tests=FORGED"
 e2e_send "$E2E_MSG"
 if e2e_expect_delivered "ham with forged X-Virus-* headers"; then
-	e2e_expect_header "forged headers replaced" X-Virus-Status '^Clean$'
-	e2e_expect_header "forged headers replaced" X-Virus-Scanned '^Vigil '
+	t="forged headers replaced"
+	e2e_expect_body_same "$t"
+	e2e_expect_header "$t" X-Virus-Status '^Clean$'
+	e2e_expect_header "$t" X-Virus-Scanned '^Vigil '
+	e2e_expect_header "$t" X-Spam-Status '^No, score=[0-9.-]+ required='
+	e2e_expect_header "$t" X-Spam-Score '^[0-9.-]+$'
+	e2e_expect_no_header "$t" X-Spam-Flag
+	v=$(e2e_header_values "$E2E_DELIVERED" X-Spam-Score)
+	e2e_check "$t: X-Spam-Score is ours (got $v, want not -99.0)" \
+	    [ "$v" != "-99.0" ]
 fi
 
 e2e_finish
