@@ -42,8 +42,8 @@ const char *vg_rules_subject_tag(const struct vg_rules *rules);
  * vg_rules_score - the score the rules file gives a symbol (built-in checks
  * such as SPF_FAIL are scored there too); def when it gives none.
  */
-double vg_rules_score(const struct vg_rules *rules, const char *symbol,
-    double def);
+double vg_rules_score(
+    const struct vg_rules *rules, const char *symbol, double def);
 
 /*
  * The rest of this header is the rules language (rules_parse.c,
