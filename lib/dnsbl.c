@@ -91,6 +91,22 @@ dnsbl_mask(const char *s, uint32_t *out)
 	return v != 0;
 }
 
+/* dnsbl_cidr - "a.b.c.d/n" to a network and mask; false if malformed */
+static bool
+dnsbl_cidr(const char *item, const char *slash, uint32_t *net, uint32_t *mask)
+{
+	char host[32];
+	uint64_t bits;
+
+	if (!dnsbl_trim(host, sizeof(host), item, slash) ||
+	    !dnsbl_ip4(host, net) ||
+	    vg_parse_uint(&bits, slash + 1, 0, 32, NULL) != 0)
+		return false;
+	*mask = bits == 0 ? 0 : ~(uint32_t)0 << (32 - bits);
+	*net &= *mask;
+	return true;
+}
+
 /*
  * dnsbl_item - evaluate one ANSWERS item against addr; false with *why set
  * when the item is malformed.
@@ -98,8 +114,8 @@ dnsbl_mask(const char *s, uint32_t *out)
 static bool
 dnsbl_item(const char *item, uint32_t addr, bool *hit, const char **why)
 {
-	char lo[32];
-	const char *dash;
+	char lo[32], hi[32];
+	const char *dash, *slash;
 	uint32_t a, b;
 
 	*hit = false;
@@ -109,6 +125,15 @@ dnsbl_item(const char *item, uint32_t addr, bool *hit, const char **why)
 			return false;
 		}
 		*hit = (addr & a) != 0;
+		return true;
+	}
+	slash = strchr(item, '/');
+	if (slash != NULL) {
+		if (!dnsbl_cidr(item, slash, &a, &b)) {
+			*why = "bad network in ANSWERS (want 127.0.0.0/24)";
+			return false;
+		}
+		*hit = (addr & b) == a;
 		return true;
 	}
 	dash = strchr(item, '-');
@@ -121,7 +146,8 @@ dnsbl_item(const char *item, uint32_t addr, bool *hit, const char **why)
 		return true;
 	}
 	if (!dnsbl_trim(lo, sizeof(lo), item, dash) || !dnsbl_ip4(lo, &a) ||
-	    !dnsbl_ip4(dash + 1, &b) || a > b) {
+	    !dnsbl_trim(hi, sizeof(hi), dash + 1, dash + strlen(dash)) ||
+	    !dnsbl_ip4(hi, &b) || a > b) {
 		*why = "bad range in ANSWERS (want 127.0.0.2-127.0.0.11)";
 		return false;
 	}

@@ -10,8 +10,9 @@
  *	    matches ANSWERS, and the hit is the symbol NAME, scored by the
  *	    rules file and usable in meta rules.  ANSWERS is a comma-separated
  *	    list of items: an address (127.0.0.2), a range
- *	    (127.0.0.2-127.0.0.11) or a bitmask (&0x04 or &4: hits when the
- *	    answer ANDed with the mask is not zero).  Without ANSWERS, any
+ *	    (127.0.0.2-127.0.0.11), a network (127.0.0.0/24) or a bitmask
+ *	    (&0x04 or &4: hits when the answer ANDed with the mask is not
+ *	    zero).  Without ANSWERS, any
  *	    address in 127.0.0.0/8 hits except 127.255.255.0/24, which
  *	    Spamhaus returns for refused queries (public resolvers); those are
  *	    logged and never hit.  Client lookups can be started at CONNECT

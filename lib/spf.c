@@ -609,9 +609,13 @@ spf_eval(struct vg_spf_outcome *out, struct spf_ctx *ctx, const char *client_ip,
 			    sizeof(out->explanation), s, VG_SANITIZE_ASCII);
 	}
 out:
-	SPF_response_free(resp);
-	SPF_request_free(req);
-	SPF_server_free(srv);
+	/* libspf2's destructors do not accept NULL. */
+	if (resp != NULL)
+		SPF_response_free(resp);
+	if (req != NULL)
+		SPF_request_free(req);
+	if (srv != NULL)
+		SPF_server_free(srv);
 	return rc;
 }
 

@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test_dns - the DNS layer against a real dnsmasq on loopback: answers,
+ * negative answers, the cache and its bound, shared flights, time-outs,
+ * the deadline, the resolver thread under concurrent use, and CIDR lists.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_check.h"
+#include "vg_dnstest.h"
+#include "alloc.h"
+#include "clock.h"
+#include "conf.h"
+#include "dns.h"
+#include "err.h"
+#include "msg.h"
+
+/* lookup - submit, wait, copy the status and first record */
+static enum vg_dns_status
+lookup(struct vg_dns *dns, const char *name, enum vg_dns_type type, char *first,
+    size_t size)
+{
+	struct vg_dns_query *q = NULL;
+	const struct vg_dns_answer *a;
+	enum vg_dns_status st;
+
+	ck_assert_int_eq(vg_dns_submit(dns, &q, name, type), 0);
+	ck_assert_int_eq(vg_dns_wait(dns, q, vg_clock_ms() + 5000), 0);
+	a = vg_dns_query_answer(q);
+	ck_assert_ptr_nonnull(a);
+	st = a->status;
+	if (first != NULL) {
+		first[0] = '\0';
+		if (a->n > 0 && type == VG_DNS_A)
+			inet_ntop(
+			    AF_INET, a->rr[0].data, first, (socklen_t)size);
+		else if (a->n > 0)
+			snprintf(
+			    first, size, "%s", (const char *)a->rr[0].data);
+	}
+	vg_dns_query_free(q);
+	return st;
+}
+
+/* new_dns - a resolver for the test server */
+static struct vg_dns *
+new_dns(unsigned cache)
+{
+	struct vg_conf conf;
+	char servers[64];
+	struct vg_dns *dns = NULL;
+	struct vg_err err;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	conf.dns_cache_size = cache;
+	vg_err_init(&err);
+	ck_assert_msg(vg_dns_new(&dns, &conf, &err) == 0, "vg_dns_new: %s",
+	    vg_err_text(&err));
+	return dns;
+}
+
+static const struct {
+	const char *name;
+	bool want;
+} names[] = {
+    {"example.com", true},
+    {"a.b.c", true},
+    {"with space.example", true},
+    {"", false},
+    {".", false},
+    {"a..b", false},
+    {".a", false},
+    {"ctl\001.example", false},
+    {"back\\slash.example", false},
+    {"0123456789012345678901234567890123456789012345678901234567890123.x",
+        false},
+    {"012345678901234567890123456789012345678901234567890123456789012.x", true},
+};
+
+START_TEST(test_dns_name_valid)
+{
+	ck_assert_msg(vg_dns_name_valid(names[_i].name) == names[_i].want,
+	    "%s: got %d, want %d", names[_i].name, !names[_i].want,
+	    names[_i].want);
+}
+END_TEST
+
+/* Names of 253 bytes are valid, 254 are not. */
+START_TEST(test_dns_name_length_limit)
+{
+	char name[300];
+	size_t i;
+
+	for (i = 0; i < 253; i++)
+		name[i] = (i % 10 == 9) ? '.' : 'a';
+	name[253] = '\0';
+	ck_assert(vg_dns_name_valid(name));
+	name[253] = 'a';
+	name[254] = '\0';
+	ck_assert(!vg_dns_name_valid(name));
+}
+END_TEST
+
+START_TEST(test_dns_answers)
+{
+	struct vg_dns *dns = new_dns(100);
+	char first[300];
+
+	ck_assert_int_eq(
+	    lookup(dns, "h1.spf.test", VG_DNS_A, first, sizeof(first)),
+	    VG_DNS_OK);
+	ck_assert_str_eq(first, "198.51.100.1");
+	ck_assert_int_eq(
+	    lookup(dns, "pass.spf.test", VG_DNS_TXT, first, sizeof(first)),
+	    VG_DNS_OK);
+	ck_assert_str_eq(first, "v=spf1 ip4:192.0.2.1 -all");
+	ck_assert_int_eq(
+	    lookup(dns, "mx.spf.test", VG_DNS_MX, first, sizeof(first)),
+	    VG_DNS_OK);
+	ck_assert_str_eq(first, "mail.spf.test");
+	ck_assert_int_eq(
+	    lookup(dns, "a6.spf.test", VG_DNS_AAAA, NULL, 0), VG_DNS_OK);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+START_TEST(test_dns_negative)
+{
+	struct vg_dns *dns = new_dns(100);
+	enum vg_dns_status st;
+
+	st = lookup(dns, "nothere.spf.test", VG_DNS_A, NULL, 0);
+	ck_assert_msg(st == VG_DNS_NXDOMAIN, "got %s, want nxdomain",
+	    vg_dns_status_name(st));
+	st = lookup(dns, "none.spf.test", VG_DNS_TXT, NULL, 0);
+	ck_assert_msg(st == VG_DNS_NODATA || st == VG_DNS_NXDOMAIN,
+	    "got %s, want nodata", vg_dns_status_name(st));
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* A second lookup comes from the cache; no packet is sent. */
+START_TEST(test_dns_cache_hit)
+{
+	struct vg_dns *dns = new_dns(100);
+	struct vg_dns_stats s;
+
+	lookup(dns, "h2.spf.test", VG_DNS_A, NULL, 0);
+	lookup(dns, "H2.SPF.TEST", VG_DNS_A, NULL, 0);
+	vg_dns_stats(dns, &s);
+	ck_assert_msg(s.sent == 1 && s.cache_hits == 1,
+	    "got sent %llu hits %llu, want 1 and 1", (unsigned long long)s.sent,
+	    (unsigned long long)s.cache_hits);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* dns_cache_size bounds the cache: the least recently used entry goes. */
+START_TEST(test_dns_cache_bound)
+{
+	struct vg_dns *dns = new_dns(2);
+	struct vg_dns_stats s;
+
+	lookup(dns, "h1.spf.test", VG_DNS_A, NULL, 0);
+	lookup(dns, "h2.spf.test", VG_DNS_A, NULL, 0);
+	lookup(dns, "h3.spf.test", VG_DNS_A, NULL, 0);
+	lookup(dns, "h3.spf.test", VG_DNS_A, NULL, 0); /* hit */
+	lookup(dns, "h1.spf.test", VG_DNS_A, NULL, 0); /* evicted: sent */
+	vg_dns_stats(dns, &s);
+	ck_assert_msg(s.sent == 4 && s.cache_hits == 1,
+	    "got sent %llu hits %llu, want 4 and 1", (unsigned long long)s.sent,
+	    (unsigned long long)s.cache_hits);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* With dns_cache_size = 0 nothing is cached. */
+START_TEST(test_dns_cache_off)
+{
+	struct vg_dns *dns = new_dns(0);
+	struct vg_dns_stats s;
+
+	lookup(dns, "h1.spf.test", VG_DNS_A, NULL, 0);
+	lookup(dns, "h1.spf.test", VG_DNS_A, NULL, 0);
+	vg_dns_stats(dns, &s);
+	ck_assert_uint_eq(s.sent, 2);
+	ck_assert_uint_eq(s.cache_hits, 0);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* Two submits of one question share one query in flight. */
+START_TEST(test_dns_flight_join)
+{
+	struct vg_dns *dns = new_dns(100);
+	struct vg_dns_query *q1, *q2;
+	struct vg_dns_stats s;
+
+	ck_assert_int_eq(vg_dns_submit(dns, &q1, "h4.spf.test", VG_DNS_A), 0);
+	ck_assert_int_eq(vg_dns_submit(dns, &q2, "h4.spf.test", VG_DNS_A), 0);
+	ck_assert_ptr_eq(q1, q2);
+	ck_assert_int_eq(vg_dns_wait(dns, q2, vg_clock_ms() + 5000), 0);
+	vg_dns_query_free(q1);
+	ck_assert_int_eq(vg_dns_query_answer(q2)->status, VG_DNS_OK);
+	vg_dns_query_free(q2);
+	vg_dns_stats(dns, &s);
+	ck_assert_uint_eq(s.sent, 1);
+	ck_assert_uint_eq(s.joined, 1);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* A prefetched answer is in the cache for the next lookup. */
+START_TEST(test_dns_prefetch)
+{
+	struct vg_dns *dns = new_dns(100);
+	struct vg_dns_stats s;
+
+	ck_assert_int_eq(vg_dns_start_thread(dns), 0);
+	vg_dns_prefetch(dns, "h5.spf.test", VG_DNS_A);
+	lookup(dns, "h5.spf.test", VG_DNS_A, NULL, 0);
+	vg_dns_stats(dns, &s);
+	ck_assert_uint_eq(s.sent, 1);
+	ck_assert_uint_eq(s.cache_hits + s.joined, 1);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* A server that never answers: the query ends VG_DNS_TIMEOUT. */
+START_TEST(test_dns_timeout)
+{
+	struct vg_conf conf;
+	char servers[64], ignore[64];
+	struct vg_dns *dns = NULL;
+	struct vg_dns_query *q;
+	uint64_t t0;
+	int fd;
+
+	vg_dnstest_conf(&conf, ignore, sizeof(ignore));
+	fd = vg_dnstest_silent(servers, sizeof(servers));
+	ck_assert_int_ge(fd, 0);
+	conf.dns_servers = servers;
+	conf.dns_timeout_ms = 300;
+	ck_assert_int_eq(vg_dns_new(&dns, &conf, NULL), 0);
+	t0 = vg_clock_ms();
+	ck_assert_int_eq(vg_dns_submit(dns, &q, "h1.spf.test", VG_DNS_A), 0);
+	ck_assert_int_eq(vg_dns_wait(dns, q, t0 + 5000), 0);
+	ck_assert_int_eq(vg_dns_query_answer(q)->status, VG_DNS_TIMEOUT);
+	ck_assert_msg(vg_clock_ms() - t0 < 2000, "took %llu ms, want < 2000",
+	    (unsigned long long)(vg_clock_ms() - t0));
+	vg_dns_query_free(q);
+	vg_dns_unref(dns);
+	close(fd);
+}
+END_TEST
+
+/* The deadline ends the wait even when the query would run longer. */
+START_TEST(test_dns_deadline)
+{
+	struct vg_conf conf;
+	char servers[64], ignore[64];
+	struct vg_dns *dns = NULL;
+	struct vg_dns_query *q;
+	uint64_t t0, took;
+	int fd;
+
+	vg_dnstest_conf(&conf, ignore, sizeof(ignore));
+	fd = vg_dnstest_silent(servers, sizeof(servers));
+	ck_assert_int_ge(fd, 0);
+	conf.dns_servers = servers;
+	conf.dns_timeout_ms = 10000;
+	ck_assert_int_eq(vg_dns_new(&dns, &conf, NULL), 0);
+	ck_assert_int_eq(vg_dns_start_thread(dns), 0);
+	t0 = vg_clock_ms();
+	ck_assert_int_eq(vg_dns_submit(dns, &q, "h1.spf.test", VG_DNS_A), 0);
+	ck_assert_int_eq(vg_dns_wait(dns, q, t0 + 300), VG_ETIMEOUT);
+	took = vg_clock_ms() - t0;
+	ck_assert_msg(took >= 290 && took < 1000, "took %llu ms, want ~300",
+	    (unsigned long long)took);
+	ck_assert_ptr_null(vg_dns_query_answer(q));
+	/* Freeing the resolver with the query in flight is clean. */
+	vg_dns_query_free(q);
+	vg_dns_unref(dns);
+	close(fd);
+}
+END_TEST
+
+struct worker {
+	struct vg_dns *dns;
+	int ok;
+};
+
+/* worker_run - many lookups from one of several threads */
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	char name[64];
+
+	for (int i = 0; i < 40; i++) {
+		struct vg_dns_query *q;
+
+		snprintf(name, sizeof(name), "h%d.spf.test", i % 11 + 1);
+		if (vg_dns_submit(w->dns, &q, name, VG_DNS_A) != 0)
+			continue;
+		if (vg_dns_wait(w->dns, q, vg_clock_ms() + 5000) == 0 &&
+		    vg_dns_query_answer(q)->status == VG_DNS_OK)
+			w->ok++;
+		vg_dns_query_free(q);
+	}
+	return NULL;
+}
+
+/* Concurrent lookups, with and without the resolver thread. */
+START_TEST(test_dns_threads)
+{
+	struct vg_dns *dns = new_dns(_i == 0 ? 4 : 0);
+	pthread_t t[4];
+	struct worker w[4];
+	int i;
+
+	if (_i == 0)
+		ck_assert_int_eq(vg_dns_start_thread(dns), 0);
+	for (i = 0; i < 4; i++) {
+		w[i].dns = dns;
+		w[i].ok = 0;
+		ck_assert_int_eq(
+		    pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(
+		    w[i].ok == 40, "thread %d: got %d ok, want 40", i, w[i].ok);
+	}
+	vg_dns_unref(dns);
+}
+END_TEST
+
+START_TEST(test_dns_bad_servers)
+{
+	struct vg_conf conf;
+	char servers[64], bad[] = "not-an-address:53";
+	struct vg_dns *dns = NULL;
+	struct vg_err err;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	conf.dns_servers = bad;
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_dns_new(&dns, &conf, &err), VG_ECONFIG);
+	ck_assert_ptr_null(dns);
+	ck_assert_ptr_nonnull(strstr(vg_err_text(&err), "dns_servers"));
+}
+END_TEST
+
+/* Invalid names are refused before any packet. */
+START_TEST(test_dns_submit_invalid)
+{
+	struct vg_dns *dns = new_dns(10);
+	struct vg_dns_query *q = (struct vg_dns_query *)1;
+
+	ck_assert_int_eq(vg_dns_submit(dns, &q, "a..b", VG_DNS_A), VG_EINVAL);
+	ck_assert_ptr_null(q);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* Every allocation failure in submit returns VG_ENOMEM cleanly. */
+START_TEST(test_dns_enomem)
+{
+	struct vg_dns *dns = new_dns(10);
+	unsigned long n;
+
+	for (n = 1; n < 20; n++) {
+		struct vg_dns_query *q = NULL;
+		int rc;
+
+		vg_alloc_fail_at(n);
+		rc = vg_dns_submit(dns, &q, "h6.spf.test", VG_DNS_A);
+		vg_alloc_fail_at(0);
+		if (rc == VG_OK) {
+			vg_dns_wait(dns, q, vg_clock_ms() + 5000);
+			vg_dns_query_free(q);
+			continue;
+		}
+		ck_assert_int_eq(rc, VG_ENOMEM);
+		ck_assert_ptr_null(q);
+	}
+	vg_dns_unref(dns);
+}
+END_TEST
+
+static const struct {
+	const char *ip, *list;
+	bool want;
+} cidrs[] = {
+    {"127.0.0.1", "127.0.0.0/8", true},
+    {"127.0.0.1", "10.0.0.0/8, 127.0.0.1", true},
+    {"128.0.0.1", "127.0.0.0/8", false},
+    {"192.168.1.77", "192.168.1.64/26", true},
+    {"192.168.1.128", "192.168.1.64/26", false},
+    {"::1", "::1/128", true},
+    {"2001:db8::5", "2001:db8::/32", true},
+    {"2001:db9::5", "2001:db8::/32", false},
+    {"::ffff:10.1.2.3", "10.0.0.0/8", true},
+    {"10.1.2.3", "0.0.0.0/0", true},
+    {"10.1.2.3", "garbage, 10.0.0.0/99", false},
+    {"", "127.0.0.0/8", false},
+    {"127.0.0.1", "", false},
+};
+
+START_TEST(test_dns_cidr_match)
+{
+	ck_assert_msg(
+	    vg_dns_cidr_match(cidrs[_i].ip, cidrs[_i].list) == cidrs[_i].want,
+	    "%s in \"%s\": got %d, want %d", cidrs[_i].ip, cidrs[_i].list,
+	    !cidrs[_i].want, cidrs[_i].want);
+}
+END_TEST
+
+/* The first check fixes the message's deadline; later ones share it. */
+START_TEST(test_dns_msg_deadline)
+{
+	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1000, 10, "/tmp"};
+	struct vg_dns *dns = new_dns(10);
+	struct vg_msg *msg = NULL;
+	uint64_t d1, d2;
+
+	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
+	ck_assert_ptr_null(vg_dns_msg(msg));
+	ck_assert_int_eq(vg_dns_attach(msg, dns), 0);
+	ck_assert_ptr_eq(vg_dns_msg(msg), dns);
+	d1 = vg_dns_msg_deadline(msg, 1000);
+	usleep(20000);
+	d2 = vg_dns_msg_deadline(msg, 1000);
+	ck_assert_uint_eq(d1, d2);
+	/* The message holds a reference: drop ours first. */
+	vg_dns_unref(dns);
+	vg_msg_free(msg);
+}
+END_TEST
+
+static Suite *
+dns_suite(void)
+{
+	Suite *s = suite_create("dns");
+	TCase *tc = tcase_create("dns");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_dns_name_valid, 0, VG_NELEM(names));
+	tcase_add_test(tc, test_dns_name_length_limit);
+	tcase_add_test(tc, test_dns_answers);
+	tcase_add_test(tc, test_dns_negative);
+	tcase_add_test(tc, test_dns_cache_hit);
+	tcase_add_test(tc, test_dns_cache_bound);
+	tcase_add_test(tc, test_dns_cache_off);
+	tcase_add_test(tc, test_dns_flight_join);
+	tcase_add_test(tc, test_dns_prefetch);
+	tcase_add_test(tc, test_dns_timeout);
+	tcase_add_test(tc, test_dns_deadline);
+	tcase_add_loop_test(tc, test_dns_threads, 0, 2);
+	tcase_add_test(tc, test_dns_bad_servers);
+	tcase_add_test(tc, test_dns_submit_invalid);
+	tcase_add_test(tc, test_dns_enomem);
+	tcase_add_loop_test(tc, test_dns_cidr_match, 0, VG_NELEM(cidrs));
+	tcase_add_test(tc, test_dns_msg_deadline);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(dns_suite)

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test_spf - SPF through libspf2 and the DNS layer against the test zones
+ * in tests/dns/zones.conf served by a real dnsmasq, the time-out path, the
+ * bounds put on what reaches libspf2, the zone backend, and the check
+ * (symbols, Authentication-Results detail, spf_reject_fail, trusted and
+ * authenticated senders).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_check.h"
+#include "vg_dnstest.h"
+#include "check.h"
+#include "clock.h"
+#include "conf.h"
+#include "dns.h"
+#include "err.h"
+#include "msg.h"
+#include "result.h"
+#include "spf.h"
+
+static const struct {
+	const char *ip, *helo, *from;
+	enum vg_spf_result want;
+} cases[] = {
+    {"192.0.2.1", "mx.example", "a@pass.spf.test", VG_SPF_PASS},
+    {"192.0.2.2", "mx.example", "a@pass.spf.test", VG_SPF_FAIL},
+    {"192.0.2.2", "mx.example", "a@fail.spf.test", VG_SPF_FAIL},
+    {"192.0.2.2", "mx.example", "a@softfail.spf.test", VG_SPF_SOFTFAIL},
+    {"192.0.2.2", "mx.example", "a@neutral.spf.test", VG_SPF_NEUTRAL},
+    {"192.0.2.2", "mx.example", "a@none.spf.test", VG_SPF_NONE},
+    {"192.0.2.2", "mx.example", "a@nothere.spf.test", VG_SPF_NONE},
+    {"192.0.2.1", "mx.example", "a@include.spf.test", VG_SPF_PASS},
+    {"192.0.2.2", "mx.example", "a@include.spf.test", VG_SPF_FAIL},
+    {"192.0.2.1", "mx.example", "a@redirect.spf.test", VG_SPF_PASS},
+    {"192.0.2.1", "mx.example", "a@macro.spf.test", VG_SPF_PASS},
+    {"192.0.2.3", "mx.example", "a@macro.spf.test", VG_SPF_FAIL},
+    {"192.0.2.2", "mx.example", "a@void.spf.test", VG_SPF_PERMERROR},
+    {"192.0.2.2", "mx.example", "a@limit.spf.test", VG_SPF_PERMERROR},
+    {"2001:db8::1", "mx.example", "a@ip6.spf.test", VG_SPF_PASS},
+    {"2001:db8::2", "mx.example", "a@ip6.spf.test", VG_SPF_FAIL},
+    {"2001:db8::25", "mx.example", "a@a6.spf.test", VG_SPF_PASS},
+    {"::ffff:192.0.2.1", "mx.example", "a@pass.spf.test", VG_SPF_PASS},
+    {"192.0.2.10", "mx.example", "a@mx.spf.test", VG_SPF_PASS},
+    {"192.0.2.11", "mx.example", "a@mx.spf.test", VG_SPF_FAIL},
+    /* The null sender: the HELO identity is checked. */
+    {"192.0.2.1", "helo.spf.test", "", VG_SPF_PASS},
+    {"192.0.2.2", "helo.spf.test", "<>", VG_SPF_FAIL},
+};
+
+/* new_dns - a resolver for the test server */
+static struct vg_dns *
+new_dns(void)
+{
+	struct vg_conf conf;
+	char servers[64];
+	struct vg_dns *dns = NULL;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	ck_assert_int_eq(vg_dns_new(&dns, &conf, NULL), 0);
+	return dns;
+}
+
+START_TEST(test_spf_results)
+{
+	struct vg_dns *dns = new_dns();
+	struct vg_spf_outcome o;
+
+	ck_assert_int_eq(
+	    vg_spf_check(&o, dns, vg_clock_ms() + 5000, cases[_i].ip,
+	        cases[_i].helo, cases[_i].from, false),
+	    0);
+	ck_assert_msg(o.result == cases[_i].want,
+	    "%s from %s: got %s (%s), want %s", cases[_i].from, cases[_i].ip,
+	    vg_spf_result_name(o.result), o.reason,
+	    vg_spf_result_name(cases[_i].want));
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* The domain's explanation comes back with a fail. */
+START_TEST(test_spf_explanation)
+{
+	struct vg_dns *dns = new_dns();
+	struct vg_spf_outcome o;
+
+	vg_spf_check(&o, dns, vg_clock_ms() + 5000, "192.0.2.2", "mx.example",
+	    "user@fail.spf.test", false);
+	ck_assert_int_eq(o.result, VG_SPF_FAIL);
+	ck_assert_str_eq(o.domain, "fail.spf.test");
+	ck_assert_msg(
+	    strcmp(o.explanation, "Rejected-by-the-domain-policy") == 0,
+	    "got \"%s\", want \"Rejected-by-the-domain-policy\"",
+	    o.explanation);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* A dead server: temperror by the deadline, never a block past it. */
+START_TEST(test_spf_timeout)
+{
+	struct vg_conf conf;
+	char servers[64], ignore[64];
+	struct vg_dns *dns = NULL;
+	struct vg_spf_outcome o;
+	uint64_t t0;
+	int fd;
+
+	vg_dnstest_conf(&conf, ignore, sizeof(ignore));
+	fd = vg_dnstest_silent(servers, sizeof(servers));
+	ck_assert_int_ge(fd, 0);
+	conf.dns_servers = servers;
+	conf.dns_timeout_ms = 10000;
+	ck_assert_int_eq(vg_dns_new(&dns, &conf, NULL), 0);
+	t0 = vg_clock_ms();
+	ck_assert_int_eq(vg_spf_check(&o, dns, t0 + 300, "192.0.2.1",
+	                     "mx.example", "a@pass.spf.test", false),
+	    0);
+	ck_assert_msg(o.result == VG_SPF_TEMPERROR, "got %s, want temperror",
+	    vg_spf_result_name(o.result));
+	ck_assert_msg(vg_clock_ms() - t0 < 1500, "took %llu ms",
+	    (unsigned long long)(vg_clock_ms() - t0));
+	vg_dns_unref(dns);
+	close(fd);
+}
+END_TEST
+
+/* What reaches libspf2 is bounded: such identities give none at once. */
+START_TEST(test_spf_bounds)
+{
+	struct vg_dns *dns = new_dns();
+	struct vg_spf_outcome o;
+	char from[600];
+	struct vg_dns_stats s;
+
+	/* A local-part of 65 bytes. */
+	memset(from, 'l', 65);
+	snprintf(from + 65, sizeof(from) - 65, "@pass.spf.test");
+	vg_spf_check(
+	    &o, dns, vg_clock_ms() + 5000, "192.0.2.1", "h", from, false);
+	ck_assert_int_eq(o.result, VG_SPF_NONE);
+	/* A domain of 254 bytes. */
+	memset(from, 'a', sizeof(from));
+	from[0] = 'x';
+	from[1] = '@';
+	for (size_t i = 2; i < 256; i += 10)
+		from[i] = '.';
+	from[2] = 'd';
+	from[256] = '\0';
+	vg_spf_check(
+	    &o, dns, vg_clock_ms() + 5000, "192.0.2.1", "h", from, false);
+	ck_assert_int_eq(o.result, VG_SPF_NONE);
+	/* Control bytes, empty labels, no dot. */
+	vg_spf_check(&o, dns, vg_clock_ms() + 5000, "192.0.2.1", "h",
+	    "a\001b@pass.spf.test", false);
+	ck_assert_int_eq(o.result, VG_SPF_NONE);
+	vg_spf_check(&o, dns, vg_clock_ms() + 5000, "192.0.2.1", "h",
+	    "a@pass..spf.test", false);
+	ck_assert_int_eq(o.result, VG_SPF_NONE);
+	vg_spf_check(
+	    &o, dns, vg_clock_ms() + 5000, "192.0.2.1", "localhost", "", false);
+	ck_assert_int_eq(o.result, VG_SPF_NONE);
+	/* None of these made a query. */
+	vg_dns_stats(dns, &s);
+	ck_assert_uint_eq(s.sent + s.cache_hits, 0);
+	/* A client address libspf2 cannot use. */
+	vg_spf_check(&o, dns, vg_clock_ms() + 5000, "unknown", "h",
+	    "a@pass.spf.test", false);
+	ck_assert_int_eq(o.result, VG_SPF_NONE);
+	vg_dns_unref(dns);
+}
+END_TEST
+
+/* Zone backend: records too long or with a NUL end in permerror. */
+START_TEST(test_spf_zone_record_limits)
+{
+	struct vg_spf_zone *z = NULL;
+	struct vg_spf_outcome o;
+	char big[VG_SPF_RECORD_MAX + 20];
+	static const char nul[] = "v=spf1 ip4:192.0.2.1\0 -all";
+
+	ck_assert_int_eq(vg_spf_zone_new(&z), 0);
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "v=spf1", 6);
+	memcpy(big + sizeof(big) - 4, "+all", 4);
+	ck_assert_int_eq(
+	    vg_spf_zone_add(z, "big.example", "TXT", big, sizeof(big)), 0);
+	ck_assert_int_eq(
+	    vg_spf_zone_add(z, "nul.example", "TXT", nul, sizeof(nul) - 1), 0);
+	ck_assert_int_eq(
+	    vg_spf_zone_add(z, "ok.example", "TXT", "v=spf1 +all", 11), 0);
+	ck_assert_int_eq(vg_spf_zone_add(z, "x", "BOGUS", "", 0), VG_EINVAL);
+	ck_assert_int_eq(vg_spf_zone_add(z, "x", "A", "1.2.3", 5), VG_EINVAL);
+	vg_spf_check_zone(
+	    &o, z, "192.0.2.1", "h.example", "a@big.example", false);
+	ck_assert_msg(o.result == VG_SPF_PERMERROR, "big: got %s",
+	    vg_spf_result_name(o.result));
+	vg_spf_check_zone(
+	    &o, z, "192.0.2.1", "h.example", "a@nul.example", false);
+	ck_assert_msg(o.result == VG_SPF_PERMERROR, "nul: got %s",
+	    vg_spf_result_name(o.result));
+	vg_spf_check_zone(
+	    &o, z, "192.0.2.1", "h.example", "a@ok.example", false);
+	ck_assert_int_eq(o.result, VG_SPF_PASS);
+	vg_spf_zone_free(z);
+}
+END_TEST
+
+/* Zone backend: more than VG_SPF_MAX_QUERIES lookups is permerror. */
+START_TEST(test_spf_zone_query_limit)
+{
+	struct vg_spf_zone *z = NULL;
+	struct vg_spf_outcome o;
+	char name[64], rec[128];
+	int i;
+
+	ck_assert_int_eq(vg_spf_zone_new(&z), 0);
+	/* mx with 10 hosts, each with no address: many lookups per mx. */
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "%d mx%d.example", i, i);
+		ck_assert_int_eq(
+		    vg_spf_zone_add(z, "m.example", "MX", name, strlen(name)),
+		    0);
+	}
+	snprintf(rec, sizeof(rec), "v=spf1 mx mx mx mx mx ~all");
+	ck_assert_int_eq(
+	    vg_spf_zone_add(z, "m.example", "TXT", rec, strlen(rec)), 0);
+	vg_spf_check_zone(
+	    &o, z, "192.0.2.1", "h.example", "a@m.example", false);
+	ck_assert_msg(o.result == VG_SPF_PERMERROR, "got %s (%s)",
+	    vg_spf_result_name(o.result), o.reason);
+	vg_spf_zone_free(z);
+}
+END_TEST
+
+START_TEST(test_spf_names)
+{
+	enum vg_spf_result r;
+
+	ck_assert_str_eq(vg_spf_result_symbol(VG_SPF_FAIL, false), "SPF_FAIL");
+	ck_assert_str_eq(
+	    vg_spf_result_symbol(VG_SPF_PASS, true), "SPF_HELO_PASS");
+	ck_assert_int_eq(vg_spf_result_parse(&r, "SoftFail"), 0);
+	ck_assert_int_eq(r, VG_SPF_SOFTFAIL);
+	ck_assert_int_eq(vg_spf_result_parse(&r, "bogus"), VG_EINVAL);
+}
+END_TEST
+
+/* run_check - run the SPF check on a message with this envelope */
+static void
+run_check(struct vg_result *res, struct vg_conf *conf, const char *ip,
+    const char *helo, const char *from, const char *auth)
+{
+	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1000, 10, "/tmp"};
+	struct vg_msg *msg = NULL;
+	void *state = NULL;
+
+	ck_assert_int_eq(vg_check_spf_ops.create(&state, conf, NULL, NULL), 0);
+	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
+	vg_msg_set_client(msg, ip, "client.example");
+	vg_msg_set_helo(msg, helo);
+	vg_msg_set_from(msg, from);
+	if (auth != NULL)
+		vg_msg_set_auth(msg, auth);
+	vg_result_init(res, "score");
+	ck_assert_int_eq(vg_check_spf_ops.run(state, msg, NULL, NULL, res), 0);
+	vg_msg_free(msg);
+	vg_check_spf_ops.free(state);
+}
+
+/* find - the detail of symbol name in res, or NULL */
+static const char *
+find(const struct vg_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->nsymbols; i++)
+		if (strcmp(res->symbols[i].name, name) == 0)
+			return res->symbols[i].detail != NULL
+			    ? res->symbols[i].detail
+			    : "";
+	return NULL;
+}
+
+START_TEST(test_spf_check_symbols)
+{
+	struct vg_conf conf;
+	char servers[64];
+	struct vg_result res;
+	const char *d;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	run_check(
+	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", NULL);
+	d = find(&res, "SPF_FAIL");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d, "spf=fail smtp.mailfrom=fail.spf.test");
+	ck_assert(!res.forced.set);
+	vg_result_fini(&res);
+
+	/* spf_check_helo adds the HELO identity's symbol. */
+	conf.spf_check_helo = true;
+	run_check(
+	    &res, &conf, "192.0.2.1", "helo.spf.test", "a@pass.spf.test", NULL);
+	ck_assert_ptr_nonnull(find(&res, "SPF_PASS"));
+	d = find(&res, "SPF_HELO_PASS");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d, "spf=pass smtp.helo=helo.spf.test");
+	vg_result_fini(&res);
+}
+END_TEST
+
+START_TEST(test_spf_check_reject_fail)
+{
+	struct vg_conf conf;
+	char servers[64];
+	struct vg_result res;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	conf.spf_reject_fail = true;
+	run_check(
+	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", NULL);
+	ck_assert(res.forced.set);
+	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);
+	ck_assert_str_eq(res.forced.code, "550");
+	ck_assert_str_eq(res.forced.xcode, "5.7.23");
+	ck_assert_msg(
+	    strstr(res.forced.text, "Rejected-by-the-domain-policy") != NULL,
+	    "got \"%s\"", res.forced.text);
+	vg_result_fini(&res);
+	/* softfail is never refused. */
+	run_check(&res, &conf, "192.0.2.2", "mx.example", "a@softfail.spf.test",
+	    NULL);
+	ck_assert(!res.forced.set);
+	ck_assert_ptr_nonnull(find(&res, "SPF_SOFTFAIL"));
+	vg_result_fini(&res);
+}
+END_TEST
+
+/* Trusted networks and authenticated senders are not checked. */
+START_TEST(test_spf_check_skips)
+{
+	struct vg_conf conf;
+	char servers[64], trusted[] = "192.0.2.0/24";
+	struct vg_result res;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	run_check(
+	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", "alice");
+	ck_assert_uint_eq(res.nsymbols, 0);
+	vg_result_fini(&res);
+	conf.trusted_networks = trusted;
+	run_check(
+	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", NULL);
+	ck_assert_uint_eq(res.nsymbols, 0);
+	vg_result_fini(&res);
+}
+END_TEST
+
+/* A dead server: SPF_TEMPERROR, no rejection even with reject on. */
+START_TEST(test_spf_check_temperror)
+{
+	struct vg_conf conf;
+	char servers[64], ignore[64];
+	struct vg_result res;
+	int fd;
+
+	vg_dnstest_conf(&conf, ignore, sizeof(ignore));
+	fd = vg_dnstest_silent(servers, sizeof(servers));
+	conf.dns_servers = servers;
+	conf.dns_timeout_ms = 200;
+	conf.dns_deadline_ms = 400;
+	conf.spf_reject_fail = true;
+	run_check(
+	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", NULL);
+	ck_assert_ptr_nonnull(find(&res, "SPF_TEMPERROR"));
+	ck_assert(!res.forced.set);
+	vg_result_fini(&res);
+	close(fd);
+}
+END_TEST
+
+static Suite *
+spf_suite(void)
+{
+	Suite *s = suite_create("spf");
+	TCase *tc = tcase_create("spf");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_spf_results, 0, VG_NELEM(cases));
+	tcase_add_test(tc, test_spf_explanation);
+	tcase_add_test(tc, test_spf_timeout);
+	tcase_add_test(tc, test_spf_bounds);
+	tcase_add_test(tc, test_spf_zone_record_limits);
+	tcase_add_test(tc, test_spf_zone_query_limit);
+	tcase_add_test(tc, test_spf_names);
+	tcase_add_test(tc, test_spf_check_symbols);
+	tcase_add_test(tc, test_spf_check_reject_fail);
+	tcase_add_test(tc, test_spf_check_skips);
+	tcase_add_test(tc, test_spf_check_temperror);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(spf_suite)
