@@ -153,6 +153,7 @@ LogTime yes
 EOF
 
 results=$tmp/results
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$results"
 
 # run_bench NAME SOCKET PID... - one vigil-bench run per concurrency
@@ -226,14 +227,16 @@ elif [ -n "$build" ]; then
 fi
 
 echo
+echo "load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cpu_ms = milter CPU (clamav-milter + clamd) per message; bench = client CPU s"
 echo "== summary ($(nproc) CPUs, $limit per run, corpus $corpus)"
-printf '%-14s %4s %7s %8s %8s %8s %8s %8s %8s %s\n' milter conc msgs \
-    'msg/s' 'p50ms' 'p95ms' 'p99ms' 'cpu_ms' 'rss_MB' outcomes
-while read -r name conc _ msgs _ rate p50 p95 p99 _ acc rej tmpf dis oth err _ cpm rss; do
-	printf '%-14s %4s %7s %8s %8s %8s %8s %8s %8s %s\n' "$name" \
+printf '%-14s %4s %6s %7s %7s %7s %7s %7s %6s %6s %s\n' milter conc msgs \
+    'msg/s' 'p50ms' 'p95ms' 'p99ms' 'cpu_ms' 'rss_MB' 'bench' outcomes
+while read -r name conc _ msgs _ rate p50 p95 p99 _ acc rej tmpf dis oth err _ cpm rss bcpu; do
+	printf '%-14s %4s %6s %7s %7s %7s %7s %7s %6s %6s %s\n' "$name" \
 	    "${conc#conc=}" "${msgs#msgs=}" "${rate#rate=}" "${p50#p50=}" \
 	    "${p95#p95=}" "${p99#p99=}" "${cpm#cpu_ms_per_msg=}" \
-	    "$(( ${rss#peak_rss_kb=} / 1024 ))" \
+	    "$(( ${rss#peak_rss_kb=} / 1024 ))" "${bcpu#bench_cpu_s=}" \
 	    "$acc $rej $tmpf $dis $oth $err"
 done <<EOF
 $(sed 's/RESULT //' "$results")
