@@ -760,8 +760,7 @@ vg_html_render(struct vg_html_fold *fold, struct vg_uri_list *uris,
 	/* The part is UTF-8 already: a <meta charset> must not re-decode. */
 	htmlCtxtUseOptions(r->ctxt,
 	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	        HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC |
-	        HTML_PARSE_NOIMPLIED);
+	        HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
 	htmlParseChunk(r->ctxt, html, (int)len, 1);
 	if (r->in_a)
 		anchor_end(r);
