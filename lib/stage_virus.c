@@ -30,6 +30,7 @@
  * then reported clean, as clamd would report it.
  */
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -267,12 +268,86 @@ out:
 	return rc;
 }
 
+/*
+ * ClamAV decides that bytes are mail only when they start with one of a
+ * few header names (its file-type magic): a message that starts with,
+ * say, "DKIM-Signature:", "X-Mailer:" or "received:" is scanned as plain
+ * text, so a single-part base64 attachment is never decoded and its virus
+ * is missed.  Such messages are scanned as a virtual file: this header
+ * line, then the raw bytes, read through cl_fmap_open_handle() without a
+ * copy of our own.  Messages that start with a name ClamAV knows (checked
+ * by the unit tests) are scanned in place with cl_fmap_open_memory().
+ */
+static const char virus_mail_prefix[] = "Received: by vigil\r\n";
+static const char *const virus_mail_magic[] = {
+    "Received: ",
+    "Return-Path: ",
+    "From: ",
+    "Delivered-To: ",
+    "X-Original-To: ",
+    "Message-ID: ",
+    "Message-Id: ",
+    "MIME-Version: ",
+    "Subject: ",
+    "Date: ",
+    "To: ",
+};
+
+struct virus_view {
+	const unsigned char *raw;
+	size_t len;
+};
+
+/* virus_known_mail - whether ClamAV's magic types raw as mail by itself */
+static bool
+virus_known_mail(const unsigned char *raw, size_t len)
+{
+	for (size_t i = 0; i < VG_NELEM(virus_mail_magic); i++) {
+		size_t n = strlen(virus_mail_magic[i]);
+
+		if (len >= n && memcmp(raw, virus_mail_magic[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* virus_view_pread - pread() over virus_mail_prefix + the raw message */
+static off_t
+virus_view_pread(void *handle, void *buf, size_t count, off_t offset)
+{
+	const struct virus_view *v = handle;
+	const size_t plen = sizeof(virus_mail_prefix) - 1;
+	unsigned char *out = buf;
+	size_t off, done = 0;
+
+	if (offset < 0)
+		return -1;
+	off = (size_t)offset;
+	if (off < plen && count > 0) {
+		size_t n = plen - off < count ? plen - off : count;
+
+		memcpy(out, virus_mail_prefix + off, n);
+		done = n;
+		off += n;
+	}
+	if (done < count && off >= plen && off - plen < v->len) {
+		size_t roff = off - plen;
+		size_t n =
+		    v->len - roff < count - done ? v->len - roff : count - done;
+
+		memcpy(out + done, v->raw + roff, n);
+		done += n;
+	}
+	return (off_t)done;
+}
+
 /* virus_scan - scan one finished message's raw bytes */
 static int
 virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 {
 	struct virus_state *vs = state;
 	struct cl_scan_options opts;
+	struct virus_view view;
 	const unsigned char *raw;
 	const char *virname = NULL;
 	unsigned long scanned = 0;
@@ -292,6 +367,12 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		return 0;
 	}
 	raw = vg_msg_raw(msg, &len);
+	if (len == 0 && vg_msg_size(msg) > 0) {
+		/* Bytes arrived but none are readable: not finished. */
+		vg_result_fail(
+		    res, VG_EINTERNAL, "clamav: message not finished");
+		return VG_EINTERNAL;
+	}
 	if (len == 0) {
 		res->scanned = true;
 		return 0;
@@ -303,7 +384,14 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		    "larger than clamav_max_filesize");
 		return 0;
 	}
-	if ((map = cl_fmap_open_memory(raw, len)) == NULL) {
+	view.raw = raw;
+	view.len = len;
+	if (virus_known_mail(raw, len))
+		map = cl_fmap_open_memory(raw, len);
+	else
+		map = cl_fmap_open_handle(&view, 0,
+		    len + sizeof(virus_mail_prefix) - 1, virus_view_pread, 1);
+	if (map == NULL) {
 		vg_result_fail(
 		    res, VG_ENOMEM, "clamav: cannot map the message");
 		return VG_ENOMEM;

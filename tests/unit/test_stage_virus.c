@@ -244,12 +244,16 @@ static const struct {
     {"clam.exe", "Clamav.Test.File-clam.exe.UNOFFICIAL"},
     {"clam.zip", "Clamav.Test.File-clam."},
     {"clam.tar.gz", "Clamav.Test.File-clam."},
+    /* 250 KiB: the pread path over many pages */
+    {"clam.ea06.exe", "Clamav.Test.File-clam."},
 };
 
 /* A clamav-testfiles file as a base64 attachment: found by its hash. */
 START_TEST(test_stage_virus_testfile_attachment)
 {
+	/* X-Mailer first: read through the virtual-file path, many pages. */
 	static const char head[] =
+	    "X-Mailer: test\r\n"
 	    "From: a@example.com\r\n"
 	    "To: b@example.org\r\n"
 	    "Subject: see attached\r\n"
@@ -305,6 +309,75 @@ START_TEST(test_stage_virus_testfile_attachment)
 	vg_msg_free(msg);
 	free(msgtext);
 	free(data);
+}
+END_TEST
+
+/*
+ * Whatever the first header, a single-part base64 attachment is decoded:
+ * ClamAV alone types these bytes as mail only for some header names.
+ */
+static const char *const first_headers[] = {
+    "Received: from x",
+    "Return-Path: <a@example.com>",
+    "From: a@example.com",
+    "Delivered-To: b@example.org",
+    "Message-ID: <m@example.com>",
+    "Subject: s",
+    "DKIM-Signature: v=1; a=rsa-sha256",
+    "X-Mailer: m",
+    "received: from x",
+    "Received:from x",
+    "Reply-To: a@example.com",
+    "X-Custom: 1",
+    " folded-looking first line",
+};
+
+START_TEST(test_stage_virus_first_header)
+{
+	/* Two halves, so this source file is not itself a test virus. */
+	static const char eicar1[] = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR";
+	static const char eicar2[] = "-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+	unsigned char eicar[68];
+	char text[1024];
+	size_t n;
+	struct vg_msg *msg;
+	struct vg_result res;
+
+	memcpy(eicar, eicar1, sizeof(eicar1) - 1);
+	memcpy(eicar + sizeof(eicar1) - 1, eicar2, sizeof(eicar2) - 1);
+	n = (size_t)snprintf(text, sizeof(text),
+	    "%s\r\n"
+	    "Content-Type: application/octet-stream; name=\"e.com\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "\r\n",
+	    first_headers[_i]);
+	n += b64_append(text + n, eicar, sizeof(eicar));
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, text, n), 0);
+	vg_result_init(&res, "virus");
+	ck_assert_int_eq(vg_stage_virus_ops.scan(state, msg, &res), 0);
+	ck_assert_msg(strcmp(res.virus, EICAR_NAME) == 0,
+	    "first header \"%s\": got \"%s\", want \"%s\"", first_headers[_i],
+	    res.virus, EICAR_NAME);
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+}
+END_TEST
+
+/* A message that was never finished is an internal error, not clean. */
+START_TEST(test_stage_virus_unfinished)
+{
+	struct vg_msg *msg;
+	struct vg_result res;
+
+	ck_assert_int_eq(vg_msg_new(&msg, NULL), 0);
+	ck_assert_int_eq(vg_msg_add_header(msg, "Subject", " x"), 0);
+	vg_result_init(&res, "virus");
+	ck_assert_int_eq(
+	    vg_stage_virus_ops.scan(state, msg, &res), VG_EINTERNAL);
+	ck_assert(!res.scanned);
+	ck_assert_int_eq(res.status, VG_EINTERNAL);
+	vg_result_fini(&res);
+	vg_msg_free(msg);
 }
 END_TEST
 
@@ -579,6 +652,9 @@ stage_virus_suite(void)
 	    tc, test_stage_virus_clean, 0, (int)VG_NELEM(clean_files));
 	tcase_add_loop_test(tc, test_stage_virus_testfile_attachment, 0,
 	    (int)VG_NELEM(wrapped));
+	tcase_add_loop_test(
+	    tc, test_stage_virus_first_header, 0, (int)VG_NELEM(first_headers));
+	tcase_add_test(tc, test_stage_virus_unfinished);
 	tcase_add_test(tc, test_stage_virus_spilled);
 	tcase_add_test(tc, test_stage_virus_oversized);
 	tcase_add_test(tc, test_stage_virus_clamav_filesize);
