@@ -7,7 +7,8 @@
  * registrable domains of the message's URIs (text->uris) in every `uribl`
  * list, at most uribl_max_lookups URI queries per message, waiting until
  * the message's DNS deadline.  Clients in trusted_networks are not looked
- * up.  Without lists in the rules file the check does nothing.
+ * up.  Without lists in the rules file, or created without a configuration
+ * (conf NULL), the check does nothing.
  */
 #include <string.h>
 
@@ -56,7 +57,7 @@ check_dnsbl_create(void **state_out, const struct vg_conf *conf,
 	if (rc != VG_OK)
 		goto out;
 	vg_dnsbl_count(st->bl, &nc, &nu);
-	if (nc + nu > 0)
+	if (nc + nu > 0 && conf != NULL)
 		rc = vg_dns_new(&st->dns, conf, err);
 out:
 	if (rc != VG_OK) {
@@ -79,7 +80,7 @@ check_dnsbl_run(void *state, const struct vg_msg *msg,
 	size_t nc, nu;
 
 	vg_dnsbl_count(st->bl, &nc, &nu);
-	if (nc + nu == 0)
+	if (nc + nu == 0 || st->conf == NULL)
 		return VG_OK;
 	if (vg_dns_cidr_match(ip, st->conf->trusted_networks))
 		ip = NULL;

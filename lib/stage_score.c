@@ -30,7 +30,9 @@
  * check adds one line here (e.g. &vg_check_spf_ops).
  */
 static const struct vg_check_ops *const checks[] = {
-    NULL, /* placeholder: ISO C forbids an empty initializer */
+    &vg_check_spf_ops,   /* check_spf.c */
+    &vg_check_dnsbl_ops, /* check_dnsbl.c */
+    NULL,                /* placeholder: ISO C forbids an empty initializer */
 };
 
 #define VG_SCORE_NCHECKS VG_NELEM(checks)

@@ -25,6 +25,10 @@ static const struct vg_symbol_info vg_symbols_table[] = {
     {"SPF_HELO_SOFTFAIL", "spf", "SPF: HELO name discourages the client"},
     {"SPF_HELO_NEUTRAL", "spf", "SPF: HELO name makes no assertion"},
     {"SPF_HELO_NONE", "spf", "SPF: HELO name publishes no record"},
+    {"SPF_HELO_PERMERROR", "spf", "SPF: HELO name's record is broken"},
+    {"SPF_HELO_TEMPERROR", "spf", "SPF: temporary DNS failure (HELO)"},
+    {"DNSBL_TEMPERROR", "dnsbl", "DNSBL: a client list did not answer"},
+    {"URIBL_TEMPERROR", "dnsbl", "URIBL: a URI list did not answer"},
 };
 
 /* vg_symbols_find - linear search; the table is small and static */
