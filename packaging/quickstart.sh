@@ -23,16 +23,20 @@ cmake -S "$root" -B "$root/build" >/dev/null
 make -C "$root/build" -j"$(nproc)" --no-print-directory -s vigil-milter
 mkdir -p "$qs"
 
-# The daemon drops root for an unprivileged user after opening its
-# socket; Postfix (user postfix) must be able to connect to that socket.
+# The daemon drops root for user vigil after opening its socket, which it
+# makes mode 0660, owned by that user and its primary group.  Postfix's
+# smtpd runs as postfix with no supplementary groups, so vigil's primary
+# group is postfix: smtpd can connect and nobody else can.
 if ! getent passwd "$user" >/dev/null; then
-	useradd --system --user-group --no-create-home \
+	useradd --system --gid postfix --no-create-home \
 	    --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
 fi
-if getent passwd postfix >/dev/null; then
-	usermod -a -G "$user" postfix
+group=$(id -gn "$user")
+if [ "$group" != postfix ]; then
+	echo "quickstart.sh: warning: user $user's group is $group, not" \
+	    "postfix: Postfix may not be able to open $sock" >&2
 fi
-install -d -o "$user" -g "$user" -m 0750 /run/vigil
+install -d -o "$user" -g "$group" -m 0750 /run/vigil
 
 db=/var/lib/clamav
 if ! compgen -G "$db/*.cvd" >/dev/null && ! compgen -G "$db/*.cld" >/dev/null &&
@@ -67,6 +71,16 @@ clamav_database = $db
 rules = $rules
 CONF
 chmod 644 "$qs/vigil.conf"
+
+# The engine is built as root at start, but a reload (SIGHUP, new
+# signatures) runs as $user and must still read these.
+for f in "$qs/vigil.conf" "$rules" "$db"; do
+	if ! runuser -u "$user" -- test -r "$f"; then
+		echo "quickstart.sh: warning: user $user cannot read $f:" \
+		    "reloads will fail (move the tree out of a private" \
+		    "directory such as /root)" >&2
+	fi
+done
 
 cat <<MSG
 Vigil: config $qs/vigil.conf
