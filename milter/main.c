@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -290,6 +292,7 @@ vgm_detach(void)
 }
 
 static pthread_t vgm_main_thread;
+static atomic_bool vgm_milter_done;
 
 /* vgm_milter_thread - run smfi_main; wake main() when it returns */
 static void *
@@ -298,9 +301,45 @@ vgm_milter_thread(void *arg)
 	int *rc = arg;
 
 	*rc = smfi_main();
+	atomic_store(&vgm_milter_done, true);
 	/* Tell main() that libmilter stopped, whatever the reason. */
 	(void)pthread_kill(vgm_main_thread, SIGUSR1);
 	return NULL;
+}
+
+/* vgm_stop_thread - smfi_stop(), which may block for a while */
+static void *
+vgm_stop_thread(void *arg)
+{
+	(void)arg;
+	(void)smfi_stop();
+	return NULL;
+}
+
+/*
+ * vgm_stop_milter - make smfi_main return soon.  smfi_stop() sets the
+ * stop flag and then waits for the listener's lock, which the listener
+ * holds across a poll() of up to 5 s; so smfi_stop() runs in a thread of
+ * its own while this one connects to our unix socket every 50 ms to
+ * wake the poll() early.  (For inet sockets the stop takes up to 5 s.)
+ */
+static void
+vgm_stop_milter(const char *wake_path)
+{
+	const struct timespec tick = {0, 50 * 1000 * 1000};
+	pthread_t stopper;
+	int i;
+
+	if (pthread_create(&stopper, NULL, vgm_stop_thread, NULL) != 0) {
+		(void)smfi_stop();
+		return;
+	}
+	for (i = 0; i < 200 && !atomic_load(&vgm_milter_done); i++) {
+		if (wake_path != NULL)
+			(void)vgm_socket_in_use(wake_path);
+		(void)nanosleep(&tick, NULL);
+	}
+	(void)pthread_join(stopper, NULL);
 }
 
 /* vgm_signal_set - the signals main() waits for */
@@ -316,14 +355,15 @@ vgm_signal_set(sigset_t *set)
 
 /* vgm_serve - threads, smfi_main, signal loop, orderly stop */
 static int
-vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued)
+vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
+    const char *wake_path)
 {
 	struct vg_pool *pool = NULL;
 	pthread_t milter;
 	sigset_t set;
 	int milter_rc = MI_FAILURE;
 	int sig, rc;
-	size_t left;
+	size_t left = 0;
 
 	vgm_signal_set(&set);
 	rc = vg_pool_new(&pool, workers, max_queued);
@@ -356,23 +396,32 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued)
 			vgm_reload_request();
 			continue;
 		}
-		if (sig == SIGTERM || sig == SIGINT)
-			vg_info("%s: stopping", sig == SIGTERM ? "SIGTERM"
-							       : "SIGINT");
-		else
+		if (sig == SIGTERM || sig == SIGINT) {
+			/*
+			 * libmilter drops its sessions once stopped, so let
+			 * the messages in flight finish first; new ones get
+			 * 451 4.3.2 meanwhile.
+			 */
+			vg_info("%s: stopping; waiting up to %llu ms for "
+				"messages in flight",
+			    sig == SIGTERM ? "SIGTERM" : "SIGINT",
+			    (unsigned long long)drain_ms);
+			left = vgm_session_drain(drain_ms);
+		} else {
 			vg_warn("libmilter stopped");
-		(void)smfi_stop();
+			left = vgm_session_drain(0);
+		}
+		vgm_stop_milter(wake_path);
 		break;
 	}
 	(void)pthread_join(milter, NULL);
-	left = vgm_session_drain(drain_ms);
 	if (left > 0) {
 		/*
 		 * Callbacks may still touch the pool and engine: leave them
 		 * to the exit rather than free them under a running thread.
 		 */
 		vg_error("%zu messages still in flight after %llu ms; "
-			 "exiting anyway",
+			 "stopped without them",
 		    left, (unsigned long long)drain_ms);
 		return 1;
 	}
@@ -425,6 +474,7 @@ main(int argc, char **argv)
 	struct passwd *pw = NULL;
 	struct smfiDesc desc;
 	sigset_t set;
+	static char wake_path[4096];
 	unsigned workers;
 	long ncpu;
 	int rc;
@@ -476,6 +526,10 @@ main(int argc, char **argv)
 	(void)smfi_setmaxdatasize(VGM_MAX_DATA_SIZE);
 	if (vgm_open_socket(c->socket, pw) != 0)
 		goto fail;
+	/* Kept: c may be replaced by a reload before we stop. */
+	if (vgm_unix_path(c->socket) != NULL)
+		(void)vg_str_fmt(wake_path, sizeof(wake_path), "%s",
+		    vgm_unix_path(c->socket));
 	if (pw != NULL && vgm_drop_privileges(pw) != 0)
 		goto fail;
 	if (!o.foreground) {
@@ -502,7 +556,7 @@ main(int argc, char **argv)
 	 */
 	engine = NULL;
 	return vgm_serve(c->scan_timeout_ms + VGM_DRAIN_EXTRA_MS, workers,
-	    c->max_queued_scans);
+	    c->max_queued_scans, wake_path[0] != '\0' ? wake_path : NULL);
 fail:
 	vg_engine_unref(engine);
 	return 1;

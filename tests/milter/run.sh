@@ -10,7 +10,9 @@
 # exists, else an empty file; extra key=value arguments are appended, so
 # a test can set max_message_size or scan_workers), starts
 # vigil-milter -f, waits for its socket, runs
-#   miltertest -s SCRIPT -D socket=unix:TMP/s.sock -D pid=PID -D tmp=TMP
+#   miltertest -s wrap.lua -D vg_script=SCRIPT -D socket=unix:TMP/s.sock
+#       -D pid=PID -D tmp=TMP -D conf=TMP/vigil.conf -D srcdir=tests/milter
+# (wrap.lua runs SCRIPT and prints the Lua error that miltertest hides),
 # stops the milter with SIGTERM and exits with miltertest's status (or 1
 # when the milter did not stop cleanly).  The milter's log is TMP/milter.log
 # and is printed when the test fails.
@@ -89,8 +91,10 @@ while [ ! -S "$tmp/s.sock" ]; do
 	sleep 0.1
 done
 
-miltertest -s "$script" -D socket="unix:$tmp/s.sock" -D pid="$pid" \
-    -D tmp="$tmp" -D conf="$tmp/vigil.conf"
+script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
+miltertest -s "$here/wrap.lua" -D vg_script="$script" \
+    -D socket="unix:$tmp/s.sock" -D pid="$pid" -D tmp="$tmp" \
+    -D conf="$tmp/vigil.conf" -D srcdir="$here"
 status=$?
 
 # An orderly stop: SIGTERM, in-flight messages finish, exit 0.
