@@ -80,6 +80,24 @@ struct vg_conf {
 	unsigned uribl_max_lookups;	 /* per message */
 	bool dnsbl_check_received;	 /* also check Received IPs */
 
+	/* Direction, abuse limits, attachments (direction.h, ratelimit.h,
+	 * harvest.h, attach.h). */
+	enum vg_action outbound_spam_action;  /* quarantine */
+	enum vg_action outbound_virus_action; /* reject */
+	unsigned ratelimit_auth_messages;     /* per login per hour, 0 = off */
+	unsigned ratelimit_auth_recipients;
+	unsigned ratelimit_internal_messages; /* per trusted client per hour */
+	unsigned ratelimit_internal_recipients;
+	unsigned ratelimit_external_connections; /* per client per minute */
+	unsigned ratelimit_external_messages;
+	unsigned ratelimit_max_keys;	/* keys per rate-limit table */
+	unsigned harvest_threshold;	/* unknown recipients, 0 = off */
+	uint64_t harvest_window_ms;
+	uint64_t harvest_cooloff_ms;
+	unsigned attach_archive_depth;	/* nested archives opened */
+	unsigned attach_archive_members; /* members examined per attachment */
+	uint64_t attach_member_bytes;	/* bytes read from one member */
+
 	/* Reload. */
 	bool reload_in_place;		   /* free the old engine first */
 	uint64_t signature_check_interval_ms; /* 0 = never look */
