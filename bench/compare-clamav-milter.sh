@@ -15,6 +15,9 @@
 #               compiled from bench/vigil-bench.c into the temp directory)
 #   -r          keep connections open (vigil-bench --reuse) instead of one
 #               connection per message
+#   -i          milters listen on TCP (127.0.0.1:11391, :11392) instead of
+#               unix sockets; -q adds vigil-bench --quickack (ACK each reply
+#               at once, which an MTA does not do)
 #   -k          keep the temp directory (configs, logs, raw outputs)
 #
 # The temp directory is made under $TMPDIR (default /tmp); it is also the
@@ -39,7 +42,9 @@ concs="1 4 16"
 bench=
 keep=0
 reuse=
-while getopts d:n:t:c:B:rk opt; do
+inet=0
+quickack=
+while getopts d:n:t:c:B:rkiq opt; do
 	case $opt in
 	d) corpus=$OPTARG ;;
 	n) nmsgs=$OPTARG ;;
@@ -47,8 +52,10 @@ while getopts d:n:t:c:B:rk opt; do
 	c) concs=$OPTARG ;;
 	B) bench=$OPTARG ;;
 	r) reuse=--reuse ;;
+	i) inet=1 ;;
+	q) quickack=--quickack ;;
 	k) keep=1 ;;
-	*) sed -n '4,24p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,27p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -80,10 +87,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# wait_socket PATH PID WHAT - wait up to 120 s for a unix socket to appear
+# listening SOCKET - true once unix:PATH exists or inet:PORT@HOST accepts
+listening() {
+	case $1 in
+	unix:*) [ -S "${1#unix:}" ] ;;
+	inet:*)
+		port=${1#inet:}
+		port=${port%@*}
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+		;;
+	*) [ -S "$1" ] ;;
+	esac
+}
+
+# wait_socket SOCKET PID WHAT - wait up to 120 s for a socket to listen
 wait_socket() {
 	i=0
-	while [ ! -S "$1" ]; do
+	while ! listening "$1"; do
 		if ! kill -0 "$2" 2>/dev/null; then
 			echo "$3 died; its log:" >&2
 			cat "$tmp/$3.log" "$tmp/$3.out" 2>/dev/null >&2 || true
@@ -131,6 +151,14 @@ else
 	    >"$tmp/db/vigil-test.ndb"
 fi
 
+if [ "$inet" = 1 ]; then
+	cm_sock=inet:11391@127.0.0.1
+	vg_sock=inet:11392@127.0.0.1
+else
+	cm_sock=unix:$tmp/clamav-milter.sock
+	vg_sock=unix:$tmp/vigil.sock
+fi
+
 cat >"$tmp/clamd.conf" <<EOF
 LocalSocket $tmp/clamd.sock
 Foreground yes
@@ -140,7 +168,7 @@ LogFile $tmp/clamd.log
 LogTime yes
 EOF
 cat >"$tmp/clamav-milter.conf" <<EOF
-MilterSocket unix:$tmp/clamav-milter.sock
+MilterSocket $cm_sock
 ClamdSocket unix:$tmp/clamd.sock
 Foreground yes
 OnClean Accept
@@ -168,7 +196,8 @@ run_bench() {
 	for c in $concs; do
 		out=$tmp/$name.c$c.out
 		# shellcheck disable=SC2086
-		"$bench" -s "unix:$sock" -c "$c" $limit $reuse $pflags "$corpus" \
+		"$bench" -s "$sock" -c "$c" $limit $reuse $quickack $pflags \
+		    "$corpus" \
 		    >"$out"
 		sed 's/^/  /' "$out"
 		echo "$name $(grep '^RESULT' "$out")" >>"$results"
@@ -183,8 +212,8 @@ wait_socket "$tmp/clamd.sock" "$clamd_pid" clamd
 clamav-milter -c "$tmp/clamav-milter.conf" >"$tmp/clamav-milter.out" 2>&1 &
 milter_pid=$!
 pids="$pids $milter_pid"
-wait_socket "$tmp/clamav-milter.sock" "$milter_pid" clamav-milter
-run_bench clamav-milter "$tmp/clamav-milter.sock" "$milter_pid" "$clamd_pid"
+wait_socket "$cm_sock" "$milter_pid" clamav-milter
+run_bench clamav-milter "$cm_sock" "$milter_pid" "$clamd_pid"
 kill "$milter_pid" "$clamd_pid" 2>/dev/null || true
 wait "$milter_pid" "$clamd_pid" 2>/dev/null || true
 
@@ -204,7 +233,7 @@ if [ -n "$build" ] && [ -x "$build/milter/vigil-milter" ]; then
 		rules="rules = $tmp/empty.rules"
 	fi
 	cat >"$tmp/vigil.conf" <<EOF
-socket = unix:$tmp/vigil.sock
+socket = $vg_sock
 clamav_database = $tmp/db
 dns_servers = 127.0.0.1:$dnsport
 tmp_dir = $tmp
@@ -219,8 +248,8 @@ EOF
 		    >"$tmp/vigil-milter.log" 2>&1 &
 		vigil_pid=$!
 		pids="$pids $vigil_pid"
-		wait_socket "$tmp/vigil.sock" "$vigil_pid" vigil-milter
-		run_bench vigil-milter "$tmp/vigil.sock" "$vigil_pid"
+		wait_socket "$vg_sock" "$vigil_pid" vigil-milter
+		run_bench vigil-milter "$vg_sock" "$vigil_pid"
 	fi
 elif [ -n "$build" ]; then
 	echo "no $build/milter/vigil-milter: only clamav-milter was measured"
@@ -230,6 +259,7 @@ echo
 echo "load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "cpu_ms = milter CPU (clamav-milter + clamd) per message; bench = client CPU s"
 echo "== summary ($(nproc) CPUs, $limit per run, corpus $corpus)"
+echo "   sockets: $cm_sock, $vg_sock ${reuse:+(reused)} ${quickack}"
 printf '%-14s %4s %6s %7s %7s %7s %7s %7s %6s %6s %s\n' milter conc msgs \
     'msg/s' 'p50ms' 'p95ms' 'p99ms' 'cpu_ms' 'rss_MB' 'bench' outcomes
 while read -r name conc _ msgs _ rate p50 p95 p99 _ acc rej tmpf dis oth err _ cpm rss bcpu; do

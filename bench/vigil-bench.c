@@ -135,6 +135,7 @@ struct vb_opts {
 	pid_t pids[VB_MAX_PIDS];
 	size_t npids;
 	bool reuse;
+	bool quickack; /* ACK every reply at once (TCP only) */
 	const char *from;
 	const char *rcpt;
 	const char *client_ip;
@@ -678,6 +679,15 @@ vb_fill(struct vb_worker *w, size_t need)
 			w->rend -= w->rstart;
 			w->rstart = 0;
 		}
+#ifdef TCP_QUICKACK
+		/* Linux clears quick-ACK mode by itself: set it per read. */
+		if (w->run->opts->quickack && w->run->family != AF_UNIX) {
+			int one = 1;
+
+			(void)setsockopt(w->fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+			    sizeof(one));
+		}
+#endif
 		r = recv(w->fd, w->rbuf + w->rend, w->rcap - w->rend, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -1140,11 +1150,12 @@ vb_pct(const uint64_t *v, size_t n, double p)
 static _Noreturn void
 vb_usage(void)
 {
-	fputs("usage: vigil-bench -s unix:/path|inet:port@host -c CONCURRENCY\n"
-	      "           [-n MESSAGES | -t SECONDS] [-p PID]... [--reuse]\n"
-	      "           [-T TIMEOUT] [--from ADDR] [--rcpt ADDR]\n"
-	      "           [--client-ip IP] [--client-name NAME] [--helo NAME]\n"
-	      "           DIR_OR_FILE...\n",
+	fputs(
+	    "usage: vigil-bench -s unix:/path|inet:port@host -c CONCURRENCY\n"
+	    "           [-n MESSAGES | -t SECONDS] [-p PID]... [--reuse]\n"
+	    "           [--quickack] [-T TIMEOUT] [--from ADDR] [--rcpt ADDR]\n"
+	    "           [--client-ip IP] [--client-name NAME] [--helo NAME]\n"
+	    "           DIR_OR_FILE...\n",
 	    stderr);
 	exit(2);
 }
@@ -1154,6 +1165,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lopts[] = {{"reuse", no_argument, NULL, 'r'},
+	    {"quickack", no_argument, NULL, 'Q'},
 	    {"from", required_argument, NULL, 'F'},
 	    {"rcpt", required_argument, NULL, 'R'},
 	    {"client-ip", required_argument, NULL, 'I'},
@@ -1204,6 +1216,9 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			o.reuse = true;
+			break;
+		case 'Q':
+			o.quickack = true;
 			break;
 		case 'F':
 			o.from = optarg;
