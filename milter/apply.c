@@ -55,8 +55,8 @@ vgm_apply_reply(SMFICTX *ctx, const char *code, const char *xcode,
 	temp = c[0] == '4';
 	if (out != NULL) {
 		out->action = temp ? VG_ACTION_TEMPFAIL : VG_ACTION_REJECT;
-		(void)vg_str_fmt(out->reply, sizeof(out->reply), "%s %s %s", c,
-		    x, t);
+		(void)vg_str_fmt(
+		    out->reply, sizeof(out->reply), "%s %s %s", c, x, t);
 	}
 	if (smfi_setreply(ctx, c, x[0] != '\0' ? x : NULL, t) != MI_SUCCESS)
 		vgm_apply_note(out, qid,
@@ -89,8 +89,8 @@ vgm_apply_edit(SMFICTX *ctx, const struct vg_header_edit *edit, bool leadspc,
 	int rc = MI_FAILURE;
 	int index;
 
-	(void)vg_sanitize_str(name, sizeof(name), edit->name,
-	    VG_SANITIZE_ASCII);
+	(void)vg_sanitize_str(
+	    name, sizeof(name), edit->name, VG_SANITIZE_ASCII);
 	/*
 	 * With SMFIP_HDR_LEADSPC the MTA inserts no space after the colon
 	 * of a header we add or change, so the value brings its own.
@@ -114,8 +114,8 @@ vgm_apply_edit(SMFICTX *ctx, const struct vg_header_edit *edit, bool leadspc,
 		return true;
 	(void)vg_str_fmt(what, sizeof(what), "%s header %s failed",
 	    edit->kind == VG_EDIT_DELETE       ? "deleting"
-		: edit->kind == VG_EDIT_CHANGE ? "changing"
-					       : "adding",
+	        : edit->kind == VG_EDIT_CHANGE ? "changing"
+	                                       : "adding",
 	    name);
 	vgm_apply_note(out, qid, what);
 	return false;
@@ -140,8 +140,8 @@ vgm_apply_edits(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
 			ok = false;
 	for (i = verdict->nedits; i > 0; i--)
 		if (verdict->edits[i - 1].kind == VG_EDIT_ADD &&
-		    !vgm_apply_edit(ctx, &verdict->edits[i - 1], leadspc, qid,
-			out))
+		    !vgm_apply_edit(
+		        ctx, &verdict->edits[i - 1], leadspc, qid, out))
 			ok = false;
 	return ok;
 }
@@ -166,22 +166,22 @@ vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
 		    verdict->code[0] == '5' ? verdict->code : "550",
 		    verdict->code[0] == '5' ? verdict->xcode : "5.7.1",
 		    verdict->text[0] != '\0' ? verdict->text
-					     : "message rejected",
+		                             : "message rejected",
 		    qid, out);
 	case VG_ACTION_TEMPFAIL:
 		return vgm_apply_reply(ctx,
 		    verdict->code[0] == '4' ? verdict->code : "451",
 		    verdict->code[0] == '4' ? verdict->xcode : "4.3.0",
 		    verdict->text[0] != '\0'
-			? verdict->text
-			: "temporary failure scanning message",
+		        ? verdict->text
+		        : "temporary failure scanning message",
 		    qid, out);
 	case VG_ACTION_QUARANTINE:
 		if (!vgm_apply_edits(ctx, verdict, leadspc, qid, out))
 			return vgm_apply_on_error(ctx, on_error, qid, out);
 		(void)vg_sanitize_str(reason, sizeof(reason),
 		    verdict->reason[0] != '\0' ? verdict->reason
-					       : "quarantined by vigil",
+		                               : "quarantined by vigil",
 		    VG_SANITIZE_ASCII);
 		if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
 			vgm_apply_note(out, qid, "smfi_quarantine failed");
@@ -192,6 +192,6 @@ vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
 		return SMFIS_DISCARD;
 	}
 	/* An action we do not know is a bug: Postfix's 451 4.3.5. */
-	return vgm_apply_reply(ctx, "451", "4.3.5",
-	    "unknown filter action", qid, out);
+	return vgm_apply_reply(
+	    ctx, "451", "4.3.5", "unknown filter action", qid, out);
 }

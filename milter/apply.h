@@ -38,16 +38,15 @@ struct vg_verdict;
 struct vgm_applied {
 	enum vg_action action;
 	char reply[VGM_REPLY_MAX]; /* "550 5.7.1 text" or "" */
-	char note[256];		   /* a failure worth logging, or "" */
+	char note[256];            /* a failure worth logging, or "" */
 };
 
 /*
  * vgm_apply - carry out verdict on ctx.  leadspc says SMFIP_HDR_LEADSPC was
  * negotiated; on_error is what a failed edit turns into.  Fills *out.
  */
-sfsistat vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict,
-    bool leadspc, enum vg_action on_error, const char *qid,
-    struct vgm_applied *out);
+sfsistat vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
+    enum vg_action on_error, const char *qid, struct vgm_applied *out);
 
 /*
  * vgm_apply_reply - end the current stage with code/xcode/text (copied,

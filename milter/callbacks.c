@@ -29,8 +29,8 @@
 
 /* Actions we ask for, and the protocol options we take when offered. */
 #define VGM_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
-#define VGM_STEPS                                                        \
-	(SMFIP_HDR_LEADSPC | SMFIP_SKIP | SMFIP_RCPT_REJ | SMFIP_NOUNKNOWN | \
+#define VGM_STEPS                                                              \
+	(SMFIP_HDR_LEADSPC | SMFIP_SKIP | SMFIP_RCPT_REJ | SMFIP_NOUNKNOWN |   \
 	    SMFIP_NODATA)
 
 /* vgm_cb_conn - the connection of ctx, created on first use */
@@ -97,8 +97,8 @@ vgm_cb_fail(SMFICTX *ctx, struct vgm_conn *conn, const char *what, int rc)
 	/* Before end of message, "accept" has to say so to libmilter. */
 	if (st == SMFIS_CONTINUE)
 		st = SMFIS_ACCEPT;
-	vgm_logsink_message(&info, NULL, NULL, done.action, done.reply, note,
-	    0);
+	vgm_logsink_message(
+	    &info, NULL, NULL, done.action, done.reply, note, 0);
 	vgm_conn_msg_reset(conn);
 	return st;
 }
@@ -123,8 +123,8 @@ vgm_cb_path(char **argv)
 /* vgm_cb_negotiate - ask for header edits, quarantine and a few options */
 static sfsistat
 vgm_cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
 {
 	struct vgm_conn *conn = vgm_cb_conn(ctx);
 
@@ -133,7 +133,7 @@ vgm_cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) !=
 	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS))
 		vg_warn("the MTA offers no header changes (actions 0x%lx); "
-			"headers cannot be added",
+		        "headers cannot be added",
 		    f0);
 	*pf0 = f0 & VGM_ACTIONS;
 	*pf1 = f1 & VGM_STEPS;
@@ -189,16 +189,14 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 	vgm_conn_msg_reset(conn);
 	conn->engine = vgm_reload_acquire();
 	if (conn->engine == NULL) {
-		vg_warn("%s: no engine while reloading; tempfail",
-		    conn->addr);
+		vg_warn("%s: no engine while reloading; tempfail", conn->addr);
 		return vgm_apply_reply(ctx, "451", "4.3.2",
 		    "virus scanner reloading", "NOQUEUE", NULL);
 	}
 	if (!vgm_session_begin()) {
 		vgm_conn_msg_reset(conn);
 		return vgm_apply_reply(ctx, "451", "4.3.2",
-		    "service shutting down, try again later", "NOQUEUE",
-		    NULL);
+		    "service shutting down, try again later", "NOQUEUE", NULL);
 	}
 	conn->in_flight = true;
 	conn->start_us = vg_clock_us();
@@ -215,13 +213,13 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 		rc = vg_msg_set_helo(conn->msg, conn->helo);
 	if (rc == 0) {
 		path = vgm_cb_path(argv);
-		rc = path != NULL ? vg_msg_set_from(conn->msg, path)
-				  : VG_ENOMEM;
+		rc =
+		    path != NULL ? vg_msg_set_from(conn->msg, path) : VG_ENOMEM;
 		vg_free(path);
 	}
 	if (rc == 0)
-		rc = vg_msg_set_auth(conn->msg,
-		    vgm_cb_macro(ctx, "{auth_authen}"));
+		rc = vg_msg_set_auth(
+		    conn->msg, vgm_cb_macro(ctx, "{auth_authen}"));
 	if (rc != 0)
 		return vgm_cb_fail(ctx, conn, "MAIL FROM", rc);
 	return SMFIS_CONTINUE;
@@ -281,8 +279,8 @@ vgm_cb_header(SMFICTX *ctx, char *headerf, char *headerv)
 		memcpy(spaced + 1, value, len - 1);
 		value = spaced;
 	}
-	rc = vg_msg_add_header(conn->msg, headerf != NULL ? headerf : "",
-	    value);
+	rc =
+	    vg_msg_add_header(conn->msg, headerf != NULL ? headerf : "", value);
 	vg_free(spaced);
 	if (rc != 0)
 		return vgm_cb_fail(ctx, conn, "header", rc);
@@ -338,8 +336,9 @@ vgm_cb_eom(SMFICTX *ctx)
 	int rc;
 
 	if (conn == NULL || conn->msg == NULL || conn->engine == NULL)
-		return vgm_cb_fail(ctx, conn, "end of message without a "
-					      "message",
+		return vgm_cb_fail(ctx, conn,
+		    "end of message without a "
+		    "message",
 		    VG_EINTERNAL);
 	conf = vg_engine_conf(conn->engine);
 	if (vg_msg_queue_id(conn->msg)[0] == '\0' &&
@@ -360,8 +359,8 @@ vgm_cb_eom(SMFICTX *ctx)
 	if (rc == VG_ELIMIT) {
 		st = vgm_apply_reply(ctx, "451", "4.3.2",
 		    "server busy, try again later", info.qid, &done);
-		vgm_logsink_message(&info, NULL, NULL, done.action,
-		    done.reply, "scan queue full", vg_clock_us() - t0);
+		vgm_logsink_message(&info, NULL, NULL, done.action, done.reply,
+		    "scan queue full", vg_clock_us() - t0);
 		goto out;
 	}
 	if (rc == 0)
@@ -369,17 +368,17 @@ vgm_cb_eom(SMFICTX *ctx)
 	if (rc != 0) {
 		char note[128];
 
-		(void)vg_str_fmt(note, sizeof(note), "scan failed: %s",
-		    vg_strerror(rc));
-		vg_error("%s: %s", info.qid[0] != '\0' ? info.qid : "NOQUEUE",
-		    note);
+		(void)vg_str_fmt(
+		    note, sizeof(note), "scan failed: %s", vg_strerror(rc));
+		vg_error(
+		    "%s: %s", info.qid[0] != '\0' ? info.qid : "NOQUEUE", note);
 		st = vgm_apply_on_error(ctx, conf->on_error, info.qid, &done);
-		vgm_logsink_message(&info, NULL, NULL, done.action,
-		    done.reply, note, vg_clock_us() - t0);
+		vgm_logsink_message(&info, NULL, NULL, done.action, done.reply,
+		    note, vg_clock_us() - t0);
 		goto out;
 	}
-	st = vgm_apply(ctx, verdict, conn->leadspc, conf->on_error, info.qid,
-	    &done);
+	st = vgm_apply(
+	    ctx, verdict, conn->leadspc, conf->on_error, info.qid, &done);
 	vgm_logsink_message(&info, conn->engine, verdict, done.action,
 	    done.reply, done.note, vg_clock_us() - t0);
 out:

@@ -42,8 +42,8 @@ static void
 vgm_logsink_syslog(enum vg_log_level level, const char *line, void *ctx)
 {
 	(void)ctx;
-	syslog(vgm_logsink_priority(level), "%s: %s",
-	    vg_log_level_name(level), line);
+	syslog(vgm_logsink_priority(level), "%s: %s", vg_log_level_name(level),
+	    line);
 }
 
 /* vgm_logsink_stderr - the sink used with -f: "vigil-milter[pid]: ..." */
@@ -70,8 +70,8 @@ vgm_logsink_init(bool foreground)
 
 /* vgm_loginfo_fill - copy and sanitise the fields of the summary line */
 void
-vgm_loginfo_fill(struct vgm_loginfo *info, const struct vg_msg *msg,
-    size_t rejected)
+vgm_loginfo_fill(
+    struct vgm_loginfo *info, const struct vg_msg *msg, size_t rejected)
 {
 	memset(info, 0, sizeof(*info));
 	info->rejected_rcpts = rejected;
@@ -83,8 +83,8 @@ vgm_loginfo_fill(struct vgm_loginfo *info, const struct vg_msg *msg,
 	    vg_msg_client_addr(msg), VG_SANITIZE_ASCII);
 	(void)vg_sanitize_str(info->client_name, sizeof(info->client_name),
 	    vg_msg_client_name(msg), 0);
-	(void)vg_sanitize_str(info->from, sizeof(info->from),
-	    vg_msg_from(msg), 0);
+	(void)vg_sanitize_str(
+	    info->from, sizeof(info->from), vg_msg_from(msg), 0);
 	info->nrcpt = vg_msg_rcpt_count(msg);
 	info->size = vg_msg_size(msg);
 }
@@ -137,22 +137,20 @@ vgm_logsink_message(const struct vgm_loginfo *info,
 	    info->client_addr, info->from);
 	(void)vg_buf_printf(&line, " nrcpt=%zu", info->nrcpt);
 	if (info->rejected_rcpts > 0)
-		(void)vg_buf_printf(&line, " rejected_rcpt=%zu",
-		    info->rejected_rcpts);
+		(void)vg_buf_printf(
+		    &line, " rejected_rcpt=%zu", info->rejected_rcpts);
 	(void)vg_buf_printf(&line, " size=%" PRIu64, info->size);
 	if (verdict != NULL) {
-		(void)vg_sanitize_str(virus, sizeof(virus), verdict->virus,
-		    0);
+		(void)vg_sanitize_str(virus, sizeof(virus), verdict->virus, 0);
 		(void)vg_verdict_tests(verdict, tests, sizeof(tests));
-		(void)vg_buf_printf(&line,
-		    " virus=%s score=%.1f/%.1f tests=%s",
+		(void)vg_buf_printf(&line, " virus=%s score=%.1f/%.1f tests=%s",
 		    virus[0] != '\0' ? virus : "none", verdict->score,
 		    verdict->required, tests[0] != '\0' ? tests : "none");
 	}
 	(void)vg_buf_printf(&line, " action=%s", vg_action_name(action));
 	if (reply != NULL && reply[0] != '\0') {
-		(void)vg_sanitize_str(clean_reply, sizeof(clean_reply), reply,
-		    0);
+		(void)vg_sanitize_str(
+		    clean_reply, sizeof(clean_reply), reply, 0);
 		(void)vg_buf_printf(&line, " reply=\"%s\"", clean_reply);
 	}
 	if (note != NULL && note[0] != '\0') {
@@ -162,8 +160,8 @@ vgm_logsink_message(const struct vgm_loginfo *info,
 	if (verdict != NULL)
 		vgm_logsink_stages(&line, engine, verdict);
 	(void)vg_buf_printf(&line, " total=%.1fms", (double)total_us / 1000.0);
-	vg_log(verdict != NULL && !verdict->error ? VG_LOG_INFO
-						  : VG_LOG_WARNING,
+	vg_log(
+	    verdict != NULL && !verdict->error ? VG_LOG_INFO : VG_LOG_WARNING,
 	    "%s", vg_buf_cstr(&line));
 	vg_buf_fini(&line);
 }

@@ -54,8 +54,8 @@ void vgm_logsink_init(bool foreground);
  * vgm_loginfo_fill - capture what the summary line needs from msg, each
  * string sanitised; rejected is the count of refused recipients.
  */
-void vgm_loginfo_fill(struct vgm_loginfo *info, const struct vg_msg *msg,
-    size_t rejected);
+void vgm_loginfo_fill(
+    struct vgm_loginfo *info, const struct vg_msg *msg, size_t rejected);
 
 /*
  * vgm_logsink_message - the summary line for one message.  engine and

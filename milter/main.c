@@ -56,9 +56,9 @@
  * reach libmilter's thread and stop the daemon instead.
  */
 
-#define VGM_NAME	    "vigil-milter"
-#define VGM_MAX_DATA_SIZE   (1024 * 1024 - 1) /* libmilter's 1M packet */
-#define VGM_DRAIN_EXTRA_MS  5000
+#define VGM_NAME           "vigil-milter"
+#define VGM_MAX_DATA_SIZE  (1024 * 1024 - 1) /* libmilter's 1M packet */
+#define VGM_DRAIN_EXTRA_MS 5000
 
 struct vgm_opts {
 	const char *conf_path;
@@ -97,8 +97,8 @@ vgm_print_err(const struct vg_err *err, const char *what, int rc)
 static unsigned
 vgm_sig_version(const char *dir)
 {
-	static const char *const names[] = {"daily.cld", "daily.cvd",
-	    "main.cld", "main.cvd"};
+	static const char *const names[] = {
+	    "daily.cld", "daily.cvd", "main.cld", "main.cvd"};
 	char path[4096];
 	struct cl_cvd *cvd;
 	unsigned version = 0;
@@ -140,7 +140,7 @@ vgm_print_version(const char *conf_path)
 		(void)printf("ClamAV %s, signatures %u\n", cl_retver(), sigver);
 	else
 		(void)printf("ClamAV %s, signatures unknown (no daily or main "
-			     "database found via %s)\n",
+		             "database found via %s)\n",
 		    cl_retver(), conf_path);
 	(void)printf("PCRE2 %s\n", pcre);
 	(void)printf("libspf2 %d.%d.%d\n", SPF_LIB_VERSION_MAJOR,
@@ -202,14 +202,14 @@ vgm_open_socket(const char *sock, const struct passwd *pw)
 		if (!S_ISSOCK(st.st_mode)) {
 			(void)fprintf(stderr,
 			    VGM_NAME ": %s exists and is not a socket; "
-				     "remove it or change socket\n",
+			             "remove it or change socket\n",
 			    path);
 			return -1;
 		}
 		if (vgm_socket_in_use(path)) {
 			(void)fprintf(stderr,
 			    VGM_NAME ": %s is in use by a running process "
-				     "(another vigil-milter?)\n",
+			             "(another vigil-milter?)\n",
 			    path);
 			return -1;
 		}
@@ -225,20 +225,20 @@ vgm_open_socket(const char *sock, const struct passwd *pw)
 	if (rc != MI_SUCCESS) {
 		(void)fprintf(stderr,
 		    VGM_NAME ": cannot open socket %s (does its directory "
-			     "exist and is it writable? is the port free?)\n",
+		             "exist and is it writable? is the port free?)\n",
 		    sock);
 		return -1;
 	}
 	if (path == NULL)
 		return 0;
 	if (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0) {
-		(void)fprintf(stderr, VGM_NAME ": chown %s: %s\n", path,
-		    strerror(errno));
+		(void)fprintf(
+		    stderr, VGM_NAME ": chown %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if (chmod(path, 0660) != 0) {
-		(void)fprintf(stderr, VGM_NAME ": chmod %s: %s\n", path,
-		    strerror(errno));
+		(void)fprintf(
+		    stderr, VGM_NAME ": chmod %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -255,8 +255,9 @@ vgm_drop_privileges(const struct passwd *pw)
 		return -1;
 	}
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		(void)fprintf(stderr, VGM_NAME ": could regain root after "
-				      "dropping privileges\n");
+		(void)fprintf(stderr,
+		    VGM_NAME ": could regain root after "
+		             "dropping privileges\n");
 		return -1;
 	}
 	return 0;
@@ -403,7 +404,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 			 * 451 4.3.2 meanwhile.
 			 */
 			vg_info("%s: stopping; waiting up to %llu ms for "
-				"messages in flight",
+			        "messages in flight",
 			    sig == SIGTERM ? "SIGTERM" : "SIGINT",
 			    (unsigned long long)drain_ms);
 			left = vgm_session_drain(drain_ms);
@@ -421,7 +422,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 		 * to the exit rather than free them under a running thread.
 		 */
 		vg_error("%zu messages still in flight after %llu ms; "
-			 "stopped without them",
+		         "stopped without them",
 		    left, (unsigned long long)drain_ms);
 		return 1;
 	}
@@ -509,11 +510,12 @@ main(int argc, char **argv)
 	}
 	if (c->user != NULL && c->user[0] != '\0') {
 		if (geteuid() != 0) {
-			vg_warn("not started as root: user = %s ignored",
-			    c->user);
+			vg_warn(
+			    "not started as root: user = %s ignored", c->user);
 		} else if ((pw = getpwnam(c->user)) == NULL) {
-			(void)fprintf(stderr, VGM_NAME ": %s: unknown user %s\n",
-			    o.conf_path, c->user);
+			(void)fprintf(stderr,
+			    VGM_NAME ": %s: unknown user %s\n", o.conf_path,
+			    c->user);
 			goto fail;
 		}
 	}

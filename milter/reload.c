@@ -37,12 +37,12 @@ static struct {
 	unsigned reloads;
 	/* Reload thread only. */
 	struct vg_sigwatch *watch;
-	uint64_t interval_ms;	 /* signature_check_interval */
+	uint64_t interval_ms; /* signature_check_interval */
 	uint64_t last_check_ms;
 	uint64_t last_attempt_ms;
 } vgm_reload_state = {
-	.engine_lock = PTHREAD_MUTEX_INITIALIZER,
-	.lock = PTHREAD_MUTEX_INITIALIZER,
+    .engine_lock = PTHREAD_MUTEX_INITIALIZER,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 #define RS vgm_reload_state
@@ -115,7 +115,7 @@ vgm_reload_rewatch(const struct vg_conf *conf)
 	rc = vg_sigwatch_new(&w, conf->clamav_database);
 	if (rc != 0) {
 		vg_warn("cannot watch signature directory %s (%s); "
-			"reload with SIGHUP after freshclam",
+		        "reload with SIGHUP after freshclam",
 		    conf->clamav_database, vg_strerror(rc));
 		return;
 	}
@@ -124,8 +124,7 @@ vgm_reload_rewatch(const struct vg_conf *conf)
 
 /* vgm_reload_build - load the configuration and build an engine */
 static int
-vgm_reload_build(struct vg_engine **out, struct vg_err *err,
-    bool *in_place_out)
+vgm_reload_build(struct vg_engine **out, struct vg_err *err, bool *in_place_out)
 {
 	struct vg_conf *conf = NULL;
 	const char *key;
@@ -142,7 +141,7 @@ vgm_reload_build(struct vg_engine **out, struct vg_err *err,
 		key = vg_conf_unreloadable_change(vg_engine_conf(old), conf);
 		if (key != NULL)
 			vg_warn("reload: %s changed in %s; a reload cannot "
-				"change it, restart vigil-milter to apply it",
+			        "change it, restart vigil-milter to apply it",
 			    key, RS.conf_path);
 		vg_engine_unref(old);
 	}
@@ -155,7 +154,7 @@ vgm_reload_build(struct vg_engine **out, struct vg_err *err,
 		 * done, and never coexists with the new one for long.
 		 */
 		vg_warn("reload: in place; mail is tempfailed until the new "
-			"engine is ready");
+		        "engine is ready");
 		vg_engine_unref(vgm_reload_swap(NULL));
 	}
 	/* Hand-off: vg_engine_new() takes conf in every case. */
@@ -176,8 +175,8 @@ vgm_reload_now(const char *why)
 	RS.last_attempt_ms = vg_clock_ms();
 	err = vg_malloc(sizeof(*err));
 	if (err == NULL) {
-		vg_error("reload (%s): out of memory; keeping the old engine",
-		    why);
+		vg_error(
+		    "reload (%s): out of memory; keeping the old engine", why);
 		return;
 	}
 	vg_info("reload: %s: reading %s", why, RS.conf_path);
@@ -194,11 +193,11 @@ vgm_reload_now(const char *why)
 		pthread_mutex_unlock(&RS.engine_lock);
 		if (in_place)
 			vg_error("reload: no engine; all mail is tempfailed "
-				 "(451 4.3.2); retrying every %u s",
+			         "(451 4.3.2); retrying every %u s",
 			    (unsigned)(VGM_RELOAD_RETRY_MS / 1000));
 		else
 			vg_error("reload: failed (%s); keeping the old "
-				 "engine",
+			         "engine",
 			    vg_strerror(rc));
 		goto out;
 	}
@@ -266,8 +265,8 @@ vgm_reload_main(void *arg)
 				pthread_cond_wait(&RS.cond, &RS.lock);
 			} else {
 				ts = vg_clock_deadline(next - now);
-				(void)pthread_cond_timedwait(&RS.cond,
-				    &RS.lock, &ts);
+				(void)pthread_cond_timedwait(
+				    &RS.cond, &RS.lock, &ts);
 			}
 			continue;
 		}
@@ -276,8 +275,8 @@ vgm_reload_main(void *arg)
 		pthread_mutex_unlock(&RS.lock);
 		if (requested)
 			vgm_reload_now("SIGHUP");
-		else if (no_engine && vg_clock_ms() >= RS.last_attempt_ms +
-						      VGM_RELOAD_RETRY_MS)
+		else if (no_engine &&
+		    vg_clock_ms() >= RS.last_attempt_ms + VGM_RELOAD_RETRY_MS)
 			vgm_reload_now("retry after a failed in-place reload");
 		else if (vgm_reload_check_watch())
 			vgm_reload_now("signature database changed");

@@ -22,8 +22,8 @@ static struct {
 	bool stopping;
 	struct vg_pool *pool;
 } vgm_session_state = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.idle = PTHREAD_COND_INITIALIZER,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .idle = PTHREAD_COND_INITIALIZER,
 };
 
 #define SS vgm_session_state
@@ -79,12 +79,12 @@ vgm_conn_set_addr(struct vgm_conn *conn, const struct sockaddr *sa)
 	 */
 	if (sa->sa_family == AF_INET) {
 		memcpy(&sin, sa, sizeof(sin));
-		p = inet_ntop(AF_INET, &sin.sin_addr, conn->addr,
-		    sizeof(conn->addr));
+		p = inet_ntop(
+		    AF_INET, &sin.sin_addr, conn->addr, sizeof(conn->addr));
 	} else if (sa->sa_family == AF_INET6) {
 		memcpy(&sin6, sa, sizeof(sin6));
-		p = inet_ntop(AF_INET6, &sin6.sin6_addr, conn->addr,
-		    sizeof(conn->addr));
+		p = inet_ntop(
+		    AF_INET6, &sin6.sin6_addr, conn->addr, sizeof(conn->addr));
 	}
 	if (p == NULL)
 		conn->addr[0] = '\0';

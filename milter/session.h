@@ -34,26 +34,26 @@ struct vg_engine;
 struct vg_msg;
 struct vg_pool;
 
-#define VGM_NAME_MAX  256
-#define VGM_ADDR_MAX  64
+#define VGM_NAME_MAX 256
+#define VGM_ADDR_MAX 64
 
 struct vgm_conn {
 	/* From negotiation. */
-	bool leadspc;	 /* SMFIP_HDR_LEADSPC: values keep their space */
-	bool skip;	 /* SMFIP_SKIP: the body callback may skip */
-	bool rcpt_rej;	 /* SMFIP_RCPT_REJ: refused RCPTs are shown */
+	bool leadspc;  /* SMFIP_HDR_LEADSPC: values keep their space */
+	bool skip;     /* SMFIP_SKIP: the body callback may skip */
+	bool rcpt_rej; /* SMFIP_RCPT_REJ: refused RCPTs are shown */
 
-	char addr[VGM_ADDR_MAX];  /* "192.0.2.1", "2001:db8::1", "" */
-	char name[VGM_NAME_MAX];  /* from the MTA, e.g. "[192.0.2.1]" */
+	char addr[VGM_ADDR_MAX]; /* "192.0.2.1", "2001:db8::1", "" */
+	char name[VGM_NAME_MAX]; /* from the MTA, e.g. "[192.0.2.1]" */
 	char helo[VGM_NAME_MAX];
 
 	/* The message being collected, and the engine it will use. */
 	struct vg_msg *msg;
 	struct vg_engine *engine;
-	bool in_flight;		 /* counted by vgm_session_begin() */
-	uint64_t start_us;	 /* when MAIL FROM arrived */
-	size_t rejected_rcpts;	 /* refused by the MTA, this message */
-	size_t messages;	 /* messages ended on this connection */
+	bool in_flight;        /* counted by vgm_session_begin() */
+	uint64_t start_us;     /* when MAIL FROM arrived */
+	size_t rejected_rcpts; /* refused by the MTA, this message */
+	size_t messages;       /* messages ended on this connection */
 };
 
 /* vgm_conn_new - empty connection state; NULL when out of memory */
