@@ -12,7 +12,9 @@
 # vigil-milter -f, waits for its socket, runs
 #   miltertest -s wrap.lua -D vg_script=SCRIPT -D socket=unix:TMP/s.sock
 #       -D pid=PID -D tmp=TMP -D conf=TMP/vigil.conf -D srcdir=tests/milter
-# (wrap.lua runs SCRIPT and prints the Lua error that miltertest hides),
+# (wrap.lua runs SCRIPT and prints the Lua error that miltertest hides);
+# a SCRIPT ending in .sh is run with sh instead, with VG_SOCKET, VG_PID,
+# VG_TMP, VG_BUILD and VG_CONF in its environment;
 # stops the milter with SIGTERM and exits with miltertest's status (or 1
 # when the milter did not stop cleanly).  The milter's log is TMP/milter.log
 # and is printed when the test fails.
@@ -92,9 +94,18 @@ while [ ! -S "$tmp/s.sock" ]; do
 done
 
 script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
-miltertest -s "$here/wrap.lua" -D vg_script="$script" \
-    -D socket="unix:$tmp/s.sock" -D pid="$pid" -D tmp="$tmp" \
-    -D conf="$tmp/vigil.conf" -D srcdir="$here"
+case $script in
+*.sh)
+	# A shell test gets the same facts in its environment.
+	VG_SOCKET=$tmp/s.sock VG_PID=$pid VG_TMP=$tmp VG_BUILD=$build \
+	    VG_CONF=$tmp/vigil.conf sh "$script"
+	;;
+*)
+	miltertest -s "$here/wrap.lua" -D vg_script="$script" \
+	    -D socket="unix:$tmp/s.sock" -D pid="$pid" -D tmp="$tmp" \
+	    -D conf="$tmp/vigil.conf" -D srcdir="$here"
+	;;
+esac
 status=$?
 
 # An orderly stop: SIGTERM, in-flight messages finish, exit 0.
