@@ -43,17 +43,24 @@
  *   3. drop privileges, then detach (without -f), then switch the log
  *      to syslog: all before any thread exists, because fork() keeps only
  *      the calling thread;
- *   4. block SIGHUP, SIGTERM, SIGINT (and SIGUSR1, our own wake-up) so
- *      every thread created later inherits the mask; start the worker
- *      pool and the reload thread; run smfi_main in a thread of its own.
+ *   4. block SIGHUP, SIGTERM and SIGINT so every thread created later
+ *      inherits the mask; start the worker pool and the reload thread;
+ *      run smfi_main in a thread of its own.
  *
- * The main thread then waits for signals with sigwait().  libmilter also
- * starts a thread that sigwait()s for the same three signals and stops
- * the milter on SIGHUP; Linux hands a process-directed signal to the
- * thread-group leader when that thread can take it, which is this one,
- * so SIGHUP reaches us and means "reload".  That is why smfi_main runs
- * in a second thread and not in main().  XXX On other kernels SIGHUP may
- * reach libmilter's thread and stop the daemon instead.
+ * Signals.  smfi_main starts a libmilter thread that sigwait()s for
+ * SIGHUP, SIGTERM and SIGINT and stops the milter on any of them, so a
+ * plain sigwait() thread of ours would lose about half the SIGHUPs to it
+ * and the daemon would stop instead of reloading.  Linux hands a
+ * process-directed signal to the thread-group leader whenever that
+ * thread does not block it, so main() keeps the three signals unblocked,
+ * with handlers that only write one byte to a pipe (SA_NODEFER, so a
+ * second signal during the handler still finds main() willing), and
+ * reads the pipe; every other thread blocks them.  That is why smfi_main
+ * runs in a second thread and not in main().  XXX A signal that arrives
+ * while main() already has a different one pending and is off the CPU
+ * may still go to libmilter's thread: for SIGHUP that stops the daemon
+ * (exit 0 after "libmilter stopped"), and other kernels may do so more
+ * often.  libmilter offers no way to keep its thread out of it.
  */
 
 #define VGM_NAME           "vigil-milter"
@@ -292,8 +299,60 @@ vgm_detach(void)
 	return 0;
 }
 
-static pthread_t vgm_main_thread;
 static atomic_bool vgm_milter_done;
+static int vgm_sig_pipe[2] = {-1, -1};
+
+/* vgm_sig_handler - async-signal-safe: one byte per signal to the pipe */
+static void
+vgm_sig_handler(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	/* Non-blocking: when the pipe is full, the byte is not needed. */
+	(void)!write(vgm_sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+/* vgm_sig_install - the pipe and the handlers, before threads start */
+static int
+vgm_sig_install(void)
+{
+	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT};
+	struct sigaction sa;
+	size_t i;
+
+	if (pipe(vgm_sig_pipe) != 0 ||
+	    fcntl(vgm_sig_pipe[1], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(vgm_sig_pipe[0], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(vgm_sig_pipe[1], F_SETFD, FD_CLOEXEC) != 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vgm_sig_handler;
+	sa.sa_flags = SA_NODEFER | SA_RESTART;
+	(void)sigemptyset(&sa.sa_mask);
+	for (i = 0; i < VG_NELEM(sigs); i++)
+		if (sigaction(sigs[i], &sa, NULL) != 0)
+			return -1;
+	return 0;
+}
+
+/* vgm_sig_next - wait for the next byte: a signal number, or 0 */
+static int
+vgm_sig_next(void)
+{
+	char c;
+	ssize_t n;
+
+	for (;;) {
+		n = read(vgm_sig_pipe[0], &c, 1);
+		if (n == 1)
+			return (unsigned char)c;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return 0;
+	}
+}
 
 /* vgm_milter_thread - run smfi_main; wake main() when it returns */
 static void *
@@ -303,8 +362,8 @@ vgm_milter_thread(void *arg)
 
 	*rc = smfi_main();
 	atomic_store(&vgm_milter_done, true);
-	/* Tell main() that libmilter stopped, whatever the reason. */
-	(void)pthread_kill(vgm_main_thread, SIGUSR1);
+	/* Tell main() that libmilter stopped, whatever the reason: byte 0. */
+	(void)!write(vgm_sig_pipe[1], "", 1);
 	return NULL;
 }
 
@@ -343,7 +402,7 @@ vgm_stop_milter(const char *wake_path)
 	(void)pthread_join(stopper, NULL);
 }
 
-/* vgm_signal_set - the signals main() waits for */
+/* vgm_signal_set - the signals main() takes */
 static void
 vgm_signal_set(sigset_t *set)
 {
@@ -351,7 +410,6 @@ vgm_signal_set(sigset_t *set)
 	(void)sigaddset(set, SIGHUP);
 	(void)sigaddset(set, SIGTERM);
 	(void)sigaddset(set, SIGINT);
-	(void)sigaddset(set, SIGUSR1);
 }
 
 /* vgm_serve - threads, smfi_main, signal loop, orderly stop */
@@ -378,7 +436,6 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 		vg_pool_free(pool);
 		return 1;
 	}
-	vgm_main_thread = pthread_self();
 	rc = pthread_create(&milter, NULL, vgm_milter_thread, &milter_rc);
 	if (rc != 0) {
 		vg_log(VG_LOG_FATAL, "cannot start the milter thread: %s",
@@ -389,9 +446,10 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 	}
 	vg_info("started: %s, %u scan workers, queue %zu", vg_version(),
 	    workers, max_queued);
+	/* Every other thread exists and blocks them: now take them here. */
+	(void)pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
+		sig = vgm_sig_next();
 		if (sig == SIGHUP) {
 			vg_info("SIGHUP: reload requested");
 			vgm_reload_request();
@@ -542,6 +600,11 @@ main(int argc, char **argv)
 	vgm_signal_set(&set);
 	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
+	if (vgm_sig_install() != 0) {
+		vg_log(VG_LOG_FATAL, "cannot set up signal handling: %s",
+		    strerror(errno));
+		goto fail;
+	}
 	workers = c->scan_workers;
 	if (workers == 0) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);

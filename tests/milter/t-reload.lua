@@ -45,7 +45,7 @@ vg_want_clean(conn, "clean after a failed reload")
 -- A burst of SIGHUPs: they coalesce; the daemon keeps serving.
 vg_write(conf, conf_text)
 local before = vg_log_count("reload: done (SIGHUP)")
-for _ = 1, 10 do
+for _ = 1, 50 do
 	vg_signal("HUP")
 end
 vg_wait_log("reload: done (SIGHUP)", before + 1, 30)
