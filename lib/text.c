@@ -229,7 +229,10 @@ add_part(struct build *b, const struct vg_mime_leaf *lf)
 	return 0;
 }
 
-/* add_rawbody - append UTF-8 text with CRLF read as LF, then a newline */
+/*
+ * add_rawbody - append UTF-8 text with CRLF read as LF and each NUL as
+ * U+FFFD (the view is a C string), then a newline
+ */
 static int
 add_rawbody(struct build *b, const char *s, size_t n)
 {
@@ -237,9 +240,14 @@ add_rawbody(struct build *b, const char *s, size_t n)
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') {
+		if ((s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') ||
+		    s[i] == '\0') {
 			if ((rc = vg_hdr_append_cut(
 			         &b->rawbody, s + start, i - start)) != 0)
+				return rc;
+			if (s[i] == '\0' &&
+			    (rc = vg_hdr_append_cut(
+			         &b->rawbody, "\xef\xbf\xbd", 3)) != 0)
 				return rc;
 			start = i + 1;
 		}

@@ -319,8 +319,12 @@ norm(struct out *o, const char *in, size_t len)
 		e--;
 	}
 	for (i = s; i < e && n < sizeof(c); i++) {
-		if (in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
-			c[n++] = in[i];
+		if (in[i] == '\t' || in[i] == '\r' || in[i] == '\n')
+			continue;
+		/* Another control byte (a NUL) ends the link, as for a C string. */
+		if ((unsigned char)in[i] < ' ')
+			break;
+		c[n++] = in[i];
 	}
 	/* The scheme, allowing "http : //" and "http:\\". */
 	for (i = 0; i < n &&

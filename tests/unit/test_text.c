@@ -299,6 +299,27 @@ START_TEST(test_text_no_mime)
 }
 END_TEST
 
+/* A NUL in the text never cuts a view short: found by fuzz_mime. */
+START_TEST(test_text_nul_in_text)
+{
+	static const char raw[] = "Subject: n\n\nhttp\0/x a\0b\n";
+	struct vg_msg_limits lim;
+	struct vg_msg *m;
+	struct vg_text *t;
+
+	limits(&lim);
+	ck_assert_int_eq(vg_msg_from_bytes(&m, &lim, raw, sizeof(raw) - 1), 0);
+	t = build(m, NULL);
+	ck_assert_uint_eq(strlen(t->rawbody), t->rawbody_len);
+	ck_assert_str_eq(t->rawbody,
+	    "http\xef\xbf\xbd/x a\xef\xbf\xbd"
+	    "b\n");
+	ck_assert_str_eq(t->body, "n\nhttp /x a b\n");
+	vg_text_free(t);
+	vg_msg_free(m);
+}
+END_TEST
+
 /* Invalid or unknown charsets never fail the message. */
 START_TEST(test_text_bad_charsets)
 {
@@ -607,6 +628,7 @@ text_suite(void)
 	tcase_add_test(tc, test_text_crafted_mime);
 	tcase_add_test(tc, test_text_no_mime);
 	tcase_add_test(tc, test_text_bad_charsets);
+	tcase_add_test(tc, test_text_nul_in_text);
 	tcase_add_test(tc, test_text_malformed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");

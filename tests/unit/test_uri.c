@@ -272,6 +272,27 @@ START_TEST(test_uri_long_link_cut)
 }
 END_TEST
 
+/* A NUL (or other control byte) ends a link: found by fuzz_uri. */
+START_TEST(test_uri_nul_ends_link)
+{
+	static const char in[] = "mailto:Foo@Example.b\0\0\0M?subject=Hi";
+	struct vg_uri_list l;
+	struct vg_buf b;
+
+	vg_buf_init(&b, 100);
+	ck_assert_int_eq(vg_uri_normalize(&b, in, sizeof(in) - 1), 0);
+	ck_assert_uint_eq(b.len, strlen("mailto:Foo@example.b"));
+	ck_assert_str_eq(vg_buf_cstr(&b), "mailto:Foo@example.b");
+	vg_buf_fini(&b);
+	vg_uri_list_init(&l, 10);
+	ck_assert_int_eq(vg_uri_add(&l, in, sizeof(in) - 1), 0);
+	ck_assert_int_eq(vg_uri_add(&l, "http://x.example/\001y", 19), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.v[1], "http://x.example/");
+	vg_uri_list_fini(&l);
+}
+END_TEST
+
 static const struct {
 	const char *uri, *host;
 } host_cases[] = {
@@ -368,6 +389,7 @@ uri_suite(void)
 	    tc, test_uri_host_table, 0, (int)VG_NELEM(host_cases));
 	tcase_add_test(tc, test_uri_same_site);
 	tcase_add_test(tc, test_uri_parse_ipv4);
+	tcase_add_test(tc, test_uri_nul_ends_link);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("extract");
 	tcase_add_test(tc, test_uri_extract_text);
