@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "log.h"
 #include "msg.h"
 #include "result.h"
 #include "rules.h"
@@ -38,6 +39,14 @@ cpu_now(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* log_stderr - library log lines (regex limits, ...) to stderr */
+static void
+log_stderr(enum vg_log_level level, const char *line, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: %s\n", vg_log_level_name(level), line);
 }
 
 /* name_cmp - qsort strings */
@@ -157,6 +166,7 @@ main(int argc, char **argv)
 	}
 	if (argc > 4)
 		max = strtoul(argv[4], NULL, 10);
+	vg_log_set_sink(log_stderr, NULL, VG_LOG_INFO);
 	if (vg_text_global_init() != 0)
 		return 1;
 	vg_err_init(&err);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vg_check.h"
 #include "alloc.h"
@@ -379,6 +380,36 @@ START_TEST(test_rules_parse_compat)
 }
 END_TEST
 
+/*
+ * Debian's SpamAssassin rule set (package spamassassin, installed by the
+ * test dependencies) loads in compat mode through rules/spamassassin.rules.
+ */
+START_TEST(test_rules_parse_spamassassin_set)
+{
+	struct vg_rules *r = NULL;
+	struct vg_rules_stats st;
+	struct vg_err err;
+	size_t loaded = 0, k;
+
+	if (access("/usr/share/spamassassin/72_active.cf", R_OK) != 0) {
+		fprintf(stderr, "spamassassin is not installed: skipped\n");
+		return;
+	}
+	vg_err_init(&err);
+	ck_assert_msg(vg_rules_load(&r,
+	                  VG_SOURCE_DIR "/rules/spamassassin.rules", &err) == 0,
+	    "got %s", vg_err_text(&err));
+	vg_rules_stats(r, &st);
+	for (k = 0; k < VG_RULE_KIND_MAX; k++)
+		loaded += st.rules[k];
+	ck_assert_msg(loaded > 1000, "got %zu rules, want > 1000", loaded);
+	ck_assert_uint_gt(st.skipped[VG_SKIP_IFPLUGIN], 0);
+	ck_assert_uint_gt(st.skipped[VG_SKIP_DIRECTIVE], 0);
+	ck_assert_uint_gt(st.files, 50);
+	vg_rules_free(r);
+}
+END_TEST
+
 START_TEST(test_rules_parse_names)
 {
 	struct vg_rules *r = NULL;
@@ -455,6 +486,7 @@ rules_parse_suite(void)
 	tcase_add_test(tc, test_rules_parse_include_too_deep);
 	tcase_add_test(tc, test_rules_parse_load_missing);
 	tcase_add_test(tc, test_rules_parse_compat);
+	tcase_add_test(tc, test_rules_parse_spamassassin_set);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alloc");
 	tcase_add_test(tc, test_rules_parse_alloc_failures);
