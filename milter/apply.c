@@ -36,7 +36,8 @@ vgm_apply_copy_reply(char *dst, size_t dstsize, const char *src)
 static void
 vgm_apply_note(struct vgm_applied *out, const char *qid, const char *what)
 {
-	vg_error("%s: %s", qid, what);
+	vg_error(
+	    "%s: %s", qid != NULL && qid[0] != '\0' ? qid : "NOQUEUE", what);
 	if (out != NULL && out->note[0] == '\0')
 		(void)vg_str_fmt(out->note, sizeof(out->note), "%s", what);
 }

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "str.h"
 #include "msg.h"
+#include "sanitize.h"
 #include "scan.h"
 #include "verdict.h"
 
@@ -189,7 +190,12 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 	vgm_conn_msg_reset(conn);
 	conn->engine = vgm_reload_acquire();
 	if (conn->engine == NULL) {
-		vg_warn("%s: no engine while reloading; tempfail", conn->addr);
+		char name[VGM_NAME_MAX];
+
+		(void)vg_sanitize_str(name, sizeof(name), conn->name, 0);
+		vg_warn("NOQUEUE: client=%s[%s]: no engine while reloading; "
+		        "451 4.3.2",
+		    name, conn->addr);
 		return vgm_apply_reply(ctx, "451", "4.3.2",
 		    "virus scanner reloading", "NOQUEUE", NULL);
 	}
