@@ -39,5 +39,8 @@ struct vg_check_ops {
 /* The sender checks (check_spf.c, check_dnsbl.c). */
 extern const struct vg_check_ops vg_check_spf_ops;
 extern const struct vg_check_ops vg_check_dnsbl_ops;
+/* The policy checks (check_attach.c, check_lists.c; see policy.h). */
+extern const struct vg_check_ops vg_check_attach_ops;
+extern const struct vg_check_ops vg_check_lists_ops;
 
 #endif /* VG_CHECK_H */

@@ -166,6 +166,8 @@ static const struct vg_conf_key keys[] = {
         "archive members examined per attachment; then ATTACH_ARCHIVE_LIMIT"),
     SIZE(attach_member_bytes, "16M", 4 * KB, 1 * GB,
         "bytes read from one archive member to look inside it"),
+    SIZE(attach_archive_bytes, "64M", 4 * KB, 4 * GB,
+        "bytes read from all archive members of one attachment"),
 };
 
 /* Keys that may be set to the empty string. */
