@@ -134,7 +134,10 @@ size_t vg_rules_dnsbl_count(const struct vg_rules *r);
 /* vg_rules_dnsbl - the i-th declaration; borrowed from r */
 const struct vg_rules_dnsbl *vg_rules_dnsbl(const struct vg_rules *r, size_t i);
 
-/* vg_rules_describe - the describe text of a rule or symbol, or NULL */
+/*
+ * vg_rules_describe - the describe text of a rule or symbol (for a built-in
+ * symbol the file does not describe, symbols.c's text), or NULL
+ */
 const char *vg_rules_describe(const struct vg_rules *r, const char *name);
 
 /* Rules by index, for reports (the accuracy tool lists every rule). */

@@ -29,6 +29,7 @@
 #include "msg.h"
 #include "result.h"
 #include "rules_int.h"
+#include "symbols.h"
 #include "text.h"
 
 /* Bytes of one assembled header lookup (ALL on a huge header block). */
@@ -90,8 +91,13 @@ const char *
 vg_rules_describe(const struct vg_rules *r, const char *name)
 {
 	const struct vg_rname *e = vg_rules_name_find(r, name);
+	const struct vg_symbol_info *sym;
 
-	return e != NULL ? e->describe : NULL;
+	if (e != NULL && e->describe != NULL)
+		return e->describe;
+	/* A built-in symbol the file does not describe: the table's text. */
+	sym = vg_symbols_find(name);
+	return sym != NULL ? sym->describe : NULL;
 }
 
 /* vg_rules_stats - counts for `vigil rules check` */

@@ -251,6 +251,10 @@ START_TEST(test_rules_parse_directives)
 	ck_assert_str_eq(
 	    vg_rules_describe(r, "SUBJ_CAPS"), "Subject is all capitals");
 	ck_assert_ptr_null(vg_rules_describe(r, "MILLION"));
+	/* Built-in symbols fall back to the symbol table's text. */
+	ck_assert_str_eq(vg_rules_describe(r, "SPF_FAIL"),
+	    "SPF: sender's domain forbids the client");
+	ck_assert_ptr_null(vg_rules_describe(NULL, "NOT_A_SYMBOL"));
 	ck_assert(vg_rules_required_score(r) == 6.5);
 	ck_assert(vg_rules_reject_score(r) == 20);
 	ck_assert_str_eq(vg_rules_subject_tag(r), "[SPAM] ");
