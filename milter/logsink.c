@@ -133,7 +133,10 @@ vgm_logsink_message(const struct vgm_loginfo *info,
 	vg_buf_init(&line, VG_LOG_LINE_MAX - 64);
 	(void)vg_buf_printf(&line, "%s: client=%s[%s] from=<%s>",
 	    info->qid[0] != '\0' ? info->qid : "NOQUEUE",
-	    info->client_name[0] != '\0' ? info->client_name : "unknown",
+	    /* An unresolved client comes as "[addr]": say so as Postfix does. */
+	    info->client_name[0] != '\0' && info->client_name[0] != '['
+	        ? info->client_name
+	        : "unknown",
 	    info->client_addr, info->from);
 	(void)vg_buf_printf(&line, " nrcpt=%zu", info->nrcpt);
 	if (info->rejected_rcpts > 0)
