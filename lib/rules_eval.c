@@ -319,6 +319,24 @@ vg_rules_text_rule(struct vg_rmatch *m, const struct vg_rule *rule,
 	return vg_rules_lines(m, rule, text, len);
 }
 
+/*
+ * vg_rules_put - append what fits of s[0..len) to b; VG_ELIMIT when it was
+ * cut (the lookup then keeps its first VG_RULES_HDR_VALUE_MAX bytes),
+ * VG_ENOMEM
+ */
+static int
+vg_rules_put(struct vg_buf *b, const char *s, size_t len)
+{
+	size_t room = b->max - b->len;
+	int rc;
+
+	if (len <= room)
+		return vg_buf_append(b, s, len);
+	if ((rc = vg_buf_append(b, s, room)) != 0)
+		return rc;
+	return VG_ELIMIT;
+}
+
 /* vg_rules_addr_part - the address or display name of the first mailbox */
 static int
 vg_rules_addr_part(struct vg_buf *b, const char *v, enum vg_hdr_part part)
@@ -327,7 +345,7 @@ vg_rules_addr_part(struct vg_buf *b, const char *v, enum vg_hdr_part part)
 
 	if (lt != NULL && (gt = strchr(lt, '>')) != NULL) {
 		if (part == VG_HDR_ADDR)
-			return vg_buf_append(b, lt + 1, (size_t)(gt - lt - 1));
+			return vg_rules_put(b, lt + 1, (size_t)(gt - lt - 1));
 		s = v;
 		e = lt;
 	} else if (part == VG_HDR_ADDR) {
@@ -339,7 +357,7 @@ vg_rules_addr_part(struct vg_buf *b, const char *v, enum vg_hdr_part part)
 		while (*e != '\0' && *e != ' ' && *e != '\t' && *e != ',' &&
 		    *e != '(')
 			e++;
-		return vg_buf_append(b, s, (size_t)(e - s));
+		return vg_rules_put(b, s, (size_t)(e - s));
 	} else {
 		const char *c = strchr(v, '('), *ce;
 
@@ -352,7 +370,7 @@ vg_rules_addr_part(struct vg_buf *b, const char *v, enum vg_hdr_part part)
 		s++;
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '"'))
 		e--;
-	return vg_buf_append(b, s, (size_t)(e - s));
+	return vg_rules_put(b, s, (size_t)(e - s));
 }
 
 /* vg_rules_hdr_append - one header's contribution to a lookup */
@@ -366,14 +384,17 @@ vg_rules_hdr_append(struct vg_buf *b, const struct vg_text_header *h,
 	if (v == NULL)
 		v = "";
 	if (b->len > 0)
-		rc = vg_buf_append(b, "\n", 1);
-	if (rc == 0 && with_name)
-		rc = vg_buf_printf(b, "%s: ", h->name);
+		rc = vg_rules_put(b, "\n", 1);
+	if (rc == 0 && with_name) {
+		rc = vg_rules_put(b, h->name, strlen(h->name));
+		if (rc == 0)
+			rc = vg_rules_put(b, ": ", 2);
+	}
 	if (rc != 0)
 		return rc;
 	if (part == VG_HDR_ADDR || part == VG_HDR_NAME)
 		return vg_rules_addr_part(b, v, part);
-	return vg_buf_append_str(b, v);
+	return vg_rules_put(b, v, strlen(v));
 }
 
 /*
@@ -397,7 +418,7 @@ vg_rules_hdr_value(struct vg_buf *b, bool *present,
 		const char *f = msg != NULL ? vg_msg_from(msg) : "";
 
 		*present = *f != '\0';
-		rc = vg_buf_append_str(b, f);
+		rc = vg_rules_put(b, f, strlen(f));
 		return rc == VG_ELIMIT ? 0 : rc;
 	}
 	if (text == NULL)

@@ -306,6 +306,33 @@ START_TEST(test_rules_eval_match_limit)
 }
 END_TEST
 
+START_TEST(test_rules_eval_header_cut)
+{
+	/* A header lookup is cut at 1 MiB: the rules see the first MiB. */
+	size_t n = 2u * 1024 * 1024;
+	char *big = malloc(n + 1);
+	struct vg_text_header h = {"X-Big", NULL, NULL};
+	struct vg_text t;
+	struct vg_result res;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', n);
+	memcpy(big, "START", 5);
+	memcpy(big + n - 3, "END", 3);
+	big[n] = '\0';
+	h.value = h.raw = big;
+	memset(&t, 0, sizeof(t));
+	t.headers = &h;
+	t.nheaders = 1;
+	run(&res, "header S X-Big =~ /^START/\nheader E X-Big =~ /END$/\n",
+	    NULL, &t);
+	ck_assert(vg_result_has(&res, "S"));
+	ck_assert(!vg_result_has(&res, "E"));
+	vg_result_fini(&res);
+	free(big);
+}
+END_TEST
+
 START_TEST(test_rules_eval_null_rules)
 {
 	struct vg_result res;
@@ -339,6 +366,7 @@ rules_eval_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_rules_eval_match_limit);
+	tcase_add_test(tc, test_rules_eval_header_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }

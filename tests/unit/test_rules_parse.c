@@ -185,6 +185,83 @@ START_TEST(test_rules_parse_line_too_long)
 }
 END_TEST
 
+START_TEST(test_rules_parse_meta_limits)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	char *text;
+	size_t i, n;
+
+	/* 64 nested parentheses are fine, 65 are not. */
+	text = malloc(4096);
+	ck_assert_ptr_nonnull(text);
+	for (n = 64; n <= 65; n++) {
+		size_t len = 0;
+
+		len += (size_t)snprintf(text, 4096, "body A /a/\nmeta M ");
+		for (i = 0; i < n; i++)
+			text[len++] = '(';
+		text[len++] = 'A';
+		for (i = 0; i < n; i++)
+			text[len++] = ')';
+		text[len++] = '\n';
+		text[len] = '\0';
+		if (n == 64) {
+			ck_assert_int_eq(parse(&r, text, &err), 0);
+			vg_rules_free(r);
+		} else {
+			ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+			ck_assert_str_eq(vg_err_text(&err),
+			    "t.rules:2: meta M: meta expression nested too "
+			    "deep\n");
+		}
+	}
+	free(text);
+	/* 1024 tokens are the most an expression may hold. */
+	text = malloc(16384);
+	ck_assert_ptr_nonnull(text);
+	for (n = 510; n <= 511; n++) {
+		size_t len =
+		    (size_t)snprintf(text, 16384, "body A /a/\nmeta M A");
+
+		/* "A" then n - 1 times "+A", then "> 0 == 1": 2n + 3 tokens. */
+		for (i = 1; i < n; i++)
+			len += (size_t)snprintf(text + len, 16384 - len, "+A");
+		len += (size_t)snprintf(text + len, 16384 - len, " > 0 == 1\n");
+		if (n == 510) {
+			ck_assert_msg(parse(&r, text, &err) == 0, "%s",
+			    vg_err_text(&err));
+			vg_rules_free(r);
+		} else {
+			ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+			ck_assert_str_eq(vg_err_text(&err),
+			    "t.rules:2: meta M: meta expression too long\n");
+		}
+	}
+	free(text);
+}
+END_TEST
+
+START_TEST(test_rules_parse_compat_off)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	/* vigil_compat none: strict again for the rest of the file. */
+	ck_assert_int_eq(parse(&r,
+	                     "vigil_compat spamassassin\nlang de x\n"
+	                     "vigil_compat none\nlang de y\n",
+	                     &err),
+	    VG_ECONFIG);
+	ck_assert_str_eq(
+	    vg_err_text(&err), "t.rules:4: unknown directive 'lang'\n");
+	/* required_hits is SpamAssassin's name for required_score. */
+	ck_assert_int_eq(parse(&r, "required_hits 7\n", &err), 0);
+	ck_assert(vg_rules_required_score(r) == 7.0);
+	vg_rules_free(r);
+}
+END_TEST
+
 START_TEST(test_rules_parse_directives)
 {
 	static const char text[] =
@@ -478,6 +555,8 @@ rules_parse_suite(void)
 	    (int)(sizeof(errors) / sizeof(errors[0])));
 	tcase_add_test(tc, test_rules_parse_reports_every_error);
 	tcase_add_test(tc, test_rules_parse_line_too_long);
+	tcase_add_test(tc, test_rules_parse_meta_limits);
+	tcase_add_test(tc, test_rules_parse_compat_off);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("directives");
 	tcase_add_test(tc, test_rules_parse_directives);
