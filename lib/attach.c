@@ -378,7 +378,7 @@ attach_split(char *buf, size_t size, const char *name, size_t *ext)
 	*ext = len;
 	for (dot = len; dot > 0; dot--) {
 		if (buf[dot - 1] == '.') {
-			if (len - dot <= ATTACH_EXT_MAX && dot > 1)
+			if (len - dot <= ATTACH_EXT_MAX)
 				*ext = dot;
 			break;
 		}
@@ -721,7 +721,9 @@ attach_member(struct attach_scan *sc, struct archive *a,
 	}
 
 	/* The first bytes of every member; all of a nested archive. */
-	want = attach_budget(sc, VG_ATTACH_SNIFF_MAX);
+	want = attach_budget(sc,
+	    sc->lim->member_bytes < VG_ATTACH_SNIFF_MAX ? sc->lim->member_bytes
+							: VG_ATTACH_SNIFF_MAX);
 	if ((rc = attach_read_member(sc, a, buf, cap, want, &got, &bad)) != 0)
 		return rc;
 	if (bad)
@@ -819,7 +821,9 @@ attach_archive(struct attach_scan *sc, const char *outer,
 			break;
 		}
 		sc->members++;
-		rc = attach_member(sc, a, e, outer, raw, depth, &buf, &cap);
+		/* A lone gzip/bzip2/xz stream has no member names. */
+		rc = attach_member(sc, a, e, outer,
+		    archive_format(a) == ARCHIVE_FORMAT_RAW, depth, &buf, &cap);
 		if (rc != 0)
 			goto out;
 	}

@@ -101,7 +101,34 @@ check_attach_report(void *ctx, enum vg_attach_sym sym, const char *name)
 	return 0;
 }
 
-/* check_attach_run - every decoded part of the message */
+/* vg_check_attach_text - every decoded part under pol and lim */
+int
+vg_check_attach_text(const struct vg_attach_policy *pol,
+    const struct vg_attach_limits *lim, const struct vg_text *text,
+    const struct vg_rules *rules, struct vg_result *res)
+{
+	struct check_attach_run run;
+	int rc;
+
+	if (text == NULL)
+		return 0;
+	memset(&run, 0, sizeof(run));
+	run.pol = pol;
+	run.rules = rules;
+	run.res = res;
+	for (size_t i = 0; i < text->nparts; i++) {
+		const struct vg_text_part *part = &text->parts[i];
+
+		rc = vg_attach_scan(pol, lim, part->filename,
+		    part->content_type, part->data, part->len,
+		    check_attach_report, &run);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* check_attach_run - the rules' policy (or the built-in one) */
 static int
 check_attach_run(void *state, const struct vg_msg *msg,
     const struct vg_text *text, const struct vg_rules *rules,
@@ -109,28 +136,12 @@ check_attach_run(void *state, const struct vg_msg *msg,
 {
 	struct check_attach *st = state;
 	const struct vg_policy *policy = vg_policy_of(rules);
-	struct check_attach_run run;
-	int rc;
 
 	(void)msg;
 	if (policy == NULL)
 		return VG_ENOMEM;
-	if (text == NULL)
-		return 0;
-	memset(&run, 0, sizeof(run));
-	run.pol = vg_policy_attach(policy);
-	run.rules = rules;
-	run.res = res;
-	for (size_t i = 0; i < text->nparts; i++) {
-		const struct vg_text_part *part = &text->parts[i];
-
-		rc = vg_attach_scan(run.pol, &st->lim, part->filename,
-		    part->content_type, part->data, part->len,
-		    check_attach_report, &run);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	return vg_check_attach_text(
+	    vg_policy_attach(policy), &st->lim, text, rules, res);
 }
 
 const struct vg_check_ops vg_check_attach_ops = {

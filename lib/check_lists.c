@@ -30,24 +30,16 @@ static const struct {
     {VG_LISTS_BLOCK_RCPT, "BLOCK_RCPT"},
 };
 
-/* check_lists_run - match, add symbols, maybe refuse */
-static int
-check_lists_run(void *state, const struct vg_msg *msg,
-    const struct vg_text *text, const struct vg_rules *rules,
-    struct vg_result *res)
+/* vg_check_lists_msg - match, add symbols, maybe refuse */
+int
+vg_check_lists_msg(const struct vg_lists *l, const struct vg_msg *msg,
+    const struct vg_rules *rules, struct vg_result *res)
 {
-	const struct vg_policy *policy = vg_policy_of(rules);
-	const struct vg_lists *l;
 	size_t n, i;
 	unsigned bits, rbits;
 	bool all_allowed;
 	int rc;
 
-	(void)state;
-	(void)text;
-	if (policy == NULL)
-		return VG_ENOMEM;
-	l = vg_policy_lists(policy);
 	bits = vg_lists_check(
 	    l, vg_msg_client_addr(msg), vg_msg_from(msg), NULL);
 	n = vg_msg_rcpt_stored(msg);
@@ -86,6 +78,21 @@ check_lists_run(void *state, const struct vg_msg *msg,
 		vg_result_force(res, VG_ACTION_REJECT, "550", "5.7.1",
 		    "BLOCK_RCPT", "Message rejected: recipient blocked by policy");
 	return 0;
+}
+
+/* check_lists_run - the rules' lists (or none) */
+static int
+check_lists_run(void *state, const struct vg_msg *msg,
+    const struct vg_text *text, const struct vg_rules *rules,
+    struct vg_result *res)
+{
+	const struct vg_policy *policy = vg_policy_of(rules);
+
+	(void)state;
+	(void)text;
+	if (policy == NULL)
+		return VG_ENOMEM;
+	return vg_check_lists_msg(vg_policy_lists(policy), msg, rules, res);
 }
 
 const struct vg_check_ops vg_check_lists_ops = {

@@ -79,4 +79,20 @@ const struct vg_policy *vg_rules_policy(const struct vg_rules *rules);
  */
 const struct vg_policy *vg_policy_of(const struct vg_rules *rules);
 
+/*
+ * The checks' work with the policy passed in (check_attach.c,
+ * check_lists.c; the ops in check.h find the policy with vg_policy_of()).
+ * Each adds its symbols to res and may force a decision; VG_ENOMEM.
+ */
+struct vg_msg;
+struct vg_result;
+struct vg_text;
+/* vg_check_attach_text - attachment policy over every decoded part */
+int vg_check_attach_text(const struct vg_attach_policy *pol,
+    const struct vg_attach_limits *lim, const struct vg_text *text,
+    const struct vg_rules *rules, struct vg_result *res);
+/* vg_check_lists_msg - the lists over the message's envelope */
+int vg_check_lists_msg(const struct vg_lists *l, const struct vg_msg *msg,
+    const struct vg_rules *rules, struct vg_result *res);
+
 #endif /* VG_POLICY_H */
