@@ -7,9 +7,14 @@
  * registrable domains of the message's URIs (text->uris) in every `uribl`
  * list, at most uribl_max_lookups URI queries per message, waiting until
  * the message's DNS deadline.  Clients in trusted_networks are not looked
- * up.  Without lists in the rules file, or created without a configuration
+ * up; with dnsbl_check_received = yes, a trusted client's message is
+ * checked by the relay that handed it to our trusted hosts instead: the
+ * first address in the Received headers (newest first, at most
+ * CHECK_DNSBL_MAX_RECEIVED of them) that is not in trusted_networks, as an
+ * administrator behind a gateway needs.  Without lists in the rules file, or created without a configuration
  * (conf NULL), the check does nothing.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -19,6 +24,8 @@
 #include "dnsbl.h"
 #include "msg.h"
 #include "text.h"
+
+#define CHECK_DNSBL_MAX_RECEIVED 20
 
 struct check_dnsbl {
 	const struct vg_conf *conf; /* borrowed from the engine */
@@ -68,6 +75,33 @@ out:
 	return VG_OK;
 }
 
+/*
+ * check_dnsbl_received - with dnsbl_check_received, the relay that handed
+ * the message to our trusted client: walking the Received headers from
+ * the newest, the first address that is not in trusted_networks.  false
+ * when there is none.
+ */
+static bool
+check_dnsbl_received(const struct vg_msg *msg, const struct vg_conf *conf,
+    char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < CHECK_DNSBL_MAX_RECEIVED; i++) {
+		const struct vg_header *h =
+		    vg_msg_header_find(msg, "Received", i);
+
+		if (h == NULL)
+			return false;
+		if (vg_dnsbl_received_ip(out, size, h->value, h->value_len) !=
+		    VG_OK)
+			continue;
+		if (!vg_dns_cidr_match(out, conf->trusted_networks))
+			return true;
+	}
+	return false;
+}
+
 /* check_dnsbl_run - check one message */
 static int
 check_dnsbl_run(void *state, const struct vg_msg *msg,
@@ -75,20 +109,25 @@ check_dnsbl_run(void *state, const struct vg_msg *msg,
     struct vg_result *res)
 {
 	struct check_dnsbl *st = state;
-	const char *ip = vg_msg_client_addr(msg);
+	const char *ips[2];
+	char relay[64];
+	size_t nips = 0, nc, nu;
 	struct vg_dns *dns;
-	size_t nc, nu;
 
 	vg_dnsbl_count(st->bl, &nc, &nu);
 	if (nc + nu == 0 || st->conf == NULL)
 		return VG_OK;
-	if (vg_dns_cidr_match(ip, st->conf->trusted_networks))
-		ip = NULL;
+	ips[0] = vg_msg_client_addr(msg);
+	if (!vg_dns_cidr_match(ips[0], st->conf->trusted_networks))
+		nips = 1;
+	else if (st->conf->dnsbl_check_received &&
+	    check_dnsbl_received(msg, st->conf, relay, sizeof(relay)))
+		ips[nips++] = relay;
 	dns = vg_dns_msg(msg);
 	if (dns == NULL)
 		dns = st->dns;
 	return vg_dnsbl_run(st->bl, dns,
-	    vg_dns_msg_deadline(msg, st->conf->dns_deadline_ms), ip,
+	    vg_dns_msg_deadline(msg, st->conf->dns_deadline_ms), ips, nips,
 	    text != NULL ? text->uris : NULL, text != NULL ? text->nuris : 0,
 	    st->conf->uribl_max_lookups, rules, res);
 }

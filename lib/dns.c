@@ -612,16 +612,22 @@ dns_step(struct vg_dns *dns, uint64_t max_ms)
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 	struct pollfd pfd[ARES_GETSOCK_MAXNUM + 1];
 	struct timeval maxtv, tvbuf, *tv;
-	int bits, i, n = 0, rc;
+	unsigned bits;
+	int i, n = 0, rc;
 	uint64_t wait_ms;
 
-	bits = ares_getsock(dns->channel, socks, ARES_GETSOCK_MAXNUM);
+	/*
+	 * c-ares' ARES_GETSOCK_WRITABLE() shifts a signed 1 into the sign
+	 * bit for the last socket (undefined behaviour), so test the bits
+	 * as unsigned here.
+	 */
+	bits = (unsigned)ares_getsock(dns->channel, socks, ARES_GETSOCK_MAXNUM);
 	for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 		short ev = 0;
 
-		if (ARES_GETSOCK_READABLE(bits, i))
+		if ((bits & (1u << i)) != 0)
 			ev |= POLLIN;
-		if (ARES_GETSOCK_WRITABLE(bits, i))
+		if ((bits & (1u << (i + ARES_GETSOCK_MAXNUM))) != 0)
 			ev |= POLLOUT;
 		if (ev == 0)
 			continue;

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpsl.h>
 
@@ -584,12 +585,52 @@ dnsbl_collect(struct dnsbl_run *r, uint64_t deadline_ms,
 	return VG_OK;
 }
 
+/* vg_dnsbl_received_ip - the relay address in a Received value */
+int
+vg_dnsbl_received_ip(char *out, size_t size, const char *value, size_t len)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char lit[INET6_ADDRSTRLEN + 8];
+	size_t i, j, n;
+
+	for (i = 0; i < len; i++) {
+		/* The relay is named before "by"; stop there. */
+		if (i + 4 <= len &&
+		    (value[i] == ' ' || value[i] == '\t' || value[i] == '\n') &&
+		    (value[i + 1] == 'b' || value[i + 1] == 'B') &&
+		    (value[i + 2] == 'y' || value[i + 2] == 'Y') &&
+		    (value[i + 3] == ' ' || value[i + 3] == '\t' ||
+		        value[i + 3] == '\r' || value[i + 3] == '\n'))
+			break;
+		if (value[i] != '[')
+			continue;
+		for (j = i + 1; j < len && value[j] != ']'; j++)
+			continue;
+		n = j - i - 1;
+		if (j >= len || n == 0 || n >= sizeof(lit))
+			continue;
+		memcpy(lit, value + i + 1, n);
+		lit[n] = '\0';
+		if (strncasecmp(lit, "IPv6:", 5) == 0)
+			memmove(lit, lit + 5, n - 4);
+		if (inet_pton(AF_INET, lit, &a4) != 1 &&
+		    inet_pton(AF_INET6, lit, &a6) != 1)
+			continue;
+		if (strlen(lit) >= size)
+			return VG_ELIMIT;
+		memcpy(out, lit, strlen(lit) + 1);
+		return VG_OK;
+	}
+	return VG_EINVAL;
+}
+
 /* vg_dnsbl_run - all lookups of one message */
 int
 vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
-    uint64_t deadline_ms, const char *client_ip, const char *const *uris,
-    size_t nuris, unsigned max_uri_lookups, const struct vg_rules *rules,
-    struct vg_result *res)
+    uint64_t deadline_ms, const char *const *ips, size_t nips,
+    const char *const *uris, size_t nuris, unsigned max_uri_lookups,
+    const struct vg_rules *rules, struct vg_result *res)
 {
 	struct dnsbl_run r;
 	char name[VG_DNS_NAME_MAX + 1], host[VG_DNS_NAME_MAX + 1];
@@ -601,15 +642,17 @@ vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
 	memset(&r, 0, sizeof(r));
 	r.bl = bl;
 	r.dns = dns;
-	for (i = 0; client_ip != NULL && client_ip[0] != '\0' && i < bl->n;
-	     i++) {
-		if (bl->lists[i].kind != VG_DNSBL_CLIENT ||
-		    vg_dnsbl_client_name(name, sizeof(name), client_ip,
-		        bl->lists[i].zone) != VG_OK)
-			continue;
-		rc = dnsbl_submit(&r, i, client_ip, name);
-		if (rc != VG_OK)
-			goto out;
+	for (j = 0; j < nips; j++) {
+		for (i = 0; ips[j] != NULL && ips[j][0] != '\0' && i < bl->n;
+		     i++) {
+			if (bl->lists[i].kind != VG_DNSBL_CLIENT ||
+			    vg_dnsbl_client_name(name, sizeof(name), ips[j],
+			        bl->lists[i].zone) != VG_OK)
+				continue;
+			rc = dnsbl_submit(&r, i, ips[j], name);
+			if (rc != VG_OK)
+				goto out;
+		}
 	}
 	for (j = 0; bl->nuri > 0 && j < nuris; j++) {
 		bool seen;

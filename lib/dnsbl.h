@@ -91,14 +91,23 @@ void vg_dnsbl_prefetch(
     struct vg_dns *dns, const struct vg_rules *rules, const char *client_ip);
 
 /*
- * vg_dnsbl_run - look up client_ip (may be NULL or "") in the client lists
- * and the registrable domains of uris in the URI lists, waiting until
+ * vg_dnsbl_received_ip - the relay address a Received header value names
+ * ("from helo (rdns [192.0.2.1])" or "[IPv6:2001:db8::1]"): the first
+ * bracketed address literal before " by ", into out; VG_EINVAL if none.
+ */
+int vg_dnsbl_received_ip(char *out, size_t size, const char *value, size_t len);
+
+/*
+ * vg_dnsbl_run - look up the nips addresses in ips (the client, and with
+ * dnsbl_check_received the relay below the trusted boundary) in the client
+ * lists and the registrable domains of uris in the URI lists, waiting until
  * deadline_ms, and add hits and temp-error symbols to res, scored by
- * rules (1.0 when the rules file gives no score).
+ * rules (1.0 when the rules file gives no score).  A list that lists
+ * several of the addresses hits once.
  */
 int vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
-    uint64_t deadline_ms, const char *client_ip, const char *const *uris,
-    size_t nuris, unsigned max_uri_lookups, const struct vg_rules *rules,
-    struct vg_result *res);
+    uint64_t deadline_ms, const char *const *ips, size_t nips,
+    const char *const *uris, size_t nuris, unsigned max_uri_lookups,
+    const struct vg_rules *rules, struct vg_result *res);
 
 #endif /* VG_DNSBL_H */

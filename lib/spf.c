@@ -164,6 +164,18 @@ spf_is_spf_record(const unsigned char *p, size_t len)
 	    (len == 6 || p[6] == ' ');
 }
 
+/* spf_count_macros - how many "%{" a text holds */
+static size_t
+spf_count_macros(const unsigned char *p, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i + 1 < len; i++)
+		if (p[i] == '%' && p[i + 1] == '{')
+			n++;
+	return n;
+}
+
 /* spf_rr_add - append one record to an SPF_dns_rr_t; false on ENOMEM */
 static bool
 spf_rr_add(SPF_dns_rr_t *rr, const void *data, size_t len, bool text)
@@ -197,6 +209,17 @@ spf_add_record(struct spf_ctx *ctx, SPF_dns_rr_t *rr, ns_type type,
 		    spf_rr_add(rr, data, len, false);
 	case ns_t_txt:
 	case ns_t_spf:
+		/*
+		 * libspf2 1.2.10 overflows a stack buffer when it compiles an
+		 * explanation (exp=) with many macro-then-literal pairs
+		 * ("%{i}." 43 times; found by tests/fuzz/fuzz_spf.c).  Any TXT
+		 * that is not an SPF record may become an explanation, so one
+		 * with too many macros is not handed over; the default
+		 * explanation is used instead.
+		 */
+		if (!spf_is_spf_record(data, len) &&
+		    spf_count_macros(data, len) > VG_SPF_EXP_MACROS_MAX)
+			return true;
 		if (len > VG_SPF_RECORD_MAX) {
 			if (spf_is_spf_record(data, len))
 				ctx->bad_record = true;

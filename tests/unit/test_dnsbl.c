@@ -217,8 +217,8 @@ run(struct vg_result *res, const char *ip, const char *const *uris,
 	load(&rules, &bl);
 	ck_assert_int_eq(vg_dns_new(&dns, &conf, NULL), 0);
 	vg_result_init(res, "score");
-	ck_assert_int_eq(vg_dnsbl_run(bl, dns, vg_clock_ms() + 1000, ip, uris,
-	                     nuris, max, rules, res),
+	ck_assert_int_eq(vg_dnsbl_run(bl, dns, vg_clock_ms() + 1000, &ip,
+	                     ip != NULL ? 1 : 0, uris, nuris, max, rules, res),
 	    0);
 	vg_dns_unref(dns);
 	vg_dnsbl_free(bl);
@@ -362,6 +362,90 @@ START_TEST(test_dnsbl_check)
 }
 END_TEST
 
+static const struct {
+	const char *value, *want;
+} received[] = {
+    {" from mx.example (mx.example [192.0.2.1]) by gw.example", "192.0.2.1"},
+    {" from h ([IPv6:2001:db8::1]) by gw", "2001:db8::1"},
+    {" from h (h [bogus] [198.51.100.7])\r\n\tby gw", "198.51.100.7"},
+    {" from h (h) by gw ([192.0.2.9])", NULL},
+    {" by gw.example with ESMTP id 123", NULL},
+    {" from h ([999.1.1.1]) by gw", NULL},
+};
+
+START_TEST(test_dnsbl_received_ip)
+{
+	char out[64];
+	const char *v = received[_i].value;
+	int rc = vg_dnsbl_received_ip(out, sizeof(out), v, strlen(v));
+
+	if (received[_i].want == NULL) {
+		ck_assert_msg(rc != 0, "%s: got %s, want none", v, out);
+		return;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strcmp(out, received[_i].want) == 0,
+	    "%s: got %s, want %s", v, out, received[_i].want);
+}
+END_TEST
+
+/*
+ * Behind a gateway: the client is trusted, and with dnsbl_check_received
+ * the relay below the trusted boundary is looked up instead.
+ */
+START_TEST(test_dnsbl_check_received)
+{
+	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1000, 10, "/tmp"};
+	struct vg_conf conf;
+	char servers[64], trusted[] = "127.0.0.1/32, 10.0.0.0/8";
+	struct vg_rules *rules = NULL;
+	struct vg_err err;
+	struct vg_msg *msg = NULL;
+	struct vg_result res;
+	void *state = NULL;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	conf.trusted_networks = trusted;
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_rules_load(&rules, RULES, &err), 0);
+	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
+	vg_msg_set_client(msg, "127.0.0.1", "localhost");
+	ck_assert_int_eq(vg_msg_add_header(msg, "Received",
+	                     " from gw.example (gw.example [10.0.0.1])\r\n"
+	                     "\tby mx.example with ESMTP"),
+	    0);
+	ck_assert_int_eq(vg_msg_add_header(msg, "Received",
+	                     " from bad.example (bad.example [127.0.0.2])\r\n"
+	                     "\tby gw.example with ESMTP"),
+	    0);
+	ck_assert_int_eq(vg_msg_end_headers(msg), 0);
+	ck_assert_int_eq(vg_msg_finish(msg), 0);
+
+	/* Off: the trusted client is not looked up, nor anything else. */
+	ck_assert_int_eq(
+	    vg_check_dnsbl_ops.create(&state, &conf, rules, &err), 0);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(
+	    vg_check_dnsbl_ops.run(state, msg, NULL, rules, &res), 0);
+	ck_assert_uint_eq(res.nsymbols, 0);
+	vg_result_fini(&res);
+	vg_check_dnsbl_ops.free(state);
+
+	/* On: 10.0.0.1 is ours, 127.0.0.2 handed it over and is listed. */
+	conf.dnsbl_check_received = true;
+	ck_assert_int_eq(
+	    vg_check_dnsbl_ops.create(&state, &conf, rules, &err), 0);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(
+	    vg_check_dnsbl_ops.run(state, msg, NULL, rules, &res), 0);
+	ck_assert_ptr_nonnull(find(&res, "TEST_BL"));
+	vg_result_fini(&res);
+	vg_check_dnsbl_ops.free(state);
+	vg_msg_free(msg);
+	vg_rules_free(rules);
+}
+END_TEST
+
 static Suite *
 dnsbl_suite(void)
 {
@@ -379,6 +463,8 @@ dnsbl_suite(void)
 	tcase_add_test(tc, test_dnsbl_uri_limit);
 	tcase_add_test(tc, test_dnsbl_timeout);
 	tcase_add_test(tc, test_dnsbl_check);
+	tcase_add_loop_test(tc, test_dnsbl_received_ip, 0, VG_NELEM(received));
+	tcase_add_test(tc, test_dnsbl_check_received);
 	suite_add_tcase(s, tc);
 	return s;
 }
