@@ -58,7 +58,8 @@ replies=$E2E_DIR/log/replies
 (
 	for i in $(seq 1 "$N"); do
 		e2e_send "$stream"
-		printf '%s\t%s\n' "$E2E_QID" "$E2E_REPLY" >>"$replies"
+		# "-" for no queue id: read would skip an empty first field.
+		printf '%s\t%s\n' "${E2E_QID:--}" "$E2E_REPLY" >>"$replies"
 	done
 ) &
 loop=$!
@@ -95,11 +96,17 @@ else
 fi
 lost=0
 while IFS=$'\t' read -r qid reply; do
-	[ -n "$qid" ] || continue
+	[ "$qid" != - ] || continue
 	e2e_wait_delivered "$qid" || lost=$((lost + 1))
 done <"$replies"
 e2e_check "stream: every accepted message delivered ($lost lost)" \
     [ "$lost" -eq 0 ]
+# A tempfailed message stays with the client, which retries: do so.
+retry=$(awk -F'\t' '$2 ~ /^4/' "$replies" | grep -c '')
+for i in $(seq 1 "$retry"); do
+	e2e_send "$stream"
+	e2e_expect_delivered "stream: retry $i of $retry tempfailed messages"
+done
 
 # The reload may finish after the stream: allow it a few seconds, but no
 # message with the string may pass once one has been refused.
