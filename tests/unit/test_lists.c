@@ -367,6 +367,64 @@ START_TEST(test_lists_strictest)
 }
 END_TEST
 
+START_TEST(test_lists_check_message)
+{
+	struct vg_lists *l = NULL;
+	struct vg_result res;
+	struct vg_msg *msg;
+
+	ck_assert_int_eq(vg_lists_new(&l), 0);
+	add(l, true, VG_LIST_FROM, "@spam.example");
+	add(l, true, VG_LIST_CLIENT, "203.0.113.0/24");
+	add(l, false, VG_LIST_RCPT, "postmaster@");
+
+	/* Blocked sender, one allowed and one ordinary recipient: refused. */
+	msg = lists_msg("198.51.100.1", "<x@spam.example>",
+	    "postmaster@example.org", "bob@example.org");
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_check_lists_msg(l, msg, NULL, &res), 0);
+	ck_assert(vg_result_has(&res, "BLOCK_FROM"));
+	ck_assert(vg_result_has(&res, "ALLOW_RCPT"));
+	ck_assert_int_eq(res.nsymbols, 2);
+	ck_assert(res.forced.set);
+	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);
+	ck_assert_str_eq(res.forced.code, "550");
+	ck_assert_str_eq(res.forced.xcode, "5.7.1");
+	ck_assert_str_eq(res.forced.text,
+	    "Message rejected: sender address blocked by policy");
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+
+	/* Only postmaster left (the milter refused bob): it passes. */
+	msg = lists_msg("198.51.100.1", "x@spam.example",
+	    "postmaster@example.org", NULL);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_check_lists_msg(l, msg, NULL, &res), 0);
+	ck_assert(vg_result_has(&res, "BLOCK_FROM"));
+	ck_assert(!res.forced.set);
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+
+	/* A blocked client is named in the reply. */
+	msg = lists_msg("203.0.113.9", "a@example.net", "bob@example.org", NULL);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_check_lists_msg(l, msg, NULL, &res), 0);
+	ck_assert_str_eq(res.forced.text,
+	    "Message rejected: client address blocked by policy");
+	vg_result_fini(&res);
+
+	/* block_action score: the symbol only. */
+	vg_lists_set_block_reject(l, false);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_check_lists_msg(l, msg, NULL, &res), 0);
+	ck_assert(vg_result_has(&res, "BLOCK_CLIENT"));
+	ck_assert(!res.forced.set);
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+	vg_lists_free(l);
+}
+END_TEST
+
 /* lists_suite - one TCase per behaviour */
 static Suite *
 lists_suite(void)
@@ -396,6 +454,7 @@ lists_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("check");
 	tcase_add_test(tc, test_lists_check_defaults);
+	tcase_add_test(tc, test_lists_check_message);
 	suite_add_tcase(s, tc);
 	return s;
 }
