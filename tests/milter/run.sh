@@ -7,8 +7,8 @@
 # Generates a small signature database (tests/tools/make-sigdb.sh, or an
 # inline EICAR .ndb), writes a config into a temporary directory (socket
 # unix:TMP/s.sock, rules = the repository's rules/vigil.rules when it
-# exists, else an empty file; extra key=value arguments are appended, so
-# a test can set max_message_size or scan_workers), starts
+# exists, else an empty file; extra key=value arguments are added or
+# replace those, so a test can set max_message_size or tmp_dir), starts
 # vigil-milter -f, waits for its socket, runs
 #   miltertest -s wrap.lua -D vg_script=SCRIPT -D socket=unix:TMP/s.sock
 #       -D pid=PID -D tmp=TMP -D conf=TMP/vigil.conf -D srcdir=tests/milter
@@ -66,14 +66,19 @@ if [ ! -f "$rules" ]; then
 	: >"$rules"
 fi
 
+# The defaults below, unless an argument sets the same key.
+setting() {
+	for kv in "$@"; do
+		[ "${kv%%=*}" = "$key" ] && return 0
+	done
+	echo "$key = $value"
+}
 {
-	echo "socket = unix:$tmp/s.sock"
-	echo "clamav_database = $tmp/db"
-	echo "rules = $rules"
-	echo "tmp_dir = $tmp"
-	echo "authserv_id = mx.test.example"
-	echo "dns_servers = 127.0.0.1:1"
-	echo "scan_timeout = 20s"
+	for kv in "socket=unix:$tmp/s.sock" "clamav_database=$tmp/db" \
+	    "rules=$rules" "tmp_dir=$tmp" "authserv_id=mx.test.example" \
+	    "dns_servers=127.0.0.1:1" "scan_timeout=20s"; do
+		key=${kv%%=*} value=${kv#*=} setting "$@"
+	done
 	for kv in "$@"; do
 		echo "${kv%%=*} = ${kv#*=}"
 	done

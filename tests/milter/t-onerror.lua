@@ -1,0 +1,25 @@
+-- SPDX-License-Identifier: GPL-2.0-only
+-- Run with memory_limit=4K and tmp_dir pointing at a missing directory:
+-- a message that outgrows memory cannot be spilled (VG_EIO) and ends in
+-- on_error, read back from the test's vigil.conf: tempfail gives
+-- 451 4.3.0 at once, accept lets the message through unscanned.  A small
+-- message on the same connection is scanned normally.
+dofile(srcdir .. "/common.lua")
+
+local on_error = string.match(vg_readfile(conf), "\non_error = (%a+)\n")
+    or "tempfail"
+local conn = vg_connect()
+vg_envelope(conn, "SPILL1")
+vg_headers(conn, { { "Subject", "too big for memory" } })
+vg_ok("body", mt.bodystring(conn, string.rep("y", 8000) .. "\r\n"))
+if on_error == "accept" then
+	vg_reply(conn, "spill failure, on_error accept", SMFIR_ACCEPT)
+else
+	vg_reply(conn, "spill failure, on_error tempfail", SMFIR_REPLYCODE)
+end
+vg_wait_log("SPILL1: ", 1, 5)
+vg_wait_log("action=" .. on_error, 1, 5)
+
+vg_message(conn, "SPILL2")
+vg_want_clean(conn, "small message after a spill failure")
+mt.disconnect(conn)
