@@ -378,7 +378,9 @@ static int
 vg_rules_hdr_append(struct vg_buf *b, const struct vg_text_header *h,
     enum vg_hdr_part part, bool with_name)
 {
-	const char *v = part == VG_HDR_RAW ? h->raw : h->value;
+	bool raw = part == VG_HDR_RAW || part == VG_HDR_ADDR_RAW ||
+	    part == VG_HDR_NAME_RAW;
+	const char *v = raw ? h->raw : h->value;
 	int rc = 0;
 
 	if (v == NULL)
@@ -392,8 +394,10 @@ vg_rules_hdr_append(struct vg_buf *b, const struct vg_text_header *h,
 	}
 	if (rc != 0)
 		return rc;
-	if (part == VG_HDR_ADDR || part == VG_HDR_NAME)
-		return vg_rules_addr_part(b, v, part);
+	if (part == VG_HDR_ADDR || part == VG_HDR_ADDR_RAW)
+		return vg_rules_addr_part(b, v, VG_HDR_ADDR);
+	if (part == VG_HDR_NAME || part == VG_HDR_NAME_RAW)
+		return vg_rules_addr_part(b, v, VG_HDR_NAME);
 	return vg_rules_put(b, v, strlen(v));
 }
 

@@ -22,12 +22,14 @@
 
 #include "rules.h"
 
-/* Which part of a header a header rule looks at. */
+/* Which part of a header a header rule looks at (:raw combines). */
 enum vg_hdr_part {
 	VG_HDR_VALUE,
 	VG_HDR_RAW,
 	VG_HDR_ADDR,
-	VG_HDR_NAME
+	VG_HDR_NAME,
+	VG_HDR_ADDR_RAW,
+	VG_HDR_NAME_RAW
 };
 
 /* Header names with a meaning of their own. */

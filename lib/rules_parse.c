@@ -24,6 +24,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "log.h"
 #include "parse.h"
 #include "rules_int.h"
 #include "symbols.h"
@@ -586,12 +587,19 @@ vg_rules_header_spec(struct vg_rules *r, struct vg_rule *rule, char *s,
 	}
 	if ((colon = strchr(hname, ':')) != NULL) {
 		*colon++ = '\0';
+		/* SpamAssassin also writes :addr:raw and :name:raw. */
 		if (strcmp(colon, "raw") == 0)
 			part = VG_HDR_RAW;
 		else if (strcmp(colon, "addr") == 0)
 			part = VG_HDR_ADDR;
 		else if (strcmp(colon, "name") == 0)
 			part = VG_HDR_NAME;
+		else if (strcmp(colon, "addr:raw") == 0 ||
+		    strcmp(colon, "raw:addr") == 0)
+			part = VG_HDR_ADDR_RAW;
+		else if (strcmp(colon, "name:raw") == 0 ||
+		    strcmp(colon, "raw:name") == 0)
+			part = VG_HDR_NAME_RAW;
 		else {
 			snprintf(why, whylen, "unknown header modifier ':%s'",
 			    colon);
@@ -1029,8 +1037,12 @@ vg_rules_define(
 	if (rc != 0) {
 		vg_rules_free_rule(rule);
 		r->nrules--;
-		if (skip && f->compat)
+		if (skip && f->compat) {
+			/* Debug level: `vigil rules check` users ask why. */
+			vg_debug("%s:%u: %s %s skipped: %s", f->name, f->line,
+			    vg_rule_kind_name(kind), name, why);
 			goto skipped;
+		}
 		vg_rules_perr(
 		    p, f, "%s %s: %s", vg_rule_kind_name(kind), name, why);
 		return 0;
@@ -1707,6 +1719,11 @@ vg_rules_resolve_metas(struct vg_rparse *p)
 					me->skipped = true;
 					me->rule = -1;
 					r->stats.skipped[VG_SKIP_META]++;
+					vg_debug(
+					    "%s:%u: meta %s skipped: needs "
+					    "%s",
+					    rule->file, rule->line, rule->name,
+					    t->name);
 					changed = true;
 					break;
 				}

@@ -166,7 +166,9 @@ main(int argc, char **argv)
 	}
 	if (argc > 4)
 		max = strtoul(argv[4], NULL, 10);
-	vg_log_set_sink(log_stderr, NULL, VG_LOG_INFO);
+	/* VG_ACCURACY_DEBUG=1 also shows what compat mode skipped, and why. */
+	vg_log_set_sink(log_stderr, NULL,
+	    getenv("VG_ACCURACY_DEBUG") != NULL ? VG_LOG_DEBUG : VG_LOG_INFO);
 	if (vg_text_global_init() != 0)
 		return 1;
 	vg_err_init(&err);
