@@ -6,7 +6,8 @@
 # Clean corpus mail is delivered with its body unchanged and
 # "X-Virus-Status: Clean"; every EICAR message (plain, base64 attachment,
 # zip, nested zip) is refused at end of DATA with 550 5.7.1 naming the
-# signature and nothing is delivered; forged X-Virus-* headers neither
+# signature and nothing is delivered, as are clamav-testfiles programs
+# attached (hash signatures); forged X-Virus-* headers neither
 # save an infected message nor survive in a clean one.
 . "$(dirname "$0")/lib.sh"
 
@@ -41,6 +42,32 @@ for m in eicar-plain eicar-base64-attachment eicar-in-zip \
 	e2e_prepare "$mal/$m.eml"
 	e2e_send "$E2E_MSG"
 	e2e_expect_refused "$m" "$reject" "$before"
+done
+
+# The hash signatures of Debian's clamav-testfiles, on attachments built
+# here (the files are harmless test programs).
+tf=/usr/share/clamav-testfiles
+for a in clam.exe clam.zip; do
+	[ -f "$tf/$a" ] || e2e_die "$tf/$a not found (apt-get install clamav-testfiles)"
+	src=$E2E_DIR/msg/attach.$a
+	{
+		printf '%s\n' "From: Tester <tester@example.net>" \
+		    "To: rcpt@example.org" "Subject: attachment $a" \
+		    "Message-ID: <attach-$a@example.net>" "MIME-Version: 1.0" \
+		    "Content-Type: multipart/mixed; boundary=\"b1\"" "" \
+		    "--b1" "Content-Type: text/plain" "" "See attached." "" \
+		    "--b1" "Content-Type: application/octet-stream; name=\"$a\"" \
+		    "Content-Transfer-Encoding: base64" \
+		    "Content-Disposition: attachment; filename=\"$a\"" ""
+		base64 -w 76 "$tf/$a"
+		printf '%s\n' "--b1--"
+	} >"$src"
+	before=$(e2e_sink_count)
+	e2e_prepare "$src"
+	e2e_send "$E2E_MSG"
+	e2e_expect_refused "clamav-testfiles $a attached" \
+	    '^550 5\.7\.1 Message rejected: virus Clamav\.Test\.File-clam\.(exe|zip)(\.UNOFFICIAL)? detected' \
+	    "$before"
 done
 
 # A sender cannot vouch for its own message.
