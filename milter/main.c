@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include <pcre2.h>
 #include <spf2/spf_lib_version.h>
 
+#include "alloc.h"
 #include "conf.h"
 #include "engine.h"
 #include "err.h"
@@ -139,7 +141,7 @@ vgm_print_version(const char *conf_path)
 	(void)printf(VGM_NAME " %s\n", vg_version());
 	(void)printf("libmilter %u.%u.%u\n", major, minor, patch);
 	/* The signature version needs the configured database directory. */
-	err = calloc(1, sizeof(*err));
+	err = vg_calloc(1, sizeof(*err));
 	if (err != NULL && vg_conf_load(&conf, conf_path, err) == 0 &&
 	    conf->clamav_database != NULL)
 		sigver = vgm_sig_version(conf->clamav_database);
@@ -153,7 +155,7 @@ vgm_print_version(const char *conf_path)
 	(void)printf("libspf2 %d.%d.%d\n", SPF_LIB_VERSION_MAJOR,
 	    SPF_LIB_VERSION_MINOR, SPF_LIB_VERSION_PATCH);
 	vg_conf_free(conf);
-	free(err);
+	vg_free(err);
 	return ferror(stdout) ? 1 : 0;
 }
 
@@ -534,6 +536,7 @@ main(int argc, char **argv)
 	struct smfiDesc desc;
 	sigset_t set;
 	static char wake_path[4096];
+	static char conf_abs[PATH_MAX];
 	unsigned workers;
 	long ncpu;
 	int rc;
@@ -541,6 +544,12 @@ main(int argc, char **argv)
 	vgm_parse_opts(&o, argc, argv);
 	if (o.version)
 		return vgm_print_version(o.conf_path);
+	/*
+	 * A reload reads the file again after the daemon has moved to "/";
+	 * a relative path must not change its meaning then.
+	 */
+	if (realpath(o.conf_path, conf_abs) != NULL)
+		o.conf_path = conf_abs;
 	vgm_logsink_init(true);
 	vg_err_init(&err);
 	rc = vg_engine_global_init(&err);
