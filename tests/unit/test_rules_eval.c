@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* test_rules_eval - rules over hand-built message views; metas; limits */
 #include <check.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vg_check.h"
+#include "alloc.h"
 #include "err.h"
 #include "log.h"
 #include "msg.h"
@@ -336,6 +339,98 @@ START_TEST(test_rules_eval_header_cut)
 }
 END_TEST
 
+/* One thread's share of the concurrency test. */
+struct eval_thread {
+	const struct vg_rules *r;
+	int failures;
+};
+
+/* eval_thread_main - evaluate the shared rules over and over */
+static void *
+eval_thread_main(void *arg)
+{
+	struct eval_thread *et = arg;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		struct vg_rules_hits *hits = NULL;
+		struct vg_result res;
+
+		vg_result_init(&res, "score");
+		if (vg_rules_hits_new(&hits, et->r) != 0 ||
+		    vg_rules_eval(et->r, NULL, &text, hits, &res) != 0 ||
+		    vg_rules_eval_meta(et->r, hits, &res) != 0 ||
+		    !vg_result_has(&res, "M") || !vg_result_has(&res, "H") ||
+		    vg_result_has(&res, "N"))
+			et->failures++;
+		vg_rules_hits_free(hits);
+		vg_result_fini(&res);
+	}
+	return NULL;
+}
+
+/* One struct vg_rules is shared by every scanning thread. */
+START_TEST(test_rules_eval_threads)
+{
+	struct vg_rules *r =
+	    load("body __B /million/\nheader H Subject =~ /MONEY/\n"
+	         "uri U /^http/\nbody N /absent/\nmeta M __B && H && U\n");
+	struct eval_thread et[4];
+	pthread_t tid[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		et[i].r = r;
+		et[i].failures = 0;
+		ck_assert_int_eq(
+		    pthread_create(&tid[i], NULL, eval_thread_main, &et[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(tid[i], NULL), 0);
+		ck_assert_msg(et[i].failures == 0,
+		    "thread %zu: got %d wrong results, want 0", i,
+		    et[i].failures);
+	}
+	vg_rules_free(r);
+}
+END_TEST
+
+/* Every allocation of an evaluation may fail: VG_ENOMEM, never a crash. */
+START_TEST(test_rules_eval_alloc_failures)
+{
+	struct vg_rules *r = load("header A Subject =~ /MONEY/\n"
+	                          "header B ALL =~ /From/\nbody C /million/\n"
+	                          "meta D A && C\n");
+	unsigned long n;
+	bool ok = false;
+
+	for (n = 1; n < 200 && !ok; n++) {
+		struct vg_rules_hits *hits = NULL;
+		struct vg_result res;
+		int rc;
+
+		vg_result_init(&res, "score");
+		vg_alloc_fail_at(n);
+		rc = vg_rules_hits_new(&hits, r);
+		if (rc == 0)
+			rc = vg_rules_eval(r, NULL, &text, hits, &res);
+		if (rc == 0)
+			rc = vg_rules_eval_meta(r, hits, &res);
+		vg_alloc_fail_at(0);
+		ck_assert_msg(rc == 0 || rc == VG_ENOMEM,
+		    "allocation %lu: got %d, want 0 or VG_ENOMEM", n, rc);
+		if (rc == 0) {
+			ok = true;
+			ck_assert(vg_result_has(&res, "D"));
+		}
+		vg_rules_hits_free(hits);
+		vg_result_fini(&res);
+	}
+	ck_assert(ok);
+	vg_rules_free(r);
+}
+END_TEST
+
 START_TEST(test_rules_eval_null_rules)
 {
 	struct vg_result res;
@@ -370,6 +465,8 @@ rules_eval_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_rules_eval_match_limit);
 	tcase_add_test(tc, test_rules_eval_header_cut);
+	tcase_add_test(tc, test_rules_eval_threads);
+	tcase_add_test(tc, test_rules_eval_alloc_failures);
 	suite_add_tcase(s, tc);
 	return s;
 }
