@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* test_abuse - the session hooks: rate limits by direction, harvest */
+#include <check.h>
+#include <string.h>
+
+#include "vg_check.h"
+#include "abuse.h"
+#include "conf.h"
+#include "err.h"
+
+#define BASE                                                                   \
+	"socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"              \
+	"trusted_networks = 192.0.2.0/24\n"
+
+/* test_clock - the injected clock */
+static uint64_t
+test_clock(void *ctx)
+{
+	return *(const uint64_t *)ctx;
+}
+
+/* load - a config from text */
+static struct vg_conf *
+load(const char *text)
+{
+	struct vg_conf *conf = NULL;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t.conf",
+	                  &err) == 0,
+	    "got \"%s\", want no error", vg_err_text(&err));
+	return conf;
+}
+
+START_TEST(test_abuse_connections)
+{
+	struct vg_conf *conf = load(BASE "ratelimit_external_connections = 3\n");
+	struct vg_abuse *ab = NULL;
+	struct vg_abuse_reply r;
+	uint64_t now = 1000000;
+	int i;
+
+	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "198.51.100.7"), 0);
+		ck_assert_msg(!r.refuse, "connection %d: got refused", i + 1);
+	}
+	ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "198.51.100.7"), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.code, "451");
+	ck_assert_str_eq(r.xcode, "4.7.1");
+	ck_assert_str_eq(r.symbol, "RATELIMIT_CONNECTIONS");
+	ck_assert_str_eq(r.log, "rate limit: client=198.51.100.7: 3 "
+	                        "connections in the last minute (limit 3); "
+	                        "tempfailed");
+	/* Internal clients are not limited per connection. */
+	for (i = 0; i < 10; i++) {
+		ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "192.0.2.5"), 0);
+		ck_assert(!r.refuse);
+	}
+	/* The client recovers once the window has passed. */
+	now += 2 * 60000;
+	ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "198.51.100.7"), 0);
+	ck_assert(!r.refuse);
+	vg_abuse_free(ab);
+	vg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_abuse_messages_by_direction)
+{
+	struct vg_conf *conf = load(BASE "ratelimit_auth_messages = 2\n"
+	                                 "ratelimit_internal_messages = 1\n"
+	                                 "ratelimit_external_messages = 3\n");
+	struct vg_abuse *ab = NULL;
+	struct vg_abuse_reply r;
+	uint64_t now = 0;
+
+	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	/* A login is counted as the login, from any address. */
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "203.0.113.1", "alice"), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "203.0.113.2", "alice"), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "192.0.2.1", "alice"), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.symbol, "RATELIMIT_MESSAGES");
+	ck_assert_str_eq(r.text,
+	    "Too many messages from your account, try again later");
+	ck_assert_str_eq(r.log, "rate limit: sasl_username=alice: 2 messages "
+	                        "in the last hour (limit 2); tempfailed");
+	/* An internal address without a login: per hour. */
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "192.0.2.9", ""), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "192.0.2.9", NULL), 0);
+	ck_assert(r.refuse);
+	/* An outside address: per minute. */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "198.51.100.1", ""),
+		    0);
+		ck_assert(!r.refuse);
+	}
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "198.51.100.1", ""), 0);
+	ck_assert(r.refuse);
+	now += 2 * 60000;
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "198.51.100.1", ""), 0);
+	ck_assert(!r.refuse);
+	/* ...while the hourly ones still hold. */
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "192.0.2.9", ""), 0);
+	ck_assert(r.refuse);
+	vg_abuse_free(ab);
+	vg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_abuse_recipients)
+{
+	struct vg_conf *conf = load(BASE "ratelimit_auth_recipients = 2\n");
+	struct vg_abuse *ab = NULL;
+	struct vg_abuse_reply r;
+	uint64_t now = 0;
+
+	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "203.0.113.1", "bob"), 0);
+	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "203.0.113.1", "bob"), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "203.0.113.1", "bob"), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.symbol, "RATELIMIT_RECIPIENTS");
+	/* Inbound recipients are not rate-limited (the harvest is). */
+	for (int i = 0; i < 50; i++) {
+		ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "198.51.100.1", ""),
+		    0);
+		ck_assert(!r.refuse);
+	}
+	vg_abuse_free(ab);
+	vg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_abuse_harvest)
+{
+	struct vg_conf *conf = load(BASE "harvest_threshold = 3\n"
+	                                 "harvest_window = 1m\n"
+	                                 "harvest_cooloff = 10m\n");
+	struct vg_abuse *ab = NULL;
+	struct vg_abuse_reply r;
+	uint64_t now = 0;
+
+	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	ck_assert_int_eq(vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
+	ck_assert_int_eq(vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
+	ck_assert_str_eq(r.log, "");
+	ck_assert_int_eq(vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
+	ck_assert(!r.refuse);
+	ck_assert_str_eq(r.log, "harvest: client=198.51.100.66: 3 unknown "
+	                        "recipients; tempfailing it for 600 seconds");
+	/* Now every step of that client is tempfailed, with a reason. */
+	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "198.51.100.66", ""), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.symbol, "HARVEST");
+	ck_assert_str_eq(r.text,
+	    "Too many unknown recipients from your address, try again later");
+	ck_assert_str_eq(r.log, "harvest: client=198.51.100.66 recipient "
+	                        "tempfailed, cooling off for 600 more seconds");
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "198.51.100.66", ""), 0);
+	ck_assert(r.refuse);
+	ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "198.51.100.66"), 0);
+	ck_assert(r.refuse);
+	/* Others are untouched; the client is let in after the cool-off. */
+	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "198.51.100.67", ""), 0);
+	ck_assert(!r.refuse);
+	now += 600000;
+	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "198.51.100.66", ""), 0);
+	ck_assert(!r.refuse);
+	vg_abuse_free(ab);
+	vg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_abuse_conf_changed)
+{
+	struct vg_conf *a = load(BASE);
+	struct vg_conf *b = load(BASE "dns_cache_size = 5\n");
+	struct vg_conf *c = load(BASE "harvest_cooloff = 1h\n");
+	struct vg_abuse *ab = NULL;
+
+	ck_assert(!vg_abuse_conf_changed(a, b));
+	ck_assert(vg_abuse_conf_changed(a, c));
+	/* The defaults build. */
+	ck_assert_int_eq(vg_abuse_new(&ab, a, NULL, NULL), 0);
+	vg_abuse_free(ab);
+	vg_abuse_free(NULL);
+	vg_conf_free(a);
+	vg_conf_free(b);
+	vg_conf_free(c);
+}
+END_TEST
+
+/* abuse_suite - one TCase per behaviour */
+static Suite *
+abuse_suite(void)
+{
+	Suite *s = suite_create("abuse");
+	TCase *tc;
+
+	tc = tcase_create("ratelimit");
+	tcase_add_test(tc, test_abuse_connections);
+	tcase_add_test(tc, test_abuse_messages_by_direction);
+	tcase_add_test(tc, test_abuse_recipients);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("harvest");
+	tcase_add_test(tc, test_abuse_harvest);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reload");
+	tcase_add_test(tc, test_abuse_conf_changed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(abuse_suite)
