@@ -156,7 +156,7 @@ main(int argc, char **argv)
 	struct vg_err err;
 	struct tally ham, spam;
 	size_t max = (size_t)-1, i, k;
-	double cpu;
+	double cpu, total_cpu, total_msgs;
 
 	if (argc < 4) {
 		fprintf(stderr,
@@ -191,9 +191,11 @@ main(int argc, char **argv)
 	spam.hits = calloc(vg_rules_count(r) + 1, sizeof(size_t));
 	if (ham.hits == NULL || spam.hits == NULL)
 		return 1;
+	cpu = cpu_now();
 	if (scan_dir(r, argv[2], max, &ham) != 0 ||
 	    scan_dir(r, argv[3], max, &spam) != 0)
 		return 1;
+	cpu = cpu_now() - cpu;
 	printf("required_score %.1f\n", vg_rules_required_score(r));
 	printf("spam: %zu messages, %zu at or above required: recall %.2f%%"
 	       " (%zu unreadable)\n",
@@ -205,12 +207,17 @@ main(int argc, char **argv)
 	    ham.msgs, ham.over,
 	    ham.msgs ? 100.0 * (double)ham.over / (double)ham.msgs : 0.0,
 	    ham.failed);
+	total_cpu = cpu > 0 ? cpu : 1e-9;
+	total_msgs = (double)(ham.msgs + spam.msgs ? ham.msgs + spam.msgs : 1);
 	cpu = (ham.cpu_text + spam.cpu_text) * 1e3 /
 	    (double)(ham.msgs + spam.msgs ? ham.msgs + spam.msgs : 1);
 	printf("cpu per message: decode %.3f ms, ", cpu);
 	cpu = (ham.cpu_rules + spam.cpu_rules) * 1e3 /
 	    (double)(ham.msgs + spam.msgs ? ham.msgs + spam.msgs : 1);
 	printf("rules %.3f ms\n", cpu);
+	printf("throughput: %.0f messages per second per core (read, parse, "
+	       "decode, rules; %.3f ms CPU each)\n",
+	    total_msgs / total_cpu, total_cpu * 1e3 / total_msgs);
 	printf("%-28s %7s %6s %6s\n", "rule", "score", "ham", "spam");
 	for (i = 0; i < vg_rules_count(r); i++) {
 		const char *name = vg_rules_name(r, i);
