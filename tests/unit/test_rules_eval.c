@@ -431,6 +431,49 @@ START_TEST(test_rules_eval_alloc_failures)
 }
 END_TEST
 
+/* The default rules' obfuscation rules catch hidden words, not plain ones. */
+static const struct {
+	const char *body;
+	const char *rule;
+	int want;
+} obfuscated[] = {
+    {"buy V1AGRA today", "OBFU_DRUGS", 1},
+    {"buy v-i-a-g-r-a today", "OBFU_DRUGS", 1},
+    {"buy c!al!s today", "OBFU_DRUGS", 1},
+    {"buy viagra today", "OBFU_DRUGS", 0},
+    {"get fr33 m0ney", "OBFU_MONEY_WORDS", 1},
+    {"get free money", "OBFU_MONEY_WORDS", 0},
+    {"F R E E O F F E R", "OBFU_SPACED", 1},
+    {"a b c", "OBFU_SPACED", 0},
+};
+
+START_TEST(test_rules_eval_default_obfuscation)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	struct vg_text t;
+	struct vg_result res;
+
+	vg_err_init(&err);
+	ck_assert_msg(
+	    vg_rules_load(&r, VG_SOURCE_DIR "/rules/vigil.rules", &err) == 0,
+	    "%s", vg_err_text(&err));
+	memset(&t, 0, sizeof(t));
+	t.body = obfuscated[_i].body;
+	t.body_len = strlen(t.body);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_rules_eval(r, NULL, &t, NULL, &res), 0);
+	ck_assert_msg(vg_result_has(&res, obfuscated[_i].rule) ==
+	        (obfuscated[_i].want != 0),
+	    "%s over \"%s\": got %s, want %s", obfuscated[_i].rule,
+	    obfuscated[_i].body,
+	    vg_result_has(&res, obfuscated[_i].rule) ? "hit" : "no hit",
+	    obfuscated[_i].want ? "hit" : "no hit");
+	vg_result_fini(&res);
+	vg_rules_free(r);
+}
+END_TEST
+
 START_TEST(test_rules_eval_null_rules)
 {
 	struct vg_result res;
@@ -456,6 +499,8 @@ rules_eval_suite(void)
 	tcase_add_test(tc, test_rules_eval_full);
 	tcase_add_test(tc, test_rules_eval_no_text);
 	tcase_add_test(tc, test_rules_eval_null_rules);
+	tcase_add_loop_test(tc, test_rules_eval_default_obfuscation, 0,
+	    (int)(sizeof(obfuscated) / sizeof(obfuscated[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("meta");
 	tcase_add_loop_test(tc, test_rules_eval_meta, 0,
