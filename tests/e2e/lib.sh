@@ -148,17 +148,29 @@ e2e_cleanup()
 	exit "$rc"
 }
 
-# e2e_dump_logs - show the tail of every log of this instance on stderr
+# e2e_dump_logs - show the tail of every log of this instance on stderr:
+# all but the swaks transcripts, then the last two of those
 e2e_dump_logs()
 {
 	local f
-	# Every log but the swaks transcripts, and the last two of those.
-	for f in $(ls -d "$E2E_DIR"/log/* | grep -v /swaks\.) \
-	    $(ls -td "$E2E_DIR"/log/swaks.* 2>/dev/null | head -n 2); do
-		[ -s "$f" ] || continue
-		echo "# ---- $f (last 40 lines)" >&2
-		tail -n 40 "$f" | sed 's/^/# /' >&2
+	for f in "$E2E_DIR"/log/*; do
+		case $f in
+		*/swaks.*) ;;
+		*) e2e_show_log "$f" ;;
+		esac
 	done
+	# shellcheck disable=SC2012 # our own file names, no blanks
+	for f in $(ls -td "$E2E_DIR"/log/swaks.* 2>/dev/null | head -n 2); do
+		e2e_show_log "$f"
+	done
+}
+
+# e2e_show_log - print the last 40 lines of log $1 on stderr
+e2e_show_log()
+{
+	[ -s "$1" ] || return 0
+	echo "# ---- $1 (last 40 lines)" >&2
+	tail -n 40 "$1" | sed 's/^/# /' >&2
 }
 
 # e2e_init - start a test: $1 instance name, $2 build dir (or $VIGIL_BUILD_DIR)
@@ -353,13 +365,14 @@ e2e_postfix_stop()
 {
 	[ "$E2E_PF_UP" = 1 ] || return 0
 	E2E_PF_UP=0
+	local pid
+	pid=$(tr -d ' ' <"$E2E_DIR/spool/pid/master.pid" 2>/dev/null)
 	postfix -c "$E2E_DIR/etc" stop >/dev/null 2>&1
-	# "stop" returns before the children exit; wait for the master.
-	local pidf=$E2E_DIR/spool/pid/master.pid pid
-	pid=$(sed -n 's/ //gp' "$pidf" 2>/dev/null | head -n 1)
-	[ -n "$pid" ] &&
-	    e2e_wait_for 10 eval "! kill -0 $pid 2>/dev/null" ||
-	    true
+	# "stop" returns before the master exits; wait for it.
+	if [ -n "$pid" ]; then
+		e2e_wait_for 10 eval "! kill -0 $pid 2>/dev/null"
+	fi
+	return 0
 }
 
 # e2e_queue_empty - true when the private Postfix holds no mail
@@ -518,11 +531,16 @@ e2e_ndb_add()
 {
 	local f=$E2E_DB/${3:-vigil-e2e.ndb} hex
 	hex=$(printf '%s' "$2" | od -An -v -tx1 | tr -d ' \n')
-	{
-		[ -f "$f" ] && cat "$f"
+	if ! {
+		if [ -f "$f" ]; then cat "$f"; fi
 		printf '%s:0:*:%s\n' "$1" "$hex"
-	} >"$f.tmp" && chmod 644 "$f.tmp" && mv "$f.tmp" "$f" ||
-	    e2e_die "cannot write $f"
+	} >"$f.tmp"; then
+		e2e_die "cannot write $f.tmp"
+	fi
+	# rename(2): the milter never sees a half-written file.
+	if ! chmod 644 "$f.tmp" || ! mv "$f.tmp" "$f"; then
+		e2e_die "cannot write $f"
+	fi
 }
 
 # e2e_milter_conf - write E2E_CONF; $@ extra "key = value" lines that

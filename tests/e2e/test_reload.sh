@@ -66,6 +66,7 @@ loop=$!
 E2E_PIDS+=("$loop")
 
 # Reload once the stream is flowing.
+# shellcheck disable=SC2016 # evaluated later, by e2e_wait_for
 e2e_wait_for "$E2E_TIMEOUT" eval '[ "$(wc -l <"$replies")" -ge 5 ]' ||
     e2e_die "the stream did not start (replies: $(head -n 3 "$replies"))"
 e2e_ndb_add "$SIG" "$STRING" vigil-reload.ndb
@@ -95,7 +96,7 @@ else
 	    head -n 1 | cut -f2), want none"
 fi
 lost=0
-while IFS=$'\t' read -r qid reply; do
+while IFS=$'\t' read -r qid _; do
 	[ "$qid" != - ] || continue
 	e2e_wait_delivered "$qid" || lost=$((lost + 1))
 done <"$replies"
