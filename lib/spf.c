@@ -261,7 +261,7 @@ spf_zone_lookup(
 	const struct vg_spf_zone *z = ctx->zone;
 	char cur[VG_DNS_NAME_MAX + 2];
 	SPF_dns_rr_t *rr;
-	bool exists = false;
+	bool exists = false, timeout = false;
 	size_t i;
 	int hops;
 
@@ -273,11 +273,6 @@ spf_zone_lookup(
 		for (i = 0; i < z->n; i++) {
 			if (strcasecmp(z->rr[i].name, cur) != 0)
 				continue;
-			if (z->rr[i].type == 0) {
-				ctx->timed_out = true;
-				return SPF_dns_rr_new_init(
-				    srv, name, type, 0, TRY_AGAIN);
-			}
 			if (z->rr[i].type == ns_t_cname && type != ns_t_cname) {
 				spf_copy(cur, sizeof(cur),
 				    (const char *)z->rr[i].data);
@@ -297,6 +292,8 @@ spf_zone_lookup(
 		if (strcasecmp(r->name, cur) != 0)
 			continue;
 		exists = true;
+		if (r->type == 0)
+			timeout = true;
 		if (r->type != (int)type)
 			continue;
 		if (!spf_add_record(ctx, rr, type, r->data, r->len)) {
@@ -304,7 +301,14 @@ spf_zone_lookup(
 			return NULL;
 		}
 	}
-	if (rr->num_rr == 0)
+	/*
+	 * TIMEOUT, as the conformance suite means it: a query for a type the
+	 * name has no records of times out.
+	 */
+	if (rr->num_rr == 0 && timeout) {
+		ctx->timed_out = true;
+		rr->herrno = TRY_AGAIN;
+	} else if (rr->num_rr == 0)
 		rr->herrno = exists ? NO_DATA : HOST_NOT_FOUND;
 	return rr;
 }
@@ -453,6 +457,25 @@ spf_has_ctl(const char *s)
 }
 
 /*
+ * spf_domain_chars - letters, digits, '-', '_', '.' and non-ASCII (UTF-8)
+ * only: a domain literal ("[192.0.2.1]") or other punctuation makes the
+ * identity malformed, and RFC 7208 4.3 says none.
+ */
+static bool
+spf_domain_chars(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!(c >= 0x80 || (c >= 'a' && c <= 'z') ||
+		        (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		        c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/*
  * spf_identity - pick and bound the identity: fills out->domain and
  * out->helo_identity and writes "local@domain" into id.  false (with
  * out->result none and a reason) when it cannot be checked.
@@ -507,7 +530,8 @@ spf_identity(struct vg_spf_outcome *out, char *id, size_t idsize,
 	memcpy(out->domain, dom, dlen);
 	out->domain[dlen] = '\0';
 	if (!vg_dns_name_valid(out->domain) ||
-	    strchr(out->domain, '.') == NULL) {
+	    strchr(out->domain, '.') == NULL ||
+	    !spf_domain_chars(out->domain)) {
 		snprintf(out->reason, sizeof(out->reason),
 		    "%s is not a domain name",
 		    out->helo_identity ? "HELO" : "sender domain");

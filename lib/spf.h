@@ -113,8 +113,8 @@ int vg_spf_zone_new(struct vg_spf_zone **out);
 void vg_spf_zone_free(struct vg_spf_zone *zone);
 /*
  * vg_spf_zone_add - add a record: type is "A", "AAAA", "TXT", "SPF", "MX"
- * (data "PREF HOST"), "PTR", "CNAME" or "TIMEOUT" (every query for the name
- * times out; data ignored).  A and AAAA data are addresses in text.
+ * (data "PREF HOST"), "PTR", "CNAME" or "TIMEOUT" (a query for a type the
+ * name has no records of times out; data ignored).  A and AAAA data are addresses in text.
  * VG_EINVAL for a type or address it cannot use, VG_ENOMEM.
  */
 int vg_spf_zone_add(struct vg_spf_zone *zone, const char *name,

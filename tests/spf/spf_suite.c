@@ -2,13 +2,18 @@
 /*
  * spf_suite - run the RFC 7208 conformance suite through lib/spf.c.
  *
- * Reads the suite converted by yaml2lines.py (argv[1]) and a list of known
- * failures (argv[2], "test-name  reason" lines, '#' comments), builds each
- * scenario's zone with vg_spf_zone_add(), evaluates every test case with
- * vg_spf_check_zone() and prints "passed" or "failed" per test case and
- * per scenario.  Exits 1 when a test fails that is not listed as known, or
- * when the input cannot be read; a known failure that now passes is
- * reported so the list can shrink.
+ * spf_suite [--dns PORT] [--scenario K] SUITE.lines KNOWN
+ *
+ * Reads the suite converted by yaml2lines.py and a list of known failures
+ * ("test-name  reason" lines, '#' comments; "dns:test-name" lines apply to
+ * --dns runs only), builds each scenario's zone with vg_spf_zone_add(),
+ * evaluates every test case with vg_spf_check_zone() and prints "passed"
+ * or "failed" per test case and per scenario.  With --dns the lookups go
+ * through lib/dns.c to the DNS server on 127.0.0.1:PORT instead (run_dns.py
+ * starts dnsmasq with the scenario's zone); --scenario K runs only
+ * scenario K (from 0).  Exits 1 when a test fails that is not listed as
+ * known, or when the input cannot be read; a known failure that now passes
+ * is reported so the list can shrink.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,6 +21,10 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clock.h"
+#include "conf.h"
+#include "dns.h"
+#include "parse.h"
 #include "spf.h"
 
 #define LINE_MAX_LEN 8192
@@ -83,7 +92,7 @@ suite_split(char *line, char **f, size_t *len, size_t max)
 
 /* suite_load_known - read the known-failures file */
 static int
-suite_load_known(struct known *k, const char *path)
+suite_load_known(struct known *k, const char *path, bool dns)
 {
 	char line[1024];
 	FILE *fp = fopen(path, "r");
@@ -93,15 +102,21 @@ suite_load_known(struct known *k, const char *path)
 		return -1;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *e = line + strcspn(line, " \t\r\n");
+		char *name = line, *e;
 
-		if (line[0] == '#' || e == line)
+		if (strncmp(line, "dns:", 4) == 0) {
+			if (!dns)
+				continue;
+			name += 4;
+		}
+		e = name + strcspn(name, " \t\r\n");
+		if (name[0] == '#' || e == name)
 			continue;
 		*e = '\0';
 		k->names = realloc(k->names, (k->n + 1) * sizeof(*k->names));
 		if (k->names == NULL)
 			abort();
-		k->names[k->n++] = strdup(line);
+		k->names[k->n++] = strdup(name);
 	}
 	fclose(fp);
 	return 0;
@@ -151,13 +166,45 @@ main(int argc, char **argv)
 	struct known known = {NULL, 0};
 	unsigned pass = 0, fail = 0, kfail = 0, unexpected = 0, fixed = 0;
 	unsigned spass = 0, sfail = 0;
+	uint64_t port = 0, only = UINT64_MAX;
+	long scen = -1;
+	bool skip = false;
+	struct vg_dns *dns = NULL;
 	FILE *fp;
 
+	while (argc > 3 && argv[1][0] == '-') {
+		uint64_t *dst = strcmp(argv[1], "--dns") == 0 ? &port
+		    : strcmp(argv[1], "--scenario") == 0      ? &only
+		                                              : NULL;
+
+		if (dst == NULL ||
+		    vg_parse_uint(dst, argv[2], 0, 65535, NULL) != 0)
+			break;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: spf_suite SUITE.lines KNOWN\n");
+		fprintf(stderr,
+		    "usage: spf_suite [--dns PORT] [--scenario K] "
+		    "SUITE.lines KNOWN\n");
 		return 2;
 	}
-	if (suite_load_known(&known, argv[2]) != 0)
+	if (port != 0) {
+		struct vg_conf conf;
+		char servers[32];
+
+		memset(&conf, 0, sizeof(conf));
+		snprintf(
+		    servers, sizeof(servers), "127.0.0.1:%u", (unsigned)port);
+		conf.dns_servers = servers;
+		conf.dns_timeout_ms = 1000;
+		conf.dns_cache_size = 1000;
+		if (vg_dns_new(&dns, &conf, NULL) != 0) {
+			fprintf(stderr, "spf_suite: cannot set up DNS\n");
+			return 2;
+		}
+	}
+	if (suite_load_known(&known, argv[2], port != 0) != 0)
 		return 2;
 	fp = fopen(argv[1], "r");
 	if (fp == NULL) {
@@ -173,11 +220,13 @@ main(int argc, char **argv)
 			continue;
 		n = suite_split(line + 2, f, len, FIELDS_MAX);
 		if (line[0] == 'S' && n == 1) {
-			if (scenario[0] != '\0')
+			scen++;
+			if (scenario[0] != '\0' && !skip)
 				printf(
 				    "scenario \"%s\": %u passed, %u failed\n",
 				    scenario, spass, sfail);
 			snprintf(scenario, sizeof(scenario), "%s", f[0]);
+			skip = only != UINT64_MAX && (uint64_t)scen != only;
 			spass = sfail = 0;
 			vg_spf_zone_free(zone);
 			if (vg_spf_zone_new(&zone) != 0)
@@ -187,14 +236,19 @@ main(int argc, char **argv)
 			    0)
 				printf("  note: zone record %s %s not loaded\n",
 				    f[0], f[1]);
-		} else if (line[0] == 'T' && n == 6) {
+		} else if (line[0] == 'T' && n == 6 && !skip) {
 			struct vg_spf_outcome o;
 			bool ok, is_known = suite_is_known(&known, f[0]);
+			int rc;
 
-			if (vg_spf_check_zone(
-			        &o, zone, f[1], f[2], f[3], false) != 0) {
-				printf("  %s: error from vg_spf_check_zone\n",
-				    f[0]);
+			if (dns != NULL)
+				rc = vg_spf_check(&o, dns, vg_clock_ms() + 5000,
+				    f[1], f[2], f[3], false);
+			else
+				rc = vg_spf_check_zone(
+				    &o, zone, f[1], f[2], f[3], false);
+			if (rc != 0) {
+				printf("  %s: error from lib/spf.c\n", f[0]);
 				return 1;
 			}
 			ok = suite_result_ok(f[4], o.result);
@@ -226,13 +280,14 @@ main(int argc, char **argv)
 		}
 	}
 	fclose(fp);
-	if (scenario[0] != '\0')
+	vg_dns_unref(dns);
+	if (scenario[0] != '\0' && !skip)
 		printf("scenario \"%s\": %u passed, %u failed\n", scenario,
 		    spass, sfail);
 	vg_spf_zone_free(zone);
-	printf("total: %u passed, %u failed (%u known, %u unexpected); "
+	printf("total%s: %u passed, %u failed (%u known, %u unexpected); "
 	       "%u known failures now pass\n",
-	    pass, fail, kfail, unexpected, fixed);
+	    port != 0 ? " (dns)" : "", pass, fail, kfail, unexpected, fixed);
 	for (size_t i = 0; i < known.n; i++)
 		free(known.names[i]);
 	free(known.names);
