@@ -8,12 +8,15 @@
 #include "alloc.h"
 #include "clock.h"
 #include "conf.h"
+#include "dns.h"
+#include "dnsbl.h"
 #include "engine.h"
 #include "log.h"
 #include "str.h"
 #include "msg.h"
 #include "sanitize.h"
 #include "scan.h"
+#include "spf.h"
 #include "verdict.h"
 
 #include "apply.h"
@@ -148,6 +151,53 @@ vgm_cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * vgm_cb_prefetch_dnsbl - start the client's blacklist lookups now, so
+ * their answers are in the resolver's cache by end of message.  Trusted
+ * clients are not looked up (as check_dnsbl does not).
+ */
+static void
+vgm_cb_prefetch_dnsbl(const struct vgm_conn *conn)
+{
+	struct vg_engine *engine;
+	struct vg_dns *dns;
+
+	if (conn->addr[0] == '\0')
+		return;
+	engine = vgm_reload_acquire();
+	dns = vgm_reload_acquire_dns();
+	if (engine != NULL && dns != NULL &&
+	    !vg_dns_cidr_match(
+	        conn->addr, vg_engine_conf(engine)->trusted_networks))
+		vg_dnsbl_prefetch(dns, vg_engine_rules(engine), conn->addr);
+	vg_dns_unref(dns);
+	vg_engine_unref(engine);
+}
+
+/*
+ * vgm_cb_attach_dns - give the message the current resolver (the checks
+ * share its cache and event loop) and start its SPF lookup, unless the
+ * sender logged in or the client is trusted (check_spf skips those).
+ */
+static int
+vgm_cb_attach_dns(struct vgm_conn *conn)
+{
+	const struct vg_conf *conf = vg_engine_conf(conn->engine);
+	struct vg_dns *dns = vgm_reload_acquire_dns();
+	int rc;
+
+	if (dns == NULL)
+		return 0;
+	rc = vg_dns_attach(conn->msg, dns);
+	if (rc == 0 && vg_msg_auth(conn->msg)[0] == '\0' &&
+	    conn->addr[0] != '\0' &&
+	    !vg_dns_cidr_match(conn->addr, conf->trusted_networks))
+		vg_spf_prefetch(
+		    dns, vg_msg_helo(conn->msg), vg_msg_from(conn->msg), false);
+	vg_dns_unref(dns);
+	return rc;
+}
+
 /* vgm_cb_connect - remember the client's address and name */
 static sfsistat
 vgm_cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
@@ -159,6 +209,7 @@ vgm_cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	vgm_conn_set_addr(conn, hostaddr);
 	(void)vg_str_fmt(conn->name, sizeof(conn->name), "%s",
 	    hostname != NULL ? hostname : "");
+	vgm_cb_prefetch_dnsbl(conn);
 	return SMFIS_CONTINUE;
 }
 
@@ -226,6 +277,8 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 	if (rc == 0)
 		rc = vg_msg_set_auth(
 		    conn->msg, vgm_cb_macro(ctx, "{auth_authen}"));
+	if (rc == 0)
+		rc = vgm_cb_attach_dns(conn);
 	if (rc != 0)
 		return vgm_cb_fail(ctx, conn, "MAIL FROM", rc);
 	return SMFIS_CONTINUE;

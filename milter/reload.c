@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "conf.h"
+#include "dns.h"
 #include "engine.h"
 #include "err.h"
 #include "log.h"
@@ -25,6 +26,7 @@
 static struct {
 	pthread_mutex_t engine_lock;
 	struct vg_engine *engine; /* NULL while an in-place reload runs */
+	struct vg_dns *dns;       /* NULL when none could be built */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -92,6 +94,54 @@ vgm_reload_acquire(void)
 		engine = vg_engine_ref(RS.engine);
 	pthread_mutex_unlock(&RS.engine_lock);
 	return engine;
+}
+
+/* vgm_reload_acquire_dns - a new reference to the resolver, or NULL */
+struct vg_dns *
+vgm_reload_acquire_dns(void)
+{
+	struct vg_dns *dns = NULL;
+
+	pthread_mutex_lock(&RS.engine_lock);
+	if (RS.dns != NULL)
+		dns = vg_dns_ref(RS.dns);
+	pthread_mutex_unlock(&RS.engine_lock);
+	return dns;
+}
+
+/*
+ * vgm_reload_new_dns - a resolver for conf, with its thread running, made
+ * current; on failure the old one stays and the reason is logged.
+ */
+static void
+vgm_reload_new_dns(const struct vg_conf *conf)
+{
+	struct vg_dns *dns = NULL, *old;
+	struct vg_err *err;
+	int rc;
+
+	err = vg_malloc(sizeof(*err));
+	if (err == NULL) {
+		vg_error("dns: out of memory; keeping the old resolver");
+		return;
+	}
+	vg_err_init(err);
+	rc = vg_dns_new(&dns, conf, err);
+	if (rc == 0)
+		rc = vg_dns_start_thread(dns);
+	if (rc != 0) {
+		vgm_reload_log_errors(err, "starting the DNS resolver");
+		vg_error("dns: %s; keeping the old resolver", vg_strerror(rc));
+		vg_dns_unref(dns);
+		vg_free(err);
+		return;
+	}
+	vg_free(err);
+	pthread_mutex_lock(&RS.engine_lock);
+	old = RS.dns;
+	RS.dns = dns;
+	pthread_mutex_unlock(&RS.engine_lock);
+	vg_dns_unref(old);
 }
 
 /* vgm_reload_rewatch - watch the database of conf from now on */
@@ -202,6 +252,7 @@ vgm_reload_now(const char *why)
 		goto out;
 	}
 	vgm_reload_rewatch(vg_engine_conf(engine));
+	vgm_reload_new_dns(vg_engine_conf(engine));
 	vg_engine_unref(vgm_reload_swap(engine));
 	pthread_mutex_lock(&RS.lock);
 	RS.reloads++;
@@ -297,6 +348,8 @@ vgm_reload_init(const char *conf_path, struct vg_engine *engine)
 	/* Hand-off: the caller's reference becomes the current engine. */
 	(void)vgm_reload_swap(engine);
 	vgm_reload_rewatch(vg_engine_conf(engine));
+	/* After fork and privilege drop, as vg_dns_start_thread() wants. */
+	vgm_reload_new_dns(vg_engine_conf(engine));
 	return 0;
 }
 
@@ -353,6 +406,8 @@ vgm_reload_count(void)
 void
 vgm_reload_fini(void)
 {
+	struct vg_dns *dns;
+
 	if (RS.started) {
 		pthread_mutex_lock(&RS.lock);
 		RS.stop = true;
@@ -363,6 +418,11 @@ vgm_reload_fini(void)
 		RS.started = false;
 	}
 	vg_engine_unref(vgm_reload_swap(NULL));
+	pthread_mutex_lock(&RS.engine_lock);
+	dns = RS.dns;
+	RS.dns = NULL;
+	pthread_mutex_unlock(&RS.engine_lock);
+	vg_dns_unref(dns);
 	vg_sigwatch_free(RS.watch);
 	RS.watch = NULL;
 	vg_free(RS.conf_path);

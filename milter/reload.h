@@ -18,12 +18,18 @@
  *	    that build fails it is tried once more; if it fails again there
  *	    is no engine until a reload succeeds: the thread tries again
  *	    every VGM_RELOAD_RETRY_MS, logging the errors each time.
+ *	    The DNS resolver (vg_dns, with its own event-loop thread) is
+ *	    built with each engine from the same configuration and swapped
+ *	    with it, so dns_servers and the DNS limits follow a reload; each
+ *	    message attaches the resolver current at its MAIL FROM.  When a
+ *	    new resolver cannot be built the old one stays.
  *	    The signature watch asks vg_sigwatch_changed() about
  *	    clamav_database every signature_check_interval (0 = never) and
  *	    reloads when freshclam wrote a new database.
  * OWNS     vgm_reload_init() takes the caller's engine reference;
  *	    vgm_reload_fini() drops it.  A reference from vgm_reload_acquire()
- *	    belongs to the caller (vg_engine_unref()).
+ *	    or vgm_reload_acquire_dns() belongs to the caller
+ *	    (vg_engine_unref(), vg_dns_unref()).
  * LIMITS   A reload changing socket, user, scan_workers or
  *	    max_queued_scans logs a warning: those need a restart.
  * THREADS  acquire and request may be called from any thread.  init,
@@ -34,6 +40,7 @@
 
 #include <stdbool.h>
 
+struct vg_dns;
 struct vg_engine;
 
 #define VGM_RELOAD_RETRY_MS 60000
@@ -44,6 +51,8 @@ int vgm_reload_init(const char *conf_path, struct vg_engine *engine);
 int vgm_reload_start(void);
 /* vgm_reload_acquire - a new reference to the current engine, or NULL */
 struct vg_engine *vgm_reload_acquire(void);
+/* vgm_reload_acquire_dns - a new reference to the resolver, or NULL */
+struct vg_dns *vgm_reload_acquire_dns(void);
 /* vgm_reload_request - ask the reload thread to reload now; returns at once */
 void vgm_reload_request(void);
 /* vgm_reload_count - reloads that succeeded so far (for tests and logs) */

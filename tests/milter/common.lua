@@ -118,9 +118,10 @@ function vg_readfile(path)
 	return s
 end
 
--- vg_log_count - how many times a plain string occurs in milter.log
-function vg_log_count(s)
-	local log = vg_readfile(tmp .. "/milter.log")
+-- vg_log_count - how many times a plain string occurs in milter.log (or
+-- in the file path)
+function vg_log_count(s, path)
+	local log = vg_readfile(path or (tmp .. "/milter.log"))
 	local n, pos = 0, 1
 	while true do
 		local i = string.find(log, s, pos, true)
@@ -131,15 +132,16 @@ function vg_log_count(s)
 	end
 end
 
--- vg_wait_log - wait up to secs seconds for milter.log to hold s n times
-function vg_wait_log(s, n, secs)
+-- vg_wait_log - wait up to secs seconds for milter.log (or the file
+-- path) to hold s n times
+function vg_wait_log(s, n, secs, path)
 	for _ = 1, secs * 10 do
-		if vg_log_count(s) >= n then
+		if vg_log_count(s, path) >= n then
 			return
 		end
 		mt.sleep(0.1)
 	end
-	vg_fail("log line \"" .. s .. "\" count", vg_log_count(s), n)
+	vg_fail("log line \"" .. s .. "\" count", vg_log_count(s, path), n)
 end
 
 -- vg_signal - send a signal to the milter
