@@ -19,6 +19,9 @@ pkgs=(
 	check miltertest clang-format python3 python3-yaml
 	# real components used by the tests
 	clamav clamav-testfiles postfix swaks dnsmasq
+	# SpamAssassin's rule files (the compat-mode test loads them; spamd is
+	# never run)
+	spamassassin
 	# the e2e scripts (perl finds free ports; ps, kill, timeout)
 	perl-base procps coreutils findutils
 )
