@@ -20,7 +20,7 @@ enum abuse_table {
 	T_EXT_MSG,  /* outside client: messages per minute */
 	T_AUTH_MSG, /* SASL login: messages per hour */
 	T_AUTH_RCPT,
-	T_INT_MSG,  /* internal client: messages per hour */
+	T_INT_MSG, /* internal client: messages per hour */
 	T_INT_RCPT,
 	T_MAX,
 };
@@ -85,10 +85,12 @@ vg_abuse_conf_changed(const struct vg_conf *old, const struct vg_conf *n)
 {
 	return old->ratelimit_external_connections !=
 	    n->ratelimit_external_connections ||
-	    old->ratelimit_external_messages != n->ratelimit_external_messages ||
+	    old->ratelimit_external_messages !=
+	    n->ratelimit_external_messages ||
 	    old->ratelimit_auth_messages != n->ratelimit_auth_messages ||
 	    old->ratelimit_auth_recipients != n->ratelimit_auth_recipients ||
-	    old->ratelimit_internal_messages != n->ratelimit_internal_messages ||
+	    old->ratelimit_internal_messages !=
+	    n->ratelimit_internal_messages ||
 	    old->ratelimit_internal_recipients !=
 	    n->ratelimit_internal_recipients ||
 	    old->ratelimit_max_keys != n->ratelimit_max_keys ||
@@ -117,8 +119,8 @@ abuse_refuse(struct vg_abuse_reply *out, const char *symbol, const char *text)
 
 /* abuse_held - refuse a client that is cooling off after a harvest */
 static bool
-abuse_held(struct vg_abuse *ab, struct vg_abuse_reply *out,
-    const char *client, const char *what)
+abuse_held(struct vg_abuse *ab, struct vg_abuse_reply *out, const char *client,
+    const char *what)
 {
 	char addr[64];
 	uint64_t left;
@@ -141,9 +143,9 @@ abuse_held(struct vg_abuse *ab, struct vg_abuse_reply *out,
  * refuse with symbol and text and log "source ... count (limit)".
  */
 static int
-abuse_count(struct vg_abuse *ab, struct vg_abuse_reply *out,
-    enum abuse_table t, const char *key, const char *source_kind,
-    const char *what, const char *per, const char *symbol, const char *text)
+abuse_count(struct vg_abuse *ab, struct vg_abuse_reply *out, enum abuse_table t,
+    const char *key, const char *source_kind, const char *what, const char *per,
+    const char *symbol, const char *text)
 {
 	char k[VG_RATELIMIT_KEY_MAX];
 	uint64_t count = 0;
@@ -174,8 +176,8 @@ vg_abuse_connect(struct vg_abuse *ab, struct vg_abuse_reply *out,
 		return 0;
 	if (vg_direction_of(conf, client, NULL, NULL) == VG_DIRECTION_OUTBOUND)
 		return 0;
-	return abuse_count(ab, out, T_EXT_CONN, client, "client",
-	    "connections", "minute", "RATELIMIT_CONNECTIONS",
+	return abuse_count(ab, out, T_EXT_CONN, client, "client", "connections",
+	    "minute", "RATELIMIT_CONNECTIONS",
 	    "Too many connections from your address, try again later");
 }
 

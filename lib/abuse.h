@@ -40,12 +40,12 @@ struct vg_conf;
 struct vg_abuse;
 
 struct vg_abuse_reply {
-	bool refuse;               /* answer code/xcode/text to this step */
-	char code[4];              /* "451" */
-	char xcode[12];            /* "4.7.1" */
-	char text[VG_REASON_MAX];  /* the SMTP reply text */
-	char log[VG_REASON_MAX];   /* one log line, sanitised; "" if none */
-	const char *symbol;        /* "RATELIMIT_MESSAGES", ...; static */
+	bool refuse;              /* answer code/xcode/text to this step */
+	char code[4];             /* "451" */
+	char xcode[12];           /* "4.7.1" */
+	char text[VG_REASON_MAX]; /* the SMTP reply text */
+	char log[VG_REASON_MAX];  /* one log line, sanitised; "" if none */
+	const char *symbol;       /* "RATELIMIT_MESSAGES", ...; static */
 };
 
 /* vg_abuse_new - tables for conf's limits; clock NULL = vg_clock_ms */
@@ -54,8 +54,8 @@ int vg_abuse_new(struct vg_abuse **out, const struct vg_conf *conf,
 /* vg_abuse_free - NULL is a no-op */
 void vg_abuse_free(struct vg_abuse *ab);
 /* vg_abuse_conf_changed - does new change a key the tables were built on */
-bool vg_abuse_conf_changed(const struct vg_conf *old,
-    const struct vg_conf *new_conf);
+bool vg_abuse_conf_changed(
+    const struct vg_conf *old, const struct vg_conf *new_conf);
 
 /*
  * Each hook fills *out (refuse false when the step may go on; a log line

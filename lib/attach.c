@@ -43,12 +43,11 @@ static const char *const sym_names[VG_ATTACH_SYM_MAX] = {
  * and Office add-ins, every one of which Windows runs on a double click.
  */
 static const char *const default_ext[] = {"ade", "adp", "app", "appx",
-    "appxbundle", "asp", "bas", "bat", "cab", "chm", "cmd", "com", "cpl",
-    "crt", "dll", "exe", "hlp", "hta", "inf", "ins", "iso", "img", "isp",
-    "jar", "jnlp", "js", "jse", "lib", "lnk", "mde", "msc", "msi", "msix",
-    "msp", "mst", "nsh", "ocx", "pif", "ps1", "reg", "scr", "sct", "shb",
-    "shs", "sys", "url", "vb", "vbe", "vbs", "vhd", "vxd", "wsc", "wsf",
-    "wsh", "xll"};
+    "appxbundle", "asp", "bas", "bat", "cab", "chm", "cmd", "com", "cpl", "crt",
+    "dll", "exe", "hlp", "hta", "inf", "ins", "iso", "img", "isp", "jar",
+    "jnlp", "js", "jse", "lib", "lnk", "mde", "msc", "msi", "msix", "msp",
+    "mst", "nsh", "ocx", "pif", "ps1", "reg", "scr", "sct", "shb", "shs", "sys",
+    "url", "vb", "vbe", "vbs", "vhd", "vxd", "wsc", "wsf", "wsh", "xll"};
 
 /* The default banned declared types: the names programs are sent under. */
 static const char *const default_type[] = {"application/x-msdownload",
@@ -64,12 +63,12 @@ static const char *const default_type[] = {"application/x-msdownload",
  * named "notes.txt" a type mismatch.  Scripts are text, so for them the
  * text-like ones (the first VG_NELEM(text_ext)) do not count.
  */
-static const char *const text_ext[] = {"txt", "text", "log", "csv", "htm",
-    "html", "xml", "md"};
-static const char *const decoy_ext[] = {"pdf", "doc", "docx", "docm",
-    "xls", "xlsx", "xlsm", "ppt", "pptx", "odt", "ods", "odp", "rtf", "jpg",
-    "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp", "svg", "zip", "rar",
-    "7z", "mp3", "mp4", "wav", "avi", "mov", "mpg", "eml"};
+static const char *const text_ext[] = {
+    "txt", "text", "log", "csv", "htm", "html", "xml", "md"};
+static const char *const decoy_ext[] = {"pdf", "doc", "docx", "docm", "xls",
+    "xlsx", "xlsm", "ppt", "pptx", "odt", "ods", "odp", "rtf", "jpg", "jpeg",
+    "png", "gif", "bmp", "tif", "tiff", "webp", "svg", "zip", "rar", "7z",
+    "mp3", "mp4", "wav", "avi", "mov", "mpg", "eml"};
 
 /* vg_attach_sym_name - the symbol's name */
 const char *
@@ -233,8 +232,8 @@ vg_attach_policy_fini(struct vg_attach_policy *pol)
 
 /* vg_attach_policy_ban_ext - "exe" or ".exe": letters, digits, _ and - */
 int
-vg_attach_policy_ban_ext(struct vg_attach_policy *pol, const char *ext,
-    bool ban, const char **why)
+vg_attach_policy_ban_ext(
+    struct vg_attach_policy *pol, const char *ext, bool ban, const char **why)
 {
 	size_t len;
 
@@ -260,8 +259,8 @@ vg_attach_policy_ban_ext(struct vg_attach_policy *pol, const char *ext,
 
 /* vg_attach_policy_ban_type - "type/subtype" or "type/" + '*' */
 int
-vg_attach_policy_ban_type(struct vg_attach_policy *pol, const char *type,
-    bool ban, const char **why)
+vg_attach_policy_ban_type(
+    struct vg_attach_policy *pol, const char *type, bool ban, const char **why)
 {
 	const char *slash = strchr(type, '/');
 	size_t len = strlen(type);
@@ -372,8 +371,9 @@ attach_split(char *buf, size_t size, const char *name, size_t *ext)
 	len = strnlen(base, size - 1);
 	memcpy(buf, base, len);
 	buf[len] = '\0';
-	while (len > 0 && (buf[len - 1] == '.' || buf[len - 1] == ' ' ||
-	                      buf[len - 1] == '\t'))
+	while (len > 0 &&
+	    (buf[len - 1] == '.' || buf[len - 1] == ' ' ||
+	        buf[len - 1] == '\t'))
 		buf[--len] = '\0';
 	*ext = len;
 	for (dot = len; dot > 0; dot--) {
@@ -396,8 +396,8 @@ vg_attach_name(const struct vg_attach_policy *pol, const char *name)
 
 	if (name == NULL || name[0] == '\0')
 		return 0;
-	if (attach_bidi((const unsigned char *)name,
-	        strnlen(name, VG_ATTACH_NAME_MAX)))
+	if (attach_bidi(
+	        (const unsigned char *)name, strnlen(name, VG_ATTACH_NAME_MAX)))
 		bits |= VG_ATTACH_BIT(VG_ATTACH_RTLO);
 	len = attach_split(buf, sizeof(buf), name, &ext);
 	if (ext == len || !vg_attach_ext_banned(pol, buf + ext))
@@ -412,11 +412,11 @@ vg_attach_name(const struct vg_attach_policy *pol, const char *name)
 		return bits | VG_ATTACH_BIT(VG_ATTACH_DOUBLE_EXT);
 	for (prev = end; prev > 0 && buf[prev - 1] != '.'; prev--)
 		;
-	if (prev > 1 && attach_in(decoy_ext, VG_NELEM(decoy_ext), buf + prev,
-	                    end - prev))
+	if (prev > 1 &&
+	    attach_in(decoy_ext, VG_NELEM(decoy_ext), buf + prev, end - prev))
 		bits |= VG_ATTACH_BIT(VG_ATTACH_DOUBLE_EXT);
-	else if (prev > 1 && attach_in(text_ext, VG_NELEM(text_ext),
-	                         buf + prev, end - prev))
+	else if (prev > 1 &&
+	    attach_in(text_ext, VG_NELEM(text_ext), buf + prev, end - prev))
 		bits |= VG_ATTACH_BIT(VG_ATTACH_DOUBLE_EXT);
 	return bits;
 }
@@ -465,13 +465,16 @@ vg_attach_sniff(const void *data, size_t len, bool cut)
 		}
 		return VG_FILE_UNKNOWN;
 	}
-	if (attach_starts(d, len, "\x7f" "ELF", 4))
+	if (attach_starts(d, len,
+	        "\x7f"
+	        "ELF",
+	        4))
 		return VG_FILE_ELF;
 	if (len >= 4) {
 		uint32_t m = attach_be32(d);
 
-		if (m == 0xfeedfaceu || m == 0xfeedfacfu ||
-		    m == 0xcefaedfeu || m == 0xcffaedfeu)
+		if (m == 0xfeedfaceu || m == 0xfeedfacfu || m == 0xcefaedfeu ||
+		    m == 0xcffaedfeu)
 			return VG_FILE_MACHO;
 		/* 0xcafebabe is Java too: its version, read as a count of
 		 * architectures, is 45 or more. */
@@ -502,7 +505,10 @@ vg_attach_sniff(const void *data, size_t len, bool cut)
 	if (attach_starts(d, len, "BZh", 3) && len >= 4 && d[3] >= '1' &&
 	    d[3] <= '9')
 		return VG_FILE_BZIP2;
-	if (attach_starts(d, len, "\xfd" "7zXZ\0", 6))
+	if (attach_starts(d, len,
+	        "\xfd"
+	        "7zXZ\0",
+	        6))
 		return VG_FILE_XZ;
 	if (attach_starts(d, len, "%PDF-", 5))
 		return VG_FILE_PDF;
@@ -571,8 +577,8 @@ vg_attach_content(enum vg_filetype type, const char *name, const char *ctype)
 		if (ext < len) {
 			decoy = attach_in(decoy_ext, VG_NELEM(decoy_ext),
 			    buf + ext, len - ext);
-			text = attach_in(text_ext, VG_NELEM(text_ext),
-			    buf + ext, len - ext);
+			text = attach_in(
+			    text_ext, VG_NELEM(text_ext), buf + ext, len - ext);
 		}
 	}
 	if (decoy || (binary && text) || attach_ctype_harmless(ctype, binary))
@@ -657,7 +663,8 @@ attach_read_member(struct attach_scan *sc, struct archive *a,
 	*bad = false;
 	while (*got < want) {
 		if (*got == *cap) {
-			size_t ncap = *cap == 0 ? VG_ATTACH_SNIFF_MAX : *cap * 2;
+			size_t ncap =
+			    *cap == 0 ? VG_ATTACH_SNIFF_MAX : *cap * 2;
 			unsigned char *p;
 
 			if (ncap > want)
@@ -723,7 +730,7 @@ attach_member(struct attach_scan *sc, struct archive *a,
 	/* The first bytes of every member; all of a nested archive. */
 	want = attach_budget(sc,
 	    sc->lim->member_bytes < VG_ATTACH_SNIFF_MAX ? sc->lim->member_bytes
-							: VG_ATTACH_SNIFF_MAX);
+	                                                : VG_ATTACH_SNIFF_MAX);
 	if ((rc = attach_read_member(sc, a, buf, cap, want, &got, &bad)) != 0)
 		return rc;
 	if (bad)
@@ -743,9 +750,11 @@ attach_member(struct attach_scan *sc, struct archive *a,
 		unsigned char probe;
 		la_ssize_t n;
 
-		want = got + attach_budget(sc, sc->lim->member_bytes > got
-		                                   ? sc->lim->member_bytes - got
-		                                   : 0);
+		want = got +
+		    attach_budget(sc,
+		        sc->lim->member_bytes > got
+		            ? sc->lim->member_bytes - got
+		            : 0);
 		rc = attach_read_member(sc, a, buf, cap, want, &got, &bad);
 		if (rc != 0)
 			return rc;
@@ -753,11 +762,12 @@ attach_member(struct attach_scan *sc, struct archive *a,
 		if (!bad && got == want &&
 		    (n = archive_read_data(a, &probe, 1)) != 0)
 			bits |= VG_ATTACH_BIT(n < 0 ? VG_ATTACH_ARCHIVE_BROKEN
-						    : VG_ATTACH_ARCHIVE_LIMIT);
+			                            : VG_ATTACH_ARCHIVE_LIMIT);
 		if (bad)
 			bits |= VG_ATTACH_BIT(VG_ATTACH_ARCHIVE_BROKEN);
-		if (bits & (VG_ATTACH_BIT(VG_ATTACH_ARCHIVE_BROKEN) |
-		               VG_ATTACH_BIT(VG_ATTACH_ARCHIVE_LIMIT)))
+		if (bits &
+		    (VG_ATTACH_BIT(VG_ATTACH_ARCHIVE_BROKEN) |
+		        VG_ATTACH_BIT(VG_ATTACH_ARCHIVE_LIMIT)))
 			return attach_report_bits(sc, bits, shown);
 	}
 	if ((rc = attach_report_bits(sc, bits, shown)) != 0)
@@ -780,15 +790,15 @@ attach_member(struct attach_scan *sc, struct archive *a,
  * check each member.
  */
 static int
-attach_archive(struct attach_scan *sc, const char *outer,
-    enum vg_filetype type, const void *data, size_t len, unsigned depth)
+attach_archive(struct attach_scan *sc, const char *outer, enum vg_filetype type,
+    const void *data, size_t len, unsigned depth)
 {
 	struct archive *a;
 	struct archive_entry *e;
 	unsigned char *buf = NULL;
 	size_t cap = 0;
-	bool raw = type == VG_FILE_GZIP || type == VG_FILE_BZIP2 ||
-	    type == VG_FILE_XZ;
+	bool raw =
+	    type == VG_FILE_GZIP || type == VG_FILE_BZIP2 || type == VG_FILE_XZ;
 	unsigned bits = 0;
 	int rc = 0, r;
 
@@ -842,7 +852,8 @@ vg_attach_scan(const struct vg_attach_policy *pol,
     const void *data, size_t len, vg_attach_report_fn report, void *ctx)
 {
 	struct attach_scan sc = {pol, lim, report, ctx, 0, 0, false};
-	const char *shown = name != NULL && name[0] != '\0' ? name : "(unnamed)";
+	const char *shown =
+	    name != NULL && name[0] != '\0' ? name : "(unnamed)";
 	enum vg_filetype type;
 	unsigned bits;
 	int rc;

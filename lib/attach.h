@@ -75,7 +75,7 @@ enum vg_attach_act {
 /* The real type of some bytes, from their first bytes. */
 enum vg_filetype {
 	VG_FILE_UNKNOWN,
-	VG_FILE_PE,     /* MZ + PE\0\0 (or MZ, when the header is cut off) */
+	VG_FILE_PE, /* MZ + PE\0\0 (or MZ, when the header is cut off) */
 	VG_FILE_ELF,
 	VG_FILE_MACHO,  /* thin or universal */
 	VG_FILE_LNK,    /* Windows shortcut */
@@ -90,11 +90,11 @@ enum vg_filetype {
 	VG_FILE_BZIP2,
 	VG_FILE_XZ,
 	VG_FILE_PDF,
-	VG_FILE_IMAGE,  /* PNG, JPEG, GIF */
+	VG_FILE_IMAGE, /* PNG, JPEG, GIF */
 };
 
 struct vg_attach_policy {
-	char **ban_ext;  /* lower case, no dot */
+	char **ban_ext; /* lower case, no dot */
 	size_t nban_ext;
 	char **ban_type; /* lower case "type/subtype" or "type/" + '*' */
 	size_t nban_type;
@@ -129,10 +129,10 @@ void vg_attach_policy_fini(struct vg_attach_policy *pol);
  * vg_attach_policy_ban_ext / _ban_type - add (ban true) or remove one
  * entry.  VG_EINVAL with a static reason in *why; VG_ENOMEM.
  */
-int vg_attach_policy_ban_ext(struct vg_attach_policy *pol, const char *ext,
-    bool ban, const char **why);
-int vg_attach_policy_ban_type(struct vg_attach_policy *pol, const char *type,
-    bool ban, const char **why);
+int vg_attach_policy_ban_ext(
+    struct vg_attach_policy *pol, const char *ext, bool ban, const char **why);
+int vg_attach_policy_ban_type(
+    struct vg_attach_policy *pol, const char *type, bool ban, const char **why);
 /* vg_attach_ext_banned - is ext (any case, no dot) banned */
 bool vg_attach_ext_banned(const struct vg_attach_policy *pol, const char *ext);
 /* vg_attach_type_banned - is the declared content type banned */

@@ -90,7 +90,8 @@ check_attach_report(void *ctx, enum vg_attach_sym sym, const char *name)
 		break;
 	case VG_ATTACH_ACT_REJECT:
 		vg_result_force(run->res, VG_ACTION_REJECT, "550", "5.7.1",
-		    symname, "Message rejected: attachment type not allowed: %s",
+		    symname,
+		    "Message rejected: attachment type not allowed: %s",
 		    detail);
 		break;
 	case VG_ATTACH_ACT_QUARANTINE:
@@ -119,9 +120,9 @@ vg_check_attach_text(const struct vg_attach_policy *pol,
 	for (size_t i = 0; i < text->nparts; i++) {
 		const struct vg_text_part *part = &text->parts[i];
 
-		rc = vg_attach_scan(pol, lim, part->filename,
-		    part->content_type, part->data, part->len,
-		    check_attach_report, &run);
+		rc =
+		    vg_attach_scan(pol, lim, part->filename, part->content_type,
+		        part->data, part->len, check_attach_report, &run);
 		if (rc != 0)
 			return rc;
 	}

@@ -40,8 +40,8 @@ vg_check_lists_msg(const struct vg_lists *l, const struct vg_msg *msg,
 	bool all_allowed;
 	int rc;
 
-	bits = vg_lists_check(
-	    l, vg_msg_client_addr(msg), vg_msg_from(msg), NULL);
+	bits =
+	    vg_lists_check(l, vg_msg_client_addr(msg), vg_msg_from(msg), NULL);
 	n = vg_msg_rcpt_stored(msg);
 	all_allowed = n > 0;
 	for (i = 0; i < n; i++) {
@@ -56,8 +56,8 @@ vg_check_lists_msg(const struct vg_lists *l, const struct vg_msg *msg,
 
 		if ((bits & check_lists_syms[i].bit) == 0)
 			continue;
-		rc = vg_result_add(res, sym, vg_rules_score(rules, sym, 0.0),
-		    NULL);
+		rc = vg_result_add(
+		    res, sym, vg_rules_score(rules, sym, 0.0), NULL);
 		if (rc != 0)
 			return rc;
 	}
@@ -76,7 +76,8 @@ vg_check_lists_msg(const struct vg_lists *l, const struct vg_msg *msg,
 		    "Message rejected: sender address blocked by policy");
 	else
 		vg_result_force(res, VG_ACTION_REJECT, "550", "5.7.1",
-		    "BLOCK_RCPT", "Message rejected: recipient blocked by policy");
+		    "BLOCK_RCPT",
+		    "Message rejected: recipient blocked by policy");
 	return 0;
 }
 

@@ -28,7 +28,7 @@
 #define VG_IP_TEXT_MAX 64 /* longest text accepted for one network */
 
 struct vg_ip {
-	unsigned char family; /* 4 or 6 */
+	unsigned char family;   /* 4 or 6 */
 	unsigned char addr[16]; /* 4 or 16 bytes used, network order */
 };
 

@@ -29,7 +29,7 @@ vg_direction_of(const struct vg_conf *conf, const char *client_addr,
 	if (why_out != NULL)
 		*why_out = why;
 	return why == VG_DIRECTION_WHY_NONE ? VG_DIRECTION_INBOUND
-					    : VG_DIRECTION_OUTBOUND;
+	                                    : VG_DIRECTION_OUTBOUND;
 }
 
 /* vg_direction_msg - the direction of the message's session */
@@ -56,8 +56,8 @@ vg_direction_name(enum vg_direction dir)
 
 /* vg_direction_source - "sasl_username=..." or "client=...", sanitised */
 const char *
-vg_direction_source(char *buf, size_t size, const struct vg_msg *msg,
-    enum vg_direction_why why)
+vg_direction_source(
+    char *buf, size_t size, const struct vg_msg *msg, enum vg_direction_why why)
 {
 	char val[256];
 
@@ -78,7 +78,7 @@ enum vg_action
 vg_direction_virus_action(const struct vg_conf *conf, enum vg_direction dir)
 {
 	return dir == VG_DIRECTION_OUTBOUND ? conf->outbound_virus_action
-					    : conf->virus_action;
+	                                    : conf->virus_action;
 }
 
 /* vg_direction_spam_action - see direction.h for the rule */

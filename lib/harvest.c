@@ -21,9 +21,9 @@ struct vg_harvest {
 
 /* vg_harvest_new - a tracker over one rate-limit table */
 int
-vg_harvest_new(struct vg_harvest **out, unsigned threshold,
-    uint64_t window_ms, uint64_t cooloff_ms, size_t max_keys,
-    vg_ratelimit_clock_fn clock, void *clock_ctx)
+vg_harvest_new(struct vg_harvest **out, unsigned threshold, uint64_t window_ms,
+    uint64_t cooloff_ms, size_t max_keys, vg_ratelimit_clock_fn clock,
+    void *clock_ctx)
 {
 	struct vg_harvest *h;
 	int rc;
@@ -78,8 +78,8 @@ vg_harvest_unknown(struct vg_harvest *h, bool *held_out, uint64_t *count_out,
 	if (rc != 0)
 		return rc;
 	if (over || count >= h->threshold) {
-		rc = vg_ratelimit_hold(h->rl, client,
-		    vg_ratelimit_now(h->rl) + h->cooloff);
+		rc = vg_ratelimit_hold(
+		    h->rl, client, vg_ratelimit_now(h->rl) + h->cooloff);
 		if (rc != 0)
 			return rc;
 		*held_out = true;

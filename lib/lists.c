@@ -23,7 +23,7 @@ struct lists_addr {
 };
 
 struct lists_one {
-	struct vg_cidr *nets; /* VG_LIST_CLIENT */
+	struct vg_cidr *nets;     /* VG_LIST_CLIENT */
 	struct lists_addr *addrs; /* the other kinds */
 	size_t n, cap;
 };
@@ -54,7 +54,8 @@ vg_lists_free(struct vg_lists *l)
 		for (int k = 0; k < VG_LIST_KIND_MAX; k++) {
 			struct lists_one *one = &l->list[b][k];
 
-			for (size_t i = 0; one->addrs != NULL && i < one->n; i++)
+			for (size_t i = 0; one->addrs != NULL && i < one->n;
+			     i++)
 				vg_free(one->addrs[i].text);
 			vg_free(one->addrs);
 			vg_free(one->nets);
@@ -107,8 +108,8 @@ lists_grow(struct lists_one *one, bool nets)
 
 /* lists_parse_addr - the form of an address entry, and its text */
 static int
-lists_parse_addr(struct lists_addr *out, const char *e, size_t len,
-    const char **why)
+lists_parse_addr(
+    struct lists_addr *out, const char *e, size_t len, const char **why)
 {
 	const char *at;
 	size_t i;
@@ -142,8 +143,7 @@ lists_parse_addr(struct lists_addr *out, const char *e, size_t len,
 		}
 		out->form = e[1] == '.' ? FORM_SUBDOMAIN : FORM_DOMAIN;
 		out->text = lists_dup_lower(e + 1, len - 1);
-	} else if (at == e + len - 1 ||
-	    (at == e + len - 2 && at[1] == '*')) {
+	} else if (at == e + len - 1 || (at == e + len - 2 && at[1] == '*')) {
 		out->form = FORM_LOCAL;
 		out->text = lists_dup_lower(e, (size_t)(at - e));
 	} else {
@@ -304,15 +304,16 @@ vg_lists_match(const struct vg_lists *l, bool block, enum vg_list_kind kind,
 		return false;
 	null_sender = local[0] == '\0' && domain[0] == '\0';
 	for (size_t i = 0; i < one->n; i++)
-		if (lists_addr_match(&one->addrs[i], local, domain, null_sender))
+		if (lists_addr_match(
+		        &one->addrs[i], local, domain, null_sender))
 			return true;
 	return false;
 }
 
 /* vg_lists_check - which lists match this client, sender and recipient */
 unsigned
-vg_lists_check(const struct vg_lists *l, const char *client,
-    const char *from, const char *rcpt)
+vg_lists_check(const struct vg_lists *l, const char *client, const char *from,
+    const char *rcpt)
 {
 	unsigned bits = 0;
 

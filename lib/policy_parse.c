@@ -91,9 +91,8 @@ policy_next(const char **p, size_t *len)
 }
 
 /* policy_fail - record one error and return VG_ECONFIG */
-static int VG_PRINTF(4, 5)
-    policy_fail(struct vg_err *err, const char *file, unsigned line,
-        const char *fmt, ...)
+static int VG_PRINTF(4, 5) policy_fail(
+    struct vg_err *err, const char *file, unsigned line, const char *fmt, ...)
 {
 	char reason[512];
 	va_list ap;
@@ -119,8 +118,8 @@ policy_word(char *buf, size_t size, const char *arg, size_t len)
 /* policy_list - allow_* / block_* lines: every entry, every error */
 static int
 policy_list(struct vg_policy *p, const char *dir, bool block,
-    enum vg_list_kind kind, const char *args, const char *file,
-    unsigned line, struct vg_err *err)
+    enum vg_list_kind kind, const char *args, const char *file, unsigned line,
+    struct vg_err *err)
 {
 	const char *arg, *why = NULL;
 	char shown[80];
@@ -156,12 +155,13 @@ policy_attach_list(struct vg_policy *p, const char *dir, bool type, bool ban,
 	while ((arg = policy_next(&args, &len)) != NULL) {
 		n++;
 		if (!policy_word(word, sizeof(word), arg, len)) {
-			ret = policy_fail(err, file, line, "%s: entry too long",
-			    dir);
+			ret = policy_fail(
+			    err, file, line, "%s: entry too long", dir);
 			continue;
 		}
-		rc = type ? vg_attach_policy_ban_type(&p->attach, word, ban, &why)
-			  : vg_attach_policy_ban_ext(&p->attach, word, ban, &why);
+		rc = type
+		    ? vg_attach_policy_ban_type(&p->attach, word, ban, &why)
+		    : vg_attach_policy_ban_ext(&p->attach, word, ban, &why);
 		if (rc == VG_ENOMEM)
 			return rc;
 		if (rc != 0) {
@@ -326,8 +326,8 @@ vg_rules_policy(const struct vg_rules *rules)
 const struct vg_policy *
 vg_policy_of(const struct vg_rules *rules)
 {
-	const struct vg_policy *p = rules != NULL ? vg_rules_policy(rules)
-						  : NULL;
+	const struct vg_policy *p =
+	    rules != NULL ? vg_rules_policy(rules) : NULL;
 
 	return p != NULL ? p : vg_policy_default();
 }

@@ -23,11 +23,11 @@
 struct rl_entry {
 	char *key;
 	uint64_t hash;
-	struct rl_entry *hnext;        /* hash chain */
+	struct rl_entry *hnext;         /* hash chain */
 	struct rl_entry *older, *newer; /* LRU list */
-	uint64_t idx;                  /* fixed window the counts are for */
-	uint64_t cur, prev;            /* events in that window, the one before */
-	uint64_t hold_until;           /* clock ms; 0 = not held */
+	uint64_t idx;                   /* fixed window the counts are for */
+	uint64_t cur, prev;  /* events in that window, the one before */
+	uint64_t hold_until; /* clock ms; 0 = not held */
 };
 
 struct vg_ratelimit {
@@ -71,9 +71,8 @@ rl_hash(const struct vg_ratelimit *rl, const char *key, size_t len)
 
 /* vg_ratelimit_new - an empty table; see ratelimit.h */
 int
-vg_ratelimit_new(struct vg_ratelimit **out, uint64_t limit,
-    uint64_t window_ms, size_t max_keys, vg_ratelimit_clock_fn clock,
-    void *clock_ctx)
+vg_ratelimit_new(struct vg_ratelimit **out, uint64_t limit, uint64_t window_ms,
+    size_t max_keys, vg_ratelimit_clock_fn clock, void *clock_ctx)
 {
 	struct vg_ratelimit *rl;
 	struct timespec ts;
@@ -235,8 +234,8 @@ rl_advance(const struct vg_ratelimit *rl, struct rl_entry *e, uint64_t now)
  * through rounding).
  */
 static uint64_t
-rl_estimate(const struct vg_ratelimit *rl, const struct rl_entry *e,
-    uint64_t now)
+rl_estimate(
+    const struct vg_ratelimit *rl, const struct rl_entry *e, uint64_t now)
 {
 	uint64_t left = rl->window - now % rl->window, w;
 
@@ -250,8 +249,8 @@ rl_estimate(const struct vg_ratelimit *rl, const struct rl_entry *e,
 
 /* vg_ratelimit_hit - count n events for key unless over the limit */
 int
-vg_ratelimit_hit(struct vg_ratelimit *rl, bool *over_out,
-    uint64_t *count_out, const char *key, uint64_t n)
+vg_ratelimit_hit(struct vg_ratelimit *rl, bool *over_out, uint64_t *count_out,
+    const char *key, uint64_t n)
 {
 	struct rl_entry *e;
 	uint64_t now, count, sum;
@@ -270,8 +269,8 @@ vg_ratelimit_hit(struct vg_ratelimit *rl, bool *over_out,
 	}
 	rl_advance(rl, e, now);
 	count = rl_estimate(rl, e, now);
-	if (e->hold_until > now ||
-	    __builtin_add_overflow(count, n, &sum) || sum > rl->limit) {
+	if (e->hold_until > now || __builtin_add_overflow(count, n, &sum) ||
+	    sum > rl->limit) {
 		*over_out = true;
 		rl->refused++;
 	} else {

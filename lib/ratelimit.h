@@ -82,8 +82,8 @@ uint64_t vg_ratelimit_count(struct vg_ratelimit *rl, const char *key);
  * VG_ENOMEM.  vg_ratelimit_hit() honours holds only while the table's
  * limit is not 0; vg_ratelimit_held() always does.
  */
-int vg_ratelimit_hold(struct vg_ratelimit *rl, const char *key,
-    uint64_t until_ms);
+int vg_ratelimit_hold(
+    struct vg_ratelimit *rl, const char *key, uint64_t until_ms);
 
 /* vg_ratelimit_held - milliseconds key is still held for, 0 if not */
 uint64_t vg_ratelimit_held(struct vg_ratelimit *rl, const char *key);
@@ -95,7 +95,7 @@ uint64_t vg_ratelimit_limit(const struct vg_ratelimit *rl);
 uint64_t vg_ratelimit_now(struct vg_ratelimit *rl);
 
 /* vg_ratelimit_stats - counters (see struct vg_ratelimit_stats) */
-void vg_ratelimit_stats(struct vg_ratelimit *rl,
-    struct vg_ratelimit_stats *out);
+void vg_ratelimit_stats(
+    struct vg_ratelimit *rl, struct vg_ratelimit_stats *out);
 
 #endif /* VG_RATELIMIT_H */

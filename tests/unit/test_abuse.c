@@ -9,7 +9,7 @@
 #include "err.h"
 
 #define BASE                                                                   \
-	"socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"              \
+	"socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"               \
 	"trusted_networks = 192.0.2.0/24\n"
 
 /* test_clock - the injected clock */
@@ -27,15 +27,16 @@ load(const char *text)
 	struct vg_err err;
 
 	vg_err_init(&err);
-	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t.conf",
-	                  &err) == 0,
+	ck_assert_msg(
+	    vg_conf_parse(&conf, text, strlen(text), "t.conf", &err) == 0,
 	    "got \"%s\", want no error", vg_err_text(&err));
 	return conf;
 }
 
 START_TEST(test_abuse_connections)
 {
-	struct vg_conf *conf = load(BASE "ratelimit_external_connections = 3\n");
+	struct vg_conf *conf =
+	    load(BASE "ratelimit_external_connections = 3\n");
 	struct vg_abuse *ab = NULL;
 	struct vg_abuse_reply r;
 	uint64_t now = 1000000;
@@ -43,7 +44,8 @@ START_TEST(test_abuse_connections)
 
 	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
 	for (i = 0; i < 3; i++) {
-		ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "198.51.100.7"), 0);
+		ck_assert_int_eq(
+		    vg_abuse_connect(ab, &r, conf, "198.51.100.7"), 0);
 		ck_assert_msg(!r.refuse, "connection %d: got refused", i + 1);
 	}
 	ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "198.51.100.7"), 0);
@@ -51,12 +53,14 @@ START_TEST(test_abuse_connections)
 	ck_assert_str_eq(r.code, "451");
 	ck_assert_str_eq(r.xcode, "4.7.1");
 	ck_assert_str_eq(r.symbol, "RATELIMIT_CONNECTIONS");
-	ck_assert_str_eq(r.log, "rate limit: client=198.51.100.7: 3 "
-	                        "connections in the last minute (limit 3); "
-	                        "tempfailed");
+	ck_assert_str_eq(r.log,
+	    "rate limit: client=198.51.100.7: 3 "
+	    "connections in the last minute (limit 3); "
+	    "tempfailed");
 	/* Internal clients are not limited per connection. */
 	for (i = 0; i < 10; i++) {
-		ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "192.0.2.5"), 0);
+		ck_assert_int_eq(
+		    vg_abuse_connect(ab, &r, conf, "192.0.2.5"), 0);
 		ck_assert(!r.refuse);
 	}
 	/* The client recovers once the window has passed. */
@@ -79,17 +83,20 @@ START_TEST(test_abuse_messages_by_direction)
 
 	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
 	/* A login is counted as the login, from any address. */
-	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "203.0.113.1", "alice"), 0);
+	ck_assert_int_eq(
+	    vg_abuse_mail(ab, &r, conf, "203.0.113.1", "alice"), 0);
 	ck_assert(!r.refuse);
-	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "203.0.113.2", "alice"), 0);
+	ck_assert_int_eq(
+	    vg_abuse_mail(ab, &r, conf, "203.0.113.2", "alice"), 0);
 	ck_assert(!r.refuse);
 	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "192.0.2.1", "alice"), 0);
 	ck_assert(r.refuse);
 	ck_assert_str_eq(r.symbol, "RATELIMIT_MESSAGES");
-	ck_assert_str_eq(r.text,
-	    "Too many messages from your account, try again later");
-	ck_assert_str_eq(r.log, "rate limit: sasl_username=alice: 2 messages "
-	                        "in the last hour (limit 2); tempfailed");
+	ck_assert_str_eq(
+	    r.text, "Too many messages from your account, try again later");
+	ck_assert_str_eq(r.log,
+	    "rate limit: sasl_username=alice: 2 messages "
+	    "in the last hour (limit 2); tempfailed");
 	/* An internal address without a login: per hour. */
 	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "192.0.2.9", ""), 0);
 	ck_assert(!r.refuse);
@@ -97,8 +104,8 @@ START_TEST(test_abuse_messages_by_direction)
 	ck_assert(r.refuse);
 	/* An outside address: per minute. */
 	for (int i = 0; i < 3; i++) {
-		ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "198.51.100.1", ""),
-		    0);
+		ck_assert_int_eq(
+		    vg_abuse_mail(ab, &r, conf, "198.51.100.1", ""), 0);
 		ck_assert(!r.refuse);
 	}
 	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "198.51.100.1", ""), 0);
@@ -130,8 +137,8 @@ START_TEST(test_abuse_recipients)
 	ck_assert_str_eq(r.symbol, "RATELIMIT_RECIPIENTS");
 	/* Inbound recipients are not rate-limited (the harvest is). */
 	for (int i = 0; i < 50; i++) {
-		ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "198.51.100.1", ""),
-		    0);
+		ck_assert_int_eq(
+		    vg_abuse_rcpt(ab, &r, conf, "198.51.100.1", ""), 0);
 		ck_assert(!r.refuse);
 	}
 	vg_abuse_free(ab);
@@ -149,21 +156,26 @@ START_TEST(test_abuse_harvest)
 	uint64_t now = 0;
 
 	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
-	ck_assert_int_eq(vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
-	ck_assert_int_eq(vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
+	ck_assert_int_eq(
+	    vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
+	ck_assert_int_eq(
+	    vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
 	ck_assert_str_eq(r.log, "");
-	ck_assert_int_eq(vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
+	ck_assert_int_eq(
+	    vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
 	ck_assert(!r.refuse);
-	ck_assert_str_eq(r.log, "harvest: client=198.51.100.66: 3 unknown "
-	                        "recipients; tempfailing it for 600 seconds");
+	ck_assert_str_eq(r.log,
+	    "harvest: client=198.51.100.66: 3 unknown "
+	    "recipients; tempfailing it for 600 seconds");
 	/* Now every step of that client is tempfailed, with a reason. */
 	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "198.51.100.66", ""), 0);
 	ck_assert(r.refuse);
 	ck_assert_str_eq(r.symbol, "HARVEST");
 	ck_assert_str_eq(r.text,
 	    "Too many unknown recipients from your address, try again later");
-	ck_assert_str_eq(r.log, "harvest: client=198.51.100.66 recipient "
-	                        "tempfailed, cooling off for 600 more seconds");
+	ck_assert_str_eq(r.log,
+	    "harvest: client=198.51.100.66 recipient "
+	    "tempfailed, cooling off for 600 more seconds");
 	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "198.51.100.66", ""), 0);
 	ck_assert(r.refuse);
 	ck_assert_int_eq(vg_abuse_connect(ab, &r, conf, "198.51.100.66"), 0);

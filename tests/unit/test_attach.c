@@ -45,7 +45,9 @@ static const struct {
     {"macro.xll", BIT(BANNED_EXT)},
     {"disk.iso", BIT(BANNED_EXT)},
     /* "invoice" U+202E "fdp.exe" reads "invoiceexe.pdf". */
-    {"invoice\xe2\x80\xae" "fdp.exe", BIT(BANNED_EXT) | BIT(RTLO)},
+    {"invoice\xe2\x80\xae"
+     "fdp.exe",
+        BIT(BANNED_EXT) | BIT(RTLO)},
     {"photo\xe2\x80\xaegpj.scr", BIT(BANNED_EXT) | BIT(RTLO)},
     {"report\xe2\x81\xa6.pdf", BIT(RTLO)},
     {"report.pdf", 0},
@@ -80,7 +82,8 @@ START_TEST(test_attach_name_policy)
 	ck_assert_int_eq(vg_attach_policy_init(&pol), 0);
 	ck_assert_int_eq(vg_attach_name(&pol, NULL), 0);
 	/* attach_allow_ext takes an extension off, attach_ban_ext adds. */
-	ck_assert_int_eq(vg_attach_policy_ban_ext(&pol, ".EXE", false, &why), 0);
+	ck_assert_int_eq(
+	    vg_attach_policy_ban_ext(&pol, ".EXE", false, &why), 0);
 	ck_assert_int_eq(vg_attach_name(&pol, "setup.exe"), 0);
 	ck_assert_int_eq(vg_attach_policy_ban_ext(&pol, "docm", true, &why), 0);
 	ck_assert_int_eq(vg_attach_policy_ban_ext(&pol, "docm", true, &why), 0);
@@ -136,7 +139,9 @@ START_TEST(test_attach_sniff)
 		size_t len;
 		enum vg_filetype want;
 	} magics[] = {
-	    {"\x7f" "ELF\x02\x01\x01", 7, VG_FILE_ELF},
+	    {"\x7f"
+	     "ELF\x02\x01\x01",
+	        7, VG_FILE_ELF},
 	    {"\xcf\xfa\xed\xfe\x07\x00\x00\x01", 8, VG_FILE_MACHO},
 	    {"\xfe\xed\xfa\xce\x00\x00\x00\x07", 8, VG_FILE_MACHO},
 	    {"\xca\xfe\xba\xbe\x00\x00\x00\x02", 8, VG_FILE_MACHO},
@@ -150,7 +155,9 @@ START_TEST(test_attach_sniff)
 	    {"MSCF\0\0\0\0", 8, VG_FILE_CAB},
 	    {"\x1f\x8b\x08\x00", 4, VG_FILE_GZIP},
 	    {"BZh9", 4, VG_FILE_BZIP2},
-	    {"\xfd" "7zXZ\0\0", 7, VG_FILE_XZ},
+	    {"\xfd"
+	     "7zXZ\0\0",
+	        7, VG_FILE_XZ},
 	    {"%PDF-1.7", 8, VG_FILE_PDF},
 	    {"\x89PNG\r\n\x1a\n", 8, VG_FILE_IMAGE},
 	    {"GIF89a", 6, VG_FILE_IMAGE},
@@ -162,16 +169,17 @@ START_TEST(test_attach_sniff)
 		enum vg_filetype got =
 		    vg_attach_sniff(magics[i].magic, magics[i].len, false);
 
-		ck_assert_msg(got == magics[i].want, "magic %zu: got %s, want %s",
-		    i, vg_filetype_name(got), vg_filetype_name(magics[i].want));
+		ck_assert_msg(got == magics[i].want,
+		    "magic %zu: got %s, want %s", i, vg_filetype_name(got),
+		    vg_filetype_name(magics[i].want));
 	}
-	ck_assert_int_eq(vg_attach_sniff(b, pe(b, sizeof(b)), false),
-	    VG_FILE_PE);
+	ck_assert_int_eq(
+	    vg_attach_sniff(b, pe(b, sizeof(b)), false), VG_FILE_PE);
 	/* "MZ" alone, or e_lfanew pointing at something else, is not PE... */
 	b[0x80] = 'X';
 	ck_assert_int_eq(vg_attach_sniff(b, 512, false), VG_FILE_UNKNOWN);
-	ck_assert_int_eq(vg_attach_sniff("MZ is a text", 12, false),
-	    VG_FILE_UNKNOWN);
+	ck_assert_int_eq(
+	    vg_attach_sniff("MZ is a text", 12, false), VG_FILE_UNKNOWN);
 	/* ...unless the header lies past bytes that were cut off. */
 	pe(b, sizeof(b));
 	ck_assert_int_eq(vg_attach_sniff(b, 0x60, true), VG_FILE_PE);
@@ -199,8 +207,7 @@ static const struct {
         BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH)},
     {VG_FILE_ELF, "song.mp3", NULL, BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH)},
     {VG_FILE_MACHO, "app", NULL, BIT(EXEC_CONTENT)},
-    {VG_FILE_LNK, "document.pdf", NULL,
-        BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH)},
+    {VG_FILE_LNK, "document.pdf", NULL, BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH)},
     {VG_FILE_LNK, "notes.txt", "text/plain",
         BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH)},
     /* Scripts are text: only a binary document name disguises one. */
@@ -266,18 +273,19 @@ archive_build(size_t *len_out, const char *format, const char *passphrase,
 	struct archive *a = archive_write_new();
 
 	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(archive_write_set_format_by_name(a, format), ARCHIVE_OK);
+	ck_assert_int_eq(
+	    archive_write_set_format_by_name(a, format), ARCHIVE_OK);
 	if (strcmp(format, "gnutar") == 0 || strcmp(format, "raw") == 0)
 		ck_assert_int_eq(archive_write_add_filter_gzip(a), ARCHIVE_OK);
 	if (passphrase != NULL) {
-		ck_assert_msg(archive_write_set_options(a,
-		                  "zip:encryption=zipcrypt") == ARCHIVE_OK,
+		ck_assert_msg(archive_write_set_options(
+		                  a, "zip:encryption=zipcrypt") == ARCHIVE_OK,
 		    "libarchive cannot encrypt: %s", archive_error_string(a));
 		ck_assert_int_eq(
 		    archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
 	}
-	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used),
-	    ARCHIVE_OK);
+	ck_assert_int_eq(
+	    archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
 	for (size_t i = 0; i < n; i++) {
 		struct archive_entry *e = archive_entry_new();
 
@@ -329,13 +337,13 @@ START_TEST(test_attach_zip_members)
 
 	m[0].len = pe(exe, sizeof(exe));
 	zip = archive_build(&len, "zip", NULL, m, 3);
-	ck_assert_int_eq(scan(&f, NULL, "files.zip", "application/zip", zip,
-	                     len), 0);
-	ck_assert_msg(f.bits == (BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH) |
-	                            BIT(BANNED_EXT)),
+	ck_assert_int_eq(
+	    scan(&f, NULL, "files.zip", "application/zip", zip, len), 0);
+	ck_assert_msg(f.bits ==
+	        (BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH) | BIT(BANNED_EXT)),
 	    "got %#x", f.bits);
-	ck_assert_str_eq(f.names[VG_ATTACH_EXEC_CONTENT],
-	    "files.zip/docs/readme.txt");
+	ck_assert_str_eq(
+	    f.names[VG_ATTACH_EXEC_CONTENT], "files.zip/docs/readme.txt");
 	ck_assert_str_eq(f.names[VG_ATTACH_BANNED_EXT], "files.zip/game.exe");
 	free(zip);
 }
@@ -367,8 +375,8 @@ START_TEST(test_attach_zip_nested)
 	memset(&f, 0, sizeof(f));
 	ck_assert_int_eq(scan(&f, &lim, "outer.zip", NULL, outer, olen), 0);
 	ck_assert_int_eq(f.bits, BIT(ARCHIVE_LIMIT));
-	ck_assert_str_eq(f.names[VG_ATTACH_ARCHIVE_LIMIT],
-	    "outer.zip/inner.zip");
+	ck_assert_str_eq(
+	    f.names[VG_ATTACH_ARCHIVE_LIMIT], "outer.zip/inner.zip");
 	/* 0: archives are not opened at all. */
 	lim.archive_depth = 0;
 	memset(&f, 0, sizeof(f));
@@ -399,8 +407,8 @@ START_TEST(test_attach_zip_encrypted)
 	ck_assert_int_eq(scan(&f, NULL, "invoice.zip", NULL, zip, len), 0);
 	/* Nothing inside can be seen; the encryption itself is the symbol. */
 	ck_assert_int_eq(f.bits, BIT(ENCRYPTED_ARCHIVE));
-	ck_assert_str_eq(f.names[VG_ATTACH_ENCRYPTED_ARCHIVE],
-	    "invoice.zip/invoice.pdf");
+	ck_assert_str_eq(
+	    f.names[VG_ATTACH_ENCRYPTED_ARCHIVE], "invoice.zip/invoice.pdf");
 	free(zip);
 }
 END_TEST
@@ -451,13 +459,16 @@ START_TEST(test_attach_tar_gz)
 	size_t len;
 
 	memset(elf, 0, sizeof(elf));
-	memcpy(elf, "\x7f" "ELF", 4);
+	memcpy(elf,
+	    "\x7f"
+	    "ELF",
+	    4);
 	tgz = archive_build(&len, "gnutar", NULL, m, 1);
 	ck_assert_int_eq(vg_attach_sniff(tgz, len, false), VG_FILE_GZIP);
 	ck_assert_int_eq(scan(&f, NULL, "photos.tar.gz", NULL, tgz, len), 0);
 	ck_assert_int_eq(f.bits, BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH));
-	ck_assert_str_eq(f.names[VG_ATTACH_EXEC_CONTENT],
-	    "photos.tar.gz/bin/photo.jpg");
+	ck_assert_str_eq(
+	    f.names[VG_ATTACH_EXEC_CONTENT], "photos.tar.gz/bin/photo.jpg");
 	free(tgz);
 	/* A lone gzip stream: no member name, the content still counts. */
 	m[0].name = "data";
@@ -482,11 +493,12 @@ START_TEST(test_attach_broken)
 	zip = archive_build(&len, "zip", NULL, m, 2);
 	/* Cut in the middle of the second member. */
 	ck_assert_int_eq(scan(&f, NULL, "cut.zip", NULL, zip, 100), 0);
-	ck_assert_msg(f.bits & BIT(ARCHIVE_BROKEN), "got %#x, want BROKEN",
-	    f.bits);
+	ck_assert_msg(
+	    f.bits & BIT(ARCHIVE_BROKEN), "got %#x, want BROKEN", f.bits);
 	memset(&f, 0, sizeof(f));
 	ck_assert_int_eq(scan(&f, NULL, "junk.zip", NULL,
-	                     "PK\x03\x04garbage garbage garbage", 27), 0);
+	                     "PK\x03\x04garbage garbage garbage", 27),
+	    0);
 	ck_assert_int_eq(f.bits, BIT(ARCHIVE_BROKEN));
 	free(zip);
 }
@@ -499,7 +511,8 @@ START_TEST(test_attach_report_stops)
 
 	f.stop_with = VG_ENOMEM;
 	ck_assert_int_eq(scan(&f, NULL, "notes.txt", "text/plain", exe,
-	                     pe(exe, sizeof(exe))), VG_ENOMEM);
+	                     pe(exe, sizeof(exe))),
+	    VG_ENOMEM);
 	ck_assert_int_eq(f.bits, BIT(EXEC_CONTENT));
 }
 END_TEST
@@ -532,8 +545,9 @@ START_TEST(test_attach_corpus_double_ext)
 	vg_attach_limits_default(&lim);
 	ck_assert_int_eq(vg_policy_new(&p), 0);
 	vg_result_init(&res, "score");
-	ck_assert_int_eq(vg_check_attach_text(vg_policy_attach(p), &lim, text,
-	                     NULL, &res), 0);
+	ck_assert_int_eq(
+	    vg_check_attach_text(vg_policy_attach(p), &lim, text, NULL, &res),
+	    0);
 	ck_assert(vg_result_has(&res, "ATTACH_BANNED_EXT"));
 	ck_assert(vg_result_has(&res, "ATTACH_DOUBLE_EXT"));
 	/* The content is plain text: no content finding. */
@@ -640,14 +654,15 @@ START_TEST(test_attach_message_zip)
 	/* attach_action ATTACH_TYPE_MISMATCH quarantine, the rest score. */
 	vg_err_init(&err);
 	ck_assert_int_eq(vg_policy_new(&p), 0);
-	ck_assert_int_eq(vg_policy_directive(p, "attach_action", "score", "t",
-	                     1, &err), 1);
+	ck_assert_int_eq(
+	    vg_policy_directive(p, "attach_action", "score", "t", 1, &err), 1);
 	ck_assert_int_eq(vg_policy_directive(p, "attach_action",
 	                     " ATTACH_TYPE_MISMATCH  quarantine", "t", 2, &err),
 	    1);
 	vg_result_init(&res, "score");
-	ck_assert_int_eq(vg_check_attach_text(vg_policy_attach(p), &lim, text,
-	                     NULL, &res), 0);
+	ck_assert_int_eq(
+	    vg_check_attach_text(vg_policy_attach(p), &lim, text, NULL, &res),
+	    0);
 	ck_assert(vg_result_has(&res, "ATTACH_EXEC_CONTENT"));
 	ck_assert(vg_result_has(&res, "ATTACH_TYPE_MISMATCH"));
 	ck_assert(res.forced.set);
@@ -680,8 +695,9 @@ START_TEST(test_attach_message_txt_exe)
 	vg_attach_limits_default(&lim);
 	ck_assert_int_eq(vg_policy_new(&p), 0);
 	vg_result_init(&res, "score");
-	ck_assert_int_eq(vg_check_attach_text(vg_policy_attach(p), &lim, text,
-	                     NULL, &res), 0);
+	ck_assert_int_eq(
+	    vg_check_attach_text(vg_policy_attach(p), &lim, text, NULL, &res),
+	    0);
 	ck_assert(vg_result_has(&res, "ATTACH_EXEC_CONTENT"));
 	ck_assert(vg_result_has(&res, "ATTACH_TYPE_MISMATCH"));
 	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);

@@ -10,7 +10,7 @@
 #include "msg.h"
 
 #define BASE                                                                   \
-	"socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"              \
+	"socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"               \
 	"trusted_networks = 192.0.2.0/24, 2001:db8:1::/48\n"
 
 /* load - a config from text, failing the test on error */
@@ -21,8 +21,8 @@ load(const char *text)
 	struct vg_err err;
 
 	vg_err_init(&err);
-	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t.conf",
-	                  &err) == 0,
+	ck_assert_msg(
+	    vg_conf_parse(&conf, text, strlen(text), "t.conf", &err) == 0,
 	    "got \"%s\", want no error", vg_err_text(&err));
 	return conf;
 }
@@ -33,8 +33,7 @@ static const struct {
 	enum vg_direction_why why;
 } cases[] = {
     {"192.0.2.7", "", VG_DIRECTION_OUTBOUND, VG_DIRECTION_WHY_TRUSTED},
-    {"::ffff:192.0.2.7", NULL, VG_DIRECTION_OUTBOUND,
-        VG_DIRECTION_WHY_TRUSTED},
+    {"::ffff:192.0.2.7", NULL, VG_DIRECTION_OUTBOUND, VG_DIRECTION_WHY_TRUSTED},
     {"2001:db8:1:2::9", "", VG_DIRECTION_OUTBOUND, VG_DIRECTION_WHY_TRUSTED},
     {"198.51.100.7", "", VG_DIRECTION_INBOUND, VG_DIRECTION_WHY_NONE},
     {"2001:db8:2::9", NULL, VG_DIRECTION_INBOUND, VG_DIRECTION_WHY_NONE},
@@ -70,13 +69,13 @@ START_TEST(test_direction_msg)
 	vg_msg_limits_from_conf(&lim, conf);
 	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
 	ck_assert_int_eq(vg_msg_set_client(msg, "192.0.2.50", "pc50"), 0);
-	ck_assert_int_eq(vg_direction_msg(conf, msg, &why),
-	    VG_DIRECTION_OUTBOUND);
+	ck_assert_int_eq(
+	    vg_direction_msg(conf, msg, &why), VG_DIRECTION_OUTBOUND);
 	ck_assert_str_eq(vg_direction_source(buf, sizeof(buf), msg, why),
 	    "client=192.0.2.50");
 	ck_assert_int_eq(vg_msg_set_auth(msg, "bob\r\nX-Evil: 1"), 0);
-	ck_assert_int_eq(vg_direction_msg(conf, msg, &why),
-	    VG_DIRECTION_OUTBOUND);
+	ck_assert_int_eq(
+	    vg_direction_msg(conf, msg, &why), VG_DIRECTION_OUTBOUND);
 	ck_assert_int_eq(why, VG_DIRECTION_WHY_AUTH);
 	/* The login is sanitised before it can reach a log line. */
 	ck_assert_str_eq(vg_direction_source(buf, sizeof(buf), msg, why),
@@ -89,10 +88,10 @@ END_TEST
 START_TEST(test_direction_empty_trusted)
 {
 	struct vg_conf *conf = load("socket = unix:/run/vigil/vigil.sock\n"
-				    "virus_scan = no\ntrusted_networks =\n");
+	                            "virus_scan = no\ntrusted_networks =\n");
 
-	ck_assert_int_eq(vg_direction_of(conf, "127.0.0.1", "", NULL),
-	    VG_DIRECTION_INBOUND);
+	ck_assert_int_eq(
+	    vg_direction_of(conf, "127.0.0.1", "", NULL), VG_DIRECTION_INBOUND);
 	ck_assert_int_eq(vg_direction_of(conf, "127.0.0.1", "u", NULL),
 	    VG_DIRECTION_OUTBOUND);
 	vg_conf_free(conf);
@@ -103,27 +102,23 @@ START_TEST(test_direction_actions)
 {
 	struct vg_conf *conf = load(BASE);
 	struct vg_conf *c2 = load(BASE "outbound_spam_action = reject\n"
-				       "outbound_virus_action = quarantine\n");
+	                               "outbound_virus_action = quarantine\n");
 
 	/* Defaults: outbound spam is held, outbound viruses rejected. */
 	ck_assert_int_eq(conf->outbound_spam_action, VG_ACTION_QUARANTINE);
-	ck_assert_int_eq(
-	    vg_direction_spam_action(conf, VG_DIRECTION_OUTBOUND,
-	        VG_ACTION_TAG),
+	ck_assert_int_eq(vg_direction_spam_action(
+	                     conf, VG_DIRECTION_OUTBOUND, VG_ACTION_TAG),
 	    VG_ACTION_QUARANTINE);
-	ck_assert_int_eq(
-	    vg_direction_spam_action(conf, VG_DIRECTION_OUTBOUND,
-	        VG_ACTION_REJECT),
+	ck_assert_int_eq(vg_direction_spam_action(
+	                     conf, VG_DIRECTION_OUTBOUND, VG_ACTION_REJECT),
 	    VG_ACTION_QUARANTINE);
-	ck_assert_int_eq(
-	    vg_direction_spam_action(conf, VG_DIRECTION_OUTBOUND,
-	        VG_ACTION_ACCEPT),
+	ck_assert_int_eq(vg_direction_spam_action(
+	                     conf, VG_DIRECTION_OUTBOUND, VG_ACTION_ACCEPT),
 	    VG_ACTION_ACCEPT);
 	ck_assert_int_eq(
 	    vg_direction_spam_action(conf, VG_DIRECTION_INBOUND, VG_ACTION_TAG),
 	    VG_ACTION_TAG);
-	ck_assert_int_eq(
-	    vg_direction_virus_action(conf, VG_DIRECTION_OUTBOUND),
+	ck_assert_int_eq(vg_direction_virus_action(conf, VG_DIRECTION_OUTBOUND),
 	    VG_ACTION_REJECT);
 	ck_assert_int_eq(
 	    vg_direction_spam_action(c2, VG_DIRECTION_OUTBOUND, VG_ACTION_TAG),

@@ -62,11 +62,12 @@ START_TEST(test_lists_address)
 	ck_assert_int_eq(vg_lists_new(&l), 0);
 	add(l, true, VG_LIST_FROM, addr_cases[_i].entry);
 	got = vg_lists_match(l, true, VG_LIST_FROM, addr_cases[_i].value);
-	ck_assert_msg(got == addr_cases[_i].want, "%s against %s: got %d, want %d",
-	    addr_cases[_i].value, addr_cases[_i].entry, got,
-	    addr_cases[_i].want);
+	ck_assert_msg(got == addr_cases[_i].want,
+	    "%s against %s: got %d, want %d", addr_cases[_i].value,
+	    addr_cases[_i].entry, got, addr_cases[_i].want);
 	/* Only the list it was added to holds it. */
-	ck_assert(!vg_lists_match(l, false, VG_LIST_FROM, addr_cases[_i].value));
+	ck_assert(
+	    !vg_lists_match(l, false, VG_LIST_FROM, addr_cases[_i].value));
 	ck_assert(!vg_lists_match(l, true, VG_LIST_RCPT, addr_cases[_i].value));
 	vg_lists_free(l);
 }
@@ -158,7 +159,8 @@ START_TEST(test_lists_refuse)
 	add(l, false, VG_LIST_RCPT, "postmaster@");
 	add(l, false, VG_LIST_RCPT, "abuse@");
 	/* A blocked sender to an ordinary recipient is refused... */
-	bits = vg_lists_check(l, "203.0.113.5", "x@spam.example", "bob@example.org");
+	bits = vg_lists_check(
+	    l, "203.0.113.5", "x@spam.example", "bob@example.org");
 	ck_assert_int_eq(bits, VG_LISTS_BLOCK_FROM);
 	ck_assert(vg_lists_refuse(l, bits));
 	/* ...but reaches postmaster (RFC 2142). */
@@ -198,21 +200,25 @@ START_TEST(test_lists_directives)
 
 	vg_err_init(&err);
 	ck_assert_int_eq(vg_policy_new(&p), 0);
-	ck_assert_int_eq(directive(p, "allow_client 192.0.2.0/24, 2001:db8::/32",
-	                     &err), 1);
+	ck_assert_int_eq(
+	    directive(p, "allow_client 192.0.2.0/24, 2001:db8::/32", &err), 1);
 	ck_assert_int_eq(directive(p, "block_client 198.51.100.0/24", &err), 1);
-	ck_assert_int_eq(directive(p, "allow_from  boss@example.com\t@partner.example",
-	                     &err), 1);
-	ck_assert_int_eq(directive(p, "block_from @spam.example @.spam.example",
-	                     &err), 1);
-	ck_assert_int_eq(directive(p, "allow_rcpt postmaster@ abuse@*", &err), 1);
-	ck_assert_int_eq(directive(p, "block_rcpt former@example.org", &err), 1);
+	ck_assert_int_eq(
+	    directive(
+	        p, "allow_from  boss@example.com\t@partner.example", &err),
+	    1);
+	ck_assert_int_eq(
+	    directive(p, "block_from @spam.example @.spam.example", &err), 1);
+	ck_assert_int_eq(
+	    directive(p, "allow_rcpt postmaster@ abuse@*", &err), 1);
+	ck_assert_int_eq(
+	    directive(p, "block_rcpt former@example.org", &err), 1);
 	ck_assert_int_eq(directive(p, "block_action score", &err), 1);
 	/* Not ours: 0, and nothing recorded. */
 	ck_assert_int_eq(directive(p, "header FOO Subject =~ /x/", &err), 0);
 	ck_assert_int_eq(directive(p, "score FOO 1", &err), 0);
-	ck_assert_msg(err.count == 0, "got \"%s\", want no error",
-	    vg_err_text(&err));
+	ck_assert_msg(
+	    err.count == 0, "got \"%s\", want no error", vg_err_text(&err));
 	l = vg_policy_lists(p);
 	ck_assert_int_eq(vg_lists_count(l, false, VG_LIST_CLIENT), 2);
 	ck_assert_int_eq(vg_lists_count(l, true, VG_LIST_FROM), 2);
@@ -239,15 +245,17 @@ static const struct {
     {"block_action bounce", "t.rules:7: block_action: want reject or score\n"},
     {"block_action", "t.rules:7: block_action: want reject or score\n"},
     {"attach_ban_ext", "t.rules:7: attach_ban_ext: no entries\n"},
-    {"attach_ban_ext e/x", "t.rules:7: attach_ban_ext: 'e/x': an extension "
-                           "holds letters, digits, _ - ~ $\n"},
+    {"attach_ban_ext e/x",
+        "t.rules:7: attach_ban_ext: 'e/x': an extension "
+        "holds letters, digits, _ - ~ $\n"},
     {"attach_ban_type application",
         "t.rules:7: attach_ban_type: 'application': want type/subtype or "
         "type/*\n"},
     {"attach_ban_type */*",
         "t.rules:7: attach_ban_type: '*/*': want type/subtype or type/*\n"},
-    {"attach_action", "t.rules:7: attach_action: want [SYMBOL] "
-                      "reject|quarantine|score\n"},
+    {"attach_action",
+        "t.rules:7: attach_action: want [SYMBOL] "
+        "reject|quarantine|score\n"},
     {"attach_action bounce",
         "t.rules:7: attach_action: 'bounce': want reject, quarantine or "
         "score\n"},
@@ -288,10 +296,11 @@ START_TEST(test_lists_enomem)
 		vg_alloc_fail_at(n);
 		rc = vg_policy_new(&p);
 		if (rc == 0)
-			rc = directive(p, "block_from @a.example @b.example "
-			                  "@c.example @d.example @e.example "
-			                  "@f.example @g.example @h.example "
-			                  "@i.example",
+			rc = directive(p,
+			    "block_from @a.example @b.example "
+			    "@c.example @d.example @e.example "
+			    "@f.example @g.example @h.example "
+			    "@i.example",
 			    &err);
 		if (rc == 1)
 			rc = directive(p, "attach_ban_ext foo bar", &err);
@@ -309,10 +318,10 @@ END_TEST
 
 /* lists_msg - a finished message from client, sender and recipients */
 static struct vg_msg *
-lists_msg(const char *client, const char *from, const char *r1,
-    const char *r2)
+lists_msg(const char *client, const char *from, const char *r1, const char *r2)
 {
-	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1 << 16, 100, "/tmp"};
+	struct vg_msg_limits lim = {
+	    1 << 20, 1 << 20, 100, 1 << 16, 100, "/tmp"};
 	struct vg_msg *msg = NULL;
 
 	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
@@ -329,8 +338,8 @@ lists_msg(const char *client, const char *from, const char *r1,
 
 START_TEST(test_lists_check_defaults)
 {
-	struct vg_msg *msg = lists_msg(
-	    "198.51.100.1", "a@example.com", "b@example.org", NULL);
+	struct vg_msg *msg =
+	    lists_msg("198.51.100.1", "a@example.com", "b@example.org", NULL);
 	struct vg_result res;
 
 	/* Without a policy in the rules: no lists, nothing happens. */
@@ -358,7 +367,8 @@ START_TEST(test_lists_strictest)
 	ck_assert_int_eq(vg_lists_new(&l), 0);
 	add(l, true, VG_LIST_FROM, "@spam.example");
 	add(l, false, VG_LIST_RCPT, "postmaster@");
-	b1 = vg_lists_check(l, NULL, "x@spam.example", "postmaster@example.org");
+	b1 =
+	    vg_lists_check(l, NULL, "x@spam.example", "postmaster@example.org");
 	b2 = vg_lists_check(l, NULL, "x@spam.example", "bob@example.org");
 	ck_assert(!vg_lists_refuse(l, b1));
 	ck_assert(vg_lists_refuse(l, b2));
@@ -396,8 +406,8 @@ START_TEST(test_lists_check_message)
 	vg_msg_free(msg);
 
 	/* Only postmaster left (the milter refused bob): it passes. */
-	msg = lists_msg("198.51.100.1", "x@spam.example",
-	    "postmaster@example.org", NULL);
+	msg = lists_msg(
+	    "198.51.100.1", "x@spam.example", "postmaster@example.org", NULL);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(vg_check_lists_msg(l, msg, NULL, &res), 0);
 	ck_assert(vg_result_has(&res, "BLOCK_FROM"));
@@ -406,7 +416,8 @@ START_TEST(test_lists_check_message)
 	vg_msg_free(msg);
 
 	/* A blocked client is named in the reply. */
-	msg = lists_msg("203.0.113.9", "a@example.net", "bob@example.org", NULL);
+	msg =
+	    lists_msg("203.0.113.9", "a@example.net", "bob@example.org", NULL);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(vg_check_lists_msg(l, msg, NULL, &res), 0);
 	ck_assert_str_eq(res.forced.text,

@@ -125,14 +125,14 @@ START_TEST(test_ratelimit_hold)
 	/* An earlier hold does not shorten a later one. */
 	ck_assert_int_eq(vg_ratelimit_hold(rl, "192.0.2.1", now + 10), 0);
 	ck_assert_int_eq(vg_ratelimit_held(rl, "192.0.2.1"), 30000);
-	ck_assert_msg(!hit(rl, "192.0.2.1", NULL),
-	    "held key: got passed, want refused");
+	ck_assert_msg(
+	    !hit(rl, "192.0.2.1", NULL), "held key: got passed, want refused");
 	now += 29999;
 	ck_assert_int_eq(vg_ratelimit_held(rl, "192.0.2.1"), 1);
 	now += 1;
 	ck_assert_int_eq(vg_ratelimit_held(rl, "192.0.2.1"), 0);
-	ck_assert_msg(hit(rl, "192.0.2.1", NULL),
-	    "hold over: got refused, want passed");
+	ck_assert_msg(
+	    hit(rl, "192.0.2.1", NULL), "hold over: got refused, want passed");
 	vg_ratelimit_free(rl);
 }
 END_TEST
@@ -251,8 +251,8 @@ START_TEST(test_ratelimit_threads)
 	for (int i = 0; i < 4; i++) {
 		w[i].rl = rl;
 		w[i].passed = 0;
-		ck_assert_int_eq(pthread_create(&t[i], NULL, worker_run, &w[i]),
-		    0);
+		ck_assert_int_eq(
+		    pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
 	}
 	for (int i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
