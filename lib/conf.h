@@ -97,8 +97,7 @@ struct vg_conf {
 	unsigned attach_archive_depth;   /* nested archives opened */
 	unsigned attach_archive_members; /* members examined per attachment */
 	uint64_t attach_member_bytes;    /* bytes read from one member */
-	uint64_t
-	    attach_archive_bytes; /* bytes read from one attachment's members */
+	uint64_t attach_archive_bytes;   /* all members of one attachment */
 
 	/* Reload. */
 	bool reload_in_place;                 /* free the old engine first */
