@@ -164,16 +164,22 @@ spf_is_spf_record(const unsigned char *p, size_t len)
 	    (len == 6 || p[6] == ' ');
 }
 
-/* spf_count_macros - how many "%{" a text holds */
-static size_t
-spf_count_macros(const unsigned char *p, size_t len)
+/*
+ * spf_exp_fits - could libspf2 compile this text as an explanation within
+ * VG_SPF_EXP_BUDGET bytes?  An upper bound: escapes can grow a literal by
+ * half, and each '%' may start a new element with a 16-byte overhead.
+ */
+static bool
+spf_exp_fits(const unsigned char *p, size_t len)
 {
-	size_t i, n = 0;
+	size_t i, pct = 0;
 
-	for (i = 0; i + 1 < len; i++)
-		if (p[i] == '%' && p[i + 1] == '{')
-			n++;
-	return n;
+	if (len > VG_SPF_EXP_BUDGET)
+		return false;
+	for (i = 0; i < len; i++)
+		if (p[i] == '%')
+			pct++;
+	return len + len / 2 + 16 * (pct + 1) <= VG_SPF_EXP_BUDGET;
 }
 
 /* spf_rr_add - append one record to an SPF_dns_rr_t; false on ENOMEM */
@@ -210,15 +216,15 @@ spf_add_record(struct spf_ctx *ctx, SPF_dns_rr_t *rr, ns_type type,
 	case ns_t_txt:
 	case ns_t_spf:
 		/*
-		 * libspf2 1.2.10 overflows a stack buffer when it compiles an
-		 * explanation (exp=) with many macro-then-literal pairs
-		 * ("%{i}." 43 times; found by tests/fuzz/fuzz_spf.c).  Any TXT
+		 * libspf2 1.2.10 compiles an explanation (exp=) into a stack
+		 * buffer of 4 + 511 bytes without checking its size as it
+		 * goes, so a long explanation with macros or escapes
+		 * overflows it (found by tests/fuzz/fuzz_spf.c).  Any TXT
 		 * that is not an SPF record may become an explanation, so one
-		 * with too many macros is not handed over; the default
-		 * explanation is used instead.
+		 * whose compiled form could come near that size is not handed
+		 * over; the default explanation is used instead.
 		 */
-		if (!spf_is_spf_record(data, len) &&
-		    spf_count_macros(data, len) > VG_SPF_EXP_MACROS_MAX)
+		if (!spf_is_spf_record(data, len) && !spf_exp_fits(data, len))
 			return true;
 		if (len > VG_SPF_RECORD_MAX) {
 			if (spf_is_spf_record(data, len))

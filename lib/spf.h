@@ -27,11 +27,12 @@
  *	    and 10 MX/PTR names; more than VG_SPF_MAX_VOID void lookups end
  *	    in permerror (RFC 7208 4.6.4, which libspf2 lacks); a TXT
  *	    record that is not an SPF record (a possible exp= explanation)
- *	    with more than VG_SPF_EXP_MACROS_MAX macros is not handed over,
- *	    because libspf2 1.2.10 overflows a stack buffer compiling such
- *	    an explanation (found by our fuzzer; the default explanation is
- *	    used instead); every name
- *	    libspf2 asks for must pass vg_dns_name_valid().  libspf2's error
+ *	    is handed over only if its compiled form surely fits in
+ *	    VG_SPF_EXP_BUDGET bytes (about 250 bytes of text with a few
+ *	    macros), because libspf2 1.2.10 overflows a 515-byte stack
+ *	    buffer compiling longer ones (found by our fuzzer; the default
+ *	    explanation is used instead); every name libspf2 asks for must
+ *	    pass vg_dns_name_valid().  libspf2's error
  *	    handler, which would exit the process, is replaced by one that
  *	    logs.
  * OWNS     A zone is the caller's (vg_spf_zone_free()).  An outcome is a
@@ -56,12 +57,12 @@
 struct vg_dns;
 struct vg_spf_zone;
 
-#define VG_SPF_DOMAIN_MAX     253
-#define VG_SPF_LOCAL_MAX      64
-#define VG_SPF_RECORD_MAX     2048
-#define VG_SPF_MAX_QUERIES    40
-#define VG_SPF_MAX_VOID       2
-#define VG_SPF_EXP_MACROS_MAX 10
+#define VG_SPF_DOMAIN_MAX  253
+#define VG_SPF_LOCAL_MAX   64
+#define VG_SPF_RECORD_MAX  2048
+#define VG_SPF_MAX_QUERIES 40
+#define VG_SPF_MAX_VOID    2
+#define VG_SPF_EXP_BUDGET  400
 
 enum vg_spf_result {
 	VG_SPF_NONE,
