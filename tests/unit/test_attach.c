@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "vg_check.h"
 #include "alloc.h"
@@ -710,6 +712,94 @@ START_TEST(test_attach_message_txt_exe)
 }
 END_TEST
 
+START_TEST(test_attach_enomem)
+{
+	unsigned char exe[512], *inner, *outer;
+	struct member mi[] = {{"a.pdf", exe, 0}, {"b.exe", "x", 1}};
+	struct member mo[1];
+	struct vg_attach_policy pol;
+	struct vg_attach_limits lim;
+	struct found f;
+	size_t ilen, olen;
+	unsigned long n;
+	int rc = VG_ENOMEM;
+
+	mi[0].len = pe(exe, sizeof(exe));
+	inner = archive_build(&ilen, "zip", NULL, mi, 2);
+	mo[0] = (struct member){"in.zip", inner, ilen};
+	outer = archive_build(&olen, "zip", NULL, mo, 1);
+	vg_attach_limits_default(&lim);
+	/* Fail each allocation in turn: VG_ENOMEM, never a crash or leak. */
+	for (n = 1; n < 200 && rc != 0; n++) {
+		memset(&f, 0, sizeof(f));
+		vg_alloc_fail_at(n);
+		rc = vg_attach_policy_init(&pol);
+		if (rc == 0)
+			rc = vg_attach_scan(&pol, &lim, "out.zip", NULL, outer,
+			    olen, record, &f);
+		vg_alloc_fail_at(0);
+		ck_assert_msg(rc == 0 || rc == VG_ENOMEM,
+		    "allocation %lu: got %d", n, rc);
+		vg_attach_policy_fini(&pol);
+	}
+	ck_assert_msg(rc == 0, "never succeeded");
+	ck_assert_int_eq(
+	    f.bits, BIT(EXEC_CONTENT) | BIT(TYPE_MISMATCH) | BIT(BANNED_EXT));
+	free(inner);
+	free(outer);
+}
+END_TEST
+
+/* guarded - len bytes copied to end right before a PROT_NONE page */
+static unsigned char *
+guarded(void **map_out, size_t *maplen, const void *src, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t pages = (len + page - 1) / page + 1;
+	unsigned char *m = mmap(NULL, pages * page, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert(m != MAP_FAILED);
+	ck_assert_int_eq(mprotect(m + (pages - 1) * page, page, PROT_NONE), 0);
+	*map_out = m;
+	*maplen = pages * page;
+	memcpy(m + (pages - 1) * page - len, src, len);
+	return m + (pages - 1) * page - len;
+}
+
+START_TEST(test_attach_guard_page)
+{
+	static const char *const inputs[] = {"M", "MZ", "\177EL", "PK\x03", "#",
+	    "BZh", "\x1f", "\xca\xfe\xba\xbe\0\0\0"};
+	unsigned char exe[512];
+	void *map;
+	size_t maplen;
+
+	/* Every prefix of every magic number, ending at a guard page. */
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		size_t len = strlen(inputs[i]) + (i == 7 ? 3 : 0);
+
+		for (size_t k = 0; k <= len; k++) {
+			const unsigned char *d =
+			    guarded(&map, &maplen, inputs[i], k);
+
+			(void)vg_attach_sniff(d, k, k < len);
+			munmap(map, maplen);
+		}
+	}
+	/* A PE whose e_lfanew points at the last bytes there are. */
+	pe(exe, sizeof(exe));
+	exe[0x3c] = 0xfe;
+	exe[0x3d] = 0x01; /* 0x1fe: "PE\0\0" would need 4 bytes */
+	for (size_t k = 0x40; k <= sizeof(exe); k++) {
+		const unsigned char *d = guarded(&map, &maplen, exe, k);
+
+		(void)vg_attach_sniff(d, k, false);
+		munmap(map, maplen);
+	}
+}
+END_TEST
+
 /* attach_suite - one TCase per behaviour */
 static Suite *
 attach_suite(void)
@@ -735,6 +825,8 @@ attach_suite(void)
 	tcase_add_test(tc, test_attach_tar_gz);
 	tcase_add_test(tc, test_attach_broken);
 	tcase_add_test(tc, test_attach_report_stops);
+	tcase_add_test(tc, test_attach_enomem);
+	tcase_add_test(tc, test_attach_guard_page);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("messages");
 	tcase_add_test(tc, test_attach_corpus_double_ext);
