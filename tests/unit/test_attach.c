@@ -12,6 +12,8 @@
 #include "vg_check.h"
 #include "alloc.h"
 #include "attach.h"
+#include "check.h"
+#include "conf.h"
 #include "err.h"
 #include "msg.h"
 #include "policy.h"
@@ -570,6 +572,46 @@ START_TEST(test_attach_corpus_double_ext)
 }
 END_TEST
 
+START_TEST(test_attach_check_ops)
+{
+	static const char conf_text[] =
+	    "socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"
+	    "attach_archive_depth = 0\n";
+	struct vg_msg *msg = NULL;
+	struct vg_text *text =
+	    load_text(&msg, CORPUS "/malware/dangerous-extension.eml");
+	struct vg_conf *conf = NULL;
+	struct vg_result res;
+	struct vg_err err;
+	void *state = NULL;
+
+	/* The check as the score stage runs it: built-in policy, no rules. */
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_parse(&conf, conf_text, strlen(conf_text), "t.conf", &err),
+	    0);
+	ck_assert_str_eq(vg_check_attach_ops.name, "attach");
+	ck_assert_int_eq(
+	    vg_check_attach_ops.create(&state, conf, NULL, &err), 0);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(
+	    vg_check_attach_ops.run(state, msg, text, NULL, &res), 0);
+	ck_assert(vg_result_has(&res, "ATTACH_DOUBLE_EXT"));
+	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);
+	vg_result_fini(&res);
+	/* No decoded text (an oversized message): nothing to do. */
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(
+	    vg_check_attach_ops.run(state, msg, NULL, NULL, &res), 0);
+	ck_assert_int_eq(res.nsymbols, 0);
+	vg_result_fini(&res);
+	vg_check_attach_ops.free(state);
+	vg_conf_free(conf);
+	vg_text_free(text);
+	vg_msg_free(msg);
+}
+END_TEST
+
 /* b64 - base64 of len bytes, 76 columns, CRLF; caller frees */
 static char *
 b64(const unsigned char *d, size_t len)
@@ -830,6 +872,7 @@ attach_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("messages");
 	tcase_add_test(tc, test_attach_corpus_double_ext);
+	tcase_add_test(tc, test_attach_check_ops);
 	tcase_add_test(tc, test_attach_message_zip);
 	tcase_add_test(tc, test_attach_message_txt_exe);
 	suite_add_tcase(s, tc);
