@@ -182,6 +182,42 @@ spf_exp_fits(const unsigned char *p, size_t len)
 	return len + len / 2 + 16 * (pct + 1) <= VG_SPF_EXP_BUDGET;
 }
 
+static bool spf_rr_add(
+    SPF_dns_rr_t *rr, const void *data, size_t len, bool text);
+
+/*
+ * spf_add_exp - add a TXT record that is not an SPF record, i.e. a
+ * possible explanation.  libspf2 1.2.10 parses an explanation as a
+ * macro-string without the spaces that RFC 7208 6.2 allows in it: a space
+ * comes out as '%' and stops macro expansion.  Written as the macro "%_"
+ * (a space), the text expands as the RFC wants.  Then the budget check
+ * above.  false on ENOMEM.
+ */
+static bool
+spf_add_exp(SPF_dns_rr_t *rr, const unsigned char *data, size_t len)
+{
+	unsigned char *exp;
+	size_t i, w = 0;
+	bool ok = true;
+
+	if (len > VG_SPF_EXP_BUDGET)
+		return true;
+	exp = vg_malloc(2 * len + 1);
+	if (exp == NULL)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (data[i] == ' ') {
+			exp[w++] = '%';
+			exp[w++] = '_';
+		} else
+			exp[w++] = data[i];
+	}
+	if (spf_exp_fits(exp, w))
+		ok = spf_rr_add(rr, exp, w, true);
+	vg_free(exp);
+	return ok;
+}
+
 /* spf_rr_add - append one record to an SPF_dns_rr_t; false on ENOMEM */
 static bool
 spf_rr_add(SPF_dns_rr_t *rr, const void *data, size_t len, bool text)
@@ -224,8 +260,8 @@ spf_add_record(struct spf_ctx *ctx, SPF_dns_rr_t *rr, ns_type type,
 		 * whose compiled form could come near that size is not handed
 		 * over; the default explanation is used instead.
 		 */
-		if (!spf_is_spf_record(data, len) && !spf_exp_fits(data, len))
-			return true;
+		if (!spf_is_spf_record(data, len))
+			return spf_add_exp(rr, data, len);
 		if (len > VG_SPF_RECORD_MAX) {
 			if (spf_is_spf_record(data, len))
 				ctx->bad_record = true;
@@ -604,6 +640,18 @@ spf_eval(struct vg_spf_outcome *out, struct spf_ctx *ctx, const char *client_ip,
 	}
 	/* We sanitise the explanation ourselves, keeping its spaces. */
 	(void)SPF_server_set_sanitize(srv, 0);
+	/*
+	 * libspf2's default explanation points at openspf.org, which is
+	 * gone; say what happened instead.  Failure keeps libspf2's.
+	 */
+	{
+		SPF_response_t *eresp = NULL;
+
+		(void)SPF_server_set_explanation(
+		    srv, VG_SPF_DEFAULT_EXP, &eresp);
+		if (eresp != NULL)
+			SPF_response_free(eresp);
+	}
 	req = SPF_request_new(srv);
 	if (req == NULL) {
 		rc = VG_ENOMEM;

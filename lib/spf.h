@@ -62,7 +62,10 @@ struct vg_spf_zone;
 #define VG_SPF_RECORD_MAX  2048
 #define VG_SPF_MAX_QUERIES 40
 #define VG_SPF_MAX_VOID    2
-#define VG_SPF_EXP_BUDGET  400
+/* The explanation when the domain gives none (SPF macros, RFC 7208 7). */
+#define VG_SPF_DEFAULT_EXP                                                     \
+	"%{o}%_does%_not%_designate%_%{i}%_as%_permitted%_sender"
+#define VG_SPF_EXP_BUDGET 400
 
 enum vg_spf_result {
 	VG_SPF_NONE,
