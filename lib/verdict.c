@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "conf.h"
+#include "direction.h"
 #include "engine.h"
 #include "err.h"
 #include "msg.h"
@@ -184,14 +185,22 @@ vg_verdict_tests(const struct vg_verdict *v, char *buf, size_t bufsize)
 	if (bufsize == 0)
 		return 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < v->nsymbols; i++) {
+	for (size_t i = 0, listed = 0; i < v->nsymbols; i++) {
 		char item[256], name[192];
 		int n;
 
+		/*
+		 * A symbol scored 0 is carried for its detail (the SPF result
+		 * for Authentication-Results) but, as in SpamAssassin, not
+		 * listed among the tests.
+		 */
+		if (v->symbols[i].score > -0.0001 &&
+		    v->symbols[i].score < 0.0001)
+			continue;
 		vg_sanitize_str(
 		    name, sizeof(name), v->symbols[i].name, VG_SANITIZE_ASCII);
-		n = snprintf(item, sizeof(item), "%s%s=%.1f", i ? "," : "",
-		    name, v->symbols[i].score);
+		n = snprintf(item, sizeof(item), "%s%s=%.1f",
+		    listed++ ? "," : "", name, v->symbols[i].score);
 		if (n < 0 || (size_t)n >= sizeof(item))
 			continue;
 		if (len + (size_t)n + 4 >= bufsize) {
@@ -302,11 +311,48 @@ stage_failed(const struct vg_result *results, size_t n)
 	return NULL;
 }
 
+/*
+ * outbound_spam - spam from our own network or an authenticated account
+ * is a probable compromise: it gets outbound_spam_action (by default the
+ * hold queue) rather than the inbound tag or reject, and the reason names
+ * the login or the internal address for the log line.
+ */
+static void
+outbound_spam(struct vg_verdict *v, const struct vg_conf *conf)
+{
+	char text[VG_REASON_MAX];
+
+	v->action =
+	    vg_direction_spam_action(conf, VG_DIRECTION_OUTBOUND, v->action);
+	(void)vg_str_fmt(v->reason, sizeof(v->reason),
+	    "probable compromise: outbound spam from %s (score %.1f)",
+	    v->source, v->score);
+	v->code[0] = v->xcode[0] = v->text[0] = '\0';
+	switch (v->action) {
+	case VG_ACTION_REJECT:
+		(void)vg_str_fmt(text, sizeof(text),
+		    "Message rejected as spam (score %.1f)", v->score);
+		set_reply(v, "550", "5.7.1", text);
+		break;
+	case VG_ACTION_TEMPFAIL:
+		set_reply(v, "451", "4.7.1",
+		    "Message held as probable spam, try again later");
+		break;
+	case VG_ACTION_ACCEPT:
+	case VG_ACTION_TAG:
+	case VG_ACTION_QUARANTINE:
+	case VG_ACTION_DISCARD:
+		break;
+	}
+}
+
 /* decide_action - the policy: oversize, virus, error, forced, score */
 static void
 decide_action(struct vg_verdict *v, const struct vg_conf *conf,
     const struct vg_msg *msg, const struct vg_result *results, size_t n)
 {
+	enum vg_direction dir =
+	    v->outbound ? VG_DIRECTION_OUTBOUND : VG_DIRECTION_INBOUND;
 	const struct vg_result *failed = stage_failed(results, n);
 	char text[VG_REASON_MAX];
 
@@ -324,7 +370,7 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		return;
 	}
 	if (v->virus[0] != '\0') {
-		v->action = conf->virus_action;
+		v->action = vg_direction_virus_action(conf, dir);
 		vg_str_fmt(v->reason, sizeof(v->reason), "virus %s", v->virus);
 		vg_str_fmt(text, sizeof(text),
 		    "Message rejected: virus %s detected", v->virus);
@@ -351,6 +397,8 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	} else {
 		v->action = VG_ACTION_ACCEPT;
 	}
+	if (v->outbound && v->action != VG_ACTION_ACCEPT)
+		outbound_spam(v, conf);
 	for (size_t i = 0; i < n; i++) {
 		const struct vg_forced *f = &results[i].forced;
 
@@ -407,6 +455,96 @@ virus_status(struct vg_verdict *v, const struct vg_msg *msg,
 		vg_str_fmt(v->virus_status, sizeof(v->virus_status), "Clean");
 }
 
+/* kv_token - a Received-SPF key-value: sanitised, dot-atom characters */
+static void
+kv_token(char *dst, size_t size, const char *src)
+{
+	vg_sanitize_str(dst, size, src, VG_SANITIZE_ASCII);
+	for (char *p = dst; *p != '\0'; p++)
+		if (strchr(";\"\\ ()<>,", *p) != NULL)
+			*p = '?';
+}
+
+/*
+ * spf_comment - the RFC 7208 9.1 comment for a result: what the domain
+ * says about the client address, split around where the address goes.
+ */
+static void
+spf_comment(char *buf, size_t size, const char *result, const char *ip)
+{
+	static const struct {
+		const char *result, *before, *after;
+	} phrases[] = {
+	    {"pass", "designates ", " as permitted sender"},
+	    {"fail", "does not designate ", " as permitted sender"},
+	    {"softfail", "does not designate ",
+	        " as permitted sender (transitioning)"},
+	    {"neutral", "is neutral about ", ""},
+	    {"none", "designates no permitted senders, client ", ""},
+	    {"temperror", "could not be checked (DNS error) for ", ""},
+	    {"permerror", "has an invalid SPF record, client ", ""},
+	};
+
+	for (size_t i = 0; i < VG_NELEM(phrases); i++) {
+		if (strcmp(result, phrases[i].result) == 0) {
+			(void)vg_str_fmt(buf, size, "%s%s%s", phrases[i].before,
+			    ip, phrases[i].after);
+			return;
+		}
+	}
+	(void)vg_str_fmt(buf, size, "gave an unknown result for %s", ip);
+}
+
+/*
+ * spf_headers - Received-SPF (RFC 7208 9.1) for each identity the SPF
+ * check evaluated, then one Authentication-Results (RFC 8601) with every
+ * SPF method result.  The check puts "spf=RESULT smtp.mailfrom=DOMAIN"
+ * (or smtp.helo=) in its symbol's detail.
+ */
+static int
+spf_headers(
+    struct vg_verdict *v, const struct vg_conf *conf, const struct vg_msg *msg)
+{
+	char ar[VG_VERDICT_HEADER_MAX], id[128], ip[64], from[256], helo[256];
+	size_t len;
+	int rc;
+
+	kv_token(id, sizeof(id), conf->authserv_id);
+	kv_token(ip, sizeof(ip), vg_msg_client_addr(msg));
+	kv_token(from, sizeof(from), vg_msg_from(msg));
+	kv_token(helo, sizeof(helo), vg_msg_helo(msg));
+	len = (size_t)snprintf(ar, sizeof(ar), "%s", id);
+	for (size_t i = 0; i < v->nsymbols; i++) {
+		const char *d = v->symbols[i].detail;
+		char detail[512], result[16], domain[256], comment[384];
+		const char *identity, *dom;
+
+		if (d == NULL || strncmp(d, "spf=", 4) != 0)
+			continue;
+		vg_sanitize_str(detail, sizeof(detail), d, VG_SANITIZE_ASCII);
+		(void)vg_str_fmt(result, sizeof(result), "%.*s",
+		    (int)strcspn(detail + 4, " "), detail + 4);
+		identity =
+		    strstr(detail, " smtp.helo=") != NULL ? "helo" : "mailfrom";
+		dom = strstr(detail, " smtp.");
+		dom = dom != NULL ? strchr(dom, '=') : NULL;
+		kv_token(domain, sizeof(domain), dom != NULL ? dom + 1 : "");
+		spf_comment(comment, sizeof(comment), result, ip);
+		rc = add_header(v, "Received-SPF",
+		    "%s (%s: domain %s %s) client-ip=%s; envelope-from=\"%s\"; "
+		    "helo=%s; receiver=%s; identity=%s",
+		    result, id, domain, comment, ip, from, helo, id, identity);
+		if (rc != 0)
+			return rc;
+		if (len + strlen(detail) + 3 < sizeof(ar))
+			len += (size_t)snprintf(
+			    ar + len, sizeof(ar) - len, "; %s", detail);
+	}
+	if (strchr(ar, ';') == NULL)
+		return 0;
+	return add_edit(v, VG_EDIT_ADD, "Authentication-Results", 0, ar);
+}
+
 /* build_headers - the edits for a message that passes */
 static int
 build_headers(struct vg_verdict *v, const struct vg_engine *engine,
@@ -416,6 +554,8 @@ build_headers(struct vg_verdict *v, const struct vg_engine *engine,
 	const char *clam = vg_engine_virus_version(engine);
 	int rc;
 
+	if ((rc = spf_headers(v, vg_engine_conf(engine), msg)) != 0)
+		return rc;
 	if (score_res != NULL && score_res->status == 0 &&
 	    !vg_msg_oversized(msg)) {
 		struct vg_buf status;
@@ -482,6 +622,13 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 	if ((rc = collect_symbols(v, results, n)) != 0)
 		goto fail;
 	v->spam = v->score >= v->required;
+	{
+		enum vg_direction_why why;
+
+		v->outbound =
+		    vg_direction_msg(conf, msg, &why) == VG_DIRECTION_OUTBOUND;
+		vg_direction_source(v->source, sizeof(v->source), msg, why);
+	}
 	decide_action(v, conf, msg, results, n);
 	virus_status(v, msg, virus_res);
 

@@ -58,7 +58,9 @@ struct vg_verdict {
 	double score, required, reject;
 	char virus[VG_VIRUS_NAME_MAX];    /* "" = none */
 	char virus_status[VG_REASON_MAX]; /* "Clean", "Infected (x)", ... */
-	bool error; /* a stage failed and on_error applied */
+	bool error;    /* a stage failed and on_error applied */
+	bool outbound; /* trusted_networks or SASL: see direction.h */
+	char source[VG_REASON_MAX]; /* "sasl_username=x" / "client=a" */
 
 	/* Symbols that hit, in the order X-Spam-Status lists them. */
 	struct vg_symbol *symbols; /* owned copies */

@@ -395,6 +395,118 @@ START_TEST(test_verdict_forced)
 }
 END_TEST
 
+/* SPF results become Received-SPF and one Authentication-Results. */
+START_TEST(test_verdict_spf_headers)
+{
+	struct vg_engine *engine = engine_with("");
+	struct vg_msg *msg = msg_of(clean_msg);
+	struct vg_result res[2];
+	struct vg_verdict *v;
+	const struct vg_header_edit *e;
+	char tests[256];
+
+	ck_assert_int_eq(vg_msg_set_client(msg, "192.0.2.1", "mx.x"), 0);
+	ck_assert_int_eq(vg_msg_set_from(msg, "bob\"\r\n@example.com"), 0);
+	ck_assert_int_eq(vg_msg_set_helo(msg, "mail.example.com"), 0);
+	vg_result_init(&res[0], "virus");
+	res[0].scanned = true;
+	vg_result_init(&res[1], "score");
+	vg_result_add(
+	    &res[1], "SPF_FAIL", 3.0, "spf=fail smtp.mailfrom=example.com");
+	vg_result_add(&res[1], "SPF_HELO_NONE", 0.0,
+	    "spf=none smtp.helo=mail.example.com");
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_ptr_nonnull(
+	    e = find_edit(v, VG_EDIT_ADD, "Authentication-Results", 0));
+	ck_assert_str_eq(e->value,
+	    "mx.example.org; spf=fail smtp.mailfrom=example.com; spf=none "
+	    "smtp.helo=mail.example.com");
+	ck_assert_ptr_nonnull(e = find_edit(v, VG_EDIT_ADD, "Received-SPF", 0));
+	ck_assert_msg(strncmp(e->value,
+	                  "fail (mx.example.org: domain "
+	                  "example.com does not designate "
+	                  "192.0.2.1 as permitted sender) "
+	                  "client-ip=192.0.2.1; ",
+	                  107) == 0,
+	    "got \"%s\"", e->value);
+	/* The sender's quote and CR/LF cannot break out of the value. */
+	ck_assert_msg(strstr(e->value, "envelope-from=\"bob???@") != NULL,
+	    "got \"%s\"", e->value);
+	ck_assert_ptr_nonnull(strstr(e->value, "identity=mailfrom"));
+	ck_assert_ptr_nonnull(e = find_edit(v, VG_EDIT_ADD, "Received-SPF", 1));
+	ck_assert_ptr_nonnull(strstr(e->value, "identity=helo"));
+	/* The 0-scored symbol is carried, not listed in tests=. */
+	vg_verdict_tests(v, tests, sizeof(tests));
+	ck_assert_str_eq(tests, "SPF_FAIL=3.0");
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+/*
+ * Outbound (trusted network or SASL login) spam is held, as a probable
+ * compromise naming the source; an outbound virus is rejected.
+ */
+static const struct {
+	const char *client, *auth;
+	double score;
+	const char *virus;
+	enum vg_action want;
+	const char *source;
+} outbound[] = {
+    {"192.0.2.7", "", 6.0, NULL, VG_ACTION_QUARANTINE, "client=192.0.2.7"},
+    {"192.0.2.7", "", 20.0, NULL, VG_ACTION_QUARANTINE, "client=192.0.2.7"},
+    {"203.0.113.9", "alice", 6.0, NULL, VG_ACTION_QUARANTINE,
+        "sasl_username=alice"},
+    {"192.0.2.7", "", 0.0, "Eicar", VG_ACTION_REJECT, "client=192.0.2.7"},
+    {"192.0.2.7", "", 1.0, NULL, VG_ACTION_ACCEPT, "client=192.0.2.7"},
+    /* Inbound spam is tagged as usual. */
+    {"203.0.113.9", "", 6.0, NULL, VG_ACTION_TAG, "client=203.0.113.9"},
+};
+
+START_TEST(test_verdict_outbound)
+{
+	struct vg_engine *engine =
+	    engine_with("trusted_networks = 192.0.2.0/24\n");
+	struct vg_msg *msg = msg_of(clean_msg);
+	struct vg_result res[2];
+	struct vg_verdict *v;
+
+	ck_assert_int_eq(vg_msg_set_client(msg, outbound[_i].client, ""), 0);
+	ck_assert_int_eq(vg_msg_set_auth(msg, outbound[_i].auth), 0);
+	vg_result_init(&res[0], "virus");
+	res[0].scanned = true;
+	if (outbound[_i].virus != NULL)
+		snprintf(res[0].virus, sizeof(res[0].virus), "%s",
+		    outbound[_i].virus);
+	vg_result_init(&res[1], "score");
+	vg_result_add(&res[1], "RULE", outbound[_i].score, NULL);
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_msg(v->action == outbound[_i].want,
+	    "case %d: got %s, want %s", _i, vg_action_name(v->action),
+	    vg_action_name(outbound[_i].want));
+	ck_assert_str_eq(v->source, outbound[_i].source);
+	if (v->action == VG_ACTION_QUARANTINE) {
+		ck_assert(v->outbound);
+		ck_assert_msg(
+		    strstr(v->reason, "probable compromise") != NULL &&
+		        strstr(v->reason, outbound[_i].source) != NULL,
+		    "got reason \"%s\"", v->reason);
+		/* Held mail still gets our headers. */
+		ck_assert_ptr_nonnull(
+		    find_edit(v, VG_EDIT_ADD, "X-Spam-Flag", 0));
+	}
+	vg_verdict_free(v);
+	vg_result_fini(&res[0]);
+	vg_result_fini(&res[1]);
+	vg_msg_free(msg);
+	vg_engine_unref(engine);
+}
+END_TEST
+
 static Suite *
 verdict_suite(void)
 {
@@ -406,6 +518,9 @@ verdict_suite(void)
 	    (int)(sizeof(outcomes) / sizeof(outcomes[0])));
 	tcase_add_loop_test(tc, test_verdict_oversized, 0, 3);
 	tcase_add_test(tc, test_verdict_forced);
+	tcase_add_loop_test(tc, test_verdict_outbound, 0,
+	    (int)(sizeof(outbound) / sizeof(outbound[0])));
+	tcase_add_test(th, test_verdict_spf_headers);
 	tcase_add_test(th, test_verdict_headers_tagged);
 	tcase_add_test(th, test_verdict_deletes_forgeries);
 	tcase_add_test(th, test_verdict_header_values_sanitised);
