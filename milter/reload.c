@@ -36,7 +36,6 @@ static struct {
 	pthread_t thread;
 
 	char *conf_path;
-	unsigned reloads;
 	/* Reload thread only. */
 	struct vg_sigwatch *watch;
 	uint64_t interval_ms; /* signature_check_interval */
@@ -254,9 +253,6 @@ vgm_reload_now(const char *why)
 	vgm_reload_rewatch(vg_engine_conf(engine));
 	vgm_reload_new_dns(vg_engine_conf(engine));
 	vg_engine_unref(vgm_reload_swap(engine));
-	pthread_mutex_lock(&RS.lock);
-	RS.reloads++;
-	pthread_mutex_unlock(&RS.lock);
 	vg_info("reload: done (%s); new engine %s", why,
 	    vg_engine_virus_version(engine));
 out:
@@ -388,18 +384,6 @@ vgm_reload_request(void)
 	if (RS.started)
 		pthread_cond_signal(&RS.cond);
 	pthread_mutex_unlock(&RS.lock);
-}
-
-/* vgm_reload_count - successful reloads so far */
-unsigned
-vgm_reload_count(void)
-{
-	unsigned n;
-
-	pthread_mutex_lock(&RS.lock);
-	n = RS.reloads;
-	pthread_mutex_unlock(&RS.lock);
-	return n;
 }
 
 /* vgm_reload_fini - stop the thread (a running reload finishes first) */

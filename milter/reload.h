@@ -55,8 +55,6 @@ struct vg_engine *vgm_reload_acquire(void);
 struct vg_dns *vgm_reload_acquire_dns(void);
 /* vgm_reload_request - ask the reload thread to reload now; returns at once */
 void vgm_reload_request(void);
-/* vgm_reload_count - reloads that succeeded so far (for tests and logs) */
-unsigned vgm_reload_count(void);
 /* vgm_reload_fini - stop the thread, drop the engine reference */
 void vgm_reload_fini(void);
 
