@@ -50,6 +50,7 @@ struct spf_ctx {
 	const struct vg_spf_zone *zone;
 	unsigned queries, voids;
 	bool over_queries, over_voids, bad_record, timed_out, temp;
+	const char *bad_why; /* why a record was refused, static */
 };
 
 static pthread_once_t spf_once = PTHREAD_ONCE_INIT;
@@ -263,8 +264,8 @@ spf_add_record(struct spf_ctx *ctx, SPF_dns_rr_t *rr, ns_type type,
 		if (!spf_is_spf_record(data, len))
 			return spf_add_exp(rr, data, len);
 		if (len > VG_SPF_RECORD_MAX) {
-			if (spf_is_spf_record(data, len))
-				ctx->bad_record = true;
+			ctx->bad_record = true;
+			ctx->bad_why = "record too long";
 			return true;
 		}
 		/*
@@ -272,8 +273,14 @@ spf_add_record(struct spf_ctx *ctx, SPF_dns_rr_t *rr, ns_type type,
 		 * strings: an SPF record with one is broken (permerror).
 		 */
 		if (memchr(data, '\0', len) != NULL) {
-			if (spf_is_spf_record(data, len))
-				ctx->bad_record = true;
+			ctx->bad_record = true;
+			ctx->bad_why = "NUL byte in record";
+			return true;
+		}
+		/* Strict RFC 7208 grammar before libspf2's lenient parser. */
+		if (vg_spf_record_check(
+		        (const char *)data, len, &ctx->bad_why) != VG_OK) {
+			ctx->bad_record = true;
 			return true;
 		}
 		return spf_rr_add(rr, data, len, true);
@@ -698,10 +705,14 @@ spf_eval(struct vg_spf_outcome *out, struct spf_ctx *ctx, const char *client_ip,
 	}
 	if (ctx->over_queries || ctx->over_voids || ctx->bad_record) {
 		out->result = VG_SPF_PERMERROR;
-		snprintf(out->reason, sizeof(out->reason), "%s",
-		    ctx->bad_record       ? "SPF record too long or with a NUL"
-		        : ctx->over_voids ? "too many void DNS lookups"
-		                          : "too many DNS lookups");
+		if (ctx->bad_record)
+			snprintf(out->reason, sizeof(out->reason),
+			    "SPF record refused: %s",
+			    ctx->bad_why != NULL ? ctx->bad_why : "malformed");
+		else
+			snprintf(out->reason, sizeof(out->reason), "%s",
+			    ctx->over_voids ? "too many void DNS lookups"
+			                    : "too many DNS lookups");
 	}
 	if (out->result == VG_SPF_FAIL) {
 		s = SPF_response_get_explanation(resp);

@@ -15,7 +15,11 @@
  * GUARDS   libspf2 has had memory-safety bugs in macro expansion and
  *	    record parsing (CVE-2021-20314, CVE-2021-33912, CVE-2021-33913,
  *	    CVE-2023-42118) and is no longer developed, so what reaches it is
- *	    bounded here: a domain longer than VG_SPF_DOMAIN_MAX bytes or not
+ *	    bounded here: every SPF record must pass vg_spf_record_check(), a
+ *	    strict RFC 7208 grammar check, before libspf2 parses it (a
+ *	    record that fails ends in permerror, as the RFC wants, where
+ *	    libspf2 would accept much of it); a domain longer than
+ *	    VG_SPF_DOMAIN_MAX bytes or not
  *	    a valid DNS name and a local-part longer than VG_SPF_LOCAL_MAX
  *	    bytes give result none without calling libspf2; the HELO name is
  *	    handed over only if it is a valid DNS name; control bytes never
@@ -109,6 +113,16 @@ int vg_spf_check(struct vg_spf_outcome *out, struct vg_dns *dns,
  */
 void vg_spf_prefetch(
     struct vg_dns *dns, const char *helo, const char *mail_from, bool use_helo);
+
+/*
+ * vg_spf_record_check - does the SPF record (len bytes, "v=spf1 ...") obey
+ * RFC 7208's grammar strictly (section 12: terms, domain-specs with a
+ * valid toplabel, macro letters, CIDR lengths without leading zeros, at
+ * most one redirect= and exp=, printable ASCII only)?  0, or VG_EINVAL
+ * with a static reason in *why.  Records that fail never reach libspf2:
+ * the evaluation ends in permerror.
+ */
+int vg_spf_record_check(const char *rec, size_t len, const char **why);
 
 /* Zone backend. */
 /* vg_spf_zone_new - an empty zone; VG_ENOMEM */

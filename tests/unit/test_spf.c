@@ -276,6 +276,59 @@ START_TEST(test_spf_zone_exp_macros)
 }
 END_TEST
 
+static const struct {
+	const char *rec;
+	bool valid;
+} records[] = {
+    {"v=spf1", true},
+    {"v=spf1 -all", true},
+    {"V=SPF1 +A MX:Example.COM -ALL", true},
+    {"v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 ~all  ", true},
+    {"v=spf1 a/24//64 mx//0 a:foo:bar/baz.example.com/32 ?all", true},
+    {"v=spf1 include:_spf.example.com exists:%{i}.%{l1r-}.bl.%{d} -all", true},
+    {"v=spf1 redirect=%{d2}", true},
+    {"v=spf1 -all exp=explain._spf.%{d} moo=%{s}.x foo-bar.baz=", true},
+    {"v=spf1 ptr ptr:example.com. -all", true},
+    {"v=spf10", false},
+    {"v=spf1 -all foo", false},
+    {"v=spf1 a:example", false},      /* one label */
+    {"v=spf1 a:example.123", false},  /* numeric toplabel */
+    {"v=spf1 a:example.-com", false}, /* toplabel '-' */
+    {"v=spf1 a:", false},
+    {"v=spf1 include:foo.com/24", false},
+    {"v=spf1 exists:%{i}.example.com/24", false},
+    {"v=spf1 ip4:192.0.2.1/032", false},
+    {"v=spf1 ip4:192.0.2.01", false},
+    {"v=spf1 ip4:192.0.2.1/33", false},
+    {"v=spf1 ip6:2001:db8::1/129", false},
+    {"v=spf1 ip6:1.2.3.4", false},
+    {"v=spf1 redirect=a.example.com redirect=b.example.com", false},
+    {"v=spf1 exp=a.example.com exp=b.example.com", false},
+    {"v=spf1 redirect:example.com", false},
+    {"v=spf1 a:%{x}.example.com", false},     /* macro letter */
+    {"v=spf1 a:%{c}.example.com", false},     /* c only in exp text */
+    {"v=spf1 a:%{i.example.com", false},      /* unterminated */
+    {"v=spf1 a:foo%.example.com", false},     /* bad escape */
+    {"v=spf1 a:ex\001.example.com", false},   /* control byte */
+    {"v=spf1 a:\xc3\xa9.example.com", false}, /* non-ASCII */
+    {"v=spf1 9bad=x", false},
+    {"v=spf1 +", false},
+    {"v=spf1 -all\tmx", false},
+};
+
+START_TEST(test_spf_record_check)
+{
+	const char *why = NULL;
+	int rc =
+	    vg_spf_record_check(records[_i].rec, strlen(records[_i].rec), &why);
+
+	ck_assert_msg((rc == 0) == records[_i].valid,
+	    "\"%s\": got %s (%s), want %s", records[_i].rec,
+	    rc == 0 ? "valid" : "invalid", why != NULL ? why : "",
+	    records[_i].valid ? "valid" : "invalid");
+}
+END_TEST
+
 START_TEST(test_spf_names)
 {
 	enum vg_spf_result r;
@@ -437,6 +490,7 @@ spf_suite(void)
 	tcase_add_test(tc, test_spf_zone_query_limit);
 	tcase_add_test(tc, test_spf_zone_exp_macros);
 	tcase_add_test(tc, test_spf_names);
+	tcase_add_loop_test(tc, test_spf_record_check, 0, VG_NELEM(records));
 	tcase_add_test(tc, test_spf_check_symbols);
 	tcase_add_test(tc, test_spf_check_reject_fail);
 	tcase_add_test(tc, test_spf_check_skips);
