@@ -67,9 +67,8 @@ const struct vg_attach_policy *vg_policy_attach(const struct vg_policy *p);
 const struct vg_policy *vg_policy_default(void);
 
 /*
- * vg_rules_policy - the policy a rules file built, or NULL for none.
- * Defined by rules_parse.c; until it is, policy_parse.c supplies a weak
- * definition returning NULL, so callers fall back on vg_policy_default().
+ * vg_rules_policy - the policy a rules file built (rules_parse.c), or
+ * NULL for NULL rules, so callers fall back on vg_policy_default().
  */
 const struct vg_policy *vg_rules_policy(const struct vg_rules *rules);
 

@@ -311,17 +311,6 @@ vg_policy_default(void)
 	return policy_builtin;
 }
 
-/*
- * vg_rules_policy - weak stand-in until rules_parse.c keeps a policy:
- * a strong definition there replaces this one at link time.
- */
-__attribute__((weak)) const struct vg_policy *
-vg_rules_policy(const struct vg_rules *rules)
-{
-	(void)rules;
-	return NULL;
-}
-
 /* vg_policy_of - the rules' policy or the built-in one */
 const struct vg_policy *
 vg_policy_of(const struct vg_rules *rules)

@@ -22,6 +22,8 @@
 
 #include "rules.h"
 
+struct vg_policy;
+
 /* Which part of a header a header rule looks at (:raw combines). */
 enum vg_hdr_part {
 	VG_HDR_VALUE,
@@ -145,6 +147,9 @@ struct vg_rules {
 
 	struct vg_rules_stats stats;
 	atomic_size_t limit_rules;
+
+	/* Lists and attachment policy (policy.h); never NULL once parsed. */
+	struct vg_policy *policy;
 };
 
 /* vg_rules_name_find - the entry for name, or NULL */

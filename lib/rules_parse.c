@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "log.h"
 #include "parse.h"
+#include "policy.h"
 #include "rules_int.h"
 #include "symbols.h"
 
@@ -373,6 +374,7 @@ vg_rules_free(struct vg_rules *r)
 		vg_free(r->files[i]);
 	vg_free(r->files);
 	vg_free(r->subject_tag);
+	vg_policy_free(r->policy);
 	vg_free(r);
 }
 
@@ -1492,6 +1494,7 @@ vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
 	struct vg_rules *r = p->r;
 	char *rest = line, *dir = vg_rules_word(&rest);
 	enum vg_rule_kind kind;
+	int rc;
 
 	if (vg_rules_block(p, f, dir, rest))
 		return 0;
@@ -1611,6 +1614,21 @@ vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
 		vg_rules_limit(p, f, dir, rest, &r->depth_limit);
 		return 0;
 	}
+	/*
+	 * The lists and the attachment policy have their own parser
+	 * (policy_parse.c).  It records its own errors with file:line, so
+	 * only count them here and go on: every error is still reported.
+	 * It runs before the compat test so that a policy line in a
+	 * SpamAssassin-compatible file is obeyed, not skipped.
+	 */
+	rc =
+	    vg_policy_directive(r->policy, dir, rest, f->name, f->line, p->err);
+	if (rc == VG_ECONFIG) {
+		p->nerr++;
+		return 0;
+	}
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
 	if (f->compat) {
 		r->stats.skipped[VG_SKIP_DIRECTIVE]++;
 		return 0;
@@ -1904,6 +1922,11 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 	r->match_limit = VG_RULES_DEF_MATCH_LIMIT;
 	r->depth_limit = VG_RULES_DEF_DEPTH_LIMIT;
 	atomic_init(&r->limit_rules, 0);
+	if ((rc = vg_policy_new(&r->policy)) != 0) {
+		vg_err_add(err, name, 0, "out of memory loading rules");
+		vg_rules_free(r);
+		return rc;
+	}
 	memset(&p, 0, sizeof(p));
 	p.r = r;
 	p.err = err;
@@ -1920,6 +1943,13 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 	}
 	*out = r;
 	return 0;
+}
+
+/* vg_rules_policy - the lists and attachment policy the file built */
+const struct vg_policy *
+vg_rules_policy(const struct vg_rules *rules)
+{
+	return rules != NULL ? rules->policy : NULL;
 }
 
 /* vg_rules_load - parse and compile a rules file */

@@ -30,9 +30,11 @@
  * check adds one line here (e.g. &vg_check_spf_ops).
  */
 static const struct vg_check_ops *const checks[] = {
-    &vg_check_spf_ops,   /* check_spf.c */
-    &vg_check_dnsbl_ops, /* check_dnsbl.c */
-    NULL,                /* placeholder: ISO C forbids an empty initializer */
+    &vg_check_spf_ops,    /* check_spf.c */
+    &vg_check_dnsbl_ops,  /* check_dnsbl.c */
+    &vg_check_attach_ops, /* check_attach.c */
+    &vg_check_lists_ops,  /* check_lists.c */
+    NULL,                 /* placeholder: ISO C forbids an empty initializer */
 };
 
 #define VG_SCORE_NCHECKS VG_NELEM(checks)
