@@ -698,9 +698,11 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 
 		if (add > sizeof(r->a_text) - r->a_text_len)
 			add = sizeof(r->a_text) - r->a_text_len;
-		memcpy(r->a_text + r->a_text_len, r->fold->out->data + before,
-		    add);
-		r->a_text_len += add;
+		if (add > 0) {
+			memcpy(r->a_text + r->a_text_len,
+			    r->fold->out->data + before, add);
+			r->a_text_len += add;
+		}
 	}
 out:
 	if (r->fold->rc != 0 || r->rc != 0)

@@ -285,8 +285,9 @@ text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
 		if ((rc = soft(b, rc, VG_TEXT_F_DECODED_LIMIT)) != 0)
 			return rc;
 		/* Links written as text in the rendered page. */
-		rc = vg_uri_extract(
-		    &b->uris, b->body.data + before, b->body.len - before);
+		if (b->body.len > before)
+			rc = vg_uri_extract(&b->uris, b->body.data + before,
+			    b->body.len - before);
 	} else {
 		b->plain_chars += vg_html_fold_text(
 		    &b->fold, b->conv.data, b->conv.len, true);

@@ -204,9 +204,11 @@ put_host(struct out *o, const char *h, size_t n)
 	for (i = 0; i < n && k < sizeof(tmp); i++) {
 		int hi, lo;
 
+		/* %xx is decoded unless it hides a blank or control byte. */
 		if (h[i] == '%' && i + 2 < n &&
 		    (hi = hexval((unsigned char)h[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)h[i + 2])) >= 0) {
+		    (lo = hexval((unsigned char)h[i + 2])) >= 0 &&
+		    (hi << 4 | lo) > ' ' && (hi << 4 | lo) != 0x7f) {
 			tmp[k++] = (char)lower((unsigned char)(hi << 4 | lo));
 			i += 2;
 		} else {

@@ -166,6 +166,20 @@ START_TEST(test_html_link_mismatch)
 }
 END_TEST
 
+/* An anchor with no text before any output (found by fuzz_html/UBSan). */
+START_TEST(test_html_empty_anchor)
+{
+	struct out o;
+
+	render(&o, "<a href=\"http://x.example/\">  </a>", 4096);
+	ck_assert_int_eq(o.rc, 0);
+	CHECK_TEXT(&o, "");
+	ck_assert_uint_eq(o.st.links, 1);
+	ck_assert_uint_eq(o.st.link_mismatch, 0);
+	done(&o);
+}
+END_TEST
+
 /* Links come from href, src, action and background attributes. */
 START_TEST(test_html_attribute_links)
 {
@@ -335,6 +349,7 @@ html_suite(void)
 	tcase_add_test(tc, test_html_hidden_text);
 	tcase_add_test(tc, test_html_tiny_and_low_contrast);
 	tcase_add_test(tc, test_html_link_mismatch);
+	tcase_add_test(tc, test_html_empty_anchor);
 	tcase_add_test(tc, test_html_attribute_links);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");

@@ -290,6 +290,13 @@ START_TEST(test_text_no_mime)
 	ck_assert_str_eq(t->body, "hello\ncaf\xc3\xa9\n");
 	vg_text_free(t);
 	vg_msg_free(m);
+	/* HTML that renders to nothing (found by fuzz_mime under UBSan). */
+	m = from_text("Content-Type: text/html\n\n<p><img src=x></p>\n");
+	t = build(m, NULL);
+	ck_assert_str_eq(t->body, "");
+	ck_assert(t->html_flags & VG_TEXT_HTML_ONLY);
+	vg_text_free(t);
+	vg_msg_free(m);
 	/* No body at all. */
 	m = from_text("Subject: only headers\n");
 	t = build(m, NULL);
