@@ -7,6 +7,7 @@
  * authenticated senders).
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -474,6 +475,53 @@ START_TEST(test_spf_check_temperror)
 }
 END_TEST
 
+struct spf_worker {
+	struct vg_dns *dns;
+	int ok;
+};
+
+/* spf_worker_run - SPF checks from one of several threads */
+static void *
+spf_worker_run(void *arg)
+{
+	struct spf_worker *w = arg;
+
+	for (int i = 0; i < 30; i++) {
+		struct vg_spf_outcome o;
+		size_t c = (size_t)i % VG_NELEM(cases);
+
+		if (vg_spf_check(&o, w->dns, vg_clock_ms() + 5000, cases[c].ip,
+		        cases[c].helo, cases[c].from, false) == 0 &&
+		    o.result == cases[c].want)
+			w->ok++;
+	}
+	return NULL;
+}
+
+/* Many messages at once on one resolver (its thread running). */
+START_TEST(test_spf_threads)
+{
+	struct vg_dns *dns = new_dns();
+	struct spf_worker w[4];
+	pthread_t t[4];
+	int i;
+
+	ck_assert_int_eq(vg_dns_start_thread(dns), 0);
+	for (i = 0; i < 4; i++) {
+		w[i].dns = dns;
+		w[i].ok = 0;
+		ck_assert_int_eq(
+		    pthread_create(&t[i], NULL, spf_worker_run, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(w[i].ok == 30, "thread %d: got %d right, want 30",
+		    i, w[i].ok);
+	}
+	vg_dns_unref(dns);
+}
+END_TEST
+
 static Suite *
 spf_suite(void)
 {
@@ -495,6 +543,7 @@ spf_suite(void)
 	tcase_add_test(tc, test_spf_check_reject_fail);
 	tcase_add_test(tc, test_spf_check_skips);
 	tcase_add_test(tc, test_spf_check_temperror);
+	tcase_add_test(tc, test_spf_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }
