@@ -8,7 +8,10 @@
 
 #include "vg_check.h"
 #include "alloc.h"
+#include "attach.h"
 #include "err.h"
+#include "lists.h"
+#include "policy.h"
 #include "rules.h"
 
 #define DATA VG_SOURCE_DIR "/tests/unit/data/rules/"
@@ -114,6 +117,35 @@ static const struct {
     {"vigil_compat spamassassin\nif (version >= 3)\n",
         "t.rules:3: end of file inside an if block"},
     {"body A /a\0b/\n", "t.rules:1: NUL byte in line"},
+    /* The policy directives (policy_parse.c) through this parser. */
+    {"allow_client 10.0.0.0/33\n",
+        "t.rules:1: allow_client: '10.0.0.0/33': prefix length must be "
+        "0 to 32"},
+    {"block_client example.com\n",
+        "t.rules:1: block_client: 'example.com': not an IPv4 or IPv6 "
+        "address"},
+    {"body A /a/\nblock_from nobody\n",
+        "t.rules:2: block_from: 'nobody': want user@domain, @domain, "
+        "@.domain, user@ or <>"},
+    {"allow_rcpt\n", "t.rules:1: allow_rcpt: no entries"},
+    {"block_action maybe\n", "t.rules:1: block_action: want reject or score"},
+    {"attach_ban_ext e/x\n",
+        "t.rules:1: attach_ban_ext: 'e/x': an extension holds letters, "
+        "digits, _ - ~ $"},
+    {"attach_allow_type text\n",
+        "t.rules:1: attach_allow_type: 'text': want type/subtype or "
+        "type/*"},
+    {"attach_action ATTACH_NOPE reject\n",
+        "t.rules:1: attach_action: 'ATTACH_NOPE' is not an ATTACH_* "
+        "symbol"},
+    {"attach_action explode\n",
+        "t.rules:1: attach_action: 'explode': want reject, quarantine or "
+        "score"},
+    {"attach_action\n",
+        "t.rules:1: attach_action: want [SYMBOL] reject|quarantine|score"},
+    /* Compat mode skips unknown directives, never policy ones. */
+    {"vigil_compat spamassassin\nblock_action maybe\n",
+        "t.rules:2: block_action: want reject or score"},
 };
 
 /* first_line - the first line of an error text, copied into buf */
@@ -162,6 +194,27 @@ START_TEST(test_rules_parse_reports_every_error)
 	ck_assert_msg(err.count == 4, "got %u errors, want 4: %s", err.count,
 	    vg_err_text(&err));
 	ck_assert_ptr_nonnull(strstr(vg_err_text(&err), "t.rules:4: meta C"));
+}
+END_TEST
+
+/* Policy errors count with the others: one load reports all of them. */
+START_TEST(test_rules_parse_policy_every_error)
+{
+	struct vg_rules *r = (struct vg_rules *)1;
+	struct vg_err err;
+	const char *text = "block_from bad\nbogus 1\nattach_action nope\n"
+	                   "allow_client 10.0.0.1 300.1.1.1 ::1/200\n";
+
+	ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(err.count == 5, "got %u errors, want 5: %s", err.count,
+	    vg_err_text(&err));
+	ck_assert_ptr_nonnull(strstr(vg_err_text(&err),
+	    "t.rules:4: allow_client: '300.1.1.1': not an IPv4 or IPv6 "
+	    "address"));
+	ck_assert_ptr_nonnull(strstr(vg_err_text(&err),
+	    "t.rules:4: allow_client: '::1/200': prefix length must be 0 "
+	    "to 128"));
 }
 END_TEST
 
@@ -511,6 +564,120 @@ START_TEST(test_rules_parse_names)
 }
 END_TEST
 
+/* Every policy directive, read through the rules parser. */
+START_TEST(test_rules_parse_policy)
+{
+	static const char text[] =
+	    "allow_rcpt postmaster@ abuse@\n"
+	    "allow_client 192.0.2.0/24, 2001:db8::/32\n"
+	    "block_client 198.51.100.7\n"
+	    "allow_from boss@example.com\nblock_from @spam.example\n"
+	    "block_rcpt @.closed.example\nblock_action score\n"
+	    "attach_ban_ext .docm XLSM\nattach_allow_ext iso\n"
+	    "attach_ban_type text/x-sh\n"
+	    "attach_allow_type application/x-msdownload\n"
+	    "attach_action score\n"
+	    "attach_action ATTACH_DOUBLE_EXT quarantine\n"
+	    "score ATTACH_DOUBLE_EXT 4\nscore BLOCK_FROM 10\n"
+	    "meta M ATTACH_RTLO || ALLOW_RCPT\n";
+	const struct vg_policy *pol;
+	const struct vg_lists *l;
+	const struct vg_attach_policy *ap;
+	struct vg_rules_stats st;
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	ck_assert_msg(parse(&r, text, &err) == 0, "got %s", vg_err_text(&err));
+	ck_assert_ptr_nonnull(pol = vg_rules_policy(r));
+	ck_assert_ptr_eq(vg_policy_of(r), pol);
+	l = vg_policy_lists(pol);
+	ck_assert_uint_eq(vg_lists_count(l, false, VG_LIST_RCPT), 2);
+	ck_assert_uint_eq(vg_lists_count(l, false, VG_LIST_CLIENT), 2);
+	ck_assert(vg_lists_match(l, false, VG_LIST_RCPT, "Postmaster@x.org"));
+	ck_assert(vg_lists_match(l, false, VG_LIST_CLIENT, "2001:db8::25"));
+	ck_assert(vg_lists_match(l, true, VG_LIST_CLIENT, "198.51.100.7"));
+	ck_assert(vg_lists_match(l, false, VG_LIST_FROM, "boss@example.com"));
+	ck_assert(vg_lists_match(l, true, VG_LIST_FROM, "x@spam.example"));
+	ck_assert(vg_lists_match(l, true, VG_LIST_RCPT, "a@b.closed.example"));
+	ck_assert(!vg_lists_match(l, true, VG_LIST_RCPT, "a@closed.example"));
+	ck_assert(!vg_lists_block_reject(l));
+	ap = vg_policy_attach(pol);
+	ck_assert(vg_attach_ext_banned(ap, "docm"));
+	ck_assert(vg_attach_ext_banned(ap, "xlsm"));
+	ck_assert(vg_attach_ext_banned(ap, "exe")); /* built in, kept */
+	ck_assert(!vg_attach_ext_banned(ap, "iso"));
+	ck_assert(vg_attach_type_banned(ap, "text/x-sh"));
+	ck_assert(!vg_attach_type_banned(ap, "application/x-msdownload"));
+	ck_assert_int_eq(ap->act[VG_ATTACH_BANNED_EXT], VG_ATTACH_ACT_SCORE);
+	ck_assert_int_eq(
+	    ap->act[VG_ATTACH_DOUBLE_EXT], VG_ATTACH_ACT_QUARANTINE);
+	/* The checks' symbols are known names: scored, and usable in metas. */
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.unknown_scores, 0);
+	ck_assert(vg_rules_score(r, "BLOCK_FROM", 0) == 10.0);
+	ck_assert_str_eq(vg_rules_describe(r, "ATTACH_DOUBLE_EXT"),
+	    "Attachment hides a banned extension (invoice.pdf.exe)");
+	vg_rules_free(r);
+}
+END_TEST
+
+/* Without policy lines a rules file has the built-in policy. */
+START_TEST(test_rules_parse_policy_default)
+{
+	const struct vg_policy *pol;
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	ck_assert_int_eq(parse(&r, "body A /a/\n", &err), 0);
+	ck_assert_ptr_nonnull(pol = vg_rules_policy(r));
+	ck_assert_uint_eq(
+	    vg_lists_count(vg_policy_lists(pol), true, VG_LIST_FROM), 0);
+	ck_assert(vg_lists_block_reject(vg_policy_lists(pol)));
+	ck_assert(vg_attach_ext_banned(vg_policy_attach(pol), "exe"));
+	ck_assert_int_eq(vg_policy_attach(pol)->act[VG_ATTACH_BANNED_EXT],
+	    VG_ATTACH_ACT_REJECT);
+	ck_assert_int_eq(
+	    vg_policy_attach(pol)->act[VG_ATTACH_ENCRYPTED_ARCHIVE],
+	    VG_ATTACH_ACT_SCORE);
+	vg_rules_free(r);
+	/* No rules at all: the process-wide built-in policy. */
+	ck_assert_ptr_null(vg_rules_policy(NULL));
+	ck_assert_ptr_nonnull(vg_policy_of(NULL));
+	ck_assert_ptr_eq(vg_policy_of(NULL), vg_policy_default());
+}
+END_TEST
+
+/* The shipped rules file: its policy lines load and say what it says. */
+START_TEST(test_rules_parse_policy_shipped)
+{
+	const struct vg_attach_policy *ap;
+	const struct vg_lists *l;
+	struct vg_rules *r = NULL;
+	struct vg_rules_stats st;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_msg(
+	    vg_rules_load(&r, VG_SOURCE_DIR "/rules/vigil.rules", &err) == 0,
+	    "got %s", vg_err_text(&err));
+	l = vg_policy_lists(vg_rules_policy(r));
+	ck_assert(vg_lists_match(l, false, VG_LIST_RCPT, "postmaster@a.org"));
+	ck_assert(vg_lists_match(l, false, VG_LIST_RCPT, "abuse"));
+	ap = vg_policy_attach(vg_rules_policy(r));
+	ck_assert(vg_attach_ext_banned(ap, "EXE"));
+	ck_assert(vg_attach_ext_banned(ap, "psm1"));
+	ck_assert(vg_attach_ext_banned(ap, "vhdx"));
+	ck_assert(!vg_attach_ext_banned(ap, "url"));
+	ck_assert(!vg_attach_ext_banned(ap, "zip"));
+	ck_assert_int_eq(ap->act[VG_ATTACH_DOUBLE_EXT], VG_ATTACH_ACT_REJECT);
+	ck_assert_int_eq(
+	    ap->act[VG_ATTACH_ENCRYPTED_ARCHIVE], VG_ATTACH_ACT_SCORE);
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.unknown_scores, 0);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Fail each allocation in turn: every path returns VG_ENOMEM cleanly. */
 START_TEST(test_rules_parse_alloc_failures)
 {
@@ -518,7 +685,9 @@ START_TEST(test_rules_parse_alloc_failures)
 	    "header A Subject =~ /x/i [if-unset: y]\nheader B From:addr =~ "
 	    "/z/\nbody C /c/\nrawbody D /d/\nuri E /e/\nfull F /f/\n"
 	    "meta G (A && C) || SPF_FAIL\nscore A 2\ndescribe A a\n"
-	    "dnsbl ZEN zen.example 127.0.0.2\nsubject_tag [S]\n";
+	    "dnsbl ZEN zen.example 127.0.0.2\nsubject_tag [S]\n"
+	    "allow_rcpt postmaster@\nblock_client 192.0.2.0/24\n"
+	    "attach_ban_ext docm\nattach_ban_type text/x-sh\n";
 	unsigned long n;
 	bool ok = false;
 
@@ -553,6 +722,7 @@ rules_parse_suite(void)
 	tcase_add_loop_test(tc, test_rules_parse_errors, 0,
 	    (int)(sizeof(errors) / sizeof(errors[0])));
 	tcase_add_test(tc, test_rules_parse_reports_every_error);
+	tcase_add_test(tc, test_rules_parse_policy_every_error);
 	tcase_add_test(tc, test_rules_parse_line_too_long);
 	tcase_add_test(tc, test_rules_parse_meta_limits);
 	tcase_add_test(tc, test_rules_parse_compat_off);
@@ -562,6 +732,11 @@ rules_parse_suite(void)
 	tcase_add_test(tc, test_rules_parse_defaults);
 	tcase_add_test(tc, test_rules_parse_subject_tag_off);
 	tcase_add_test(tc, test_rules_parse_names);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("policy");
+	tcase_add_test(tc, test_rules_parse_policy);
+	tcase_add_test(tc, test_rules_parse_policy_default);
+	tcase_add_test(tc, test_rules_parse_policy_shipped);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_rules_parse_include);
