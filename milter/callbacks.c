@@ -5,6 +5,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "abuse.h"
 #include "alloc.h"
 #include "clock.h"
 #include "conf.h"
@@ -198,17 +199,107 @@ vgm_cb_attach_dns(struct vgm_conn *conn)
 	return rc;
 }
 
+/* The SMTP steps the abuse hooks (abuse.h) are asked about. */
+enum vgm_cb_step {
+	VGM_STEP_CONNECT,
+	VGM_STEP_MAIL,
+	VGM_STEP_RCPT,
+	VGM_STEP_RCPT_REJECTED,
+};
+
+/* vgm_cb_step_name - the step as log lines name it */
+static const char *
+vgm_cb_step_name(enum vgm_cb_step step)
+{
+	switch (step) {
+	case VGM_STEP_CONNECT:
+		return "CONNECT";
+	case VGM_STEP_MAIL:
+		return "MAIL FROM";
+	case VGM_STEP_RCPT:
+		return "RCPT TO";
+	case VGM_STEP_RCPT_REJECTED:
+		return "rejected RCPT TO";
+	}
+	return "?";
+}
+
+/*
+ * vgm_cb_abuse_step - ask the abuse hook of step (rate limits, the
+ * harvest defence) about conn, with engine's configuration; log the
+ * hook's line, and when it refuses the step reply with its 451 4.7.1.
+ * Out of memory in the hook ends the message in on_error, except for a
+ * recipient the MTA refused anyway, which is only logged.
+ */
+static sfsistat
+vgm_cb_abuse_step(SMFICTX *ctx, struct vgm_conn *conn, enum vgm_cb_step step,
+    const struct vg_engine *engine)
+{
+	struct vg_abuse_reply r;
+	struct vgm_abuse *hold;
+	struct vg_abuse *ab;
+	const struct vg_conf *conf;
+	const char *auth = "", *qid = "NOQUEUE";
+	int rc = 0;
+
+	if (engine == NULL || (hold = vgm_reload_acquire_abuse()) == NULL)
+		return SMFIS_CONTINUE;
+	ab = vgm_abuse_state(hold);
+	conf = vg_engine_conf(engine);
+	if (conn->msg != NULL) {
+		auth = vg_msg_auth(conn->msg);
+		if (vg_msg_queue_id(conn->msg)[0] != '\0')
+			qid = vg_msg_queue_id(conn->msg);
+	}
+	memset(&r, 0, sizeof(r));
+	switch (step) {
+	case VGM_STEP_CONNECT:
+		rc = vg_abuse_connect(ab, &r, conf, conn->addr);
+		break;
+	case VGM_STEP_MAIL:
+		rc = vg_abuse_mail(ab, &r, conf, conn->addr, auth);
+		break;
+	case VGM_STEP_RCPT:
+		rc = vg_abuse_rcpt(ab, &r, conf, conn->addr, auth);
+		break;
+	case VGM_STEP_RCPT_REJECTED:
+		rc = vg_abuse_rcpt_rejected(ab, &r, conf, conn->addr);
+		break;
+	}
+	vgm_abuse_release(hold);
+	if (rc != 0 && step == VGM_STEP_RCPT_REJECTED) {
+		vg_error(
+		    "%s: %s: %s", qid, vgm_cb_step_name(step), vg_strerror(rc));
+		return SMFIS_CONTINUE;
+	}
+	if (rc != 0)
+		return vgm_cb_fail(ctx, conn, vgm_cb_step_name(step), rc);
+	/* The hook's line is sanitised and names the source and count. */
+	if (r.log[0] != '\0')
+		vg_warn("%s: %s: %s", qid, vgm_cb_step_name(step), r.log);
+	if (!r.refuse)
+		return SMFIS_CONTINUE;
+	return vgm_apply_reply(ctx, r.code, r.xcode, r.text, qid, NULL);
+}
+
 /* vgm_cb_connect - remember the client's address and name */
 static sfsistat
 vgm_cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct vgm_conn *conn = vgm_cb_conn(ctx);
+	struct vg_engine *engine;
+	sfsistat st;
 
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	vgm_conn_set_addr(conn, hostaddr);
 	(void)vg_str_fmt(conn->name, sizeof(conn->name), "%s",
 	    hostname != NULL ? hostname : "");
+	engine = vgm_reload_acquire();
+	st = vgm_cb_abuse_step(ctx, conn, VGM_STEP_CONNECT, engine);
+	vg_engine_unref(engine);
+	if (st != SMFIS_CONTINUE)
+		return st;
 	vgm_cb_prefetch_dnsbl(conn);
 	return SMFIS_CONTINUE;
 }
@@ -234,6 +325,7 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 	struct vg_msg_limits lim;
 	const char *qid;
 	char *path;
+	sfsistat st;
 	int rc;
 
 	if (conn == NULL)
@@ -281,7 +373,11 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 		rc = vgm_cb_attach_dns(conn);
 	if (rc != 0)
 		return vgm_cb_fail(ctx, conn, "MAIL FROM", rc);
-	return SMFIS_CONTINUE;
+	st = vgm_cb_abuse_step(ctx, conn, VGM_STEP_MAIL, conn->engine);
+	/* A refused MAIL FROM ends the message before it began. */
+	if (st != SMFIS_CONTINUE)
+		vgm_conn_msg_reset(conn);
+	return st;
 }
 
 /* vgm_cb_envrcpt - one recipient; ones the MTA refused are only counted */
@@ -291,6 +387,7 @@ vgm_cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct vgm_conn *conn = vgm_cb_conn(ctx);
 	const char *mailer;
 	char *path;
+	sfsistat st;
 	int rc;
 
 	if (conn == NULL || conn->msg == NULL)
@@ -299,9 +396,15 @@ vgm_cb_envrcpt(SMFICTX *ctx, char **argv)
 		mailer = vgm_cb_macro(ctx, "{rcpt_mailer}");
 		if (mailer != NULL && strcmp(mailer, "error") == 0) {
 			conn->rejected_rcpts++;
+			/* The MTA refused it already: only count it. */
+			(void)vgm_cb_abuse_step(
+			    ctx, conn, VGM_STEP_RCPT_REJECTED, conn->engine);
 			return SMFIS_CONTINUE;
 		}
 	}
+	st = vgm_cb_abuse_step(ctx, conn, VGM_STEP_RCPT, conn->engine);
+	if (st != SMFIS_CONTINUE)
+		return st;
 	path = vgm_cb_path(argv);
 	rc = path != NULL ? vg_msg_add_rcpt(conn->msg, path) : VG_ENOMEM;
 	vg_free(path);

@@ -2,10 +2,12 @@
 /* reload - engine swap on SIGHUP and on a new signature database */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 
+#include "abuse.h"
 #include "alloc.h"
 #include "clock.h"
 #include "conf.h"
@@ -27,6 +29,7 @@ static struct {
 	pthread_mutex_t engine_lock;
 	struct vg_engine *engine; /* NULL while an in-place reload runs */
 	struct vg_dns *dns;       /* NULL when none could be built */
+	struct vgm_abuse *abuse;  /* NULL when none could be built */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -93,6 +96,72 @@ vgm_reload_acquire(void)
 		engine = vg_engine_ref(RS.engine);
 	pthread_mutex_unlock(&RS.engine_lock);
 	return engine;
+}
+
+struct vgm_abuse {
+	atomic_uint refs;
+	struct vg_abuse *state;
+};
+
+/* vgm_abuse_state - the abuse state behind a hold */
+struct vg_abuse *
+vgm_abuse_state(struct vgm_abuse *hold)
+{
+	return hold->state;
+}
+
+/* vgm_abuse_release - drop a hold; the last one frees the state */
+void
+vgm_abuse_release(struct vgm_abuse *hold)
+{
+	if (hold == NULL || atomic_fetch_sub(&hold->refs, 1) != 1)
+		return;
+	vg_abuse_free(hold->state);
+	vg_free(hold);
+}
+
+/* vgm_reload_acquire_abuse - a new hold on the current abuse state */
+struct vgm_abuse *
+vgm_reload_acquire_abuse(void)
+{
+	struct vgm_abuse *hold;
+
+	pthread_mutex_lock(&RS.engine_lock);
+	hold = RS.abuse;
+	if (hold != NULL)
+		atomic_fetch_add(&hold->refs, 1);
+	pthread_mutex_unlock(&RS.engine_lock);
+	return hold;
+}
+
+/*
+ * vgm_reload_new_abuse - fresh abuse state for conf, made current; on
+ * failure the old one stays.
+ */
+static void
+vgm_reload_new_abuse(const struct vg_conf *conf)
+{
+	struct vgm_abuse *hold, *old;
+	int rc;
+
+	hold = vg_calloc(1, sizeof(*hold));
+	if (hold == NULL) {
+		vg_error("abuse limits: out of memory; keeping the old ones");
+		return;
+	}
+	atomic_init(&hold->refs, 1);
+	rc = vg_abuse_new(&hold->state, conf, NULL, NULL);
+	if (rc != 0) {
+		vg_error(
+		    "abuse limits: %s; keeping the old ones", vg_strerror(rc));
+		vg_free(hold);
+		return;
+	}
+	pthread_mutex_lock(&RS.engine_lock);
+	old = RS.abuse;
+	RS.abuse = hold;
+	pthread_mutex_unlock(&RS.engine_lock);
+	vgm_abuse_release(old);
 }
 
 /* vgm_reload_acquire_dns - a new reference to the resolver, or NULL */
@@ -217,7 +286,7 @@ static void
 vgm_reload_now(const char *why)
 {
 	struct vg_err *err;
-	struct vg_engine *engine = NULL;
+	struct vg_engine *engine = NULL, *old;
 	bool in_place = false;
 	int rc;
 
@@ -252,7 +321,12 @@ vgm_reload_now(const char *why)
 	}
 	vgm_reload_rewatch(vg_engine_conf(engine));
 	vgm_reload_new_dns(vg_engine_conf(engine));
-	vg_engine_unref(vgm_reload_swap(engine));
+	old = vgm_reload_swap(engine);
+	/* Counters survive a reload unless their limits changed. */
+	if (old == NULL ||
+	    vg_abuse_conf_changed(vg_engine_conf(old), vg_engine_conf(engine)))
+		vgm_reload_new_abuse(vg_engine_conf(engine));
+	vg_engine_unref(old);
 	vg_info("reload: done (%s); new engine %s", why,
 	    vg_engine_virus_version(engine));
 out:
@@ -346,6 +420,7 @@ vgm_reload_init(const char *conf_path, struct vg_engine *engine)
 	vgm_reload_rewatch(vg_engine_conf(engine));
 	/* After fork and privilege drop, as vg_dns_start_thread() wants. */
 	vgm_reload_new_dns(vg_engine_conf(engine));
+	vgm_reload_new_abuse(vg_engine_conf(engine));
 	return 0;
 }
 
@@ -390,6 +465,7 @@ vgm_reload_request(void)
 void
 vgm_reload_fini(void)
 {
+	struct vgm_abuse *abuse;
 	struct vg_dns *dns;
 
 	if (RS.started) {
@@ -407,6 +483,11 @@ vgm_reload_fini(void)
 	RS.dns = NULL;
 	pthread_mutex_unlock(&RS.engine_lock);
 	vg_dns_unref(dns);
+	pthread_mutex_lock(&RS.engine_lock);
+	abuse = RS.abuse;
+	RS.abuse = NULL;
+	pthread_mutex_unlock(&RS.engine_lock);
+	vgm_abuse_release(abuse);
 	vg_sigwatch_free(RS.watch);
 	RS.watch = NULL;
 	vg_free(RS.conf_path);

@@ -23,6 +23,12 @@
  *	    with it, so dns_servers and the DNS limits follow a reload; each
  *	    message attaches the resolver current at its MAIL FROM.  When a
  *	    new resolver cannot be built the old one stays.
+ *	    The abuse state (rate limits and the harvest defence, abuse.h)
+ *	    outlives engines: it is rebuilt, counters starting afresh, only
+ *	    when a reload changes one of its keys (or after an in-place
+ *	    reload, which leaves nothing to compare with).  Callers hold it
+ *	    by reference (struct vgm_abuse), so a rebuild never frees it
+ *	    under a callback.
  *	    The signature watch asks vg_sigwatch_changed() about
  *	    clamav_database every signature_check_interval (0 = never) and
  *	    reloads when freshclam wrote a new database.
@@ -40,8 +46,12 @@
 
 #include <stdbool.h>
 
+struct vg_abuse;
 struct vg_dns;
 struct vg_engine;
+
+/* A reference-counted hold on the abuse state. */
+struct vgm_abuse;
 
 #define VGM_RELOAD_RETRY_MS 60000
 
@@ -53,6 +63,12 @@ int vgm_reload_start(void);
 struct vg_engine *vgm_reload_acquire(void);
 /* vgm_reload_acquire_dns - a new reference to the resolver, or NULL */
 struct vg_dns *vgm_reload_acquire_dns(void);
+/* vgm_reload_acquire_abuse - a hold on the abuse state, or NULL */
+struct vgm_abuse *vgm_reload_acquire_abuse(void);
+/* vgm_abuse_state - the state held; borrowed while the hold lasts */
+struct vg_abuse *vgm_abuse_state(struct vgm_abuse *hold);
+/* vgm_abuse_release - drop a hold; the last frees; NULL is a no-op */
+void vgm_abuse_release(struct vgm_abuse *hold);
 /* vgm_reload_request - ask the reload thread to reload now; returns at once */
 void vgm_reload_request(void);
 /* vgm_reload_fini - stop the thread, drop the engine reference */
