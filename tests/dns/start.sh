@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# start.sh DIR [PORT] - start dnsmasq on 127.0.0.1:PORT (default 25353)
+# start.sh DIR [PORT] - start dnsmasq on 127.0.0.1:PORT (default 25353) and
+# [::1]:PORT when the machine has IPv6 loopback,
 # serving zones.conf, pid in DIR/dnsmasq.pid, log in DIR/dnsmasq.log.
 # Waits until it answers.  Stop it with stop.sh DIR.
 set -eu
@@ -13,8 +14,13 @@ command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || {
 	echo "start.sh: dnsmasq is not installed (apt-get install dnsmasq)" >&2
 	exit 1
 }
+# Also on [::1] when the machine has IPv6 loopback (test_dns uses it).
+listen=127.0.0.1
+if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
+	listen=127.0.0.1,::1
+fi
 /usr/sbin/dnsmasq --conf-file="$here/zones.conf" --port="$port" \
-	--listen-address=127.0.0.1 --bind-interfaces --user=root \
+	--listen-address="$listen" --bind-interfaces --user=root \
 	--pid-file="$dir/dnsmasq.pid" --log-facility="$dir/dnsmasq.log" \
 	--log-queries
 # Wait for an answer (up to 5 s) without needing dig.

@@ -339,6 +339,63 @@ START_TEST(test_dns_threads)
 }
 END_TEST
 
+/* has_ipv6_loopback - does this machine have ::1 (start.sh listens there) */
+static bool
+has_ipv6_loopback(void)
+{
+	char line[128];
+	bool found = false;
+	FILE *fp = fopen("/proc/net/if_inet6", "r");
+
+	if (fp == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found =
+		    strncmp(line, "00000000000000000000000000000001 ", 33) == 0;
+	fclose(fp);
+	return found;
+}
+
+/*
+ * dns_servers with two servers, the first dead: queries fail over to the
+ * second after dns_timeout_ms; an IPv6 server ([::1]:port) works.
+ */
+START_TEST(test_dns_failover)
+{
+	struct vg_conf conf;
+	char servers[128], silent[64], ignore[64];
+	struct vg_dns *dns = NULL;
+	struct vg_err err;
+	char first[64];
+	uint64_t t0;
+	int fd;
+
+	vg_dnstest_conf(&conf, ignore, sizeof(ignore));
+	fd = vg_dnstest_silent(silent, sizeof(silent));
+	ck_assert_int_ge(fd, 0);
+	if (has_ipv6_loopback())
+		snprintf(servers, sizeof(servers), "%s, [::1]:%d", silent,
+		    VG_TEST_DNS_PORT);
+	else
+		snprintf(servers, sizeof(servers), "%s, 127.0.0.1:%d", silent,
+		    VG_TEST_DNS_PORT);
+	conf.dns_servers = servers;
+	conf.dns_timeout_ms = 300;
+	vg_err_init(&err);
+	ck_assert_msg(
+	    vg_dns_new(&dns, &conf, &err) == 0, "%s", vg_err_text(&err));
+	t0 = vg_clock_ms();
+	ck_assert_int_eq(
+	    lookup(dns, "h7.spf.test", VG_DNS_A, first, sizeof(first)),
+	    VG_DNS_OK);
+	ck_assert_str_eq(first, "198.51.100.7");
+	ck_assert_msg(vg_clock_ms() - t0 < 2000, "took %llu ms",
+	    (unsigned long long)(vg_clock_ms() - t0));
+	vg_dns_unref(dns);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_dns_bad_servers)
 {
 	struct vg_conf conf;
@@ -461,6 +518,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_dns_timeout);
 	tcase_add_test(tc, test_dns_deadline);
 	tcase_add_loop_test(tc, test_dns_threads, 0, 2);
+	tcase_add_test(tc, test_dns_failover);
 	tcase_add_test(tc, test_dns_bad_servers);
 	tcase_add_test(tc, test_dns_submit_invalid);
 	tcase_add_test(tc, test_dns_enomem);
