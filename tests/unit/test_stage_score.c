@@ -3,6 +3,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "action.h"
 #include "err.h"
 #include "msg.h"
 #include "result.h"
@@ -10,10 +11,16 @@
 #include "stage.h"
 #include "text.h"
 
-#define CORPUS VG_SOURCE_DIR "/../shared/corpus/spamassassin/"
-#define SPAM1  CORPUS "spam/spam.00001.7848dde101aa985090474a91ec93fcf0"
-#define HAM1   CORPUS "ham/easy_ham.00001.7c53336b37003a9286aba55d2945844c"
-#define RULES  VG_SOURCE_DIR "/tests/unit/data/rules/stage.rules"
+#define CORPUS        VG_SOURCE_DIR "/../shared/corpus/spamassassin/"
+#define SPAM1         CORPUS "spam/spam.00001.7848dde101aa985090474a91ec93fcf0"
+#define HAM1          CORPUS "ham/easy_ham.00001.7c53336b37003a9286aba55d2945844c"
+#define RULES         VG_SOURCE_DIR "/tests/unit/data/rules/stage.rules"
+#define DEFAULT_RULES VG_SOURCE_DIR "/rules/vigil.rules"
+/* A base64 attachment named invoice.pdf.exe (harmless text inside). */
+#define DANGEROUS                                                              \
+	VG_SOURCE_DIR "/../shared/corpus/malware/dangerous-extension.eml"
+#define ATTACH_REPLY                                                           \
+	"Message rejected: attachment type not allowed: invoice.pdf.exe"
 
 /* scan_file - run the score stage with rules_path over path */
 static int
@@ -145,6 +152,174 @@ START_TEST(test_stage_score_no_rules)
 }
 END_TEST
 
+/* scan_rules_text - the score stage with rules from text over msg */
+static void
+scan_rules_text(struct vg_result *res, const char *text, struct vg_msg *msg)
+{
+	struct vg_rules *rules = NULL;
+	struct vg_err err;
+	void *state = NULL;
+
+	vg_err_init(&err);
+	ck_assert_msg(
+	    vg_rules_parse(&rules, text, strlen(text), "t", &err) == 0, "%s",
+	    vg_err_text(&err));
+	ck_assert_int_eq(
+	    vg_stage_score_ops.create(&state, NULL, rules, &err), 0);
+	vg_result_init(res, "score");
+	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, res), 0);
+	vg_stage_score_ops.free(state);
+	vg_rules_free(rules);
+}
+
+/* score_of - the score a symbol got in res, or -999 when absent */
+static double
+score_of(const struct vg_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->nsymbols; i++)
+		if (strcmp(res->symbols[i].name, name) == 0)
+			return res->symbols[i].score;
+	return -999;
+}
+
+/*
+ * invoice.pdf.exe through the default rules: the attachment check runs in
+ * the stage, adds its symbols with the rules file's scores and forces the
+ * refusal the sender reads.
+ */
+START_TEST(test_stage_score_attach_reject)
+{
+	struct vg_result res;
+
+	ck_assert_int_eq(scan_file(&res, DEFAULT_RULES, DANGEROUS, NULL), 0);
+	ck_assert_int_eq(res.status, 0);
+	ck_assert_msg(score_of(&res, "ATTACH_DOUBLE_EXT") == 4.0,
+	    "ATTACH_DOUBLE_EXT: got %.2f, want 4.00",
+	    score_of(&res, "ATTACH_DOUBLE_EXT"));
+	ck_assert_msg(score_of(&res, "ATTACH_BANNED_EXT") == 4.0,
+	    "ATTACH_BANNED_EXT: got %.2f, want 4.00",
+	    score_of(&res, "ATTACH_BANNED_EXT"));
+	/* The bytes are text: no content findings. */
+	ck_assert(!vg_result_has(&res, "ATTACH_EXEC_CONTENT"));
+	ck_assert(res.forced.set);
+	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);
+	ck_assert_str_eq(res.forced.code, "550");
+	ck_assert_str_eq(res.forced.xcode, "5.7.1");
+	ck_assert_msg(strcmp(res.forced.text, ATTACH_REPLY) == 0,
+	    "got \"%s\", want \"%s\"", res.forced.text, ATTACH_REPLY);
+	ck_assert_str_eq(res.forced.symbol, "ATTACH_BANNED_EXT");
+	/* Under reject_score: the reply names the attachment, not spam. */
+	ck_assert_msg(total(&res) < VG_DEF_REJECT_SCORE,
+	    "got score %.2f, want < 15", total(&res));
+	vg_result_fini(&res);
+}
+END_TEST
+
+/* No rules file: the built-in policy still refuses it, scoring 0. */
+START_TEST(test_stage_score_attach_builtin)
+{
+	struct vg_msg *msg = NULL;
+	struct vg_result res;
+	struct vg_err err;
+	void *state = NULL;
+
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, DANGEROUS), 0);
+	ck_assert_int_eq(
+	    vg_stage_score_ops.create(&state, NULL, NULL, &err), 0);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
+	ck_assert(score_of(&res, "ATTACH_DOUBLE_EXT") == 0.0);
+	ck_assert(res.forced.set);
+	ck_assert_str_eq(res.forced.text, ATTACH_REPLY);
+	vg_result_fini(&res);
+	vg_stage_score_ops.free(state);
+	vg_msg_free(msg);
+}
+END_TEST
+
+/* The rules file's attach_action: score only, or quarantine. */
+START_TEST(test_stage_score_attach_action)
+{
+	struct vg_msg *msg = NULL;
+	struct vg_result res;
+
+	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, DANGEROUS), 0);
+	scan_rules_text(
+	    &res, "attach_action score\nscore ATTACH_DOUBLE_EXT 6\n", msg);
+	ck_assert(score_of(&res, "ATTACH_DOUBLE_EXT") == 6.0);
+	ck_assert(score_of(&res, "ATTACH_BANNED_EXT") == 0.0);
+	ck_assert(!res.forced.set);
+	vg_result_fini(&res);
+	scan_rules_text(&res,
+	    "attach_action score\n"
+	    "attach_action ATTACH_DOUBLE_EXT quarantine\n",
+	    msg);
+	ck_assert(res.forced.set);
+	ck_assert_int_eq(res.forced.action, VG_ACTION_QUARANTINE);
+	ck_assert_str_eq(res.forced.symbol, "ATTACH_DOUBLE_EXT");
+	vg_result_fini(&res);
+	/* Unbanned: nothing at all. */
+	scan_rules_text(&res, "attach_allow_ext exe\n", msg);
+	ck_assert(!vg_result_has(&res, "ATTACH_BANNED_EXT"));
+	ck_assert(!vg_result_has(&res, "ATTACH_DOUBLE_EXT"));
+	ck_assert(!res.forced.set);
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+}
+END_TEST
+
+/*
+ * The lists through the stage and the default rules: a blocked sender is
+ * refused, unless every recipient is postmaster@ or abuse@ (RFC 2142).
+ */
+START_TEST(test_stage_score_lists)
+{
+	static const char text[] = "include " DEFAULT_RULES "\n"
+	                           "block_from @example.net\n"
+	                           "allow_client 192.0.2.0/24\n";
+	struct vg_msg *msg = NULL;
+	struct vg_result res;
+
+	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, HAM1), 0);
+	ck_assert_int_eq(vg_msg_set_client(msg, "198.51.100.9", NULL), 0);
+	ck_assert_int_eq(vg_msg_set_from(msg, "spammer@example.net"), 0);
+	ck_assert_int_eq(vg_msg_add_rcpt(msg, "user@example.org"), 0);
+	scan_rules_text(&res, text, msg);
+	ck_assert(score_of(&res, "BLOCK_FROM") == 10.0);
+	ck_assert(res.forced.set);
+	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);
+	ck_assert_str_eq(res.forced.code, "550");
+	ck_assert_str_eq(res.forced.text,
+	    "Message rejected: sender address blocked by policy");
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+
+	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, HAM1), 0);
+	ck_assert_int_eq(vg_msg_set_from(msg, "spammer@example.net"), 0);
+	ck_assert_int_eq(vg_msg_add_rcpt(msg, "<Postmaster@example.org>"), 0);
+	ck_assert_int_eq(vg_msg_add_rcpt(msg, "abuse"), 0);
+	scan_rules_text(&res, text, msg);
+	ck_assert(vg_result_has(&res, "BLOCK_FROM"));
+	ck_assert(score_of(&res, "ALLOW_RCPT") == 0.0);
+	ck_assert_msg(
+	    !res.forced.set, "got forced \"%s\", want none", res.forced.text);
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+
+	/* An allowed client passes a blocked sender, and scores -20. */
+	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, HAM1), 0);
+	ck_assert_int_eq(vg_msg_set_client(msg, "192.0.2.25", NULL), 0);
+	ck_assert_int_eq(vg_msg_set_from(msg, "spammer@example.net"), 0);
+	ck_assert_int_eq(vg_msg_add_rcpt(msg, "user@example.org"), 0);
+	scan_rules_text(&res, text, msg);
+	ck_assert(score_of(&res, "ALLOW_CLIENT") == -20.0);
+	ck_assert(!res.forced.set);
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+}
+END_TEST
+
 static Suite *
 stage_score_suite(void)
 {
@@ -156,6 +331,12 @@ stage_score_suite(void)
 	tcase_add_test(tc, test_stage_score_default_rules);
 	tcase_add_test(tc, test_stage_score_oversized);
 	tcase_add_test(tc, test_stage_score_no_rules);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("policy");
+	tcase_add_test(tc, test_stage_score_attach_reject);
+	tcase_add_test(tc, test_stage_score_attach_builtin);
+	tcase_add_test(tc, test_stage_score_attach_action);
+	tcase_add_test(tc, test_stage_score_lists);
 	suite_add_tcase(s, tc);
 	return s;
 }
