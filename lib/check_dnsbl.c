@@ -7,12 +7,14 @@
  * registrable domains of the message's URIs (text->uris) in every `uribl`
  * list, at most uribl_max_lookups URI queries per message, waiting until
  * the message's DNS deadline.  Clients in trusted_networks are not looked
- * up; with dnsbl_check_received = yes, a trusted client's message is
- * checked by the relay that handed it to our trusted hosts instead: the
- * first address in the Received headers (newest first, at most
- * CHECK_DNSBL_MAX_RECEIVED of them) that is not in trusted_networks, as an
- * administrator behind a gateway needs.  Without lists in the rules file, or created without a configuration
- * (conf NULL), the check does nothing.
+ * up, nor are SASL-authenticated senders' clients (their URIs are).  With
+ * dnsbl_check_received = yes, a trusted client's message is checked by
+ * the relay that handed it to our trusted hosts instead: the first
+ * address in the Received headers (newest first, at most
+ * CHECK_DNSBL_MAX_RECEIVED of them) that is not in trusted_networks, as
+ * an administrator behind a gateway needs.  Without lists in the rules
+ * file, or created without a configuration (conf NULL), the check does
+ * nothing.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -118,7 +120,14 @@ check_dnsbl_run(void *state, const struct vg_msg *msg,
 	if (nc + nu == 0 || st->conf == NULL)
 		return VG_OK;
 	ips[0] = vg_msg_client_addr(msg);
-	if (!vg_dns_cidr_match(ips[0], st->conf->trusted_networks))
+	/*
+	 * An authenticated sender's address says nothing about the mail
+	 * (a road warrior on a dynamic range that policy lists name): its
+	 * client is not looked up, its URIs still are.
+	 */
+	if (vg_msg_auth(msg)[0] != '\0')
+		nips = 0;
+	else if (!vg_dns_cidr_match(ips[0], st->conf->trusted_networks))
 		nips = 1;
 	else if (st->conf->dnsbl_check_received &&
 	    check_dnsbl_received(msg, st->conf, relay, sizeof(relay)))

@@ -322,7 +322,7 @@ START_TEST(test_dnsbl_timeout)
 }
 END_TEST
 
-/* The check: trusted clients are not looked up. */
+/* The check: trusted and authenticated clients are not looked up. */
 START_TEST(test_dnsbl_check)
 {
 	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1000, 10, "/tmp"};
