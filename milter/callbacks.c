@@ -12,9 +12,11 @@
 #include "dns.h"
 #include "dnsbl.h"
 #include "engine.h"
+#include "lists.h"
 #include "log.h"
 #include "str.h"
 #include "msg.h"
+#include "policy.h"
 #include "sanitize.h"
 #include "scan.h"
 #include "spf.h"
@@ -380,6 +382,45 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 	return st;
 }
 
+/*
+ * vgm_cb_lists - the rules file's allow and block lists for one
+ * recipient: one the lists refuse (a block matched, no allow did,
+ * block_action reject) gets 550 5.7.1 now, so that mail to an allowed
+ * recipient (postmaster@) still gets through from a blocked sender while
+ * the others are refused (lists.h); the score stage's check then finds
+ * only allowed recipients.
+ */
+static sfsistat
+vgm_cb_lists(SMFICTX *ctx, struct vgm_conn *conn, const char *rcpt)
+{
+	const struct vg_policy *pol;
+	const struct vg_lists *l;
+	const char *what, *qid;
+	char text[128], clean[VGM_NAME_MAX];
+	unsigned bits;
+
+	pol = vg_policy_of(vg_engine_rules(conn->engine));
+	l = pol != NULL ? vg_policy_lists(pol) : NULL;
+	if (l == NULL)
+		return SMFIS_CONTINUE;
+	bits = vg_lists_check(l, conn->addr, vg_msg_from(conn->msg), rcpt);
+	if (!vg_lists_refuse(l, bits))
+		return SMFIS_CONTINUE;
+	what = (bits & VG_LISTS_BLOCK_CLIENT) != 0 ? "client address"
+	    : (bits & VG_LISTS_BLOCK_FROM) != 0    ? "sender address"
+	                                           : "recipient";
+	(void)vg_str_fmt(text, sizeof(text),
+	    "Recipient rejected: %s "
+	    "blocked by policy",
+	    what);
+	qid = vg_msg_queue_id(conn->msg)[0] != '\0' ? vg_msg_queue_id(conn->msg)
+	                                            : "NOQUEUE";
+	(void)vg_sanitize_str(clean, sizeof(clean), rcpt, 0);
+	vg_info(
+	    "%s: RCPT TO <%s> refused: %s blocked by policy", qid, clean, what);
+	return vgm_apply_reply(ctx, "550", "5.7.1", text, qid, NULL);
+}
+
 /* vgm_cb_envrcpt - one recipient; ones the MTA refused are only counted */
 static sfsistat
 vgm_cb_envrcpt(SMFICTX *ctx, char **argv)
@@ -406,8 +447,13 @@ vgm_cb_envrcpt(SMFICTX *ctx, char **argv)
 	if (st != SMFIS_CONTINUE)
 		return st;
 	path = vgm_cb_path(argv);
-	rc = path != NULL ? vg_msg_add_rcpt(conn->msg, path) : VG_ENOMEM;
+	if (path == NULL)
+		return vgm_cb_fail(ctx, conn, "RCPT TO", VG_ENOMEM);
+	st = vgm_cb_lists(ctx, conn, path);
+	rc = st == SMFIS_CONTINUE ? vg_msg_add_rcpt(conn->msg, path) : 0;
 	vg_free(path);
+	if (st != SMFIS_CONTINUE)
+		return st;
 	if (rc != 0)
 		return vgm_cb_fail(ctx, conn, "RCPT TO", rc);
 	return SMFIS_CONTINUE;
