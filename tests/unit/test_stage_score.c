@@ -286,7 +286,7 @@ START_TEST(test_stage_score_lists)
 	ck_assert_int_eq(vg_msg_set_from(msg, "spammer@example.net"), 0);
 	ck_assert_int_eq(vg_msg_add_rcpt(msg, "user@example.org"), 0);
 	scan_rules_text(&res, text, msg);
-	ck_assert(score_of(&res, "BLOCK_FROM") == 10.0);
+	ck_assert(score_of(&res, "BLOCK_FROM") == 0.0);
 	ck_assert(res.forced.set);
 	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);
 	ck_assert_str_eq(res.forced.code, "550");
