@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -339,18 +340,28 @@ vgm_sig_install(void)
 	return 0;
 }
 
-/* vgm_sig_next - wait for the next byte: a signal number, or 0 */
+/*
+ * vgm_sig_next - wait for the next byte: a signal number, or 0.  poll()
+ * with a time-out rather than a plain read(): ThreadSanitizer runs a
+ * signal handler only when the thread leaves the call it is blocked in.
+ */
 static int
 vgm_sig_next(void)
 {
+	struct pollfd pfd;
 	char c;
 	ssize_t n;
 
 	for (;;) {
+		pfd.fd = vgm_sig_pipe[0];
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 250) <= 0)
+			continue;
 		n = read(vgm_sig_pipe[0], &c, 1);
 		if (n == 1)
 			return (unsigned char)c;
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		return 0;
 	}
