@@ -146,6 +146,14 @@ void vg_dns_query_free(struct vg_dns_query *q);
 void vg_dns_prefetch(
     struct vg_dns *dns, const char *name, enum vg_dns_type type);
 
+/*
+ * vg_dns_parse_reply - parse a DNS reply packet as the resolver does (for
+ * the fuzzer and tests): its status and record count for type; VG_ENOMEM.
+ * A malformed packet is status VG_DNS_TEMPFAIL, never an error.
+ */
+int vg_dns_parse_reply(const unsigned char *pkt, size_t len,
+    enum vg_dns_type type, enum vg_dns_status *status_out, size_t *n_out);
+
 /* vg_dns_stats - counters since vg_dns_new() */
 void vg_dns_stats(struct vg_dns *dns, struct vg_dns_stats *out);
 

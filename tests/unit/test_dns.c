@@ -499,6 +499,67 @@ START_TEST(test_dns_msg_deadline)
 }
 END_TEST
 
+static const struct {
+	const char *file;
+	enum vg_dns_status want;
+	size_t n;
+} replies[] = {
+    {"a", VG_DNS_OK, 2},
+    {"aaaa", VG_DNS_OK, 1},
+    {"txt", VG_DNS_OK, 1},
+    {"mx", VG_DNS_OK, 1},
+    {"ptr_compressed", VG_DNS_OK, 1},
+    {"cname_chain", VG_DNS_OK, 1},
+    {"nxdomain_soa", VG_DNS_NXDOMAIN, 0},
+    {"ptr_loop", VG_DNS_TEMPFAIL, 0},
+    {"truncated", VG_DNS_TEMPFAIL, 0},
+    {"servfail", VG_DNS_TEMPFAIL, 0},
+};
+
+/* Replies crafted byte by byte (the fuzzer's seeds), parsed as c-ares
+ * hands them over: the type byte first, then the packet. */
+START_TEST(test_dns_parse_reply)
+{
+	static const enum vg_dns_type types[] = {
+	    VG_DNS_A, VG_DNS_AAAA, VG_DNS_TXT, VG_DNS_MX, VG_DNS_PTR};
+	char path[512];
+	unsigned char buf[2048];
+	enum vg_dns_status st;
+	size_t len, n;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/dns/%s",
+	    VG_SOURCE_DIR, replies[_i].file);
+	fp = fopen(path, "rb");
+	ck_assert_ptr_nonnull(fp);
+	len = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	ck_assert_uint_gt(len, 1);
+	ck_assert_int_eq(vg_dns_parse_reply(buf + 1, len - 1,
+	                     types[buf[0] % VG_NELEM(types)], &st, &n),
+	    0);
+	ck_assert_msg(st == replies[_i].want && n == replies[_i].n,
+	    "%s: got %s/%zu, want %s/%zu", replies[_i].file,
+	    vg_dns_status_name(st), n, vg_dns_status_name(replies[_i].want),
+	    replies[_i].n);
+}
+END_TEST
+
+/* Negative answers are cached too. */
+START_TEST(test_dns_cache_negative)
+{
+	struct vg_dns *dns = new_dns(100);
+	struct vg_dns_stats s;
+
+	lookup(dns, "nothere2.spf.test", VG_DNS_A, NULL, 0);
+	lookup(dns, "nothere2.spf.test", VG_DNS_A, NULL, 0);
+	vg_dns_stats(dns, &s);
+	ck_assert_uint_eq(s.sent, 1);
+	ck_assert_uint_eq(s.cache_hits, 1);
+	vg_dns_unref(dns);
+}
+END_TEST
+
 static Suite *
 dns_suite(void)
 {
@@ -513,6 +574,8 @@ dns_suite(void)
 	tcase_add_test(tc, test_dns_cache_hit);
 	tcase_add_test(tc, test_dns_cache_bound);
 	tcase_add_test(tc, test_dns_cache_off);
+	tcase_add_test(tc, test_dns_cache_negative);
+	tcase_add_loop_test(tc, test_dns_parse_reply, 0, VG_NELEM(replies));
 	tcase_add_test(tc, test_dns_flight_join);
 	tcase_add_test(tc, test_dns_prefetch);
 	tcase_add_test(tc, test_dns_timeout);
