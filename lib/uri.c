@@ -739,6 +739,107 @@ try_email(
 	return e;
 }
 
+/*
+ * Top-level domains that make a bare "name.tld" in text a link.  Only
+ * common ones, and none that is also a usual file extension (.pl, .py,
+ * .sh, .md, .rs, .so), so "script.pl" and "README.md" stay text.
+ */
+static const char *const bare_tlds[] = {
+    "com",
+    "net",
+    "org",
+    "info",
+    "biz",
+    "us",
+    "uk",
+    "ru",
+    "cn",
+    "de",
+    "jp",
+    "kr",
+    "tw",
+    "hk",
+    "fr",
+    "nl",
+    "br",
+    "ca",
+    "au",
+    "eu",
+    "cc",
+    "tv",
+    "ws",
+    "name",
+    "mobi",
+    "asia",
+    "xyz",
+    "top",
+    "online",
+    "site",
+    "club",
+    "co",
+    "io",
+    "me",
+    "in",
+};
+
+/* is_host_byte - a byte of a host name in text */
+static inline bool
+is_host_byte(unsigned char c)
+{
+	return is_alnum(c) || c == '-' || c == '.';
+}
+
+/*
+ * try_bare - a bare host "name.tld" whose last dot is t[i]: the label
+ * after it must be a listed top-level domain and the name must start a
+ * word.  Returns the index to continue from.
+ */
+static size_t
+try_bare(struct vg_uri_list *list, const char *t, size_t i, size_t len, int *rc)
+{
+	size_t s, e, k;
+
+	if (i == 0 || !is_alnum((unsigned char)t[i - 1]))
+		return i + 1;
+	for (e = i + 1; e < len && e - i <= 7 && is_alpha((unsigned char)t[e]);
+	     e++)
+		continue;
+	if (e == i + 1)
+		return i + 1;
+	/* A longer name goes on; a dot that ends a sentence does not. */
+	if (e < len &&
+	    (is_alnum((unsigned char)t[e]) || t[e] == '-' || t[e] == '@' ||
+	        t[e] == '_' ||
+	        (t[e] == '.' && e + 1 < len &&
+	            is_alnum((unsigned char)t[e + 1]))))
+		return i + 1;
+	for (k = 0; k < VG_NELEM(bare_tlds); k++) {
+		if (ieq(t + i + 1, e - i - 1, bare_tlds[k]))
+			break;
+	}
+	if (k == VG_NELEM(bare_tlds))
+		return i + 1;
+	for (s = i;
+	     s > 0 && i - s < 253 && is_host_byte((unsigned char)t[s - 1]); s--)
+		continue;
+	if (s > 0) {
+		unsigned char p = (unsigned char)t[s - 1];
+
+		/* Part of an address, a path or a longer word: not a host. */
+		if (p == '@' || p == '/' || p == ':' || p == '_' || p == '%' ||
+		    p == '\\' || p == '=' || p == '&' || p >= 0x80 ||
+		    i - s >= 253)
+			return i + 1;
+	}
+	if (t[s] == '.' || t[s] == '-')
+		return i + 1;
+	/* A path after the host belongs to the link. */
+	if (e < len && t[e] == '/')
+		e = uri_end(t, e, len);
+	*rc = add_parts(list, "http", t + s, e - s);
+	return e;
+}
+
 /* vg_uri_extract - add every link found in decoded text */
 int
 vg_uri_extract(struct vg_uri_list *list, const char *text, size_t len)
@@ -762,6 +863,9 @@ vg_uri_extract(struct vg_uri_list *list, const char *text, size_t len)
 				i = try_host(list, text, i, len, "http", &rc);
 			else
 				i++;
+			break;
+		case '.':
+			i = try_bare(list, text, i, len, &rc);
 			break;
 		case 'f':
 		case 'F':

@@ -5,8 +5,11 @@
  * PURPOSE  The "uri" rules and the URI blacklists match every link a
  *	    message carries, in one spelling per link.  This module finds
  *	    links in decoded text (http://, https://, ftp://, mailto:,
- *	    "www." and "ftp." hosts without a scheme) and normalises both
- *	    those and HTML href/src/action values.
+ *	    bare e-mail addresses as mailto:, "www." and "ftp." hosts
+ *	    without a scheme, and bare "name.tld" hosts as http:// for a
+ *	    short list of common top-level domains that are not also file
+ *	    extensions) and normalises both those and HTML href/src/action
+ *	    values.
  * NORMAL   Tabs, CR and LF inside a link are removed (browsers do too).
  *	    The scheme is lower-cased and de-obfuscated: hxxp, hxxps, ttp,
  *	    "http : //" and "http:\\" read as http://.  A link without a

@@ -143,7 +143,7 @@ START_TEST(test_uri_extract_text)
 	    "joe@C.Example! hxxp://d.example/ and http : //e.example/p and "
 	    "(http://f.example/q) ftp.g.example and https://A.example/x "
 	    "again http://a.example/x, mailto:Sales@H.Example. Not links: "
-	    "awww.x y.www.z 10:30 a@b nothing:// www. end";
+	    "awww.x y.www.z 10:30 a@b nothing:// www. end.";
 	static const char *const want[] = {
 	    "http://a.example/x",
 	    "http://www.b.example/",
@@ -168,6 +168,37 @@ START_TEST(test_uri_extract_text)
 	ck_assert_msg(l.n == VG_NELEM(want), "got %zu uris, want %zu", l.n,
 	    VG_NELEM(want));
 	ck_assert(!l.full);
+	vg_uri_list_fini(&l);
+	unguard(&g);
+}
+END_TEST
+
+/* Bare host names with a common top-level domain; file names are not. */
+START_TEST(test_uri_extract_bare_hosts)
+{
+	static const char text[] =
+	    "Buy at CheapMeds.com/order now! Visit end.com. Or x.com.au, "
+	    "sub.Example.co.uk; not file.txt script.pl README.md e.g. U.S.A. "
+	    "3.14 foo_bar.com -x.com a@b.example.com x.commerce";
+	static const char *const want[] = {
+	    "http://cheapmeds.com/order",
+	    "http://end.com/",
+	    "http://x.com.au/",
+	    "http://sub.example.co.uk/",
+	    "mailto:a@b.example.com",
+	};
+	struct vg_uri_list l;
+	struct guarded g;
+	size_t i;
+
+	guard(&g, text, sizeof(text) - 1);
+	vg_uri_list_init(&l, 100);
+	ck_assert_int_eq(vg_uri_extract(&l, g.p, sizeof(text) - 1), 0);
+	for (i = 0; i < l.n && i < VG_NELEM(want); i++)
+		ck_assert_msg(strcmp(l.v[i], want[i]) == 0,
+		    "uri %zu: got \"%s\", want \"%s\"", i, l.v[i], want[i]);
+	ck_assert_msg(l.n == VG_NELEM(want), "got %zu uris, want %zu", l.n,
+	    VG_NELEM(want));
 	vg_uri_list_fini(&l);
 	unguard(&g);
 }
@@ -396,6 +427,7 @@ uri_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("extract");
 	tcase_add_test(tc, test_uri_extract_text);
+	tcase_add_test(tc, test_uri_extract_bare_hosts);
 	tcase_add_loop_test(
 	    tc, test_uri_extract_edges, 0, (int)VG_NELEM(edge_texts));
 	tcase_add_test(tc, test_uri_dedupe);
