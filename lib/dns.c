@@ -918,6 +918,11 @@ vg_dns_submit(struct vg_dns *dns, struct vg_dns_query **out, const char *name,
 		return VG_ENOMEM;
 
 	pthread_mutex_lock(&dns->lock);
+	/*
+	 * XXX a list: fine for the hundreds of queries in flight a busy
+	 * milter has (each lives at most dns_timeout_ms); hash it like the
+	 * cache if profiles ever show it.
+	 */
 	for (f = dns->flight; f != NULL; f = f->fnext)
 		if (strcmp(f->key, key) == 0) {
 			f->refs++;
