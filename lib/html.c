@@ -137,6 +137,7 @@ vg_html_fold_text(struct vg_html_fold *f, const char *s, size_t n, bool lines)
 #define EL_FORM   0x20u
 #define EL_SCRIPT 0x40u
 #define EL_FRAME  0x80u
+#define EL_BR     0x100u /* a blank; two in a row end a paragraph */
 
 static const struct {
 	const char *name;
@@ -148,7 +149,7 @@ static const struct {
     {"aside", EL_BLOCK},
     {"blockquote", EL_BLOCK},
     {"body", EL_BLOCK},
-    {"br", EL_BLOCK},
+    {"br", EL_BR},
     {"caption", EL_BLOCK},
     {"center", EL_BLOCK},
     {"dd", EL_BLOCK},
@@ -215,6 +216,7 @@ struct render {
 	struct frame stack[VG_HTML_MAX_DEPTH];
 	size_t depth;      /* frames on the stack */
 	size_t overflow;   /* elements open beyond the stack */
+	unsigned brs;      /* <br> since the last text */
 	int rc;            /* first hard error from the URI list */
 	struct vg_buf tmp; /* scratch for normalising anchors */
 	/* The open <a href>, if any. */
@@ -577,10 +579,21 @@ on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 	fr.flags = el_flags(name);
 	if (fr.flags & EL_SKIP)
 		fr.skip = true;
-	if (fr.flags & EL_BLOCK)
+	if (fr.flags & EL_BLOCK) {
 		vg_html_fold_para(r->fold);
-	else if (fr.flags & EL_CELL)
+		r->brs = 0;
+	} else if (fr.flags & EL_BR) {
+		/*
+		 * One <br> is a line end inside a paragraph, as in text/plain
+		 * (spammers break sentences with it); a blank line ends it.
+		 */
+		if (++r->brs >= 2)
+			vg_html_fold_para(r->fold);
+		else
+			r->fold->space = r->fold->open;
+	} else if (fr.flags & EL_CELL) {
 		r->fold->space = r->fold->open;
+	}
 	for (i = 0; atts != NULL && atts[i] != NULL; i += 2) {
 		const char *an = (const char *)atts[i];
 		const char *av = (const char *)atts[i + 1];
@@ -667,11 +680,13 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 {
 	struct render *r = ctx;
 	const struct frame *fr;
-	size_t n = len > 0 ? (size_t)len : 0, before;
+	size_t n = len > 0 ? (size_t)len : 0, before, k;
 
 	if (r->depth == 0) {
-		r->st->visible_chars +=
-		    vg_html_fold_text(r->fold, (const char *)ch, n, false);
+		if ((k = vg_html_fold_text(
+		         r->fold, (const char *)ch, n, false)) > 0)
+			r->brs = 0;
+		r->st->visible_chars += k;
 		goto out;
 	}
 	fr = &r->stack[r->depth - 1];
@@ -690,8 +705,9 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 		return;
 	}
 	before = r->fold->out->len;
-	r->st->visible_chars +=
-	    vg_html_fold_text(r->fold, (const char *)ch, n, false);
+	if ((k = vg_html_fold_text(r->fold, (const char *)ch, n, false)) > 0)
+		r->brs = 0;
+	r->st->visible_chars += k;
 	if (r->in_a) {
 		/* The anchor's rendered text, as far as it fits. */
 		size_t add = r->fold->out->len - before;

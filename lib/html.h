@@ -13,8 +13,10 @@
  *	    kinds of part end up in one shape.
  * RENDER   head, title, style, script, template and comments produce no
  *	    text; entities are decoded by the parser; block elements (p,
- *	    div, br, tr, li, h1-h6, table, ...) end a paragraph ("\n"); td
- *	    and th are a blank; inside a paragraph every run of blanks
+ *	    div, tr, li, h1-h6, table, ...) end a paragraph ("\n"); one br
+ *	    is a blank and two in a row end a paragraph, as a line end and a
+ *	    blank line do in text/plain; td and th are a blank; inside a
+ *	    paragraph every run of blanks
  *	    (including U+00A0) is one space; zero-width characters (U+200B-
  *	    U+200D, U+FEFF, soft hyphen) are dropped, so "Vi&#8203;agra"
  *	    renders as "Viagra".  Text a reader cannot see is not rendered:

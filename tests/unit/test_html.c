@@ -99,10 +99,12 @@ START_TEST(test_html_obfuscated_words_join)
 	render(&o,
 	    "<p>Vi<!-- x -->agra C&#8203;i&shy;al<b>is</b> "
 	    "Le&#xFEFF;vi<span>tra</span></p><table><tr><td>a</td><td>b</td>"
-	    "</tr><tr><td>c</td></tr></table>line<br>break",
+	    "</tr><tr><td>c</td></tr></table>line<br>joined<br><br>new<br>\n"
+	    "<br>para",
 	    4096);
 	ck_assert_int_eq(o.rc, 0);
-	CHECK_TEXT(&o, "Viagra Cialis Levitra\na b\nc\nline\nbreak\n");
+	CHECK_TEXT(
+	    &o, "Viagra Cialis Levitra\na b\nc\nline joined\nnew\npara\n");
 	done(&o);
 }
 END_TEST
