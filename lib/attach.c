@@ -544,7 +544,7 @@ vg_attach_content(enum vg_filetype type, const char *name, const char *ctype)
 {
 	char buf[VG_ATTACH_NAME_MAX + 1];
 	size_t len = 0, ext = 0;
-	bool binary, decoy = false, text = false;
+	bool binary = false, decoy = false, text = false;
 	unsigned bits = 0;
 
 	switch (type) {
