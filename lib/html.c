@@ -194,6 +194,9 @@ static const struct {
     {"ul", EL_BLOCK},
 };
 
+/* A frame's background is an image: its colour is unknown. */
+#define BG_IMAGE (-2L)
+
 /* Visibility bits of a frame. */
 #define VIS_HIDDEN 0x1u
 #define VIS_TINY   0x2u
@@ -350,6 +353,8 @@ close_colours(long fg, long bg)
 	long d = 0;
 	int sh;
 
+	if (bg == BG_IMAGE)
+		return false; /* the colour under the text is not known */
 	if (fg < 0)
 		fg = 0; /* the default text colour is black */
 	if (bg < 0)
@@ -412,6 +417,19 @@ all_zero(const char *v, size_t n)
 	return n > 0 && i == n;
 }
 
+/* has_url - whether a CSS value holds "url(" */
+static bool
+has_url(const char *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 4 <= n; i++) {
+		if (strncmp(v + i, "url(", 4) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* parse_style - apply a style attribute to a frame */
 static void
 parse_style(struct frame *fr, const char *style)
@@ -450,10 +468,14 @@ parse_style(struct frame *fr, const char *style)
 			fr->vis |= VIS_TINY;
 		else if (PROP("color"))
 			fr->fg = parse_colour(css + colon + 1, e - colon - 1);
+		else if (PROP("background-image") ||
+		    (PROP("background") &&
+		        has_url(css + colon + 1, e - colon - 1)))
+			fr->bg = BG_IMAGE;
 		else if (PROP("background-color") || PROP("background")) {
 			long c = parse_colour(css + colon + 1, e - colon - 1);
 
-			if (c >= 0)
+			if (c >= 0 && fr->bg != BG_IMAGE)
 				fr->bg = c;
 		}
 #undef PROP
@@ -570,6 +592,7 @@ on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 	const char *name = (const char *)xname;
 	struct frame fr;
 	const char *href = NULL;
+	bool bgimage = false;
 	size_t i;
 
 	if (r->depth > 0)
@@ -608,6 +631,8 @@ on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		    strcmp(an, "background") == 0 ||
 		    strcmp(an, "lowsrc") == 0) {
 			add_link(r, av);
+			if (strcmp(an, "background") == 0)
+				bgimage = true;
 		} else if (strcmp(an, "style") == 0) {
 			parse_style(&fr, av);
 		} else if (strcmp(an, "hidden") == 0) {
@@ -621,6 +646,9 @@ on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 				fr.bg = c;
 		}
 	}
+	/* A background image covers the background colour. */
+	if (bgimage)
+		fr.bg = BG_IMAGE;
 	if (fr.flags & EL_IMG)
 		r->st->images++;
 	if (fr.flags & EL_FORM)

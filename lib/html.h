@@ -24,7 +24,8 @@
  *	    tiny (CSS font-size under 4px/4pt, under 0.3em or 30%), and low
  *	    contrast (a text colour within a small distance of the
  *	    background colour, white by default, from color/bgcolor
- *	    attributes and color/background(-color) styles).  Each is counted
+ *	    attributes and color/background(-color) styles; never over a
+ *	    background image, whose colour is unknown).  Each is counted
  *	    in non-blank characters.  A link mismatch is an <a href> whose
  *	    own text is a link or host name (http://..., www...., or
  *	    name.tld) of another site than the href (vg_uri_same_site()).

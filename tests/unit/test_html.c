@@ -147,6 +147,25 @@ START_TEST(test_html_tiny_and_low_contrast)
 }
 END_TEST
 
+/* Text over a background image is not low contrast: its colour is unknown. */
+START_TEST(test_html_background_image)
+{
+	struct out o;
+
+	render(&o,
+	    "<body bgcolor=\"#ffffff\" background=\"http://i.example/d.gif\">"
+	    "<font color=\"#ffffff\">on image</font>"
+	    "<div style=\"background: #fff url(x.gif)\"><font color=white>"
+	    "css image</font></div></body>",
+	    4096);
+	ck_assert_int_eq(o.rc, 0);
+	CHECK_TEXT(&o, "on image\ncss image\n");
+	ck_assert_uint_eq(o.st.low_contrast_chars, 0);
+	ck_assert(has_uri(&o, "http://i.example/d.gif"));
+	done(&o);
+}
+END_TEST
+
 /* Anchor text that names another site than the href is counted. */
 START_TEST(test_html_link_mismatch)
 {
@@ -350,6 +369,7 @@ html_suite(void)
 	tc = tcase_create("signals");
 	tcase_add_test(tc, test_html_hidden_text);
 	tcase_add_test(tc, test_html_tiny_and_low_contrast);
+	tcase_add_test(tc, test_html_background_image);
 	tcase_add_test(tc, test_html_link_mismatch);
 	tcase_add_test(tc, test_html_empty_anchor);
 	tcase_add_test(tc, test_html_attribute_links);
