@@ -25,7 +25,12 @@
  *	    the rest is not decoded, the matching VG_TEXT_F_* flag is set and
  *	    the views hold what was decoded so far (the message is still
  *	    scored: malformed or hostile mail is data, not an error).
+ *	    max_decoded_bytes caps the transfer-decoded bytes of all parts
+ *	    together, and body and rawbody each; so a message costs at most
+ *	    about three times it, plus GMime's tree of the raw message.
  * ERRORS   VG_ENOMEM; VG_EINTERNAL if the MIME library fails outright.
+ *	    A message GMime cannot parse at all is VG_TEXT_F_MALFORMED with
+ *	    the Subject as the only body text, not an error.
  * THREADS  A finished struct vg_text is read-only.
  */
 #ifndef VG_TEXT_H
@@ -39,7 +44,7 @@ struct vg_msg;
 struct vg_text_limits {
 	size_t max_mime_depth;	   /* nested multiparts / message/rfc822 */
 	size_t max_mime_parts;	   /* leaf parts decoded */
-	size_t max_decoded_bytes;  /* body + rawbody bytes kept */
+	size_t max_decoded_bytes;  /* see LIMITS */
 	size_t max_uris;	   /* URIs kept */
 };
 
