@@ -237,6 +237,9 @@ socket = $vg_sock
 clamav_database = $tmp/db
 dns_servers = 127.0.0.1:$dnsport
 tmp_dir = $tmp
+# All the load comes from one client address: per-client limits off.
+ratelimit_external_connections = 0
+ratelimit_external_messages = 0
 $rules
 EOF
 	if ! "$build/milter/vigil-milter" -t -c "$tmp/vigil.conf"; then
