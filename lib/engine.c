@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* engine - the immutable, refcounted bundle a message is scanned with */
 #include <clamav.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "conf.h"
@@ -82,6 +85,35 @@ add_stage(struct vg_engine *engine, const struct vg_stage_ops *ops,
 	return 0;
 }
 
+/*
+ * check_tmp_dir - spill files and ClamAV's unpacked archive members go to
+ * tmp_dir.  If it cannot be written, ClamAV skips what it cannot unpack
+ * and reports the message clean, so an unusable tmp_dir must stop the
+ * engine from being built rather than let mail through unscanned.
+ */
+static int
+check_tmp_dir(const struct vg_conf *conf, struct vg_err *err)
+{
+	struct stat st;
+
+	if (stat(conf->tmp_dir, &st) != 0) {
+		vg_err_add(err, conf->path, 0, "tmp_dir %s: %s", conf->tmp_dir,
+		    strerror(errno));
+		return VG_ECONFIG;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		vg_err_add(err, conf->path, 0, "tmp_dir %s: not a directory",
+		    conf->tmp_dir);
+		return VG_ECONFIG;
+	}
+	if (access(conf->tmp_dir, W_OK | X_OK) != 0) {
+		vg_err_add(err, conf->path, 0, "tmp_dir %s: not writable: %s",
+		    conf->tmp_dir, strerror(errno));
+		return VG_ECONFIG;
+	}
+	return 0;
+}
+
 /* vg_engine_new - build an engine from conf (taken in every case) */
 int
 vg_engine_new(struct vg_engine **out, struct vg_conf *conf, struct vg_err *err)
@@ -97,6 +129,8 @@ vg_engine_new(struct vg_engine **out, struct vg_conf *conf, struct vg_err *err)
 	atomic_init(&engine->refs, 1);
 	engine->conf = conf; /* taken */
 	engine->virus_version = "";
+	if ((rc = check_tmp_dir(conf, err)) != 0)
+		goto fail;
 	if (conf->rules != NULL && *conf->rules != '\0' &&
 	    (rc = vg_rules_load(&engine->rules, conf->rules, err)) != 0)
 		goto fail;

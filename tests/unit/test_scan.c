@@ -179,6 +179,30 @@ START_TEST(test_scan_run_matches_pool)
 }
 END_TEST
 
+/* An unusable tmp_dir stops the engine: ClamAV would skip and say clean. */
+START_TEST(test_scan_tmp_dir_unusable)
+{
+	static const char *const dirs[] = {
+	    "/nonexistent/vigil", "/etc/hostname"};
+	char text[1024];
+	struct vg_conf *conf;
+	struct vg_engine *e = (struct vg_engine *)&e;
+	struct vg_err err;
+
+	snprintf(text, sizeof(text),
+	    "socket = unix:%s/s.sock\nclamav_database = %s/db\ntmp_dir = %s\n",
+	    dir, dir, dirs[_i]);
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_parse(&conf, text, strlen(text), "t", &err), 0);
+	ck_assert_int_eq(vg_engine_new(&e, conf, &err), VG_ECONFIG);
+	ck_assert_ptr_null(e);
+	ck_assert_msg(strstr(vg_err_text(&err), "tmp_dir") != NULL &&
+	        strstr(vg_err_text(&err), dirs[_i]) != NULL,
+	    "got \"%s\"", vg_err_text(&err));
+}
+END_TEST
+
 static Suite *
 scan_suite(void)
 {
@@ -191,6 +215,7 @@ scan_suite(void)
 	tcase_add_test(tc, test_scan_timeout_then_jobs_finish);
 	tcase_add_test(tc, test_scan_queue_full);
 	tcase_add_test(tc, test_scan_run_matches_pool);
+	tcase_add_loop_test(tc, test_scan_tmp_dir_unusable, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
