@@ -12,6 +12,10 @@
  * rule indices or symbol names, scores are attached, metas are put in
  * dependency order and loops are refused.  Every error is recorded with
  * file:line and the load goes on, so one run reports all of them.
+ *
+ * The policy directives (allow_*, block_*, attach_*) are not scoring:
+ * each rules set owns a struct vg_policy, and a line this parser does not
+ * know goes to vg_policy_directive() before it is called unknown.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -4,9 +4,10 @@
  *
  * PURPOSE  Runs on every message that is not oversized: decodes it once
  *	    into a struct vg_text, runs the rules over it, then each
- *	    built-in check (SPF, DNS blacklists, attachment policy), then
- *	    the meta rules, which may combine both.  The verdict module sums
- *	    the symbols this stage leaves in the result.
+ *	    built-in check (SPF, DNS blacklists, attachment policy, allow
+ *	    and block lists), then the meta rules, which may combine both.
+ *	    The verdict module sums the symbols this stage leaves in the
+ *	    result.
  * OWNS     The rules belong to the engine (engine.c loads them and frees
  *	    them after the stage); the stage state only borrows them and
  *	    owns each check's state.
