@@ -85,6 +85,13 @@ setting() {
 	done
 } >"$tmp/vigil.conf"
 
+broken=
+if [ "${VG_BREAK_TMP_DIR:-}" = yes ]; then
+	broken=$(sed -n 's/^tmp_dir = //p' "$tmp/vigil.conf")
+	[ "$broken" = "$tmp" ] && broken=
+	[ -z "$broken" ] || mkdir -p "$broken"
+fi
+
 "$milter" -f -c "$tmp/vigil.conf" >"$tmp/milter.log" 2>&1 &
 pid=$!
 
@@ -98,6 +105,10 @@ while [ ! -S "$tmp/s.sock" ]; do
 	fi
 	sleep 0.1
 done
+
+# VG_BREAK_TMP_DIR=yes: tmp_dir must be usable at start (the engine refuses
+# to build otherwise), so the on_error tests take it away once running.
+[ -z "$broken" ] || rm -rf "$broken"
 
 script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
 case $script in

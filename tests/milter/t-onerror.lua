@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: GPL-2.0-only
--- Run with memory_limit=4K and tmp_dir pointing at a missing directory:
+-- Run with memory_limit=4K and a tmp_dir that run.sh removes after start:
 -- a message that outgrows memory cannot be spilled (VG_EIO) and ends in
 -- on_error, read back from the test's vigil.conf: tempfail gives
 -- 451 4.3.0 at once, accept lets the message through unscanned.  A small
