@@ -402,8 +402,12 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	for (size_t i = 0; i < n; i++) {
 		const struct vg_forced *f = &results[i].forced;
 
+		/*
+		 * At equal strictness the check's reply wins: "attachment
+		 * type not allowed: x.exe" tells the sender more than a score.
+		 */
 		if (!f->set ||
-		    vg_action_strictness(f->action) <=
+		    vg_action_strictness(f->action) <
 		        vg_action_strictness(v->action))
 			continue;
 		v->action = f->action;

@@ -68,6 +68,8 @@
 
 #define VGM_NAME           "vigil-milter"
 #define VGM_MAX_DATA_SIZE  (1024 * 1024 - 1) /* libmilter's 1M packet */
+/* Pool jobs one message queues: the virus stage and the score stage. */
+#define VGM_JOBS_PER_MESSAGE 2
 #define VGM_DRAIN_EXTRA_MS 5000
 
 struct vgm_opts {
@@ -640,8 +642,13 @@ main(int argc, char **argv)
 	 * only until the first reload, so take what vgm_serve needs first.
 	 */
 	engine = NULL;
+	/*
+	 * max_queued_scans counts messages; each queues one pool job per
+	 * stage (virus and score), so the pool holds twice as many jobs.
+	 */
 	return vgm_serve(c->scan_timeout_ms + VGM_DRAIN_EXTRA_MS, workers,
-	    c->max_queued_scans, wake_path[0] != '\0' ? wake_path : NULL);
+	    (size_t)c->max_queued_scans * VGM_JOBS_PER_MESSAGE,
+	    wake_path[0] != '\0' ? wake_path : NULL);
 fail:
 	vg_engine_unref(engine);
 	return 1;

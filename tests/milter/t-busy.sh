@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Run with scan_workers=1, max_queued_scans=2, dns_timeout=5s and
+# Run with scan_workers=1, max_queued_scans=1 (two stage jobs), dns_timeout=5s and
 # dns_deadline=5s.  A DNS server that never answers (reloaded in with
 # SIGHUP) keeps the one worker on message A's SPF lookup for 5 s;
 # message B's two stage jobs then fill the queue, and message C gets

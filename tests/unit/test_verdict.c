@@ -388,6 +388,12 @@ START_TEST(test_verdict_forced)
 	ck_assert_str_eq(v->xcode, "5.7.23");
 	ck_assert_str_eq(v->text, "SPF check failed for example.com");
 	vg_verdict_free(v);
+	/* At equal strictness the check's reply beats the score's. */
+	vg_result_add(&res[1], "HIGH", 20.0, NULL);
+	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
+	ck_assert_str_eq(v->text, "SPF check failed for example.com");
+	vg_verdict_free(v);
 	vg_result_fini(&res[0]);
 	vg_result_fini(&res[1]);
 	vg_msg_free(msg);
