@@ -28,6 +28,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "dnsbl.h"
 #include "log.h"
 #include "parse.h"
 #include "policy.h"
@@ -1169,46 +1170,6 @@ vg_rules_valid_zone(const char *z)
 	return total <= 253;
 }
 
-/* vg_rules_valid_answers - "127.0.0.2,127.0.0.0/24": IPv4 with prefix */
-static bool
-vg_rules_valid_answers(const char *s)
-{
-	for (;;) {
-		unsigned oct, i;
-
-		for (i = 0; i < 4; i++) {
-			size_t digits = 0;
-
-			oct = 0;
-			while (*s >= '0' && *s <= '9' && digits < 4) {
-				oct = oct * 10 + (unsigned)(*s - '0');
-				s++;
-				digits++;
-			}
-			if (digits == 0 || digits > 3 || oct > 255)
-				return false;
-			if (i < 3 && *s++ != '.')
-				return false;
-		}
-		if (*s == '/') {
-			unsigned bits = 0, digits = 0;
-
-			s++;
-			while (*s >= '0' && *s <= '9' && digits < 3) {
-				bits = bits * 10 + (unsigned)(*s - '0');
-				s++;
-				digits++;
-			}
-			if (digits == 0 || bits > 32)
-				return false;
-		}
-		if (*s == '\0')
-			return true;
-		if (*s++ != ',')
-			return false;
-	}
-}
-
 /* vg_rules_dnsbl_line - "dnsbl NAME ZONE [ANSWERS]" and uribl */
 static int
 vg_rules_dnsbl_line(struct vg_rparse *p, struct vg_rfile *f,
@@ -1217,6 +1178,7 @@ vg_rules_dnsbl_line(struct vg_rparse *p, struct vg_rfile *f,
 	struct vg_rules *r = p->r;
 	char *name = vg_rules_word(&rest), *zone = vg_rules_word(&rest);
 	char *answers = vg_rules_word(&rest);
+	const char *why = "";
 	struct vg_rules_dnsbl *d;
 	struct vg_rname *e;
 
@@ -1228,10 +1190,10 @@ vg_rules_dnsbl_line(struct vg_rparse *p, struct vg_rfile *f,
 		vg_rules_perr(p, f, "%s %s: bad zone '%s'", dir, name, zone);
 		return 0;
 	}
-	if (*answers != '\0' && !vg_rules_valid_answers(answers)) {
-		vg_rules_perr(p, f,
-		    "%s %s: bad answers '%s' (want 127.0.0.2,127.0.0.0/24)",
-		    dir, name, answers);
+	/* The DNSBL module owns the ANSWERS syntax: one parser, not two. */
+	if (*answers != '\0' && vg_dnsbl_answers_check(answers, &why) != 0) {
+		vg_rules_perr(p, f, "%s %s: bad answers '%s': %s", dir, name,
+		    answers, why);
 		return 0;
 	}
 	if (*rest != '\0') {

@@ -94,8 +94,8 @@ static const struct {
     {"dnsbl ZEN zen..example\n",
         "t.rules:1: dnsbl ZEN: bad zone 'zen..example'"},
     {"uribl URIBL uribl.example 127.0.0.256\n",
-        "t.rules:1: uribl URIBL: bad answers '127.0.0.256' (want "
-        "127.0.0.2,127.0.0.0/24)"},
+        "t.rules:1: uribl URIBL: bad answers '127.0.0.256': bad address in "
+        "ANSWERS"},
     {"dnsbl ZEN zen.example 127.0.0.2 x\n",
         "t.rules:1: dnsbl ZEN: unexpected text 'x'"},
     {"body ZEN /x/\ndnsbl ZEN zen.example\n",
@@ -543,6 +543,26 @@ START_TEST(test_rules_parse_spamassassin_set)
 }
 END_TEST
 
+/* ANSWERS takes what the DNSBL check matches: ranges and bitmasks too. */
+START_TEST(test_rules_parse_dnsbl_answers)
+{
+	static const char text[] = "dnsbl A a.example 127.0.0.2-127.0.0.11\n"
+	                           "dnsbl B b.example &0x04\n"
+	                           "uribl C c.example 127.0.0.2,127.0.1.0/24\n";
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_msg(
+	    vg_rules_parse(&r, text, strlen(text), "t.rules", &err) == 0,
+	    "got %s", vg_err_text(&err));
+	ck_assert_uint_eq(vg_rules_dnsbl_count(r), 3);
+	ck_assert_str_eq(vg_rules_dnsbl(r, 0)->answers, "127.0.0.2-127.0.0.11");
+	ck_assert_str_eq(vg_rules_dnsbl(r, 1)->answers, "&0x04");
+	vg_rules_free(r);
+}
+END_TEST
+
 START_TEST(test_rules_parse_names)
 {
 	struct vg_rules *r = NULL;
@@ -732,6 +752,7 @@ rules_parse_suite(void)
 	tcase_add_test(tc, test_rules_parse_defaults);
 	tcase_add_test(tc, test_rules_parse_subject_tag_off);
 	tcase_add_test(tc, test_rules_parse_names);
+	tcase_add_test(tc, test_rules_parse_dnsbl_answers);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("policy");
 	tcase_add_test(tc, test_rules_parse_policy);
