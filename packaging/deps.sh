@@ -19,6 +19,8 @@ pkgs=(
 	check miltertest clang-format python3 python3-yaml
 	# real components used by the tests
 	clamav clamav-testfiles postfix swaks dnsmasq
+	# SASL for the e2e policy test (an authenticated sender, sasldb)
+	sasl2-bin libsasl2-modules
 	# SpamAssassin's rule files (the compat-mode test loads them; spamd is
 	# never run)
 	spamassassin
