@@ -138,6 +138,7 @@ vg_html_fold_text(struct vg_html_fold *f, const char *s, size_t n, bool lines)
 #define EL_SCRIPT 0x40u
 #define EL_FRAME  0x80u
 #define EL_BR     0x100u /* a blank; two in a row end a paragraph */
+#define EL_STYLE  0x200u /* a style sheet */
 
 static const struct {
 	const char *name;
@@ -183,7 +184,7 @@ static const struct {
     {"script", EL_SKIP | EL_SCRIPT},
     {"section", EL_BLOCK},
     {"select", EL_CELL},
-    {"style", EL_SKIP},
+    {"style", EL_SKIP | EL_STYLE},
     {"table", EL_BLOCK},
     {"td", EL_CELL},
     {"template", EL_SKIP},
@@ -211,15 +212,26 @@ struct frame {
 };
 
 /* One render. */
+/* A class the page's style sheets hide or shrink. */
+struct hidden_class {
+	char name[VG_HTML_CLASS_NAME_MAX + 1];
+	unsigned vis; /* VIS_* */
+};
+
 struct render {
 	struct vg_html_fold *fold;
 	struct vg_uri_list *uris;
 	struct vg_text_html *st;
 	htmlParserCtxtPtr ctxt;
 	struct frame stack[VG_HTML_MAX_DEPTH];
-	size_t depth;      /* frames on the stack */
-	size_t overflow;   /* elements open beyond the stack */
-	unsigned brs;      /* <br> since the last text */
+	size_t depth;    /* frames on the stack */
+	size_t overflow; /* elements open beyond the stack */
+	unsigned brs;    /* <br> since the last text */
+	/* <style> text so far, and the classes it hides. */
+	char style[VG_HTML_STYLE_MAX];
+	size_t style_len;
+	struct hidden_class classes[VG_HTML_MAX_CLASSES];
+	size_t nclasses;
 	int rc;            /* first hard error from the URI list */
 	struct vg_buf tmp; /* scratch for normalising anchors */
 	/* The open <a href>, if any. */
@@ -483,6 +495,120 @@ parse_style(struct frame *fr, const char *style)
 	}
 }
 
+/* is_ident - a byte of a CSS class name */
+static inline bool
+is_ident(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c >= 0x80;
+}
+
+/*
+ * add_class_selectors - record each ".name" selector (alone or after an
+ * element name: "span.name") of a comma-separated list as hiding vis
+ */
+static void
+add_class_selectors(struct render *r, const char *sel, size_t n, unsigned vis)
+{
+	size_t s = 0, e, dot, k;
+
+	while (s < n) {
+		for (e = s; e < n && sel[e] != ','; e++)
+			continue;
+		/* Trailing blanks, then the last compound selector. */
+		while (e > s && !is_ident((unsigned char)sel[e - 1]))
+			e--;
+		for (k = e; k > s &&
+		     (is_ident((unsigned char)sel[k - 1]) || sel[k - 1] == '.');
+		     k--)
+			continue;
+		for (dot = e; dot > k && sel[dot - 1] != '.'; dot--)
+			continue;
+		/* sel[dot, e) is the name after the compound's last dot. */
+		if (dot > k && e > dot && e - dot <= VG_HTML_CLASS_NAME_MAX &&
+		    r->nclasses < VG_HTML_MAX_CLASSES) {
+			struct hidden_class *c = &r->classes[r->nclasses++];
+
+			memcpy(c->name, sel + dot, e - dot);
+			c->name[e - dot] = '\0';
+			c->vis = vis;
+		}
+		for (s = e; s < n && sel[s] != ','; s++)
+			continue;
+		s++;
+	}
+}
+
+/*
+ * parse_stylesheet - find the classes the <style> text hides.  Only
+ * "selector { declarations }" rules are read; at-rules and comments are
+ * not understood, which can only make a hidden class be missed.
+ */
+static void
+parse_stylesheet(struct render *r)
+{
+	const char *css = r->style;
+	size_t n = r->style_len, i = 0, open, close, k;
+
+	r->nclasses = 0;
+	while (i < n) {
+		struct frame fr = {0, false, -1, -1, 0};
+		char decl[1024];
+
+		for (open = i; open < n && css[open] != '{'; open++)
+			continue;
+		if (open == n)
+			break;
+		for (close = open + 1;
+		     close < n && css[close] != '}' && css[close] != '{';
+		     close++)
+			continue;
+		if (close < n && css[close] == '{') {
+			/* A nested block (@media): read its rules next. */
+			i = open + 1;
+			continue;
+		}
+		k = close - open - 1;
+		if (k >= sizeof(decl))
+			k = sizeof(decl) - 1;
+		memcpy(decl, css + open + 1, k);
+		decl[k] = '\0';
+		parse_style(&fr, decl);
+		if (fr.vis != 0)
+			add_class_selectors(r, css + i, open - i, fr.vis);
+		i = close + 1;
+	}
+}
+
+/* is_blank - HTML white space */
+static inline bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* class_vis - the VIS_* bits a class attribute's names carry */
+static unsigned
+class_vis(const struct render *r, const char *v)
+{
+	unsigned vis = 0;
+	size_t s = 0, e, k;
+
+	while (v[s] != '\0') {
+		while (is_blank(v[s]))
+			s++;
+		for (e = s; v[e] != '\0' && !is_blank(v[e]); e++)
+			continue;
+		for (k = 0; e > s && k < r->nclasses; k++) {
+			if (strlen(r->classes[k].name) == e - s &&
+			    strncmp(r->classes[k].name, v + s, e - s) == 0)
+				vis |= r->classes[k].vis;
+		}
+		s = e;
+	}
+	return vis;
+}
+
 /* add_link - feed an attribute value to the URI list */
 static void
 add_link(struct render *r, const char *v)
@@ -635,6 +761,8 @@ on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 				bgimage = true;
 		} else if (strcmp(an, "style") == 0) {
 			parse_style(&fr, av);
+		} else if (strcmp(an, "class") == 0 && r->nclasses > 0) {
+			fr.vis |= class_vis(r, av);
 		} else if (strcmp(an, "hidden") == 0) {
 			fr.vis |= VIS_HIDDEN;
 		} else if (strcmp(an, "color") == 0) {
@@ -689,6 +817,8 @@ on_end(void *ctx, const xmlChar *xname)
 		anchor_end(r);
 	if (flags & EL_BLOCK)
 		vg_html_fold_para(r->fold);
+	if (flags & EL_STYLE)
+		parse_stylesheet(r);
 }
 
 /* count_chars - non-blank characters in text */
@@ -718,6 +848,15 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 		goto out;
 	}
 	fr = &r->stack[r->depth - 1];
+	if (fr->flags & EL_STYLE) {
+		/* Style sheet text, kept (up to a limit) for its classes. */
+		k = sizeof(r->style) - r->style_len;
+		if (n < k)
+			k = n;
+		memcpy(r->style + r->style_len, ch, k);
+		r->style_len += k;
+		return;
+	}
 	if (fr->skip)
 		return;
 	if (fr->vis & VIS_HIDDEN) {

@@ -25,7 +25,10 @@
  *	    contrast (a text colour within a small distance of the
  *	    background colour, white by default, from color/bgcolor
  *	    attributes and color/background(-color) styles; never over a
- *	    background image, whose colour is unknown).  Each is counted
+ *	    background image, whose colour is unknown).  Hiding and tiny
+ *	    fonts also come from classes: a <style> rule ".name { ... }"
+ *	    (or "span.name") whose declarations hide or shrink text marks
+ *	    the elements of that class.  Each is counted
  *	    in non-blank characters.  A link mismatch is an <a href> whose
  *	    own text is a link or host name (http://..., www...., or
  *	    name.tld) of another site than the href (vg_uri_same_site()).
@@ -34,7 +37,11 @@
  *	    the parse is stopped); URIs stop at the list's maximum (the list
  *	    records it, parsing goes on).  Element nesting is tracked
  *	    VG_HTML_MAX_DEPTH deep; deeper elements inherit their ancestor's
- *	    visibility.  libxml2 caps its own recursion and text node sizes.
+ *	    visibility.  Style sheets are read up to VG_HTML_STYLE_MAX bytes
+ *	    per part and VG_HTML_MAX_CLASSES hiding classes (names up to
+ *	    VG_HTML_CLASS_NAME_MAX bytes); past that, classes are not
+ *	    recognised, so their text counts as visible.  libxml2 caps its
+ *	    own recursion and text node sizes.
  * ERRORS   VG_ENOMEM, VG_ELIMIT (text buffer full); VG_EINTERNAL when
  *	    libxml2 cannot make a parser.  Broken HTML is never an error.
  *	    libxml2's own allocations do not go through vg_malloc(), so the
@@ -52,7 +59,10 @@
 #include "text.h"
 #include "uri.h"
 
-#define VG_HTML_MAX_DEPTH 256
+#define VG_HTML_MAX_DEPTH      256
+#define VG_HTML_STYLE_MAX      16384 /* <style> bytes read for classes */
+#define VG_HTML_MAX_CLASSES    64    /* hidden classes remembered */
+#define VG_HTML_CLASS_NAME_MAX 63
 
 /* The paragraph folder: text in, body-shaped text out. */
 struct vg_html_fold {

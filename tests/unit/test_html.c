@@ -147,6 +147,57 @@ START_TEST(test_html_tiny_and_low_contrast)
 }
 END_TEST
 
+/* Classes a <style> sheet hides or shrinks hide their elements' text. */
+START_TEST(test_html_hidden_class)
+{
+	struct out o;
+
+	render(&o,
+	    "<html><head><style>.h{display:none} p.t, .x{font-size:1px} "
+	    "@media screen { .m { visibility:hidden } } .v{color:red} "
+	    "a:hover{display:none}</style></head><body><p>shown</p>"
+	    "<div class=\"a h\">secret</div><p class=t>tiny</p>"
+	    "<span class=m>media</span><span class=\"v hh\">red</span>"
+	    "</body></html>",
+	    4096);
+	ck_assert_int_eq(o.rc, 0);
+	CHECK_TEXT(&o, "shown\nred\n");
+	ck_assert_uint_eq(o.st.hidden_chars, 11);
+	ck_assert_uint_eq(o.st.tiny_chars, 4);
+	done(&o);
+}
+END_TEST
+
+/* Past the style sheet limits, classes are not recognised (documented). */
+START_TEST(test_html_style_limits)
+{
+	struct vg_buf in;
+	struct out o;
+	int i;
+
+	vg_buf_init(&in, 1 << 20);
+	ck_assert_int_eq(
+	    vg_buf_append_str(&in, "<style>.early{display:none}"), 0);
+	for (i = 0; i < VG_HTML_MAX_CLASSES; i++)
+		ck_assert_int_eq(
+		    vg_buf_printf(&in, ".c%d{display:none}", i), 0);
+	while (in.len < VG_HTML_STYLE_MAX)
+		ck_assert_int_eq(vg_buf_append_str(&in, ".pad{color:red} "), 0);
+	ck_assert_int_eq(vg_buf_append_str(&in,
+	                     ".late{display:none}</style>"
+	                     "<p class=early>a</p><p class=c0>b</p>"
+	                     "<p class=c63>c</p><p class=late>d</p>"),
+	    0);
+	render(&o, vg_buf_cstr(&in), 4096);
+	ck_assert_int_eq(o.rc, 0);
+	/* early and c0..c62 fit in the class table; c63 and late do not. */
+	CHECK_TEXT(&o, "c\nd\n");
+	ck_assert_uint_eq(o.st.hidden_chars, 2);
+	done(&o);
+	vg_buf_fini(&in);
+}
+END_TEST
+
 /* Text over a background image is not low contrast: its colour is unknown. */
 START_TEST(test_html_background_image)
 {
@@ -370,6 +421,7 @@ html_suite(void)
 	tcase_add_test(tc, test_html_hidden_text);
 	tcase_add_test(tc, test_html_tiny_and_low_contrast);
 	tcase_add_test(tc, test_html_background_image);
+	tcase_add_test(tc, test_html_hidden_class);
 	tcase_add_test(tc, test_html_link_mismatch);
 	tcase_add_test(tc, test_html_empty_anchor);
 	tcase_add_test(tc, test_html_attribute_links);
@@ -377,6 +429,7 @@ html_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_html_deep_nesting);
 	tcase_add_test(tc, test_html_text_limit);
+	tcase_add_test(tc, test_html_style_limits);
 	tcase_add_test(tc, test_html_alloc_failure);
 	suite_add_tcase(s, tc);
 	return s;
