@@ -736,3 +736,112 @@ e2e_expect_no_header()
 	fi
 	e2e_ok "$1: no $2 header"
 }
+
+# --- helpers for the spam, SPF and policy tests (test_spam.sh,
+# test_spf.sh, test_policy.sh) ---------------------------------------------
+
+# e2e_dns_start - start the test DNS server (tests/dns/start.sh, zones in
+# tests/dns/zones.conf) on a free port for this instance; sets
+# E2E_DNS_PORT.  The EXIT trap stops it.
+e2e_dns_start()
+{
+	local dir=$E2E_DIR/dns
+	E2E_DNS_PORT=$(e2e_free_port) || e2e_die "no free port"
+	sh "$E2E_SRC/tests/dns/start.sh" "$dir" "$E2E_DNS_PORT" \
+	    >"$E2E_DIR/log/dns-start.log" 2>&1 ||
+	    e2e_die "test DNS server did not start: $(tail -n 3 "$E2E_DIR/log/dns-start.log")"
+	[ -s "$dir/dnsmasq.pid" ] || e2e_die "no $dir/dnsmasq.pid"
+	E2E_PIDS+=("$(cat "$dir/dnsmasq.pid")")
+	e2e_log "test DNS server on 127.0.0.1:$E2E_DNS_PORT"
+}
+
+# e2e_dns_blackhole - bind a UDP port on 127.0.0.1 that never answers (a
+# DNS server that is down without saying so: no ICMP port unreachable);
+# sets E2E_BLACKHOLE_PORT.  The EXIT trap stops it.
+e2e_dns_blackhole()
+{
+	local f=$E2E_DIR/milter/blackhole.port
+	perl -MIO::Socket::INET -e '
+	    my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		LocalPort => 0, Proto => "udp") or die "$!\n";
+	    open(my $f, ">", "$ARGV[0].tmp") or die "$!\n";
+	    print $f $s->sockport, "\n";
+	    close($f);
+	    rename("$ARGV[0].tmp", $ARGV[0]) or die "$!\n";
+	    sleep 3600;' "$f" 2>>"$E2E_DIR/log/blackhole.log" &
+	E2E_PIDS+=("$!")
+	e2e_wait_for 10 test -s "$f" || e2e_die "UDP black hole did not start"
+	E2E_BLACKHOLE_PORT=$(cat "$f")
+}
+
+# e2e_postfix_set - change settings ("key = value" each) in the running
+# instance's main.cf and reload it
+e2e_postfix_set()
+{
+	postconf -c "$E2E_DIR/etc" -e "$@" ||
+	    e2e_die "postconf -e $* failed"
+	postfix -c "$E2E_DIR/etc" reload >>"$E2E_DIR/log/postfix-start.log" 2>&1 ||
+	    e2e_die "postfix reload failed"
+	sleep 1
+}
+
+# e2e_milter_restart - stop the milter, rewrite E2E_CONF with config lines
+# $@ (e2e_milter_conf) and start it again
+e2e_milter_restart()
+{
+	e2e_milter_stop
+	e2e_milter_conf "$@"
+	e2e_milter_start
+}
+
+# e2e_rules_file - write a rules file $1 (name under milter/) that includes
+# the default rules, then lines $2..; prints its path
+e2e_rules_file()
+{
+	local f=$E2E_DIR/milter/$1
+	shift
+	{
+		printf 'include %s\n' "$E2E_SRC/rules/vigil.rules"
+		printf '%s\n' "$@"
+	} >"$f" || e2e_die "cannot write $f"
+	chmod 644 "$f"
+	printf '%s\n' "$f"
+}
+
+# e2e_queue_list - print "queue_name queue_id sender" for every message in
+# the private Postfix's queue (postqueue -j), one a line
+e2e_queue_list()
+{
+	postqueue -c "$E2E_DIR/etc" -j 2>/dev/null | perl -ne '
+	    my %h = /"(queue_name|queue_id|sender)": *"([^"]*)"/g;
+	    print "$h{queue_name} $h{queue_id} ", ($h{sender} // ""), "\n"
+		if defined $h{queue_id};'
+}
+
+# e2e_expect_queue - check that the queue holds exactly the messages
+# listed in $2 ("hold QID" lines, or empty for none) after a moment for
+# stray mail to settle, and that nothing bounced: no mail from <> or
+# MAILER-DAEMON reached the sink and the maillog shows no non-delivery
+# notification; $1 names the check
+e2e_expect_queue()
+{
+	local want=${2-} got bounces
+	e2e_wait_for 5 eval '[ "$(e2e_queue_list | cut -d" " -f1,2 | sort)" = "$(printf "%s" "$want" | sort)" ]'
+	got=$(e2e_queue_list | cut -d' ' -f1,2 | sort)
+	if [ "$got" = "$(printf '%s' "$want" | sort)" ]; then
+		e2e_ok "$1: queue holds ${want:-nothing}"
+	else
+		e2e_not_ok "$1: queue" "got '$(printf '%s' "$got" | tr '\n' '|')', want '$(printf '%s' "$want" | tr '\n' '|')'"
+	fi
+	bounces=$(grep -rlis -E '^(From|Return-Path):.*MAILER-DAEMON' \
+	    "$E2E_DIR/sink" | wc -l)
+	if grep -qs 'sender non-delivery notification' \
+	    "$E2E_DIR/log/maillog"; then
+		bounces=$((bounces + 1))
+	fi
+	if [ "$bounces" -eq 0 ]; then
+		e2e_ok "$1: no bounce sent"
+	else
+		e2e_not_ok "$1: bounces" "got $bounces, want 0"
+	fi
+}
