@@ -57,6 +57,15 @@ vg_sanitize(
 		size_t n = utf8_len(s + i, len - i);
 		const char *rep = NULL;
 
+		if (c == '\n' && (flags & VG_SANITIZE_KEEP_FOLD) &&
+		    i + 1 < len && s[i + 1] == '\t') {
+			if (out + 2 >= dstsize)
+				break;
+			dst[out++] = '\n';
+			dst[out++] = '\t';
+			i += 2;
+			continue;
+		}
 		if (c == '\r' || c == '\n' || c == '\t') {
 			rep = " ";
 			n = 1;

@@ -21,6 +21,13 @@
 #include <stddef.h>
 
 #define VG_SANITIZE_ASCII 0x1u /* replace every non-ASCII character */
+/*
+ * VG_SANITIZE_KEEP_FOLD: an LF followed by a TAB is kept as the fold of a
+ * header line (libmilter turns it into CRLF TAB).  A folded line cannot
+ * start a new header, so this stays safe; every other CR and LF still
+ * becomes a space.
+ */
+#define VG_SANITIZE_KEEP_FOLD 0x2u
 
 /*
  * vg_sanitize - copy len bytes of src into dst (dstsize bytes, > 0) under

@@ -97,8 +97,9 @@ vgm_apply_edit(SMFICTX *ctx, const struct vg_header_edit *edit, bool leadspc,
 	 * of a header we add or change, so the value brings its own.
 	 */
 	(void)vg_str_fmt(value, sizeof(value), "%s", leadspc ? " " : "");
+	/* Keep the verdict's folds: X-Spam-Status stays under 80 columns. */
 	(void)vg_sanitize_str(value + strlen(value),
-	    sizeof(value) - strlen(value), edit->value, 0);
+	    sizeof(value) - strlen(value), edit->value, VG_SANITIZE_KEEP_FOLD);
 	index = edit->index > (size_t)INT_MAX ? INT_MAX : (int)edit->index;
 	switch (edit->kind) {
 	case VG_EDIT_DELETE:
