@@ -84,9 +84,15 @@ check_spf_record(const struct vg_msg *msg, const struct vg_spf_outcome *o,
 	snprintf(detail, sizeof(detail), "spf=%s smtp.%s=%s",
 	    vg_spf_result_name(o->result),
 	    o->helo_identity ? "helo" : "mailfrom", dom);
-	if (o->result == VG_SPF_TEMPERROR || o->result == VG_SPF_PERMERROR)
-		vg_info("%s: %s for %s: %s", vg_msg_queue_id(msg), sym, dom,
-		    o->reason);
+	if (o->result == VG_SPF_TEMPERROR || o->result == VG_SPF_PERMERROR) {
+		const char *qid = vg_msg_queue_id(msg);
+		char reason[256];
+
+		/* The reason may quote the sender's record or domain. */
+		vg_sanitize_str(reason, sizeof(reason), o->reason, 0);
+		vg_info("%s: %s for %s: %s", *qid != '\0' ? qid : "NOQUEUE",
+		    sym, dom, reason);
+	}
 	return vg_result_add(res, sym, vg_rules_score(rules, sym, 0.0), detail);
 }
 
