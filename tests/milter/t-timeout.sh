@@ -13,33 +13,7 @@ fail() {
 	exit 1
 }
 
-# A UDP socket that reads nothing: every query to it times out.
-python3 -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True)
-time.sleep(60)
-' >"$VG_TMP/hole.port" &
-hole=$!
-trap 'kill $hole 2>/dev/null' EXIT
-i=0
-while [ ! -s "$VG_TMP/hole.port" ]; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || fail "no black-hole DNS port"
-	sleep 0.1
-done
-port=$(cat "$VG_TMP/hole.port")
-sed -i "s/^dns_servers = .*/dns_servers = 127.0.0.1:$port/" "$VG_CONF"
-grep -q "^dns_servers = 127.0.0.1:$port" "$VG_CONF" ||
-	echo "dns_servers = 127.0.0.1:$port" >>"$VG_CONF"
-kill -HUP "$VG_PID"
-i=0
-while ! grep -q 'reload: done' "$log"; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || fail "no reload after SIGHUP"
-	sleep 0.1
-done
+. "$(dirname "$0")/blackhole.sh"
 
 t0=$(date +%s)
 out=$("$client" "$VG_SOCKET" 10)
