@@ -71,6 +71,54 @@ find_edit(const struct vg_verdict *v, enum vg_edit_kind kind, const char *name,
 	return NULL;
 }
 
+/*
+ * fx - one verdict test: a real engine, a message, a clean virus result
+ * and an empty score result that the test fills, and the last verdict.
+ */
+struct fx {
+	struct vg_engine *engine;
+	struct vg_msg *msg;
+	struct vg_result res[2];
+	struct vg_verdict *v;
+};
+
+static void
+fx_init_msg(struct fx *f, const char *conf, struct vg_msg *msg)
+{
+	f->engine = engine_with(conf);
+	f->msg = msg;
+	f->v = NULL;
+	vg_result_init(&f->res[0], "virus");
+	f->res[0].scanned = true;
+	vg_result_init(&f->res[1], "score");
+}
+
+static void
+fx_init(struct fx *f, const char *conf, const char *raw)
+{
+	fx_init_msg(f, conf, msg_of(raw));
+}
+
+/* fx_decide - a new verdict from the results as they are now */
+static struct vg_verdict *
+fx_decide(struct fx *f)
+{
+	vg_verdict_free(f->v);
+	ck_assert_int_eq(
+	    vg_verdict_decide(&f->v, f->engine, f->msg, f->res, 2), 0);
+	return f->v;
+}
+
+static void
+fx_fini(struct fx *f)
+{
+	vg_verdict_free(f->v);
+	vg_result_fini(&f->res[0]);
+	vg_result_fini(&f->res[1]);
+	vg_msg_free(f->msg);
+	vg_engine_unref(f->engine);
+}
+
 static const char clean_msg[] =
     "From: a@example.com\r\nSubject: hello\r\n\r\nbody\r\n";
 
@@ -112,24 +160,22 @@ static const struct outcome outcomes[] = {
 START_TEST(test_verdict_outcomes)
 {
 	const struct outcome *o = &outcomes[_i];
-	struct vg_engine *engine = engine_with(o->conf);
-	struct vg_msg *msg = msg_of(clean_msg);
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 
-	vg_result_init(&res[0], "virus");
-	vg_result_init(&res[1], "score");
-	res[0].scanned = o->virus_status == 0;
+	fx_init(&f, o->conf, clean_msg);
+	f.res[0].scanned = o->virus_status == 0;
 	if (o->virus != NULL)
-		snprintf(res[0].virus, sizeof(res[0].virus), "%s", o->virus);
+		snprintf(
+		    f.res[0].virus, sizeof(f.res[0].virus), "%s", o->virus);
 	if (o->virus_status != 0)
-		vg_result_fail(&res[0], o->virus_status, "clamav broke");
+		vg_result_fail(&f.res[0], o->virus_status, "clamav broke");
 	if (o->score != 0.0)
 		ck_assert_int_eq(
-		    vg_result_add(&res[1], "RULE", o->score, NULL), 0);
+		    vg_result_add(&f.res[1], "RULE", o->score, NULL), 0);
 	if (o->score_status != 0)
-		vg_result_fail(&res[1], o->score_status, "rules broke");
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+		vg_result_fail(&f.res[1], o->score_status, "rules broke");
+	v = fx_decide(&f);
 	ck_assert_msg(v->action == o->want, "case %d: got %s, want %s", _i,
 	    vg_action_name(v->action), vg_action_name(o->want));
 	ck_assert_msg(strcmp(v->code, o->want_code) == 0,
@@ -138,30 +184,22 @@ START_TEST(test_verdict_outcomes)
 	    "case %d: got text \"%s\", want \"%s\" in it", _i, v->text,
 	    o->want_text);
 	ck_assert(v->error == (o->virus_status != 0 || o->score_status != 0));
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
 /* Our headers, in order, with SpamAssassin's formats. */
 START_TEST(test_verdict_headers_tagged)
 {
-	struct vg_engine *engine = engine_with("");
-	struct vg_msg *msg = msg_of(clean_msg);
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 	const struct vg_header_edit *e;
 
-	vg_result_init(&res[0], "virus");
-	res[0].scanned = true;
-	vg_result_init(&res[1], "score");
-	vg_result_add(&res[1], "SUBJ_ALL_CAPS", 1.5, NULL);
-	vg_result_add(&res[1], "BODY_MILLION", 4.0, NULL);
-	vg_result_add(&res[1], "SPF_PASS", -0.5, NULL);
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	fx_init(&f, "", clean_msg);
+	vg_result_add(&f.res[1], "SUBJ_ALL_CAPS", 1.5, NULL);
+	vg_result_add(&f.res[1], "BODY_MILLION", 4.0, NULL);
+	vg_result_add(&f.res[1], "SPF_PASS", -0.5, NULL);
+	v = fx_decide(&f);
 	ck_assert_int_eq(v->action, VG_ACTION_TAG);
 	ck_assert(v->score > 4.99 && v->score < 5.01);
 	ck_assert_ptr_nonnull(e = find_edit(v, VG_EDIT_ADD, "X-Spam-Flag", 0));
@@ -181,11 +219,7 @@ START_TEST(test_verdict_headers_tagged)
 	    e = find_edit(v, VG_EDIT_ADD, "X-Virus-Scanned", 0));
 	ck_assert_msg(
 	    strncmp(e->value, "Vigil ", 6) == 0, "got \"%s\"", e->value);
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
@@ -204,16 +238,12 @@ START_TEST(test_verdict_deletes_forgeries)
 	    "X-Spam-Level: *****\r\n"
 	    "Authentication-Results:  MX.EXAMPLE.ORG ; dkim=pass\r\n"
 	    "Subject: hi\r\n\r\nbody\r\n";
-	struct vg_engine *engine = engine_with("");
-	struct vg_msg *msg = msg_of(raw);
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 	size_t deletes = 0, last_xvs = 99;
 
-	vg_result_init(&res[0], "virus");
-	res[0].scanned = true;
-	vg_result_init(&res[1], "score");
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	fx_init(&f, "", raw);
+	v = fx_decide(&f);
 	for (size_t i = 0; i < v->nedits; i++) {
 		const struct vg_header_edit *e = &v->edits[i];
 
@@ -231,36 +261,27 @@ START_TEST(test_verdict_deletes_forgeries)
 	}
 	ck_assert_uint_eq(deletes, 6);
 	ck_assert_uint_eq(last_xvs, 1);
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
 /* A rule name with CR/LF cannot inject a header line. */
 START_TEST(test_verdict_header_values_sanitised)
 {
-	struct vg_engine *engine = engine_with("");
-	struct vg_msg *msg = msg_of(clean_msg);
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 	const struct vg_header_edit *e;
 
-	vg_result_init(&res[0], "virus");
-	res[0].scanned = true;
-	snprintf(res[0].virus, sizeof(res[0].virus), "Evil\r\nX-Hdr: 1");
-	vg_result_init(&res[1], "score");
-	vg_result_add(&res[1], "BAD\r\nX-Injected: yes", 1.0, NULL);
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	fx_init(&f, "", clean_msg);
+	snprintf(f.res[0].virus, sizeof(f.res[0].virus), "Evil\r\nX-Hdr: 1");
+	vg_result_add(&f.res[1], "BAD\r\nX-Injected: yes", 1.0, NULL);
+	v = fx_decide(&f);
 	/* A virus is rejected: no headers, and the reply text is one line. */
 	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
 	ck_assert_ptr_null(strpbrk(v->text, "\r\n"));
-	vg_verdict_free(v);
 
-	res[0].virus[0] = '\0';
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	f.res[0].virus[0] = '\0';
+	v = fx_decide(&f);
 	ck_assert_ptr_nonnull(
 	    e = find_edit(v, VG_EDIT_ADD, "X-Spam-Status", 0));
 	ck_assert_ptr_null(strchr(e->value, '\r'));
@@ -268,33 +289,25 @@ START_TEST(test_verdict_header_values_sanitised)
 	for (const char *p = strchr(e->value, '\n'); p != NULL;
 	     p = strchr(p + 1, '\n'))
 		ck_assert_int_eq(p[1], '\t');
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
 /* A long tests= list folds under 80 columns and is cut with ",...". */
 START_TEST(test_verdict_tests_fold_and_cut)
 {
-	struct vg_engine *engine = engine_with("");
-	struct vg_msg *msg = msg_of(clean_msg);
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 	const struct vg_header_edit *e;
 	char name[64], small[40];
 	const char *line;
 
-	vg_result_init(&res[0], "virus");
-	res[0].scanned = true;
-	vg_result_init(&res[1], "score");
+	fx_init(&f, "", clean_msg);
 	for (int i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "RULE_NUMBER_%03d", i);
-		vg_result_add(&res[1], name, 0.01, NULL);
+		vg_result_add(&f.res[1], name, 0.01, NULL);
 	}
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	v = fx_decide(&f);
 	ck_assert_ptr_nonnull(
 	    e = find_edit(v, VG_EDIT_ADD, "X-Spam-Status", 0));
 	ck_assert_uint_lt(strlen(e->value), VG_VERDICT_HEADER_MAX);
@@ -315,11 +328,7 @@ START_TEST(test_verdict_tests_fold_and_cut)
 	ck_assert_uint_lt(
 	    vg_verdict_tests(v, small, sizeof(small)), sizeof(small));
 	ck_assert_ptr_nonnull(strstr(small, ",..."));
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
@@ -330,7 +339,6 @@ START_TEST(test_verdict_oversized)
 	    "", "oversize_action = reject\n", "oversize_action = tempfail\n"};
 	static const enum vg_action want[] = {
 	    VG_ACTION_ACCEPT, VG_ACTION_REJECT, VG_ACTION_TEMPFAIL};
-	struct vg_engine *engine = engine_with(confs[_i]);
 	struct vg_msg_limits lim = {.max_size = 16,
 	    .memory_limit = 1 << 20,
 	    .max_headers = 100,
@@ -338,17 +346,16 @@ START_TEST(test_verdict_oversized)
 	    .max_rcpts = 10,
 	    .tmp_dir = "/tmp"};
 	struct vg_msg *msg;
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 	const struct vg_header_edit *e;
 
 	ck_assert_int_eq(
 	    vg_msg_from_bytes(&msg, &lim, clean_msg, strlen(clean_msg)), 0);
 	ck_assert(vg_msg_oversized(msg));
-	vg_result_init(&res[0], "virus");
-	snprintf(res[0].unscanned, sizeof(res[0].unscanned), "too large");
-	vg_result_init(&res[1], "score");
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	fx_init_msg(&f, confs[_i], msg);
+	snprintf(f.res[0].unscanned, sizeof(f.res[0].unscanned), "too large");
+	v = fx_decide(&f);
 	ck_assert_int_eq(v->action, want[_i]);
 	ck_assert_str_eq(v->virus_status, "Unscanned (too large)");
 	if (want[_i] == VG_ACTION_ACCEPT) {
@@ -362,66 +369,49 @@ START_TEST(test_verdict_oversized)
 		ck_assert_str_eq(
 		    v->code, want[_i] == VG_ACTION_REJECT ? "552" : "451");
 	}
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
 /* A check's forced decision applies when it is the strictest. */
 START_TEST(test_verdict_forced)
 {
-	struct vg_engine *engine = engine_with("");
-	struct vg_msg *msg = msg_of(clean_msg);
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 
-	vg_result_init(&res[0], "virus");
-	res[0].scanned = true;
-	vg_result_init(&res[1], "score");
-	vg_result_force(&res[1], VG_ACTION_REJECT, "550", "5.7.23", "SPF_FAIL",
-	    "SPF check failed for %s", "example.com");
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	fx_init(&f, "", clean_msg);
+	vg_result_force(&f.res[1], VG_ACTION_REJECT, "550", "5.7.23",
+	    "SPF_FAIL", "SPF check failed for %s", "example.com");
+	v = fx_decide(&f);
 	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
 	ck_assert_str_eq(v->xcode, "5.7.23");
 	ck_assert_str_eq(v->text, "SPF check failed for example.com");
-	vg_verdict_free(v);
 	/* At equal strictness the check's reply beats the score's. */
-	vg_result_add(&res[1], "HIGH", 20.0, NULL);
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	vg_result_add(&f.res[1], "HIGH", 20.0, NULL);
+	v = fx_decide(&f);
 	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
 	ck_assert_str_eq(v->text, "SPF check failed for example.com");
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
 /* SPF results become Received-SPF and one Authentication-Results. */
 START_TEST(test_verdict_spf_headers)
 {
-	struct vg_engine *engine = engine_with("");
-	struct vg_msg *msg = msg_of(clean_msg);
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 	const struct vg_header_edit *e;
 	char tests[256];
 
-	ck_assert_int_eq(vg_msg_set_client(msg, "192.0.2.1", "mx.x"), 0);
-	ck_assert_int_eq(vg_msg_set_from(msg, "bob\"\r\n@example.com"), 0);
-	ck_assert_int_eq(vg_msg_set_helo(msg, "mail.example.com"), 0);
-	vg_result_init(&res[0], "virus");
-	res[0].scanned = true;
-	vg_result_init(&res[1], "score");
+	fx_init(&f, "", clean_msg);
+	ck_assert_int_eq(vg_msg_set_client(f.msg, "192.0.2.1", "mx.x"), 0);
+	ck_assert_int_eq(vg_msg_set_from(f.msg, "bob\"\r\n@example.com"), 0);
+	ck_assert_int_eq(vg_msg_set_helo(f.msg, "mail.example.com"), 0);
 	vg_result_add(
-	    &res[1], "SPF_FAIL", 3.0, "spf=fail smtp.mailfrom=example.com");
-	vg_result_add(&res[1], "SPF_HELO_NONE", 0.0,
+	    &f.res[1], "SPF_FAIL", 3.0, "spf=fail smtp.mailfrom=example.com");
+	vg_result_add(&f.res[1], "SPF_HELO_NONE", 0.0,
 	    "spf=none smtp.helo=mail.example.com");
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	v = fx_decide(&f);
 	ck_assert_ptr_nonnull(
 	    e = find_edit(v, VG_EDIT_ADD, "Authentication-Results", 0));
 	ck_assert_str_eq(e->value,
@@ -444,11 +434,7 @@ START_TEST(test_verdict_spf_headers)
 	/* The 0-scored symbol is carried, not listed in tests=. */
 	vg_verdict_tests(v, tests, sizeof(tests));
 	ck_assert_str_eq(tests, "SPF_FAIL=3.0");
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
@@ -475,22 +461,17 @@ static const struct {
 
 START_TEST(test_verdict_outbound)
 {
-	struct vg_engine *engine =
-	    engine_with("trusted_networks = 192.0.2.0/24\n");
-	struct vg_msg *msg = msg_of(clean_msg);
-	struct vg_result res[2];
+	struct fx f;
 	struct vg_verdict *v;
 
-	ck_assert_int_eq(vg_msg_set_client(msg, outbound[_i].client, ""), 0);
-	ck_assert_int_eq(vg_msg_set_auth(msg, outbound[_i].auth), 0);
-	vg_result_init(&res[0], "virus");
-	res[0].scanned = true;
+	fx_init(&f, "trusted_networks = 192.0.2.0/24\n", clean_msg);
+	ck_assert_int_eq(vg_msg_set_client(f.msg, outbound[_i].client, ""), 0);
+	ck_assert_int_eq(vg_msg_set_auth(f.msg, outbound[_i].auth), 0);
 	if (outbound[_i].virus != NULL)
-		snprintf(res[0].virus, sizeof(res[0].virus), "%s",
+		snprintf(f.res[0].virus, sizeof(f.res[0].virus), "%s",
 		    outbound[_i].virus);
-	vg_result_init(&res[1], "score");
-	vg_result_add(&res[1], "RULE", outbound[_i].score, NULL);
-	ck_assert_int_eq(vg_verdict_decide(&v, engine, msg, res, 2), 0);
+	vg_result_add(&f.res[1], "RULE", outbound[_i].score, NULL);
+	v = fx_decide(&f);
 	ck_assert_msg(v->action == outbound[_i].want,
 	    "case %d: got %s, want %s", _i, vg_action_name(v->action),
 	    vg_action_name(outbound[_i].want));
@@ -505,11 +486,7 @@ START_TEST(test_verdict_outbound)
 		ck_assert_ptr_nonnull(
 		    find_edit(v, VG_EDIT_ADD, "X-Spam-Flag", 0));
 	}
-	vg_verdict_free(v);
-	vg_result_fini(&res[0]);
-	vg_result_fini(&res[1]);
-	vg_msg_free(msg);
-	vg_engine_unref(engine);
+	fx_fini(&f);
 }
 END_TEST
 
