@@ -168,6 +168,14 @@ static const struct vg_conf_key keys[] = {
         "bytes read from one archive member to look inside it"),
     SIZE(attach_archive_bytes, "64M", 4 * KB, 4 * GB,
         "bytes read from all archive members of one attachment"),
+    UINT(mime_max_depth, "20", 1, 100, true,
+        "MIME nesting decoded for the rules; deeper parts are not decoded"),
+    UINT(mime_max_parts, "500", 1, 100000, true,
+        "MIME parts decoded for the rules per message"),
+    SIZE(mime_max_decoded_size, "4M", 64 * KB, 1 * GB,
+        "decoded text kept per message for the rules"),
+    UINT(max_uris, "1000", 1, 100000, true,
+        "links kept per message for uri rules and URI blacklists"),
 };
 
 /* Keys that may be set to the empty string. */

@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "check.h"
+#include "conf.h"
 #include "msg.h"
 #include "rules.h"
 #include "stage.h"
@@ -42,6 +43,7 @@ static const struct vg_check_ops *const checks[] = {
 
 struct vg_score_state {
 	const struct vg_rules *rules; /* borrowed from the engine */
+	struct vg_text_limits lim;    /* from vigil.conf, or the defaults */
 	void *check_state[VG_SCORE_NCHECKS];
 };
 
@@ -73,6 +75,13 @@ vg_score_create(void **state_out, const struct vg_conf *conf,
 	if ((st = vg_calloc(1, sizeof(*st))) == NULL)
 		return VG_ENOMEM;
 	st->rules = rules;
+	vg_text_limits_default(&st->lim);
+	if (conf != NULL) {
+		st->lim.max_mime_depth = conf->mime_max_depth;
+		st->lim.max_mime_parts = conf->mime_max_parts;
+		st->lim.max_decoded_bytes = (size_t)conf->mime_max_decoded_size;
+		st->lim.max_uris = conf->max_uris;
+	}
 	for (i = 0; i < VG_SCORE_NCHECKS; i++) {
 		if (checks[i] == NULL || checks[i]->create == NULL)
 			continue;
@@ -92,7 +101,6 @@ static int
 vg_score_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 {
 	struct vg_score_state *st = state;
-	struct vg_text_limits lim;
 	struct vg_text *text = NULL;
 	struct vg_rules_hits *hits = NULL;
 	size_t i;
@@ -100,8 +108,7 @@ vg_score_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 
 	if (vg_msg_oversized(msg))
 		return 0;
-	vg_text_limits_default(&lim);
-	if ((rc = vg_text_build(&text, msg, &lim)) != 0) {
+	if ((rc = vg_text_build(&text, msg, &st->lim)) != 0) {
 		vg_result_fail(
 		    res, rc, "decoding the message: %s", vg_strerror(rc));
 		goto out;

@@ -3,7 +3,10 @@
 #include <check.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "action.h"
+#include "conf.h"
 #include "err.h"
 #include "msg.h"
 #include "result.h"
@@ -320,6 +323,53 @@ START_TEST(test_stage_score_lists)
 }
 END_TEST
 
+/*
+ * The vigil.conf MIME limits reach the text the rules see: with
+ * max_uris = 1 a uri rule on the second link of a message cannot hit.
+ */
+START_TEST(test_stage_score_conf_limits)
+{
+	static const char rules_text[] = "uri URI_SECOND /second\\.example/\n"
+	                                 "score URI_SECOND 1.0\n";
+	static const char raw[] = "Subject: links\r\n\r\n"
+	                          "see http://first.example/ and "
+	                          "http://second.example/ today\r\n";
+	static const char *const confs[] = {"", "max_uris = 1\n"};
+	char conf_text[512];
+	struct vg_conf *conf = NULL;
+	struct vg_rules *rules = NULL;
+	struct vg_msg *msg = NULL;
+	struct vg_result res;
+	struct vg_err err;
+	void *state = NULL;
+
+	vg_err_init(&err);
+	snprintf(conf_text, sizeof(conf_text),
+	    "socket = unix:/tmp/x.sock\nvirus_scan = no\n"
+	    "trusted_networks = 0.0.0.0/0, ::/0\n%s",
+	    confs[_i]);
+	ck_assert_msg(
+	    vg_conf_parse(&conf, conf_text, strlen(conf_text), "t", &err) == 0,
+	    "%s", vg_err_text(&err));
+	ck_assert_int_eq(vg_rules_parse(&rules, rules_text, strlen(rules_text),
+	                     "t.rules", &err),
+	    0);
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, raw, strlen(raw)), 0);
+	ck_assert_msg(vg_stage_score_ops.create(&state, conf, rules, &err) == 0,
+	    "%s", vg_err_text(&err));
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
+	ck_assert_msg(vg_result_has(&res, "URI_SECOND") == (_i == 0),
+	    "case %d: URI_SECOND %s", _i,
+	    vg_result_has(&res, "URI_SECOND") ? "hit" : "missed");
+	vg_result_fini(&res);
+	vg_stage_score_ops.free(state);
+	vg_msg_free(msg);
+	vg_rules_free(rules);
+	vg_conf_free(conf);
+}
+END_TEST
+
 static Suite *
 stage_score_suite(void)
 {
@@ -331,6 +381,7 @@ stage_score_suite(void)
 	tcase_add_test(tc, test_stage_score_default_rules);
 	tcase_add_test(tc, test_stage_score_oversized);
 	tcase_add_test(tc, test_stage_score_no_rules);
+	tcase_add_loop_test(tc, test_stage_score_conf_limits, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("policy");
 	tcase_add_test(tc, test_stage_score_attach_reject);
