@@ -100,10 +100,10 @@ struct vg_conf {
 	uint64_t attach_archive_bytes;   /* all members of one attachment */
 
 	/* MIME decoding for the rules (struct vg_text_limits). */
-	unsigned mime_max_depth;	  /* nested multiparts */
-	unsigned mime_max_parts;	  /* leaf parts decoded */
-	uint64_t mime_max_decoded_size;	  /* decoded text kept */
-	unsigned max_uris;		  /* links kept per message */
+	unsigned mime_max_depth;        /* nested multiparts */
+	unsigned mime_max_parts;        /* leaf parts decoded */
+	uint64_t mime_max_decoded_size; /* decoded text kept */
+	unsigned max_uris;              /* links kept per message */
 
 	/* Reload. */
 	bool reload_in_place;                 /* free the old engine first */

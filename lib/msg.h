@@ -48,11 +48,11 @@ struct vg_msg_limits {
 };
 
 /* Flags for what was odd about a message. */
-#define VG_MSG_F_OVERSIZED	   0x01u
-#define VG_MSG_F_TOO_MANY_HEADERS  0x02u
-#define VG_MSG_F_HEADER_TOO_LONG   0x04u
-#define VG_MSG_F_TOO_MANY_RCPTS	   0x08u
-#define VG_MSG_F_NO_HEADER_END	   0x10u /* file input without a blank line */
+#define VG_MSG_F_OVERSIZED        0x01u
+#define VG_MSG_F_TOO_MANY_HEADERS 0x02u
+#define VG_MSG_F_HEADER_TOO_LONG  0x04u
+#define VG_MSG_F_TOO_MANY_RCPTS   0x08u
+#define VG_MSG_F_NO_HEADER_END    0x10u /* file input without a blank line */
 
 struct vg_header {
 	const char *name;  /* as received */
@@ -61,8 +61,8 @@ struct vg_header {
 };
 
 /* vg_msg_limits_from_conf - the limits a config sets */
-void vg_msg_limits_from_conf(struct vg_msg_limits *out,
-    const struct vg_conf *conf);
+void vg_msg_limits_from_conf(
+    struct vg_msg_limits *out, const struct vg_conf *conf);
 
 /* vg_msg_new - empty message; *out owned by the caller */
 int vg_msg_new(struct vg_msg **out, const struct vg_msg_limits *limits);
@@ -98,8 +98,8 @@ int vg_msg_finish(struct vg_msg *msg);
 int vg_msg_from_bytes(struct vg_msg **out, const struct vg_msg_limits *lim,
     const void *data, size_t len);
 /* vg_msg_from_file - vg_msg_from_bytes() of a file's contents; VG_EIO */
-int vg_msg_from_file(struct vg_msg **out, const struct vg_msg_limits *lim,
-    const char *path);
+int vg_msg_from_file(
+    struct vg_msg **out, const struct vg_msg_limits *lim, const char *path);
 
 /* Accessors; strings are "" when unset, never NULL. */
 const char *vg_msg_queue_id(const struct vg_msg *msg);
@@ -118,8 +118,8 @@ const struct vg_header *vg_msg_header(const struct vg_msg *msg, size_t i);
  * vg_msg_header_find - the nth (0-based) header named name, compared
  * without case; NULL if there is none.
  */
-const struct vg_header *vg_msg_header_find(const struct vg_msg *msg,
-    const char *name, size_t nth);
+const struct vg_header *vg_msg_header_find(
+    const struct vg_msg *msg, const char *name, size_t nth);
 
 /* vg_msg_size - bytes received, including any not kept */
 uint64_t vg_msg_size(const struct vg_msg *msg);

@@ -42,22 +42,22 @@
 struct vg_msg;
 
 struct vg_text_limits {
-	size_t max_mime_depth;	   /* nested multiparts / message/rfc822 */
-	size_t max_mime_parts;	   /* leaf parts decoded */
-	size_t max_decoded_bytes;  /* see LIMITS */
-	size_t max_uris;	   /* URIs kept */
+	size_t max_mime_depth;    /* nested multiparts / message/rfc822 */
+	size_t max_mime_parts;    /* leaf parts decoded */
+	size_t max_decoded_bytes; /* see LIMITS */
+	size_t max_uris;          /* URIs kept */
 };
 
 #define VG_TEXT_DEF_MAX_MIME_DEPTH    20
 #define VG_TEXT_DEF_MAX_MIME_PARTS    500
 #define VG_TEXT_DEF_MAX_DECODED_BYTES (4 * 1024 * 1024)
-#define VG_TEXT_DEF_MAX_URIS	      1000
+#define VG_TEXT_DEF_MAX_URIS          1000
 
-#define VG_TEXT_F_DEPTH_LIMIT	0x01u
-#define VG_TEXT_F_PARTS_LIMIT	0x02u
+#define VG_TEXT_F_DEPTH_LIMIT   0x01u
+#define VG_TEXT_F_PARTS_LIMIT   0x02u
 #define VG_TEXT_F_DECODED_LIMIT 0x04u
-#define VG_TEXT_F_URI_LIMIT	0x08u
-#define VG_TEXT_F_MALFORMED	0x10u /* the MIME library reported damage */
+#define VG_TEXT_F_URI_LIMIT     0x08u
+#define VG_TEXT_F_MALFORMED     0x10u /* the MIME library reported damage */
 
 struct vg_text_header {
 	const char *name;
@@ -66,12 +66,12 @@ struct vg_text_header {
 };
 
 struct vg_text_part {
-	const char *content_type; /* "type/subtype", lower case */
-	const char *filename;	  /* decoded, UTF-8, or NULL */
-	const char *disposition;  /* "attachment", "inline" or NULL */
+	const char *content_type;  /* "type/subtype", lower case */
+	const char *filename;      /* decoded, UTF-8, or NULL */
+	const char *disposition;   /* "attachment", "inline" or NULL */
 	const unsigned char *data; /* transfer-decoded bytes, or NULL */
 	size_t len;
-	size_t depth;		  /* 0 for a top-level part */
+	size_t depth; /* 0 for a top-level part */
 };
 
 /*
@@ -80,38 +80,38 @@ struct vg_text_part {
  * not zero, except VG_TEXT_HTML_ONLY: HTML text and no text/plain part
  * with any visible text.
  */
-#define VG_TEXT_HTML_PRESENT	   0x001u /* at least one text/html part */
-#define VG_TEXT_HTML_ONLY	   0x002u
-#define VG_TEXT_HTML_HIDDEN	   0x004u /* display:none, visibility:hidden */
-#define VG_TEXT_HTML_TINY	   0x008u /* font smaller than 4px or 4pt */
+#define VG_TEXT_HTML_PRESENT       0x001u /* at least one text/html part */
+#define VG_TEXT_HTML_ONLY          0x002u
+#define VG_TEXT_HTML_HIDDEN        0x004u /* display:none, visibility:hidden */
+#define VG_TEXT_HTML_TINY          0x008u /* font smaller than 4px or 4pt */
 #define VG_TEXT_HTML_LOW_CONTRAST  0x010u /* text coloured as its background */
 #define VG_TEXT_HTML_LINK_MISMATCH 0x020u /* <a> text names another host */
-#define VG_TEXT_HTML_SCRIPT	   0x040u
-#define VG_TEXT_HTML_FORM	   0x080u
-#define VG_TEXT_HTML_IFRAME	   0x100u
-#define VG_TEXT_HTML_IMAGE	   0x200u
+#define VG_TEXT_HTML_SCRIPT        0x040u
+#define VG_TEXT_HTML_FORM          0x080u
+#define VG_TEXT_HTML_IFRAME        0x100u
+#define VG_TEXT_HTML_IMAGE         0x200u
 
 struct vg_text_html {
-	size_t parts;		   /* text/html parts rendered */
-	size_t visible_chars;	   /* non-blank characters a reader sees */
-	size_t hidden_chars;	   /* non-blank characters hidden by CSS */
-	size_t tiny_chars;	   /* ... in a tiny font */
+	size_t parts;              /* text/html parts rendered */
+	size_t visible_chars;      /* non-blank characters a reader sees */
+	size_t hidden_chars;       /* non-blank characters hidden by CSS */
+	size_t tiny_chars;         /* ... in a tiny font */
 	size_t low_contrast_chars; /* ... coloured (almost) as the background */
-	size_t links;		   /* <a href> */
-	size_t link_mismatch;	   /* <a> whose text is a link to another site */
-	size_t images;		   /* <img> */
-	size_t forms;		   /* <form> */
-	size_t scripts;		   /* <script> */
-	size_t iframes;		   /* <iframe>, <frame> */
+	size_t links;              /* <a href> */
+	size_t link_mismatch; /* <a> whose text is a link to another site */
+	size_t images;        /* <img> */
+	size_t forms;         /* <form> */
+	size_t scripts;       /* <script> */
+	size_t iframes;       /* <iframe>, <frame> */
 };
 
 struct vg_text {
 	struct vg_text_header *headers;
 	size_t nheaders;
 
-	const char *body;     /* NUL-terminated, UTF-8 */
+	const char *body; /* NUL-terminated, UTF-8 */
 	size_t body_len;
-	const char *rawbody;  /* NUL-terminated, UTF-8 */
+	const char *rawbody; /* NUL-terminated, UTF-8 */
 	size_t rawbody_len;
 
 	const char **uris;
@@ -120,11 +120,11 @@ struct vg_text {
 	struct vg_text_part *parts; /* leaf parts, in order */
 	size_t nparts;
 
-	unsigned flags;	      /* VG_TEXT_F_* */
+	unsigned flags; /* VG_TEXT_F_* */
 
 	/* Added by the text layer; zero when the message has no HTML. */
-	unsigned html_flags;	    /* VG_TEXT_HTML_* */
-	struct vg_text_html html;   /* counts behind html_flags */
+	unsigned html_flags;      /* VG_TEXT_HTML_* */
+	struct vg_text_html html; /* counts behind html_flags */
 };
 
 /*

@@ -66,11 +66,11 @@
  * often.  libmilter offers no way to keep its thread out of it.
  */
 
-#define VGM_NAME           "vigil-milter"
-#define VGM_MAX_DATA_SIZE  (1024 * 1024 - 1) /* libmilter's 1M packet */
+#define VGM_NAME          "vigil-milter"
+#define VGM_MAX_DATA_SIZE (1024 * 1024 - 1) /* libmilter's 1M packet */
 /* Pool jobs one message queues: the virus stage and the score stage. */
 #define VGM_JOBS_PER_MESSAGE 2
-#define VGM_DRAIN_EXTRA_MS 5000
+#define VGM_DRAIN_EXTRA_MS   5000
 
 struct vgm_opts {
 	const char *conf_path;
