@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vg_guard.h"
 #include "vg_check.h"
 #include "alloc.h"
 #include "attach.h"
@@ -792,41 +793,22 @@ START_TEST(test_attach_enomem)
 }
 END_TEST
 
-/* guarded - len bytes copied to end right before a PROT_NONE page */
-static unsigned char *
-guarded(void **map_out, size_t *maplen, const void *src, size_t len)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t pages = (len + page - 1) / page + 1;
-	unsigned char *m = mmap(NULL, pages * page, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ck_assert(m != MAP_FAILED);
-	ck_assert_int_eq(mprotect(m + (pages - 1) * page, page, PROT_NONE), 0);
-	*map_out = m;
-	*maplen = pages * page;
-	memcpy(m + (pages - 1) * page - len, src, len);
-	return m + (pages - 1) * page - len;
-}
-
 START_TEST(test_attach_guard_page)
 {
 	static const char *const inputs[] = {"M", "MZ", "\177EL", "PK\x03", "#",
 	    "BZh", "\x1f", "\xca\xfe\xba\xbe\0\0\0"};
 	unsigned char exe[512];
-	void *map;
-	size_t maplen;
+	struct vg_guarded g;
 
 	/* Every prefix of every magic number, ending at a guard page. */
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
 		size_t len = strlen(inputs[i]) + (i == 7 ? 3 : 0);
 
 		for (size_t k = 0; k <= len; k++) {
-			const unsigned char *d =
-			    guarded(&map, &maplen, inputs[i], k);
-
-			(void)vg_attach_sniff(d, k, k < len);
-			munmap(map, maplen);
+			vg_guard(&g, inputs[i], k);
+			(void)vg_attach_sniff(
+			    (const unsigned char *)g.p, k, k < len);
+			vg_unguard(&g);
 		}
 	}
 	/* A PE whose e_lfanew points at the last bytes there are. */
@@ -834,10 +816,9 @@ START_TEST(test_attach_guard_page)
 	exe[0x3c] = 0xfe;
 	exe[0x3d] = 0x01; /* 0x1fe: "PE\0\0" would need 4 bytes */
 	for (size_t k = 0x40; k <= sizeof(exe); k++) {
-		const unsigned char *d = guarded(&map, &maplen, exe, k);
-
-		(void)vg_attach_sniff(d, k, false);
-		munmap(map, maplen);
+		vg_guard(&g, exe, k);
+		(void)vg_attach_sniff((const unsigned char *)g.p, k, false);
+		vg_unguard(&g);
 	}
 }
 END_TEST

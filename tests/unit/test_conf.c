@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vg_check.h"
+#include "vg_guard.h"
 #include "alloc.h"
 #include "conf.h"
 #include "err.h"
@@ -19,52 +20,17 @@
 #define DATA_DIR VG_SOURCE_DIR "/tests/unit/data/conf"
 #define BASE     "socket = unix:/run/vigil/vigil.sock\nclamav_database = /db\n"
 
-/*
- * guarded - a copy of text that ends right before a PROT_NONE page, so a
- * read past the end crashes the test instead of going unnoticed.
- */
-struct guarded {
-	void *map;
-	size_t maplen;
-	char *text;
-};
-
-/* guard - place text against a guard page */
-static void
-guard(struct guarded *g, const char *text, size_t len)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t data = (len + page - 1) / page * page;
-
-	if (data == 0)
-		data = page;
-	g->maplen = data + page;
-	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_msg(g->map != MAP_FAILED, "mmap: %s", strerror(errno));
-	ck_assert_int_eq(mprotect((char *)g->map + data, page, PROT_NONE), 0);
-	g->text = (char *)g->map + data - len;
-	memcpy(g->text, text, len);
-}
-
-/* unguard - release a guarded copy */
-static void
-unguard(struct guarded *g)
-{
-	munmap(g->map, g->maplen);
-}
-
 /* parse - vg_conf_parse() on a guarded copy of len bytes of text */
 static int
 parse(struct vg_conf **out, const char *text, size_t len, struct vg_err *err)
 {
-	struct guarded g;
+	struct vg_guarded g;
 	int rc;
 
-	guard(&g, text, len);
+	vg_guard(&g, text, len);
 	vg_err_init(err);
-	rc = vg_conf_parse(out, g.text, len, "t.conf", err);
-	unguard(&g);
+	rc = vg_conf_parse(out, g.p, len, "t.conf", err);
+	vg_unguard(&g);
 	return rc;
 }
 

@@ -7,46 +7,12 @@
 #include <unistd.h>
 
 #include "vg_check.h"
+#include "vg_guard.h"
 #include "alloc.h"
 #include "buf.h"
 #include "err.h"
 #include "hdr.h"
 #include "mime.h"
-
-/*
- * guarded - a copy of some bytes that ends right before a PROT_NONE page,
- * so a read past the given length faults.
- */
-struct guarded {
-	void *map;
-	size_t maplen;
-	const char *p;
-};
-
-/* guard - place len bytes of s against a guard page */
-static void
-guard(struct guarded *g, const char *s, size_t len)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t data = (len + page - 1) / page * page;
-	char *p;
-
-	g->maplen = data + page;
-	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(g->map, MAP_FAILED);
-	ck_assert_int_eq(mprotect((char *)g->map + data, page, PROT_NONE), 0);
-	p = (char *)g->map + data - len;
-	memcpy(p, s, len);
-	g->p = p;
-}
-
-/* unguard - release a guarded copy */
-static void
-unguard(struct guarded *g)
-{
-	munmap(g->map, g->maplen);
-}
 
 static const struct {
 	const char *in, *want;
@@ -99,18 +65,18 @@ static const struct {
 /* Each decode case, read from against a guard page. */
 START_TEST(test_hdr_decode_table)
 {
-	struct guarded g;
+	struct vg_guarded g;
 	struct vg_buf b;
 	const char *in = decode_cases[_i].in;
 
-	guard(&g, in, strlen(in));
+	vg_guard(&g, in, strlen(in));
 	vg_buf_init(&b, 4096);
 	ck_assert_int_eq(vg_hdr_decode(&b, g.p, strlen(in)), 0);
 	ck_assert_msg(strcmp(vg_buf_cstr(&b), decode_cases[_i].want) == 0,
 	    "case %d: got \"%s\", want \"%s\"", _i, vg_buf_cstr(&b),
 	    decode_cases[_i].want);
 	vg_buf_fini(&b);
-	unguard(&g);
+	vg_unguard(&g);
 }
 END_TEST
 
@@ -118,14 +84,14 @@ START_TEST(test_hdr_unfold)
 {
 	struct vg_buf b;
 	const char *in = " =?utf-8?q?x?=\r\n\tnext\n line \r\n";
-	struct guarded g;
+	struct vg_guarded g;
 
-	guard(&g, in, strlen(in));
+	vg_guard(&g, in, strlen(in));
 	vg_buf_init(&b, 100);
 	ck_assert_int_eq(vg_hdr_unfold(&b, g.p, strlen(in)), 0);
 	ck_assert_str_eq(vg_buf_cstr(&b), "=?utf-8?q?x?=\tnext line");
 	vg_buf_fini(&b);
-	unguard(&g);
+	vg_unguard(&g);
 }
 END_TEST
 
@@ -210,12 +176,12 @@ static const struct {
 /* Header:addr and Header:name parts, read against a guard page. */
 START_TEST(test_hdr_addr_name_table)
 {
-	struct guarded g;
+	struct vg_guarded g;
 	struct vg_buf b;
 	const char *in = addr_cases[_i].in;
 	bool found;
 
-	guard(&g, in, strlen(in));
+	vg_guard(&g, in, strlen(in));
 	vg_buf_init(&b, 1000);
 	ck_assert_int_eq(
 	    vg_hdr_addr(&b, g.p, strlen(in), addr_cases[_i].nth, &found), 0);
@@ -233,7 +199,7 @@ START_TEST(test_hdr_addr_name_table)
 		    "case %d: got name \"%s\", want \"%s\"", _i,
 		    vg_buf_cstr(&b), addr_cases[_i].name);
 	vg_buf_fini(&b);
-	unguard(&g);
+	vg_unguard(&g);
 }
 END_TEST
 

@@ -8,6 +8,7 @@
 
 #include <libxml/parser.h>
 
+#include "vg_guard.h"
 #include "vg_check.h"
 #include "alloc.h"
 #include "buf.h"
@@ -29,21 +30,16 @@ static void
 render(struct out *o, const char *html, size_t max)
 {
 	struct vg_html_fold f;
-	size_t len = strlen(html), page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t data = (len + page - 1) / page * page;
-	char *map;
+	struct vg_guarded g;
+	size_t len = strlen(html);
 
 	memset(o, 0, sizeof(*o));
 	vg_buf_init(&o->text, max);
 	vg_uri_list_init(&o->uris, 100);
 	vg_html_fold_init(&f, &o->text);
-	map = mmap(NULL, data + page, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(map, MAP_FAILED);
-	ck_assert_int_eq(mprotect(map + data, page, PROT_NONE), 0);
-	memcpy(map + data - len, html, len);
-	o->rc = vg_html_render(&f, &o->uris, &o->st, map + data - len, len);
-	munmap(map, data + page);
+	vg_guard(&g, html, len);
+	o->rc = vg_html_render(&f, &o->uris, &o->st, g.p, len);
+	vg_unguard(&g);
 }
 
 /* done - free a rendering */

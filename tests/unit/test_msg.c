@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vg_guard.h"
 #include "vg_check.h"
 #include "alloc.h"
 #include "err.h"
@@ -461,27 +462,19 @@ static const char *const guard_inputs[] = {
 START_TEST(test_msg_guard_page)
 {
 	struct vg_msg_limits lim = limits();
-	long pagesz = sysconf(_SC_PAGESIZE);
-	unsigned char *pages;
 	const char *in = guard_inputs[_i];
 	size_t len = strlen(in);
+	struct vg_guarded g;
 	struct vg_msg *msg;
 
-	pages = mmap(NULL, (size_t)pagesz * 2, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert(pages != MAP_FAILED);
-	ck_assert_int_eq(
-	    mprotect(pages + pagesz, (size_t)pagesz, PROT_NONE), 0);
-	memcpy(pages + pagesz - len, in, len);
-	ck_assert_int_eq(
-	    vg_msg_from_bytes(&msg, &lim, pages + pagesz - len, len), 0);
+	vg_guard(&g, in, len);
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, g.p, len), 0);
 	vg_msg_free(msg);
 	/* And spilled, which copies through the file. */
 	lim.memory_limit = 0;
-	ck_assert_int_eq(
-	    vg_msg_from_bytes(&msg, &lim, pages + pagesz - len, len), 0);
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, g.p, len), 0);
 	vg_msg_free(msg);
-	munmap(pages, (size_t)pagesz * 2);
+	vg_unguard(&g);
 }
 END_TEST
 

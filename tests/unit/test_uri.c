@@ -8,42 +8,11 @@
 #include <unistd.h>
 
 #include "vg_check.h"
+#include "vg_guard.h"
 #include "alloc.h"
 #include "buf.h"
 #include "err.h"
 #include "uri.h"
-
-/* A copy of some bytes that ends right before a PROT_NONE page. */
-struct guarded {
-	void *map;
-	size_t maplen;
-	const char *p;
-};
-
-/* guard - place len bytes of s against a guard page */
-static void
-guard(struct guarded *g, const char *s, size_t len)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t data = (len + page - 1) / page * page;
-	char *p;
-
-	g->maplen = data + page;
-	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(g->map, MAP_FAILED);
-	ck_assert_int_eq(mprotect((char *)g->map + data, page, PROT_NONE), 0);
-	p = (char *)g->map + data - len;
-	memcpy(p, s, len);
-	g->p = p;
-}
-
-/* unguard - release a guarded copy */
-static void
-unguard(struct guarded *g)
-{
-	munmap(g->map, g->maplen);
-}
 
 static const struct {
 	const char *in, *want; /* want NULL: not a link we keep */
@@ -97,12 +66,12 @@ static const struct {
 /* Each normalisation case, read from against a guard page. */
 START_TEST(test_uri_normalize_table)
 {
-	struct guarded g;
+	struct vg_guarded g;
 	struct vg_buf b;
 	const char *in = norm_cases[_i].in;
 	int rc;
 
-	guard(&g, in, strlen(in));
+	vg_guard(&g, in, strlen(in));
 	vg_buf_init(&b, 8192);
 	rc = vg_uri_normalize(&b, g.p, strlen(in));
 	if (norm_cases[_i].want == NULL) {
@@ -118,7 +87,7 @@ START_TEST(test_uri_normalize_table)
 		    norm_cases[_i].want);
 	}
 	vg_buf_fini(&b);
-	unguard(&g);
+	vg_unguard(&g);
 }
 END_TEST
 
@@ -156,10 +125,10 @@ START_TEST(test_uri_extract_text)
 	    "mailto:Sales@h.example",
 	};
 	struct vg_uri_list l;
-	struct guarded g;
+	struct vg_guarded g;
 	size_t i;
 
-	guard(&g, text, sizeof(text) - 1);
+	vg_guard(&g, text, sizeof(text) - 1);
 	vg_uri_list_init(&l, 100);
 	ck_assert_int_eq(vg_uri_extract(&l, g.p, sizeof(text) - 1), 0);
 	for (i = 0; i < l.n && i < VG_NELEM(want); i++)
@@ -169,7 +138,7 @@ START_TEST(test_uri_extract_text)
 	    VG_NELEM(want));
 	ck_assert(!l.full);
 	vg_uri_list_fini(&l);
-	unguard(&g);
+	vg_unguard(&g);
 }
 END_TEST
 
@@ -188,10 +157,10 @@ START_TEST(test_uri_extract_bare_hosts)
 	    "mailto:a@b.example.com",
 	};
 	struct vg_uri_list l;
-	struct guarded g;
+	struct vg_guarded g;
 	size_t i;
 
-	guard(&g, text, sizeof(text) - 1);
+	vg_guard(&g, text, sizeof(text) - 1);
 	vg_uri_list_init(&l, 100);
 	ck_assert_int_eq(vg_uri_extract(&l, g.p, sizeof(text) - 1), 0);
 	for (i = 0; i < l.n && i < VG_NELEM(want); i++)
@@ -200,7 +169,7 @@ START_TEST(test_uri_extract_bare_hosts)
 	ck_assert_msg(l.n == VG_NELEM(want), "got %zu uris, want %zu", l.n,
 	    VG_NELEM(want));
 	vg_uri_list_fini(&l);
-	unguard(&g);
+	vg_unguard(&g);
 }
 END_TEST
 
@@ -224,15 +193,15 @@ static const char *const edge_texts[] = {
 START_TEST(test_uri_extract_edges)
 {
 	struct vg_uri_list l;
-	struct guarded g;
+	struct vg_guarded g;
 	const char *t = edge_texts[_i];
 
-	guard(&g, t, strlen(t));
+	vg_guard(&g, t, strlen(t));
 	vg_uri_list_init(&l, 10);
 	ck_assert_int_eq(vg_uri_extract(&l, g.p, strlen(t)), 0);
 	ck_assert_uint_le(l.n, 1);
 	vg_uri_list_fini(&l);
-	unguard(&g);
+	vg_unguard(&g);
 }
 END_TEST
 
