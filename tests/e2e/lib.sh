@@ -771,6 +771,7 @@ e2e_dns_blackhole()
 	    sleep 3600;' "$f" 2>>"$E2E_DIR/log/blackhole.log" &
 	E2E_PIDS+=("$!")
 	e2e_wait_for 10 test -s "$f" || e2e_die "UDP black hole did not start"
+	# shellcheck disable=SC2034 # for the tests that source this file
 	E2E_BLACKHOLE_PORT=$(cat "$f")
 }
 
@@ -818,6 +819,14 @@ e2e_queue_list()
 		if defined $h{queue_id};'
 }
 
+# e2e_queue_is - true when the queue holds exactly the messages listed
+# in $1 ("QUEUE_NAME QID" lines, any order; empty: none)
+e2e_queue_is()
+{
+	[ "$(e2e_queue_list | cut -d' ' -f1,2 | sort)" = \
+	    "$(printf '%s' "$1" | sort)" ]
+}
+
 # e2e_expect_queue - check that the queue holds exactly the messages
 # listed in $2 ("hold QID" lines, or empty for none) after a moment for
 # stray mail to settle, and that nothing bounced: no mail from <> or
@@ -826,9 +835,9 @@ e2e_queue_list()
 e2e_expect_queue()
 {
 	local want=${2-} got bounces
-	e2e_wait_for 5 eval '[ "$(e2e_queue_list | cut -d" " -f1,2 | sort)" = "$(printf "%s" "$want" | sort)" ]'
+	e2e_wait_for 5 e2e_queue_is "$want"
 	got=$(e2e_queue_list | cut -d' ' -f1,2 | sort)
-	if [ "$got" = "$(printf '%s' "$want" | sort)" ]; then
+	if e2e_queue_is "$want"; then
 		e2e_ok "$1: queue holds ${want:-nothing}"
 	else
 		e2e_not_ok "$1: queue" "got '$(printf '%s' "$got" | tr '\n' '|')', want '$(printf '%s' "$want" | tr '\n' '|')'"
@@ -844,4 +853,18 @@ e2e_expect_queue()
 	else
 		e2e_not_ok "$1: bounces" "got $bounces, want 0"
 	fi
+}
+
+# e2e_matches - true when a line of string $1 matches ERE $2
+e2e_matches()
+{
+	printf '%s\n' "$1" | grep -qE "$2"
+}
+
+# e2e_corpus_file - print the corpus file in directory $1 whose name
+# starts with "$2." (corpus names end in the message's MD5), or nothing
+e2e_corpus_file()
+{
+	find "$1" -maxdepth 1 -type f -name "$2.*" 2>/dev/null | sort |
+	    head -n 1
 }

@@ -48,7 +48,7 @@ scan_score()
 spam=
 for s in spam.00018 spam.00026 spam.00131 spam.00182 spam.00055 \
     spam.00077 spam.00115; do
-	f=$(ls "$spam_dir/$s".* 2>/dev/null | head -n 1)
+	f=$(e2e_corpus_file "$spam_dir" "$s")
 	[ -n "$f" ] || continue
 	e2e_prepare "$f"
 	sc=$(scan_score "$E2E_MSG")
@@ -96,7 +96,7 @@ if e2e_expect_delivered "spam with forged X-Spam-Flag: NO"; then
 fi
 
 # 3. A ham: X-Spam-Status: No, no X-Spam-Flag.
-f=$(ls "$ham_dir"/easy_ham.00001.* 2>/dev/null | head -n 1)
+f=$(e2e_corpus_file "$ham_dir" easy_ham.00001)
 [ -n "$f" ] || e2e_die "easy_ham.00001 not found in $ham_dir"
 e2e_prepare "$f"
 ham_score=$(scan_score "$E2E_MSG")
@@ -125,7 +125,7 @@ if e2e_expect_delivered "spam with subject_tag [SPAM]"; then
 	e2e_check "$t: one Subject header (got $n, want 1)" [ "$n" -eq 1 ]
 fi
 # A ham's Subject is left alone.
-f=$(ls "$ham_dir"/easy_ham.00001.* | head -n 1)
+f=$(e2e_corpus_file "$ham_dir" easy_ham.00001)
 e2e_prepare "$f"
 e2e_send "$E2E_MSG" --from "$from"
 if e2e_expect_delivered "ham with subject_tag [SPAM]"; then
