@@ -838,11 +838,13 @@ e2e_expect_queue()
 	e2e_wait_for 5 e2e_queue_is "$want"
 	got=$(e2e_queue_list | cut -d' ' -f1,2 | sort)
 	if e2e_queue_is "$want"; then
-		e2e_ok "$1: queue holds ${want:-nothing}"
+		e2e_ok "$1: queue holds $(printf '%s' "${want:-nothing}" | tr '\n' ' ')"
 	else
 		e2e_not_ok "$1: queue" "got '$(printf '%s' "$got" | tr '\n' '|')', want '$(printf '%s' "$want" | tr '\n' '|')'"
 	fi
-	bounces=$(grep -rlis -E '^(From|Return-Path):.*MAILER-DAEMON' \
+	# smtp-sink -d records the envelope sender as X-Mail-Args.
+	bounces=$(grep -rlis -E \
+	    '^((From|Return-Path):.*MAILER-DAEMON|X-Mail-Args: <>)' \
 	    "$E2E_DIR/sink" | wc -l)
 	if grep -qs 'sender non-delivery notification' \
 	    "$E2E_DIR/log/maillog"; then

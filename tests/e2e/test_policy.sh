@@ -21,7 +21,8 @@
 #     has passed.
 # (a) A SASL-authenticated sender's spam is held: it lands in Postfix's
 #     hold queue (postqueue -j), is not delivered, and the milter logs a
-#     probable compromise naming the login.  Postfix authenticates with
+#     probable compromise naming the login; so is an internal client's
+#     (trusted_networks), the log naming its address.  Postfix authenticates with
 #     Cyrus SASL against a sasldb written here (saslpasswd2).
 # (f) After each case the queue holds nothing (after (a): only its held
 #     message), and no bounce was sent (nothing from MAILER-DAEMON reached
@@ -80,7 +81,7 @@ e2e_postfix_set "smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = cyrus" \
     "smtpd_sasl_local_domain = vigil-e2e.test" \
     "smtpd_sasl_security_options = noanonymous" \
     "smtpd_authorized_xclient_hosts = 127.0.0.1" \
-    "mynetworks = 127.0.0.0/8, 192.0.2.0/24, 198.51.100.0/24" \
+    "mynetworks = 127.0.0.0/8, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24" \
     "smtpd_recipient_restrictions = check_recipient_access regexp:$E2E_DIR/etc/rcpt_access"
 
 # last_swaks - the transcript of the last e2e_send
@@ -277,11 +278,33 @@ if [ -n "$E2E_QID" ]; then
 	    tail -n 1)
 	[ -n "$line" ] ||
 	    line="(none; the line for $held: $(grep -m1 " $held: " "$E2E_DIR/log/milter.log"))"
-	e2e_check "(a) milter log says probable compromise naming $user (got '$line')" \
-	    e2e_matches "$line" "[Pp]robable compromise.*$user"
+	e2e_check "(a) milter log says probable compromise naming sasl_username=$user@vigil-e2e.test (got '$line')" \
+	    e2e_matches "$line" "[Pp]robable compromise.*sasl_username=$user@vigil-e2e\\.test"
 else
 	e2e_not_ok "(a) authenticated spam" "got '$E2E_REPLY', want 250 (held)"
 fi
 e2e_expect_queue "(a) after the held spam" "${held:+hold $held}"
+
+# The same spam from an internal client (trusted_networks) that did not
+# authenticate: held too, the log naming the address.
+internal=203.0.113.5
+e2e_send "$E2E_MSG" --xclient-addr "$internal"
+held2=
+if [ -n "$E2E_QID" ]; then
+	held2=$E2E_QID
+	q=$(e2e_queue_list | awk -v id="$held2" '$2 == id { print $1 }')
+	e2e_check "(a) internal client's spam in the hold queue (got '${q:-not queued}', want hold)" \
+	    [ "$q" = hold ]
+	line=$(grep -i 'probable compromise' "$E2E_DIR/log/milter.log" |
+	    grep -F "client=$internal" | tail -n 1)
+	[ -n "$line" ] ||
+	    line="(none; the line for $held2: $(grep -m1 " $held2: " "$E2E_DIR/log/milter.log"))"
+	e2e_check "(a) milter log says probable compromise naming client=$internal (got '$line')" \
+	    e2e_matches "$line" "[Pp]robable compromise.*client=$internal"
+else
+	e2e_not_ok "(a) internal client's spam" "got '$E2E_REPLY', want 250 (held)"
+fi
+e2e_expect_queue "(a) after the internal client's spam" \
+    "$(printf '%s\n' ${held:+"hold $held"} ${held2:+"hold $held2"})"
 
 e2e_finish
