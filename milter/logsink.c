@@ -150,7 +150,21 @@ vgm_logsink_message(const struct vgm_loginfo *info,
 		    virus[0] != '\0' ? virus : "none", verdict->score,
 		    verdict->required, tests[0] != '\0' ? tests : "none");
 	}
+	if (verdict != NULL && verdict->outbound)
+		(void)vg_buf_printf(
+		    &line, " direction=outbound %s", verdict->source);
 	(void)vg_buf_printf(&line, " action=%s", vg_action_name(action));
+	/*
+	 * Why the message was not simply accepted: "virus X", "spam score
+	 * N", "probable compromise: outbound spam from sasl_username=...".
+	 * Postfix does not log a quarantine reason, so this line must.
+	 */
+	if (verdict != NULL && verdict->reason[0] != '\0' &&
+	    action != VG_ACTION_ACCEPT) {
+		(void)vg_sanitize_str(
+		    clean_note, sizeof(clean_note), verdict->reason, 0);
+		(void)vg_buf_printf(&line, " reason=\"%s\"", clean_note);
+	}
 	if (reply != NULL && reply[0] != '\0') {
 		(void)vg_sanitize_str(
 		    clean_reply, sizeof(clean_reply), reply, 0);
@@ -163,8 +177,11 @@ vgm_logsink_message(const struct vgm_loginfo *info,
 	if (verdict != NULL)
 		vgm_logsink_stages(&line, engine, verdict);
 	(void)vg_buf_printf(&line, " total=%.1fms", (double)total_us / 1000.0);
-	vg_log(
-	    verdict != NULL && !verdict->error ? VG_LOG_INFO : VG_LOG_WARNING,
+	/* A failure, or a probable compromise, should stand out. */
+	vg_log(verdict != NULL && !verdict->error &&
+	            !(verdict->outbound && verdict->spam)
+	        ? VG_LOG_INFO
+	        : VG_LOG_WARNING,
 	    "%s", vg_buf_cstr(&line));
 	vg_buf_fini(&line);
 }
