@@ -8,7 +8,7 @@
 #                 (unit, fuzz, milter, e2e)
 #   build-clang/  clang, compile only: -Werror holds on clang too
 #   build-asan/   clang with -DVIGIL_SANITIZE=ON (ASan + UBSan);
-#                 ctest -L 'unit|fuzz'
+#                 ctest -L 'unit|fuzz|milter' (the daemon under ASan too)
 # Runs as root on Debian 12 (the e2e tests start a private Postfix), from
 # a clone with ../shared (the test corpus) beside it.  Every stage runs
 # even after a failure; the exit status is non-zero when any failed, and
@@ -75,7 +75,7 @@ if stage gcc-build build build gcc; then
 fi
 stage clang-build build build-clang clang
 if stage asan-build build build-asan clang -DVIGIL_SANITIZE=ON; then
-	stage asan-ctest run_ctest build-asan -L 'unit|fuzz'
+	stage asan-ctest run_ctest build-asan -L 'unit|fuzz|milter'
 fi
 
 echo "==== summary"
