@@ -36,6 +36,18 @@
  *	    labels longer than 63 and names with control bytes or '\' are
  *	    refused with VG_EINVAL before any packet is sent.  An answer is
  *	    bounded by the DNS message size (64 KiB over TCP).
+ *	    Dead servers (a circuit breaker): after VG_DNS_DOWN_AFTER
+ *	    queries in a row ended VG_DNS_TIMEOUT with no answer from any
+ *	    server in between, the resolver is down and logs one warning.
+ *	    While down, a query the cache cannot answer completes at once
+ *	    with VG_DNS_TIMEOUT (so the checks record their *_TEMPERROR
+ *	    symbols as for a time-out, and no thread waits), and no query
+ *	    joins one in flight.  One probe per VG_DNS_PROBE_MS is really
+ *	    sent: in the background when the resolver thread runs (the
+ *	    caller still completes at once), else as the caller's own query.
+ *	    Any reply, even NXDOMAIN or SERVFAIL, brings the resolver up
+ *	    again with one info line.  Errors that are not time-outs (a
+ *	    refused port) already end at once and neither count nor reset.
  * ERRORS   vg_dns_new(): VG_ECONFIG (bad dns_servers, text in err),
  *	    VG_ENOMEM, VG_EINTERNAL (c-ares failed).  vg_dns_submit():
  *	    VG_EINVAL, VG_ENOMEM.  vg_dns_wait(): VG_ETIMEOUT.  DNS failures
@@ -60,6 +72,10 @@ struct vg_dns_query;
 #define VG_DNS_NAME_MAX 253
 #define VG_DNS_MAX_TTL  86400u
 #define VG_DNS_NEG_TTL  60u
+/* Time-outs in a row that mark the resolver down (see LIMITS). */
+#define VG_DNS_DOWN_AFTER 3u
+/* While down, one query per this many ms is really sent as a probe. */
+#define VG_DNS_PROBE_MS 5000u
 
 /* Record types Vigil asks for (RFC 1035 numbers). */
 enum vg_dns_type {
@@ -103,7 +119,11 @@ struct vg_dns_stats {
 	uint64_t sent;       /* queries handed to c-ares */
 	uint64_t cache_hits; /* answered from the cache */
 	uint64_t joined;     /* joined a query already in flight */
-	uint64_t timeouts;   /* ended VG_DNS_TIMEOUT */
+	uint64_t timeouts;   /* ended VG_DNS_TIMEOUT after a real wait */
+	uint64_t fast_fails; /* ended VG_DNS_TIMEOUT at once while down */
+	uint64_t probes;     /* queries sent as probes while down */
+	uint64_t downs;      /* times the resolver was marked down */
+	bool down;           /* down now */
 };
 
 /* vg_dns_new - a resolver configured from conf (see OWNS and ERRORS) */

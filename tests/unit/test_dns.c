@@ -2,10 +2,13 @@
 /*
  * test_dns - the DNS layer against a real dnsmasq on loopback: answers,
  * negative answers, the cache and its bound, shared flights, time-outs,
- * the deadline, the resolver thread under concurrent use, and CIDR lists.
+ * the deadline, the resolver thread under concurrent use, CIDR lists,
+ * and the circuit breaker against a server that stops and starts again.
  */
 #include <check.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +19,7 @@
 #include "conf.h"
 #include "dns.h"
 #include "err.h"
+#include "log.h"
 #include "msg.h"
 
 /* lookup - submit, wait, copy the status and first record */
@@ -560,6 +564,238 @@ START_TEST(test_dns_cache_negative)
 }
 END_TEST
 
+/*
+ * A UDP server on 127.0.0.1 that either drops every query (dead) or
+ * answers it NXDOMAIN by echoing it back with QR and rcode 3 set, so the
+ * test decides exactly when the server dies and comes back.
+ */
+struct switch_server {
+	int fd;
+	atomic_bool answer, stop;
+	atomic_uint received;
+	pthread_t thread;
+};
+
+/* switch_run - the server's thread */
+static void *
+switch_run(void *arg)
+{
+	struct switch_server *sv = arg;
+	unsigned char pkt[1500];
+	struct sockaddr_in from;
+
+	while (!atomic_load(&sv->stop)) {
+		struct pollfd pfd = {sv->fd, POLLIN, 0};
+		socklen_t flen = sizeof(from);
+		ssize_t n;
+
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		n = recvfrom(sv->fd, pkt, sizeof(pkt), 0,
+		    (struct sockaddr *)&from, &flen);
+		if (n < 12)
+			continue;
+		atomic_fetch_add(&sv->received, 1);
+		if (!atomic_load(&sv->answer))
+			continue;
+		pkt[2] |= 0x80;                                   /* QR */
+		pkt[3] = (unsigned char)((pkt[3] & 0x70) | 0x83); /* RA, NX */
+		(void)sendto(
+		    sv->fd, pkt, (size_t)n, 0, (struct sockaddr *)&from, flen);
+	}
+	return NULL;
+}
+
+/* switch_start - start the server (dead or answering); port into servers */
+static void
+switch_start(struct switch_server *sv, bool answer, char *servers, size_t size)
+{
+	sv->fd = vg_dnstest_silent(servers, size);
+	ck_assert_int_ge(sv->fd, 0);
+	atomic_init(&sv->answer, answer);
+	atomic_init(&sv->stop, false);
+	atomic_init(&sv->received, 0);
+	ck_assert_int_eq(pthread_create(&sv->thread, NULL, switch_run, sv), 0);
+}
+
+/* switch_stop - stop the server */
+static void
+switch_stop(struct switch_server *sv)
+{
+	atomic_store(&sv->stop, true);
+	pthread_join(sv->thread, NULL);
+	close(sv->fd);
+}
+
+struct log_count {
+	atomic_uint down, up;
+};
+
+/* count_log - a log sink counting the breaker's down and up lines */
+static void
+count_log(enum vg_log_level level, const char *line, void *ctx)
+{
+	struct log_count *c = ctx;
+
+	if (level == VG_LOG_WARNING &&
+	    strstr(line, "dns: no DNS server answered") != NULL)
+		atomic_fetch_add(&c->down, 1);
+	if (level == VG_LOG_INFO &&
+	    strstr(line, "dns: a DNS server answers again") != NULL)
+		atomic_fetch_add(&c->up, 1);
+}
+
+/* timed_lookup - lookup(), and how long it took in *took */
+static enum vg_dns_status
+timed_lookup(struct vg_dns *dns, const char *name, uint64_t *took)
+{
+	uint64_t t0 = vg_clock_ms();
+	enum vg_dns_status st = lookup(dns, name, VG_DNS_A, NULL, 0);
+
+	*took = vg_clock_ms() - t0;
+	return st;
+}
+
+/*
+ * The circuit breaker, with (_i == 0) and without the resolver thread:
+ * after VG_DNS_DOWN_AFTER time-outs in a row the next lookups fail at
+ * once, cached answers are still served, one warning is logged; once the
+ * server answers again, the next probe brings the resolver back with one
+ * info line and lookups are answered again.
+ */
+START_TEST(test_dns_breaker)
+{
+	struct switch_server sv;
+	struct log_count logs;
+	struct vg_conf conf;
+	char servers[64], ignore[64], name[64];
+	struct vg_dns *dns = NULL;
+	struct vg_dns_stats s;
+	enum vg_dns_status st;
+	uint64_t took, t0;
+	unsigned i;
+	const uint64_t timeout_ms = 400;
+
+	atomic_init(&logs.down, 0);
+	atomic_init(&logs.up, 0);
+	vg_log_set_sink(count_log, &logs, VG_LOG_DEBUG);
+	vg_dnstest_conf(&conf, ignore, sizeof(ignore));
+	switch_start(&sv, true, servers, sizeof(servers));
+	conf.dns_servers = servers;
+	conf.dns_timeout_ms = timeout_ms;
+	ck_assert_int_eq(vg_dns_new(&dns, &conf, NULL), 0);
+	if (_i == 0)
+		ck_assert_int_eq(vg_dns_start_thread(dns), 0);
+
+	/* Alive: an answer, cached (no SOA: VG_DNS_NEG_TTL). */
+	st = timed_lookup(dns, "cached.example", &took);
+	ck_assert_msg(st == VG_DNS_NXDOMAIN, "got %s, want nxdomain",
+	    vg_dns_status_name(st));
+
+	/* Dead: VG_DNS_DOWN_AFTER real time-outs, then down. */
+	atomic_store(&sv.answer, false);
+	for (i = 0; i < VG_DNS_DOWN_AFTER; i++) {
+		snprintf(name, sizeof(name), "dead%u.example", i);
+		st = timed_lookup(dns, name, &took);
+		ck_assert_msg(st == VG_DNS_TIMEOUT && took >= timeout_ms - 50,
+		    "query %u: got %s after %llu ms, want timeout after %llu",
+		    i, vg_dns_status_name(st), (unsigned long long)took,
+		    (unsigned long long)timeout_ms);
+	}
+	t0 = vg_clock_ms();
+	vg_dns_stats(dns, &s);
+	ck_assert_msg(s.down && s.downs == 1,
+	    "got down %d downs %llu, want 1 1", s.down,
+	    (unsigned long long)s.downs);
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "fast%u.example", i);
+		st = timed_lookup(dns, name, &took);
+		ck_assert_msg(st == VG_DNS_TIMEOUT && took < timeout_ms / 4,
+		    "query %u while down: got %s after %llu ms, want timeout "
+		    "in < %llu ms",
+		    i, vg_dns_status_name(st), (unsigned long long)took,
+		    (unsigned long long)(timeout_ms / 4));
+	}
+	/* The cache still answers, with the real answer. */
+	st = timed_lookup(dns, "cached.example", &took);
+	ck_assert_msg(st == VG_DNS_NXDOMAIN, "cached: got %s, want nxdomain",
+	    vg_dns_status_name(st));
+	vg_dns_stats(dns, &s);
+	ck_assert_msg(s.fast_fails == 5 && s.timeouts == VG_DNS_DOWN_AFTER &&
+	        s.cache_hits == 1 && s.probes == 0,
+	    "got fast_fails %llu timeouts %llu hits %llu probes %llu, want 5 "
+	    "%u 1 0",
+	    (unsigned long long)s.fast_fails, (unsigned long long)s.timeouts,
+	    (unsigned long long)s.cache_hits, (unsigned long long)s.probes,
+	    VG_DNS_DOWN_AFTER);
+	ck_assert_uint_eq(atomic_load(&logs.down), 1);
+	ck_assert_uint_eq(atomic_load(&logs.up), 0);
+
+	/* Back: the first lookup after VG_DNS_PROBE_MS probes. */
+	atomic_store(&sv.answer, true);
+	while (vg_clock_ms() < t0 + VG_DNS_PROBE_MS + 100)
+		usleep(50000);
+	st = timed_lookup(dns, "probe.example", &took);
+	if (_i == 0) {
+		/* In the background: the caller still fails at once. */
+		ck_assert_msg(st == VG_DNS_TIMEOUT && took < timeout_ms / 4,
+		    "probe: got %s after %llu ms, want timeout at once",
+		    vg_dns_status_name(st), (unsigned long long)took);
+		for (i = 0; i < 40; i++) {
+			vg_dns_stats(dns, &s);
+			if (!s.down)
+				break;
+			usleep(50000);
+		}
+	} else
+		ck_assert_msg(st == VG_DNS_NXDOMAIN,
+		    "probe: got %s, want nxdomain", vg_dns_status_name(st));
+	vg_dns_stats(dns, &s);
+	ck_assert_msg(!s.down && s.probes == 1,
+	    "got down %d probes %llu, want 0 1", s.down,
+	    (unsigned long long)s.probes);
+	st = timed_lookup(dns, "again.example", &took);
+	ck_assert_msg(st == VG_DNS_NXDOMAIN, "after: got %s, want nxdomain",
+	    vg_dns_status_name(st));
+	ck_assert_uint_eq(atomic_load(&logs.down), 1);
+	ck_assert_uint_eq(atomic_load(&logs.up), 1);
+
+	vg_dns_unref(dns);
+	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG);
+	switch_stop(&sv);
+}
+END_TEST
+
+/*
+ * Errors that are not time-outs end at once anyway and do not trip the
+ * breaker: a closed port (ICMP port unreachable) gives tempfail each time.
+ */
+START_TEST(test_dns_breaker_refused)
+{
+	struct vg_conf conf;
+	char servers[64];
+	struct vg_dns *dns = NULL;
+	struct vg_dns_stats s;
+	int i;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	snprintf(servers, sizeof(servers), "127.0.0.1:1");
+	conf.dns_timeout_ms = 400;
+	ck_assert_int_eq(vg_dns_new(&dns, &conf, NULL), 0);
+	for (i = 0; i < 5; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "r%d.example", i);
+		(void)lookup(dns, name, VG_DNS_A, NULL, 0);
+	}
+	vg_dns_stats(dns, &s);
+	ck_assert_msg(!s.down && s.fast_fails == 0,
+	    "got down %d fast_fails %llu, want 0 0", s.down,
+	    (unsigned long long)s.fast_fails);
+	vg_dns_unref(dns);
+}
+END_TEST
+
 static Suite *
 dns_suite(void)
 {
@@ -587,6 +823,8 @@ dns_suite(void)
 	tcase_add_test(tc, test_dns_enomem);
 	tcase_add_loop_test(tc, test_dns_cidr_match, 0, VG_NELEM(cidrs));
 	tcase_add_test(tc, test_dns_msg_deadline);
+	tcase_add_loop_test(tc, test_dns_breaker, 0, 2);
+	tcase_add_test(tc, test_dns_breaker_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
