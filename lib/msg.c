@@ -416,6 +416,13 @@ ascii_caseeq(const char *a, const char *b)
  * msg_index_header - add name (nlen bytes) and value (vlen bytes) to the
  * header index, or set a flag when a limit says no.  Both are copied into
  * one block: name, NUL, value, NUL.
+ *
+ * A header longer than max_header_size is still indexed, with its value
+ * cut to fit, and flagged.  Leaving it out would hide it from the
+ * forged-header deletion (a 70 KB "X-Virus-Status: Clean" would reach the
+ * mailbox next to ours) and from the header rules (a 75 KB To would read
+ * as no To at all).  Only a name that alone passes the limit is skipped:
+ * none of ours is that long.
  */
 static int
 msg_index_header(struct vg_msg *msg, const char *name, size_t nlen,
@@ -425,11 +432,15 @@ msg_index_header(struct vg_msg *msg, const char *name, size_t nlen,
 	char *block;
 
 	/* The header's size is its line without the final line end. */
-	if (!vg_size_add(&line, nlen, 1) || !vg_size_add(&line, line, vlen) ||
-	    line > msg->lim.max_header_size) {
+	if (!vg_size_add(&line, nlen, 1) || line > msg->lim.max_header_size) {
 		msg->flags |= VG_MSG_F_HEADER_TOO_LONG;
 		return 0;
 	}
+	if (vlen > msg->lim.max_header_size - line) {
+		msg->flags |= VG_MSG_F_HEADER_TOO_LONG;
+		vlen = msg->lim.max_header_size - line;
+	}
+	line += vlen;
 	if (msg->nheaders >= msg->lim.max_headers) {
 		msg->flags |= VG_MSG_F_TOO_MANY_HEADERS;
 		return 0;

@@ -20,8 +20,9 @@
  *	    is flagged oversized (vg_msg_oversized()) and stages must not
  *	    scan it.  max_headers: further headers are kept in the raw bytes
  *	    but not indexed (VG_MSG_F_TOO_MANY_HEADERS).  max_header_size: a
- *	    longer header is kept raw but not indexed
- *	    (VG_MSG_F_HEADER_TOO_LONG).  max_rcpts: further recipients are
+ *	    longer header is kept raw and indexed with its value cut to fit
+ *	    (VG_MSG_F_HEADER_TOO_LONG), so forged headers of any length are
+ *	    still found and deleted.  max_rcpts: further recipients are
  *	    counted, not stored.
  * ERRORS   Adding data returns VG_ENOMEM or VG_EIO (spill file); a limit is
  *	    a flag, never an error, because malformed or huge mail is data.

@@ -261,7 +261,11 @@ START_TEST(test_msg_header_limits)
 	ck_assert_uint_eq(vg_msg_body_offset(msg), sizeof(in) - 1 - 5);
 	vg_msg_free(msg);
 
-	/* "B: 2" is 4 bytes: a limit of 4 indexes it, 3 does not. */
+	/*
+	 * "B: 2" is 4 bytes: a limit of 4 indexes it whole; 3 indexes it
+	 * with its value cut to fit and flags it; 1 leaves no room for the
+	 * name and its colon, so nothing is indexed.
+	 */
 	lim = limits();
 	lim.max_header_size = 4;
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, in, sizeof(in) - 1), 0);
@@ -269,6 +273,14 @@ START_TEST(test_msg_header_limits)
 	ck_assert(!(vg_msg_flags(msg) & VG_MSG_F_HEADER_TOO_LONG));
 	vg_msg_free(msg);
 	lim.max_header_size = 3;
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, in, sizeof(in) - 1), 0);
+	ck_assert_uint_eq(vg_msg_header_count(msg), 3);
+	ck_assert_str_eq(vg_msg_header_find(msg, "b", 0)->value, " ");
+	ck_assert_uint_eq(vg_msg_header_find(msg, "b", 0)->value_len, 1);
+	ck_assert(vg_msg_flags(msg) & VG_MSG_F_HEADER_TOO_LONG);
+	assert_raw(msg, in, sizeof(in) - 1);
+	vg_msg_free(msg);
+	lim.max_header_size = 1;
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, in, sizeof(in) - 1), 0);
 	ck_assert_uint_eq(vg_msg_header_count(msg), 0);
 	ck_assert(vg_msg_flags(msg) & VG_MSG_F_HEADER_TOO_LONG);
@@ -284,7 +296,8 @@ START_TEST(test_msg_header_limits)
 	ck_assert_int_eq(vg_msg_add_header(msg, "X", " 1"), 0);
 	ck_assert_int_eq(vg_msg_add_header(msg, "Y", " 2"), 0);
 	ck_assert_uint_eq(vg_msg_header_count(msg), 1);
-	ck_assert_str_eq(vg_msg_header(msg, 0)->name, "X");
+	ck_assert_str_eq(vg_msg_header(msg, 0)->name, "Long");
+	ck_assert_str_eq(vg_msg_header(msg, 0)->value, " 1234");
 	ck_assert_uint_eq(vg_msg_flags(msg),
 	    VG_MSG_F_HEADER_TOO_LONG | VG_MSG_F_TOO_MANY_HEADERS);
 	vg_msg_free(msg);

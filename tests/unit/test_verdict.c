@@ -265,6 +265,35 @@ START_TEST(test_verdict_deletes_forgeries)
 }
 END_TEST
 
+/* A forged header longer than max_header_size is deleted all the same. */
+START_TEST(test_verdict_deletes_long_forgery)
+{
+	static const char head[] = "Subject: hi\r\nX-Virus-Status: Clean";
+	static const char tail[] = "\r\n\r\nbody\r\n";
+	size_t pad = 70 * 1024;
+	char *raw = malloc(sizeof(head) + pad + sizeof(tail));
+	struct fx f;
+	struct vg_verdict *v;
+	bool deleted = false;
+
+	ck_assert_ptr_nonnull(raw);
+	memcpy(raw, head, sizeof(head) - 1);
+	memset(raw + sizeof(head) - 1, 'x', pad);
+	memcpy(raw + sizeof(head) - 1 + pad, tail, sizeof(tail));
+	fx_init(&f, "", raw);
+	free(raw);
+	ck_assert(vg_msg_flags(f.msg) & VG_MSG_F_HEADER_TOO_LONG);
+	v = fx_decide(&f);
+	for (size_t i = 0; i < v->nedits; i++)
+		if (v->edits[i].kind == VG_EDIT_DELETE &&
+		    strcmp(v->edits[i].name, "X-Virus-Status") == 0)
+			deleted = v->edits[i].index == 1;
+	ck_assert_msg(
+	    deleted, "the 70 KB forged X-Virus-Status is not deleted");
+	fx_fini(&f);
+}
+END_TEST
+
 /* A rule name with CR/LF cannot inject a header line. */
 START_TEST(test_verdict_header_values_sanitised)
 {
@@ -506,6 +535,7 @@ verdict_suite(void)
 	tcase_add_test(th, test_verdict_spf_headers);
 	tcase_add_test(th, test_verdict_headers_tagged);
 	tcase_add_test(th, test_verdict_deletes_forgeries);
+	tcase_add_test(th, test_verdict_deletes_long_forgery);
 	tcase_add_test(th, test_verdict_header_values_sanitised);
 	tcase_add_test(th, test_verdict_tests_fold_and_cut);
 	suite_add_tcase(s, tc);
