@@ -34,6 +34,7 @@
 #include "err.h"
 #include "log.h"
 #include "msg.h"
+#include "ourhdr.h"
 
 #define VG_MSG_DEF_MAX_SIZE        (25u * 1024 * 1024)
 #define VG_MSG_DEF_MEMORY_LIMIT    (1024u * 1024)
@@ -412,6 +413,20 @@ ascii_caseeq(const char *a, const char *b)
 	return *x == *y;
 }
 
+/* msg_name_is_ours - name (nlen bytes, not terminated) is one Vigil writes */
+static bool
+msg_name_is_ours(const char *name, size_t nlen)
+{
+	char buf[64];
+
+	/* Every name we write is short; a longer one cannot be ours. */
+	if (nlen >= sizeof(buf))
+		return false;
+	memcpy(buf, name, nlen);
+	buf[nlen] = '\0';
+	return vg_ourhdr_is(buf);
+}
+
 /*
  * msg_index_header - add name (nlen bytes) and value (vlen bytes) to the
  * header index, or set a flag when a limit says no.  Both are copied into
@@ -428,7 +443,7 @@ static int
 msg_index_header(struct vg_msg *msg, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
-	size_t line, total;
+	size_t line, total, hard_max;
 	char *block;
 
 	/* The header's size is its line without the final line end. */
@@ -441,16 +456,29 @@ msg_index_header(struct vg_msg *msg, const char *name, size_t nlen,
 		vlen = msg->lim.max_header_size - line;
 	}
 	line += vlen;
+	/*
+	 * Past max_headers only headers with our names are indexed, up to as
+	 * many again: ordinary headers piled up in front must not hide a
+	 * forged X-Virus-Status from the deletion.  Beyond that the message
+	 * is flagged, and the verdict refuses it.
+	 */
+	if (!vg_size_mul(&hard_max, msg->lim.max_headers, 2))
+		hard_max = msg->lim.max_headers;
 	if (msg->nheaders >= msg->lim.max_headers) {
 		msg->flags |= VG_MSG_F_TOO_MANY_HEADERS;
-		return 0;
+		if (!msg_name_is_ours(name, nlen))
+			return 0;
+		if (msg->nheaders >= hard_max) {
+			msg->flags |= VG_MSG_F_OUR_HEADERS_OVERFLOW;
+			return 0;
+		}
 	}
 	if (msg->nheaders == msg->headers_cap) {
 		size_t cap = msg->headers_cap == 0 ? 16 : msg->headers_cap * 2;
 		struct vg_header *n;
 
-		if (cap > msg->lim.max_headers)
-			cap = msg->lim.max_headers;
+		if (cap > hard_max)
+			cap = hard_max;
 		if ((n = vg_reallocarray(msg->headers, cap, sizeof(*n))) ==
 		    NULL)
 			return VG_ENOMEM;

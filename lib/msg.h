@@ -19,7 +19,10 @@
  * LIMITS   max_size: bytes beyond it are counted but not kept; the message
  *	    is flagged oversized (vg_msg_oversized()) and stages must not
  *	    scan it.  max_headers: further headers are kept in the raw bytes
- *	    but not indexed (VG_MSG_F_TOO_MANY_HEADERS).  max_header_size: a
+ *	    but not indexed (VG_MSG_F_TOO_MANY_HEADERS), except headers with
+ *	    the names Vigil writes (ourhdr.h), indexed up to max_headers more
+ *	    so forgeries are always found; past that
+ *	    VG_MSG_F_OUR_HEADERS_OVERFLOW.  max_header_size: a
  *	    longer header is kept raw and indexed with its value cut to fit
  *	    (VG_MSG_F_HEADER_TOO_LONG), so forged headers of any length are
  *	    still found and deleted.  max_rcpts: further recipients are
@@ -54,6 +57,8 @@ struct vg_msg_limits {
 #define VG_MSG_F_HEADER_TOO_LONG  0x04u
 #define VG_MSG_F_TOO_MANY_RCPTS   0x08u
 #define VG_MSG_F_NO_HEADER_END    0x10u /* file input without a blank line */
+/* More headers with our names than max_headers * 2: a hostile message. */
+#define VG_MSG_F_OUR_HEADERS_OVERFLOW 0x20u
 
 struct vg_header {
 	const char *name;  /* as received */

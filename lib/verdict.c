@@ -13,22 +13,11 @@
 #include "engine.h"
 #include "err.h"
 #include "msg.h"
+#include "ourhdr.h"
 #include "rules.h"
 #include "sanitize.h"
 #include "str.h"
 #include "verdict.h"
-
-/*
- * Headers of these names that arrive in a message are forgeries of ours
- * and are deleted before ours are added, so no sender can pre-label a
- * message "Clean" or "not spam".  X-Spam-* is matched as a prefix (SA adds
- * X-Spam-Level, X-Spam-Checker-Version and others that filters read too).
- */
-static const char *const forged_exact[] = {
-    "X-Virus-Scanned",
-    "X-Virus-Status",
-};
-static const char forged_prefix[] = "X-Spam-";
 
 /* Fold X-Spam-Status so that no line passes this many columns. */
 #define FOLD_COLUMN 78
@@ -68,20 +57,23 @@ add_edit(struct vg_verdict *v, enum vg_edit_kind kind, const char *name,
 	return 0;
 }
 
-/* is_forged - a header name we own, or an A-R with our authserv-id */
+/*
+ * is_forged - a header of ours (ourhdr.h) that arrived in the message, so
+ * that no sender can pre-label a message "Clean" or "not spam".  An
+ * Authentication-Results is ours only when it carries our authserv-id:
+ * another host's results stay.
+ */
 static bool
 is_forged(const struct vg_header *h, const char *authserv_id)
 {
 	const char *p;
 	size_t idlen;
 
-	for (size_t i = 0; i < VG_NELEM(forged_exact); i++)
-		if (strcasecmp(h->name, forged_exact[i]) == 0)
-			return true;
-	if (strncasecmp(h->name, forged_prefix, sizeof(forged_prefix) - 1) == 0)
+	if (!vg_ourhdr_is(h->name))
+		return false;
+	if (strcasecmp(h->name, "Authentication-Results") != 0)
 		return true;
-	if (strcasecmp(h->name, "Authentication-Results") != 0 ||
-	    authserv_id == NULL || *authserv_id == '\0')
+	if (authserv_id == NULL || *authserv_id == '\0')
 		return false;
 	/* RFC 8601 2.2: the authserv-id is the first token of the value. */
 	p = h->value;
@@ -356,6 +348,20 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	const struct vg_result *failed = stage_failed(results, n);
 	char text[VG_REASON_MAX];
 
+	if (vg_msg_flags(msg) & VG_MSG_F_OUR_HEADERS_OVERFLOW) {
+		/*
+		 * Thousands of X-Spam-* / X-Virus-* headers: not all could be
+		 * indexed, so not all could be deleted.  Only a hostile
+		 * message looks like this; it is refused, not passed with
+		 * forgeries left in it.
+		 */
+		v->action = VG_ACTION_REJECT;
+		set_reply(v, "550", "5.7.1",
+		    "Message rejected: too many X-Spam or X-Virus headers");
+		vg_str_fmt(v->reason, sizeof(v->reason),
+		    "more forged status headers than can be removed");
+		return;
+	}
 	if (vg_msg_oversized(msg)) {
 		v->action = conf->oversize_action;
 		vg_str_fmt(v->reason, sizeof(v->reason),

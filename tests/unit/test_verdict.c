@@ -294,6 +294,52 @@ START_TEST(test_verdict_deletes_long_forgery)
 }
 END_TEST
 
+/*
+ * Ordinary headers piled up past max_header_count do not hide a forgery;
+ * more forgeries than can be indexed get the message refused.
+ */
+START_TEST(test_verdict_forgery_after_many_headers)
+{
+	struct vg_msg_limits lim = {.max_size = 1 << 20,
+	    .memory_limit = 1 << 20,
+	    .max_headers = 10,
+	    .max_header_size = 4096,
+	    .max_rcpts = 10,
+	    .tmp_dir = "/tmp"};
+	char raw[4096];
+	size_t len = 0;
+	struct vg_msg *msg;
+	struct fx f;
+	struct vg_verdict *v;
+	size_t deletes = 0;
+	/* Case 0: 15 plain headers then one forgery; case 1: 25 forgeries. */
+	int plain = _i == 0 ? 15 : 0, forged = _i == 0 ? 1 : 25;
+
+	for (int i = 0; i < plain; i++)
+		len += (size_t)snprintf(
+		    raw + len, sizeof(raw) - len, "X-Filler-%d: x\r\n", i);
+	for (int i = 0; i < forged; i++)
+		len += (size_t)snprintf(
+		    raw + len, sizeof(raw) - len, "X-Virus-Status: Clean\r\n");
+	len += (size_t)snprintf(raw + len, sizeof(raw) - len, "\r\nbody\r\n");
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, &lim, raw, len), 0);
+	fx_init_msg(&f, "", msg);
+	v = fx_decide(&f);
+	for (size_t i = 0; i < v->nedits; i++)
+		if (v->edits[i].kind == VG_EDIT_DELETE)
+			deletes++;
+	if (_i == 0) {
+		ck_assert_int_eq(v->action, VG_ACTION_ACCEPT);
+		ck_assert_uint_eq(deletes, 1);
+	} else {
+		ck_assert_int_eq(v->action, VG_ACTION_REJECT);
+		ck_assert_str_eq(v->code, "550");
+		ck_assert_ptr_nonnull(strstr(v->text, "too many"));
+	}
+	fx_fini(&f);
+}
+END_TEST
+
 /* A rule name with CR/LF cannot inject a header line. */
 START_TEST(test_verdict_header_values_sanitised)
 {
@@ -536,6 +582,7 @@ verdict_suite(void)
 	tcase_add_test(th, test_verdict_headers_tagged);
 	tcase_add_test(th, test_verdict_deletes_forgeries);
 	tcase_add_test(th, test_verdict_deletes_long_forgery);
+	tcase_add_loop_test(th, test_verdict_forgery_after_many_headers, 0, 2);
 	tcase_add_test(th, test_verdict_header_values_sanitised);
 	tcase_add_test(th, test_verdict_tests_fold_and_cut);
 	suite_add_tcase(s, tc);

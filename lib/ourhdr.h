@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ourhdr - the header names Vigil writes, which arrive only as forgeries.
+ *
+ * PURPOSE  One list, read by the verdict (to delete forged copies before
+ *	    adding ours) and by the message model (to keep such headers in
+ *	    its index even past max_header_count, so that piling up ordinary
+ *	    headers cannot push a forgery out of sight).
+ * THREADS  Pure function.
+ */
+#ifndef VG_OURHDR_H
+#define VG_OURHDR_H
+
+#include <stdbool.h>
+
+/*
+ * vg_ourhdr_is - every X-Spam-* (SpamAssassin's family, which filters
+ * read), X-Virus-Scanned, X-Virus-Status and Authentication-Results; case
+ * does not matter.  (An Authentication-Results is a forgery only when it
+ * carries our authserv-id; the verdict checks that.)
+ */
+bool vg_ourhdr_is(const char *name);
+
+#endif /* VG_OURHDR_H */
