@@ -432,9 +432,9 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		if (vg_action_strictness(conf->on_error) >
 		    vg_action_strictness(v->action)) {
 			v->action = conf->on_error;
-			set_reply(v, "451", "4.3.0",
-			    "Temporary failure scanning message, try again "
-			    "later");
+			set_reply(v, VG_VERDICT_ON_ERROR_CODE,
+			    VG_VERDICT_ON_ERROR_XCODE,
+			    VG_VERDICT_ON_ERROR_TEXT);
 		}
 		vg_str_fmt(v->reason, sizeof(v->reason), "%s stage failed: %s",
 		    failed->stage, failed->error);

@@ -34,6 +34,16 @@ struct vg_msg;
 
 #define VG_VERDICT_HEADER_MAX 2048
 
+/*
+ * The reply when Vigil itself could not scan and on_error is tempfail:
+ * the same words whether a stage failed (the verdict) or the scan never
+ * finished (the front end's time-out or queue path).
+ */
+#define VG_VERDICT_ON_ERROR_CODE  "451"
+#define VG_VERDICT_ON_ERROR_XCODE "4.3.0"
+#define VG_VERDICT_ON_ERROR_TEXT                                               \
+	"Temporary failure scanning message, try again later"
+
 enum vg_edit_kind {
 	VG_EDIT_DELETE, /* remove the index-th header called name */
 	VG_EDIT_ADD,    /* add name: value (front ends insert at the top) */

@@ -75,8 +75,8 @@ vgm_apply_on_error(SMFICTX *ctx, enum vg_action on_error, const char *qid,
 			out->action = VG_ACTION_ACCEPT;
 		return SMFIS_CONTINUE;
 	}
-	return vgm_apply_reply(ctx, "451", "4.3.0",
-	    "temporary failure scanning message", qid, out);
+	return vgm_apply_reply(ctx, VG_VERDICT_ON_ERROR_CODE,
+	    VG_VERDICT_ON_ERROR_XCODE, VG_VERDICT_ON_ERROR_TEXT, qid, out);
 }
 
 /* vgm_apply_edit - one header edit; false (logged) when libmilter refused */
@@ -172,11 +172,12 @@ vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
 		    qid, out);
 	case VG_ACTION_TEMPFAIL:
 		return vgm_apply_reply(ctx,
-		    verdict->code[0] == '4' ? verdict->code : "451",
-		    verdict->code[0] == '4' ? verdict->xcode : "4.3.0",
-		    verdict->text[0] != '\0'
-		        ? verdict->text
-		        : "temporary failure scanning message",
+		    verdict->code[0] == '4' ? verdict->code
+		                            : VG_VERDICT_ON_ERROR_CODE,
+		    verdict->code[0] == '4' ? verdict->xcode
+		                            : VG_VERDICT_ON_ERROR_XCODE,
+		    verdict->text[0] != '\0' ? verdict->text
+		                             : VG_VERDICT_ON_ERROR_TEXT,
 		    qid, out);
 	case VG_ACTION_QUARANTINE:
 		if (!vgm_apply_edits(ctx, verdict, leadspc, qid, out))

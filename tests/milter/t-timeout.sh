@@ -18,7 +18,7 @@ fail() {
 t0=$(date +%s)
 out=$("$client" "$VG_SOCKET" 10)
 t1=$(date +%s)
-echo "$out" | grep -qx 'reply 451 4.3.0 temporary failure scanning message' ||
+echo "$out" | grep -qx 'reply 451 4.3.0 Temporary failure scanning message, try again later' ||
 	fail "got '$out', want 451 4.3.0"
 [ $((t1 - t0)) -le 4 ] || fail "took $((t1 - t0)) s, want about 1 s (scan_timeout)"
 grep -q 'scan failed: timed out' "$log" || fail "no log line for the time-out"
