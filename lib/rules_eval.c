@@ -25,6 +25,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "hdr.h"
 #include "log.h"
 #include "msg.h"
 #include "result.h"
@@ -337,40 +338,18 @@ vg_rules_put(struct vg_buf *b, const char *s, size_t len)
 	return VG_ELIMIT;
 }
 
-/* vg_rules_addr_part - the address or display name of the first mailbox */
+/*
+ * vg_rules_addr_part - the address or display name of the first mailbox,
+ * parsed by hdr.c (quotes, comments, groups, source routes) so the rules
+ * and the rest of the engine read addresses one way.
+ */
 static int
 vg_rules_addr_part(struct vg_buf *b, const char *v, enum vg_hdr_part part)
 {
-	const char *lt = strchr(v, '<'), *gt, *s, *e;
+	size_t len = strlen(v);
 
-	if (lt != NULL && (gt = strchr(lt, '>')) != NULL) {
-		if (part == VG_HDR_ADDR)
-			return vg_rules_put(b, lt + 1, (size_t)(gt - lt - 1));
-		s = v;
-		e = lt;
-	} else if (part == VG_HDR_ADDR) {
-		/* Bare "user@host (Comment)": the first word. */
-		s = v;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		e = s;
-		while (*e != '\0' && *e != ' ' && *e != '\t' && *e != ',' &&
-		    *e != '(')
-			e++;
-		return vg_rules_put(b, s, (size_t)(e - s));
-	} else {
-		const char *c = strchr(v, '('), *ce;
-
-		if (c == NULL || (ce = strchr(c, ')')) == NULL)
-			return 0;
-		s = c + 1;
-		e = ce;
-	}
-	while (s < e && (*s == ' ' || *s == '\t' || *s == '"'))
-		s++;
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '"'))
-		e--;
-	return vg_rules_put(b, s, (size_t)(e - s));
+	return part == VG_HDR_ADDR ? vg_hdr_addr(b, v, len, 0, NULL)
+	                           : vg_hdr_name(b, v, len, 0, NULL);
 }
 
 /* vg_rules_hdr_append - one header's contribution to a lookup */

@@ -24,6 +24,9 @@ static struct vg_text_header headers[] = {
     {"Received", "from a", "from a"},
     {"Received", "from b", "from b"},
     {"Message-Id", "<1@example.com>", "<1@example.com>"},
+    /* A quoted display name holding an address-like text. */
+    {"Reply-To", "\"Boss <ceo@corp.example>\" <ann@example.net>",
+        "\"Boss <ceo@corp.example>\" <ann@example.net>"},
 };
 
 static const char *uris[] = {"http://192.0.2.1/x", "https://example.com/"};
@@ -92,6 +95,8 @@ static const struct {
     {"header T Subject:name:raw =~ /./", 0},
     {"header T From:addr:raw =~ /^bob\\@example\\.com$/", 1},
     {"header T From:raw:name =~ /^Bob Smith$/", 1},
+    {"header T Reply-To:addr =~ /^ann\\@example\\.net$/", 1},
+    {"header T Reply-To:name =~ /^Boss <ceo\\@corp\\.example>$/", 1},
     {"header T To:name =~ /./", 0}, {"header T ToCc =~ /alice.*\\n.*carol/", 1},
     {"header T ALL =~ /^Message-Id: <1\\@/m", 1},
     {"header T MESSAGEID =~ /^<1\\@example\\.com>$/", 1},
