@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "check.h"
+#include "cidr.h"
 #include "conf.h"
 #include "dns.h"
 #include "dnsbl.h"
@@ -98,7 +99,7 @@ check_dnsbl_received(const struct vg_msg *msg, const struct vg_conf *conf,
 		if (vg_dnsbl_received_ip(out, size, h->value, h->value_len) !=
 		    VG_OK)
 			continue;
-		if (!vg_dns_cidr_match(out, conf->trusted_networks))
+		if (!vg_cidr_list_match(out, conf->trusted_networks))
 			return true;
 	}
 	return false;
@@ -127,7 +128,7 @@ check_dnsbl_run(void *state, const struct vg_msg *msg,
 	 */
 	if (vg_msg_auth(msg)[0] != '\0')
 		nips = 0;
-	else if (!vg_dns_cidr_match(ips[0], st->conf->trusted_networks))
+	else if (!vg_cidr_list_match(ips[0], st->conf->trusted_networks))
 		nips = 1;
 	else if (st->conf->dnsbl_check_received &&
 	    check_dnsbl_received(msg, st->conf, relay, sizeof(relay)))

@@ -19,6 +19,7 @@
 
 #include "alloc.h"
 #include "check.h"
+#include "cidr.h"
 #include "conf.h"
 #include "dns.h"
 #include "log.h"
@@ -112,7 +113,7 @@ check_spf_run(void *state, const struct vg_msg *msg, const struct vg_text *text,
 
 	(void)text;
 	if (conf == NULL || ip[0] == '\0' || vg_msg_auth(msg)[0] != '\0' ||
-	    vg_dns_cidr_match(ip, conf->trusted_networks))
+	    vg_cidr_list_match(ip, conf->trusted_networks))
 		return VG_OK;
 	dns = vg_dns_msg(msg);
 	if (dns == NULL)

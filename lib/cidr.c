@@ -144,3 +144,27 @@ vg_cidr_match(const struct vg_cidr *net, const struct vg_ip *ip)
 	}
 	return true;
 }
+
+/* vg_cidr_list_match - is the address text ip in the text list */
+bool
+vg_cidr_list_match(const char *ip, const char *list)
+{
+	struct vg_ip addr;
+	const char *p;
+
+	if (ip == NULL || list == NULL || vg_ip_parse(&addr, ip) != 0)
+		return false;
+	for (p = list; *p != '\0';) {
+		struct vg_cidr net;
+		const char *why;
+		size_t n;
+
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n > 0 && vg_cidr_parse(&net, p, n, &why) == 0 &&
+		    vg_cidr_match(&net, &addr))
+			return true;
+		p += n;
+	}
+	return false;
+}

@@ -9,8 +9,8 @@
  *	    client without parsing text again.  An IPv4-mapped IPv6 address
  *	    (::ffff:192.0.2.1) is the IPv4 address it carries, both as an
  *	    address and as a network, so a v4 list covers clients that reach
- *	    a dual-stack socket.  vg_dns_cidr_match() (dns.h) keeps serving
- *	    trusted_networks, which vigil.conf already validates.
+ *	    a dual-stack socket.  vg_cidr_list_match() reads a list given
+ *	    as text (trusted_networks, which vigil.conf already validates).
  * FORMS    Addresses: "192.0.2.1", "2001:db8::1", "[2001:db8::1]" and
  *	    "IPv6:2001:db8::1" (the forms an MTA writes in macros and
  *	    Received headers).  Networks: an address, or ADDR/PREFIX with
@@ -49,5 +49,12 @@ int vg_cidr_parse(
 
 /* vg_cidr_match - true if ip lies inside net (families must agree) */
 bool vg_cidr_match(const struct vg_cidr *net, const struct vg_ip *ip);
+
+/*
+ * vg_cidr_list_match - true if the address text ip is in one of the
+ * networks of list ("127.0.0.0/8, ::1/128 10.0.0.1": commas or blanks
+ * between; an entry that does not parse never matches).
+ */
+bool vg_cidr_list_match(const char *ip, const char *list);
 
 #endif /* VG_CIDR_H */

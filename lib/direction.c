@@ -2,6 +2,7 @@
 /* direction - inbound or outbound, and the actions that depend on it */
 #include <string.h>
 
+#include "cidr.h"
 #include "conf.h"
 #include "direction.h"
 #include "dns.h"
@@ -24,7 +25,7 @@ vg_direction_of(const struct vg_conf *conf, const char *client_addr,
 		why = VG_DIRECTION_WHY_AUTH;
 	else if (conf != NULL && client_addr != NULL &&
 	    client_addr[0] != '\0' && conf->trusted_networks != NULL &&
-	    vg_dns_cidr_match(client_addr, conf->trusted_networks))
+	    vg_cidr_list_match(client_addr, conf->trusted_networks))
 		why = VG_DIRECTION_WHY_TRUSTED;
 	if (why_out != NULL)
 		*why_out = why;

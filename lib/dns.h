@@ -188,14 +188,6 @@ const char *vg_dns_status_name(enum vg_dns_status status);
 bool vg_dns_name_valid(const char *name);
 
 /*
- * vg_dns_cidr_match - true if the address ip (IPv4, IPv6 or IPv4-mapped)
- * is in one of the networks of list ("127.0.0.0/8, ::1/128 10.0.0.1";
- * commas or blanks between; an entry without /len is one address; bad
- * entries never match).
- */
-bool vg_dns_cidr_match(const char *ip, const char *list);
-
-/*
  * Per-message use.  The milter attaches its resolver to each message
  * (vg_dns_attach(), which takes a reference held until the message is
  * freed); the checks find it with vg_dns_msg(), so every lookup of one

@@ -7,6 +7,7 @@
 
 #include "abuse.h"
 #include "alloc.h"
+#include "cidr.h"
 #include "clock.h"
 #include "conf.h"
 #include "dns.h"
@@ -170,7 +171,7 @@ vgm_cb_prefetch_dnsbl(const struct vgm_conn *conn)
 	engine = vgm_reload_acquire();
 	dns = vgm_reload_acquire_dns();
 	if (engine != NULL && dns != NULL &&
-	    !vg_dns_cidr_match(
+	    !vg_cidr_list_match(
 	        conn->addr, vg_engine_conf(engine)->trusted_networks))
 		vg_dnsbl_prefetch(dns, vg_engine_rules(engine), conn->addr);
 	vg_dns_unref(dns);
@@ -194,7 +195,7 @@ vgm_cb_attach_dns(struct vgm_conn *conn)
 	rc = vg_dns_attach(conn->msg, dns);
 	if (rc == 0 && vg_msg_auth(conn->msg)[0] == '\0' &&
 	    conn->addr[0] != '\0' &&
-	    !vg_dns_cidr_match(conn->addr, conf->trusted_networks))
+	    !vg_cidr_list_match(conn->addr, conf->trusted_networks))
 		vg_spf_prefetch(
 		    dns, vg_msg_helo(conn->msg), vg_msg_from(conn->msg), false);
 	vg_dns_unref(dns);

@@ -127,6 +127,35 @@ START_TEST(test_cidr_ip_forms)
 END_TEST
 
 /* cidr_suite - one TCase per behaviour */
+static const struct {
+	const char *ip, *list;
+	bool want;
+} cidrs[] = {
+    {"127.0.0.1", "127.0.0.0/8", true},
+    {"127.0.0.1", "10.0.0.0/8, 127.0.0.1", true},
+    {"128.0.0.1", "127.0.0.0/8", false},
+    {"192.168.1.77", "192.168.1.64/26", true},
+    {"192.168.1.128", "192.168.1.64/26", false},
+    {"::1", "::1/128", true},
+    {"2001:db8::5", "2001:db8::/32", true},
+    {"2001:db9::5", "2001:db8::/32", false},
+    {"::ffff:10.1.2.3", "10.0.0.0/8", true},
+    {"10.1.2.3", "0.0.0.0/0", true},
+    {"10.1.2.3", "garbage, 10.0.0.0/99", false},
+    {"", "127.0.0.0/8", false},
+    {"127.0.0.1", "", false},
+};
+
+/* Lists as text (trusted_networks): bad entries never match. */
+START_TEST(test_cidr_list_match)
+{
+	ck_assert_msg(
+	    vg_cidr_list_match(cidrs[_i].ip, cidrs[_i].list) == cidrs[_i].want,
+	    "%s in \"%s\": got %d, want %d", cidrs[_i].ip, cidrs[_i].list,
+	    !cidrs[_i].want, cidrs[_i].want);
+}
+END_TEST
+
 static Suite *
 cidr_suite(void)
 {
@@ -136,6 +165,10 @@ cidr_suite(void)
 	tc = tcase_create("match");
 	tcase_add_loop_test(tc, test_cidr_match, 0,
 	    (int)(sizeof(match_cases) / sizeof(match_cases[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("list");
+	tcase_add_loop_test(tc, test_cidr_list_match, 0,
+	    (int)(sizeof(cidrs) / sizeof(cidrs[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad");
 	tcase_add_loop_test(tc, test_cidr_bad, 0,

@@ -453,34 +453,6 @@ START_TEST(test_dns_enomem)
 }
 END_TEST
 
-static const struct {
-	const char *ip, *list;
-	bool want;
-} cidrs[] = {
-    {"127.0.0.1", "127.0.0.0/8", true},
-    {"127.0.0.1", "10.0.0.0/8, 127.0.0.1", true},
-    {"128.0.0.1", "127.0.0.0/8", false},
-    {"192.168.1.77", "192.168.1.64/26", true},
-    {"192.168.1.128", "192.168.1.64/26", false},
-    {"::1", "::1/128", true},
-    {"2001:db8::5", "2001:db8::/32", true},
-    {"2001:db9::5", "2001:db8::/32", false},
-    {"::ffff:10.1.2.3", "10.0.0.0/8", true},
-    {"10.1.2.3", "0.0.0.0/0", true},
-    {"10.1.2.3", "garbage, 10.0.0.0/99", false},
-    {"", "127.0.0.0/8", false},
-    {"127.0.0.1", "", false},
-};
-
-START_TEST(test_dns_cidr_match)
-{
-	ck_assert_msg(
-	    vg_dns_cidr_match(cidrs[_i].ip, cidrs[_i].list) == cidrs[_i].want,
-	    "%s in \"%s\": got %d, want %d", cidrs[_i].ip, cidrs[_i].list,
-	    !cidrs[_i].want, cidrs[_i].want);
-}
-END_TEST
-
 /* The first check fixes the message's deadline; later ones share it. */
 START_TEST(test_dns_msg_deadline)
 {
@@ -821,7 +793,6 @@ dns_suite(void)
 	tcase_add_test(tc, test_dns_bad_servers);
 	tcase_add_test(tc, test_dns_submit_invalid);
 	tcase_add_test(tc, test_dns_enomem);
-	tcase_add_loop_test(tc, test_dns_cidr_match, 0, VG_NELEM(cidrs));
 	tcase_add_test(tc, test_dns_msg_deadline);
 	tcase_add_loop_test(tc, test_dns_breaker, 0, 2);
 	tcase_add_test(tc, test_dns_breaker_refused);
