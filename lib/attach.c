@@ -34,6 +34,7 @@ static const char *const sym_names[VG_ATTACH_SYM_MAX] = {
     [VG_ATTACH_ENCRYPTED_ARCHIVE] = "ATTACH_ENCRYPTED_ARCHIVE",
     [VG_ATTACH_ARCHIVE_LIMIT] = "ATTACH_ARCHIVE_LIMIT",
     [VG_ATTACH_ARCHIVE_BROKEN] = "ATTACH_ARCHIVE_BROKEN",
+    [VG_ATTACH_UNSCANNABLE] = "ATTACH_UNSCANNABLE",
 };
 
 /*
@@ -129,6 +130,16 @@ vg_filetype_name(enum vg_filetype type)
 		return "pdf";
 	case VG_FILE_IMAGE:
 		return "image";
+	case VG_FILE_ZSTD:
+		return "zstd";
+	case VG_FILE_LZ4:
+		return "lz4";
+	case VG_FILE_LZIP:
+		return "lzip";
+	case VG_FILE_LZOP:
+		return "lzop";
+	case VG_FILE_COMPRESS:
+		return "compress";
 	}
 	return "unknown";
 }
@@ -207,6 +218,8 @@ vg_attach_policy_init(struct vg_attach_policy *pol)
 	pol->act[VG_ATTACH_ENCRYPTED_ARCHIVE] = VG_ATTACH_ACT_SCORE;
 	pol->act[VG_ATTACH_ARCHIVE_LIMIT] = VG_ATTACH_ACT_SCORE;
 	pol->act[VG_ATTACH_ARCHIVE_BROKEN] = VG_ATTACH_ACT_SCORE;
+	/* unscanned_action decides, in the verdict. */
+	pol->act[VG_ATTACH_UNSCANNABLE] = VG_ATTACH_ACT_SCORE;
 	for (size_t i = 0; rc == 0 && i < VG_NELEM(default_ext); i++)
 		rc = attach_list_set(
 		    &pol->ban_ext, &pol->nban_ext, default_ext[i], true);
@@ -510,6 +523,18 @@ vg_attach_sniff(const void *data, size_t len, bool cut)
 	        "7zXZ\0",
 	        6))
 		return VG_FILE_XZ;
+	if (attach_starts(d, len, "\x28\xb5\x2f\xfd", 4))
+		return VG_FILE_ZSTD;
+	if (attach_starts(d, len, "\x04\x22\x4d\x18", 4))
+		return VG_FILE_LZ4;
+	if (attach_starts(d, len, "LZIP", 4))
+		return VG_FILE_LZIP;
+	if (attach_starts(d, len, "\x89LZO\0\r\n\x1a\n", 9))
+		return VG_FILE_LZOP;
+	/* compress(1): the magic, then a flags byte of 9 to 16 bits. */
+	if (attach_starts(d, len, "\x1f\x9d", 2) && len >= 3 &&
+	    (d[2] & 0x1f) >= 9 && (d[2] & 0x1f) <= 16)
+		return VG_FILE_COMPRESS;
 	if (attach_starts(d, len, "%PDF-", 5))
 		return VG_FILE_PDF;
 	if (attach_starts(d, len, "\x89PNG\r\n\x1a\n", 8) ||
@@ -571,6 +596,12 @@ vg_attach_content(enum vg_filetype type, const char *name, const char *ctype)
 	case VG_FILE_PDF:
 	case VG_FILE_IMAGE:
 		return 0;
+	case VG_FILE_ZSTD:
+	case VG_FILE_LZ4:
+	case VG_FILE_LZIP:
+	case VG_FILE_LZOP:
+	case VG_FILE_COMPRESS:
+		return VG_ATTACH_BIT(VG_ATTACH_UNSCANNABLE);
 	}
 	if (name != NULL) {
 		len = attach_split(buf, sizeof(buf), name, &ext);
@@ -609,6 +640,11 @@ vg_attach_is_archive(enum vg_filetype type)
 	case VG_FILE_OLE:
 	case VG_FILE_PDF:
 	case VG_FILE_IMAGE:
+	case VG_FILE_ZSTD:
+	case VG_FILE_LZ4:
+	case VG_FILE_LZIP:
+	case VG_FILE_LZOP:
+	case VG_FILE_COMPRESS:
 		return false;
 	}
 	return false;

@@ -10,9 +10,12 @@
  * (sanitised) as its detail.  The policy's attach_action decides what
  * else happens: reject forces "550 5.7.1 Message rejected: attachment
  * type not allowed: NAME", quarantine forces the hold queue, score does
- * nothing more.  Parts the text layer did not decode (past its limits)
+ * nothing more.  ATTACH_UNSCANNABLE also marks the result unscannable, so
+ * that the verdict does not call the message Clean (ClamAV cannot have
+ * looked inside).  Parts the text layer did not decode (past its limits)
  * are not examined; the text layer flags that itself.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -85,6 +88,10 @@ check_attach_report(void *ctx, enum vg_attach_sym sym, const char *name)
 	    vg_rules_score(run->rules, symname, 0.0), detail);
 	if (rc != 0)
 		return rc;
+	if (sym == VG_ATTACH_UNSCANNABLE && run->res->unscannable[0] == '\0')
+		(void)snprintf(run->res->unscannable,
+		    sizeof(run->res->unscannable),
+		    "compressed in a format ClamAV cannot open");
 	switch (run->pol->act[sym]) {
 	case VG_ATTACH_ACT_SCORE:
 		break;
