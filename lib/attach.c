@@ -35,6 +35,7 @@ static const char *const sym_names[VG_ATTACH_SYM_MAX] = {
     [VG_ATTACH_ARCHIVE_LIMIT] = "ATTACH_ARCHIVE_LIMIT",
     [VG_ATTACH_ARCHIVE_BROKEN] = "ATTACH_ARCHIVE_BROKEN",
     [VG_ATTACH_UNSCANNABLE] = "ATTACH_UNSCANNABLE",
+    [VG_ATTACH_ZIP_TRUNCATED] = "ATTACH_ZIP_TRUNCATED",
 };
 
 /*
@@ -220,6 +221,7 @@ vg_attach_policy_init(struct vg_attach_policy *pol)
 	pol->act[VG_ATTACH_ARCHIVE_BROKEN] = VG_ATTACH_ACT_SCORE;
 	/* unscanned_action decides, in the verdict. */
 	pol->act[VG_ATTACH_UNSCANNABLE] = VG_ATTACH_ACT_SCORE;
+	pol->act[VG_ATTACH_ZIP_TRUNCATED] = VG_ATTACH_ACT_SCORE;
 	for (size_t i = 0; rc == 0 && i < VG_NELEM(default_ext); i++)
 		rc = attach_list_set(
 		    &pol->ban_ext, &pol->nban_ext, default_ext[i], true);
@@ -822,6 +824,23 @@ attach_member(struct attach_scan *sc, struct archive *a,
 }
 
 /*
+ * attach_zip_has_end - whether a zip ends with its end-of-central-
+ * directory record: "PK\5\6" within the last 22 + 65535 (comment) bytes.
+ */
+static bool
+attach_zip_has_end(const unsigned char *d, size_t len)
+{
+	size_t stop = len > 22 + 65535 ? len - 22 - 65535 : 0;
+
+	if (len < 22)
+		return false;
+	for (size_t i = len - 22 + 1; i-- > stop;)
+		if (d[i] == 'P' && memcmp(d + i, "PK\x05\x06", 4) == 0)
+			return true;
+	return false;
+}
+
+/*
  * attach_archive - open one archive (depth 1 for an attachment) and
  * check each member.
  */
@@ -838,6 +857,8 @@ attach_archive(struct attach_scan *sc, const char *outer, enum vg_filetype type,
 	unsigned bits = 0;
 	int rc = 0, r;
 
+	if (type == VG_FILE_ZIP && !attach_zip_has_end(data, len))
+		bits |= VG_ATTACH_BIT(VG_ATTACH_ZIP_TRUNCATED);
 	if ((a = archive_read_new()) == NULL)
 		return VG_ENOMEM;
 	if (archive_read_support_filter_all(a) != ARCHIVE_OK ||

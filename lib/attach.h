@@ -30,7 +30,12 @@
  *	                         unpack (zstd, lz4, lzip, lzop, Unix
  *	                         compress), so a virus inside it is never
  *	                         seen: the verdict treats the virus scan as
- *	                         incomplete (unscanned_action).
+ *	                         incomplete (unscanned_action);
+ *	    ATTACH_ZIP_TRUNCATED a zip without its end-of-central-directory
+ *	                         record: libclamav then reads it by its local
+ *	                         headers and (measured) scans no deflated
+ *	                         member, while repair tools extract them; the
+ *	                         virus scan counts as incomplete too.
  *	    Archives (zip, rar, 7z, tar, cab, and gzip/bzip2/xz streams)
  *	    are opened with libarchive and every member gets the name and
  *	    content checks, nested archives too, within the limits below.
@@ -66,6 +71,7 @@ enum vg_attach_sym {
 	VG_ATTACH_ARCHIVE_LIMIT,
 	VG_ATTACH_ARCHIVE_BROKEN,
 	VG_ATTACH_UNSCANNABLE,
+	VG_ATTACH_ZIP_TRUNCATED,
 	VG_ATTACH_SYM_MAX,
 };
 

@@ -47,6 +47,8 @@ static const struct vg_symbol_info vg_symbols_table[] = {
         "Attachment archive cannot be read to its end"},
     {"ATTACH_UNSCANNABLE", "attach",
         "Attachment compressed in a format ClamAV cannot open"},
+    {"ATTACH_ZIP_TRUNCATED", "attach",
+        "Zip attachment without its central directory"},
     {"VIRUS_UNSCANNED", "virus",
         "Part of the message could not be virus-scanned"},
     {"ALLOW_CLIENT", "lists", "Client address is on the allow list"},

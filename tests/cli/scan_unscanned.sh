@@ -115,6 +115,14 @@ want "$out" '"reply": "550 5\.7\.1 Message rejected: could not be scanned for vi
     "zstd reply"
 never_clean "$out" "zstd"
 
+# A zip cut before its central directory: libclamav scans none of its
+# deflated members, so it cannot be Clean.
+out=$("$vigil" scan -c "$tmp/default.conf" --json "$tmp/ev/truncated.eml")
+want "$out" '"decision": "reject"' "truncated zip decision"
+want "$out" '"virus_status": "Unscanned \(truncated zip archive\)"' \
+    "truncated zip virus_status"
+never_clean "$out" "truncated zip"
+
 # The same EICAR within the limits is found (the test database works).
 out=$("$vigil" scan -c "$tmp/default.conf" --json "$tmp/ev/members.eml")
 want "$out" '"virus": "Eicar-Test-Signature\.UNOFFICIAL"' "members.eml virus"

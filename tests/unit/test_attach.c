@@ -542,7 +542,16 @@ START_TEST(test_attach_broken)
 	ck_assert_int_eq(scan(&f, NULL, "junk.zip", NULL,
 	                     "PK\x03\x04garbage garbage garbage", 27),
 	    0);
-	ck_assert_int_eq(f.bits, BIT(ARCHIVE_BROKEN));
+	/* No end-of-central-directory record either. */
+	ck_assert_int_eq(f.bits, BIT(ARCHIVE_BROKEN) | BIT(ZIP_TRUNCATED));
+	memset(&f, 0, sizeof(f));
+	/* Cut at its end record: libarchive reads it all, ClamAV does not. */
+	ck_assert_int_eq(scan(&f, NULL, "cut.zip", NULL, zip, len - 22), 0);
+	ck_assert_msg(
+	    f.bits & BIT(ZIP_TRUNCATED), "got %#x, want TRUNCATED", f.bits);
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(scan(&f, NULL, "whole.zip", NULL, zip, len), 0);
+	ck_assert_msg((f.bits & BIT(ZIP_TRUNCATED)) == 0, "got %#x", f.bits);
 	free(zip);
 }
 END_TEST
