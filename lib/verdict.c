@@ -169,8 +169,8 @@ collect_symbols(struct vg_verdict *v, const struct vg_result *results, size_t n)
 }
 
 /*
- * add_symbol - one more symbol of the verdict's own (name is static,
- * detail copied), kept in X-Spam-Status order; its score counts.
+ * add_symbol - one more symbol of the verdict's own (name and detail are
+ * copied), kept in X-Spam-Status order; its score counts.
  */
 static int
 add_symbol(
