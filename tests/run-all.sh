@@ -39,13 +39,16 @@ stage()
 	return $rc
 }
 
-# build - configure and build: $1 dir, $2 compiler, $@ more cmake args
+# build - configure and build: $1 dir, $2 compiler, $@ more cmake args.
+# Every tree the test command builds is built with -Werror (VIGIL_WERROR);
+# users' builds never are.
 build()
 {
 	local dir=$1 cc=$2
 	shift 2
 	mkdir -p "$root/$dir" || return 1
-	cmake -S "$root" -B "$root/$dir" -DCMAKE_C_COMPILER="$cc" "$@" \
+	cmake -S "$root" -B "$root/$dir" -DCMAKE_C_COMPILER="$cc" \
+	    -DVIGIL_WERROR=ON "$@" \
 	    >"$root/$dir/cmake.log" 2>&1 ||
 	    { cat "$root/$dir/cmake.log"; return 1; }
 	make -C "$root/$dir" -j"$jobs" --no-print-directory -s
