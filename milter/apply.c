@@ -6,10 +6,10 @@
 
 #include <libmilter/mfapi.h>
 
-#include "log.h"
-#include "str.h"
-#include "sanitize.h"
-#include "verdict.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "base/sanitize.h"
+#include "core/verdict.h"
 
 #include "apply.h"
 

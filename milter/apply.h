@@ -28,7 +28,7 @@
 
 #include <libmilter/mfapi.h>
 
-#include "action.h"
+#include "base/action.h"
 
 struct vg_verdict;
 

@@ -18,16 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "conf.h"
-#include "engine.h"
-#include "err.h"
-#include "log.h"
-#include "msg.h"
-#include "rules.h"
-#include "sanitize.h"
-#include "scan.h"
-#include "verdict.h"
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "core/engine.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "message/msg.h"
+#include "rules/rules.h"
+#include "base/sanitize.h"
+#include "core/scan.h"
+#include "core/verdict.h"
 
 #define MAX_RCPTS 1000
 

@@ -6,13 +6,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "engine.h"
-#include "log.h"
-#include "str.h"
-#include "msg.h"
-#include "sanitize.h"
-#include "verdict.h"
+#include "base/buf.h"
+#include "core/engine.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "message/msg.h"
+#include "base/sanitize.h"
+#include "core/verdict.h"
 
 #include "logsink.h"
 

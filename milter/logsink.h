@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "action.h"
+#include "base/action.h"
 
 struct vg_engine;
 struct vg_msg;

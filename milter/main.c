@@ -26,13 +26,13 @@
 #include <pcre2.h>
 #include <spf2/spf_lib_version.h>
 
-#include "alloc.h"
-#include "conf.h"
-#include "engine.h"
-#include "err.h"
-#include "log.h"
-#include "str.h"
-#include "pool.h"
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "core/engine.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "base/pool.h"
 
 #include "logsink.h"
 #include "reload.h"

@@ -7,15 +7,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "abuse.h"
-#include "alloc.h"
-#include "clock.h"
-#include "conf.h"
-#include "dns.h"
-#include "engine.h"
-#include "err.h"
-#include "log.h"
-#include "sigwatch.h"
+#include "stages/abuse.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "net/dns.h"
+#include "core/engine.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "core/sigwatch.h"
 
 #include "reload.h"
 

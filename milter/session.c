@@ -7,10 +7,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "engine.h"
-#include "msg.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "core/engine.h"
+#include "message/msg.h"
 
 #include "session.h"
 

@@ -22,12 +22,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "err.h"
-#include "log.h"
-#include "msg.h"
-#include "result.h"
-#include "rules.h"
-#include "text.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "message/msg.h"
+#include "core/result.h"
+#include "rules/rules.h"
+#include "message/text.h"
 
 struct tally {
 	size_t msgs, over, failed;

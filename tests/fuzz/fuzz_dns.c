@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns.h"
+#include "net/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hdr.h"
-#include "mime.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "message/hdr.h"
+#include "message/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

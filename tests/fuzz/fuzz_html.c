@@ -11,12 +11,12 @@
 
 #include <libxml/parser.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hdr.h"
-#include "html.h"
-#include "mime.h"
-#include "uri.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "message/hdr.h"
+#include "message/html.h"
+#include "message/mime.h"
+#include "message/uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

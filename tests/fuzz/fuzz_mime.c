@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "hdr.h"
-#include "msg.h"
-#include "text.h"
+#include "base/err.h"
+#include "message/hdr.h"
+#include "message/msg.h"
+#include "message/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "msg.h"
+#include "base/err.h"
+#include "message/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "result.h"
-#include "rules.h"
-#include "text.h"
+#include "base/err.h"
+#include "core/result.h"
+#include "rules/rules.h"
+#include "message/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "spf.h"
+#include "net/spf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

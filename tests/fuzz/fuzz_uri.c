@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "err.h"
-#include "uri.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "message/uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "conf.h"
-#include "dns.h"
-#include "parse.h"
-#include "spf.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "net/dns.h"
+#include "base/parse.h"
+#include "net/spf.h"
 
 #define LINE_MAX_LEN 8192
 #define FIELDS_MAX   8

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "abuse.h"
-#include "conf.h"
-#include "err.h"
+#include "stages/abuse.h"
+#include "base/conf.h"
+#include "base/err.h"
 
 #define BASE                                                                   \
 	"socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"               \

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
 
 START_TEST(test_buf_append_and_cstr)
 {

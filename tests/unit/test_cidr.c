@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "cidr.h"
-#include "err.h"
+#include "base/cidr.h"
+#include "base/err.h"
 
 static const struct {
 	const char *net, *ip;

@@ -12,10 +12,10 @@
 
 #include "vg_check.h"
 #include "vg_guard.h"
-#include "alloc.h"
-#include "conf.h"
-#include "err.h"
-#include "parse.h"
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "base/err.h"
+#include "base/parse.h"
 
 #define DATA_DIR VG_SOURCE_DIR "/tests/unit/data/conf"
 #define BASE     "socket = unix:/run/vigil/vigil.sock\nclamav_database = /db\n"

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "conf.h"
-#include "direction.h"
-#include "err.h"
-#include "msg.h"
+#include "base/conf.h"
+#include "policy/direction.h"
+#include "base/err.h"
+#include "message/msg.h"
 
 #define BASE                                                                   \
 	"socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"               \

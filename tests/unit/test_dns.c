@@ -14,13 +14,13 @@
 
 #include "vg_check.h"
 #include "vg_dnstest.h"
-#include "alloc.h"
-#include "clock.h"
-#include "conf.h"
-#include "dns.h"
-#include "err.h"
-#include "log.h"
-#include "msg.h"
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "net/dns.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "message/msg.h"
 
 /* lookup - submit, wait, copy the status and first record */
 static enum vg_dns_status

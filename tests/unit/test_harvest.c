@@ -3,9 +3,9 @@
 #include <check.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "err.h"
-#include "harvest.h"
+#include "base/alloc.h"
+#include "base/err.h"
+#include "policy/harvest.h"
 
 /* test_clock - the injected clock */
 static uint64_t

@@ -8,11 +8,11 @@
 
 #include "vg_check.h"
 #include "vg_guard.h"
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
-#include "hdr.h"
-#include "mime.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "message/hdr.h"
+#include "message/mime.h"
 
 static const struct {
 	const char *in, *want;

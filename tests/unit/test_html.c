@@ -10,12 +10,12 @@
 
 #include "vg_guard.h"
 #include "vg_check.h"
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
-#include "html.h"
-#include "mime.h"
-#include "uri.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "message/html.h"
+#include "message/mime.h"
+#include "message/uri.h"
 
 /* One rendering: text, links and counts. */
 struct out {

@@ -4,13 +4,13 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "check.h"
-#include "err.h"
-#include "lists.h"
-#include "msg.h"
-#include "policy.h"
-#include "result.h"
+#include "base/alloc.h"
+#include "stages/check.h"
+#include "base/err.h"
+#include "policy/lists.h"
+#include "message/msg.h"
+#include "policy/policy.h"
+#include "core/result.h"
 
 /* add - one entry, failing the test on error */
 static void

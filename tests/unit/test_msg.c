@@ -13,9 +13,9 @@
 
 #include "vg_guard.h"
 #include "vg_check.h"
-#include "alloc.h"
-#include "err.h"
-#include "msg.h"
+#include "base/alloc.h"
+#include "base/err.h"
+#include "message/msg.h"
 
 #define HAM_MSG                                                                \
 	VG_SOURCE_DIR "/../shared/corpus/spamassassin/ham/"                    \

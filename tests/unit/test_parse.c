@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "parse.h"
-#include "err.h"
+#include "base/parse.h"
+#include "base/err.h"
 
 enum kind {
 	UINT,

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "vg_check.h"
-#include "err.h"
-#include "pool.h"
+#include "base/err.h"
+#include "base/pool.h"
 
 static atomic_int ran;
 

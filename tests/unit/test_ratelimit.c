@@ -5,9 +5,9 @@
 #include <stdio.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "err.h"
-#include "ratelimit.h"
+#include "base/alloc.h"
+#include "base/err.h"
+#include "policy/ratelimit.h"
 
 /* test_clock - the injected clock: whatever the test says it is */
 static uint64_t

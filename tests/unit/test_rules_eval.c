@@ -8,13 +8,13 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "err.h"
-#include "log.h"
-#include "msg.h"
-#include "result.h"
-#include "rules.h"
-#include "text.h"
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "message/msg.h"
+#include "core/result.h"
+#include "rules/rules.h"
+#include "message/text.h"
 
 static struct vg_text_header headers[] = {
     {"From", "Bob Smith <bob@example.com>", "Bob Smith <bob@example.com>"},

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "attach.h"
-#include "err.h"
-#include "lists.h"
-#include "policy.h"
-#include "rules.h"
+#include "base/alloc.h"
+#include "message/attach.h"
+#include "base/err.h"
+#include "policy/lists.h"
+#include "policy/policy.h"
+#include "rules/rules.h"
 
 #define DATA VG_SOURCE_DIR "/tests/unit/data/rules/"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "sanitize.h"
+#include "base/sanitize.h"
 
 static const struct {
 	const char *in;

@@ -14,14 +14,14 @@
 #include <unistd.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "conf.h"
-#include "engine.h"
-#include "err.h"
-#include "msg.h"
-#include "pool.h"
-#include "scan.h"
-#include "verdict.h"
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "core/engine.h"
+#include "base/err.h"
+#include "message/msg.h"
+#include "base/pool.h"
+#include "core/scan.h"
+#include "core/verdict.h"
 
 static char dir[] = "/tmp/vg_test_scan.XXXXXX";
 static struct vg_engine *engine;

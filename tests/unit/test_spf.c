@@ -13,14 +13,14 @@
 
 #include "vg_check.h"
 #include "vg_dnstest.h"
-#include "check.h"
-#include "clock.h"
-#include "conf.h"
-#include "dns.h"
-#include "err.h"
-#include "msg.h"
-#include "result.h"
-#include "spf.h"
+#include "stages/check.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "net/dns.h"
+#include "base/err.h"
+#include "message/msg.h"
+#include "core/result.h"
+#include "net/spf.h"
 
 static const struct {
 	const char *ip, *helo, *from;

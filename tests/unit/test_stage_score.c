@@ -5,14 +5,14 @@
 
 #include <stdio.h>
 
-#include "action.h"
-#include "conf.h"
-#include "err.h"
-#include "msg.h"
-#include "result.h"
-#include "rules.h"
-#include "stage.h"
-#include "text.h"
+#include "base/action.h"
+#include "base/conf.h"
+#include "base/err.h"
+#include "message/msg.h"
+#include "core/result.h"
+#include "rules/rules.h"
+#include "core/stage.h"
+#include "message/text.h"
 #include "vg_check.h"
 
 #define CORPUS        VG_SOURCE_DIR "/../shared/corpus/spamassassin/"

@@ -20,14 +20,14 @@
 #include <clamav.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "conf.h"
-#include "err.h"
-#include "log.h"
-#include "msg.h"
-#include "result.h"
-#include "sigwatch.h"
-#include "stage.h"
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "message/msg.h"
+#include "core/result.h"
+#include "core/sigwatch.h"
+#include "core/stage.h"
 
 #define CORPUS       VG_SOURCE_DIR "/../shared/corpus"
 #define TESTFILES    "/usr/share/clamav-testfiles"

@@ -10,11 +10,11 @@
 #include <time.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
-#include "msg.h"
-#include "text.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "message/msg.h"
+#include "message/text.h"
 
 #define CORPUS VG_SOURCE_DIR "/../shared/corpus/spamassassin/"
 

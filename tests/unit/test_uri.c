@@ -9,10 +9,10 @@
 
 #include "vg_check.h"
 #include "vg_guard.h"
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
-#include "uri.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "message/uri.h"
 
 static const struct {
 	const char *in, *want; /* want NULL: not a link we keep */

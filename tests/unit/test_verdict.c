@@ -12,13 +12,13 @@
 #include <strings.h>
 
 #include "vg_check.h"
-#include "alloc.h"
-#include "conf.h"
-#include "engine.h"
-#include "err.h"
-#include "msg.h"
-#include "result.h"
-#include "verdict.h"
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "core/engine.h"
+#include "base/err.h"
+#include "message/msg.h"
+#include "core/result.h"
+#include "core/verdict.h"
 
 static struct vg_engine *
 engine_with(const char *extra)

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "base/conf.h"
 
 #ifndef VG_TEST_DNS_PORT
 #error "VG_TEST_DNS_PORT must be defined by the build"

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* result - what one stage found in one message */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "core/result.h"
+#include "base/sanitize.h"
+
+/* vg_result_outcome_name - see result.h */
+const char *
+vg_result_outcome_name(enum vg_virus_outcome outcome)
+{
+	switch (outcome) {
+	case VG_VIRUS_NOT_RUN:
+		return "error";
+	case VG_VIRUS_CLEAN:
+		return "clean";
+	case VG_VIRUS_INFECTED:
+		return "infected";
+	case VG_VIRUS_DISABLED:
+		return "disabled";
+	case VG_VIRUS_TOO_LARGE:
+		return "too large";
+	case VG_VIRUS_INCOMPLETE:
+		return "unscanned";
+	}
+	return "error";
+}
+
+/* vg_result_init - empty result for the named stage */
+void
+vg_result_init(struct vg_result *res, const char *stage)
+{
+	memset(res, 0, sizeof(*res));
+	res->stage = stage;
+}
+
+/* vg_result_fini - free the symbols */
+void
+vg_result_fini(struct vg_result *res)
+{
+	for (size_t i = 0; i < res->nsymbols; i++) {
+		vg_free(res->symbols[i].name);
+		vg_free(res->symbols[i].detail);
+	}
+	vg_free(res->symbols);
+	res->symbols = NULL;
+	res->nsymbols = res->cap = 0;
+}
+
+/* vg_result_add - record a hit; past the cap it is counted, not stored */
+int
+vg_result_add(
+    struct vg_result *res, const char *name, double score, const char *detail)
+{
+	struct vg_symbol *sym;
+
+	if (res->nsymbols >= VG_RESULT_MAX_SYMBOLS) {
+		res->dropped_symbols++;
+		return 0;
+	}
+	if (res->nsymbols == res->cap) {
+		size_t cap = res->cap == 0 ? 16 : res->cap * 2;
+
+		if (cap > VG_RESULT_MAX_SYMBOLS)
+			cap = VG_RESULT_MAX_SYMBOLS;
+		sym = vg_reallocarray(res->symbols, cap, sizeof(*sym));
+		if (sym == NULL)
+			return VG_ENOMEM;
+		res->symbols = sym;
+		res->cap = cap;
+	}
+	sym = &res->symbols[res->nsymbols];
+	sym->score = score;
+	sym->detail = NULL;
+	if ((sym->name = vg_strdup(name)) == NULL)
+		return VG_ENOMEM;
+	if (detail != NULL && (sym->detail = vg_strdup(detail)) == NULL) {
+		vg_free(sym->name);
+		return VG_ENOMEM;
+	}
+	res->nsymbols++;
+	return 0;
+}
+
+/* vg_result_fail - mark the stage failed */
+void
+vg_result_fail(struct vg_result *res, int code, const char *fmt, ...)
+{
+	char text[VG_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	res->status = code != 0 ? code : VG_EINTERNAL;
+	vg_sanitize_str(res->error, sizeof(res->error), text, 0);
+}
+
+/* vg_result_force - a check insists on a decision; the strictest stays */
+void
+vg_result_force(struct vg_result *res, enum vg_action action, const char *code,
+    const char *xcode, const char *symbol, const char *fmt, ...)
+{
+	char text[VG_REASON_MAX];
+	va_list ap;
+
+	if (res->forced.set &&
+	    vg_action_strictness(res->forced.action) >=
+	        vg_action_strictness(action))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	res->forced.set = true;
+	res->forced.action = action;
+	vg_sanitize_str(res->forced.code, sizeof(res->forced.code), code,
+	    VG_SANITIZE_ASCII);
+	vg_sanitize_str(res->forced.xcode, sizeof(res->forced.xcode), xcode,
+	    VG_SANITIZE_ASCII);
+	vg_sanitize_str(res->forced.text, sizeof(res->forced.text), text,
+	    VG_SANITIZE_ASCII);
+	res->forced.symbol = symbol;
+}
+
+/* vg_result_has - true if name is among the hits */
+bool
+vg_result_has(const struct vg_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->nsymbols; i++)
+		if (strcmp(res->symbols[i].name, name) == 0)
+			return true;
+	return false;
+}

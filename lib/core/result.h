@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * result - what one stage found in one message.
+ *
+ * PURPOSE  The value a stage fills in and the verdict reads: the symbols
+ *	    that hit with their scores, a virus name, an optional decision a
+ *	    check insists on (a banned attachment, an SPF fail the admin
+ *	    chose to refuse), or the error that kept the stage from working.
+ * OWNS     A result owns its symbol array and every string in it (names are
+ *	    copied, so a result may outlive the rules that produced it).
+ *	    vg_result_fini() frees them.
+ * LIMITS   VG_RESULT_MAX_SYMBOLS symbols; further ones are counted in
+ *	    dropped_symbols, not stored (a rules file cannot make one message
+ *	    use unbounded memory).
+ * THREADS  One result per stage per message; written by one thread.
+ */
+#ifndef VG_RESULT_H
+#define VG_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/action.h"
+#include "base/compiler.h"
+
+#define VG_RESULT_MAX_SYMBOLS 1024
+#define VG_VIRUS_NAME_MAX     128
+#define VG_REASON_MAX         256
+
+struct vg_symbol {
+	char *name; /* rule or check name, e.g. "SPF_FAIL" */
+	double score;
+	char *detail; /* optional, sanitised on output; may be NULL */
+};
+
+/* A decision a check insists on, whatever the score says. */
+struct vg_forced {
+	bool set;
+	enum vg_action action;
+	char code[4];             /* "550" */
+	char xcode[12];           /* "5.7.1" */
+	char text[VG_REASON_MAX]; /* reply text, no CR/LF */
+	const char *symbol;       /* which check asked, static or NULL */
+};
+
+/*
+ * What the virus stage established about one message.  Only CLEAN means
+ * that every byte was scanned to the end: every other outcome is written
+ * "Unscanned (<reason>)" or "Infected (<name>)", never "Clean".
+ */
+enum vg_virus_outcome {
+	VG_VIRUS_NOT_RUN,    /* no verdict: the stage failed (status != 0) */
+	VG_VIRUS_CLEAN,      /* scanned to the end, nothing found */
+	VG_VIRUS_INFECTED,   /* virus[] names what was found */
+	VG_VIRUS_DISABLED,   /* virus_scan = no: the administrator's choice */
+	VG_VIRUS_TOO_LARGE,  /* over max_message_size: oversize_action */
+	VG_VIRUS_INCOMPLETE, /* the scan stopped short (a limit, encryption,
+				a container that could not be opened):
+				unscanned_action; unscanned[] says why */
+};
+
+struct vg_result {
+	const char *stage;         /* static stage name */
+	int status;                /* 0, or VG_E* when the stage failed */
+	char error[VG_REASON_MAX]; /* why it failed, for the log line */
+
+	/* Virus stage. */
+	enum vg_virus_outcome outcome;
+	char virus[VG_VIRUS_NAME_MAX]; /* INFECTED: the name, else "" */
+	char unscanned[VG_REASON_MAX]; /* why not CLEAN, "" when CLEAN */
+
+	/*
+	 * Any stage: content it found that the virus stage cannot have
+	 * scanned (an attachment compressed in a format libclamav does not
+	 * unpack), "" if none.  The verdict then treats the virus scan as
+	 * incomplete, with this as the reason.  Never message text.
+	 */
+	char unscannable[VG_REASON_MAX];
+
+	/* Score stage and checks. */
+	struct vg_symbol *symbols;
+	size_t nsymbols, cap;
+	size_t dropped_symbols;
+	struct vg_forced forced;
+
+	uint64_t elapsed_us; /* wall time the stage took */
+};
+
+/*
+ * vg_result_outcome_name - "clean", "infected", "unscanned", "disabled",
+ * "too large", "error"; static
+ */
+const char *vg_result_outcome_name(enum vg_virus_outcome outcome);
+/* vg_result_init - empty result for the named stage (static string) */
+void vg_result_init(struct vg_result *res, const char *stage);
+/* vg_result_fini - free what the result owns */
+void vg_result_fini(struct vg_result *res);
+/*
+ * vg_result_add - record that symbol name hit with score (detail may be
+ * NULL).  Past VG_RESULT_MAX_SYMBOLS the hit is counted and dropped.
+ * VG_ENOMEM.
+ */
+int vg_result_add(
+    struct vg_result *res, const char *name, double score, const char *detail);
+/* vg_result_fail - mark the stage failed with code and a reason */
+void vg_result_fail(struct vg_result *res, int code, const char *fmt, ...)
+    VG_PRINTF(3, 4);
+/*
+ * vg_result_force - a check insists on action with the given reply; the
+ * strictest forced action across stages wins.
+ */
+void vg_result_force(struct vg_result *res, enum vg_action action,
+    const char *code, const char *xcode, const char *symbol, const char *fmt,
+    ...) VG_PRINTF(6, 7);
+/* vg_result_has - true if symbol name is among the hits */
+bool vg_result_has(const struct vg_result *res, const char *name);
+
+#endif /* VG_RESULT_H */

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* scan - one message through every stage of one engine */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "core/engine.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "message/msg.h"
+#include "base/pool.h"
+#include "core/scan.h"
+#include "core/verdict.h"
+
+#define MAX_STAGES 4
+
+struct stage_job {
+	struct vg_scan *scan;
+	size_t index;
+};
+
+/*
+ * Reference counting: the waiter holds one reference and every queued job
+ * holds one.  Whoever drops the last frees the scan, the message and the
+ * engine reference, so a waiter that gave up on its deadline never frees
+ * memory that a job is still reading.
+ */
+struct vg_scan {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	unsigned refs;
+	size_t pending; /* jobs not finished */
+	struct vg_engine *engine;
+	struct vg_msg *msg;
+	size_t nstages;
+	struct vg_result results[MAX_STAGES];
+	struct stage_job jobs[MAX_STAGES];
+};
+
+/* run_stage - run stage i of the engine on msg into res, timed */
+static void
+run_stage(const struct vg_engine *engine, size_t i, const struct vg_msg *msg,
+    struct vg_result *res)
+{
+	void *state;
+	const struct vg_stage_ops *ops = vg_engine_stage(engine, i, &state);
+	uint64_t t0 = vg_clock_us();
+	int rc;
+
+	vg_result_init(res, ops->name);
+	rc = ops->scan(state, msg, res);
+	if (rc != 0 && res->status == 0)
+		vg_result_fail(res, rc, "%s", vg_strerror(rc));
+	res->elapsed_us = vg_clock_us() - t0;
+}
+
+/* scan_free - free a scan whose last reference is gone */
+static void
+scan_free(struct vg_scan *scan)
+{
+	for (size_t i = 0; i < scan->nstages; i++)
+		vg_result_fini(&scan->results[i]);
+	vg_msg_free(scan->msg);
+	vg_engine_unref(scan->engine);
+	pthread_cond_destroy(&scan->done);
+	pthread_mutex_destroy(&scan->lock);
+	vg_free(scan);
+}
+
+/* scan_unref - drop one reference; the last frees */
+static void
+scan_unref(struct vg_scan *scan, bool job_finished)
+{
+	bool last;
+
+	pthread_mutex_lock(&scan->lock);
+	if (job_finished && --scan->pending == 0)
+		pthread_cond_signal(&scan->done);
+	last = --scan->refs == 0;
+	pthread_mutex_unlock(&scan->lock);
+	if (last)
+		scan_free(scan);
+}
+
+/* stage_job_run - pool job: one stage of one message */
+static void
+stage_job_run(void *arg)
+{
+	struct stage_job *job = arg;
+	struct vg_scan *scan = job->scan;
+
+	run_stage(
+	    scan->engine, job->index, scan->msg, &scan->results[job->index]);
+	scan_unref(scan, true);
+}
+
+/* vg_scan_start - queue msg's stages on pool */
+int
+vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
+    struct vg_msg *msg, struct vg_pool *pool)
+{
+	struct vg_scan *scan;
+	pthread_condattr_t attr;
+	size_t n = vg_engine_nstages(engine);
+	int rc = 0;
+
+	*out = NULL;
+	if (n > MAX_STAGES)
+		vg_panic(
+		    "scan: engine has %zu stages, at most %d", n, MAX_STAGES);
+	if ((scan = vg_calloc(1, sizeof(*scan))) == NULL) {
+		vg_msg_free(msg);
+		return VG_ENOMEM;
+	}
+	pthread_mutex_init(&scan->lock, NULL);
+	/* Deadlines are monotonic: a clock step must not cut a scan short. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&scan->done, &attr);
+	pthread_condattr_destroy(&attr);
+	scan->engine = vg_engine_ref(engine);
+	scan->msg = msg; /* taken */
+	scan->nstages = n;
+	for (size_t i = 0; i < n; i++) {
+		/* Results read by the verdict must be valid even if unused. */
+		void *state;
+
+		vg_result_init(&scan->results[i],
+		    vg_engine_stage(engine, i, &state)->name);
+		scan->jobs[i] = (struct stage_job){scan, i};
+	}
+	scan->refs = 1 + (unsigned)n;
+	scan->pending = n;
+
+	pthread_mutex_lock(&scan->lock);
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = vg_pool_submit(
+		         pool, stage_job_run, &scan->jobs[i])) == 0)
+			continue;
+		/*
+		 * The pool is full.  Jobs already queued will run and drop
+		 * their references; the ones not queued never hold one.
+		 */
+		scan->refs -= (unsigned)(n - i);
+		scan->pending -= n - i;
+		break;
+	}
+	pthread_mutex_unlock(&scan->lock);
+	if (rc != 0) {
+		vg_scan_release(scan);
+		return rc;
+	}
+	*out = scan;
+	return 0;
+}
+
+/* vg_scan_wait - wait for every stage up to timeout_ms, then decide */
+int
+vg_scan_wait(
+    struct vg_scan *scan, uint64_t timeout_ms, struct vg_verdict **verdict_out)
+{
+	struct timespec deadline = vg_clock_deadline(timeout_ms);
+	int rc = 0;
+
+	*verdict_out = NULL;
+	pthread_mutex_lock(&scan->lock);
+	while (scan->pending > 0 && rc == 0) {
+		int w =
+		    pthread_cond_timedwait(&scan->done, &scan->lock, &deadline);
+
+		if (w == ETIMEDOUT && scan->pending > 0)
+			rc = VG_ETIMEOUT;
+	}
+	pthread_mutex_unlock(&scan->lock);
+	if (rc != 0)
+		return rc;
+	return vg_verdict_decide(
+	    verdict_out, scan->engine, scan->msg, scan->results, scan->nstages);
+}
+
+/* vg_scan_release - the waiter is done with the scan */
+void
+vg_scan_release(struct vg_scan *scan)
+{
+	if (scan != NULL)
+		scan_unref(scan, false);
+}
+
+/* vg_scan_run - every stage in the calling thread, then decide */
+int
+vg_scan_run(struct vg_verdict **verdict_out, const struct vg_engine *engine,
+    const struct vg_msg *msg)
+{
+	struct vg_result results[MAX_STAGES];
+	size_t n = vg_engine_nstages(engine);
+	int rc;
+
+	if (n > MAX_STAGES)
+		vg_panic(
+		    "scan: engine has %zu stages, at most %d", n, MAX_STAGES);
+	for (size_t i = 0; i < n; i++)
+		run_stage(engine, i, msg, &results[i]);
+	rc = vg_verdict_decide(verdict_out, engine, msg, results, n);
+	for (size_t i = 0; i < n; i++)
+		vg_result_fini(&results[i]);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* sigwatch - notice that the ClamAV signature directory changed */
+#include <string.h>
+
+#include <clamav.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "core/sigwatch.h"
+
+struct vg_sigwatch {
+	char *dir;
+	struct cl_stat st; /* zeroed when not armed */
+	bool armed;
+};
+
+/* sigwatch_arm - take a fresh snapshot of the directory */
+static int
+sigwatch_arm(struct vg_sigwatch *w)
+{
+	cl_error_t crc;
+
+	if (w->armed) {
+		cl_statfree(&w->st);
+		w->armed = false;
+	}
+	memset(&w->st, 0, sizeof(w->st));
+	if ((crc = cl_statinidir(w->dir, &w->st)) != CL_SUCCESS) {
+		/* cl_statinidir() frees what it built on failure. */
+		memset(&w->st, 0, sizeof(w->st));
+		return crc == CL_EMEM ? VG_ENOMEM : VG_EIO;
+	}
+	w->armed = true;
+	return 0;
+}
+
+/* vg_sigwatch_new - remember the state of dir */
+int
+vg_sigwatch_new(struct vg_sigwatch **out, const char *dir)
+{
+	struct vg_sigwatch *w;
+	int rc;
+
+	*out = NULL;
+	if ((w = vg_calloc(1, sizeof(*w))) == NULL)
+		return VG_ENOMEM;
+	if ((w->dir = vg_strdup(dir)) == NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	if ((rc = sigwatch_arm(w)) != 0)
+		goto out;
+	*out = w;
+	w = NULL; /* handed to the caller */
+out:
+	vg_sigwatch_free(w);
+	return rc;
+}
+
+/* vg_sigwatch_changed - whether dir changed since the last look */
+int
+vg_sigwatch_changed(struct vg_sigwatch *w, bool *changed_out)
+{
+	int rc;
+
+	*changed_out = false;
+	/* A watcher whose re-arm failed tries again and reports a change. */
+	if (!w->armed) {
+		if ((rc = sigwatch_arm(w)) != 0)
+			return rc;
+		*changed_out = true;
+		return 0;
+	}
+	rc = cl_statchkdir(&w->st);
+	if (rc < 0 || (rc != 0 && rc != 1))
+		return VG_EIO;
+	if (rc == 0)
+		return 0;
+	*changed_out = true;
+	if ((rc = sigwatch_arm(w)) != 0) {
+		/* The change is real; the next call retries the snapshot. */
+		*changed_out = false;
+		return rc;
+	}
+	return 0;
+}
+
+/* vg_sigwatch_free - forget the directory; NULL is a no-op */
+void
+vg_sigwatch_free(struct vg_sigwatch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->armed)
+		cl_statfree(&w->st);
+	vg_free(w->dir);
+	vg_free(w);
+}

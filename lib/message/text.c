@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* text - the decoded views of one message (headers, body, rawbody, URIs) */
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "message/hdr.h"
+#include "message/html.h"
+#include "message/mime.h"
+#include "message/msg.h"
+#include "message/text.h"
+#include "message/uri.h"
+
+/* The public struct and what only this file frees. */
+struct text_priv {
+	struct vg_text pub; /* first: vg_text_free() converts back */
+	char *arena;        /* header names and values, NUL-separated */
+	char *body;
+	char *rawbody;
+	char **uris;
+};
+
+/* One build. */
+struct build {
+	const struct vg_text_limits *lim;
+	struct text_priv *p;
+	struct vg_buf body, rawbody, conv;
+	struct vg_html_fold fold;
+	struct vg_uri_list uris;
+	size_t parts_cap;
+	size_t plain_chars; /* visible characters in text/plain parts */
+};
+
+/* vg_text_limits_default - the VG_TEXT_DEF_* values */
+void
+vg_text_limits_default(struct vg_text_limits *out)
+{
+	out->max_mime_depth = VG_TEXT_DEF_MAX_MIME_DEPTH;
+	out->max_mime_parts = VG_TEXT_DEF_MAX_MIME_PARTS;
+	out->max_decoded_bytes = VG_TEXT_DEF_MAX_DECODED_BYTES;
+	out->max_uris = VG_TEXT_DEF_MAX_URIS;
+}
+
+/* vg_text_global_init - g_mime_init() and xmlInitParser(), once */
+int
+vg_text_global_init(void)
+{
+	xmlInitParser();
+	return vg_mime_global_init();
+}
+
+/* free_const - free memory this module allocated and exposes as const */
+static void
+free_const(const void *ptr)
+{
+	vg_free((void *)(uintptr_t)ptr);
+}
+
+/* vg_text_free - free the views; NULL is a no-op */
+void
+vg_text_free(struct vg_text *text)
+{
+	struct text_priv *p = (struct text_priv *)text;
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < text->nparts; i++) {
+		free_const(text->parts[i].content_type);
+		free_const(text->parts[i].filename);
+		free_const(text->parts[i].disposition);
+		free_const(text->parts[i].data);
+	}
+	vg_free(text->parts);
+	for (i = 0; i < text->nuris; i++)
+		vg_free(p->uris[i]);
+	vg_free(p->uris);
+	vg_free(text->headers);
+	vg_free(p->arena);
+	vg_free(p->body);
+	vg_free(p->rawbody);
+	vg_free(p);
+}
+
+/*
+ * build_headers - every indexed header, unfolded and decoded, into one
+ * arena; the pointers are set once the arena stops moving.
+ */
+static int
+build_headers(struct build *b, const struct vg_msg *msg)
+{
+	struct vg_text *t = &b->p->pub;
+	struct vg_buf arena;
+	const struct vg_header *ct;
+	char charset[64] = "";
+	size_t n = vg_msg_header_count(msg), i, total = 64, *off = NULL;
+	int rc = 0;
+
+	/* Raw 8-bit header text is most likely in the body's charset. */
+	if ((ct = vg_msg_header_find(msg, "Content-Type", 0)) != NULL)
+		(void)vg_hdr_param(charset, sizeof(charset), ct->value,
+		    ct->value_len, "charset");
+
+	for (i = 0; i < n; i++) {
+		const struct vg_header *h = vg_msg_header(msg, i);
+
+		if (!vg_size_add(&total, total, strlen(h->name)) ||
+		    !vg_size_add(&total, total, h->value_len) ||
+		    !vg_size_add(&total, total, 3))
+			return VG_ENOMEM;
+	}
+	/*
+	 * Decoding can grow a byte into three (windows-1252 or U+FFFD), and
+	 * the raw copy is kept too: four times the input always fits.
+	 */
+	if (!vg_size_mul(&total, total, 4))
+		return VG_ENOMEM;
+	vg_buf_init(&arena, total);
+	if (n == 0)
+		return 0;
+	if ((t->headers = vg_calloc(n, sizeof(*t->headers))) == NULL ||
+	    (off = vg_calloc(n, 3 * sizeof(*off))) == NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const struct vg_header *h = vg_msg_header(msg, i);
+
+		off[3 * i] = arena.len;
+		if ((rc = vg_buf_append(
+		         &arena, h->name, strlen(h->name) + 1)) != 0)
+			goto out;
+		off[3 * i + 1] = arena.len;
+		if ((rc = vg_hdr_unfold(&arena, h->value, h->value_len)) != 0 ||
+		    (rc = vg_buf_append(&arena, "", 1)) != 0)
+			goto out;
+		off[3 * i + 2] = arena.len;
+		if ((rc = vg_hdr_decode_cs(
+		         &arena, h->value, h->value_len, charset)) != 0 ||
+		    (rc = vg_buf_append(&arena, "", 1)) != 0)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		t->headers[i].name = arena.data + off[3 * i];
+		t->headers[i].raw = arena.data + off[3 * i + 1];
+		t->headers[i].value = arena.data + off[3 * i + 2];
+	}
+	t->nheaders = n;
+	b->p->arena = arena.data; /* handed to the text */
+	arena.data = NULL;
+out:
+	vg_free(off);
+	vg_buf_fini(&arena);
+	if (rc == VG_ELIMIT)
+		rc = VG_EINTERNAL; /* the arena was sized to fit */
+	return rc;
+}
+
+/* soft - a limit becomes a flag, anything else stays an error */
+static int
+soft(struct build *b, int rc, unsigned flag)
+{
+	if (rc == VG_ELIMIT) {
+		b->p->pub.flags |= flag;
+		return 0;
+	}
+	return rc;
+}
+
+/* dup_lower - lower-case copy of s, or NULL for NULL; VG_ENOMEM */
+static int
+dup_lower(const char **out, const char *s, bool lower)
+{
+	char *c;
+	size_t i;
+
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	if ((c = vg_strdup(s)) == NULL)
+		return VG_ENOMEM;
+	for (i = 0; lower && c[i] != '\0'; i++) {
+		if (c[i] >= 'A' && c[i] <= 'Z')
+			c[i] = (char)(c[i] + 32);
+	}
+	*out = c;
+	return 0;
+}
+
+/* add_part - record a leaf in the parts array, taking its data */
+static int
+add_part(struct build *b, const struct vg_mime_leaf *lf)
+{
+	struct vg_text *t = &b->p->pub;
+	struct vg_text_part *pt;
+	int rc;
+
+	if (t->nparts == b->parts_cap) {
+		size_t cap = b->parts_cap == 0 ? 4 : b->parts_cap * 2;
+		struct vg_text_part *v =
+		    vg_reallocarray(t->parts, cap, sizeof(*v));
+
+		if (v == NULL)
+			return VG_ENOMEM;
+		t->parts = v;
+		b->parts_cap = cap;
+	}
+	pt = &t->parts[t->nparts];
+	memset(pt, 0, sizeof(*pt));
+	t->nparts++; /* counted now, so vg_text_free() frees a half part */
+	pt->depth = lf->depth;
+	if ((rc = dup_lower(&pt->content_type, lf->content_type, true)) != 0 ||
+	    (rc = dup_lower(&pt->filename, lf->filename, false)) != 0 ||
+	    (rc = dup_lower(&pt->disposition, lf->disposition, true)) != 0)
+		return rc;
+	if (lf->data->len > 0) {
+		pt->len = lf->data->len;
+		/* The leaf's buffer is handed to the part. */
+		if ((pt->data = (unsigned char *)vg_buf_steal(lf->data)) ==
+		    NULL) {
+			pt->len = 0;
+			return VG_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * add_rawbody - append UTF-8 text with CRLF read as LF and each NUL as
+ * U+FFFD (the view is a C string), then a newline
+ */
+static int
+add_rawbody(struct build *b, const char *s, size_t n)
+{
+	size_t i, start = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if ((s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') ||
+		    s[i] == '\0') {
+			if ((rc = vg_hdr_append_cut(
+			         &b->rawbody, s + start, i - start)) != 0)
+				return rc;
+			if (s[i] == '\0' &&
+			    (rc = vg_hdr_append_cut(
+			         &b->rawbody, "\xef\xbf\xbd", 3)) != 0)
+				return rc;
+			start = i + 1;
+		}
+	}
+	if ((rc = vg_hdr_append_cut(&b->rawbody, s + start, n - start)) != 0)
+		return rc;
+	if (n > 0 && s[n - 1] != '\n')
+		return vg_buf_append(&b->rawbody, "\n", 1);
+	return 0;
+}
+
+/* text_part - a text leaf: rawbody, body and URIs */
+static int
+text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
+    size_t len)
+{
+	struct vg_text *t = &b->p->pub;
+	bool html = strcasecmp(lf->content_type, "text/html") == 0;
+	size_t before;
+	int rc;
+
+	vg_buf_reset(&b->conv);
+	rc = vg_hdr_to_utf8(&b->conv, lf->charset, data, len);
+	if ((rc = soft(b, rc, VG_TEXT_F_DECODED_LIMIT)) != 0)
+		return rc;
+	if (b->conv.len == 0)
+		return 0;
+	rc = add_rawbody(b, b->conv.data, b->conv.len);
+	if ((rc = soft(b, rc, VG_TEXT_F_DECODED_LIMIT)) != 0)
+		return rc;
+	before = b->body.len;
+	if (html) {
+		rc = vg_html_render(
+		    &b->fold, &b->uris, &t->html, b->conv.data, b->conv.len);
+		if ((rc = soft(b, rc, VG_TEXT_F_DECODED_LIMIT)) != 0)
+			return rc;
+		/* Links written as text in the rendered page. */
+		if (b->body.len > before)
+			rc = vg_uri_extract(&b->uris, b->body.data + before,
+			    b->body.len - before);
+	} else {
+		b->plain_chars += vg_html_fold_text(
+		    &b->fold, b->conv.data, b->conv.len, true);
+		vg_html_fold_para(&b->fold);
+		rc = soft(b, b->fold.rc, VG_TEXT_F_DECODED_LIMIT);
+		if (rc == 0)
+			rc =
+			    vg_uri_extract(&b->uris, b->conv.data, b->conv.len);
+	}
+	return soft(b, rc, VG_TEXT_F_URI_LIMIT);
+}
+
+/* on_leaf - the MIME walker's callback */
+static int
+on_leaf(void *ctx, const struct vg_mime_leaf *lf)
+{
+	struct build *b = ctx;
+	const struct vg_text_part *pt;
+	int rc;
+
+	if ((rc = add_part(b, lf)) != 0)
+		return rc;
+	pt = &b->p->pub.parts[b->p->pub.nparts - 1];
+	if (strncasecmp(lf->content_type, "text/", 5) != 0)
+		return 0;
+	return text_part(b, lf, pt->data, pt->len);
+}
+
+/* subject_line - the decoded Subject as the body's first paragraph */
+static int
+subject_line(struct build *b)
+{
+	const struct vg_text *t = &b->p->pub;
+	size_t i;
+
+	for (i = 0; i < t->nheaders; i++) {
+		if (strcasecmp(t->headers[i].name, "Subject") == 0) {
+			vg_html_fold_text(&b->fold, t->headers[i].value,
+			    strlen(t->headers[i].value), false);
+			vg_html_fold_para(&b->fold);
+			return soft(b, b->fold.rc, VG_TEXT_F_DECODED_LIMIT);
+		}
+	}
+	return 0;
+}
+
+/* html_flags - summarise the HTML counts */
+static unsigned
+html_flags(const struct vg_text_html *h, size_t plain_chars)
+{
+	unsigned f = 0;
+
+	if (h->parts == 0)
+		return 0;
+	f |= VG_TEXT_HTML_PRESENT;
+	if (plain_chars == 0)
+		f |= VG_TEXT_HTML_ONLY;
+	if (h->hidden_chars > 0)
+		f |= VG_TEXT_HTML_HIDDEN;
+	if (h->tiny_chars > 0)
+		f |= VG_TEXT_HTML_TINY;
+	if (h->low_contrast_chars > 0)
+		f |= VG_TEXT_HTML_LOW_CONTRAST;
+	if (h->link_mismatch > 0)
+		f |= VG_TEXT_HTML_LINK_MISMATCH;
+	if (h->scripts > 0)
+		f |= VG_TEXT_HTML_SCRIPT;
+	if (h->forms > 0)
+		f |= VG_TEXT_HTML_FORM;
+	if (h->iframes > 0)
+		f |= VG_TEXT_HTML_IFRAME;
+	if (h->images > 0)
+		f |= VG_TEXT_HTML_IMAGE;
+	return f;
+}
+
+/* take_buf - hand a buffer's text to the views (never NULL) */
+static int
+take_buf(char **store, const char **view, size_t *len, struct vg_buf *buf)
+{
+	*len = buf->len;
+	if ((*store = vg_buf_steal(buf)) == NULL)
+		return VG_ENOMEM;
+	*view = *store;
+	return 0;
+}
+
+/* vg_text_build - decode msg into a new struct vg_text */
+int
+vg_text_build(struct vg_text **out, const struct vg_msg *msg,
+    const struct vg_text_limits *limits)
+{
+	struct vg_text_limits def;
+	struct vg_mime_limits ml;
+	struct build b;
+	const unsigned char *raw;
+	size_t len;
+	unsigned mflags = 0;
+	int rc;
+
+	*out = NULL;
+	if (limits == NULL) {
+		vg_text_limits_default(&def);
+		limits = &def;
+	}
+	memset(&b, 0, sizeof(b));
+	b.lim = limits;
+	vg_buf_init(&b.body, limits->max_decoded_bytes);
+	vg_buf_init(&b.rawbody, limits->max_decoded_bytes);
+	vg_buf_init(&b.conv, limits->max_decoded_bytes);
+	vg_html_fold_init(&b.fold, &b.body);
+	vg_uri_list_init(&b.uris, limits->max_uris);
+	if ((b.p = vg_calloc(1, sizeof(*b.p))) == NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	if ((rc = build_headers(&b, msg)) != 0 || (rc = subject_line(&b)) != 0)
+		goto out;
+	ml.max_depth = limits->max_mime_depth;
+	ml.max_parts = limits->max_mime_parts;
+	ml.max_decoded_bytes = limits->max_decoded_bytes;
+	raw = vg_msg_raw(msg, &len);
+	if ((rc = vg_mime_walk(raw, len, &ml, on_leaf, &b, &mflags)) != 0)
+		goto out;
+	b.p->pub.flags |= mflags;
+	if (b.uris.full)
+		b.p->pub.flags |= VG_TEXT_F_URI_LIMIT;
+	b.p->pub.html_flags = html_flags(&b.p->pub.html, b.plain_chars);
+	if ((rc = take_buf(&b.p->body, &b.p->pub.body, &b.p->pub.body_len,
+	         &b.body)) != 0 ||
+	    (rc = take_buf(&b.p->rawbody, &b.p->pub.rawbody,
+	         &b.p->pub.rawbody_len, &b.rawbody)) != 0)
+		goto out;
+	vg_uri_list_take(&b.uris, &b.p->uris, &b.p->pub.nuris);
+	b.p->pub.uris = (const char **)(void *)b.p->uris;
+	*out = &b.p->pub; /* handed to the caller */
+	b.p = NULL;
+out:
+	vg_text_free(b.p != NULL ? &b.p->pub : NULL);
+	vg_buf_fini(&b.body);
+	vg_buf_fini(&b.rawbody);
+	vg_buf_fini(&b.conv);
+	vg_uri_list_fini(&b.uris);
+	return rc;
+}

@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dnsbl.c - client and URI blacklist lookups (see dnsbl.h).
+ *
+ * vg_dnsbl_run() submits every query first and only then waits for each,
+ * so the lookups of one message run in parallel and the whole run costs
+ * the slowest answer, bounded by the deadline.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpsl.h>
+
+#include "base/alloc.h"
+#include "net/dns.h"
+#include "net/dnsbl.h"
+#include "base/log.h"
+#include "base/parse.h"
+#include "rules/rules.h"
+#include "base/sanitize.h"
+
+struct dnsbl_list {
+	enum vg_dnsbl_kind kind;
+	char *name, *zone, *answers; /* answers NULL = default */
+};
+
+struct vg_dnsbl {
+	struct dnsbl_list *lists;
+	size_t n, nclient, nuri;
+	psl_ctx_t *psl_own;   /* loaded from the system list, or NULL */
+	const psl_ctx_t *psl; /* psl_own or libpsl's built-in list */
+};
+
+/* dnsbl_trim - copy [s, e) without surrounding blanks into buf */
+static bool
+dnsbl_trim(char *buf, size_t size, const char *s, const char *e)
+{
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - s) >= size)
+		return false;
+	memcpy(buf, s, (size_t)(e - s));
+	buf[e - s] = '\0';
+	return true;
+}
+
+/* dnsbl_ip4 - dotted quad to host order; false if it is not one */
+static bool
+dnsbl_ip4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*out = ntohl(a.s_addr);
+	return true;
+}
+
+/* dnsbl_mask - "&0x04", "&4" or "&0.0.0.4" to a mask */
+static bool
+dnsbl_mask(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (dnsbl_ip4(s, out))
+		return *out != 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		const char *p = s + 2;
+
+		if (*p == '\0' || strlen(p) > 8)
+			return false;
+		for (; *p != '\0'; p++) {
+			unsigned d;
+
+			if (*p >= '0' && *p <= '9')
+				d = (unsigned)(*p - '0');
+			else if (*p >= 'a' && *p <= 'f')
+				d = (unsigned)(*p - 'a' + 10);
+			else if (*p >= 'A' && *p <= 'F')
+				d = (unsigned)(*p - 'A' + 10);
+			else
+				return false;
+			v = v << 4 | d;
+		}
+	} else if (vg_parse_uint(&v, s, 1, UINT32_MAX, NULL) != 0)
+		return false;
+	*out = (uint32_t)v;
+	return v != 0;
+}
+
+/* dnsbl_cidr - "a.b.c.d/n" to a network and mask; false if malformed */
+static bool
+dnsbl_cidr(const char *item, const char *slash, uint32_t *net, uint32_t *mask)
+{
+	char host[32];
+	uint64_t bits;
+
+	if (!dnsbl_trim(host, sizeof(host), item, slash) ||
+	    !dnsbl_ip4(host, net) ||
+	    vg_parse_uint(&bits, slash + 1, 0, 32, NULL) != 0)
+		return false;
+	*mask = bits == 0 ? 0 : ~(uint32_t)0 << (32 - bits);
+	*net &= *mask;
+	return true;
+}
+
+/*
+ * dnsbl_item - evaluate one ANSWERS item against addr; false with *why set
+ * when the item is malformed.
+ */
+static bool
+dnsbl_item(const char *item, uint32_t addr, bool *hit, const char **why)
+{
+	char lo[32], hi[32];
+	const char *dash, *slash;
+	uint32_t a, b;
+
+	*hit = false;
+	if (item[0] == '&') {
+		if (!dnsbl_mask(item + 1, &a)) {
+			*why = "bad bitmask (want &0x04, &4 or &0.0.0.4)";
+			return false;
+		}
+		*hit = (addr & a) != 0;
+		return true;
+	}
+	slash = strchr(item, '/');
+	if (slash != NULL) {
+		if (!dnsbl_cidr(item, slash, &a, &b)) {
+			*why = "bad network in ANSWERS (want 127.0.0.0/24)";
+			return false;
+		}
+		*hit = (addr & b) == a;
+		return true;
+	}
+	dash = strchr(item, '-');
+	if (dash == NULL) {
+		if (!dnsbl_ip4(item, &a)) {
+			*why = "bad address in ANSWERS";
+			return false;
+		}
+		*hit = addr == a;
+		return true;
+	}
+	if (!dnsbl_trim(lo, sizeof(lo), item, dash) || !dnsbl_ip4(lo, &a) ||
+	    !dnsbl_trim(hi, sizeof(hi), dash + 1, dash + strlen(dash)) ||
+	    !dnsbl_ip4(hi, &b) || a > b) {
+		*why = "bad range in ANSWERS (want 127.0.0.2-127.0.0.11)";
+		return false;
+	}
+	*hit = addr >= a && addr <= b;
+	return true;
+}
+
+/* dnsbl_answers - walk spec; false on a malformed item */
+static bool
+dnsbl_answers(const char *spec, uint32_t addr, bool *hit, const char **why)
+{
+	const char *p = spec;
+	char item[64];
+
+	*hit = false;
+	if (*p == '\0') {
+		*why = "empty ANSWERS";
+		return false;
+	}
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		bool h;
+
+		if (!dnsbl_trim(item, sizeof(item), p, p + n) ||
+		    item[0] == '\0') {
+			*why = "empty or over-long item in ANSWERS";
+			return false;
+		}
+		if (!dnsbl_item(item, addr, &h, why))
+			return false;
+		*hit = *hit || h;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+/* vg_dnsbl_answers_check - validate an ANSWERS string */
+int
+vg_dnsbl_answers_check(const char *spec, const char **why)
+{
+	const char *w = NULL;
+	bool hit;
+
+	if (spec == NULL)
+		return VG_OK;
+	if (!dnsbl_answers(spec, 0, &hit, &w)) {
+		if (why != NULL)
+			*why = w;
+		return VG_EINVAL;
+	}
+	return VG_OK;
+}
+
+/* vg_dnsbl_answer_match - does addr hit spec */
+bool
+vg_dnsbl_answer_match(const char *spec, uint32_t addr)
+{
+	const char *why;
+	bool hit;
+
+	if (spec == NULL)
+		return (addr >> 24) == 127 && (addr >> 8) != 0x7fffffu;
+	return dnsbl_answers(spec, addr, &hit, &why) && hit;
+}
+
+/* vg_dnsbl_client_name - reversed address plus zone */
+int
+vg_dnsbl_client_name(char *out, size_t size, const char *ip, const char *zone)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char a[16];
+	struct in_addr a4;
+	size_t w = 0, i, zl;
+	int n;
+
+	if (ip == NULL || zone == NULL)
+		return VG_EINVAL;
+	zl = strlen(zone);
+	if (inet_pton(AF_INET, ip, &a4) == 1) {
+		memcpy(a, &a4, 4);
+		n = snprintf(
+		    out, size, "%u.%u.%u.%u.%s", a[3], a[2], a[1], a[0], zone);
+		if (n < 0 || (size_t)n >= size || (size_t)n > VG_DNS_NAME_MAX)
+			return VG_ELIMIT;
+		return VG_OK;
+	}
+	if (inet_pton(AF_INET6, ip, a) != 1)
+		return VG_EINVAL;
+	if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a)) {
+		char v4[INET_ADDRSTRLEN];
+
+		if (inet_ntop(AF_INET, a + 12, v4, sizeof(v4)) == NULL)
+			return VG_EINVAL;
+		return vg_dnsbl_client_name(out, size, v4, zone);
+	}
+	/* 32 nibbles and dots, the zone, the NUL. */
+	if (size < 64 + zl + 1 || 64 + zl > VG_DNS_NAME_MAX)
+		return VG_ELIMIT;
+	for (i = 16; i-- > 0;) {
+		out[w++] = hex[a[i] & 0x0f];
+		out[w++] = '.';
+		out[w++] = hex[a[i] >> 4];
+		out[w++] = '.';
+	}
+	memcpy(out + w, zone, zl + 1);
+	return VG_OK;
+}
+
+/* vg_dnsbl_uri_host - the host part of a URI, lower case */
+int
+vg_dnsbl_uri_host(char *out, size_t size, const char *uri)
+{
+	const char *p, *end, *at;
+	size_t n, i;
+
+	p = strstr(uri, "://");
+	if (p != NULL)
+		p += 3;
+	else if (strncmp(uri, "www.", 4) == 0)
+		p = uri;
+	else
+		return VG_EINVAL;
+	end = p + strcspn(p, "/?#");
+	/* Drop user info; the host follows the last '@' of the authority. */
+	for (at = end; at > p && at[-1] != '@'; at--)
+		continue;
+	if (at > p)
+		p = at;
+	if (*p == '[')
+		return VG_EINVAL; /* an IPv6 literal has no domain */
+	n = strcspn(p, ":/?#");
+	if ((size_t)(end - p) < n)
+		n = (size_t)(end - p);
+	while (n > 0 && p[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return VG_EINVAL;
+	if (n >= size || n > VG_DNS_NAME_MAX)
+		return VG_ELIMIT;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out[n] = '\0';
+	return VG_OK;
+}
+
+/* vg_dnsbl_new - copy the declarations and load the public suffix list */
+int
+vg_dnsbl_new(
+    struct vg_dnsbl **out, const struct vg_rules *rules, struct vg_err *err)
+{
+	struct vg_dnsbl *bl;
+	size_t i, n = rules != NULL ? vg_rules_dnsbl_count(rules) : 0;
+	int rc = VG_OK;
+
+	*out = NULL;
+	bl = vg_calloc(1, sizeof(*bl));
+	if (bl == NULL)
+		return VG_ENOMEM;
+	if (n > 0) {
+		bl->lists = vg_calloc(n, sizeof(*bl->lists));
+		if (bl->lists == NULL) {
+			rc = VG_ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct vg_rules_dnsbl *d = vg_rules_dnsbl(rules, i);
+		struct dnsbl_list *l = &bl->lists[bl->n];
+		const char *why = NULL;
+
+		if (vg_dnsbl_answers_check(d->answers, &why) != VG_OK) {
+			vg_err_add(err, d->file, d->line, "%s %s: %s",
+			    d->kind == VG_DNSBL_CLIENT ? "dnsbl" : "uribl",
+			    d->name, why);
+			rc = VG_ECONFIG;
+			continue;
+		}
+		l->kind = d->kind;
+		l->name = vg_strdup(d->name);
+		l->zone = vg_strdup(d->zone);
+		l->answers = d->answers != NULL ? vg_strdup(d->answers) : NULL;
+		bl->n++;
+		if (l->name == NULL || l->zone == NULL ||
+		    (d->answers != NULL && l->answers == NULL)) {
+			rc = VG_ENOMEM;
+			goto out;
+		}
+		if (l->kind == VG_DNSBL_CLIENT)
+			bl->nclient++;
+		else
+			bl->nuri++;
+	}
+	if (rc != VG_OK)
+		goto out;
+	/* The system's list (publicsuffix package) if present, else libpsl's. */
+	bl->psl_own = psl_latest(NULL);
+	bl->psl = bl->psl_own != NULL ? bl->psl_own : psl_builtin();
+	if (bl->psl == NULL && bl->nuri > 0)
+		vg_warn("uribl: no public suffix list; using the last two "
+		        "labels of each host");
+	*out = bl;
+	bl = NULL;
+out:
+	vg_dnsbl_free(bl);
+	return rc;
+}
+
+/* vg_dnsbl_free - free compiled lists */
+void
+vg_dnsbl_free(struct vg_dnsbl *bl)
+{
+	size_t i;
+
+	if (bl == NULL)
+		return;
+	for (i = 0; i < bl->n; i++) {
+		vg_free(bl->lists[i].name);
+		vg_free(bl->lists[i].zone);
+		vg_free(bl->lists[i].answers);
+	}
+	vg_free(bl->lists);
+	if (bl->psl_own != NULL)
+		psl_free(bl->psl_own);
+	vg_free(bl);
+}
+
+/* vg_dnsbl_count - lists of each kind */
+void
+vg_dnsbl_count(const struct vg_dnsbl *bl, size_t *client_out, size_t *uri_out)
+{
+	*client_out = bl->nclient;
+	*uri_out = bl->nuri;
+}
+
+/* vg_dnsbl_registrable - public-suffix-aware registrable domain */
+int
+vg_dnsbl_registrable(
+    const struct vg_dnsbl *bl, char *out, size_t size, const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	const char *r = NULL, *dot;
+	size_t n;
+
+	if (inet_pton(AF_INET, host, &a4) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1 || !vg_dns_name_valid(host))
+		return VG_EINVAL;
+	if (bl->psl != NULL)
+		r = psl_registrable_domain(bl->psl, host);
+	else {
+		/* XXX no list: guess the last two labels. */
+		dot = strrchr(host, '.');
+		if (dot != NULL) {
+			for (r = dot; r > host && r[-1] != '.'; r--)
+				continue;
+			if (r == host && dot == NULL)
+				r = NULL;
+		}
+	}
+	if (r == NULL || strchr(r, '.') == NULL)
+		return VG_EINVAL;
+	n = strlen(r);
+	if (n >= size)
+		return VG_ELIMIT;
+	memcpy(out, r, n + 1);
+	return VG_OK;
+}
+
+/* vg_dnsbl_prefetch - start the client lookups at CONNECT */
+void
+vg_dnsbl_prefetch(
+    struct vg_dns *dns, const struct vg_rules *rules, const char *client_ip)
+{
+	char name[VG_DNS_NAME_MAX + 1];
+	size_t i, n = rules != NULL ? vg_rules_dnsbl_count(rules) : 0;
+
+	for (i = 0; i < n; i++) {
+		const struct vg_rules_dnsbl *d = vg_rules_dnsbl(rules, i);
+
+		if (d->kind == VG_DNSBL_CLIENT &&
+		    vg_dnsbl_client_name(
+		        name, sizeof(name), client_ip, d->zone) == VG_OK)
+			vg_dns_prefetch(dns, name, VG_DNS_A);
+	}
+}
+
+struct dnsbl_pending {
+	struct vg_dns_query *q;
+	size_t list;
+	char *what; /* the address or domain looked up */
+};
+
+struct dnsbl_run {
+	const struct vg_dnsbl *bl;
+	struct vg_dns *dns;
+	struct dnsbl_pending *p;
+	size_t n, cap;
+	char **domains;
+	size_t ndomains;
+};
+
+/* dnsbl_submit - start one query and remember what it was for */
+static int
+dnsbl_submit(
+    struct dnsbl_run *r, size_t list, const char *what, const char *name)
+{
+	struct dnsbl_pending *p;
+	int rc;
+
+	if (r->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 16;
+
+		p = vg_reallocarray(r->p, ncap, sizeof(*p));
+		if (p == NULL)
+			return VG_ENOMEM;
+		r->p = p;
+		r->cap = ncap;
+	}
+	p = &r->p[r->n];
+	p->list = list;
+	p->what = vg_strdup(what);
+	if (p->what == NULL)
+		return VG_ENOMEM;
+	rc = vg_dns_submit(r->dns, &p->q, name, VG_DNS_A);
+	if (rc != VG_OK) {
+		vg_free(p->what);
+		/* A name too long for DNS is skipped, not an error. */
+		return rc == VG_EINVAL ? VG_OK : rc;
+	}
+	r->n++;
+	return VG_OK;
+}
+
+/* dnsbl_seen - remember a domain; true if it was already there */
+static int
+dnsbl_seen(struct dnsbl_run *r, const char *dom, bool *seen)
+{
+	char **d;
+	size_t i;
+
+	*seen = false;
+	for (i = 0; i < r->ndomains; i++)
+		if (strcmp(r->domains[i], dom) == 0) {
+			*seen = true;
+			return VG_OK;
+		}
+	d = vg_reallocarray(r->domains, r->ndomains + 1, sizeof(*d));
+	if (d == NULL)
+		return VG_ENOMEM;
+	r->domains = d;
+	d[r->ndomains] = vg_strdup(dom);
+	if (d[r->ndomains] == NULL)
+		return VG_ENOMEM;
+	r->ndomains++;
+	return VG_OK;
+}
+
+/* dnsbl_collect - wait for every query and record hits and errors */
+static int
+dnsbl_collect(struct dnsbl_run *r, uint64_t deadline_ms,
+    const struct vg_rules *rules, struct vg_result *res)
+{
+	const struct vg_dnsbl *bl = r->bl;
+	bool temp[2] = {false, false};
+	char temp_zone[2][VG_DNS_NAME_MAX + 1];
+	char detail[2 * VG_DNS_NAME_MAX + 64], clean[VG_DNS_NAME_MAX + 1];
+	size_t i, k;
+	int rc;
+
+	for (i = 0; i < r->n; i++) {
+		const struct dnsbl_list *l = &bl->lists[r->p[i].list];
+		const struct vg_dns_answer *a = NULL;
+		int kind = l->kind == VG_DNSBL_CLIENT ? 0 : 1;
+
+		if (vg_dns_wait(r->dns, r->p[i].q, deadline_ms) == VG_OK)
+			a = vg_dns_query_answer(r->p[i].q);
+		if (a == NULL || a->status == VG_DNS_TEMPFAIL ||
+		    a->status == VG_DNS_TIMEOUT) {
+			if (!temp[kind])
+				snprintf(temp_zone[kind], sizeof(temp_zone[0]),
+				    "%s", l->zone);
+			temp[kind] = true;
+			continue;
+		}
+		if (a->status != VG_DNS_OK || vg_result_has(res, l->name))
+			continue;
+		for (k = 0; k < a->n; k++) {
+			uint32_t addr;
+			char ans[INET_ADDRSTRLEN];
+
+			if (a->rr[k].len != 4)
+				continue;
+			memcpy(&addr, a->rr[k].data, 4);
+			addr = ntohl(addr);
+			if (inet_ntop(AF_INET, a->rr[k].data, ans,
+			        sizeof(ans)) == NULL)
+				continue;
+			if (l->answers == NULL && (addr >> 8) == 0x7fffffu) {
+				vg_warn("%s: %s refused the query (%s); it "
+				        "needs a local resolver",
+				    l->name, l->zone, ans);
+				continue;
+			}
+			if (!vg_dnsbl_answer_match(l->answers, addr))
+				continue;
+			vg_sanitize_str(clean, sizeof(clean), r->p[i].what,
+			    VG_SANITIZE_ASCII);
+			snprintf(detail, sizeof(detail), "%s listed in %s (%s)",
+			    clean, l->zone, ans);
+			rc = vg_result_add(res, l->name,
+			    vg_rules_score(rules, l->name, 1.0), detail);
+			if (rc != VG_OK)
+				return rc;
+			break;
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		const char *sym =
+		    k == 0 ? "DNSBL_TEMPERROR" : "URIBL_TEMPERROR";
+
+		if (!temp[k])
+			continue;
+		vg_info("%s: no answer from %s in time", sym, temp_zone[k]);
+		rc = vg_result_add(
+		    res, sym, vg_rules_score(rules, sym, 0.0), temp_zone[k]);
+		if (rc != VG_OK)
+			return rc;
+	}
+	return VG_OK;
+}
+
+/* vg_dnsbl_received_ip - the relay address in a Received value */
+int
+vg_dnsbl_received_ip(char *out, size_t size, const char *value, size_t len)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char lit[INET6_ADDRSTRLEN + 8];
+	size_t i, j, n;
+
+	for (i = 0; i < len; i++) {
+		/* The relay is named before "by"; stop there. */
+		if (i + 4 <= len &&
+		    (value[i] == ' ' || value[i] == '\t' || value[i] == '\n') &&
+		    (value[i + 1] == 'b' || value[i + 1] == 'B') &&
+		    (value[i + 2] == 'y' || value[i + 2] == 'Y') &&
+		    (value[i + 3] == ' ' || value[i + 3] == '\t' ||
+		        value[i + 3] == '\r' || value[i + 3] == '\n'))
+			break;
+		if (value[i] != '[')
+			continue;
+		for (j = i + 1; j < len && value[j] != ']'; j++)
+			continue;
+		n = j - i - 1;
+		if (j >= len || n == 0 || n >= sizeof(lit))
+			continue;
+		memcpy(lit, value + i + 1, n);
+		lit[n] = '\0';
+		if (strncasecmp(lit, "IPv6:", 5) == 0)
+			memmove(lit, lit + 5, n - 4);
+		if (inet_pton(AF_INET, lit, &a4) != 1 &&
+		    inet_pton(AF_INET6, lit, &a6) != 1)
+			continue;
+		if (strlen(lit) >= size)
+			return VG_ELIMIT;
+		memcpy(out, lit, strlen(lit) + 1);
+		return VG_OK;
+	}
+	return VG_EINVAL;
+}
+
+/* vg_dnsbl_run - all lookups of one message */
+int
+vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
+    uint64_t deadline_ms, const char *const *ips, size_t nips,
+    const char *const *uris, size_t nuris, unsigned max_uri_lookups,
+    const struct vg_rules *rules, struct vg_result *res)
+{
+	struct dnsbl_run r;
+	char name[VG_DNS_NAME_MAX + 1], host[VG_DNS_NAME_MAX + 1];
+	char dom[VG_DNS_NAME_MAX + 1];
+	unsigned lookups = 0, skipped = 0;
+	size_t i, j;
+	int rc = VG_OK;
+
+	memset(&r, 0, sizeof(r));
+	r.bl = bl;
+	r.dns = dns;
+	for (j = 0; j < nips; j++) {
+		for (i = 0; ips[j] != NULL && ips[j][0] != '\0' && i < bl->n;
+		     i++) {
+			if (bl->lists[i].kind != VG_DNSBL_CLIENT ||
+			    vg_dnsbl_client_name(name, sizeof(name), ips[j],
+			        bl->lists[i].zone) != VG_OK)
+				continue;
+			rc = dnsbl_submit(&r, i, ips[j], name);
+			if (rc != VG_OK)
+				goto out;
+		}
+	}
+	for (j = 0; bl->nuri > 0 && j < nuris; j++) {
+		bool seen;
+
+		if (uris[j] == NULL ||
+		    vg_dnsbl_uri_host(host, sizeof(host), uris[j]) != VG_OK ||
+		    vg_dnsbl_registrable(bl, dom, sizeof(dom), host) != VG_OK)
+			continue;
+		rc = dnsbl_seen(&r, dom, &seen);
+		if (rc != VG_OK)
+			goto out;
+		if (seen)
+			continue;
+		for (i = 0; i < bl->n; i++) {
+			int n;
+
+			if (bl->lists[i].kind != VG_DNSBL_URI)
+				continue;
+			if (lookups >= max_uri_lookups) {
+				skipped++;
+				continue;
+			}
+			n = snprintf(name, sizeof(name), "%s.%s", dom,
+			    bl->lists[i].zone);
+			if (n < 0 || (size_t)n >= sizeof(name))
+				continue;
+			lookups++;
+			rc = dnsbl_submit(&r, i, dom, name);
+			if (rc != VG_OK)
+				goto out;
+		}
+	}
+	if (skipped > 0)
+		vg_info("uribl: uribl_max_lookups (%u) reached, %u lookups "
+		        "skipped",
+		    max_uri_lookups, skipped);
+	rc = dnsbl_collect(&r, deadline_ms, rules, res);
+out:
+	for (i = 0; i < r.n; i++) {
+		vg_dns_query_free(r.p[i].q);
+		vg_free(r.p[i].what);
+	}
+	vg_free(r.p);
+	for (i = 0; i < r.ndomains; i++)
+		vg_free(r.domains[i]);
+	vg_free(r.domains);
+	return rc;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dnsbl - DNS blacklists for the client address and for URI domains.
+ *
+ * PURPOSE  The rules file declares lists with `dnsbl NAME ZONE [ANSWERS]`
+ *	    (the connecting client: IPv4 octets reversed, IPv6 nibbles
+ *	    reversed, then ZONE) and `uribl NAME ZONE [ANSWERS]` (the
+ *	    registrable domain of every URI host, public-suffix aware through
+ *	    libpsl, then ZONE).  A list hits when an A record of the query
+ *	    matches ANSWERS, and the hit is the symbol NAME, scored by the
+ *	    rules file and usable in meta rules.  ANSWERS is a comma-separated
+ *	    list of items: an address (127.0.0.2), a range
+ *	    (127.0.0.2-127.0.0.11), a network (127.0.0.0/24) or a bitmask
+ *	    (&0x04 or &4: hits when the answer ANDed with the mask is not
+ *	    zero).  Without ANSWERS, any
+ *	    address in 127.0.0.0/8 hits except 127.255.255.0/24, which
+ *	    Spamhaus returns for refused queries (public resolvers); those are
+ *	    logged and never hit.  Client lookups can be started at CONNECT
+ *	    with vg_dnsbl_prefetch().
+ * OWNS     vg_dnsbl_new() returns lists the caller frees with
+ *	    vg_dnsbl_free(); they copy what they need from the rules.
+ * LIMITS   uribl_max_lookups: URI queries per message; the rest are not
+ *	    made and a log line says how many were skipped.  A URI host that
+ *	    is an IP literal or has no registrable domain is skipped.  All
+ *	    waits end at the caller's deadline; a list whose query timed out
+ *	    or failed adds DNSBL_TEMPERROR (client) or URIBL_TEMPERROR (URI)
+ *	    once per message, with the zone as detail, and never a hit.
+ * ERRORS   vg_dnsbl_new(): VG_ECONFIG for a bad ANSWERS ("file:line:
+ *	    reason"), VG_ENOMEM.  vg_dnsbl_run(): VG_ENOMEM.
+ * THREADS  A finished struct vg_dnsbl is read-only; vg_dnsbl_run() may run
+ *	    concurrently on it.
+ */
+#ifndef VG_DNSBL_H
+#define VG_DNSBL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "core/result.h"
+
+struct vg_dns;
+struct vg_rules;
+struct vg_dnsbl;
+
+/*
+ * vg_dnsbl_answers_check - is spec a valid ANSWERS string; 0 or VG_EINVAL
+ * with a static reason in *why (for the rules parser).
+ */
+int vg_dnsbl_answers_check(const char *spec, const char **why);
+/*
+ * vg_dnsbl_answer_match - does the answer addr (host order) hit spec (NULL
+ * = the default described above)
+ */
+bool vg_dnsbl_answer_match(const char *spec, uint32_t addr);
+
+/*
+ * vg_dnsbl_client_name - "<reversed address>.<zone>" into out (size
+ * bytes); VG_EINVAL for something that is not an address, VG_ELIMIT when
+ * out is too small or the name too long.
+ */
+int vg_dnsbl_client_name(
+    char *out, size_t size, const char *ip, const char *zone);
+/*
+ * vg_dnsbl_uri_host - the lower-case host of a URI ("http://user@Host:80/x"
+ * gives "host"); VG_EINVAL when there is none, VG_ELIMIT when too long.
+ */
+int vg_dnsbl_uri_host(char *out, size_t size, const char *uri);
+
+/* vg_dnsbl_new - compile the rules' dnsbl and uribl declarations */
+int vg_dnsbl_new(
+    struct vg_dnsbl **out, const struct vg_rules *rules, struct vg_err *err);
+/* vg_dnsbl_free - NULL is a no-op */
+void vg_dnsbl_free(struct vg_dnsbl *bl);
+/* vg_dnsbl_count - how many lists of each kind */
+void vg_dnsbl_count(
+    const struct vg_dnsbl *bl, size_t *client_out, size_t *uri_out);
+/*
+ * vg_dnsbl_registrable - the registrable domain of host (lower case) into
+ * out; VG_EINVAL for an IP literal or a bare public suffix, VG_ELIMIT.
+ */
+int vg_dnsbl_registrable(
+    const struct vg_dnsbl *bl, char *out, size_t size, const char *host);
+
+/*
+ * vg_dnsbl_prefetch - at CONNECT: start the client lookups of every dnsbl
+ * in rules (answers land in the resolver's cache).
+ */
+void vg_dnsbl_prefetch(
+    struct vg_dns *dns, const struct vg_rules *rules, const char *client_ip);
+
+/*
+ * vg_dnsbl_received_ip - the relay address a Received header value names
+ * ("from helo (rdns [192.0.2.1])" or "[IPv6:2001:db8::1]"): the first
+ * bracketed address literal before " by ", into out; VG_EINVAL if none.
+ */
+int vg_dnsbl_received_ip(char *out, size_t size, const char *value, size_t len);
+
+/*
+ * vg_dnsbl_run - look up the nips addresses in ips (the client, and with
+ * dnsbl_check_received the relay below the trusted boundary) in the client
+ * lists and the registrable domains of uris in the URI lists, waiting until
+ * deadline_ms, and add hits and temp-error symbols to res, scored by
+ * rules (1.0 when the rules file gives no score).  A list that lists
+ * several of the addresses hits once.
+ */
+int vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
+    uint64_t deadline_ms, const char *const *ips, size_t nips,
+    const char *const *uris, size_t nuris, unsigned max_uri_lookups,
+    const struct vg_rules *rules, struct vg_result *res);
+
+#endif /* VG_DNSBL_H */

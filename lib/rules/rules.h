@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * rules - the compiled rules file (thresholds, rules, scores).
+ *
+ * PURPOSE  The rules file is all of the tuning: rules, scores and
+ *	    thresholds.  Its language is documented in vigil.rules(5).  This
+ *	    header is the part the engine and the verdict need; the rule
+ *	    language itself lives in rules_parse.c / rules_eval.c.
+ * OWNS     vg_rules_load() returns rules the caller frees with
+ *	    vg_rules_free().  Compiled once per engine, read-only after.
+ * ERRORS   VG_ECONFIG with "file:line: reason" in err; VG_ENOMEM; VG_EIO.
+ * THREADS  Finished rules may be read from any thread.
+ */
+#ifndef VG_RULES_H
+#define VG_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct vg_rules;
+struct vg_msg;
+struct vg_text;
+struct vg_result;
+
+#define VG_DEF_REQUIRED_SCORE 5.0
+#define VG_DEF_REJECT_SCORE   15.0
+
+/* vg_rules_load - parse and compile a rules file */
+int vg_rules_load(struct vg_rules **out, const char *path, struct vg_err *err);
+/* vg_rules_free - NULL is a no-op */
+void vg_rules_free(struct vg_rules *rules);
+
+/* Thresholds and tagging; NULL rules give the defaults. */
+double vg_rules_required_score(const struct vg_rules *rules);
+double vg_rules_reject_score(const struct vg_rules *rules);
+/* vg_rules_subject_tag - prefix for tagged subjects, "" = none */
+const char *vg_rules_subject_tag(const struct vg_rules *rules);
+/*
+ * vg_rules_score - the score the rules file gives a symbol (built-in checks
+ * such as SPF_FAIL are scored there too); def when it gives none.
+ */
+double vg_rules_score(
+    const struct vg_rules *rules, const char *symbol, double def);
+
+/*
+ * The rest of this header is the rules language (rules_parse.c,
+ * rules_eval.c; vigil.rules(5)), added by its implementer.
+ *
+ * LIMITS   A line is at most VG_RULES_LINE_MAX bytes (longer: an error);
+ *	    includes nest at most VG_RULES_INCLUDE_DEPTH deep (deeper: an
+ *	    error); a file may hold VG_RULES_MAX_RULES rules.  Each regex
+ *	    match runs under a PCRE2 match limit and depth limit
+ *	    (directives vigil_match_limit / vigil_depth_limit, defaults
+ *	    below): a rule that reaches them counts as not matched, the
+ *	    message is still scored, and the event is logged once per rule
+ *	    per loaded rules set.  A meta expression holds at most
+ *	    VG_RULES_META_MAX_TOKENS tokens.
+ * THREADS  vg_rules_eval() and vg_rules_eval_meta() may run concurrently
+ *	    on one struct vg_rules: each call allocates its own PCRE2 match
+ *	    data and match context; the only shared write is an atomic
+ *	    "limit already logged" flag per rule.
+ */
+#define VG_RULES_LINE_MAX        32768
+#define VG_RULES_INCLUDE_DEPTH   16
+#define VG_RULES_MAX_RULES       100000
+#define VG_RULES_META_MAX_TOKENS 1024
+#define VG_RULES_DEF_MATCH_LIMIT 1000000
+#define VG_RULES_DEF_DEPTH_LIMIT 10000
+
+/* vg_rules_parse - as vg_rules_load() on text in memory named name */
+int vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
+    const char *name, struct vg_err *err);
+
+/* What a rule matches. */
+enum vg_rule_kind {
+	VG_RULE_HEADER,
+	VG_RULE_BODY,
+	VG_RULE_RAWBODY,
+	VG_RULE_FULL,
+	VG_RULE_URI,
+	VG_RULE_META,
+	VG_RULE_KIND_MAX,
+};
+
+/* vg_rule_kind_name - "header", "body", ... */
+const char *vg_rule_kind_name(enum vg_rule_kind kind);
+
+/* What SpamAssassin compatibility mode skipped, by kind. */
+enum vg_rules_skip {
+	VG_SKIP_EVAL,      /* rules whose test is eval:... */
+	VG_SKIP_IFPLUGIN,  /* lines inside skipped ifplugin/if blocks */
+	VG_SKIP_DIRECTIVE, /* directives Vigil does not run */
+	VG_SKIP_REGEX,     /* regexes PCRE2 cannot compile */
+	VG_SKIP_META,      /* metas naming a rule that was skipped */
+	VG_SKIP_PSEUDO,    /* header rules on SA pseudo-headers */
+	VG_SKIP_KIND_MAX,
+};
+
+/* vg_rules_skip_name - "eval", "ifplugin", ... */
+const char *vg_rules_skip_name(enum vg_rules_skip kind);
+
+struct vg_rules_stats {
+	size_t rules[VG_RULE_KIND_MAX]; /* loaded rules by kind */
+	size_t subrules;                /* of those, named __* */
+	size_t scored;                  /* loaded rules with a non-zero score */
+	size_t skipped[VG_SKIP_KIND_MAX];
+	size_t unknown_scores; /* score lines for names never defined */
+	size_t dnsbl, uribl;   /* dnsbl / uribl directives */
+	size_t files;          /* files read, includes counted */
+	size_t limit_rules;    /* rules that have reached a match limit */
+};
+
+/* vg_rules_stats - counts for `vigil rules check`; NULL rules: zeros */
+void vg_rules_stats(const struct vg_rules *r, struct vg_rules_stats *out);
+
+/* DNS blacklists declared with dnsbl / uribl, for the DNSBL checks. */
+enum vg_dnsbl_kind {
+	VG_DNSBL_CLIENT,
+	VG_DNSBL_URI
+};
+
+struct vg_rules_dnsbl {
+	enum vg_dnsbl_kind kind;
+	const char *name, *zone;
+	const char *answers; /* "127.0.0.2,127.0.0.4", NULL = any answer */
+	const char *file;
+	unsigned line;
+};
+
+size_t vg_rules_dnsbl_count(const struct vg_rules *r);
+/* vg_rules_dnsbl - the i-th declaration; borrowed from r */
+const struct vg_rules_dnsbl *vg_rules_dnsbl(const struct vg_rules *r, size_t i);
+
+/*
+ * vg_rules_describe - the describe text of a rule or symbol (for a built-in
+ * symbol the file does not describe, symbols.c's text), or NULL
+ */
+const char *vg_rules_describe(const struct vg_rules *r, const char *name);
+
+/* Rules by index, for reports (the accuracy tool lists every rule). */
+size_t vg_rules_count(const struct vg_rules *r);
+/* vg_rules_name - name of rule i; borrowed from r */
+const char *vg_rules_name(const struct vg_rules *r, size_t i);
+/* vg_rules_kind - kind of rule i */
+enum vg_rule_kind vg_rules_kind(const struct vg_rules *r, size_t i);
+
+/*
+ * Per-message hit state: which rules (sub-rules too) hit, carried from
+ * vg_rules_eval() to vg_rules_eval_meta().  One per message.
+ */
+struct vg_rules_hits;
+
+/* vg_rules_hits_new - all-clear hit state for r; VG_ENOMEM */
+int vg_rules_hits_new(struct vg_rules_hits **out, const struct vg_rules *r);
+/* vg_rules_hits_free - NULL is a no-op */
+void vg_rules_hits_free(struct vg_rules_hits *hits);
+/* vg_rules_hit - whether rule i hit (after eval / eval_meta) */
+bool vg_rules_hit(const struct vg_rules_hits *hits, size_t i);
+
+/*
+ * vg_rules_eval - run the header, body, rawbody, full and uri rules of r
+ * over one message (text may be NULL: then only header-less rules that
+ * need no text run, i.e. full).  Rules that hit with a non-zero score
+ * are added to res with their score; every hit, sub-rules included, is
+ * recorded in hits (may be NULL).  VG_ENOMEM.
+ */
+int vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
+    const struct vg_text *text, struct vg_rules_hits *hits,
+    struct vg_result *res);
+
+/*
+ * vg_rules_eval_meta - run the meta rules over hits and over the symbols
+ * already in res (built-in checks, dnsbl names); hitting metas with a
+ * non-zero score are added to res.  hits may be NULL (then only symbols
+ * in res count).  VG_ENOMEM.
+ */
+int vg_rules_eval_meta(const struct vg_rules *r, struct vg_rules_hits *hits,
+    struct vg_result *res);
+
+#endif /* VG_RULES_H */

@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * rules_eval - run compiled rules over one message (see rules.h).
+ *
+ * Rules are grouped by what they read.  Header rules are sorted by header
+ * lookup, so each distinct lookup (Subject, From:addr, ALL, ...) is
+ * assembled once per message and every rule on it matches that one string.
+ * Body and rawbody rules match per paragraph, as SpamAssassin's do, but a
+ * paragraph loop costs one PCRE2 call per rule per paragraph; instead each
+ * rule first matches the whole text once, compiled with ^ and $ at line
+ * ends.  No match there means no paragraph matches (XXX: except patterns
+ * whose lookahead would see the next line; lookbehind and \A \z \Z \G
+ * patterns always run per paragraph).  A match inside one paragraph is a
+ * hit.  Only a match that spans a line break, which a paragraph could not
+ * contain, falls back to the per-paragraph loop.
+ *
+ * Each call allocates its own match data, match context and JIT stack, so
+ * calls on one struct vg_rules run concurrently.  A match that reaches the
+ * match, depth, heap or JIT-stack limit counts as not matched for the rest
+ * of the message and is logged once per rule per rules set.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "message/hdr.h"
+#include "base/log.h"
+#include "message/msg.h"
+#include "core/result.h"
+#include "rules/rules_int.h"
+#include "rules/symbols.h"
+#include "message/text.h"
+
+/* Bytes of one assembled header lookup (ALL on a huge header block). */
+#define VG_RULES_HDR_VALUE_MAX (1024u * 1024)
+/* JIT stack per call: PCRE2's default 32 KiB grows up to this. */
+#define VG_RULES_JIT_STACK_MAX (1024u * 1024)
+
+struct vg_rules_hits {
+	size_t n;
+	unsigned char *hit;
+};
+
+/* Per-call matching state. */
+struct vg_rmatch {
+	const struct vg_rules *r;
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	pcre2_jit_stack *js;
+};
+
+/* vg_rules_required_score - required_score, or the default */
+double
+vg_rules_required_score(const struct vg_rules *rules)
+{
+	return rules != NULL ? rules->required : VG_DEF_REQUIRED_SCORE;
+}
+
+/* vg_rules_reject_score - reject_score, or the default */
+double
+vg_rules_reject_score(const struct vg_rules *rules)
+{
+	return rules != NULL ? rules->reject : VG_DEF_REJECT_SCORE;
+}
+
+/* vg_rules_subject_tag - prefix for tagged subjects, "" = none */
+const char *
+vg_rules_subject_tag(const struct vg_rules *rules)
+{
+	if (rules == NULL || rules->subject_tag == NULL)
+		return "";
+	return rules->subject_tag;
+}
+
+/* vg_rules_score - the score the file gives symbol, or def */
+double
+vg_rules_score(const struct vg_rules *rules, const char *symbol, double def)
+{
+	const struct vg_rname *e = vg_rules_name_find(rules, symbol);
+
+	if (e == NULL)
+		return def;
+	if (e->rule >= 0)
+		return rules->rules[e->rule].score;
+	return e->has_score ? e->score : def;
+}
+
+/* vg_rules_describe - the describe text of a rule or symbol, or NULL */
+const char *
+vg_rules_describe(const struct vg_rules *r, const char *name)
+{
+	const struct vg_rname *e = vg_rules_name_find(r, name);
+	const struct vg_symbol_info *sym;
+
+	if (e != NULL && e->describe != NULL)
+		return e->describe;
+	/* A built-in symbol the file does not describe: the table's text. */
+	sym = vg_symbols_find(name);
+	return sym != NULL ? sym->describe : NULL;
+}
+
+/* vg_rules_stats - counts for `vigil rules check` */
+void
+vg_rules_stats(const struct vg_rules *r, struct vg_rules_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (r == NULL)
+		return;
+	*out = r->stats;
+	out->limit_rules =
+	    atomic_load(&((struct vg_rules *)(uintptr_t)r)->limit_rules);
+}
+
+/* vg_rules_dnsbl_count - dnsbl and uribl declarations */
+size_t
+vg_rules_dnsbl_count(const struct vg_rules *r)
+{
+	return r != NULL ? r->ndnsbls : 0;
+}
+
+/* vg_rules_dnsbl - the i-th declaration, or NULL past the end */
+const struct vg_rules_dnsbl *
+vg_rules_dnsbl(const struct vg_rules *r, size_t i)
+{
+	return r != NULL && i < r->ndnsbls ? &r->dnsbls[i] : NULL;
+}
+
+/* vg_rules_count - rules slots (dead ones report kind but never hit) */
+size_t
+vg_rules_count(const struct vg_rules *r)
+{
+	return r != NULL ? r->nrules : 0;
+}
+
+/* vg_rules_name - name of rule i */
+const char *
+vg_rules_name(const struct vg_rules *r, size_t i)
+{
+	return r->rules[i].name;
+}
+
+/* vg_rules_kind - kind of rule i */
+enum vg_rule_kind
+vg_rules_kind(const struct vg_rules *r, size_t i)
+{
+	return r->rules[i].kind;
+}
+
+/* vg_rules_hits_new - all-clear hit state for r */
+int
+vg_rules_hits_new(struct vg_rules_hits **out, const struct vg_rules *r)
+{
+	struct vg_rules_hits *h;
+
+	*out = NULL;
+	if ((h = vg_calloc(1, sizeof(*h))) == NULL)
+		return VG_ENOMEM;
+	h->n = r != NULL ? r->nrules : 0;
+	if ((h->hit = vg_calloc(h->n + 1, 1)) == NULL) {
+		vg_free(h);
+		return VG_ENOMEM;
+	}
+	*out = h;
+	return 0;
+}
+
+/* vg_rules_hits_free - NULL is a no-op */
+void
+vg_rules_hits_free(struct vg_rules_hits *hits)
+{
+	if (hits == NULL)
+		return;
+	vg_free(hits->hit);
+	vg_free(hits);
+}
+
+/* vg_rules_hit - whether rule i hit */
+bool
+vg_rules_hit(const struct vg_rules_hits *hits, size_t i)
+{
+	return hits != NULL && i < hits->n && hits->hit[i] != 0;
+}
+
+/* vg_rmatch_init - match data, context and JIT stack for one call */
+static int
+vg_rmatch_init(struct vg_rmatch *m, const struct vg_rules *r)
+{
+	memset(m, 0, sizeof(*m));
+	m->r = r;
+	/* One pair is enough: only where the match lies is read. */
+	if ((m->md = pcre2_match_data_create(1, NULL)) == NULL)
+		return VG_ENOMEM;
+	if ((m->mc = pcre2_match_context_create(NULL)) == NULL)
+		return VG_ENOMEM;
+	pcre2_set_match_limit(m->mc, r->match_limit);
+	pcre2_set_depth_limit(m->mc, r->depth_limit);
+	/* Without a JIT stack, JIT runs on 32 KiB of machine stack. */
+	m->js = pcre2_jit_stack_create(32 * 1024, VG_RULES_JIT_STACK_MAX, NULL);
+	if (m->js != NULL)
+		pcre2_jit_stack_assign(m->mc, NULL, m->js);
+	return 0;
+}
+
+/* vg_rmatch_fini - free what vg_rmatch_init() made */
+static void
+vg_rmatch_fini(struct vg_rmatch *m)
+{
+	pcre2_match_data_free(m->md);
+	pcre2_match_context_free(m->mc);
+	pcre2_jit_stack_free(m->js);
+}
+
+/* vg_rules_limit_hit - log, once per rule, that it reached a limit */
+static void
+vg_rules_limit_hit(
+    const struct vg_rules *r, const struct vg_rule *rule, int code)
+{
+	struct vg_rule *w = (struct vg_rule *)(uintptr_t)rule;
+	struct vg_rules *wr = (struct vg_rules *)(uintptr_t)r;
+	PCRE2_UCHAR msg[128];
+
+	if (atomic_exchange(&w->limit_logged, true))
+		return;
+	atomic_fetch_add(&wr->limit_rules, 1);
+	pcre2_get_error_message(code, msg, sizeof(msg));
+	vg_warn("rules: %s (%s:%u) stopped at a regex limit (%s); "
+	        "it counts as not matched",
+	    rule->name, rule->file, rule->line, (const char *)msg);
+}
+
+/*
+ * vg_rmatch_run - match re over s[0..len).  1 match (with *so, *eo set
+ * when not NULL), 0 no match, -1 a limit was reached (already logged).
+ */
+static int
+vg_rmatch_run(struct vg_rmatch *m, const struct vg_rule *rule,
+    const pcre2_code *re, const char *s, size_t len, size_t *so, size_t *eo)
+{
+	PCRE2_SIZE *ov;
+	int rc;
+
+	rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, m->md, m->mc);
+	if (rc >= 0) {
+		ov = pcre2_get_ovector_pointer(m->md);
+		if (so != NULL)
+			*so = ov[0];
+		if (eo != NULL)
+			*eo = ov[1];
+		return 1;
+	}
+	switch (rc) {
+	case PCRE2_ERROR_MATCHLIMIT:
+	case PCRE2_ERROR_DEPTHLIMIT:
+	case PCRE2_ERROR_HEAPLIMIT:
+	case PCRE2_ERROR_JIT_STACKLIMIT:
+	case PCRE2_ERROR_NOMEMORY:
+		vg_rules_limit_hit(m->r, rule, rc);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* vg_rules_record - note a hit; add it to res when it scores */
+static int
+vg_rules_record(const struct vg_rules *r, size_t i, struct vg_rules_hits *hits,
+    struct vg_result *res)
+{
+	const struct vg_rule *rule = &r->rules[i];
+
+	if (hits != NULL && i < hits->n)
+		hits->hit[i] = 1;
+	if (rule->sub || rule->score == 0)
+		return 0;
+	return vg_result_add(res, rule->name, rule->score, NULL);
+}
+
+/* vg_rules_lines - match per line of text; 1, 0 or -1 as vg_rmatch_run */
+static int
+vg_rules_lines(struct vg_rmatch *m, const struct vg_rule *rule,
+    const char *text, size_t len)
+{
+	size_t pos = 0;
+	int rc;
+
+	while (pos <= len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+
+		rc =
+		    vg_rmatch_run(m, rule, rule->re, text + pos, n, NULL, NULL);
+		if (rc != 0)
+			return rc;
+		if (nl == NULL)
+			break;
+		pos += n + 1;
+	}
+	return 0;
+}
+
+/* vg_rules_text_rule - one body/rawbody rule over its text (see top) */
+static int
+vg_rules_text_rule(struct vg_rmatch *m, const struct vg_rule *rule,
+    const char *text, size_t len)
+{
+	const pcre2_code *whole;
+	size_t so = 0, eo = 0;
+	int rc;
+
+	if (rule->per_line)
+		return vg_rules_lines(m, rule, text, len);
+	whole = rule->re_ml != NULL ? rule->re_ml : rule->re;
+	rc = vg_rmatch_run(m, rule, whole, text, len, &so, &eo);
+	if (rc <= 0)
+		return rc;
+	if (eo >= so && memchr(text + so, '\n', eo - so) == NULL)
+		return 1;
+	return vg_rules_lines(m, rule, text, len);
+}
+
+/*
+ * vg_rules_put - append what fits of s[0..len) to b; VG_ELIMIT when it was
+ * cut (the lookup then keeps its first VG_RULES_HDR_VALUE_MAX bytes),
+ * VG_ENOMEM
+ */
+static int
+vg_rules_put(struct vg_buf *b, const char *s, size_t len)
+{
+	size_t room = b->max - b->len;
+	int rc;
+
+	if (len <= room)
+		return vg_buf_append(b, s, len);
+	if ((rc = vg_buf_append(b, s, room)) != 0)
+		return rc;
+	return VG_ELIMIT;
+}
+
+/*
+ * vg_rules_addr_part - the address or display name of the first mailbox,
+ * parsed by hdr.c (quotes, comments, groups, source routes) so the rules
+ * and the rest of the engine read addresses one way.
+ */
+static int
+vg_rules_addr_part(struct vg_buf *b, const char *v, enum vg_hdr_part part)
+{
+	size_t len = strlen(v);
+
+	return part == VG_HDR_ADDR ? vg_hdr_addr(b, v, len, 0, NULL)
+	                           : vg_hdr_name(b, v, len, 0, NULL);
+}
+
+/* vg_rules_hdr_append - one header's contribution to a lookup */
+static int
+vg_rules_hdr_append(struct vg_buf *b, const struct vg_text_header *h,
+    enum vg_hdr_part part, bool with_name)
+{
+	bool raw = part == VG_HDR_RAW || part == VG_HDR_ADDR_RAW ||
+	    part == VG_HDR_NAME_RAW;
+	const char *v = raw ? h->raw : h->value;
+	int rc = 0;
+
+	if (v == NULL)
+		v = "";
+	if (b->len > 0)
+		rc = vg_rules_put(b, "\n", 1);
+	if (rc == 0 && with_name) {
+		rc = vg_rules_put(b, h->name, strlen(h->name));
+		if (rc == 0)
+			rc = vg_rules_put(b, ": ", 2);
+	}
+	if (rc != 0)
+		return rc;
+	if (part == VG_HDR_ADDR || part == VG_HDR_ADDR_RAW)
+		return vg_rules_addr_part(b, v, VG_HDR_ADDR);
+	if (part == VG_HDR_NAME || part == VG_HDR_NAME_RAW)
+		return vg_rules_addr_part(b, v, VG_HDR_NAME);
+	return vg_rules_put(b, v, strlen(v));
+}
+
+/*
+ * vg_rules_hdr_value - assemble one header lookup into b; *present says
+ * whether any header contributed.  A value past VG_RULES_HDR_VALUE_MAX is
+ * cut there (the rules see the first megabyte).  VG_ENOMEM only.
+ */
+static int
+vg_rules_hdr_value(struct vg_buf *b, bool *present,
+    const struct vg_hdr_group *g, const struct vg_msg *msg,
+    const struct vg_text *text)
+{
+	static const char *const msgid[] = {
+	    "Message-Id", "Resent-Message-Id", "X-Message-Id"};
+	size_t i, k;
+	int rc = 0;
+
+	vg_buf_reset(b);
+	*present = false;
+	if (g->special == VG_HDR_ENVFROM) {
+		const char *f = msg != NULL ? vg_msg_from(msg) : "";
+
+		*present = *f != '\0';
+		rc = vg_rules_put(b, f, strlen(f));
+		return rc == VG_ELIMIT ? 0 : rc;
+	}
+	if (text == NULL)
+		return 0;
+	for (i = 0; i < text->nheaders && rc == 0; i++) {
+		const struct vg_text_header *h = &text->headers[i];
+		bool take = false;
+
+		switch (g->special) {
+		case VG_HDR_NAMED:
+			take = strcasecmp(h->name, g->header) == 0;
+			break;
+		case VG_HDR_ALL:
+			take = true;
+			break;
+		case VG_HDR_TOCC:
+			take = strcasecmp(h->name, "To") == 0 ||
+			    strcasecmp(h->name, "Cc") == 0;
+			break;
+		case VG_HDR_MESSAGEID:
+			for (k = 0; k < VG_NELEM(msgid); k++)
+				if (strcasecmp(h->name, msgid[k]) == 0)
+					take = true;
+			break;
+		case VG_HDR_ENVFROM:
+			break;
+		}
+		if (!take)
+			continue;
+		*present = true;
+		rc = vg_rules_hdr_append(
+		    b, h, g->part, g->special == VG_HDR_ALL);
+	}
+	return rc == VG_ELIMIT ? 0 : rc;
+}
+
+/* vg_rules_eval_headers - every header rule, one lookup per group */
+static int
+vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
+    const struct vg_text *text, struct vg_rules_hits *hits,
+    struct vg_result *res)
+{
+	const struct vg_rules *r = m->r;
+	struct vg_buf b;
+	size_t k, cur = (size_t)-1;
+	bool present = false;
+	int rc = 0;
+
+	vg_buf_init(&b, VG_RULES_HDR_VALUE_MAX);
+	for (k = 0; k < r->norder[VG_RULE_HEADER] && rc == 0; k++) {
+		size_t i = r->order[VG_RULE_HEADER][k];
+		const struct vg_rule *rule = &r->rules[i];
+		const char *v;
+		size_t vlen;
+		int mr;
+
+		if (rule->group != cur) {
+			cur = rule->group;
+			rc = vg_rules_hdr_value(
+			    &b, &present, &r->groups[cur], msg, text);
+			if (rc != 0)
+				break;
+		}
+		if (rule->exists) {
+			if (present)
+				rc = vg_rules_record(r, i, hits, res);
+			continue;
+		}
+		if (present) {
+			v = vg_buf_cstr(&b);
+			vlen = b.len;
+		} else {
+			v = rule->if_unset != NULL ? rule->if_unset : "";
+			vlen = strlen(v);
+		}
+		mr = vg_rmatch_run(m, rule, rule->re, v, vlen, NULL, NULL);
+		if (mr < 0)
+			continue;
+		if ((mr == 1) != rule->negate)
+			rc = vg_rules_record(r, i, hits, res);
+	}
+	vg_buf_fini(&b);
+	return rc;
+}
+
+/* vg_rules_eval - run the non-meta rules over one message */
+int
+vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
+    const struct vg_text *text, struct vg_rules_hits *hits,
+    struct vg_result *res)
+{
+	struct vg_rmatch m;
+	size_t k, u;
+	int rc;
+
+	if (r == NULL)
+		return 0;
+	if ((rc = vg_rmatch_init(&m, r)) != 0)
+		goto out;
+	if ((rc = vg_rules_eval_headers(&m, msg, text, hits, res)) != 0)
+		goto out;
+	for (k = 0; text != NULL && k < r->norder[VG_RULE_BODY]; k++) {
+		size_t i = r->order[VG_RULE_BODY][k];
+
+		if (text->body == NULL)
+			break;
+		if (vg_rules_text_rule(
+		        &m, &r->rules[i], text->body, text->body_len) == 1 &&
+		    (rc = vg_rules_record(r, i, hits, res)) != 0)
+			goto out;
+	}
+	for (k = 0; text != NULL && k < r->norder[VG_RULE_RAWBODY]; k++) {
+		size_t i = r->order[VG_RULE_RAWBODY][k];
+
+		if (text->rawbody == NULL)
+			break;
+		if (vg_rules_text_rule(&m, &r->rules[i], text->rawbody,
+		        text->rawbody_len) == 1 &&
+		    (rc = vg_rules_record(r, i, hits, res)) != 0)
+			goto out;
+	}
+	for (k = 0; text != NULL && k < r->norder[VG_RULE_URI]; k++) {
+		size_t i = r->order[VG_RULE_URI][k];
+
+		for (u = 0; u < text->nuris; u++) {
+			const char *uri = text->uris[u];
+			int mr = vg_rmatch_run(&m, &r->rules[i], r->rules[i].re,
+			    uri, strlen(uri), NULL, NULL);
+
+			if (mr < 0)
+				break;
+			if (mr == 1) {
+				if ((rc = vg_rules_record(r, i, hits, res)) !=
+				    0)
+					goto out;
+				break;
+			}
+		}
+	}
+	if (msg != NULL && r->norder[VG_RULE_FULL] > 0) {
+		size_t len = 0;
+		const unsigned char *raw = vg_msg_raw(msg, &len);
+
+		for (k = 0; raw != NULL && k < r->norder[VG_RULE_FULL]; k++) {
+			size_t i = r->order[VG_RULE_FULL][k];
+
+			if (vg_rmatch_run(&m, &r->rules[i], r->rules[i].re,
+			        (const char *)raw, len, NULL, NULL) == 1 &&
+			    (rc = vg_rules_record(r, i, hits, res)) != 0)
+				goto out;
+		}
+	}
+out:
+	vg_rmatch_fini(&m);
+	return rc;
+}
+
+/* vg_rules_meta_value - the value of one meta rule */
+static double
+vg_rules_meta_value(const struct vg_rules *r, const struct vg_rule *rule,
+    const struct vg_rules_hits *hits, const struct vg_result *res)
+{
+	double st[VG_RULES_META_MAX_TOKENS];
+	size_t sp = 0, k;
+
+	for (k = 0; k < rule->nrpn; k++) {
+		const struct vg_meta_tok *t = &rule->rpn[k];
+		double a, b;
+
+		switch (t->op) {
+		case VG_META_NUM:
+			st[sp++] = t->num;
+			continue;
+		case VG_META_RULE:
+			if (hits != NULL)
+				st[sp++] = vg_rules_hit(hits, t->rule) ? 1 : 0;
+			else
+				st[sp++] =
+				    vg_result_has(res, r->rules[t->rule].name)
+				    ? 1
+				    : 0;
+			continue;
+		case VG_META_SYM:
+			st[sp++] = vg_result_has(res, t->name) ? 1 : 0;
+			continue;
+		case VG_META_NOT:
+			st[sp - 1] = st[sp - 1] == 0 ? 1 : 0;
+			continue;
+		case VG_META_NEG:
+			st[sp - 1] = -st[sp - 1];
+			continue;
+		case VG_META_ADD:
+		case VG_META_SUB:
+		case VG_META_MUL:
+		case VG_META_DIV:
+		case VG_META_LT:
+		case VG_META_LE:
+		case VG_META_GT:
+		case VG_META_GE:
+		case VG_META_EQ:
+		case VG_META_NE:
+		case VG_META_AND:
+		case VG_META_OR:
+			break;
+		}
+		/* The parser emits binary operators after two operands. */
+		b = st[--sp];
+		a = st[sp - 1];
+		switch (t->op) {
+		case VG_META_ADD:
+			a = a + b;
+			break;
+		case VG_META_SUB:
+			a = a - b;
+			break;
+		case VG_META_MUL:
+			a = a * b;
+			break;
+		case VG_META_DIV:
+			a = b != 0 ? a / b : 0;
+			break;
+		case VG_META_LT:
+			a = a < b;
+			break;
+		case VG_META_LE:
+			a = a <= b;
+			break;
+		case VG_META_GT:
+			a = a > b;
+			break;
+		case VG_META_GE:
+			a = a >= b;
+			break;
+		case VG_META_EQ:
+			a = a == b;
+			break;
+		case VG_META_NE:
+			a = a != b;
+			break;
+		case VG_META_AND:
+			a = a != 0 && b != 0;
+			break;
+		case VG_META_OR:
+			a = a != 0 || b != 0;
+			break;
+		case VG_META_NUM:
+		case VG_META_RULE:
+		case VG_META_SYM:
+		case VG_META_NOT:
+		case VG_META_NEG:
+			break;
+		}
+		st[sp - 1] = a;
+	}
+	return sp == 1 ? st[0] : 0;
+}
+
+/* vg_rules_eval_meta - run the meta rules in dependency order */
+int
+vg_rules_eval_meta(
+    const struct vg_rules *r, struct vg_rules_hits *hits, struct vg_result *res)
+{
+	size_t k;
+	int rc;
+
+	if (r == NULL)
+		return 0;
+	for (k = 0; k < r->norder[VG_RULE_META]; k++) {
+		size_t i = r->order[VG_RULE_META][k];
+
+		if (vg_rules_meta_value(r, &r->rules[i], hits, res) == 0)
+			continue;
+		if ((rc = vg_rules_record(r, i, hits, res)) != 0)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * rules_int - private structures shared by rules_parse.c and rules_eval.c.
+ *
+ * PURPOSE  The compiled form of a rules file.  rules_parse.c builds it and
+ *	    resolves every name at the end of a load; rules_eval.c only
+ *	    reads it.  Nothing outside those two files includes this header.
+ * OWNS     struct vg_rules owns every string, regex and array below.
+ * THREADS  Read-only after vg_rules_parse() returns, except the atomic
+ *	    limit_logged flag of each rule and the limit_rules counter.
+ */
+#ifndef VG_RULES_INT_H
+#define VG_RULES_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/rules.h"
+
+struct vg_policy;
+
+/* Which part of a header a header rule looks at (:raw combines). */
+enum vg_hdr_part {
+	VG_HDR_VALUE,
+	VG_HDR_RAW,
+	VG_HDR_ADDR,
+	VG_HDR_NAME,
+	VG_HDR_ADDR_RAW,
+	VG_HDR_NAME_RAW
+};
+
+/* Header names with a meaning of their own. */
+enum vg_hdr_special {
+	VG_HDR_NAMED,     /* an ordinary header name */
+	VG_HDR_ALL,       /* every header, "Name: value" lines */
+	VG_HDR_TOCC,      /* To and Cc together */
+	VG_HDR_MESSAGEID, /* Message-Id and its variants (SpamAssassin) */
+	VG_HDR_ENVFROM,   /* the envelope sender (MAIL FROM) */
+};
+
+/* One distinct header lookup; header rules sharing it share the work. */
+struct vg_hdr_group {
+	enum vg_hdr_special special;
+	enum vg_hdr_part part;
+	char *header; /* for VG_HDR_NAMED; NULL otherwise */
+};
+
+/* Meta expressions are kept in reverse Polish notation. */
+enum vg_meta_op {
+	VG_META_NUM,
+	VG_META_RULE, /* value of a rule: 1 if it hit */
+	VG_META_SYM,  /* value of a symbol in the result: 1 if present */
+	VG_META_NOT,
+	VG_META_NEG,
+	VG_META_ADD,
+	VG_META_SUB,
+	VG_META_MUL,
+	VG_META_DIV,
+	VG_META_LT,
+	VG_META_LE,
+	VG_META_GT,
+	VG_META_GE,
+	VG_META_EQ,
+	VG_META_NE,
+	VG_META_AND,
+	VG_META_OR,
+};
+
+struct vg_meta_tok {
+	enum vg_meta_op op;
+	double num;  /* VG_META_NUM */
+	size_t rule; /* VG_META_RULE: index into rules */
+	char *name;  /* operand name (RULE and SYM), owned */
+};
+
+struct vg_rule {
+	char *name;
+	enum vg_rule_kind kind;
+	const char *file; /* owned by vg_rules.files */
+	unsigned line;
+	bool dead;    /* replaced (compat) or skipped at resolution */
+	bool compat;  /* defined under vigil_compat spamassassin */
+	bool sub;     /* name starts with "__": never scored or listed */
+	double score; /* resolved at the end of the load */
+
+	/* Regex rules. */
+	pcre2_code *re;
+	pcre2_code *re_ml; /* body/rawbody: MULTILINE copy for whole-text */
+	bool negate;       /* !~ */
+	bool per_line;     /* anchors/lookbehind: never match whole text */
+
+	/* Header rules. */
+	size_t group;   /* index into vg_rules.groups */
+	bool exists;    /* exists:Header */
+	char *if_unset; /* value when the header is absent, or NULL */
+
+	/* Meta rules. */
+	struct vg_meta_tok *rpn;
+	size_t nrpn;
+
+	atomic_bool limit_logged;
+};
+
+/* Everything said about one name: a rule, a score, a describe, ... */
+struct vg_rname {
+	char *name;
+	long rule; /* index into rules, -1 if none */
+	bool has_score;
+	double score;
+	char *describe;
+	bool nice;    /* tflags nice */
+	bool skipped; /* compat mode skipped its definition */
+	bool dnsbl;   /* declared by dnsbl or uribl */
+};
+
+struct vg_rules {
+	struct vg_rule *rules;
+	size_t nrules, caprules;
+
+	struct vg_rname *names;
+	size_t nnames, capnames;
+	size_t *hash; /* open addressing: index + 1 into names, 0 empty */
+	size_t hashsize;
+
+	struct vg_hdr_group *groups;
+	size_t ngroups, capgroups;
+
+	/* Evaluation order: indices of live rules by kind (header rules
+	 * sorted by group, metas in dependency order). */
+	size_t *order[VG_RULE_KIND_MAX];
+	size_t norder[VG_RULE_KIND_MAX];
+
+	struct vg_rules_dnsbl *dnsbls;
+	size_t ndnsbls, capdnsbls;
+
+	char **files;
+	size_t nfiles, capfiles;
+
+	double required, reject;
+	char *subject_tag;
+	uint32_t match_limit, depth_limit;
+
+	struct vg_rules_stats stats;
+	atomic_size_t limit_rules;
+
+	/* Lists and attachment policy (policy.h); never NULL once parsed. */
+	struct vg_policy *policy;
+};
+
+/* vg_rules_name_find - the entry for name, or NULL */
+const struct vg_rname *vg_rules_name_find(
+    const struct vg_rules *r, const char *name);
+
+#endif /* VG_RULES_INT_H */

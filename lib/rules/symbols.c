@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * symbols - the table of built-in symbol names (see symbols.h).
+ */
+#include <string.h>
+
+#include "base/compiler.h"
+#include "rules/symbols.h"
+
+/*
+ * One row per symbol a built-in check can add.  Checks add their rows
+ * here, one line each; scores live in the rules file (rules/vigil.rules),
+ * never here, so an administrator tunes them in one place.
+ */
+static const struct vg_symbol_info vg_symbols_table[] = {
+    {"SPF_PASS", "spf", "SPF: sender's domain authorises the client"},
+    {"SPF_FAIL", "spf", "SPF: sender's domain forbids the client"},
+    {"SPF_SOFTFAIL", "spf", "SPF: sender's domain discourages the client"},
+    {"SPF_NEUTRAL", "spf", "SPF: sender's domain makes no assertion"},
+    {"SPF_NONE", "spf", "SPF: sender's domain publishes no record"},
+    {"SPF_PERMERROR", "spf", "SPF: sender's record is broken"},
+    {"SPF_TEMPERROR", "spf", "SPF: temporary DNS failure"},
+    {"SPF_HELO_PASS", "spf", "SPF: HELO name authorises the client"},
+    {"SPF_HELO_FAIL", "spf", "SPF: HELO name forbids the client"},
+    {"SPF_HELO_SOFTFAIL", "spf", "SPF: HELO name discourages the client"},
+    {"SPF_HELO_NEUTRAL", "spf", "SPF: HELO name makes no assertion"},
+    {"SPF_HELO_NONE", "spf", "SPF: HELO name publishes no record"},
+    {"SPF_HELO_PERMERROR", "spf", "SPF: HELO name's record is broken"},
+    {"SPF_HELO_TEMPERROR", "spf", "SPF: temporary DNS failure (HELO)"},
+    {"DNSBL_TEMPERROR", "dnsbl", "DNSBL: a client list did not answer"},
+    {"URIBL_TEMPERROR", "dnsbl", "URIBL: a URI list did not answer"},
+    {"ATTACH_BANNED_EXT", "attach", "Attachment name has a banned extension"},
+    {"ATTACH_DOUBLE_EXT", "attach",
+        "Attachment hides a banned extension (invoice.pdf.exe)"},
+    {"ATTACH_RTLO", "attach", "Attachment name holds a right-to-left override"},
+    {"ATTACH_BANNED_TYPE", "attach",
+        "Attachment declares a banned content type"},
+    {"ATTACH_EXEC_CONTENT", "attach",
+        "Attachment is a program (PE, ELF, Mach-O, shortcut)"},
+    {"ATTACH_TYPE_MISMATCH", "attach",
+        "Attachment is a program or script named as a document"},
+    {"ATTACH_ENCRYPTED_ARCHIVE", "attach",
+        "Attachment is an archive with encrypted members"},
+    {"ATTACH_ARCHIVE_LIMIT", "attach",
+        "Attachment archive too deep or large to examine whole"},
+    {"ATTACH_ARCHIVE_BROKEN", "attach",
+        "Attachment archive cannot be read to its end"},
+    {"ATTACH_UNSCANNABLE", "attach",
+        "Attachment compressed in a format ClamAV cannot open"},
+    {"ATTACH_ZIP_TRUNCATED", "attach",
+        "Zip attachment without its central directory"},
+    {"VIRUS_UNSCANNED", "virus",
+        "Part of the message could not be virus-scanned"},
+    {"ALLOW_CLIENT", "lists", "Client address is on the allow list"},
+    {"ALLOW_FROM", "lists", "Envelope sender is on the allow list"},
+    {"ALLOW_RCPT", "lists", "A recipient is on the allow list"},
+    {"BLOCK_CLIENT", "lists", "Client address is on the block list"},
+    {"BLOCK_FROM", "lists", "Envelope sender is on the block list"},
+    {"BLOCK_RCPT", "lists", "A recipient is on the block list"},
+};
+
+/* vg_symbols_find - linear search; the table is small and static */
+const struct vg_symbol_info *
+vg_symbols_find(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < VG_NELEM(vg_symbols_table); i++)
+		if (strcmp(vg_symbols_table[i].name, name) == 0)
+			return &vg_symbols_table[i];
+	return NULL;
+}
+
+/* vg_symbols_known - true if a built-in check may add name */
+bool
+vg_symbols_known(const char *name)
+{
+	return vg_symbols_find(name) != NULL;
+}
+
+/* vg_symbols_all - the whole table */
+const struct vg_symbol_info *
+vg_symbols_all(size_t *n_out)
+{
+	*n_out = VG_NELEM(vg_symbols_table);
+	return vg_symbols_table;
+}

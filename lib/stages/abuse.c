@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* abuse - the session-time limits: rate limits and the harvest defence */
+#include <inttypes.h>
+#include <string.h>
+
+#include "stages/abuse.h"
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "policy/direction.h"
+#include "base/err.h"
+#include "policy/harvest.h"
+#include "base/sanitize.h"
+#include "base/str.h"
+
+#define ABUSE_MINUTE (UINT64_C(60) * 1000)
+#define ABUSE_HOUR   (UINT64_C(60) * ABUSE_MINUTE)
+
+enum abuse_table {
+	T_EXT_CONN, /* outside client: connections per minute */
+	T_EXT_MSG,  /* outside client: messages per minute */
+	T_AUTH_MSG, /* SASL login: messages per hour */
+	T_AUTH_RCPT,
+	T_INT_MSG, /* internal client: messages per hour */
+	T_INT_RCPT,
+	T_MAX,
+};
+
+struct vg_abuse {
+	struct vg_ratelimit *t[T_MAX];
+	struct vg_harvest *harvest;
+};
+
+/* vg_abuse_free - every table */
+void
+vg_abuse_free(struct vg_abuse *ab)
+{
+	if (ab == NULL)
+		return;
+	for (int i = 0; i < T_MAX; i++)
+		vg_ratelimit_free(ab->t[i]);
+	vg_harvest_free(ab->harvest);
+	vg_free(ab);
+}
+
+/* vg_abuse_new - one table per limit, the harvest tracker */
+int
+vg_abuse_new(struct vg_abuse **out, const struct vg_conf *conf,
+    vg_ratelimit_clock_fn clock, void *clock_ctx)
+{
+	const struct {
+		unsigned limit;
+		uint64_t window;
+	} def[T_MAX] = {
+	    [T_EXT_CONN] = {conf->ratelimit_external_connections, ABUSE_MINUTE},
+	    [T_EXT_MSG] = {conf->ratelimit_external_messages, ABUSE_MINUTE},
+	    [T_AUTH_MSG] = {conf->ratelimit_auth_messages, ABUSE_HOUR},
+	    [T_AUTH_RCPT] = {conf->ratelimit_auth_recipients, ABUSE_HOUR},
+	    [T_INT_MSG] = {conf->ratelimit_internal_messages, ABUSE_HOUR},
+	    [T_INT_RCPT] = {conf->ratelimit_internal_recipients, ABUSE_HOUR},
+	};
+	struct vg_abuse *ab;
+	int rc = 0;
+
+	*out = NULL;
+	if ((ab = vg_calloc(1, sizeof(*ab))) == NULL)
+		return VG_ENOMEM;
+	for (int i = 0; rc == 0 && i < T_MAX; i++)
+		rc = vg_ratelimit_new(&ab->t[i], def[i].limit, def[i].window,
+		    conf->ratelimit_max_keys, clock, clock_ctx);
+	if (rc == 0)
+		rc = vg_harvest_new(&ab->harvest, conf->harvest_threshold,
+		    conf->harvest_window_ms, conf->harvest_cooloff_ms,
+		    conf->ratelimit_max_keys, clock, clock_ctx);
+	if (rc != 0) {
+		vg_abuse_free(ab);
+		return rc;
+	}
+	*out = ab;
+	return 0;
+}
+
+/* vg_abuse_conf_changed - any key the tables were built from */
+bool
+vg_abuse_conf_changed(const struct vg_conf *old, const struct vg_conf *n)
+{
+	return old->ratelimit_external_connections !=
+	    n->ratelimit_external_connections ||
+	    old->ratelimit_external_messages !=
+	    n->ratelimit_external_messages ||
+	    old->ratelimit_auth_messages != n->ratelimit_auth_messages ||
+	    old->ratelimit_auth_recipients != n->ratelimit_auth_recipients ||
+	    old->ratelimit_internal_messages !=
+	    n->ratelimit_internal_messages ||
+	    old->ratelimit_internal_recipients !=
+	    n->ratelimit_internal_recipients ||
+	    old->ratelimit_max_keys != n->ratelimit_max_keys ||
+	    old->harvest_threshold != n->harvest_threshold ||
+	    old->harvest_window_ms != n->harvest_window_ms ||
+	    old->harvest_cooloff_ms != n->harvest_cooloff_ms;
+}
+
+/* abuse_clear - a reply that lets the step go on */
+static void
+abuse_clear(struct vg_abuse_reply *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+/* abuse_refuse - 451 4.7.1 with text, and the symbol */
+static void
+abuse_refuse(struct vg_abuse_reply *out, const char *symbol, const char *text)
+{
+	out->refuse = true;
+	memcpy(out->code, "451", 4);
+	memcpy(out->xcode, "4.7.1", 6);
+	(void)vg_str_fmt(out->text, sizeof(out->text), "%s", text);
+	out->symbol = symbol;
+}
+
+/* abuse_held - refuse a client that is cooling off after a harvest */
+static bool
+abuse_held(struct vg_abuse *ab, struct vg_abuse_reply *out, const char *client,
+    const char *what)
+{
+	char addr[64];
+	uint64_t left;
+
+	if (client == NULL || client[0] == '\0' ||
+	    (left = vg_harvest_held(ab->harvest, client)) == 0)
+		return false;
+	vg_sanitize_str(addr, sizeof(addr), client, VG_SANITIZE_ASCII);
+	abuse_refuse(out, "HARVEST",
+	    "Too many unknown recipients from your address, try again later");
+	(void)vg_str_fmt(out->log, sizeof(out->log),
+	    "harvest: client=%s %s tempfailed, cooling off for %" PRIu64
+	    " more seconds",
+	    addr, what, (left + 999) / 1000);
+	return true;
+}
+
+/*
+ * abuse_count - count n events for key in table t; over the limit,
+ * refuse with symbol and text and log "source ... count (limit)".
+ */
+static int
+abuse_count(struct vg_abuse *ab, struct vg_abuse_reply *out, enum abuse_table t,
+    const char *key, const char *source_kind, const char *what, const char *per,
+    const char *symbol, const char *text)
+{
+	char k[VG_RATELIMIT_KEY_MAX];
+	uint64_t count = 0;
+	bool over = false;
+	int rc;
+
+	if (key == NULL || key[0] == '\0')
+		return 0;
+	rc = vg_ratelimit_hit(ab->t[t], &over, &count, key, 1);
+	if (rc != 0 || !over)
+		return rc;
+	vg_sanitize_str(k, sizeof(k), key, VG_SANITIZE_ASCII);
+	abuse_refuse(out, symbol, text);
+	(void)vg_str_fmt(out->log, sizeof(out->log),
+	    "rate limit: %s=%s: %" PRIu64 " %s in the last %s (limit %" PRIu64
+	    "); tempfailed",
+	    source_kind, k, count, what, per, vg_ratelimit_limit(ab->t[t]));
+	return 0;
+}
+
+/* vg_abuse_connect - outside clients: connections per minute */
+int
+vg_abuse_connect(struct vg_abuse *ab, struct vg_abuse_reply *out,
+    const struct vg_conf *conf, const char *client)
+{
+	abuse_clear(out);
+	if (abuse_held(ab, out, client, "connection"))
+		return 0;
+	if (vg_direction_of(conf, client, NULL, NULL) == VG_DIRECTION_OUTBOUND)
+		return 0;
+	return abuse_count(ab, out, T_EXT_CONN, client, "client", "connections",
+	    "minute", "RATELIMIT_CONNECTIONS",
+	    "Too many connections from your address, try again later");
+}
+
+/* vg_abuse_mail - messages per login, internal or outside client */
+int
+vg_abuse_mail(struct vg_abuse *ab, struct vg_abuse_reply *out,
+    const struct vg_conf *conf, const char *client, const char *auth)
+{
+	enum vg_direction_why why;
+
+	abuse_clear(out);
+	if (abuse_held(ab, out, client, "message"))
+		return 0;
+	(void)vg_direction_of(conf, client, auth, &why);
+	switch (why) {
+	case VG_DIRECTION_WHY_AUTH:
+		return abuse_count(ab, out, T_AUTH_MSG, auth, "sasl_username",
+		    "messages", "hour", "RATELIMIT_MESSAGES",
+		    "Too many messages from your account, try again later");
+	case VG_DIRECTION_WHY_TRUSTED:
+		return abuse_count(ab, out, T_INT_MSG, client, "client",
+		    "messages", "hour", "RATELIMIT_MESSAGES",
+		    "Too many messages from your address, try again later");
+	case VG_DIRECTION_WHY_NONE:
+		return abuse_count(ab, out, T_EXT_MSG, client, "client",
+		    "messages", "minute", "RATELIMIT_MESSAGES",
+		    "Too many messages from your address, try again later");
+	}
+	return 0;
+}
+
+/* vg_abuse_rcpt - recipients per login or internal client */
+int
+vg_abuse_rcpt(struct vg_abuse *ab, struct vg_abuse_reply *out,
+    const struct vg_conf *conf, const char *client, const char *auth)
+{
+	enum vg_direction_why why;
+
+	abuse_clear(out);
+	if (abuse_held(ab, out, client, "recipient"))
+		return 0;
+	(void)vg_direction_of(conf, client, auth, &why);
+	switch (why) {
+	case VG_DIRECTION_WHY_AUTH:
+		return abuse_count(ab, out, T_AUTH_RCPT, auth, "sasl_username",
+		    "recipients", "hour", "RATELIMIT_RECIPIENTS",
+		    "Too many recipients from your account, try again later");
+	case VG_DIRECTION_WHY_TRUSTED:
+		return abuse_count(ab, out, T_INT_RCPT, client, "client",
+		    "recipients", "hour", "RATELIMIT_RECIPIENTS",
+		    "Too many recipients from your address, try again later");
+	case VG_DIRECTION_WHY_NONE:
+		return 0;
+	}
+	return 0;
+}
+
+/* vg_abuse_rcpt_rejected - one unknown recipient for the harvest count */
+int
+vg_abuse_rcpt_rejected(struct vg_abuse *ab, struct vg_abuse_reply *out,
+    const struct vg_conf *conf, const char *client)
+{
+	char addr[64];
+	uint64_t count = 0;
+	bool held = false;
+	int rc;
+
+	abuse_clear(out);
+	if (client == NULL || client[0] == '\0')
+		return 0;
+	rc = vg_harvest_unknown(ab->harvest, &held, &count, client);
+	if (rc != 0 || !held)
+		return rc;
+	vg_sanitize_str(addr, sizeof(addr), client, VG_SANITIZE_ASCII);
+	out->symbol = "HARVEST";
+	(void)vg_str_fmt(out->log, sizeof(out->log),
+	    "harvest: client=%s: %" PRIu64
+	    " unknown recipients; tempfailing it for %" PRIu64 " seconds",
+	    addr, count, (conf->harvest_cooloff_ms + 999) / 1000);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * abuse - the session-time limits: rate limits and the harvest defence.
+ *
+ * PURPOSE  What the milter asks at each SMTP step, in one place, so the
+ *	    callbacks only translate (STYLE.md 8.1).  It holds one rate-limit
+ *	    table per limit of vigil.conf (ratelimit.h) and the harvest
+ *	    tracker (harvest.h), and answers:
+ *	      CONNECT  connections per minute of an outside client; a
+ *	               client cooling off after a harvest;
+ *	      MAIL     messages per hour of a SASL login or of an internal
+ *	               client (trusted_networks), per minute of an outside
+ *	               client; a client cooling off;
+ *	      RCPT     recipients per hour of a login or internal client; a
+ *	               client cooling off;
+ *	      RCPT the MTA rejected ({rcpt_mailer} = "error"): one unknown
+ *	               recipient for the harvest count.
+ *	    A refusal is 451 4.7.1 with a reply a sender can read and a log
+ *	    line that names the source (the login or the address) and the
+ *	    count.  The state outlives engines: the milter creates it once
+ *	    and recreates it (counters start afresh) only when a reload
+ *	    changes one of its keys (vg_abuse_conf_changed()).
+ * OWNS     vg_abuse_new() returns state the caller frees with
+ *	    vg_abuse_free().
+ * LIMITS   The ratelimit_* and harvest_* keys of vigil.conf; each table
+ *	    holds at most ratelimit_max_keys keys (about 100 bytes each).
+ * ERRORS   VG_ENOMEM; then the caller applies on_error (the default,
+ *	    tempfail, is what a refusal would have been anyway).
+ * THREADS  Every call is thread-safe.
+ */
+#ifndef VG_ABUSE_H
+#define VG_ABUSE_H
+
+#include <stdbool.h>
+
+#include "policy/ratelimit.h"
+#include "core/result.h"
+
+struct vg_conf;
+struct vg_abuse;
+
+struct vg_abuse_reply {
+	bool refuse;              /* answer code/xcode/text to this step */
+	char code[4];             /* "451" */
+	char xcode[12];           /* "4.7.1" */
+	char text[VG_REASON_MAX]; /* the SMTP reply text */
+	char log[VG_REASON_MAX];  /* one log line, sanitised; "" if none */
+	const char *symbol;       /* "RATELIMIT_MESSAGES", ...; static */
+};
+
+/* vg_abuse_new - tables for conf's limits; clock NULL = vg_clock_ms */
+int vg_abuse_new(struct vg_abuse **out, const struct vg_conf *conf,
+    vg_ratelimit_clock_fn clock, void *clock_ctx);
+/* vg_abuse_free - NULL is a no-op */
+void vg_abuse_free(struct vg_abuse *ab);
+/* vg_abuse_conf_changed - does new change a key the tables were built on */
+bool vg_abuse_conf_changed(
+    const struct vg_conf *old, const struct vg_conf *new_conf);
+
+/*
+ * Each hook fills *out (refuse false when the step may go on; a log line
+ * may still be set, e.g. when a harvest hold starts) and returns 0 or
+ * VG_ENOMEM.  conf is the configuration of the engine in use (for
+ * trusted_networks); client is the address text, auth the SASL login
+ * ("" or NULL: none).
+ */
+int vg_abuse_connect(struct vg_abuse *ab, struct vg_abuse_reply *out,
+    const struct vg_conf *conf, const char *client);
+int vg_abuse_mail(struct vg_abuse *ab, struct vg_abuse_reply *out,
+    const struct vg_conf *conf, const char *client, const char *auth);
+int vg_abuse_rcpt(struct vg_abuse *ab, struct vg_abuse_reply *out,
+    const struct vg_conf *conf, const char *client, const char *auth);
+int vg_abuse_rcpt_rejected(struct vg_abuse *ab, struct vg_abuse_reply *out,
+    const struct vg_conf *conf, const char *client);
+
+#endif /* VG_ABUSE_H */

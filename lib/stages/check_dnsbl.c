@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * check_dnsbl - the DNS blacklist check of the score stage (see dnsbl.h,
+ * check.h).
+ *
+ * Looks the connecting client up in every `dnsbl` list and the
+ * registrable domains of the message's URIs (text->uris) in every `uribl`
+ * list, at most uribl_max_lookups URI queries per message, waiting until
+ * the message's DNS deadline.  Clients in trusted_networks are not looked
+ * up, nor are SASL-authenticated senders' clients (their URIs are).  With
+ * dnsbl_check_received = yes, a trusted client's message is checked by
+ * the relay that handed it to our trusted hosts instead: the first
+ * address in the Received headers (newest first, at most
+ * CHECK_DNSBL_MAX_RECEIVED of them) that is not in trusted_networks, as
+ * an administrator behind a gateway needs.  Without lists in the rules
+ * file, or created without a configuration (conf NULL), the check does
+ * nothing.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "stages/check.h"
+#include "base/cidr.h"
+#include "base/conf.h"
+#include "net/dns.h"
+#include "net/dnsbl.h"
+#include "message/msg.h"
+#include "message/text.h"
+
+#define CHECK_DNSBL_MAX_RECEIVED 20
+
+struct check_dnsbl {
+	const struct vg_conf *conf; /* borrowed from the engine */
+	struct vg_dnsbl *bl;
+	struct vg_dns *dns; /* for messages with no resolver attached */
+};
+
+/* check_dnsbl_free - free the state */
+static void
+check_dnsbl_free(void *state)
+{
+	struct check_dnsbl *st = state;
+
+	if (st == NULL)
+		return;
+	vg_dnsbl_free(st->bl);
+	vg_dns_unref(st->dns);
+	vg_free(st);
+}
+
+/* check_dnsbl_create - compile the lists; a resolver only if there are any */
+static int
+check_dnsbl_create(void **state_out, const struct vg_conf *conf,
+    const struct vg_rules *rules, struct vg_err *err)
+{
+	struct check_dnsbl *st;
+	size_t nc, nu;
+	int rc;
+
+	*state_out = NULL;
+	st = vg_calloc(1, sizeof(*st));
+	if (st == NULL)
+		return VG_ENOMEM;
+	st->conf = conf;
+	rc = vg_dnsbl_new(&st->bl, rules, err);
+	if (rc != VG_OK)
+		goto out;
+	vg_dnsbl_count(st->bl, &nc, &nu);
+	if (nc + nu > 0 && conf != NULL)
+		rc = vg_dns_new(&st->dns, conf, err);
+out:
+	if (rc != VG_OK) {
+		check_dnsbl_free(st);
+		return rc;
+	}
+	*state_out = st;
+	return VG_OK;
+}
+
+/*
+ * check_dnsbl_received - with dnsbl_check_received, the relay that handed
+ * the message to our trusted client: walking the Received headers from
+ * the newest, the first address that is not in trusted_networks.  false
+ * when there is none.
+ */
+static bool
+check_dnsbl_received(const struct vg_msg *msg, const struct vg_conf *conf,
+    char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < CHECK_DNSBL_MAX_RECEIVED; i++) {
+		const struct vg_header *h =
+		    vg_msg_header_find(msg, "Received", i);
+
+		if (h == NULL)
+			return false;
+		if (vg_dnsbl_received_ip(out, size, h->value, h->value_len) !=
+		    VG_OK)
+			continue;
+		if (!vg_cidr_list_match(out, conf->trusted_networks))
+			return true;
+	}
+	return false;
+}
+
+/* check_dnsbl_run - check one message */
+static int
+check_dnsbl_run(void *state, const struct vg_msg *msg,
+    const struct vg_text *text, const struct vg_rules *rules,
+    struct vg_result *res)
+{
+	struct check_dnsbl *st = state;
+	const char *ips[2];
+	char relay[64];
+	size_t nips = 0, nc, nu;
+	struct vg_dns *dns;
+
+	vg_dnsbl_count(st->bl, &nc, &nu);
+	if (nc + nu == 0 || st->conf == NULL)
+		return VG_OK;
+	ips[0] = vg_msg_client_addr(msg);
+	/*
+	 * An authenticated sender's address says nothing about the mail
+	 * (a road warrior on a dynamic range that policy lists name): its
+	 * client is not looked up, its URIs still are.
+	 */
+	if (vg_msg_auth(msg)[0] != '\0')
+		nips = 0;
+	else if (!vg_cidr_list_match(ips[0], st->conf->trusted_networks))
+		nips = 1;
+	else if (st->conf->dnsbl_check_received &&
+	    check_dnsbl_received(msg, st->conf, relay, sizeof(relay)))
+		ips[nips++] = relay;
+	dns = vg_dns_msg(msg);
+	if (dns == NULL)
+		dns = st->dns;
+	return vg_dnsbl_run(st->bl, dns,
+	    vg_dns_msg_deadline(msg, st->conf->dns_deadline_ms), ips, nips,
+	    text != NULL ? text->uris : NULL, text != NULL ? text->nuris : 0,
+	    st->conf->uribl_max_lookups, rules, res);
+}
+
+const struct vg_check_ops vg_check_dnsbl_ops = {
+    .name = "dnsbl",
+    .create = check_dnsbl_create,
+    .run = check_dnsbl_run,
+    .free = check_dnsbl_free,
+};

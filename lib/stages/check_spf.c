@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * check_spf - the SPF check of the score stage (see spf.h, check.h).
+ *
+ * Adds one symbol for the MAIL FROM identity (SPF_PASS ... SPF_PERMERROR,
+ * or SPF_HELO_* when MAIL FROM is the null sender and the HELO identity is
+ * checked instead) and, with spf_check_helo = yes, one SPF_HELO_* symbol
+ * for the HELO identity too.  Each symbol's detail is the RFC 8601 method
+ * result, "spf=fail smtp.mailfrom=example.com" (or smtp.helo=...), which
+ * the verdict copies into Authentication-Results and Received-SPF.  With
+ * spf_reject_fail = yes an SPF fail forces 550 5.7.23 with the domain's
+ * explanation (RFC 7372).  Senders from trusted_networks and SASL-
+ * authenticated senders are not checked (no symbol).  A DNS failure or
+ * the deadline gives SPF_TEMPERROR and a log line, never a rejection.
+ * Created without a configuration (conf NULL), the check does nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "stages/check.h"
+#include "base/cidr.h"
+#include "base/conf.h"
+#include "net/dns.h"
+#include "base/log.h"
+#include "message/msg.h"
+#include "rules/rules.h"
+#include "base/sanitize.h"
+#include "net/spf.h"
+
+struct check_spf {
+	const struct vg_conf *conf; /* borrowed from the engine */
+	struct vg_dns *dns;         /* for messages with no resolver attached */
+};
+
+/* check_spf_create - a resolver for front ends that attach none */
+static int
+check_spf_create(void **state_out, const struct vg_conf *conf,
+    const struct vg_rules *rules, struct vg_err *err)
+{
+	struct check_spf *st;
+	int rc;
+
+	(void)rules;
+	*state_out = NULL;
+	st = vg_calloc(1, sizeof(*st));
+	if (st == NULL)
+		return VG_ENOMEM;
+	st->conf = conf;
+	/* Without a configuration (score-stage unit tests) SPF is off. */
+	if (conf == NULL) {
+		*state_out = st;
+		return VG_OK;
+	}
+	rc = vg_dns_new(&st->dns, conf, err);
+	if (rc != VG_OK) {
+		vg_free(st);
+		return rc;
+	}
+	*state_out = st;
+	return VG_OK;
+}
+
+/* check_spf_free - free the state */
+static void
+check_spf_free(void *state)
+{
+	struct check_spf *st = state;
+
+	if (st == NULL)
+		return;
+	vg_dns_unref(st->dns);
+	vg_free(st);
+}
+
+/* check_spf_record - add the symbol for one outcome */
+static int
+check_spf_record(const struct vg_msg *msg, const struct vg_spf_outcome *o,
+    const struct vg_rules *rules, struct vg_result *res)
+{
+	const char *sym = vg_spf_result_symbol(o->result, o->helo_identity);
+	char detail[VG_SPF_DOMAIN_MAX + 64], dom[VG_SPF_DOMAIN_MAX + 1];
+
+	vg_sanitize_str(dom, sizeof(dom), o->domain, VG_SANITIZE_ASCII);
+	snprintf(detail, sizeof(detail), "spf=%s smtp.%s=%s",
+	    vg_spf_result_name(o->result),
+	    o->helo_identity ? "helo" : "mailfrom", dom);
+	if (o->result == VG_SPF_TEMPERROR || o->result == VG_SPF_PERMERROR) {
+		const char *qid = vg_msg_queue_id(msg);
+		char reason[256];
+
+		/* The reason may quote the sender's record or domain. */
+		vg_sanitize_str(reason, sizeof(reason), o->reason, 0);
+		vg_info("%s: %s for %s: %s", *qid != '\0' ? qid : "NOQUEUE",
+		    sym, dom, reason);
+	}
+	return vg_result_add(res, sym, vg_rules_score(rules, sym, 0.0), detail);
+}
+
+/* check_spf_run - check one message */
+static int
+check_spf_run(void *state, const struct vg_msg *msg, const struct vg_text *text,
+    const struct vg_rules *rules, struct vg_result *res)
+{
+	struct check_spf *st = state;
+	const struct vg_conf *conf = st->conf;
+	const char *ip = vg_msg_client_addr(msg), *from = vg_msg_from(msg);
+	const char *helo = vg_msg_helo(msg);
+	struct vg_spf_outcome o;
+	struct vg_dns *dns;
+	uint64_t deadline;
+	int rc;
+
+	(void)text;
+	if (conf == NULL || ip[0] == '\0' || vg_msg_auth(msg)[0] != '\0' ||
+	    vg_cidr_list_match(ip, conf->trusted_networks))
+		return VG_OK;
+	dns = vg_dns_msg(msg);
+	if (dns == NULL)
+		dns = st->dns;
+	deadline = vg_dns_msg_deadline(msg, conf->dns_deadline_ms);
+
+	rc = vg_spf_check(&o, dns, deadline, ip, helo, from, false);
+	if (rc != VG_OK)
+		return rc;
+	rc = check_spf_record(msg, &o, rules, res);
+	if (rc != VG_OK)
+		return rc;
+	if (o.result == VG_SPF_FAIL && conf->spf_reject_fail)
+		vg_result_force(res, VG_ACTION_REJECT, "550", "5.7.23",
+		    vg_spf_result_symbol(o.result, o.helo_identity),
+		    "SPF check failed for %s: %s", o.domain,
+		    o.explanation[0] != '\0' ? o.explanation
+		                             : "client not permitted");
+	if (!conf->spf_check_helo || o.helo_identity || helo[0] == '\0')
+		return VG_OK;
+	rc = vg_spf_check(&o, dns, deadline, ip, helo, from, true);
+	if (rc != VG_OK)
+		return rc;
+	return check_spf_record(msg, &o, rules, res);
+}
+
+const struct vg_check_ops vg_check_spf_ops = {
+    .name = "spf",
+    .create = check_spf_create,
+    .run = check_spf_run,
+    .free = check_spf_free,
+};
