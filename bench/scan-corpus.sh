@@ -4,7 +4,7 @@
 # scan-corpus.sh [-k] [-j JOBS] BUILD_DIR [DIR_OR_FILE...]
 #
 # Times the engine alone, with no milter protocol and no MTA: runs
-# `BUILD_DIR/milter/vigil scan -c CONF --json` over every message of the
+# `BUILD_DIR/cli/vigil scan -c CONF --json` over every message of the
 # given folders (default: ../shared/corpus/spamassassin/ham and spam) and
 # reports messages/s per core and CPU ms per message, from GNU time's user +
 # system CPU seconds. The fixed cost of starting `vigil` (loading the config,
@@ -38,7 +38,7 @@ if [ $# -lt 1 ]; then
 fi
 build=$(cd "$1" && pwd)
 shift
-vigil=$build/milter/vigil
+vigil=$build/cli/vigil
 if [ ! -x "$vigil" ]; then
 	echo "$vigil is not built yet (make -C $build vigil_cli)" >&2
 	exit 1

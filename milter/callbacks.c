@@ -25,7 +25,7 @@
 
 #include "apply.h"
 #include "logsink.h"
-#include "reload.h"
+#include "current.h"
 #include "session.h"
 
 /*

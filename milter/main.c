@@ -35,7 +35,7 @@
 #include "base/pool.h"
 
 #include "logsink.h"
-#include "reload.h"
+#include "current.h"
 #include "session.h"
 
 /*

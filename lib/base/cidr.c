@@ -8,7 +8,7 @@
 
 #include "base/cidr.h"
 #include "base/err.h"
-#include "base/parse.h"
+#include "base/num.h"
 
 /* cidr_unmap - turn an IPv4-mapped IPv6 address into the IPv4 one */
 static void

@@ -17,7 +17,7 @@
 #include "base/compiler.h"
 #include "base/conf.h"
 #include "base/err.h"
-#include "base/parse.h"
+#include "base/num.h"
 
 #define KB     (UINT64_C(1024))
 #define MB     (UINT64_C(1024) * KB)

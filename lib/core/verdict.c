@@ -13,7 +13,7 @@
 #include "core/engine.h"
 #include "base/err.h"
 #include "message/msg.h"
-#include "message/ourhdr.h"
+#include "message/statushdr.h"
 #include "rules/rules.h"
 #include "base/sanitize.h"
 #include "base/str.h"

@@ -34,7 +34,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "message/msg.h"
-#include "message/ourhdr.h"
+#include "message/statushdr.h"
 
 #define VG_MSG_DEF_MAX_SIZE        (25u * 1024 * 1024)
 #define VG_MSG_DEF_MEMORY_LIMIT    (1024u * 1024)

@@ -54,7 +54,7 @@
 #include "net/dns.h"
 #include "base/log.h"
 #include "message/msg.h"
-#include "base/parse.h"
+#include "base/num.h"
 
 struct dns_answer {
 	struct vg_dns_answer pub;

@@ -17,7 +17,7 @@
 #include "net/dns.h"
 #include "net/dnsbl.h"
 #include "base/log.h"
-#include "base/parse.h"
+#include "base/num.h"
 #include "rules/rules.h"
 #include "base/sanitize.h"
 

@@ -30,7 +30,7 @@
 #include "base/buf.h"
 #include "net/dnsbl.h"
 #include "base/log.h"
-#include "base/parse.h"
+#include "base/num.h"
 #include "policy/policy.h"
 #include "rules/rules_int.h"
 #include "rules/symbols.h"

@@ -21,7 +21,7 @@
 
 #include "base/alloc.h"
 #include "message/attach.h"
-#include "stages/check.h"
+#include "stages/check_ops.h"
 #include "base/conf.h"
 #include "policy/policy.h"
 #include "rules/rules.h"

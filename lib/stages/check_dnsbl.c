@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "stages/check.h"
+#include "stages/check_ops.h"
 #include "base/cidr.h"
 #include "base/conf.h"
 #include "net/dns.h"

@@ -12,7 +12,7 @@
  * left holds only allowed ones and passes.  A block never rejects part
  * of a message here: the strictest decision applies to all of it.
  */
-#include "stages/check.h"
+#include "stages/check_ops.h"
 #include "policy/lists.h"
 #include "message/msg.h"
 #include "policy/policy.h"

@@ -38,7 +38,7 @@ command -v saslpasswd2 >/dev/null ||
     e2e_skip "saslpasswd2 not found: run packaging/deps.sh (sasl2-bin)"
 [ -n "$(find /usr/lib -path '*/sasl2/libsasldb.so*' 2>/dev/null)" ] ||
     e2e_skip "no sasldb plugin: run packaging/deps.sh (libsasl2-modules)"
-cli=$E2E_BUILD/milter/vigil
+cli=$E2E_BUILD/cli/vigil
 [ -x "$cli" ] || e2e_die "$cli not built (build the vigil_cli target)"
 
 rules=$(e2e_rules_file policy.rules 'block_from @blocked.example')

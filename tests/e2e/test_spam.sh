@@ -20,7 +20,7 @@
 e2e_init spam "${1-}"
 e2e_dns_start
 
-cli=$E2E_BUILD/milter/vigil
+cli=$E2E_BUILD/cli/vigil
 [ -x "$cli" ] || e2e_die "$cli not built (build the vigil_cli target)"
 spam_dir=$E2E_CORPUS/spamassassin/spam
 ham_dir=$E2E_CORPUS/spamassassin/ham

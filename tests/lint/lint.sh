@@ -9,7 +9,8 @@
 #   - no banned function (atoi, atol, sprintf, strcpy, strcat, gets, strtok);
 #   - no ctype call on a plain char (the argument must be cast to
 #     unsigned char or be an int that came from one);
-#   - clang-format --dry-run --Werror is clean over lib/, milter/, tests/.
+#   - clang-format --dry-run --Werror is clean over lib/, milter/, cli/,
+#     tests/ and bench/.
 # Prints one line per failed rule and exits 1 if any failed; when all the
 # others pass but clang-format is not installed, skips (exit 77,
 # tests/tools/skip.sh).
@@ -33,8 +34,8 @@ else
 	[ -z "$bad" ] || say "libvigil.a exports non-vg_ symbols: $(echo $bad)"
 fi
 
-files=$(git ls-files -- 'lib/*.[ch]' 'milter/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]' 2>/dev/null)
-[ -n "$files" ] || files=$(find lib milter tests bench -name '*.[ch]' 2>/dev/null)
+files=$(git ls-files -- 'lib/*.[ch]' 'milter/*.[ch]' 'cli/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]' 2>/dev/null)
+[ -n "$files" ] || files=$(find lib milter cli tests bench -name '*.[ch]' 2>/dev/null)
 
 banned=$(grep -nE '(^|[^_[:alnum:]])(atoi|atol|atoll|sprintf|vsprintf|strcpy|strcat|gets|strtok)[[:space:]]*\(' $files |
 	grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)')

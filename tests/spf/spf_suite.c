@@ -24,7 +24,7 @@
 #include "base/clock.h"
 #include "base/conf.h"
 #include "net/dns.h"
-#include "base/parse.h"
+#include "base/num.h"
 #include "net/spf.h"
 
 #define LINE_MAX_LEN 8192

@@ -13,7 +13,7 @@
 #include "vg_check.h"
 #include "base/alloc.h"
 #include "message/attach.h"
-#include "stages/check.h"
+#include "stages/check_ops.h"
 #include "base/conf.h"
 #include "base/err.h"
 #include "message/msg.h"

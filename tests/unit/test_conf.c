@@ -15,7 +15,7 @@
 #include "base/alloc.h"
 #include "base/conf.h"
 #include "base/err.h"
-#include "base/parse.h"
+#include "base/num.h"
 
 #define DATA_DIR VG_SOURCE_DIR "/tests/unit/data/conf"
 #define BASE     "socket = unix:/run/vigil/vigil.sock\nclamav_database = /db\n"

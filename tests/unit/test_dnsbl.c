@@ -11,7 +11,7 @@
 
 #include "vg_check.h"
 #include "vg_dnstest.h"
-#include "stages/check.h"
+#include "stages/check_ops.h"
 #include "base/clock.h"
 #include "base/conf.h"
 #include "net/dns.h"

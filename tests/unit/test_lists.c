@@ -5,7 +5,7 @@
 
 #include "vg_check.h"
 #include "base/alloc.h"
-#include "stages/check.h"
+#include "stages/check_ops.h"
 #include "base/err.h"
 #include "policy/lists.h"
 #include "message/msg.h"

@@ -8,7 +8,7 @@
 
 #include "base/compiler.h"
 #include "base/err.h"
-#include "base/parse.h"
+#include "base/num.h"
 
 /* digits - parse a run of decimal digits; *end points past them */
 static int

@@ -3,7 +3,7 @@
 #include <strings.h>
 
 #include "base/compiler.h"
-#include "message/ourhdr.h"
+#include "message/statushdr.h"
 
 /* vg_ourhdr_is - a name Vigil writes (see ourhdr.h) */
 bool

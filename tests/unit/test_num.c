@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "vg_check.h"
-#include "base/parse.h"
+#include "base/num.h"
 #include "base/err.h"
 
 enum kind {

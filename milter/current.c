@@ -17,7 +17,7 @@
 #include "base/log.h"
 #include "core/sigwatch.h"
 
-#include "reload.h"
+#include "current.h"
 
 /*
  * The daemon has exactly one current engine, so this module keeps its
