@@ -95,7 +95,7 @@ vg_cidr_parse(struct vg_cidr *out, const char *s, size_t len, const char **why)
 		}
 		memcpy(pbuf, slash + 1, plen);
 		pbuf[plen] = '\0';
-		if (vg_parse_uint(&bits, pbuf, 0, max, NULL) != 0) {
+		if (vg_num_uint(&bits, pbuf, 0, max, NULL) != 0) {
 			if (why != NULL)
 				*why = out->net.family == 4
 				    ? "prefix length must be 0 to 32"

@@ -282,7 +282,7 @@ check_port(const char *s, size_t len)
 		return false;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	return vg_parse_uint(&port, buf, 1, 65535, NULL) == 0;
+	return vg_num_uint(&port, buf, 1, 65535, NULL) == 0;
 }
 
 /* check_hostname - letters, digits, dots and hyphens, as libmilter wants */
@@ -385,7 +385,7 @@ check_network(const char *item, size_t len)
 		return false;
 	if (slash == NULL)
 		return true;
-	return vg_parse_uint(
+	return vg_num_uint(
 	           &prefix, slash, 0, family == AF_INET ? 32 : 128, NULL) == 0;
 }
 
@@ -555,16 +555,16 @@ set_value(struct state *st, unsigned line, const struct vg_conf_key *key,
 		*(char **)dst = s;
 		break;
 	case VG_CONF_UINT:
-		rc = vg_parse_uint(&n, v, 0, UINT64_MAX, &why);
+		rc = vg_num_uint(&n, v, 0, UINT64_MAX, &why);
 		goto number;
 	case VG_CONF_SIZE:
-		rc = vg_parse_size(&n, v, 0, UINT64_MAX, &why);
+		rc = vg_num_size(&n, v, 0, UINT64_MAX, &why);
 		goto number;
 	case VG_CONF_DURATION:
-		rc = vg_parse_duration_ms(&n, v, 0, UINT64_MAX, &why);
+		rc = vg_num_duration_ms(&n, v, 0, UINT64_MAX, &why);
 		goto number;
 	case VG_CONF_BOOL:
-		if (vg_parse_bool(&b, v, NULL) != 0) {
+		if (vg_num_bool(&b, v, NULL) != 0) {
 			fail(st, line,
 			    "%s: bad boolean '%.80s' (use yes or "
 			    "no)",

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* parse - number and keyword parsers with ranges (strtonum-style) */
+/* num - number and yes/no keyword parsers with ranges (strtonum-style) */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -80,9 +80,9 @@ scaled(uint64_t *out, const char *s, const struct unit *units, size_t nunits,
 		s, m                                                           \
 	}
 
-/* vg_parse_uint - decimal integer in [min, max] */
+/* vg_num_uint - decimal integer in [min, max] */
 int
-vg_parse_uint(
+vg_num_uint(
     uint64_t *out, const char *s, uint64_t min, uint64_t max, const char **why)
 {
 	static const struct unit units[] = {UNIT("", 1)};
@@ -90,9 +90,9 @@ vg_parse_uint(
 	return scaled(out, s, units, VG_NELEM(units), min, max, why);
 }
 
-/* vg_parse_size - byte count with an optional k, m or g suffix */
+/* vg_num_size - byte count with an optional k, m or g suffix */
 int
-vg_parse_size(
+vg_num_size(
     uint64_t *out, const char *s, uint64_t min, uint64_t max, const char **why)
 {
 	static const struct unit units[] = {UNIT("", 1), UNIT("k", 1024),
@@ -102,9 +102,9 @@ vg_parse_size(
 	return scaled(out, s, units, VG_NELEM(units), min, max, why);
 }
 
-/* vg_parse_duration_ms - "500ms", "30", "30s", "5m", "1h", "1d" */
+/* vg_num_duration_ms - "500ms", "30", "30s", "5m", "1h", "1d" */
 int
-vg_parse_duration_ms(uint64_t *out, const char *s, uint64_t min_ms,
+vg_num_duration_ms(uint64_t *out, const char *s, uint64_t min_ms,
     uint64_t max_ms, const char **why)
 {
 	static const struct unit units[] = {UNIT("", 1000), UNIT("ms", 1),
@@ -114,9 +114,9 @@ vg_parse_duration_ms(uint64_t *out, const char *s, uint64_t min_ms,
 	return scaled(out, s, units, VG_NELEM(units), min_ms, max_ms, why);
 }
 
-/* vg_parse_bool - yes/no and friends */
+/* vg_num_bool - yes/no and friends */
 int
-vg_parse_bool(bool *out, const char *s, const char **why)
+vg_num_bool(bool *out, const char *s, const char **why)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};
 	static const char *const no[] = {"no", "false", "off", "0"};
@@ -136,9 +136,9 @@ vg_parse_bool(bool *out, const char *s, const char **why)
 	return VG_EINVAL;
 }
 
-/* vg_parse_double - finite decimal number in [min, max] */
+/* vg_num_double - finite decimal number in [min, max] */
 int
-vg_parse_double(
+vg_num_double(
     double *out, const char *s, double min, double max, const char **why)
 {
 	char *end;

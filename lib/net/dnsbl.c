@@ -86,7 +86,7 @@ dnsbl_mask(const char *s, uint32_t *out)
 				return false;
 			v = v << 4 | d;
 		}
-	} else if (vg_parse_uint(&v, s, 1, UINT32_MAX, NULL) != 0)
+	} else if (vg_num_uint(&v, s, 1, UINT32_MAX, NULL) != 0)
 		return false;
 	*out = (uint32_t)v;
 	return v != 0;
@@ -101,7 +101,7 @@ dnsbl_cidr(const char *item, const char *slash, uint32_t *net, uint32_t *mask)
 
 	if (!dnsbl_trim(host, sizeof(host), item, slash) ||
 	    !dnsbl_ip4(host, net) ||
-	    vg_parse_uint(&bits, slash + 1, 0, 32, NULL) != 0)
+	    vg_num_uint(&bits, slash + 1, 0, 32, NULL) != 0)
 		return false;
 	*mask = bits == 0 ? 0 : ~(uint32_t)0 << (32 - bits);
 	*net &= *mask;

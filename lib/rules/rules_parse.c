@@ -734,7 +734,7 @@ vg_meta_next(struct vg_meta_parser *mp)
 		}
 		tmp[n] = '\0';
 		s += n;
-		if (vg_parse_double(&mp->num, tmp, -1e12, 1e12, NULL) == 0)
+		if (vg_num_double(&mp->num, tmp, -1e12, 1e12, NULL) == 0)
 			mp->tok = MT_NUM;
 	} else if (*s == '_' || (*s >= 'a' && *s <= 'z') ||
 	    (*s >= 'A' && *s <= 'Z')) {
@@ -1123,7 +1123,7 @@ vg_rules_score_line(struct vg_rparse *p, struct vg_rfile *f, char *rest)
 			    p, f, "score %s: more than 4 numbers", name);
 			return 0;
 		}
-		if (vg_parse_double(&v[n], w, -1000, 1000, &why) != 0) {
+		if (vg_num_double(&v[n], w, -1000, 1000, &why) != 0) {
 			vg_rules_perr(p, f, "score %s: bad number '%s': %s",
 			    name, w, why);
 			return 0;
@@ -1151,7 +1151,7 @@ vg_rules_threshold(struct vg_rparse *p, struct vg_rfile *f, const char *dir,
 	double v;
 
 	vg_rules_rtrim(rest);
-	if (vg_parse_double(&v, rest, -1000, 10000, &why) != 0)
+	if (vg_num_double(&v, rest, -1000, 10000, &why) != 0)
 		vg_rules_perr(p, f, "%s: bad number '%s': %s", dir, rest, why);
 	else
 		*out = v;
@@ -1166,7 +1166,7 @@ vg_rules_limit(struct vg_rparse *p, struct vg_rfile *f, const char *dir,
 	uint64_t v;
 
 	vg_rules_rtrim(rest);
-	if (vg_parse_uint(&v, rest, 1, 1000000000, &why) != 0)
+	if (vg_num_uint(&v, rest, 1, 1000000000, &why) != 0)
 		vg_rules_perr(p, f, "%s: bad number '%s': %s", dir, rest, why);
 	else
 		*out = (uint32_t)v;
@@ -1391,7 +1391,7 @@ vg_rules_sa_cond(char *c)
 			return false;
 		c = vg_rules_skipws(s);
 		*s = '\0';
-		if (vg_parse_double(&v, c, 0, 100, NULL) != 0)
+		if (vg_num_double(&v, c, 0, 100, NULL) != 0)
 			return false;
 		if (strcmp(op, ">=") == 0)
 			return VG_RULES_SA_VERSION >= v;

@@ -178,7 +178,7 @@ main(int argc, char **argv)
 		                                              : NULL;
 
 		if (dst == NULL ||
-		    vg_parse_uint(dst, argv[2], 0, 65535, NULL) != 0)
+		    vg_num_uint(dst, argv[2], 0, 65535, NULL) != 0)
 			break;
 		argc -= 2;
 		argv += 2;

@@ -110,24 +110,22 @@ START_TEST(test_conf_defaults)
 			continue;
 		case VG_CONF_UINT:
 			ck_assert_int_eq(
-			    vg_parse_uint(&want, k->def, 0, UINT64_MAX, NULL),
-			    0);
+			    vg_num_uint(&want, k->def, 0, UINT64_MAX, NULL), 0);
 			got = *(const unsigned *)(const void *)f;
 			break;
 		case VG_CONF_SIZE:
 			ck_assert_int_eq(
-			    vg_parse_size(&want, k->def, 0, UINT64_MAX, NULL),
-			    0);
+			    vg_num_size(&want, k->def, 0, UINT64_MAX, NULL), 0);
 			got = *(const uint64_t *)(const void *)f;
 			break;
 		case VG_CONF_DURATION:
-			ck_assert_int_eq(vg_parse_duration_ms(&want, k->def, 0,
+			ck_assert_int_eq(vg_num_duration_ms(&want, k->def, 0,
 			                     UINT64_MAX, NULL),
 			    0);
 			got = *(const uint64_t *)(const void *)f;
 			break;
 		case VG_CONF_BOOL:
-			ck_assert_int_eq(vg_parse_bool(&b, k->def, NULL), 0);
+			ck_assert_int_eq(vg_num_bool(&b, k->def, NULL), 0);
 			want = b;
 			got = *(const bool *)(const void *)f;
 			break;

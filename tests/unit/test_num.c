@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* test_parse - numbers are whole-string, range-checked, never wrapped */
+/* test_num - numbers are whole-string, range-checked, never wrapped */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>
@@ -48,7 +48,7 @@ static const struct {
     {DUR, "50ms", 100, 1000, VG_EINVAL, 0},
 };
 
-START_TEST(test_parse_numbers)
+START_TEST(test_num_numbers)
 {
 	uint64_t v = 12345;
 	const char *why = NULL;
@@ -56,15 +56,15 @@ START_TEST(test_parse_numbers)
 
 	switch (cases[_i].kind) {
 	case UINT:
-		rc = vg_parse_uint(
+		rc = vg_num_uint(
 		    &v, cases[_i].in, cases[_i].min, cases[_i].max, &why);
 		break;
 	case SIZE:
-		rc = vg_parse_size(
+		rc = vg_num_size(
 		    &v, cases[_i].in, cases[_i].min, cases[_i].max, &why);
 		break;
 	case DUR:
-		rc = vg_parse_duration_ms(
+		rc = vg_num_duration_ms(
 		    &v, cases[_i].in, cases[_i].min, cases[_i].max, &why);
 		break;
 	}
@@ -80,51 +80,47 @@ START_TEST(test_parse_numbers)
 }
 END_TEST
 
-START_TEST(test_parse_bool)
+START_TEST(test_num_bool)
 {
 	bool b = false;
 
-	ck_assert_int_eq(vg_parse_bool(&b, "YES", NULL), 0);
+	ck_assert_int_eq(vg_num_bool(&b, "YES", NULL), 0);
 	ck_assert(b);
-	ck_assert_int_eq(vg_parse_bool(&b, "off", NULL), 0);
+	ck_assert_int_eq(vg_num_bool(&b, "off", NULL), 0);
 	ck_assert(!b);
-	ck_assert_int_eq(vg_parse_bool(&b, "maybe", NULL), VG_EINVAL);
-	ck_assert_int_eq(vg_parse_bool(&b, "", NULL), VG_EINVAL);
+	ck_assert_int_eq(vg_num_bool(&b, "maybe", NULL), VG_EINVAL);
+	ck_assert_int_eq(vg_num_bool(&b, "", NULL), VG_EINVAL);
 }
 END_TEST
 
-START_TEST(test_parse_double)
+START_TEST(test_num_double)
 {
 	double d = 0;
 
-	ck_assert_int_eq(vg_parse_double(&d, "-1.5", -100, 100, NULL), 0);
+	ck_assert_int_eq(vg_num_double(&d, "-1.5", -100, 100, NULL), 0);
 	ck_assert(d == -1.5);
-	ck_assert_int_eq(vg_parse_double(&d, "3", -100, 100, NULL), 0);
+	ck_assert_int_eq(vg_num_double(&d, "3", -100, 100, NULL), 0);
 	ck_assert(d == 3.0);
-	ck_assert_int_eq(
-	    vg_parse_double(&d, "1e3", -1e9, 1e9, NULL), VG_EINVAL);
-	ck_assert_int_eq(
-	    vg_parse_double(&d, "nan", -1e9, 1e9, NULL), VG_EINVAL);
-	ck_assert_int_eq(
-	    vg_parse_double(&d, "0x10", -1e9, 1e9, NULL), VG_EINVAL);
-	ck_assert_int_eq(
-	    vg_parse_double(&d, "101", -100, 100, NULL), VG_EINVAL);
-	ck_assert_int_eq(vg_parse_double(&d, "-", -100, 100, NULL), VG_EINVAL);
+	ck_assert_int_eq(vg_num_double(&d, "1e3", -1e9, 1e9, NULL), VG_EINVAL);
+	ck_assert_int_eq(vg_num_double(&d, "nan", -1e9, 1e9, NULL), VG_EINVAL);
+	ck_assert_int_eq(vg_num_double(&d, "0x10", -1e9, 1e9, NULL), VG_EINVAL);
+	ck_assert_int_eq(vg_num_double(&d, "101", -100, 100, NULL), VG_EINVAL);
+	ck_assert_int_eq(vg_num_double(&d, "-", -100, 100, NULL), VG_EINVAL);
 }
 END_TEST
 
 static Suite *
-parse_suite(void)
+num_suite(void)
 {
-	Suite *s = suite_create("parse");
-	TCase *tc = tcase_create("parse");
+	Suite *s = suite_create("num");
+	TCase *tc = tcase_create("num");
 
 	tcase_add_loop_test(
-	    tc, test_parse_numbers, 0, (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_test(tc, test_parse_bool);
-	tcase_add_test(tc, test_parse_double);
+	    tc, test_num_numbers, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_num_bool);
+	tcase_add_test(tc, test_num_double);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
-VG_CHECK_MAIN(parse_suite)
+VG_CHECK_MAIN(num_suite)
