@@ -58,7 +58,7 @@ add_edit(struct vg_verdict *v, enum vg_edit_kind kind, const char *name,
 }
 
 /*
- * is_forged - a header of ours (ourhdr.h) that arrived in the message, so
+ * is_forged - a header of ours (statushdr.h) that arrived in the message, so
  * that no sender can pre-label a message "Clean" or "not spam".  An
  * Authentication-Results is ours only when it carries our authserv-id:
  * another host's results stay.
@@ -69,7 +69,7 @@ is_forged(const struct vg_header *h, const char *authserv_id)
 	const char *p;
 	size_t idlen;
 
-	if (!vg_ourhdr_is(h->name))
+	if (!vg_statushdr_is(h->name))
 		return false;
 	if (strcasecmp(h->name, "Authentication-Results") != 0)
 		return true;

@@ -424,7 +424,7 @@ msg_name_is_ours(const char *name, size_t nlen)
 		return false;
 	memcpy(buf, name, nlen);
 	buf[nlen] = '\0';
-	return vg_ourhdr_is(buf);
+	return vg_statushdr_is(buf);
 }
 
 /*

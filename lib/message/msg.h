@@ -20,7 +20,7 @@
  *	    is flagged oversized (vg_msg_oversized()) and stages must not
  *	    scan it.  max_headers: further headers are kept in the raw bytes
  *	    but not indexed (VG_MSG_F_TOO_MANY_HEADERS), except headers with
- *	    the names Vigil writes (ourhdr.h), indexed up to max_headers more
+ *	    the names Vigil writes (statushdr.h), indexed up to max_headers more
  *	    so forgeries are always found; past that
  *	    VG_MSG_F_OUR_HEADERS_OVERFLOW.  max_header_size: a
  *	    longer header is kept raw and indexed with its value cut to fit

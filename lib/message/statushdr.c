@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* ourhdr - the header names Vigil writes */
+/* statushdr - the status headers Vigil writes */
 #include <strings.h>
 
 #include "base/compiler.h"
 #include "message/statushdr.h"
 
-/* vg_ourhdr_is - a name Vigil writes (see ourhdr.h) */
+/* vg_statushdr_is - a name Vigil writes (see statushdr.h) */
 bool
-vg_ourhdr_is(const char *name)
+vg_statushdr_is(const char *name)
 {
 	static const char *const exact[] = {
 	    "X-Virus-Scanned", "X-Virus-Status", "Authentication-Results"};

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ourhdr - the header names Vigil writes, which arrive only as forgeries.
+ * statushdr - the status headers Vigil writes (X-Spam-*, X-Virus-*,
+ * Authentication-Results), which arrive only as forgeries.
  *
  * PURPOSE  One list, read by the verdict (to delete forged copies before
  *	    adding ours) and by the message model (to keep such headers in
@@ -8,17 +9,17 @@
  *	    headers cannot push a forgery out of sight).
  * THREADS  Pure function.
  */
-#ifndef VG_OURHDR_H
-#define VG_OURHDR_H
+#ifndef VG_STATUSHDR_H
+#define VG_STATUSHDR_H
 
 #include <stdbool.h>
 
 /*
- * vg_ourhdr_is - every X-Spam-* (SpamAssassin's family, which filters
+ * vg_statushdr_is - every X-Spam-* (SpamAssassin's family, which filters
  * read), X-Virus-Scanned, X-Virus-Status and Authentication-Results; case
  * does not matter.  (An Authentication-Results is a forgery only when it
  * carries our authserv-id; the verdict checks that.)
  */
-bool vg_ourhdr_is(const char *name);
+bool vg_statushdr_is(const char *name);
 
-#endif /* VG_OURHDR_H */
+#endif /* VG_STATUSHDR_H */
