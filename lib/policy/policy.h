@@ -80,7 +80,7 @@ const struct vg_policy *vg_policy_of(const struct vg_rules *rules);
 
 /*
  * The checks' work with the policy passed in (check_attach.c,
- * check_lists.c; the ops in check.h find the policy with vg_policy_of()).
+ * check_lists.c; the ops in check_ops.h find the policy with vg_policy_of()).
  * Each adds its symbols to res and may force a decision; VG_ENOMEM.
  */
 struct vg_msg;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * check_dnsbl - the DNS blacklist check of the score stage (see dnsbl.h,
- * check.h).
+ * check_ops.h).
  *
  * Looks the connecting client up in every `dnsbl` list and the
  * registrable domains of the message's URIs (text->uris) in every `uribl`

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * check - the interface of a built-in check inside the score stage.
+ * check_ops - the interface of a built-in check inside the score stage.
  *
  * PURPOSE  SPF, DNS blacklists and the attachment policy are checks: each
  *	    adds named symbols (SPF_FAIL, a dnsbl NAME, ...) to the score
@@ -15,8 +15,8 @@
  *	    (e.g. SPF_TEMPERROR), not an error.
  * THREADS  run() is called concurrently on one state.
  */
-#ifndef VG_CHECK_H
-#define VG_CHECK_H
+#ifndef VG_CHECK_OPS_H
+#define VG_CHECK_OPS_H
 
 #include "base/err.h"
 #include "core/result.h"
@@ -43,4 +43,4 @@ extern const struct vg_check_ops vg_check_dnsbl_ops;
 extern const struct vg_check_ops vg_check_attach_ops;
 extern const struct vg_check_ops vg_check_lists_ops;
 
-#endif /* VG_CHECK_H */
+#endif /* VG_CHECK_OPS_H */

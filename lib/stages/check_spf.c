@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * check_spf - the SPF check of the score stage (see spf.h, check.h).
+ * check_spf - the SPF check of the score stage (see spf.h, check_ops.h).
  *
  * Adds one symbol for the MAIL FROM identity (SPF_PASS ... SPF_PERMERROR,
  * or SPF_HELO_* when MAIL FROM is the null sender and the HELO identity is
