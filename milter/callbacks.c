@@ -168,8 +168,8 @@ vgm_cb_prefetch_dnsbl(const struct vgm_conn *conn)
 
 	if (conn->addr[0] == '\0')
 		return;
-	engine = vgm_reload_acquire();
-	dns = vgm_reload_acquire_dns();
+	engine = vgm_current_engine();
+	dns = vgm_current_dns();
 	if (engine != NULL && dns != NULL &&
 	    !vg_cidr_list_match(
 	        conn->addr, vg_engine_conf(engine)->trusted_networks))
@@ -187,7 +187,7 @@ static int
 vgm_cb_attach_dns(struct vgm_conn *conn)
 {
 	const struct vg_conf *conf = vg_engine_conf(conn->engine);
-	struct vg_dns *dns = vgm_reload_acquire_dns();
+	struct vg_dns *dns = vgm_current_dns();
 	int rc;
 
 	if (dns == NULL)
@@ -245,9 +245,9 @@ vgm_cb_abuse_step(SMFICTX *ctx, struct vgm_conn *conn, enum vgm_cb_step step,
 	const char *auth = "", *qid = "NOQUEUE";
 	int rc = 0;
 
-	if (engine == NULL || (hold = vgm_reload_acquire_abuse()) == NULL)
+	if (engine == NULL || (hold = vgm_current_abuse()) == NULL)
 		return SMFIS_CONTINUE;
-	ab = vgm_abuse_state(hold);
+	ab = vgm_current_abuse_state(hold);
 	conf = vg_engine_conf(engine);
 	if (conn->msg != NULL) {
 		auth = vg_msg_auth(conn->msg);
@@ -269,7 +269,7 @@ vgm_cb_abuse_step(SMFICTX *ctx, struct vgm_conn *conn, enum vgm_cb_step step,
 		rc = vg_abuse_rcpt_rejected(ab, &r, conf, conn->addr);
 		break;
 	}
-	vgm_abuse_release(hold);
+	vgm_current_abuse_release(hold);
 	if (rc != 0 && step == VGM_STEP_RCPT_REJECTED) {
 		vg_error(
 		    "%s: %s: %s", qid, vgm_cb_step_name(step), vg_strerror(rc));
@@ -298,7 +298,7 @@ vgm_cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	vgm_conn_set_addr(conn, hostaddr);
 	(void)vg_str_fmt(conn->name, sizeof(conn->name), "%s",
 	    hostname != NULL ? hostname : "");
-	engine = vgm_reload_acquire();
+	engine = vgm_current_engine();
 	st = vgm_cb_abuse_step(ctx, conn, VGM_STEP_CONNECT, engine);
 	vg_engine_unref(engine);
 	if (st != SMFIS_CONTINUE)
@@ -334,7 +334,7 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	vgm_conn_msg_reset(conn);
-	conn->engine = vgm_reload_acquire();
+	conn->engine = vgm_current_engine();
 	if (conn->engine == NULL) {
 		char name[VGM_NAME_MAX];
 

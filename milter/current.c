@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* reload - engine swap on SIGHUP and on a new signature database */
+/* current - the engine new mail gets, swapped on SIGHUP and new signatures */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,16 +44,16 @@ static struct {
 	uint64_t interval_ms; /* signature_check_interval */
 	uint64_t last_check_ms;
 	uint64_t last_attempt_ms;
-} vgm_reload_state = {
+} vgm_current_state = {
     .engine_lock = PTHREAD_MUTEX_INITIALIZER,
     .lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
-#define RS vgm_reload_state
+#define RS vgm_current_state
 
-/* vgm_reload_log_errors - one log line per "file:line: reason" */
+/* vgm_current_log_errors - one log line per "file:line: reason" */
 static void
-vgm_reload_log_errors(const struct vg_err *err, const char *what)
+vgm_current_log_errors(const struct vg_err *err, const char *what)
 {
 	const char *p = vg_err_text(err);
 	const char *nl;
@@ -72,9 +72,9 @@ vgm_reload_log_errors(const struct vg_err *err, const char *what)
 	}
 }
 
-/* vgm_reload_swap - make engine current; returns the one it replaced */
+/* vgm_current_swap - make engine current; returns the one it replaced */
 static struct vg_engine *
-vgm_reload_swap(struct vg_engine *engine)
+vgm_current_swap(struct vg_engine *engine)
 {
 	struct vg_engine *old;
 
@@ -85,9 +85,9 @@ vgm_reload_swap(struct vg_engine *engine)
 	return old;
 }
 
-/* vgm_reload_acquire - a new reference to the current engine, or NULL */
+/* vgm_current_engine - a new reference to the current engine, or NULL */
 struct vg_engine *
-vgm_reload_acquire(void)
+vgm_current_engine(void)
 {
 	struct vg_engine *engine = NULL;
 
@@ -103,16 +103,16 @@ struct vgm_abuse {
 	struct vg_abuse *state;
 };
 
-/* vgm_abuse_state - the abuse state behind a hold */
+/* vgm_current_abuse_state - the abuse state behind a hold */
 struct vg_abuse *
-vgm_abuse_state(struct vgm_abuse *hold)
+vgm_current_abuse_state(struct vgm_abuse *hold)
 {
 	return hold->state;
 }
 
-/* vgm_abuse_release - drop a hold; the last one frees the state */
+/* vgm_current_abuse_release - drop a hold; the last one frees the state */
 void
-vgm_abuse_release(struct vgm_abuse *hold)
+vgm_current_abuse_release(struct vgm_abuse *hold)
 {
 	if (hold == NULL || atomic_fetch_sub(&hold->refs, 1) != 1)
 		return;
@@ -120,9 +120,9 @@ vgm_abuse_release(struct vgm_abuse *hold)
 	vg_free(hold);
 }
 
-/* vgm_reload_acquire_abuse - a new hold on the current abuse state */
+/* vgm_current_abuse - a new hold on the current abuse state */
 struct vgm_abuse *
-vgm_reload_acquire_abuse(void)
+vgm_current_abuse(void)
 {
 	struct vgm_abuse *hold;
 
@@ -135,11 +135,11 @@ vgm_reload_acquire_abuse(void)
 }
 
 /*
- * vgm_reload_new_abuse - fresh abuse state for conf, made current; on
+ * vgm_current_new_abuse - fresh abuse state for conf, made current; on
  * failure the old one stays.
  */
 static void
-vgm_reload_new_abuse(const struct vg_conf *conf)
+vgm_current_new_abuse(const struct vg_conf *conf)
 {
 	struct vgm_abuse *hold, *old;
 	int rc;
@@ -161,12 +161,12 @@ vgm_reload_new_abuse(const struct vg_conf *conf)
 	old = RS.abuse;
 	RS.abuse = hold;
 	pthread_mutex_unlock(&RS.engine_lock);
-	vgm_abuse_release(old);
+	vgm_current_abuse_release(old);
 }
 
-/* vgm_reload_acquire_dns - a new reference to the resolver, or NULL */
+/* vgm_current_dns - a new reference to the resolver, or NULL */
 struct vg_dns *
-vgm_reload_acquire_dns(void)
+vgm_current_dns(void)
 {
 	struct vg_dns *dns = NULL;
 
@@ -178,11 +178,11 @@ vgm_reload_acquire_dns(void)
 }
 
 /*
- * vgm_reload_new_dns - a resolver for conf, with its thread running, made
+ * vgm_current_new_dns - a resolver for conf, with its thread running, made
  * current; on failure the old one stays and the reason is logged.
  */
 static void
-vgm_reload_new_dns(const struct vg_conf *conf)
+vgm_current_new_dns(const struct vg_conf *conf)
 {
 	struct vg_dns *dns = NULL, *old;
 	struct vg_err *err;
@@ -198,7 +198,7 @@ vgm_reload_new_dns(const struct vg_conf *conf)
 	if (rc == 0)
 		rc = vg_dns_start_thread(dns);
 	if (rc != 0) {
-		vgm_reload_log_errors(err, "starting the DNS resolver");
+		vgm_current_log_errors(err, "starting the DNS resolver");
 		vg_error("dns: %s; keeping the old resolver", vg_strerror(rc));
 		vg_dns_unref(dns);
 		vg_free(err);
@@ -212,9 +212,9 @@ vgm_reload_new_dns(const struct vg_conf *conf)
 	vg_dns_unref(old);
 }
 
-/* vgm_reload_rewatch - watch the database of conf from now on */
+/* vgm_current_rewatch - watch the database of conf from now on */
 static void
-vgm_reload_rewatch(const struct vg_conf *conf)
+vgm_current_rewatch(const struct vg_conf *conf)
 {
 	struct vg_sigwatch *w = NULL;
 	int rc;
@@ -240,9 +240,10 @@ vgm_reload_rewatch(const struct vg_conf *conf)
 	RS.watch = w;
 }
 
-/* vgm_reload_build - load the configuration and build an engine */
+/* vgm_current_build - load the configuration and build an engine */
 static int
-vgm_reload_build(struct vg_engine **out, struct vg_err *err, bool *in_place_out)
+vgm_current_build(
+    struct vg_engine **out, struct vg_err *err, bool *in_place_out)
 {
 	struct vg_conf *conf = NULL;
 	const char *key;
@@ -254,7 +255,7 @@ vgm_reload_build(struct vg_engine **out, struct vg_err *err, bool *in_place_out)
 	rc = vg_conf_load(&conf, RS.conf_path, err);
 	if (rc != 0)
 		return rc;
-	old = vgm_reload_acquire();
+	old = vgm_current_engine();
 	if (old != NULL) {
 		key = vg_conf_unreloadable_change(vg_engine_conf(old), conf);
 		if (key != NULL)
@@ -273,7 +274,7 @@ vgm_reload_build(struct vg_engine **out, struct vg_err *err, bool *in_place_out)
 		 */
 		vg_warn("reload: in place; mail is tempfailed until the new "
 		        "engine is ready");
-		vg_engine_unref(vgm_reload_swap(NULL));
+		vg_engine_unref(vgm_current_swap(NULL));
 	}
 	/* Hand-off: vg_engine_new() takes conf in every case. */
 	rc = vg_engine_new(out, conf, err);
@@ -281,9 +282,9 @@ vgm_reload_build(struct vg_engine **out, struct vg_err *err, bool *in_place_out)
 	return rc;
 }
 
-/* vgm_reload_now - one reload, in the reload thread */
+/* vgm_current_now - one reload, in the reload thread */
 static void
-vgm_reload_now(const char *why)
+vgm_current_now(const char *why)
 {
 	struct vg_err *err;
 	struct vg_engine *engine = NULL, *old;
@@ -298,34 +299,34 @@ vgm_reload_now(const char *why)
 		return;
 	}
 	vg_info("reload: %s: reading %s", why, RS.conf_path);
-	rc = vgm_reload_build(&engine, err, &in_place);
+	rc = vgm_current_build(&engine, err, &in_place);
 	if (rc != 0 && in_place) {
-		vgm_reload_log_errors(err, "building the engine");
+		vgm_current_log_errors(err, "building the engine");
 		vg_warn("reload: in-place build failed; trying once more");
-		rc = vgm_reload_build(&engine, err, NULL);
+		rc = vgm_current_build(&engine, err, NULL);
 	}
 	if (rc != 0) {
-		vgm_reload_log_errors(err, "building the engine");
+		vgm_current_log_errors(err, "building the engine");
 		pthread_mutex_lock(&RS.engine_lock);
 		in_place = RS.engine == NULL;
 		pthread_mutex_unlock(&RS.engine_lock);
 		if (in_place)
 			vg_error("reload: no engine; all mail is tempfailed "
 			         "(451 4.3.2); retrying every %u s",
-			    (unsigned)(VGM_RELOAD_RETRY_MS / 1000));
+			    (unsigned)(VGM_CURRENT_RETRY_MS / 1000));
 		else
 			vg_error("reload: failed (%s); keeping the old "
 			         "engine",
 			    vg_strerror(rc));
 		goto out;
 	}
-	vgm_reload_rewatch(vg_engine_conf(engine));
-	vgm_reload_new_dns(vg_engine_conf(engine));
-	old = vgm_reload_swap(engine);
+	vgm_current_rewatch(vg_engine_conf(engine));
+	vgm_current_new_dns(vg_engine_conf(engine));
+	old = vgm_current_swap(engine);
 	/* Counters survive a reload unless their limits changed. */
 	if (old == NULL ||
 	    vg_abuse_conf_changed(vg_engine_conf(old), vg_engine_conf(engine)))
-		vgm_reload_new_abuse(vg_engine_conf(engine));
+		vgm_current_new_abuse(vg_engine_conf(engine));
 	vg_engine_unref(old);
 	vg_info("reload: done (%s); new engine %s", why,
 	    vg_engine_virus_version(engine));
@@ -333,9 +334,9 @@ out:
 	vg_free(err);
 }
 
-/* vgm_reload_check_watch - true when the signature directory changed */
+/* vgm_current_check_watch - true when the signature directory changed */
 static bool
-vgm_reload_check_watch(void)
+vgm_current_check_watch(void)
 {
 	bool changed = false;
 	int rc;
@@ -351,23 +352,23 @@ vgm_reload_check_watch(void)
 	return changed;
 }
 
-/* vgm_reload_next_ms - the next time the thread has something to do */
+/* vgm_current_next_ms - the next time the thread has something to do */
 static uint64_t
-vgm_reload_next_ms(bool no_engine)
+vgm_current_next_ms(bool no_engine)
 {
 	uint64_t next = UINT64_MAX;
 
 	if (no_engine)
-		next = RS.last_attempt_ms + VGM_RELOAD_RETRY_MS;
+		next = RS.last_attempt_ms + VGM_CURRENT_RETRY_MS;
 	if (RS.watch != NULL && RS.interval_ms > 0 &&
 	    RS.last_check_ms + RS.interval_ms < next)
 		next = RS.last_check_ms + RS.interval_ms;
 	return next;
 }
 
-/* vgm_reload_main - the reload thread: wait, then reload or check */
+/* vgm_current_main - the reload thread: wait, then reload or check */
 static void *
-vgm_reload_main(void *arg)
+vgm_current_main(void *arg)
 {
 	struct timespec ts;
 	uint64_t next, now;
@@ -379,7 +380,7 @@ vgm_reload_main(void *arg)
 		pthread_mutex_lock(&RS.engine_lock);
 		no_engine = RS.engine == NULL;
 		pthread_mutex_unlock(&RS.engine_lock);
-		next = vgm_reload_next_ms(no_engine);
+		next = vgm_current_next_ms(no_engine);
 		now = vg_clock_ms();
 		if (!RS.requested && next > now) {
 			if (next == UINT64_MAX) {
@@ -395,38 +396,38 @@ vgm_reload_main(void *arg)
 		RS.requested = false;
 		pthread_mutex_unlock(&RS.lock);
 		if (requested)
-			vgm_reload_now("SIGHUP");
+			vgm_current_now("SIGHUP");
 		else if (no_engine &&
-		    vg_clock_ms() >= RS.last_attempt_ms + VGM_RELOAD_RETRY_MS)
-			vgm_reload_now("retry after a failed in-place reload");
-		else if (vgm_reload_check_watch())
-			vgm_reload_now("signature database changed");
+		    vg_clock_ms() >= RS.last_attempt_ms + VGM_CURRENT_RETRY_MS)
+			vgm_current_now("retry after a failed in-place reload");
+		else if (vgm_current_check_watch())
+			vgm_current_now("signature database changed");
 		pthread_mutex_lock(&RS.lock);
 	}
 	pthread_mutex_unlock(&RS.lock);
 	return NULL;
 }
 
-/* vgm_reload_init - remember the path and the first engine */
+/* vgm_current_init - remember the path and the first engine */
 int
-vgm_reload_init(const char *conf_path, struct vg_engine *engine)
+vgm_current_init(const char *conf_path, struct vg_engine *engine)
 {
 	RS.conf_path = vg_strdup(conf_path);
 	if (RS.conf_path == NULL)
 		return VG_ENOMEM;
 	RS.last_attempt_ms = vg_clock_ms();
 	/* Hand-off: the caller's reference becomes the current engine. */
-	(void)vgm_reload_swap(engine);
-	vgm_reload_rewatch(vg_engine_conf(engine));
+	(void)vgm_current_swap(engine);
+	vgm_current_rewatch(vg_engine_conf(engine));
 	/* After fork and privilege drop, as vg_dns_start_thread() wants. */
-	vgm_reload_new_dns(vg_engine_conf(engine));
-	vgm_reload_new_abuse(vg_engine_conf(engine));
+	vgm_current_new_dns(vg_engine_conf(engine));
+	vgm_current_new_abuse(vg_engine_conf(engine));
 	return 0;
 }
 
-/* vgm_reload_start - start the reload thread */
+/* vgm_current_start - start the reload thread */
 int
-vgm_reload_start(void)
+vgm_current_start(void)
 {
 	pthread_condattr_t attr;
 	int rc;
@@ -440,7 +441,7 @@ vgm_reload_start(void)
 	(void)pthread_condattr_destroy(&attr);
 	if (rc != 0)
 		return VG_EINTERNAL;
-	rc = pthread_create(&RS.thread, NULL, vgm_reload_main, NULL);
+	rc = pthread_create(&RS.thread, NULL, vgm_current_main, NULL);
 	if (rc != 0) {
 		vg_error("cannot start the reload thread: %s", strerror(rc));
 		(void)pthread_cond_destroy(&RS.cond);
@@ -450,9 +451,9 @@ vgm_reload_start(void)
 	return 0;
 }
 
-/* vgm_reload_request - wake the reload thread */
+/* vgm_current_reload - wake the reload thread */
 void
-vgm_reload_request(void)
+vgm_current_reload(void)
 {
 	pthread_mutex_lock(&RS.lock);
 	RS.requested = true;
@@ -461,9 +462,9 @@ vgm_reload_request(void)
 	pthread_mutex_unlock(&RS.lock);
 }
 
-/* vgm_reload_fini - stop the thread (a running reload finishes first) */
+/* vgm_current_fini - stop the thread (a running reload finishes first) */
 void
-vgm_reload_fini(void)
+vgm_current_fini(void)
 {
 	struct vgm_abuse *abuse;
 	struct vg_dns *dns;
@@ -477,7 +478,7 @@ vgm_reload_fini(void)
 		(void)pthread_cond_destroy(&RS.cond);
 		RS.started = false;
 	}
-	vg_engine_unref(vgm_reload_swap(NULL));
+	vg_engine_unref(vgm_current_swap(NULL));
 	pthread_mutex_lock(&RS.engine_lock);
 	dns = RS.dns;
 	RS.dns = NULL;
@@ -487,7 +488,7 @@ vgm_reload_fini(void)
 	abuse = RS.abuse;
 	RS.abuse = NULL;
 	pthread_mutex_unlock(&RS.engine_lock);
-	vgm_abuse_release(abuse);
+	vgm_current_abuse_release(abuse);
 	vg_sigwatch_free(RS.watch);
 	RS.watch = NULL;
 	vg_free(RS.conf_path);

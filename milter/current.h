@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * reload - the current engine, and the thread that replaces it.
+ * current - what new messages are scanned with (the engine, its resolver,
+ * the abuse state), and the reload thread that replaces it.
  *
  * PURPOSE  Holds the engine that new messages are scanned with, behind a
  *	    mutex.  Each message takes its own reference at MAIL FROM
- *	    (vgm_reload_acquire()), so a reload never disturbs a message in
+ *	    (vgm_current_engine()), so a reload never disturbs a message in
  *	    flight and the last reference frees an old engine (OpenDKIM's
  *	    refcounted config, STYLE.md 7.4).  A reload is requested by
- *	    SIGHUP (vgm_reload_request()) or by the signature watch, and is
+ *	    SIGHUP (vgm_current_reload()) or by the signature watch, and is
  *	    carried out by one reload thread, off the mail path: read the
  *	    configuration again from the same path, build a new engine,
  *	    swap it in, drop the old reference.  A failed build keeps the
  *	    old engine and logs every "file:line: reason".
  *	    With reload_in_place = yes the old engine is dropped first, so a
  *	    host never holds two ClamAV databases; while the new one builds
- *	    vgm_reload_acquire() returns NULL and mail gets 451 4.3.2.  If
+ *	    vgm_current_engine() returns NULL and mail gets 451 4.3.2.  If
  *	    that build fails it is tried once more; if it fails again there
  *	    is no engine until a reload succeeds: the thread tries again
- *	    every VGM_RELOAD_RETRY_MS, logging the errors each time.
+ *	    every VGM_CURRENT_RETRY_MS, logging the errors each time.
  *	    The DNS resolver (vg_dns, with its own event-loop thread) is
  *	    built with each engine from the same configuration and swapped
  *	    with it, so dns_servers and the DNS limits follow a reload; each
@@ -32,17 +33,18 @@
  *	    The signature watch asks vg_sigwatch_changed() about
  *	    clamav_database every signature_check_interval (0 = never) and
  *	    reloads when freshclam wrote a new database.
- * OWNS     vgm_reload_init() takes the caller's engine reference;
- *	    vgm_reload_fini() drops it.  A reference from vgm_reload_acquire()
- *	    or vgm_reload_acquire_dns() belongs to the caller
+ * OWNS     vgm_current_init() takes the caller's engine reference;
+ *	    vgm_current_fini() drops it.  A reference from vgm_current_engine()
+ *	    or vgm_current_dns() belongs to the caller
  *	    (vg_engine_unref(), vg_dns_unref()).
  * LIMITS   A reload changing socket, user, scan_workers or
  *	    max_queued_scans logs a warning: those need a restart.
- * THREADS  acquire and request may be called from any thread.  init,
+ * THREADS  vgm_current_engine(), _dns(), _abuse() and
+ *	    vgm_current_reload() may be called from any thread.  init,
  *	    start and fini run in the main thread.
  */
-#ifndef VGM_RELOAD_H
-#define VGM_RELOAD_H
+#ifndef VGM_CURRENT_H
+#define VGM_CURRENT_H
 
 #include <stdbool.h>
 
@@ -53,25 +55,25 @@ struct vg_engine;
 /* A reference-counted hold on the abuse state. */
 struct vgm_abuse;
 
-#define VGM_RELOAD_RETRY_MS 60000
+#define VGM_CURRENT_RETRY_MS 60000
 
-/* vgm_reload_init - remember path, take engine (must not be NULL) */
-int vgm_reload_init(const char *conf_path, struct vg_engine *engine);
-/* vgm_reload_start - start the reload and signature-watch thread */
-int vgm_reload_start(void);
-/* vgm_reload_acquire - a new reference to the current engine, or NULL */
-struct vg_engine *vgm_reload_acquire(void);
-/* vgm_reload_acquire_dns - a new reference to the resolver, or NULL */
-struct vg_dns *vgm_reload_acquire_dns(void);
-/* vgm_reload_acquire_abuse - a hold on the abuse state, or NULL */
-struct vgm_abuse *vgm_reload_acquire_abuse(void);
-/* vgm_abuse_state - the state held; borrowed while the hold lasts */
-struct vg_abuse *vgm_abuse_state(struct vgm_abuse *hold);
-/* vgm_abuse_release - drop a hold; the last frees; NULL is a no-op */
-void vgm_abuse_release(struct vgm_abuse *hold);
-/* vgm_reload_request - ask the reload thread to reload now; returns at once */
-void vgm_reload_request(void);
-/* vgm_reload_fini - stop the thread, drop the engine reference */
-void vgm_reload_fini(void);
+/* vgm_current_init - remember path, take engine (must not be NULL) */
+int vgm_current_init(const char *conf_path, struct vg_engine *engine);
+/* vgm_current_start - start the reload and signature-watch thread */
+int vgm_current_start(void);
+/* vgm_current_engine - a new reference to the current engine, or NULL */
+struct vg_engine *vgm_current_engine(void);
+/* vgm_current_dns - a new reference to the resolver, or NULL */
+struct vg_dns *vgm_current_dns(void);
+/* vgm_current_abuse - a hold on the abuse state, or NULL */
+struct vgm_abuse *vgm_current_abuse(void);
+/* vgm_current_abuse_state - the state held; borrowed while the hold lasts */
+struct vg_abuse *vgm_current_abuse_state(struct vgm_abuse *hold);
+/* vgm_current_abuse_release - drop a hold; the last frees; NULL is a no-op */
+void vgm_current_abuse_release(struct vgm_abuse *hold);
+/* vgm_current_reload - ask the reload thread to reload now; returns at once */
+void vgm_current_reload(void);
+/* vgm_current_fini - stop the thread, drop the engine reference */
+void vgm_current_fini(void);
 
-#endif /* VGM_RELOAD_H */
+#endif /* VGM_CURRENT_H */

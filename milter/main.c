@@ -447,7 +447,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 		return 1;
 	}
 	vgm_session_init(pool);
-	if (vgm_reload_start() != 0) {
+	if (vgm_current_start() != 0) {
 		vg_pool_free(pool);
 		return 1;
 	}
@@ -455,7 +455,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 	if (rc != 0) {
 		vg_log(VG_LOG_FATAL, "cannot start the milter thread: %s",
 		    strerror(rc));
-		vgm_reload_fini();
+		vgm_current_fini();
 		vg_pool_free(pool);
 		return 1;
 	}
@@ -467,7 +467,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 		sig = vgm_sig_next();
 		if (sig == SIGHUP) {
 			vg_info("SIGHUP: reload requested");
-			vgm_reload_request();
+			vgm_current_reload();
 			continue;
 		}
 		if (sig == SIGTERM || sig == SIGINT) {
@@ -499,7 +499,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 		    left, (unsigned long long)drain_ms);
 		return 1;
 	}
-	vgm_reload_fini();
+	vgm_current_fini();
 	vg_pool_free(pool);
 	vg_info("stopped");
 	return milter_rc == MI_SUCCESS ? 0 : 1;
@@ -632,7 +632,7 @@ main(int argc, char **argv)
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		workers = ncpu > 0 ? (unsigned)ncpu : 1;
 	}
-	rc = vgm_reload_init(o.conf_path, engine);
+	rc = vgm_current_init(o.conf_path, engine);
 	if (rc != 0) {
 		vg_log(VG_LOG_FATAL, "%s", vg_strerror(rc));
 		goto fail;
