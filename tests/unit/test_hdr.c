@@ -293,9 +293,9 @@ hdr_suite(void)
 	TCase *tc;
 
 	/*
-	 * mime.c's initialiser, not vg_text_global_init(): this test links
-	 * no other part of text.o, so lib/scaffold.c's weak stand-in of
-	 * vg_text_global_init() would be the one linked.
+	 * The charset conversions need GMime initialised; mime.c's
+	 * initialiser does that and no more (vg_text_global_init() adds
+	 * libxml2, which no hdr function uses).
 	 */
 	if (vg_mime_global_init() != 0)
 		abort();
