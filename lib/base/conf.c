@@ -421,7 +421,7 @@ check_server(const char *item, size_t len)
 /*
  * check_list - every item of a list passes ok(); *bad_out is the first
  * that does not.  With commas_only, items are separated by commas alone
- * (blanks around them are dropped) and may not be empty: lib/dns.c hands
+ * (blanks around them are dropped) and may not be empty: net/dns.c hands
  * the list to c-ares after removing every blank, so "a b" would fuse.
  */
 static bool

@@ -6,7 +6,7 @@
  * SPF_dns_server_t.lookup.  Each evaluation gets its own SPF_dns_server_t
  * on the stack whose hook points at a struct spf_ctx: the resolver and the
  * deadline (or a zone), and the counters that enforce the limits libspf2
- * lacks.  The lookup submits to lib/dns.c and waits up to the deadline, so
+ * lacks.  The lookup submits to net/dns.c and waits up to the deadline, so
  * a dead server costs at most the deadline and the result is temperror.
  * Limits that libspf2 cannot be told about are recorded in the context and
  * applied to the result after libspf2 returns: libspf2 has no way for a
@@ -362,7 +362,7 @@ spf_zone_lookup(
 	return rr;
 }
 
-/* spf_net_lookup - lookup through lib/dns.c, bounded by the deadline */
+/* spf_net_lookup - lookup through net/dns.c, bounded by the deadline */
 static SPF_dns_rr_t *
 spf_net_lookup(
     SPF_dns_server_t *srv, struct spf_ctx *ctx, const char *name, ns_type type)

@@ -4,7 +4,7 @@
  *
  * PURPOSE  Evaluates SPF for one identity (MAIL FROM, or HELO when MAIL
  *	    FROM is empty or when asked) and one client address with
- *	    libspf2, whose DNS queries all go through lib/dns.c: this module
+ *	    libspf2, whose DNS queries all go through net/dns.c: this module
  *	    implements libspf2's SPF_dns_server_t so that libspf2 never
  *	    touches libc's blocking resolver and every lookup shares the
  *	    cache, the flight table and the message's deadline.  A second

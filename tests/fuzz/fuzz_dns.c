@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * fuzz_dns - hostile DNS replies through lib/dns.c's reply parser.
+ * fuzz_dns - hostile DNS replies through net/dns.c's reply parser.
  *
  * Input: one byte choosing the record type asked for (A, AAAA, TXT, MX,
  * PTR), then the reply packet.  A DNS server, or anyone who can spoof one,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_spf - hostile SPF records through libspf2's parser and evaluator,
- * answered by lib/spf.c's zone backend (no network).
+ * answered by net/spf.c's zone backend (no network).
  *
  * Input: up to three lines.  Line 1 is the TXT record of fuzz.example
  * (the sender's domain), line 2 the TXT record of other.example (for

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # run.sh SUITE.yml SPF_SUITE_BINARY KNOWN_FAILURES [PORT]
-# The RFC 7208 suite through lib/spf.c: first every scenario from the zone
+# The RFC 7208 suite through net/spf.c: first every scenario from the zone
 # backend, then (with PORT, when dnsmasq is installed) every scenario that
-# dnsmasq can express, served on 127.0.0.1:PORT through lib/dns.c
+# dnsmasq can express, served on 127.0.0.1:PORT through net/dns.c
 # (run_dns.py).  Converts the YAML with python3-yaml.  Fails if either run
 # has a failure not listed in KNOWN_FAILURES.  Skips (exit 77,
 # tests/tools/skip.sh) without the suite (../shared/spf) or python3-yaml;

@@ -5,7 +5,7 @@
 The RFC 7208 suite through the real DNS path: for every scenario whose
 zone dnsmasq can express (yaml2lines.py decides), start dnsmasq on
 127.0.0.1:PORT serving it, and run spf_suite --dns PORT --scenario K, so
-every lookup goes libspf2 -> lib/spf.c -> lib/dns.c (c-ares) -> UDP ->
+every lookup goes libspf2 -> net/spf.c -> net/dns.c (c-ares) -> UDP ->
 dnsmasq.  TIMEOUT entries are forwards to a socket that never answers.
 Scenarios dnsmasq cannot express are left to the zone-backend run."""
 import os

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * spf_suite - run the RFC 7208 conformance suite through lib/spf.c.
+ * spf_suite - run the RFC 7208 conformance suite through net/spf.c.
  *
  * spf_suite [--dns PORT] [--scenario K] SUITE.lines KNOWN
  *
@@ -9,7 +9,7 @@
  * --dns runs only), builds each scenario's zone with vg_spf_zone_add(),
  * evaluates every test case with vg_spf_check_zone() and prints "passed"
  * or "failed" per test case and per scenario.  With --dns the lookups go
- * through lib/dns.c to the DNS server on 127.0.0.1:PORT instead (run_dns.py
+ * through net/dns.c to the DNS server on 127.0.0.1:PORT instead (run_dns.py
  * starts dnsmasq with the scenario's zone); --scenario K runs only
  * scenario K (from 0).  Exits 1 when a test fails that is not listed as
  * known, or when the input cannot be read; a known failure that now passes
@@ -248,7 +248,7 @@ main(int argc, char **argv)
 				rc = vg_spf_check_zone(
 				    &o, zone, f[1], f[2], f[3], false);
 			if (rc != 0) {
-				printf("  %s: error from lib/spf.c\n", f[0]);
+				printf("  %s: error from net/spf.c\n", f[0]);
 				return 1;
 			}
 			ok = suite_result_ok(f[4], o.result);
