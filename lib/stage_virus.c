@@ -14,6 +14,8 @@
  *   larger than ClamAV's max file size  -> scanned=false, says so: ClamAV
  *					    would skip it and call it clean
  *   CL_VIRUS -> res->virus = the signature name (sanitised ASCII)
+ *   tmp_dir without room for ClamAV's files (virus_tmp_room), before or
+ *   after the scan -> VG_ETEMP "clamav: not scanned: tmp_dir ..." (on_error)
  *   CL_CLEAN -> scanned=true
  *   anything else -> VG_ETEMP "clamav: <reason>" (the verdict applies
  *		      on_error)
@@ -30,8 +32,10 @@
  * then reported clean, as clamd would report it.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +58,7 @@ struct virus_state {
 	struct cl_engine *engine;
 	unsigned sigs;                   /* signatures loaded */
 	unsigned long long max_filesize; /* ClamAV's, 0 = unknown */
+	char *tmp_dir;                   /* ClamAV's temporary files, or NULL */
 	char version[VIRUS_VERSION_MAX];
 };
 
@@ -94,6 +99,7 @@ virus_free(void *state)
 		return;
 	if (vs->engine != NULL)
 		cl_engine_free(vs->engine);
+	vg_free(vs->tmp_dir);
 	vg_free(vs);
 }
 
@@ -228,6 +234,11 @@ virus_create(void **state_out, const struct vg_conf *conf,
 		rc = VG_ECONFIG;
 		goto out;
 	}
+	if (conf->tmp_dir != NULL && *conf->tmp_dir != '\0' &&
+	    (vs->tmp_dir = vg_strdup(conf->tmp_dir)) == NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
 	crc = virus_dir_exists(dir)
 	    ? cl_load(dir, vs->engine, &vs->sigs, CL_DB_STDOPT)
 	    : CL_EOPEN;
@@ -341,6 +352,56 @@ virus_view_pread(void *handle, void *buf, size_t count, off_t offset)
 	return (off_t)done;
 }
 
+/*
+ * virus_tmp_room - whether tmp_dir has room for what ClamAV writes while
+ * scanning len bytes; else a reason in why.
+ *
+ * ClamAV's mail parser saves every MIME part, decoded, to a file in
+ * tmp_dir and scans that file; it does not check its writes, so on a full
+ * file system it scans an empty or truncated file and reports the message
+ * clean (seen with ClamAV 1.4.6: EICAR as a .txt in a zip, delivered
+ * "Clean" with tmp_dir full).  The decoded parts together are never
+ * larger than the raw message (a spilled message's own file is already
+ * counted as used), so its length plus VIRUS_TMP_SLACK for the per-scan
+ * directory and small archive members is asked for; a failure is an
+ * incomplete scan, never Clean.
+ * XXX Not a guarantee: an archive may expand to more (ClamAV's archive
+ * writers do report their write errors), and concurrent scans share the
+ * room; virus_scan() looks again after the scan for that reason.
+ */
+#define VIRUS_TMP_SLACK (64u * 1024)
+static bool
+virus_tmp_room(
+    const struct virus_state *vs, size_t len, char *why, size_t whylen)
+{
+	unsigned long long avail, need;
+	struct statvfs sv;
+
+	if (vs->tmp_dir == NULL)
+		return true;
+	if (statvfs(vs->tmp_dir, &sv) != 0) {
+		snprintf(why, whylen, "tmp_dir %s: %s", vs->tmp_dir,
+		    strerror(errno));
+		return false;
+	}
+	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	need = (unsigned long long)len + VIRUS_TMP_SLACK;
+	if (avail < need) {
+		snprintf(why, whylen,
+		    "tmp_dir %s has %llu bytes free, a scan of %zu bytes "
+		    "needs %llu: No space left on device",
+		    vs->tmp_dir, avail, len, need);
+		return false;
+	}
+	/* Some file systems report no inode counts (f_files == 0). */
+	if (sv.f_files != 0 && sv.f_favail == 0) {
+		snprintf(
+		    why, whylen, "tmp_dir %s has no free inodes", vs->tmp_dir);
+		return false;
+	}
+	return true;
+}
+
 /* virus_scan - scan one finished message's raw bytes */
 static int
 virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
@@ -351,6 +412,7 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 	const unsigned char *raw;
 	const char *virname = NULL;
 	unsigned long scanned = 0;
+	char why[VG_REASON_MAX];
 	cl_fmap_t *map;
 	size_t len;
 	cl_error_t crc;
@@ -384,6 +446,10 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		    "larger than clamav_max_filesize");
 		return 0;
 	}
+	if (!virus_tmp_room(vs, len, why, sizeof(why))) {
+		vg_result_fail(res, VG_ETEMP, "clamav: not scanned: %s", why);
+		return VG_ETEMP;
+	}
 	view.raw = raw;
 	view.len = len;
 	if (virus_known_mail(raw, len))
@@ -403,6 +469,12 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 	cl_fmap_close(map);
 	switch (crc) {
 	case CL_CLEAN:
+		/* tmp_dir may have filled up under us (other scans). */
+		if (!virus_tmp_room(vs, 0, why, sizeof(why))) {
+			vg_result_fail(
+			    res, VG_ETEMP, "clamav: scan incomplete: %s", why);
+			return VG_ETEMP;
+		}
 		res->scanned = true;
 		return 0;
 	case CL_VIRUS:
