@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -629,6 +630,24 @@ START_TEST(test_stage_virus_sigwatch)
 	ck_assert_msg(changed, "new .ndb: got unchanged, want changed");
 	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), 0);
 	ck_assert_msg(!changed, "second look: got changed, want unchanged");
+	ck_assert_int_eq(vg_sigwatch_errno(w), 0);
+
+	/* Deleted: VG_EIO with ENOENT, every look; back with other files:
+	 * one change. */
+	rm_dir(dir);
+	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), VG_EIO);
+	ck_assert_msg(vg_sigwatch_errno(w) == ENOENT,
+	    "deleted: errno got %d, want ENOENT", vg_sigwatch_errno(w));
+	ck_assert(!changed);
+	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), VG_EIO);
+	ck_assert_str_eq(vg_sigwatch_dir(w), dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(run_make_sigdb(dir), 0);
+	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), 0);
+	ck_assert_int_eq(vg_sigwatch_errno(w), 0);
+	ck_assert_msg(changed,
+	    "back without extra.ndb: got unchanged, want "
+	    "changed");
 	vg_sigwatch_free(w);
 	vg_sigwatch_free(NULL);
 	rm_dir(dir);
