@@ -47,14 +47,18 @@ shift $((OPTIND - 1))
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../tests/e2e/lib.sh
 . "$here/../tests/e2e/lib.sh"
+# shellcheck disable=SC2034 # read by lib.sh
 E2E_TIMEOUT=60
 e2e_init soak "$1"
 
 # ClamAV makes a directory per scan in tmp_dir: keep it on tmpfs, as
 # bench/README advises.
 TMPD=/dev/shm/vigil-soak.$$
-mkdir -p "$TMPD" && chmod 1777 "$TMPD" || e2e_die "cannot create $TMPD"
+if ! mkdir -p "$TMPD" || ! chmod 1777 "$TMPD"; then
+	e2e_die "cannot create $TMPD"
+fi
 # e2e_test_cleanup - run by lib.sh's EXIT trap once the milter is stopped
+# shellcheck disable=SC2317 # called by lib.sh
 e2e_test_cleanup()
 {
 	rm -rf "$TMPD"
@@ -206,5 +210,6 @@ check "no unknown id delivered" "$unknown"
 check "delivered + queued + refused-with-a-reply + no-reply = sent (missing)" \
     "$missing"
 check "answered = sent" $((N - nanswered))
+# shellcheck disable=SC2034 # read by lib.sh's EXIT trap (keeps the logs)
 [ "$bad" -eq 0 ] || E2E_FAILS=1
 exit "$bad"
