@@ -31,6 +31,8 @@ e2e_test_cleanup()
 		umount "$TMP" || umount -l "$TMP"
 	fi
 }
+# A run that was killed may have left its tmpfs mounted.
+e2e_test_cleanup
 mount -t tmpfs -o size=512k,mode=1777 vigil-e2e-tmpfull "$TMP" ||
     e2e_die "cannot mount a tmpfs on $TMP"
 
