@@ -96,6 +96,10 @@ static const struct vg_conf_key keys[] = {
         A(VG_ACTION_REJECT) | A(VG_ACTION_DISCARD) | A(VG_ACTION_QUARANTINE) |
             A(VG_ACTION_TAG) | A(VG_ACTION_ACCEPT),
         "what to do with a message that carries a virus"),
+    ACT(unscanned_action, "reject",
+        A(VG_ACTION_REJECT) | A(VG_ACTION_QUARANTINE) | A(VG_ACTION_TAG) |
+            A(VG_ACTION_ACCEPT),
+        "what to do when part of a message could not be virus-scanned"),
     ACT(on_error, "tempfail", A(VG_ACTION_TEMPFAIL) | A(VG_ACTION_ACCEPT),
         "what to do when Vigil itself cannot scan a message"),
     DUR(scan_timeout, "60s", 100, 1 * HOUR,

@@ -57,7 +57,8 @@ struct vg_conf {
 	bool virus_scan;             /* no = no ClamAV at all */
 	char *clamav_database;       /* directory */
 	enum vg_action virus_action; /* reject|discard|quarantine|tag|accept */
-	enum vg_action on_error;     /* tempfail | accept */
+	enum vg_action unscanned_action; /* reject|quarantine|tag|accept */
+	enum vg_action on_error;         /* tempfail | accept */
 	uint64_t scan_timeout_ms;
 	char *rules;       /* rules file path */
 	char *authserv_id; /* RFC 8601 authserv-id, default hostname */

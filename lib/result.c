@@ -9,6 +9,27 @@
 #include "result.h"
 #include "sanitize.h"
 
+/* vg_result_outcome_name - see result.h */
+const char *
+vg_result_outcome_name(enum vg_virus_outcome outcome)
+{
+	switch (outcome) {
+	case VG_VIRUS_NOT_RUN:
+		return "error";
+	case VG_VIRUS_CLEAN:
+		return "clean";
+	case VG_VIRUS_INFECTED:
+		return "infected";
+	case VG_VIRUS_DISABLED:
+		return "disabled";
+	case VG_VIRUS_TOO_LARGE:
+		return "too large";
+	case VG_VIRUS_INCOMPLETE:
+		return "unscanned";
+	}
+	return "error";
+}
+
 /* vg_result_init - empty result for the named stage */
 void
 vg_result_init(struct vg_result *res, const char *stage)

@@ -44,15 +44,31 @@ struct vg_forced {
 	const char *symbol;       /* which check asked, static or NULL */
 };
 
+/*
+ * What the virus stage established about one message.  Only CLEAN means
+ * that every byte was scanned to the end: every other outcome is written
+ * "Unscanned (<reason>)" or "Infected (<name>)", never "Clean".
+ */
+enum vg_virus_outcome {
+	VG_VIRUS_NOT_RUN,    /* no verdict: the stage failed (status != 0) */
+	VG_VIRUS_CLEAN,      /* scanned to the end, nothing found */
+	VG_VIRUS_INFECTED,   /* virus[] names what was found */
+	VG_VIRUS_DISABLED,   /* virus_scan = no: the administrator's choice */
+	VG_VIRUS_TOO_LARGE,  /* over max_message_size: oversize_action */
+	VG_VIRUS_INCOMPLETE, /* the scan stopped short (a limit, encryption,
+				a container that could not be opened):
+				unscanned_action; unscanned[] says why */
+};
+
 struct vg_result {
 	const char *stage;         /* static stage name */
 	int status;                /* 0, or VG_E* when the stage failed */
 	char error[VG_REASON_MAX]; /* why it failed, for the log line */
 
 	/* Virus stage. */
-	bool scanned;                  /* the virus scan ran to completion */
-	char virus[VG_VIRUS_NAME_MAX]; /* "" = none found */
-	char unscanned[VG_REASON_MAX]; /* why not scanned, "" if scanned */
+	enum vg_virus_outcome outcome;
+	char virus[VG_VIRUS_NAME_MAX]; /* INFECTED: the name, else "" */
+	char unscanned[VG_REASON_MAX]; /* why not CLEAN, "" when CLEAN */
 
 	/* Score stage and checks. */
 	struct vg_symbol *symbols;
@@ -63,6 +79,11 @@ struct vg_result {
 	uint64_t elapsed_us; /* wall time the stage took */
 };
 
+/*
+ * vg_result_outcome_name - "clean", "infected", "unscanned", "disabled",
+ * "too large", "error"; static
+ */
+const char *vg_result_outcome_name(enum vg_virus_outcome outcome);
 /* vg_result_init - empty result for the named stage (static string) */
 void vg_result_init(struct vg_result *res, const char *stage);
 /* vg_result_fini - free what the result owns */

@@ -9,33 +9,60 @@
  * ClamAV's own mail parser decodes the MIME parts and its archive parsers
  * open what they contain; nothing is written to disk by us.
  *
- * Outcomes of scan():
- *   oversized message (vg_msg_oversized) -> scanned=false "too large"
- *   larger than ClamAV's max file size  -> scanned=false, says so: ClamAV
- *					    would skip it and call it clean
- *   CL_VIRUS -> res->virus = the signature name (sanitised ASCII)
- *   tmp_dir without room for ClamAV's files (virus_tmp_room), before or
- *   after the scan -> VG_ETEMP "clamav: not scanned: tmp_dir ..." (on_error)
- *   CL_CLEAN -> scanned=true
- *   anything else -> VG_ETEMP "clamav: <reason>" (the verdict applies
- *		      on_error)
+ * Outcomes of scan() (result.h, enum vg_virus_outcome):
+ *   virus_scan = no                      -> DISABLED
+ *   over max_message_size                -> TOO_LARGE "too large"
+ *   a signature matched                  -> INFECTED, res->virus = its
+ *					     name (sanitised ASCII)
+ *   part of the message was not scanned  -> INCOMPLETE, res->unscanned
+ *					     says why ("Incomplete scans")
+ *   scanned to the end, nothing found    -> CLEAN
+ *   tmp_dir without room for ClamAV's    -> VG_ETEMP "clamav: not scanned:
+ *   files, before or after the scan	     tmp_dir ..." (on_error: our
+ *   (virus_tmp_room)			     disk, not the message, so a
+ *					     tempfail, not unscanned_action)
+ *   any other libclamav error            -> VG_ETEMP "clamav: <reason>"
+ *					     (the verdict applies on_error)
+ *
+ * Incomplete scans.  libclamav stops at its limits and, unless asked,
+ * says "clean": a known virus behind 100 MiB of compressible padding, 20
+ * zips deep or in an encrypted zip would pass as Clean.  So:
+ *   - the heuristic alerts for exceeded limits, encrypted archives and
+ *     documents and broken executables are on (as clamd's
+ *     AlertExceedsMax, AlertEncrypted and AlertBrokenExecutables); their
+ *     names (Heuristics.Limits.Exceeded.*, Heuristics.Encrypted.*,
+ *     Heuristics.Broken.*) are outcomes, not viruses.  Heuristic alerts
+ *     do not take precedence, so libclamav scans on after one and a real
+ *     signature found later in the message wins;
+ *   - one limit libclamav does not report: an archive member larger than
+ *     clamav_max_filesize is cut to that size and the rest is not scanned
+ *     (unzip's "trimming output size").  The file-inspection callback sees
+ *     every file ClamAV extracts, with its size: one that reaches
+ *     max_filesize was cut, and the scan is INCOMPLETE;
+ *   - ClamAV's clean-file cache is off: a cached "clean" answer for an
+ *     attachment comes without unpacking it, so a member cut inside it
+ *     would go unseen the second time (measured: the second scan of the
+ *     same zip never reached the member).  An attachment sent again is
+ *     therefore scanned again, as clamd with DisableCache does;
+ *   - a whole message larger than clamav_max_filesize is INCOMPLETE
+ *     without a scan (ClamAV would skip it and say clean);
+ *   - the return codes for limits (CL_EMAXREC, CL_EMAXSIZE, CL_EMAXFILES,
+ *     CL_ETIMEOUT) and for content ClamAV cannot parse (CL_EFORMAT) are
+ *     INCOMPLETE too.
+ * The verdict applies unscanned_action to INCOMPLETE (vigil.conf(5)).
  *
  * Version text: "ClamAV <libclamav version>/<daily database version>",
  * e.g. "ClamAV 1.4.6/27480", as clamav-milter writes it.  A database
  * without a daily.cvd/cld (only local .ndb/.hdb files, as in the tests)
  * has no version, so the text says "/0" and how many signatures were
  * loaded instead: "ClamAV 1.4.6/0 (46 signatures)".
- *
- * XXX Archive members beyond clamav_max_filesize / clamav_max_scansize /
- * clamav_max_files are skipped by ClamAV without telling us (heuristic
- * "exceeds max" alerts are off, as in clamd's default); the message is
- * then reported clean, as clamd would report it.
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -187,6 +214,41 @@ virus_version(struct virus_state *vs)
 		    "ClamAV %s/0 (%u signatures)", cl_retver(), vs->sigs);
 }
 
+/* What one scan learns through the callbacks (their context). */
+struct virus_scan_ctx {
+	unsigned long long max_filesize; /* 0 = unknown */
+	bool cut;                        /* a file was cut at max_filesize */
+};
+
+/*
+ * virus_inspect - libclamav's file-inspection callback, called for every
+ * file it is about to scan, the extracted ones included.  An extracted
+ * file of exactly max_filesize bytes or more was cut there (see
+ * "Incomplete scans"); a real file of that size is reported the same,
+ * which errs on the side of "not scanned".  Always lets the scan go on,
+ * so a signature elsewhere in the message still matches.
+ */
+static cl_error_t
+virus_inspect(int fd, const char *type, const char **ancestors,
+    size_t parent_file_size, const char *file_name, size_t file_size,
+    const char *file_buffer, uint32_t recursion_level,
+    uint32_t layer_attributes, void *context)
+{
+	struct virus_scan_ctx *ctx = context;
+
+	(void)fd;
+	(void)type;
+	(void)ancestors;
+	(void)parent_file_size;
+	(void)file_name;
+	(void)file_buffer;
+	(void)layer_attributes;
+	if (ctx != NULL && recursion_level > 0 && ctx->max_filesize > 0 &&
+	    (unsigned long long)file_size >= ctx->max_filesize)
+		ctx->cut = true;
+	return CL_CLEAN;
+}
+
 /*
  * virus_create - load and compile the signature database.  A missing or
  * empty database directory is VG_ECONFIG with a sentence saying what to
@@ -225,6 +287,15 @@ virus_create(void **state_out, const struct vg_conf *conf,
 	}
 	if ((rc = virus_set_limits(vs, conf, err)) != 0)
 		goto out;
+	/* No cached "clean" answers: see "Incomplete scans" above. */
+	if ((crc = cl_engine_set_num(vs->engine, CL_ENGINE_DISABLE_CACHE, 1)) !=
+	    CL_SUCCESS) {
+		vg_err_add(err, NULL, 0,
+		    "clamav: cannot turn the cache off: %s", cl_strerror(crc));
+		rc = VG_ECONFIG;
+		goto out;
+	}
+	cl_engine_set_clcb_file_inspection(vs->engine, virus_inspect);
 	/* ClamAV unpacks archives into temporary files: keep them with ours. */
 	if (conf->tmp_dir != NULL && *conf->tmp_dir != '\0' &&
 	    (crc = cl_engine_set_str(
@@ -363,8 +434,9 @@ virus_view_pread(void *handle, void *buf, size_t count, off_t offset)
  * "Clean" with tmp_dir full).  The decoded parts together are never
  * larger than the raw message (a spilled message's own file is already
  * counted as used), so its length plus VIRUS_TMP_SLACK for the per-scan
- * directory and small archive members is asked for; a failure is an
- * incomplete scan, never Clean.
+ * directory and small archive members is asked for.  Without it the
+ * message ends in on_error (a tempfail by default), not unscanned_action:
+ * the disk is ours to fix, not the sender's, and it is never Clean.
  * XXX Not a guarantee: an archive may expand to more (ClamAV's archive
  * writers do report their write errors), and concurrent scans share the
  * room; virus_scan() looks again after the scan for that reason.
@@ -402,29 +474,109 @@ virus_tmp_room(
 	return true;
 }
 
-/* virus_scan - scan one finished message's raw bytes */
+/*
+ * The alerts that say "not scanned to the end" rather than "virus", with
+ * the reason written after "Unscanned (": ClamAV's names for its limits,
+ * as the vigil.conf keys that set them.  A prefix ends in '.'.
+ */
+static const struct {
+	const char *name;
+	const char *reason;
+} virus_incomplete_names[] = {
+    {"Heuristics.Limits.Exceeded.MaxFileSize", "exceeds clamav_max_filesize"},
+    {"Heuristics.Limits.Exceeded.MaxScanSize", "exceeds clamav_max_scansize"},
+    {"Heuristics.Limits.Exceeded.MaxFiles", "exceeds clamav_max_files"},
+    {"Heuristics.Limits.Exceeded.MaxRecursion", "exceeds clamav_max_recursion"},
+    {"Heuristics.Limits.Exceeded.MaxScanTime", "exceeds clamav_max_scantime"},
+    {"Heuristics.Limits.Exceeded.", "exceeds a ClamAV limit"},
+    {"Heuristics.Encrypted.", "encrypted"},
+    {"Heuristics.Broken.", "broken executable"},
+};
+
+/*
+ * virus_incomplete_reason - the reason for an alert that means "not
+ * scanned", or NULL for a virus.  Encrypted alerts name what was
+ * encrypted: "Heuristics.Encrypted.Zip" -> "encrypted Zip".
+ */
+static const char *
+virus_incomplete_reason(const char *virname, char *buf, size_t size)
+{
+	for (size_t i = 0; i < VG_NELEM(virus_incomplete_names); i++) {
+		const char *name = virus_incomplete_names[i].name;
+		size_t n = strlen(name);
+
+		if (name[n - 1] == '.' ? strncmp(virname, name, n) != 0
+		                       : strcmp(virname, name) != 0)
+			continue;
+		if (strcmp(name, "Heuristics.Encrypted.") == 0 &&
+		    virname[n] != '\0') {
+			char what[32];
+
+			vg_sanitize_str(
+			    what, sizeof(what), virname + n, VG_SANITIZE_ASCII);
+			(void)snprintf(buf, size, "encrypted %s", what);
+			return buf;
+		}
+		return virus_incomplete_names[i].reason;
+	}
+	return NULL;
+}
+
+/* virus_error_reason - the reason for a return code meaning "cut short" */
+static const char *
+virus_error_reason(cl_error_t crc)
+{
+	switch (crc) {
+	case CL_EMAXREC:
+		return "exceeds clamav_max_recursion";
+	case CL_EMAXSIZE:
+		return "exceeds clamav_max_scansize";
+	case CL_EMAXFILES:
+		return "exceeds clamav_max_files";
+	case CL_ETIMEOUT:
+		return "exceeds clamav_max_scantime";
+	case CL_EFORMAT:
+		return "malformed content";
+	default:
+		return NULL;
+	}
+}
+
+/* virus_set_incomplete - INCOMPLETE with reason */
+static void
+virus_set_incomplete(struct vg_result *res, const char *reason)
+{
+	res->outcome = VG_VIRUS_INCOMPLETE;
+	(void)snprintf(res->unscanned, sizeof(res->unscanned), "%s", reason);
+}
+
+/* virus_scan - scan one finished message's raw bytes; see the top */
 static int
 virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 {
 	struct virus_state *vs = state;
+	struct virus_scan_ctx ctx;
 	struct cl_scan_options opts;
 	struct virus_view view;
 	const unsigned char *raw;
-	const char *virname = NULL;
+	const char *virname = NULL, *why;
+	char whybuf[64];
 	unsigned long scanned = 0;
-	char why[VG_REASON_MAX];
+	char room[VG_REASON_MAX];
 	cl_fmap_t *map;
 	size_t len;
 	cl_error_t crc;
 
-	res->scanned = false;
+	res->outcome = VG_VIRUS_NOT_RUN;
 	res->virus[0] = '\0';
 	res->unscanned[0] = '\0';
 	if (vs == NULL) {
+		res->outcome = VG_VIRUS_DISABLED;
 		snprintf(res->unscanned, sizeof(res->unscanned), "disabled");
 		return 0;
 	}
 	if (vg_msg_oversized(msg)) {
+		res->outcome = VG_VIRUS_TOO_LARGE;
 		snprintf(res->unscanned, sizeof(res->unscanned), "too large");
 		return 0;
 	}
@@ -436,18 +588,17 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		return VG_EINTERNAL;
 	}
 	if (len == 0) {
-		res->scanned = true;
+		res->outcome = VG_VIRUS_CLEAN;
 		return 0;
 	}
 	if (vs->max_filesize > 0 &&
 	    (unsigned long long)len > vs->max_filesize) {
 		/* ClamAV would skip the whole message and call it clean. */
-		snprintf(res->unscanned, sizeof(res->unscanned),
-		    "larger than clamav_max_filesize");
+		virus_set_incomplete(res, "exceeds clamav_max_filesize");
 		return 0;
 	}
-	if (!virus_tmp_room(vs, len, why, sizeof(why))) {
-		vg_result_fail(res, VG_ETEMP, "clamav: not scanned: %s", why);
+	if (!virus_tmp_room(vs, len, room, sizeof(room))) {
+		vg_result_fail(res, VG_ETEMP, "clamav: not scanned: %s", room);
 		return VG_ETEMP;
 	}
 	view.raw = raw;
@@ -464,21 +615,36 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.parse = ~0u; /* every parser: mail, archives, documents */
+	opts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX |
+	    CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE |
+	    CL_SCAN_HEURISTIC_ENCRYPTED_DOC | CL_SCAN_HEURISTIC_BROKEN;
+	ctx.max_filesize = vs->max_filesize;
+	ctx.cut = false;
 	crc = cl_scanmap_callback(
-	    map, NULL, &virname, &scanned, vs->engine, &opts, NULL);
+	    map, NULL, &virname, &scanned, vs->engine, &opts, &ctx);
 	cl_fmap_close(map);
+	if (crc == CL_VIRUS && virname != NULL &&
+	    (why = virus_incomplete_reason(virname, whybuf, sizeof(whybuf))) !=
+	        NULL) {
+		virus_set_incomplete(res, why);
+		return 0;
+	}
 	switch (crc) {
 	case CL_CLEAN:
 		/* tmp_dir may have filled up under us (other scans). */
-		if (!virus_tmp_room(vs, 0, why, sizeof(why))) {
+		if (!virus_tmp_room(vs, 0, room, sizeof(room))) {
 			vg_result_fail(
-			    res, VG_ETEMP, "clamav: scan incomplete: %s", why);
+			    res, VG_ETEMP, "clamav: scan incomplete: %s", room);
 			return VG_ETEMP;
 		}
-		res->scanned = true;
+		if (ctx.cut)
+			virus_set_incomplete(
+			    res, "exceeds clamav_max_filesize");
+		else
+			res->outcome = VG_VIRUS_CLEAN;
 		return 0;
 	case CL_VIRUS:
-		res->scanned = true;
+		res->outcome = VG_VIRUS_INFECTED;
 		/* Names can come from file content (bytecode): sanitise. */
 		vg_sanitize_str(res->virus, sizeof(res->virus),
 		    virname != NULL ? virname : "Unknown", VG_SANITIZE_ASCII);
@@ -486,6 +652,10 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 			snprintf(res->virus, sizeof(res->virus), "Unknown");
 		return 0;
 	default:
+		if ((why = virus_error_reason(crc)) != NULL) {
+			virus_set_incomplete(res, why);
+			return 0;
+		}
 		vg_result_fail(res, VG_ETEMP, "clamav: %s", cl_strerror(crc));
 		return VG_ETEMP;
 	}

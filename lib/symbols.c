@@ -45,6 +45,8 @@ static const struct vg_symbol_info vg_symbols_table[] = {
         "Attachment archive too deep or large to examine whole"},
     {"ATTACH_ARCHIVE_BROKEN", "attach",
         "Attachment archive cannot be read to its end"},
+    {"VIRUS_UNSCANNED", "virus",
+        "Part of the message could not be virus-scanned"},
     {"ALLOW_CLIENT", "lists", "Client address is on the allow list"},
     {"ALLOW_FROM", "lists", "Envelope sender is on the allow list"},
     {"ALLOW_RCPT", "lists", "A recipient is on the allow list"},

@@ -168,6 +168,35 @@ collect_symbols(struct vg_verdict *v, const struct vg_result *results, size_t n)
 	return 0;
 }
 
+/*
+ * add_symbol - one more symbol of the verdict's own (name is static,
+ * detail copied), kept in X-Spam-Status order; its score counts.
+ */
+static int
+add_symbol(
+    struct vg_verdict *v, const char *name, double score, const char *detail)
+{
+	struct vg_symbol *syms, *d;
+
+	syms = vg_reallocarray(v->symbols, v->nsymbols + 1, sizeof(*syms));
+	if (syms == NULL)
+		return VG_ENOMEM;
+	v->symbols = syms;
+	d = &syms[v->nsymbols];
+	memset(d, 0, sizeof(*d));
+	if ((d->name = vg_strdup(name)) == NULL)
+		return VG_ENOMEM;
+	if (detail != NULL && (d->detail = vg_strdup(detail)) == NULL) {
+		vg_free(d->name);
+		return VG_ENOMEM;
+	}
+	d->score = score;
+	v->score += score;
+	v->nsymbols++;
+	qsort(v->symbols, v->nsymbols, sizeof(*v->symbols), cmp_symbol);
+	return 0;
+}
+
 /* vg_verdict_tests - "A=1.5,B=3.0", cut at a symbol boundary */
 size_t
 vg_verdict_tests(const struct vg_verdict *v, char *buf, size_t bufsize)
@@ -388,6 +417,18 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		return;
 	}
 
+	if (v->virus_outcome == VG_VIRUS_INCOMPLETE &&
+	    conf->unscanned_action == VG_ACTION_REJECT) {
+		v->action = VG_ACTION_REJECT;
+		vg_str_fmt(v->reason, sizeof(v->reason),
+		    "not scanned for viruses: %s", v->unscanned);
+		vg_str_fmt(text, sizeof(text),
+		    "Message rejected: could not be scanned for viruses (%s)",
+		    v->unscanned);
+		set_reply(v, "550", "5.7.1", text);
+		return;
+	}
+
 	/* The score decides first; a failure or a check may be stricter. */
 	if (v->score >= v->reject) {
 		v->action = VG_ACTION_REJECT;
@@ -405,6 +446,15 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	}
 	if (v->outbound && v->action != VG_ACTION_ACCEPT)
 		outbound_spam(v, conf);
+	if (v->virus_outcome == VG_VIRUS_INCOMPLETE &&
+	    conf->unscanned_action == VG_ACTION_QUARANTINE &&
+	    vg_action_strictness(VG_ACTION_QUARANTINE) >
+	        vg_action_strictness(v->action)) {
+		v->action = VG_ACTION_QUARANTINE;
+		v->code[0] = v->xcode[0] = v->text[0] = '\0';
+		vg_str_fmt(v->reason, sizeof(v->reason),
+		    "not scanned for viruses: %s", v->unscanned);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct vg_forced *f = &results[i].forced;
 
@@ -441,7 +491,10 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	}
 }
 
-/* virus_status - the X-Virus-Status text */
+/*
+ * virus_status - the X-Virus-Status text.  "Clean" only for a scan that
+ * ran to the end (VG_VIRUS_CLEAN); everything else says what it was.
+ */
 static void
 virus_status(struct vg_verdict *v, const struct vg_msg *msg,
     const struct vg_result *virus_res)
@@ -458,11 +511,12 @@ virus_status(struct vg_verdict *v, const struct vg_msg *msg,
 	else if (v->virus[0] != '\0')
 		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
 		    "Infected (%s)", v->virus);
-	else if (!virus_res->scanned)
-		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
-		    "Unscanned (%s)", virus_res->unscanned);
-	else
+	else if (virus_res->outcome == VG_VIRUS_CLEAN)
 		vg_str_fmt(v->virus_status, sizeof(v->virus_status), "Clean");
+	else
+		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
+		    "Unscanned (%s)",
+		    v->unscanned[0] != '\0' ? v->unscanned : "unknown");
 }
 
 /* kv_token - a Received-SPF key-value: sanitised, dot-atom characters */
@@ -626,10 +680,32 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 			v->stage_us[i] = results[i].elapsed_us;
 	}
 	v->nstages = n < VG_NELEM(v->stage_us) ? n : VG_NELEM(v->stage_us);
-	if (virus_res != NULL && virus_res->virus[0] != '\0')
+	v->virus_outcome =
+	    virus_res != NULL ? virus_res->outcome : VG_VIRUS_DISABLED;
+	if (virus_res != NULL && virus_res->status != 0)
+		v->virus_outcome = VG_VIRUS_NOT_RUN;
+	if (virus_res != NULL && virus_res->virus[0] != '\0') {
 		vg_sanitize_str(v->virus, sizeof(v->virus), virus_res->virus,
 		    VG_SANITIZE_ASCII);
+		v->virus_outcome = VG_VIRUS_INFECTED;
+	}
+	if (virus_res != NULL && virus_res->unscanned[0] != '\0')
+		vg_sanitize_str(v->unscanned, sizeof(v->unscanned),
+		    virus_res->unscanned, VG_SANITIZE_ASCII);
 	if ((rc = collect_symbols(v, results, n)) != 0)
+		goto fail;
+	/*
+	 * An incomplete scan is always a symbol, so the log line and
+	 * `vigil scan --json` show it; it scores only when the message is to
+	 * be tagged for it.
+	 */
+	if (v->virus_outcome == VG_VIRUS_INCOMPLETE && !vg_msg_oversized(msg) &&
+	    (rc = add_symbol(v, "VIRUS_UNSCANNED",
+	         conf->unscanned_action == VG_ACTION_TAG
+	             ? vg_rules_score(
+	                   rules, "VIRUS_UNSCANNED", VG_VERDICT_UNSCANNED_SCORE)
+	             : 0.0,
+	         v->unscanned)) != 0)
 		goto fail;
 	v->spam = v->score >= v->required;
 	{

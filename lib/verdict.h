@@ -6,11 +6,13 @@
  *	    a stage that failed turns into on_error; an oversized message
  *	    gets oversize_action; the score is compared with required_score
  *	    and reject_score; a check's forced decision applies when it is
- *	    the strictest.  The result says what the front end must do: the
- *	    action, the SMTP reply, and an ordered list of header edits
- *	    (delete our forged headers by index, then add ours, then change
- *	    the subject).  The milter applies it with smfi_*; `vigil scan`
- *	    prints it.  Both therefore agree by construction.
+ *	    the strictest; a virus scan that could not finish gets
+ *	    unscanned_action and is never called Clean.  The result says
+ *	    what the front end must do: the action, the SMTP reply, and an
+ *	    ordered list of header edits (delete our forged headers by
+ *	    index, then add ours, then change the subject).  The milter
+ *	    applies it with smfi_*; `vigil scan` prints it.  Both therefore
+ *	    agree by construction.
  * OWNS     vg_verdict_decide() returns a verdict the caller frees with
  *	    vg_verdict_free(); every string in it is owned by it.
  * LIMITS   Header values we write are built from sanitised text and cut to
@@ -44,6 +46,12 @@ struct vg_msg;
 #define VG_VERDICT_ON_ERROR_TEXT                                               \
 	"Temporary failure scanning message, try again later"
 
+/*
+ * The score of VIRUS_UNSCANNED under unscanned_action = tag when the rules
+ * file gives it none.
+ */
+#define VG_VERDICT_UNSCANNED_SCORE 3.0
+
 enum vg_edit_kind {
 	VG_EDIT_DELETE, /* remove the index-th header called name */
 	VG_EDIT_ADD,    /* add name: value (front ends insert at the top) */
@@ -66,8 +74,10 @@ struct vg_verdict {
 
 	bool spam; /* score >= required */
 	double score, required, reject;
-	char virus[VG_VIRUS_NAME_MAX];    /* "" = none */
-	char virus_status[VG_REASON_MAX]; /* "Clean", "Infected (x)", ... */
+	char virus[VG_VIRUS_NAME_MAX];       /* "" = none */
+	char virus_status[VG_REASON_MAX];    /* "Clean", "Infected (x)", ... */
+	enum vg_virus_outcome virus_outcome; /* see result.h */
+	char unscanned[VG_REASON_MAX];       /* why not Clean, or "" */
 	bool error;    /* a stage failed and on_error applied */
 	bool outbound; /* trusted_networks or SASL: see direction.h */
 	char source[VG_REASON_MAX]; /* "sasl_username=x" / "client=a" */

@@ -90,6 +90,14 @@ print_json(const char *file, const struct vg_verdict *v)
 		printf("null");
 	printf(", \"virus_status\": ");
 	json_string(stdout, v->virus_status);
+	printf(", \"virus_scan\": \"%s\"",
+	    vg_result_outcome_name(v->virus_outcome));
+	printf(", \"unscanned\": ");
+	if (v->virus_outcome != VG_VIRUS_CLEAN &&
+	    v->virus_outcome != VG_VIRUS_INFECTED)
+		json_string(stdout, v->unscanned);
+	else
+		printf("null");
 	printf(", \"reply\": ");
 	if (v->code[0] != '\0') {
 		char reply[512];
@@ -104,7 +112,12 @@ print_json(const char *file, const struct vg_verdict *v)
 	for (size_t i = 0; i < v->nsymbols; i++) {
 		printf("%s{\"name\": ", i ? ", " : "");
 		json_string(stdout, v->symbols[i].name);
-		printf(", \"score\": %.2f}", v->symbols[i].score);
+		printf(", \"score\": %.2f", v->symbols[i].score);
+		if (v->symbols[i].detail != NULL) {
+			printf(", \"detail\": ");
+			json_string(stdout, v->symbols[i].detail);
+		}
+		printf("}");
 	}
 	printf("], \"headers\": [");
 	for (size_t i = 0, k = 0; i < v->nedits; i++) {
@@ -130,7 +143,11 @@ print_text(const char *file, const struct vg_verdict *v)
 	vg_sanitize_str(name, sizeof(name), file, 0);
 	printf("%s: %s score=%.1f required=%.1f virus=%s", name,
 	    vg_action_name(v->action), v->score, v->required,
-	    v->virus[0] != '\0' ? v->virus : "none");
+	    v->virus[0] != '\0'                      ? v->virus
+	        : v->virus_outcome == VG_VIRUS_CLEAN ? "none"
+	                                             : "unscanned");
+	if (v->virus[0] == '\0' && v->virus_outcome != VG_VIRUS_CLEAN)
+		printf(" virus_status=\"%s\"", v->virus_status);
 	if (v->code[0] != '\0')
 		printf(" reply=\"%s %s %s\"", v->code, v->xcode, v->text);
 	printf("\n");

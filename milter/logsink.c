@@ -113,6 +113,18 @@ vgm_logsink_stages(struct vg_buf *line, const struct vg_engine *engine,
 	}
 }
 
+/*
+ * vgm_logsink_virus - the virus= value: the name, "none" only for a scan
+ * that ran to the end, otherwise "unscanned" (virus_status= says why).
+ */
+static const char *
+vgm_logsink_virus(const struct vg_verdict *verdict, const char *name)
+{
+	if (name[0] != '\0')
+		return name;
+	return verdict->virus_outcome == VG_VIRUS_CLEAN ? "none" : "unscanned";
+}
+
 /* vgm_logsink_message - the one line per message */
 void
 vgm_logsink_message(const struct vgm_loginfo *info,
@@ -146,9 +158,15 @@ vgm_logsink_message(const struct vgm_loginfo *info,
 	if (verdict != NULL) {
 		(void)vg_sanitize_str(virus, sizeof(virus), verdict->virus, 0);
 		(void)vg_verdict_tests(verdict, tests, sizeof(tests));
-		(void)vg_buf_printf(&line, " virus=%s score=%.1f/%.1f tests=%s",
-		    virus[0] != '\0' ? virus : "none", verdict->score,
-		    verdict->required, tests[0] != '\0' ? tests : "none");
+		(void)vg_buf_printf(
+		    &line, " virus=%s", vgm_logsink_virus(verdict, virus));
+		if (verdict->virus_outcome != VG_VIRUS_CLEAN &&
+		    verdict->virus_outcome != VG_VIRUS_INFECTED)
+			(void)vg_buf_printf(&line, " virus_status=\"%s\"",
+			    verdict->virus_status);
+		(void)vg_buf_printf(&line, " score=%.1f/%.1f tests=%s",
+		    verdict->score, verdict->required,
+		    tests[0] != '\0' ? tests : "none");
 	}
 	if (verdict != NULL && verdict->outbound)
 		(void)vg_buf_printf(

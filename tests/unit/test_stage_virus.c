@@ -30,12 +30,14 @@
 #include "sigwatch.h"
 #include "stage.h"
 
-#define CORPUS     VG_SOURCE_DIR "/../shared/corpus"
-#define TESTFILES  "/usr/share/clamav-testfiles"
-#define MAKE_SIGDB VG_SOURCE_DIR "/tests/tools/make-sigdb.sh"
-#define EICAR_NAME "Eicar-Test-Signature.UNOFFICIAL"
+#define CORPUS       VG_SOURCE_DIR "/../shared/corpus"
+#define TESTFILES    "/usr/share/clamav-testfiles"
+#define MAKE_SIGDB   VG_SOURCE_DIR "/tests/tools/make-sigdb.sh"
+#define MAKE_EVASION VG_SOURCE_DIR "/tests/tools/make-evasion.py"
+#define EICAR_NAME   "Eicar-Test-Signature.UNOFFICIAL"
 
 static char dbdir[] = "/tmp/vg-test-sigdb.XXXXXX";
+static char evdir[] = "/tmp/vg-test-evasion.XXXXXX"; /* make-evasion.py */
 static void *state; /* the stage, built for each test */
 
 /* run_make_sigdb - run the generator script into dir; exit status */
@@ -54,6 +56,25 @@ run_make_sigdb(const char *dir)
 		if (devnull >= 0)
 			dup2(devnull, STDOUT_FILENO);
 		execl("/bin/sh", "sh", MAKE_SIGDB, dir, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* run_evasion - make-evasion.py into dir; exit status */
+static int
+run_evasion(const char *dir)
+{
+	pid_t pid;
+	int status;
+
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		execl("/usr/bin/python3", "python3", MAKE_EVASION, dir,
+		    (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid)
@@ -107,6 +128,9 @@ suite_setup(void)
 	memcpy(dbdir, "/tmp/vg-test-sigdb.XXXXXX", sizeof(dbdir));
 	ck_assert_ptr_nonnull(mkdtemp(dbdir));
 	ck_assert_int_eq(run_make_sigdb(dbdir), 0);
+	memcpy(evdir, "/tmp/vg-test-evasion.XXXXXX", sizeof(evdir));
+	ck_assert_ptr_nonnull(mkdtemp(evdir));
+	ck_assert_int_eq(run_evasion(evdir), 0);
 	crc = cl_init(CL_INIT_DEFAULT);
 	ck_assert_msg(crc == CL_SUCCESS, "cl_init: %s", cl_strerror(crc));
 }
@@ -116,6 +140,7 @@ static void
 suite_teardown(void)
 {
 	rm_dir(dbdir);
+	rm_dir(evdir);
 }
 
 /*
@@ -174,7 +199,7 @@ START_TEST(test_stage_virus_eicar)
 
 	snprintf(path, sizeof(path), "%s/malware/%s", CORPUS, eicar_files[_i]);
 	ck_assert_int_eq(scan_file(&res, path, NULL), 0);
-	ck_assert(res.scanned);
+	ck_assert_int_eq(res.outcome, VG_VIRUS_INFECTED);
 	ck_assert_msg(strcmp(res.virus, EICAR_NAME) == 0,
 	    "%s: got \"%s\", want \"%s\"", eicar_files[_i], res.virus,
 	    EICAR_NAME);
@@ -199,8 +224,8 @@ START_TEST(test_stage_virus_clean)
 
 	snprintf(path, sizeof(path), "%s/%s", CORPUS, clean_files[_i]);
 	ck_assert_int_eq(scan_file(&res, path, NULL), 0);
-	ck_assert_msg(res.scanned, "%s: not scanned (%s)", clean_files[_i],
-	    res.unscanned);
+	ck_assert_msg(res.outcome == VG_VIRUS_CLEAN, "%s: not scanned (%s)",
+	    clean_files[_i], res.unscanned);
 	ck_assert_msg(res.virus[0] == '\0', "%s: got \"%s\", want clean",
 	    clean_files[_i], res.virus);
 	ck_assert_int_eq(res.status, 0);
@@ -301,7 +326,7 @@ START_TEST(test_stage_virus_testfile_attachment)
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, msgtext, mlen), 0);
 	vg_result_init(&res, "virus");
 	ck_assert_int_eq(vg_stage_virus_ops.scan(state, msg, &res), 0);
-	ck_assert(res.scanned);
+	ck_assert_int_eq(res.outcome, VG_VIRUS_INFECTED);
 	ck_assert_msg(strncmp(res.virus, wrapped[_i].want_prefix,
 	                  strlen(wrapped[_i].want_prefix)) == 0,
 	    "%s: got \"%s\", want \"%s...\"", wrapped[_i].file, res.virus,
@@ -375,7 +400,7 @@ START_TEST(test_stage_virus_unfinished)
 	vg_result_init(&res, "virus");
 	ck_assert_int_eq(
 	    vg_stage_virus_ops.scan(state, msg, &res), VG_EINTERNAL);
-	ck_assert(!res.scanned);
+	ck_assert_int_eq(res.outcome, VG_VIRUS_NOT_RUN);
 	ck_assert_int_eq(res.status, VG_EINTERNAL);
 	vg_result_fini(&res);
 	vg_msg_free(msg);
@@ -421,7 +446,7 @@ START_TEST(test_stage_virus_oversized)
 	lim.max_rcpts = 10;
 	ck_assert_int_eq(
 	    scan_file(&res, CORPUS "/malware/eicar-plain.eml", &lim), 0);
-	ck_assert(!res.scanned);
+	ck_assert_int_eq(res.outcome, VG_VIRUS_TOO_LARGE);
 	ck_assert_str_eq(res.unscanned, "too large");
 	ck_assert_str_eq(res.virus, "");
 	ck_assert_int_eq(res.status, 0);
@@ -446,8 +471,8 @@ START_TEST(test_stage_virus_clamav_filesize)
 	    vg_msg_from_file(&msg, NULL, CORPUS "/malware/eicar-plain.eml"), 0);
 	vg_result_init(&res, "virus");
 	ck_assert_int_eq(vg_stage_virus_ops.scan(small, msg, &res), 0);
-	ck_assert(!res.scanned);
-	ck_assert_str_eq(res.unscanned, "larger than clamav_max_filesize");
+	ck_assert_int_eq(res.outcome, VG_VIRUS_INCOMPLETE);
+	ck_assert_str_eq(res.unscanned, "exceeds clamav_max_filesize");
 	vg_result_fini(&res);
 	vg_msg_free(msg);
 	vg_stage_virus_ops.free(small);
@@ -536,7 +561,7 @@ START_TEST(test_stage_virus_disabled)
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, "A: b\n\nc\n", 8), 0);
 	vg_result_init(&res, "virus");
 	ck_assert_int_eq(vg_stage_virus_ops.scan(NULL, msg, &res), 0);
-	ck_assert(!res.scanned);
+	ck_assert_int_eq(res.outcome, VG_VIRUS_DISABLED);
 	ck_assert_str_eq(res.unscanned, "disabled");
 	vg_result_fini(&res);
 	vg_msg_free(msg);
@@ -657,6 +682,67 @@ START_TEST(test_stage_virus_sigwatch)
 }
 END_TEST
 
+/*
+ * Incomplete scans (stage_virus.c, "Incomplete scans"): each way a hostile
+ * sender hides EICAR from ClamAV, built by make-evasion.py, ends in
+ * INCOMPLETE with the reason, never CLEAN.  Limits left at 0 are
+ * libclamav's defaults (MaxFileSize 100 MiB, MaxRecursion 17).
+ */
+static const struct evasion {
+	const char *file;
+	uint64_t max_files, max_scantime_ms;
+	enum vg_virus_outcome want;
+	const char *want_text; /* unscanned reason, or the virus name */
+} evasions[] = {
+    {"padded.eml", 0, 0, VG_VIRUS_INCOMPLETE, "exceeds clamav_max_filesize"},
+    {"nested20.eml", 0, 0, VG_VIRUS_INCOMPLETE, "exceeds clamav_max_recursion"},
+    {"encrypted.eml", 0, 0, VG_VIRUS_INCOMPLETE, "encrypted Zip"},
+    {"members.eml", 5, 0, VG_VIRUS_INCOMPLETE, "exceeds clamav_max_files"},
+    {"slow.eml", 0, 1, VG_VIRUS_INCOMPLETE, "exceeds clamav_max_scantime"},
+    /* Within the limits the hidden EICAR is found. */
+    {"members.eml", 0, 0, VG_VIRUS_INFECTED, EICAR_NAME},
+    /* A real virus elsewhere in the message wins over the incomplete part. */
+    {"padded-and-eicar.eml", 0, 0, VG_VIRUS_INFECTED, EICAR_NAME},
+    {"nested-and-eicar.eml", 0, 0, VG_VIRUS_INFECTED, EICAR_NAME},
+};
+
+START_TEST(test_stage_virus_incomplete)
+{
+	const struct evasion *ev = &evasions[_i];
+	struct vg_conf conf = base_conf(dbdir);
+	struct vg_msg *msg;
+	struct vg_result res;
+	struct vg_err err;
+	char path[4096];
+	void *st = NULL;
+
+	conf.clamav_max_files = (unsigned)ev->max_files;
+	conf.clamav_max_scantime_ms = ev->max_scantime_ms;
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_stage_virus_ops.create(&st, &conf, NULL, &err), 0);
+	snprintf(path, sizeof(path), "%s/%s", evdir, ev->file);
+	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, path), 0);
+	/*
+	 * Twice: the second scan must not be answered by a cache that
+	 * remembers the attachment as clean.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		vg_result_init(&res, "virus");
+		ck_assert_int_eq(vg_stage_virus_ops.scan(st, msg, &res), 0);
+		ck_assert_msg(res.outcome == ev->want,
+		    "%s pass %d: got outcome %s (%s%s), want %s", ev->file,
+		    pass, vg_result_outcome_name(res.outcome), res.unscanned,
+		    res.virus, vg_result_outcome_name(ev->want));
+		ck_assert_str_eq(
+		    ev->want == VG_VIRUS_INFECTED ? res.virus : res.unscanned,
+		    ev->want_text);
+		vg_result_fini(&res);
+	}
+	vg_msg_free(msg);
+	vg_stage_virus_ops.free(st);
+}
+END_TEST
+
 static Suite *
 stage_virus_suite(void)
 {
@@ -683,6 +769,8 @@ stage_virus_suite(void)
 	tcase_add_test(tc, test_stage_virus_version);
 	tcase_add_test(tc, test_stage_virus_threads);
 	tcase_add_test(tc, test_stage_virus_sigwatch);
+	tcase_add_loop_test(
+	    tc, test_stage_virus_incomplete, 0, (int)VG_NELEM(evasions));
 	suite_add_tcase(s, tc);
 	return s;
 }

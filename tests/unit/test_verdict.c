@@ -89,7 +89,7 @@ fx_init_msg(struct fx *f, const char *conf, struct vg_msg *msg)
 	f->msg = msg;
 	f->v = NULL;
 	vg_result_init(&f->res[0], "virus");
-	f->res[0].scanned = true;
+	f->res[0].outcome = VG_VIRUS_CLEAN;
 	vg_result_init(&f->res[1], "score");
 }
 
@@ -164,7 +164,9 @@ START_TEST(test_verdict_outcomes)
 	struct vg_verdict *v;
 
 	fx_init(&f, o->conf, clean_msg);
-	f.res[0].scanned = o->virus_status == 0;
+	f.res[0].outcome = o->virus != NULL ? VG_VIRUS_INFECTED
+	    : o->virus_status == 0          ? VG_VIRUS_CLEAN
+	                                    : VG_VIRUS_NOT_RUN;
 	if (o->virus != NULL)
 		snprintf(
 		    f.res[0].virus, sizeof(f.res[0].virus), "%s", o->virus);
@@ -429,6 +431,7 @@ START_TEST(test_verdict_oversized)
 	    vg_msg_from_bytes(&msg, &lim, clean_msg, strlen(clean_msg)), 0);
 	ck_assert(vg_msg_oversized(msg));
 	fx_init_msg(&f, confs[_i], msg);
+	f.res[0].outcome = VG_VIRUS_TOO_LARGE;
 	snprintf(f.res[0].unscanned, sizeof(f.res[0].unscanned), "too large");
 	v = fx_decide(&f);
 	ck_assert_int_eq(v->action, want[_i]);
@@ -565,6 +568,99 @@ START_TEST(test_verdict_outbound)
 }
 END_TEST
 
+/*
+ * A virus scan that stopped short (stage_virus.c, "Incomplete scans"):
+ * unscanned_action decides, the message is never called Clean, and the
+ * VIRUS_UNSCANNED symbol carries the reason (scored only for tag).
+ */
+static const struct unscanned_case {
+	const char *conf;
+	double score; /* score stage total */
+	enum vg_action want;
+	const char *want_code;
+	double want_score; /* the verdict's total */
+} unscanned_cases[] = {
+    {"", 0.0, VG_ACTION_REJECT, "550", 0.0},
+    {"unscanned_action = reject\n", 16.0, VG_ACTION_REJECT, "550", 16.0},
+    {"unscanned_action = quarantine\n", 0.0, VG_ACTION_QUARANTINE, "", 0.0},
+    /* A spam rejection is stricter than the hold queue. */
+    {"unscanned_action = quarantine\n", 16.0, VG_ACTION_REJECT, "550", 16.0},
+    {"unscanned_action = tag\n", 0.0, VG_ACTION_ACCEPT, "",
+        VG_VERDICT_UNSCANNED_SCORE},
+    {"unscanned_action = tag\n", 2.5, VG_ACTION_TAG, "",
+        2.5 + VG_VERDICT_UNSCANNED_SCORE},
+    {"unscanned_action = accept\n", 0.0, VG_ACTION_ACCEPT, "", 0.0},
+};
+
+START_TEST(test_verdict_unscanned)
+{
+	const struct unscanned_case *c = &unscanned_cases[_i];
+	const struct vg_header_edit *e;
+	struct vg_verdict *v;
+	bool found = false;
+	struct fx f;
+
+	fx_init(&f, c->conf, clean_msg);
+	f.res[0].outcome = VG_VIRUS_INCOMPLETE;
+	snprintf(
+	    f.res[0].unscanned, sizeof(f.res[0].unscanned), "encrypted Zip");
+	if (c->score != 0.0)
+		ck_assert_int_eq(
+		    vg_result_add(&f.res[1], "RULE", c->score, NULL), 0);
+	v = fx_decide(&f);
+	ck_assert_msg(v->action == c->want, "case %d: got %s, want %s", _i,
+	    vg_action_name(v->action), vg_action_name(c->want));
+	ck_assert_str_eq(v->code, c->want_code);
+	ck_assert_str_eq(v->virus_status, "Unscanned (encrypted Zip)");
+	ck_assert_msg(v->score > c->want_score - 0.001 &&
+	        v->score < c->want_score + 0.001,
+	    "case %d: score %.2f, want %.2f", _i, v->score, c->want_score);
+	if (c->want == VG_ACTION_REJECT && c->score < 15.0)
+		ck_assert_str_eq(v->text,
+		    "Message rejected: could not be "
+		    "scanned for viruses (encrypted Zip)");
+	for (size_t i = 0; i < v->nsymbols; i++)
+		if (strcmp(v->symbols[i].name, "VIRUS_UNSCANNED") == 0) {
+			found = true;
+			ck_assert_str_eq(v->symbols[i].detail, "encrypted Zip");
+		}
+	ck_assert_msg(found, "case %d: no VIRUS_UNSCANNED symbol", _i);
+	e = find_edit(v, VG_EDIT_ADD, "X-Virus-Status", 0);
+	if (c->want == VG_ACTION_REJECT) {
+		ck_assert_ptr_null(e);
+	} else {
+		ck_assert_ptr_nonnull(e);
+		ck_assert_str_eq(e->value, "Unscanned (encrypted Zip)");
+	}
+	fx_fini(&f);
+}
+END_TEST
+
+/* Only a scan that ran to the end is Clean. */
+START_TEST(test_verdict_clean_only_when_complete)
+{
+	static const enum vg_virus_outcome outs[] = {VG_VIRUS_NOT_RUN,
+	    VG_VIRUS_DISABLED, VG_VIRUS_INCOMPLETE, VG_VIRUS_CLEAN};
+	struct fx f;
+
+	for (size_t i = 0; i < VG_NELEM(outs); i++) {
+		struct vg_verdict *v;
+
+		fx_init(&f, "unscanned_action = accept\n", clean_msg);
+		f.res[0].outcome = outs[i];
+		v = fx_decide(&f);
+		if (outs[i] == VG_VIRUS_CLEAN)
+			ck_assert_str_eq(v->virus_status, "Clean");
+		else
+			ck_assert_msg(
+			    strncmp(v->virus_status, "Unscanned (", 11) == 0,
+			    "outcome %s: got \"%s\"",
+			    vg_result_outcome_name(outs[i]), v->virus_status);
+		fx_fini(&f);
+	}
+}
+END_TEST
+
 static Suite *
 verdict_suite(void)
 {
@@ -576,6 +672,9 @@ verdict_suite(void)
 	    (int)(sizeof(outcomes) / sizeof(outcomes[0])));
 	tcase_add_loop_test(tc, test_verdict_oversized, 0, 3);
 	tcase_add_test(tc, test_verdict_forced);
+	tcase_add_loop_test(
+	    tc, test_verdict_unscanned, 0, (int)VG_NELEM(unscanned_cases));
+	tcase_add_test(tc, test_verdict_clean_only_when_complete);
 	tcase_add_loop_test(tc, test_verdict_outbound, 0,
 	    (int)(sizeof(outbound) / sizeof(outbound[0])));
 	tcase_add_test(th, test_verdict_spf_headers);

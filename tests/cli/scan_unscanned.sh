@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# scan_unscanned.sh VIGIL SOURCE_DIR - viruses hidden past ClamAV's limits
+# (tests/tools/make-evasion.py: EICAR behind 100 MiB of zipped padding,
+# EICAR 20 zips deep) through `vigil scan`, with the real libclamav and a
+# generated signature database: refused under the default
+# unscanned_action, tagged or passed under the others, and never called
+# Clean in the verdict, the headers or the text report.
+set -u
+vigil=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL cli_scan_unscanned: $*"
+	exit 1
+}
+
+# want OUT PATTERN WHAT - OUT must match the extended regex PATTERN
+want() {
+	printf '%s\n' "$1" | grep -Eq -- "$2" ||
+		fail "$3: got '$1', want /$2/"
+}
+
+# never_clean OUT WHAT - no "Clean" anywhere in OUT
+never_clean() {
+	if printf '%s\n' "$1" | grep -q 'Clean'; then
+		fail "$2: the output calls the message Clean: '$1'"
+	fi
+}
+
+sh "$src/tests/tools/make-sigdb.sh" "$tmp/db" >/dev/null ||
+	fail "make-sigdb.sh failed"
+/usr/bin/python3 "$src/tests/tools/make-evasion.py" "$tmp/ev" ||
+	fail "make-evasion.py failed"
+
+# conf ACTION - a config with unscanned_action = ACTION
+conf() {
+	printf 'socket = unix:%s/x\nclamav_database = %s\nrules = %s\nunscanned_action = %s\n' "$tmp" \
+	    "$tmp/db" "$src/rules/vigil.rules" "$1" >"$tmp/$1.conf"
+	printf '%s' "$tmp/$1.conf"
+}
+
+for m in padded:exceeds\ clamav_max_filesize \
+    nested20:exceeds\ clamav_max_recursion; do
+	file=$tmp/ev/${m%%:*}.eml
+	why=${m#*:}
+
+	# The default: refused during the session, saying why.
+	printf 'socket = unix:%s/x\nclamav_database = %s\nrules = %s\n' "$tmp" "$tmp/db" \
+	    "$src/rules/vigil.rules" >"$tmp/default.conf"
+	out=$("$vigil" scan -c "$tmp/default.conf" --json "$file")
+	rc=$?
+	[ $rc -eq 0 ] || fail "$file default: exit $rc ($out)"
+	want "$out" '"decision": "reject"' "$file default decision"
+	want "$out" "\"virus_status\": \"Unscanned \\($why\\)\"" \
+	    "$file default virus_status"
+	want "$out" "\"virus_scan\": \"unscanned\", \"unscanned\": \"$why\"" \
+	    "$file default virus_scan"
+	want "$out" "\"reply\": \"550 5\\.7\\.1 Message rejected: could not be scanned for viruses \\($why\\)\"" \
+	    "$file default reply"
+	want "$out" "\"name\": \"VIRUS_UNSCANNED\", \"score\": 0\\.00, \"detail\": \"$why\"" \
+	    "$file default symbol"
+	never_clean "$out" "$file default"
+
+	# tag: delivered with the header and VIRUS_UNSCANNED's 3.0 counted.
+	out=$("$vigil" scan -c "$(conf tag)" --json "$file")
+	want "$out" '"decision": "(accept|tag)"' "$file tag decision"
+	want "$out" "\"name\": \"X-Virus-Status\", \"value\": \"Unscanned \\($why\\)\"" \
+	    "$file tag header"
+	want "$out" '"name": "VIRUS_UNSCANNED", "score": 3\.00' "$file tag score"
+	never_clean "$out" "$file tag"
+
+	# quarantine: the hold queue, headers as for tag.
+	out=$("$vigil" scan -c "$(conf quarantine)" --json "$file")
+	want "$out" '"decision": "quarantine"' "$file quarantine decision"
+	want "$out" "\"value\": \"Unscanned \\($why\\)\"" "$file quarantine header"
+	never_clean "$out" "$file quarantine"
+
+	# accept: delivered, still not Clean; the text report says so too.
+	out=$("$vigil" scan -c "$(conf accept)" --json "$file")
+	want "$out" '"decision": "accept"' "$file accept decision"
+	want "$out" "\"value\": \"Unscanned \\($why\\)\"" "$file accept header"
+	never_clean "$out" "$file accept"
+	out=$("$vigil" scan -c "$(conf accept)" "$file")
+	want "$out" "virus=unscanned virus_status=\"Unscanned \\($why\\)\"" \
+	    "$file accept text report"
+	never_clean "$out" "$file accept text"
+done
+
+# The same EICAR within the limits is found (the test database works).
+out=$("$vigil" scan -c "$tmp/default.conf" --json "$tmp/ev/members.eml")
+want "$out" '"virus": "Eicar-Test-Signature\.UNOFFICIAL"' "members.eml virus"
+echo "cli_scan_unscanned: ok"
