@@ -76,7 +76,11 @@ expect_ham_eicar "directory deleted, after SIGHUP"
 mkdir -p "$E2E_DB" && chmod 755 "$E2E_DB"
 sleep 3
 expect_ham_eicar "empty directory in its place"
+logn=$(wc -l <"$log")
 rmdir "$E2E_DB"
+# Let the watcher see it gone again, so that the return is news.
+e2e_wait_for 10 eval "tail -n +$((logn + 1)) '$log' | grep -q 'signature directory $E2E_DB: No such file'" ||
+    e2e_not_ok "directory deleted again: logged" "got no line in 10 s"
 
 # Back, with one more signature: built aside, renamed into place.
 logn=$(wc -l <"$log")
