@@ -34,6 +34,8 @@ static const char *const sym_names[VG_ATTACH_SYM_MAX] = {
     [VG_ATTACH_ENCRYPTED_ARCHIVE] = "ATTACH_ENCRYPTED_ARCHIVE",
     [VG_ATTACH_ARCHIVE_LIMIT] = "ATTACH_ARCHIVE_LIMIT",
     [VG_ATTACH_ARCHIVE_BROKEN] = "ATTACH_ARCHIVE_BROKEN",
+    [VG_ATTACH_UNSCANNABLE] = "ATTACH_UNSCANNABLE",
+    [VG_ATTACH_ZIP_TRUNCATED] = "ATTACH_ZIP_TRUNCATED",
 };
 
 /*
@@ -129,6 +131,16 @@ vg_filetype_name(enum vg_filetype type)
 		return "pdf";
 	case VG_FILE_IMAGE:
 		return "image";
+	case VG_FILE_ZSTD:
+		return "zstd";
+	case VG_FILE_LZ4:
+		return "lz4";
+	case VG_FILE_LZIP:
+		return "lzip";
+	case VG_FILE_LZOP:
+		return "lzop";
+	case VG_FILE_COMPRESS:
+		return "compress";
 	}
 	return "unknown";
 }
@@ -207,6 +219,9 @@ vg_attach_policy_init(struct vg_attach_policy *pol)
 	pol->act[VG_ATTACH_ENCRYPTED_ARCHIVE] = VG_ATTACH_ACT_SCORE;
 	pol->act[VG_ATTACH_ARCHIVE_LIMIT] = VG_ATTACH_ACT_SCORE;
 	pol->act[VG_ATTACH_ARCHIVE_BROKEN] = VG_ATTACH_ACT_SCORE;
+	/* unscanned_action decides, in the verdict. */
+	pol->act[VG_ATTACH_UNSCANNABLE] = VG_ATTACH_ACT_SCORE;
+	pol->act[VG_ATTACH_ZIP_TRUNCATED] = VG_ATTACH_ACT_SCORE;
 	for (size_t i = 0; rc == 0 && i < VG_NELEM(default_ext); i++)
 		rc = attach_list_set(
 		    &pol->ban_ext, &pol->nban_ext, default_ext[i], true);
@@ -510,6 +525,18 @@ vg_attach_sniff(const void *data, size_t len, bool cut)
 	        "7zXZ\0",
 	        6))
 		return VG_FILE_XZ;
+	if (attach_starts(d, len, "\x28\xb5\x2f\xfd", 4))
+		return VG_FILE_ZSTD;
+	if (attach_starts(d, len, "\x04\x22\x4d\x18", 4))
+		return VG_FILE_LZ4;
+	if (attach_starts(d, len, "LZIP", 4))
+		return VG_FILE_LZIP;
+	if (attach_starts(d, len, "\x89LZO\0\r\n\x1a\n", 9))
+		return VG_FILE_LZOP;
+	/* compress(1): the magic, then a flags byte of 9 to 16 bits. */
+	if (attach_starts(d, len, "\x1f\x9d", 2) && len >= 3 &&
+	    (d[2] & 0x1f) >= 9 && (d[2] & 0x1f) <= 16)
+		return VG_FILE_COMPRESS;
 	if (attach_starts(d, len, "%PDF-", 5))
 		return VG_FILE_PDF;
 	if (attach_starts(d, len, "\x89PNG\r\n\x1a\n", 8) ||
@@ -571,6 +598,12 @@ vg_attach_content(enum vg_filetype type, const char *name, const char *ctype)
 	case VG_FILE_PDF:
 	case VG_FILE_IMAGE:
 		return 0;
+	case VG_FILE_ZSTD:
+	case VG_FILE_LZ4:
+	case VG_FILE_LZIP:
+	case VG_FILE_LZOP:
+	case VG_FILE_COMPRESS:
+		return VG_ATTACH_BIT(VG_ATTACH_UNSCANNABLE);
 	}
 	if (name != NULL) {
 		len = attach_split(buf, sizeof(buf), name, &ext);
@@ -609,6 +642,11 @@ vg_attach_is_archive(enum vg_filetype type)
 	case VG_FILE_OLE:
 	case VG_FILE_PDF:
 	case VG_FILE_IMAGE:
+	case VG_FILE_ZSTD:
+	case VG_FILE_LZ4:
+	case VG_FILE_LZIP:
+	case VG_FILE_LZOP:
+	case VG_FILE_COMPRESS:
 		return false;
 	}
 	return false;
@@ -786,6 +824,23 @@ attach_member(struct attach_scan *sc, struct archive *a,
 }
 
 /*
+ * attach_zip_has_end - whether a zip ends with its end-of-central-
+ * directory record: "PK\5\6" within the last 22 + 65535 (comment) bytes.
+ */
+static bool
+attach_zip_has_end(const unsigned char *d, size_t len)
+{
+	size_t stop = len > 22 + 65535 ? len - 22 - 65535 : 0;
+
+	if (len < 22)
+		return false;
+	for (size_t i = len - 22 + 1; i-- > stop;)
+		if (d[i] == 'P' && memcmp(d + i, "PK\x05\x06", 4) == 0)
+			return true;
+	return false;
+}
+
+/*
  * attach_archive - open one archive (depth 1 for an attachment) and
  * check each member.
  */
@@ -802,6 +857,8 @@ attach_archive(struct attach_scan *sc, const char *outer, enum vg_filetype type,
 	unsigned bits = 0;
 	int rc = 0, r;
 
+	if (type == VG_FILE_ZIP && !attach_zip_has_end(data, len))
+		bits |= VG_ATTACH_BIT(VG_ATTACH_ZIP_TRUNCATED);
 	if ((a = archive_read_new()) == NULL)
 		return VG_ENOMEM;
 	if (archive_read_support_filter_all(a) != ARCHIVE_OK ||

@@ -25,7 +25,17 @@
  *	    ATTACH_ARCHIVE_LIMIT an archive too deep, too large or with too
  *	                         many members to examine whole;
  *	    ATTACH_ARCHIVE_BROKEN an archive libarchive cannot read to its
- *	                         end (what it read was still examined).
+ *	                         end (what it read was still examined);
+ *	    ATTACH_UNSCANNABLE   compressed in a format libclamav 1.4 cannot
+ *	                         unpack (zstd, lz4, lzip, lzop, Unix
+ *	                         compress), so a virus inside it is never
+ *	                         seen: the verdict treats the virus scan as
+ *	                         incomplete (unscanned_action);
+ *	    ATTACH_ZIP_TRUNCATED a zip without its end-of-central-directory
+ *	                         record: libclamav then reads it by its local
+ *	                         headers and (measured) scans no deflated
+ *	                         member, while repair tools extract them; the
+ *	                         virus scan counts as incomplete too.
  *	    Archives (zip, rar, 7z, tar, cab, and gzip/bzip2/xz streams)
  *	    are opened with libarchive and every member gets the name and
  *	    content checks, nested archives too, within the limits below.
@@ -60,6 +70,8 @@ enum vg_attach_sym {
 	VG_ATTACH_ENCRYPTED_ARCHIVE,
 	VG_ATTACH_ARCHIVE_LIMIT,
 	VG_ATTACH_ARCHIVE_BROKEN,
+	VG_ATTACH_UNSCANNABLE,
+	VG_ATTACH_ZIP_TRUNCATED,
 	VG_ATTACH_SYM_MAX,
 };
 
@@ -91,6 +103,12 @@ enum vg_filetype {
 	VG_FILE_XZ,
 	VG_FILE_PDF,
 	VG_FILE_IMAGE, /* PNG, JPEG, GIF */
+	/* Compressed streams libclamav 1.4 does not unpack. */
+	VG_FILE_ZSTD,
+	VG_FILE_LZ4,
+	VG_FILE_LZIP,
+	VG_FILE_LZOP,
+	VG_FILE_COMPRESS, /* Unix compress, .Z */
 };
 
 struct vg_attach_policy {
@@ -118,9 +136,9 @@ const char *vg_filetype_name(enum vg_filetype type);
 /*
  * vg_attach_policy_init - the built-in policy: the default banned
  * extensions and types (vigil.rules(5) lists them), reject for every
- * finding but ATTACH_ENCRYPTED_ARCHIVE, ATTACH_ARCHIVE_LIMIT and
- * ATTACH_ARCHIVE_BROKEN, which only score.  VG_ENOMEM (then fini is
- * still safe).
+ * finding but ATTACH_ENCRYPTED_ARCHIVE, ATTACH_ARCHIVE_LIMIT,
+ * ATTACH_ARCHIVE_BROKEN and ATTACH_UNSCANNABLE, which only score.
+ * VG_ENOMEM (then fini is still safe).
  */
 int vg_attach_policy_init(struct vg_attach_policy *pol);
 /* vg_attach_policy_fini - free the lists */

@@ -10,9 +10,13 @@
  * (sanitised) as its detail.  The policy's attach_action decides what
  * else happens: reject forces "550 5.7.1 Message rejected: attachment
  * type not allowed: NAME", quarantine forces the hold queue, score does
- * nothing more.  Parts the text layer did not decode (past its limits)
- * are not examined; the text layer flags that itself.
+ * nothing more.  ATTACH_UNSCANNABLE and ATTACH_ZIP_TRUNCATED also mark
+ * the result unscannable, so that the verdict does not call the message
+ * Clean (ClamAV cannot have looked inside).  Parts the text layer did
+ * not decode (past its limits) are not examined; the text layer flags
+ * that itself.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -68,6 +72,34 @@ check_attach_free(void *state)
 	vg_free(state);
 }
 
+/*
+ * check_attach_unscannable - for a finding that means ClamAV cannot have
+ * scanned the attachment, the reason written after "Unscanned ("; NULL
+ * for the others
+ */
+static const char *
+check_attach_unscannable(enum vg_attach_sym sym)
+{
+	switch (sym) {
+	case VG_ATTACH_UNSCANNABLE:
+		return "compressed in a format ClamAV cannot open";
+	case VG_ATTACH_ZIP_TRUNCATED:
+		return "truncated zip archive";
+	case VG_ATTACH_BANNED_EXT:
+	case VG_ATTACH_DOUBLE_EXT:
+	case VG_ATTACH_RTLO:
+	case VG_ATTACH_BANNED_TYPE:
+	case VG_ATTACH_EXEC_CONTENT:
+	case VG_ATTACH_TYPE_MISMATCH:
+	case VG_ATTACH_ENCRYPTED_ARCHIVE:
+	case VG_ATTACH_ARCHIVE_LIMIT:
+	case VG_ATTACH_ARCHIVE_BROKEN:
+	case VG_ATTACH_SYM_MAX:
+		return NULL;
+	}
+	return NULL;
+}
+
 /* check_attach_report - one finding: symbol once, then the action */
 static int
 check_attach_report(void *ctx, enum vg_attach_sym sym, const char *name)
@@ -75,6 +107,7 @@ check_attach_report(void *ctx, enum vg_attach_sym sym, const char *name)
 	struct check_attach_run *run = ctx;
 	const char *symname = vg_attach_sym_name(sym);
 	char detail[CHECK_ATTACH_DETAIL_MAX];
+	const char *why;
 	int rc;
 
 	if (run->seen & VG_ATTACH_BIT(sym))
@@ -85,6 +118,10 @@ check_attach_report(void *ctx, enum vg_attach_sym sym, const char *name)
 	    vg_rules_score(run->rules, symname, 0.0), detail);
 	if (rc != 0)
 		return rc;
+	if (run->res->unscannable[0] == '\0' &&
+	    (why = check_attach_unscannable(sym)) != NULL)
+		(void)snprintf(run->res->unscannable,
+		    sizeof(run->res->unscannable), "%s", why);
 	switch (run->pol->act[sym]) {
 	case VG_ATTACH_ACT_SCORE:
 		break;

@@ -70,6 +70,14 @@ struct vg_result {
 	char virus[VG_VIRUS_NAME_MAX]; /* INFECTED: the name, else "" */
 	char unscanned[VG_REASON_MAX]; /* why not CLEAN, "" when CLEAN */
 
+	/*
+	 * Any stage: content it found that the virus stage cannot have
+	 * scanned (an attachment compressed in a format libclamav does not
+	 * unpack), "" if none.  The verdict then treats the virus scan as
+	 * incomplete, with this as the reason.  Never message text.
+	 */
+	char unscannable[VG_REASON_MAX];
+
 	/* Score stage and checks. */
 	struct vg_symbol *symbols;
 	size_t nsymbols, cap;

@@ -78,6 +78,7 @@
 #include "result.h"
 #include "sanitize.h"
 #include "stage.h"
+#include "str.h"
 
 #define VIRUS_VERSION_MAX 128
 
@@ -476,8 +477,11 @@ virus_tmp_room(
 
 /*
  * The alerts that say "not scanned to the end" rather than "virus", with
- * the reason written after "Unscanned (": ClamAV's names for its limits,
- * as the vigil.conf keys that set them.  A prefix ends in '.'.
+ * the reason written after "Unscanned (": ClamAV's names for the limits
+ * that vigil.conf sets, by their keys.  A name ending in '.' is a prefix,
+ * and its reason is written before what follows it: ClamAV's fixed limits
+ * of its mail parser ("Heuristics.Limits.Exceeded.EmailMIMEArguments",
+ * hit by one corpus spam) read "exceeds ClamAV's EmailMIMEArguments".
  */
 static const struct {
 	const char *name;
@@ -488,15 +492,15 @@ static const struct {
     {"Heuristics.Limits.Exceeded.MaxFiles", "exceeds clamav_max_files"},
     {"Heuristics.Limits.Exceeded.MaxRecursion", "exceeds clamav_max_recursion"},
     {"Heuristics.Limits.Exceeded.MaxScanTime", "exceeds clamav_max_scantime"},
-    {"Heuristics.Limits.Exceeded.", "exceeds a ClamAV limit"},
-    {"Heuristics.Encrypted.", "encrypted"},
-    {"Heuristics.Broken.", "broken executable"},
+    {"Heuristics.Limits.Exceeded.", "exceeds ClamAV's "},
+    {"Heuristics.Encrypted.", "encrypted "},
+    {"Heuristics.Broken.", "broken "},
 };
 
 /*
  * virus_incomplete_reason - the reason for an alert that means "not
- * scanned", or NULL for a virus.  Encrypted alerts name what was
- * encrypted: "Heuristics.Encrypted.Zip" -> "encrypted Zip".
+ * scanned" (in buf, or static), or NULL for a virus:
+ * "Heuristics.Encrypted.Zip" -> "encrypted Zip".
  */
 static const char *
 virus_incomplete_reason(const char *virname, char *buf, size_t size)
@@ -504,20 +508,21 @@ virus_incomplete_reason(const char *virname, char *buf, size_t size)
 	for (size_t i = 0; i < VG_NELEM(virus_incomplete_names); i++) {
 		const char *name = virus_incomplete_names[i].name;
 		size_t n = strlen(name);
+		char what[48];
 
-		if (name[n - 1] == '.' ? strncmp(virname, name, n) != 0
-		                       : strcmp(virname, name) != 0)
+		if (name[n - 1] != '.') {
+			if (strcmp(virname, name) == 0)
+				return virus_incomplete_names[i].reason;
 			continue;
-		if (strcmp(name, "Heuristics.Encrypted.") == 0 &&
-		    virname[n] != '\0') {
-			char what[32];
-
-			vg_sanitize_str(
-			    what, sizeof(what), virname + n, VG_SANITIZE_ASCII);
-			(void)snprintf(buf, size, "encrypted %s", what);
-			return buf;
 		}
-		return virus_incomplete_names[i].reason;
+		if (strncmp(virname, name, n) != 0)
+			continue;
+		vg_sanitize_str(what, sizeof(what),
+		    virname[n] != '\0' ? virname + n : "content",
+		    VG_SANITIZE_ASCII);
+		(void)vg_str_fmt(
+		    buf, size, "%s%s", virus_incomplete_names[i].reason, what);
+		return buf;
 	}
 	return NULL;
 }

@@ -169,8 +169,8 @@ collect_symbols(struct vg_verdict *v, const struct vg_result *results, size_t n)
 }
 
 /*
- * add_symbol - one more symbol of the verdict's own (name is static,
- * detail copied), kept in X-Spam-Status order; its score counts.
+ * add_symbol - one more symbol of the verdict's own (name and detail are
+ * copied), kept in X-Spam-Status order; its score counts.
  */
 static int
 add_symbol(
@@ -511,7 +511,7 @@ virus_status(struct vg_verdict *v, const struct vg_msg *msg,
 	else if (v->virus[0] != '\0')
 		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
 		    "Infected (%s)", v->virus);
-	else if (virus_res->outcome == VG_VIRUS_CLEAN)
+	else if (v->virus_outcome == VG_VIRUS_CLEAN)
 		vg_str_fmt(v->virus_status, sizeof(v->virus_status), "Clean");
 	else
 		vg_str_fmt(v->virus_status, sizeof(v->virus_status),
@@ -692,6 +692,13 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 	if (virus_res != NULL && virus_res->unscanned[0] != '\0')
 		vg_sanitize_str(v->unscanned, sizeof(v->unscanned),
 		    virus_res->unscanned, VG_SANITIZE_ASCII);
+	/* Another stage saw content ClamAV cannot have scanned. */
+	for (size_t i = 0; i < n && v->virus_outcome == VG_VIRUS_CLEAN; i++)
+		if (results[i].unscannable[0] != '\0') {
+			v->virus_outcome = VG_VIRUS_INCOMPLETE;
+			vg_sanitize_str(v->unscanned, sizeof(v->unscanned),
+			    results[i].unscannable, VG_SANITIZE_ASCII);
+		}
 	if ((rc = collect_symbols(v, results, n)) != 0)
 		goto fail;
 	/*

@@ -24,6 +24,8 @@ pkgs=(
 	# SpamAssassin's rule files (the compat-mode test loads them; spamd is
 	# never run)
 	spamassassin
+	# zstd: a compressed format ClamAV cannot open (tests/cli)
+	zstd
 	# the e2e scripts (perl finds free ports; ps, kill, timeout)
 	perl-base procps coreutils findutils
 )

@@ -5,7 +5,8 @@
 # EICAR 20 zips deep) through `vigil scan`, with the real libclamav and a
 # generated signature database: refused under the default
 # unscanned_action, tagged or passed under the others, and never called
-# Clean in the verdict, the headers or the text report.
+# Clean in the verdict, the headers or the text report.  Also EICAR in a
+# zstd stream, which ClamAV cannot open.
 set -u
 vigil=$1
 src=$2
@@ -87,6 +88,40 @@ for m in padded:exceeds\ clamav_max_filesize \
 	    "$file accept text report"
 	never_clean "$out" "$file accept text"
 done
+
+# EICAR compressed with zstd, which libclamav 1.4 does not unpack: ClamAV
+# says clean, the attachment check knows better.
+{
+	printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR'
+	printf '%s' '-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+	i=0
+	while [ $i -lt 300 ]; do
+		echo "padding line $i, so that zstd really compresses"
+		i=$((i + 1))
+	done
+} | zstd -q -c >"$tmp/e.zst" || fail "zstd failed"
+{
+	printf 'From: a@example.net\r\nTo: b@example.org\r\nSubject: zst\r\n'
+	printf 'MIME-Version: 1.0\r\nContent-Type: application/zstd; name="data.zst"\r\n'
+	printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+	base64 "$tmp/e.zst"
+} >"$tmp/zst.eml"
+out=$("$vigil" scan -c "$tmp/default.conf" --json "$tmp/zst.eml")
+want "$out" '"decision": "reject"' "zstd decision"
+want "$out" '"virus_status": "Unscanned \(compressed in a format ClamAV cannot open\)"' \
+    "zstd virus_status"
+want "$out" '"name": "ATTACH_UNSCANNABLE"' "zstd symbol"
+want "$out" '"reply": "550 5\.7\.1 Message rejected: could not be scanned for viruses \(compressed in a format ClamAV cannot open\)"' \
+    "zstd reply"
+never_clean "$out" "zstd"
+
+# A zip cut before its central directory: libclamav scans none of its
+# deflated members, so it cannot be Clean.
+out=$("$vigil" scan -c "$tmp/default.conf" --json "$tmp/ev/truncated.eml")
+want "$out" '"decision": "reject"' "truncated zip decision"
+want "$out" '"virus_status": "Unscanned \(truncated zip archive\)"' \
+    "truncated zip virus_status"
+never_clean "$out" "truncated zip"
 
 # The same EICAR within the limits is found (the test database works).
 out=$("$vigil" scan -c "$tmp/default.conf" --json "$tmp/ev/members.eml")

@@ -16,6 +16,10 @@ incomplete scans (stage_virus.c, "Incomplete scans"):
                  sets clamav_max_files below 31)
   slow.eml       a zip of 2000 members (for a test that sets
                  clamav_max_scantime to 1 ms)
+  truncated.eml  a zip whose central directory is cut off, EICAR in its
+                 last member: libclamav 1.4 falls back to the local
+                 headers and scans no deflated member (measured), repair
+                 tools extract it
   padded-and-eicar.eml   padded.eml's zip, then EICAR as a second
                  attachment: a real virus must win over the incomplete scan
   nested-and-eicar.eml   the same with the 20-deep zip
@@ -138,6 +142,15 @@ def encrypted_zip(name, data, password=b"infected"):
     return local + body + central + end
 
 
+def truncated_zip():
+    bio = io.BytesIO()
+    with zipfile.ZipFile(bio, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("notes.txt", "meeting notes\n" * 400)
+        z.writestr("tool.com", EICAR)
+    data = bio.getvalue()
+    return data[:data.rindex(b"PK\x01\x02", 0, len(data) - 60) + 10]
+
+
 def main():
     if len(sys.argv) != 2:
         sys.stderr.write("usage: make-evasion.py OUTDIR\n")
@@ -156,6 +169,8 @@ def main():
         "members.eml": message("members",
                                part("docs.zip", many_zip(30, EICAR))),
         "slow.eml": message("slow", part("docs.zip", many_zip(2000))),
+        "truncated.eml": message("truncated",
+                                 part("docs.zip", truncated_zip())),
         "padded-and-eicar.eml": message("paddedeicar",
                                         part("docs.zip", pad), eicar_part),
         "nested-and-eicar.eml": message("nestedeicar",

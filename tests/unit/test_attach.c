@@ -166,6 +166,12 @@ START_TEST(test_attach_sniff)
 	    {"%PDF-1.7", 8, VG_FILE_PDF},
 	    {"\x89PNG\r\n\x1a\n", 8, VG_FILE_IMAGE},
 	    {"GIF89a", 6, VG_FILE_IMAGE},
+	    {"\x28\xb5\x2f\xfd\x04\x58", 6, VG_FILE_ZSTD},
+	    {"\x04\x22\x4d\x18\x64\x40", 6, VG_FILE_LZ4},
+	    {"LZIP\x01\x0c", 6, VG_FILE_LZIP},
+	    {"\x89LZO\0\r\n\x1a\n\x10", 10, VG_FILE_LZOP},
+	    {"\x1f\x9d\x90\x58", 4, VG_FILE_COMPRESS},
+	    {"\x1f\x9d\x05\x58", 4, VG_FILE_UNKNOWN}, /* 5 bits: no */
 	    {"Hello, world", 12, VG_FILE_UNKNOWN},
 	    {"M", 1, VG_FILE_UNKNOWN},
 	};
@@ -354,6 +360,38 @@ START_TEST(test_attach_zip_members)
 }
 END_TEST
 
+/*
+ * Compressed in a format libclamav cannot unpack: ATTACH_UNSCANNABLE, as
+ * an attachment and as an archive member (ClamAV opens the zip but not
+ * the zstd stream inside).
+ */
+START_TEST(test_attach_unscannable)
+{
+	static const char zst[] = "\x28\xb5\x2f\xfd\x04\x58"
+	                          "compressed";
+	struct member m[] = {{"data.zst", zst, sizeof(zst) - 1}};
+	struct found f = {0}, g = {0}, h = {0};
+	unsigned char *zip;
+	size_t len;
+
+	ck_assert_int_eq(scan(&f, NULL, "data.zst", "application/zstd", zst,
+	                     sizeof(zst) - 1),
+	    0);
+	ck_assert_msg(f.bits == BIT(UNSCANNABLE), "got %#x", f.bits);
+	zip = archive_build(&len, "zip", NULL, m, 1);
+	ck_assert_int_eq(
+	    scan(&g, NULL, "files.zip", "application/zip", zip, len), 0);
+	ck_assert_msg(g.bits == BIT(UNSCANNABLE), "got %#x", g.bits);
+	ck_assert_str_eq(g.names[VG_ATTACH_UNSCANNABLE], "files.zip/data.zst");
+	free(zip);
+	/* gzip is something ClamAV unpacks: no finding. */
+	ck_assert_int_eq(scan(&h, NULL, "data.gz", "application/gzip",
+	                     "\x1f\x8b\x08\x00", 4),
+	    0);
+	ck_assert_msg((h.bits & BIT(UNSCANNABLE)) == 0, "got %#x", h.bits);
+}
+END_TEST
+
 START_TEST(test_attach_zip_nested)
 {
 	unsigned char exe[512], *inner, *outer;
@@ -504,7 +542,16 @@ START_TEST(test_attach_broken)
 	ck_assert_int_eq(scan(&f, NULL, "junk.zip", NULL,
 	                     "PK\x03\x04garbage garbage garbage", 27),
 	    0);
-	ck_assert_int_eq(f.bits, BIT(ARCHIVE_BROKEN));
+	/* No end-of-central-directory record either. */
+	ck_assert_int_eq(f.bits, BIT(ARCHIVE_BROKEN) | BIT(ZIP_TRUNCATED));
+	memset(&f, 0, sizeof(f));
+	/* Cut at its end record: libarchive reads it all, ClamAV does not. */
+	ck_assert_int_eq(scan(&f, NULL, "cut.zip", NULL, zip, len - 22), 0);
+	ck_assert_msg(
+	    f.bits & BIT(ZIP_TRUNCATED), "got %#x, want TRUNCATED", f.bits);
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(scan(&f, NULL, "whole.zip", NULL, zip, len), 0);
+	ck_assert_msg((f.bits & BIT(ZIP_TRUNCATED)) == 0, "got %#x", f.bits);
 	free(zip);
 }
 END_TEST
@@ -843,6 +890,7 @@ attach_suite(void)
 	tc = tcase_create("archives");
 	tcase_add_test(tc, test_attach_zip_members);
 	tcase_add_test(tc, test_attach_zip_nested);
+	tcase_add_test(tc, test_attach_unscannable);
 	tcase_add_test(tc, test_attach_zip_encrypted);
 	tcase_add_test(tc, test_attach_archive_limits);
 	tcase_add_test(tc, test_attach_tar_gz);

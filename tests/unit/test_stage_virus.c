@@ -743,6 +743,26 @@ START_TEST(test_stage_virus_incomplete)
 }
 END_TEST
 
+/*
+ * A real corpus spam whose Content-Type has more arguments than ClamAV's
+ * mail parser takes: ClamAV says so (Heuristics.Limits.Exceeded.Email
+ * MIMEArguments), and that is an incomplete scan named after the limit.
+ */
+START_TEST(test_stage_virus_mail_parser_limit)
+{
+	struct vg_result res;
+
+	ck_assert_int_eq(scan_file(&res,
+	                     CORPUS "/spamassassin/spam/spam_2.00471."
+	                            "df77fa930951f79466c195052ff56816",
+	                     NULL),
+	    0);
+	ck_assert_int_eq(res.outcome, VG_VIRUS_INCOMPLETE);
+	ck_assert_str_eq(res.unscanned, "exceeds ClamAV's EmailMIMEArguments");
+	vg_result_fini(&res);
+}
+END_TEST
+
 static Suite *
 stage_virus_suite(void)
 {
@@ -771,6 +791,7 @@ stage_virus_suite(void)
 	tcase_add_test(tc, test_stage_virus_sigwatch);
 	tcase_add_loop_test(
 	    tc, test_stage_virus_incomplete, 0, (int)VG_NELEM(evasions));
+	tcase_add_test(tc, test_stage_virus_mail_parser_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -661,6 +661,38 @@ START_TEST(test_verdict_clean_only_when_complete)
 }
 END_TEST
 
+/*
+ * Another stage found content ClamAV cannot have scanned (a zstd
+ * attachment): the virus scan counts as incomplete even though ClamAV
+ * said clean; a virus ClamAV did find still wins.
+ */
+START_TEST(test_verdict_unscannable)
+{
+	static const char why[] = "compressed in a format ClamAV cannot open";
+	struct vg_verdict *v;
+	struct fx f;
+
+	fx_init(&f, "", clean_msg);
+	snprintf(f.res[1].unscannable, sizeof(f.res[1].unscannable), "%s", why);
+	v = fx_decide(&f);
+	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
+	ck_assert_int_eq(v->virus_outcome, VG_VIRUS_INCOMPLETE);
+	ck_assert_str_eq(v->virus_status,
+	    "Unscanned (compressed in a format ClamAV cannot "
+	    "open)");
+	fx_fini(&f);
+
+	fx_init(&f, "", clean_msg);
+	snprintf(f.res[1].unscannable, sizeof(f.res[1].unscannable), "%s", why);
+	f.res[0].outcome = VG_VIRUS_INFECTED;
+	snprintf(f.res[0].virus, sizeof(f.res[0].virus), "Eicar");
+	v = fx_decide(&f);
+	ck_assert_str_eq(v->virus_status, "Infected (Eicar)");
+	ck_assert_str_eq(v->text, "Message rejected: virus Eicar detected");
+	fx_fini(&f);
+}
+END_TEST
+
 static Suite *
 verdict_suite(void)
 {
@@ -675,6 +707,7 @@ verdict_suite(void)
 	tcase_add_loop_test(
 	    tc, test_verdict_unscanned, 0, (int)VG_NELEM(unscanned_cases));
 	tcase_add_test(tc, test_verdict_clean_only_when_complete);
+	tcase_add_test(tc, test_verdict_unscannable);
 	tcase_add_loop_test(tc, test_verdict_outbound, 0,
 	    (int)(sizeof(outbound) / sizeof(outbound[0])));
 	tcase_add_test(th, test_verdict_spf_headers);
