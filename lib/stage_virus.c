@@ -453,17 +453,27 @@ virus_tmp_room(
 	if (vs->tmp_dir == NULL)
 		return true;
 	if (statvfs(vs->tmp_dir, &sv) != 0) {
-		snprintf(why, whylen, "tmp_dir %s: %s", vs->tmp_dir,
-		    strerror(errno));
+		char e[128];
+
+		/* Scans run on many threads: not strerror(). */
+		if (strerror_r(errno, e, sizeof(e)) != 0)
+			snprintf(e, sizeof(e), "errno %d", errno);
+		snprintf(why, whylen, "tmp_dir %s: %s", vs->tmp_dir, e);
 		return false;
 	}
 	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
 	need = (unsigned long long)len + VIRUS_TMP_SLACK;
 	if (avail < need) {
-		snprintf(why, whylen,
-		    "tmp_dir %s has %llu bytes free, a scan of %zu bytes "
-		    "needs %llu: No space left on device",
-		    vs->tmp_dir, avail, len, need);
+		if (len > 0)
+			snprintf(why, whylen,
+			    "tmp_dir %s has %llu bytes free, a scan of %zu "
+			    "bytes needs %llu: No space left on device",
+			    vs->tmp_dir, avail, len, need);
+		else
+			snprintf(why, whylen,
+			    "tmp_dir %s has %llu bytes free after the scan, "
+			    "less than %llu: No space left on device",
+			    vs->tmp_dir, avail, need);
 		return false;
 	}
 	/* Some file systems report no inode counts (f_files == 0). */
