@@ -17,7 +17,8 @@
 # 128K free the 200K message is still tempfailed (its spill file does not
 # fit) while the small ham is delivered, scanned, and the zipped EICAR is
 # refused.  When space is back the tempfailed 200K message goes through
-# on the client's retry: nothing was lost.
+# on the client's retry: nothing was lost.  Last, a tmpfs with bytes but
+# no free inode: tempfail with its own line, then delivery once freed.
 . "$(dirname "$0")/lib.sh"
 
 e2e_init tmpfull "${1-}"
@@ -25,11 +26,15 @@ e2e_init tmpfull "${1-}"
 TMP=$E2E_DIR/tmpfs
 mkdir -p "$TMP" || e2e_die "cannot create $TMP"
 # e2e_test_cleanup - run by lib.sh's EXIT trap once the milter is stopped
+INO=$E2E_DIR/tmpfs-inodes
 e2e_test_cleanup()
 {
-	if mountpoint -q "$TMP"; then
-		umount "$TMP" || umount -l "$TMP"
-	fi
+	local m
+	for m in "$TMP" "$INO"; do
+		if mountpoint -q "$m"; then
+			umount "$m" || umount -l "$m"
+		fi
+	done
 }
 # A run that was killed may have left its tmpfs mounted.
 e2e_test_cleanup
@@ -151,5 +156,27 @@ if e2e_expect_delivered "room again: the tempfailed 200K message, retried"; then
 	e2e_expect_body_same "room again: the tempfailed 200K message"
 fi
 e2e_check "milter still running" kill -0 "$E2E_MILTER_PID"
+
+# Out of inodes, not of bytes: the same, with its own line.
+mkdir -p "$INO" && mount -t tmpfs -o size=512k,nr_inodes=32,mode=1777 \
+    vigil-e2e-tmpinodes "$INO" || e2e_die "cannot mount a tmpfs on $INO"
+e2e_milter_restart "tmp_dir = $INO" "memory_limit = 64K" \
+    "max_message_size = 4M"
+i=0
+while touch "$INO/f$i" 2>/dev/null; do
+	i=$((i + 1))
+done
+logn=$(wc -l <"$E2E_DIR/log/milter.log")
+before=$(e2e_sink_count)
+e2e_send "$ham_msg"
+e2e_expect_refused "no free inodes: small ham tempfailed" '^4[0-9][0-9] ' \
+    "$before"
+why=$(tail -n +"$((logn + 1))" "$E2E_DIR/log/milter.log" |
+    grep -E "tmp_dir $INO has no free inodes" | head -n 1)
+e2e_check "no free inodes: milter log says why: $why" [ -n "$why" ]
+rm -f "$INO"/f*
+E2E_MSG=$ham_msg
+e2e_send "$ham_msg"
+e2e_expect_delivered "inodes free again: small ham"
 
 e2e_finish
