@@ -158,8 +158,10 @@ fi
 e2e_check "milter still running" kill -0 "$E2E_MILTER_PID"
 
 # Out of inodes, not of bytes: the same, with its own line.
-mkdir -p "$INO" && mount -t tmpfs -o size=512k,nr_inodes=32,mode=1777 \
-    vigil-e2e-tmpinodes "$INO" || e2e_die "cannot mount a tmpfs on $INO"
+if ! mkdir -p "$INO" || ! mount -t tmpfs \
+    -o size=512k,nr_inodes=32,mode=1777 vigil-e2e-tmpinodes "$INO"; then
+	e2e_die "cannot mount a tmpfs on $INO"
+fi
 e2e_milter_restart "tmp_dir = $INO" "memory_limit = 64K" \
     "max_message_size = 4M"
 i=0
