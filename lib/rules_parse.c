@@ -138,21 +138,45 @@ vg_rules_hash_str(const char *s)
 	return (size_t)h;
 }
 
-/* vg_rules_name_find - the entry for name, or NULL */
-const struct vg_rname *
-vg_rules_name_find(const struct vg_rules *r, const char *name)
+/*
+ * vg_rules_name_slot - the index of name's entry plus one, or 0 when it
+ * has none.  Both lookups below share it, so neither casts const away.
+ */
+static size_t
+vg_rules_name_slot(const struct vg_rules *r, const char *name)
 {
 	size_t i, slot;
 
 	if (r == NULL || r->hashsize == 0)
-		return NULL;
+		return 0;
 	i = vg_rules_hash_str(name) & (r->hashsize - 1);
 	while ((slot = r->hash[i]) != 0) {
 		if (strcmp(r->names[slot - 1].name, name) == 0)
-			return &r->names[slot - 1];
+			return slot;
 		i = (i + 1) & (r->hashsize - 1);
 	}
-	return NULL;
+	return 0;
+}
+
+/* vg_rules_name_find - the entry for name, or NULL */
+const struct vg_rname *
+vg_rules_name_find(const struct vg_rules *r, const char *name)
+{
+	size_t slot = vg_rules_name_slot(r, name);
+
+	return slot == 0 ? NULL : &r->names[slot - 1];
+}
+
+/*
+ * vg_rules_name_lookup - the entry for name, writable, or NULL; never
+ * creates one, so it invalidates nothing (unlike vg_rules_name_get).
+ */
+static struct vg_rname *
+vg_rules_name_lookup(struct vg_rules *r, const char *name)
+{
+	size_t slot = vg_rules_name_slot(r, name);
+
+	return slot == 0 ? NULL : &r->names[slot - 1];
 }
 
 /* vg_rules_rehash - grow the name hash to twice its size */
@@ -183,12 +207,11 @@ vg_rules_rehash(struct vg_rules *r)
 static struct vg_rname *
 vg_rules_name_get(struct vg_rules *r, const char *name)
 {
-	const struct vg_rname *found;
 	struct vg_rname *nn, *e;
 	size_t i;
 
-	if ((found = vg_rules_name_find(r, name)) != NULL)
-		return &r->names[found - r->names];
+	if ((e = vg_rules_name_lookup(r, name)) != NULL)
+		return e;
 	if ((r->nnames + 1) * 2 > r->hashsize && vg_rules_rehash(r) != 0)
 		return NULL;
 	if (r->nnames == r->capnames) {
@@ -1054,8 +1077,13 @@ vg_rules_define(
 		    p, f, "%s %s: %s", vg_rule_kind_name(kind), name, why);
 		return 0;
 	}
-	/* Re-fetch: vg_rules_new_rule() does not move names, but be plain. */
-	e = (struct vg_rname *)(uintptr_t)vg_rules_name_find(r, name);
+	/*
+	 * Re-fetch: nothing above adds a name (only vg_rules_name_get does),
+	 * but e must not depend on that.  The entry was made above, so a miss
+	 * is a broken contract, not bad input.
+	 */
+	if ((e = vg_rules_name_lookup(r, name)) == NULL)
+		vg_panic("rules: entry for %s vanished", name);
 	e->rule = (long)(r->nrules - 1);
 	e->skipped = false;
 	return 0;
@@ -1698,8 +1726,14 @@ vg_rules_resolve_metas(struct vg_rparse *p)
 					struct vg_rname *me;
 
 					rule->dead = true;
-					me = (struct vg_rname *)(uintptr_t)
-					    vg_rules_name_find(r, rule->name);
+					/* Every rule's name has an entry
+					 * (vg_rules_define made it). */
+					me =
+					    vg_rules_name_lookup(r, rule->name);
+					if (me == NULL)
+						vg_panic("rules: no entry for "
+						         "%s",
+						    rule->name);
 					me->skipped = true;
 					me->rule = -1;
 					r->stats.skipped[VG_SKIP_META]++;

@@ -4,7 +4,9 @@
 # quickstart.sh - build Vigil and run vigil-milter in the foreground
 # (the README's first command).
 #
-# Installs the Debian packages (deps.sh), builds in build/, writes
+# Installs the Debian packages (deps.sh), builds in build/ with Debian's
+# hardening flags (VIGIL_HARDEN) and without -Werror (a new compiler's
+# warning must not stop a user; tests/run-all.sh turns it on), writes
 # build/quickstart/vigil.conf and runs build/milter/vigil-milter -f on
 # unix:/run/vigil/vigil.sock, logging to the terminal.  It uses ClamAV's
 # signatures in /var/lib/clamav when there are any; otherwise it builds
@@ -19,7 +21,8 @@ user=vigil
 
 "$root/packaging/deps.sh"
 
-cmake -S "$root" -B "$root/build" >/dev/null
+cmake -S "$root" -B "$root/build" -DVIGIL_HARDEN=ON -DVIGIL_WERROR=OFF \
+    >/dev/null
 make -C "$root/build" -j"$(nproc)" --no-print-directory -s vigil-milter
 mkdir -p "$qs"
 

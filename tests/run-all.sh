@@ -5,22 +5,28 @@
 #
 # Installs the Debian packages (packaging/deps.sh), then:
 #   build/        gcc, every target; ctest with all labels
-#                 (unit, fuzz, milter, e2e)
+#                 (unit, fuzz, milter, e2e, dns, spf, cli, lint, install)
 #   build-clang/  clang, compile only: -Werror holds on clang too
+#   build-matrix/ the build types and flags users and packagers use,
+#                 library and programs only (see matrix below)
 #   build-asan/   clang with -DVIGIL_SANITIZE=ON (ASan + UBSan);
 #                 ctest -L 'unit|fuzz|milter' (the daemon under ASan too)
 #   build-tsan/   clang with -DVIGIL_TSAN=ON: the pool, scan, rules, DNS
 #                 and daemon reload/stop tests under ThreadSanitizer
-# Runs as root on Debian 12 (the e2e tests start a private Postfix), from
-# a clone with ../shared (the test corpus) beside it.  Every stage runs
-# even after a failure; the exit status is non-zero when any failed, and
-# ctest's summary lines of each stage are printed again at the end.
-# VIGIL_JOBS sets the parallelism (default: the number of CPUs).
+# Every tree is built with -DVIGIL_WERROR=ON.  Runs as root on Debian 12
+# (the e2e tests start a private Postfix), from a clone with ../shared
+# (the test corpus) beside it.  Tests whose prerequisites are missing
+# skip under plain ctest; here VIGIL_REQUIRE_ALL=1 makes each of them a
+# failure, and a stage whose ctest reports anything Skipped fails too.
+# Every stage runs even after a failure; the exit status is non-zero when
+# any failed, and ctest's summary lines of each stage are printed again at
+# the end.  VIGIL_JOBS sets the parallelism (default: the number of CPUs).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 jobs=${VIGIL_JOBS:-$(nproc)}
+export VIGIL_REQUIRE_ALL=1
 failed=()
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
@@ -39,13 +45,18 @@ stage()
 	return $rc
 }
 
-# build - configure and build: $1 dir, $2 compiler, $@ more cmake args
+# build - configure and build: $1 dir, $2 compiler, $@ more cmake args.
+# Every tree the test command builds is built with -Werror (VIGIL_WERROR);
+# users' builds never are.  VIGIL_HARDEN is off unless $@ turns it on, so
+# build/ does not depend on whether quickstart.sh (which turns it on)
+# configured it last.
 build()
 {
 	local dir=$1 cc=$2
 	shift 2
 	mkdir -p "$root/$dir" || return 1
-	cmake -S "$root" -B "$root/$dir" -DCMAKE_C_COMPILER="$cc" "$@" \
+	cmake -S "$root" -B "$root/$dir" -DCMAKE_C_COMPILER="$cc" \
+	    -DVIGIL_WERROR=ON -DVIGIL_HARDEN=OFF "$@" \
 	    >"$root/$dir/cmake.log" 2>&1 ||
 	    { cat "$root/$dir/cmake.log"; return 1; }
 	make -C "$root/$dir" -j"$jobs" --no-print-directory -s
@@ -64,8 +75,63 @@ run_ctest()
 		echo "[$dir] ctest $*"
 		grep -E '^[0-9]+% tests passed|^The following tests|^[[:space:]]+[0-9]+ - |Errors while running' "$log"
 	} >>"$summary"
+	# A test that skipped did not test anything: here that is a failure.
+	if grep -qE '\*\*\*Skipped|\(Skipped\)' "$log"; then
+		echo "run-all.sh: [$dir] tests were skipped" | tee -a "$summary"
+		rc=1
+	fi
 	rm -f "$log"
 	return "$rc"
+}
+
+# matrix_one - one build of the matrix, in build-matrix/$1: $2 compiler,
+# $3 build type, $4 CFLAGS (replacing any cached ones), $@ more cmake args
+matrix_one()
+{
+	local name=$1 cc=$2 type=$3 cflags=$4 t0 log
+	shift 4
+	t0=$(date +%s)
+	log=$root/build-matrix/$name.log
+	mkdir -p "$root/build-matrix"
+	if build "build-matrix/$name" "$cc" -DCMAKE_BUILD_TYPE="$type" \
+	    -DCMAKE_C_FLAGS="$cflags" -DBUILD_TESTING=OFF "$@" >"$log" 2>&1; then
+		echo "  $name: ok in $(($(date +%s) - t0))s"
+		return 0
+	fi
+	echo "  $name: FAILED in $(($(date +%s) - t0))s ($log):"
+	grep -E 'error|warning' "$log" | sort -u | head -n 40
+	return 1
+}
+
+# matrix - the builds users and packagers make, configure and build only
+# (no tests, BUILD_TESTING=OFF), with -Werror.  Not the full cross product
+# (build types x compilers x CFLAGS): gcc and clang in Release, Debug and
+# None (RelWithDebInfo is build/ and build-clang/ above);
+# -D_FORTIFY_SOURCE=3 with -O2 in Release and None on both; Debian's
+# dpkg-buildflags with None, as debhelper builds a package; VIGIL_HARDEN
+# alone (gcc) and over CFLAGS that set _FORTIFY_SOURCE (clang).  About
+# ten seconds a build on two idle cores.
+matrix()
+{
+	local rc=0 f3="-O2 -D_FORTIFY_SOURCE=3" cc type deb_cflags deb_ldflags
+
+	for cc in gcc clang; do
+		for type in Release Debug None; do
+			matrix_one "$cc-$type" "$cc" "$type" "" || rc=1
+		done
+		for type in Release None; do
+			matrix_one "$cc-$type-fortify3" "$cc" "$type" "$f3" || rc=1
+		done
+	done
+	deb_cflags="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)"
+	deb_ldflags=$(dpkg-buildflags --get LDFLAGS)
+	matrix_one gcc-None-dpkg gcc None "$deb_cflags" \
+	    -DCMAKE_EXE_LINKER_FLAGS="$deb_ldflags" || rc=1
+	matrix_one gcc-RelWithDebInfo-harden gcc RelWithDebInfo "" \
+	    -DVIGIL_HARDEN=ON || rc=1
+	matrix_one clang-Release-harden-fortify3 clang Release \
+	    "-D_FORTIFY_SOURCE=3" -DVIGIL_HARDEN=ON || rc=1
+	return $rc
 }
 
 stage deps "$root/packaging/deps.sh" || exit 1
@@ -76,6 +142,7 @@ if stage gcc-build build build gcc; then
 	stage gcc-ctest run_ctest build
 fi
 stage clang-build build build-clang clang
+stage matrix matrix
 if stage asan-build build build-asan clang -DVIGIL_SANITIZE=ON; then
 	stage asan-ctest run_ctest build-asan -L 'unit|fuzz|milter'
 fi

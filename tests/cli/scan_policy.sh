@@ -5,11 +5,14 @@
 # administrator would try them: invoice.pdf.exe from the corpus and a
 # program named notes.txt are refused with 550 5.7.1 naming the file, a
 # blocked sender is refused unless the mail is for postmaster@, and a bad
-# policy line in a rules file is reported as file:line: reason.
+# policy line in a rules file is reported as file:line: reason.  Skips
+# (exit 77, tests/tools/skip.sh) when ../shared/corpus is missing.
 set -u
 vigil=$1
 src=$2
 corpus=$src/../shared/corpus
+. "$src/tests/tools/skip.sh"
+[ -d "$corpus" ] || vg_skip "the test corpus $corpus is missing (../shared)"
 ham=$corpus/spamassassin/ham/easy_ham.00001.7c53336b37003a9286aba55d2945844c
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

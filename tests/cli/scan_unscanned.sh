@@ -6,10 +6,14 @@
 # generated signature database: refused under the default
 # unscanned_action, tagged or passed under the others, and never called
 # Clean in the verdict, the headers or the text report.  Also EICAR in a
-# zstd stream, which ClamAV cannot open.
+# zstd stream, which ClamAV cannot open.  Skips (exit 77,
+# tests/tools/skip.sh) without /usr/bin/python3 or zstd.
 set -u
 vigil=$1
 src=$2
+. "$src/tests/tools/skip.sh"
+[ -x /usr/bin/python3 ] || vg_skip "/usr/bin/python3 is not installed"
+command -v zstd >/dev/null 2>&1 || vg_skip "zstd is not installed"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() {

@@ -19,8 +19,12 @@
 #	   (and printing the logs) when a check failed or E2E_KEEP=1.
 # LIMITS   Every wait has a timeout (E2E_TIMEOUT seconds, default 30); a
 #	   timeout is a failed check, never a hang.
-# ERRORS   A missing prerequisite (not root, no vigil-milter, no signature
-#	   tool, Postfix does not start) is a FAILURE, never a skip: e2e_die.
+# ERRORS   A prerequisite this machine lacks (not root; Postfix, smtp-sink,
+#	   swaks, dnsmasq or SASL not installed; no ../shared/corpus) skips
+#	   the test: e2e_skip, exit 77, Skipped in ctest, and a FAILURE
+#	   under VIGIL_REQUIRE_ALL=1 (tests/run-all.sh), so the test command
+#	   never skips.  Anything else (no vigil-milter, Postfix does not
+#	   start) is a FAILURE: e2e_die.
 # THREADS  Tests may run concurrently (ctest -j): instances differ in
 #	   directory and ports; one instance name is locked by one test.
 
@@ -37,6 +41,7 @@ E2E_PF_UP=0
 E2E_MILTER_PID=
 E2E_SINK_PID=
 E2E_SEQ=0
+. "$E2E_SRC/tests/tools/skip.sh"
 
 # e2e_log - progress line on stderr (not a check)
 e2e_log()
@@ -50,6 +55,12 @@ e2e_die()
 	echo "FAIL: $*"
 	E2E_FAILS=$((E2E_FAILS + 1))
 	exit 1
+}
+
+# e2e_skip - this machine lacks a prerequisite: skip (tests/tools/skip.sh)
+e2e_skip()
+{
+	vg_skip "$@"
 }
 
 # e2e_ok - record a passed check
@@ -140,7 +151,9 @@ e2e_cleanup()
 	for p in "${E2E_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
-	if [ "$rc" -ne 0 ] || [ "$E2E_FAILS" -ne 0 ] || [ -n "${E2E_KEEP:-}" ]; then
+	# A skip (77, e2e_skip) after e2e_init is no failure: no logs to keep.
+	if { [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; } || [ "$E2E_FAILS" -ne 0 ] ||
+	    [ -n "${E2E_KEEP:-}" ]; then
 		if [ -d "${E2E_DIR:-}" ]; then
 			e2e_dump_logs
 			echo "# kept $E2E_DIR" >&2
@@ -186,14 +199,14 @@ e2e_init()
 	E2E_BUILD=$(cd "$E2E_BUILD" && pwd) ||
 	    e2e_die "build dir $E2E_BUILD does not exist"
 	[ "$(id -u)" -eq 0 ] ||
-	    e2e_die "must run as root (a private Postfix needs root)"
+	    e2e_skip "must run as root (a private Postfix needs root)"
 	local t
 	for t in postfix postconf smtp-sink swaks perl flock; do
 		command -v "$t" >/dev/null ||
-		    e2e_die "$t not found: run packaging/deps.sh"
+		    e2e_skip "$t not found: run packaging/deps.sh"
 	done
 	[ -d "$E2E_CORPUS" ] ||
-	    e2e_die "corpus not found at $E2E_CORPUS (../shared beside the repo)"
+	    e2e_skip "corpus not found at $E2E_CORPUS (../shared beside the repo)"
 
 	E2E_DIR=$E2E_ROOT/$E2E_NAME
 	mkdir -p "$E2E_ROOT" || e2e_die "cannot create $E2E_ROOT"
@@ -749,6 +762,8 @@ e2e_expect_no_header()
 e2e_dns_start()
 {
 	local dir=$E2E_DIR/dns
+	[ -x /usr/sbin/dnsmasq ] ||
+	    e2e_skip "the test DNS server needs dnsmasq (apt-get install dnsmasq)"
 	E2E_DNS_PORT=$(e2e_free_port) || e2e_die "no free port"
 	sh "$E2E_SRC/tests/dns/start.sh" "$dir" "$E2E_DNS_PORT" \
 	    >"$E2E_DIR/log/dns-start.log" 2>&1 ||

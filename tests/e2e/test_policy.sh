@@ -35,9 +35,9 @@
 e2e_init policy "${1-}"
 e2e_dns_start
 command -v saslpasswd2 >/dev/null ||
-    e2e_die "saslpasswd2 not found: run packaging/deps.sh (sasl2-bin)"
+    e2e_skip "saslpasswd2 not found: run packaging/deps.sh (sasl2-bin)"
 [ -n "$(find /usr/lib -path '*/sasl2/libsasldb.so*' 2>/dev/null)" ] ||
-    e2e_die "no sasldb plugin: run packaging/deps.sh (libsasl2-modules)"
+    e2e_skip "no sasldb plugin: run packaging/deps.sh (libsasl2-modules)"
 cli=$E2E_BUILD/milter/vigil
 [ -x "$cli" ] || e2e_die "$cli not built (build the vigil_cli target)"
 

@@ -18,7 +18,9 @@
 # VG_TMP, VG_BUILD and VG_CONF in its environment;
 # stops the milter with SIGTERM and exits with miltertest's status (or 1
 # when the milter did not stop cleanly).  The milter's log is TMP/milter.log
-# and is printed when the test fails.
+# and is printed when the test fails.  Without miltertest, or without
+# dnsmasq for a test that sets VG_DNS_LOG (it uses the test DNS server),
+# it skips: exit 77 (tests/tools/skip.sh).
 set -u
 
 if [ $# -lt 2 ]; then
@@ -36,9 +38,11 @@ if [ ! -x "$milter" ]; then
 	echo "run.sh: $milter not built" >&2
 	exit 1
 fi
-if ! command -v miltertest >/dev/null 2>&1; then
-	echo "run.sh: miltertest not installed (apt-get install miltertest)" >&2
-	exit 1
+. "$src/tests/tools/skip.sh"
+command -v miltertest >/dev/null 2>&1 ||
+    vg_skip "miltertest is not installed (apt-get install miltertest)"
+if [ -n "${VG_DNS_LOG:-}" ] && [ ! -x /usr/sbin/dnsmasq ]; then
+	vg_skip "the test DNS server needs dnsmasq (apt-get install dnsmasq)"
 fi
 
 tmp=$(mktemp -d /tmp/vigil-milter-test.XXXXXX)

@@ -13,6 +13,7 @@
 #include "rules.h"
 #include "stage.h"
 #include "text.h"
+#include "vg_check.h"
 
 #define CORPUS        VG_SOURCE_DIR "/../shared/corpus/spamassassin/"
 #define SPAM1         CORPUS "spam/spam.00001.7848dde101aa985090474a91ec93fcf0"
@@ -399,6 +400,7 @@ main(void)
 	SRunner *sr;
 	int failed;
 
+	vg_check_prereqs();
 	if (vg_text_global_init() != 0)
 		return 1;
 	sr = srunner_create(stage_score_suite());
