@@ -35,6 +35,7 @@ N=$((CONNS * PER))
 OUTSIDE=198.51.100.7
 
 e2e_init slowdns "${1-}"
+[ -x /usr/bin/python3 ] || e2e_skip "/usr/bin/python3 not installed"
 
 pf=$E2E_DIR/milter/slowdns.port
 /usr/bin/python3 "$E2E_SRC/tests/tools/slow-dns.py" "$pf" "$DELAY" \
