@@ -37,6 +37,32 @@ START_TEST(test_result_symbols_limit)
 }
 END_TEST
 
+/*
+ * A stage's error text and a forced reply are cut at VG_REASON_MAX - 1
+ * bytes; the reply keeps its code.
+ */
+START_TEST(test_result_reason_limit)
+{
+	struct vg_result res;
+	char longtext[2 * VG_REASON_MAX];
+
+	memset(longtext, 'r', sizeof(longtext) - 1);
+	longtext[sizeof(longtext) - 1] = '\0';
+	vg_result_init(&res, "score");
+	vg_result_fail(&res, 0, "%s", longtext);
+	ck_assert_int_ne(res.status, 0);
+	ck_assert_uint_eq(strlen(res.error), VG_REASON_MAX - 1);
+	ck_assert(strncmp(res.error, longtext, VG_REASON_MAX - 1) == 0);
+	vg_result_force(
+	    &res, VG_ACTION_REJECT, "550", "5.7.1", "TEST", "%s", longtext);
+	ck_assert(res.forced.set);
+	ck_assert_str_eq(res.forced.code, "550");
+	ck_assert_str_eq(res.forced.xcode, "5.7.1");
+	ck_assert_uint_eq(strlen(res.forced.text), VG_REASON_MAX - 1);
+	vg_result_fini(&res);
+}
+END_TEST
+
 /* result_suite - one TCase per behaviour */
 static Suite *
 result_suite(void)
@@ -46,6 +72,7 @@ result_suite(void)
 
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_result_symbols_limit);
+	tcase_add_test(tc, test_result_reason_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
