@@ -100,7 +100,27 @@ vgm_cb_fail(SMFICTX *ctx, struct vgm_conn *conn, const char *what, int rc)
 	memset(&done, 0, sizeof(done));
 	vgm_loginfo_fill(&info, conn != NULL ? conn->msg : NULL,
 	    conn != NULL ? conn->rejected_rcpts : 0);
-	(void)vg_str_fmt(note, sizeof(note), "%s: %s", what, vg_strerror(rc));
+	if (rc == VG_EIO && conn != NULL && conn->msg != NULL &&
+	    vg_msg_io_errno(conn->msg) != 0) {
+		char why[128];
+
+		/*
+		 * A spill file failed: name the directory and the reason
+		 * ("No space left on device"), which is what the
+		 * administrator has to fix; "input/output error" alone
+		 * says neither.
+		 */
+		if (strerror_r(vg_msg_io_errno(conn->msg), why, sizeof(why)) !=
+		    0)
+			(void)vg_str_fmt(why, sizeof(why), "errno %d",
+			    vg_msg_io_errno(conn->msg));
+		(void)vg_str_fmt(note, sizeof(note),
+		    "%s: spill file in tmp_dir %s: %s", what,
+		    vg_msg_tmp_dir(conn->msg), why);
+	} else {
+		(void)vg_str_fmt(
+		    note, sizeof(note), "%s: %s", what, vg_strerror(rc));
+	}
 	st = vgm_apply_on_error(ctx, vgm_cb_on_error(conn), info.qid, &done);
 	/* Before end of message, "accept" has to say so to libmilter. */
 	if (st == SMFIS_CONTINUE)

@@ -44,6 +44,7 @@ static struct {
 	uint64_t interval_ms; /* signature_check_interval */
 	uint64_t last_check_ms;
 	uint64_t last_attempt_ms;
+	int watch_errno; /* the watch failing since, and why; 0 when fine */
 } vgm_current_state = {
     .engine_lock = PTHREAD_MUTEX_INITIALIZER,
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -221,6 +222,7 @@ vgm_current_rewatch(const struct vg_conf *conf)
 
 	vg_sigwatch_free(RS.watch);
 	RS.watch = NULL;
+	RS.watch_errno = 0;
 	RS.interval_ms = conf->signature_check_interval_ms;
 	RS.last_check_ms = vg_clock_ms();
 	if (!conf->virus_scan || conf->clamav_database == NULL ||
@@ -346,8 +348,28 @@ vgm_current_check_watch(void)
 		return false;
 	rc = vg_sigwatch_changed(RS.watch, &changed);
 	if (rc != 0) {
-		vg_warn("signature watch: %s", vg_strerror(rc));
+		int e = vg_sigwatch_errno(RS.watch);
+
+		/*
+		 * Say it once, with what it means, not once a check: a
+		 * deleted directory (rm -rf, a botched update) would fill
+		 * the log every signature_check_interval.
+		 */
+		if (e != RS.watch_errno || e == 0)
+			vg_warn("signature directory %s: %s; keeping the "
+			        "signatures loaded, checking every %llu ms "
+			        "until it is back",
+			    vg_sigwatch_dir(RS.watch),
+			    e != 0 ? strerror(e) : vg_strerror(rc),
+			    (unsigned long long)RS.interval_ms);
+		RS.watch_errno = e;
 		return false;
+	}
+	if (RS.watch_errno != 0) {
+		vg_info("signature directory %s is back%s",
+		    vg_sigwatch_dir(RS.watch),
+		    changed ? "; reloading" : ", unchanged; no reload");
+		RS.watch_errno = 0;
 	}
 	return changed;
 }
@@ -491,6 +513,7 @@ vgm_current_fini(void)
 	vgm_current_abuse_release(abuse);
 	vg_sigwatch_free(RS.watch);
 	RS.watch = NULL;
+	RS.watch_errno = 0;
 	vg_free(RS.conf_path);
 	RS.conf_path = NULL;
 }

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -37,6 +36,7 @@
 #include "logsink.h"
 #include "current.h"
 #include "session.h"
+#include "signals.h"
 
 /*
  * Start-up order matters:
@@ -50,20 +50,14 @@
  *      inherits the mask; start the worker pool and the reload thread;
  *      run smfi_main in a thread of its own.
  *
- * Signals.  smfi_main starts a libmilter thread that sigwait()s for
- * SIGHUP, SIGTERM and SIGINT and stops the milter on any of them, so a
- * plain sigwait() thread of ours would lose about half the SIGHUPs to it
- * and the daemon would stop instead of reloading.  Linux hands a
- * process-directed signal to the thread-group leader whenever that
- * thread does not block it, so main() keeps the three signals unblocked,
- * with handlers that only write one byte to a pipe (SA_NODEFER, so a
- * second signal during the handler still finds main() willing), and
- * reads the pipe; every other thread blocks them.  That is why smfi_main
- * runs in a second thread and not in main().  XXX A signal that arrives
- * while main() already has a different one pending and is off the CPU
- * may still go to libmilter's thread: for SIGHUP that stops the daemon
- * (exit 0 after "libmilter stopped"), and other kernels may do so more
- * often.  libmilter offers no way to keep its thread out of it.
+ * Signals.  main() is the one thread that takes SIGHUP (reload), SIGTERM
+ * and SIGINT (drain, then stop), synchronously with sigtimedwait(); every
+ * other thread blocks them.  libmilter's own signal thread, which would
+ * stop the milter on any of them, never takes one: libmilter is linked
+ * statically with its sigwait() wrapped (signals.c says why and how), and
+ * we stop it with smfi_stop().  That is why smfi_main runs in a second
+ * thread and not in main().  The wait returns every VGM_SIGNAL_TICK_MS so
+ * main() notices when smfi_main returned on its own (a socket error).
  */
 
 #define VGM_NAME          "vigil-milter"
@@ -71,6 +65,7 @@
 /* Pool jobs one message queues: the virus stage and the score stage. */
 #define VGM_JOBS_PER_MESSAGE 2
 #define VGM_DRAIN_EXTRA_MS   5000
+#define VGM_SIGNAL_TICK_MS   250
 
 struct vgm_opts {
 	const char *conf_path;
@@ -305,71 +300,26 @@ vgm_detach(void)
 }
 
 static atomic_bool vgm_milter_done;
-static int vgm_sig_pipe[2] = {-1, -1};
-
-/* vgm_sig_handler - async-signal-safe: one byte per signal to the pipe */
-static void
-vgm_sig_handler(int sig)
-{
-	int saved = errno;
-	char c = (char)sig;
-
-	/* Non-blocking: when the pipe is full, the byte is not needed. */
-	(void)!write(vgm_sig_pipe[1], &c, 1);
-	errno = saved;
-}
-
-/* vgm_sig_install - the pipe and the handlers, before threads start */
-static int
-vgm_sig_install(void)
-{
-	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT};
-	struct sigaction sa;
-	size_t i;
-
-	if (pipe(vgm_sig_pipe) != 0 ||
-	    fcntl(vgm_sig_pipe[1], F_SETFL, O_NONBLOCK) != 0 ||
-	    fcntl(vgm_sig_pipe[0], F_SETFD, FD_CLOEXEC) != 0 ||
-	    fcntl(vgm_sig_pipe[1], F_SETFD, FD_CLOEXEC) != 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = vgm_sig_handler;
-	sa.sa_flags = SA_NODEFER | SA_RESTART;
-	(void)sigemptyset(&sa.sa_mask);
-	for (i = 0; i < VG_NELEM(sigs); i++)
-		if (sigaction(sigs[i], &sa, NULL) != 0)
-			return -1;
-	return 0;
-}
 
 /*
- * vgm_sig_next - wait for the next byte: a signal number, or 0.  poll()
- * with a time-out rather than a plain read(): ThreadSanitizer runs a
- * signal handler only when the thread leaves the call it is blocked in.
+ * vgm_sig_next - the next signal main() takes, or 0 once smfi_main has
+ * returned (main() looks every VGM_SIGNAL_TICK_MS).
  */
 static int
 vgm_sig_next(void)
 {
-	struct pollfd pfd;
-	char c;
-	ssize_t n;
+	int sig;
 
 	for (;;) {
-		pfd.fd = vgm_sig_pipe[0];
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, 250) <= 0)
-			continue;
-		n = read(vgm_sig_pipe[0], &c, 1);
-		if (n == 1)
-			return (unsigned char)c;
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		return 0;
+		sig = vgm_signals_wait(VGM_SIGNAL_TICK_MS);
+		if (sig != 0)
+			return sig;
+		if (atomic_load(&vgm_milter_done))
+			return 0;
 	}
 }
 
-/* vgm_milter_thread - run smfi_main; wake main() when it returns */
+/* vgm_milter_thread - run smfi_main; tell main() when it returns */
 static void *
 vgm_milter_thread(void *arg)
 {
@@ -377,8 +327,6 @@ vgm_milter_thread(void *arg)
 
 	*rc = smfi_main();
 	atomic_store(&vgm_milter_done, true);
-	/* Tell main() that libmilter stopped, whatever the reason: byte 0. */
-	(void)!write(vgm_sig_pipe[1], "", 1);
 	return NULL;
 }
 
@@ -417,16 +365,6 @@ vgm_stop_milter(const char *wake_path)
 	(void)pthread_join(stopper, NULL);
 }
 
-/* vgm_signal_set - the signals main() takes */
-static void
-vgm_signal_set(sigset_t *set)
-{
-	(void)sigemptyset(set);
-	(void)sigaddset(set, SIGHUP);
-	(void)sigaddset(set, SIGTERM);
-	(void)sigaddset(set, SIGINT);
-}
-
 /* vgm_serve - threads, smfi_main, signal loop, orderly stop */
 static int
 vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
@@ -434,12 +372,10 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 {
 	struct vg_pool *pool = NULL;
 	pthread_t milter;
-	sigset_t set;
 	int milter_rc = MI_FAILURE;
 	int sig, rc;
 	size_t left = 0;
 
-	vgm_signal_set(&set);
 	rc = vg_pool_new(&pool, workers, max_queued);
 	if (rc != 0) {
 		vg_log(VG_LOG_FATAL, "cannot start %u scan workers: %s",
@@ -461,8 +397,6 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 	}
 	vg_info("started: %s, %u scan workers, queue %zu", vg_version(),
 	    workers, max_queued);
-	/* Every other thread exists and blocks them: now take them here. */
-	(void)pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	for (;;) {
 		sig = vgm_sig_next();
 		if (sig == SIGHUP) {
@@ -547,7 +481,6 @@ main(int argc, char **argv)
 	const struct vg_conf *c;
 	struct passwd *pw = NULL;
 	struct smfiDesc desc;
-	sigset_t set;
 	static char wake_path[4096];
 	static char conf_abs[PATH_MAX];
 	unsigned workers;
@@ -619,14 +552,12 @@ main(int argc, char **argv)
 			goto fail;
 		vgm_logsink_init(false);
 	}
-	vgm_signal_set(&set);
-	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
-	(void)signal(SIGPIPE, SIG_IGN);
-	if (vgm_sig_install() != 0) {
-		vg_log(VG_LOG_FATAL, "cannot set up signal handling: %s",
-		    strerror(errno));
+	if (vgm_signals_block() != 0) {
+		vg_log(
+		    VG_LOG_FATAL, "cannot block signals: %s", strerror(errno));
 		goto fail;
 	}
+	(void)signal(SIGPIPE, SIG_IGN);
 	workers = c->scan_workers;
 	if (workers == 0) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -12,7 +12,7 @@
 #   build-asan/   clang with -DVIGIL_SANITIZE=ON (ASan + UBSan);
 #                 ctest -L 'unit|fuzz|milter' (the daemon under ASan too)
 #   build-tsan/   clang with -DVIGIL_TSAN=ON: the pool, scan, rules, DNS
-#                 and daemon reload/stop tests under ThreadSanitizer
+#                 and daemon reload/stop/signal tests under ThreadSanitizer
 # Every tree is built with -DVIGIL_WERROR=ON.  Runs as root on Debian 12
 # (the e2e tests start a private Postfix), from a clone with ../shared
 # (the test corpus) beside it.  Tests whose prerequisites are missing
@@ -152,7 +152,7 @@ fi
 # based and invisible to TSan, so GMime's internals read as races.
 if stage tsan-build build build-tsan clang -DVIGIL_TSAN=ON; then
 	stage tsan-ctest run_ctest build-tsan -R \
-	    'unit_(pool|scan|rules_eval|dns)$|milter_(reload|inplace|sigwatch|stop|busy|clean)$'
+	    'unit_(pool|scan|rules_eval|dns)$|milter_(reload|inplace|sigwatch|stop|signals|busy|clean)$'
 fi
 
 echo "==== summary"

@@ -11,8 +11,9 @@
  * OWNS     struct vg_err is a fixed-size value owned by the caller; nothing
  *	    here allocates.
  * LIMITS   A struct vg_err keeps VG_ERR_TEXT_MAX bytes of text; further
- *	    errors are counted but their text is dropped, and the text ends
- *	    with a note saying how many were dropped.
+ *	    errors are counted (count) but their text is dropped, and the
+ *	    text ends with the line "(further errors not shown)".  One
+ *	    reason is cut at 1023 bytes.
  * THREADS  vg_strerror() is reentrant; a struct vg_err belongs to one
  *	    thread at a time.
  */

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* sigwatch - notice that the ClamAV signature directory changed */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <string.h>
 
 #include <clamav.h>
@@ -12,6 +15,7 @@ struct vg_sigwatch {
 	char *dir;
 	struct cl_stat st; /* zeroed when not armed */
 	bool armed;
+	int last_errno; /* why the last check failed, 0 after a good one */
 };
 
 /* sigwatch_arm - take a fresh snapshot of the directory */
@@ -61,19 +65,40 @@ out:
 int
 vg_sigwatch_changed(struct vg_sigwatch *w, bool *changed_out)
 {
+	struct stat sb;
 	int rc;
 
 	*changed_out = false;
+	/*
+	 * A directory that is gone (deleted, or replaced by something else)
+	 * is an error we can name, found before libclamav is asked: its
+	 * own functions would log "Can't open directory" at every check.
+	 * The snapshot is kept, so the directory coming back with other
+	 * files is a change and with the same files is not.
+	 */
+	if (stat(w->dir, &sb) != 0) {
+		w->last_errno = errno;
+		return VG_EIO;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		w->last_errno = ENOTDIR;
+		return VG_EIO;
+	}
+	w->last_errno = 0;
 	/* A watcher whose re-arm failed tries again and reports a change. */
 	if (!w->armed) {
-		if ((rc = sigwatch_arm(w)) != 0)
+		if ((rc = sigwatch_arm(w)) != 0) {
+			w->last_errno = rc == VG_ENOMEM ? ENOMEM : EIO;
 			return rc;
+		}
 		*changed_out = true;
 		return 0;
 	}
 	rc = cl_statchkdir(&w->st);
-	if (rc < 0 || (rc != 0 && rc != 1))
+	if (rc < 0 || (rc != 0 && rc != 1)) {
+		w->last_errno = EIO;
 		return VG_EIO;
+	}
 	if (rc == 0)
 		return 0;
 	*changed_out = true;
@@ -83,6 +108,20 @@ vg_sigwatch_changed(struct vg_sigwatch *w, bool *changed_out)
 		return rc;
 	}
 	return 0;
+}
+
+/* vg_sigwatch_errno - why the last check failed (ENOENT ...), or 0 */
+int
+vg_sigwatch_errno(const struct vg_sigwatch *w)
+{
+	return w->last_errno;
+}
+
+/* vg_sigwatch_dir - the directory watched */
+const char *
+vg_sigwatch_dir(const struct vg_sigwatch *w)
+{
+	return w->dir;
 }
 
 /* vg_sigwatch_free - forget the directory; NULL is a no-op */

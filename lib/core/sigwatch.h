@@ -16,8 +16,11 @@
  *	    as the last look, with the same inode, is not seen (mtime has
  *	    one-second resolution); freshclam writes new files and renames
  *	    them, which changes the inode.
- * ERRORS   VG_EIO when the directory cannot be read; VG_ENOMEM.  A watcher
- *	    whose check failed stays usable.
+ * ERRORS   VG_EIO when the directory cannot be read, with the reason in
+ *	    vg_sigwatch_errno() (ENOENT when it was deleted, ENOTDIR when
+ *	    something else took its name); VG_ENOMEM.  A watcher whose
+ *	    check failed stays usable and keeps its last snapshot, so a
+ *	    directory that comes back with different files is a change.
  * THREADS  One watcher belongs to one thread at a time.
  */
 #ifndef VG_SIGWATCH_H
@@ -34,6 +37,10 @@ int vg_sigwatch_new(struct vg_sigwatch **out, const char *dir);
  * look; re-arms after a change.  VG_EIO (and *changed_out false).
  */
 int vg_sigwatch_changed(struct vg_sigwatch *w, bool *changed_out);
+/* vg_sigwatch_errno - errno of the last failed check, 0 after a good one */
+int vg_sigwatch_errno(const struct vg_sigwatch *w);
+/* vg_sigwatch_dir - the directory watched (borrowed) */
+const char *vg_sigwatch_dir(const struct vg_sigwatch *w);
 /* vg_sigwatch_free - forget the directory; NULL is a no-op */
 void vg_sigwatch_free(struct vg_sigwatch *w);
 

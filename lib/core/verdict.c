@@ -417,18 +417,6 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		return;
 	}
 
-	if (v->virus_outcome == VG_VIRUS_INCOMPLETE &&
-	    conf->unscanned_action == VG_ACTION_REJECT) {
-		v->action = VG_ACTION_REJECT;
-		vg_str_fmt(v->reason, sizeof(v->reason),
-		    "not scanned for viruses: %s", v->unscanned);
-		vg_str_fmt(text, sizeof(text),
-		    "Message rejected: could not be scanned for viruses (%s)",
-		    v->unscanned);
-		set_reply(v, "550", "5.7.1", text);
-		return;
-	}
-
 	/* The score decides first; a failure or a check may be stricter. */
 	if (v->score >= v->reject) {
 		v->action = VG_ACTION_REJECT;
@@ -446,14 +434,25 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	}
 	if (v->outbound && v->action != VG_ACTION_ACCEPT)
 		outbound_spam(v, conf);
+	/*
+	 * A scan that stopped short: unscanned_action, over the score's
+	 * reply at equal strictness (it says more than a score); a check's
+	 * own refusal below still names the attachment.
+	 */
 	if (v->virus_outcome == VG_VIRUS_INCOMPLETE &&
-	    conf->unscanned_action == VG_ACTION_QUARANTINE &&
-	    vg_action_strictness(VG_ACTION_QUARANTINE) >
+	    (conf->unscanned_action == VG_ACTION_REJECT ||
+	        conf->unscanned_action == VG_ACTION_QUARANTINE) &&
+	    vg_action_strictness(conf->unscanned_action) >=
 	        vg_action_strictness(v->action)) {
-		v->action = VG_ACTION_QUARANTINE;
+		v->action = conf->unscanned_action;
 		v->code[0] = v->xcode[0] = v->text[0] = '\0';
 		vg_str_fmt(v->reason, sizeof(v->reason),
 		    "not scanned for viruses: %s", v->unscanned);
+		vg_str_fmt(text, sizeof(text),
+		    "Message rejected: could not be scanned for viruses (%s)",
+		    v->unscanned);
+		if (v->action == VG_ACTION_REJECT)
+			set_reply(v, "550", "5.7.1", text);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct vg_forced *f = &results[i].forced;

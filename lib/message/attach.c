@@ -370,9 +370,12 @@ attach_is_pad(char c)
 }
 
 /*
- * attach_split - the base name of name (after the last / or \), cut at
- * VG_ATTACH_NAME_MAX and without trailing dots and blanks, in buf; the
- * extension's offset in *ext (== *len when there is none).
+ * attach_split - the base name of name (after the last / or \), its last
+ * VG_ATTACH_NAME_MAX bytes when it is longer, without trailing dots and
+ * blanks, in buf; the extension's offset in *ext (== *len when there is
+ * none).  The end is kept because the extension is there: a name padded
+ * past the limit must not hide its ".js" (a mail client that shortens
+ * the name to save it keeps the extension).
  */
 static size_t
 attach_split(char *buf, size_t size, const char *name, size_t *ext)
@@ -383,7 +386,11 @@ attach_split(char *buf, size_t size, const char *name, size_t *ext)
 	for (const char *p = name; *p != '\0'; p++)
 		if (*p == '/' || *p == '\\')
 			base = p + 1;
-	len = strnlen(base, size - 1);
+	len = strlen(base);
+	if (len > size - 1) {
+		base += len - (size - 1);
+		len = size - 1;
+	}
 	memcpy(buf, base, len);
 	buf[len] = '\0';
 	while (len > 0 &&
@@ -411,10 +418,12 @@ vg_attach_name(const struct vg_attach_policy *pol, const char *name)
 
 	if (name == NULL || name[0] == '\0')
 		return 0;
-	if (attach_bidi(
-	        (const unsigned char *)name, strnlen(name, VG_ATTACH_NAME_MAX)))
-		bits |= VG_ATTACH_BIT(VG_ATTACH_RTLO);
 	len = attach_split(buf, sizeof(buf), name, &ext);
+	/* The start of the name and its (last) VG_ATTACH_NAME_MAX bytes. */
+	if (attach_bidi((const unsigned char *)name,
+	        strnlen(name, VG_ATTACH_NAME_MAX)) ||
+	    attach_bidi((const unsigned char *)buf, len))
+		bits |= VG_ATTACH_BIT(VG_ATTACH_RTLO);
 	if (ext == len || !vg_attach_ext_banned(pol, buf + ext))
 		return bits;
 	bits |= VG_ATTACH_BIT(VG_ATTACH_BANNED_EXT);

@@ -45,8 +45,10 @@
  * LIMITS   attach_archive_depth, attach_archive_members,
  *	    attach_member_bytes, attach_archive_bytes (vigil.conf(5)); at
  *	    each, the rest of the archive is not examined and
- *	    ATTACH_ARCHIVE_LIMIT is reported.  Names are examined up to
- *	    VG_ATTACH_NAME_MAX bytes.
+ *	    ATTACH_ARCHIVE_LIMIT is reported.  A name longer than
+ *	    VG_ATTACH_NAME_MAX bytes is examined by its first and its last
+ *	    VG_ATTACH_NAME_MAX bytes (bidirectional controls), and by its
+ *	    last ones for extensions, where the extension is.
  * ERRORS   VG_ENOMEM; a malformed archive is a finding, not an error.
  * THREADS  Reentrant; a policy is read-only once built.
  */

@@ -24,7 +24,9 @@
  * LIMITS   Output stops at the buffer's maximum: the functions append
  *	    what fits (cut on a UTF-8 character boundary) and return
  *	    VG_ELIMIT.  Input is read only within the given length; no
- *	    function needs a NUL terminator.
+ *	    function needs a NUL terminator.  A charset label of 64 bytes
+ *	    or more (hdr.c CS_NAME_MAX) is an unknown charset: UTF-8 when
+ *	    valid, else windows-1252.
  * ERRORS   VG_ENOMEM, VG_ELIMIT (buffer full; what fits was appended).
  *	    Malformed input is never an error.
  * THREADS  All functions are reentrant.  iconv descriptors come from

@@ -83,6 +83,7 @@ struct vg_msg {
 	bool have_body_offset;
 	bool finished;
 	int io_error; /* sticky VG_EIO after a failed spill write */
+	int io_errno; /* errno of the last failed spill operation, or 0 */
 	unsigned flags;
 
 	struct vg_msg_ext ext[VG_MSG_SLOT_MAX];
@@ -264,9 +265,12 @@ vg_msg_add_rcpt(struct vg_msg *msg, const char *rcpt)
 	return 0;
 }
 
-/* msg_write_all - write len bytes to fd, retrying short writes; VG_EIO */
+/*
+ * msg_write_all - write len bytes to fd, retrying short writes; VG_EIO,
+ * with write(2)'s errno in *errno_out
+ */
 static int
-msg_write_all(int fd, const unsigned char *p, size_t len)
+msg_write_all(int fd, const unsigned char *p, size_t len, int *errno_out)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
@@ -274,6 +278,7 @@ msg_write_all(int fd, const unsigned char *p, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			*errno_out = errno;
 			return VG_EIO;
 		}
 		p += n;
@@ -300,16 +305,19 @@ msg_spill(struct vg_msg *msg)
 	memcpy(path, msg->tmp_dir, dlen);
 	memcpy(path + dlen, VG_MSG_SPILL_NAME, sizeof(VG_MSG_SPILL_NAME));
 	if ((fd = mkstemp(path)) < 0) {
+		msg->io_errno = errno;
 		rc = VG_EIO;
 		goto out;
 	}
 	/* Unlink at once: the file lives only as long as the descriptor. */
 	(void)unlink(path);
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		msg->io_errno = errno;
 		rc = VG_EIO;
 		goto out;
 	}
-	if ((rc = msg_write_all(fd, msg->mem, msg->stored)) != 0)
+	if ((rc = msg_write_all(fd, msg->mem, msg->stored, &msg->io_errno)) !=
+	    0)
 		goto out;
 	msg->fd = fd;
 	fd = -1; /* handed to msg */
@@ -362,7 +370,8 @@ msg_store(struct vg_msg *msg, const void *data, size_t len)
 		}
 	}
 	if (msg->fd >= 0) {
-		if ((rc = msg_write_all(msg->fd, data, keep)) != 0) {
+		if ((rc = msg_write_all(msg->fd, data, keep, &msg->io_errno)) !=
+		    0) {
 			/* The file may hold part of it now: fail for good. */
 			msg->io_error = rc;
 			return rc;
@@ -570,8 +579,10 @@ vg_msg_finish(struct vg_msg *msg)
 	}
 	if (msg->fd >= 0 && msg->stored > 0) {
 		p = mmap(NULL, msg->stored, PROT_READ, MAP_PRIVATE, msg->fd, 0);
-		if (p == MAP_FAILED)
+		if (p == MAP_FAILED) {
+			msg->io_errno = errno;
 			return VG_EIO;
+		}
 		msg->map = p;
 	}
 	/* The mapping keeps the file alive; the descriptor is not needed. */
@@ -956,6 +967,20 @@ bool
 vg_msg_spilled(const struct vg_msg *msg)
 {
 	return msg->fd >= 0 || msg->map != NULL;
+}
+
+/* vg_msg_io_errno - errno of the spill operation that failed, or 0 */
+int
+vg_msg_io_errno(const struct vg_msg *msg)
+{
+	return msg->io_errno;
+}
+
+/* vg_msg_tmp_dir - the directory spill files go to */
+const char *
+vg_msg_tmp_dir(const struct vg_msg *msg)
+{
+	return msg->tmp_dir;
 }
 
 /* vg_msg_raw - the raw message after vg_msg_finish() */

@@ -27,7 +27,9 @@
  *	    (VG_MSG_F_HEADER_TOO_LONG), so forged headers of any length are
  *	    still found and deleted.  max_rcpts: further recipients are
  *	    counted, not stored.
- * ERRORS   Adding data returns VG_ENOMEM or VG_EIO (spill file); a limit is
+ * ERRORS   Adding data returns VG_ENOMEM or VG_EIO (spill file: the errno
+ *	    is kept, vg_msg_io_errno(), and every later append fails too,
+ *	    since the file may hold part of the data); a limit is
  *	    a flag, never an error, because malformed or huge mail is data.
  * THREADS  Filling is single-threaded; a finished message may be read
  *	    concurrently.
@@ -135,6 +137,15 @@ unsigned vg_msg_flags(const struct vg_msg *msg);
 bool vg_msg_oversized(const struct vg_msg *msg);
 /* vg_msg_spilled - the raw bytes live in a temporary file */
 bool vg_msg_spilled(const struct vg_msg *msg);
+/*
+ * vg_msg_io_errno - after VG_EIO from an append or vg_msg_finish(): the
+ * errno of the spill operation that failed (mkstemp, write, mmap in
+ * vg_msg_tmp_dir(), ENOSPC for a full tmp_dir), so the caller can say
+ * why; 0 when no spill operation failed
+ */
+int vg_msg_io_errno(const struct vg_msg *msg);
+/* vg_msg_tmp_dir - the directory spill files go to (borrowed) */
+const char *vg_msg_tmp_dir(const struct vg_msg *msg);
 
 /*
  * vg_msg_raw - the raw message after vg_msg_finish(): *len_out bytes from

@@ -25,6 +25,10 @@
  *	    waits end at the caller's deadline; a list whose query timed out
  *	    or failed adds DNSBL_TEMPERROR (client) or URIBL_TEMPERROR (URI)
  *	    once per message, with the zone as detail, and never a hit.
+ *	    With dnsbl_check_received, the relay looked up is found among
+ *	    the newest VG_DNSBL_MAX_RECEIVED Received headers only; a relay
+ *	    further down is not found, and no address of that message is
+ *	    looked up (its URIs still are).
  * ERRORS   vg_dnsbl_new(): VG_ECONFIG for a bad ANSWERS ("file:line:
  *	    reason"), VG_ENOMEM.  vg_dnsbl_run(): VG_ENOMEM.
  * THREADS  A finished struct vg_dnsbl is read-only; vg_dnsbl_run() may run
@@ -39,6 +43,9 @@
 
 #include "base/err.h"
 #include "core/result.h"
+
+/* Received headers read, newest first, to find the relay (see LIMITS). */
+#define VG_DNSBL_MAX_RECEIVED 20
 
 struct vg_dns;
 struct vg_rules;

@@ -49,24 +49,36 @@ double vg_rules_score(
  * The rest of this header is the rules language (rules_parse.c,
  * rules_eval.c; vigil.rules(5)), added by its implementer.
  *
- * LIMITS   A line is at most VG_RULES_LINE_MAX bytes (longer: an error);
- *	    includes nest at most VG_RULES_INCLUDE_DEPTH deep (deeper: an
- *	    error); a file may hold VG_RULES_MAX_RULES rules.  Each regex
+ * LIMITS   Each of these is an error (file:line: reason) when a rules file
+ *	    passes it: a line is at most VG_RULES_LINE_MAX bytes and a file
+ *	    VG_RULES_FILE_MAX; includes nest at most VG_RULES_INCLUDE_DEPTH
+ *	    deep and if/ifplugin blocks VG_RULES_IF_DEPTH; a rules set holds
+ *	    VG_RULES_MAX_RULES rules; a meta expression holds at most
+ *	    VG_RULES_META_MAX_TOKENS tokens, VG_RULES_META_NEST levels of
+ *	    parentheses and names of VG_RULES_META_NAME_MAX bytes; metas
+ *	    depend on metas at most VG_RULES_META_CHAIN deep.  Each regex
  *	    match runs under a PCRE2 match limit and depth limit
  *	    (directives vigil_match_limit / vigil_depth_limit, defaults
- *	    below): a rule that reaches them counts as not matched, the
- *	    message is still scored, and the event is logged once per rule
- *	    per loaded rules set.  A meta expression holds at most
- *	    VG_RULES_META_MAX_TOKENS tokens.
+ *	    below) and a JIT stack of VG_RULES_JIT_STACK_MAX (rules_eval.c):
+ *	    a rule that reaches one counts as not matched, the message is
+ *	    still scored, and the event is logged once per rule per loaded
+ *	    rules set.  A header lookup keeps its first
+ *	    VG_RULES_HDR_VALUE_MAX bytes (rules_eval.c).  vigil.rules(5),
+ *	    LIMITS, lists them all.
  * THREADS  vg_rules_eval() and vg_rules_eval_meta() may run concurrently
  *	    on one struct vg_rules: each call allocates its own PCRE2 match
  *	    data and match context; the only shared write is an atomic
  *	    "limit already logged" flag per rule.
  */
 #define VG_RULES_LINE_MAX        32768
+#define VG_RULES_FILE_MAX        (64u * 1024 * 1024) /* each file */
 #define VG_RULES_INCLUDE_DEPTH   16
+#define VG_RULES_IF_DEPTH        32 /* nested if/ifplugin in one file */
 #define VG_RULES_MAX_RULES       100000
 #define VG_RULES_META_MAX_TOKENS 1024
+#define VG_RULES_META_NEST       64
+#define VG_RULES_META_NAME_MAX   255
+#define VG_RULES_META_CHAIN      1000
 #define VG_RULES_DEF_MATCH_LIMIT 1000000
 #define VG_RULES_DEF_DEPTH_LIMIT 10000
 

@@ -35,10 +35,6 @@
 #include "rules/rules_int.h"
 #include "rules/symbols.h"
 
-/* Largest rules file read (one file; includes each have their own). */
-#define VG_RULES_FILE_MAX (64u * 1024 * 1024)
-/* Nested if/ifplugin blocks in one file. */
-#define VG_RULES_IF_DEPTH 32
 /* SpamAssassin version that compat-mode "if (version >= N)" compares. */
 #define VG_RULES_SA_VERSION 3.004006
 
@@ -688,17 +684,16 @@ vg_rules_header_spec(struct vg_rules *r, struct vg_rule *rule, char *s,
  * Meta expressions: a recursive-descent parser over a token list, writing
  * reverse Polish notation.  Precedence, loosest first: || ; && ; the
  * comparisons ; + - ; * / ; unary ! and -.  Parentheses nest at most
- * VG_META_NEST deep, so no expression can exhaust the stack.
+ * VG_RULES_META_NEST deep, so no expression can exhaust the stack.
  */
-#define VG_META_NEST 64
 
 struct vg_meta_parser {
 	const char *s; /* expression text */
 	struct vg_meta_tok *out;
 	size_t nout;
 	unsigned nest;
-	const char *why; /* first error, static */
-	char name[256];  /* last identifier scanned */
+	const char *why;                       /* first error, static */
+	char name[VG_RULES_META_NAME_MAX + 1]; /* last identifier scanned */
 	enum vg_meta_op tokop;
 	enum {
 		MT_END,
@@ -825,7 +820,7 @@ vg_meta_unary(struct vg_meta_parser *mp)
 		enum vg_meta_op op =
 		    mp->tokop == VG_META_NOT ? VG_META_NOT : VG_META_NEG;
 
-		if (++mp->nest > VG_META_NEST) {
+		if (++mp->nest > VG_RULES_META_NEST) {
 			mp->why = "meta expression nested too deep";
 			return false;
 		}
@@ -848,7 +843,7 @@ vg_meta_unary(struct vg_meta_parser *mp)
 		return true;
 	}
 	if (mp->tok == MT_LPAR) {
-		if (++mp->nest > VG_META_NEST) {
+		if (++mp->nest > VG_RULES_META_NEST) {
 			mp->why = "meta expression nested too deep";
 			return false;
 		}
@@ -1778,15 +1773,16 @@ vg_rules_meta_visit(
 
 	if (state[i] == 2)
 		return 0;
-	if (state[i] == 1 || depth > 1000) {
+	if (state[i] == 1 || depth > VG_RULES_META_CHAIN) {
 		struct vg_rfile f;
 
 		memset(&f, 0, sizeof(f));
 		f.name = rule->file;
 		f.line = rule->line;
 		vg_rules_perr(p, &f,
-		    depth > 1000 ? "meta %s: metas chained too deep"
-		                 : "meta %s: depends on itself",
+		    depth > VG_RULES_META_CHAIN
+		        ? "meta %s: metas chained too deep"
+		        : "meta %s: depends on itself",
 		    rule->name);
 		return VG_ECONFIG;
 	}

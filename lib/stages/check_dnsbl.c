@@ -11,7 +11,7 @@
  * dnsbl_check_received = yes, a trusted client's message is checked by
  * the relay that handed it to our trusted hosts instead: the first
  * address in the Received headers (newest first, at most
- * CHECK_DNSBL_MAX_RECEIVED of them) that is not in trusted_networks, as
+ * VG_DNSBL_MAX_RECEIVED of them) that is not in trusted_networks, as
  * an administrator behind a gateway needs.  Without lists in the rules
  * file, or created without a configuration (conf NULL), the check does
  * nothing.
@@ -27,8 +27,6 @@
 #include "net/dnsbl.h"
 #include "message/msg.h"
 #include "message/text.h"
-
-#define CHECK_DNSBL_MAX_RECEIVED 20
 
 struct check_dnsbl {
 	const struct vg_conf *conf; /* borrowed from the engine */
@@ -90,7 +88,7 @@ check_dnsbl_received(const struct vg_msg *msg, const struct vg_conf *conf,
 {
 	size_t i;
 
-	for (i = 0; i < CHECK_DNSBL_MAX_RECEIVED; i++) {
+	for (i = 0; i < VG_DNSBL_MAX_RECEIVED; i++) {
 		const struct vg_header *h =
 		    vg_msg_header_find(msg, "Received", i);
 

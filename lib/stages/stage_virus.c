@@ -17,6 +17,10 @@
  *   part of the message was not scanned  -> INCOMPLETE, res->unscanned
  *					     says why ("Incomplete scans")
  *   scanned to the end, nothing found    -> CLEAN
+ *   tmp_dir without room for ClamAV's    -> VG_ETEMP "clamav: not scanned:
+ *   files, before or after the scan	     tmp_dir ..." (on_error: our
+ *   (virus_tmp_room)			     disk, not the message, so a
+ *					     tempfail, not unscanned_action)
  *   any other libclamav error            -> VG_ETEMP "clamav: <reason>"
  *					     (the verdict applies on_error)
  *
@@ -54,8 +58,10 @@
  * loaded instead: "ClamAV 1.4.6/0 (46 signatures)".
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,6 +86,7 @@ struct virus_state {
 	struct cl_engine *engine;
 	unsigned sigs;                   /* signatures loaded */
 	unsigned long long max_filesize; /* ClamAV's, 0 = unknown */
+	char *tmp_dir;                   /* ClamAV's temporary files, or NULL */
 	char version[VIRUS_VERSION_MAX];
 };
 
@@ -120,6 +127,7 @@ virus_free(void *state)
 		return;
 	if (vs->engine != NULL)
 		cl_engine_free(vs->engine);
+	vg_free(vs->tmp_dir);
 	vg_free(vs);
 }
 
@@ -298,6 +306,11 @@ virus_create(void **state_out, const struct vg_conf *conf,
 		rc = VG_ECONFIG;
 		goto out;
 	}
+	if (conf->tmp_dir != NULL && *conf->tmp_dir != '\0' &&
+	    (vs->tmp_dir = vg_strdup(conf->tmp_dir)) == NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
 	crc = virus_dir_exists(dir)
 	    ? cl_load(dir, vs->engine, &vs->sigs, CL_DB_STDOPT)
 	    : CL_EOPEN;
@@ -412,6 +425,67 @@ virus_view_pread(void *handle, void *buf, size_t count, off_t offset)
 }
 
 /*
+ * virus_tmp_room - whether tmp_dir has room for what ClamAV writes while
+ * scanning len bytes; else a reason in why.
+ *
+ * ClamAV's mail parser saves every MIME part, decoded, to a file in
+ * tmp_dir and scans that file; it does not check its writes, so on a full
+ * file system it scans an empty or truncated file and reports the message
+ * clean (seen with ClamAV 1.4.6: EICAR as a .txt in a zip, delivered
+ * "Clean" with tmp_dir full).  The decoded parts together are never
+ * larger than the raw message (a spilled message's own file is already
+ * counted as used), so its length plus VIRUS_TMP_SLACK for the per-scan
+ * directory and small archive members is asked for.  Without it the
+ * message ends in on_error (a tempfail by default), not unscanned_action:
+ * the disk is ours to fix, not the sender's, and it is never Clean.
+ * XXX Not a guarantee: an archive may expand to more (ClamAV's archive
+ * writers do report their write errors), and concurrent scans share the
+ * room; virus_scan() looks again after the scan for that reason.
+ */
+#define VIRUS_TMP_SLACK (64u * 1024)
+static bool
+virus_tmp_room(
+    const struct virus_state *vs, size_t len, char *why, size_t whylen)
+{
+	unsigned long long avail, need;
+	struct statvfs sv;
+
+	if (vs->tmp_dir == NULL)
+		return true;
+	if (statvfs(vs->tmp_dir, &sv) != 0) {
+		char e[128];
+
+		/* Scans run on many threads: not strerror(). */
+		if (strerror_r(errno, e, sizeof(e)) != 0)
+			snprintf(e, sizeof(e), "errno %d", errno);
+		snprintf(why, whylen, "tmp_dir %s: %s", vs->tmp_dir, e);
+		return false;
+	}
+	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	need = (unsigned long long)len + VIRUS_TMP_SLACK;
+	if (avail < need) {
+		if (len > 0)
+			snprintf(why, whylen,
+			    "tmp_dir %s has %llu bytes free, a scan of %zu "
+			    "bytes needs %llu: No space left on device",
+			    vs->tmp_dir, avail, len, need);
+		else
+			snprintf(why, whylen,
+			    "tmp_dir %s has %llu bytes free after the scan, "
+			    "less than %llu: No space left on device",
+			    vs->tmp_dir, avail, need);
+		return false;
+	}
+	/* Some file systems report no inode counts (f_files == 0). */
+	if (sv.f_files != 0 && sv.f_favail == 0) {
+		snprintf(
+		    why, whylen, "tmp_dir %s has no free inodes", vs->tmp_dir);
+		return false;
+	}
+	return true;
+}
+
+/*
  * The alerts that say "not scanned to the end" rather than "virus", with
  * the reason written after "Unscanned (": ClamAV's names for the limits
  * that vigil.conf sets, by their keys.  A name ending in '.' is a prefix,
@@ -503,6 +577,7 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 	const char *virname = NULL, *why;
 	char whybuf[64];
 	unsigned long scanned = 0;
+	char room[VG_REASON_MAX];
 	cl_fmap_t *map;
 	size_t len;
 	cl_error_t crc;
@@ -537,6 +612,10 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		virus_set_incomplete(res, "exceeds clamav_max_filesize");
 		return 0;
 	}
+	if (!virus_tmp_room(vs, len, room, sizeof(room))) {
+		vg_result_fail(res, VG_ETEMP, "clamav: not scanned: %s", room);
+		return VG_ETEMP;
+	}
 	view.raw = raw;
 	view.len = len;
 	if (virus_known_mail(raw, len))
@@ -567,6 +646,12 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 	}
 	switch (crc) {
 	case CL_CLEAN:
+		/* tmp_dir may have filled up under us (other scans). */
+		if (!virus_tmp_room(vs, 0, room, sizeof(room))) {
+			vg_result_fail(
+			    res, VG_ETEMP, "clamav: scan incomplete: %s", room);
+			return VG_ETEMP;
+		}
 		if (ctx.cut)
 			virus_set_incomplete(
 			    res, "exceeds clamav_max_filesize");

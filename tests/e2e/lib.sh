@@ -14,7 +14,8 @@
 #	   queue -> smtp client -> smtp-sink 127.0.0.1:E2E_SINK_PORT -> a file
 #	   per message in sink/.
 # OWNS     e2e_init installs an EXIT trap that stops everything the test
-#	   started (milter, Postfix, sink) and removes E2E_DIR, keeping it
+#	   started (milter, Postfix, sink), runs the test's own
+#	   e2e_test_cleanup if it defines one, and removes E2E_DIR, keeping it
 #	   (and printing the logs) when a check failed or E2E_KEEP=1.
 # LIMITS   Every wait has a timeout (E2E_TIMEOUT seconds, default 30); a
 #	   timeout is a failed check, never a hang.
@@ -139,6 +140,8 @@ e2e_cleanup()
 	trap - EXIT INT TERM
 	declare -F e2e_milter_stop >/dev/null && e2e_milter_stop
 	e2e_postfix_stop
+	# A test's own undo (an unmount, say), once nothing uses it.
+	declare -F e2e_test_cleanup >/dev/null && e2e_test_cleanup
 	if [ -n "$E2E_SINK_PID" ]; then
 		kill "$E2E_SINK_PID" 2>/dev/null
 		wait "$E2E_SINK_PID" 2>/dev/null

@@ -46,8 +46,6 @@ base=(
 	"trusted_networks = 203.0.113.0/24"
 	"dns_servers = 127.0.0.1:$E2E_DNS_PORT"
 	"rules = $rules"
-	"ratelimit_external_messages = 0"
-	"ratelimit_external_connections = 0"
 	"harvest_threshold = 3"
 )
 e2e_start_all "${base[@]}"

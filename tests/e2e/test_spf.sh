@@ -31,8 +31,6 @@ base=(
 	"authserv_id = $id"
 	"trusted_networks = 203.0.113.0/24"
 	"dns_servers = 127.0.0.1:$E2E_DNS_PORT"
-	"ratelimit_external_messages = 0"
-	"ratelimit_external_connections = 0"
 	"harvest_threshold = 0"
 )
 e2e_start_all "${base[@]}" "spf_reject_fail = yes"

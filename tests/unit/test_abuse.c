@@ -146,6 +146,66 @@ START_TEST(test_abuse_recipients)
 }
 END_TEST
 
+/*
+ * The defaults cannot delay legitimate inbound mail: an outside client
+ * sending 200 messages a minute over 200 connections (a large provider's
+ * outbound server) is never refused, while a SASL login (outbound, our
+ * own user) is still held at 500 messages and 2000 recipients an hour.
+ */
+START_TEST(test_abuse_defaults)
+{
+	struct vg_conf *conf = load(BASE);
+	struct vg_abuse *ab = NULL;
+	struct vg_abuse_reply r;
+	uint64_t now = 0;
+	int i;
+
+	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	for (i = 0; i < 200; i++) {
+		now += 300; /* 200 in one minute */
+		ck_assert_int_eq(
+		    vg_abuse_connect(ab, &r, conf, "198.51.100.25"), 0);
+		ck_assert_msg(!r.refuse, "connection %d: got refused", i + 1);
+		ck_assert_int_eq(
+		    vg_abuse_mail(ab, &r, conf, "198.51.100.25", ""), 0);
+		ck_assert_msg(!r.refuse, "message %d: got refused", i + 1);
+		ck_assert_int_eq(
+		    vg_abuse_rcpt(ab, &r, conf, "198.51.100.25", ""), 0);
+		ck_assert_msg(!r.refuse, "recipient %d: got refused", i + 1);
+	}
+	/* A login: 500 messages an hour pass, the 501st is tempfailed. */
+	for (i = 0; i < 500; i++) {
+		now += 1000;
+		ck_assert_int_eq(
+		    vg_abuse_mail(ab, &r, conf, "198.51.100.26", "carol"), 0);
+		ck_assert_msg(
+		    !r.refuse, "login message %d: got refused", i + 1);
+	}
+	ck_assert_int_eq(
+	    vg_abuse_mail(ab, &r, conf, "198.51.100.26", "carol"), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.code, "451");
+	ck_assert_str_eq(r.xcode, "4.7.1");
+	ck_assert_str_eq(r.symbol, "RATELIMIT_MESSAGES");
+	ck_assert_str_eq(r.log,
+	    "rate limit: sasl_username=carol: 500 messages "
+	    "in the last hour (limit 500); tempfailed");
+	/* ...and 2000 recipients an hour. */
+	for (i = 0; i < 2000; i++) {
+		ck_assert_int_eq(
+		    vg_abuse_rcpt(ab, &r, conf, "198.51.100.26", "dave"), 0);
+		ck_assert_msg(
+		    !r.refuse, "login recipient %d: got refused", i + 1);
+	}
+	ck_assert_int_eq(
+	    vg_abuse_rcpt(ab, &r, conf, "198.51.100.26", "dave"), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.symbol, "RATELIMIT_RECIPIENTS");
+	vg_abuse_free(ab);
+	vg_conf_free(conf);
+}
+END_TEST
+
 START_TEST(test_abuse_harvest)
 {
 	struct vg_conf *conf = load(BASE "harvest_threshold = 3\n"
@@ -221,6 +281,9 @@ abuse_suite(void)
 	tcase_add_test(tc, test_abuse_connections);
 	tcase_add_test(tc, test_abuse_messages_by_direction);
 	tcase_add_test(tc, test_abuse_recipients);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("defaults");
+	tcase_add_test(tc, test_abuse_defaults);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("harvest");
 	tcase_add_test(tc, test_abuse_harvest);

@@ -114,11 +114,19 @@ START_TEST(test_attach_name_policy)
 	ck_assert_int_eq(
 	    vg_attach_policy_ban_type(&pol, "video/mp*", true, &why),
 	    VG_EINVAL);
-	/* Only VG_ATTACH_NAME_MAX bytes of a name are examined. */
+	/*
+	 * A name longer than VG_ATTACH_NAME_MAX is examined by its last
+	 * VG_ATTACH_NAME_MAX bytes: padding cannot push ".exe" out of sight.
+	 */
 	memset(longname, 'a', sizeof(longname));
 	memcpy(longname + sizeof(longname) - 5, ".exe", 5);
 	ck_assert_int_eq(vg_attach_policy_ban_ext(&pol, "exe", true, &why), 0);
-	ck_assert_int_eq(vg_attach_name(&pol, longname), 0);
+	ck_assert_int_eq(vg_attach_name(&pol, longname), BIT(BANNED_EXT));
+	/* ...and a right-to-left override past the first ones is seen. */
+	memset(longname, 'a', sizeof(longname));
+	memcpy(longname + VG_ATTACH_NAME_MAX + 100, "\xe2\x80\xae", 3);
+	memcpy(longname + sizeof(longname) - 5, ".txt", 5);
+	ck_assert_int_eq(vg_attach_name(&pol, longname), BIT(RTLO));
 	vg_attach_policy_fini(&pol);
 }
 END_TEST

@@ -77,6 +77,9 @@ static const struct {
     {"2001:db8:::1", "not an IPv4 or IPv6 address"},
     {"[2001:db8::1", "not an IPv4 or IPv6 address"},
     {"192.0.2.1 ", "not an IPv4 or IPv6 address"},
+    /* VG_IP_TEXT_MAX: 64 bytes are longer than any address text. */
+    {"0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000",
+        "not an IPv4 or IPv6 address"},
 };
 
 START_TEST(test_cidr_bad)

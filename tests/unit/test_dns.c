@@ -131,6 +131,35 @@ START_TEST(test_dns_answers)
 }
 END_TEST
 
+/*
+ * An answer is cached for at most VG_DNS_MAX_TTL seconds (one day),
+ * whatever TTL the server gives; a shorter TTL is kept.
+ */
+START_TEST(test_dns_ttl_cap)
+{
+	struct vg_dns *dns = new_dns(100);
+	struct vg_dns_query *q = NULL;
+	const struct vg_dns_answer *a;
+
+	ck_assert_int_eq(
+	    vg_dns_submit(dns, &q, "longttl.spf.test", VG_DNS_A), 0);
+	ck_assert_int_eq(vg_dns_wait(dns, q, vg_clock_ms() + 5000), 0);
+	a = vg_dns_query_answer(q);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(a->status, VG_DNS_OK);
+	ck_assert_uint_eq(a->ttl, VG_DNS_MAX_TTL);
+	vg_dns_query_free(q);
+	q = NULL;
+	ck_assert_int_eq(vg_dns_submit(dns, &q, "h1.spf.test", VG_DNS_A), 0);
+	ck_assert_int_eq(vg_dns_wait(dns, q, vg_clock_ms() + 5000), 0);
+	a = vg_dns_query_answer(q);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->ttl, 300); /* zones.conf: local-ttl=300 */
+	vg_dns_query_free(q);
+	vg_dns_unref(dns);
+}
+END_TEST
+
 START_TEST(test_dns_negative)
 {
 	struct vg_dns *dns = new_dns(100);
@@ -778,6 +807,7 @@ dns_suite(void)
 	tcase_add_loop_test(tc, test_dns_name_valid, 0, VG_NELEM(names));
 	tcase_add_test(tc, test_dns_name_length_limit);
 	tcase_add_test(tc, test_dns_answers);
+	tcase_add_test(tc, test_dns_ttl_cap);
 	tcase_add_test(tc, test_dns_negative);
 	tcase_add_test(tc, test_dns_cache_hit);
 	tcase_add_test(tc, test_dns_cache_bound);

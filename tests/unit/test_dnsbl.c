@@ -446,6 +446,69 @@ START_TEST(test_dnsbl_check_received)
 }
 END_TEST
 
+/*
+ * The relay is looked for in the newest VG_DNSBL_MAX_RECEIVED Received
+ * headers only: behind that many trusted hops it is found, one further
+ * down is not, and nothing is looked up.
+ */
+START_TEST(test_dnsbl_check_received_limit)
+{
+	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1000, 10, "/tmp"};
+	struct vg_conf conf;
+	char servers[64], trusted[] = "127.0.0.1/32, 10.0.0.0/8";
+	char value[128];
+	struct vg_rules *rules = NULL;
+	struct vg_err err;
+	struct vg_msg *msg;
+	struct vg_result res;
+	void *state = NULL;
+	int hops, i;
+
+	vg_dnstest_conf(&conf, servers, sizeof(servers));
+	conf.trusted_networks = trusted;
+	conf.dnsbl_check_received = true;
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_rules_load(&rules, RULES, &err), 0);
+	ck_assert_int_eq(
+	    vg_check_dnsbl_ops.create(&state, &conf, rules, &err), 0);
+	for (hops = VG_DNSBL_MAX_RECEIVED - 1; hops <= VG_DNSBL_MAX_RECEIVED;
+	     hops++) {
+		msg = NULL;
+		ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
+		vg_msg_set_client(msg, "127.0.0.1", "localhost");
+		for (i = 0; i < hops; i++) {
+			snprintf(value, sizeof(value),
+			    " from gw%d.example (gw%d.example [10.0.0.%d])\r\n"
+			    "\tby mx.example with ESMTP",
+			    i, i, i + 1);
+			ck_assert_int_eq(
+			    vg_msg_add_header(msg, "Received", value), 0);
+		}
+		ck_assert_int_eq(vg_msg_add_header(msg, "Received",
+		                     " from bad.example (bad.example "
+		                     "[127.0.0.2])\r\n\tby gw.example"),
+		    0);
+		ck_assert_int_eq(vg_msg_end_headers(msg), 0);
+		ck_assert_int_eq(vg_msg_finish(msg), 0);
+		vg_result_init(&res, "score");
+		ck_assert_int_eq(
+		    vg_check_dnsbl_ops.run(state, msg, NULL, rules, &res), 0);
+		if (hops < VG_DNSBL_MAX_RECEIVED)
+			ck_assert_msg(find(&res, "TEST_BL") != NULL,
+			    "relay at Received %d: got no hit, want TEST_BL",
+			    hops + 1);
+		else
+			ck_assert_msg(res.nsymbols == 0,
+			    "relay at Received %d: got %zu symbols, want 0",
+			    hops + 1, res.nsymbols);
+		vg_result_fini(&res);
+		vg_msg_free(msg);
+	}
+	vg_check_dnsbl_ops.free(state);
+	vg_rules_free(rules);
+}
+END_TEST
+
 static Suite *
 dnsbl_suite(void)
 {
@@ -465,6 +528,7 @@ dnsbl_suite(void)
 	tcase_add_test(tc, test_dnsbl_check);
 	tcase_add_loop_test(tc, test_dnsbl_received_ip, 0, VG_NELEM(received));
 	tcase_add_test(tc, test_dnsbl_check_received);
+	tcase_add_test(tc, test_dnsbl_check_received_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -55,6 +55,16 @@ static const struct {
         "bad\xef\xbf\xbd"
         "byte"},
     {"=?us-ascii?Q?caf=E9?=", "caf\xc3\xa9"},
+    /*
+     * A label of 64 bytes or more is unknown, whatever it says: 63 bytes
+     * still read as ISO-8859-5 (as iconv takes it), 64 fall back.
+     */
+    {"=?iso-8859-5-"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx?Q?caf=E9?=",
+        "caf\xd1\x89"},
+    {"=?iso-8859-5-"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx?Q?caf=E9?=",
+        "caf\xc3\xa9"},
     /* Raw 8-bit header text. */
     {"caf\xe9", "caf\xc3\xa9"},
     {"caf\xc3\xa9", "caf\xc3\xa9"},

@@ -194,6 +194,33 @@ START_TEST(test_html_style_limits)
 }
 END_TEST
 
+/*
+ * A hiding class is recognised by a name of at most
+ * VG_HTML_CLASS_NAME_MAX bytes; a longer one is not, so its text is
+ * visible (rendered and counted as ordinary text).
+ */
+START_TEST(test_html_class_name_limit)
+{
+	char ok[VG_HTML_CLASS_NAME_MAX + 1], longer[VG_HTML_CLASS_NAME_MAX + 2];
+	char in[1024];
+	struct out o;
+
+	memset(ok, 'k', sizeof(ok) - 1);
+	ok[sizeof(ok) - 1] = '\0';
+	memset(longer, 'l', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	snprintf(in, sizeof(in),
+	    "<style>.%s{display:none} .%s{display:none}</style>"
+	    "<p class=%s>hid</p><p class=%s>seen</p>",
+	    ok, longer, ok, longer);
+	render(&o, in, 4096);
+	ck_assert_int_eq(o.rc, 0);
+	CHECK_TEXT(&o, "seen\n");
+	ck_assert_uint_eq(o.st.hidden_chars, 3);
+	done(&o);
+}
+END_TEST
+
 /* Text over a background image is not low contrast: its colour is unknown. */
 START_TEST(test_html_background_image)
 {
@@ -426,6 +453,7 @@ html_suite(void)
 	tcase_add_test(tc, test_html_deep_nesting);
 	tcase_add_test(tc, test_html_text_limit);
 	tcase_add_test(tc, test_html_style_limits);
+	tcase_add_test(tc, test_html_class_name_limit);
 	tcase_add_test(tc, test_html_alloc_failure);
 	suite_add_tcase(s, tc);
 	return s;

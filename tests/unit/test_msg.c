@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,15 @@ START_TEST(test_msg_spill_eio)
 	ck_assert_int_eq(
 	    vg_msg_from_bytes(&msg, &lim, simple, sizeof(simple) - 1), VG_EIO);
 	ck_assert_ptr_null(msg);
+
+	/* The milter path keeps the message, and says why it failed. */
+	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
+	ck_assert_int_eq(vg_msg_io_errno(msg), 0);
+	ck_assert_int_eq(vg_msg_add_header(msg, "Subject", " hello"), VG_EIO);
+	ck_assert_msg(vg_msg_io_errno(msg) == ENOENT,
+	    "io_errno: got %d, want ENOENT", vg_msg_io_errno(msg));
+	ck_assert_str_eq(vg_msg_tmp_dir(msg), "/nonexistent/vigil");
+	vg_msg_free(msg);
 }
 END_TEST
 

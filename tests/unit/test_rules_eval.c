@@ -272,14 +272,17 @@ START_TEST(test_rules_eval_no_text)
 END_TEST
 
 static unsigned warnings;
+static char last_warning[512];
 
 /* count_warnings - log sink counting warning lines about the limit */
 static void
 count_warnings(enum vg_log_level level, const char *line, void *ctx)
 {
 	(void)ctx;
-	if (level == VG_LOG_WARNING && strstr(line, "regex limit") != NULL)
+	if (level == VG_LOG_WARNING && strstr(line, "regex limit") != NULL) {
 		warnings++;
+		snprintf(last_warning, sizeof(last_warning), "%s", line);
+	}
 }
 
 START_TEST(test_rules_eval_match_limit)
@@ -314,6 +317,49 @@ START_TEST(test_rules_eval_match_limit)
 	vg_rules_stats(r, &st);
 	ck_assert_uint_eq(st.limit_rules, 1);
 	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * The JIT stack (VG_RULES_JIT_STACK_MAX, 1 MiB) is a limit like the
+ * match limit: ^(a|b)*$ over 100000 a's needs more, so the rule counts as
+ * not matched, once logged, and the other rules still run.  (Without JIT
+ * the interpreter stops at the depth limit instead: the same outcome.)
+ */
+START_TEST(test_rules_eval_jit_stack_limit)
+{
+	size_t n = 100000;
+	char *body = malloc(n + 16);
+	struct vg_text t;
+	struct vg_rules *r;
+	struct vg_result res;
+	struct vg_rules_stats st;
+
+	ck_assert_ptr_nonnull(body);
+	memset(body, 'a', n);
+	body[n] = '\0';
+	memset(&t, 0, sizeof(t));
+	t.body = body;
+	t.body_len = n;
+	r = load("body DEEP /^(a|b)*$/\nbody SHALLOW /^(a|b){1,20}/\n");
+	warnings = 0;
+	vg_log_set_sink(count_warnings, NULL, VG_LOG_DEBUG);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_rules_eval(r, NULL, &t, NULL, &res), 0);
+	ck_assert(!vg_result_has(&res, "DEEP"));
+	ck_assert(vg_result_has(&res, "SHALLOW"));
+	vg_result_fini(&res);
+	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG);
+	ck_assert_msg(warnings == 1, "got %u warnings, want 1", warnings);
+	ck_assert_msg(strstr(last_warning, "DEEP") != NULL &&
+	        (strstr(last_warning, "JIT stack limit") != NULL ||
+	            strstr(last_warning, "depth limit") != NULL),
+	    "got \"%s\", want DEEP stopped at the JIT stack limit",
+	    last_warning);
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.limit_rules, 1);
+	vg_rules_free(r);
+	free(body);
 }
 END_TEST
 
@@ -514,6 +560,7 @@ rules_eval_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_rules_eval_match_limit);
+	tcase_add_test(tc, test_rules_eval_jit_stack_limit);
 	tcase_add_test(tc, test_rules_eval_header_cut);
 	tcase_add_test(tc, test_rules_eval_threads);
 	tcase_add_test(tc, test_rules_eval_alloc_failures);

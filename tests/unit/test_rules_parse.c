@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* test_rules_parse - every directive, every error path, SpamAssassin mode */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -732,6 +733,169 @@ START_TEST(test_rules_parse_alloc_failures)
 }
 END_TEST
 
+/*
+ * The fixed limits of the rules language (vigil.rules(5), LIMITS): each
+ * is an error with file:line, so a daemon keeps its old rules on reload.
+ */
+
+/* A file over VG_RULES_FILE_MAX is refused before it is read. */
+START_TEST(test_rules_parse_file_too_large)
+{
+	char dir[] = "/tmp/test_rules_parse.XXXXXX";
+	char big[64], top[64], want[256];
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	FILE *fp;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(big, sizeof(big), "%s/big.rules", dir);
+	snprintf(top, sizeof(top), "%s/top.rules", dir);
+	/* Sparse: the size is all that is looked at. */
+	fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)VG_RULES_FILE_MAX + 1), 0);
+	ck_assert_int_eq(close(fd), 0);
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_rules_load(&r, big, &err), VG_ECONFIG);
+	ck_assert_ptr_null(r);
+	snprintf(want, sizeof(want), "%s: file too large\n", big);
+	ck_assert_str_eq(vg_err_text(&err), want);
+	/* The same through include; at exactly the limit it is read. */
+	fp = fopen(top, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "body A /a/\ninclude big.rules\n");
+	ck_assert_int_eq(fclose(fp), 0);
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_rules_load(&r, top, &err), VG_ECONFIG);
+	snprintf(
+	    want, sizeof(want), "%s:2: include %s: file too large\n", top, big);
+	ck_assert_str_eq(vg_err_text(&err), want);
+	ck_assert_int_eq(truncate(big, (off_t)VG_RULES_FILE_MAX), 0);
+	vg_err_init(&err);
+	/* 64 MiB of NUL bytes: read, then refused for what it holds. */
+	ck_assert_int_ne(vg_rules_load(&r, big, &err), 0);
+	ck_assert_ptr_null(strstr(vg_err_text(&err), "file too large"));
+	ck_assert_int_eq(unlink(big), 0);
+	ck_assert_int_eq(unlink(top), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* if/ifplugin blocks nest at most VG_RULES_IF_DEPTH deep. */
+START_TEST(test_rules_parse_if_too_deep)
+{
+	char text[4096];
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	size_t len, n, i;
+
+	for (n = VG_RULES_IF_DEPTH; n <= VG_RULES_IF_DEPTH + 1; n++) {
+		len = (size_t)snprintf(
+		    text, sizeof(text), "vigil_compat spamassassin\n");
+		for (i = 0; i < n; i++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+			    "ifplugin Mail::SpamAssassin::Plugin::X%zu\n", i);
+		for (i = 0; i < n; i++)
+			len += (size_t)snprintf(
+			    text + len, sizeof(text) - len, "endif\n");
+		if (n == VG_RULES_IF_DEPTH) {
+			ck_assert_msg(parse(&r, text, &err) == 0, "%s",
+			    vg_err_text(&err));
+			vg_rules_free(r);
+			r = NULL;
+			continue;
+		}
+		ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+		ck_assert_ptr_nonnull(strstr(vg_err_text(&err),
+		    "t.rules:34: ifplugin: nested too deep (limit 32)\n"));
+	}
+}
+END_TEST
+
+/* A rules set holds at most VG_RULES_MAX_RULES rules. */
+START_TEST(test_rules_parse_too_many_rules)
+{
+	const size_t line = 48;
+	size_t n = VG_RULES_MAX_RULES + 1, len = 0, i;
+	char *text = malloc(n * line + 1);
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	char want[128];
+
+	ck_assert_ptr_nonnull(text);
+	/* exists: rules compile no regex, so this stays quick. */
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(
+		    text + len, line, "header R%zu exists:Subject\n", i);
+	ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+	ck_assert_ptr_null(r);
+	snprintf(want, sizeof(want), "t.rules:%zu: too many rules (limit %u)\n",
+	    n, (unsigned)VG_RULES_MAX_RULES);
+	ck_assert_str_eq(vg_err_text(&err), want);
+	free(text);
+}
+END_TEST
+
+/*
+ * Metas that depend on metas are ordered by a walk at most
+ * VG_RULES_META_CHAIN deep: a longer chain met from its top (each meta
+ * depending on one defined after it) is an error.
+ */
+START_TEST(test_rules_parse_meta_chain_too_deep)
+{
+	size_t len, i, n;
+	char *text = malloc(32 * (VG_RULES_META_CHAIN + 8));
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	char want[128];
+
+	ck_assert_ptr_nonnull(text);
+	for (n = VG_RULES_META_CHAIN + 1; n <= VG_RULES_META_CHAIN + 2; n++) {
+		len = (size_t)snprintf(text, 32, "body A /a/\n");
+		for (i = 0; i + 1 < n; i++)
+			len += (size_t)snprintf(
+			    text + len, 32, "meta M%zu M%zu\n", i, i + 1);
+		len += (size_t)snprintf(text + len, 32, "meta M%zu A\n", i);
+		if (n == VG_RULES_META_CHAIN + 1) {
+			ck_assert_msg(parse(&r, text, &err) == 0, "%s",
+			    vg_err_text(&err));
+			vg_rules_free(r);
+			r = NULL;
+			continue;
+		}
+		ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+		snprintf(want, sizeof(want),
+		    "t.rules:%zu: meta M%zu: metas chained too deep\n", n + 1,
+		    n - 1);
+		ck_assert_str_eq(vg_err_text(&err), want);
+	}
+	free(text);
+}
+END_TEST
+
+/* A name in a meta expression is at most VG_RULES_META_NAME_MAX bytes. */
+START_TEST(test_rules_parse_meta_name_too_long)
+{
+	char name[300], text[700];
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	memset(name, 'N', 255);
+	name[255] = '\0';
+	snprintf(text, sizeof(text), "body %s /a/\nmeta M %s\n", name, name);
+	ck_assert_msg(parse(&r, text, &err) == 0, "%s", vg_err_text(&err));
+	vg_rules_free(r);
+	r = NULL;
+	memset(name, 'N', 256);
+	name[256] = '\0';
+	snprintf(text, sizeof(text), "body %s /a/\nmeta M %s\n", name, name);
+	ck_assert_int_eq(parse(&r, text, &err), VG_ECONFIG);
+	ck_assert_str_eq(vg_err_text(&err),
+	    "t.rules:2: meta M: bad token in meta expression\n");
+}
+END_TEST
+
 static Suite *
 rules_parse_suite(void)
 {
@@ -765,6 +929,13 @@ rules_parse_suite(void)
 	tcase_add_test(tc, test_rules_parse_load_missing);
 	tcase_add_test(tc, test_rules_parse_compat);
 	tcase_add_test(tc, test_rules_parse_spamassassin_set);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_test(tc, test_rules_parse_file_too_large);
+	tcase_add_test(tc, test_rules_parse_if_too_deep);
+	tcase_add_test(tc, test_rules_parse_too_many_rules);
+	tcase_add_test(tc, test_rules_parse_meta_chain_too_deep);
+	tcase_add_test(tc, test_rules_parse_meta_name_too_long);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alloc");
 	tcase_add_test(tc, test_rules_parse_alloc_failures);

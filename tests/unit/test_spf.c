@@ -223,6 +223,50 @@ START_TEST(test_spf_zone_record_limits)
 }
 END_TEST
 
+/*
+ * Zone backend: a sender domain over VG_SPF_DOMAIN_MAX bytes or a
+ * local-part over VG_SPF_LOCAL_MAX gives result none, with the reason,
+ * and libspf2 is not asked; at the limits the check runs.
+ */
+START_TEST(test_spf_zone_identity_limits)
+{
+	struct vg_spf_zone *z = NULL;
+	struct vg_spf_outcome o;
+	char dom[VG_SPF_DOMAIN_MAX + 8], from[512];
+	size_t i;
+
+	ck_assert_int_eq(vg_spf_zone_new(&z), 0);
+	/* A 253-byte name of 63-byte labels: "aaa...a.aaa...a....". */
+	for (i = 0; i < VG_SPF_DOMAIN_MAX; i++)
+		dom[i] = i % 64 == 63 ? '.' : 'a';
+	dom[VG_SPF_DOMAIN_MAX] = '\0';
+	ck_assert_int_eq(vg_spf_zone_add(z, dom, "TXT", "v=spf1 +all", 11), 0);
+	snprintf(from, sizeof(from), "a@%s", dom);
+	vg_spf_check_zone(&o, z, "192.0.2.1", "h.example", from, false);
+	ck_assert_msg(o.result == VG_SPF_PASS, "253 bytes: got %s (%s)",
+	    vg_spf_result_name(o.result), o.reason);
+	snprintf(from, sizeof(from), "a@b%s", dom);
+	vg_spf_check_zone(&o, z, "192.0.2.1", "h.example", from, false);
+	ck_assert_int_eq(o.result, VG_SPF_NONE);
+	ck_assert_str_eq(o.reason, "domain longer than 253 bytes");
+	ck_assert_int_eq(
+	    vg_spf_zone_add(z, "ok.example", "TXT", "v=spf1 +all", 11), 0);
+	memset(from, 'l', VG_SPF_LOCAL_MAX);
+	snprintf(from + VG_SPF_LOCAL_MAX, sizeof(from) - VG_SPF_LOCAL_MAX,
+	    "@ok.example");
+	vg_spf_check_zone(&o, z, "192.0.2.1", "h.example", from, false);
+	ck_assert_int_eq(o.result, VG_SPF_PASS);
+	memset(from, 'l', VG_SPF_LOCAL_MAX + 1);
+	snprintf(from + VG_SPF_LOCAL_MAX + 1,
+	    sizeof(from) - VG_SPF_LOCAL_MAX - 1, "@ok.example");
+	vg_spf_check_zone(&o, z, "192.0.2.1", "h.example", from, false);
+	ck_assert_int_eq(o.result, VG_SPF_NONE);
+	ck_assert_str_eq(
+	    o.reason, "local-part longer than 64 bytes or with control bytes");
+	vg_spf_zone_free(z);
+}
+END_TEST
+
 /* Zone backend: more than VG_SPF_MAX_QUERIES lookups is permerror. */
 START_TEST(test_spf_zone_query_limit)
 {
@@ -546,6 +590,7 @@ spf_suite(void)
 	tcase_add_test(tc, test_spf_timeout);
 	tcase_add_test(tc, test_spf_bounds);
 	tcase_add_test(tc, test_spf_zone_record_limits);
+	tcase_add_test(tc, test_spf_zone_identity_limits);
 	tcase_add_test(tc, test_spf_zone_query_limit);
 	tcase_add_test(tc, test_spf_zone_exp_macros);
 	tcase_add_test(tc, test_spf_names);

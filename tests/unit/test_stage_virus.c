@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -478,6 +479,54 @@ START_TEST(test_stage_virus_clamav_filesize)
 }
 END_TEST
 
+/*
+ * A signature name longer than VG_VIRUS_NAME_MAX - 1 bytes is cut there
+ * (the header, the reply and the log show the cut name); the message is
+ * still found infected.
+ */
+START_TEST(test_stage_virus_long_name)
+{
+	char dir[] = "/tmp/vg-test-longname.XXXXXX";
+	static const char marker[] = "VIGIL-LONG-NAME-TEST-MARKER-0123456789";
+	char name[301], path[4096], raw[256];
+	const char *dirs[1];
+	struct vg_conf conf;
+	struct vg_err err;
+	struct vg_msg *msg = NULL;
+	struct vg_result res;
+	void *st = NULL;
+	FILE *fp;
+	size_t i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	memset(name, 'N', 300);
+	name[300] = '\0';
+	snprintf(path, sizeof(path), "%s/long.ndb", dir);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "%s:0:*:", name);
+	for (i = 0; marker[i] != '\0'; i++)
+		fprintf(fp, "%02x", (unsigned char)marker[i]);
+	fprintf(fp, "\n");
+	ck_assert_int_eq(fclose(fp), 0);
+	dirs[0] = dir;
+	conf = base_conf(dirs[0]);
+	vg_err_init(&err);
+	ck_assert_msg(vg_stage_virus_ops.create(&st, &conf, NULL, &err) == 0,
+	    "create: %s", vg_err_text(&err));
+	snprintf(raw, sizeof(raw), "Subject: x\r\n\r\nbody %s end\r\n", marker);
+	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, raw, strlen(raw)), 0);
+	vg_result_init(&res, "virus");
+	ck_assert_int_eq(vg_stage_virus_ops.scan(st, msg, &res), 0);
+	ck_assert_uint_eq(strlen(res.virus), VG_VIRUS_NAME_MAX - 1);
+	ck_assert(strncmp(res.virus, name, VG_VIRUS_NAME_MAX - 1) == 0);
+	vg_result_fini(&res);
+	vg_msg_free(msg);
+	vg_stage_virus_ops.free(st);
+	rm_dir(dir);
+}
+END_TEST
+
 static char logged[4096];
 
 /* log_capture - a log sink that keeps the last line */
@@ -654,6 +703,24 @@ START_TEST(test_stage_virus_sigwatch)
 	ck_assert_msg(changed, "new .ndb: got unchanged, want changed");
 	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), 0);
 	ck_assert_msg(!changed, "second look: got changed, want unchanged");
+	ck_assert_int_eq(vg_sigwatch_errno(w), 0);
+
+	/* Deleted: VG_EIO with ENOENT, every look; back with other files:
+	 * one change. */
+	rm_dir(dir);
+	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), VG_EIO);
+	ck_assert_msg(vg_sigwatch_errno(w) == ENOENT,
+	    "deleted: errno got %d, want ENOENT", vg_sigwatch_errno(w));
+	ck_assert(!changed);
+	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), VG_EIO);
+	ck_assert_str_eq(vg_sigwatch_dir(w), dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(run_make_sigdb(dir), 0);
+	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), 0);
+	ck_assert_int_eq(vg_sigwatch_errno(w), 0);
+	ck_assert_msg(changed,
+	    "back without extra.ndb: got unchanged, want "
+	    "changed");
 	vg_sigwatch_free(w);
 	vg_sigwatch_free(NULL);
 	rm_dir(dir);
@@ -765,6 +832,7 @@ stage_virus_suite(void)
 	tcase_add_test(tc, test_stage_virus_oversized);
 	tcase_add_test(tc, test_stage_virus_clamav_filesize);
 	tcase_add_test(tc, test_stage_virus_no_database);
+	tcase_add_test(tc, test_stage_virus_long_name);
 	tcase_add_test(tc, test_stage_virus_clamav_log);
 	tcase_add_test(tc, test_stage_virus_disabled);
 	tcase_add_test(tc, test_stage_virus_version);

@@ -693,6 +693,32 @@ START_TEST(test_verdict_unscannable)
 }
 END_TEST
 
+/*
+ * A check's own refusal names the attachment: at equal strictness its
+ * reply wins over the incomplete scan's (e2e_policy's PE named notes.txt
+ * is also a broken executable to ClamAV).
+ */
+START_TEST(test_verdict_unscanned_check_reply)
+{
+	struct vg_verdict *v;
+	struct fx f;
+
+	fx_init(&f, "", clean_msg);
+	f.res[0].outcome = VG_VIRUS_INCOMPLETE;
+	snprintf(f.res[0].unscanned, sizeof(f.res[0].unscanned),
+	    "broken Executable");
+	vg_result_force(&f.res[1], VG_ACTION_REJECT, "550", "5.7.1",
+	    "ATTACH_TYPE_MISMATCH",
+	    "Message rejected: attachment type not allowed: %s", "notes.txt");
+	v = fx_decide(&f);
+	ck_assert_int_eq(v->action, VG_ACTION_REJECT);
+	ck_assert_str_eq(v->text,
+	    "Message rejected: attachment type not allowed: notes.txt");
+	ck_assert_str_eq(v->virus_status, "Unscanned (broken Executable)");
+	fx_fini(&f);
+}
+END_TEST
+
 static Suite *
 verdict_suite(void)
 {
@@ -708,6 +734,7 @@ verdict_suite(void)
 	    tc, test_verdict_unscanned, 0, (int)VG_NELEM(unscanned_cases));
 	tcase_add_test(tc, test_verdict_clean_only_when_complete);
 	tcase_add_test(tc, test_verdict_unscannable);
+	tcase_add_test(tc, test_verdict_unscanned_check_reply);
 	tcase_add_loop_test(tc, test_verdict_outbound, 0,
 	    (int)(sizeof(outbound) / sizeof(outbound[0])));
 	tcase_add_test(th, test_verdict_spf_headers);
