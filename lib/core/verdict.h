@@ -12,7 +12,8 @@
  *	    ordered list of header edits (delete our forged headers by
  *	    index, then add ours, then change the subject).  The milter
  *	    applies it with smfi_*; `vigil scan` prints it.  Both therefore
- *	    agree by construction.
+ *	    agree by construction.  decide.c makes the decision;
+ *	    headers.c renders the header edits (headers.h).
  * OWNS     vg_verdict_decide() returns a verdict the caller frees with
  *	    vg_verdict_free(); every string in it is owned by it.
  * LIMITS   Header values we write are built from sanitised text and cut to

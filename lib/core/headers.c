@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* headers - a verdict's header edits: forgeries out, our status headers in */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/conf.h"
+#include "base/err.h"
+#include "base/sanitize.h"
+#include "base/str.h"
+#include "message/msg.h"
+#include "message/statushdr.h"
+#include "rules/rules.h"
+#include "core/engine.h"
+#include "core/headers.h"
+#include "core/verdict.h"
+
+/* Fold X-Spam-Status so that no line passes this many columns. */
+#define FOLD_COLUMN 78
+
+/* add_edit - append one header edit; name and value are copied */
+static int
+add_edit(struct vg_verdict *v, enum vg_edit_kind kind, const char *name,
+    size_t index, const char *value)
+{
+	struct vg_header_edit *e;
+
+	e = vg_reallocarray(v->edits, v->nedits + 1, sizeof(*e));
+	if (e == NULL)
+		return VG_ENOMEM;
+	v->edits = e;
+	e = &v->edits[v->nedits];
+	e->kind = kind;
+	e->index = index;
+	e->value = NULL;
+	if ((e->name = vg_strdup(name)) == NULL)
+		return VG_ENOMEM;
+	if (value != NULL && (e->value = vg_strdup(value)) == NULL) {
+		vg_free(e->name);
+		return VG_ENOMEM;
+	}
+	v->nedits++;
+	return 0;
+}
+
+/*
+ * is_forged - a header of ours (statushdr.h) that arrived in the message, so
+ * that no sender can pre-label a message "Clean" or "not spam".  An
+ * Authentication-Results is ours only when it carries our authserv-id:
+ * another host's results stay.
+ */
+static bool
+is_forged(const struct vg_header *h, const char *authserv_id)
+{
+	const char *p;
+	size_t idlen;
+
+	if (!vg_statushdr_is(h->name))
+		return false;
+	if (strcasecmp(h->name, "Authentication-Results") != 0)
+		return true;
+	if (authserv_id == NULL || *authserv_id == '\0')
+		return false;
+	/* RFC 8601 2.2: the authserv-id is the first token of the value. */
+	p = h->value;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	idlen = strlen(authserv_id);
+	if (strncasecmp(p, authserv_id, idlen) != 0)
+		return false;
+	p += idlen;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return *p == ';' || *p == '\0';
+}
+
+/*
+ * vg_headers_delete_forged - one DELETE edit per forged header.  Indexes count headers
+ * of the same name (case-insensitively) from 1, as smfi_chgheader() does;
+ * each name's deletions are emitted from the highest index down so that
+ * they stay right whether or not the MTA renumbers after a deletion.
+ */
+int
+vg_headers_delete_forged(
+    struct vg_verdict *v, const struct vg_msg *msg, const char *authserv_id)
+{
+	size_t n = vg_msg_header_count(msg);
+	size_t first = v->nedits;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vg_header *h = vg_msg_header(msg, i);
+		size_t index = 1;
+
+		if (!is_forged(h, authserv_id))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(vg_msg_header(msg, j)->name, h->name) ==
+			    0)
+				index++;
+		if ((rc = add_edit(v, VG_EDIT_DELETE, h->name, index, NULL)) !=
+		    0)
+			return rc;
+	}
+	/* Reverse the run just added: highest index of each name first. */
+	for (size_t a = first, b = v->nedits; a + 1 < b; a++, b--) {
+		struct vg_header_edit tmp = v->edits[a];
+
+		v->edits[a] = v->edits[b - 1];
+		v->edits[b - 1] = tmp;
+	}
+	return 0;
+}
+
+/* vg_verdict_tests - "A=1.5,B=3.0", cut at a symbol boundary */
+size_t
+vg_verdict_tests(const struct vg_verdict *v, char *buf, size_t bufsize)
+{
+	size_t len = 0;
+
+	if (bufsize == 0)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0, listed = 0; i < v->nsymbols; i++) {
+		char item[256], name[192];
+		int n;
+
+		/*
+		 * A symbol scored 0 is carried for its detail (the SPF result
+		 * for Authentication-Results) but, as in SpamAssassin, not
+		 * listed among the tests.
+		 */
+		if (v->symbols[i].score > -0.0001 &&
+		    v->symbols[i].score < 0.0001)
+			continue;
+		vg_sanitize_str(
+		    name, sizeof(name), v->symbols[i].name, VG_SANITIZE_ASCII);
+		n = snprintf(item, sizeof(item), "%s%s=%.1f",
+		    listed++ ? "," : "", name, v->symbols[i].score);
+		if (n < 0 || (size_t)n >= sizeof(item))
+			continue;
+		if (len + (size_t)n + 4 >= bufsize) {
+			/* Say that the list was cut, if ",..." fits. */
+			if (len + 4 < bufsize) {
+				memcpy(buf + len, ",...", 5);
+				len += 4;
+			}
+			break;
+		}
+		memcpy(buf + len, item, (size_t)n + 1);
+		len += (size_t)n;
+	}
+	return len;
+}
+
+/*
+ * spam_status - "Yes, score=7.3 required=5.0 tests=A=1.5,B=3.0" folded
+ * with "\n\t" before a test that would pass FOLD_COLUMN (libmilter turns
+ * an LF followed by white space into a folded header line).
+ */
+static int
+spam_status(const struct vg_verdict *v, struct vg_buf *out)
+{
+	char tests[VG_VERDICT_HEADER_MAX];
+	size_t col;
+	const char *p;
+	int rc;
+
+	vg_verdict_tests(v, tests, sizeof(tests) - 128);
+	rc = vg_buf_printf(out,
+	    "%s, score=%.1f required=%.1f tests=", v->spam ? "Yes" : "No",
+	    v->score, v->required);
+	if (rc != 0)
+		return rc;
+	/* "X-Spam-Status: " is 15 columns. */
+	col = 15 + out->len;
+	if (*tests == '\0')
+		return vg_buf_append_str(out, "none");
+	for (p = tests; *p != '\0';) {
+		const char *comma = strchr(p + 1, ',');
+		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+
+		if (col + n > FOLD_COLUMN && p != tests) {
+			/* The comma ends the line, as SpamAssassin folds. */
+			if ((rc = vg_buf_append(out, ",\n\t", 3)) != 0)
+				return rc;
+			col = 8;
+			p++;
+			n--;
+		}
+		if ((rc = vg_buf_append(out, p, n)) != 0)
+			return rc;
+		col += n;
+		p += n;
+	}
+	return 0;
+}
+
+/* add_header - ADD edit of a formatted value */
+static int add_header(struct vg_verdict *v, const char *name, const char *fmt,
+    ...) VG_PRINTF(3, 4);
+
+static int
+add_header(struct vg_verdict *v, const char *name, const char *fmt, ...)
+{
+	char value[VG_VERDICT_HEADER_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vg_str_vfmt(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	return add_edit(v, VG_EDIT_ADD, name, 0, value);
+}
+
+/* tag_subject - prefix the Subject (or add one) for a tagged message */
+static int
+tag_subject(struct vg_verdict *v, const struct vg_msg *msg, const char *tag)
+{
+	const struct vg_header *h = vg_msg_header_find(msg, "Subject", 0);
+	char subject[VG_VERDICT_HEADER_MAX], clean_tag[128];
+	const char *p;
+
+	vg_sanitize_str(clean_tag, sizeof(clean_tag), tag, 0);
+	if (h == NULL)
+		return add_edit(v, VG_EDIT_ADD, "Subject", 0, clean_tag);
+	/* Folding and the space after the colon are not part of the text. */
+	for (p = h->value; *p == ' ' || *p == '\t'; p++)
+		;
+	if (strncmp(p, clean_tag, strlen(clean_tag)) == 0)
+		return 0; /* already tagged, by us on an earlier pass */
+	{
+		char text[VG_VERDICT_HEADER_MAX];
+
+		vg_sanitize_str(text, sizeof(text), p, 0);
+		vg_str_fmt(subject, sizeof(subject), "%s%s", clean_tag, text);
+	}
+	return add_edit(v, VG_EDIT_CHANGE, "Subject", 1, subject);
+}
+
+/* kv_token - a Received-SPF key-value: sanitised, dot-atom characters */
+static void
+kv_token(char *dst, size_t size, const char *src)
+{
+	vg_sanitize_str(dst, size, src, VG_SANITIZE_ASCII);
+	for (char *p = dst; *p != '\0'; p++)
+		if (strchr(";\"\\ ()<>,", *p) != NULL)
+			*p = '?';
+}
+
+/*
+ * spf_comment - the RFC 7208 9.1 comment for a result: what the domain
+ * says about the client address, split around where the address goes.
+ */
+static void
+spf_comment(char *buf, size_t size, const char *result, const char *ip)
+{
+	static const struct {
+		const char *result, *before, *after;
+	} phrases[] = {
+	    {"pass", "designates ", " as permitted sender"},
+	    {"fail", "does not designate ", " as permitted sender"},
+	    {"softfail", "does not designate ",
+	        " as permitted sender (transitioning)"},
+	    {"neutral", "is neutral about ", ""},
+	    {"none", "designates no permitted senders, client ", ""},
+	    {"temperror", "could not be checked (DNS error) for ", ""},
+	    {"permerror", "has an invalid SPF record, client ", ""},
+	};
+
+	for (size_t i = 0; i < VG_NELEM(phrases); i++) {
+		if (strcmp(result, phrases[i].result) == 0) {
+			(void)vg_str_fmt(buf, size, "%s%s%s", phrases[i].before,
+			    ip, phrases[i].after);
+			return;
+		}
+	}
+	(void)vg_str_fmt(buf, size, "gave an unknown result for %s", ip);
+}
+
+/*
+ * spf_headers - Received-SPF (RFC 7208 9.1) for each identity the SPF
+ * check evaluated, then one Authentication-Results (RFC 8601) with every
+ * SPF method result.  The check puts "spf=RESULT smtp.mailfrom=DOMAIN"
+ * (or smtp.helo=) in its symbol's detail.
+ */
+static int
+spf_headers(
+    struct vg_verdict *v, const struct vg_conf *conf, const struct vg_msg *msg)
+{
+	char ar[VG_VERDICT_HEADER_MAX], id[128], ip[64], from[256], helo[256];
+	size_t len;
+	int rc;
+
+	kv_token(id, sizeof(id), conf->authserv_id);
+	kv_token(ip, sizeof(ip), vg_msg_client_addr(msg));
+	kv_token(from, sizeof(from), vg_msg_from(msg));
+	kv_token(helo, sizeof(helo), vg_msg_helo(msg));
+	len = (size_t)snprintf(ar, sizeof(ar), "%s", id);
+	for (size_t i = 0; i < v->nsymbols; i++) {
+		const char *d = v->symbols[i].detail;
+		char detail[512], result[16], domain[256], comment[384];
+		const char *identity, *dom;
+
+		if (d == NULL || strncmp(d, "spf=", 4) != 0)
+			continue;
+		vg_sanitize_str(detail, sizeof(detail), d, VG_SANITIZE_ASCII);
+		(void)vg_str_fmt(result, sizeof(result), "%.*s",
+		    (int)strcspn(detail + 4, " "), detail + 4);
+		identity =
+		    strstr(detail, " smtp.helo=") != NULL ? "helo" : "mailfrom";
+		dom = strstr(detail, " smtp.");
+		dom = dom != NULL ? strchr(dom, '=') : NULL;
+		kv_token(domain, sizeof(domain), dom != NULL ? dom + 1 : "");
+		spf_comment(comment, sizeof(comment), result, ip);
+		rc = add_header(v, "Received-SPF",
+		    "%s (%s: domain %s %s) client-ip=%s; envelope-from=\"%s\"; "
+		    "helo=%s; receiver=%s; identity=%s",
+		    result, id, domain, comment, ip, from, helo, id, identity);
+		if (rc != 0)
+			return rc;
+		if (len + strlen(detail) + 3 < sizeof(ar))
+			len += (size_t)snprintf(
+			    ar + len, sizeof(ar) - len, "; %s", detail);
+	}
+	if (strchr(ar, ';') == NULL)
+		return 0;
+	return add_edit(v, VG_EDIT_ADD, "Authentication-Results", 0, ar);
+}
+
+/* vg_headers_build - the edits for a message that passes */
+int
+vg_headers_build(struct vg_verdict *v, const struct vg_engine *engine,
+    const struct vg_msg *msg, const struct vg_result *score_res)
+{
+	const struct vg_rules *rules = vg_engine_rules(engine);
+	const char *clam = vg_engine_virus_version(engine);
+	int rc;
+
+	if ((rc = spf_headers(v, vg_engine_conf(engine), msg)) != 0)
+		return rc;
+	if (score_res != NULL && score_res->status == 0 &&
+	    !vg_msg_oversized(msg)) {
+		struct vg_buf status;
+
+		if (v->spam && (rc = add_header(v, "X-Spam-Flag", "YES")) != 0)
+			return rc;
+		if ((rc = add_header(v, "X-Spam-Score", "%.1f", v->score)) != 0)
+			return rc;
+		vg_buf_init(&status, VG_VERDICT_HEADER_MAX);
+		rc = spam_status(v, &status);
+		if (rc == 0)
+			rc = add_edit(v, VG_EDIT_ADD, "X-Spam-Status", 0,
+			    vg_buf_cstr(&status));
+		vg_buf_fini(&status);
+		if (rc != 0)
+			return rc;
+	}
+	if (*clam != '\0')
+		rc = add_header(
+		    v, "X-Virus-Scanned", "Vigil %s (%s)", vg_version(), clam);
+	else
+		rc = add_header(v, "X-Virus-Scanned", "Vigil %s", vg_version());
+	if (rc != 0)
+		return rc;
+	if ((rc = add_header(v, "X-Virus-Status", "%s", v->virus_status)) != 0)
+		return rc;
+	if (v->action == VG_ACTION_TAG && v->spam) {
+		const char *tag = vg_rules_subject_tag(rules);
+
+		if (*tag != '\0' && (rc = tag_subject(v, msg, tag)) != 0)
+			return rc;
+	}
+	return 0;
+}
