@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "base/sanitize.h"
+#include "core/reply.h"
 #include "core/verdict.h"
 
 #include "apply.h"
@@ -65,6 +66,18 @@ vgm_apply_reply(SMFICTX *ctx, const char *code, const char *xcode,
 	return temp ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
 
+/* vgm_apply_reply_id - end the stage with the table's reply id */
+sfsistat
+vgm_apply_reply_id(
+    SMFICTX *ctx, enum vg_reply_id id, const char *qid, struct vgm_applied *out)
+{
+	const struct vg_reply *r = vg_reply(id);
+	char text[VG_REASON_MAX];
+
+	(void)vg_reply_text(text, sizeof(text), id, NULL, NULL);
+	return vgm_apply_reply(ctx, r->code, r->xcode, text, qid, out);
+}
+
 /* vgm_apply_on_error - tempfail 451 4.3.0, or accept when fail-open */
 sfsistat
 vgm_apply_on_error(SMFICTX *ctx, enum vg_action on_error, const char *qid,
@@ -75,8 +88,7 @@ vgm_apply_on_error(SMFICTX *ctx, enum vg_action on_error, const char *qid,
 			out->action = VG_ACTION_ACCEPT;
 		return SMFIS_CONTINUE;
 	}
-	return vgm_apply_reply(ctx, VG_VERDICT_ON_ERROR_CODE,
-	    VG_VERDICT_ON_ERROR_XCODE, VG_VERDICT_ON_ERROR_TEXT, qid, out);
+	return vgm_apply_reply_id(ctx, VG_REPLY_ON_ERROR, qid, out);
 }
 
 /* vgm_apply_edit - one header edit; false (logged) when libmilter refused */
@@ -153,6 +165,9 @@ sfsistat
 vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
     enum vg_action on_error, const char *qid, struct vgm_applied *out)
 {
+	/* A verdict's own reply, or the table's where it has none. */
+	const struct vg_reply *rej = vg_reply(VG_REPLY_REJECTED);
+	const struct vg_reply *err = vg_reply(VG_REPLY_ON_ERROR);
 	char reason[VG_REASON_MAX];
 
 	memset(out, 0, sizeof(*out));
@@ -165,20 +180,16 @@ vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
 		return SMFIS_CONTINUE;
 	case VG_ACTION_REJECT:
 		return vgm_apply_reply(ctx,
-		    verdict->code[0] == '5' ? verdict->code : "550",
-		    verdict->code[0] == '5' ? verdict->xcode : "5.7.1",
-		    verdict->text[0] != '\0' ? verdict->text
-		                             : "message rejected",
-		    qid, out);
+		    verdict->code[0] == '5' ? verdict->code : rej->code,
+		    verdict->code[0] == '5' ? verdict->xcode : rej->xcode,
+		    verdict->text[0] != '\0' ? verdict->text : rej->text, qid,
+		    out);
 	case VG_ACTION_TEMPFAIL:
 		return vgm_apply_reply(ctx,
-		    verdict->code[0] == '4' ? verdict->code
-		                            : VG_VERDICT_ON_ERROR_CODE,
-		    verdict->code[0] == '4' ? verdict->xcode
-		                            : VG_VERDICT_ON_ERROR_XCODE,
-		    verdict->text[0] != '\0' ? verdict->text
-		                             : VG_VERDICT_ON_ERROR_TEXT,
-		    qid, out);
+		    verdict->code[0] == '4' ? verdict->code : err->code,
+		    verdict->code[0] == '4' ? verdict->xcode : err->xcode,
+		    verdict->text[0] != '\0' ? verdict->text : err->text, qid,
+		    out);
 	case VG_ACTION_QUARANTINE:
 		if (!vgm_apply_edits(ctx, verdict, leadspc, qid, out))
 			return vgm_apply_on_error(ctx, on_error, qid, out);
@@ -195,6 +206,5 @@ vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
 		return SMFIS_DISCARD;
 	}
 	/* An action we do not know is a bug: Postfix's 451 4.3.5. */
-	return vgm_apply_reply(
-	    ctx, "451", "4.3.5", "unknown filter action", qid, out);
+	return vgm_apply_reply_id(ctx, VG_REPLY_UNKNOWN_ACTION, qid, out);
 }

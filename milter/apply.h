@@ -29,6 +29,7 @@
 #include <libmilter/mfapi.h>
 
 #include "base/action.h"
+#include "core/reply.h"
 
 struct vg_verdict;
 
@@ -55,6 +56,9 @@ sfsistat vgm_apply(SMFICTX *ctx, const struct vg_verdict *verdict, bool leadspc,
  */
 sfsistat vgm_apply_reply(SMFICTX *ctx, const char *code, const char *xcode,
     const char *text, const char *qid, struct vgm_applied *out);
+/* vgm_apply_reply_id - vgm_apply_reply() of the table's reply id (reply.h) */
+sfsistat vgm_apply_reply_id(SMFICTX *ctx, enum vg_reply_id id, const char *qid,
+    struct vgm_applied *out);
 
 /*
  * vgm_apply_on_error - the on_error outcome: tempfail with 451 4.3.0

@@ -362,13 +362,13 @@ vgm_cb_envfrom(SMFICTX *ctx, char **argv)
 		vg_warn("NOQUEUE: client=%s[%s]: no engine while reloading; "
 		        "451 4.3.2",
 		    name, conn->addr);
-		return vgm_apply_reply(ctx, "451", "4.3.2",
-		    "virus scanner reloading", "NOQUEUE", NULL);
+		return vgm_apply_reply_id(
+		    ctx, VG_REPLY_RELOADING, "NOQUEUE", NULL);
 	}
 	if (!vgm_session_begin()) {
 		vgm_conn_msg_reset(conn);
-		return vgm_apply_reply(ctx, "451", "4.3.2",
-		    "service shutting down, try again later", "NOQUEUE", NULL);
+		return vgm_apply_reply_id(
+		    ctx, VG_REPLY_SHUTTING_DOWN, "NOQUEUE", NULL);
 	}
 	conn->in_flight = true;
 	conn->start_us = vg_clock_us();
@@ -417,7 +417,8 @@ vgm_cb_lists(SMFICTX *ctx, struct vgm_conn *conn, const char *rcpt)
 	const struct vg_policy *pol;
 	const struct vg_lists *l;
 	const char *what, *qid;
-	char text[128], clean[VGM_NAME_MAX];
+	char clean[VGM_NAME_MAX];
+	enum vg_reply_id reply;
 	unsigned bits;
 
 	pol = vg_policy_of(vg_engine_rules(conn->engine));
@@ -427,19 +428,23 @@ vgm_cb_lists(SMFICTX *ctx, struct vgm_conn *conn, const char *rcpt)
 	bits = vg_lists_check(l, conn->addr, vg_msg_from(conn->msg), rcpt);
 	if (!vg_lists_refuse(l, bits))
 		return SMFIS_CONTINUE;
-	what = (bits & VG_LISTS_BLOCK_CLIENT) != 0 ? "client address"
-	    : (bits & VG_LISTS_BLOCK_FROM) != 0    ? "sender address"
-	                                           : "recipient";
-	(void)vg_str_fmt(text, sizeof(text),
-	    "Recipient rejected: %s "
-	    "blocked by policy",
-	    what);
+	/* The same reply, and precedence, as the score stage's check. */
+	if ((bits & VG_LISTS_BLOCK_CLIENT) != 0) {
+		what = "client address";
+		reply = VG_REPLY_BLOCK_CLIENT;
+	} else if ((bits & VG_LISTS_BLOCK_FROM) != 0) {
+		what = "sender address";
+		reply = VG_REPLY_BLOCK_FROM;
+	} else {
+		what = "recipient";
+		reply = VG_REPLY_BLOCK_RCPT;
+	}
 	qid = vg_msg_queue_id(conn->msg)[0] != '\0' ? vg_msg_queue_id(conn->msg)
 	                                            : "NOQUEUE";
 	(void)vg_sanitize_str(clean, sizeof(clean), rcpt, 0);
 	vg_info(
 	    "%s: RCPT TO <%s> refused: %s blocked by policy", qid, clean, what);
-	return vgm_apply_reply(ctx, "550", "5.7.1", text, qid, NULL);
+	return vgm_apply_reply_id(ctx, reply, qid, NULL);
 }
 
 /* vgm_cb_envrcpt - one recipient; ones the MTA refused are only counted */
@@ -586,8 +591,7 @@ vgm_cb_eom(SMFICTX *ctx)
 	rc = vg_scan_start(&scan, conn->engine, conn->msg, vgm_session_pool());
 	conn->msg = NULL;
 	if (rc == VG_ELIMIT) {
-		st = vgm_apply_reply(ctx, "451", "4.3.2",
-		    "server busy, try again later", info.qid, &done);
+		st = vgm_apply_reply_id(ctx, VG_REPLY_BUSY, info.qid, &done);
 		vgm_logsink_message(&info, NULL, NULL, done.action, done.reply,
 		    "scan queue full", vg_clock_us() - t0);
 		goto out;

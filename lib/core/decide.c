@@ -13,6 +13,7 @@
 #include "policy/direction.h"
 #include "core/engine.h"
 #include "core/headers.h"
+#include "core/reply.h"
 #include "core/verdict.h"
 
 /* set_reply - fill the SMTP reply of the verdict */
@@ -23,6 +24,17 @@ set_reply(
 	vg_sanitize_str(v->code, sizeof(v->code), code, VG_SANITIZE_ASCII);
 	vg_sanitize_str(v->xcode, sizeof(v->xcode), xcode, VG_SANITIZE_ASCII);
 	vg_sanitize_str(v->text, sizeof(v->text), text, VG_SANITIZE_ASCII);
+}
+
+/* reply - the verdict's reply is the table's id, with arg in its place */
+static void
+reply(struct vg_verdict *v, enum vg_reply_id id, const char *arg)
+{
+	const struct vg_reply *r = vg_reply(id);
+	char text[VG_REASON_MAX];
+
+	vg_reply_text(text, sizeof(text), id, arg, NULL);
+	set_reply(v, r->code, r->xcode, text);
 }
 
 /* cmp_symbol - X-Spam-Status lists tests by name, like SpamAssassin */
@@ -115,7 +127,7 @@ stage_failed(const struct vg_result *results, size_t n)
 static void
 outbound_spam(struct vg_verdict *v, const struct vg_conf *conf)
 {
-	char text[VG_REASON_MAX];
+	char score[32];
 
 	v->action =
 	    vg_direction_spam_action(conf, VG_DIRECTION_OUTBOUND, v->action);
@@ -125,13 +137,11 @@ outbound_spam(struct vg_verdict *v, const struct vg_conf *conf)
 	v->code[0] = v->xcode[0] = v->text[0] = '\0';
 	switch (v->action) {
 	case VG_ACTION_REJECT:
-		(void)vg_str_fmt(text, sizeof(text),
-		    "Message rejected as spam (score %.1f)", v->score);
-		set_reply(v, "550", "5.7.1", text);
+		(void)vg_str_fmt(score, sizeof(score), "%.1f", v->score);
+		reply(v, VG_REPLY_SPAM, score);
 		break;
 	case VG_ACTION_TEMPFAIL:
-		set_reply(v, "451", "4.7.1",
-		    "Message held as probable spam, try again later");
+		reply(v, VG_REPLY_SPAM_HELD, NULL);
 		break;
 	case VG_ACTION_ACCEPT:
 	case VG_ACTION_TAG:
@@ -149,7 +159,7 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 	enum vg_direction dir =
 	    v->outbound ? VG_DIRECTION_OUTBOUND : VG_DIRECTION_INBOUND;
 	const struct vg_result *failed = stage_failed(results, n);
-	char text[VG_REASON_MAX];
+	char score[32];
 
 	if (vg_msg_flags(msg) & VG_MSG_F_OUR_HEADERS_OVERFLOW) {
 		/*
@@ -159,8 +169,7 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		 * forgeries left in it.
 		 */
 		v->action = VG_ACTION_REJECT;
-		set_reply(v, "550", "5.7.1",
-		    "Message rejected: too many X-Spam or X-Virus headers");
+		reply(v, VG_REPLY_FORGED_OVERFLOW, NULL);
 		vg_str_fmt(v->reason, sizeof(v->reason),
 		    "more forged status headers than can be removed");
 		return;
@@ -171,32 +180,26 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		    "message larger than max_message_size (%llu bytes)",
 		    (unsigned long long)conf->max_message_size);
 		if (v->action == VG_ACTION_REJECT)
-			set_reply(v, "552", "5.3.4",
-			    "Message too big for content scanning");
+			reply(v, VG_REPLY_TOO_BIG, NULL);
 		else if (v->action == VG_ACTION_TEMPFAIL)
-			set_reply(v, "451", "4.3.4",
-			    "Message too big for content scanning, try later");
+			reply(v, VG_REPLY_TOO_BIG_HELD, NULL);
 		return;
 	}
 	if (v->virus[0] != '\0') {
 		v->action = vg_direction_virus_action(conf, dir);
 		vg_str_fmt(v->reason, sizeof(v->reason), "virus %s", v->virus);
-		vg_str_fmt(text, sizeof(text),
-		    "Message rejected: virus %s detected", v->virus);
 		if (v->action == VG_ACTION_REJECT)
-			set_reply(v, "550", "5.7.1", text);
+			reply(v, VG_REPLY_VIRUS, v->virus);
 		else if (v->action == VG_ACTION_TEMPFAIL)
-			set_reply(v, "451", "4.7.1",
-			    "Message held: virus detected, try later");
+			reply(v, VG_REPLY_VIRUS_HELD, NULL);
 		return;
 	}
 
 	/* The score decides first; a failure or a check may be stricter. */
 	if (v->score >= v->reject) {
 		v->action = VG_ACTION_REJECT;
-		vg_str_fmt(text, sizeof(text),
-		    "Message rejected as spam (score %.1f)", v->score);
-		set_reply(v, "550", "5.7.1", text);
+		(void)vg_str_fmt(score, sizeof(score), "%.1f", v->score);
+		reply(v, VG_REPLY_SPAM, score);
 		vg_str_fmt(
 		    v->reason, sizeof(v->reason), "spam score %.1f", v->score);
 	} else if (v->spam) {
@@ -222,11 +225,8 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		v->code[0] = v->xcode[0] = v->text[0] = '\0';
 		vg_str_fmt(v->reason, sizeof(v->reason),
 		    "not scanned for viruses: %s", v->unscanned);
-		vg_str_fmt(text, sizeof(text),
-		    "Message rejected: could not be scanned for viruses (%s)",
-		    v->unscanned);
 		if (v->action == VG_ACTION_REJECT)
-			set_reply(v, "550", "5.7.1", text);
+			reply(v, VG_REPLY_UNSCANNED, v->unscanned);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct vg_forced *f = &results[i].forced;
@@ -255,9 +255,7 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		if (vg_action_strictness(conf->on_error) >
 		    vg_action_strictness(v->action)) {
 			v->action = conf->on_error;
-			set_reply(v, VG_VERDICT_ON_ERROR_CODE,
-			    VG_VERDICT_ON_ERROR_XCODE,
-			    VG_VERDICT_ON_ERROR_TEXT);
+			reply(v, VG_REPLY_ON_ERROR, NULL);
 		}
 		vg_str_fmt(v->reason, sizeof(v->reason), "%s stage failed: %s",
 		    failed->stage, failed->error);

@@ -126,6 +126,18 @@ vg_result_force(struct vg_result *res, enum vg_action action, const char *code,
 	res->forced.symbol = symbol;
 }
 
+/* vg_result_force_reply - vg_result_force() with a reply of the table */
+void
+vg_result_force_reply(struct vg_result *res, enum vg_action action,
+    const char *symbol, enum vg_reply_id id, const char *arg1, const char *arg2)
+{
+	const struct vg_reply *r = vg_reply(id);
+	char text[VG_REASON_MAX];
+
+	vg_reply_text(text, sizeof(text), id, arg1, arg2);
+	vg_result_force(res, action, r->code, r->xcode, symbol, "%s", text);
+}
+
 /* vg_result_has - true if name is among the hits */
 bool
 vg_result_has(const struct vg_result *res, const char *name)

@@ -23,6 +23,7 @@
 
 #include "base/action.h"
 #include "base/compiler.h"
+#include "core/reply.h"
 
 #define VG_RESULT_MAX_SYMBOLS 1024
 #define VG_VIRUS_NAME_MAX     128
@@ -113,6 +114,13 @@ void vg_result_fail(struct vg_result *res, int code, const char *fmt, ...)
 void vg_result_force(struct vg_result *res, enum vg_action action,
     const char *code, const char *xcode, const char *symbol, const char *fmt,
     ...) VG_PRINTF(6, 7);
+/*
+ * vg_result_force_reply - vg_result_force() with the reply id of reply.h,
+ * its places filled by arg1 and arg2 (NULL when it has none).
+ */
+void vg_result_force_reply(struct vg_result *res, enum vg_action action,
+    const char *symbol, enum vg_reply_id id, const char *arg1,
+    const char *arg2);
 /* vg_result_has - true if symbol name is among the hits */
 bool vg_result_has(const struct vg_result *res, const char *name);
 

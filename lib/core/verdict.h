@@ -38,16 +38,6 @@ struct vg_msg;
 #define VG_VERDICT_HEADER_MAX 2048
 
 /*
- * The reply when Vigil itself could not scan and on_error is tempfail:
- * the same words whether a stage failed (the verdict) or the scan never
- * finished (the front end's time-out or queue path).
- */
-#define VG_VERDICT_ON_ERROR_CODE  "451"
-#define VG_VERDICT_ON_ERROR_XCODE "4.3.0"
-#define VG_VERDICT_ON_ERROR_TEXT                                               \
-	"Temporary failure scanning message, try again later"
-
-/*
  * The score of VIRUS_UNSCANNED under unscanned_action = tag when the rules
  * file gives it none.
  */
@@ -68,7 +58,7 @@ struct vg_header_edit {
 
 struct vg_verdict {
 	enum vg_action action;
-	char code[4];   /* SMTP reply for reject/tempfail: "550" */
+	char code[4];   /* SMTP reply for reject/tempfail (reply.h): "550" */
 	char xcode[12]; /* "5.7.1" */
 	char text[VG_REASON_MAX];
 	char reason[VG_REASON_MAX]; /* why, for logs and quarantine */

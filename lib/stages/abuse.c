@@ -11,6 +11,7 @@
 #include "policy/harvest.h"
 #include "base/sanitize.h"
 #include "base/str.h"
+#include "core/reply.h"
 
 #define ABUSE_MINUTE (UINT64_C(60) * 1000)
 #define ABUSE_HOUR   (UINT64_C(60) * ABUSE_MINUTE)
@@ -106,14 +107,17 @@ abuse_clear(struct vg_abuse_reply *out)
 	memset(out, 0, sizeof(*out));
 }
 
-/* abuse_refuse - 451 4.7.1 with text, and the symbol */
+/* abuse_refuse - the table's reply id (a 451 4.7.1), and the symbol */
 static void
-abuse_refuse(struct vg_abuse_reply *out, const char *symbol, const char *text)
+abuse_refuse(
+    struct vg_abuse_reply *out, const char *symbol, enum vg_reply_id id)
 {
+	const struct vg_reply *r = vg_reply(id);
+
 	out->refuse = true;
-	memcpy(out->code, "451", 4);
-	memcpy(out->xcode, "4.7.1", 6);
-	(void)vg_str_fmt(out->text, sizeof(out->text), "%s", text);
+	(void)vg_str_fmt(out->code, sizeof(out->code), "%s", r->code);
+	(void)vg_str_fmt(out->xcode, sizeof(out->xcode), "%s", r->xcode);
+	(void)vg_reply_text(out->text, sizeof(out->text), id, NULL, NULL);
 	out->symbol = symbol;
 }
 
@@ -129,8 +133,7 @@ abuse_held(struct vg_abuse *ab, struct vg_abuse_reply *out, const char *client,
 	    (left = vg_harvest_held(ab->harvest, client)) == 0)
 		return false;
 	vg_sanitize_str(addr, sizeof(addr), client, VG_SANITIZE_ASCII);
-	abuse_refuse(out, "HARVEST",
-	    "Too many unknown recipients from your address, try again later");
+	abuse_refuse(out, "HARVEST", VG_REPLY_HARVEST);
 	(void)vg_str_fmt(out->log, sizeof(out->log),
 	    "harvest: client=%s %s tempfailed, cooling off for %" PRIu64
 	    " more seconds",
@@ -140,12 +143,12 @@ abuse_held(struct vg_abuse *ab, struct vg_abuse_reply *out, const char *client,
 
 /*
  * abuse_count - count n events for key in table t; over the limit,
- * refuse with symbol and text and log "source ... count (limit)".
+ * refuse with symbol and reply and log "source ... count (limit)".
  */
 static int
 abuse_count(struct vg_abuse *ab, struct vg_abuse_reply *out, enum abuse_table t,
     const char *key, const char *source_kind, const char *what, const char *per,
-    const char *symbol, const char *text)
+    const char *symbol, enum vg_reply_id reply)
 {
 	char k[VG_RATELIMIT_KEY_MAX];
 	uint64_t count = 0;
@@ -158,7 +161,7 @@ abuse_count(struct vg_abuse *ab, struct vg_abuse_reply *out, enum abuse_table t,
 	if (rc != 0 || !over)
 		return rc;
 	vg_sanitize_str(k, sizeof(k), key, VG_SANITIZE_ASCII);
-	abuse_refuse(out, symbol, text);
+	abuse_refuse(out, symbol, reply);
 	(void)vg_str_fmt(out->log, sizeof(out->log),
 	    "rate limit: %s=%s: %" PRIu64 " %s in the last %s (limit %" PRIu64
 	    "); tempfailed",
@@ -177,8 +180,7 @@ vg_abuse_connect(struct vg_abuse *ab, struct vg_abuse_reply *out,
 	if (vg_direction_of(conf, client, NULL, NULL) == VG_DIRECTION_OUTBOUND)
 		return 0;
 	return abuse_count(ab, out, T_EXT_CONN, client, "client", "connections",
-	    "minute", "RATELIMIT_CONNECTIONS",
-	    "Too many connections from your address, try again later");
+	    "minute", "RATELIMIT_CONNECTIONS", VG_REPLY_RATE_CONNECTIONS);
 }
 
 /* vg_abuse_mail - messages per login, internal or outside client */
@@ -196,15 +198,15 @@ vg_abuse_mail(struct vg_abuse *ab, struct vg_abuse_reply *out,
 	case VG_DIRECTION_WHY_AUTH:
 		return abuse_count(ab, out, T_AUTH_MSG, auth, "sasl_username",
 		    "messages", "hour", "RATELIMIT_MESSAGES",
-		    "Too many messages from your account, try again later");
+		    VG_REPLY_RATE_MESSAGES_LOGIN);
 	case VG_DIRECTION_WHY_TRUSTED:
 		return abuse_count(ab, out, T_INT_MSG, client, "client",
 		    "messages", "hour", "RATELIMIT_MESSAGES",
-		    "Too many messages from your address, try again later");
+		    VG_REPLY_RATE_MESSAGES_CLIENT);
 	case VG_DIRECTION_WHY_NONE:
 		return abuse_count(ab, out, T_EXT_MSG, client, "client",
 		    "messages", "minute", "RATELIMIT_MESSAGES",
-		    "Too many messages from your address, try again later");
+		    VG_REPLY_RATE_MESSAGES_CLIENT);
 	}
 	return 0;
 }
@@ -224,11 +226,11 @@ vg_abuse_rcpt(struct vg_abuse *ab, struct vg_abuse_reply *out,
 	case VG_DIRECTION_WHY_AUTH:
 		return abuse_count(ab, out, T_AUTH_RCPT, auth, "sasl_username",
 		    "recipients", "hour", "RATELIMIT_RECIPIENTS",
-		    "Too many recipients from your account, try again later");
+		    VG_REPLY_RATE_RECIPIENTS_LOGIN);
 	case VG_DIRECTION_WHY_TRUSTED:
 		return abuse_count(ab, out, T_INT_RCPT, client, "client",
 		    "recipients", "hour", "RATELIMIT_RECIPIENTS",
-		    "Too many recipients from your address, try again later");
+		    VG_REPLY_RATE_RECIPIENTS_CLIENT);
 	case VG_DIRECTION_WHY_NONE:
 		return 0;
 	}

@@ -126,10 +126,8 @@ check_attach_report(void *ctx, enum vg_attach_sym sym, const char *name)
 	case VG_ATTACH_ACT_SCORE:
 		break;
 	case VG_ATTACH_ACT_REJECT:
-		vg_result_force(run->res, VG_ACTION_REJECT, "550", "5.7.1",
-		    symname,
-		    "Message rejected: attachment type not allowed: %s",
-		    detail);
+		vg_result_force_reply(run->res, VG_ACTION_REJECT, symname,
+		    VG_REPLY_ATTACHMENT, detail, NULL);
 		break;
 	case VG_ATTACH_ACT_QUARANTINE:
 		vg_result_force(run->res, VG_ACTION_QUARANTINE, "", "", symname,

@@ -67,17 +67,14 @@ vg_check_lists_msg(const struct vg_lists *l, const struct vg_msg *msg,
 	if (!vg_lists_refuse(l, bits))
 		return 0;
 	if (bits & VG_LISTS_BLOCK_CLIENT)
-		vg_result_force(res, VG_ACTION_REJECT, "550", "5.7.1",
-		    "BLOCK_CLIENT",
-		    "Message rejected: client address blocked by policy");
+		vg_result_force_reply(res, VG_ACTION_REJECT, "BLOCK_CLIENT",
+		    VG_REPLY_BLOCK_CLIENT, NULL, NULL);
 	else if (bits & VG_LISTS_BLOCK_FROM)
-		vg_result_force(res, VG_ACTION_REJECT, "550", "5.7.1",
-		    "BLOCK_FROM",
-		    "Message rejected: sender address blocked by policy");
+		vg_result_force_reply(res, VG_ACTION_REJECT, "BLOCK_FROM",
+		    VG_REPLY_BLOCK_FROM, NULL, NULL);
 	else
-		vg_result_force(res, VG_ACTION_REJECT, "550", "5.7.1",
-		    "BLOCK_RCPT",
-		    "Message rejected: recipient blocked by policy");
+		vg_result_force_reply(res, VG_ACTION_REJECT, "BLOCK_RCPT",
+		    VG_REPLY_BLOCK_RCPT, NULL, NULL);
 	return 0;
 }
 

@@ -127,11 +127,11 @@ check_spf_run(void *state, const struct vg_msg *msg, const struct vg_text *text,
 	if (rc != VG_OK)
 		return rc;
 	if (o.result == VG_SPF_FAIL && conf->spf_reject_fail)
-		vg_result_force(res, VG_ACTION_REJECT, "550", "5.7.23",
+		vg_result_force_reply(res, VG_ACTION_REJECT,
 		    vg_spf_result_symbol(o.result, o.helo_identity),
-		    "SPF check failed for %s: %s", o.domain,
-		    o.explanation[0] != '\0' ? o.explanation
-		                             : "client not permitted");
+		    o.explanation[0] != '\0' ? VG_REPLY_SPF_FAIL
+		                             : VG_REPLY_SPF_FAIL_BARE,
+		    o.domain, o.explanation);
 	if (!conf->spf_check_helo || o.helo_identity || helo[0] == '\0')
 		return VG_OK;
 	rc = vg_spf_check(&o, dns, deadline, ip, helo, from, true);
