@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * cli - `vigil`, the command-line front end of the engine.
+ * main - `vigil`, the command-line front end of the engine (cli/).
  *
  * PURPOSE  `vigil scan` scores message files with the same engine, config
  *	    and verdict code as vigil-milter, so a message scanned here and

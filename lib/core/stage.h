@@ -5,9 +5,10 @@
  * PURPOSE  A stage is a struct of function pointers (Postfix dict.h, Redis
  *	    dictType).  An engine creates each stage's state once, when it is
  *	    built, and runs every stage on every message; a new stage means
- *	    one new file and one line in engine.c.  The virus stage and the
- *	    score stage of one message run concurrently on the worker pool,
- *	    so scan() must only read the message and its own state.
+ *	    one new file in stages/ and one line in engine.c.  The virus
+ *	    stage and the score stage of one message run concurrently on the
+ *	    worker pool, so scan() must only read the message and its own
+ *	    state.
  * OWNS     create() returns state the stage's free() releases.  scan()
  *	    writes into a result the caller initialised and will free.
  * ERRORS   create(): VG_ECONFIG (text in err), VG_ENOMEM, VG_EIO.  scan()

@@ -15,9 +15,9 @@
  *	               client cooling off;
  *	      RCPT the MTA rejected ({rcpt_mailer} = "error"): one unknown
  *	               recipient for the harvest count.
- *	    A refusal is 451 4.7.1 with a reply a sender can read and a log
- *	    line that names the source (the login or the address) and the
- *	    count.  The state outlives engines: the milter creates it once
+ *	    A refusal is 451 4.7.1 with a reply a sender can read (reply.h)
+ *	    and a log line that names the source (the login or the address)
+ *	    and the count.  The state outlives engines: the milter creates it once
  *	    and recreates it (counters start afresh) only when a reload
  *	    changes one of its keys (vg_abuse_conf_changed()).
  * OWNS     vg_abuse_new() returns state the caller frees with
