@@ -5,6 +5,7 @@
 #
 # Usage: tests/lint/lint.sh SOURCE_DIR BUILD_DIR
 #   - lib/ has no libmilter and no syslog;
+#   - includes in lib/ name their folder and point down the layers;
 #   - libvigil.a exports only vg_ symbols;
 #   - no banned function (atoi, atol, sprintf, strcpy, strcat, gets, strtok);
 #   - no ctype call on a plain char (the argument must be cast to
@@ -24,6 +25,47 @@ say() { echo "lint: $*"; fail=1; }
 
 hits=$(grep -rlE 'mfapi\.h|syslog\(' lib/ 2>/dev/null)
 [ -z "$hits" ] || say "libmilter or syslog in lib/: $hits"
+
+# Layers (README, Layout): an include in lib/ names its folder, and that
+# folder is the includer's own or one below it.  The upward includes that
+# remain are listed, each with the file that makes it: a new one fails,
+# and so does a listed one that has gone (take it off the list).
+layers="base message rules net policy core stages"
+known_up="rules/rules_parse.c:net/dnsbl.h rules/rules_parse.c:policy/policy.h \
+net/dnsbl.h:core/result.h net/spf.h:core/result.h \
+rules/rules_eval.c:core/result.h"
+layer_rank() {
+	local i=0 d
+	for d in $layers; do
+		[ "$d" = "$1" ] && { echo $i; return; }
+		i=$((i + 1))
+	done
+	echo -1
+}
+up='' bare='' seen=''
+while IFS=: read -r file inc; do
+	file=${file#lib/}
+	from=$(layer_rank "${file%%/*}")
+	to=-1
+	case $inc in */*) to=$(layer_rank "${inc%%/*}") ;; esac
+	if [ "$from" -lt 0 ] || [ "$to" -lt 0 ]; then
+		bare="$bare $file:$inc"
+	elif [ "$to" -gt "$from" ]; then
+		case " $known_up " in
+		*" $file:$inc "*) seen="$seen $file:$inc" ;;
+		*) up="$up $file:$inc" ;;
+		esac
+	fi
+done < <(find lib -name '*.[ch]' -exec grep -HE '^#include "' {} + |
+	sed -E 's/^([^:]+):#include "([^"]+)".*/\1:\2/')
+[ -z "$bare" ] || say "includes in lib/ without a layer folder:$bare"
+[ -z "$up" ] || say "includes in lib/ that point up a layer:$up"
+for k in $known_up; do
+	case " $seen " in
+	*" $k "*) ;;
+	*) say "known upward include $k is gone: take it off lint.sh's list" ;;
+	esac
+done
 
 lib=$(find "$build" -name libvigil.a | head -1)
 if [ -z "$lib" ]; then
