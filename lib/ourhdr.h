@@ -12,6 +12,7 @@
 #define VG_OURHDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * vg_ourhdr_is - every X-Spam-* (SpamAssassin's family, which filters
@@ -20,5 +21,10 @@
  * carries our authserv-id; the verdict checks that.)
  */
 bool vg_ourhdr_is(const char *name);
+/*
+ * vg_ourhdr_is_n - vg_ourhdr_is() of the len bytes at name, which need not
+ * be NUL-terminated; any length (an X-Spam-* name may be long).
+ */
+bool vg_ourhdr_is_n(const char *name, size_t len);
 
 #endif /* VG_OURHDR_H */
