@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "action.h"
 #include "alloc.h"
@@ -68,21 +69,34 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 static struct vg_engine *engine;
 static bool verbose;
 
-/* LLVMFuzzerInitialize - one engine with the shipped rules, no ClamAV */
+/*
+ * LLVMFuzzerInitialize - one engine with the shipped rules, no ClamAV.  The
+ * rules file is a wrapper that includes them and sets a subject_tag (the
+ * shipped one is empty), so that tagged spam also takes the Subject edit.
+ */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *rules = getenv("VIGIL_FUZZ_RULES");
+	char wrapper[] = "/tmp/vigil-fuzz-rules.XXXXXX";
 	struct vg_conf *conf = NULL;
 	struct vg_err err;
 	char text[2048];
-	int n;
+	FILE *fp;
+	int fd, n;
 
 	(void)argc;
 	(void)argv;
 	verbose = getenv("VIGIL_FUZZ_VERBOSE") != NULL;
 	if (rules == NULL || *rules == '\0')
 		rules = VG_SOURCE_DIR "/rules/vigil.rules";
+	if ((fd = mkstemp(wrapper)) < 0 || (fp = fdopen(fd, "w")) == NULL ||
+	    fprintf(fp, "include %s\nsubject_tag *****SPAM*****\n", rules) <
+	        0 ||
+	    fclose(fp) != 0) {
+		perror(wrapper);
+		abort();
+	}
 	/*
 	 * No DNS: the SPF and DNSBL checks skip a message with no client or
 	 * a trusted one, uribl lookups are off, and should anything ask
@@ -99,15 +113,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "dns_timeout = 100ms\n"
 	    "dns_deadline = 100ms\n"
 	    "max_message_size = 64K\n",
-	    rules);
+	    wrapper);
 	vg_err_init(&err);
 	if (n < 0 || (size_t)n >= sizeof(text) ||
 	    vg_engine_global_init(&err) != 0 ||
 	    vg_conf_parse(&conf, text, (size_t)n, "fuzz.conf", &err) != 0 ||
 	    vg_engine_new(&engine, conf, &err) != 0) {
 		fprintf(stderr, "fuzz_pipeline: %s\n", vg_err_text(&err));
+		unlink(wrapper);
 		abort();
 	}
+	unlink(wrapper); /* the rules are compiled into the engine */
 	return 0;
 }
 
