@@ -19,10 +19,13 @@
  *   bit 3  an outbound message (client 127.0.0.1, SASL login), which takes
  *          the outbound policy.
  *
- * Invariants: the scan succeeds (or runs out of memory); the verdict has a
- * known action, a reply that fits it, a finite score; every header edit's
- * name is a field name and its value one header line (no CR, no LF except
- * the "\n\t" fold, no other control byte, valid UTF-8, within
+ * Invariants: the scan succeeds (or runs out of memory) and no stage fails,
+ * since malformed mail is data, not an error (STYLE.md 4.2: a stage that
+ * fails on message bytes tempfails that message forever, or with on_error
+ * = accept lets it through unscored); the verdict has a known action, a
+ * reply that fits it, a finite score; every header edit's name is a field
+ * name and its value one header line (no CR, no LF except the "\n\t"
+ * fold, no other control byte, valid UTF-8, within
  * VG_VERDICT_HEADER_MAX); and no forged status header survives: applying
  * the edits to the headers that arrived (found here independently of
  * msg.c) leaves none with our names (ourhdr.h) but Authentication-Results,
@@ -376,6 +379,8 @@ check_verdict(const struct vg_verdict *v, const struct vg_msg *msg)
 	if (!passed && v->action != VG_ACTION_REJECT &&
 	    v->action != VG_ACTION_TEMPFAIL && v->action != VG_ACTION_DISCARD)
 		abort(); /* not an action at all */
+	if (v->error)
+		abort(); /* a stage failed: v->reason says which and why */
 	check_reply(v->code);
 	check_reply(v->xcode);
 	check_reply(v->text);
