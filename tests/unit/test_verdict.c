@@ -267,6 +267,53 @@ START_TEST(test_verdict_deletes_forgeries)
 }
 END_TEST
 
+/*
+ * RFC 8601 2.2: the authserv-id may be quoted, followed by a version and
+ * surrounded by comments; every such spelling of ours is a forgery
+ * (section 5), and only ours is.
+ */
+static const struct {
+	const char *value;
+	bool forged;
+} ar_forms[] = {
+    {" mx.example.org; spf=pass", true},
+    {" mx.example.org 1; spf=pass smtp.mailfrom=paypal.com", true},
+    {" mx.example.org (our mta); dkim=pass header.d=paypal.com", true},
+    {" (hi) mx.example.org; dmarc=pass", true},
+    {" (a (nested) comment) mx.example.org; dmarc=pass", true},
+    {" \"mx.example.org\"; dmarc=pass", true},
+    {" \"mx.example.org\" 1; dmarc=pass", true},
+    {" mx.example.org\r\n\t1; spf=pass", true},
+    {" MX.Example.ORG; none", true},
+    {" mx.example.org", true},
+    {" mx.example.org.evil; spf=pass", false},
+    {" xmx.example.org; spf=pass", false},
+    {" \"mx.example.org.evil\"; spf=pass", false},
+    {" (mx.example.org) other.example; spf=pass", false},
+    {" other.example; spf=fail", false},
+};
+
+START_TEST(test_verdict_ar_forms)
+{
+	char raw[512];
+	struct fx f;
+	struct vg_verdict *v;
+	bool deleted;
+
+	snprintf(raw, sizeof(raw),
+	    "Authentication-Results:%s\r\nSubject: hi\r\n\r\nbody\r\n",
+	    ar_forms[_i].value);
+	fx_init(&f, "", raw);
+	v = fx_decide(&f);
+	deleted =
+	    find_edit(v, VG_EDIT_DELETE, "Authentication-Results", 0) != NULL;
+	ck_assert_msg(deleted == ar_forms[_i].forged,
+	    "\"%s\": got deleted=%d, want %d", ar_forms[_i].value, deleted,
+	    ar_forms[_i].forged);
+	fx_fini(&f);
+}
+END_TEST
+
 /* A forged header longer than max_header_size is deleted all the same. */
 START_TEST(test_verdict_deletes_long_forgery)
 {
@@ -752,6 +799,8 @@ verdict_suite(void)
 	tcase_add_test(th, test_verdict_deletes_forgeries);
 	tcase_add_test(th, test_verdict_deletes_long_forgery);
 	tcase_add_loop_test(th, test_verdict_forgery_after_many_headers, 0, 3);
+	tcase_add_loop_test(
+	    th, test_verdict_ar_forms, 0, (int)VG_NELEM(ar_forms));
 	tcase_add_test(th, test_verdict_header_values_sanitised);
 	tcase_add_test(th, test_verdict_tests_fold_and_cut);
 	suite_add_tcase(s, tc);
