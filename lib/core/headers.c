@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* headers - a verdict's header edits: forgeries out, our status headers in */
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -47,34 +49,85 @@ add_edit(struct vg_verdict *v, enum vg_edit_kind kind, const char *name,
 }
 
 /*
- * is_forged - a header of ours (statushdr.h) that arrived in the message, so
- * that no sender can pre-label a message "Clean" or "not spam".  An
+ * skip_cfws - past white space, line ends and comments (RFC 5322 CFWS,
+ * nested, with quoted pairs); an unterminated comment runs to the end
+ */
+static const char *
+skip_cfws(const char *p)
+{
+	for (;;) {
+		size_t depth = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p != '(')
+			return p;
+		for (; *p != '\0'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')' && --depth == 0)
+				break;
+		}
+		if (*p == '\0')
+			return p;
+		p++; /* the comment's closing parenthesis */
+	}
+}
+
+/* is_token_char - an RFC 2045 token byte (authserv-id is a token) */
+static bool
+is_token_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/*
+ * ar_is_ours - whether an Authentication-Results value names authserv_id
+ * as its authserv-id.  RFC 8601 2.2: CFWS may come first, the id is a
+ * token or a quoted-string, and a version and CFWS may follow it before
+ * the ";", so the id is compared as a whole token, not as a prefix that
+ * must be followed by ";" (which let "id 1; spf=pass" and "id (x); ..."
+ * pass as someone else's).
+ */
+static bool
+ar_is_ours(const char *value, const char *authserv_id)
+{
+	size_t idlen = strlen(authserv_id), i = 0;
+	const char *p = skip_cfws(value);
+
+	if (*p != '"')
+		return strncasecmp(p, authserv_id, idlen) == 0 &&
+		    !is_token_char((unsigned char)p[idlen]);
+	/* A quoted-string: compare its content, quoted pairs undone. */
+	for (p++; *p != '\0' && *p != '"'; p++, i++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		if (i >= idlen ||
+		    tolower((unsigned char)*p) !=
+		        tolower((unsigned char)authserv_id[i]))
+			return false;
+	}
+	return *p == '"' && i == idlen;
+}
+
+/*
+ * is_forged - a header of ours (statushdr.h) that arrived in the message,
+ * so that no sender can pre-label a message "Clean" or "not spam".  An
  * Authentication-Results is ours only when it carries our authserv-id:
  * another host's results stay.
  */
 static bool
 is_forged(const struct vg_header *h, const char *authserv_id)
 {
-	const char *p;
-	size_t idlen;
-
 	if (!vg_statushdr_is(h->name))
 		return false;
 	if (strcasecmp(h->name, "Authentication-Results") != 0)
 		return true;
 	if (authserv_id == NULL || *authserv_id == '\0')
 		return false;
-	/* RFC 8601 2.2: the authserv-id is the first token of the value. */
-	p = h->value;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	idlen = strlen(authserv_id);
-	if (strncasecmp(p, authserv_id, idlen) != 0)
-		return false;
-	p += idlen;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return *p == ';' || *p == '\0';
+	return ar_is_ours(h->value, authserv_id);
 }
 
 /*

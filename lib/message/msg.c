@@ -422,18 +422,15 @@ ascii_caseeq(const char *a, const char *b)
 	return *x == *y;
 }
 
-/* msg_name_is_ours - name (nlen bytes, not terminated) is one Vigil writes */
+/*
+ * msg_name_is_ours - name (nlen bytes, not terminated) is one Vigil writes.
+ * Any length: the verdict deletes every X-Spam-* however long its name, so
+ * the index must keep them all past max_headers too.
+ */
 static bool
 msg_name_is_ours(const char *name, size_t nlen)
 {
-	char buf[64];
-
-	/* Every name we write is short; a longer one cannot be ours. */
-	if (nlen >= sizeof(buf))
-		return false;
-	memcpy(buf, name, nlen);
-	buf[nlen] = '\0';
-	return vg_statushdr_is(buf);
+	return vg_statushdr_is_n(name, nlen);
 }
 
 /*

@@ -13,6 +13,7 @@
 #define VG_STATUSHDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * vg_statushdr_is - every X-Spam-* (SpamAssassin's family, which filters
@@ -21,5 +22,10 @@
  * carries our authserv-id; the verdict checks that.)
  */
 bool vg_statushdr_is(const char *name);
+/*
+ * vg_statushdr_is_n - vg_statushdr_is() of the len bytes at name, which
+ * need not be NUL-terminated; any length (an X-Spam-* name may be long).
+ */
+bool vg_statushdr_is_n(const char *name, size_t len);
 
 #endif /* VG_STATUSHDR_H */

@@ -87,6 +87,37 @@ vg_text_free(struct vg_text *text)
 }
 
 /*
+ * decode_header - append the decoded value of h to arena, at most three
+ * bytes per raw byte.  That is what windows-1252 or U+FFFD can grow a byte
+ * into, but iconv knows charsets that grow more (a TSCII byte is four
+ * Tamil characters, 12 bytes), so the value is decoded on its own first
+ * and cut on a character boundary when it would pass the budget: a header
+ * written so is still read, cut, and the message is flagged, never failed.
+ */
+static int
+decode_header(struct build *b, struct vg_buf *arena, const struct vg_header *h,
+    const char *charset)
+{
+	struct vg_buf dec;
+	size_t budget;
+	int rc;
+
+	if (!vg_size_mul(&budget, h->value_len, 3) ||
+	    !vg_size_add(&budget, budget, 3))
+		return VG_ENOMEM;
+	vg_buf_init(&dec, budget);
+	rc = vg_hdr_decode_cs(&dec, h->value, h->value_len, charset);
+	if (rc == VG_ELIMIT) {
+		b->p->pub.flags |= VG_TEXT_F_DECODED_LIMIT;
+		rc = 0;
+	}
+	if (rc == 0 && dec.len > 0)
+		rc = vg_buf_append(arena, dec.data, dec.len);
+	vg_buf_fini(&dec);
+	return rc;
+}
+
+/*
  * build_headers - every indexed header, unfolded and decoded, into one
  * arena; the pointers are set once the arena stops moving.
  */
@@ -114,8 +145,9 @@ build_headers(struct build *b, const struct vg_msg *msg)
 			return VG_ENOMEM;
 	}
 	/*
-	 * Decoding can grow a byte into three (windows-1252 or U+FFFD), and
-	 * the raw copy is kept too: four times the input always fits.
+	 * A decoded value keeps at most three bytes per byte (see
+	 * decode_header()), and the raw copy is kept too: four times the
+	 * input always fits.
 	 */
 	if (!vg_size_mul(&total, total, 4))
 		return VG_ENOMEM;
@@ -139,8 +171,7 @@ build_headers(struct build *b, const struct vg_msg *msg)
 		    (rc = vg_buf_append(&arena, "", 1)) != 0)
 			goto out;
 		off[3 * i + 2] = arena.len;
-		if ((rc = vg_hdr_decode_cs(
-		         &arena, h->value, h->value_len, charset)) != 0 ||
+		if ((rc = decode_header(b, &arena, h, charset)) != 0 ||
 		    (rc = vg_buf_append(&arena, "", 1)) != 0)
 			goto out;
 	}

@@ -27,7 +27,10 @@
  *	    scored: malformed or hostile mail is data, not an error).
  *	    max_decoded_bytes caps the transfer-decoded bytes of all parts
  *	    together, and body and rawbody each; so a message costs at most
- *	    about three times it, plus GMime's tree of the raw message.
+ *	    about three times it, plus GMime's tree of the raw message.  A
+ *	    decoded header value keeps at most three bytes per raw byte; one
+ *	    in a charset that grows more is cut on a character boundary and
+ *	    VG_TEXT_F_DECODED_LIMIT is set.
  * ERRORS   VG_ENOMEM; VG_EINTERNAL if the MIME library fails outright.
  *	    A message GMime cannot parse at all is VG_TEXT_F_MALFORMED with
  *	    the Subject as the only body text, not an error.

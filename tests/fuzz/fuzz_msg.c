@@ -6,6 +6,14 @@
  * its limits).  A first byte below 0x10 is not part of the message: its
  * bits pick small limits so that spilling, the size cap and the header
  * limits are all reached.
+ *
+ * The header index promises (msg.h LIMITS): the first max_headers headers
+ * of any name, then only headers with our names (ourhdr.h) up to
+ * 2 * max_headers in all, so that a forged X-Virus-Status behind a pile
+ * of ordinary headers is still found and deleted.  Past that the message
+ * is flagged VG_MSG_F_OUR_HEADERS_OVERFLOW, which the verdict rejects.
+ * So the index may hold more than max_headers entries, and when it does,
+ * every entry past max_headers is one of ours.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,8 +21,38 @@
 
 #include "base/err.h"
 #include "message/msg.h"
+#include "message/statushdr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* check_index - the header index keeps the promises of msg.h LIMITS */
+static void
+check_index(const struct vg_msg *msg, const struct vg_msg_limits *lim)
+{
+	size_t n = vg_msg_header_count(msg);
+	unsigned flags = vg_msg_flags(msg);
+
+	if (n > 2 * lim->max_headers)
+		abort();
+	/* More than max_headers indexed: the extra ones are ours, flagged. */
+	if (n > lim->max_headers && !(flags & VG_MSG_F_TOO_MANY_HEADERS))
+		abort();
+	/* Overflow is flagged only once the index is full. */
+	if ((flags & VG_MSG_F_OUR_HEADERS_OVERFLOW) &&
+	    (n != 2 * lim->max_headers || !(flags & VG_MSG_F_TOO_MANY_HEADERS)))
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const struct vg_header *h = vg_msg_header(msg, i);
+
+		if (h->name[0] == '\0' || h->value == NULL ||
+		    strlen(h->name) + 1 + h->value_len > lim->max_header_size)
+			abort();
+		if (i >= lim->max_headers && !vg_statushdr_is(h->name))
+			abort();
+		if (vg_msg_header_find(msg, h->name, 0) == NULL)
+			abort();
+	}
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,17 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (vg_msg_body_offset(msg) > len)
 		abort();
-	if (vg_msg_header_count(msg) > lim.max_headers)
-		abort();
-	for (size_t i = 0; i < vg_msg_header_count(msg); i++) {
-		const struct vg_header *h = vg_msg_header(msg, i);
-
-		if (h->name[0] == '\0' ||
-		    strlen(h->name) + 1 + h->value_len > lim.max_header_size)
-			abort();
-		if (vg_msg_header_find(msg, h->name, 0) == NULL)
-			abort();
-	}
+	check_index(msg, &lim);
 	vg_msg_free(msg);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/action.h"
 #include "base/conf.h"
@@ -153,6 +154,77 @@ START_TEST(test_stage_score_no_rules)
 	vg_stage_score_ops.free(state);
 	vg_stage_score_ops.free(NULL);
 	vg_msg_free(msg);
+}
+END_TEST
+
+/*
+ * The milter hands a message over with CRLF line ends; `vigil scan` reads
+ * a file with LF.  The default rules must score both alike.  Found by
+ * running fuzz_pipeline's two feeds over the corpus: HTML_BASE64 and
+ * TEXT_BASE64 read "[^\n]+\n" as a non-empty line, and "\r\n" is one, so
+ * with CRLF they ran across the blank line that ends a part's headers and
+ * joined a Content-Type in one part to a Content-Transfer-Encoding in
+ * another (this ham went from 4.2 to 5.0, tagged as spam).
+ */
+static const char *const crlf_cases[] = {
+    CORPUS "ham/easy_ham.00067.23813c5ac6ce66fd892ee5501fd5dbd2",
+    CORPUS "spam/spam.00022.8203cdf03888f656dc0381701148f73d",
+    CORPUS "spam/spam.00219.eaf6c0ff67706c784f67f5c1225028a1",
+};
+
+/* symbols_of - "A,B,C": the names in res, in order, into buf */
+static void
+symbols_of(char *buf, size_t size, const struct vg_result *res)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < res->nsymbols && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    i > 0 ? "," : "", res->symbols[i].name);
+}
+
+START_TEST(test_stage_score_crlf_same)
+{
+	struct vg_rules *rules = NULL;
+	struct vg_msg *lf = NULL, *crlf = NULL;
+	struct vg_result res_lf, res_crlf;
+	char want[4096], got[4096];
+	struct vg_err err;
+	void *state = NULL;
+	const unsigned char *raw;
+	unsigned char *conv;
+	size_t len, n = 0;
+
+	vg_err_init(&err);
+	ck_assert_msg(vg_rules_load(&rules, DEFAULT_RULES, &err) == 0, "%s",
+	    vg_err_text(&err));
+	ck_assert_int_eq(vg_msg_from_file(&lf, NULL, crlf_cases[_i]), 0);
+	raw = vg_msg_raw(lf, &len);
+	ck_assert_ptr_nonnull(conv = malloc(2 * len));
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			conv[n++] = '\r';
+		conv[n++] = raw[i];
+	}
+	ck_assert_int_eq(vg_msg_from_bytes(&crlf, NULL, conv, n), 0);
+	ck_assert_int_eq(
+	    vg_stage_score_ops.create(&state, NULL, rules, &err), 0);
+	vg_result_init(&res_lf, "score");
+	vg_result_init(&res_crlf, "score");
+	ck_assert_int_eq(vg_stage_score_ops.scan(state, lf, &res_lf), 0);
+	ck_assert_int_eq(vg_stage_score_ops.scan(state, crlf, &res_crlf), 0);
+	symbols_of(want, sizeof(want), &res_lf);
+	symbols_of(got, sizeof(got), &res_crlf);
+	ck_assert_msg(
+	    strcmp(got, want) == 0, "CRLF: got %s, want %s (LF)", got, want);
+	vg_result_fini(&res_lf);
+	vg_result_fini(&res_crlf);
+	vg_stage_score_ops.free(state);
+	free(conv);
+	vg_msg_free(crlf);
+	vg_msg_free(lf);
+	vg_rules_free(rules);
 }
 END_TEST
 
@@ -383,6 +455,8 @@ stage_score_suite(void)
 	tcase_add_test(tc, test_stage_score_oversized);
 	tcase_add_test(tc, test_stage_score_no_rules);
 	tcase_add_loop_test(tc, test_stage_score_conf_limits, 0, 2);
+	tcase_add_loop_test(
+	    tc, test_stage_score_crlf_same, 0, (int)VG_NELEM(crlf_cases));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("policy");
 	tcase_add_test(tc, test_stage_score_attach_reject);

@@ -13,6 +13,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "message/hdr.h"
 #include "message/msg.h"
 #include "message/text.h"
 
@@ -347,6 +348,52 @@ START_TEST(test_text_bad_charsets)
 }
 END_TEST
 
+/*
+ * A charset that grows text more than threefold (a TSCII byte is four
+ * Tamil characters, 12 bytes of UTF-8) has its header value cut, on a
+ * character boundary, and flagged; it does not fail the message.  Found
+ * by fuzz_pipeline: the header arena, sized for threefold growth, ran out
+ * and the score stage failed, so the sender's mail was tempfailed.
+ */
+START_TEST(test_text_header_growth)
+{
+	/* Case 0: raw 8-bit text in the body's charset; 1: encoded words. */
+	static const char tscii[] = "\xe0\xae\xb8\xe0\xaf\x8d"
+	                            "\xe0\xae\xb0\xe0\xaf\x80"; /* 0x82 */
+	char raw[4096];
+	size_t len = 0, vlen;
+	struct vg_msg *m;
+	struct vg_text *t;
+	const char *v;
+
+	len += (size_t)snprintf(raw, sizeof(raw), "Subject: ");
+	if (_i == 0) {
+		memset(raw + len, 0x82, 200);
+		len += 200;
+	} else {
+		for (int i = 0; i < 10; i++)
+			len += (size_t)snprintf(raw + len, sizeof(raw) - len,
+			    "=?TSCII?B?goKCgoKCgoKCgoKCgoKCgoKCgoKCgoKC?= ");
+	}
+	len += (size_t)snprintf(raw + len, sizeof(raw) - len,
+	    "\nContent-Type: text/plain; charset=TSCII\n\nhello\n");
+	m = from_text(raw);
+	t = build(m, NULL);
+	v = header(t, "Subject");
+	ck_assert_ptr_nonnull(v);
+	vlen = strlen(v);
+	ck_assert_msg(strncmp(v, tscii, sizeof(tscii) - 1) == 0,
+	    "Subject: got \"%.24s\", want TSCII 0x82 decoded", v);
+	ck_assert(vg_hdr_utf8_valid(v, vlen));
+	ck_assert_msg(vlen <= 3 * len, "Subject: got %zu bytes, want <= %zu",
+	    vlen, 3 * len);
+	ck_assert(t->flags & VG_TEXT_F_DECODED_LIMIT);
+	ck_assert_ptr_nonnull(strstr(t->body, "hello"));
+	vg_text_free(t);
+	vg_msg_free(m);
+}
+END_TEST
+
 /* nest - a message with depth nested multiparts around one text part */
 static void
 nest(struct vg_buf *b, int depth)
@@ -636,6 +683,7 @@ text_suite(void)
 	tcase_add_test(tc, test_text_no_mime);
 	tcase_add_test(tc, test_text_bad_charsets);
 	tcase_add_test(tc, test_text_nul_in_text);
+	tcase_add_loop_test(tc, test_text_header_growth, 0, 2);
 	tcase_add_test(tc, test_text_malformed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
