@@ -34,6 +34,10 @@
 #                default); without -C it is 0, so that Vigil, like rspamd
 #                (whose resolver keeps no cache), asks the DNS server for
 #                every lookup of every replayed message
+#   -Z           switch on, in a copy of rules/vigil.rules, the public
+#                DNSBL/URIBL zones it ships commented out (3 DNSBL on the
+#                client address, 2 URIBL on links), as rspamd's default
+#                RBL/SURBL lookups are on
 #
 # The temp directory (under $TMPDIR, default /tmp) is also every scanner's
 # temporary directory (clamd TemporaryDirectory, clamav-milter's, vigil
@@ -74,7 +78,8 @@ keep=0
 bench=
 dnsport=5397
 dnscache=0
-while getopts d:n:c:R:w:Po:kB:p:C opt; do
+zones=0
+while getopts d:n:c:R:w:Po:kB:p:CZ opt; do
 	case $opt in
 	d) corpora=$OPTARG ;;
 	n) nmsgs=$OPTARG ;;
@@ -87,7 +92,8 @@ while getopts d:n:c:R:w:Po:kB:p:C opt; do
 	B) bench=$OPTARG ;;
 	p) dnsport=$OPTARG ;;
 	C) dnscache=1 ;;
-	*) sed -n '4,52p' "$0" >&2; exit 2 ;;
+	Z) zones=1 ;;
+	*) sed -n '4,56p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -284,7 +290,14 @@ clamav {
 }
 EOF
 
-if [ -f "$src/rules/vigil.rules" ]; then
+if [ -f "$src/rules/vigil.rules" ] && [ "$zones" = 1 ]; then
+	sed -e 's/^#\(dnsbl \)/\1/' -e 's/^#\(uribl \)/\1/' \
+	    -e 's/^#\(score  *RCVD_IN_\)/\1/' -e 's/^#\(score  *URIBL_\)/\1/' \
+	    "$src/rules/vigil.rules" >"$tmp/vigil-zones.rules"
+	rules=$tmp/vigil-zones.rules
+	echo "vigil: DNSBL/URIBL zones on:" \
+	    "$(grep -c -E '^(dnsbl|uribl) ' "$rules") of them, in $rules"
+elif [ -f "$src/rules/vigil.rules" ]; then
 	rules=$src/rules/vigil.rules
 else
 	printf 'required_score 5.0\n' >"$tmp/empty.rules"
@@ -367,6 +380,15 @@ for m in rspamd vigil clamav; do
 	    >"$tmp/warmup.$m.out"
 done
 
+# dns_queries - queries dnsmasq has answered since it started (SIGUSR1
+# makes it log its counters)
+dns_queries() {
+	kill -USR1 "$dns_pid"
+	sleep 0.2
+	awk '/queries answered locally/ { v = $NF } END { print v + 0 }' \
+	    "$tmp/dnsmasq.log"
+}
+
 # run_one ROUND CONC NAME - one measured run, one row in $tmp/rows
 run_one() {
 	round=$1
@@ -378,13 +400,16 @@ run_one() {
 	for p in $procs $dns_pid; do
 		pflags="$pflags -p $p"
 	done
+	q0=$(dns_queries)
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
-	out=$tmp/raw.r$round.c$conc.$name.out
+	seq=$((seq + 1))
+	out=$tmp/raw.$(printf %02d "$seq").r$round.c$conc.$name.out
 	# shellcheck disable=SC2086 # the -p flags
 	"$bench" -s "$(sock_of "$name")" -c "$conc" -n "$nmsgs" $pflags \
 	    "$tmp/corpus" >"$out"
 	# shellcheck disable=SC2046,SC2086
 	pss=$(pss_kb $procs)
+	q1=$(dns_queries)
 	# shellcheck disable=SC2046
 	after=$(tree $(roots_of "$name"))
 	if [ "$after" != "$procs" ]; then
@@ -392,7 +417,7 @@ run_one() {
 		    "($(echo "$procs" | tr "\n" " ")-> $(echo "$after" | tr "\n" " "))" >&2
 	fi
 	awk -v round="$round" -v conc="$conc" -v name="$name" \
-	    -v dns="$dns_pid" -v pss="$pss" -v load="$load" '
+	    -v dns="$dns_pid" -v pss="$pss" -v load="$load" -v dq=$((q1 - q0)) '
 	$1 == "messages" { msgs = $2 }
 	$1 == "msgs_per_s" { rate = $2 }
 	$1 == "latency_ms" {
@@ -411,20 +436,20 @@ run_one() {
 	}
 	$1 == "bench_cpu_s" { bcpu = $2 }
 	END {
-		printf "%s %s %s %d %.1f %.2f %.2f %.3f %.3f %.1f %.2f %s %s\n",
+		printf "%s %s %s %d %.1f %.2f %.2f %.3f %.3f %.1f %.2f %s %.1f %s\n",
 		    round, conc, name, msgs, rate, lat["p50"], lat["p99"],
 		    msgs ? 1000 * cpu / msgs : 0, msgs ? 1000 * dcpu / msgs : 0,
-		    pss / 1024, bcpu, oc, load
+		    pss / 1024, bcpu, oc, msgs ? dq / msgs : 0, load
 	}' "$out" | tee -a "$tmp/rows" | awk '{
-		printf "  %-5s %4s %-7s %6d %8.1f %7.2f %7.2f %7.3f %6.3f %7.1f %6.2f  %s  %s %s %s\n",
-		    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+		printf "  %-5s %4s %-7s %6d %8.1f %7.2f %7.2f %7.3f %6.3f %5.1f %7.1f %6.2f  %-14s %s %s %s\n",
+		    $1, $2, $3, $4, $5, $6, $7, $8, $9, $13, $10, $11, $12, $14, $15, $16
 	}'
 }
 
 header() {
-	printf '  %-5s %4s %-7s %6s %8s %7s %7s %7s %6s %7s %6s  %s  %s\n' \
-	    round conc milter msgs 'msg/s' p50ms p99ms cpu_ms dns_ms pss_MB \
-	    bench outcomes 'loadavg(1,5,15)'
+	printf '  %-5s %4s %-7s %6s %8s %7s %7s %7s %6s %5s %7s %6s  %-14s %s\n' \
+	    round conc milter msgs 'msg/s' p50ms p99ms cpu_ms dns_ms dnsq \
+	    pss_MB bench outcomes 'loadavg(1,5,15)'
 }
 
 # --- measured runs: per round, per concurrency: rspamd vigil clamav vigil ---
@@ -432,6 +457,7 @@ start=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== runs ($(nproc) CPUs; $nmsgs messages per run; load average at start $load_start)"
 : >"$tmp/rows"
+seq=0
 header
 round=1
 while [ "$round" -le "$rounds" ]; do
@@ -455,12 +481,13 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "   $nmsgs messages per run ($total in $corpora), unix sockets, tmp $tmp"
 	echo "   cpu_ms: CPU ms per message of the milter's whole process tree"
 	echo "   (rspamd: main + workers + clamd; clamav: clamav-milter + clamd;"
-	echo "   vigil: vigil-milter); dns_ms: dnsmasq's; pss_MB: PSS summed over"
-	echo "   the same processes after the run; bench: vigil-bench's CPU s"
+	echo "   vigil: vigil-milter); dns_ms: dnsmasq's; dnsq: DNS queries per"
+	echo "   message (dnsmasq's counter); pss_MB: PSS summed over the same"
+	echo "   processes after the run; bench: vigil-bench's CPU s"
 	header
 	awk '{
-		printf "  %-5s %4s %-7s %6d %8.1f %7.2f %7.2f %7.3f %6.3f %7.1f %6.2f  %s  %s %s %s\n",
-		    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+		printf "  %-5s %4s %-7s %6d %8.1f %7.2f %7.2f %7.3f %6.3f %5.1f %7.1f %6.2f  %-14s %s %s %s\n",
+		    $1, $2, $3, $4, $5, $6, $7, $8, $9, $13, $10, $11, $12, $14, $15, $16
 	}' "$tmp/rows"
 	echo
 	echo "== ratios, each Vigil run against the peer run just before it"
@@ -545,6 +572,28 @@ if [ "$profile" = 1 ]; then
 		}' | sort -rn
 		echo "== top symbols:"
 		grep -v '^#' "$tmp/perf.sym.txt" | grep -v '^$' | head -n 40
+		echo "== kernel samples by the user-space function that entered"
+		echo "   the kernel (first frame outside it; % of all samples):"
+		perf script -i "$tmp/perf.data" -F ip,sym,dso 2>/dev/null | awk '
+		function done_sample() {
+			if (nf > 0) {
+				total++
+				if (kern) by[user == "" ? "(no user frame: interrupt, kernel thread)" : user]++
+			}
+			nf = 0; kern = 0; user = ""
+		}
+		/^$/ { done_sample(); next }
+		{
+			dso = $NF; sym = $2
+			nf++
+			if (nf == 1) kern = (dso ~ /kernel/)
+			else if (kern && user == "" && dso !~ /kernel/)
+				user = sym " " dso
+		}
+		END {
+			done_sample()
+			for (u in by) printf "  %6.2f%%  %s\n", 100 * by[u] / total, u
+		}' | sort -rn | head -n 15
 	fi
 	rm -f "$tmp/perf.probe"
 fi
