@@ -55,7 +55,8 @@
 # CPU per message: utime+stime (/proc/PID/stat, all threads) during the run
 # of every process of the milter's tree (the daemon and its children:
 # rspamd's main, proxy workers and hs_helper) plus clamd for both peers;
-# dnsmasq's CPU is shown apart (dns column), not in cpu. PSS: Pss of
+# dnsmasq's CPU is shown apart (dns_ms), not in cpu_ms, and dnsq counts
+# its queries per message (its SIGUSR1 statistics). PSS: Pss of
 # /proc/PID/smaps_rollup summed over the same processes, after the run.
 #
 # Installs rspamd, clamav-daemon, clamav-milter and dnsmasq with apt-get
@@ -93,7 +94,7 @@ while getopts d:n:c:R:w:Po:kB:p:CZ opt; do
 	p) dnsport=$OPTARG ;;
 	C) dnscache=1 ;;
 	Z) zones=1 ;;
-	*) sed -n '4,56p' "$0" >&2; exit 2 ;;
+	*) awk 'NR >= 4 && !/^#/ { exit } NR >= 4' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
