@@ -8,7 +8,7 @@
  * limits are all reached.
  *
  * The header index promises (msg.h LIMITS): the first max_headers headers
- * of any name, then only headers with our names (ourhdr.h) up to
+ * of any name, then only headers with our names (message/statushdr.h) up to
  * 2 * max_headers in all, so that a forged X-Virus-Status behind a pile
  * of ordinary headers is still found and deleted.  Past that the message
  * is flagged VG_MSG_F_OUR_HEADERS_OVERFLOW, which the verdict rejects.

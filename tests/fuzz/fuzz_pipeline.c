@@ -28,7 +28,7 @@
  * fold, no other control byte, valid UTF-8, within
  * VG_VERDICT_HEADER_MAX); and no forged status header survives: applying
  * the edits to the headers that arrived (found here independently of
- * msg.c) leaves none with our names (ourhdr.h) but Authentication-Results,
+ * msg.c) leaves none with our names (message/statushdr.h) but Authentication-Results,
  * and adds exactly one X-Virus-Status when the message is passed on,
  * never "Clean" since nothing was scanned for viruses.  A message with
  * more of our headers than the index holds must be rejected.
