@@ -44,6 +44,9 @@ struct vg_spf_zone {
 	size_t n, cap;
 };
 
+/* exp= targets remembered per evaluation; more are stripped. */
+#define SPF_EXP_DOMS 4
+
 struct spf_ctx {
 	struct vg_dns *dns;
 	uint64_t deadline_ms;
@@ -51,6 +54,9 @@ struct spf_ctx {
 	unsigned queries, voids;
 	bool over_queries, over_voids, bad_record, timed_out, temp;
 	const char *bad_why; /* why a record was refused, static */
+	/* Literal exp= domains of the records handed over (see spf_exp). */
+	char exp_dom[SPF_EXP_DOMS][VG_DNS_NAME_MAX + 1];
+	unsigned nexp;
 };
 
 static pthread_once_t spf_once = PTHREAD_ONCE_INIT;
@@ -187,6 +193,98 @@ static bool spf_rr_add(
     SPF_dns_rr_t *rr, const void *data, size_t len, bool text);
 
 /*
+ * spf_exp_fits_record - spf_exp_fits() for an SPF record that libspf2
+ * may also take as an explanation: every blank may come out as an
+ * element of its own, so blanks count as '%' do.
+ */
+static bool
+spf_exp_fits_record(const unsigned char *p, size_t len)
+{
+	size_t i, pct = 0;
+
+	if (len > VG_SPF_EXP_BUDGET)
+		return false;
+	for (i = 0; i < len; i++)
+		if (p[i] == '%' || p[i] == ' ')
+			pct++;
+	return len + len / 2 + 16 * (pct + 1) <= VG_SPF_EXP_BUDGET;
+}
+
+/* spf_exp_target - is name the exp= domain of a record handed over */
+static bool
+spf_exp_target(const struct spf_ctx *ctx, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	for (unsigned i = 0; i < ctx->nexp; i++)
+		if (strlen(ctx->exp_dom[i]) == n &&
+		    strncasecmp(ctx->exp_dom[i], name, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * spf_exp - the explanation guard for SPF records.  libspf2 compiles the
+ * first TXT record of an exp= domain as an explanation, whatever it says,
+ * so an SPF record there is one too, and spf_add_exp()'s check never saw
+ * it: a long "v=spf1 ..." record full of macros at the exp= domain
+ * smashed libspf2's stack (found by tests/fuzz/fuzz_spf.c, seed
+ * crash-exp-is-spf-record).  So the literal exp= domain of every record
+ * handed over is remembered, and an SPF record answered for one of them
+ * must fit the explanation budget or is left out (the default
+ * explanation is used).  An exp= whose domain has macros cannot be
+ * known in advance, nor can a fifth one: that modifier is cut out of the
+ * record (a copy in *buf; *out and *out_len), so libspf2 uses the default
+ * explanation.  false on ENOMEM.
+ */
+static bool
+spf_exp(struct spf_ctx *ctx, const unsigned char *data, size_t len,
+    unsigned char **buf, const unsigned char **out, size_t *out_len)
+{
+	size_t i = 0;
+
+	*out = data;
+	*out_len = len;
+	while (i < len) {
+		size_t start, end;
+
+		while (i < len && data[i] == ' ')
+			i++;
+		start = i;
+		while (i < len && data[i] != ' ')
+			i++;
+		end = i;
+		if (end - start < 4 ||
+		    strncasecmp((const char *)data + start, "exp=", 4) != 0)
+			continue;
+		if (end - start - 4 <= VG_DNS_NAME_MAX &&
+		    memchr(data + start + 4, '%', end - start - 4) == NULL &&
+		    ctx->nexp < SPF_EXP_DOMS) {
+			size_t n = end - start - 4;
+
+			if (n > 0 && data[start + 4 + n - 1] == '.')
+				n--;
+			memcpy(ctx->exp_dom[ctx->nexp], data + start + 4, n);
+			ctx->exp_dom[ctx->nexp++][n] = '\0';
+			continue;
+		}
+		/* Cut " exp=..." out: the copy keeps everything else. */
+		if (start > 0)
+			start--; /* the blank before it */
+		if ((*buf = vg_malloc(len)) == NULL)
+			return false;
+		memcpy(*buf, data, start);
+		memcpy(*buf + start, data + end, len - end);
+		*out = *buf;
+		*out_len = len - (end - start);
+		return true;
+	}
+	return true;
+}
+
+/*
  * spf_add_exp - add a TXT record that is not an SPF record, i.e. a
  * possible explanation.  libspf2 1.2.10 parses an explanation as a
  * macro-string without the spaces that RFC 7208 6.2 allows in it: a space
@@ -240,9 +338,14 @@ spf_rr_add(SPF_dns_rr_t *rr, const void *data, size_t len, bool text)
  * could hurt libspf2 (see spf.h GUARDS).
  */
 static bool
-spf_add_record(struct spf_ctx *ctx, SPF_dns_rr_t *rr, ns_type type,
-    const unsigned char *data, size_t len)
+spf_add_record(struct spf_ctx *ctx, SPF_dns_rr_t *rr, const char *name,
+    ns_type type, const unsigned char *data, size_t len)
 {
+	unsigned char *buf = NULL;
+	const unsigned char *rec;
+	size_t rlen;
+	bool ok;
+
 	switch (type) {
 	case ns_t_a:
 		return len != sizeof(struct in_addr) ||
@@ -283,7 +386,15 @@ spf_add_record(struct spf_ctx *ctx, SPF_dns_rr_t *rr, ns_type type,
 			ctx->bad_record = true;
 			return true;
 		}
-		return spf_rr_add(rr, data, len, true);
+		/* At an exp= domain it is an explanation too (spf_exp). */
+		if (spf_exp_target(ctx, name) &&
+		    !spf_exp_fits_record(data, len))
+			return true;
+		if (!spf_exp(ctx, data, len, &buf, &rec, &rlen))
+			return false;
+		ok = spf_rr_add(rr, rec, rlen, true);
+		vg_free(buf);
+		return ok;
 	default:
 		/* Host names from MX and PTR: only names we would send. */
 		if (len > VG_DNS_NAME_MAX)
@@ -345,7 +456,7 @@ spf_zone_lookup(
 			timeout = true;
 		if (r->type != (int)type)
 			continue;
-		if (!spf_add_record(ctx, rr, type, r->data, r->len)) {
+		if (!spf_add_record(ctx, rr, name, type, r->data, r->len)) {
 			SPF_dns_rr_free(rr);
 			return NULL;
 		}
@@ -411,7 +522,7 @@ spf_net_lookup(
 		goto out;
 	for (i = 0; i < a->n; i++)
 		if (!spf_add_record(
-		        ctx, rr, type, a->rr[i].data, a->rr[i].len)) {
+		        ctx, rr, name, type, a->rr[i].data, a->rr[i].len)) {
 			SPF_dns_rr_free(rr);
 			rr = NULL;
 			goto out;

@@ -35,7 +35,11 @@
  *	    VG_SPF_EXP_BUDGET bytes (about 250 bytes of text with a few
  *	    macros), because libspf2 1.2.10 overflows a 515-byte stack
  *	    buffer compiling longer ones (found by our fuzzer; the default
- *	    explanation is used instead); every name libspf2 asks for must
+ *	    explanation is used instead); an SPF record answered for the
+ *	    literal exp= domain of a record already handed over is held to
+ *	    the same budget (libspf2 takes it as the explanation too), and
+ *	    an exp= whose domain has macros is cut out of its record, so the
+ *	    default explanation is used; every name libspf2 asks for must
  *	    pass vg_dns_name_valid().  libspf2's error
  *	    handler, which would exit the process, is replaced by one that
  *	    logs.
