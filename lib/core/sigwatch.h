@@ -19,8 +19,9 @@
  * ERRORS   VG_EIO when the directory cannot be read, with the reason in
  *	    vg_sigwatch_errno() (ENOENT when it was deleted, ENOTDIR when
  *	    something else took its name); VG_ENOMEM.  A watcher whose
- *	    check failed stays usable and keeps its last snapshot, so a
- *	    directory that comes back with different files is a change.
+ *	    check failed stays usable, and a directory that comes back is
+ *	    always one change (libclamav's snapshot does not see a file
+ *	    that went missing).
  * THREADS  One watcher belongs to one thread at a time.
  */
 #ifndef VG_SIGWATCH_H

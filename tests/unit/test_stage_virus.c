@@ -685,6 +685,7 @@ START_TEST(test_stage_virus_sigwatch)
 	char dir[] = "/tmp/vg-test-sigwatch.XXXXXX";
 	char path[4096];
 	struct vg_sigwatch *w = NULL;
+	struct stat before;
 	bool changed = true;
 	FILE *fp;
 
@@ -705,8 +706,13 @@ START_TEST(test_stage_virus_sigwatch)
 	ck_assert_msg(!changed, "second look: got changed, want unchanged");
 	ck_assert_int_eq(vg_sigwatch_errno(w), 0);
 
-	/* Deleted: VG_EIO with ENOENT, every look; back with other files:
-	 * one change. */
+	/*
+	 * Deleted: VG_EIO with ENOENT, every look; back (here within the
+	 * same second, without extra.ndb, which libclamav's snapshot alone
+	 * would not notice): one change.
+	 */
+	snprintf(path, sizeof(path), "%s/vigil-test.ndb", dir);
+	ck_assert_int_eq(stat(path, &before), 0);
 	rm_dir(dir);
 	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), VG_EIO);
 	ck_assert_msg(vg_sigwatch_errno(w) == ENOENT,
@@ -716,11 +722,28 @@ START_TEST(test_stage_virus_sigwatch)
 	ck_assert_str_eq(vg_sigwatch_dir(w), dir);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	ck_assert_int_eq(run_make_sigdb(dir), 0);
+	/*
+	 * The same mtimes as before, as when rebuilt within one second; the
+	 * fresh CI run that failed also got the old inodes back, which a
+	 * test cannot force, so this alone does not fail the old code.
+	 */
+	{
+		struct timespec ts[2] = {before.st_atim, before.st_mtim};
+		const char *const names[] = {
+		    "vigil-test.ndb", "vigil-test.hdb"};
+
+		for (size_t i = 0; i < VG_NELEM(names); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			(void)utimensat(AT_FDCWD, path, ts, 0);
+		}
+	}
 	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), 0);
 	ck_assert_int_eq(vg_sigwatch_errno(w), 0);
 	ck_assert_msg(changed,
 	    "back without extra.ndb: got unchanged, want "
 	    "changed");
+	ck_assert_int_eq(vg_sigwatch_changed(w, &changed), 0);
+	ck_assert_msg(!changed, "after the return: got changed, want one");
 	vg_sigwatch_free(w);
 	vg_sigwatch_free(NULL);
 	rm_dir(dir);
