@@ -341,7 +341,7 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 	 * `vigil scan --json` show it; it scores only when the message is to
 	 * be tagged for it.
 	 */
-	if (v->virus_outcome == VG_VIRUS_INCOMPLETE && !vg_msg_oversized(msg) &&
+	if (v->virus_outcome == VG_VIRUS_INCOMPLETE &&
 	    (rc = add_symbol(v, "VIRUS_UNSCANNED",
 	         conf->unscanned_action == VG_ACTION_TAG
 	             ? vg_rules_score(
