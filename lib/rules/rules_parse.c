@@ -1476,6 +1476,224 @@ vg_rules_block(
 	return false;
 }
 
+/*
+ * The directives of a rules file.  Each handler gets the directive word
+ * (one handler may serve two spellings) and the rest of the line, records
+ * a file:line error itself and returns 0, or a VG_E* code that stops the
+ * load (out of memory, I/O).  Rule definitions (header, body, ...) and
+ * if/else/endif are handled before this table; the lists and the
+ * attachment policy after it, by policy_parse.c.
+ */
+typedef int (*vg_rules_dir_fn)(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+
+/* vg_rules_dir_score - "score NAME N" */
+static int
+vg_rules_dir_score(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	(void)dir;
+	return vg_rules_score_line(p, f, rest);
+}
+
+/* vg_rules_dir_annotate - "describe NAME TEXT" and "tflags NAME FLAGS" */
+static int
+vg_rules_dir_annotate(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	char *name = vg_rules_word(&rest);
+	struct vg_rname *e;
+	char *w;
+
+	vg_rules_rtrim(rest);
+	if (!vg_rules_valid_name(name)) {
+		vg_rules_perr(p, f, "%s: bad rule name '%s'", dir, name);
+		return 0;
+	}
+	if ((e = vg_rules_name_get(p->r, name)) == NULL)
+		return VG_ENOMEM;
+	if (dir[0] == 'd') {
+		vg_free(e->describe);
+		if ((e->describe = vg_strdup(rest)) == NULL)
+			return VG_ENOMEM;
+		return 0;
+	}
+	/* Only "nice" changes anything; the rest are accepted for
+	 * SpamAssassin compatibility. */
+	e->nice = false;
+	while (*(w = vg_rules_word(&rest)) != '\0')
+		if (strcmp(w, "nice") == 0)
+			e->nice = true;
+	return 0;
+}
+
+/* vg_rules_dir_required - "required_score N" (or "required_hits N") */
+static int
+vg_rules_dir_required(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_threshold(p, f, dir, rest, &p->r->required);
+	return 0;
+}
+
+/* vg_rules_dir_reject - "reject_score N" */
+static int
+vg_rules_dir_reject(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_threshold(p, f, dir, rest, &p->r->reject);
+	return 0;
+}
+
+/* vg_rules_dir_include - "include FILE" */
+static int
+vg_rules_dir_include(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	(void)dir;
+	return vg_rules_include(p, f, rest);
+}
+
+/* vg_rules_dir_subject - "subject_tag TAG", "rewrite_header Subject TAG" */
+static int
+vg_rules_dir_subject(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	struct vg_rules *r = p->r;
+
+	if (dir[0] == 'r') {
+		char *h = vg_rules_word(&rest);
+
+		if (strcasecmp(h, "Subject") != 0) {
+			if (f->compat) {
+				r->stats.skipped[VG_SKIP_DIRECTIVE]++;
+				return 0;
+			}
+			vg_rules_perr(p, f,
+			    "rewrite_header: only "
+			    "Subject can be rewritten, not '%s'",
+			    h);
+			return 0;
+		}
+	}
+	vg_rules_rtrim(rest);
+	vg_free(r->subject_tag);
+	r->subject_tag = NULL;
+	/* A tag normally ends in a space: keep one after it. */
+	if (*rest != '\0') {
+		size_t n = strlen(rest);
+
+		if ((r->subject_tag = vg_malloc(n + 2)) == NULL)
+			return VG_ENOMEM;
+		memcpy(r->subject_tag, rest, n);
+		r->subject_tag[n] = ' ';
+		r->subject_tag[n + 1] = '\0';
+	}
+	return 0;
+}
+
+/* vg_rules_dir_dnsbl - "dnsbl NAME ZONE ..." (client address lists) */
+static int
+vg_rules_dir_dnsbl(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	return vg_rules_dnsbl_line(p, f, VG_DNSBL_CLIENT, dir, rest);
+}
+
+/* vg_rules_dir_uribl - "uribl NAME ZONE ..." (domains of body links) */
+static int
+vg_rules_dir_uribl(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	return vg_rules_dnsbl_line(p, f, VG_DNSBL_URI, dir, rest);
+}
+
+/* vg_rules_dir_compat - "vigil_compat spamassassin|none" */
+static int
+vg_rules_dir_compat(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	(void)dir;
+	vg_rules_rtrim(rest);
+	if (strcmp(rest, "spamassassin") == 0)
+		f->compat = true;
+	else if (strcmp(rest, "none") == 0)
+		f->compat = false;
+	else
+		vg_rules_perr(p, f,
+		    "vigil_compat: unknown mode '%s' "
+		    "(spamassassin or none)",
+		    rest);
+	return 0;
+}
+
+/* vg_rules_dir_match_limit - "vigil_match_limit N" */
+static int
+vg_rules_dir_match_limit(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_limit(p, f, dir, rest, &p->r->match_limit);
+	return 0;
+}
+
+/* vg_rules_dir_depth_limit - "vigil_depth_limit N" */
+static int
+vg_rules_dir_depth_limit(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_limit(p, f, dir, rest, &p->r->depth_limit);
+	return 0;
+}
+
+static const struct vg_rules_dir {
+	const char *name;
+	vg_rules_dir_fn fn;
+} vg_rules_dirs[] = {
+    {"score", vg_rules_dir_score},
+    {"describe", vg_rules_dir_annotate},
+    {"tflags", vg_rules_dir_annotate},
+    {"required_score", vg_rules_dir_required},
+    {"required_hits", vg_rules_dir_required},
+    {"reject_score", vg_rules_dir_reject},
+    {"include", vg_rules_dir_include},
+    {"rewrite_header", vg_rules_dir_subject},
+    {"subject_tag", vg_rules_dir_subject},
+    {"dnsbl", vg_rules_dir_dnsbl},
+    {"uribl", vg_rules_dir_uribl},
+    {"vigil_compat", vg_rules_dir_compat},
+    {"vigil_match_limit", vg_rules_dir_match_limit},
+    {"vigil_depth_limit", vg_rules_dir_depth_limit},
+};
+
+/* vg_rules_dir_find - the handler of directive dir, or NULL */
+static vg_rules_dir_fn
+vg_rules_dir_find(const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < VG_NELEM(vg_rules_dirs); i++)
+		if (strcmp(dir, vg_rules_dirs[i].name) == 0)
+			return vg_rules_dirs[i].fn;
+	return NULL;
+}
+
+/* vg_rules_skipped_rule - count a rule inside an inactive if block */
+static int
+vg_rules_skipped_rule(struct vg_rparse *p, char *rest)
+{
+	char *name = vg_rules_word(&rest);
+	struct vg_rname *e;
+
+	p->r->stats.skipped[VG_SKIP_IFPLUGIN]++;
+	if (vg_rules_valid_name(name)) {
+		if ((e = vg_rules_name_get(p->r, name)) == NULL)
+			return VG_ENOMEM;
+		if (e->rule < 0)
+			e->skipped = true;
+	}
+	return 0;
+}
+
 /* vg_rules_line - one line, comment already stripped, not blank */
 static int
 vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
@@ -1483,126 +1701,21 @@ vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
 	struct vg_rules *r = p->r;
 	char *rest = line, *dir = vg_rules_word(&rest);
 	enum vg_rule_kind kind;
+	vg_rules_dir_fn fn;
 	int rc;
 
 	if (vg_rules_block(p, f, dir, rest))
 		return 0;
 	if (f->nif > 0 && !f->active[f->nif - 1]) {
 		/* Inside a skipped block: count the rules it would define. */
-		if (vg_rules_rule_kind(dir, &kind)) {
-			char *name = vg_rules_word(&rest);
-			struct vg_rname *e;
-
-			r->stats.skipped[VG_SKIP_IFPLUGIN]++;
-			if (vg_rules_valid_name(name)) {
-				if ((e = vg_rules_name_get(r, name)) == NULL)
-					return VG_ENOMEM;
-				if (e->rule < 0)
-					e->skipped = true;
-			}
-		}
+		if (vg_rules_rule_kind(dir, &kind))
+			return vg_rules_skipped_rule(p, rest);
 		return 0;
 	}
 	if (vg_rules_rule_kind(dir, &kind))
 		return vg_rules_define(p, f, kind, rest);
-	if (strcmp(dir, "score") == 0)
-		return vg_rules_score_line(p, f, rest);
-	if (strcmp(dir, "describe") == 0 || strcmp(dir, "tflags") == 0) {
-		char *name = vg_rules_word(&rest);
-		struct vg_rname *e;
-
-		vg_rules_rtrim(rest);
-		if (!vg_rules_valid_name(name)) {
-			vg_rules_perr(
-			    p, f, "%s: bad rule name '%s'", dir, name);
-			return 0;
-		}
-		if ((e = vg_rules_name_get(r, name)) == NULL)
-			return VG_ENOMEM;
-		if (dir[0] == 'd') {
-			vg_free(e->describe);
-			if ((e->describe = vg_strdup(rest)) == NULL)
-				return VG_ENOMEM;
-		} else {
-			/* Only "nice" changes anything; the rest are
-			 * accepted for SpamAssassin compatibility. */
-			char *w;
-
-			e->nice = false;
-			while (*(w = vg_rules_word(&rest)) != '\0')
-				if (strcmp(w, "nice") == 0)
-					e->nice = true;
-		}
-		return 0;
-	}
-	if (strcmp(dir, "required_score") == 0 ||
-	    strcmp(dir, "required_hits") == 0) {
-		vg_rules_threshold(p, f, dir, rest, &r->required);
-		return 0;
-	}
-	if (strcmp(dir, "reject_score") == 0) {
-		vg_rules_threshold(p, f, dir, rest, &r->reject);
-		return 0;
-	}
-	if (strcmp(dir, "include") == 0)
-		return vg_rules_include(p, f, rest);
-	if (strcmp(dir, "rewrite_header") == 0 ||
-	    strcmp(dir, "subject_tag") == 0) {
-		if (dir[0] == 'r') {
-			char *h = vg_rules_word(&rest);
-
-			if (strcasecmp(h, "Subject") != 0) {
-				if (f->compat) {
-					r->stats.skipped[VG_SKIP_DIRECTIVE]++;
-					return 0;
-				}
-				vg_rules_perr(p, f,
-				    "rewrite_header: only "
-				    "Subject can be rewritten, not '%s'",
-				    h);
-				return 0;
-			}
-		}
-		vg_rules_rtrim(rest);
-		vg_free(r->subject_tag);
-		r->subject_tag = NULL;
-		/* A tag normally ends in a space: keep one after it. */
-		if (*rest != '\0') {
-			size_t n = strlen(rest);
-
-			if ((r->subject_tag = vg_malloc(n + 2)) == NULL)
-				return VG_ENOMEM;
-			memcpy(r->subject_tag, rest, n);
-			r->subject_tag[n] = ' ';
-			r->subject_tag[n + 1] = '\0';
-		}
-		return 0;
-	}
-	if (strcmp(dir, "dnsbl") == 0)
-		return vg_rules_dnsbl_line(p, f, VG_DNSBL_CLIENT, dir, rest);
-	if (strcmp(dir, "uribl") == 0)
-		return vg_rules_dnsbl_line(p, f, VG_DNSBL_URI, dir, rest);
-	if (strcmp(dir, "vigil_compat") == 0) {
-		vg_rules_rtrim(rest);
-		if (strcmp(rest, "spamassassin") == 0)
-			f->compat = true;
-		else if (strcmp(rest, "none") == 0)
-			f->compat = false;
-		else
-			vg_rules_perr(p, f,
-			    "vigil_compat: unknown mode '%s' "
-			    "(spamassassin or none)",
-			    rest);
-		return 0;
-	}
-	if (strcmp(dir, "vigil_match_limit") == 0) {
-		vg_rules_limit(p, f, dir, rest, &r->match_limit);
-		return 0;
-	}
-	if (strcmp(dir, "vigil_depth_limit") == 0) {
-		vg_rules_limit(p, f, dir, rest, &r->depth_limit);
-		return 0;
-	}
+	if ((fn = vg_rules_dir_find(dir)) != NULL)
+		return fn(p, f, dir, rest);
 	/*
 	 * The lists and the attachment policy have their own parser
 	 * (policy_parse.c).  It records its own errors with file:line, so
