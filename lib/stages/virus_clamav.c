@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * stage_virus - the virus stage: the raw message through libclamav.
+ * virus_clamav - the "clamav" virus backend (virus_backend.h): the raw
+ * message through libclamav.
+ *
+ * PURPOSE  Everything libclamav-specific: engine load and limits, the
+ *	    signature directory, scan options, the heuristic names that mean
+ *	    "not scanned", the file-inspection callback, the tmp_dir check.
+ * OWNS     One compiled engine (struct virus_state), freed by free().
+ * LIMITS   See "Incomplete scans" below.
+ * ERRORS   create(): VG_ECONFIG/VG_ENOMEM with a sentence in err.
+ *	    scan(): VG_ETEMP/VG_ENOMEM with "clamav: ..." in out->reason.
+ * THREADS  scan() runs concurrently on one compiled engine.
  *
  * One compiled ClamAV engine per Vigil engine, shared read-only by every
  * scanning thread (libclamav allows concurrent scans on a compiled
@@ -9,12 +19,11 @@
  * ClamAV's own mail parser decodes the MIME parts and its archive parsers
  * open what they contain; nothing is written to disk by us.
  *
- * Outcomes of scan() (result.h, enum vg_virus_outcome):
- *   virus_scan = no                      -> DISABLED
- *   over max_message_size                -> TOO_LARGE "too large"
- *   a signature matched                  -> INFECTED, res->virus = its
- *					     name (sanitised ASCII)
- *   part of the message was not scanned  -> INCOMPLETE, res->unscanned
+ * Answers of scan() (virus_backend.h; the stage handles virus_scan = no,
+ * oversize and empty messages before calling it):
+ *   a signature matched                  -> INFECTED, out->name = its
+ *					     name (the stage sanitises it)
+ *   part of the message was not scanned  -> INCOMPLETE, out->reason
  *					     says why ("Incomplete scans")
  *   scanned to the end, nothing found    -> CLEAN
  *   tmp_dir without room for ClamAV's    -> VG_ETEMP "clamav: not scanned:
@@ -77,8 +86,8 @@
 #include "message/msg.h"
 #include "core/result.h"
 #include "base/sanitize.h"
-#include "core/stage.h"
 #include "base/str.h"
+#include "stages/virus_backend.h"
 
 #define VIRUS_VERSION_MAX 128
 
@@ -253,11 +262,10 @@ virus_inspect(int fd, const char *type, const char **ancestors,
 /*
  * virus_create - load and compile the signature database.  A missing or
  * empty database directory is VG_ECONFIG with a sentence saying what to
- * do; *state_out is NULL when virus_scan is off.
+ * do.  Only called when virus_scan is on.
  */
 static int
-virus_create(void **state_out, const struct vg_conf *conf,
-    const struct vg_rules *rules, struct vg_err *err)
+virus_create(void **state_out, const struct vg_conf *conf, struct vg_err *err)
 {
 	struct virus_state *vs = NULL;
 	const char *dir = conf->clamav_database;
@@ -265,10 +273,7 @@ virus_create(void **state_out, const struct vg_conf *conf,
 	int cerr = 0, rc;
 	cl_error_t crc;
 
-	(void)rules;
 	*state_out = NULL;
-	if (!conf->virus_scan)
-		return 0;
 	if (dir == NULL || *dir == '\0') {
 		vg_err_add(err, NULL, 0,
 		    "clamav_database is not set: set it, or set virus_scan = "
@@ -559,15 +564,15 @@ virus_error_reason(cl_error_t crc)
 
 /* virus_set_incomplete - INCOMPLETE with reason */
 static void
-virus_set_incomplete(struct vg_result *res, const char *reason)
+virus_set_incomplete(struct vg_virus_scan *out, const char *reason)
 {
-	res->outcome = VG_VIRUS_INCOMPLETE;
-	(void)snprintf(res->unscanned, sizeof(res->unscanned), "%s", reason);
+	out->kind = VG_VB_INCOMPLETE;
+	(void)snprintf(out->reason, sizeof(out->reason), "%s", reason);
 }
 
 /* virus_scan - scan one finished message's raw bytes; see the top */
 static int
-virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
+virus_scan(void *state, const struct vg_msg *msg, struct vg_virus_scan *out)
 {
 	struct virus_state *vs = state;
 	struct virus_scan_ctx ctx;
@@ -582,38 +587,19 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 	size_t len;
 	cl_error_t crc;
 
-	res->outcome = VG_VIRUS_NOT_RUN;
-	res->virus[0] = '\0';
-	res->unscanned[0] = '\0';
-	if (vs == NULL) {
-		res->outcome = VG_VIRUS_DISABLED;
-		snprintf(res->unscanned, sizeof(res->unscanned), "disabled");
-		return 0;
-	}
-	if (vg_msg_oversized(msg)) {
-		res->outcome = VG_VIRUS_TOO_LARGE;
-		snprintf(res->unscanned, sizeof(res->unscanned), "too large");
-		return 0;
-	}
+	out->kind = VG_VB_CLEAN;
+	out->name[0] = '\0';
+	out->reason[0] = '\0';
 	raw = vg_msg_raw(msg, &len);
-	if (len == 0 && vg_msg_size(msg) > 0) {
-		/* Bytes arrived but none are readable: not finished. */
-		vg_result_fail(
-		    res, VG_EINTERNAL, "clamav: message not finished");
-		return VG_EINTERNAL;
-	}
-	if (len == 0) {
-		res->outcome = VG_VIRUS_CLEAN;
-		return 0;
-	}
 	if (vs->max_filesize > 0 &&
 	    (unsigned long long)len > vs->max_filesize) {
 		/* ClamAV would skip the whole message and call it clean. */
-		virus_set_incomplete(res, "exceeds clamav_max_filesize");
+		virus_set_incomplete(out, "exceeds clamav_max_filesize");
 		return 0;
 	}
 	if (!virus_tmp_room(vs, len, room, sizeof(room))) {
-		vg_result_fail(res, VG_ETEMP, "clamav: not scanned: %s", room);
+		(void)vg_str_fmt(out->reason, sizeof(out->reason),
+		    "clamav: not scanned: %s", room);
 		return VG_ETEMP;
 	}
 	view.raw = raw;
@@ -624,8 +610,8 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		map = cl_fmap_open_handle(&view, 0,
 		    len + sizeof(virus_mail_prefix) - 1, virus_view_pread, 1);
 	if (map == NULL) {
-		vg_result_fail(
-		    res, VG_ENOMEM, "clamav: cannot map the message");
+		(void)vg_str_fmt(out->reason, sizeof(out->reason),
+		    "clamav: cannot map the message");
 		return VG_ENOMEM;
 	}
 	memset(&opts, 0, sizeof(opts));
@@ -641,42 +627,41 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 	if (crc == CL_VIRUS && virname != NULL &&
 	    (why = virus_incomplete_reason(virname, whybuf, sizeof(whybuf))) !=
 	        NULL) {
-		virus_set_incomplete(res, why);
+		virus_set_incomplete(out, why);
 		return 0;
 	}
 	switch (crc) {
 	case CL_CLEAN:
 		/* tmp_dir may have filled up under us (other scans). */
 		if (!virus_tmp_room(vs, 0, room, sizeof(room))) {
-			vg_result_fail(
-			    res, VG_ETEMP, "clamav: scan incomplete: %s", room);
+			(void)vg_str_fmt(out->reason, sizeof(out->reason),
+			    "clamav: scan incomplete: %s", room);
 			return VG_ETEMP;
 		}
 		if (ctx.cut)
 			virus_set_incomplete(
-			    res, "exceeds clamav_max_filesize");
+			    out, "exceeds clamav_max_filesize");
 		else
-			res->outcome = VG_VIRUS_CLEAN;
+			out->kind = VG_VB_CLEAN;
 		return 0;
 	case CL_VIRUS:
-		res->outcome = VG_VIRUS_INFECTED;
-		/* Names can come from file content (bytecode): sanitise. */
-		vg_sanitize_str(res->virus, sizeof(res->virus),
-		    virname != NULL ? virname : "Unknown", VG_SANITIZE_ASCII);
-		if (res->virus[0] == '\0')
-			snprintf(res->virus, sizeof(res->virus), "Unknown");
+		out->kind = VG_VB_INFECTED;
+		/* Raw: the stage sanitises it (names come from content). */
+		(void)snprintf(out->name, sizeof(out->name), "%s",
+		    virname != NULL ? virname : "Unknown");
 		return 0;
 	default:
 		if ((why = virus_error_reason(crc)) != NULL) {
-			virus_set_incomplete(res, why);
+			virus_set_incomplete(out, why);
 			return 0;
 		}
-		vg_result_fail(res, VG_ETEMP, "clamav: %s", cl_strerror(crc));
+		(void)vg_str_fmt(out->reason, sizeof(out->reason), "clamav: %s",
+		    cl_strerror(crc));
 		return VG_ETEMP;
 	}
 }
 
-/* virus_version_text - "ClamAV 1.4.6/27480" or NULL when disabled */
+/* virus_version_text - "ClamAV 1.4.6/27480" */
 static const char *
 virus_version_text(const void *state)
 {
@@ -685,10 +670,10 @@ virus_version_text(const void *state)
 	return vs != NULL ? vs->version : NULL;
 }
 
-const struct vg_stage_ops vg_stage_virus_ops = {
-    .name = "virus",
+const struct vg_virus_backend_ops vg_virus_clamav_ops = {
+    .name = "clamav",
     .create = virus_create,
     .scan = virus_scan,
-    .free = virus_free,
     .version = virus_version_text,
+    .free = virus_free,
 };

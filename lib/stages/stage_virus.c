@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * stage_virus - the virus stage: the raw message through a virus backend.
+ *
+ * PURPOSE  What does not depend on the scanner (virus_backend.h): the
+ *	    stage ops, virus_scan = no, the oversize check, an unfinished
+ *	    message, and the mapping of a backend's answer into vg_result.
+ * OWNS     The backend's state, through its create() and free().
+ * LIMITS   The backend is chosen by name; only "clamav" exists
+ *	    (virus_clamav.c), so there is no config key yet.
+ * ERRORS   A backend error is the stage's error: vg_result_fail() with
+ *	    the backend's text, and the verdict applies on_error.
+ * THREADS  scan() runs on many threads at once on one read-only state.
+ *
+ * Outcomes of scan() (result.h, enum vg_virus_outcome):
+ *   virus_scan = no                      -> DISABLED
+ *   over max_message_size                -> TOO_LARGE "too large"
+ *   the backend found a virus            -> INFECTED, res->virus = its
+ *					     name (sanitised ASCII)
+ *   part of the message was not scanned  -> INCOMPLETE, res->unscanned
+ *					     says why
+ *   scanned to the end, nothing found    -> CLEAN
+ *   a backend error                      -> its code and text
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/compiler.h"
+#include "base/conf.h"
+#include "base/err.h"
+#include "base/sanitize.h"
+#include "core/result.h"
+#include "core/stage.h"
+#include "message/msg.h"
+#include "stages/virus_backend.h"
+
+struct virus_stage {
+	const struct vg_virus_backend_ops *be;
+	void *bstate;
+};
+
+static const struct vg_virus_backend_ops *const virus_backends[] = {
+    &vg_virus_clamav_ops,
+};
+
+const struct vg_virus_backend_ops *
+vg_virus_backend_find(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < VG_NELEM(virus_backends); i++)
+		if (strcmp(virus_backends[i]->name, name) == 0)
+			return virus_backends[i];
+	return NULL;
+}
+
+/* virus_free - free the backend and the stage; NULL is a no-op */
+static void
+virus_free(void *state)
+{
+	struct virus_stage *vs = state;
+
+	if (vs == NULL)
+		return;
+	vs->be->free(vs->bstate);
+	vg_free(vs);
+}
+
+/* virus_create - the backend's state; *state_out NULL when disabled */
+static int
+virus_create(void **state_out, const struct vg_conf *conf,
+    const struct vg_rules *rules, struct vg_err *err)
+{
+	const struct vg_virus_backend_ops *be;
+	struct virus_stage *vs;
+	int rc;
+
+	(void)rules;
+	*state_out = NULL;
+	if (!conf->virus_scan)
+		return 0;
+	if ((be = vg_virus_backend_find("clamav")) == NULL) {
+		vg_err_add(err, NULL, 0, "virus: no backend clamav");
+		return VG_EINTERNAL;
+	}
+	if ((vs = vg_calloc(1, sizeof(*vs))) == NULL)
+		return VG_ENOMEM;
+	vs->be = be;
+	if ((rc = be->create(&vs->bstate, conf, err)) != 0) {
+		vg_free(vs);
+		return rc;
+	}
+	*state_out = vs;
+	return 0;
+}
+
+/* virus_scan - one finished message; see the top */
+static int
+virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
+{
+	struct virus_stage *vs = state;
+	struct vg_virus_scan out;
+	size_t len;
+	int rc;
+
+	res->outcome = VG_VIRUS_NOT_RUN;
+	res->virus[0] = '\0';
+	res->unscanned[0] = '\0';
+	if (vs == NULL) {
+		res->outcome = VG_VIRUS_DISABLED;
+		snprintf(res->unscanned, sizeof(res->unscanned), "disabled");
+		return 0;
+	}
+	if (vg_msg_oversized(msg)) {
+		res->outcome = VG_VIRUS_TOO_LARGE;
+		snprintf(res->unscanned, sizeof(res->unscanned), "too large");
+		return 0;
+	}
+	(void)vg_msg_raw(msg, &len);
+	if (len == 0 && vg_msg_size(msg) > 0) {
+		/* Bytes arrived but none are readable: not finished. */
+		vg_result_fail(res, VG_EINTERNAL, "%s: message not finished",
+		    vs->be->name);
+		return VG_EINTERNAL;
+	}
+	if (len == 0) {
+		res->outcome = VG_VIRUS_CLEAN;
+		return 0;
+	}
+	memset(&out, 0, sizeof(out));
+	if ((rc = vs->be->scan(vs->bstate, msg, &out)) != 0) {
+		vg_result_fail(res, rc, "%s", out.reason);
+		return rc;
+	}
+	switch (out.kind) {
+	case VG_VB_CLEAN:
+		res->outcome = VG_VIRUS_CLEAN;
+		return 0;
+	case VG_VB_INCOMPLETE:
+		res->outcome = VG_VIRUS_INCOMPLETE;
+		(void)snprintf(
+		    res->unscanned, sizeof(res->unscanned), "%s", out.reason);
+		return 0;
+	case VG_VB_INFECTED:
+		res->outcome = VG_VIRUS_INFECTED;
+		/* Names can come from file content (bytecode): sanitise. */
+		vg_sanitize_str(res->virus, sizeof(res->virus),
+		    out.name[0] != '\0' ? out.name : "Unknown",
+		    VG_SANITIZE_ASCII);
+		if (res->virus[0] == '\0')
+			snprintf(res->virus, sizeof(res->virus), "Unknown");
+		return 0;
+	}
+	vg_result_fail(res, VG_EINTERNAL, "%s: unknown answer", vs->be->name);
+	return VG_EINTERNAL;
+}
+
+/* virus_version_text - the backend's version text, NULL when disabled */
+static const char *
+virus_version_text(const void *state)
+{
+	const struct virus_stage *vs = state;
+
+	return vs != NULL ? vs->be->version(vs->bstate) : NULL;
+}
+
+const struct vg_stage_ops vg_stage_virus_ops = {
+    .name = "virus",
+    .create = virus_create,
+    .scan = virus_scan,
+    .free = virus_free,
+    .version = virus_version_text,
+};
