@@ -767,7 +767,7 @@ START_TEST(test_stage_virus_sigwatch)
 END_TEST
 
 /*
- * Incomplete scans (stage_virus.c, "Incomplete scans"): each way a hostile
+ * Incomplete scans (virus_clamav.c, "Incomplete scans"): each way a hostile
  * sender hides EICAR from ClamAV, built by make-evasion.py, ends in
  * INCOMPLETE with the reason, never CLEAN.  Limits left at 0 are
  * libclamav's defaults (MaxFileSize 100 MiB, MaxRecursion 17).
