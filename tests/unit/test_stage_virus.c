@@ -28,6 +28,7 @@
 #include "message/msg.h"
 #include "core/result.h"
 #include "core/sigwatch.h"
+#include "stages/virus_backend.h"
 #include "core/stage.h"
 
 #define CORPUS       VG_SOURCE_DIR "/../shared/corpus"
@@ -191,6 +192,24 @@ static const char *const eicar_files[] = {
     "eicar-in-zip.eml",
     "eicar-in-nested-zip.eml",
 };
+
+/* The backend table finds "clamav" by name and nothing else. */
+START_TEST(test_stage_virus_backend_find)
+{
+	const struct vg_virus_backend_ops *be;
+
+	be = vg_virus_backend_find("clamav");
+	ck_assert_ptr_nonnull(be);
+	ck_assert_str_eq(be->name, "clamav");
+	ck_assert_ptr_nonnull(be->create);
+	ck_assert_ptr_nonnull(be->scan);
+	ck_assert_ptr_nonnull(be->version);
+	ck_assert_ptr_nonnull(be->free);
+	ck_assert_ptr_null(vg_virus_backend_find("clamd"));
+	ck_assert_ptr_null(vg_virus_backend_find(""));
+	ck_assert_ptr_null(vg_virus_backend_find(NULL));
+}
+END_TEST
 
 START_TEST(test_stage_virus_eicar)
 {
@@ -748,7 +767,7 @@ START_TEST(test_stage_virus_sigwatch)
 END_TEST
 
 /*
- * Incomplete scans (stage_virus.c, "Incomplete scans"): each way a hostile
+ * Incomplete scans (virus_clamav.c, "Incomplete scans"): each way a hostile
  * sender hides EICAR from ClamAV, built by make-evasion.py, ends in
  * INCOMPLETE with the reason, never CLEAN.  Limits left at 0 are
  * libclamav's defaults (MaxFileSize 100 MiB, MaxRecursion 17).
@@ -853,6 +872,7 @@ stage_virus_suite(void)
 	tcase_add_test(tc, test_stage_virus_clamav_log);
 	tcase_add_test(tc, test_stage_virus_disabled);
 	tcase_add_test(tc, test_stage_virus_version);
+	tcase_add_test(tc, test_stage_virus_backend_find);
 	tcase_add_test(tc, test_stage_virus_threads);
 	tcase_add_test(tc, test_stage_virus_sigwatch);
 	tcase_add_loop_test(

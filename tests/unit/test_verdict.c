@@ -626,7 +626,7 @@ START_TEST(test_verdict_outbound)
 END_TEST
 
 /*
- * A virus scan that stopped short (stage_virus.c, "Incomplete scans"):
+ * A virus scan that stopped short (virus_clamav.c, "Incomplete scans"):
  * unscanned_action decides, the message is never called Clean, and the
  * VIRUS_UNSCANNED symbol carries the reason (scored only for tag).
  */
