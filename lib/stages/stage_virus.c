@@ -30,6 +30,7 @@
 #include "base/conf.h"
 #include "base/err.h"
 #include "base/sanitize.h"
+#include "base/str.h"
 #include "core/result.h"
 #include "core/stage.h"
 #include "message/msg.h"
@@ -109,12 +110,14 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 	res->unscanned[0] = '\0';
 	if (vs == NULL) {
 		res->outcome = VG_VIRUS_DISABLED;
-		snprintf(res->unscanned, sizeof(res->unscanned), "disabled");
+		(void)vg_str_fmt(
+		    res->unscanned, sizeof(res->unscanned), "disabled");
 		return 0;
 	}
 	if (vg_msg_oversized(msg)) {
 		res->outcome = VG_VIRUS_TOO_LARGE;
-		snprintf(res->unscanned, sizeof(res->unscanned), "too large");
+		(void)vg_str_fmt(
+		    res->unscanned, sizeof(res->unscanned), "too large");
 		return 0;
 	}
 	(void)vg_msg_raw(msg, &len);
@@ -139,7 +142,7 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		return 0;
 	case VG_VB_INCOMPLETE:
 		res->outcome = VG_VIRUS_INCOMPLETE;
-		(void)snprintf(
+		(void)vg_str_fmt(
 		    res->unscanned, sizeof(res->unscanned), "%s", out.reason);
 		return 0;
 	case VG_VB_INFECTED:
@@ -149,7 +152,8 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		    out.name[0] != '\0' ? out.name : "Unknown",
 		    VG_SANITIZE_ASCII);
 		if (res->virus[0] == '\0')
-			snprintf(res->virus, sizeof(res->virus), "Unknown");
+			(void)vg_str_fmt(
+			    res->virus, sizeof(res->virus), "Unknown");
 		return 0;
 	}
 	vg_result_fail(res, VG_EINTERNAL, "%s: unknown answer", vs->be->name);
