@@ -3,8 +3,12 @@
  * main - `vigil`, the command-line front end of the engine (cli/).
  *
  * PURPOSE  `vigil scan` scores message files with the same engine, config
- *	    and verdict code as vigil-milter, so a message scanned here and
- *	    through the milter gets the same decision; `vigil rules check`
+ *	    and session as vigil-milter: each file is one SMTP connection
+ *	    driven through the session's phases (connect, helo, mail, one
+ *	    rcpt per --rcpt, the file's data, end of message), so every
+ *	    stage's hooks run as they do in the milter and a message gets
+ *	    the same decision, with a recipient refused at RCPT TO listed
+ *	    as refused and left out of the scan; `vigil rules check`
  *	    validates a rules file and counts what it loaded and skipped.
  *	    Linked to libvigil only (no libmilter).
  * OUTPUT   One line per message (or one JSON object per line with --json);
@@ -20,13 +24,13 @@
 
 #include "base/alloc.h"
 #include "base/conf.h"
-#include "core/engine.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/sanitize.h"
 #include "message/msg.h"
 #include "rules/rules.h"
-#include "base/sanitize.h"
-#include "core/scan.h"
+#include "core/engine.h"
+#include "core/session.h"
 #include "core/verdict.h"
 
 #define MAX_RCPTS 1000
@@ -35,6 +39,20 @@ struct envelope {
 	const char *client_ip, *helo, *from, *auth;
 	const char *rcpts[MAX_RCPTS];
 	size_t nrcpts;
+};
+
+/* A recipient a hook refused at RCPT TO. */
+struct refusal {
+	const char *rcpt;
+	char reply[VG_REASON_MAX + 20]; /* "550 5.7.1 text" */
+};
+
+/* What the SMTP phases before the data answered, for the report. */
+struct phases {
+	const char *phase; /* the phase that refused the message, or NULL */
+	char reply[VG_REASON_MAX + 20];
+	size_t nrefused;
+	struct refusal refused[MAX_RCPTS];
 };
 
 /* stderr_sink - library log lines go to stderr */
@@ -75,9 +93,47 @@ json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* print_json_refused - the recipients refused at RCPT TO, as a member */
+static void
+print_json_refused(const struct phases *ph)
+{
+	printf("\"refused_rcpts\": [");
+	for (size_t i = 0; i < ph->nrefused; i++) {
+		printf("%s{\"rcpt\": ", i ? ", " : "");
+		json_string(stdout, ph->refused[i].rcpt);
+		printf(", \"reply\": ");
+		json_string(stdout, ph->refused[i].reply);
+		printf("}");
+	}
+	printf("]");
+}
+
+/* reply_action - the decision an SMTP reply code stands for */
+static const char *
+reply_action(const char *reply)
+{
+	return reply[0] == '4' ? "tempfail" : "reject";
+}
+
+/* print_json_phase - a message refused before its data was scanned */
+static void
+print_json_phase(const char *file, const struct phases *ph)
+{
+	printf("{\"file\": ");
+	json_string(stdout, file);
+	printf(", \"decision\": \"%s\", \"phase\": ", reply_action(ph->reply));
+	json_string(stdout, ph->phase);
+	printf(", \"reply\": ");
+	json_string(stdout, ph->reply);
+	printf(", ");
+	print_json_refused(ph);
+	printf("}\n");
+}
+
 /* print_json - one JSON object for one scanned message */
 static void
-print_json(const char *file, const struct vg_verdict *v)
+print_json(
+    const char *file, const struct vg_verdict *v, const struct phases *ph)
 {
 	printf("{\"file\": ");
 	json_string(stdout, file);
@@ -131,12 +187,39 @@ print_json(const char *file, const struct vg_verdict *v)
 		json_string(stdout, e->value);
 		printf("}");
 	}
-	printf("]}\n");
+	printf("], ");
+	print_json_refused(ph);
+	printf("}\n");
+}
+
+/* print_text_refused - one line per recipient refused at RCPT TO */
+static void
+print_text_refused(const struct phases *ph)
+{
+	char clean[1024];
+
+	for (size_t i = 0; i < ph->nrefused; i++) {
+		vg_sanitize_str(clean, sizeof(clean), ph->refused[i].rcpt, 0);
+		printf("  refused <%s>: %s\n", clean, ph->refused[i].reply);
+	}
+}
+
+/* print_text_phase - a message refused before its data was scanned */
+static void
+print_text_phase(const char *file, const struct phases *ph)
+{
+	char name[1024];
+
+	vg_sanitize_str(name, sizeof(name), file, 0);
+	printf("%s: %s at %s reply=\"%s\"\n", name, reply_action(ph->reply),
+	    ph->phase, ph->reply);
+	print_text_refused(ph);
 }
 
 /* print_text - the human-readable report for one message */
 static void
-print_text(const char *file, const struct vg_verdict *v)
+print_text(
+    const char *file, const struct vg_verdict *v, const struct phases *ph)
 {
 	char name[1024];
 
@@ -153,56 +236,120 @@ print_text(const char *file, const struct vg_verdict *v)
 	printf("\n");
 	for (size_t i = 0; i < v->nsymbols; i++)
 		printf("  %6.2f %s\n", v->symbols[i].score, v->symbols[i].name);
+	print_text_refused(ph);
 }
 
-/* set_envelope - the envelope options, as the milter would record them */
-static int
-set_envelope(struct vg_msg *msg, const struct envelope *env)
+/* reply_text - "code xcode text" of a hook's reply */
+static void
+reply_text(char *buf, size_t size, const struct vg_hook_reply *r)
 {
-	int rc = 0;
+	(void)snprintf(buf, size, "%s %s %s", r->code, r->xcode, r->text);
+}
 
-	if (env->client_ip != NULL)
-		rc = vg_msg_set_client(msg, env->client_ip, NULL);
-	if (rc == 0 && env->helo != NULL)
-		rc = vg_msg_set_helo(msg, env->helo);
-	if (rc == 0 && env->from != NULL)
-		rc = vg_msg_set_from(msg, env->from);
-	if (rc == 0 && env->auth != NULL)
-		rc = vg_msg_set_auth(msg, env->auth);
-	for (size_t i = 0; rc == 0 && i < env->nrcpts; i++)
-		rc = vg_msg_add_rcpt(msg, env->rcpts[i]);
-	return rc;
+/*
+ * run_phases - one connection up to the end of the message, as the milter
+ * sees it: connect, helo, mail, every --rcpt, the file, eom.  Returns 0
+ * with ph->phase set when a phase refused the message (or every
+ * recipient was refused: there is nothing left to deliver), 0 with the
+ * message ready to scan, or VG_E*.
+ */
+static int
+run_phases(struct vg_sess *s, struct vg_engine *engine, const char *file,
+    const struct envelope *env, struct phases *ph)
+{
+	struct vg_hook_reply r;
+	int rc;
+
+	if ((rc = vg_sess_connect(s, engine, env->client_ip, NULL, &r)) != 0 ||
+	    r.refuse) {
+		ph->phase = "CONNECT";
+		goto out;
+	}
+	if ((rc = vg_sess_helo(s, engine, env->helo, &r)) != 0 || r.refuse) {
+		ph->phase = "HELO";
+		goto out;
+	}
+	if ((rc = vg_sess_mail(s, engine, env->from, env->auth, NULL, &r)) !=
+	        0 ||
+	    r.refuse) {
+		ph->phase = "MAIL FROM";
+		goto out;
+	}
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		if ((rc = vg_sess_rcpt(s, env->rcpts[i], false, &r)) != 0)
+			return rc;
+		if (!r.refuse)
+			continue;
+		ph->refused[ph->nrefused].rcpt = env->rcpts[i];
+		reply_text(ph->refused[ph->nrefused].reply,
+		    sizeof(ph->refused[0].reply), &r);
+		ph->nrefused++;
+	}
+	if (env->nrcpts > 0 && ph->nrefused == env->nrcpts) {
+		/* The MTA would refuse DATA: no recipient is left. */
+		ph->phase = "RCPT TO";
+		(void)snprintf(
+		    ph->reply, sizeof(ph->reply), "%s", ph->refused[0].reply);
+		return 0;
+	}
+	if ((rc = vg_sess_data_file(s, file, &r)) != 0 || r.refuse) {
+		ph->phase = "DATA";
+		goto out;
+	}
+	if ((rc = vg_sess_eom(s, &r)) != 0 || r.refuse)
+		ph->phase = "end of message";
+out:
+	if (rc != 0) {
+		ph->phase = NULL;
+		return rc;
+	}
+	if (ph->phase != NULL)
+		reply_text(ph->reply, sizeof(ph->reply), &r);
+	return 0;
 }
 
 /* scan_file - scan one file and print its verdict; 0 or VG_E* */
 static int
-scan_file(const struct vg_engine *engine, const char *file,
+scan_file(struct vg_engine *engine, const char *file,
     const struct envelope *env, bool json)
 {
-	struct vg_msg_limits limits;
-	struct vg_msg *msg = NULL;
+	struct vg_sess *s = NULL;
 	struct vg_verdict *v = NULL;
+	struct phases *ph;
 	int rc;
 
-	vg_msg_limits_from_conf(&limits, vg_engine_conf(engine));
-	if ((rc = vg_msg_from_file(&msg, &limits, file)) != 0) {
+	if ((ph = vg_calloc(1, sizeof(*ph))) == NULL ||
+	    (rc = vg_sess_new(&s)) != 0) {
+		vg_free(ph);
+		fprintf(stderr, "vigil: out of memory\n");
+		return VG_ENOMEM;
+	}
+	rc = run_phases(s, engine, file, env, ph);
+	if (rc == VG_EIO) {
 		fprintf(stderr, "vigil: %s: cannot read: %s\n", file,
 		    vg_strerror(rc));
 		goto out;
 	}
-	if ((rc = set_envelope(msg, env)) != 0 ||
-	    (rc = vg_scan_run(&v, engine, msg)) != 0) {
+	if (rc == 0 && ph->phase != NULL) {
+		if (json)
+			print_json_phase(file, ph);
+		else
+			print_text_phase(file, ph);
+		goto out;
+	}
+	if (rc != 0 || (rc = vg_sess_scan_run(s, &v)) != 0) {
 		fprintf(stderr, "vigil: %s: cannot scan: %s\n", file,
 		    vg_strerror(rc));
 		goto out;
 	}
 	if (json)
-		print_json(file, v);
+		print_json(file, v, ph);
 	else
-		print_text(file, v);
+		print_text(file, v, ph);
 out:
 	vg_verdict_free(v);
-	vg_msg_free(msg);
+	vg_sess_free(s);
+	vg_free(ph);
 	return rc;
 }
 

@@ -7,11 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "stages/abuse.h"
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/conf.h"
-#include "net/dns.h"
 #include "core/engine.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -28,8 +26,6 @@
 static struct {
 	pthread_mutex_t engine_lock;
 	struct vg_engine *engine; /* NULL while an in-place reload runs */
-	struct vg_dns *dns;       /* NULL when none could be built */
-	struct vgm_abuse *abuse;  /* NULL when none could be built */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -99,120 +95,6 @@ vgm_current_engine(void)
 	return engine;
 }
 
-struct vgm_abuse {
-	atomic_uint refs;
-	struct vg_abuse *state;
-};
-
-/* vgm_current_abuse_state - the abuse state behind a hold */
-struct vg_abuse *
-vgm_current_abuse_state(struct vgm_abuse *hold)
-{
-	return hold->state;
-}
-
-/* vgm_current_abuse_release - drop a hold; the last one frees the state */
-void
-vgm_current_abuse_release(struct vgm_abuse *hold)
-{
-	if (hold == NULL || atomic_fetch_sub(&hold->refs, 1) != 1)
-		return;
-	vg_abuse_free(hold->state);
-	vg_free(hold);
-}
-
-/* vgm_current_abuse - a new hold on the current abuse state */
-struct vgm_abuse *
-vgm_current_abuse(void)
-{
-	struct vgm_abuse *hold;
-
-	pthread_mutex_lock(&RS.engine_lock);
-	hold = RS.abuse;
-	if (hold != NULL)
-		atomic_fetch_add(&hold->refs, 1);
-	pthread_mutex_unlock(&RS.engine_lock);
-	return hold;
-}
-
-/*
- * vgm_current_new_abuse - fresh abuse state for conf, made current; on
- * failure the old one stays.
- */
-static void
-vgm_current_new_abuse(const struct vg_conf *conf)
-{
-	struct vgm_abuse *hold, *old;
-	int rc;
-
-	hold = vg_calloc(1, sizeof(*hold));
-	if (hold == NULL) {
-		vg_error("abuse limits: out of memory; keeping the old ones");
-		return;
-	}
-	atomic_init(&hold->refs, 1);
-	rc = vg_abuse_new(&hold->state, conf, NULL, NULL);
-	if (rc != 0) {
-		vg_error(
-		    "abuse limits: %s; keeping the old ones", vg_strerror(rc));
-		vg_free(hold);
-		return;
-	}
-	pthread_mutex_lock(&RS.engine_lock);
-	old = RS.abuse;
-	RS.abuse = hold;
-	pthread_mutex_unlock(&RS.engine_lock);
-	vgm_current_abuse_release(old);
-}
-
-/* vgm_current_dns - a new reference to the resolver, or NULL */
-struct vg_dns *
-vgm_current_dns(void)
-{
-	struct vg_dns *dns = NULL;
-
-	pthread_mutex_lock(&RS.engine_lock);
-	if (RS.dns != NULL)
-		dns = vg_dns_ref(RS.dns);
-	pthread_mutex_unlock(&RS.engine_lock);
-	return dns;
-}
-
-/*
- * vgm_current_new_dns - a resolver for conf, with its thread running, made
- * current; on failure the old one stays and the reason is logged.
- */
-static void
-vgm_current_new_dns(const struct vg_conf *conf)
-{
-	struct vg_dns *dns = NULL, *old;
-	struct vg_err *err;
-	int rc;
-
-	err = vg_malloc(sizeof(*err));
-	if (err == NULL) {
-		vg_error("dns: out of memory; keeping the old resolver");
-		return;
-	}
-	vg_err_init(err);
-	rc = vg_dns_new(&dns, conf, err);
-	if (rc == 0)
-		rc = vg_dns_start_thread(dns);
-	if (rc != 0) {
-		vgm_current_log_errors(err, "starting the DNS resolver");
-		vg_error("dns: %s; keeping the old resolver", vg_strerror(rc));
-		vg_dns_unref(dns);
-		vg_free(err);
-		return;
-	}
-	vg_free(err);
-	pthread_mutex_lock(&RS.engine_lock);
-	old = RS.dns;
-	RS.dns = dns;
-	pthread_mutex_unlock(&RS.engine_lock);
-	vg_dns_unref(old);
-}
-
 /* vgm_current_rewatch - watch the database of conf from now on */
 static void
 vgm_current_rewatch(const struct vg_conf *conf)
@@ -248,6 +130,7 @@ vgm_current_build(
     struct vg_engine **out, struct vg_err *err, bool *in_place_out)
 {
 	struct vg_conf *conf = NULL;
+	struct vg_engine_opts opts = {0};
 	const char *key;
 	struct vg_engine *old;
 	int rc;
@@ -264,7 +147,6 @@ vgm_current_build(
 			vg_warn("reload: %s changed in %s; a reload cannot "
 			        "change it, restart vigil-milter to apply it",
 			    key, RS.conf_path);
-		vg_engine_unref(old);
 	}
 	if (in_place_out != NULL)
 		*in_place_out = conf->reload_in_place;
@@ -277,10 +159,25 @@ vgm_current_build(
 		vg_warn("reload: in place; mail is tempfailed until the new "
 		        "engine is ready");
 		vg_engine_unref(vgm_current_swap(NULL));
+		/* Nothing left to carry over: counters start afresh. */
+		vg_engine_unref(old);
+		old = NULL;
 	}
-	/* Hand-off: vg_engine_new() takes conf in every case. */
-	rc = vg_engine_new(out, conf, err);
+	/*
+	 * Hand-off: vg_engine_build() takes conf in every case.  The old
+	 * engine lets each stage carry its long-lived state over (the rate
+	 * limits' counters, unless their limits changed).
+	 */
+	opts.prev = old;
+	rc = vg_engine_build(out, conf, &opts, err);
 	conf = NULL;
+	vg_engine_unref(old);
+	if (rc == 0 && (rc = vg_engine_start(*out)) != 0) {
+		vg_err_add(
+		    err, NULL, 0, "cannot start the DNS resolver thread");
+		vg_engine_unref(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -323,12 +220,7 @@ vgm_current_now(const char *why)
 		goto out;
 	}
 	vgm_current_rewatch(vg_engine_conf(engine));
-	vgm_current_new_dns(vg_engine_conf(engine));
 	old = vgm_current_swap(engine);
-	/* Counters survive a reload unless their limits changed. */
-	if (old == NULL ||
-	    vg_abuse_conf_changed(vg_engine_conf(old), vg_engine_conf(engine)))
-		vgm_current_new_abuse(vg_engine_conf(engine));
 	vg_engine_unref(old);
 	vg_info("reload: done (%s); new engine %s", why,
 	    vg_engine_virus_version(engine));
@@ -438,12 +330,16 @@ vgm_current_init(const char *conf_path, struct vg_engine *engine)
 	if (RS.conf_path == NULL)
 		return VG_ENOMEM;
 	RS.last_attempt_ms = vg_clock_ms();
+	/* After fork and privilege drop, as vg_dns_start_thread() wants. */
+	if (vg_engine_start(engine) != 0) {
+		vg_error("cannot start the DNS resolver thread");
+		vg_free(RS.conf_path);
+		RS.conf_path = NULL;
+		return VG_EINTERNAL;
+	}
 	/* Hand-off: the caller's reference becomes the current engine. */
 	(void)vgm_current_swap(engine);
 	vgm_current_rewatch(vg_engine_conf(engine));
-	/* After fork and privilege drop, as vg_dns_start_thread() wants. */
-	vgm_current_new_dns(vg_engine_conf(engine));
-	vgm_current_new_abuse(vg_engine_conf(engine));
 	return 0;
 }
 
@@ -488,9 +384,6 @@ vgm_current_reload(void)
 void
 vgm_current_fini(void)
 {
-	struct vgm_abuse *abuse;
-	struct vg_dns *dns;
-
 	if (RS.started) {
 		pthread_mutex_lock(&RS.lock);
 		RS.stop = true;
@@ -501,16 +394,6 @@ vgm_current_fini(void)
 		RS.started = false;
 	}
 	vg_engine_unref(vgm_current_swap(NULL));
-	pthread_mutex_lock(&RS.engine_lock);
-	dns = RS.dns;
-	RS.dns = NULL;
-	pthread_mutex_unlock(&RS.engine_lock);
-	vg_dns_unref(dns);
-	pthread_mutex_lock(&RS.engine_lock);
-	abuse = RS.abuse;
-	RS.abuse = NULL;
-	pthread_mutex_unlock(&RS.engine_lock);
-	vgm_current_abuse_release(abuse);
 	vg_sigwatch_free(RS.watch);
 	RS.watch = NULL;
 	RS.watch_errno = 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * current - what new messages are scanned with (the engine, its resolver,
- * the abuse state), and the reload thread that replaces it.
+ * current - the engine new messages are scanned with, and the reload
+ * thread that replaces it.
  *
  * PURPOSE  Holds the engine that new messages are scanned with, behind a
  *	    mutex.  Each message takes its own reference at MAIL FROM
@@ -19,28 +19,25 @@
  *	    that build fails it is tried once more; if it fails again there
  *	    is no engine until a reload succeeds: the thread tries again
  *	    every VGM_CURRENT_RETRY_MS, logging the errors each time.
- *	    The DNS resolver (vg_dns, with its own event-loop thread) is
- *	    built with each engine from the same configuration and swapped
- *	    with it, so dns_servers and the DNS limits follow a reload; each
- *	    message attaches the resolver current at its MAIL FROM.  When a
- *	    new resolver cannot be built the old one stays.
- *	    The abuse state (rate limits and the harvest defence, abuse.h)
- *	    outlives engines: it is rebuilt, counters starting afresh, only
- *	    when a reload changes one of its keys (or after an in-place
- *	    reload, which leaves nothing to compare with).  Callers hold it
- *	    by reference (struct vgm_abuse), so a rebuild never frees it
- *	    under a callback.
+ *	    Everything a message is scanned with is one engine generation
+ *	    (core/engine.h): the DNS resolver is built with each engine, its
+ *	    event-loop thread started (vg_engine_start()) before the engine
+ *	    is swapped in, so dns_servers and the DNS limits follow a
+ *	    reload; the rate-limit and harvest counters are carried from the
+ *	    old engine to the new one (opts.prev) unless a reload changes
+ *	    one of their keys, and start afresh after an in-place reload,
+ *	    which leaves nothing to carry over.  A reload swaps one pointer.
  *	    The signature watch asks vg_sigwatch_changed() about
  *	    clamav_database every signature_check_interval (0 = never) and
  *	    reloads when freshclam wrote a new database.
- * OWNS     vgm_current_init() takes the caller's engine reference;
- *	    vgm_current_fini() drops it.  A reference from vgm_current_engine()
- *	    or vgm_current_dns() belongs to the caller
- *	    (vg_engine_unref(), vg_dns_unref()).
+ * OWNS     vgm_current_init() takes the caller's engine reference (and
+ *	    starts its resolver thread); vgm_current_fini() drops it.  A
+ *	    reference from vgm_current_engine() belongs to the caller
+ *	    (vg_engine_unref()).
  * LIMITS   A reload changing socket, user, scan_workers or
  *	    max_queued_scans logs a warning: those need a restart.
- * THREADS  vgm_current_engine(), _dns(), _abuse() and
- *	    vgm_current_reload() may be called from any thread.  init,
+ * THREADS  vgm_current_engine() and vgm_current_reload() may be called
+ *	    from any thread.  init,
  *	    start and fini run in the main thread.
  */
 #ifndef VGM_CURRENT_H
@@ -48,29 +45,16 @@
 
 #include <stdbool.h>
 
-struct vg_abuse;
-struct vg_dns;
 struct vg_engine;
-
-/* A reference-counted hold on the abuse state. */
-struct vgm_abuse;
 
 #define VGM_CURRENT_RETRY_MS 60000
 
-/* vgm_current_init - remember path, take engine (must not be NULL) */
+/* vgm_current_init - remember path, start and take engine (not NULL) */
 int vgm_current_init(const char *conf_path, struct vg_engine *engine);
 /* vgm_current_start - start the reload and signature-watch thread */
 int vgm_current_start(void);
 /* vgm_current_engine - a new reference to the current engine, or NULL */
 struct vg_engine *vgm_current_engine(void);
-/* vgm_current_dns - a new reference to the resolver, or NULL */
-struct vg_dns *vgm_current_dns(void);
-/* vgm_current_abuse - a hold on the abuse state, or NULL */
-struct vgm_abuse *vgm_current_abuse(void);
-/* vgm_current_abuse_state - the state held; borrowed while the hold lasts */
-struct vg_abuse *vgm_current_abuse_state(struct vgm_abuse *hold);
-/* vgm_current_abuse_release - drop a hold; the last frees; NULL is a no-op */
-void vgm_current_abuse_release(struct vgm_abuse *hold);
 /* vgm_current_reload - ask the reload thread to reload now; returns at once */
 void vgm_current_reload(void);
 /* vgm_current_fini - stop the thread, drop the engine reference */

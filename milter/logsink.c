@@ -96,21 +96,15 @@ vgm_logsink_stages(struct vg_buf *line, const struct vg_engine *engine,
 {
 	size_t i, n;
 
+	(void)engine;
 	n = verdict->nstages;
 	if (n > VG_NELEM(verdict->stage_us))
 		n = VG_NELEM(verdict->stage_us);
-	if (engine != NULL && vg_engine_nstages(engine) < n)
-		n = vg_engine_nstages(engine);
-	for (i = 0; i < n; i++) {
-		const struct vg_stage_ops *ops = NULL;
-		void *state = NULL;
-
-		if (engine != NULL)
-			ops = vg_engine_stage(engine, i, &state);
+	for (i = 0; i < n; i++)
 		(void)vg_buf_printf(line, "%s%s:%.1f", i == 0 ? " ms=" : ",",
-		    ops != NULL && ops->name != NULL ? ops->name : "stage",
+		    verdict->stage_name[i] != NULL ? verdict->stage_name[i]
+		                                   : "stage",
 		    (double)verdict->stage_us[i] / 1000.0);
-	}
 }
 
 /*

@@ -9,8 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
-#include "core/engine.h"
-#include "message/msg.h"
+#include "core/session.h"
 
 #include "session.h"
 
@@ -28,11 +27,17 @@ static struct {
 
 #define SS vgm_session_state
 
-/* vgm_conn_new - zeroed connection state */
+/* vgm_conn_new - zeroed connection state with an empty session */
 struct vgm_conn *
 vgm_conn_new(void)
 {
-	return vg_calloc(1, sizeof(struct vgm_conn));
+	struct vgm_conn *conn = vg_calloc(1, sizeof(struct vgm_conn));
+
+	if (conn != NULL && vg_sess_new(&conn->sess) != 0) {
+		vg_free(conn);
+		conn = NULL;
+	}
+	return conn;
 }
 
 /* vgm_conn_msg_reset - end the current message, whatever state it is in */
@@ -41,11 +46,10 @@ vgm_conn_msg_reset(struct vgm_conn *conn)
 {
 	if (conn == NULL)
 		return;
-	vg_msg_free(conn->msg);
-	conn->msg = NULL;
-	vg_engine_unref(conn->engine);
-	conn->engine = NULL;
-	conn->rejected_rcpts = 0;
+	if (vg_sess_msg(conn->sess) != NULL)
+		vg_sess_abort(conn->sess);
+	else
+		vg_sess_end(conn->sess);
 	if (conn->in_flight) {
 		conn->in_flight = false;
 		vgm_session_end();
@@ -59,18 +63,19 @@ vgm_conn_free(struct vgm_conn *conn)
 	if (conn == NULL)
 		return;
 	vgm_conn_msg_reset(conn);
+	vg_sess_free(conn->sess);
 	vg_free(conn);
 }
 
-/* vgm_conn_set_addr - inet_ntop() of an IPv4 or IPv6 address */
+/* vgm_addr_text - inet_ntop() of an IPv4 or IPv6 address */
 void
-vgm_conn_set_addr(struct vgm_conn *conn, const struct sockaddr *sa)
+vgm_addr_text(char *buf, size_t size, const struct sockaddr *sa)
 {
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	const char *p = NULL;
 
-	conn->addr[0] = '\0';
+	buf[0] = '\0';
 	if (sa == NULL)
 		return;
 	/*
@@ -79,15 +84,13 @@ vgm_conn_set_addr(struct vgm_conn *conn, const struct sockaddr *sa)
 	 */
 	if (sa->sa_family == AF_INET) {
 		memcpy(&sin, sa, sizeof(sin));
-		p = inet_ntop(
-		    AF_INET, &sin.sin_addr, conn->addr, sizeof(conn->addr));
+		p = inet_ntop(AF_INET, &sin.sin_addr, buf, (socklen_t)size);
 	} else if (sa->sa_family == AF_INET6) {
 		memcpy(&sin6, sa, sizeof(sin6));
-		p = inet_ntop(
-		    AF_INET6, &sin6.sin6_addr, conn->addr, sizeof(conn->addr));
+		p = inet_ntop(AF_INET6, &sin6.sin6_addr, buf, (socklen_t)size);
 	}
 	if (p == NULL)
-		conn->addr[0] = '\0';
+		buf[0] = '\0';
 }
 
 /* vgm_session_init - remember the worker pool */

@@ -307,12 +307,14 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 	v->required = vg_rules_required_score(rules);
 	v->reject = vg_rules_reject_score(rules);
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(results[i].stage, "virus") == 0)
+		if (results[i].kind == VG_STAGE_VIRUS)
 			virus_res = &results[i];
-		else if (strcmp(results[i].stage, "score") == 0)
+		else if (results[i].kind == VG_STAGE_SCORE)
 			score_res = &results[i];
-		if (i < VG_NELEM(v->stage_us))
+		if (i < VG_NELEM(v->stage_us)) {
 			v->stage_us[i] = results[i].elapsed_us;
+			v->stage_name[i] = results[i].stage;
+		}
 	}
 	v->nstages = n < VG_NELEM(v->stage_us) ? n : VG_NELEM(v->stage_us);
 	v->virus_outcome =

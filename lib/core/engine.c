@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* engine - the immutable, refcounted bundle a message is scanned with */
+/* engine - one generation of everything a message is scanned with */
 #include <clamav.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -13,19 +13,19 @@
 #include "core/engine.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "net/dns.h"
 #include "rules/rules.h"
 #include "core/stage.h"
 #include "message/text.h"
 #include "core/version.h"
 
-#define MAX_STAGES 4
-
 struct vg_engine {
 	atomic_uint refs;
 	struct vg_conf *conf;
-	struct vg_rules *rules;
-	const struct vg_stage_ops *ops[MAX_STAGES];
-	void *state[MAX_STAGES];
+	struct vg_rules *rules; /* never NULL: empty when no rules file */
+	struct vg_dns *dns;     /* the one resolver of this engine */
+	const struct vg_stage_ops *ops[VG_STAGES_MAX];
+	void *state[VG_STAGES_MAX];
 	size_t nstages;
 	const char *virus_version; /* borrowed from the virus stage */
 };
@@ -63,25 +63,47 @@ static void
 engine_free(struct vg_engine *engine)
 {
 	for (size_t i = 0; i < engine->nstages; i++)
-		engine->ops[i]->free(engine->state[i]);
+		if (engine->ops[i]->free != NULL)
+			engine->ops[i]->free(engine->state[i]);
+	vg_dns_unref(engine->dns);
 	vg_rules_free(engine->rules);
 	vg_conf_free(engine->conf);
 	vg_free(engine);
 }
 
+/* prev_state - the state ops had in the engine prev, or NULL */
+static void *
+prev_state(const struct vg_engine *prev, const struct vg_stage_ops *ops)
+{
+	if (prev == NULL)
+		return NULL;
+	for (size_t i = 0; i < prev->nstages; i++)
+		if (prev->ops[i] == ops)
+			return prev->state[i];
+	return NULL;
+}
+
 /* add_stage - create one stage's state and append it */
 static int
 add_stage(struct vg_engine *engine, const struct vg_stage_ops *ops,
-    struct vg_err *err)
+    const struct vg_engine *prev, struct vg_err *err)
 {
+	struct vg_stage_env env = {
+	    engine->conf, engine->rules, engine->dns, prev_state(prev, ops)};
 	void *state = NULL;
 	int rc;
 
-	if ((rc = ops->create(&state, engine->conf, engine->rules, err)) != 0)
+	if (engine->nstages == VG_STAGES_MAX)
+		vg_panic("engine: more than %d stages", VG_STAGES_MAX);
+	if (ops->wanted != NULL && !ops->wanted(engine->conf))
+		return 0;
+	if ((rc = ops->create(&state, &env, err)) != 0)
 		return rc;
 	engine->ops[engine->nstages] = ops;
 	engine->state[engine->nstages] = state;
 	engine->nstages++;
+	if (ops->kind == VG_STAGE_VIRUS && ops->version != NULL)
+		engine->virus_version = ops->version(state);
 	return 0;
 }
 
@@ -114,14 +136,25 @@ check_tmp_dir(const struct vg_conf *conf, struct vg_err *err)
 	return 0;
 }
 
-/* vg_engine_new - build an engine from conf (taken in every case) */
+/* vg_engine_build - build an engine from conf (taken in every case) */
 int
-vg_engine_new(struct vg_engine **out, struct vg_conf *conf, struct vg_err *err)
+vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
+    const struct vg_engine_opts *opts, struct vg_err *err)
 {
+	const struct vg_stage_ops *const *stages = vg_stages;
+	size_t nstages = vg_nstages;
+	const struct vg_engine *prev = NULL;
 	struct vg_engine *engine;
 	int rc;
 
 	*out = NULL;
+	if (opts != NULL) {
+		prev = opts->prev;
+		if (opts->stages != NULL) {
+			stages = opts->stages;
+			nstages = opts->nstages;
+		}
+	}
 	if ((engine = vg_calloc(1, sizeof(*engine))) == NULL) {
 		vg_conf_free(conf);
 		return VG_ENOMEM;
@@ -131,27 +164,44 @@ vg_engine_new(struct vg_engine **out, struct vg_conf *conf, struct vg_err *err)
 	engine->virus_version = "";
 	if ((rc = check_tmp_dir(conf, err)) != 0)
 		goto fail;
-	if (conf->rules != NULL && *conf->rules != '\0' &&
-	    (rc = vg_rules_load(&engine->rules, conf->rules, err)) != 0)
+	if (conf->rules != NULL && *conf->rules != '\0')
+		rc = vg_rules_load(&engine->rules, conf->rules, err);
+	else
+		rc = vg_rules_parse(&engine->rules, "", 0, "(no rules)", err);
+	if (rc != 0)
 		goto fail;
-	/*
-	 * Stage order is the order results are merged and timed in the log
-	 * line: virus first, then score.
-	 */
-	if (conf->virus_scan) {
-		if ((rc = add_stage(engine, &vg_stage_virus_ops, err)) != 0)
+	/* One resolver for every stage; its thread starts in vg_engine_start. */
+	if ((rc = vg_dns_new(&engine->dns, conf, err)) != 0)
+		goto fail;
+	for (size_t i = 0; i < nstages; i++)
+		if ((rc = add_stage(engine, stages[i], prev, err)) != 0)
 			goto fail;
-		if (vg_stage_virus_ops.version != NULL)
-			engine->virus_version = vg_stage_virus_ops.version(
-			    engine->state[engine->nstages - 1]);
-	}
-	if ((rc = add_stage(engine, &vg_stage_score_ops, err)) != 0)
-		goto fail;
 	*out = engine;
 	return 0;
 fail:
 	engine_free(engine);
 	return rc;
+}
+
+/* vg_engine_new - vg_engine_build() with the stage table, no previous */
+int
+vg_engine_new(struct vg_engine **out, struct vg_conf *conf, struct vg_err *err)
+{
+	return vg_engine_build(out, conf, NULL, err);
+}
+
+/* vg_engine_start - start the resolver's thread */
+int
+vg_engine_start(struct vg_engine *engine)
+{
+	return vg_dns_start_thread(engine->dns);
+}
+
+/* vg_engine_dns - the engine's resolver, borrowed */
+struct vg_dns *
+vg_engine_dns(const struct vg_engine *engine)
+{
+	return engine->dns;
 }
 
 /* vg_engine_ref - one more reference */
@@ -181,7 +231,7 @@ vg_engine_conf(const struct vg_engine *engine)
 	return engine->conf;
 }
 
-/* vg_engine_rules - the compiled rules, borrowed, or NULL */
+/* vg_engine_rules - the compiled rules, borrowed, never NULL */
 const struct vg_rules *
 vg_engine_rules(const struct vg_engine *engine)
 {

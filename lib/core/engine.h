@@ -1,23 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * engine - the immutable, reference-counted bundle a message is scanned
- * with: configuration, rules, and each stage's state (the ClamAV engine).
+ * engine - one generation of everything a message is scanned with:
+ * configuration, rules, the one DNS resolver, and each stage's state (the
+ * ClamAV engine, the compiled checks, a reference to the rate-limit
+ * counters that outlive generations).
  *
  * PURPOSE  Everything a reload replaces is built together here and swapped
  *	    in as one pointer by the front end.  Each message takes a
- *	    reference when its scan starts and drops it when the scan is
- *	    released, so in-flight messages finish on the engine they began
- *	    with and the last reference frees the old engine (OpenDKIM's
- *	    refcounted config).  A build that fails leaves nothing behind.
- * OWNS     vg_engine_new() takes the config (in every case: on failure it
- *	    is freed) and returns an engine with one reference.
- *	    vg_engine_conf() and vg_engine_rules() are borrowed for as long
- *	    as the caller holds a reference.
+ *	    reference when it begins (MAIL FROM) and drops it when it ends,
+ *	    so in-flight messages finish on the engine they began with and
+ *	    the last reference frees the old engine (OpenDKIM's refcounted
+ *	    config).  A build that fails leaves nothing behind.  A build
+ *	    given the engine it replaces (opts->prev) lets each stage carry
+ *	    its long-lived state over (stage.h: the abuse stage keeps its
+ *	    counters unless their limits changed).  The rules are never
+ *	    NULL: without a rules file the engine holds an empty compiled
+ *	    set (the built-in defaults).
+ * OWNS     vg_engine_new() and vg_engine_build() take the config (in every
+ *	    case: on failure it is freed) and return an engine with one
+ *	    reference.  vg_engine_conf(), vg_engine_rules() and
+ *	    vg_engine_dns() are borrowed for as long as the caller holds a
+ *	    reference.  opts->prev is borrowed for the build only.
  * ERRORS   VG_ECONFIG with "file:line: reason" or a sentence saying what to
  *	    do (no signature database: run freshclam) in err; VG_ENOMEM;
  *	    VG_EIO.
  * THREADS  ref/unref are atomic; an engine is read-only and shared.
  *	    vg_engine_global_init() must run once before any engine is made.
+ *	    vg_engine_start() starts the resolver's thread: the daemon calls
+ *	    it after fork and privilege drop, before the engine is used; an
+ *	    engine never started (vigil scan, tests) drives DNS from the
+ *	    thread that waits.
  */
 #ifndef VG_ENGINE_H
 #define VG_ENGINE_H
@@ -28,25 +40,41 @@
 #include "core/stage.h"
 
 struct vg_conf;
+struct vg_dns;
 struct vg_rules;
 struct vg_engine;
 
 /* vg_engine_global_init - process-wide library setup (cl_init, GMime) */
 int vg_engine_global_init(struct vg_err *err);
 
+/* How to build an engine; a NULL opts is all defaults. */
+struct vg_engine_opts {
+	const struct vg_engine *prev; /* the engine this one replaces */
+	/* The stages to run (tests); NULL: the stage table vg_stages[]. */
+	const struct vg_stage_ops *const *stages;
+	size_t nstages;
+};
+
 /* vg_engine_new - build an engine from conf (taken, see OWNS) */
 int vg_engine_new(
     struct vg_engine **out, struct vg_conf *conf, struct vg_err *err);
+/* vg_engine_build - vg_engine_new() with opts (may be NULL) */
+int vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
+    const struct vg_engine_opts *opts, struct vg_err *err);
+/* vg_engine_start - start the resolver thread; 0 or VG_EINTERNAL */
+int vg_engine_start(struct vg_engine *engine);
 /* vg_engine_ref - one more reference; returns engine */
 struct vg_engine *vg_engine_ref(struct vg_engine *engine);
 /* vg_engine_unref - drop a reference; the last frees; NULL is a no-op */
 void vg_engine_unref(struct vg_engine *engine);
 
 const struct vg_conf *vg_engine_conf(const struct vg_engine *engine);
-/* vg_engine_rules - the compiled rules, or NULL when none are loaded */
+/* vg_engine_rules - the compiled rules, never NULL */
 const struct vg_rules *vg_engine_rules(const struct vg_engine *engine);
+/* vg_engine_dns - the engine's resolver */
+struct vg_dns *vg_engine_dns(const struct vg_engine *engine);
 
-/* Stages, in the order their results are merged. */
+/* Stages, in table order (hooks and results). */
 size_t vg_engine_nstages(const struct vg_engine *engine);
 const struct vg_stage_ops *vg_engine_stage(
     const struct vg_engine *engine, size_t i, void **state_out);

@@ -61,8 +61,17 @@ enum vg_virus_outcome {
 				unscanned_action; unscanned[] says why */
 };
 
+/* What kind of stage a result is from: how the verdict reads it. */
+enum vg_stage_kind {
+	VG_STAGE_OTHER, /* symbols and forced decisions only, or no scan */
+	VG_STAGE_VIRUS, /* outcome, virus[], unscanned[] */
+	VG_STAGE_SCORE, /* symbols, forced decisions; its symbols are the
+			   X-Spam-Status report */
+};
+
 struct vg_result {
 	const char *stage;         /* static stage name */
+	enum vg_stage_kind kind;   /* set by the scan from the stage */
 	int status;                /* 0, or VG_E* when the stage failed */
 	char error[VG_REASON_MAX]; /* why it failed, for the log line */
 

@@ -14,11 +14,10 @@
 #include "core/scan.h"
 #include "core/verdict.h"
 
-#define MAX_STAGES 4
-
 struct stage_job {
 	struct vg_scan *scan;
-	size_t index;
+	size_t index; /* into results[] and jobs[] */
+	size_t stage; /* the engine's stage */
 };
 
 /*
@@ -34,9 +33,9 @@ struct vg_scan {
 	size_t pending; /* jobs not finished */
 	struct vg_engine *engine;
 	struct vg_msg *msg;
-	size_t nstages;
-	struct vg_result results[MAX_STAGES];
-	struct stage_job jobs[MAX_STAGES];
+	size_t nstages; /* stages that scan: results[] and jobs[] in use */
+	struct vg_result results[VG_STAGES_MAX];
+	struct stage_job jobs[VG_STAGES_MAX];
 };
 
 /* run_stage - run stage i of the engine on msg into res, timed */
@@ -50,10 +49,29 @@ run_stage(const struct vg_engine *engine, size_t i, const struct vg_msg *msg,
 	int rc;
 
 	vg_result_init(res, ops->name);
+	res->kind = ops->kind;
 	rc = ops->scan(state, msg, res);
 	if (rc != 0 && res->status == 0)
 		vg_result_fail(res, rc, "%s", vg_strerror(rc));
 	res->elapsed_us = vg_clock_us() - t0;
+}
+
+/*
+ * scanning_stages - the engine's stages that have a scan (the others work
+ * in the SMTP phases only), into idx; returns how many
+ */
+static size_t
+scanning_stages(const struct vg_engine *engine, size_t idx[VG_STAGES_MAX])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < vg_engine_nstages(engine); i++) {
+		void *state;
+
+		if (vg_engine_stage(engine, i, &state)->scan != NULL)
+			idx[n++] = i;
+	}
+	return n;
 }
 
 /* scan_free - free a scan whose last reference is gone */
@@ -92,7 +110,7 @@ stage_job_run(void *arg)
 	struct vg_scan *scan = job->scan;
 
 	run_stage(
-	    scan->engine, job->index, scan->msg, &scan->results[job->index]);
+	    scan->engine, job->stage, scan->msg, &scan->results[job->index]);
 	scan_unref(scan, true);
 }
 
@@ -103,13 +121,11 @@ vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
 {
 	struct vg_scan *scan;
 	pthread_condattr_t attr;
-	size_t n = vg_engine_nstages(engine);
+	size_t idx[VG_STAGES_MAX];
+	size_t n = scanning_stages(engine, idx);
 	int rc = 0;
 
 	*out = NULL;
-	if (n > MAX_STAGES)
-		vg_panic(
-		    "scan: engine has %zu stages, at most %d", n, MAX_STAGES);
 	if ((scan = vg_calloc(1, sizeof(*scan))) == NULL) {
 		vg_msg_free(msg);
 		return VG_ENOMEM;
@@ -126,10 +142,12 @@ vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
 	for (size_t i = 0; i < n; i++) {
 		/* Results read by the verdict must be valid even if unused. */
 		void *state;
+		const struct vg_stage_ops *ops =
+		    vg_engine_stage(engine, idx[i], &state);
 
-		vg_result_init(&scan->results[i],
-		    vg_engine_stage(engine, i, &state)->name);
-		scan->jobs[i] = (struct stage_job){scan, i};
+		vg_result_init(&scan->results[i], ops->name);
+		scan->results[i].kind = ops->kind;
+		scan->jobs[i] = (struct stage_job){scan, i, idx[i]};
 	}
 	scan->refs = 1 + (unsigned)n;
 	scan->pending = n;
@@ -193,15 +211,13 @@ int
 vg_scan_run(struct vg_verdict **verdict_out, const struct vg_engine *engine,
     const struct vg_msg *msg)
 {
-	struct vg_result results[MAX_STAGES];
-	size_t n = vg_engine_nstages(engine);
+	struct vg_result results[VG_STAGES_MAX];
+	size_t idx[VG_STAGES_MAX];
+	size_t n = scanning_stages(engine, idx);
 	int rc;
 
-	if (n > MAX_STAGES)
-		vg_panic(
-		    "scan: engine has %zu stages, at most %d", n, MAX_STAGES);
 	for (size_t i = 0; i < n; i++)
-		run_stage(engine, i, msg, &results[i]);
+		run_stage(engine, idx[i], msg, &results[i]);
 	rc = vg_verdict_decide(verdict_out, engine, msg, results, n);
 	for (size_t i = 0; i < n; i++)
 		vg_result_fini(&results[i]);

@@ -1,47 +1,122 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * stage - the interface every scanning stage implements.
+ * stage - the interface every stage implements, with a hook per SMTP phase.
  *
  * PURPOSE  A stage is a struct of function pointers (Postfix dict.h, Redis
- *	    dictType).  An engine creates each stage's state once, when it is
- *	    built, and runs every stage on every message; a new stage means
- *	    one new file in stages/ and one line in engine.c.  The virus
- *	    stage and the score stage of one message run concurrently on the
- *	    worker pool, so scan() must only read the message and its own
- *	    state.
- * OWNS     create() returns state the stage's free() releases.  scan()
- *	    writes into a result the caller initialised and will free.
- * ERRORS   create(): VG_ECONFIG (text in err), VG_ENOMEM, VG_EIO.  scan()
- *	    returns 0 when it produced a verdict and a VG_E* code (also set
- *	    in res->status via vg_result_fail()) when it could not; the
- *	    verdict then applies on_error.
- * THREADS  scan() runs concurrently on one state from many threads.
+ *	    dictType), with one optional hook per SMTP phase as Postfix's
+ *	    own milter client has an event per phase: connect, helo, mail,
+ *	    rcpt, eoh, body, eom, abort, and scan.  The session (session.h)
+ *	    calls each stage's hook in the order of the stage table
+ *	    (vg_stages[] in stages/stages.c), stopping a phase at the first
+ *	    hook that refuses it; the front ends (vigil-milter, vigil scan)
+ *	    only translate their input into those phases, so they run the
+ *	    same hooks.  scan() is the end-of-message work: the scans of one
+ *	    message's stages run concurrently on the worker pool, and each
+ *	    fills one typed result (kind says how the verdict reads it).
+ *	    A new stage is one new file in stages/ and one line in
+ *	    stages/stages.c.  An engine creates each stage's state once, when
+ *	    it is built.
+ * OWNS     create() returns state the stage's free() releases; it may take
+ *	    a reference to the long-lived part of prev (the same stage's
+ *	    state in the engine this one replaces, NULL on the first build),
+ *	    which is how rate-limit counters survive a reload.  scan() writes
+ *	    into a result the caller initialised and will free.
+ * ERRORS   create(): VG_ECONFIG (text in err), VG_ENOMEM, VG_EIO.  A hook
+ *	    returns 0 (with r->refuse set when it answers the phase) or a
+ *	    VG_E* code when it could not decide; the front end then applies
+ *	    on_error.  scan() returns 0 when it produced a verdict and a VG_E*
+ *	    code (also set in res->status via vg_result_fail()) when it could
+ *	    not; the verdict then applies on_error.
+ * THREADS  Hooks and scan() run concurrently on one state from many
+ *	    threads (one session's hooks are called one at a time).
  */
 #ifndef VG_STAGE_H
 #define VG_STAGE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "base/err.h"
+#include "base/log.h"
 #include "core/result.h"
 
 struct vg_conf;
-struct vg_rules;
+struct vg_dns;
 struct vg_msg;
+struct vg_rules;
+struct vg_sess;
+
+/* At most this many stages in one engine (the table has fewer). */
+#define VG_STAGES_MAX 8
+
+/* What a stage is built with; borrowed for the engine's lifetime. */
+struct vg_stage_env {
+	const struct vg_conf *conf;   /* never NULL */
+	const struct vg_rules *rules; /* never NULL: empty when none */
+	struct vg_dns *dns;           /* the engine's one resolver, or NULL */
+	void *prev;                   /* this stage's state in the old engine */
+};
+
+/* What a hook answers its phase with; zeroed by the session. */
+struct vg_hook_reply {
+	bool refuse;              /* answer the phase with code/xcode/text */
+	char code[4];             /* "451" */
+	char xcode[12];           /* "4.7.1" */
+	char text[VG_REASON_MAX]; /* the SMTP reply text */
+	/* One log line after the queue id, sanitised; "" if none. */
+	char log[VG_REASON_MAX];
+	enum vg_log_level log_level; /* VG_LOG_INFO unless set */
+	const char *symbol;          /* "RATELIMIT_MESSAGES", ...; static */
+};
+
+/* A recipient as the rcpt hook sees it. */
+struct vg_rcpt {
+	const char *addr; /* "user@example.org", no angle brackets */
+	bool refused;     /* the MTA refused it already ({rcpt_mailer} error) */
+};
 
 struct vg_stage_ops {
 	const char *name;
+	enum vg_stage_kind kind;
+	/* Is the stage wanted with conf?  NULL: always. */
+	bool (*wanted)(const struct vg_conf *conf);
 	/* Build per-engine state; *state_out may be set to NULL. */
-	int (*create)(void **state_out, const struct vg_conf *conf,
-	    const struct vg_rules *rules, struct vg_err *err);
-	/* Scan one finished message. */
-	int (*scan)(
-	    void *state, const struct vg_msg *msg, struct vg_result *res);
+	int (*create)(void **state_out, const struct vg_stage_env *env,
+	    struct vg_err *err);
 	/* Free what create() built; NULL is a no-op. */
 	void (*free)(void *state);
 	/* Version text for X-Virus-Scanned / -V, or NULL. */
 	const char *(*version)(const void *state);
+
+	/* The SMTP phases; each hook is optional (NULL: nothing to do). */
+	int (*connect)(
+	    void *state, const struct vg_sess *s, struct vg_hook_reply *r);
+	int (*helo)(
+	    void *state, const struct vg_sess *s, struct vg_hook_reply *r);
+	int (*mail)(
+	    void *state, const struct vg_sess *s, struct vg_hook_reply *r);
+	int (*rcpt)(void *state, const struct vg_sess *s,
+	    const struct vg_rcpt *rcpt, struct vg_hook_reply *r);
+	int (*eoh)(
+	    void *state, const struct vg_sess *s, struct vg_hook_reply *r);
+	/* One chunk of the body as received (CRLF line ends). */
+	int (*body)(void *state, const struct vg_sess *s,
+	    const unsigned char *chunk, size_t len, struct vg_hook_reply *r);
+	/* End of message, before the scans: the message is finished. */
+	int (*eom)(
+	    void *state, const struct vg_sess *s, struct vg_hook_reply *r);
+	/* Scan one finished message (on the worker pool). */
+	int (*scan)(
+	    void *state, const struct vg_msg *msg, struct vg_result *res);
+	/* The message was given up (the MTA aborted it, or it failed). */
+	void (*abort)(void *state, const struct vg_sess *s);
 };
 
-extern const struct vg_stage_ops vg_stage_virus_ops;
-extern const struct vg_stage_ops vg_stage_score_ops;
+/*
+ * The stage table (stages/stages.c): every stage an engine may run, in
+ * the order their hooks run and their results are merged.
+ */
+extern const struct vg_stage_ops *const vg_stages[];
+extern const size_t vg_nstages;
 
 #endif /* VG_STAGE_H */

@@ -80,7 +80,9 @@ struct vg_verdict {
 	struct vg_header_edit *edits;
 	size_t nedits;
 
-	uint64_t stage_us[4]; /* per stage, in engine order */
+	/* Per stage that scanned, in table order: its name and time. */
+	const char *stage_name[4]; /* static */
+	uint64_t stage_us[4];
 	size_t nstages;
 };
 

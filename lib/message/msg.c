@@ -841,6 +841,29 @@ out:
 	return rc;
 }
 
+/* vg_msg_copy_envelope - src's envelope onto dst (see msg.h) */
+int
+vg_msg_copy_envelope(struct vg_msg *dst, const struct vg_msg *src)
+{
+	int rc;
+
+	if ((rc = msg_set_str(&dst->queue_id, src->queue_id)) != 0 ||
+	    (rc = msg_set_str(&dst->client_addr, src->client_addr)) != 0 ||
+	    (rc = msg_set_str(&dst->client_name, src->client_name)) != 0 ||
+	    (rc = msg_set_str(&dst->helo, src->helo)) != 0 ||
+	    (rc = msg_set_str(&dst->from, src->from)) != 0 ||
+	    (rc = msg_set_str(&dst->auth, src->auth)) != 0)
+		return rc;
+	for (size_t i = 0; i < src->rcpt_stored; i++)
+		if ((rc = vg_msg_add_rcpt(dst, src->rcpts[i])) != 0)
+			return rc;
+	/* Recipients past max_rcpts were counted, not kept. */
+	if (src->rcpt_count > dst->rcpt_count)
+		dst->rcpt_count = src->rcpt_count;
+	dst->flags |= src->flags & VG_MSG_F_TOO_MANY_RCPTS;
+	return 0;
+}
+
 /* str_or_empty - s, or "" for NULL */
 static const char *
 str_or_empty(const char *s)
@@ -957,6 +980,13 @@ bool
 vg_msg_oversized(const struct vg_msg *msg)
 {
 	return (msg->flags & VG_MSG_F_OVERSIZED) != 0;
+}
+
+/* vg_msg_finished - vg_msg_finish() has run */
+bool
+vg_msg_finished(const struct vg_msg *msg)
+{
+	return msg->finished;
 }
 
 /* vg_msg_spilled - the raw bytes live in a temporary file */

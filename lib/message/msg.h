@@ -109,6 +109,15 @@ int vg_msg_from_bytes(struct vg_msg **out, const struct vg_msg_limits *lim,
 int vg_msg_from_file(
     struct vg_msg **out, const struct vg_msg_limits *lim, const char *path);
 
+/*
+ * vg_msg_copy_envelope - give dst (a message read from a file) src's
+ * envelope: queue id, client, HELO, sender, login and recipients, added
+ * to those dst has.  VG_ENOMEM.
+ */
+int vg_msg_copy_envelope(struct vg_msg *dst, const struct vg_msg *src);
+/* vg_msg_finished - vg_msg_finish() has run */
+bool vg_msg_finished(const struct vg_msg *msg);
+
 /* Accessors; strings are "" when unset, never NULL. */
 const char *vg_msg_queue_id(const struct vg_msg *msg);
 const char *vg_msg_client_addr(const struct vg_msg *msg);

@@ -44,12 +44,12 @@ struct check_attach_run {
 
 /* check_attach_create - the archive limits from the config */
 static int
-check_attach_create(void **state_out, const struct vg_conf *conf,
-    const struct vg_rules *rules, struct vg_err *err)
+check_attach_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
 {
+	const struct vg_conf *conf = env->conf;
 	struct check_attach *st;
 
-	(void)rules;
 	(void)err;
 	*state_out = NULL;
 	if ((st = vg_calloc(1, sizeof(*st))) == NULL)

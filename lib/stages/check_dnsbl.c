@@ -31,7 +31,7 @@
 struct check_dnsbl {
 	const struct vg_conf *conf; /* borrowed from the engine */
 	struct vg_dnsbl *bl;
-	struct vg_dns *dns; /* for messages with no resolver attached */
+	struct vg_dns *dns; /* the engine's resolver, borrowed */
 };
 
 /* check_dnsbl_free - free the state */
@@ -43,31 +43,25 @@ check_dnsbl_free(void *state)
 	if (st == NULL)
 		return;
 	vg_dnsbl_free(st->bl);
-	vg_dns_unref(st->dns);
 	vg_free(st);
 }
 
-/* check_dnsbl_create - compile the lists; a resolver only if there are any */
+/* check_dnsbl_create - compile the lists, borrow the resolver */
 static int
-check_dnsbl_create(void **state_out, const struct vg_conf *conf,
-    const struct vg_rules *rules, struct vg_err *err)
+check_dnsbl_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
 {
 	struct check_dnsbl *st;
-	size_t nc, nu;
 	int rc;
 
 	*state_out = NULL;
 	st = vg_calloc(1, sizeof(*st));
 	if (st == NULL)
 		return VG_ENOMEM;
-	st->conf = conf;
-	rc = vg_dnsbl_new(&st->bl, rules, err);
-	if (rc != VG_OK)
-		goto out;
-	vg_dnsbl_count(st->bl, &nc, &nu);
-	if (nc + nu > 0 && conf != NULL)
-		rc = vg_dns_new(&st->dns, conf, err);
-out:
+	/* Without a configuration or resolver (unit tests) it is off. */
+	st->conf = env->dns != NULL ? env->conf : NULL;
+	st->dns = env->dns;
+	rc = vg_dnsbl_new(&st->bl, env->rules, err);
 	if (rc != VG_OK) {
 		check_dnsbl_free(st);
 		return rc;

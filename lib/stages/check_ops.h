@@ -7,9 +7,10 @@
  *	    stage's result, scored by the rules file like any rule, and may
  *	    force a decision.  The score stage runs the rules, then every
  *	    check, then the meta rules, so meta rules can combine both.  A
- *	    check whose work started earlier (DNS at CONNECT, SPF at MAIL
- *	    FROM) finds that work hanging off the message (vg_msg_ext()) and
- *	    only collects it here.
+ *	    check whose work started earlier (the score stage's connect and
+ *	    mail hooks start the DNS blacklist and SPF lookups on the
+ *	    engine's resolver) finds the answers in that resolver's cache
+ *	    and only collects them here.
  * OWNS     create() state is freed by free().
  * ERRORS   run() returns 0 or VG_E*; a temporary DNS failure is a symbol
  *	    (e.g. SPF_TEMPERROR), not an error.
@@ -20,6 +21,7 @@
 
 #include "base/err.h"
 #include "core/result.h"
+#include "core/stage.h"
 
 struct vg_conf;
 struct vg_rules;
@@ -28,8 +30,9 @@ struct vg_text;
 
 struct vg_check_ops {
 	const char *name;
-	int (*create)(void **state_out, const struct vg_conf *conf,
-	    const struct vg_rules *rules, struct vg_err *err);
+	/* env as the score stage got it; env->conf NULL in unit tests. */
+	int (*create)(void **state_out, const struct vg_stage_env *env,
+	    struct vg_err *err);
 	int (*run)(void *state, const struct vg_msg *msg,
 	    const struct vg_text *text, const struct vg_rules *rules,
 	    struct vg_result *res);

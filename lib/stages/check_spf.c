@@ -30,33 +30,24 @@
 
 struct check_spf {
 	const struct vg_conf *conf; /* borrowed from the engine */
-	struct vg_dns *dns;         /* for messages with no resolver attached */
+	struct vg_dns *dns;         /* the engine's resolver, borrowed */
 };
 
-/* check_spf_create - a resolver for front ends that attach none */
+/* check_spf_create - remember the configuration and the resolver */
 static int
-check_spf_create(void **state_out, const struct vg_conf *conf,
-    const struct vg_rules *rules, struct vg_err *err)
+check_spf_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
 {
 	struct check_spf *st;
-	int rc;
 
-	(void)rules;
+	(void)err;
 	*state_out = NULL;
 	st = vg_calloc(1, sizeof(*st));
 	if (st == NULL)
 		return VG_ENOMEM;
-	st->conf = conf;
-	/* Without a configuration (score-stage unit tests) SPF is off. */
-	if (conf == NULL) {
-		*state_out = st;
-		return VG_OK;
-	}
-	rc = vg_dns_new(&st->dns, conf, err);
-	if (rc != VG_OK) {
-		vg_free(st);
-		return rc;
-	}
+	/* Without a configuration or resolver (unit tests) SPF is off. */
+	st->conf = env->dns != NULL ? env->conf : NULL;
+	st->dns = env->dns;
 	*state_out = st;
 	return VG_OK;
 }
@@ -67,9 +58,6 @@ check_spf_free(void *state)
 {
 	struct check_spf *st = state;
 
-	if (st == NULL)
-		return;
-	vg_dns_unref(st->dns);
 	vg_free(st);
 }
 

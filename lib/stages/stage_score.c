@@ -2,7 +2,11 @@
 /*
  * stage_score - the spam-scoring stage: rules, built-in checks, metas.
  *
- * PURPOSE  Runs on every message that is not oversized: decodes it once
+ * PURPOSE  Before the message: starts the client's DNS blacklist lookups
+ *	    at CONNECT and its SPF lookup at MAIL FROM on the engine's
+ *	    resolver, and refuses at RCPT TO a recipient the allow and block
+ *	    lists refuse.  Then runs on every message that is not oversized:
+ *	    decodes it once
  *	    into a struct vg_text, runs the rules over it, then each
  *	    built-in check (SPF, DNS blacklists, attachment policy, allow
  *	    and block lists), then the meta rules, which may combine both.
@@ -20,12 +24,22 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "stages/check_ops.h"
+#include "base/cidr.h"
 #include "base/conf.h"
+#include "base/sanitize.h"
+#include "base/str.h"
 #include "message/msg.h"
-#include "rules/rules.h"
-#include "core/stage.h"
 #include "message/text.h"
+#include "rules/rules.h"
+#include "net/dns.h"
+#include "net/dnsbl.h"
+#include "net/spf.h"
+#include "policy/lists.h"
+#include "policy/policy.h"
+#include "core/session.h"
+#include "core/stage.h"
+#include "stages/check_ops.h"
+#include "stages/stages.h"
 
 /*
  * The built-in checks, in the order they run.  A new check is one file
@@ -41,7 +55,9 @@ static const struct vg_check_ops *const checks[] = {
 #define VG_SCORE_NCHECKS VG_NELEM(checks)
 
 struct vg_score_state {
+	const struct vg_conf *conf;   /* borrowed from the engine */
 	const struct vg_rules *rules; /* borrowed from the engine */
+	struct vg_dns *dns;           /* the engine's resolver, or NULL */
 	struct vg_text_limits lim;    /* from vigil.conf, or the defaults */
 	void *check_state[VG_SCORE_NCHECKS];
 };
@@ -63,9 +79,10 @@ vg_score_free(void *state)
 
 /* vg_score_create - keep the rules, create every check's state */
 static int
-vg_score_create(void **state_out, const struct vg_conf *conf,
-    const struct vg_rules *rules, struct vg_err *err)
+vg_score_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
 {
+	const struct vg_conf *conf = env->conf;
 	struct vg_score_state *st;
 	size_t i;
 	int rc = 0;
@@ -73,7 +90,9 @@ vg_score_create(void **state_out, const struct vg_conf *conf,
 	*state_out = NULL;
 	if ((st = vg_calloc(1, sizeof(*st))) == NULL)
 		return VG_ENOMEM;
-	st->rules = rules;
+	st->conf = conf;
+	st->rules = env->rules;
+	st->dns = env->dns;
 	vg_text_limits_default(&st->lim);
 	if (conf != NULL) {
 		st->lim.max_mime_depth = conf->mime_max_depth;
@@ -84,7 +103,7 @@ vg_score_create(void **state_out, const struct vg_conf *conf,
 	for (i = 0; i < VG_SCORE_NCHECKS; i++) {
 		if (checks[i]->create == NULL)
 			continue;
-		rc = checks[i]->create(&st->check_state[i], conf, rules, err);
+		rc = checks[i]->create(&st->check_state[i], env, err);
 		if (rc != 0)
 			goto out;
 	}
@@ -135,10 +154,103 @@ out:
 	return rc;
 }
 
+/* vg_score_outside - a client the sender checks look up: not trusted */
+static bool
+vg_score_outside(const struct vg_score_state *st, const char *addr)
+{
+	return st->conf != NULL && st->dns != NULL && addr[0] != '\0' &&
+	    !vg_cidr_list_match(addr, st->conf->trusted_networks);
+}
+
+/*
+ * vg_score_connect - start the client's blacklist lookups now, so their
+ * answers are in the resolver's cache by end of message (check_dnsbl
+ * collects them).  Trusted clients are not looked up, as check_dnsbl
+ * does not look them up.
+ */
+static int
+vg_score_connect(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	struct vg_score_state *st = state;
+
+	(void)r;
+	if (vg_score_outside(st, vg_sess_addr(s)))
+		vg_dnsbl_prefetch(st->dns, st->rules, vg_sess_addr(s));
+	return 0;
+}
+
+/*
+ * vg_score_mail - give the message the resolver (SPF and the blacklists
+ * share its cache and one DNS deadline) and start its SPF lookup, unless
+ * the sender logged in or the client is trusted (check_spf skips those).
+ */
+static int
+vg_score_mail(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	struct vg_score_state *st = state;
+	struct vg_msg *msg = vg_sess_msg(s);
+	int rc;
+
+	(void)r;
+	if (st->dns == NULL || msg == NULL)
+		return 0;
+	if ((rc = vg_dns_attach(msg, st->dns)) != 0)
+		return rc;
+	if (vg_msg_auth(msg)[0] == '\0' &&
+	    vg_score_outside(st, vg_sess_addr(s)))
+		vg_spf_prefetch(
+		    st->dns, vg_msg_helo(msg), vg_msg_from(msg), false);
+	return 0;
+}
+
+/*
+ * vg_score_rcpt - the rules file's allow and block lists for one
+ * recipient: one the lists refuse (a block matched, no allow did,
+ * block_action reject) gets 550 5.7.1 now, so that mail to an allowed
+ * recipient (postmaster@) still gets through from a blocked sender while
+ * the others are refused (lists.h); check_lists then finds only allowed
+ * recipients.  The reply and precedence are check_lists's.
+ */
+static int
+vg_score_rcpt(void *state, const struct vg_sess *s, const struct vg_rcpt *rcpt,
+    struct vg_hook_reply *r)
+{
+	struct vg_score_state *st = state;
+	const struct vg_policy *pol = vg_policy_of(st->rules);
+	const struct vg_lists *l = pol != NULL ? vg_policy_lists(pol) : NULL;
+	struct vg_msg *msg = vg_sess_msg(s);
+	char clean[256];
+	const char *what;
+	unsigned bits;
+
+	if (rcpt->refused || l == NULL || msg == NULL)
+		return 0;
+	bits = vg_lists_check(l, vg_sess_addr(s), vg_msg_from(msg), rcpt->addr);
+	if (!vg_lists_refuse(l, bits))
+		return 0;
+	if ((bits & VG_LISTS_BLOCK_CLIENT) != 0) {
+		what = "client address";
+		vg_hook_refuse(r, VG_REPLY_BLOCK_CLIENT, NULL, "BLOCK_CLIENT");
+	} else if ((bits & VG_LISTS_BLOCK_FROM) != 0) {
+		what = "sender address";
+		vg_hook_refuse(r, VG_REPLY_BLOCK_FROM, NULL, "BLOCK_FROM");
+	} else {
+		what = "recipient";
+		vg_hook_refuse(r, VG_REPLY_BLOCK_RCPT, NULL, "BLOCK_RCPT");
+	}
+	(void)vg_sanitize_str(clean, sizeof(clean), rcpt->addr, 0);
+	(void)vg_str_fmt(r->log, sizeof(r->log),
+	    "RCPT TO <%s> refused: %s blocked by policy", clean, what);
+	return 0;
+}
+
 const struct vg_stage_ops vg_stage_score_ops = {
     .name = "score",
+    .kind = VG_STAGE_SCORE,
     .create = vg_score_create,
-    .scan = vg_score_scan,
     .free = vg_score_free,
-    .version = NULL,
+    .connect = vg_score_connect,
+    .mail = vg_score_mail,
+    .rcpt = vg_score_rcpt,
+    .scan = vg_score_scan,
 };

@@ -22,7 +22,6 @@
  *   scanned to the end, nothing found    -> CLEAN
  *   a backend error                      -> its code and text
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -33,6 +32,7 @@
 #include "base/str.h"
 #include "core/result.h"
 #include "core/stage.h"
+#include "stages/stages.h"
 #include "message/msg.h"
 #include "stages/virus_backend.h"
 
@@ -70,14 +70,14 @@ virus_free(void *state)
 
 /* virus_create - the backend's state; *state_out NULL when disabled */
 static int
-virus_create(void **state_out, const struct vg_conf *conf,
-    const struct vg_rules *rules, struct vg_err *err)
+virus_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
 {
+	const struct vg_conf *conf = env->conf;
 	const struct vg_virus_backend_ops *be;
 	struct virus_stage *vs;
 	int rc;
 
-	(void)rules;
 	*state_out = NULL;
 	if (!conf->virus_scan)
 		return 0;
@@ -169,8 +169,17 @@ virus_version_text(const void *state)
 	return vs != NULL ? vs->be->version(vs->bstate) : NULL;
 }
 
+/* virus_wanted - the engine has no virus stage with virus_scan = no */
+static bool
+virus_wanted(const struct vg_conf *conf)
+{
+	return conf->virus_scan;
+}
+
 const struct vg_stage_ops vg_stage_virus_ops = {
     .name = "virus",
+    .kind = VG_STAGE_VIRUS,
+    .wanted = virus_wanted,
     .create = virus_create,
     .scan = virus_scan,
     .free = virus_free,

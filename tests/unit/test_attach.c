@@ -637,6 +637,7 @@ START_TEST(test_attach_check_ops)
 	struct vg_text *text =
 	    load_text(&msg, CORPUS "/malware/dangerous-extension.eml");
 	struct vg_conf *conf = NULL;
+	struct vg_stage_env env = {NULL, NULL, NULL, NULL};
 	struct vg_result res;
 	struct vg_err err;
 	void *state = NULL;
@@ -647,8 +648,8 @@ START_TEST(test_attach_check_ops)
 	    vg_conf_parse(&conf, conf_text, strlen(conf_text), "t.conf", &err),
 	    0);
 	ck_assert_str_eq(vg_check_attach_ops.name, "attach");
-	ck_assert_int_eq(
-	    vg_check_attach_ops.create(&state, conf, NULL, &err), 0);
+	env.conf = conf;
+	ck_assert_int_eq(vg_check_attach_ops.create(&state, &env, &err), 0);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(
 	    vg_check_attach_ops.run(state, msg, text, NULL, &res), 0);

@@ -24,6 +24,24 @@
 
 #define RULES VG_SOURCE_DIR "/tests/dns/test.rules"
 
+/*
+ * dnsbl_create - the check as an engine builds it, with a resolver for
+ * the test DNS server; one resolver for the whole test process (still
+ * reachable at exit, so the leak checker does not count it).
+ */
+static int
+dnsbl_create(void **state, const struct vg_conf *conf,
+    const struct vg_rules *rules, struct vg_err *err)
+{
+	static struct vg_dns *dns;
+	struct vg_stage_env env = {conf, rules, NULL, NULL};
+
+	if (dns == NULL)
+		ck_assert_int_eq(vg_dns_new(&dns, conf, err), 0);
+	env.dns = dns;
+	return vg_check_dnsbl_ops.create(state, &env, err);
+}
+
 static const struct {
 	const char *spec;
 	bool valid;
@@ -337,8 +355,7 @@ START_TEST(test_dnsbl_check)
 	vg_dnstest_conf(&conf, servers, sizeof(servers));
 	vg_err_init(&err);
 	ck_assert_int_eq(vg_rules_load(&rules, RULES, &err), 0);
-	ck_assert_int_eq(
-	    vg_check_dnsbl_ops.create(&state, &conf, rules, &err), 0);
+	ck_assert_int_eq(dnsbl_create(&state, &conf, rules, &err), 0);
 	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
 	vg_msg_set_client(msg, "127.0.0.2", "c.example");
 	vg_result_init(&res, "score");
@@ -349,8 +366,7 @@ START_TEST(test_dnsbl_check)
 	vg_check_dnsbl_ops.free(state);
 
 	conf.trusted_networks = trusted;
-	ck_assert_int_eq(
-	    vg_check_dnsbl_ops.create(&state, &conf, rules, &err), 0);
+	ck_assert_int_eq(dnsbl_create(&state, &conf, rules, &err), 0);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(
 	    vg_check_dnsbl_ops.run(state, msg, NULL, rules, &res), 0);
@@ -422,8 +438,7 @@ START_TEST(test_dnsbl_check_received)
 	ck_assert_int_eq(vg_msg_finish(msg), 0);
 
 	/* Off: the trusted client is not looked up, nor anything else. */
-	ck_assert_int_eq(
-	    vg_check_dnsbl_ops.create(&state, &conf, rules, &err), 0);
+	ck_assert_int_eq(dnsbl_create(&state, &conf, rules, &err), 0);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(
 	    vg_check_dnsbl_ops.run(state, msg, NULL, rules, &res), 0);
@@ -433,8 +448,7 @@ START_TEST(test_dnsbl_check_received)
 
 	/* On: 10.0.0.1 is ours, 127.0.0.2 handed it over and is listed. */
 	conf.dnsbl_check_received = true;
-	ck_assert_int_eq(
-	    vg_check_dnsbl_ops.create(&state, &conf, rules, &err), 0);
+	ck_assert_int_eq(dnsbl_create(&state, &conf, rules, &err), 0);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(
 	    vg_check_dnsbl_ops.run(state, msg, NULL, rules, &res), 0);
@@ -469,8 +483,7 @@ START_TEST(test_dnsbl_check_received_limit)
 	conf.dnsbl_check_received = true;
 	vg_err_init(&err);
 	ck_assert_int_eq(vg_rules_load(&rules, RULES, &err), 0);
-	ck_assert_int_eq(
-	    vg_check_dnsbl_ops.create(&state, &conf, rules, &err), 0);
+	ck_assert_int_eq(dnsbl_create(&state, &conf, rules, &err), 0);
 	for (hops = VG_DNSBL_MAX_RECEIVED - 1; hops <= VG_DNSBL_MAX_RECEIVED;
 	     hops++) {
 		msg = NULL;

@@ -54,7 +54,18 @@ setup(void)
 	conf->rules = NULL;
 	ck_assert_msg(
 	    vg_engine_new(&engine, conf, &err) == 0, "%s", vg_err_text(&err));
-	ck_assert_uint_eq(vg_engine_nstages(engine), 2);
+	/* The stage table: the limits (hooks only), virus, score. */
+	ck_assert_uint_eq(vg_engine_nstages(engine), 3);
+	{
+		void *st;
+
+		ck_assert_str_eq(
+		    vg_engine_stage(engine, 0, &st)->name, "abuse");
+		ck_assert_str_eq(
+		    vg_engine_stage(engine, 1, &st)->name, "virus");
+		ck_assert_str_eq(
+		    vg_engine_stage(engine, 2, &st)->name, "score");
+	}
 }
 
 static void

@@ -405,9 +405,12 @@ run_check(struct vg_result *res, struct vg_conf *conf, const char *ip,
 {
 	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1000, 10, "/tmp"};
 	struct vg_msg *msg = NULL;
+	struct vg_stage_env env = {conf, NULL, NULL, NULL};
 	void *state = NULL;
 
-	ck_assert_int_eq(vg_check_spf_ops.create(&state, conf, NULL, NULL), 0);
+	/* The resolver an engine would give the check. */
+	ck_assert_int_eq(vg_dns_new(&env.dns, conf, NULL), 0);
+	ck_assert_int_eq(vg_check_spf_ops.create(&state, &env, NULL), 0);
 	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
 	vg_msg_set_client(msg, ip, "client.example");
 	vg_msg_set_helo(msg, helo);
@@ -418,6 +421,7 @@ run_check(struct vg_result *res, struct vg_conf *conf, const char *ip,
 	ck_assert_int_eq(vg_check_spf_ops.run(state, msg, NULL, NULL, res), 0);
 	vg_msg_free(msg);
 	vg_check_spf_ops.free(state);
+	vg_dns_unref(env.dns);
 }
 
 /* find - the detail of symbol name in res, or NULL */

@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "rules/rules.h"
 #include "core/stage.h"
+#include "stages/stages.h"
 #include "message/text.h"
 #include "vg_check.h"
 
@@ -28,6 +29,17 @@
 	"Message rejected: attachment type not allowed: invoice.pdf.exe"
 
 /* scan_file - run the score stage with rules_path over path */
+
+/* score_create - the stage's create() with conf and rules, no resolver */
+static int
+score_create(void **state, const struct vg_conf *conf,
+    const struct vg_rules *rules, struct vg_err *err)
+{
+	struct vg_stage_env env = {conf, rules, NULL, NULL};
+
+	return vg_stage_score_ops.create(state, &env, err);
+}
+
 static int
 scan_file(struct vg_result *res, const char *rules_path, const char *path,
     const struct vg_msg_limits *lim)
@@ -42,8 +54,7 @@ scan_file(struct vg_result *res, const char *rules_path, const char *path,
 	ck_assert_msg(vg_rules_load(&rules, rules_path, &err) == 0, "%s",
 	    vg_err_text(&err));
 	ck_assert_int_eq(vg_msg_from_file(&msg, lim, path), 0);
-	ck_assert_int_eq(
-	    vg_stage_score_ops.create(&state, NULL, rules, &err), 0);
+	ck_assert_int_eq(score_create(&state, NULL, rules, &err), 0);
 	vg_result_init(res, "score");
 	rc = vg_stage_score_ops.scan(state, msg, res);
 	vg_stage_score_ops.free(state);
@@ -145,8 +156,7 @@ START_TEST(test_stage_score_no_rules)
 	/* An engine without a rules file still runs the stage. */
 	vg_err_init(&err);
 	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, SPAM1), 0);
-	ck_assert_int_eq(
-	    vg_stage_score_ops.create(&state, NULL, NULL, &err), 0);
+	ck_assert_int_eq(score_create(&state, NULL, NULL, &err), 0);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
 	ck_assert_uint_eq(res.nsymbols, 0);
@@ -208,8 +218,7 @@ START_TEST(test_stage_score_crlf_same)
 		conv[n++] = raw[i];
 	}
 	ck_assert_int_eq(vg_msg_from_bytes(&crlf, NULL, conv, n), 0);
-	ck_assert_int_eq(
-	    vg_stage_score_ops.create(&state, NULL, rules, &err), 0);
+	ck_assert_int_eq(score_create(&state, NULL, rules, &err), 0);
 	vg_result_init(&res_lf, "score");
 	vg_result_init(&res_crlf, "score");
 	ck_assert_int_eq(vg_stage_score_ops.scan(state, lf, &res_lf), 0);
@@ -240,8 +249,7 @@ scan_rules_text(struct vg_result *res, const char *text, struct vg_msg *msg)
 	ck_assert_msg(
 	    vg_rules_parse(&rules, text, strlen(text), "t", &err) == 0, "%s",
 	    vg_err_text(&err));
-	ck_assert_int_eq(
-	    vg_stage_score_ops.create(&state, NULL, rules, &err), 0);
+	ck_assert_int_eq(score_create(&state, NULL, rules, &err), 0);
 	vg_result_init(res, "score");
 	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, res), 0);
 	vg_stage_score_ops.free(state);
@@ -301,8 +309,7 @@ START_TEST(test_stage_score_attach_builtin)
 
 	vg_err_init(&err);
 	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, DANGEROUS), 0);
-	ck_assert_int_eq(
-	    vg_stage_score_ops.create(&state, NULL, NULL, &err), 0);
+	ck_assert_int_eq(score_create(&state, NULL, NULL, &err), 0);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
 	ck_assert(score_of(&res, "ATTACH_DOUBLE_EXT") == 0.0);
@@ -428,8 +435,8 @@ START_TEST(test_stage_score_conf_limits)
 	                     "t.rules", &err),
 	    0);
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, raw, strlen(raw)), 0);
-	ck_assert_msg(vg_stage_score_ops.create(&state, conf, rules, &err) == 0,
-	    "%s", vg_err_text(&err));
+	ck_assert_msg(score_create(&state, conf, rules, &err) == 0, "%s",
+	    vg_err_text(&err));
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
 	ck_assert_msg(vg_result_has(&res, "URI_SECOND") == (_i == 0),

@@ -30,12 +30,22 @@
 #include "core/sigwatch.h"
 #include "stages/virus_backend.h"
 #include "core/stage.h"
+#include "stages/stages.h"
 
 #define CORPUS       VG_SOURCE_DIR "/../shared/corpus"
 #define TESTFILES    "/usr/share/clamav-testfiles"
 #define MAKE_SIGDB   VG_SOURCE_DIR "/tests/tools/make-sigdb.sh"
 #define MAKE_EVASION VG_SOURCE_DIR "/tests/tools/make-evasion.py"
 #define EICAR_NAME   "Eicar-Test-Signature.UNOFFICIAL"
+
+/* virus_create_env - the stage's create() with only a configuration */
+static int
+virus_create_env(void **state, const struct vg_conf *conf, struct vg_err *err)
+{
+	struct vg_stage_env env = {conf, NULL, NULL, NULL};
+
+	return vg_stage_virus_ops.create(state, &env, err);
+}
 
 static char dbdir[] = "/tmp/vg-test-sigdb.XXXXXX";
 static char evdir[] = "/tmp/vg-test-evasion.XXXXXX"; /* make-evasion.py */
@@ -157,7 +167,7 @@ setup(void)
 	int rc;
 
 	vg_err_init(&err);
-	rc = vg_stage_virus_ops.create(&state, &conf, NULL, &err);
+	rc = virus_create_env(&state, &conf, &err);
 	ck_assert_msg(
 	    rc == 0, "create: got %d (%s), want 0", rc, vg_err_text(&err));
 	ck_assert_ptr_nonnull(state);
@@ -484,8 +494,7 @@ START_TEST(test_stage_virus_clamav_filesize)
 
 	conf.clamav_max_filesize = 100;
 	vg_err_init(&err);
-	ck_assert_int_eq(
-	    vg_stage_virus_ops.create(&small, &conf, NULL, &err), 0);
+	ck_assert_int_eq(virus_create_env(&small, &conf, &err), 0);
 	ck_assert_int_eq(
 	    vg_msg_from_file(&msg, NULL, CORPUS "/malware/eicar-plain.eml"), 0);
 	vg_result_init(&res, "virus");
@@ -531,8 +540,8 @@ START_TEST(test_stage_virus_long_name)
 	dirs[0] = dir;
 	conf = base_conf(dirs[0]);
 	vg_err_init(&err);
-	ck_assert_msg(vg_stage_virus_ops.create(&st, &conf, NULL, &err) == 0,
-	    "create: %s", vg_err_text(&err));
+	ck_assert_msg(virus_create_env(&st, &conf, &err) == 0, "create: %s",
+	    vg_err_text(&err));
 	snprintf(raw, sizeof(raw), "Subject: x\r\n\r\nbody %s end\r\n", marker);
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, raw, strlen(raw)), 0);
 	vg_result_init(&res, "virus");
@@ -573,7 +582,7 @@ START_TEST(test_stage_virus_no_database)
 		int rc;
 
 		vg_err_init(&err);
-		rc = vg_stage_virus_ops.create(&st, &conf, NULL, &err);
+		rc = virus_create_env(&st, &conf, &err);
 		ck_assert_msg(rc == VG_ECONFIG, "%s: got %d, want VG_ECONFIG",
 		    dirs[i], rc);
 		ck_assert_ptr_null(st);
@@ -601,8 +610,7 @@ START_TEST(test_stage_virus_clamav_log)
 	logged[0] = '\0';
 	vg_log_set_sink(log_capture, NULL, VG_LOG_DEBUG);
 	vg_err_init(&err);
-	ck_assert_int_eq(
-	    vg_stage_virus_ops.create(&st, &conf, NULL, &err), VG_ECONFIG);
+	ck_assert_int_eq(virus_create_env(&st, &conf, &err), VG_ECONFIG);
 	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG);
 	rmdir(empty);
 	ck_assert_msg(
@@ -622,7 +630,7 @@ START_TEST(test_stage_virus_disabled)
 
 	conf.virus_scan = false;
 	vg_err_init(&err);
-	ck_assert_int_eq(vg_stage_virus_ops.create(&st, &conf, NULL, &err), 0);
+	ck_assert_int_eq(virus_create_env(&st, &conf, &err), 0);
 	ck_assert_ptr_null(st);
 	ck_assert_ptr_null(vg_stage_virus_ops.version(NULL));
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, "A: b\n\nc\n", 8), 0);
@@ -803,7 +811,7 @@ START_TEST(test_stage_virus_incomplete)
 	conf.clamav_max_files = (unsigned)ev->max_files;
 	conf.clamav_max_scantime_ms = ev->max_scantime_ms;
 	vg_err_init(&err);
-	ck_assert_int_eq(vg_stage_virus_ops.create(&st, &conf, NULL, &err), 0);
+	ck_assert_int_eq(virus_create_env(&st, &conf, &err), 0);
 	snprintf(path, sizeof(path), "%s/%s", evdir, ev->file);
 	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, path), 0);
 	/*

@@ -89,8 +89,10 @@ fx_init_msg(struct fx *f, const char *conf, struct vg_msg *msg)
 	f->msg = msg;
 	f->v = NULL;
 	vg_result_init(&f->res[0], "virus");
+	f->res[0].kind = VG_STAGE_VIRUS;
 	f->res[0].outcome = VG_VIRUS_CLEAN;
 	vg_result_init(&f->res[1], "score");
+	f->res[1].kind = VG_STAGE_SCORE;
 }
 
 static void

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * stage_abuse - the session-time limits (abuse.h) as a stage of hooks.
+ *
+ * PURPOSE  Asks the rate limits and the harvest defence at CONNECT, MAIL
+ *	    FROM and each RCPT TO (a recipient the MTA refused counts as an
+ *	    unknown one for the harvest count), and answers a refusal with
+ *	    abuse.h's 451 4.7.1 and its log line, prefixed with the phase.
+ *	    It has no scan.
+ * OWNS     The counters outlive engines: the state holds a reference to a
+ *	    shared hold on the vg_abuse tables, which a new engine's stage
+ *	    takes over from the engine it replaces (env->prev) unless the
+ *	    reload changed one of the limits' keys (vg_abuse_conf_changed()),
+ *	    in which case the counters start afresh.  The last engine to let
+ *	    go of a hold frees the tables.
+ * ERRORS   A hook returns VG_ENOMEM when a counter cannot be stored; the
+ *	    front end applies on_error (for a recipient the MTA refused the
+ *	    session only logs it).
+ * THREADS  Hooks are called concurrently; vg_abuse is thread-safe and the
+ *	    hold's count is atomic.
+ */
+#include <stdatomic.h>
+
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "base/str.h"
+#include "message/msg.h"
+#include "core/session.h"
+#include "stages/abuse.h"
+#include "stages/stages.h"
+
+/* The tables, shared by every engine that kept them. */
+struct abuse_hold {
+	atomic_uint refs;
+	struct vg_abuse *ab;
+};
+
+struct abuse_stage {
+	const struct vg_conf *conf; /* borrowed from the engine */
+	struct abuse_hold *hold;    /* one reference */
+};
+
+/* abuse_hold_unref - drop one reference; the last frees the tables */
+static void
+abuse_hold_unref(struct abuse_hold *h)
+{
+	if (h == NULL || atomic_fetch_sub(&h->refs, 1) != 1)
+		return;
+	vg_abuse_free(h->ab);
+	vg_free(h);
+}
+
+/* abuse_free - the stage's reference */
+static void
+abuse_free(void *state)
+{
+	struct abuse_stage *st = state;
+
+	if (st == NULL)
+		return;
+	abuse_hold_unref(st->hold);
+	vg_free(st);
+}
+
+/* abuse_create - take over the old engine's counters, or start afresh */
+static int
+abuse_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
+{
+	const struct abuse_stage *prev = env->prev;
+	struct abuse_stage *st;
+	int rc;
+
+	(void)err;
+	*state_out = NULL;
+	if ((st = vg_calloc(1, sizeof(*st))) == NULL)
+		return VG_ENOMEM;
+	st->conf = env->conf;
+	/* prev->conf is its engine's, alive while the build holds it. */
+	if (prev != NULL && !vg_abuse_conf_changed(prev->conf, env->conf)) {
+		st->hold = prev->hold;
+		atomic_fetch_add(&st->hold->refs, 1);
+		*state_out = st;
+		return 0;
+	}
+	if ((st->hold = vg_calloc(1, sizeof(*st->hold))) == NULL) {
+		vg_free(st);
+		return VG_ENOMEM;
+	}
+	atomic_init(&st->hold->refs, 1);
+	if ((rc = vg_abuse_new(&st->hold->ab, env->conf, NULL, NULL)) != 0) {
+		abuse_free(st);
+		return rc;
+	}
+	*state_out = st;
+	return 0;
+}
+
+/* abuse_answer - copy abuse.h's answer into the hook's, phase named */
+static void
+abuse_answer(
+    struct vg_hook_reply *r, const struct vg_abuse_reply *a, const char *phase)
+{
+	r->refuse = a->refuse;
+	(void)vg_str_fmt(r->code, sizeof(r->code), "%s", a->code);
+	(void)vg_str_fmt(r->xcode, sizeof(r->xcode), "%s", a->xcode);
+	(void)vg_str_fmt(r->text, sizeof(r->text), "%s", a->text);
+	r->symbol = a->symbol;
+	if (a->log[0] != '\0') {
+		(void)vg_str_fmt(
+		    r->log, sizeof(r->log), "%s: %s", phase, a->log);
+		r->log_level = VG_LOG_WARNING;
+	}
+}
+
+/* abuse_auth - the message's SASL login, "" when none */
+static const char *
+abuse_auth(const struct vg_sess *s)
+{
+	const struct vg_msg *msg = vg_sess_msg(s);
+
+	return msg != NULL ? vg_msg_auth(msg) : "";
+}
+
+/* abuse_connect - connections per minute; a client cooling off */
+static int
+abuse_connect(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	struct abuse_stage *st = state;
+	struct vg_abuse_reply a;
+	int rc;
+
+	rc = vg_abuse_connect(st->hold->ab, &a, st->conf, vg_sess_addr(s));
+	if (rc == 0)
+		abuse_answer(r, &a, "CONNECT");
+	return rc;
+}
+
+/* abuse_mail - messages per login or client */
+static int
+abuse_mail(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	struct abuse_stage *st = state;
+	struct vg_abuse_reply a;
+	int rc;
+
+	rc = vg_abuse_mail(
+	    st->hold->ab, &a, st->conf, vg_sess_addr(s), abuse_auth(s));
+	if (rc == 0)
+		abuse_answer(r, &a, "MAIL FROM");
+	return rc;
+}
+
+/* abuse_rcpt - recipients per login or client; unknown ones counted */
+static int
+abuse_rcpt(void *state, const struct vg_sess *s, const struct vg_rcpt *rcpt,
+    struct vg_hook_reply *r)
+{
+	struct abuse_stage *st = state;
+	struct vg_abuse_reply a;
+	int rc;
+
+	if (rcpt->refused) {
+		rc = vg_abuse_rcpt_rejected(
+		    st->hold->ab, &a, st->conf, vg_sess_addr(s));
+		if (rc == 0)
+			abuse_answer(r, &a, "rejected RCPT TO");
+		return rc;
+	}
+	rc = vg_abuse_rcpt(
+	    st->hold->ab, &a, st->conf, vg_sess_addr(s), abuse_auth(s));
+	if (rc == 0)
+		abuse_answer(r, &a, "RCPT TO");
+	return rc;
+}
+
+const struct vg_stage_ops vg_stage_abuse_ops = {
+    .name = "abuse",
+    .kind = VG_STAGE_OTHER,
+    .create = abuse_create,
+    .free = abuse_free,
+    .connect = abuse_connect,
+    .mail = abuse_mail,
+    .rcpt = abuse_rcpt,
+};

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test_session - the session runs every stage's hooks, phase by phase.
+ *
+ * A test-only stage ("probe", defined here in one struct vg_stage_ops and
+ * registered in a one-line stage table handed to vg_engine_build()) uses
+ * every hook: it records each call, refuses what the test asks it to, and
+ * its scan adds a symbol the verdict must show; a second, rcpt-only probe
+ * after the score stage shows what got past the others.  With it the tests check
+ * that the session calls the hooks in SMTP order with what each phase
+ * carries, that a refusal stops the phase for the stages after it and
+ * keeps a refused recipient out of the message, that a hook's error
+ * reaches the caller, that the abort hook runs for a message given up,
+ * and that a new engine's stage is handed the old engine's state.  The
+ * real score stage runs beside the probe, so the lists hook (block_rcpt
+ * at RCPT TO) is exercised through the session as both front ends use it.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_check.h"
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "base/err.h"
+#include "base/str.h"
+#include "message/msg.h"
+#include "core/engine.h"
+#include "core/session.h"
+#include "core/verdict.h"
+#include "stages/stages.h"
+
+/* What the probe saw, and what it is told to do. */
+struct probe {
+	char calls[1024]; /* "connect(192.0.2.7) helo(mx) ..." */
+	const void *prev; /* env->prev at create() */
+	int fail_mail;    /* returned by the mail hook */
+	size_t body_bytes;
+};
+
+/* The one probe the engines of a test share (create() hands it out). */
+static struct probe probe;
+
+/* note - append one call to the probe's record */
+static void
+note(struct probe *p, const char *what, const char *arg)
+{
+	size_t len = strlen(p->calls);
+
+	(void)vg_str_fmt(p->calls + len, sizeof(p->calls) - len, "%s%s(%s)",
+	    len > 0 ? " " : "", what, arg != NULL ? arg : "");
+}
+
+static int
+probe_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
+{
+	(void)err;
+	ck_assert_ptr_nonnull(env->conf);
+	ck_assert_ptr_nonnull(env->rules);
+	probe.prev = env->prev;
+	*state_out = &probe;
+	return 0;
+}
+
+static void
+probe_free(void *state)
+{
+	(void)state;
+}
+
+static int
+probe_connect(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	(void)r;
+	note(state, "connect", vg_sess_addr(s));
+	return 0;
+}
+
+static int
+probe_helo(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	(void)r;
+	note(state, "helo", vg_sess_helo_name(s));
+	return 0;
+}
+
+/* probe_mail - refuse deny@, fail when told to */
+static int
+probe_mail(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	struct probe *p = state;
+	const char *from = vg_msg_from(vg_sess_msg(s));
+
+	note(p, "mail", from);
+	if (p->fail_mail != 0)
+		return p->fail_mail;
+	if (strncmp(from, "deny@", 5) == 0) {
+		vg_hook_refuse(r, VG_REPLY_BLOCK_FROM, NULL, "PROBE");
+		(void)vg_str_fmt(
+		    r->log, sizeof(r->log), "probe refused %s", from);
+	}
+	return 0;
+}
+
+/* probe_rcpt - refuse probe-refuse@ */
+static int
+probe_rcpt(void *state, const struct vg_sess *s, const struct vg_rcpt *rcpt,
+    struct vg_hook_reply *r)
+{
+	(void)s;
+	note(state, rcpt->refused ? "rcpt-refused" : "rcpt", rcpt->addr);
+	if (strncmp(rcpt->addr, "probe-refuse@", 13) == 0)
+		vg_hook_refuse(r, VG_REPLY_BLOCK_RCPT, NULL, "PROBE");
+	return 0;
+}
+
+static int
+probe_eoh(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	char n[32];
+
+	(void)r;
+	(void)vg_str_fmt(
+	    n, sizeof(n), "%zu", vg_msg_header_count(vg_sess_msg(s)));
+	note(state, "eoh", n);
+	return 0;
+}
+
+static int
+probe_body(void *state, const struct vg_sess *s, const unsigned char *chunk,
+    size_t len, struct vg_hook_reply *r)
+{
+	struct probe *p = state;
+	char n[32];
+
+	(void)s;
+	(void)r;
+	(void)chunk;
+	p->body_bytes += len;
+	(void)vg_str_fmt(n, sizeof(n), "%zu", len);
+	note(p, "body", n);
+	return 0;
+}
+
+static int
+probe_eom(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	char n[32];
+
+	(void)r;
+	(void)vg_str_fmt(
+	    n, sizeof(n), "%zu", vg_msg_rcpt_stored(vg_sess_msg(s)));
+	note(state, "eom", n);
+	return 0;
+}
+
+/* probe_scan - one symbol; the scan reads only (runs on the pool) */
+static int
+probe_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
+{
+	(void)state;
+	(void)msg;
+	return vg_result_add(res, "PROBE_SEEN", 0.5, NULL);
+}
+
+static void
+probe_abort(void *state, const struct vg_sess *s)
+{
+	note(state, "abort", vg_sess_qid(s));
+}
+
+static const struct vg_stage_ops probe_ops = {
+    .name = "probe",
+    .kind = VG_STAGE_OTHER,
+    .create = probe_create,
+    .free = probe_free,
+    .connect = probe_connect,
+    .helo = probe_helo,
+    .mail = probe_mail,
+    .rcpt = probe_rcpt,
+    .eoh = probe_eoh,
+    .body = probe_body,
+    .eom = probe_eom,
+    .scan = probe_scan,
+    .abort = probe_abort,
+};
+
+/* A second probe, after the score stage: what got past both. */
+static struct probe tail;
+
+static int
+tail_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
+{
+	(void)env;
+	(void)err;
+	*state_out = &tail;
+	return 0;
+}
+
+static const struct vg_stage_ops tail_ops = {
+    .name = "tail",
+    .create = tail_create,
+    .rcpt = probe_rcpt,
+};
+
+/*
+ * The stage table of these tests: one line per stage, as in
+ * stages/stages.c: the probe, the real score stage, the tail probe.
+ */
+static const struct vg_stage_ops *const test_stages[] = {
+    &probe_ops,
+    &vg_stage_score_ops,
+    &tail_ops,
+};
+
+static char rules_path[] = "/tmp/vg_test_session.XXXXXX";
+
+/* engine_new - an engine with the test table; prev may be NULL */
+static struct vg_engine *
+engine_new(const struct vg_engine *prev)
+{
+	struct vg_engine_opts opts = {prev, test_stages, VG_NELEM(test_stages)};
+	struct vg_engine *engine = NULL;
+	struct vg_conf *conf = NULL;
+	struct vg_err err;
+	char text[512];
+
+	(void)vg_str_fmt(text, sizeof(text),
+	    "socket = unix:/tmp/x.sock\nvirus_scan = no\ntmp_dir = /tmp\n"
+	    "rules = %s\ndns_servers = 127.0.0.1:1\n",
+	    rules_path);
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_engine_global_init(&err), 0);
+	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t", &err) == 0,
+	    "%s", vg_err_text(&err));
+	ck_assert_msg(vg_engine_build(&engine, conf, &opts, &err) == 0, "%s",
+	    vg_err_text(&err));
+	return engine;
+}
+
+static void
+setup(void)
+{
+	static const char rules[] = "block_rcpt bad@example.org\n"
+	                            "allow_rcpt postmaster@\n";
+	FILE *fp;
+	int fd;
+
+	memset(&probe, 0, sizeof(probe));
+	memset(&tail, 0, sizeof(tail));
+	(void)vg_str_fmt(
+	    rules_path, sizeof(rules_path), "/tmp/vg_test_session.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(rules_path), -1);
+	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
+	ck_assert_int_eq(fputs(rules, fp) >= 0, 1);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+static void
+teardown(void)
+{
+	(void)unlink(rules_path);
+}
+
+/* has_symbol - true if the verdict lists name */
+static int
+has_symbol(const struct vg_verdict *v, const char *name)
+{
+	for (size_t i = 0; i < v->nsymbols; i++)
+		if (strcmp(v->symbols[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(test_session_every_hook_in_order)
+{
+	static const char body[] = "Hello.\r\n";
+	struct vg_engine *engine = engine_new(NULL);
+	struct vg_verdict *v = NULL;
+	struct vg_hook_reply r;
+	struct vg_sess *s = NULL;
+
+	ck_assert_int_eq(vg_sess_new(&s), 0);
+	ck_assert_int_eq(
+	    vg_sess_connect(s, engine, "192.0.2.7", "c.example", &r), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(vg_sess_helo(s, engine, "mx.example", &r), 0);
+	ck_assert_int_eq(
+	    vg_sess_mail(s, engine, "a@example.net", NULL, "Q1", &r), 0);
+	ck_assert(!r.refuse);
+	ck_assert_ptr_eq(vg_sess_engine(s), engine);
+	ck_assert_str_eq(vg_sess_qid(s), "Q1");
+
+	/* Accepted, refused by the probe, by the lists, and by the MTA. */
+	ck_assert_int_eq(vg_sess_rcpt(s, "u@example.org", false, &r), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(
+	    vg_sess_rcpt(s, "probe-refuse@example.org", false, &r), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.code, "550");
+	ck_assert_str_eq(r.xcode, "5.7.1");
+	ck_assert_str_eq(r.symbol, "PROBE");
+	ck_assert_int_eq(vg_sess_rcpt(s, "bad@example.org", false, &r), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.symbol, "BLOCK_RCPT");
+	ck_assert_str_eq(r.log,
+	    "RCPT TO <bad@example.org> refused: "
+	    "recipient blocked by policy");
+	ck_assert_int_eq(vg_sess_rcpt(s, "gone@example.org", true, &r), 0);
+	ck_assert(!r.refuse);
+	ck_assert_uint_eq(vg_sess_rejected_rcpts(s), 3);
+	/* Only the recipient nobody refused is in the message. */
+	ck_assert_uint_eq(vg_msg_rcpt_stored(vg_sess_msg(s)), 1);
+	ck_assert_str_eq(vg_msg_rcpt(vg_sess_msg(s), 0), "u@example.org");
+
+	ck_assert_int_eq(vg_sess_header(s, "Subject", " hi"), 0);
+	ck_assert_int_eq(vg_sess_header(s, "From", " a@example.net"), 0);
+	ck_assert_int_eq(vg_sess_eoh(s, &r), 0);
+	ck_assert_int_eq(
+	    vg_sess_body(s, (const unsigned char *)body, strlen(body), &r), 0);
+	ck_assert_int_eq(
+	    vg_sess_body(s, (const unsigned char *)body, strlen(body), &r), 0);
+	ck_assert_int_eq(vg_sess_eom(s, &r), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(vg_sess_scan_run(s, &v), 0);
+	ck_assert(has_symbol(v, "PROBE_SEEN"));
+	ck_assert_int_eq(v->action, VG_ACTION_ACCEPT);
+	vg_verdict_free(v);
+	vg_sess_end(s);
+	ck_assert_ptr_null(vg_sess_engine(s));
+
+	/* The probe ran first in each phase; the score stage's rcpt hook
+	 * saw bad@ only because the probe let it through. */
+	ck_assert_str_eq(probe.calls,
+	    "connect(192.0.2.7) helo(mx.example) mail(a@example.net) "
+	    "rcpt(u@example.org) rcpt(probe-refuse@example.org) "
+	    "rcpt(bad@example.org) rcpt-refused(gone@example.org) eoh(2) "
+	    "body(8) body(8) eom(1)");
+	ck_assert_uint_eq(probe.body_bytes, 16);
+	/* A refusal stops the phase: the tail saw only what got through. */
+	ck_assert_str_eq(
+	    tail.calls, "rcpt(u@example.org) rcpt-refused(gone@example.org)");
+
+	/* A second message on the same connection, given up: abort. */
+	probe.calls[0] = '\0';
+	ck_assert_int_eq(
+	    vg_sess_mail(s, engine, "b@example.net", NULL, "Q2", &r), 0);
+	vg_sess_abort(s);
+	ck_assert_str_eq(probe.calls, "mail(b@example.net) abort(Q2)");
+	ck_assert_ptr_null(vg_sess_msg(s));
+	vg_sess_free(s);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+START_TEST(test_session_refusal_stops_the_phase)
+{
+	struct vg_engine *engine = engine_new(NULL);
+	struct vg_hook_reply r;
+	struct vg_sess *s = NULL;
+
+	ck_assert_int_eq(vg_sess_new(&s), 0);
+	ck_assert_int_eq(vg_sess_connect(s, engine, "192.0.2.7", NULL, &r), 0);
+	ck_assert_int_eq(
+	    vg_sess_mail(s, engine, "deny@example.net", NULL, "Q3", &r), 0);
+	ck_assert(r.refuse);
+	ck_assert_str_eq(r.code, "550");
+	ck_assert_str_eq(r.log, "probe refused deny@example.net");
+	vg_sess_end(s);
+	/* No message: a recipient now is out of order. */
+	ck_assert_int_eq(
+	    vg_sess_rcpt(s, "u@example.org", false, &r), VG_EINVAL);
+
+	/* A hook that fails: the error reaches the caller, no reply. */
+	probe.fail_mail = VG_ENOMEM;
+	ck_assert_int_eq(
+	    vg_sess_mail(s, engine, "a@example.net", NULL, "Q4", &r),
+	    VG_ENOMEM);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(vg_sess_on_error(s), VG_ACTION_TEMPFAIL);
+	vg_sess_abort(s);
+	vg_sess_free(s);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+START_TEST(test_session_data_file_runs_eoh_and_body)
+{
+	static const char raw[] = "Subject: from a file\r\nFrom: a@b\r\n\r\n"
+	                          "line one\r\nline two\r\n";
+	char path[] = "/tmp/vg_test_session_msg.XXXXXX";
+	struct vg_engine *engine = engine_new(NULL);
+	struct vg_verdict *v = NULL;
+	struct vg_hook_reply r;
+	struct vg_sess *s = NULL;
+	FILE *fp;
+	int fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
+	ck_assert_int_eq(fputs(raw, fp) >= 0, 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(vg_sess_new(&s), 0);
+	ck_assert_int_eq(vg_sess_connect(s, engine, "192.0.2.9", NULL, &r), 0);
+	ck_assert_int_eq(
+	    vg_sess_mail(s, engine, "a@example.net", NULL, NULL, &r), 0);
+	ck_assert_int_eq(vg_sess_rcpt(s, "u@example.org", false, &r), 0);
+	ck_assert_int_eq(vg_sess_data_file(s, path, &r), 0);
+	ck_assert_int_eq(vg_sess_eom(s, &r), 0);
+	/* The envelope survived the file; the body came as one chunk. */
+	ck_assert_str_eq(vg_msg_from(vg_sess_msg(s)), "a@example.net");
+	ck_assert_str_eq(vg_msg_client_addr(vg_sess_msg(s)), "192.0.2.9");
+	ck_assert_uint_eq(vg_msg_rcpt_stored(vg_sess_msg(s)), 1);
+	ck_assert_uint_eq(probe.body_bytes, strlen("line one\r\nline two\r\n"));
+	ck_assert_int_eq(vg_sess_scan_run(s, &v), 0);
+	ck_assert(has_symbol(v, "PROBE_SEEN"));
+	vg_verdict_free(v);
+	ck_assert_int_eq(vg_sess_data_file(s, "/nonexistent/msg", &r), VG_EIO);
+	vg_sess_free(s);
+	vg_engine_unref(engine);
+	(void)unlink(path);
+}
+END_TEST
+
+START_TEST(test_session_prev_state_carried)
+{
+	struct vg_engine *one = engine_new(NULL), *two;
+
+	ck_assert_ptr_null(probe.prev);
+	two = engine_new(one);
+	/* The new engine's probe was handed the old engine's state. */
+	ck_assert_ptr_eq(probe.prev, &probe);
+	vg_engine_unref(one);
+	vg_engine_unref(two);
+}
+END_TEST
+
+static Suite *
+session_suite(void)
+{
+	Suite *s = suite_create("session");
+	TCase *tc = tcase_create("session");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_session_every_hook_in_order);
+	tcase_add_test(tc, test_session_refusal_stops_the_phase);
+	tcase_add_test(tc, test_session_data_file_runs_eoh_and_body);
+	tcase_add_test(tc, test_session_prev_state_carried);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(session_suite)
