@@ -12,6 +12,7 @@
 # vigil-milter -f, waits for its socket, runs
 #   miltertest -s wrap.lua -D vg_script=SCRIPT -D socket=unix:TMP/s.sock
 #       -D pid=PID -D tmp=TMP -D conf=TMP/vigil.conf -D srcdir=tests/milter
+#       -D build=BUILD_DIR
 #       -D dnslog=$VG_DNS_LOG (the test DNS server's query log, if any)
 # (wrap.lua runs SCRIPT and prints the Lua error that miltertest hides);
 # a SCRIPT ending in .sh is run with sh instead, with VG_SOCKET, VG_PID,
@@ -124,7 +125,7 @@ case $script in
 *)
 	miltertest -s "$here/wrap.lua" -D vg_script="$script" \
 	    -D socket="unix:$tmp/s.sock" -D pid="$pid" -D tmp="$tmp" \
-	    -D conf="$tmp/vigil.conf" -D srcdir="$here" \
+	    -D conf="$tmp/vigil.conf" -D srcdir="$here" -D build="$build" \
 	    -D dnslog="${VG_DNS_LOG:-}"
 	;;
 esac
