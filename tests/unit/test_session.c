@@ -11,7 +11,9 @@
  * carries, that a refusal stops the phase for the stages after it and
  * keeps a refused recipient out of the message, that a hook's error
  * reaches the caller, that the abort hook runs for a message given up,
- * and that a new engine's stage is handed the old engine's state.  The
+ * and that a new engine's stage is handed the old engine's state (with
+ * the real abuse stage: rate-limit counters survive a new engine with the
+ * same limits and start afresh when a limit changed).  The
  * real score stage runs beside the probe, so the lists hook (block_rcpt
  * at RCPT TO) is exercised through the session as both front ends use it.
  */
@@ -438,6 +440,68 @@ START_TEST(test_session_prev_state_carried)
 }
 END_TEST
 
+/* limits_engine - the stage table's engine with one connection limit */
+static struct vg_engine *
+limits_engine(const struct vg_engine *prev, unsigned per_minute)
+{
+	struct vg_engine_opts opts = {prev, NULL, 0};
+	struct vg_engine *engine = NULL;
+	struct vg_conf *conf = NULL;
+	struct vg_err err;
+	char text[512];
+
+	(void)vg_str_fmt(text, sizeof(text),
+	    "socket = unix:/tmp/x.sock\nvirus_scan = no\ntmp_dir = /tmp\n"
+	    "dns_servers = 127.0.0.1:1\nrules = %s\n"
+	    "ratelimit_external_connections = %u\n",
+	    rules_path, per_minute);
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_engine_global_init(&err), 0);
+	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t", &err) == 0,
+	    "%s", vg_err_text(&err));
+	ck_assert_msg(vg_engine_build(&engine, conf, &opts, &err) == 0, "%s",
+	    vg_err_text(&err));
+	return engine;
+}
+
+/* connect_refused - one connection from 203.0.113.5: refused? */
+static bool
+connect_refused(struct vg_engine *engine)
+{
+	struct vg_hook_reply r;
+	struct vg_sess *s = NULL;
+
+	ck_assert_int_eq(vg_sess_new(&s), 0);
+	ck_assert_int_eq(
+	    vg_sess_connect(s, engine, "203.0.113.5", NULL, &r), 0);
+	vg_sess_free(s);
+	if (r.refuse) {
+		ck_assert_str_eq(r.code, "451");
+		ck_assert_str_eq(r.symbol, "RATELIMIT_CONNECTIONS");
+	}
+	return r.refuse;
+}
+
+START_TEST(test_session_limits_survive_a_new_engine)
+{
+	struct vg_engine *one = limits_engine(NULL, 2), *two, *three;
+
+	/* The real abuse stage: two connections a minute, the third waits. */
+	ck_assert(!connect_refused(one));
+	ck_assert(!connect_refused(one));
+	ck_assert(connect_refused(one));
+	/* A reload with the same limits keeps counting. */
+	two = limits_engine(one, 2);
+	vg_engine_unref(one);
+	ck_assert(connect_refused(two));
+	/* A changed limit starts the counters afresh. */
+	three = limits_engine(two, 3);
+	vg_engine_unref(two);
+	ck_assert(!connect_refused(three));
+	vg_engine_unref(three);
+}
+END_TEST
+
 static Suite *
 session_suite(void)
 {
@@ -449,6 +513,7 @@ session_suite(void)
 	tcase_add_test(tc, test_session_refusal_stops_the_phase);
 	tcase_add_test(tc, test_session_data_file_runs_eoh_and_body);
 	tcase_add_test(tc, test_session_prev_state_carried);
+	tcase_add_test(tc, test_session_limits_survive_a_new_engine);
 	suite_add_tcase(s, tc);
 	return s;
 }
