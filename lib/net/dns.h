@@ -191,8 +191,8 @@ bool vg_dns_name_valid(const char *name);
  * Per-message use.  The score stage's mail hook attaches the engine's
  * resolver to each message (vg_dns_attach(), which takes a reference held
  * until the message is freed); the checks find it with vg_dns_msg(), so
- * every lookup of one
- * message shares the resolver's cache and flight table.  The first check
+ * every lookup of one message shares the resolver's cache and flight
+ * table.  The first check
  * to call vg_dns_msg_deadline() fixes the message's DNS deadline at
  * now + dns_deadline_ms; later calls return the same time, so SPF and the
  * blacklists together wait at most dns_deadline_ms at end of message.

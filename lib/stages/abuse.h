@@ -2,8 +2,8 @@
 /*
  * abuse - the session-time limits: rate limits and the harvest defence.
  *
- * PURPOSE  What the milter asks at each SMTP step, in one place, so the
- *	    callbacks only translate (STYLE.md 8.1).  It holds one rate-limit
+ * PURPOSE  What the abuse stage (stage_abuse.c) asks at each SMTP step, in
+ *	    one place.  It holds one rate-limit
  *	    table per limit of vigil.conf (ratelimit.h) and the harvest
  *	    tracker (harvest.h), and answers:
  *	      CONNECT  connections per minute of an outside client; a
@@ -17,9 +17,10 @@
  *	               recipient for the harvest count.
  *	    A refusal is 451 4.7.1 with a reply a sender can read (reply.h)
  *	    and a log line that names the source (the login or the address)
- *	    and the count.  The state outlives engines: the milter creates it once
- *	    and recreates it (counters start afresh) only when a reload
- *	    changes one of its keys (vg_abuse_conf_changed()).
+ *	    and the count.  The state outlives engines: the abuse stage
+ *	    carries it from one engine to the next and recreates it
+ *	    (counters start afresh) only when a reload changes one of its
+ *	    keys (vg_abuse_conf_changed()).
  * OWNS     vg_abuse_new() returns state the caller frees with
  *	    vg_abuse_free().
  * LIMITS   The ratelimit_* and harvest_* keys of vigil.conf; each table
