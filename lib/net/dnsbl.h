@@ -7,15 +7,11 @@
  *	    reversed, then ZONE) and `uribl NAME ZONE [ANSWERS]` (the
  *	    registrable domain of every URI host, public-suffix aware through
  *	    libpsl, then ZONE).  A list hits when an A record of the query
- *	    matches ANSWERS, and the hit is the symbol NAME, scored by the
- *	    rules file and usable in meta rules.  ANSWERS is a comma-separated
- *	    list of items: an address (127.0.0.2), a range
- *	    (127.0.0.2-127.0.0.11), a network (127.0.0.0/24) or a bitmask
- *	    (&0x04 or &4: hits when the answer ANDed with the mask is not
- *	    zero).  Without ANSWERS, any
- *	    address in 127.0.0.0/8 hits except 127.255.255.0/24, which
- *	    Spamhaus returns for refused queries (public resolvers); those are
- *	    logged and never hit.  Client lookups can be started at CONNECT
+ *	    matches ANSWERS (rules/dnsbl_answers.h), and the hit is the
+ *	    symbol NAME, scored by the rules file and usable in meta rules.
+ *	    Without ANSWERS, any address in 127.0.0.0/8 hits except
+ *	    127.255.255.0/24, which Spamhaus returns for refused queries
+ *	    (public resolvers); those are logged and never hit.  Client lookups can be started at CONNECT
  *	    with vg_dnsbl_prefetch().
  * OWNS     vg_dnsbl_new() returns lists the caller frees with
  *	    vg_dnsbl_free(); they copy what they need from the rules.
@@ -43,6 +39,7 @@
 
 #include "base/err.h"
 #include "core/result.h"
+#include "rules/dnsbl_answers.h"
 
 /* Received headers read, newest first, to find the relay (see LIMITS). */
 #define VG_DNSBL_MAX_RECEIVED 20
@@ -50,17 +47,6 @@
 struct vg_dns;
 struct vg_rules;
 struct vg_dnsbl;
-
-/*
- * vg_dnsbl_answers_check - is spec a valid ANSWERS string; 0 or VG_EINVAL
- * with a static reason in *why (for the rules parser).
- */
-int vg_dnsbl_answers_check(const char *spec, const char **why);
-/*
- * vg_dnsbl_answer_match - does the answer addr (host order) hit spec (NULL
- * = the default described above)
- */
-bool vg_dnsbl_answer_match(const char *spec, uint32_t addr);
 
 /*
  * vg_dnsbl_client_name - "<reversed address>.<zone>" into out (size

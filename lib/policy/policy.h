@@ -3,12 +3,12 @@
  * policy - the rules file's allow/block lists and attachment policy.
  *
  * PURPOSE  One object for the policy directives of the rules file, kept
- *	    apart from struct vg_rules (which is about scoring): the rules
- *	    parser creates one with vg_policy_new(), hands it every
- *	    directive it does not know itself through vg_policy_directive(),
- *	    and owns it with the rules.  The checks (check_attach.c,
- *	    check_lists.c) and the milter's RCPT hook read it through
- *	    vg_rules_policy().  Rules files without any of these directives
+ *	    apart from struct vg_rules (which is about scoring): as a
+ *	    rules-file module (vg_policy_rules_module, rules.h) the rules
+ *	    parser creates one per rules set, hands it every directive it
+ *	    does not know itself through vg_policy_directive(), and owns it
+ *	    with the rules.  The checks (check_attach.c, check_lists.c) and
+ *	    the score stage's RCPT hook read it through vg_rules_policy().  Rules files without any of these directives
  *	    get the built-in policy: no lists, the default banned
  *	    attachments (attach.h).
  * SYNTAX   One directive per line; arguments are separated by blanks
@@ -39,6 +39,7 @@
 #include "message/attach.h"
 #include "base/err.h"
 #include "policy/lists.h"
+#include "rules/rules.h"
 
 struct vg_policy;
 struct vg_rules;
@@ -67,7 +68,14 @@ const struct vg_attach_policy *vg_policy_attach(const struct vg_policy *p);
 const struct vg_policy *vg_policy_default(void);
 
 /*
- * vg_rules_policy - the policy a rules file built (rules_parse.c), or
+ * The lists and attachment policy as a rules-file module (rules.h): the
+ * parser creates the policy of each rules set and hands it every line it
+ * does not know (rules_modules.c registers it).
+ */
+extern const struct vg_rules_module vg_policy_rules_module;
+
+/*
+ * vg_rules_policy - the policy a rules file built (policy_parse.c), or
  * NULL for NULL rules, so callers fall back on vg_policy_default().
  */
 const struct vg_policy *vg_rules_policy(const struct vg_rules *rules);

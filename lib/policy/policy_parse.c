@@ -311,6 +311,47 @@ vg_policy_default(void)
 	return policy_builtin;
 }
 
+/* policy_module_create - a rules set's policy: the built-in one to start */
+static int
+policy_module_create(void **state_out)
+{
+	struct vg_policy *p = NULL;
+	int rc = vg_policy_new(&p);
+
+	*state_out = p;
+	return rc;
+}
+
+/* policy_module_free - the rules set is freed */
+static void
+policy_module_free(void *state)
+{
+	vg_policy_free(state);
+}
+
+/* policy_module_directive - one line the rules parser does not know */
+static int
+policy_module_directive(void *state, const char *dir, const char *rest,
+    const char *file, unsigned line, struct vg_err *err)
+{
+	return vg_policy_directive(state, dir, rest, file, line, err);
+}
+
+/* The lists and attachment policy, as a rules-file module (rules.h). */
+const struct vg_rules_module vg_policy_rules_module = {
+    .name = "policy",
+    .create = policy_module_create,
+    .free = policy_module_free,
+    .directive = policy_module_directive,
+};
+
+/* vg_rules_policy - the policy the rules file built, or NULL */
+const struct vg_policy *
+vg_rules_policy(const struct vg_rules *rules)
+{
+	return vg_rules_module_state(rules, &vg_policy_rules_module);
+}
+
 /* vg_policy_of - the rules' policy or the built-in one */
 const struct vg_policy *
 vg_policy_of(const struct vg_rules *rules)

@@ -128,6 +128,36 @@ struct vg_rules_stats {
 /* vg_rules_stats - counts for `vigil rules check`; NULL rules: zeros */
 void vg_rules_stats(const struct vg_rules *r, struct vg_rules_stats *out);
 
+/*
+ * Rules-file modules: a layer above rules/ with directives of its own (the
+ * lists and the attachment policy, policy_parse.c) registers a row in
+ * vg_rules_modules[] (policy/rules_modules.c).  Each rules set holds one
+ * state per module, created before parsing, handed every line the parser
+ * does not know, and freed with the rules; the module reads it back with
+ * vg_rules_module_state().  So the parser includes nothing above it.
+ */
+struct vg_rules_module {
+	const char *name;
+	/* A fresh state for one rules set; VG_ENOMEM. */
+	int (*create)(void **state_out);
+	void (*free)(void *state);
+	/*
+	 * One line whose first word is dir: 1 handled, 0 not this
+	 * module's, VG_ECONFIG (the "file:line: reason" is in err and the
+	 * parser goes on), VG_ENOMEM.
+	 */
+	int (*directive)(void *state, const char *dir, const char *rest,
+	    const char *file, unsigned line, struct vg_err *err);
+};
+
+#define VG_RULES_MODULES_MAX 4
+extern const struct vg_rules_module *const vg_rules_modules[];
+extern const size_t vg_rules_nmodules;
+
+/* vg_rules_module_state - m's state in r; NULL for a NULL r or no state */
+void *vg_rules_module_state(
+    const struct vg_rules *r, const struct vg_rules_module *m);
+
 /* DNS blacklists declared with dnsbl / uribl, for the DNSBL checks. */
 enum vg_dnsbl_kind {
 	VG_DNSBL_CLIENT,

@@ -22,8 +22,6 @@
 
 #include "rules/rules.h"
 
-struct vg_policy;
-
 /* Which part of a header a header rule looks at (:raw combines). */
 enum vg_hdr_part {
 	VG_HDR_VALUE,
@@ -148,8 +146,8 @@ struct vg_rules {
 	struct vg_rules_stats stats;
 	atomic_size_t limit_rules;
 
-	/* Lists and attachment policy (policy.h); never NULL once parsed. */
-	struct vg_policy *policy;
+	/* Each rules-file module's state (vg_rules_modules[] order). */
+	void *module_state[VG_RULES_MODULES_MAX];
 };
 
 /* vg_rules_name_find - the entry for name, or NULL */

@@ -14,8 +14,9 @@
  * file:line and the load goes on, so one run reports all of them.
  *
  * The policy directives (allow_*, block_*, attach_*) are not scoring:
- * each rules set owns a struct vg_policy, and a line this parser does not
- * know goes to vg_policy_directive() before it is called unknown.
+ * each rules set owns one state per rules-file module (vg_rules_modules[],
+ * the lists and attachment policy), and a line this parser does not know
+ * goes to each module's directive() before it is called unknown.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +29,9 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
-#include "net/dnsbl.h"
 #include "base/log.h"
 #include "base/num.h"
-#include "policy/policy.h"
+#include "rules/dnsbl_answers.h"
 #include "rules/rules_int.h"
 #include "rules/symbols.h"
 
@@ -398,7 +398,9 @@ vg_rules_free(struct vg_rules *r)
 		vg_free(r->files[i]);
 	vg_free(r->files);
 	vg_free(r->subject_tag);
-	vg_policy_free(r->policy);
+	for (size_t m = 0; m < vg_rules_nmodules; m++)
+		if (vg_rules_modules[m]->free != NULL)
+			vg_rules_modules[m]->free(r->module_state[m]);
 	vg_free(r);
 }
 
@@ -1717,20 +1719,23 @@ vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
 	if ((fn = vg_rules_dir_find(dir)) != NULL)
 		return fn(p, f, dir, rest);
 	/*
-	 * The lists and the attachment policy have their own parser
-	 * (policy_parse.c).  It records its own errors with file:line, so
-	 * only count them here and go on: every error is still reported.
-	 * It runs before the compat test so that a policy line in a
-	 * SpamAssassin-compatible file is obeyed, not skipped.
+	 * The modules above (the lists and the attachment policy,
+	 * policy_parse.c) parse their own directives.  They record their
+	 * own errors with file:line, so only count them here and go on:
+	 * every error is still reported.  They run before the compat test
+	 * so that a policy line in a SpamAssassin-compatible file is
+	 * obeyed, not skipped.
 	 */
-	rc =
-	    vg_policy_directive(r->policy, dir, rest, f->name, f->line, p->err);
-	if (rc == VG_ECONFIG) {
-		p->nerr++;
-		return 0;
+	for (size_t m = 0; m < vg_rules_nmodules; m++) {
+		rc = vg_rules_modules[m]->directive(
+		    r->module_state[m], dir, rest, f->name, f->line, p->err);
+		if (rc == VG_ECONFIG) {
+			p->nerr++;
+			return 0;
+		}
+		if (rc != 0)
+			return rc == 1 ? 0 : rc;
 	}
-	if (rc != 0)
-		return rc == 1 ? 0 : rc;
 	if (f->compat) {
 		r->stats.skipped[VG_SKIP_DIRECTIVE]++;
 		return 0;
@@ -2031,7 +2036,13 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 	r->match_limit = VG_RULES_DEF_MATCH_LIMIT;
 	r->depth_limit = VG_RULES_DEF_DEPTH_LIMIT;
 	atomic_init(&r->limit_rules, 0);
-	if ((rc = vg_policy_new(&r->policy)) != 0) {
+	if (vg_rules_nmodules > VG_RULES_MODULES_MAX)
+		vg_panic("rules: %zu modules, at most %d", vg_rules_nmodules,
+		    VG_RULES_MODULES_MAX);
+	for (size_t m = 0; m < vg_rules_nmodules; m++) {
+		if ((rc = vg_rules_modules[m]->create(&r->module_state[m])) ==
+		    0)
+			continue;
 		vg_err_add(err, name, 0, "out of memory loading rules");
 		vg_rules_free(r);
 		return rc;
@@ -2054,11 +2065,16 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 	return 0;
 }
 
-/* vg_rules_policy - the lists and attachment policy the file built */
-const struct vg_policy *
-vg_rules_policy(const struct vg_rules *rules)
+/* vg_rules_module_state - a rules-file module's state in r */
+void *
+vg_rules_module_state(const struct vg_rules *r, const struct vg_rules_module *m)
 {
-	return rules != NULL ? rules->policy : NULL;
+	if (r == NULL)
+		return NULL;
+	for (size_t i = 0; i < vg_rules_nmodules; i++)
+		if (vg_rules_modules[i] == m)
+			return r->module_state[i];
+	return NULL;
 }
 
 /* vg_rules_load - parse and compile a rules file */
