@@ -79,6 +79,30 @@ collect_symbols(struct vg_verdict *v, const struct vg_result *results, size_t n)
 	return 0;
 }
 
+/* cmp_auth - authentication results in the order of their symbols */
+static int
+cmp_auth(const void *a, const void *b)
+{
+	const struct vg_auth *x = a, *y = b;
+
+	return strcmp(x->symbol, y->symbol);
+}
+
+/*
+ * collect_auth - every stage's authentication results, in the order of
+ * their symbols (as X-Spam-Status lists them); past VG_RESULT_MAX_AUTH
+ * they are dropped
+ */
+static void
+collect_auth(struct vg_verdict *v, const struct vg_result *results, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < results[i].nauth; j++)
+			if (v->nauth < VG_NELEM(v->auth))
+				v->auth[v->nauth++] = results[i].auth[j];
+	qsort(v->auth, v->nauth, sizeof(v->auth[0]), cmp_auth);
+}
+
 /*
  * add_symbol - one more symbol of the verdict's own (name and detail are
  * copied), kept in X-Spam-Status order; its score counts.
@@ -338,6 +362,7 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 		}
 	if ((rc = collect_symbols(v, results, n)) != 0)
 		goto fail;
+	collect_auth(v, results, n);
 	/*
 	 * An incomplete scan is always a symbol, so the log line and
 	 * `vigil scan --json` show it; it scores only when the message is to

@@ -336,8 +336,7 @@ spf_comment(char *buf, size_t size, const char *result, const char *ip)
 /*
  * spf_headers - Received-SPF (RFC 7208 9.1) for each identity the SPF
  * check evaluated, then one Authentication-Results (RFC 8601) with every
- * SPF method result.  The check puts "spf=RESULT smtp.mailfrom=DOMAIN"
- * (or smtp.helo=) in its symbol's detail.
+ * SPF method result, from the verdict's typed authentication results.
  */
 static int
 spf_headers(
@@ -352,31 +351,29 @@ spf_headers(
 	kv_token(from, sizeof(from), vg_msg_from(msg));
 	kv_token(helo, sizeof(helo), vg_msg_helo(msg));
 	len = (size_t)snprintf(ar, sizeof(ar), "%s", id);
-	for (size_t i = 0; i < v->nsymbols; i++) {
-		const char *d = v->symbols[i].detail;
-		char detail[512], result[16], domain[256], comment[384];
-		const char *identity, *dom;
+	for (size_t i = 0; i < v->nauth; i++) {
+		const struct vg_auth *a = &v->auth[i];
+		char method[512], value[VG_AUTH_VALUE_MAX], domain[256];
+		char comment[384];
 
-		if (d == NULL || strncmp(d, "spf=", 4) != 0)
+		if (a->method != VG_AUTH_SPF)
 			continue;
-		vg_sanitize_str(detail, sizeof(detail), d, VG_SANITIZE_ASCII);
-		(void)vg_str_fmt(result, sizeof(result), "%.*s",
-		    (int)strcspn(detail + 4, " "), detail + 4);
-		identity =
-		    strstr(detail, " smtp.helo=") != NULL ? "helo" : "mailfrom";
-		dom = strstr(detail, " smtp.");
-		dom = dom != NULL ? strchr(dom, '=') : NULL;
-		kv_token(domain, sizeof(domain), dom != NULL ? dom + 1 : "");
-		spf_comment(comment, sizeof(comment), result, ip);
+		vg_sanitize_str(
+		    value, sizeof(value), a->value, VG_SANITIZE_ASCII);
+		kv_token(domain, sizeof(domain), value);
+		spf_comment(comment, sizeof(comment), a->result, ip);
 		rc = add_header(v, "Received-SPF",
 		    "%s (%s: domain %s %s) client-ip=%s; envelope-from=\"%s\"; "
 		    "helo=%s; receiver=%s; identity=%s",
-		    result, id, domain, comment, ip, from, helo, id, identity);
+		    a->result, id, domain, comment, ip, from, helo, id,
+		    a->property);
 		if (rc != 0)
 			return rc;
-		if (len + strlen(detail) + 3 < sizeof(ar))
+		(void)vg_str_fmt(method, sizeof(method), "spf=%s smtp.%s=%s",
+		    a->result, a->property, value);
+		if (len + strlen(method) + 3 < sizeof(ar))
 			len += (size_t)snprintf(
-			    ar + len, sizeof(ar) - len, "; %s", detail);
+			    ar + len, sizeof(ar) - len, "; %s", method);
 	}
 	if (strchr(ar, ';') == NULL)
 		return 0;

@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "base/str.h"
 #include "core/result.h"
 #include "base/sanitize.h"
 
@@ -83,6 +84,26 @@ vg_result_add(
 		return VG_ENOMEM;
 	}
 	res->nsymbols++;
+	return 0;
+}
+
+/* vg_result_add_auth - one typed authentication result */
+int
+vg_result_add_auth(struct vg_result *res, enum vg_auth_method method,
+    const char *symbol, const char *result, const char *property,
+    const char *value)
+{
+	struct vg_auth *a;
+
+	if (res->nauth >= VG_RESULT_MAX_AUTH)
+		return VG_ELIMIT;
+	a = &res->auth[res->nauth++];
+	a->method = method;
+	a->symbol = symbol;
+	a->result = result;
+	a->property = property;
+	(void)vg_str_fmt(
+	    a->value, sizeof(a->value), "%s", value != NULL ? value : "");
 	return 0;
 }
 

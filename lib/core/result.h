@@ -69,6 +69,26 @@ enum vg_stage_kind {
 			   X-Spam-Status report */
 };
 
+/*
+ * An authentication method's result (RFC 8601), typed, for the
+ * Authentication-Results and Received-SPF headers: SPF now, DKIM and DMARC
+ * next.  value is as the check found it; the headers sanitise it.
+ */
+enum vg_auth_method {
+	VG_AUTH_SPF,
+};
+
+#define VG_AUTH_VALUE_MAX  256
+#define VG_RESULT_MAX_AUTH 4
+
+struct vg_auth {
+	enum vg_auth_method method;
+	const char *symbol;            /* the symbol it was scored as; static */
+	const char *result;            /* "pass", "softfail", ...; static */
+	const char *property;          /* "mailfrom", "helo" (smtp.*); static */
+	char value[VG_AUTH_VALUE_MAX]; /* the domain */
+};
+
 struct vg_result {
 	const char *stage;         /* static stage name */
 	enum vg_stage_kind kind;   /* set by the scan from the stage */
@@ -94,6 +114,10 @@ struct vg_result {
 	size_t dropped_symbols;
 	struct vg_forced forced;
 
+	/* Authentication results (SPF), VG_RESULT_MAX_AUTH at most. */
+	struct vg_auth auth[VG_RESULT_MAX_AUTH];
+	size_t nauth;
+
 	uint64_t elapsed_us; /* wall time the stage took */
 };
 
@@ -113,6 +137,14 @@ void vg_result_fini(struct vg_result *res);
  */
 int vg_result_add(
     struct vg_result *res, const char *name, double score, const char *detail);
+/*
+ * vg_result_add_auth - one authentication result; symbol, result and
+ * property are static strings, value is copied (cut to fit).  Past
+ * VG_RESULT_MAX_AUTH it is dropped: VG_ELIMIT.
+ */
+int vg_result_add_auth(struct vg_result *res, enum vg_auth_method method,
+    const char *symbol, const char *result, const char *property,
+    const char *value);
 /* vg_result_fail - mark the stage failed with code and a reason */
 void vg_result_fail(struct vg_result *res, int code, const char *fmt, ...)
     VG_PRINTF(3, 4);

@@ -77,6 +77,10 @@ struct vg_verdict {
 	struct vg_symbol *symbols; /* owned copies */
 	size_t nsymbols;
 
+	/* Authentication results of every stage, in symbol order. */
+	struct vg_auth auth[VG_RESULT_MAX_AUTH];
+	size_t nauth;
+
 	struct vg_header_edit *edits;
 	size_t nedits;
 

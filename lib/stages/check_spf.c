@@ -82,6 +82,10 @@ check_spf_record(const struct vg_msg *msg, const struct vg_spf_outcome *o,
 		vg_info("%s: %s for %s: %s", *qid != '\0' ? qid : "NOQUEUE",
 		    sym, dom, reason);
 	}
+	/* Typed, for the headers: the detail is for people (logs, JSON). */
+	(void)vg_result_add_auth(res, VG_AUTH_SPF, sym,
+	    vg_spf_result_name(o->result),
+	    o->helo_identity ? "helo" : "mailfrom", o->domain);
 	return vg_result_add(res, sym, vg_rules_score(rules, sym, 0.0), detail);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vg_check.h"
+#include "base/err.h"
 #include "core/result.h"
 
 /*
@@ -63,6 +64,29 @@ START_TEST(test_result_reason_limit)
 }
 END_TEST
 
+/* Authentication results: copied, cut to fit, at most VG_RESULT_MAX_AUTH. */
+START_TEST(test_result_auth_limit)
+{
+	char longdom[VG_AUTH_VALUE_MAX * 2];
+	struct vg_result res;
+
+	memset(longdom, 'a', sizeof(longdom) - 1);
+	longdom[sizeof(longdom) - 1] = '\0';
+	vg_result_init(&res, "score");
+	for (size_t i = 0; i < VG_RESULT_MAX_AUTH; i++)
+		ck_assert_int_eq(vg_result_add_auth(&res, VG_AUTH_SPF,
+		                     "SPF_PASS", "pass", "mailfrom", longdom),
+		    0);
+	ck_assert_int_eq(vg_result_add_auth(&res, VG_AUTH_SPF, "SPF_PASS",
+	                     "pass", "mailfrom", "x.example"),
+	    VG_ELIMIT);
+	ck_assert_uint_eq(res.nauth, VG_RESULT_MAX_AUTH);
+	ck_assert_uint_eq(strlen(res.auth[0].value), VG_AUTH_VALUE_MAX - 1);
+	ck_assert_str_eq(res.auth[0].result, "pass");
+	vg_result_fini(&res);
+}
+END_TEST
+
 /* result_suite - one TCase per behaviour */
 static Suite *
 result_suite(void)
@@ -73,6 +97,7 @@ result_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_result_symbols_limit);
 	tcase_add_test(tc, test_result_reason_limit);
+	tcase_add_test(tc, test_result_auth_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

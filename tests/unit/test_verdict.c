@@ -548,6 +548,17 @@ START_TEST(test_verdict_spf_headers)
 	    &f.res[1], "SPF_FAIL", 3.0, "spf=fail smtp.mailfrom=example.com");
 	vg_result_add(&f.res[1], "SPF_HELO_NONE", 0.0,
 	    "spf=none smtp.helo=mail.example.com");
+	/* The headers come from the typed results, not from the details. */
+	v = fx_decide(&f);
+	ck_assert_ptr_null(
+	    find_edit(v, VG_EDIT_ADD, "Authentication-Results", 0));
+	ck_assert_int_eq(
+	    vg_result_add_auth(&f.res[1], VG_AUTH_SPF, "SPF_HELO_NONE", "none",
+	        "helo", "mail.example.com"),
+	    0);
+	ck_assert_int_eq(vg_result_add_auth(&f.res[1], VG_AUTH_SPF, "SPF_FAIL",
+	                     "fail", "mailfrom", "example.com"),
+	    0);
 	v = fx_decide(&f);
 	ck_assert_ptr_nonnull(
 	    e = find_edit(v, VG_EDIT_ADD, "Authentication-Results", 0));
