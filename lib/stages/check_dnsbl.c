@@ -21,9 +21,9 @@
 
 #include "base/alloc.h"
 #include "stages/check_ops.h"
-#include "base/cidr.h"
 #include "base/conf.h"
 #include "net/dns.h"
+#include "policy/direction.h"
 #include "net/dnsbl.h"
 #include "message/msg.h"
 #include "message/text.h"
@@ -91,7 +91,8 @@ check_dnsbl_received(const struct vg_msg *msg, const struct vg_conf *conf,
 		if (vg_dnsbl_received_ip(out, size, h->value, h->value_len) !=
 		    VG_OK)
 			continue;
-		if (!vg_cidr_list_match(out, conf->trusted_networks))
+		if (vg_direction_of(conf, out, NULL, NULL) ==
+		    VG_DIRECTION_INBOUND)
 			return true;
 	}
 	return false;
@@ -107,6 +108,7 @@ check_dnsbl_run(void *state, const struct vg_msg *msg,
 	const char *ips[2];
 	char relay[64];
 	size_t nips = 0, nc, nu;
+	enum vg_direction_why why;
 	struct vg_dns *dns;
 
 	vg_dnsbl_count(st->bl, &nc, &nu);
@@ -118,11 +120,11 @@ check_dnsbl_run(void *state, const struct vg_msg *msg,
 	 * (a road warrior on a dynamic range that policy lists name): its
 	 * client is not looked up, its URIs still are.
 	 */
-	if (vg_msg_auth(msg)[0] != '\0')
-		nips = 0;
-	else if (!vg_cidr_list_match(ips[0], st->conf->trusted_networks))
+	(void)vg_direction_msg(st->conf, msg, &why);
+	if (why == VG_DIRECTION_WHY_NONE)
 		nips = 1;
-	else if (st->conf->dnsbl_check_received &&
+	else if (why == VG_DIRECTION_WHY_TRUSTED &&
+	    st->conf->dnsbl_check_received &&
 	    check_dnsbl_received(msg, st->conf, relay, sizeof(relay)))
 		ips[nips++] = relay;
 	dns = vg_dns_msg(msg);

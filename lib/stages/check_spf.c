@@ -19,9 +19,9 @@
 
 #include "base/alloc.h"
 #include "stages/check_ops.h"
-#include "base/cidr.h"
 #include "base/conf.h"
 #include "net/dns.h"
+#include "policy/direction.h"
 #include "base/log.h"
 #include "message/msg.h"
 #include "rules/rules.h"
@@ -104,8 +104,9 @@ check_spf_run(void *state, const struct vg_msg *msg, const struct vg_text *text,
 	int rc;
 
 	(void)text;
-	if (conf == NULL || ip[0] == '\0' || vg_msg_auth(msg)[0] != '\0' ||
-	    vg_cidr_list_match(ip, conf->trusted_networks))
+	/* Our own mail (direction.h) has no sender to check. */
+	if (conf == NULL || ip[0] == '\0' ||
+	    vg_direction_msg(conf, msg, NULL) == VG_DIRECTION_OUTBOUND)
 		return VG_OK;
 	dns = vg_dns_msg(msg);
 	if (dns == NULL)

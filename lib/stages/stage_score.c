@@ -24,7 +24,6 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "base/cidr.h"
 #include "base/conf.h"
 #include "base/sanitize.h"
 #include "base/str.h"
@@ -34,6 +33,7 @@
 #include "net/dns.h"
 #include "net/dnsbl.h"
 #include "net/spf.h"
+#include "policy/direction.h"
 #include "policy/lists.h"
 #include "policy/policy.h"
 #include "core/session.h"
@@ -154,12 +154,17 @@ out:
 	return rc;
 }
 
-/* vg_score_outside - a client the sender checks look up: not trusted */
+/*
+ * vg_score_inbound - a client the sender checks look up: known, and
+ * inbound (direction.h: not trusted_networks, no login), as check_spf
+ * and check_dnsbl decide it
+ */
 static bool
-vg_score_outside(const struct vg_score_state *st, const char *addr)
+vg_score_inbound(
+    const struct vg_score_state *st, const char *addr, const char *auth)
 {
 	return st->conf != NULL && st->dns != NULL && addr[0] != '\0' &&
-	    !vg_cidr_list_match(addr, st->conf->trusted_networks);
+	    vg_direction_of(st->conf, addr, auth, NULL) == VG_DIRECTION_INBOUND;
 }
 
 /*
@@ -174,7 +179,7 @@ vg_score_connect(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
 	struct vg_score_state *st = state;
 
 	(void)r;
-	if (vg_score_outside(st, vg_sess_addr(s)))
+	if (vg_score_inbound(st, vg_sess_addr(s), NULL))
 		vg_dnsbl_prefetch(st->dns, st->rules, vg_sess_addr(s));
 	return 0;
 }
@@ -196,8 +201,7 @@ vg_score_mail(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
 		return 0;
 	if ((rc = vg_dns_attach(msg, st->dns)) != 0)
 		return rc;
-	if (vg_msg_auth(msg)[0] == '\0' &&
-	    vg_score_outside(st, vg_sess_addr(s)))
+	if (vg_score_inbound(st, vg_sess_addr(s), vg_msg_auth(msg)))
 		vg_spf_prefetch(
 		    st->dns, vg_msg_helo(msg), vg_msg_from(msg), false);
 	return 0;
