@@ -12,9 +12,9 @@
 #   vigil       BUILD_DIR/milter/vigil-milter (default BUILD_DIR: ./build
 #               of this tree): virus + rules + SPF + DNSBL
 # For each round and each concurrency it runs rspamd, vigil, clamav, vigil
-# (peer, Vigil, peer, Vigil) so that the machine's load falls on both sides
-# of each pair alike, and prints one row per run and the ratios of each
-# pair.
+# (peer, Vigil, peer, Vigil; then vigilA, vigil with -A) so that the
+# machine's load falls on both sides of each pair alike, and prints one
+# row per run and the ratios of each pair.
 #
 #   -d "DIR..."  messages (default ../shared/corpus/spamassassin/ham and spam)
 #   -n N         messages per run: a fixed subset, every (total/N)th file of
@@ -34,6 +34,11 @@
 #                default); without -C it is 0, so that Vigil, like rspamd
 #                (whose resolver keeps no cache), asks the DNS server for
 #                every lookup of every replayed message
+#   -A DIR       also run DIR/milter/vigil-milter (another build of Vigil,
+#                for example one of an earlier commit) as "vigilA", on the
+#                same messages and configuration, interleaved with the
+#                others, and print the ratio vigil/vigilA: a before and
+#                after figure for a change, measured in one run
 #   -Z           switch on, in a copy of rules/vigil.rules, the public
 #                DNSBL/URIBL zones it ships commented out (3 DNSBL on the
 #                client address, 2 URIBL on links), as rspamd's default
@@ -80,7 +85,8 @@ bench=
 dnsport=5397
 dnscache=0
 zones=0
-while getopts d:n:c:R:w:Po:kB:p:CZ opt; do
+abuild=
+while getopts d:n:c:R:w:Po:kB:p:CZA: opt; do
 	case $opt in
 	d) corpora=$OPTARG ;;
 	n) nmsgs=$OPTARG ;;
@@ -94,6 +100,7 @@ while getopts d:n:c:R:w:Po:kB:p:CZ opt; do
 	p) dnsport=$OPTARG ;;
 	C) dnscache=1 ;;
 	Z) zones=1 ;;
+	A) abuild=$OPTARG ;;
 	*) awk 'NR >= 4 && !/^#/ { exit } NR >= 4' "$0" >&2; exit 2 ;;
 	esac
 done
@@ -102,7 +109,11 @@ build=${1:-$src/build}
 build=$(cd "$build" && pwd)
 vigil=$build/milter/vigil-milter
 [ -n "$bench" ] || bench=$build/bench/vigil-bench
-for f in "$vigil" "$bench"; do
+vigila=
+if [ -n "$abuild" ]; then
+	vigila=$(cd "$abuild" && pwd)/milter/vigil-milter
+fi
+for f in "$vigil" "$bench" $vigila; do
 	if [ ! -x "$f" ]; then
 		echo "$0: no $f (build vigil-milter and vigil-bench first)" >&2
 		exit 2
@@ -320,6 +331,11 @@ if [ "$dnscache" = 0 ]; then
 	printf 'dns_cache_size = 0\n' >>"$tmp/vigil.conf"
 fi
 "$vigil" -t -c "$tmp/vigil.conf" >/dev/null
+if [ -n "$vigila" ]; then
+	sed "s|^socket = .*|socket = unix:$tmp/vigilA.sock|" "$tmp/vigil.conf" \
+	    >"$tmp/vigilA.conf"
+	"$vigila" -t -c "$tmp/vigilA.conf" >/dev/null
+fi
 
 # --- start everything -------------------------------------------------------
 dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
@@ -362,6 +378,13 @@ echo "rspamd ready (Hyperscan compiled and loaded) after $(($(date +%s) - t0)) s
 vg_pid=$!
 pids="$pids $vg_pid"
 wait_for vigil "$vg_pid" test -S "$tmp/vigil.sock"
+va_pid=
+if [ -n "$vigila" ]; then
+	"$vigila" -f -c "$tmp/vigilA.conf" >"$tmp/vigilA.log" 2>&1 &
+	va_pid=$!
+	pids="$pids $va_pid"
+	wait_for vigilA "$va_pid" test -S "$tmp/vigilA.sock"
+fi
 
 # roots_of NAME - the processes whose CPU and PSS count for NAME
 roots_of() {
@@ -369,6 +392,7 @@ roots_of() {
 	rspamd) echo "$rs_pid $clamd_pid" ;;
 	clamav) echo "$cm_pid $clamd_pid" ;;
 	vigil) echo "$vg_pid" ;;
+	vigilA) echo "$va_pid" ;;
 	esac
 }
 sock_of() {
@@ -376,7 +400,9 @@ sock_of() {
 }
 
 # --- warm-up ------------------------------------------------------------
-for m in rspamd vigil clamav; do
+milters="rspamd vigil clamav"
+[ -z "$vigila" ] || milters="$milters vigilA"
+for m in $milters; do
 	"$bench" -s "$(sock_of $m)" -c 4 -n "$warm" "$tmp/corpus" \
 	    >"$tmp/warmup.$m.out"
 done
@@ -467,6 +493,10 @@ while [ "$round" -le "$rounds" ]; do
 		run_one "$round" "$c" vigil
 		run_one "$round" "$c" clamav
 		run_one "$round" "$c" vigil
+		if [ -n "$vigila" ]; then
+			run_one "$round" "$c" vigilA
+			run_one "$round" "$c" vigil
+		fi
 	done
 	round=$((round + 1))
 done
@@ -479,6 +509,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "   $start - $end, nproc $(nproc), load average at start $load_start, at end $load_end"
 	echo "   $(rspamd --version | sed -n 's/.*version //p' | head -1 | sed 's/^/rspamd /'),"\
 	    "$(clamd --version | cut -d/ -f1), vigil-milter $vigil"
+	[ -z "$vigila" ] || echo "   vigilA: $vigila"
 	echo "   $nmsgs messages per run ($total in $corpora), unix sockets, tmp $tmp"
 	echo "   cpu_ms: CPU ms per message of the milter's whole process tree"
 	echo "   (rspamd: main + workers + clamd; clamav: clamav-milter + clamd;"
@@ -508,13 +539,18 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 	function mean(pair, c, i) { return exp(s[pair, c, i] / n[pair, c]) }
 	$3 == "rspamd" { split($0, rs, " "); next }
 	$3 == "clamav" { split($0, cm, " "); next }
+	$3 == "vigilA" { split($0, va, " "); next }
 	$3 == "vigil" && seen[$1, $2]++ == 0 { row("vigil/rspamd", rs); next }
-	$3 == "vigil" { row("vigil/(clamav-milter+clamd)", cm) }
+	$3 == "vigil" && seen[$1, $2] == 2 { row("vigil/(clamav-milter+clamd)", cm); next }
+	$3 == "vigil" { row("vigil/vigilA", va) }
 	END {
 		print "  geometric mean over the rounds:"
 		nc = split(concs, cc, " ")
-		for (k = 1; k <= 2; k++) {
-			pair = k == 1 ? "vigil/rspamd" : "vigil/(clamav-milter+clamd)"
+		pairs[1] = "vigil/rspamd"
+		pairs[2] = "vigil/(clamav-milter+clamd)"
+		pairs[3] = "vigil/vigilA"
+		for (k = 1; k <= 3; k++) {
+			pair = pairs[k]
 			for (j = 1; j <= nc; j++) {
 				c = cc[j]
 				if (n[pair, c] == 0) continue
