@@ -5,7 +5,8 @@
  * PURPOSE  The rules file is all of the tuning: rules, scores and
  *	    thresholds.  Its language is documented in vigil.rules(5).  This
  *	    header is the part the engine and the verdict need; the rule
- *	    language itself lives in rules_parse.c / rules_eval.c.
+ *	    language itself lives in the parser (rules_parse.c and the
+ *	    files it drives, rules_parse_int.h) and rules_eval.c.
  * OWNS     vg_rules_load() returns rules the caller frees with
  *	    vg_rules_free().  Compiled once per engine, read-only after.
  * ERRORS   VG_ECONFIG with "file:line: reason" in err; VG_ENOMEM; VG_EIO.
@@ -46,8 +47,8 @@ double vg_rules_score(
     const struct vg_rules *rules, const char *symbol, double def);
 
 /*
- * The rest of this header is the rules language (rules_parse.c,
- * rules_eval.c; vigil.rules(5)), added by its implementer.
+ * The rest of this header is the rules language (the parser, rules_eval.c;
+ * vigil.rules(5)).
  *
  * LIMITS   Each of these is an error (file:line: reason) when a rules file
  *	    passes it: a line is at most VG_RULES_LINE_MAX bytes and a file
