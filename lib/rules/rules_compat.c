@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * rules_compat - SpamAssassin compatibility (vigil_compat spamassassin):
+ * rules_compat - SpamAssassin compatibility: the vigil_compat directive
+ * (spamassassin or none, for the rest of the file and what it includes),
  * the if / ifplugin / else / endif blocks, and counting what is skipped.
  *
  * PURPOSE  Vigil runs no SpamAssassin plugin, so every ifplugin block is
@@ -130,5 +131,24 @@ vg_rules_skipped_rule(struct vg_rparse *p, char *rest)
 		if (e->rule < 0)
 			e->skipped = true;
 	}
+	return 0;
+}
+
+/* vg_rules_dir_compat - "vigil_compat spamassassin|none" */
+int
+vg_rules_dir_compat(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	(void)dir;
+	vg_rules_rtrim(rest);
+	if (strcmp(rest, "spamassassin") == 0)
+		f->compat = true;
+	else if (strcmp(rest, "none") == 0)
+		f->compat = false;
+	else
+		vg_rules_perr(p, f,
+		    "vigil_compat: unknown mode '%s' "
+		    "(spamassassin or none)",
+		    rest);
 	return 0;
 }

@@ -169,7 +169,7 @@ skipped:
 	return 0;
 }
 
-/* vg_rules_is_rule_directive - the directives that define a rule */
+/* vg_rules_rule_kind - whether dir defines a rule, and of which kind */
 bool
 vg_rules_rule_kind(const char *dir, enum vg_rule_kind *out)
 {

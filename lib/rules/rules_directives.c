@@ -2,8 +2,8 @@
 /*
  * rules_directives - the directive table of a rules file (vg_rules_dirs[])
  * and its handlers: score, describe, tflags, required_score, reject_score,
- * include, subject_tag, rewrite_header, dnsbl, uribl, vigil_compat,
- * vigil_match_limit, vigil_depth_limit.
+ * include, subject_tag, rewrite_header, dnsbl, uribl, vigil_compat (whose
+ * handler is rules_compat.c's), vigil_match_limit, vigil_depth_limit.
  *
  * PURPOSE  A directive is one row here and one handler.  Rule definitions
  *	    (rules_define.c) and if/else/endif (rules_compat.c) are matched
@@ -322,25 +322,6 @@ vg_rules_dir_uribl(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
 {
 	return vg_rules_dnsbl_line(p, f, VG_DNSBL_URI, dir, rest);
-}
-
-/* vg_rules_dir_compat - "vigil_compat spamassassin|none" */
-static int
-vg_rules_dir_compat(
-    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
-{
-	(void)dir;
-	vg_rules_rtrim(rest);
-	if (strcmp(rest, "spamassassin") == 0)
-		f->compat = true;
-	else if (strcmp(rest, "none") == 0)
-		f->compat = false;
-	else
-		vg_rules_perr(p, f,
-		    "vigil_compat: unknown mode '%s' "
-		    "(spamassassin or none)",
-		    rest);
-	return 0;
 }
 
 /* vg_rules_dir_match_limit - "vigil_match_limit N" */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * rules_lex - the words of a rules-file line: blanks, words, names and
- * comments, each cut in place in the line's buffer.
+ * rules_lex - the lexer of a rules file: its lines (a line ends at LF;
+ * there are no continuation lines), comments, blanks, words and names,
+ * each cut in place in a buffer of the caller's.
  *
- * PURPOSE  One definition of what a blank, a word, a rule name and a
- *	    comment are, shared by every directive.
+ * PURPOSE  One definition of what a line, a comment, a blank, a word and a
+ *	    rule name are, shared by the driver and every directive.
  * OWNS     Nothing: each function works in the caller's buffer.
+ * LIMITS   A line is at most VG_RULES_LINE_MAX bytes: a longer one is
+ *	    reported and skipped by the driver, as is a line holding a NUL.
  * THREADS  No state.
  */
 #include <string.h>
@@ -26,13 +29,6 @@ vg_rules_valid_name(const char *s)
 			return false;
 	}
 	return true;
-}
-
-/* vg_rules_isspace - ASCII white space */
-bool
-vg_rules_isspace(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
 /* vg_rules_skipws - first non-blank character of s */
@@ -89,4 +85,33 @@ vg_rules_strip_comment(char *s)
 		*d++ = *q;
 	}
 	*d = '\0';
+}
+
+/* vg_rules_lex_line - the next line of text, its comment stripped, trimmed */
+enum vg_rules_lex
+vg_rules_lex_line(
+    char **out, char *line, const char *text, size_t len, size_t *pos)
+{
+	const char *nl;
+	size_t n;
+
+	*out = line;
+	line[0] = '\0';
+	if (*pos >= len)
+		return VG_RULES_LEX_END;
+	nl = memchr(text + *pos, '\n', len - *pos);
+	n = nl != NULL ? (size_t)(nl - (text + *pos)) : len - *pos;
+	if (n > VG_RULES_LINE_MAX) {
+		*pos += n + 1;
+		return VG_RULES_LEX_TOO_LONG;
+	}
+	memcpy(line, text + *pos, n);
+	line[n] = '\0';
+	*pos += n + 1;
+	if (memchr(line, '\0', n) != NULL)
+		return VG_RULES_LEX_NUL;
+	vg_rules_strip_comment(line);
+	*out = vg_rules_skipws(line);
+	vg_rules_rtrim(*out);
+	return VG_RULES_LEX_LINE;
 }

@@ -5,17 +5,18 @@
  *
  * PURPOSE  A load has two passes.  The first reads the file and its
  *	    includes line by line and records what each line says: rules
- *	    (regexes compiled here, once, with JIT), scores, describes,
- *	    tflags, thresholds and DNS list declarations.  Scores, describes
- *	    and meta operands may name rules that are defined later
+ *	    (each regex compiled once, with JIT), scores, describes, tflags,
+ *	    thresholds and DNS list declarations.  Scores, describes and
+ *	    meta operands may name rules that are defined later
  *	    (SpamAssassin puts all scores in 50_scores.cf), so the second
  *	    pass (rules_resolve.c) resolves names once everything is read.
- *	    This file holds the first pass's driver: it cuts a file into
- *	    lines, strips comments, and hands each line to if/else blocks
- *	    (rules_compat.c), the rule definitions (rules_define.c), the
- *	    directive table (rules_directives.c), then to each rules-file
- *	    module (vg_rules_modules[]: the lists and the attachment policy,
- *	    whose directives are not scoring) before calling it unknown.
+ *	    This file holds the first pass's driver: it takes a file's lines
+ *	    from the lexer (rules_lex.c) and hands each to the if/else
+ *	    blocks (rules_compat.c), the rule definitions (rules_define.c),
+ *	    the directive table (rules_directives.c), then to each
+ *	    rules-file module (vg_rules_modules[]: the lists and the
+ *	    attachment policy, whose directives are not scoring) before
+ *	    calling it unknown.
  * OWNS     vg_rules_parse() and vg_rules_load() return rules the caller
  *	    frees with vg_rules_free(); on failure nothing is returned.
  * LIMITS   A line holds at most VG_RULES_LINE_MAX bytes and a file
@@ -105,7 +106,8 @@ vg_rules_parse_text(struct vg_rparse *p, const char *text, size_t len,
     const char *name, unsigned depth, bool compat)
 {
 	struct vg_rfile f;
-	char *line = NULL;
+	enum vg_rules_lex lx;
+	char *line = NULL, *s;
 	size_t pos = 0;
 	int rc = 0;
 
@@ -117,31 +119,25 @@ vg_rules_parse_text(struct vg_rparse *p, const char *text, size_t len,
 	p->r->stats.files++;
 	if ((line = vg_malloc(VG_RULES_LINE_MAX + 1)) == NULL)
 		return VG_ENOMEM;
-	while (pos < len && rc == 0) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
-		char *s;
-
+	while (rc == 0 &&
+	    (lx = vg_rules_lex_line(&s, line, text, len, &pos)) !=
+	        VG_RULES_LEX_END) {
 		f.line++;
-		if (n > VG_RULES_LINE_MAX) {
+		switch (lx) {
+		case VG_RULES_LEX_END:
+			break;
+		case VG_RULES_LEX_TOO_LONG:
 			vg_rules_perr(p, &f, "line too long (limit %u bytes)",
 			    (unsigned)VG_RULES_LINE_MAX);
-			pos += n + 1;
-			continue;
-		}
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		pos += n + 1;
-		if (memchr(line, '\0', n) != NULL) {
+			break;
+		case VG_RULES_LEX_NUL:
 			vg_rules_perr(p, &f, "NUL byte in line");
-			continue;
+			break;
+		case VG_RULES_LEX_LINE:
+			if (*s != '\0')
+				rc = vg_rules_line(p, &f, s);
+			break;
 		}
-		vg_rules_strip_comment(line);
-		s = vg_rules_skipws(line);
-		vg_rules_rtrim(s);
-		if (*s == '\0')
-			continue;
-		rc = vg_rules_line(p, &f, s);
 	}
 	if (rc == 0 && f.nif > 0) {
 		f.line++;

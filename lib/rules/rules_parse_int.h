@@ -66,8 +66,15 @@ int vg_rules_parse_text(struct vg_rparse *p, const char *text, size_t len,
 
 /* vg_rules_valid_name - rule names are [A-Za-z0-9_]+, as in SpamAssassin */
 bool vg_rules_valid_name(const char *s);
-/* vg_rules_isspace - ASCII white space */
-bool vg_rules_isspace(char c);
+/*
+ * vg_rules_isspace - ASCII white space (inline: the lexer, the regex and
+ * meta scanners call it for every byte of a rules file)
+ */
+static inline bool
+vg_rules_isspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 /* vg_rules_skipws - first non-blank character of s */
 char *vg_rules_skipws(char *s);
 /* vg_rules_word - cut the first word off *sp; "" when none */
@@ -76,6 +83,23 @@ char *vg_rules_word(char **sp);
 void vg_rules_rtrim(char *s);
 /* vg_rules_strip_comment - remove a comment as SpamAssassin does */
 void vg_rules_strip_comment(char *s);
+
+/* What vg_rules_lex_line() found. */
+enum vg_rules_lex {
+	VG_RULES_LEX_END,      /* no text left */
+	VG_RULES_LEX_LINE,     /* a line: *out is "" when it is blank */
+	VG_RULES_LEX_TOO_LONG, /* longer than VG_RULES_LINE_MAX: skipped */
+	VG_RULES_LEX_NUL,      /* holds a NUL byte: skipped */
+};
+
+/*
+ * vg_rules_lex_line - cut the line of text[0..len) at *pos into line
+ * (VG_RULES_LINE_MAX + 1 bytes), strip its comment and trim it; *out
+ * points into line at its first word.  *pos moves past the line whatever
+ * is returned, so a line that is skipped is still counted.
+ */
+enum vg_rules_lex vg_rules_lex_line(
+    char **out, char *line, const char *text, size_t len, size_t *pos);
 
 /* rules_names.c: the name table. */
 
@@ -167,6 +191,9 @@ bool vg_rules_block(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
 /* vg_rules_skipped_rule - count a rule inside an inactive if block */
 int vg_rules_skipped_rule(struct vg_rparse *p, char *rest);
+/* vg_rules_dir_compat - "vigil_compat spamassassin|none" (a directive) */
+int vg_rules_dir_compat(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
 
 /* rules_resolve.c */
 
