@@ -24,7 +24,7 @@
 struct vg_rules;
 struct vg_msg;
 struct vg_text;
-struct vg_result;
+struct vg_symset;
 
 #define VG_DEF_REQUIRED_SCORE 5.0
 #define VG_DEF_REJECT_SCORE   15.0
@@ -207,20 +207,20 @@ bool vg_rules_hit(const struct vg_rules_hits *hits, size_t i);
  * vg_rules_eval - run the header, body, rawbody, full and uri rules of r
  * over one message (text may be NULL: then only header-less rules that
  * need no text run, i.e. full).  Rules that hit with a non-zero score
- * are added to res with their score; every hit, sub-rules included, is
- * recorded in hits (may be NULL).  VG_ENOMEM.
+ * are added to out (a stage result's syms) with their score; every hit,
+ * sub-rules included, is recorded in hits (may be NULL).  VG_ENOMEM.
  */
 int vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
-    struct vg_result *res);
+    struct vg_symset *out);
 
 /*
  * vg_rules_eval_meta - run the meta rules over hits and over the symbols
- * already in res (built-in checks, dnsbl names); hitting metas with a
- * non-zero score are added to res.  hits may be NULL (then only symbols
- * in res count).  VG_ENOMEM.
+ * already in out (built-in checks, dnsbl names); hitting metas with a
+ * non-zero score are added to out.  hits may be NULL (then only symbols
+ * in out count).  VG_ENOMEM.
  */
 int vg_rules_eval_meta(const struct vg_rules *r, struct vg_rules_hits *hits,
-    struct vg_result *res);
+    struct vg_symset *out);
 
 #endif /* VG_RULES_H */
