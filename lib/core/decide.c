@@ -53,14 +53,14 @@ collect_symbols(struct vg_verdict *v, const struct vg_result *results, size_t n)
 	size_t total = 0, k = 0;
 
 	for (size_t i = 0; i < n; i++)
-		total += results[i].nsymbols;
+		total += results[i].syms.n;
 	if (total == 0)
 		return 0;
 	if ((v->symbols = vg_calloc(total, sizeof(*v->symbols))) == NULL)
 		return VG_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < results[i].nsymbols; j++) {
-			const struct vg_symbol *s = &results[i].symbols[j];
+		for (size_t j = 0; j < results[i].syms.n; j++) {
+			const struct vg_symbol *s = &results[i].syms.sym[j];
 			struct vg_symbol *d = &v->symbols[k];
 
 			if ((d->name = vg_strdup(s->name)) == NULL)

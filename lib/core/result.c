@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/alloc.h"
 #include "base/err.h"
 #include "base/str.h"
 #include "core/result.h"
@@ -43,13 +42,7 @@ vg_result_init(struct vg_result *res, const char *stage)
 void
 vg_result_fini(struct vg_result *res)
 {
-	for (size_t i = 0; i < res->nsymbols; i++) {
-		vg_free(res->symbols[i].name);
-		vg_free(res->symbols[i].detail);
-	}
-	vg_free(res->symbols);
-	res->symbols = NULL;
-	res->nsymbols = res->cap = 0;
+	vg_symset_fini(&res->syms);
 }
 
 /* vg_result_add - record a hit; past the cap it is counted, not stored */
@@ -57,34 +50,7 @@ int
 vg_result_add(
     struct vg_result *res, const char *name, double score, const char *detail)
 {
-	struct vg_symbol *sym;
-
-	if (res->nsymbols >= VG_RESULT_MAX_SYMBOLS) {
-		res->dropped_symbols++;
-		return 0;
-	}
-	if (res->nsymbols == res->cap) {
-		size_t cap = res->cap == 0 ? 16 : res->cap * 2;
-
-		if (cap > VG_RESULT_MAX_SYMBOLS)
-			cap = VG_RESULT_MAX_SYMBOLS;
-		sym = vg_reallocarray(res->symbols, cap, sizeof(*sym));
-		if (sym == NULL)
-			return VG_ENOMEM;
-		res->symbols = sym;
-		res->cap = cap;
-	}
-	sym = &res->symbols[res->nsymbols];
-	sym->score = score;
-	sym->detail = NULL;
-	if ((sym->name = vg_strdup(name)) == NULL)
-		return VG_ENOMEM;
-	if (detail != NULL && (sym->detail = vg_strdup(detail)) == NULL) {
-		vg_free(sym->name);
-		return VG_ENOMEM;
-	}
-	res->nsymbols++;
-	return 0;
+	return vg_symset_add(&res->syms, name, score, detail);
 }
 
 /* vg_result_add_auth - one typed authentication result */
@@ -163,8 +129,5 @@ vg_result_force_reply(struct vg_result *res, enum vg_action action,
 bool
 vg_result_has(const struct vg_result *res, const char *name)
 {
-	for (size_t i = 0; i < res->nsymbols; i++)
-		if (strcmp(res->symbols[i].name, name) == 0)
-			return true;
-	return false;
+	return vg_symset_has(&res->syms, name);
 }

@@ -6,11 +6,11 @@
  *	    that hit with their scores, a virus name, an optional decision a
  *	    check insists on (a banned attachment, an SPF fail the admin
  *	    chose to refuse), or the error that kept the stage from working.
- * OWNS     A result owns its symbol array and every string in it (names are
- *	    copied, so a result may outlive the rules that produced it).
- *	    vg_result_fini() frees them.
+ * OWNS     A result owns its symbol set (rules/symset.h: the array and every
+ *	    string in it; names are copied, so a result may outlive the
+ *	    rules that produced it).  vg_result_fini() frees them.
  * LIMITS   VG_RESULT_MAX_SYMBOLS symbols; further ones are counted in
- *	    dropped_symbols, not stored (a rules file cannot make one message
+ *	    syms.dropped, not stored (a rules file cannot make one message
  *	    use unbounded memory).
  * THREADS  One result per stage per message; written by one thread.
  */
@@ -23,17 +23,12 @@
 
 #include "base/action.h"
 #include "base/compiler.h"
+#include "rules/symset.h"
 #include "core/reply.h"
 
-#define VG_RESULT_MAX_SYMBOLS 1024
+#define VG_RESULT_MAX_SYMBOLS VG_SYMSET_MAX
 #define VG_VIRUS_NAME_MAX     128
 #define VG_REASON_MAX         256
-
-struct vg_symbol {
-	char *name; /* rule or check name, e.g. "SPF_FAIL" */
-	double score;
-	char *detail; /* optional, sanitised on output; may be NULL */
-};
 
 /* A decision a check insists on, whatever the score says. */
 struct vg_forced {
@@ -108,10 +103,12 @@ struct vg_result {
 	 */
 	char unscannable[VG_REASON_MAX];
 
-	/* Score stage and checks. */
-	struct vg_symbol *symbols;
-	size_t nsymbols, cap;
-	size_t dropped_symbols;
+	/*
+	 * Score stage and checks: the symbols that hit.  The rules
+	 * evaluator writes into the set itself (vg_rules_eval() takes
+	 * &res->syms); the checks call vg_result_add().
+	 */
+	struct vg_symset syms;
 	struct vg_forced forced;
 
 	/* Authentication results (SPF), VG_RESULT_MAX_AUTH at most. */

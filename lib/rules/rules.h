@@ -5,7 +5,8 @@
  * PURPOSE  The rules file is all of the tuning: rules, scores and
  *	    thresholds.  Its language is documented in vigil.rules(5).  This
  *	    header is the part the engine and the verdict need; the rule
- *	    language itself lives in rules_parse.c / rules_eval.c.
+ *	    language itself lives in the parser (rules_parse.c and the
+ *	    files it drives, rules_parse_int.h) and rules_eval.c.
  * OWNS     vg_rules_load() returns rules the caller frees with
  *	    vg_rules_free().  Compiled once per engine, read-only after.
  * ERRORS   VG_ECONFIG with "file:line: reason" in err; VG_ENOMEM; VG_EIO.
@@ -23,7 +24,7 @@
 struct vg_rules;
 struct vg_msg;
 struct vg_text;
-struct vg_result;
+struct vg_symset;
 
 #define VG_DEF_REQUIRED_SCORE 5.0
 #define VG_DEF_REJECT_SCORE   15.0
@@ -46,8 +47,8 @@ double vg_rules_score(
     const struct vg_rules *rules, const char *symbol, double def);
 
 /*
- * The rest of this header is the rules language (rules_parse.c,
- * rules_eval.c; vigil.rules(5)), added by its implementer.
+ * The rest of this header is the rules language (the parser, rules_eval.c;
+ * vigil.rules(5)).
  *
  * LIMITS   Each of these is an error (file:line: reason) when a rules file
  *	    passes it: a line is at most VG_RULES_LINE_MAX bytes and a file
@@ -206,20 +207,20 @@ bool vg_rules_hit(const struct vg_rules_hits *hits, size_t i);
  * vg_rules_eval - run the header, body, rawbody, full and uri rules of r
  * over one message (text may be NULL: then only header-less rules that
  * need no text run, i.e. full).  Rules that hit with a non-zero score
- * are added to res with their score; every hit, sub-rules included, is
- * recorded in hits (may be NULL).  VG_ENOMEM.
+ * are added to out (a stage result's syms) with their score; every hit,
+ * sub-rules included, is recorded in hits (may be NULL).  VG_ENOMEM.
  */
 int vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
-    struct vg_result *res);
+    struct vg_symset *out);
 
 /*
  * vg_rules_eval_meta - run the meta rules over hits and over the symbols
- * already in res (built-in checks, dnsbl names); hitting metas with a
- * non-zero score are added to res.  hits may be NULL (then only symbols
- * in res count).  VG_ENOMEM.
+ * already in out (built-in checks, dnsbl names); hitting metas with a
+ * non-zero score are added to out.  hits may be NULL (then only symbols
+ * in out count).  VG_ENOMEM.
  */
 int vg_rules_eval_meta(const struct vg_rules *r, struct vg_rules_hits *hits,
-    struct vg_result *res);
+    struct vg_symset *out);
 
 #endif /* VG_RULES_H */

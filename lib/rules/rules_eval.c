@@ -28,8 +28,8 @@
 #include "message/hdr.h"
 #include "base/log.h"
 #include "message/msg.h"
-#include "core/result.h"
 #include "rules/rules_int.h"
+#include "rules/symset.h"
 #include "rules/symbols.h"
 #include "message/text.h"
 
@@ -263,10 +263,10 @@ vg_rmatch_run(struct vg_rmatch *m, const struct vg_rule *rule,
 	}
 }
 
-/* vg_rules_record - note a hit; add it to res when it scores */
+/* vg_rules_record - note a hit; add it to out when it scores */
 static int
 vg_rules_record(const struct vg_rules *r, size_t i, struct vg_rules_hits *hits,
-    struct vg_result *res)
+    struct vg_symset *out)
 {
 	const struct vg_rule *rule = &r->rules[i];
 
@@ -274,7 +274,7 @@ vg_rules_record(const struct vg_rules *r, size_t i, struct vg_rules_hits *hits,
 		hits->hit[i] = 1;
 	if (rule->sub || rule->score == 0)
 		return 0;
-	return vg_result_add(res, rule->name, rule->score, NULL);
+	return vg_symset_add(out, rule->name, rule->score, NULL);
 }
 
 /* vg_rules_lines - match per line of text; 1, 0 or -1 as vg_rmatch_run */
@@ -442,7 +442,7 @@ vg_rules_hdr_value(struct vg_buf *b, bool *present,
 static int
 vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
-    struct vg_result *res)
+    struct vg_symset *out)
 {
 	const struct vg_rules *r = m->r;
 	struct vg_buf b;
@@ -467,7 +467,7 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 		}
 		if (rule->exists) {
 			if (present)
-				rc = vg_rules_record(r, i, hits, res);
+				rc = vg_rules_record(r, i, hits, out);
 			continue;
 		}
 		if (present) {
@@ -481,7 +481,7 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 		if (mr < 0)
 			continue;
 		if ((mr == 1) != rule->negate)
-			rc = vg_rules_record(r, i, hits, res);
+			rc = vg_rules_record(r, i, hits, out);
 	}
 	vg_buf_fini(&b);
 	return rc;
@@ -491,7 +491,7 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 int
 vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
-    struct vg_result *res)
+    struct vg_symset *out)
 {
 	struct vg_rmatch m;
 	size_t k, u;
@@ -501,7 +501,7 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 		return 0;
 	if ((rc = vg_rmatch_init(&m, r)) != 0)
 		goto out;
-	if ((rc = vg_rules_eval_headers(&m, msg, text, hits, res)) != 0)
+	if ((rc = vg_rules_eval_headers(&m, msg, text, hits, out)) != 0)
 		goto out;
 	for (k = 0; text != NULL && k < r->norder[VG_RULE_BODY]; k++) {
 		size_t i = r->order[VG_RULE_BODY][k];
@@ -510,7 +510,7 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 			break;
 		if (vg_rules_text_rule(
 		        &m, &r->rules[i], text->body, text->body_len) == 1 &&
-		    (rc = vg_rules_record(r, i, hits, res)) != 0)
+		    (rc = vg_rules_record(r, i, hits, out)) != 0)
 			goto out;
 	}
 	for (k = 0; text != NULL && k < r->norder[VG_RULE_RAWBODY]; k++) {
@@ -520,7 +520,7 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 			break;
 		if (vg_rules_text_rule(&m, &r->rules[i], text->rawbody,
 		        text->rawbody_len) == 1 &&
-		    (rc = vg_rules_record(r, i, hits, res)) != 0)
+		    (rc = vg_rules_record(r, i, hits, out)) != 0)
 			goto out;
 	}
 	for (k = 0; text != NULL && k < r->norder[VG_RULE_URI]; k++) {
@@ -534,7 +534,7 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 			if (mr < 0)
 				break;
 			if (mr == 1) {
-				if ((rc = vg_rules_record(r, i, hits, res)) !=
+				if ((rc = vg_rules_record(r, i, hits, out)) !=
 				    0)
 					goto out;
 				break;
@@ -550,7 +550,7 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 
 			if (vg_rmatch_run(&m, &r->rules[i], r->rules[i].re,
 			        (const char *)raw, len, NULL, NULL) == 1 &&
-			    (rc = vg_rules_record(r, i, hits, res)) != 0)
+			    (rc = vg_rules_record(r, i, hits, out)) != 0)
 				goto out;
 		}
 	}
@@ -562,7 +562,7 @@ out:
 /* vg_rules_meta_value - the value of one meta rule */
 static double
 vg_rules_meta_value(const struct vg_rules *r, const struct vg_rule *rule,
-    const struct vg_rules_hits *hits, const struct vg_result *res)
+    const struct vg_rules_hits *hits, const struct vg_symset *out)
 {
 	double st[VG_RULES_META_MAX_TOKENS];
 	size_t sp = 0, k;
@@ -580,12 +580,12 @@ vg_rules_meta_value(const struct vg_rules *r, const struct vg_rule *rule,
 				st[sp++] = vg_rules_hit(hits, t->rule) ? 1 : 0;
 			else
 				st[sp++] =
-				    vg_result_has(res, r->rules[t->rule].name)
+				    vg_symset_has(out, r->rules[t->rule].name)
 				    ? 1
 				    : 0;
 			continue;
 		case VG_META_SYM:
-			st[sp++] = vg_result_has(res, t->name) ? 1 : 0;
+			st[sp++] = vg_symset_has(out, t->name) ? 1 : 0;
 			continue;
 		case VG_META_NOT:
 			st[sp - 1] = st[sp - 1] == 0 ? 1 : 0;
@@ -662,7 +662,7 @@ vg_rules_meta_value(const struct vg_rules *r, const struct vg_rule *rule,
 /* vg_rules_eval_meta - run the meta rules in dependency order */
 int
 vg_rules_eval_meta(
-    const struct vg_rules *r, struct vg_rules_hits *hits, struct vg_result *res)
+    const struct vg_rules *r, struct vg_rules_hits *hits, struct vg_symset *out)
 {
 	size_t k;
 	int rc;
@@ -672,9 +672,9 @@ vg_rules_eval_meta(
 	for (k = 0; k < r->norder[VG_RULE_META]; k++) {
 		size_t i = r->order[VG_RULE_META][k];
 
-		if (vg_rules_meta_value(r, &r->rules[i], hits, res) == 0)
+		if (vg_rules_meta_value(r, &r->rules[i], hits, out) == 0)
 			continue;
-		if ((rc = vg_rules_record(r, i, hits, res)) != 0)
+		if ((rc = vg_rules_record(r, i, hits, out)) != 0)
 			return rc;
 	}
 	return 0;

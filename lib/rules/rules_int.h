@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * rules_int - private structures shared by rules_parse.c and rules_eval.c.
+ * rules_int - private structures shared by the rules parser and rules_eval.c.
  *
- * PURPOSE  The compiled form of a rules file.  rules_parse.c builds it and
- *	    resolves every name at the end of a load; rules_eval.c only
- *	    reads it.  Nothing outside those two files includes this header.
+ * PURPOSE  The compiled form of a rules file.  The parser (rules_parse.c
+ *	    and the files of rules_parse_int.h) builds it and resolves every
+ *	    name at the end of a load; rules_eval.c only reads it.  Nothing
+ *	    outside lib/rules/ includes this header.
  * OWNS     struct vg_rules owns every string, regex and array below.
  * THREADS  Read-only after vg_rules_parse() returns, except the atomic
  *	    limit_logged flag of each rule and the limit_rules counter.

@@ -9,7 +9,7 @@
  *	    check adds its names to the table in symbols.c (one line each),
  *	    with a one-line description that `vigil scan` and vigil.rules(5)
  *	    show.  A dnsbl/uribl directive in the rules file declares a name
- *	    the same way at load time (rules_parse.c).
+ *	    the same way at load time (rules_directives.c).
  * OWNS     The table is static and read-only.
  * THREADS  Pure functions.
  */

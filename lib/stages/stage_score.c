@@ -132,7 +132,7 @@ vg_score_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		goto out;
 	}
 	if ((rc = vg_rules_hits_new(&hits, st->rules)) != 0 ||
-	    (rc = vg_rules_eval(st->rules, msg, text, hits, res)) != 0) {
+	    (rc = vg_rules_eval(st->rules, msg, text, hits, &res->syms)) != 0) {
 		vg_result_fail(res, rc, "running rules: %s", vg_strerror(rc));
 		goto out;
 	}
@@ -145,7 +145,7 @@ vg_score_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 			goto out;
 		}
 	}
-	if ((rc = vg_rules_eval_meta(st->rules, hits, res)) != 0)
+	if ((rc = vg_rules_eval_meta(st->rules, hits, &res->syms)) != 0)
 		vg_result_fail(
 		    res, rc, "running meta rules: %s", vg_strerror(rc));
 out:

@@ -25,7 +25,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "message/msg.h"
-#include "core/result.h"
+#include "rules/symset.h"
 #include "rules/rules.h"
 #include "message/text.h"
 
@@ -68,12 +68,12 @@ scan_one(const struct vg_rules *r, const char *path, struct tally *t,
 	struct vg_msg *msg = NULL;
 	struct vg_text *text = NULL;
 	struct vg_rules_hits *hits = NULL;
-	struct vg_result res;
+	struct vg_symset res;
 	double t0, t1, t2;
 	size_t i;
 	int rc = -1;
 
-	vg_result_init(&res, "score");
+	vg_symset_init(&res);
 	if (vg_msg_from_file(&msg, NULL, path) != 0)
 		goto out;
 	t0 = cpu_now();
@@ -88,13 +88,13 @@ scan_one(const struct vg_rules *r, const char *path, struct tally *t,
 	t->cpu_text += t1 - t0;
 	t->cpu_rules += t2 - t1;
 	*score_out = 0;
-	for (i = 0; i < res.nsymbols; i++)
-		*score_out += res.symbols[i].score;
+	for (i = 0; i < res.n; i++)
+		*score_out += res.sym[i].score;
 	/* VG_ACCURACY_VERBOSE=1: one line per message, for tuning. */
 	if (getenv("VG_ACCURACY_VERBOSE") != NULL) {
 		printf("%6.2f %s", *score_out, path);
-		for (i = 0; i < res.nsymbols; i++)
-			printf(" %s", res.symbols[i].name);
+		for (i = 0; i < res.n; i++)
+			printf(" %s", res.sym[i].name);
 		printf("\n");
 	}
 	for (i = 0; i < vg_rules_count(r); i++)
@@ -105,7 +105,7 @@ out:
 	vg_rules_hits_free(hits);
 	vg_text_free(text);
 	vg_msg_free(msg);
-	vg_result_fini(&res);
+	vg_symset_fini(&res);
 	return rc;
 }
 

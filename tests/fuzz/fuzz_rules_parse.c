@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "core/result.h"
+#include "rules/symset.h"
 #include "rules/rules.h"
 #include "message/text.h"
 
@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vg_text text;
 	struct vg_rules *r = NULL;
 	struct vg_rules_hits *hits = NULL;
-	struct vg_result res;
+	struct vg_symset res;
 	struct vg_err err;
 
 	vg_err_init(&err);
@@ -47,12 +47,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text.rawbody_len = sizeof(body) - 1;
 	text.uris = uris;
 	text.nuris = 1;
-	vg_result_init(&res, "score");
+	vg_symset_init(&res);
 	if (vg_rules_hits_new(&hits, r) == 0 &&
 	    vg_rules_eval(r, NULL, &text, hits, &res) == 0)
 		(void)vg_rules_eval_meta(r, hits, &res);
 	vg_rules_hits_free(hits);
-	vg_result_fini(&res);
+	vg_symset_fini(&res);
 	vg_rules_free(r);
 	return 0;
 }

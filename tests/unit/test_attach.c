@@ -612,8 +612,8 @@ START_TEST(test_attach_corpus_double_ext)
 	ck_assert(vg_result_has(&res, "ATTACH_DOUBLE_EXT"));
 	/* The content is plain text: no content finding. */
 	ck_assert(!vg_result_has(&res, "ATTACH_EXEC_CONTENT"));
-	ck_assert_int_eq(res.nsymbols, 2);
-	ck_assert_str_eq(res.symbols[0].detail, "invoice.pdf.exe");
+	ck_assert_int_eq(res.syms.n, 2);
+	ck_assert_str_eq(res.syms.sym[0].detail, "invoice.pdf.exe");
 	ck_assert(res.forced.set);
 	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);
 	ck_assert_str_eq(res.forced.code, "550");
@@ -660,7 +660,7 @@ START_TEST(test_attach_check_ops)
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(
 	    vg_check_attach_ops.run(state, msg, NULL, NULL, &res), 0);
-	ck_assert_int_eq(res.nsymbols, 0);
+	ck_assert_int_eq(res.syms.n, 0);
 	vg_result_fini(&res);
 	vg_check_attach_ops.free(state);
 	vg_conf_free(conf);

@@ -210,9 +210,9 @@ load(struct vg_rules **rules, struct vg_dnsbl **bl)
 static const struct vg_symbol *
 find(const struct vg_result *res, const char *name)
 {
-	for (size_t i = 0; i < res->nsymbols; i++)
-		if (strcmp(res->symbols[i].name, name) == 0)
-			return &res->symbols[i];
+	for (size_t i = 0; i < res->syms.n; i++)
+		if (strcmp(res->syms.sym[i].name, name) == 0)
+			return &res->syms.sym[i];
 	return NULL;
 }
 
@@ -270,7 +270,7 @@ START_TEST(test_dnsbl_client_hits)
 	ck_assert_ptr_nonnull(find(&res, "TEST_BL"));
 	vg_result_fini(&res);
 	run(&res, "127.0.0.5", NULL, 0, 10, NULL);
-	ck_assert_uint_eq(res.nsymbols, 0);
+	ck_assert_uint_eq(res.syms.n, 0);
 	vg_result_fini(&res);
 
 	/* A "query refused" answer never hits a default list. */
@@ -295,7 +295,7 @@ START_TEST(test_dnsbl_uri_hits)
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(
 	    s->detail, "spammer.example listed in uribl.test (127.0.0.2)");
-	ck_assert_uint_eq(res.nsymbols, 1);
+	ck_assert_uint_eq(res.syms.n, 1);
 	vg_result_fini(&res);
 }
 END_TEST
@@ -370,7 +370,7 @@ START_TEST(test_dnsbl_check)
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(
 	    vg_check_dnsbl_ops.run(state, msg, NULL, rules, &res), 0);
-	ck_assert_uint_eq(res.nsymbols, 0);
+	ck_assert_uint_eq(res.syms.n, 0);
 	vg_result_fini(&res);
 	vg_check_dnsbl_ops.free(state);
 	vg_msg_free(msg);
@@ -442,7 +442,7 @@ START_TEST(test_dnsbl_check_received)
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(
 	    vg_check_dnsbl_ops.run(state, msg, NULL, rules, &res), 0);
-	ck_assert_uint_eq(res.nsymbols, 0);
+	ck_assert_uint_eq(res.syms.n, 0);
 	vg_result_fini(&res);
 	vg_check_dnsbl_ops.free(state);
 
@@ -511,9 +511,9 @@ START_TEST(test_dnsbl_check_received_limit)
 			    "relay at Received %d: got no hit, want TEST_BL",
 			    hops + 1);
 		else
-			ck_assert_msg(res.nsymbols == 0,
+			ck_assert_msg(res.syms.n == 0,
 			    "relay at Received %d: got %zu symbols, want 0",
-			    hops + 1, res.nsymbols);
+			    hops + 1, res.syms.n);
 		vg_result_fini(&res);
 		vg_msg_free(msg);
 	}

@@ -346,7 +346,7 @@ START_TEST(test_lists_check_defaults)
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(
 	    vg_check_lists_ops.run(NULL, msg, NULL, NULL, &res), 0);
-	ck_assert_int_eq(res.nsymbols, 0);
+	ck_assert_int_eq(res.syms.n, 0);
 	ck_assert(!res.forced.set);
 	vg_result_fini(&res);
 	vg_msg_free(msg);
@@ -395,7 +395,7 @@ START_TEST(test_lists_check_message)
 	ck_assert_int_eq(vg_check_lists_msg(l, msg, NULL, &res), 0);
 	ck_assert(vg_result_has(&res, "BLOCK_FROM"));
 	ck_assert(vg_result_has(&res, "ALLOW_RCPT"));
-	ck_assert_int_eq(res.nsymbols, 2);
+	ck_assert_int_eq(res.syms.n, 2);
 	ck_assert(res.forced.set);
 	ck_assert_int_eq(res.forced.action, VG_ACTION_REJECT);
 	ck_assert_str_eq(res.forced.code, "550");

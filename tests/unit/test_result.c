@@ -9,7 +9,7 @@
 #include "core/result.h"
 
 /*
- * Past VG_RESULT_MAX_SYMBOLS a hit is counted in dropped_symbols and not
+ * Past VG_RESULT_MAX_SYMBOLS a hit is counted in syms.dropped and not
  * stored: it adds nothing to the score and is not listed.
  */
 START_TEST(test_result_symbols_limit)
@@ -24,10 +24,10 @@ START_TEST(test_result_symbols_limit)
 		snprintf(name, sizeof(name), "S%zu", i);
 		ck_assert_int_eq(vg_result_add(&res, name, 1.0, NULL), 0);
 	}
-	ck_assert_uint_eq(res.nsymbols, VG_RESULT_MAX_SYMBOLS);
-	ck_assert_uint_eq(res.dropped_symbols, 6);
-	for (i = 0; i < res.nsymbols; i++)
-		sum += res.symbols[i].score;
+	ck_assert_uint_eq(res.syms.n, VG_RESULT_MAX_SYMBOLS);
+	ck_assert_uint_eq(res.syms.dropped, 6);
+	for (i = 0; i < res.syms.n; i++)
+		sum += res.syms.sym[i].score;
 	ck_assert_msg(sum == (double)VG_RESULT_MAX_SYMBOLS,
 	    "got sum %f, want %d", sum, VG_RESULT_MAX_SYMBOLS);
 	snprintf(name, sizeof(name), "S%d", VG_RESULT_MAX_SYMBOLS - 1);

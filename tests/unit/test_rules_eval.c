@@ -12,7 +12,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "message/msg.h"
-#include "core/result.h"
+#include "rules/symset.h"
 #include "rules/rules.h"
 #include "message/text.h"
 
@@ -63,13 +63,13 @@ load(const char *src)
 
 /* run - eval + meta of src over text (and msg); res initialised here */
 static void
-run(struct vg_result *res, const char *src, const struct vg_msg *msg,
+run(struct vg_symset *res, const char *src, const struct vg_msg *msg,
     const struct vg_text *t)
 {
 	struct vg_rules *r = load(src);
 	struct vg_rules_hits *hits = NULL;
 
-	vg_result_init(res, "score");
+	vg_symset_init(res);
 	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
 	ck_assert_int_eq(vg_rules_eval(r, msg, t, hits, res), 0);
 	ck_assert_int_eq(vg_rules_eval_meta(r, hits, res), 0);
@@ -121,18 +121,18 @@ static const struct {
 
 START_TEST(test_rules_eval_single)
 {
-	struct vg_result res;
+	struct vg_symset res;
 
 	run(&res, single[_i].rule, NULL, &text);
-	ck_assert_msg(vg_result_has(&res, "T") == (single[_i].want != 0),
+	ck_assert_msg(vg_symset_has(&res, "T") == (single[_i].want != 0),
 	    "%s: got %s, want %s", single[_i].rule,
-	    vg_result_has(&res, "T") ? "hit" : "no hit",
+	    vg_symset_has(&res, "T") ? "hit" : "no hit",
 	    single[_i].want ? "hit" : "no hit");
-	vg_result_fini(&res);
+	vg_symset_fini(&res);
 }
 END_TEST
 
-/* Meta expressions over A=hit, B=hit, C=miss, SPF_FAIL in the result. */
+/* Meta expressions over A=hit, B=hit, C=miss, SPF_FAIL in the set. */
 static const struct {
 	const char *expr;
 	int want;
@@ -169,7 +169,7 @@ static const struct {
 START_TEST(test_rules_eval_meta)
 {
 	char src[512];
-	struct vg_result res;
+	struct vg_symset res;
 	struct vg_rules *r;
 	struct vg_rules_hits *hits = NULL;
 
@@ -178,41 +178,41 @@ START_TEST(test_rules_eval_meta)
 	    "dnsbl ZEN zen.example\nmeta M %s\n",
 	    metas[_i].expr);
 	r = load(src);
-	vg_result_init(&res, "score");
+	vg_symset_init(&res);
 	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
 	ck_assert_int_eq(vg_rules_eval(r, NULL, &text, hits, &res), 0);
 	/* A check ran after the rules and added its symbol. */
-	ck_assert_int_eq(vg_result_add(&res, "SPF_FAIL", 3.0, NULL), 0);
+	ck_assert_int_eq(vg_symset_add(&res, "SPF_FAIL", 3.0, NULL), 0);
 	ck_assert_int_eq(vg_rules_eval_meta(r, hits, &res), 0);
-	ck_assert_msg(vg_result_has(&res, "M") == (metas[_i].want != 0),
+	ck_assert_msg(vg_symset_has(&res, "M") == (metas[_i].want != 0),
 	    "meta %s: got %s, want %s", metas[_i].expr,
-	    vg_result_has(&res, "M") ? "hit" : "no hit",
+	    vg_symset_has(&res, "M") ? "hit" : "no hit",
 	    metas[_i].want ? "hit" : "no hit");
 	vg_rules_hits_free(hits);
-	vg_result_fini(&res);
+	vg_symset_fini(&res);
 	vg_rules_free(r);
 }
 END_TEST
 
 START_TEST(test_rules_eval_meta_chain)
 {
-	struct vg_result res;
+	struct vg_symset res;
 
 	/* Defined before its dependencies: order comes from resolution. */
 	run(&res,
 	    "meta TOP MID && __S\nmeta MID __S || X\nbody __S /million/\n"
 	    "body X /absent/\nscore TOP 2.5\n",
 	    NULL, &text);
-	ck_assert(vg_result_has(&res, "TOP"));
-	ck_assert(vg_result_has(&res, "MID"));
-	ck_assert(!vg_result_has(&res, "__S"));
-	vg_result_fini(&res);
+	ck_assert(vg_symset_has(&res, "TOP"));
+	ck_assert(vg_symset_has(&res, "MID"));
+	ck_assert(!vg_symset_has(&res, "__S"));
+	vg_symset_fini(&res);
 }
 END_TEST
 
 START_TEST(test_rules_eval_scores)
 {
-	struct vg_result res;
+	struct vg_symset res;
 	size_t i;
 	double sum = 0;
 
@@ -220,12 +220,12 @@ START_TEST(test_rules_eval_scores)
 	    "body A /million/\nscore A 2.5\nbody N /friend/\ntflags N nice\n"
 	    "body D /dollars/\n",
 	    NULL, &text);
-	ck_assert_uint_eq(res.nsymbols, 3);
-	for (i = 0; i < res.nsymbols; i++)
-		sum += res.symbols[i].score;
+	ck_assert_uint_eq(res.n, 3);
+	for (i = 0; i < res.n; i++)
+		sum += res.sym[i].score;
 	/* 2.5 + nice default -1 + default 1 */
 	ck_assert_msg(sum == 2.5, "got sum %f, want 2.5", sum);
-	vg_result_fini(&res);
+	vg_symset_fini(&res);
 }
 END_TEST
 
@@ -242,7 +242,7 @@ START_TEST(test_rules_eval_full)
 	    .tmp_dir = "/tmp",
 	};
 	struct vg_msg *msg = NULL;
-	struct vg_result res;
+	struct vg_symset res;
 
 	ck_assert_int_eq(
 	    vg_msg_from_bytes(&msg, &lim, raw, sizeof(raw) - 1), 0);
@@ -251,23 +251,23 @@ START_TEST(test_rules_eval_full)
 	    "full F /^X-Foo: bar\\n\\nbody/m\nfull G /absent/\n"
 	    "header E EnvelopeFrom =~ /^bounce\\@/\n",
 	    msg, &text);
-	ck_assert(vg_result_has(&res, "F"));
-	ck_assert(!vg_result_has(&res, "G"));
-	ck_assert(vg_result_has(&res, "E"));
-	vg_result_fini(&res);
+	ck_assert(vg_symset_has(&res, "F"));
+	ck_assert(!vg_symset_has(&res, "G"));
+	ck_assert(vg_symset_has(&res, "E"));
+	vg_symset_fini(&res);
 	vg_msg_free(msg);
 }
 END_TEST
 
 START_TEST(test_rules_eval_no_text)
 {
-	struct vg_result res;
+	struct vg_symset res;
 
 	/* Without decoded views only full and envelope rules can run. */
 	run(&res, "body A /million/\nheader B Subject =~ /./\nuri U /./\n",
 	    NULL, NULL);
-	ck_assert_uint_eq(res.nsymbols, 0);
-	vg_result_fini(&res);
+	ck_assert_uint_eq(res.n, 0);
+	vg_symset_fini(&res);
 }
 END_TEST
 
@@ -291,7 +291,7 @@ START_TEST(test_rules_eval_match_limit)
 	char body[200];
 	struct vg_text t;
 	struct vg_rules *r;
-	struct vg_result res;
+	struct vg_symset res;
 	struct vg_rules_stats st;
 	int pass;
 
@@ -304,12 +304,12 @@ START_TEST(test_rules_eval_match_limit)
 	         "vigil_match_limit 10000\n");
 	vg_log_set_sink(count_warnings, NULL, VG_LOG_DEBUG);
 	for (pass = 0; pass < 2; pass++) {
-		vg_result_init(&res, "score");
+		vg_symset_init(&res);
 		ck_assert_int_eq(vg_rules_eval(r, NULL, &t, NULL, &res), 0);
 		/* The runaway rule counts as not matched; the rest runs. */
-		ck_assert(!vg_result_has(&res, "SLOW"));
-		ck_assert(vg_result_has(&res, "FAST"));
-		vg_result_fini(&res);
+		ck_assert(!vg_symset_has(&res, "SLOW"));
+		ck_assert(vg_symset_has(&res, "FAST"));
+		vg_symset_fini(&res);
 	}
 	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG);
 	ck_assert_msg(
@@ -332,7 +332,7 @@ START_TEST(test_rules_eval_jit_stack_limit)
 	char *body = malloc(n + 16);
 	struct vg_text t;
 	struct vg_rules *r;
-	struct vg_result res;
+	struct vg_symset res;
 	struct vg_rules_stats st;
 
 	ck_assert_ptr_nonnull(body);
@@ -344,11 +344,11 @@ START_TEST(test_rules_eval_jit_stack_limit)
 	r = load("body DEEP /^(a|b)*$/\nbody SHALLOW /^(a|b){1,20}/\n");
 	warnings = 0;
 	vg_log_set_sink(count_warnings, NULL, VG_LOG_DEBUG);
-	vg_result_init(&res, "score");
+	vg_symset_init(&res);
 	ck_assert_int_eq(vg_rules_eval(r, NULL, &t, NULL, &res), 0);
-	ck_assert(!vg_result_has(&res, "DEEP"));
-	ck_assert(vg_result_has(&res, "SHALLOW"));
-	vg_result_fini(&res);
+	ck_assert(!vg_symset_has(&res, "DEEP"));
+	ck_assert(vg_symset_has(&res, "SHALLOW"));
+	vg_symset_fini(&res);
 	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG);
 	ck_assert_msg(warnings == 1, "got %u warnings, want 1", warnings);
 	ck_assert_msg(strstr(last_warning, "DEEP") != NULL &&
@@ -370,7 +370,7 @@ START_TEST(test_rules_eval_header_cut)
 	char *big = malloc(n + 1);
 	struct vg_text_header h = {"X-Big", NULL, NULL};
 	struct vg_text t;
-	struct vg_result res;
+	struct vg_symset res;
 
 	ck_assert_ptr_nonnull(big);
 	memset(big, 'a', n);
@@ -383,9 +383,9 @@ START_TEST(test_rules_eval_header_cut)
 	t.nheaders = 1;
 	run(&res, "header S X-Big =~ /^START/\nheader E X-Big =~ /END$/\n",
 	    NULL, &t);
-	ck_assert(vg_result_has(&res, "S"));
-	ck_assert(!vg_result_has(&res, "E"));
-	vg_result_fini(&res);
+	ck_assert(vg_symset_has(&res, "S"));
+	ck_assert(!vg_symset_has(&res, "E"));
+	vg_symset_fini(&res);
 	free(big);
 }
 END_TEST
@@ -405,17 +405,17 @@ eval_thread_main(void *arg)
 
 	for (i = 0; i < 200; i++) {
 		struct vg_rules_hits *hits = NULL;
-		struct vg_result res;
+		struct vg_symset res;
 
-		vg_result_init(&res, "score");
+		vg_symset_init(&res);
 		if (vg_rules_hits_new(&hits, et->r) != 0 ||
 		    vg_rules_eval(et->r, NULL, &text, hits, &res) != 0 ||
 		    vg_rules_eval_meta(et->r, hits, &res) != 0 ||
-		    !vg_result_has(&res, "M") || !vg_result_has(&res, "H") ||
-		    vg_result_has(&res, "N"))
+		    !vg_symset_has(&res, "M") || !vg_symset_has(&res, "H") ||
+		    vg_symset_has(&res, "N"))
 			et->failures++;
 		vg_rules_hits_free(hits);
-		vg_result_fini(&res);
+		vg_symset_fini(&res);
 	}
 	return NULL;
 }
@@ -457,10 +457,10 @@ START_TEST(test_rules_eval_alloc_failures)
 
 	for (n = 1; n < 200 && !ok; n++) {
 		struct vg_rules_hits *hits = NULL;
-		struct vg_result res;
+		struct vg_symset res;
 		int rc;
 
-		vg_result_init(&res, "score");
+		vg_symset_init(&res);
 		vg_alloc_fail_at(n);
 		rc = vg_rules_hits_new(&hits, r);
 		if (rc == 0)
@@ -472,10 +472,10 @@ START_TEST(test_rules_eval_alloc_failures)
 		    "allocation %lu: got %d, want 0 or VG_ENOMEM", n, rc);
 		if (rc == 0) {
 			ok = true;
-			ck_assert(vg_result_has(&res, "D"));
+			ck_assert(vg_symset_has(&res, "D"));
 		}
 		vg_rules_hits_free(hits);
-		vg_result_fini(&res);
+		vg_symset_fini(&res);
 	}
 	ck_assert(ok);
 	vg_rules_free(r);
@@ -503,7 +503,7 @@ START_TEST(test_rules_eval_default_obfuscation)
 	struct vg_rules *r = NULL;
 	struct vg_err err;
 	struct vg_text t;
-	struct vg_result res;
+	struct vg_symset res;
 
 	vg_err_init(&err);
 	ck_assert_msg(
@@ -512,28 +512,28 @@ START_TEST(test_rules_eval_default_obfuscation)
 	memset(&t, 0, sizeof(t));
 	t.body = obfuscated[_i].body;
 	t.body_len = strlen(t.body);
-	vg_result_init(&res, "score");
+	vg_symset_init(&res);
 	ck_assert_int_eq(vg_rules_eval(r, NULL, &t, NULL, &res), 0);
-	ck_assert_msg(vg_result_has(&res, obfuscated[_i].rule) ==
+	ck_assert_msg(vg_symset_has(&res, obfuscated[_i].rule) ==
 	        (obfuscated[_i].want != 0),
 	    "%s over \"%s\": got %s, want %s", obfuscated[_i].rule,
 	    obfuscated[_i].body,
-	    vg_result_has(&res, obfuscated[_i].rule) ? "hit" : "no hit",
+	    vg_symset_has(&res, obfuscated[_i].rule) ? "hit" : "no hit",
 	    obfuscated[_i].want ? "hit" : "no hit");
-	vg_result_fini(&res);
+	vg_symset_fini(&res);
 	vg_rules_free(r);
 }
 END_TEST
 
 START_TEST(test_rules_eval_null_rules)
 {
-	struct vg_result res;
+	struct vg_symset res;
 
-	vg_result_init(&res, "score");
+	vg_symset_init(&res);
 	ck_assert_int_eq(vg_rules_eval(NULL, NULL, &text, NULL, &res), 0);
 	ck_assert_int_eq(vg_rules_eval_meta(NULL, NULL, &res), 0);
-	ck_assert_uint_eq(res.nsymbols, 0);
-	vg_result_fini(&res);
+	ck_assert_uint_eq(res.n, 0);
+	vg_symset_fini(&res);
 }
 END_TEST
 

@@ -428,10 +428,10 @@ run_check(struct vg_result *res, struct vg_conf *conf, const char *ip,
 static const char *
 find(const struct vg_result *res, const char *name)
 {
-	for (size_t i = 0; i < res->nsymbols; i++)
-		if (strcmp(res->symbols[i].name, name) == 0)
-			return res->symbols[i].detail != NULL
-			    ? res->symbols[i].detail
+	for (size_t i = 0; i < res->syms.n; i++)
+		if (strcmp(res->syms.sym[i].name, name) == 0)
+			return res->syms.sym[i].detail != NULL
+			    ? res->syms.sym[i].detail
 			    : "";
 	return NULL;
 }
@@ -501,12 +501,12 @@ START_TEST(test_spf_check_skips)
 	vg_dnstest_conf(&conf, servers, sizeof(servers));
 	run_check(
 	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", "alice");
-	ck_assert_uint_eq(res.nsymbols, 0);
+	ck_assert_uint_eq(res.syms.n, 0);
 	vg_result_fini(&res);
 	conf.trusted_networks = trusted;
 	run_check(
 	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", NULL);
-	ck_assert_uint_eq(res.nsymbols, 0);
+	ck_assert_uint_eq(res.syms.n, 0);
 	vg_result_fini(&res);
 }
 END_TEST

@@ -70,8 +70,8 @@ total(const struct vg_result *res)
 	double sum = 0;
 	size_t i;
 
-	for (i = 0; i < res->nsymbols; i++)
-		sum += res->symbols[i].score;
+	for (i = 0; i < res->syms.n; i++)
+		sum += res->syms.sym[i].score;
 	return sum;
 }
 
@@ -100,9 +100,9 @@ START_TEST(test_stage_score_ham_symbols)
 	struct vg_result res;
 
 	ck_assert_int_eq(scan_file(&res, RULES, HAM1, NULL), 0);
-	ck_assert_uint_eq(res.nsymbols, 1);
-	ck_assert_str_eq(res.symbols[0].name, "THREADED");
-	ck_assert(res.symbols[0].score == -1.0);
+	ck_assert_uint_eq(res.syms.n, 1);
+	ck_assert_str_eq(res.syms.sym[0].name, "THREADED");
+	ck_assert(res.syms.sym[0].score == -1.0);
 	vg_result_fini(&res);
 }
 END_TEST
@@ -140,7 +140,7 @@ START_TEST(test_stage_score_oversized)
 
 	/* An oversized message is not scored: no symbols, no failure. */
 	ck_assert_int_eq(scan_file(&res, RULES, SPAM1, &lim), 0);
-	ck_assert_uint_eq(res.nsymbols, 0);
+	ck_assert_uint_eq(res.syms.n, 0);
 	ck_assert_int_eq(res.status, 0);
 	vg_result_fini(&res);
 }
@@ -159,7 +159,7 @@ START_TEST(test_stage_score_no_rules)
 	ck_assert_int_eq(score_create(&state, NULL, NULL, &err), 0);
 	vg_result_init(&res, "score");
 	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
-	ck_assert_uint_eq(res.nsymbols, 0);
+	ck_assert_uint_eq(res.syms.n, 0);
 	vg_result_fini(&res);
 	vg_stage_score_ops.free(state);
 	vg_stage_score_ops.free(NULL);
@@ -189,9 +189,9 @@ symbols_of(char *buf, size_t size, const struct vg_result *res)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < res->nsymbols && len < size; i++)
+	for (size_t i = 0; i < res->syms.n && len < size; i++)
 		len += (size_t)snprintf(buf + len, size - len, "%s%s",
-		    i > 0 ? "," : "", res->symbols[i].name);
+		    i > 0 ? "," : "", res->syms.sym[i].name);
 }
 
 START_TEST(test_stage_score_crlf_same)
@@ -260,9 +260,9 @@ scan_rules_text(struct vg_result *res, const char *text, struct vg_msg *msg)
 static double
 score_of(const struct vg_result *res, const char *name)
 {
-	for (size_t i = 0; i < res->nsymbols; i++)
-		if (strcmp(res->symbols[i].name, name) == 0)
-			return res->symbols[i].score;
+	for (size_t i = 0; i < res->syms.n; i++)
+		if (strcmp(res->syms.sym[i].name, name) == 0)
+			return res->syms.sym[i].score;
 	return -999;
 }
 

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * rules_directives - the directive table of a rules file (vg_rules_dirs[])
+ * and its handlers: score, describe, tflags, required_score, reject_score,
+ * include, subject_tag, rewrite_header, dnsbl, uribl, vigil_compat (whose
+ * handler is rules_compat.c's), vigil_match_limit, vigil_depth_limit.
+ *
+ * PURPOSE  A directive is one row here and one handler.  Rule definitions
+ *	    (rules_define.c) and if/else/endif (rules_compat.c) are matched
+ *	    before this table; the directives of the layers above (the
+ *	    lists and the attachment policy) after it, through the
+ *	    rules-file module table (rules.h).
+ * OWNS     What a handler records belongs to the rules set.
+ * LIMITS   Scores are within +-1000, thresholds within -1000..10000, the
+ *	    PCRE2 limits within 1..1e9, DNS zones 253 bytes with labels of
+ *	    63: outside, an error.
+ * ERRORS   Each handler records a bad line as file:line: reason and
+ *	    returns 0; VG_ENOMEM (and VG_EIO through include) stop the load.
+ * THREADS  One load, one thread.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/alloc.h"
+#include "base/num.h"
+#include "rules/dnsbl_answers.h"
+#include "rules/rules_parse_int.h"
+
+/* vg_rules_score_line - "score NAME s1 [s2 s3 s4]" */
+static int
+vg_rules_score_line(struct vg_rparse *p, struct vg_rfile *f, char *rest)
+{
+	char *name = vg_rules_word(&rest), *w;
+	double v[4];
+	size_t n = 0;
+	const char *why = NULL;
+	struct vg_rname *e;
+
+	if (!vg_rules_valid_name(name)) {
+		vg_rules_perr(p, f, "score: bad rule name '%s'", name);
+		return 0;
+	}
+	while (*(w = vg_rules_word(&rest)) != '\0') {
+		/* SpamAssassin writes some scores as "(1.0)". */
+		size_t wl = strlen(w);
+
+		if (w[0] == '(' && wl > 2 && w[wl - 1] == ')') {
+			w[wl - 1] = '\0';
+			w++;
+		}
+		if (n == 4) {
+			vg_rules_perr(
+			    p, f, "score %s: more than 4 numbers", name);
+			return 0;
+		}
+		if (vg_num_double(&v[n], w, -1000, 1000, &why) != 0) {
+			vg_rules_perr(p, f, "score %s: bad number '%s': %s",
+			    name, w, why);
+			return 0;
+		}
+		n++;
+	}
+	if (n != 1 && n != 4) {
+		vg_rules_perr(
+		    p, f, "score %s: takes 1 or 4 numbers, got %zu", name, n);
+		return 0;
+	}
+	if ((e = vg_rules_name_get(p->r, name)) == NULL)
+		return VG_ENOMEM;
+	e->has_score = true;
+	e->score = v[0];
+	return 0;
+}
+
+/* vg_rules_threshold - "required_score N" and "reject_score N" */
+static void
+vg_rules_threshold(struct vg_rparse *p, struct vg_rfile *f, const char *dir,
+    char *rest, double *out)
+{
+	const char *why = NULL;
+	double v;
+
+	vg_rules_rtrim(rest);
+	if (vg_num_double(&v, rest, -1000, 10000, &why) != 0)
+		vg_rules_perr(p, f, "%s: bad number '%s': %s", dir, rest, why);
+	else
+		*out = v;
+}
+
+/* vg_rules_limit - "vigil_match_limit N" and "vigil_depth_limit N" */
+static void
+vg_rules_limit(struct vg_rparse *p, struct vg_rfile *f, const char *dir,
+    char *rest, uint32_t *out)
+{
+	const char *why = NULL;
+	uint64_t v;
+
+	vg_rules_rtrim(rest);
+	if (vg_num_uint(&v, rest, 1, 1000000000, &why) != 0)
+		vg_rules_perr(p, f, "%s: bad number '%s': %s", dir, rest, why);
+	else
+		*out = (uint32_t)v;
+}
+
+/* vg_rules_valid_zone - a DNS name: labels of [A-Za-z0-9-_], dots */
+static bool
+vg_rules_valid_zone(const char *z)
+{
+	size_t label = 0, total = 0;
+
+	if (*z == '\0' || *z == '.')
+		return false;
+	for (; *z != '\0'; z++, total++) {
+		unsigned char c = (unsigned char)*z;
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!(c == '-' || c == '_' || (c >= 'a' && c <= 'z') ||
+		        (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return total <= 253;
+}
+
+/* vg_rules_dnsbl_line - "dnsbl NAME ZONE [ANSWERS]" and uribl */
+static int
+vg_rules_dnsbl_line(struct vg_rparse *p, struct vg_rfile *f,
+    enum vg_dnsbl_kind kind, const char *dir, char *rest)
+{
+	struct vg_rules *r = p->r;
+	char *name = vg_rules_word(&rest), *zone = vg_rules_word(&rest);
+	char *answers = vg_rules_word(&rest);
+	const char *why = "";
+	struct vg_rules_dnsbl *d;
+	struct vg_rname *e;
+
+	if (!vg_rules_valid_name(name)) {
+		vg_rules_perr(p, f, "%s: bad name '%s'", dir, name);
+		return 0;
+	}
+	if (!vg_rules_valid_zone(zone)) {
+		vg_rules_perr(p, f, "%s %s: bad zone '%s'", dir, name, zone);
+		return 0;
+	}
+	/* The DNSBL module owns the ANSWERS syntax: one parser, not two. */
+	if (*answers != '\0' && vg_dnsbl_answers_check(answers, &why) != 0) {
+		vg_rules_perr(p, f, "%s %s: bad answers '%s': %s", dir, name,
+		    answers, why);
+		return 0;
+	}
+	if (*rest != '\0') {
+		vg_rules_perr(
+		    p, f, "%s %s: unexpected text '%s'", dir, name, rest);
+		return 0;
+	}
+	if ((e = vg_rules_name_get(r, name)) == NULL)
+		return VG_ENOMEM;
+	if (e->rule >= 0 || e->dnsbl) {
+		vg_rules_perr(p, f, "%s %s: name already defined", dir, name);
+		return 0;
+	}
+	e->dnsbl = true;
+	if (r->ndnsbls == r->capdnsbls) {
+		size_t ncap = r->capdnsbls == 0 ? 8 : r->capdnsbls * 2;
+
+		d = vg_reallocarray(r->dnsbls, ncap, sizeof(*d));
+		if (d == NULL)
+			return VG_ENOMEM;
+		r->dnsbls = d;
+		r->capdnsbls = ncap;
+	}
+	d = &r->dnsbls[r->ndnsbls];
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->file = f->name;
+	d->line = f->line;
+	d->name = vg_strdup(name);
+	d->zone = vg_strdup(zone);
+	d->answers = *answers != '\0' ? vg_strdup(answers) : NULL;
+	r->ndnsbls++;
+	if (d->name == NULL || d->zone == NULL ||
+	    (*answers != '\0' && d->answers == NULL))
+		return VG_ENOMEM;
+	if (kind == VG_DNSBL_CLIENT)
+		r->stats.dnsbl++;
+	else
+		r->stats.uribl++;
+	return 0;
+}
+
+/*
+ * The directives of a rules file.  Each handler gets the directive word
+ * (one handler may serve two spellings) and the rest of the line, records
+ * a file:line error itself and returns 0, or a VG_E* code that stops the
+ * load (out of memory, I/O).  Rule definitions (header, body, ...) and
+ * if/else/endif are handled before this table; the lists and the
+ * attachment policy after it, by policy_parse.c.
+ */
+/* vg_rules_dir_score - "score NAME N" */
+static int
+vg_rules_dir_score(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	(void)dir;
+	return vg_rules_score_line(p, f, rest);
+}
+
+/* vg_rules_dir_annotate - "describe NAME TEXT" and "tflags NAME FLAGS" */
+static int
+vg_rules_dir_annotate(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	char *name = vg_rules_word(&rest);
+	struct vg_rname *e;
+	char *w;
+
+	vg_rules_rtrim(rest);
+	if (!vg_rules_valid_name(name)) {
+		vg_rules_perr(p, f, "%s: bad rule name '%s'", dir, name);
+		return 0;
+	}
+	if ((e = vg_rules_name_get(p->r, name)) == NULL)
+		return VG_ENOMEM;
+	if (dir[0] == 'd') {
+		vg_free(e->describe);
+		if ((e->describe = vg_strdup(rest)) == NULL)
+			return VG_ENOMEM;
+		return 0;
+	}
+	/* Only "nice" changes anything; the rest are accepted for
+	 * SpamAssassin compatibility. */
+	e->nice = false;
+	while (*(w = vg_rules_word(&rest)) != '\0')
+		if (strcmp(w, "nice") == 0)
+			e->nice = true;
+	return 0;
+}
+
+/* vg_rules_dir_required - "required_score N" (or "required_hits N") */
+static int
+vg_rules_dir_required(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_threshold(p, f, dir, rest, &p->r->required);
+	return 0;
+}
+
+/* vg_rules_dir_reject - "reject_score N" */
+static int
+vg_rules_dir_reject(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_threshold(p, f, dir, rest, &p->r->reject);
+	return 0;
+}
+
+/* vg_rules_dir_include - "include FILE" */
+static int
+vg_rules_dir_include(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	(void)dir;
+	return vg_rules_include(p, f, rest);
+}
+
+/* vg_rules_dir_subject - "subject_tag TAG", "rewrite_header Subject TAG" */
+static int
+vg_rules_dir_subject(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	struct vg_rules *r = p->r;
+
+	if (dir[0] == 'r') {
+		char *h = vg_rules_word(&rest);
+
+		if (strcasecmp(h, "Subject") != 0) {
+			if (f->compat) {
+				r->stats.skipped[VG_SKIP_DIRECTIVE]++;
+				return 0;
+			}
+			vg_rules_perr(p, f,
+			    "rewrite_header: only "
+			    "Subject can be rewritten, not '%s'",
+			    h);
+			return 0;
+		}
+	}
+	vg_rules_rtrim(rest);
+	vg_free(r->subject_tag);
+	r->subject_tag = NULL;
+	/* A tag normally ends in a space: keep one after it. */
+	if (*rest != '\0') {
+		size_t n = strlen(rest);
+
+		if ((r->subject_tag = vg_malloc(n + 2)) == NULL)
+			return VG_ENOMEM;
+		memcpy(r->subject_tag, rest, n);
+		r->subject_tag[n] = ' ';
+		r->subject_tag[n + 1] = '\0';
+	}
+	return 0;
+}
+
+/* vg_rules_dir_dnsbl - "dnsbl NAME ZONE ..." (client address lists) */
+static int
+vg_rules_dir_dnsbl(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	return vg_rules_dnsbl_line(p, f, VG_DNSBL_CLIENT, dir, rest);
+}
+
+/* vg_rules_dir_uribl - "uribl NAME ZONE ..." (domains of body links) */
+static int
+vg_rules_dir_uribl(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	return vg_rules_dnsbl_line(p, f, VG_DNSBL_URI, dir, rest);
+}
+
+/* vg_rules_dir_match_limit - "vigil_match_limit N" */
+static int
+vg_rules_dir_match_limit(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_limit(p, f, dir, rest, &p->r->match_limit);
+	return 0;
+}
+
+/* vg_rules_dir_depth_limit - "vigil_depth_limit N" */
+static int
+vg_rules_dir_depth_limit(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_limit(p, f, dir, rest, &p->r->depth_limit);
+	return 0;
+}
+
+static const struct vg_rules_dir {
+	const char *name;
+	vg_rules_dir_fn fn;
+} vg_rules_dirs[] = {
+    {"score", vg_rules_dir_score},
+    {"describe", vg_rules_dir_annotate},
+    {"tflags", vg_rules_dir_annotate},
+    {"required_score", vg_rules_dir_required},
+    {"required_hits", vg_rules_dir_required},
+    {"reject_score", vg_rules_dir_reject},
+    {"include", vg_rules_dir_include},
+    {"rewrite_header", vg_rules_dir_subject},
+    {"subject_tag", vg_rules_dir_subject},
+    {"dnsbl", vg_rules_dir_dnsbl},
+    {"uribl", vg_rules_dir_uribl},
+    {"vigil_compat", vg_rules_dir_compat},
+    {"vigil_match_limit", vg_rules_dir_match_limit},
+    {"vigil_depth_limit", vg_rules_dir_depth_limit},
+};
+
+/* vg_rules_dir_find - the handler of directive dir, or NULL */
+vg_rules_dir_fn
+vg_rules_dir_find(const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < VG_NELEM(vg_rules_dirs); i++)
+		if (strcmp(dir, vg_rules_dirs[i].name) == 0)
+			return vg_rules_dirs[i].fn;
+	return NULL;
+}
