@@ -53,14 +53,15 @@
  *	    nothing done); any byte may appear in a key.  A batch is at most
  *	    VG_STORE_BATCH_MAX keys (more: VG_ELIMIT).  The memory store
  *	    holds at most opts->max_keys keys: a new key at a full store
- *	    first reclaims an expired key, else evicts the key used least
- *	    recently (counted in stats.evictions); an evicted counter reads
- *	    as missing, i.e. 0.  A counter that would pass INT64_MAX or
+ *	    first reclaims an expired key among the few used least
+ *	    recently, else evicts the one used least recently (counted in
+ *	    stats.evictions); an evicted counter reads as missing, i.e. 0.  A counter that would pass INT64_MAX or
  *	    INT64_MIN is not changed (VG_ELIMIT).
  * ERRORS   0, or VG_ENOMEM (a key could not be stored; nothing changed),
  *	    VG_ETEMP (the backend cannot be reached now: a network store;
  *	    the caller applies its on_error), VG_ELIMIT (as above), VG_EINVAL
- *	    (an unknown backend name or bad options at vg_store_new()).  A
+ *	    (an unknown backend name or bad options at vg_store_new(), a
+ *	    window_add whose delta, fraction or current key is unusable).  A
  *	    batch call either does every key or, on failure, reports the
  *	    first error; for incr_many some keys may then have been added
  *	    (as a failed Redis pipeline can leave them).
