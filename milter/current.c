@@ -14,6 +14,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "core/sigwatch.h"
+#include "store/store.h"
 
 #include "current.h"
 
@@ -133,6 +134,7 @@ vgm_current_build(
 	struct vg_engine_opts opts = {0};
 	const char *key;
 	struct vg_engine *old;
+	struct vg_store *store = NULL;
 	int rc;
 
 	*out = NULL;
@@ -159,19 +161,24 @@ vgm_current_build(
 		vg_warn("reload: in place; mail is tempfailed until the new "
 		        "engine is ready");
 		vg_engine_unref(vgm_current_swap(NULL));
-		/* Nothing left to carry over: counters start afresh. */
+		/* Only the counters' store is carried over. */
+		if (old != NULL)
+			store = vg_store_ref(vg_engine_store(old));
 		vg_engine_unref(old);
 		old = NULL;
 	}
 	/*
 	 * Hand-off: vg_engine_build() takes conf in every case.  The old
-	 * engine lets each stage carry its long-lived state over (the rate
-	 * limits' counters, unless their limits changed).
+	 * engine lets each stage carry its long-lived state over, and the
+	 * new engine takes over its store (the rate-limit and harvest
+	 * counters) unless the store's settings changed.
 	 */
 	opts.prev = old;
+	opts.store = store;
 	rc = vg_engine_build(out, conf, &opts, err);
 	conf = NULL;
 	vg_engine_unref(old);
+	vg_store_unref(store);
 	if (rc == 0 && (rc = vg_engine_start(*out)) != 0) {
 		vg_err_add(
 		    err, NULL, 0, "cannot start the DNS resolver thread");

@@ -23,10 +23,12 @@
  *	    (core/engine.h): the DNS resolver is built with each engine, its
  *	    event-loop thread started (vg_engine_start()) before the engine
  *	    is swapped in, so dns_servers and the DNS limits follow a
- *	    reload; the rate-limit and harvest counters are carried from the
- *	    old engine to the new one (opts.prev) unless a reload changes
- *	    one of their keys, and start afresh after an in-place reload,
- *	    which leaves nothing to carry over.  A reload swaps one pointer.
+ *	    reload; the rate-limit and harvest counters live in the engine's
+ *	    store (store/store.h), which the new engine takes over from the
+ *	    old one (opts.prev, or opts.store after an in-place reload let
+ *	    go of the old engine) unless ratelimit_max_keys changed; a
+ *	    limit whose value changed starts afresh (its counters' names
+ *	    carry it).  A reload swaps one pointer.
  *	    The signature watch asks vg_sigwatch_changed() about
  *	    clamav_database every signature_check_interval (0 = never) and
  *	    reloads when freshclam wrote a new database.

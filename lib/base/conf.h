@@ -91,7 +91,7 @@ struct vg_conf {
 	unsigned ratelimit_internal_recipients;
 	unsigned ratelimit_external_connections; /* per client per minute */
 	unsigned ratelimit_external_messages;
-	unsigned ratelimit_max_keys; /* keys per rate-limit table */
+	unsigned ratelimit_max_keys; /* keys of the memory store */
 	unsigned harvest_threshold;  /* unknown recipients, 0 = off */
 	uint64_t harvest_window_ms;
 	uint64_t harvest_cooloff_ms;

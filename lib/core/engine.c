@@ -17,6 +17,7 @@
 #include "rules/rules.h"
 #include "core/stage.h"
 #include "message/text.h"
+#include "store/store.h"
 #include "core/version.h"
 
 struct vg_engine {
@@ -24,6 +25,7 @@ struct vg_engine {
 	struct vg_conf *conf;
 	struct vg_rules *rules; /* never NULL: empty when no rules file */
 	struct vg_dns *dns;     /* the one resolver of this engine */
+	struct vg_store *store; /* shared counters, carried across reloads */
 	const struct vg_stage_ops *ops[VG_STAGES_MAX];
 	void *state[VG_STAGES_MAX];
 	size_t nstages;
@@ -66,6 +68,7 @@ engine_free(struct vg_engine *engine)
 		if (engine->ops[i]->free != NULL)
 			engine->ops[i]->free(engine->state[i]);
 	vg_dns_unref(engine->dns);
+	vg_store_unref(engine->store);
 	vg_rules_free(engine->rules);
 	vg_conf_free(engine->conf);
 	vg_free(engine);
@@ -88,8 +91,8 @@ static int
 add_stage(struct vg_engine *engine, const struct vg_stage_ops *ops,
     const struct vg_engine *prev, struct vg_err *err)
 {
-	struct vg_stage_env env = {
-	    engine->conf, engine->rules, engine->dns, prev_state(prev, ops)};
+	struct vg_stage_env env = {engine->conf, engine->rules, engine->dns,
+	    prev_state(prev, ops), engine->store};
 	void *state = NULL;
 	int rc;
 
@@ -173,6 +176,13 @@ vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
 	/* One resolver for every stage; its thread starts in vg_engine_start. */
 	if ((rc = vg_dns_new(&engine->dns, conf, err)) != 0)
 		goto fail;
+	/* The previous engine's store, unless its own settings changed. */
+	rc = vg_store_for_conf(&engine->store, conf,
+	    prev != NULL       ? prev->store
+	        : opts != NULL ? opts->store
+	                       : NULL);
+	if (rc != 0)
+		goto fail;
 	for (size_t i = 0; i < nstages; i++)
 		if ((rc = add_stage(engine, stages[i], prev, err)) != 0)
 			goto fail;
@@ -202,6 +212,13 @@ struct vg_dns *
 vg_engine_dns(const struct vg_engine *engine)
 {
 	return engine->dns;
+}
+
+/* vg_engine_store - the engine's store, borrowed */
+struct vg_store *
+vg_engine_store(const struct vg_engine *engine)
+{
+	return engine->store;
 }
 
 /* vg_engine_ref - one more reference */

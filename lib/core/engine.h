@@ -2,8 +2,8 @@
 /*
  * engine - one generation of everything a message is scanned with:
  * configuration, rules, the one DNS resolver, and each stage's state (the
- * ClamAV engine, the compiled checks, a reference to the rate-limit
- * counters that outlive generations).
+ * ClamAV engine, the compiled checks), and a reference to the store of
+ * the rate-limit and harvest counters that outlive generations.
  *
  * PURPOSE  Everything a reload replaces is built together here and swapped
  *	    in as one pointer by the front end.  Each message takes a
@@ -12,15 +12,21 @@
  *	    the last reference frees the old engine (OpenDKIM's refcounted
  *	    config).  A build that fails leaves nothing behind.  A build
  *	    given the engine it replaces (opts->prev) lets each stage carry
- *	    its long-lived state over (stage.h: the abuse stage keeps its
- *	    counters unless their limits changed).  The rules are never
+ *	    its long-lived state over, and the new engine takes a reference
+ *	    to the old one's store (store/store.h, vg_store_for_conf()):
+ *	    the rate-limit and harvest counters survive unless the store's
+ *	    own settings changed (ratelimit_max_keys: then a fresh memory
+ *	    store), and a limit whose value changed starts afresh because
+ *	    its key names carry it (policy/ratelimit.h).  The rules are never
  *	    NULL: without a rules file the engine holds an empty compiled
  *	    set (the built-in defaults).
  * OWNS     vg_engine_new() and vg_engine_build() take the config (in every
  *	    case: on failure it is freed) and return an engine with one
  *	    reference.  vg_engine_conf(), vg_engine_rules() and
  *	    vg_engine_dns() are borrowed for as long as the caller holds a
- *	    reference.  opts->prev is borrowed for the build only.
+ *	    reference, and so is vg_engine_store() (take a reference with
+ *	    vg_store_ref() to keep it longer).  opts->prev and opts->store
+ *	    are borrowed for the build only.
  * ERRORS   VG_ECONFIG with "file:line: reason" or a sentence saying what to
  *	    do (no signature database: run freshclam) in err; VG_ENOMEM;
  *	    VG_EIO.
@@ -42,6 +48,7 @@
 struct vg_conf;
 struct vg_dns;
 struct vg_rules;
+struct vg_store;
 struct vg_engine;
 
 /* vg_engine_global_init - process-wide library setup (cl_init, GMime) */
@@ -53,6 +60,11 @@ struct vg_engine_opts {
 	/* The stages to run (tests); NULL: the stage table vg_stages[]. */
 	const struct vg_stage_ops *const *stages;
 	size_t nstages;
+	/*
+	 * The store to take over when prev is NULL (an in-place reload let
+	 * go of the old engine first); NULL: prev's store, or a new one.
+	 */
+	struct vg_store *store;
 };
 
 /* vg_engine_new - build an engine from conf (taken, see OWNS) */
@@ -73,6 +85,8 @@ const struct vg_conf *vg_engine_conf(const struct vg_engine *engine);
 const struct vg_rules *vg_engine_rules(const struct vg_engine *engine);
 /* vg_engine_dns - the engine's resolver */
 struct vg_dns *vg_engine_dns(const struct vg_engine *engine);
+/* vg_engine_store - the engine's store of shared counters, borrowed */
+struct vg_store *vg_engine_store(const struct vg_engine *engine);
 
 /* Stages, in table order (hooks and results). */
 size_t vg_engine_nstages(const struct vg_engine *engine);

@@ -18,8 +18,10 @@
  *	    it is built.
  * OWNS     create() returns state the stage's free() releases; it may take
  *	    a reference to the long-lived part of prev (the same stage's
- *	    state in the engine this one replaces, NULL on the first build),
- *	    which is how rate-limit counters survive a reload.  scan() writes
+ *	    state in the engine this one replaces, NULL on the first build).
+ *	    State shared across engines and processes (rate-limit and
+ *	    harvest counters) lives in env->store, the engine's store
+ *	    (store/store.h), which survives a reload.  scan() writes
  *	    into a result the caller initialised and will free.
  * ERRORS   create(): VG_ECONFIG (text in err), VG_ENOMEM, VG_EIO.  A hook
  *	    returns 0 (with r->refuse set when it answers the phase) or a
@@ -45,6 +47,7 @@ struct vg_dns;
 struct vg_msg;
 struct vg_rules;
 struct vg_sess;
+struct vg_store;
 
 /* At most this many stages in one engine (the table has fewer). */
 #define VG_STAGES_MAX 8
@@ -55,6 +58,7 @@ struct vg_stage_env {
 	const struct vg_rules *rules; /* never NULL: empty when none */
 	struct vg_dns *dns;           /* the engine's one resolver, or NULL */
 	void *prev;                   /* this stage's state in the old engine */
+	struct vg_store *store;       /* the engine's shared counters */
 };
 
 /* What a hook answers its phase with; zeroed by the session. */

@@ -7,11 +7,17 @@
  * for the cooling-off period.  Unknown recipients during the hold are
  * refused by the table, so they neither count nor stretch the hold: a
  * client that keeps probing is let back in when its time is up and
- * caught again at the next threshold.
+ * caught again at the next threshold.  The table's name carries the
+ * cooling-off period (its key names already carry the threshold and the
+ * window), so changing any of the three starts afresh.
  */
+#include <inttypes.h>
+
 #include "base/alloc.h"
 #include "base/err.h"
+#include "base/str.h"
 #include "policy/harvest.h"
+#include "policy/ratelimit.h"
 
 struct vg_harvest {
 	struct vg_ratelimit *rl;
@@ -21,10 +27,10 @@ struct vg_harvest {
 
 /* vg_harvest_new - a tracker over one rate-limit table */
 int
-vg_harvest_new(struct vg_harvest **out, unsigned threshold, uint64_t window_ms,
-    uint64_t cooloff_ms, size_t max_keys, vg_ratelimit_clock_fn clock,
-    void *clock_ctx)
+vg_harvest_new(struct vg_harvest **out, struct vg_store *store,
+    unsigned threshold, uint64_t window_ms, uint64_t cooloff_ms)
 {
+	char name[VG_RATELIMIT_NAME_MAX + 1];
 	struct vg_harvest *h;
 	int rc;
 
@@ -35,8 +41,8 @@ vg_harvest_new(struct vg_harvest **out, unsigned threshold, uint64_t window_ms,
 		return VG_ENOMEM;
 	h->threshold = threshold;
 	h->cooloff = cooloff_ms;
-	rc = vg_ratelimit_new(
-	    &h->rl, threshold, window_ms, max_keys, clock, clock_ctx);
+	(void)vg_str_fmt(name, sizeof(name), "harvest-%" PRIu64, cooloff_ms);
+	rc = vg_ratelimit_new(&h->rl, store, name, threshold, window_ms);
 	if (rc != 0) {
 		vg_free(h);
 		return rc;

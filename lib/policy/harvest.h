@@ -11,12 +11,18 @@
  *	    then tempfails its further recipients and messages with
  *	    451 4.7.1, so the harvest learns nothing more, and a genuine
  *	    sender that mistyped addresses only waits.
+ *	    The counts and holds are a rate-limit table (ratelimit.h) in a
+ *	    store (store/store.h) named after the cooling-off period, so a
+ *	    tracker built with another threshold, window or cooling-off
+ *	    period (a reload that changed them) starts afresh, holds
+ *	    included, and one built the same takes over the counts.
  * OWNS     vg_harvest_new() returns a tracker the caller frees with
- *	    vg_harvest_free().
+ *	    vg_harvest_free(); it holds a reference to the store.
  * LIMITS   harvest_threshold (0 = off), harvest_window, harvest_cooloff;
- *	    client addresses tracked: ratelimit_max_keys, least recently
- *	    seen first out (see ratelimit.h).
- * ERRORS   VG_ENOMEM (the unknown recipient is then not counted).
+ *	    client addresses tracked: the store's bound (ratelimit_max_keys
+ *	    for the memory store), least recently seen first out.
+ * ERRORS   VG_ENOMEM, VG_ETEMP (the unknown recipient is then not
+ *	    counted).
  * THREADS  Every call is thread-safe.
  */
 #ifndef VG_HARVEST_H
@@ -26,17 +32,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy/ratelimit.h"
-
+struct vg_store;
 struct vg_harvest;
 
 /*
- * vg_harvest_new - a tracker; threshold 0 gives one that never holds
- * anyone.  VG_EINVAL for a zero window, cool-off or max_keys; VG_ENOMEM.
+ * vg_harvest_new - a tracker over store; threshold 0 gives one that never
+ * holds anyone.  VG_EINVAL for a zero window or cool-off; VG_ENOMEM.
  */
-int vg_harvest_new(struct vg_harvest **out, unsigned threshold,
-    uint64_t window_ms, uint64_t cooloff_ms, size_t max_keys,
-    vg_ratelimit_clock_fn clock, void *clock_ctx);
+int vg_harvest_new(struct vg_harvest **out, struct vg_store *store,
+    unsigned threshold, uint64_t window_ms, uint64_t cooloff_ms);
 /* vg_harvest_free - NULL is a no-op */
 void vg_harvest_free(struct vg_harvest *h);
 
@@ -45,7 +49,7 @@ void vg_harvest_free(struct vg_harvest *h);
  * *held_out true, this one reached the threshold and started the client's
  * cooling-off period (log it); during the period unknown recipients are
  * neither counted nor extend it.  *count_out (may be NULL) is the
- * client's unknown recipients in the window.  0 or VG_ENOMEM.
+ * client's unknown recipients in the window.  0, VG_ENOMEM or VG_ETEMP.
  */
 int vg_harvest_unknown(struct vg_harvest *h, bool *held_out,
     uint64_t *count_out, const char *client);

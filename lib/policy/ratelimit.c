@@ -1,250 +1,119 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ratelimit - sliding-window event counters keyed by string.
+ * ratelimit - sliding-window event counters keyed by string, over a store.
  *
- * The table is a chained hash of at most max_keys entries threaded on one
- * least-recently-used list.  Every lookup moves its entry to the front; a
- * new key arriving at a full table takes over the entry at the back.
- * Nothing is ever swept: an entry whose windows have passed reads as zero
- * and drifts to the back, where the next new key reclaims it, so memory
- * stays at max_keys entries whatever the number of distinct clients.
+ * A key's count in the sliding window ending now is its count in the
+ * current fixed window plus its count in the previous one weighted by the
+ * share of that window the sliding window still covers, rounded up so
+ * that rounding never lets a limit be passed.  Window number N is the
+ * store's clock divided by the window; its counter is born with a TTL
+ * that ends when window N + 1 ends, as from then on nothing reads it.
+ * The hit is one vg_store_window_add() (read both counters, check the
+ * hold, add to the current one), so no other process or thread can slip
+ * an event between the check and the add.
  */
-#include <pthread.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/alloc.h"
-#include "base/clock.h"
 #include "base/err.h"
+#include "base/str.h"
 #include "policy/ratelimit.h"
-
-#define RL_MAX_BUCKETS ((size_t)1 << 20)
-
-struct rl_entry {
-	char *key;
-	uint64_t hash;
-	struct rl_entry *hnext;         /* hash chain */
-	struct rl_entry *older, *newer; /* LRU list */
-	uint64_t idx;                   /* fixed window the counts are for */
-	uint64_t cur, prev;  /* events in that window, the one before */
-	uint64_t hold_until; /* clock ms; 0 = not held */
-};
+#include "store/store.h"
 
 struct vg_ratelimit {
-	pthread_mutex_t mu;
+	struct vg_store *store; /* one reference */
 	uint64_t limit, window;
-	size_t max_keys, nkeys;
-	struct rl_entry **buckets;
-	size_t nbuckets; /* a power of two */
-	struct rl_entry *newest, *oldest;
-	vg_ratelimit_clock_fn clock;
-	void *clock_ctx;
-	uint64_t seed;
-	uint64_t evictions, refused;
+	char prefix[96]; /* "rl/NAME/LIMIT/WINDOW/" */
+	size_t prefix_len;
+	atomic_uint_fast64_t refused;
 };
 
-/* rl_default_clock - vg_clock_ms() behind the callback type */
-static uint64_t
-rl_default_clock(void *ctx)
-{
-	(void)ctx;
-	return vg_clock_ms();
-}
+/* A store key the table builds: prefix, window number or "hold", key. */
+struct rl_key {
+	char buf[VG_STORE_KEY_MAX];
+	size_t len;
+};
 
-/*
- * rl_hash - FNV-1a over the key, started from a per-table seed.
- * XXX: FNV is not a keyed PRF; a client choosing many keys (SASL logins)
- * could lengthen one chain.  The chain is bounded by max_keys and the
- * seed is not guessable from outside, so this stays a cost, not a hole.
- */
-static uint64_t
-rl_hash(const struct vg_ratelimit *rl, const char *key, size_t len)
+/* rl_name_ok - letters, digits, '.', '_' and '-', 1 to NAME_MAX bytes */
+static bool
+rl_name_ok(const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ rl->seed;
+	size_t len = strnlen(name, VG_RATELIMIT_NAME_MAX + 1);
 
+	if (len == 0 || len > VG_RATELIMIT_NAME_MAX)
+		return false;
 	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 0x100000001b3ull;
+		unsigned char c = (unsigned char)name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		        (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		        c == '-'))
+			return false;
 	}
-	return h;
+	return true;
 }
 
-/* vg_ratelimit_new - an empty table; see ratelimit.h */
+/* vg_ratelimit_new - a table over store; see ratelimit.h */
 int
-vg_ratelimit_new(struct vg_ratelimit **out, uint64_t limit, uint64_t window_ms,
-    size_t max_keys, vg_ratelimit_clock_fn clock, void *clock_ctx)
+vg_ratelimit_new(struct vg_ratelimit **out, struct vg_store *store,
+    const char *name, uint64_t limit, uint64_t window_ms)
 {
 	struct vg_ratelimit *rl;
-	struct timespec ts;
-	size_t nb = 1;
 
 	*out = NULL;
-	if (window_ms == 0 || max_keys == 0)
+	if (window_ms == 0 || !rl_name_ok(name))
 		return VG_EINVAL;
 	if ((rl = vg_calloc(1, sizeof(*rl))) == NULL)
 		return VG_ENOMEM;
-	while (nb < max_keys && nb < RL_MAX_BUCKETS)
-		nb <<= 1;
-	if ((rl->buckets = vg_calloc(nb, sizeof(*rl->buckets))) == NULL) {
-		vg_free(rl);
-		return VG_ENOMEM;
-	}
-	if (pthread_mutex_init(&rl->mu, NULL) != 0) {
-		vg_free(rl->buckets);
-		vg_free(rl);
-		return VG_ENOMEM;
-	}
-	rl->nbuckets = nb;
+	/* NAME_MAX + two 20-digit numbers always fit the prefix. */
+	(void)vg_str_fmt(rl->prefix, sizeof(rl->prefix),
+	    "rl/%s/%" PRIu64 "/%" PRIu64 "/", name, limit, window_ms);
+	rl->prefix_len = strlen(rl->prefix);
 	rl->limit = limit;
 	rl->window = window_ms;
-	rl->max_keys = max_keys;
-	rl->clock = clock != NULL ? clock : rl_default_clock;
-	rl->clock_ctx = clock_ctx;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	rl->seed = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^
-	    (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)rl;
+	atomic_init(&rl->refused, 0);
+	rl->store = vg_store_ref(store);
 	*out = rl;
 	return 0;
 }
 
-/* vg_ratelimit_free - every entry, the buckets, the table */
+/* vg_ratelimit_free - the table and its store reference */
 void
 vg_ratelimit_free(struct vg_ratelimit *rl)
 {
-	struct rl_entry *e, *next;
-
 	if (rl == NULL)
 		return;
-	for (e = rl->newest; e != NULL; e = next) {
-		next = e->older;
-		vg_free(e->key);
-		vg_free(e);
-	}
-	pthread_mutex_destroy(&rl->mu);
-	vg_free(rl->buckets);
+	vg_store_unref(rl->store);
 	vg_free(rl);
 }
 
-/* rl_lru_unlink - take e off the LRU list */
-static void
-rl_lru_unlink(struct vg_ratelimit *rl, struct rl_entry *e)
-{
-	if (e->newer != NULL)
-		e->newer->older = e->older;
-	else
-		rl->newest = e->older;
-	if (e->older != NULL)
-		e->older->newer = e->newer;
-	else
-		rl->oldest = e->newer;
-	e->newer = e->older = NULL;
-}
-
-/* rl_lru_front - put e at the most recently used end */
-static void
-rl_lru_front(struct vg_ratelimit *rl, struct rl_entry *e)
-{
-	e->older = rl->newest;
-	e->newer = NULL;
-	if (rl->newest != NULL)
-		rl->newest->newer = e;
-	rl->newest = e;
-	if (rl->oldest == NULL)
-		rl->oldest = e;
-}
-
-/* rl_hash_unlink - take e out of its hash chain */
-static void
-rl_hash_unlink(struct vg_ratelimit *rl, struct rl_entry *e)
-{
-	struct rl_entry **pp = &rl->buckets[e->hash & (rl->nbuckets - 1)];
-
-	while (*pp != NULL && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp == e)
-		*pp = e->hnext;
-	e->hnext = NULL;
-}
-
 /*
- * rl_find - the entry for key, moved to the front of the LRU list; with
- * create, a new or reclaimed entry when there is none (NULL only on
- * VG_ENOMEM).  Called with the mutex held.
+ * rl_key - the store key for the caller's key (cut at KEY_MAX bytes) in
+ * window number idx, or its hold when hold.  The prefix (< 96 bytes), 20
+ * digits and KEY_MAX bytes fit VG_STORE_KEY_MAX.
  */
-static struct rl_entry *
-rl_find(struct vg_ratelimit *rl, const char *key, bool create)
+static struct vg_store_key
+rl_key(struct rl_key *k, const struct vg_ratelimit *rl, const char *key,
+    uint64_t idx, bool hold)
 {
-	size_t len = strnlen(key, VG_RATELIMIT_KEY_MAX);
-	uint64_t h = rl_hash(rl, key, len);
-	struct rl_entry *e, **head = &rl->buckets[h & (rl->nbuckets - 1)];
-	char *copy;
+	size_t klen = strnlen(key, VG_RATELIMIT_KEY_MAX), n;
+	struct vg_store_key sk;
 
-	for (e = *head; e != NULL; e = e->hnext) {
-		if (e->hash == h && strncmp(e->key, key, len) == 0 &&
-		    e->key[len] == '\0') {
-			rl_lru_unlink(rl, e);
-			rl_lru_front(rl, e);
-			return e;
-		}
-	}
-	if (!create)
-		return NULL;
-	if ((copy = vg_strndup(key, len)) == NULL)
-		return NULL;
-	if (rl->nkeys >= rl->max_keys) {
-		/* Full: the least recently used key makes room. */
-		e = rl->oldest;
-		rl_lru_unlink(rl, e);
-		rl_hash_unlink(rl, e);
-		vg_free(e->key);
-		rl->evictions++;
-	} else {
-		if ((e = vg_malloc(sizeof(*e))) == NULL) {
-			vg_free(copy);
-			return NULL;
-		}
-		rl->nkeys++;
-	}
-	memset(e, 0, sizeof(*e));
-	e->key = copy;
-	e->hash = h;
-	e->hnext = *head;
-	*head = e;
-	rl_lru_front(rl, e);
-	return e;
-}
-
-/* rl_advance - move e's buckets forward to the window now falls in */
-static void
-rl_advance(const struct vg_ratelimit *rl, struct rl_entry *e, uint64_t now)
-{
-	uint64_t idx = now / rl->window;
-
-	if (idx == e->idx)
-		return;
-	e->prev = idx == e->idx + 1 ? e->cur : 0;
-	e->cur = 0;
-	e->idx = idx;
-}
-
-/*
- * rl_estimate - events in the sliding window ending now: the current
- * fixed window, plus the previous one weighted by the share of it the
- * sliding window still covers (rounded up, so a limit is never passed
- * through rounding).
- */
-static uint64_t
-rl_estimate(
-    const struct vg_ratelimit *rl, const struct rl_entry *e, uint64_t now)
-{
-	uint64_t left = rl->window - now % rl->window, w;
-
-	if (__builtin_mul_overflow(e->prev, left, &w))
-		return UINT64_MAX;
-	w = w / rl->window + (w % rl->window != 0);
-	if (__builtin_add_overflow(w, e->cur, &w))
-		return UINT64_MAX;
-	return w;
+	memcpy(k->buf, rl->prefix, rl->prefix_len);
+	n = rl->prefix_len;
+	if (hold)
+		(void)vg_str_fmt(k->buf + n, sizeof(k->buf) - n, "hold/");
+	else
+		(void)vg_str_fmt(
+		    k->buf + n, sizeof(k->buf) - n, "%" PRIu64 "/", idx);
+	n += strlen(k->buf + n);
+	memcpy(k->buf + n, key, klen);
+	k->len = n + klen;
+	sk.data = k->buf;
+	sk.len = k->len;
+	return sk;
 }
 
 /* vg_ratelimit_hit - count n events for key unless over the limit */
@@ -252,85 +121,112 @@ int
 vg_ratelimit_hit(struct vg_ratelimit *rl, bool *over_out, uint64_t *count_out,
     const char *key, uint64_t n)
 {
-	struct rl_entry *e;
-	uint64_t now, count, sum;
-	int rc = 0;
+	struct rl_key cur, prev, hold;
+	struct vg_store_window w;
+	struct vg_store_window_res res;
+	uint64_t now, idx, cap;
+	int rc;
 
 	*over_out = false;
 	if (count_out != NULL)
 		*count_out = 0;
 	if (rl->limit == 0)
 		return 0;
-	pthread_mutex_lock(&rl->mu);
-	now = rl->clock(rl->clock_ctx);
-	if ((e = rl_find(rl, key, true)) == NULL) {
-		rc = VG_ENOMEM;
-		goto out;
-	}
-	rl_advance(rl, e, now);
-	count = rl_estimate(rl, e, now);
-	if (e->hold_until > now || __builtin_add_overflow(count, n, &sum) ||
-	    sum > rl->limit) {
+	cap = rl->limit < INT64_MAX ? rl->limit : INT64_MAX;
+	if (n > cap) {
+		/* More than the limit at once never passes. */
 		*over_out = true;
-		rl->refused++;
-	} else {
-		e->cur += n;
-		count = sum;
+		atomic_fetch_add(&rl->refused, 1);
+		if (count_out != NULL)
+			*count_out = vg_ratelimit_count(rl, key);
+		return 0;
+	}
+	now = vg_store_now(rl->store);
+	idx = now / rl->window;
+	memset(&w, 0, sizeof(w));
+	w.cur = rl_key(&cur, rl, key, idx, false);
+	if (idx > 0)
+		w.prev = rl_key(&prev, rl, key, idx - 1, false);
+	w.guard = rl_key(&hold, rl, key, 0, true);
+	w.prev_num = rl->window - now % rl->window;
+	w.prev_den = rl->window;
+	w.delta = (int64_t)n;
+	w.cap = (int64_t)cap;
+	/* Counted in window idx: read until window idx + 1 ends. */
+	w.ttl_ms = rl->window + w.prev_num;
+	if ((rc = vg_store_window_add(rl->store, &res, &w)) != 0)
+		return rc;
+	if (!res.added) {
+		*over_out = true;
+		atomic_fetch_add(&rl->refused, 1);
 	}
 	if (count_out != NULL)
-		*count_out = count;
-out:
-	pthread_mutex_unlock(&rl->mu);
-	return rc;
+		*count_out = res.count > 0 ? (uint64_t)res.count : 0;
+	return 0;
 }
 
 /* vg_ratelimit_count - key's count now, without counting anything */
 uint64_t
 vg_ratelimit_count(struct vg_ratelimit *rl, const char *key)
 {
-	struct rl_entry *e;
-	uint64_t now, count = 0;
+	struct rl_key cur, prev;
+	struct vg_store_key keys[2];
+	int64_t v[2], count;
+	bool found[2];
+	uint64_t now, idx;
+	size_t n = 1;
 
-	pthread_mutex_lock(&rl->mu);
-	now = rl->clock(rl->clock_ctx);
-	if ((e = rl_find(rl, key, false)) != NULL) {
-		rl_advance(rl, e, now);
-		count = rl_estimate(rl, e, now);
-	}
-	pthread_mutex_unlock(&rl->mu);
-	return count;
+	now = vg_store_now(rl->store);
+	idx = now / rl->window;
+	keys[0] = rl_key(&cur, rl, key, idx, false);
+	if (idx > 0)
+		keys[n++] = rl_key(&prev, rl, key, idx - 1, false);
+	v[1] = 0;
+	if (vg_store_get_many(rl->store, v, found, keys, n) != 0)
+		return 0;
+	count = vg_store_window_count(
+	    v[0], v[1], rl->window - now % rl->window, rl->window);
+	return count > 0 ? (uint64_t)count : 0;
 }
 
 /* vg_ratelimit_hold - refuse key's events until until_ms */
 int
 vg_ratelimit_hold(struct vg_ratelimit *rl, const char *key, uint64_t until_ms)
 {
-	struct rl_entry *e;
-	int rc = 0;
+	struct rl_key hold;
+	struct vg_store_key k = rl_key(&hold, rl, key, 0, true);
+	uint64_t now = vg_store_now(rl->store);
+	int64_t until;
+	bool found;
+	int rc;
 
-	pthread_mutex_lock(&rl->mu);
-	if ((e = rl_find(rl, key, true)) == NULL)
-		rc = VG_ENOMEM;
-	else if (until_ms > e->hold_until)
-		e->hold_until = until_ms;
-	pthread_mutex_unlock(&rl->mu);
-	return rc;
+	if (until_ms <= now)
+		return 0;
+	until = until_ms < INT64_MAX ? (int64_t)until_ms : INT64_MAX;
+	if ((rc = vg_store_get(rl->store, &until, &found, k)) != 0)
+		return rc;
+	/* An earlier hold does not shorten a later one. */
+	if (found && until >= 0 && (uint64_t)until >= until_ms)
+		return 0;
+	until = until_ms < INT64_MAX ? (int64_t)until_ms : INT64_MAX;
+	return vg_store_set(rl->store, k, until, until_ms - now);
 }
 
 /* vg_ratelimit_held - how long key is still held for */
 uint64_t
 vg_ratelimit_held(struct vg_ratelimit *rl, const char *key)
 {
-	struct rl_entry *e;
-	uint64_t now, left = 0;
+	struct rl_key hold;
+	struct vg_store_key k = rl_key(&hold, rl, key, 0, true);
+	uint64_t now = vg_store_now(rl->store);
+	int64_t until;
+	bool found;
 
-	pthread_mutex_lock(&rl->mu);
-	now = rl->clock(rl->clock_ctx);
 	/* Looking counts as use: a client that keeps trying stays held. */
-	if ((e = rl_find(rl, key, false)) != NULL && e->hold_until > now)
-		left = e->hold_until - now;
-	pthread_mutex_unlock(&rl->mu);
-	return left;
+	if (vg_store_get(rl->store, &until, &found, k) != 0 || !found ||
+	    until < 0 || (uint64_t)until <= now)
+		return 0;
+	return (uint64_t)until - now;
 }
 
 /* vg_ratelimit_limit - the configured limit */
@@ -340,20 +236,21 @@ vg_ratelimit_limit(const struct vg_ratelimit *rl)
 	return rl->limit;
 }
 
-/* vg_ratelimit_now - the table's clock */
+/* vg_ratelimit_now - the store's clock */
 uint64_t
 vg_ratelimit_now(struct vg_ratelimit *rl)
 {
-	return rl->clock(rl->clock_ctx);
+	return vg_store_now(rl->store);
 }
 
-/* vg_ratelimit_stats - counters under the mutex */
+/* vg_ratelimit_stats - the store's keys and evictions, the refusals */
 void
 vg_ratelimit_stats(struct vg_ratelimit *rl, struct vg_ratelimit_stats *out)
 {
-	pthread_mutex_lock(&rl->mu);
-	out->keys = rl->nkeys;
-	out->evictions = rl->evictions;
-	out->refused = rl->refused;
-	pthread_mutex_unlock(&rl->mu);
+	struct vg_store_stats st;
+
+	vg_store_stats(rl->store, &st);
+	out->keys = st.keys;
+	out->evictions = st.evictions;
+	out->refused = atomic_load(&rl->refused);
 }

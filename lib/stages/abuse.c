@@ -45,19 +45,27 @@ vg_abuse_free(struct vg_abuse *ab)
 
 /* vg_abuse_new - one table per limit, the harvest tracker */
 int
-vg_abuse_new(struct vg_abuse **out, const struct vg_conf *conf,
-    vg_ratelimit_clock_fn clock, void *clock_ctx)
+vg_abuse_new(
+    struct vg_abuse **out, const struct vg_conf *conf, struct vg_store *store)
 {
+	/* The names are the tables' key prefixes in the store. */
 	const struct {
+		const char *name;
 		unsigned limit;
 		uint64_t window;
 	} def[T_MAX] = {
-	    [T_EXT_CONN] = {conf->ratelimit_external_connections, ABUSE_MINUTE},
-	    [T_EXT_MSG] = {conf->ratelimit_external_messages, ABUSE_MINUTE},
-	    [T_AUTH_MSG] = {conf->ratelimit_auth_messages, ABUSE_HOUR},
-	    [T_AUTH_RCPT] = {conf->ratelimit_auth_recipients, ABUSE_HOUR},
-	    [T_INT_MSG] = {conf->ratelimit_internal_messages, ABUSE_HOUR},
-	    [T_INT_RCPT] = {conf->ratelimit_internal_recipients, ABUSE_HOUR},
+	    [T_EXT_CONN] = {"ext_conn", conf->ratelimit_external_connections,
+	        ABUSE_MINUTE},
+	    [T_EXT_MSG] = {"ext_msg", conf->ratelimit_external_messages,
+	        ABUSE_MINUTE},
+	    [T_AUTH_MSG] = {"auth_msg", conf->ratelimit_auth_messages,
+	        ABUSE_HOUR},
+	    [T_AUTH_RCPT] = {"auth_rcpt", conf->ratelimit_auth_recipients,
+	        ABUSE_HOUR},
+	    [T_INT_MSG] = {"int_msg", conf->ratelimit_internal_messages,
+	        ABUSE_HOUR},
+	    [T_INT_RCPT] = {"int_rcpt", conf->ratelimit_internal_recipients,
+	        ABUSE_HOUR},
 	};
 	struct vg_abuse *ab;
 	int rc = 0;
@@ -66,38 +74,18 @@ vg_abuse_new(struct vg_abuse **out, const struct vg_conf *conf,
 	if ((ab = vg_calloc(1, sizeof(*ab))) == NULL)
 		return VG_ENOMEM;
 	for (int i = 0; rc == 0 && i < T_MAX; i++)
-		rc = vg_ratelimit_new(&ab->t[i], def[i].limit, def[i].window,
-		    conf->ratelimit_max_keys, clock, clock_ctx);
+		rc = vg_ratelimit_new(
+		    &ab->t[i], store, def[i].name, def[i].limit, def[i].window);
 	if (rc == 0)
-		rc = vg_harvest_new(&ab->harvest, conf->harvest_threshold,
-		    conf->harvest_window_ms, conf->harvest_cooloff_ms,
-		    conf->ratelimit_max_keys, clock, clock_ctx);
+		rc =
+		    vg_harvest_new(&ab->harvest, store, conf->harvest_threshold,
+		        conf->harvest_window_ms, conf->harvest_cooloff_ms);
 	if (rc != 0) {
 		vg_abuse_free(ab);
 		return rc;
 	}
 	*out = ab;
 	return 0;
-}
-
-/* vg_abuse_conf_changed - any key the tables were built from */
-bool
-vg_abuse_conf_changed(const struct vg_conf *old, const struct vg_conf *n)
-{
-	return old->ratelimit_external_connections !=
-	    n->ratelimit_external_connections ||
-	    old->ratelimit_external_messages !=
-	    n->ratelimit_external_messages ||
-	    old->ratelimit_auth_messages != n->ratelimit_auth_messages ||
-	    old->ratelimit_auth_recipients != n->ratelimit_auth_recipients ||
-	    old->ratelimit_internal_messages !=
-	    n->ratelimit_internal_messages ||
-	    old->ratelimit_internal_recipients !=
-	    n->ratelimit_internal_recipients ||
-	    old->ratelimit_max_keys != n->ratelimit_max_keys ||
-	    old->harvest_threshold != n->harvest_threshold ||
-	    old->harvest_window_ms != n->harvest_window_ms ||
-	    old->harvest_cooloff_ms != n->harvest_cooloff_ms;
 }
 
 /* abuse_clear - a reply that lets the step go on */

@@ -17,16 +17,22 @@
  *	               recipient for the harvest count.
  *	    A refusal is 451 4.7.1 with a reply a sender can read (reply.h)
  *	    and a log line that names the source (the login or the address)
- *	    and the count.  The state outlives engines: the abuse stage
- *	    carries it from one engine to the next and recreates it
- *	    (counters start afresh) only when a reload changes one of its
- *	    keys (vg_abuse_conf_changed()).
+ *	    and the count.  The counters are in a store (store/store.h)
+ *	    the engine owns and hands on to the next engine: a vg_abuse is
+ *	    only the tables' parameters, built afresh with each engine.
+ *	    Each table's key names carry its limit and window (and the
+ *	    harvest's its cooling-off period), so after a reload a table
+ *	    whose keys did not change keeps counting and one whose keys
+ *	    changed starts afresh.
  * OWNS     vg_abuse_new() returns state the caller frees with
- *	    vg_abuse_free().
- * LIMITS   The ratelimit_* and harvest_* keys of vigil.conf; each table
- *	    holds at most ratelimit_max_keys keys (about 100 bytes each).
- * ERRORS   VG_ENOMEM; then the caller applies on_error (the default,
- *	    tempfail, is what a refusal would have been anyway).
+ *	    vg_abuse_free(); it holds references to the store.
+ * LIMITS   The ratelimit_* and harvest_* keys of vigil.conf.  The store
+ *	    bounds the keys of every table together (the memory store:
+ *	    ratelimit_max_keys keys of about 150 bytes; a client counted by
+ *	    a limit takes one or two, a harvest hold one more).
+ * ERRORS   VG_ENOMEM, VG_ETEMP (the store cannot be reached); then the
+ *	    caller applies on_error (the default, tempfail, is what a
+ *	    refusal would have been anyway).
  * THREADS  Every call is thread-safe.
  */
 #ifndef VG_ABUSE_H
@@ -38,6 +44,7 @@
 #include "core/result.h"
 
 struct vg_conf;
+struct vg_store;
 struct vg_abuse;
 
 struct vg_abuse_reply {
@@ -49,19 +56,16 @@ struct vg_abuse_reply {
 	const char *symbol;       /* "RATELIMIT_MESSAGES", ...; static */
 };
 
-/* vg_abuse_new - tables for conf's limits; clock NULL = vg_clock_ms */
-int vg_abuse_new(struct vg_abuse **out, const struct vg_conf *conf,
-    vg_ratelimit_clock_fn clock, void *clock_ctx);
+/* vg_abuse_new - tables for conf's limits over store (the clock is its) */
+int vg_abuse_new(
+    struct vg_abuse **out, const struct vg_conf *conf, struct vg_store *store);
 /* vg_abuse_free - NULL is a no-op */
 void vg_abuse_free(struct vg_abuse *ab);
-/* vg_abuse_conf_changed - does new change a key the tables were built on */
-bool vg_abuse_conf_changed(
-    const struct vg_conf *old, const struct vg_conf *new_conf);
 
 /*
  * Each hook fills *out (refuse false when the step may go on; a log line
  * may still be set, e.g. when a harvest hold starts) and returns 0 or
- * VG_ENOMEM.  conf is the configuration of the engine in use (for
+ * VG_ENOMEM or VG_ETEMP.  conf is the configuration of the engine in use (for
  * trusted_networks); client is the address text, auth the SASL login
  * ("" or NULL: none).
  */

@@ -7,50 +7,35 @@
  *	    unknown one for the harvest count), and answers a refusal with
  *	    abuse.h's 451 4.7.1 and its log line, prefixed with the phase.
  *	    It has no scan.
- * OWNS     The counters outlive engines: the state holds a reference to a
- *	    shared hold on the vg_abuse tables, which a new engine's stage
- *	    takes over from the engine it replaces (env->prev) unless the
- *	    reload changed one of the limits' keys (vg_abuse_conf_changed()),
- *	    in which case the counters start afresh.  The last engine to let
- *	    go of a hold frees the tables.
- * ERRORS   A hook returns VG_ENOMEM when a counter cannot be stored; the
- *	    front end applies on_error (for a recipient the MTA refused the
- *	    session only logs it).
- * THREADS  Hooks are called concurrently; vg_abuse is thread-safe and the
- *	    hold's count is atomic.
+ * OWNS     The counters are not the stage's: they live in the engine's
+ *	    store (env->store, store/store.h), which a new engine takes
+ *	    over from the one it replaces (vg_store_for_conf()), so they
+ *	    survive a reload.  The state is only the tables' parameters
+ *	    (vg_abuse), built with each engine; a table whose limit or
+ *	    window a reload changed names other keys in the store and so
+ *	    starts afresh (abuse.h).  Without a store in env (a stage built
+ *	    by hand) it opens a memory store of its own.
+ * ERRORS   A hook returns VG_ENOMEM when a counter cannot be stored, or
+ *	    VG_ETEMP when the store cannot be reached; the front end applies
+ *	    on_error (for a recipient the MTA refused the session only logs
+ *	    it).
+ * THREADS  Hooks are called concurrently; vg_abuse is thread-safe.
  */
-#include <stdatomic.h>
-
 #include "base/alloc.h"
 #include "base/conf.h"
 #include "base/str.h"
 #include "message/msg.h"
+#include "store/store.h"
 #include "core/session.h"
 #include "stages/abuse.h"
 #include "stages/stages.h"
 
-/* The tables, shared by every engine that kept them. */
-struct abuse_hold {
-	atomic_uint refs;
+struct abuse_stage {
+	const struct vg_conf *conf; /* borrowed from the engine */
 	struct vg_abuse *ab;
 };
 
-struct abuse_stage {
-	const struct vg_conf *conf; /* borrowed from the engine */
-	struct abuse_hold *hold;    /* one reference */
-};
-
-/* abuse_hold_unref - drop one reference; the last frees the tables */
-static void
-abuse_hold_unref(struct abuse_hold *h)
-{
-	if (h == NULL || atomic_fetch_sub(&h->refs, 1) != 1)
-		return;
-	vg_abuse_free(h->ab);
-	vg_free(h);
-}
-
-/* abuse_free - the stage's reference */
+/* abuse_free - the tables (and their store references) */
 static void
 abuse_free(void *state)
 {
@@ -58,16 +43,16 @@ abuse_free(void *state)
 
 	if (st == NULL)
 		return;
-	abuse_hold_unref(st->hold);
+	vg_abuse_free(st->ab);
 	vg_free(st);
 }
 
-/* abuse_create - take over the old engine's counters, or start afresh */
+/* abuse_create - the tables of env->conf over the engine's store */
 static int
 abuse_create(
     void **state_out, const struct vg_stage_env *env, struct vg_err *err)
 {
-	const struct abuse_stage *prev = env->prev;
+	struct vg_store *own = NULL, *store = env->store;
 	struct abuse_stage *st;
 	int rc;
 
@@ -76,19 +61,16 @@ abuse_create(
 	if ((st = vg_calloc(1, sizeof(*st))) == NULL)
 		return VG_ENOMEM;
 	st->conf = env->conf;
-	/* prev->conf is its engine's, alive while the build holds it. */
-	if (prev != NULL && !vg_abuse_conf_changed(prev->conf, env->conf)) {
-		st->hold = prev->hold;
-		atomic_fetch_add(&st->hold->refs, 1);
-		*state_out = st;
-		return 0;
+	if (store == NULL) {
+		if ((rc = vg_store_for_conf(&own, env->conf, NULL)) != 0)
+			goto out;
+		store = own;
 	}
-	if ((st->hold = vg_calloc(1, sizeof(*st->hold))) == NULL) {
-		vg_free(st);
-		return VG_ENOMEM;
-	}
-	atomic_init(&st->hold->refs, 1);
-	if ((rc = vg_abuse_new(&st->hold->ab, env->conf, NULL, NULL)) != 0) {
+	/* The tables take references of their own. */
+	rc = vg_abuse_new(&st->ab, env->conf, store);
+out:
+	vg_store_unref(own);
+	if (rc != 0) {
 		abuse_free(st);
 		return rc;
 	}
@@ -130,7 +112,7 @@ abuse_connect(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
 	struct vg_abuse_reply a;
 	int rc;
 
-	rc = vg_abuse_connect(st->hold->ab, &a, st->conf, vg_sess_addr(s));
+	rc = vg_abuse_connect(st->ab, &a, st->conf, vg_sess_addr(s));
 	if (rc == 0)
 		abuse_answer(r, &a, "CONNECT");
 	return rc;
@@ -144,8 +126,8 @@ abuse_mail(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
 	struct vg_abuse_reply a;
 	int rc;
 
-	rc = vg_abuse_mail(
-	    st->hold->ab, &a, st->conf, vg_sess_addr(s), abuse_auth(s));
+	rc =
+	    vg_abuse_mail(st->ab, &a, st->conf, vg_sess_addr(s), abuse_auth(s));
 	if (rc == 0)
 		abuse_answer(r, &a, "MAIL FROM");
 	return rc;
@@ -162,13 +144,13 @@ abuse_rcpt(void *state, const struct vg_sess *s, const struct vg_rcpt *rcpt,
 
 	if (rcpt->refused) {
 		rc = vg_abuse_rcpt_rejected(
-		    st->hold->ab, &a, st->conf, vg_sess_addr(s));
+		    st->ab, &a, st->conf, vg_sess_addr(s));
 		if (rc == 0)
 			abuse_answer(r, &a, "rejected RCPT TO");
 		return rc;
 	}
-	rc = vg_abuse_rcpt(
-	    st->hold->ab, &a, st->conf, vg_sess_addr(s), abuse_auth(s));
+	rc =
+	    vg_abuse_rcpt(st->ab, &a, st->conf, vg_sess_addr(s), abuse_auth(s));
 	if (rc == 0)
 		abuse_answer(r, &a, "RCPT TO");
 	return rc;

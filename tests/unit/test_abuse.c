@@ -5,8 +5,10 @@
 
 #include "vg_check.h"
 #include "stages/abuse.h"
+#include "base/alloc.h"
 #include "base/conf.h"
 #include "base/err.h"
+#include "store/store.h"
 
 #define BASE                                                                   \
 	"socket = unix:/run/vigil/vigil.sock\nvirus_scan = no\n"               \
@@ -33,6 +35,25 @@ load(const char *text)
 	return conf;
 }
 
+/*
+ * abuse_new - the tables of conf over a memory store of their own, with
+ * the injected clock reading *now
+ */
+static int
+abuse_new(struct vg_abuse **out, const struct vg_conf *conf, uint64_t *now)
+{
+	struct vg_store_opts opts = {conf->ratelimit_max_keys, test_clock, now};
+	struct vg_store *store = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = vg_store_new(&store, "memory", &opts)) != 0)
+		return rc;
+	rc = vg_abuse_new(out, conf, store);
+	vg_store_unref(store);
+	return rc;
+}
+
 START_TEST(test_abuse_connections)
 {
 	struct vg_conf *conf =
@@ -42,7 +63,7 @@ START_TEST(test_abuse_connections)
 	uint64_t now = 1000000;
 	int i;
 
-	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	ck_assert_int_eq(abuse_new(&ab, conf, &now), 0);
 	for (i = 0; i < 3; i++) {
 		ck_assert_int_eq(
 		    vg_abuse_connect(ab, &r, conf, "198.51.100.7"), 0);
@@ -81,7 +102,7 @@ START_TEST(test_abuse_messages_by_direction)
 	struct vg_abuse_reply r;
 	uint64_t now = 0;
 
-	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	ck_assert_int_eq(abuse_new(&ab, conf, &now), 0);
 	/* A login is counted as the login, from any address. */
 	ck_assert_int_eq(
 	    vg_abuse_mail(ab, &r, conf, "203.0.113.1", "alice"), 0);
@@ -128,7 +149,7 @@ START_TEST(test_abuse_recipients)
 	struct vg_abuse_reply r;
 	uint64_t now = 0;
 
-	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	ck_assert_int_eq(abuse_new(&ab, conf, &now), 0);
 	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "203.0.113.1", "bob"), 0);
 	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "203.0.113.1", "bob"), 0);
 	ck_assert(!r.refuse);
@@ -160,7 +181,7 @@ START_TEST(test_abuse_defaults)
 	uint64_t now = 0;
 	int i;
 
-	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	ck_assert_int_eq(abuse_new(&ab, conf, &now), 0);
 	for (i = 0; i < 200; i++) {
 		now += 300; /* 200 in one minute */
 		ck_assert_int_eq(
@@ -215,7 +236,7 @@ START_TEST(test_abuse_harvest)
 	struct vg_abuse_reply r;
 	uint64_t now = 0;
 
-	ck_assert_int_eq(vg_abuse_new(&ab, conf, test_clock, &now), 0);
+	ck_assert_int_eq(abuse_new(&ab, conf, &now), 0);
 	ck_assert_int_eq(
 	    vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.66"), 0);
 	ck_assert_int_eq(
@@ -251,22 +272,87 @@ START_TEST(test_abuse_harvest)
 }
 END_TEST
 
-START_TEST(test_abuse_conf_changed)
+/*
+ * A reload builds new tables over the same store: a table whose limit did
+ * not change keeps counting, one whose limit changed starts afresh, and a
+ * new cooling-off period forgets the holds.
+ */
+START_TEST(test_abuse_reload)
 {
-	struct vg_conf *a = load(BASE);
-	struct vg_conf *b = load(BASE "dns_cache_size = 5\n");
-	struct vg_conf *c = load(BASE "harvest_cooloff = 1h\n");
-	struct vg_abuse *ab = NULL;
+	struct vg_conf *a = load(BASE "ratelimit_auth_messages = 1\n"
+	                              "ratelimit_auth_recipients = 1\n"
+	                              "harvest_threshold = 1\n");
+	struct vg_conf *b = load(BASE "ratelimit_auth_messages = 1\n"
+	                              "ratelimit_auth_recipients = 2\n"
+	                              "harvest_threshold = 1\n"
+	                              "dns_cache_size = 5\n");
+	struct vg_conf *c = load(BASE "ratelimit_auth_messages = 1\n"
+	                              "harvest_threshold = 1\n"
+	                              "harvest_cooloff = 1h\n");
+	struct vg_store_opts opts = {1000, test_clock, NULL};
+	struct vg_abuse *one = NULL, *two = NULL, *three = NULL;
+	struct vg_store *store = NULL;
+	struct vg_abuse_reply r;
+	uint64_t now = 0;
 
-	ck_assert(!vg_abuse_conf_changed(a, b));
-	ck_assert(vg_abuse_conf_changed(a, c));
-	/* The defaults build. */
-	ck_assert_int_eq(vg_abuse_new(&ab, a, NULL, NULL), 0);
-	vg_abuse_free(ab);
+	opts.clock_ctx = &now;
+	ck_assert_int_eq(vg_store_new(&store, "memory", &opts), 0);
+	ck_assert_int_eq(vg_abuse_new(&one, a, store), 0);
+	ck_assert_int_eq(vg_abuse_mail(one, &r, a, "203.0.113.1", "erin"), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(vg_abuse_rcpt(one, &r, a, "203.0.113.1", "erin"), 0);
+	ck_assert(!r.refuse);
+	ck_assert_int_eq(
+	    vg_abuse_rcpt_rejected(one, &r, a, "198.51.100.66"), 0);
+	ck_assert_int_eq(vg_abuse_connect(one, &r, a, "198.51.100.66"), 0);
+	ck_assert_msg(r.refuse, "harvest hold: got let in, want refused");
+
+	/* Messages: same limit, still counted; recipients: new limit. */
+	ck_assert_int_eq(vg_abuse_new(&two, b, store), 0);
+	ck_assert_int_eq(vg_abuse_mail(two, &r, b, "203.0.113.1", "erin"), 0);
+	ck_assert_msg(r.refuse, "unchanged limit: got passed, want refused");
+	ck_assert_int_eq(vg_abuse_rcpt(two, &r, b, "203.0.113.1", "erin"), 0);
+	ck_assert_msg(!r.refuse, "changed limit: got refused, want passed");
+	ck_assert_int_eq(vg_abuse_connect(two, &r, b, "198.51.100.66"), 0);
+	ck_assert_msg(r.refuse, "same cool-off: got let in, want refused");
+
+	/* Another cooling-off period: the hold is gone. */
+	ck_assert_int_eq(vg_abuse_new(&three, c, store), 0);
+	ck_assert_int_eq(vg_abuse_connect(three, &r, c, "198.51.100.66"), 0);
+	ck_assert_msg(!r.refuse, "new cool-off: got refused, want let in");
+
+	vg_abuse_free(one);
+	vg_abuse_free(two);
+	vg_abuse_free(three);
 	vg_abuse_free(NULL);
+	vg_store_unref(store);
 	vg_conf_free(a);
 	vg_conf_free(b);
 	vg_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_abuse_store_errors)
+{
+	struct vg_conf *conf = load(BASE);
+	struct vg_abuse *ab = NULL;
+	uint64_t now = 0;
+	unsigned long n;
+	int rc;
+
+	/* Every allocation failure is VG_ENOMEM and leaks nothing. */
+	for (n = 1; n < 20; n++) {
+		vg_alloc_fail_at(n);
+		rc = abuse_new(&ab, conf, &now);
+		vg_alloc_fail_at(0);
+		if (rc != 0) {
+			ck_assert_int_eq(rc, VG_ENOMEM);
+			ck_assert_ptr_null(ab);
+			continue;
+		}
+		vg_abuse_free(ab);
+	}
+	vg_conf_free(conf);
 }
 END_TEST
 
@@ -289,7 +375,8 @@ abuse_suite(void)
 	tcase_add_test(tc, test_abuse_harvest);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reload");
-	tcase_add_test(tc, test_abuse_conf_changed);
+	tcase_add_test(tc, test_abuse_reload);
+	tcase_add_test(tc, test_abuse_store_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,12 +6,34 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "policy/harvest.h"
+#include "store/store.h"
 
 /* test_clock - the injected clock */
 static uint64_t
 test_clock(void *ctx)
 {
 	return *(const uint64_t *)ctx;
+}
+
+/*
+ * tracker - a tracker over a memory store of its own, of max_keys keys and
+ * with clock (the tracker keeps the store's only reference)
+ */
+static int
+tracker(struct vg_harvest **out, unsigned threshold, uint64_t window_ms,
+    uint64_t cooloff_ms, size_t max_keys, vg_store_clock_fn clock,
+    void *clock_ctx)
+{
+	struct vg_store_opts opts = {max_keys, clock, clock_ctx};
+	struct vg_store *store = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = vg_store_new(&store, "memory", &opts)) != 0)
+		return rc;
+	rc = vg_harvest_new(out, store, threshold, window_ms, cooloff_ms);
+	vg_store_unref(store);
+	return rc;
 }
 
 START_TEST(test_harvest_threshold)
@@ -23,7 +45,7 @@ START_TEST(test_harvest_threshold)
 
 	/* 5 unknown recipients in 60 s: held for 300 s. */
 	ck_assert_int_eq(
-	    vg_harvest_new(&h, 5, 60000, 300000, 100, test_clock, &now), 0);
+	    tracker(&h, 5, 60000, 300000, 100, test_clock, &now), 0);
 	for (i = 1; i < 5; i++) {
 		ck_assert_int_eq(
 		    vg_harvest_unknown(h, &held, &count, "192.0.2.9"), 0);
@@ -63,7 +85,7 @@ START_TEST(test_harvest_window)
 
 	/* Mistakes spread out over time never add up to a hold. */
 	ck_assert_int_eq(
-	    vg_harvest_new(&h, 3, 60000, 300000, 100, test_clock, &now), 0);
+	    tracker(&h, 3, 60000, 300000, 100, test_clock, &now), 0);
 	for (i = 0; i < 20; i++) {
 		ck_assert_int_eq(
 		    vg_harvest_unknown(h, &held, NULL, "198.51.100.1"), 0);
@@ -82,7 +104,7 @@ START_TEST(test_harvest_off)
 	int i;
 
 	ck_assert_int_eq(
-	    vg_harvest_new(&h, 0, 60000, 300000, 100, test_clock, &now), 0);
+	    tracker(&h, 0, 60000, 300000, 100, test_clock, &now), 0);
 	for (i = 0; i < 1000; i++) {
 		ck_assert_int_eq(
 		    vg_harvest_unknown(h, &held, &count, "192.0.2.9"), 0);
@@ -101,16 +123,13 @@ START_TEST(test_harvest_errors)
 	unsigned long n;
 	bool held;
 
-	ck_assert_int_eq(
-	    vg_harvest_new(&h, 3, 60000, 0, 10, NULL, NULL), VG_EINVAL);
+	ck_assert_int_eq(tracker(&h, 3, 60000, 0, 10, NULL, NULL), VG_EINVAL);
 	ck_assert_ptr_null(h);
-	ck_assert_int_eq(
-	    vg_harvest_new(&h, 3, 0, 1000, 10, NULL, NULL), VG_EINVAL);
+	ck_assert_int_eq(tracker(&h, 3, 0, 1000, 10, NULL, NULL), VG_EINVAL);
 	ck_assert_ptr_null(h);
 	for (n = 1; n < 12; n++) {
 		vg_alloc_fail_at(n);
-		if (vg_harvest_new(&h, 1, 1000, 1000, 10, test_clock, &now) !=
-		    0) {
+		if (tracker(&h, 1, 1000, 1000, 10, test_clock, &now) != 0) {
 			ck_assert_ptr_null(h);
 			continue;
 		}
@@ -120,6 +139,32 @@ START_TEST(test_harvest_errors)
 	}
 	vg_alloc_fail_at(0);
 	vg_harvest_free(NULL);
+}
+END_TEST
+
+START_TEST(test_harvest_reload)
+{
+	struct vg_store_opts opts = {100, test_clock, NULL};
+	struct vg_harvest *h = NULL, *same = NULL, *other = NULL;
+	struct vg_store *store = NULL;
+	uint64_t now = 0;
+	bool held;
+
+	opts.clock_ctx = &now;
+	ck_assert_int_eq(vg_store_new(&store, "memory", &opts), 0);
+	ck_assert_int_eq(vg_harvest_new(&h, store, 1, 60000, 300000), 0);
+	ck_assert_int_eq(vg_harvest_unknown(h, &held, NULL, "192.0.2.9"), 0);
+	ck_assert(held);
+	/* A tracker built the same on the store sees the hold... */
+	ck_assert_int_eq(vg_harvest_new(&same, store, 1, 60000, 300000), 0);
+	ck_assert_int_eq(vg_harvest_held(same, "192.0.2.9"), 300000);
+	/* ...one with another cooling-off period starts afresh. */
+	ck_assert_int_eq(vg_harvest_new(&other, store, 1, 60000, 600000), 0);
+	ck_assert_int_eq(vg_harvest_held(other, "192.0.2.9"), 0);
+	vg_harvest_free(h);
+	vg_harvest_free(same);
+	vg_harvest_free(other);
+	vg_store_unref(store);
 }
 END_TEST
 
@@ -134,6 +179,7 @@ harvest_suite(void)
 	tcase_add_test(tc, test_harvest_threshold);
 	tcase_add_test(tc, test_harvest_window);
 	tcase_add_test(tc, test_harvest_off);
+	tcase_add_test(tc, test_harvest_reload);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_harvest_errors);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* test_ratelimit - sliding windows, holds, the key bound, threads */
+/* test_ratelimit - sliding windows, holds, the key bound, threads, reloads */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -8,12 +8,33 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "policy/ratelimit.h"
+#include "store/store.h"
 
 /* test_clock - the injected clock: whatever the test says it is */
 static uint64_t
 test_clock(void *ctx)
 {
 	return *(const uint64_t *)ctx;
+}
+
+/*
+ * table - a table named "t" over a memory store of its own, of max_keys
+ * keys and with clock (the table keeps the store's only reference)
+ */
+static int
+table(struct vg_ratelimit **out, uint64_t limit, uint64_t window_ms,
+    size_t max_keys, vg_store_clock_fn clock, void *clock_ctx)
+{
+	struct vg_store_opts opts = {max_keys, clock, clock_ctx};
+	struct vg_store *store = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = vg_store_new(&store, "memory", &opts)) != 0)
+		return rc;
+	rc = vg_ratelimit_new(out, store, "t", limit, window_ms);
+	vg_store_unref(store);
+	return rc;
 }
 
 /* hit - one event for key; true if it passed */
@@ -32,8 +53,7 @@ START_TEST(test_ratelimit_window)
 	uint64_t now = 1000000, count = 0;
 	int i;
 
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 3, 1000, 100, test_clock, &now), 0);
+	ck_assert_int_eq(table(&rl, 3, 1000, 100, test_clock, &now), 0);
 	for (i = 0; i < 3; i++)
 		ck_assert_msg(hit(rl, "192.0.2.1", &count),
 		    "event %d: got refused, want passed", i + 1);
@@ -76,8 +96,7 @@ START_TEST(test_ratelimit_batch)
 	uint64_t now = 0, count = 0;
 	bool over;
 
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 100, 60000, 10, test_clock, &now), 0);
+	ck_assert_int_eq(table(&rl, 100, 60000, 10, test_clock, &now), 0);
 	/* Recipients of one message arrive as one batch. */
 	ck_assert_int_eq(vg_ratelimit_hit(rl, &over, &count, "alice", 60), 0);
 	ck_assert(!over);
@@ -102,8 +121,7 @@ START_TEST(test_ratelimit_off)
 	uint64_t now = 0;
 	int i;
 
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 0, 1000, 1, test_clock, &now), 0);
+	ck_assert_int_eq(table(&rl, 0, 1000, 1, test_clock, &now), 0);
 	for (i = 0; i < 1000; i++)
 		ck_assert(hit(rl, "192.0.2.1", NULL));
 	vg_ratelimit_stats(rl, &st);
@@ -118,8 +136,7 @@ START_TEST(test_ratelimit_hold)
 	struct vg_ratelimit *rl = NULL;
 	uint64_t now = 5000;
 
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 10, 1000, 10, test_clock, &now), 0);
+	ck_assert_int_eq(table(&rl, 10, 1000, 10, test_clock, &now), 0);
 	ck_assert_int_eq(vg_ratelimit_held(rl, "192.0.2.1"), 0);
 	ck_assert_int_eq(vg_ratelimit_hold(rl, "192.0.2.1", now + 30000), 0);
 	/* An earlier hold does not shorten a later one. */
@@ -145,8 +162,7 @@ START_TEST(test_ratelimit_key_bound)
 	char key[64];
 	int i;
 
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 2, 60000, 100, test_clock, &now), 0);
+	ck_assert_int_eq(table(&rl, 2, 60000, 100, test_clock, &now), 0);
 	ck_assert(hit(rl, "victim", NULL));
 	ck_assert(hit(rl, "busy", NULL));
 	ck_assert(hit(rl, "busy", NULL));
@@ -178,8 +194,7 @@ START_TEST(test_ratelimit_long_key)
 	a[sizeof(a) - 1] = '\0';
 	memcpy(b, a, sizeof(b));
 	b[VG_RATELIMIT_KEY_MAX + 5] = 'b';
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 1, 1000, 10, test_clock, &now), 0);
+	ck_assert_int_eq(table(&rl, 1, 1000, 10, test_clock, &now), 0);
 	ck_assert(hit(rl, a, NULL));
 	/* Keys equal in their first VG_RATELIMIT_KEY_MAX bytes share one. */
 	ck_assert(!hit(rl, b, NULL));
@@ -194,15 +209,13 @@ START_TEST(test_ratelimit_errors)
 	bool over;
 	unsigned long n;
 
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 1, 0, 10, NULL, NULL), VG_EINVAL);
+	ck_assert_int_eq(table(&rl, 1, 0, 10, NULL, NULL), VG_EINVAL);
 	ck_assert_ptr_null(rl);
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 1, 1000, 0, NULL, NULL), VG_EINVAL);
+	ck_assert_int_eq(table(&rl, 1, 1000, 0, NULL, NULL), VG_EINVAL);
 	/* Every allocation failure is VG_ENOMEM and leaks nothing. */
 	for (n = 1; n < 10; n++) {
 		vg_alloc_fail_at(n);
-		if (vg_ratelimit_new(&rl, 5, 1000, 10, test_clock, &now) != 0) {
+		if (table(&rl, 5, 1000, 10, test_clock, &now) != 0) {
 			ck_assert_ptr_null(rl);
 			continue;
 		}
@@ -216,6 +229,67 @@ START_TEST(test_ratelimit_errors)
 	}
 	vg_alloc_fail_at(0);
 	vg_ratelimit_free(NULL);
+}
+END_TEST
+
+START_TEST(test_ratelimit_shared_store)
+{
+	struct vg_store_opts opts = {1000, test_clock, NULL};
+	struct vg_ratelimit *a = NULL, *b = NULL, *a2 = NULL, *a3 = NULL;
+	struct vg_store *store = NULL;
+	uint64_t now = 7000;
+
+	opts.clock_ctx = &now;
+	ck_assert_int_eq(vg_store_new(&store, "memory", &opts), 0);
+	ck_assert_int_eq(vg_ratelimit_new(&a, store, "conn", 2, 1000), 0);
+	ck_assert_int_eq(vg_ratelimit_new(&b, store, "msg", 2, 1000), 0);
+	ck_assert(hit(a, "192.0.2.1", NULL));
+	ck_assert(hit(a, "192.0.2.1", NULL));
+	ck_assert(!hit(a, "192.0.2.1", NULL));
+	/* Tables of other names count apart, on the same store. */
+	ck_assert(hit(b, "192.0.2.1", NULL));
+	ck_assert_int_eq(vg_ratelimit_hold(b, "192.0.2.9", now + 500), 0);
+	ck_assert_int_eq(vg_ratelimit_held(a, "192.0.2.9"), 0);
+	ck_assert_int_eq(vg_ratelimit_held(b, "192.0.2.9"), 500);
+	/* The same name, limit and window (a reload): the counts go on. */
+	ck_assert_int_eq(vg_ratelimit_new(&a2, store, "conn", 2, 1000), 0);
+	ck_assert_msg(!hit(a2, "192.0.2.1", NULL),
+	    "same limit on a new table: got passed, want refused");
+	/* Another limit: a fresh start. */
+	ck_assert_int_eq(vg_ratelimit_new(&a3, store, "conn", 3, 1000), 0);
+	ck_assert_msg(hit(a3, "192.0.2.1", NULL),
+	    "changed limit: got refused, want passed");
+	ck_assert_int_eq(vg_ratelimit_count(a3, "192.0.2.1"), 1);
+	/* The tables hold the store: it outlives the caller's reference. */
+	vg_store_unref(store);
+	ck_assert(!hit(a, "192.0.2.1", NULL));
+	vg_ratelimit_free(a);
+	vg_ratelimit_free(b);
+	vg_ratelimit_free(a2);
+	vg_ratelimit_free(a3);
+}
+END_TEST
+
+START_TEST(test_ratelimit_names)
+{
+	struct vg_store_opts opts = {100, NULL, NULL};
+	struct vg_ratelimit *rl = (struct vg_ratelimit *)1;
+	struct vg_store *store = NULL;
+	char longname[VG_RATELIMIT_NAME_MAX + 2];
+
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(vg_store_new(&store, "memory", &opts), 0);
+	ck_assert_int_eq(vg_ratelimit_new(&rl, store, "", 1, 1000), VG_EINVAL);
+	ck_assert_ptr_null(rl);
+	ck_assert_int_eq(
+	    vg_ratelimit_new(&rl, store, "a/b", 1, 1000), VG_EINVAL);
+	ck_assert_int_eq(
+	    vg_ratelimit_new(&rl, store, longname, 1, 1000), VG_EINVAL);
+	longname[VG_RATELIMIT_NAME_MAX] = '\0';
+	ck_assert_int_eq(vg_ratelimit_new(&rl, store, longname, 1, 1000), 0);
+	vg_ratelimit_free(rl);
+	vg_store_unref(store);
 }
 END_TEST
 
@@ -246,8 +320,7 @@ START_TEST(test_ratelimit_threads)
 	uint64_t now = 0;
 	unsigned total = 0;
 
-	ck_assert_int_eq(
-	    vg_ratelimit_new(&rl, 5000, 1000, 10, test_clock, &now), 0);
+	ck_assert_int_eq(table(&rl, 5000, 1000, 10, test_clock, &now), 0);
 	for (int i = 0; i < 4; i++) {
 		w[i].rl = rl;
 		w[i].passed = 0;
@@ -281,6 +354,10 @@ ratelimit_suite(void)
 	tc = tcase_create("bound");
 	tcase_add_test(tc, test_ratelimit_key_bound);
 	tcase_add_test(tc, test_ratelimit_long_key);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("store");
+	tcase_add_test(tc, test_ratelimit_shared_store);
+	tcase_add_test(tc, test_ratelimit_names);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_ratelimit_errors);

@@ -32,6 +32,7 @@
 #include "core/session.h"
 #include "core/verdict.h"
 #include "stages/stages.h"
+#include "store/store.h"
 
 /* What the probe saw, and what it is told to do. */
 struct probe {
@@ -224,7 +225,8 @@ static char rules_path[] = "/tmp/vg_test_session.XXXXXX";
 static struct vg_engine *
 engine_new(const struct vg_engine *prev)
 {
-	struct vg_engine_opts opts = {prev, test_stages, VG_NELEM(test_stages)};
+	struct vg_engine_opts opts = {
+	    prev, test_stages, VG_NELEM(test_stages), NULL};
 	struct vg_engine *engine = NULL;
 	struct vg_conf *conf = NULL;
 	struct vg_err err;
@@ -440,11 +442,14 @@ START_TEST(test_session_prev_state_carried)
 }
 END_TEST
 
-/* limits_engine - the stage table's engine with one connection limit */
+/*
+ * store_engine - the stage table's engine with one connection limit and
+ * a memory store of max_keys keys, built with opts
+ */
 static struct vg_engine *
-limits_engine(const struct vg_engine *prev, unsigned per_minute)
+store_engine(
+    const struct vg_engine_opts *opts, unsigned per_minute, unsigned max_keys)
 {
-	struct vg_engine_opts opts = {prev, NULL, 0};
 	struct vg_engine *engine = NULL;
 	struct vg_conf *conf = NULL;
 	struct vg_err err;
@@ -453,15 +458,25 @@ limits_engine(const struct vg_engine *prev, unsigned per_minute)
 	(void)vg_str_fmt(text, sizeof(text),
 	    "socket = unix:/tmp/x.sock\nvirus_scan = no\ntmp_dir = /tmp\n"
 	    "dns_servers = 127.0.0.1:1\nrules = %s\n"
-	    "ratelimit_external_connections = %u\n",
-	    rules_path, per_minute);
+	    "ratelimit_external_connections = %u\n"
+	    "ratelimit_max_keys = %u\n",
+	    rules_path, per_minute, max_keys);
 	vg_err_init(&err);
 	ck_assert_int_eq(vg_engine_global_init(&err), 0);
 	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t", &err) == 0,
 	    "%s", vg_err_text(&err));
-	ck_assert_msg(vg_engine_build(&engine, conf, &opts, &err) == 0, "%s",
+	ck_assert_msg(vg_engine_build(&engine, conf, opts, &err) == 0, "%s",
 	    vg_err_text(&err));
 	return engine;
+}
+
+/* limits_engine - the stage table's engine with one connection limit */
+static struct vg_engine *
+limits_engine(const struct vg_engine *prev, unsigned per_minute)
+{
+	struct vg_engine_opts opts = {prev, NULL, 0, NULL};
+
+	return store_engine(&opts, per_minute, 1000);
 }
 
 /* connect_refused - one connection from 203.0.113.5: refused? */
@@ -502,6 +517,35 @@ START_TEST(test_session_limits_survive_a_new_engine)
 }
 END_TEST
 
+START_TEST(test_session_store_carried)
+{
+	struct vg_engine_opts opts = {NULL, NULL, 0, NULL};
+	struct vg_engine *one = store_engine(&opts, 2, 1000), *two, *three;
+	struct vg_store *store;
+
+	ck_assert_ptr_nonnull(vg_engine_store(one));
+	ck_assert(!connect_refused(one));
+	ck_assert(!connect_refused(one));
+	/* An in-place reload: the old engine is gone, its store handed on. */
+	store = vg_store_ref(vg_engine_store(one));
+	vg_engine_unref(one);
+	opts.store = store;
+	two = store_engine(&opts, 2, 1000);
+	vg_store_unref(store);
+	ck_assert_ptr_eq(vg_engine_store(two), store);
+	ck_assert_msg(connect_refused(two),
+	    "in-place reload: got a fresh count, want the old one");
+	/* Another store setting: a fresh store, the counters start afresh. */
+	opts.prev = two;
+	opts.store = NULL;
+	three = store_engine(&opts, 2, 2000);
+	ck_assert_ptr_ne(vg_engine_store(three), vg_engine_store(two));
+	vg_engine_unref(two);
+	ck_assert(!connect_refused(three));
+	vg_engine_unref(three);
+}
+END_TEST
+
 static Suite *
 session_suite(void)
 {
@@ -514,6 +558,7 @@ session_suite(void)
 	tcase_add_test(tc, test_session_data_file_runs_eoh_and_body);
 	tcase_add_test(tc, test_session_prev_state_carried);
 	tcase_add_test(tc, test_session_limits_survive_a_new_engine);
+	tcase_add_test(tc, test_session_store_carried);
 	suite_add_tcase(s, tc);
 	return s;
 }

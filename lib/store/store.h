@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * store - shared, mutable counters behind one backend seam.
+ *
+ * PURPOSE  The state that outlives a message and an engine: rate-limit
+ *	    windows, harvest holds, and (later) the classifier's token
+ *	    counts.  It is a map from byte-string keys to signed 64-bit
+ *	    counters, each key with an optional time to live in
+ *	    milliseconds, behind an ops table (struct vg_store_ops) as
+ *	    OpenSMTPD's queue backends and Postfix's dict_* maps are:
+ *	    "memory" (store_mem.c) today; LMDB and Redis later.  The store
+ *	    knows nothing of mail: the callers (policy/ratelimit.c,
+ *	    policy/harvest.c) choose key names, with a prefix naming their
+ *	    table, so one store serves every table.
+ *
+ *	    The operations are those a network backend can do in ONE round
+ *	    trip each, so that a caller never needs a read-modify-write
+ *	    across two calls (which would race with other processes sharing
+ *	    a Redis):
+ *	      incr        atomic add (a missing key starts at 0), optionally
+ *	                  setting the TTL (Redis INCRBY + PEXPIRE in one
+ *	                  MULTI);
+ *	      set         replace a value and its TTL (SET PX);
+ *	      get         value and whether the key exists (GET);
+ *	      expire      set or clear a TTL (PEXPIRE / PERSIST);
+ *	      del         remove (DEL);
+ *	      get_many    n keys to n values (MGET), one round trip;
+ *	      incr_many   n keys, n deltas, one TTL (a pipeline): the
+ *	                  classifier reads and learns a message's few hundred
+ *	                  token counts at once;
+ *	      window_add  the whole check of a two-bucket sliding-window
+ *	                  limit: count = cur + ceil(prev * num / den), then
+ *	                  add delta to cur only if count + delta <= cap and
+ *	                  no guard key exists (a hold), and say which.  The
+ *	                  memory backend does it under its lock; Redis will
+ *	                  do it in one Lua script (EVALSHA), so two milters
+ *	                  sharing a Redis never let one event too many pass.
+ *	    Everything a caller does is one of these; there is no lock or
+ *	    transaction handed out.
+ *
+ *	    Time: TTLs are relative (milliseconds from now), so a backend
+ *	    keeps its own expiry clock.  Callers that need absolute time
+ *	    (window numbers, hold deadlines) read vg_store_now(): the clock
+ *	    the store was opened with (monotonic for the memory store, whose
+ *	    data dies with the process; a shared backend must be opened with
+ *	    a wall clock so that processes and hosts agree; tests inject
+ *	    theirs).
+ * OWNS     vg_store_new() returns a handle with one reference;
+ *	    vg_store_ref() adds one and vg_store_unref() drops one, the last
+ *	    closing the backend.  Keys and values are copied in and out;
+ *	    nothing returned points into the store.
+ * LIMITS   Keys are at most VG_STORE_KEY_MAX bytes (longer: VG_ELIMIT,
+ *	    nothing done); any byte may appear in a key.  A batch is at most
+ *	    VG_STORE_BATCH_MAX keys (more: VG_ELIMIT).  The memory store
+ *	    holds at most opts->max_keys keys: a new key at a full store
+ *	    first reclaims an expired key among the few used least
+ *	    recently, else evicts the one used least recently (counted in
+ *	    stats.evictions); an evicted counter reads as missing, i.e. 0.  A counter that would pass INT64_MAX or
+ *	    INT64_MIN is not changed (VG_ELIMIT).
+ * ERRORS   0, or VG_ENOMEM (a key could not be stored; nothing changed),
+ *	    VG_ETEMP (the backend cannot be reached now: a network store;
+ *	    the caller applies its on_error), VG_ELIMIT (as above), VG_EINVAL
+ *	    (an unknown backend name or bad options at vg_store_new(), a
+ *	    window_add whose delta, fraction or current key is unusable).  A
+ *	    batch call either does every key or, on failure, reports the
+ *	    first error; for incr_many some keys may then have been added
+ *	    (as a failed Redis pipeline can leave them).
+ * THREADS  A handle is used from many threads at once; every operation is
+ *	    atomic with respect to the others on the same key (a backend
+ *	    must make it so: the memory store holds one mutex per store).
+ *	    The clock callback may be called concurrently.
+ */
+#ifndef VG_STORE_H
+#define VG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vg_conf;
+
+#define VG_STORE_KEY_MAX   512  /* bytes in a key */
+#define VG_STORE_BATCH_MAX 4096 /* keys in one get_many / incr_many */
+
+/* A clock in milliseconds; NULL = vg_clock_ms (monotonic). */
+typedef uint64_t (*vg_store_clock_fn)(void *ctx);
+
+/* A key: bytes, not a C string. */
+struct vg_store_key {
+	const void *data;
+	size_t len; /* 0 in an optional key: none */
+};
+
+/* One sliding-window add (see PURPOSE). */
+struct vg_store_window {
+	struct vg_store_key cur;   /* the current fixed window's counter */
+	struct vg_store_key prev;  /* the previous window's; len 0: none */
+	struct vg_store_key guard; /* refuse while this key exists; optional */
+	uint64_t prev_num;         /* prev counts prev_num / prev_den of */
+	uint64_t prev_den;         /* itself, rounded up; den >= num, > 0 */
+	int64_t delta;             /* >= 0 */
+	int64_t cap;               /* add only if count + delta <= cap */
+	uint64_t ttl_ms;           /* TTL given to cur when added; 0: none */
+};
+
+/* What window_add did. */
+struct vg_store_window_res {
+	int64_t count; /* the window's count after (refused: the count) */
+	bool added;    /* delta was added to cur */
+	bool guarded;  /* refused because the guard key exists */
+};
+
+struct vg_store_stats {
+	size_t keys;        /* keys stored now (expired ones not yet reclaimed
+	                       may be counted) */
+	size_t max_keys;    /* the bound; 0: none (a network backend) */
+	uint64_t evictions; /* live keys dropped to make room */
+	uint64_t expired;   /* keys dropped because their TTL passed */
+};
+
+struct vg_store_opts {
+	size_t max_keys;         /* memory store: >= 1 */
+	vg_store_clock_fn clock; /* NULL: vg_clock_ms */
+	void *clock_ctx;
+};
+
+/*
+ * The backend.  be is what open() returned.  Arguments are checked by the
+ * vg_store_* wrappers before they reach a backend (key lengths, batch
+ * sizes, the window's fraction), and out-params are set by the backend
+ * even on failure (0, false), so a backend implements only the operation.
+ */
+struct vg_store_ops {
+	const char *name; /* "memory" */
+	int (*open)(void **be_out, const struct vg_store_opts *opts);
+	void (*close)(void *be);
+	int (*incr)(void *be, int64_t *value_out, struct vg_store_key key,
+	    int64_t delta, uint64_t ttl_ms);
+	int (*set)(
+	    void *be, struct vg_store_key key, int64_t value, uint64_t ttl_ms);
+	int (*get)(void *be, int64_t *value_out, bool *found_out,
+	    struct vg_store_key key);
+	int (*expire)(void *be, bool *found_out, struct vg_store_key key,
+	    uint64_t ttl_ms);
+	int (*del)(void *be, bool *found_out, struct vg_store_key key);
+	int (*get_many)(void *be, int64_t *values_out, bool *found_out,
+	    const struct vg_store_key *keys, size_t n);
+	int (*incr_many)(void *be, int64_t *values_out,
+	    const struct vg_store_key *keys, const int64_t *deltas, size_t n,
+	    uint64_t ttl_ms);
+	int (*window_add)(void *be, struct vg_store_window_res *out,
+	    const struct vg_store_window *w);
+	void (*stats)(void *be, struct vg_store_stats *out);
+};
+
+/* The backends built in, by name. */
+extern const struct vg_store_ops vg_store_mem_ops;
+
+struct vg_store;
+
+/*
+ * vg_store_new - open the backend called name ("memory") with opts (NULL:
+ * defaults, which the memory store refuses: it needs max_keys).
+ * VG_EINVAL for an unknown name or bad options, VG_ENOMEM, VG_ETEMP.
+ */
+int vg_store_new(
+    struct vg_store **out, const char *name, const struct vg_store_opts *opts);
+/* vg_store_new_ops - vg_store_new() with the backend given by its ops */
+int vg_store_new_ops(struct vg_store **out, const struct vg_store_ops *ops,
+    const struct vg_store_opts *opts);
+/* vg_store_ref - one more reference; returns store */
+struct vg_store *vg_store_ref(struct vg_store *store);
+/* vg_store_unref - drop a reference, the last closes; NULL is a no-op */
+void vg_store_unref(struct vg_store *store);
+/* vg_store_name - the backend's name, static */
+const char *vg_store_name(const struct vg_store *store);
+/* vg_store_now - the store's clock, in milliseconds */
+uint64_t vg_store_now(const struct vg_store *store);
+
+/*
+ * vg_store_incr - add delta to key (a missing key starts at 0); ttl_ms > 0
+ * sets its TTL, 0 leaves it (a new key then lives until deleted or
+ * evicted).  *value_out (may be NULL) is the value after.
+ */
+int vg_store_incr(struct vg_store *store, int64_t *value_out,
+    struct vg_store_key key, int64_t delta, uint64_t ttl_ms);
+/* vg_store_set - key = value, with TTL ttl_ms (0: none) */
+int vg_store_set(struct vg_store *store, struct vg_store_key key, int64_t value,
+    uint64_t ttl_ms);
+/* vg_store_get - key's value (0 and *found_out false when missing) */
+int vg_store_get(struct vg_store *store, int64_t *value_out, bool *found_out,
+    struct vg_store_key key);
+/* vg_store_expire - key's TTL becomes ttl_ms, 0 clears it; found: it exists */
+int vg_store_expire(struct vg_store *store, bool *found_out,
+    struct vg_store_key key, uint64_t ttl_ms);
+/* vg_store_del - remove key; *found_out (may be NULL): it existed */
+int vg_store_del(
+    struct vg_store *store, bool *found_out, struct vg_store_key key);
+/* vg_store_get_many - values_out[i], found_out[i] for keys[i], i < n */
+int vg_store_get_many(struct vg_store *store, int64_t *values_out,
+    bool *found_out, const struct vg_store_key *keys, size_t n);
+/*
+ * vg_store_incr_many - keys[i] += deltas[i], each given TTL ttl_ms when
+ * > 0; values_out (may be NULL) gets the values after.
+ */
+int vg_store_incr_many(struct vg_store *store, int64_t *values_out,
+    const struct vg_store_key *keys, const int64_t *deltas, size_t n,
+    uint64_t ttl_ms);
+/* vg_store_window_add - the sliding-window check and add (see PURPOSE) */
+int vg_store_window_add(struct vg_store *store, struct vg_store_window_res *out,
+    const struct vg_store_window *w);
+/* vg_store_stats - the backend's counters (see struct vg_store_stats) */
+void vg_store_stats(struct vg_store *store, struct vg_store_stats *out);
+
+/*
+ * vg_store_for_conf - the store an engine built from conf uses: prev, with
+ * a reference taken, when prev is not NULL and was opened with conf's
+ * store settings (the memory store, bounded at ratelimit_max_keys keys),
+ * else a new one with them.  So counters survive a reload that leaves the
+ * store's settings alone.  Errors as vg_store_new().
+ */
+int vg_store_for_conf(
+    struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev);
+
+/*
+ * vg_store_window_count - the sliding-window count window_add computes:
+ * cur + ceil(prev * num / den) (den > 0), a negative counter counting as
+ * 0, saturating at INT64_MAX.  For callers that read the two counters
+ * with vg_store_get_many() and for backends.
+ */
+int64_t vg_store_window_count(
+    int64_t cur, int64_t prev, uint64_t num, uint64_t den);
+
+/* vg_store_key_str - a key for a C string (its bytes without the NUL) */
+struct vg_store_key vg_store_key_str(const char *s);
+
+#endif /* VG_STORE_H */
