@@ -22,6 +22,7 @@
 
 #include "vg_check.h"
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/conf.h"
 #include "core/engine.h"
 #include "base/err.h"
@@ -312,23 +313,20 @@ has_symbol(const struct vg_verdict *v, const char *name)
  * blacklist symbol and its SPF result.  (While DNS waits held workers, B
  * sat behind A until A's deadline, and its own wait timed out.)
  */
-START_TEST(test_scan_dns_wait_off_pool)
+/*
+ * dns_engine - an engine whose resolver asks the test's own UDP socket
+ * (*fd_out, to read or to leave silent) with the list TEST_BL; the
+ * resolver thread runs, as in the milter
+ */
+static struct vg_engine *
+dns_engine(int *fd_out, const char *deadline)
 {
 	char text[1024], path[600];
+	struct sockaddr_in sa = {0};
+	socklen_t alen = sizeof(sa);
 	struct vg_conf *conf;
 	struct vg_engine *e;
 	struct vg_err err;
-	struct vg_pool *pool;
-	struct vg_msg *a, *b;
-	struct vg_scan *scan_b;
-	struct vg_verdict *vb;
-	struct waiter wa = {0};
-	struct held_query held[8];
-	struct sockaddr_in sa = {0};
-	socklen_t alen = sizeof(sa);
-	size_t nheld = 0;
-	bool txt = false, bl = false;
-	pthread_t t;
 	FILE *f;
 	int fd;
 
@@ -345,21 +343,47 @@ START_TEST(test_scan_dns_wait_off_pool)
 	snprintf(text, sizeof(text),
 	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
 	    "rules = %s\ndns_servers = 127.0.0.1:%u\n"
-	    "dns_timeout = 60s\ndns_deadline = 120s\n",
-	    dir, dir, path, ntohs(sa.sin_port));
+	    "dns_timeout = 60s\ndns_deadline = %s\n",
+	    dir, dir, path, ntohs(sa.sin_port), deadline);
 	vg_err_init(&err);
 	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t", &err) == 0,
 	    "%s", vg_err_text(&err));
 	ck_assert_msg(
 	    vg_engine_new(&e, conf, &err) == 0, "%s", vg_err_text(&err));
 	ck_assert_int_eq(vg_engine_start(e), 0);
-	ck_assert_int_eq(vg_pool_new(&pool, 1, 16), 0);
+	*fd_out = fd;
+	return e;
+}
 
-	a = msg_of(clean_msg);
-	ck_assert_int_eq(vg_msg_set_client(a, "192.0.2.1", "c.example"), 0);
-	ck_assert_int_eq(vg_msg_set_helo(a, "c.example"), 0);
-	ck_assert_int_eq(vg_msg_set_from(a, "user@a.example"), 0);
-	ck_assert_int_eq(vg_scan_start(&wa.scan, e, a, pool), 0);
+/* outside_msg - a message from a client outside trusted_networks */
+static struct vg_msg *
+outside_msg(void)
+{
+	struct vg_msg *m = msg_of(clean_msg);
+
+	ck_assert_int_eq(vg_msg_set_client(m, "192.0.2.1", "c.example"), 0);
+	ck_assert_int_eq(vg_msg_set_helo(m, "c.example"), 0);
+	ck_assert_int_eq(vg_msg_set_from(m, "user@a.example"), 0);
+	return m;
+}
+
+START_TEST(test_scan_dns_wait_off_pool)
+{
+	struct vg_engine *e;
+	struct vg_pool *pool;
+	struct vg_msg *b;
+	struct vg_scan *scan_b;
+	struct vg_verdict *vb;
+	struct waiter wa = {0};
+	struct held_query held[8];
+	size_t nheld = 0;
+	bool txt = false, bl = false;
+	pthread_t t;
+	int fd;
+
+	e = dns_engine(&fd, "120s");
+	ck_assert_int_eq(vg_pool_new(&pool, 1, 16), 0);
+	ck_assert_int_eq(vg_scan_start(&wa.scan, e, outside_msg(), pool), 0);
 	atomic_init(&wa.done, false);
 	ck_assert_int_eq(pthread_create(&t, NULL, wait_thread, &wa), 0);
 
@@ -411,6 +435,37 @@ START_TEST(test_scan_dns_wait_off_pool)
 }
 END_TEST
 
+/*
+ * One DNS deadline per message, in `vigil scan`'s path (vg_scan_run): a
+ * server that never answers, dns_deadline 1 s: SPF waits out the
+ * deadline and the blacklist, collected next, finds it passed, so the
+ * message takes about 1 s, not 2, with SPF_TEMPERROR and
+ * DNSBL_TEMPERROR.
+ */
+START_TEST(test_scan_dns_one_deadline)
+{
+	struct vg_engine *e;
+	struct vg_msg *m = outside_msg();
+	struct vg_verdict *v;
+	uint64_t t0, took;
+	int fd;
+
+	e = dns_engine(&fd, "1s");
+	t0 = vg_clock_ms();
+	ck_assert_int_eq(vg_scan_run(&v, e, m), 0);
+	took = vg_clock_ms() - t0;
+	ck_assert_msg(took >= 1000 && took < 1900,
+	    "took %llu ms, want 1000-1900", (unsigned long long)took);
+	ck_assert_msg(has_symbol(v, "SPF_TEMPERROR"), "no SPF_TEMPERROR");
+	ck_assert_msg(has_symbol(v, "DNSBL_TEMPERROR"), "no DNSBL_TEMPERROR");
+	ck_assert(!has_symbol(v, "TEST_BL"));
+	vg_verdict_free(v);
+	vg_msg_free(m);
+	vg_engine_unref(e);
+	close(fd);
+}
+END_TEST
+
 /* An unusable tmp_dir stops the engine: ClamAV would skip and say clean. */
 START_TEST(test_scan_tmp_dir_unusable)
 {
@@ -448,6 +503,7 @@ scan_suite(void)
 	tcase_add_test(tc, test_scan_queue_full);
 	tcase_add_test(tc, test_scan_run_matches_pool);
 	tcase_add_test(tc, test_scan_dns_wait_off_pool);
+	tcase_add_test(tc, test_scan_dns_one_deadline);
 	tcase_add_loop_test(tc, test_scan_tmp_dir_unusable, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
