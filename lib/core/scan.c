@@ -109,8 +109,8 @@ free_work(const struct vg_engine *engine, size_t i, void *work)
 }
 
 /*
- * scanning_stages - the engine's stages that have a scan (the others work
- * in the SMTP phases only), into idx; returns how many
+ * scanning_stages - the engine's stages that have a scan or a scan_start
+ * (the others work in the SMTP phases only), into idx; returns how many
  */
 static size_t
 scanning_stages(const struct vg_engine *engine, size_t idx[VG_STAGES_MAX])
@@ -119,7 +119,6 @@ scanning_stages(const struct vg_engine *engine, size_t idx[VG_STAGES_MAX])
 
 	for (size_t i = 0; i < vg_engine_nstages(engine); i++) {
 		void *state;
-
 		const struct vg_stage_ops *ops =
 		    vg_engine_stage(engine, i, &state);
 
