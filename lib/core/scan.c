@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/alloc.h"
 #include "base/clock.h"
@@ -22,9 +23,16 @@ struct stage_job {
 
 /*
  * Reference counting: the waiter holds one reference and every queued job
- * holds one.  Whoever drops the last frees the scan, the message and the
- * engine reference, so a waiter that gave up on its deadline never frees
- * memory that a job is still reading.
+ * holds one.  Whoever drops the last frees the scan, the message, the
+ * stages' scratch and the engine reference, so a waiter that gave up on
+ * its deadline never frees memory that a job is still reading, and the
+ * scratch of a stage whose collect never ran is freed all the same.
+ *
+ * Network waits: a job runs a stage's scan (or scan_start, which leaves
+ * scratch in work[]) and ends; the waiter, once every job is done, runs
+ * each collect in its own thread.  work[i] is written by job i before it
+ * drops its reference under the lock, and read by the waiter only after
+ * it saw pending reach 0 under the same lock.
  */
 struct vg_scan {
 	pthread_mutex_t lock;
@@ -34,14 +42,19 @@ struct vg_scan {
 	struct vg_engine *engine;
 	struct vg_msg *msg;
 	size_t nstages; /* stages that scan: results[] and jobs[] in use */
+	bool collected; /* the collects ran (one waiter, once) */
 	struct vg_result results[VG_STAGES_MAX];
+	void *work[VG_STAGES_MAX]; /* scan_start() scratch, or NULL */
 	struct stage_job jobs[VG_STAGES_MAX];
 };
 
-/* run_stage - run stage i of the engine on msg into res, timed */
+/*
+ * run_stage - run stage i of the engine on msg into res, timed: its scan,
+ * or its scan_start, which leaves scratch in *work
+ */
 static void
 run_stage(const struct vg_engine *engine, size_t i, const struct vg_msg *msg,
-    struct vg_result *res)
+    struct vg_result *res, void **work)
 {
 	void *state;
 	const struct vg_stage_ops *ops = vg_engine_stage(engine, i, &state);
@@ -50,15 +63,54 @@ run_stage(const struct vg_engine *engine, size_t i, const struct vg_msg *msg,
 
 	vg_result_init(res, ops->name);
 	res->kind = ops->kind;
-	rc = ops->scan(state, msg, res);
+	*work = NULL;
+	if (ops->scan_start != NULL)
+		rc = ops->scan_start(state, msg, res, work);
+	else
+		rc = ops->scan(state, msg, res);
 	if (rc != 0 && res->status == 0)
 		vg_result_fail(res, rc, "%s", vg_strerror(rc));
 	res->elapsed_us = vg_clock_us() - t0;
 }
 
 /*
- * scanning_stages - the engine's stages that have a scan (the others work
- * in the SMTP phases only), into idx; returns how many
+ * collect_stage - the network part of stage i, in the calling thread, if
+ * it has one and its scan_start succeeded; waits no later than
+ * deadline_ms.  Its time is added to the stage's.  true if it ran.
+ */
+static bool
+collect_stage(const struct vg_engine *engine, size_t i,
+    const struct vg_msg *msg, void *work, uint64_t deadline_ms,
+    struct vg_result *res)
+{
+	void *state;
+	const struct vg_stage_ops *ops = vg_engine_stage(engine, i, &state);
+	uint64_t t0 = vg_clock_us();
+	int rc;
+
+	if (ops->collect == NULL || res->status != 0)
+		return false;
+	rc = ops->collect(state, msg, work, deadline_ms, res);
+	if (rc != 0 && res->status == 0)
+		vg_result_fail(res, rc, "%s", vg_strerror(rc));
+	res->elapsed_us += vg_clock_us() - t0;
+	return true;
+}
+
+/* free_work - stage i's scratch; NULL is a no-op */
+static void
+free_work(const struct vg_engine *engine, size_t i, void *work)
+{
+	void *state;
+	const struct vg_stage_ops *ops = vg_engine_stage(engine, i, &state);
+
+	if (work != NULL)
+		ops->work_free(state, work);
+}
+
+/*
+ * scanning_stages - the engine's stages that have a scan or a scan_start
+ * (the others work in the SMTP phases only), into idx; returns how many
  */
 static size_t
 scanning_stages(const struct vg_engine *engine, size_t idx[VG_STAGES_MAX])
@@ -67,8 +119,10 @@ scanning_stages(const struct vg_engine *engine, size_t idx[VG_STAGES_MAX])
 
 	for (size_t i = 0; i < vg_engine_nstages(engine); i++) {
 		void *state;
+		const struct vg_stage_ops *ops =
+		    vg_engine_stage(engine, i, &state);
 
-		if (vg_engine_stage(engine, i, &state)->scan != NULL)
+		if (ops->scan != NULL || ops->scan_start != NULL)
 			idx[n++] = i;
 	}
 	return n;
@@ -78,8 +132,10 @@ scanning_stages(const struct vg_engine *engine, size_t idx[VG_STAGES_MAX])
 static void
 scan_free(struct vg_scan *scan)
 {
-	for (size_t i = 0; i < scan->nstages; i++)
+	for (size_t i = 0; i < scan->nstages; i++) {
+		free_work(scan->engine, scan->jobs[i].stage, scan->work[i]);
 		vg_result_fini(&scan->results[i]);
+	}
 	vg_msg_free(scan->msg);
 	vg_engine_unref(scan->engine);
 	pthread_cond_destroy(&scan->done);
@@ -109,8 +165,8 @@ stage_job_run(void *arg)
 	struct stage_job *job = arg;
 	struct vg_scan *scan = job->scan;
 
-	run_stage(
-	    scan->engine, job->stage, scan->msg, &scan->results[job->index]);
+	run_stage(scan->engine, job->stage, scan->msg,
+	    &scan->results[job->index], &scan->work[job->index]);
 	scan_unref(scan, true);
 }
 
@@ -174,13 +230,22 @@ vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
 	return 0;
 }
 
-/* vg_scan_wait - wait for every stage up to timeout_ms, then decide */
+/*
+ * vg_scan_wait - wait for every stage's job up to timeout_ms, collect the
+ * network answers in this thread within the same deadline, then decide
+ */
 int
 vg_scan_wait(
     struct vg_scan *scan, uint64_t timeout_ms, struct vg_verdict **verdict_out)
 {
 	struct timespec deadline = vg_clock_deadline(timeout_ms);
+	uint64_t deadline_ms = vg_clock_ms();
+	bool collected;
 	int rc = 0;
+
+	deadline_ms = timeout_ms > UINT64_MAX - deadline_ms
+	    ? UINT64_MAX
+	    : deadline_ms + timeout_ms;
 
 	*verdict_out = NULL;
 	pthread_mutex_lock(&scan->lock);
@@ -191,9 +256,23 @@ vg_scan_wait(
 		if (w == ETIMEDOUT && scan->pending > 0)
 			rc = VG_ETIMEOUT;
 	}
+	collected = scan->collected;
+	if (rc == 0)
+		scan->collected = true;
 	pthread_mutex_unlock(&scan->lock);
 	if (rc != 0)
 		return rc;
+	if (!collected) {
+		bool waited = false;
+
+		for (size_t i = 0; i < scan->nstages; i++)
+			waited |= collect_stage(scan->engine,
+			    scan->jobs[i].stage, scan->msg, scan->work[i],
+			    deadline_ms, &scan->results[i]);
+		/* A collect cut short by the scan's deadline is a time-out. */
+		if (waited && vg_clock_ms() >= deadline_ms)
+			return VG_ETIMEOUT;
+	}
 	return vg_verdict_decide(
 	    verdict_out, scan->engine, scan->msg, scan->results, scan->nstages);
 }
@@ -212,14 +291,21 @@ vg_scan_run(struct vg_verdict **verdict_out, const struct vg_engine *engine,
     const struct vg_msg *msg)
 {
 	struct vg_result results[VG_STAGES_MAX];
+	void *work[VG_STAGES_MAX];
 	size_t idx[VG_STAGES_MAX];
 	size_t n = scanning_stages(engine, idx);
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
-		run_stage(engine, idx[i], msg, &results[i]);
-	rc = vg_verdict_decide(verdict_out, engine, msg, results, n);
+		run_stage(engine, idx[i], msg, &results[i], &work[i]);
+	/* No scan deadline here: each stage's own (dns_deadline) bounds it. */
 	for (size_t i = 0; i < n; i++)
+		(void)collect_stage(
+		    engine, idx[i], msg, work[i], UINT64_MAX, &results[i]);
+	rc = vg_verdict_decide(verdict_out, engine, msg, results, n);
+	for (size_t i = 0; i < n; i++) {
+		free_work(engine, idx[i], work[i]);
 		vg_result_fini(&results[i]);
+	}
 	return rc;
 }

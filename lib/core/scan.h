@@ -4,18 +4,27 @@
  *
  * PURPOSE  Starts the stages of a message on the worker pool (the virus
  *	    and score stages run concurrently), lets the caller wait with a
- *	    deadline, and merges the results into a verdict.  A caller whose
- *	    deadline passes walks away (and applies on_error); the jobs still
- *	    running finish on their own and the last one out frees the scan,
- *	    so no thread ever touches freed memory and no job is cancelled
- *	    mid-scan.
+ *	    deadline, and merges the results into a verdict.  The pool is
+ *	    for CPU work only: a stage that waits on the network (stage.h,
+ *	    NETWORK WAITS) does its CPU part there, and the waiter, once
+ *	    every job is done, runs the stage's collect in its own thread,
+ *	    within the same deadline.  So a message waiting for DNS holds its
+ *	    waiter (the milter's end-of-message thread), never a worker.  A
+ *	    caller whose deadline passes walks away (and applies on_error);
+ *	    the jobs still running finish on their own and the last one out
+ *	    frees the scan, with the stages' scratch, so no thread ever
+ *	    touches freed memory and no job is cancelled mid-scan.
  * OWNS     vg_scan_start() takes the message in every case (on failure it
  *	    is freed) and a new reference to the engine.  The caller owns
  *	    the scan until vg_scan_release().  A verdict from vg_scan_wait()
  *	    belongs to the caller.
  * LIMITS   VG_ELIMIT from vg_scan_start() when the pool's queue is full.
- * ERRORS   VG_ETIMEOUT from vg_scan_wait() when the deadline passes.
- * THREADS  A scan has one waiter; its jobs run on pool threads.
+ *	    timeout_ms bounds the whole wait: the jobs, then the collects
+ *	    (a stage's own deadline, dns_deadline, may end them sooner).
+ * ERRORS   VG_ETIMEOUT from vg_scan_wait() when the deadline passes, while
+ *	    the jobs run or while collecting.
+ * THREADS  A scan has one waiter, which also runs the collects; its jobs
+ *	    run on pool threads.
  */
 #ifndef VG_SCAN_H
 #define VG_SCAN_H
@@ -32,8 +41,9 @@ struct vg_scan;
 int vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
     struct vg_msg *msg, struct vg_pool *pool);
 /*
- * vg_scan_wait - wait up to timeout_ms for all stages, then decide.
- * On success *verdict_out is a new verdict.  VG_ETIMEOUT, VG_ENOMEM.
+ * vg_scan_wait - wait up to timeout_ms for all stages (their pool jobs,
+ * then their collects in this thread), then decide.  On success
+ * *verdict_out is a new verdict.  VG_ETIMEOUT, VG_ENOMEM.
  */
 int vg_scan_wait(
     struct vg_scan *scan, uint64_t timeout_ms, struct vg_verdict **verdict_out);
@@ -41,8 +51,9 @@ int vg_scan_wait(
 void vg_scan_release(struct vg_scan *scan);
 
 /*
- * vg_scan_run - run every stage in the calling thread and decide (for
- * `vigil scan` and tests).  msg stays the caller's.
+ * vg_scan_run - run every stage, collects included, in the calling thread
+ * and decide (for `vigil scan` and tests); no deadline but the stages'
+ * own.  msg stays the caller's.
  */
 int vg_scan_run(struct vg_verdict **verdict_out, const struct vg_engine *engine,
     const struct vg_msg *msg);

@@ -96,8 +96,11 @@ int vg_sess_eom(struct vg_sess *s, struct vg_hook_reply *r);
 /*
  * After vg_sess_eom(): scan the message.  vg_sess_scan_start() hands it to
  * a vg_scan on pool (scan.h; the session no longer holds it, whatever the
- * result); vg_sess_scan_run() scans it in the calling thread.  Either way
- * the caller ends the message with vg_sess_end() when done.
+ * result); the caller's vg_scan_wait() then also runs the network waits
+ * (SPF, DNS blacklists) in the caller's thread, off the pool.
+ * vg_sess_scan_run() scans it, network waits included, in the calling
+ * thread.  Either way the caller ends the message with vg_sess_end() when
+ * done.
  */
 int vg_sess_scan_start(
     struct vg_sess *s, struct vg_pool *pool, struct vg_scan **out);

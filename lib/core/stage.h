@@ -16,27 +16,47 @@
  *	    A new stage is one new file in stages/ and one line in
  *	    stages/stages.c.  An engine creates each stage's state once, when
  *	    it is built.
+ * NETWORK WAITS
+ *	    The pool has scan_workers threads for CPU work; a thread that
+ *	    waited there for DNS (or, later, Redis or clamd) would stall
+ *	    every other message.  So a stage that waits on the network
+ *	    splits its end-of-message work: scan_start() does the CPU part
+ *	    on the pool and starts its lookups, and collect() waits for the
+ *	    answers in the thread that waits for the scan anyway (the
+ *	    milter's end-of-message callback in vg_scan_wait(), `vigil
+ *	    scan` in vg_scan_run()), bounded by the scan's deadline.  The
+ *	    score stage works this way (SPF, DNS blacklists, then the meta
+ *	    rules, which need their symbols).
  * OWNS     create() returns state the stage's free() releases; it may take
  *	    a reference to the long-lived part of prev (the same stage's
  *	    state in the engine this one replaces, NULL on the first build).
  *	    State shared across engines and processes (rate-limit and
  *	    harvest counters) lives in env->store, the engine's store
- *	    (store/store.h), which survives a reload.  scan() writes
- *	    into a result the caller initialised and will free.
+ *	    (store/store.h), which survives a reload.  scan() and
+ *	    scan_start() write into a result the caller initialised and will
+ *	    free, and collect() adds to it.  Scratch from scan_start() is
+ *	    the stage's until work_free(), which the scan calls when the
+ *	    scan is freed, so a waiter that gave up never leaks it.
  * ERRORS   create(): VG_ECONFIG (text in err), VG_ENOMEM, VG_EIO.  A hook
  *	    returns 0 (with r->refuse set when it answers the phase) or a
  *	    VG_E* code when it could not decide; the front end then applies
  *	    on_error.  scan() returns 0 when it produced a verdict and a VG_E*
  *	    code (also set in res->status via vg_result_fail()) when it could
- *	    not; the verdict then applies on_error.
- * THREADS  Hooks and scan() run concurrently on one state from many
- *	    threads (one session's hooks are called one at a time).
+ *	    not; the verdict then applies on_error.  scan_start() and
+ *	    collect() likewise.  A network answer that does not come by the
+ *	    deadline is the stage's outcome (a *_TEMPERROR symbol), not an
+ *	    error.
+ * THREADS  Hooks, scan(), scan_start() and collect() run concurrently on
+ *	    one state from many threads (one session's hooks are called one
+ *	    at a time; one message's scan_start() and collect() run one
+ *	    after the other, in different threads).
  */
 #ifndef VG_STAGE_H
 #define VG_STAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "base/log.h"
@@ -112,6 +132,21 @@ struct vg_stage_ops {
 	/* Scan one finished message (on the worker pool). */
 	int (*scan)(
 	    void *state, const struct vg_msg *msg, struct vg_result *res);
+	/*
+	 * A stage that waits on the network has these three instead of
+	 * scan() (see NETWORK WAITS above).  scan_start() is its CPU work,
+	 * on the pool, and leaves per-message scratch in *work_out (NULL
+	 * on entry; the lookups it started).  collect() runs off the pool
+	 * once every scan of the message is done, waits for the answers no
+	 * later than deadline_ms (vg_clock_ms() time) and finishes res; it
+	 * runs only if scan_start() succeeded.  work_free() frees the
+	 * scratch, whether collect() ran or not; never called with NULL.
+	 */
+	int (*scan_start)(void *state, const struct vg_msg *msg,
+	    struct vg_result *res, void **work_out);
+	int (*collect)(void *state, const struct vg_msg *msg, void *work,
+	    uint64_t deadline_ms, struct vg_result *res);
+	void (*work_free)(void *state, void *work);
 	/* The message was given up (the MTA aborted it, or it failed). */
 	void (*abort)(void *state, const struct vg_sess *s);
 };

@@ -169,12 +169,12 @@ size_t vg_msg_body_offset(const struct vg_msg *msg);
 
 /*
  * Extensions: per-message state that a stage or check hangs off the
- * message (the parsed MIME tree, DNS lookups started at CONNECT), freed
- * with the message.  One slot per user; setting a slot frees its old value.
+ * message (the parsed MIME tree), freed with the message.  A shared
+ * service (the resolver) never hangs here: the message is read-only
+ * to the scans, and a stage keeps such things in its own state.  One slot per user; setting a slot frees its old value.
  */
 enum vg_msg_slot {
 	VG_MSG_SLOT_MIME,
-	VG_MSG_SLOT_DNS,
 	VG_MSG_SLOT_POLICY,
 	VG_MSG_SLOT_MAX,
 };

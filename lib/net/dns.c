@@ -53,7 +53,6 @@
 #include "base/conf.h"
 #include "net/dns.h"
 #include "base/log.h"
-#include "message/msg.h"
 #include "base/num.h"
 
 struct dns_answer {
@@ -1182,57 +1181,4 @@ vg_dns_stats(struct vg_dns *dns, struct vg_dns_stats *out)
 	pthread_mutex_lock(&dns->lock);
 	*out = dns->stats;
 	pthread_mutex_unlock(&dns->lock);
-}
-
-struct dns_msg_slot {
-	struct vg_dns *dns;
-	atomic_uint_fast64_t deadline; /* 0 until the first check asks */
-};
-
-/* dns_msg_slot_free - the message's slot destructor */
-static void
-dns_msg_slot_free(void *ptr)
-{
-	struct dns_msg_slot *slot = ptr;
-
-	vg_dns_unref(slot->dns);
-	vg_free(slot);
-}
-
-/* vg_dns_attach - let msg's checks use dns */
-int
-vg_dns_attach(struct vg_msg *msg, struct vg_dns *dns)
-{
-	struct dns_msg_slot *slot = vg_calloc(1, sizeof(*slot));
-
-	if (slot == NULL)
-		return VG_ENOMEM;
-	slot->dns = vg_dns_ref(dns);
-	atomic_init(&slot->deadline, 0);
-	vg_msg_set_ext(msg, VG_MSG_SLOT_DNS, slot, dns_msg_slot_free);
-	return VG_OK;
-}
-
-/* vg_dns_msg - the resolver attached to msg */
-struct vg_dns *
-vg_dns_msg(const struct vg_msg *msg)
-{
-	struct dns_msg_slot *slot = vg_msg_ext(msg, VG_MSG_SLOT_DNS);
-
-	return slot != NULL ? slot->dns : NULL;
-}
-
-/* vg_dns_msg_deadline - the message's shared DNS deadline */
-uint64_t
-vg_dns_msg_deadline(const struct vg_msg *msg, uint64_t deadline_ms)
-{
-	struct dns_msg_slot *slot =
-	    msg != NULL ? vg_msg_ext(msg, VG_MSG_SLOT_DNS) : NULL;
-	uint_fast64_t want = vg_clock_ms() + deadline_ms, expect = 0;
-
-	if (slot == NULL)
-		return want;
-	if (atomic_compare_exchange_strong(&slot->deadline, &expect, want))
-		return want;
-	return expect;
 }

@@ -10,7 +10,9 @@
  *	    vg_dns_submit() (it returns at once) and collected later with
  *	    vg_dns_wait() and a deadline, so the milter can start blacklist
  *	    lookups at CONNECT and SPF at MAIL FROM and collect them at end of
- *	    message.  No thread is blocked per query: either the front end
+ *	    message, in the thread that waits for the scan rather than on
+ *	    the CPU worker pool (stage.h, NETWORK WAITS).  No thread is
+ *	    blocked per query: either the front end
  *	    starts one resolver thread (vg_dns_start_thread()) that runs the
  *	    c-ares event loop for everyone, or, without it (`vigil scan`), the
  *	    thread that waits drives the loop itself, one waiter at a time.
@@ -22,11 +24,13 @@
  *	    its resolver, so it is safe to free a handle last.  A
  *	    query handle from vg_dns_submit() is the caller's, released with
  *	    vg_dns_query_free(); the answer it points to lives as long as the
- *	    handle.  vg_dns_attach() makes a message hold a reference.
+ *	    handle.  The resolver is the engine's (vg_engine_dns()): stages
+ *	    keep it in their state, never on the message.
  * LIMITS   dns_timeout_ms: one query to one server (c-ares tries each
  *	    server once); a query that outlives it ends VG_DNS_TIMEOUT.
- *	    dns_deadline_ms: the caller's total wait per message (the checks
- *	    compute it with vg_dns_msg_deadline()); a wait that reaches it
+ *	    dns_deadline_ms: the caller's total wait per message (the score
+ *	    stage fixes one deadline per message when it starts collecting,
+ *	    shared by SPF and the blacklists); a wait that reaches it
  *	    returns VG_ETIMEOUT and the check records a *_TEMPERROR symbol.
  *	    dns_cache_size: entries kept (least recently used goes first;
  *	    0 = no cache).  TTLs are honoured up to VG_DNS_MAX_TTL seconds;
@@ -65,7 +69,6 @@
 #include "base/err.h"
 
 struct vg_conf;
-struct vg_msg;
 struct vg_dns;
 struct vg_dns_query;
 
@@ -186,24 +189,5 @@ const char *vg_dns_status_name(enum vg_dns_status status);
  * bytes, DEL or backslash.
  */
 bool vg_dns_name_valid(const char *name);
-
-/*
- * Per-message use.  The score stage's mail hook attaches the engine's
- * resolver to each message (vg_dns_attach(), which takes a reference held
- * until the message is freed); the checks find it with vg_dns_msg(), so
- * every lookup of one message shares the resolver's cache and flight
- * table.  The first check
- * to call vg_dns_msg_deadline() fixes the message's DNS deadline at
- * now + dns_deadline_ms; later calls return the same time, so SPF and the
- * blacklists together wait at most dns_deadline_ms at end of message.
- */
-int vg_dns_attach(struct vg_msg *msg, struct vg_dns *dns);
-/* vg_dns_msg - the resolver attached to msg, or NULL; borrowed */
-struct vg_dns *vg_dns_msg(const struct vg_msg *msg);
-/*
- * vg_dns_msg_deadline - the message's DNS deadline (see above); with no
- * resolver attached, now + deadline_ms.
- */
-uint64_t vg_dns_msg_deadline(const struct vg_msg *msg, uint64_t deadline_ms);
 
 #endif /* VG_DNS_H */

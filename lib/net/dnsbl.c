@@ -2,9 +2,10 @@
 /*
  * dnsbl.c - client and URI blacklist lookups (see dnsbl.h).
  *
- * vg_dnsbl_run() submits every query first and only then waits for each,
- * so the lookups of one message run in parallel and the whole run costs
- * the slowest answer, bounded by the deadline.
+ * vg_dnsbl_start() submits every query of a message and returns;
+ * vg_dnsbl_collect() then waits for each, so the lookups of one message
+ * run in parallel and the whole wait costs the slowest answer, bounded by
+ * the deadline.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -19,7 +20,6 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "rules/rules.h"
-#include "base/sanitize.h"
 
 struct dnsbl_list {
 	enum vg_dnsbl_kind kind;
@@ -263,19 +263,27 @@ struct dnsbl_pending {
 	char *what; /* the address or domain looked up */
 };
 
-struct dnsbl_run {
+/*
+ * One message's lookups: the queries vg_dnsbl_start() made, then what
+ * vg_dnsbl_collect() found in their answers.  hits has room for one hit
+ * per list, so collecting never allocates.
+ */
+struct vg_dnsbl_lookup {
 	const struct vg_dnsbl *bl;
-	struct vg_dns *dns;
+	struct vg_dns *dns; /* a reference */
 	struct dnsbl_pending *p;
 	size_t n, cap;
-	char **domains;
+	char **domains; /* registrable domains asked for, each once */
 	size_t ndomains;
+	bool collected;
+	struct vg_dnsbl_hit *hits;
+	struct vg_dnsbl_outcome outcome;
 };
 
 /* dnsbl_submit - start one query and remember what it was for */
 static int
 dnsbl_submit(
-    struct dnsbl_run *r, size_t list, const char *what, const char *name)
+    struct vg_dnsbl_lookup *r, size_t list, const char *what, const char *name)
 {
 	struct dnsbl_pending *p;
 	int rc;
@@ -306,7 +314,7 @@ dnsbl_submit(
 
 /* dnsbl_seen - remember a domain; true if it was already there */
 static int
-dnsbl_seen(struct dnsbl_run *r, const char *dom, bool *seen)
+dnsbl_seen(struct vg_dnsbl_lookup *r, const char *dom, bool *seen)
 {
 	char **d;
 	size_t i;
@@ -328,78 +336,84 @@ dnsbl_seen(struct dnsbl_run *r, const char *dom, bool *seen)
 	return VG_OK;
 }
 
-/* dnsbl_collect - wait for every query and record hits and errors */
-static int
-dnsbl_collect(struct dnsbl_run *r, uint64_t deadline_ms,
-    const struct vg_rules *rules, struct vg_result *res)
+/* dnsbl_listed - has the list called name hit already? */
+static bool
+dnsbl_listed(const struct vg_dnsbl_lookup *r, const char *name)
 {
-	const struct vg_dnsbl *bl = r->bl;
-	bool temp[2] = {false, false};
-	char temp_zone[2][VG_DNS_NAME_MAX + 1];
-	char detail[2 * VG_DNS_NAME_MAX + 64], clean[VG_DNS_NAME_MAX + 1];
-	size_t i, k;
-	int rc;
+	for (size_t i = 0; i < r->outcome.nhits; i++)
+		if (strcmp(r->hits[i].list, name) == 0)
+			return true;
+	return false;
+}
 
-	for (i = 0; i < r->n; i++) {
-		const struct dnsbl_list *l = &bl->lists[r->p[i].list];
+/*
+ * dnsbl_match - the first A record of a that the list takes, into ans;
+ * false when none does
+ */
+static bool
+dnsbl_match(const struct dnsbl_list *l, const struct vg_dns_answer *a,
+    char ans[INET_ADDRSTRLEN])
+{
+	for (size_t k = 0; k < a->n; k++) {
+		uint32_t addr;
+
+		if (a->rr[k].len != 4)
+			continue;
+		memcpy(&addr, a->rr[k].data, 4);
+		addr = ntohl(addr);
+		if (inet_ntop(AF_INET, a->rr[k].data, ans, INET_ADDRSTRLEN) ==
+		    NULL)
+			continue;
+		if (l->answers == NULL && (addr >> 8) == 0x7fffffu) {
+			vg_warn("%s: %s refused the query (%s); it "
+			        "needs a local resolver",
+			    l->name, l->zone, ans);
+			continue;
+		}
+		if (vg_dnsbl_answer_match(l->answers, addr))
+			return true;
+	}
+	return false;
+}
+
+/* vg_dnsbl_collect - wait for every query and note hits and failures */
+const struct vg_dnsbl_outcome *
+vg_dnsbl_collect(struct vg_dnsbl_lookup *lk, uint64_t deadline_ms)
+{
+	const struct vg_dnsbl *bl = lk->bl;
+	struct vg_dnsbl_outcome *o = &lk->outcome;
+	char ans[INET_ADDRSTRLEN];
+
+	if (lk->collected)
+		return o;
+	lk->collected = true;
+	for (size_t i = 0; i < lk->n; i++) {
+		const struct dnsbl_list *l = &bl->lists[lk->p[i].list];
 		const struct vg_dns_answer *a = NULL;
-		int kind = l->kind == VG_DNSBL_CLIENT ? 0 : 1;
+		const char **temp = l->kind == VG_DNSBL_CLIENT
+		    ? &o->client_temp_zone
+		    : &o->uri_temp_zone;
+		struct vg_dnsbl_hit *h;
 
-		if (vg_dns_wait(r->dns, r->p[i].q, deadline_ms) == VG_OK)
-			a = vg_dns_query_answer(r->p[i].q);
+		if (vg_dns_wait(lk->dns, lk->p[i].q, deadline_ms) == VG_OK)
+			a = vg_dns_query_answer(lk->p[i].q);
 		if (a == NULL || a->status == VG_DNS_TEMPFAIL ||
 		    a->status == VG_DNS_TIMEOUT) {
-			if (!temp[kind])
-				snprintf(temp_zone[kind], sizeof(temp_zone[0]),
-				    "%s", l->zone);
-			temp[kind] = true;
+			if (*temp == NULL)
+				*temp = l->zone;
 			continue;
 		}
-		if (a->status != VG_DNS_OK || vg_result_has(res, l->name))
+		if (a->status != VG_DNS_OK || dnsbl_listed(lk, l->name) ||
+		    !dnsbl_match(l, a, ans))
 			continue;
-		for (k = 0; k < a->n; k++) {
-			uint32_t addr;
-			char ans[INET_ADDRSTRLEN];
-
-			if (a->rr[k].len != 4)
-				continue;
-			memcpy(&addr, a->rr[k].data, 4);
-			addr = ntohl(addr);
-			if (inet_ntop(AF_INET, a->rr[k].data, ans,
-			        sizeof(ans)) == NULL)
-				continue;
-			if (l->answers == NULL && (addr >> 8) == 0x7fffffu) {
-				vg_warn("%s: %s refused the query (%s); it "
-				        "needs a local resolver",
-				    l->name, l->zone, ans);
-				continue;
-			}
-			if (!vg_dnsbl_answer_match(l->answers, addr))
-				continue;
-			vg_sanitize_str(clean, sizeof(clean), r->p[i].what,
-			    VG_SANITIZE_ASCII);
-			snprintf(detail, sizeof(detail), "%s listed in %s (%s)",
-			    clean, l->zone, ans);
-			rc = vg_result_add(res, l->name,
-			    vg_rules_score(rules, l->name, 1.0), detail);
-			if (rc != VG_OK)
-				return rc;
-			break;
-		}
+		/* One hit per list name, and there are bl->n lists. */
+		h = &lk->hits[o->nhits++];
+		h->list = l->name;
+		h->zone = l->zone;
+		h->what = lk->p[i].what;
+		(void)snprintf(h->answer, sizeof(h->answer), "%s", ans);
 	}
-	for (k = 0; k < 2; k++) {
-		const char *sym =
-		    k == 0 ? "DNSBL_TEMPERROR" : "URIBL_TEMPERROR";
-
-		if (!temp[k])
-			continue;
-		vg_info("%s: no answer from %s in time", sym, temp_zone[k]);
-		rc = vg_result_add(
-		    res, sym, vg_rules_score(rules, sym, 0.0), temp_zone[k]);
-		if (rc != VG_OK)
-			return rc;
-	}
-	return VG_OK;
+	return o;
 }
 
 /* vg_dnsbl_received_ip - the relay address in a Received value */
@@ -442,23 +456,30 @@ vg_dnsbl_received_ip(char *out, size_t size, const char *value, size_t len)
 	return VG_EINVAL;
 }
 
-/* vg_dnsbl_run - all lookups of one message */
+/* vg_dnsbl_start - submit every query of one message */
 int
-vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
-    uint64_t deadline_ms, const char *const *ips, size_t nips,
-    const char *const *uris, size_t nuris, unsigned max_uri_lookups,
-    const struct vg_rules *rules, struct vg_result *res)
+vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
+    struct vg_dns *dns, const char *const *ips, size_t nips,
+    const char *const *uris, size_t nuris, unsigned max_uri_lookups)
 {
-	struct dnsbl_run r;
+	struct vg_dnsbl_lookup *r;
 	char name[VG_DNS_NAME_MAX + 1], host[VG_DNS_NAME_MAX + 1];
 	char dom[VG_DNS_NAME_MAX + 1];
 	unsigned lookups = 0, skipped = 0;
 	size_t i, j;
 	int rc = VG_OK;
 
-	memset(&r, 0, sizeof(r));
-	r.bl = bl;
-	r.dns = dns;
+	*out = NULL;
+	if ((r = vg_calloc(1, sizeof(*r))) == NULL)
+		return VG_ENOMEM;
+	r->bl = bl;
+	r->dns = vg_dns_ref(dns);
+	/* Room for one hit per list: collecting never allocates. */
+	if ((r->hits = vg_calloc(bl->n + 1, sizeof(*r->hits))) == NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	r->outcome.hits = r->hits;
 	for (j = 0; j < nips; j++) {
 		for (i = 0; ips[j] != NULL && ips[j][0] != '\0' && i < bl->n;
 		     i++) {
@@ -466,7 +487,7 @@ vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
 			    vg_dnsbl_client_name(name, sizeof(name), ips[j],
 			        bl->lists[i].zone) != VG_OK)
 				continue;
-			rc = dnsbl_submit(&r, i, ips[j], name);
+			rc = dnsbl_submit(r, i, ips[j], name);
 			if (rc != VG_OK)
 				goto out;
 		}
@@ -478,7 +499,7 @@ vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
 		    vg_dnsbl_uri_host(host, sizeof(host), uris[j]) != VG_OK ||
 		    vg_dnsbl_registrable(bl, dom, sizeof(dom), host) != VG_OK)
 			continue;
-		rc = dnsbl_seen(&r, dom, &seen);
+		rc = dnsbl_seen(r, dom, &seen);
 		if (rc != VG_OK)
 			goto out;
 		if (seen)
@@ -497,7 +518,7 @@ vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
 			if (n < 0 || (size_t)n >= sizeof(name))
 				continue;
 			lookups++;
-			rc = dnsbl_submit(&r, i, dom, name);
+			rc = dnsbl_submit(r, i, dom, name);
 			if (rc != VG_OK)
 				goto out;
 		}
@@ -506,15 +527,30 @@ vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
 		vg_info("uribl: uribl_max_lookups (%u) reached, %u lookups "
 		        "skipped",
 		    max_uri_lookups, skipped);
-	rc = dnsbl_collect(&r, deadline_ms, rules, res);
+	*out = r;
+	r = NULL;
 out:
-	for (i = 0; i < r.n; i++) {
-		vg_dns_query_free(r.p[i].q);
-		vg_free(r.p[i].what);
-	}
-	vg_free(r.p);
-	for (i = 0; i < r.ndomains; i++)
-		vg_free(r.domains[i]);
-	vg_free(r.domains);
+	vg_dnsbl_lookup_free(r);
 	return rc;
+}
+
+/* vg_dnsbl_lookup_free - release the queries, which go on */
+void
+vg_dnsbl_lookup_free(struct vg_dnsbl_lookup *lk)
+{
+	size_t i;
+
+	if (lk == NULL)
+		return;
+	for (i = 0; i < lk->n; i++) {
+		vg_dns_query_free(lk->p[i].q);
+		vg_free(lk->p[i].what);
+	}
+	vg_free(lk->p);
+	for (i = 0; i < lk->ndomains; i++)
+		vg_free(lk->domains[i]);
+	vg_free(lk->domains);
+	vg_free(lk->hits);
+	vg_dns_unref(lk->dns);
+	vg_free(lk);
 }

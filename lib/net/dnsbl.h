@@ -11,24 +11,34 @@
  *	    symbol NAME, scored by the rules file and usable in meta rules.
  *	    Without ANSWERS, any address in 127.0.0.0/8 hits except
  *	    127.255.255.0/24, which Spamhaus returns for refused queries
- *	    (public resolvers); those are logged and never hit.  Client lookups can be started at CONNECT
- *	    with vg_dnsbl_prefetch().
+ *	    (public resolvers); those are logged and never hit.  Client
+ *	    lookups can be started at CONNECT with vg_dnsbl_prefetch().
+ *	    A message's lookups are started with vg_dnsbl_start(), which
+ *	    returns at once, and collected with vg_dnsbl_collect(), which
+ *	    waits, so a caller can start them on the CPU pool and wait
+ *	    elsewhere.  The outcome is typed (the lists that hit, the zones
+ *	    that did not answer): the score stage makes symbols of it.
  * OWNS     vg_dnsbl_new() returns lists the caller frees with
- *	    vg_dnsbl_free(); they copy what they need from the rules.
+ *	    vg_dnsbl_free(); they copy what they need from the rules.  A
+ *	    lookup is the caller's until vg_dnsbl_lookup_free(); releasing
+ *	    it never cancels a query (its answer still lands in the cache).
  * LIMITS   uribl_max_lookups: URI queries per message; the rest are not
  *	    made and a log line says how many were skipped.  A URI host that
  *	    is an IP literal or has no registrable domain is skipped.  All
  *	    waits end at the caller's deadline; a list whose query timed out
- *	    or failed adds DNSBL_TEMPERROR (client) or URIBL_TEMPERROR (URI)
- *	    once per message, with the zone as detail, and never a hit.
+ *	    or failed never hits, and the outcome names the first such zone
+ *	    of each kind (check_dnsbl scores it DNSBL_TEMPERROR or
+ *	    URIBL_TEMPERROR).
  *	    With dnsbl_check_received, the relay looked up is found among
  *	    the newest VG_DNSBL_MAX_RECEIVED Received headers only; a relay
  *	    further down is not found, and no address of that message is
  *	    looked up (its URIs still are).
  * ERRORS   vg_dnsbl_new(): VG_ECONFIG for a bad ANSWERS ("file:line:
- *	    reason"), VG_ENOMEM.  vg_dnsbl_run(): VG_ENOMEM.
- * THREADS  A finished struct vg_dnsbl is read-only; vg_dnsbl_run() may run
- *	    concurrently on it.
+ *	    reason"), VG_ENOMEM.  vg_dnsbl_start(): VG_ENOMEM.  A DNS failure
+ *	    is an outcome, never an error.
+ * THREADS  A finished struct vg_dnsbl is read-only; any number of lookups
+ *	    may run on it at once.  One lookup is used by one thread at a
+ *	    time (started in one, collected in another is fine).
  */
 #ifndef VG_DNSBL_H
 #define VG_DNSBL_H
@@ -38,7 +48,6 @@
 #include <stdint.h>
 
 #include "base/err.h"
-#include "core/result.h"
 #include "rules/dnsbl_answers.h"
 
 /* Received headers read, newest first, to find the relay (see LIMITS). */
@@ -47,6 +56,7 @@
 struct vg_dns;
 struct vg_rules;
 struct vg_dnsbl;
+struct vg_dnsbl_lookup;
 
 /*
  * vg_dnsbl_client_name - "<reversed address>.<zone>" into out (size
@@ -91,16 +101,49 @@ void vg_dnsbl_prefetch(
 int vg_dnsbl_received_ip(char *out, size_t size, const char *value, size_t len);
 
 /*
- * vg_dnsbl_run - look up the nips addresses in ips (the client, and with
- * dnsbl_check_received the relay below the trusted boundary) in the client
- * lists and the registrable domains of uris in the URI lists, waiting until
- * deadline_ms, and add hits and temp-error symbols to res, scored by
- * rules (1.0 when the rules file gives no score).  A list that lists
- * several of the addresses hits once.
+ * What one message's lookups found: typed, for the score stage's
+ * check_dnsbl to turn into symbols.  Every pointer is borrowed from the
+ * lookup (and the lists it was started on).
  */
-int vg_dnsbl_run(const struct vg_dnsbl *bl, struct vg_dns *dns,
-    uint64_t deadline_ms, const char *const *ips, size_t nips,
-    const char *const *uris, size_t nuris, unsigned max_uri_lookups,
-    const struct vg_rules *rules, struct vg_result *res);
+struct vg_dnsbl_hit {
+	const char *list; /* the list's NAME, the symbol it scores as */
+	const char *zone; /* the list's zone */
+	const char *what; /* the address or registrable domain listed */
+	char answer[16];  /* the A record that matched, "127.0.0.2" */
+};
+
+struct vg_dnsbl_outcome {
+	const struct vg_dnsbl_hit *hits; /* at most one per list NAME */
+	size_t nhits;
+	/*
+	 * The zone of the first client (uri) list whose query failed or
+	 * did not answer by the deadline, or NULL when every one answered.
+	 */
+	const char *client_temp_zone;
+	const char *uri_temp_zone;
+};
+
+/*
+ * vg_dnsbl_start - start the lookups of one message and return at once:
+ * the nips addresses in ips (the client, and with dnsbl_check_received
+ * the relay below the trusted boundary) in the client lists, and the
+ * registrable domains of uris in the URI lists, at most max_uri_lookups
+ * of those.  *out (the caller's, vg_dnsbl_lookup_free()) holds the
+ * queries and a reference to dns; bl must outlive it.  VG_ENOMEM, with
+ * *out NULL.
+ */
+int vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
+    struct vg_dns *dns, const char *const *ips, size_t nips,
+    const char *const *uris, size_t nuris, unsigned max_uri_lookups);
+/*
+ * vg_dnsbl_collect - wait for the answers until the CLOCK_MONOTONIC time
+ * deadline_ms and say what they found; a list listing several of the
+ * addresses hits once.  The outcome is borrowed from lk; a second call
+ * returns the same outcome without waiting.
+ */
+const struct vg_dnsbl_outcome *vg_dnsbl_collect(
+    struct vg_dnsbl_lookup *lk, uint64_t deadline_ms);
+/* vg_dnsbl_lookup_free - release the queries (they go on); NULL no-op */
+void vg_dnsbl_lookup_free(struct vg_dnsbl_lookup *lk);
 
 #endif /* VG_DNSBL_H */

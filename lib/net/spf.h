@@ -60,8 +60,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/result.h"
-
 struct vg_dns;
 struct vg_spf_zone;
 
@@ -74,6 +72,8 @@ struct vg_spf_zone;
 #define VG_SPF_DEFAULT_EXP                                                     \
 	"%{o}%_does%_not%_designate%_%{i}%_as%_permitted%_sender"
 #define VG_SPF_EXP_BUDGET 400
+/* An explanation or reason, with its NUL (longer ones are cut). */
+#define VG_SPF_REASON_MAX 256
 
 enum vg_spf_result {
 	VG_SPF_NONE,
@@ -87,10 +87,10 @@ enum vg_spf_result {
 
 struct vg_spf_outcome {
 	enum vg_spf_result result;
-	bool helo_identity;                 /* the HELO name was checked */
-	char domain[VG_SPF_DOMAIN_MAX + 1]; /* the domain checked */
-	char explanation[VG_REASON_MAX];    /* fail only, sanitised, or "" */
-	char reason[VG_REASON_MAX];         /* why, for logs and headers */
+	bool helo_identity;                  /* the HELO name was checked */
+	char domain[VG_SPF_DOMAIN_MAX + 1];  /* the domain checked */
+	char explanation[VG_SPF_REASON_MAX]; /* fail only, sanitised, or "" */
+	char reason[VG_SPF_REASON_MAX];      /* why, for logs and headers */
 };
 
 /* vg_spf_result_name - "pass", "fail", ... (RFC 8601 spelling) */

@@ -5,8 +5,9 @@
  *
  * Looks the connecting client up in every `dnsbl` list and the
  * registrable domains of the message's URIs (text->uris) in every `uribl`
- * list, at most uribl_max_lookups URI queries per message, waiting until
- * the message's DNS deadline.  Clients in trusted_networks are not looked
+ * list, at most uribl_max_lookups URI queries per message.  The queries
+ * start on the worker pool (start, while the text is there) and are
+ * collected off it, until the message's DNS deadline (collect).  Clients in trusted_networks are not looked
  * up, nor are SASL-authenticated senders' clients (their URIs are).  With
  * dnsbl_check_received = yes, a trusted client's message is checked by
  * the relay that handed it to our trusted hosts instead: the first
@@ -20,6 +21,9 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/log.h"
+#include "base/sanitize.h"
+#include "base/str.h"
 #include "stages/check_ops.h"
 #include "base/conf.h"
 #include "net/dns.h"
@@ -27,6 +31,7 @@
 #include "net/dnsbl.h"
 #include "message/msg.h"
 #include "message/text.h"
+#include "rules/rules.h"
 
 struct check_dnsbl {
 	const struct vg_conf *conf; /* borrowed from the engine */
@@ -98,19 +103,23 @@ check_dnsbl_received(const struct vg_msg *msg, const struct vg_conf *conf,
 	return false;
 }
 
-/* check_dnsbl_run - check one message */
+/*
+ * check_dnsbl_start - on the pool: start the lookups of the client (or
+ * the relay) and of the URIs the text layer found
+ */
 static int
-check_dnsbl_run(void *state, const struct vg_msg *msg,
-    const struct vg_text *text, const struct vg_rules *rules,
-    struct vg_result *res)
+check_dnsbl_start(void *state, const struct vg_msg *msg,
+    const struct vg_text *text, void **work_out)
 {
 	struct check_dnsbl *st = state;
+	struct vg_dnsbl_lookup *lk = NULL;
 	const char *ips[2];
 	char relay[64];
 	size_t nips = 0, nc, nu;
 	enum vg_direction_why why;
-	struct vg_dns *dns;
+	int rc;
 
+	*work_out = NULL;
 	vg_dnsbl_count(st->bl, &nc, &nu);
 	if (nc + nu == 0 || st->conf == NULL)
 		return VG_OK;
@@ -127,18 +136,78 @@ check_dnsbl_run(void *state, const struct vg_msg *msg,
 	    st->conf->dnsbl_check_received &&
 	    check_dnsbl_received(msg, st->conf, relay, sizeof(relay)))
 		ips[nips++] = relay;
-	dns = vg_dns_msg(msg);
-	if (dns == NULL)
-		dns = st->dns;
-	return vg_dnsbl_run(st->bl, dns,
-	    vg_dns_msg_deadline(msg, st->conf->dns_deadline_ms), ips, nips,
+	rc = vg_dnsbl_start(&lk, st->bl, st->dns, ips, nips,
 	    text != NULL ? text->uris : NULL, text != NULL ? text->nuris : 0,
-	    st->conf->uribl_max_lookups, rules, res);
+	    st->conf->uribl_max_lookups);
+	if (rc != VG_OK)
+		return rc;
+	/* Hand-off: the score stage keeps the lookup until work_free. */
+	*work_out = lk;
+	return VG_OK;
+}
+
+/* vg_check_dnsbl_record - the symbols of a blacklist outcome */
+int
+vg_check_dnsbl_record(struct vg_result *res, const struct vg_dnsbl_outcome *o,
+    const struct vg_rules *rules)
+{
+	const char *temp[2] = {o->client_temp_zone, o->uri_temp_zone};
+	static const char *const temp_sym[2] = {
+	    "DNSBL_TEMPERROR", "URIBL_TEMPERROR"};
+	char detail[2 * VG_DNS_NAME_MAX + 64], clean[VG_DNS_NAME_MAX + 1];
+	int rc;
+
+	for (size_t i = 0; i < o->nhits; i++) {
+		const struct vg_dnsbl_hit *h = &o->hits[i];
+
+		if (vg_result_has(res, h->list))
+			continue;
+		(void)vg_sanitize_str(
+		    clean, sizeof(clean), h->what, VG_SANITIZE_ASCII);
+		(void)vg_str_fmt(detail, sizeof(detail), "%s listed in %s (%s)",
+		    clean, h->zone, h->answer);
+		rc = vg_result_add(
+		    res, h->list, vg_rules_score(rules, h->list, 1.0), detail);
+		if (rc != VG_OK)
+			return rc;
+	}
+	for (size_t k = 0; k < 2; k++) {
+		if (temp[k] == NULL)
+			continue;
+		vg_info("%s: no answer from %s in time", temp_sym[k], temp[k]);
+		rc = vg_result_add(res, temp_sym[k],
+		    vg_rules_score(rules, temp_sym[k], 0.0), temp[k]);
+		if (rc != VG_OK)
+			return rc;
+	}
+	return VG_OK;
+}
+
+/* check_dnsbl_collect - off the pool: wait for the answers, score them */
+static int
+check_dnsbl_collect(void *state, const struct vg_msg *msg, void *work,
+    uint64_t deadline_ms, const struct vg_rules *rules, struct vg_result *res)
+{
+	(void)state;
+	(void)msg;
+	if (work == NULL)
+		return VG_OK;
+	return vg_check_dnsbl_record(
+	    res, vg_dnsbl_collect(work, deadline_ms), rules);
+}
+
+/* check_dnsbl_work_free - release one message's lookup */
+static void
+check_dnsbl_work_free(void *work)
+{
+	vg_dnsbl_lookup_free(work);
 }
 
 const struct vg_check_ops vg_check_dnsbl_ops = {
     .name = "dnsbl",
     .create = check_dnsbl_create,
-    .run = check_dnsbl_run,
+    .start = check_dnsbl_start,
+    .collect = check_dnsbl_collect,
+    .work_free = check_dnsbl_work_free,
     .free = check_dnsbl_free,
 };

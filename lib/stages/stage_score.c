@@ -5,32 +5,41 @@
  * PURPOSE  Before the message: starts the client's DNS blacklist lookups
  *	    at CONNECT and its SPF lookup at MAIL FROM on the engine's
  *	    resolver, and refuses at RCPT TO a recipient the allow and block
- *	    lists refuse.  Then runs on every message that is not oversized:
- *	    decodes it once
- *	    into a struct vg_text, runs the rules over it, then each
- *	    built-in check (SPF, DNS blacklists, attachment policy, allow
- *	    and block lists), then the meta rules, which may combine both.
- *	    The verdict module sums the symbols this stage leaves in the
- *	    result.
+ *	    lists refuse.  Then, for every message that is not oversized, in
+ *	    two parts (stage.h, NETWORK WAITS).  scan_start, on the worker
+ *	    pool: decodes the message once into a struct vg_text, runs the
+ *	    rules over it, the CPU checks (attachment policy, allow and block
+ *	    lists) and starts the blacklist lookups of the client and of the
+ *	    URIs found.  collect, in the thread that waits for the scan:
+ *	    evaluates SPF and collects the blacklist answers (check_ops.h),
+ *	    all within one DNS deadline per message, then runs the meta
+ *	    rules, which may combine rule and check symbols.  The verdict
+ *	    module sums the symbols this stage leaves in the result.
  * OWNS     The rules belong to the engine (engine.c loads them and frees
  *	    them after the stage); the stage state only borrows them and
- *	    owns each check's state.
+ *	    owns each check's state.  A message's scratch between the two
+ *	    parts (rule hits, lookups in flight) is freed by work_free.
  * LIMITS   An oversized message gets no symbols (the verdict applies the
  *	    oversize policy).  Decoding limits are text.h's defaults.
- * ERRORS   scan(): VG_ENOMEM, or the code of a check or decoder that
- *	    failed, recorded with vg_result_fail().
- * THREADS  scan() runs concurrently; it only reads the state.
+ *	    dns_deadline_ms bounds SPF and the blacklists together, counted
+ *	    from the start of collect; the scan's own deadline cuts it
+ *	    shorter if it comes first.
+ * ERRORS   scan_start(), collect(): VG_ENOMEM, or the code of a check or
+ *	    decoder that failed, recorded with vg_result_fail().  DNS
+ *	    failures and time-outs are *_TEMPERROR symbols.
+ * THREADS  scan_start() and collect() run concurrently for different
+ *	    messages; they only read the state.
  */
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/conf.h"
 #include "base/sanitize.h"
 #include "base/str.h"
 #include "message/msg.h"
 #include "message/text.h"
 #include "rules/rules.h"
-#include "net/dns.h"
 #include "net/dnsbl.h"
 #include "net/spf.h"
 #include "policy/direction.h"
@@ -114,43 +123,119 @@ out:
 	return rc;
 }
 
-/* vg_score_scan - score one message into res */
+/*
+ * One message between scan_start and collect: the rule hits the meta
+ * rules read, and each check's lookups in flight.
+ */
+struct vg_score_work {
+	struct vg_rules_hits *hits;
+	void *check_work[VG_SCORE_NCHECKS];
+};
+
+/* vg_score_work_free - release a message's hits and lookups */
+static void
+vg_score_work_free(void *state, void *work)
+{
+	struct vg_score_work *w = work;
+
+	(void)state;
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < VG_SCORE_NCHECKS; i++)
+		if (w->check_work[i] != NULL)
+			checks[i]->work_free(w->check_work[i]);
+	vg_rules_hits_free(w->hits);
+	vg_free(w);
+}
+
+/*
+ * vg_score_scan_start - on the pool: decode the message, run the rules
+ * and the checks' CPU work, and start the checks' lookups
+ */
 static int
-vg_score_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
+vg_score_scan_start(void *state, const struct vg_msg *msg,
+    struct vg_result *res, void **work_out)
 {
 	struct vg_score_state *st = state;
+	struct vg_score_work *w = NULL;
 	struct vg_text *text = NULL;
-	struct vg_rules_hits *hits = NULL;
 	size_t i;
 	int rc;
 
+	*work_out = NULL;
 	if (vg_msg_oversized(msg))
 		return 0;
+	if ((w = vg_calloc(1, sizeof(*w))) == NULL) {
+		rc = VG_ENOMEM;
+		vg_result_fail(res, rc, "%s", vg_strerror(rc));
+		goto out;
+	}
 	if ((rc = vg_text_build(&text, msg, &st->lim)) != 0) {
 		vg_result_fail(
 		    res, rc, "decoding the message: %s", vg_strerror(rc));
 		goto out;
 	}
-	if ((rc = vg_rules_hits_new(&hits, st->rules)) != 0 ||
-	    (rc = vg_rules_eval(st->rules, msg, text, hits, &res->syms)) != 0) {
+	if ((rc = vg_rules_hits_new(&w->hits, st->rules)) == 0)
+		rc = vg_rules_eval(st->rules, msg, text, w->hits, &res->syms);
+	if (rc != 0) {
 		vg_result_fail(res, rc, "running rules: %s", vg_strerror(rc));
 		goto out;
 	}
 	for (i = 0; i < VG_SCORE_NCHECKS; i++) {
-		rc = checks[i]->run(
-		    st->check_state[i], msg, text, st->rules, res);
+		if (checks[i]->run != NULL)
+			rc = checks[i]->run(
+			    st->check_state[i], msg, text, st->rules, res);
+		if (rc == 0 && checks[i]->start != NULL)
+			rc = checks[i]->start(
+			    st->check_state[i], msg, text, &w->check_work[i]);
 		if (rc != 0) {
 			vg_result_fail(res, rc, "check %s: %s", checks[i]->name,
 			    vg_strerror(rc));
 			goto out;
 		}
 	}
-	if ((rc = vg_rules_eval_meta(st->rules, hits, &res->syms)) != 0)
+	*work_out = w;
+	w = NULL;
+out:
+	vg_score_work_free(st, w);
+	vg_text_free(text);
+	return rc;
+}
+
+/*
+ * vg_score_collect - off the pool: wait for the checks' answers, then run
+ * the meta rules over everything.  SPF and the blacklists share one DNS
+ * deadline per message, dns_deadline_ms from now (or the scan's deadline
+ * if that comes first), so together they wait at most that long.
+ */
+static int
+vg_score_collect(void *state, const struct vg_msg *msg, void *work,
+    uint64_t deadline_ms, struct vg_result *res)
+{
+	struct vg_score_state *st = state;
+	struct vg_score_work *w = work;
+	uint64_t dns_deadline = deadline_ms, now = vg_clock_ms();
+	size_t i;
+	int rc;
+
+	if (w == NULL)
+		return 0; /* oversized: no symbols */
+	if (st->conf != NULL && now + st->conf->dns_deadline_ms < deadline_ms)
+		dns_deadline = now + st->conf->dns_deadline_ms;
+	for (i = 0; i < VG_SCORE_NCHECKS; i++) {
+		if (checks[i]->collect == NULL)
+			continue;
+		rc = checks[i]->collect(st->check_state[i], msg,
+		    w->check_work[i], dns_deadline, st->rules, res);
+		if (rc != 0) {
+			vg_result_fail(res, rc, "check %s: %s", checks[i]->name,
+			    vg_strerror(rc));
+			return rc;
+		}
+	}
+	if ((rc = vg_rules_eval_meta(st->rules, w->hits, &res->syms)) != 0)
 		vg_result_fail(
 		    res, rc, "running meta rules: %s", vg_strerror(rc));
-out:
-	vg_rules_hits_free(hits);
-	vg_text_free(text);
 	return rc;
 }
 
@@ -185,22 +270,19 @@ vg_score_connect(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
 }
 
 /*
- * vg_score_mail - give the message the resolver (SPF and the blacklists
- * share its cache and one DNS deadline) and start its SPF lookup, unless
- * the sender logged in or the client is trusted (check_spf skips those).
+ * vg_score_mail - start the message's SPF lookup on the engine's resolver,
+ * so its answer is in the cache by end of message, unless the sender
+ * logged in or the client is trusted (check_spf skips those).
  */
 static int
 vg_score_mail(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
 {
 	struct vg_score_state *st = state;
-	struct vg_msg *msg = vg_sess_msg(s);
-	int rc;
+	const struct vg_msg *msg = vg_sess_msg(s);
 
 	(void)r;
 	if (st->dns == NULL || msg == NULL)
 		return 0;
-	if ((rc = vg_dns_attach(msg, st->dns)) != 0)
-		return rc;
 	if (vg_score_inbound(st, vg_sess_addr(s), vg_msg_auth(msg)))
 		vg_spf_prefetch(
 		    st->dns, vg_msg_helo(msg), vg_msg_from(msg), false);
@@ -256,5 +338,7 @@ const struct vg_stage_ops vg_stage_score_ops = {
     .connect = vg_score_connect,
     .mail = vg_score_mail,
     .rcpt = vg_score_rcpt,
-    .scan = vg_score_scan,
+    .scan_start = vg_score_scan_start,
+    .collect = vg_score_collect,
+    .work_free = vg_score_work_free,
 };

@@ -482,28 +482,6 @@ START_TEST(test_dns_enomem)
 }
 END_TEST
 
-/* The first check fixes the message's deadline; later ones share it. */
-START_TEST(test_dns_msg_deadline)
-{
-	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1000, 10, "/tmp"};
-	struct vg_dns *dns = new_dns(10);
-	struct vg_msg *msg = NULL;
-	uint64_t d1, d2;
-
-	ck_assert_int_eq(vg_msg_new(&msg, &lim), 0);
-	ck_assert_ptr_null(vg_dns_msg(msg));
-	ck_assert_int_eq(vg_dns_attach(msg, dns), 0);
-	ck_assert_ptr_eq(vg_dns_msg(msg), dns);
-	d1 = vg_dns_msg_deadline(msg, 1000);
-	usleep(20000);
-	d2 = vg_dns_msg_deadline(msg, 1000);
-	ck_assert_uint_eq(d1, d2);
-	/* The message holds a reference: drop ours first. */
-	vg_dns_unref(dns);
-	vg_msg_free(msg);
-}
-END_TEST
-
 static const struct {
 	const char *file;
 	enum vg_dns_status want;
@@ -823,7 +801,6 @@ dns_suite(void)
 	tcase_add_test(tc, test_dns_bad_servers);
 	tcase_add_test(tc, test_dns_submit_invalid);
 	tcase_add_test(tc, test_dns_enomem);
-	tcase_add_test(tc, test_dns_msg_deadline);
 	tcase_add_loop_test(tc, test_dns_breaker, 0, 2);
 	tcase_add_test(tc, test_dns_breaker_refused);
 	suite_add_tcase(s, tc);

@@ -603,7 +603,7 @@ START_TEST(test_msg_ext_slots)
 	ck_assert_ptr_eq(vg_msg_ext(msg, VG_MSG_SLOT_MIME), &a);
 	vg_msg_set_ext(msg, VG_MSG_SLOT_MIME, &b, ext_free);
 	ck_assert_int_eq(ext_freed, 1);
-	vg_msg_set_ext(msg, VG_MSG_SLOT_DNS, &a, ext_free);
+	vg_msg_set_ext(msg, VG_MSG_SLOT_POLICY, &a, ext_free);
 	vg_msg_free(msg);
 	ck_assert_int_eq(ext_freed, 3);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "base/action.h"
+#include "base/clock.h"
 #include "base/conf.h"
 #include "base/err.h"
 #include "message/msg.h"
@@ -28,8 +29,6 @@
 #define ATTACH_REPLY                                                           \
 	"Message rejected: attachment type not allowed: invoice.pdf.exe"
 
-/* scan_file - run the score stage with rules_path over path */
-
 /* score_create - the stage's create() with conf and rules, no resolver */
 static int
 score_create(void **state, const struct vg_conf *conf,
@@ -40,6 +39,26 @@ score_create(void **state, const struct vg_conf *conf,
 	return vg_stage_score_ops.create(state, &env, err);
 }
 
+/*
+ * score_scan - the stage's end of message as the scan runs it: scan_start
+ * (the pool's part), collect (the waiter's), then the scratch is freed
+ */
+static int
+score_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
+{
+	void *work = NULL;
+	int rc;
+
+	rc = vg_stage_score_ops.scan_start(state, msg, res, &work);
+	if (rc == 0)
+		rc = vg_stage_score_ops.collect(
+		    state, msg, work, vg_clock_ms() + 60000, res);
+	if (work != NULL)
+		vg_stage_score_ops.work_free(state, work);
+	return rc;
+}
+
+/* scan_file - run the score stage with rules_path over path */
 static int
 scan_file(struct vg_result *res, const char *rules_path, const char *path,
     const struct vg_msg_limits *lim)
@@ -56,7 +75,7 @@ scan_file(struct vg_result *res, const char *rules_path, const char *path,
 	ck_assert_int_eq(vg_msg_from_file(&msg, lim, path), 0);
 	ck_assert_int_eq(score_create(&state, NULL, rules, &err), 0);
 	vg_result_init(res, "score");
-	rc = vg_stage_score_ops.scan(state, msg, res);
+	rc = score_scan(state, msg, res);
 	vg_stage_score_ops.free(state);
 	vg_msg_free(msg);
 	vg_rules_free(rules);
@@ -158,7 +177,7 @@ START_TEST(test_stage_score_no_rules)
 	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, SPAM1), 0);
 	ck_assert_int_eq(score_create(&state, NULL, NULL, &err), 0);
 	vg_result_init(&res, "score");
-	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
+	ck_assert_int_eq(score_scan(state, msg, &res), 0);
 	ck_assert_uint_eq(res.syms.n, 0);
 	vg_result_fini(&res);
 	vg_stage_score_ops.free(state);
@@ -221,8 +240,8 @@ START_TEST(test_stage_score_crlf_same)
 	ck_assert_int_eq(score_create(&state, NULL, rules, &err), 0);
 	vg_result_init(&res_lf, "score");
 	vg_result_init(&res_crlf, "score");
-	ck_assert_int_eq(vg_stage_score_ops.scan(state, lf, &res_lf), 0);
-	ck_assert_int_eq(vg_stage_score_ops.scan(state, crlf, &res_crlf), 0);
+	ck_assert_int_eq(score_scan(state, lf, &res_lf), 0);
+	ck_assert_int_eq(score_scan(state, crlf, &res_crlf), 0);
 	symbols_of(want, sizeof(want), &res_lf);
 	symbols_of(got, sizeof(got), &res_crlf);
 	ck_assert_msg(
@@ -251,7 +270,7 @@ scan_rules_text(struct vg_result *res, const char *text, struct vg_msg *msg)
 	    vg_err_text(&err));
 	ck_assert_int_eq(score_create(&state, NULL, rules, &err), 0);
 	vg_result_init(res, "score");
-	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, res), 0);
+	ck_assert_int_eq(score_scan(state, msg, res), 0);
 	vg_stage_score_ops.free(state);
 	vg_rules_free(rules);
 }
@@ -311,7 +330,7 @@ START_TEST(test_stage_score_attach_builtin)
 	ck_assert_int_eq(vg_msg_from_file(&msg, NULL, DANGEROUS), 0);
 	ck_assert_int_eq(score_create(&state, NULL, NULL, &err), 0);
 	vg_result_init(&res, "score");
-	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
+	ck_assert_int_eq(score_scan(state, msg, &res), 0);
 	ck_assert(score_of(&res, "ATTACH_DOUBLE_EXT") == 0.0);
 	ck_assert(res.forced.set);
 	ck_assert_str_eq(res.forced.text, ATTACH_REPLY);
@@ -438,7 +457,7 @@ START_TEST(test_stage_score_conf_limits)
 	ck_assert_msg(score_create(&state, conf, rules, &err) == 0, "%s",
 	    vg_err_text(&err));
 	vg_result_init(&res, "score");
-	ck_assert_int_eq(vg_stage_score_ops.scan(state, msg, &res), 0);
+	ck_assert_int_eq(score_scan(state, msg, &res), 0);
 	ck_assert_msg(vg_result_has(&res, "URI_SECOND") == (_i == 0),
 	    "case %d: URI_SECOND %s", _i,
 	    vg_result_has(&res, "URI_SECOND") ? "hit" : "missed");
