@@ -53,7 +53,8 @@
 #               classifier row) and "score"/"decision" (the final row:
 #               flagged = decision other than accept). That path was
 #               written before `vigil learn` existed and has not run yet.
-# Nothing outside the work directory is written: HOME is the work
+# Nothing outside the work directory is written (apart from apt-get
+# installing a missing package): HOME is the work
 # directory for every scorer.
 #
 # Metrics (python3, stdlib), on the scored half:
@@ -76,8 +77,9 @@
 #   -s LIST     scorers to run (see above)
 #   -o DIR      keep everything in DIR: per-message scores
 #               (scores.SCORER.tsv: file, class, score[, flagged]), the
-#               table (table.txt), timings, logs; otherwise a temp
-#               directory under $TMPDIR, removed at the end unless -k
+#               table (table.txt), timings, logs (what an earlier run
+#               left there is replaced); otherwise a temp directory
+#               under $TMPDIR, removed at the end unless -k
 #   -k          keep the temp directory
 #   -R          raw messages: keep the verdict/mailbox headers listed above
 set -eu
