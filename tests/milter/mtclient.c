@@ -8,11 +8,14 @@
  *	    milter protocol version 6 over a unix socket and sends one
  *	    message whose X-Big header value is N bytes long:
  *	        mtclient SOCKET_PATH N
+ *	    or the message in FILE (its header lines as headers, the rest
+ *	    as the body, in chunks of at most 65535 bytes):
+ *	        mtclient SOCKET_PATH -m FILE
  *	    It prints one line per reply to end of message ("insheader
  *	    X-Virus-Status: Clean", "eom c") and exits 0 when the message
  *	    completed, 2 when the filter closed the connection (printing
  *	    "closed in STEP"), 1 on a usage or socket error.
- * LIMITS   N is at most 64 MB.  Replies larger than 1 MB are an error.
+ * LIMITS   N and FILE are at most 64 MB.  Replies larger than 1 MB are an error.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -202,31 +205,163 @@ vgt_negotiate(int fd)
 	return 0;
 }
 
-/* main - one message with an N-byte header; see the module comment */
-int
-main(int argc, char **argv)
+/*
+ * vgt_send_file - the message in path: each header (with its folded
+ * lines) as one header packet, end of headers, then the body in chunks
+ */
+static int
+vgt_send_file(int fd, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *p, *end, *hdr = NULL;
+	size_t len, hcap = 0;
+	int rc = 1;
+
+	if (f == NULL) {
+		(void)fprintf(
+		    stderr, "mtclient: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if ((buf = malloc(VGT_MAX_VALUE)) == NULL)
+		goto out;
+	len = fread(buf, 1, VGT_MAX_VALUE, f);
+	if (ferror(f) || !feof(f)) {
+		(void)fprintf(
+		    stderr, "mtclient: %s: unreadable or too large\n", path);
+		goto out;
+	}
+	p = buf;
+	end = buf + len;
+	while (p < end && *p != '\n' && *p != '\r') {
+		char *colon, *line_end = p;
+		size_t n;
+
+		/* One header: up to a newline not followed by a fold. */
+		for (;;) {
+			line_end =
+			    memchr(line_end, '\n', (size_t)(end - line_end));
+			if (line_end == NULL)
+				line_end = end;
+			if (line_end + 1 >= end ||
+			    (line_end[1] != ' ' && line_end[1] != '\t'))
+				break;
+			line_end++;
+		}
+		colon = memchr(p, ':', (size_t)(line_end - p));
+		if (colon == NULL) {
+			(void)fprintf(stderr,
+			    "mtclient: %s: no colon in a header\n", path);
+			goto out;
+		}
+		n = (size_t)(line_end - p) + 2;
+		if (n > hcap) {
+			free(hdr);
+			if ((hdr = malloc(n)) == NULL)
+				goto out;
+			hcap = n;
+		}
+		memcpy(hdr, p, (size_t)(colon - p));
+		hdr[colon - p] = '\0';
+		memcpy(hdr + (colon - p) + 1, colon + 1,
+		    (size_t)(line_end - colon - 1));
+		n = (size_t)(line_end - p) + 1;
+		if (n >= 2 && hdr[n - 2] == '\r')
+			n--; /* a CR before the newline is not the value's */
+		hdr[n - 1] = '\0';
+		if ((rc = vgt_step(fd, "header", 'L', hdr, n)) != 0)
+			goto out;
+		p = line_end < end ? line_end + 1 : end;
+	}
+	/* The blank line that ends the headers. */
+	if (p < end && *p == '\r')
+		p++;
+	if (p < end && *p == '\n')
+		p++;
+	if ((rc = vgt_step(fd, "eoh", 'N', NULL, 0)) != 0)
+		goto out;
+	while (p < end) {
+		size_t chunk =
+		    (size_t)(end - p) > 65535 ? 65535 : (size_t)(end - p);
+
+		if ((rc = vgt_step(fd, "body", 'B', p, chunk)) != 0)
+			goto out;
+		p += chunk;
+	}
+	rc = 0;
+out:
+	free(hdr);
+	free(buf);
+	(void)fclose(f);
+	return rc;
+}
+
+/* vgt_envelope - connect, HELO, MAIL FROM and one RCPT TO */
+static int
+vgt_envelope(int fd)
 {
 	static const char conn[] = "client.example\0"
 	                           "4\0\0"
 	                           "192.0.2.1";
+	int rc;
+
+	if ((rc = vgt_step(fd, "connect", 'C', conn, sizeof(conn))) != 0 ||
+	    (rc = vgt_step(fd, "helo", 'H', "client.example",
+	         sizeof("client.example"))) != 0 ||
+	    (rc = vgt_step(fd, "mail", 'M', "<a@example.com>",
+	         sizeof("<a@example.com>"))) != 0)
+		return rc;
+	return vgt_step(
+	    fd, "rcpt", 'R', "<b@example.org>", sizeof("<b@example.org>"));
+}
+
+/* vgt_send_big - one header X-Big of n bytes and a short body */
+static int
+vgt_send_big(int fd, unsigned long n)
+{
 	static const char eicar_free_body[] = "Hello.\r\n";
-	char *hdr = NULL;
-	char *end;
-	unsigned long n;
+	char *hdr;
 	size_t hlen;
+	int rc;
+
+	/* "X-Big\0 aaa...\0": the value keeps its leading space. */
+	hlen = sizeof("X-Big") + 1 + n + 1;
+	if ((hdr = malloc(hlen)) == NULL)
+		return 1;
+	memcpy(hdr, "X-Big", sizeof("X-Big"));
+	hdr[sizeof("X-Big")] = ' ';
+	memset(hdr + sizeof("X-Big") + 1, 'a', n);
+	hdr[hlen - 1] = '\0';
+	if ((rc = vgt_step(fd, "header", 'L', hdr, hlen)) == 0 &&
+	    (rc = vgt_step(fd, "eoh", 'N', NULL, 0)) == 0)
+		rc = vgt_step(fd, "body", 'B', eicar_free_body,
+		    sizeof(eicar_free_body) - 1);
+	free(hdr);
+	return rc;
+}
+
+/* main - one message; see the module comment */
+int
+main(int argc, char **argv)
+{
+	char *end;
+	unsigned long n = 0;
 	int fd, rc = 1;
 
-	if (argc != 3) {
-		(void)fprintf(stderr, "usage: mtclient SOCKET_PATH N\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[2], "-m") == 0)) {
+		(void)fprintf(stderr,
+		    "usage: mtclient SOCKET_PATH N | SOCKET_PATH -m FILE\n");
 		return 1;
 	}
 	/* A filter that closes on us must give an error, not kill us. */
 	(void)signal(SIGPIPE, SIG_IGN);
-	errno = 0;
-	n = strtoul(argv[2], &end, 10);
-	if (errno != 0 || *end != '\0' || n > VGT_MAX_VALUE) {
-		(void)fprintf(stderr, "mtclient: bad size %s\n", argv[2]);
-		return 1;
+	if (argc == 3) {
+		errno = 0;
+		n = strtoul(argv[2], &end, 10);
+		if (errno != 0 || *end != '\0' || n > VGT_MAX_VALUE) {
+			(void)fprintf(
+			    stderr, "mtclient: bad size %s\n", argv[2]);
+			return 1;
+		}
 	}
 	fd = vgt_connect(argv[1]);
 	if (fd < 0) {
@@ -236,32 +371,15 @@ main(int argc, char **argv)
 	}
 	if (vgt_negotiate(fd) != 0)
 		goto out;
-	/* "X-Big\0 aaa...\0": the value keeps its leading space. */
-	hlen = sizeof("X-Big") + 1 + n + 1;
-	hdr = malloc(hlen);
-	if (hdr == NULL)
+	if ((rc = vgt_envelope(fd)) != 0)
 		goto out;
-	memcpy(hdr, "X-Big", sizeof("X-Big"));
-	hdr[sizeof("X-Big")] = ' ';
-	memset(hdr + sizeof("X-Big") + 1, 'a', n);
-	hdr[hlen - 1] = '\0';
-	if ((rc = vgt_step(fd, "connect", 'C', conn, sizeof(conn))) != 0 ||
-	    (rc = vgt_step(fd, "helo", 'H', "client.example",
-	         sizeof("client.example"))) != 0 ||
-	    (rc = vgt_step(fd, "mail", 'M', "<a@example.com>",
-	         sizeof("<a@example.com>"))) != 0 ||
-	    (rc = vgt_step(fd, "rcpt", 'R', "<b@example.org>",
-	         sizeof("<b@example.org>"))) != 0 ||
-	    (rc = vgt_step(fd, "header", 'L', hdr, hlen)) != 0 ||
-	    (rc = vgt_step(fd, "eoh", 'N', NULL, 0)) != 0 ||
-	    (rc = vgt_step(fd, "body", 'B', eicar_free_body,
-	         sizeof(eicar_free_body) - 1)) != 0)
+	rc = argc == 4 ? vgt_send_file(fd, argv[3]) : vgt_send_big(fd, n);
+	if (rc != 0)
 		goto out;
 	rc = vgt_eom(fd);
 	if (rc == 0)
 		(void)vgt_send(fd, 'Q', NULL, 0);
 out:
-	free(hdr);
 	(void)close(fd);
 	return rc;
 }
