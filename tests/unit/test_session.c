@@ -5,8 +5,10 @@
  * A test-only stage ("probe", defined here in one struct vg_stage_ops and
  * registered in a one-line stage table handed to vg_engine_build()) uses
  * every hook: it records each call, refuses what the test asks it to, and
- * its scan adds a symbol the verdict must show; a second, rcpt-only probe
- * after the score stage shows what got past the others.  With it the tests check
+ * its scan adds a symbol the verdict must show; a second probe ("tail")
+ * after the score stage has a rcpt hook that shows what got past the
+ * others, and splits its end of message as a stage that waits on the
+ * network does (scan_start, collect, work_free).  With it the tests check
  * that the session calls the hooks in SMTP order with what each phase
  * carries, that a refusal stops the phase for the stages after it and
  * keeps a refused recipient out of the message, that a hook's error
@@ -24,6 +26,7 @@
 
 #include "vg_check.h"
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/conf.h"
 #include "base/err.h"
 #include "base/str.h"
@@ -203,10 +206,46 @@ tail_create(
 	return 0;
 }
 
+/*
+ * The tail's end of message is split as a stage that waits on the network
+ * splits it (stage.h, NETWORK WAITS): scan_start() leaves scratch, collect()
+ * gets it with a deadline still ahead, work_free() frees it.
+ */
+static int
+tail_scan_start(void *state, const struct vg_msg *msg, struct vg_result *res,
+    void **work_out)
+{
+	(void)msg;
+	note(state, "scan_start", NULL);
+	if ((*work_out = vg_strdup("tail work")) == NULL)
+		return VG_ENOMEM;
+	return vg_result_add(res, "TAIL_STARTED", 0.25, NULL);
+}
+
+static int
+tail_collect(void *state, const struct vg_msg *msg, void *work,
+    uint64_t deadline_ms, struct vg_result *res)
+{
+	(void)msg;
+	note(state, "collect", work);
+	ck_assert_uint_gt(deadline_ms, vg_clock_ms());
+	return vg_result_add(res, "TAIL_COLLECTED", 0.25, NULL);
+}
+
+static void
+tail_work_free(void *state, void *work)
+{
+	note(state, "work_free", work);
+	vg_free(work);
+}
+
 static const struct vg_stage_ops tail_ops = {
     .name = "tail",
     .create = tail_create,
     .rcpt = probe_rcpt,
+    .scan_start = tail_scan_start,
+    .collect = tail_collect,
+    .work_free = tail_work_free,
 };
 
 /*
@@ -331,6 +370,8 @@ START_TEST(test_session_every_hook_in_order)
 	ck_assert(!r.refuse);
 	ck_assert_int_eq(vg_sess_scan_run(s, &v), 0);
 	ck_assert(has_symbol(v, "PROBE_SEEN"));
+	ck_assert(has_symbol(v, "TAIL_STARTED"));
+	ck_assert(has_symbol(v, "TAIL_COLLECTED"));
 	ck_assert_int_eq(v->action, VG_ACTION_ACCEPT);
 	vg_verdict_free(v);
 	vg_sess_end(s);
@@ -345,8 +386,9 @@ START_TEST(test_session_every_hook_in_order)
 	    "body(8) body(8) eom(1)");
 	ck_assert_uint_eq(probe.body_bytes, 16);
 	/* A refusal stops the phase: the tail saw only what got through. */
-	ck_assert_str_eq(
-	    tail.calls, "rcpt(u@example.org) rcpt-refused(gone@example.org)");
+	ck_assert_str_eq(tail.calls,
+	    "rcpt(u@example.org) rcpt-refused(gone@example.org) scan_start() "
+	    "collect(tail work) work_free(tail work)");
 
 	/* A second message on the same connection, given up: abort. */
 	probe.calls[0] = '\0';
