@@ -18,6 +18,35 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 
 
+def free_port():
+    """A UDP port on 127.0.0.1 that nothing uses now."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_dnsmasq(tmp, k, port, pidfile):
+    """Start dnsmasq for scenario k on port; returns the port it got.
+
+    The port is free when chosen, but between one scenario's dnsmasq and
+    the next another test running beside this one (ctest -j) may take it:
+    then dnsmasq cannot bind, and the scenario goes to another free port
+    (five tries)."""
+    for attempt in range(5):
+        rc = subprocess.run(["/usr/sbin/dnsmasq",
+                             "--conf-file=" + os.path.join(
+                                 tmp, "scenario-%s.conf" % k),
+                             "--port=%d" % port, "--listen-address=127.0.0.1",
+                             "--bind-interfaces", "--user=root",
+                             "--pid-file=" + pidfile]).returncode
+        if rc == 0:
+            return port
+        port = free_port()
+    raise SystemExit("run_dns.py: dnsmasq did not start (exit %d)" % rc)
+
+
 def main(suite, runner, known, port):
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     silent.bind(("127.0.0.1", 0))
@@ -32,12 +61,7 @@ def main(suite, runner, known, port):
     failed = passed = nfail = 0
     for k in served:
         pidfile = os.path.join(tmp, "dnsmasq.pid")
-        subprocess.run(["/usr/sbin/dnsmasq",
-                        "--conf-file=" + os.path.join(tmp,
-                                                      "scenario-%s.conf" % k),
-                        "--port=%d" % port, "--listen-address=127.0.0.1",
-                        "--bind-interfaces", "--user=root",
-                        "--pid-file=" + pidfile], check=True)
+        port = start_dnsmasq(tmp, k, port, pidfile)
         try:
             time.sleep(0.2)
             proc = subprocess.run([runner, "--dns", str(port), "--scenario",
