@@ -22,8 +22,10 @@
  *			   runs as "9", 60 bytes
  *	      mid:SHAPE    Message-Id local part, letters "a", digits "9";
  *			   mid@DOMAIN its domain
- *	      h:NAME:WORD  words of every header (the above included),
- *			   name lower-cased, except the excluded ones below
+ *	      h:NAME:WORD  words of every header's raw value (the above
+ *			   included, RFC 2047 words undecoded, as the study
+ *			   read them), name lower-cased, except the
+ *			   excluded ones below
  *	      uh:HOST      URI hosts; ud:DOMAIN their last two labels
  *	      mt:TYPE      each leaf MIME part's type; att:EXT attachment
  *			   file extensions ("none" without one)
@@ -45,7 +47,9 @@
  * OWNS     vg_tokenize() returns a struct vg_tokens the caller frees with
  *	    vg_tokens_free(); the text is only read.
  * LIMITS   bayes_max_text_bytes: bytes of the body view read (the rest is
- *	    not tokenized, VG_TOKENS_F_TEXT_LIMIT).  bayes_max_tokens:
+ *	    not tokenized, VG_TOKENS_F_TEXT_LIMIT); there is no limit per
+ *	    part, since the body view joins the parts (text.h bounds it
+ *	    with mime_max_decoded_size).  bayes_max_tokens:
  *	    unique tokens kept; the next new one stops tokenizing
  *	    (VG_TOKENS_F_TOKEN_LIMIT).  Header, URI and MIME tokens come
  *	    before the body's, so a long body cannot push them out.
