@@ -180,10 +180,6 @@ static const struct vg_conf_key keys[] = {
         "decoded text kept per message for the rules"),
     UINT(max_uris, "1000", 1, 100000, true,
         "links kept per message for uri rules and URI blacklists"),
-    SIZE(bayes_max_text_bytes, "256K", 4 * KB, 64 * MB,
-        "body text per message the learning classifier tokenizes"),
-    UINT(bayes_max_tokens, "20000", 100, 1000000, true,
-        "unique tokens per message the learning classifier keeps"),
 };
 
 /* Keys that may be set to the empty string. */

@@ -106,10 +106,6 @@ struct vg_conf {
 	uint64_t mime_max_decoded_size; /* decoded text kept */
 	unsigned max_uris;              /* links kept per message */
 
-	/* The learning classifier's tokenizer (learn/tokenize.h). */
-	uint64_t bayes_max_text_bytes; /* body text tokenized */
-	unsigned bayes_max_tokens;     /* unique tokens kept */
-
 	/* Reload. */
 	bool reload_in_place;                 /* free the old engine first */
 	uint64_t signature_check_interval_ms; /* 0 = never look */

@@ -6,7 +6,6 @@
 
 #include "base/alloc.h"
 #include "base/compiler.h"
-#include "base/conf.h"
 #include "base/err.h"
 #include "learn/tokenize.h"
 #include "message/statushdr.h"
@@ -54,18 +53,6 @@ vg_token_limits_default(struct vg_token_limits *out)
 {
 	out->max_text_bytes = VG_TOKEN_DEF_MAX_TEXT_BYTES;
 	out->max_tokens = VG_TOKEN_DEF_MAX_TOKENS;
-}
-
-/* vg_token_limits_from_conf - the limits vigil.conf sets */
-void
-vg_token_limits_from_conf(
-    struct vg_token_limits *out, const struct vg_conf *conf)
-{
-	vg_token_limits_default(out);
-	if (conf == NULL)
-		return;
-	out->max_text_bytes = (size_t)conf->bayes_max_text_bytes;
-	out->max_tokens = conf->bayes_max_tokens;
 }
 
 /* vg_token_hash - FNV-1a, 64 bits */

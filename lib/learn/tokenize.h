@@ -46,11 +46,13 @@
  *	    bench/learn-accuracy.sh strips (and bench/learn-study.py's).
  * OWNS     vg_tokenize() returns a struct vg_tokens the caller frees with
  *	    vg_tokens_free(); the text is only read.
- * LIMITS   bayes_max_text_bytes: bytes of the body view read (the rest is
+ * LIMITS   max_text_bytes (struct vg_token_limits; the vigil.conf key
+ *	    bayes_max_text_bytes when the classifier stage lands): bytes of
+ *	    the body view read (the rest is
  *	    not tokenized, VG_TOKENS_F_TEXT_LIMIT); there is no limit per
  *	    part, since the body view joins the parts (text.h bounds it
- *	    with mime_max_decoded_size).  bayes_max_tokens:
- *	    unique tokens kept; the next new one stops tokenizing
+ *	    with mime_max_decoded_size).  max_tokens
+ *	    (bayes_max_tokens): unique tokens kept; the next new one stops tokenizing
  *	    (VG_TOKENS_F_TOKEN_LIMIT).  Header, URI and MIME tokens come
  *	    before the body's, so a long body cannot push them out.
  *	    VG_TOKEN_MAX_LEN bytes a word; VG_TOKEN_HDR_BYTES bytes of each
@@ -66,7 +68,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct vg_conf;
 struct vg_text;
 
 #define VG_TOKEN_MAX_LEN    24   /* bytes of a word; longer: b:long:N */
@@ -74,7 +75,11 @@ struct vg_text;
 #define VG_TOKEN_HDR_BYTES  2000 /* bytes of one header value read */
 #define VG_TOKEN_TEXT_MAX   200  /* bytes of a token's text hashed */
 
-/* The vigil.conf defaults (lib/base/conf.c holds the same values). */
+/*
+ * The defaults.  They become vigil.conf keys (bayes_max_text_bytes,
+ * bayes_max_tokens) with the classifier stage that uses them: a key that
+ * changed nothing in the daemon would only mislead.
+ */
 #define VG_TOKEN_DEF_MAX_TEXT_BYTES (256 * 1024)
 #define VG_TOKEN_DEF_MAX_TOKENS     20000
 
@@ -82,8 +87,8 @@ struct vg_text;
 #define VG_TOKENS_F_TOKEN_LIMIT 0x02u /* tokens past max_tokens */
 
 struct vg_token_limits {
-	size_t max_text_bytes; /* bayes_max_text_bytes */
-	size_t max_tokens;     /* bayes_max_tokens */
+	size_t max_text_bytes; /* body text tokenized */
+	size_t max_tokens;     /* unique tokens kept */
 };
 
 struct vg_tokens {
@@ -97,9 +102,6 @@ typedef void (*vg_token_trace_fn)(void *arg, const char *tok, size_t len);
 
 /* vg_token_limits_default - the VG_TOKEN_DEF_* values */
 void vg_token_limits_default(struct vg_token_limits *out);
-/* vg_token_limits_from_conf - the limits vigil.conf sets */
-void vg_token_limits_from_conf(
-    struct vg_token_limits *out, const struct vg_conf *conf);
 
 /*
  * vg_token_hash - the hash of one token's text: FNV-1a, 64 bits.  Not

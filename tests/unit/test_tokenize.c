@@ -8,7 +8,6 @@
 #include "vg_check.h"
 #include "base/alloc.h"
 #include "base/compiler.h"
-#include "base/conf.h"
 #include "base/err.h"
 #include "learn/tokenize.h"
 #include "message/msg.h"
@@ -311,33 +310,6 @@ START_TEST(test_tokenize_word_len)
 }
 END_TEST
 
-START_TEST(test_tokenize_conf)
-{
-	static const char base[] = "socket = unix:/run/v.sock\n"
-	                           "clamav_database = /db\n";
-	static const char set[] = "socket = unix:/run/v.sock\n"
-	                          "clamav_database = /db\n"
-	                          "bayes_max_tokens = 300\n"
-	                          "bayes_max_text_bytes = 8K\n";
-	struct vg_conf *conf;
-	struct vg_token_limits a, b;
-
-	/* vigil.conf's defaults are the VG_TOKEN_DEF_* values. */
-	ck_assert_int_eq(
-	    vg_conf_parse(&conf, base, strlen(base), "t", NULL), 0);
-	vg_token_limits_from_conf(&a, conf);
-	vg_token_limits_default(&b);
-	ck_assert_uint_eq(a.max_text_bytes, b.max_text_bytes);
-	ck_assert_uint_eq(a.max_tokens, b.max_tokens);
-	vg_conf_free(conf);
-	ck_assert_int_eq(vg_conf_parse(&conf, set, strlen(set), "t", NULL), 0);
-	vg_token_limits_from_conf(&a, conf);
-	ck_assert_uint_eq(a.max_tokens, 300);
-	ck_assert_uint_eq(a.max_text_bytes, 8192);
-	vg_conf_free(conf);
-}
-END_TEST
-
 START_TEST(test_tokenize_corpus)
 {
 	static const char *const names[] = {
@@ -418,7 +390,6 @@ tokenize_suite(void)
 	tcase_add_test(tc, test_tokenize_token_limit);
 	tcase_add_test(tc, test_tokenize_text_limit);
 	tcase_add_test(tc, test_tokenize_word_len);
-	tcase_add_test(tc, test_tokenize_conf);
 	tcase_add_test(tc, test_tokenize_corpus);
 	tcase_add_test(tc, test_tokenize_enomem);
 	suite_add_tcase(s, tc);
