@@ -30,7 +30,7 @@ hits=$(grep -rlE 'mfapi\.h|syslog\(' lib/ 2>/dev/null)
 # folder is the includer's own or one below it.  The upward includes that
 # remain are listed, each with the file that makes it: a new one fails,
 # and so does a listed one that has gone (take it off the list).
-layers="base store message rules net policy core stages"
+layers="base store message rules learn net policy core stages"
 known_up=""
 layer_rank() {
 	local i=0 d

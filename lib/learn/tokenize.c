@@ -1,0 +1,701 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* tokenize - the features a learning classifier counts, from one message */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/alloc.h"
+#include "base/compiler.h"
+#include "base/err.h"
+#include "learn/tokenize.h"
+#include "message/statushdr.h"
+#include "message/text.h"
+
+/*
+ * The set being built: open addressing over the hashes, 0 meaning an
+ * empty slot (a token hashing to 0 is stored as 1).  The table stays at
+ * most half full, and never holds more than max_tokens.
+ */
+struct tset {
+	uint64_t *tab;
+	size_t size; /* power of two, or 0 */
+	size_t n;
+	size_t max;
+	unsigned flags;
+	bool full; /* the token limit was reached: add nothing more */
+	vg_token_trace_fn trace;
+	void *arg;
+};
+
+/* One token's text, cut at VG_TOKEN_TEXT_MAX bytes. */
+struct tok {
+	char s[VG_TOKEN_TEXT_MAX];
+	size_t len;
+};
+
+/* A body word kept for the OSB pairs. */
+struct word {
+	char s[VG_TOKEN_MAX_LEN + 1];
+	size_t len;
+};
+
+/* Verdict and mailbox-state headers: bench/learn-accuracy.sh's list. */
+static const char *const excl_prefix[] = {"X-Spam", "X-Virus", "X-Razor",
+    "X-Pyzor", "X-DCC", "X-Antispam", "X-Junk", "X-Mozilla-Status"};
+static const char *const excl_exact[] = {"X-Bogosity", "X-Scanned-By",
+    "X-Scanner", "X-Filtered-By", "X-RBL-Warning", "X-Perlmx-Spam", "SPAM",
+    "X-Keywords", "X-Status", "Status", "X-Flags", "X-UID", "X-UIDL",
+    "X-IMAPbase"};
+
+/* vg_token_limits_default - the VG_TOKEN_DEF_* values */
+void
+vg_token_limits_default(struct vg_token_limits *out)
+{
+	out->max_text_bytes = VG_TOKEN_DEF_MAX_TEXT_BYTES;
+	out->max_tokens = VG_TOKEN_DEF_MAX_TOKENS;
+}
+
+/* vg_token_hash - FNV-1a, 64 bits */
+uint64_t
+vg_token_hash(const char *tok, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)tok[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* mix - spread a hash's bits for the table index (splitmix64's finish) */
+static inline uint64_t
+mix(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+/* tset_slot - the slot holding h, or the empty one where it belongs */
+static size_t
+tset_slot(const uint64_t *tab, size_t size, uint64_t h)
+{
+	size_t i = (size_t)mix(h) & (size - 1);
+
+	while (tab[i] != 0 && tab[i] != h)
+		i = (i + 1) & (size - 1);
+	return i;
+}
+
+/* tset_grow - double the table (or make the first one) */
+static int
+tset_grow(struct tset *ts)
+{
+	size_t size = ts->size == 0 ? 256 : ts->size * 2, i;
+	uint64_t *tab;
+
+	if ((tab = vg_calloc(size, sizeof(*tab))) == NULL)
+		return VG_ENOMEM;
+	for (i = 0; i < ts->size; i++) {
+		if (ts->tab[i] != 0)
+			tab[tset_slot(tab, size, ts->tab[i])] = ts->tab[i];
+	}
+	vg_free(ts->tab);
+	ts->tab = tab;
+	ts->size = size;
+	return 0;
+}
+
+/* tset_add - add one token's text; full sets the limit flag */
+static int
+tset_add(struct tset *ts, const char *s, size_t len)
+{
+	uint64_t h;
+	size_t i;
+	int rc;
+
+	if (ts->full)
+		return 0;
+	if (ts->trace != NULL)
+		ts->trace(ts->arg, s, len);
+	if ((h = vg_token_hash(s, len)) == 0)
+		h = 1;
+	if (ts->size != 0) {
+		i = tset_slot(ts->tab, ts->size, h);
+		if (ts->tab[i] == h)
+			return 0;
+	}
+	if (ts->n >= ts->max) {
+		ts->full = true;
+		ts->flags |= VG_TOKENS_F_TOKEN_LIMIT;
+		return 0;
+	}
+	if ((ts->n + 1) * 2 > ts->size && (rc = tset_grow(ts)) != 0)
+		return rc;
+	ts->tab[tset_slot(ts->tab, ts->size, h)] = h;
+	ts->n++;
+	return 0;
+}
+
+/* tok_start - begin a token with its source prefix */
+static void
+tok_start(struct tok *t, const char *prefix)
+{
+	t->len = 0;
+	while (*prefix != '\0' && t->len < sizeof(t->s))
+		t->s[t->len++] = *prefix++;
+}
+
+/* tok_put - append n bytes, cutting at the end */
+static void
+tok_put(struct tok *t, const char *s, size_t n)
+{
+	if (n > sizeof(t->s) - t->len)
+		n = sizeof(t->s) - t->len;
+	memcpy(t->s + t->len, s, n);
+	t->len += n;
+}
+
+/* tok_lower - append n bytes, ASCII lower-cased */
+static void
+tok_lower(struct tok *t, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && t->len < sizeof(t->s); i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		t->s[t->len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+}
+
+/* add2 - add the token prefix + value (n bytes), lower-cased */
+static int
+add2(struct tset *ts, const char *prefix, const char *v, size_t n)
+{
+	struct tok t;
+
+	tok_start(&t, prefix);
+	tok_lower(&t, v, n);
+	return tset_add(ts, t.s, t.len);
+}
+
+/* is_alnum - ASCII letter or digit */
+static inline bool
+is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+/* word_first - a body word starts here: letter, digit, any UTF-8 byte */
+static inline bool
+word_first(unsigned char c)
+{
+	return is_alnum(c) || c >= 0x80;
+}
+
+/* word_rest - a body word goes on */
+static inline bool
+word_rest(unsigned char c)
+{
+	return word_first(c) || c == '_' || c == '$' || c == '\'' || c == '-';
+}
+
+/* hword_rest - a header word goes on */
+static inline bool
+hword_rest(unsigned char c)
+{
+	return is_alnum(c) || c == '.' || c == '-' || c == '_' || c == '$';
+}
+
+/*
+ * next_word - the next word of s[*pos..len) (*start, returned length; 0
+ * at the end); hdr picks the header word's characters.  A continuation
+ * byte cannot start a word, so a word never begins mid-character.
+ */
+static size_t
+next_word(const char *s, size_t len, size_t *pos, size_t *start, bool hdr)
+{
+	size_t i = *pos, b;
+
+	for (;;) {
+		while (i < len) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (hdr ? is_alnum(c)
+			        : (word_first(c) && (c & 0xc0) != 0x80))
+				break;
+			i++;
+		}
+		if (i >= len) {
+			*pos = len;
+			return 0;
+		}
+		b = i++;
+		while (i < len &&
+		    (hdr ? hword_rest((unsigned char)s[i])
+		         : word_rest((unsigned char)s[i])))
+			i++;
+		*pos = i;
+		if (i - b >= 2) {
+			*start = b;
+			return i - b;
+		}
+	}
+}
+
+/* add_words - prefix + each word (2 bytes or more) of n bytes of s */
+static int
+add_words(
+    struct tset *ts, const char *prefix, const char *s, size_t n, bool hdr)
+{
+	size_t pos = 0, b, wl;
+	int rc;
+
+	while ((wl = next_word(s, n, &pos, &b, hdr)) != 0) {
+		if (wl > VG_TOKEN_MAX_LEN)
+			wl = VG_TOKEN_MAX_LEN;
+		if ((rc = add2(ts, prefix, s + b, wl)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* domain_of - the domain after the first "@" of s ([A-Za-z0-9.-]) */
+static size_t
+domain_of(const char *s, const char **d_out)
+{
+	const char *at = strchr(s, '@');
+	size_t n = 0;
+
+	*d_out = "";
+	if (at == NULL)
+		return 0;
+	at++;
+	while (is_alnum((unsigned char)at[n]) || at[n] == '.' || at[n] == '-')
+		n++;
+	while (n > 0 && at[n - 1] == '.')
+		n--;
+	*d_out = at;
+	return n;
+}
+
+/* excluded - a verdict or mailbox-state header (tokenize.h, EXCLUDED) */
+static bool
+excluded(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (vg_statushdr_is(name))
+		return true;
+	for (i = 0; i < VG_NELEM(excl_prefix); i++) {
+		if (strncasecmp(name, excl_prefix[i], strlen(excl_prefix[i])) ==
+		    0)
+			return true;
+	}
+	for (i = 0; i < VG_NELEM(excl_exact); i++) {
+		if (strcasecmp(name, excl_exact[i]) == 0)
+			return true;
+	}
+	/* X-*MailScanner*: any header of that family, whoever runs it. */
+	if (n >= 2 && strncasecmp(name, "X-", 2) == 0) {
+		for (i = 2; i + 11 <= n; i++) {
+			if (strncasecmp(name + i, "MailScanner", 11) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* find_hdr - the first header named name, or NULL */
+static const char *
+find_hdr(const struct vg_text *text, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < text->nheaders; i++) {
+		if (strcasecmp(text->headers[i].name, name) == 0)
+			return text->headers[i].value;
+	}
+	return NULL;
+}
+
+/* hdr_len - bytes of a header value read */
+static size_t
+hdr_len(const char *v)
+{
+	return strnlen(v, VG_TOKEN_HDR_BYTES);
+}
+
+/* from_tokens - fn: display-name words, fd: domain; its domain out */
+static int
+from_tokens(
+    struct tset *ts, const char *from, const char **fd_out, size_t *fdl_out)
+{
+	const char *lt = strchr(from, '<');
+	int rc;
+
+	*fdl_out = domain_of(from, fd_out);
+	if (lt != NULL &&
+	    (rc = add_words(ts, "fn:", from, (size_t)(lt - from), false)) != 0)
+		return rc;
+	return add2(ts, "fd:", *fd_out, *fdl_out);
+}
+
+/* shape_tok - prefix + s with letter runs as "a", digit runs as "9" */
+static int
+shape_tok(struct tset *ts, const char *prefix, const char *s, size_t n,
+    size_t max, bool letters)
+{
+	struct tok t;
+	size_t i, start;
+	char last = 0;
+
+	tok_start(&t, prefix);
+	start = t.len;
+	for (i = 0; i < n && t.len - start < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char o;
+
+		if (c >= '0' && c <= '9')
+			o = '9';
+		else if (letters &&
+		    ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			o = 'a';
+		else {
+			o = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			tok_put(&t, &o, 1);
+			last = 0;
+			continue;
+		}
+		if (o != last)
+			tok_put(&t, &o, 1);
+		last = o;
+	}
+	return tset_add(ts, t.s, t.len);
+}
+
+/* header_tokens - the named-header tokens and h:NAME:WORD */
+static int
+header_tokens(struct tset *ts, const struct vg_text *text)
+{
+	const char *v, *fd = "", *rd, *at;
+	size_t fdl = 0, rdl, i, n;
+	struct tok pre;
+	int rc;
+
+	if ((v = find_hdr(text, "Subject")) != NULL &&
+	    (rc = add_words(ts, "s:", v, hdr_len(v), false)) != 0)
+		return rc;
+	if ((v = find_hdr(text, "From")) != NULL &&
+	    (rc = from_tokens(ts, v, &fd, &fdl)) != 0)
+		return rc;
+	if ((v = find_hdr(text, "Reply-To")) != NULL) {
+		rdl = domain_of(v, &rd);
+		if ((rc = add2(ts, "rt:", rd, rdl)) != 0)
+			return rc;
+		v = rdl == fdl && strncasecmp(rd, fd, rdl) == 0 ? "rt:same"
+		                                                : "rt:differs";
+		if ((rc = tset_add(ts, v, strlen(v))) != 0)
+			return rc;
+	}
+	v = find_hdr(text, "Content-Type");
+	if (v == NULL || v[strspn(v, " \t")] == '\0' ||
+	    v[strspn(v, " \t")] == ';')
+		v = "text/plain";
+	v += strspn(v, " \t");
+	n = strcspn(v, "; \t");
+	if ((rc = add2(ts, "ct:", v, n > 60 ? 60 : n)) != 0)
+		return rc;
+	if ((v = find_hdr(text, "X-Mailer")) != NULL ||
+	    (v = find_hdr(text, "User-Agent")) != NULL) {
+		if ((rc = shape_tok(ts, "xm:", v, hdr_len(v), 60, false)) != 0)
+			return rc;
+	}
+	if ((v = find_hdr(text, "Message-Id")) != NULL) {
+		v += strspn(v, " \t<");
+		at = strchr(v, '@');
+		n = at != NULL ? (size_t)(at - v) : strlen(v);
+		if ((rc = shape_tok(ts, "mid:", v, n, 40, true)) != 0)
+			return rc;
+		n = domain_of(v, &rd);
+		if ((rc = add2(ts, "mid@", rd, n)) != 0)
+			return rc;
+	}
+	for (i = 0; i < text->nheaders; i++) {
+		const struct vg_text_header *h = &text->headers[i];
+
+		if (excluded(h->name))
+			continue;
+		tok_start(&pre, "h:");
+		tok_lower(&pre, h->name, strnlen(h->name, 64));
+		tok_put(&pre, ":", 1);
+		/* 2 + 64 + 1 bytes at most: room for the NUL add2 needs */
+		pre.s[pre.len] = '\0';
+		if ((rc = add_words(
+		         ts, pre.s, h->raw, hdr_len(h->raw), true)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* uri_tokens - uh:HOST and ud:DOMAIN of every link with an authority */
+static int
+uri_tokens(struct tset *ts, const struct vg_text *text)
+{
+	size_t i, n, j, dots;
+	const char *u, *s, *at;
+	int rc;
+
+	for (i = 0; i < text->nuris; i++) {
+		u = text->uris[i];
+		if ((s = strstr(u, "://")) == NULL)
+			continue;
+		s += 3;
+		n = strcspn(s, "/?#");
+		/* userinfo@host: the host follows the last "@" */
+		for (at = s + n; at > s && at[-1] != '@'; at--)
+			;
+		n -= (size_t)(at - s);
+		s = at;
+		/* Drop the port; an IPv6 literal keeps its brackets. */
+		if (n > 0 && s[0] == '[') {
+			if ((at = memchr(s, ']', n)) != NULL)
+				n = (size_t)(at - s) + 1;
+		} else if ((at = memchr(s, ':', n)) != NULL)
+			n = (size_t)(at - s);
+		while (n > 0 && s[n - 1] == '.')
+			n--;
+		if (n == 0)
+			continue;
+		if ((rc = add2(ts, "uh:", s, n)) != 0)
+			return rc;
+		for (j = n, dots = 0; j > 0; j--) {
+			if (s[j - 1] == '.' && ++dots == 2)
+				break;
+		}
+		if ((rc = add2(ts, "ud:", s + j, n - j)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* mime_tokens - mt:, att: and the mime: structure */
+static int
+mime_tokens(struct tset *ts, const struct vg_text *text)
+{
+	const struct vg_text_part *p;
+	struct tok shape;
+	const char *v, *dot, *slash;
+	char d;
+	size_t i, n;
+	int rc;
+
+	tok_start(&shape, "mime:");
+	v = find_hdr(text, "Content-Type");
+	v = v == NULL ? "text/plain" : v + strspn(v, " \t");
+	n = strcspn(v, "; \t");
+	if (n > 0 && strncasecmp(v, "multipart/", 10) == 0) {
+		slash = v + 10;
+		n -= 10;
+		tok_lower(&shape, slash, n > 8 ? 8 : n);
+	} else
+		tok_lower(&shape, v, n > 4 ? 4 : n);
+	for (i = 0; i < text->nparts; i++) {
+		p = &text->parts[i];
+		if ((rc = add2(ts, "mt:", p->content_type,
+		         strnlen(p->content_type, 60))) != 0)
+			return rc;
+		if (i < 6) {
+			d = (char)('0' + (p->depth > 9 ? 9 : p->depth));
+			tok_put(&shape, "/", 1);
+			tok_put(&shape, &d, 1);
+			tok_lower(&shape, p->content_type,
+			    strnlen(p->content_type, 4));
+		}
+		if (p->filename == NULL)
+			continue;
+		dot = strrchr(p->filename, '.');
+		if (dot == NULL || dot[1] == '\0')
+			rc = tset_add(ts, "att:none", 8);
+		else
+			rc = add2(ts, "att:", dot + 1, strnlen(dot + 1, 10));
+		if (rc != 0)
+			return rc;
+	}
+	return tset_add(ts, shape.s, shape.len);
+}
+
+/* osb_pairs - o:W1 D W2 for w and each of the words before it */
+static int
+osb_pairs(struct tset *ts, const struct word *ring, size_t nwords,
+    const struct word *w)
+{
+	struct tok t;
+	size_t d;
+	char dc;
+	int rc;
+
+	for (d = 1; d <= VG_TOKEN_OSB_WINDOW && d <= nwords; d++) {
+		const struct word *prev =
+		    &ring[(nwords - d) % VG_TOKEN_OSB_WINDOW];
+
+		tok_start(&t, "o:");
+		tok_put(&t, prev->s, prev->len);
+		dc = (char)('0' + d);
+		tok_put(&t, " ", 1);
+		tok_put(&t, &dc, 1);
+		tok_put(&t, " ", 1);
+		tok_put(&t, w->s, w->len);
+		if ((rc = tset_add(ts, t.s, t.len)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* body_tokens - b: words, long-word classes and OSB pairs of the body */
+static int
+body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
+{
+	struct word ring[VG_TOKEN_OSB_WINDOW], w;
+	size_t len = text->body_len, pos = 0, b, wl, cls, nwords = 0, i;
+	struct tok t;
+	char num[24];
+	int rc, k;
+
+	if (len > max_bytes) {
+		len = max_bytes;
+		ts->flags |= VG_TOKENS_F_TEXT_LIMIT;
+	}
+	while (!ts->full &&
+	    (wl = next_word(text->body, len, &pos, &b, false)) != 0) {
+		if (wl > VG_TOKEN_MAX_LEN) {
+			/* One token per length class: 24+, 48+, 96+ ... */
+			for (cls = VG_TOKEN_MAX_LEN; cls * 2 <= wl; cls *= 2)
+				;
+			k = 0;
+			do
+				num[k++] = (char)('0' + cls % 10);
+			while ((cls /= 10) != 0 && k < (int)sizeof(num));
+			tok_start(&t, "b:long:");
+			while (k > 0)
+				tok_put(&t, &num[--k], 1);
+			if ((rc = tset_add(ts, t.s, t.len)) != 0)
+				return rc;
+			continue;
+		}
+		w.len = 0;
+		for (i = 0; i < wl; i++) {
+			unsigned char c = (unsigned char)text->body[b + i];
+
+			w.s[w.len++] =
+			    (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		w.s[w.len] = '\0';
+		if ((rc = add2(ts, "b:", w.s, w.len)) != 0 ||
+		    (rc = osb_pairs(ts, ring, nwords, &w)) != 0)
+			return rc;
+		ring[nwords % VG_TOKEN_OSB_WINDOW] = w;
+		nwords++;
+	}
+	return 0;
+}
+
+/* cmp_u64 - qsort order of hashes */
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* vg_tokenize_trace - the tokens of text, each also handed to trace */
+int
+vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
+    const struct vg_token_limits *lim, vg_token_trace_fn trace, void *arg)
+{
+	struct vg_token_limits def;
+	struct tset ts = {0};
+	struct vg_tokens *toks = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	*out = NULL;
+	if (lim == NULL) {
+		vg_token_limits_default(&def);
+		lim = &def;
+	}
+	ts.max = lim->max_tokens;
+	ts.trace = trace;
+	ts.arg = arg;
+	if ((rc = header_tokens(&ts, text)) != 0 ||
+	    (rc = uri_tokens(&ts, text)) != 0 ||
+	    (rc = mime_tokens(&ts, text)) != 0 ||
+	    (rc = body_tokens(&ts, text, lim->max_text_bytes)) != 0)
+		goto out;
+	rc = VG_ENOMEM;
+	if ((toks = vg_calloc(1, sizeof(*toks))) == NULL)
+		goto out;
+	if (ts.n > 0 &&
+	    (toks->v = vg_reallocarray(NULL, ts.n, sizeof(*toks->v))) == NULL)
+		goto out;
+	for (i = 0; i < ts.size; i++) {
+		if (ts.tab[i] != 0)
+			toks->v[n++] = ts.tab[i];
+	}
+	qsort(toks->v, n, sizeof(*toks->v), cmp_u64);
+	toks->n = n;
+	toks->flags = ts.flags;
+	*out = toks;
+	toks = NULL;
+	rc = 0;
+out:
+	vg_tokens_free(toks);
+	vg_free(ts.tab);
+	return rc;
+}
+
+/* vg_tokenize - the tokens of text */
+int
+vg_tokenize(struct vg_tokens **out, const struct vg_text *text,
+    const struct vg_token_limits *lim)
+{
+	return vg_tokenize_trace(out, text, lim, NULL, NULL);
+}
+
+/* vg_tokens_has - binary search for h */
+bool
+vg_tokens_has(const struct vg_tokens *toks, uint64_t h)
+{
+	size_t lo = 0, hi = toks->n, mid;
+
+	if (h == 0)
+		h = 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (toks->v[mid] == h)
+			return true;
+		if (toks->v[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* vg_tokens_free - free the set */
+void
+vg_tokens_free(struct vg_tokens *toks)
+{
+	if (toks == NULL)
+		return;
+	vg_free(toks->v);
+	vg_free(toks);
+}
