@@ -100,7 +100,8 @@ add_stage(struct vg_engine *engine, const struct vg_stage_ops *ops,
 		vg_panic("engine: more than %d stages", VG_STAGES_MAX);
 	if (ops->wanted != NULL && !ops->wanted(engine->conf))
 		return 0;
-	if ((rc = ops->create(&state, &env, err)) != 0)
+	/* A stage without create() has no state of its own. */
+	if (ops->create != NULL && (rc = ops->create(&state, &env, err)) != 0)
 		return rc;
 	engine->ops[engine->nstages] = ops;
 	engine->state[engine->nstages] = state;

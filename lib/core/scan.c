@@ -29,10 +29,12 @@ struct stage_job {
  * scratch of a stage whose collect never ran is freed all the same.
  *
  * Network waits: a job runs a stage's scan (or scan_start, which leaves
- * scratch in work[]) and ends; the waiter, once every job is done, runs
- * each collect in its own thread.  work[i] is written by job i before it
- * drops its reference under the lock, and read by the waiter only after
- * it saw pending reach 0 under the same lock.
+ * scratch in work[]) and ends; the waiter runs each stage's collect in its
+ * own thread as soon as that stage's job is done (so the SPF lookups of
+ * the score stage overlap the virus scan still running on another
+ * worker).  results[i] and work[i] are written by job i before it sets
+ * finished[i] under the lock, and touched by the waiter only after it saw
+ * finished[i] under the same lock; collected[i] is the waiter's alone.
  */
 struct vg_scan {
 	pthread_mutex_t lock;
@@ -42,7 +44,8 @@ struct vg_scan {
 	struct vg_engine *engine;
 	struct vg_msg *msg;
 	size_t nstages; /* stages that scan: results[] and jobs[] in use */
-	bool collected; /* the collects ran (one waiter, once) */
+	bool finished[VG_STAGES_MAX];  /* job i is done (under lock) */
+	bool collected[VG_STAGES_MAX]; /* the waiter took stage i */
 	struct vg_result results[VG_STAGES_MAX];
 	void *work[VG_STAGES_MAX]; /* scan_start() scratch, or NULL */
 	struct stage_job jobs[VG_STAGES_MAX];
@@ -143,15 +146,22 @@ scan_free(struct vg_scan *scan)
 	vg_free(scan);
 }
 
-/* scan_unref - drop one reference; the last frees */
+/*
+ * scan_unref - drop one reference (job: the finished job's, else the
+ * waiter's); the last frees
+ */
 static void
-scan_unref(struct vg_scan *scan, bool job_finished)
+scan_unref(struct vg_scan *scan, const struct stage_job *job)
 {
 	bool last;
 
 	pthread_mutex_lock(&scan->lock);
-	if (job_finished && --scan->pending == 0)
+	if (job != NULL) {
+		scan->finished[job->index] = true;
+		scan->pending--;
+		/* The waiter may collect this stage now. */
 		pthread_cond_signal(&scan->done);
+	}
 	last = --scan->refs == 0;
 	pthread_mutex_unlock(&scan->lock);
 	if (last)
@@ -167,7 +177,7 @@ stage_job_run(void *arg)
 
 	run_stage(scan->engine, job->stage, scan->msg,
 	    &scan->results[job->index], &scan->work[job->index]);
-	scan_unref(scan, true);
+	scan_unref(scan, job);
 }
 
 /* vg_scan_start - queue msg's stages on pool */
@@ -230,9 +240,35 @@ vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
 	return 0;
 }
 
+/* collect_ready - a finished stage awaits its collect; lock held */
+static bool
+collect_ready(const struct vg_scan *scan)
+{
+	for (size_t i = 0; i < scan->nstages; i++)
+		if (scan->finished[i] && !scan->collected[i])
+			return true;
+	return false;
+}
+
 /*
- * vg_scan_wait - wait for every stage's job up to timeout_ms, collect the
- * network answers in this thread within the same deadline, then decide
+ * next_collect - a stage whose job is done and whose collect the waiter
+ * has not taken, marked taken; nstages when none.  Lock held.
+ */
+static size_t
+next_collect(struct vg_scan *scan)
+{
+	for (size_t i = 0; i < scan->nstages; i++)
+		if (scan->finished[i] && !scan->collected[i]) {
+			scan->collected[i] = true;
+			return i;
+		}
+	return scan->nstages;
+}
+
+/*
+ * vg_scan_wait - wait for every stage's job up to timeout_ms, collecting
+ * each stage's network answers in this thread as soon as its job is done,
+ * within the same deadline; then decide
  */
 int
 vg_scan_wait(
@@ -240,7 +276,7 @@ vg_scan_wait(
 {
 	struct timespec deadline = vg_clock_deadline(timeout_ms);
 	uint64_t deadline_ms = vg_clock_ms();
-	bool collected;
+	bool waited = false;
 	int rc = 0;
 
 	deadline_ms = timeout_ms > UINT64_MAX - deadline_ms
@@ -249,30 +285,35 @@ vg_scan_wait(
 
 	*verdict_out = NULL;
 	pthread_mutex_lock(&scan->lock);
-	while (scan->pending > 0 && rc == 0) {
-		int w =
-		    pthread_cond_timedwait(&scan->done, &scan->lock, &deadline);
+	for (;;) {
+		size_t i = next_collect(scan);
+		int w;
 
-		if (w == ETIMEDOUT && scan->pending > 0)
-			rc = VG_ETIMEOUT;
-	}
-	collected = scan->collected;
-	if (rc == 0)
-		scan->collected = true;
-	pthread_mutex_unlock(&scan->lock);
-	if (rc != 0)
-		return rc;
-	if (!collected) {
-		bool waited = false;
-
-		for (size_t i = 0; i < scan->nstages; i++)
+		if (i < scan->nstages) {
+			/* Stage i's job is done: nothing else writes its
+			 * result or scratch now. */
+			pthread_mutex_unlock(&scan->lock);
 			waited |= collect_stage(scan->engine,
 			    scan->jobs[i].stage, scan->msg, scan->work[i],
 			    deadline_ms, &scan->results[i]);
-		/* A collect cut short by the scan's deadline is a time-out. */
-		if (waited && vg_clock_ms() >= deadline_ms)
-			return VG_ETIMEOUT;
+			pthread_mutex_lock(&scan->lock);
+			continue;
+		}
+		if (scan->pending == 0)
+			break;
+		w = pthread_cond_timedwait(&scan->done, &scan->lock, &deadline);
+		if (w == ETIMEDOUT && scan->pending > 0 &&
+		    !collect_ready(scan)) {
+			rc = VG_ETIMEOUT;
+			break;
+		}
 	}
+	pthread_mutex_unlock(&scan->lock);
+	if (rc != 0)
+		return rc;
+	/* A collect cut short by the scan's deadline is a time-out. */
+	if (waited && vg_clock_ms() >= deadline_ms)
+		return VG_ETIMEOUT;
 	return vg_verdict_decide(
 	    verdict_out, scan->engine, scan->msg, scan->results, scan->nstages);
 }
@@ -282,7 +323,7 @@ void
 vg_scan_release(struct vg_scan *scan)
 {
 	if (scan != NULL)
-		scan_unref(scan, false);
+		scan_unref(scan, NULL);
 }
 
 /* vg_scan_run - every stage in the calling thread, then decide */

@@ -104,7 +104,7 @@ struct vg_stage_ops {
 	enum vg_stage_kind kind;
 	/* Is the stage wanted with conf?  NULL: always. */
 	bool (*wanted)(const struct vg_conf *conf);
-	/* Build per-engine state; *state_out may be set to NULL. */
+	/* Build per-engine state (NULL: none); *state_out may be NULL. */
 	int (*create)(void **state_out, const struct vg_stage_env *env,
 	    struct vg_err *err);
 	/* Free what create() built; NULL is a no-op. */
