@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* chi2 - Robinson-Fisher chi-square combining of token counts */
+#include <math.h>
+#include <stdlib.h>
+
+#include "base/err.h"
+#include "learn/chi2.h"
+
+/* vg_chi2_params_default - the VG_CHI2_DEF_* values */
+void
+vg_chi2_params_default(struct vg_chi2_params *out)
+{
+	out->s = VG_CHI2_DEF_S;
+	out->x = VG_CHI2_DEF_X;
+	out->min_dev = VG_CHI2_DEF_MIN_DEV;
+	out->max_tokens = VG_CHI2_DEF_MAX_TOKENS;
+}
+
+/*
+ * vg_chi2_log_q - ln Q(chi2 | 2k), the upper tail, for even degrees of
+ * freedom: Q = exp(-m) * sum(i < k) m^i / i!, m = chi2 / 2.  The sum is
+ * taken in log space (log-sum-exp over the terms), so that a tail of
+ * 1e-400 is still an ordered, finite number.
+ */
+double
+vg_chi2_log_q(double chi2, size_t half_df)
+{
+	double m = chi2 / 2.0, lm, term = 0.0, max = 0.0, sum = 0.0, lq;
+
+	if (half_df == 0 || !(chi2 > 0.0))
+		return 0.0;
+	lm = log(m);
+	/* The largest term is at i = min(k - 1, floor(m)). */
+	for (size_t i = 1; i < half_df; i++) {
+		term += lm - log((double)i);
+		if (term > max)
+			max = term;
+	}
+	term = 0.0;
+	for (size_t i = 0; i < half_df; i++) {
+		if (i > 0)
+			term += lm - log((double)i);
+		sum += exp(term - max);
+	}
+	lq = -m + max + log(sum);
+	return lq > 0.0 ? 0.0 : lq;
+}
+
+/* cmp_strength - order f(w) values by distance from 0.5, strongest first */
+static int
+cmp_strength(const void *a, const void *b)
+{
+	double da = fabs(*(const double *)a - 0.5);
+	double db = fabs(*(const double *)b - 0.5);
+
+	return da < db ? 1 : da > db ? -1 : 0;
+}
+
+/* vg_chi2_score - combine one message's tokens (see chi2.h) */
+int
+vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
+    size_t n, uint64_t nspam, uint64_t nham, const struct vg_chi2_params *p,
+    double *scratch)
+{
+	double sum_f = 0.0, sum_1mf = 0.0, lh, ls;
+	size_t k = 0;
+
+	out->prob = 0.5;
+	out->margin = 0.0;
+	out->used = 0;
+	if (!(p->s > 0.0) || !(p->x > 0.0 && p->x < 1.0) ||
+	    !(p->min_dev >= 0.0 && p->min_dev < 0.5) || p->max_tokens == 0)
+		return VG_EINVAL;
+	if (nspam == 0 || nham == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t sp = tok[i].spam < nspam ? tok[i].spam : nspam;
+		uint64_t hm = tok[i].ham < nham ? tok[i].ham : nham;
+		double rs = (double)sp / (double)nspam;
+		double rh = (double)hm / (double)nham;
+		double cnt = (double)sp + (double)hm, pw, f;
+
+		if (cnt == 0.0)
+			continue; /* f = x: never min_dev from 0.5 that matters */
+		pw = rs / (rs + rh);
+		/* Robinson's f(w): pw pulled towards x by s, less so with
+		 * more data; strictly inside (0, 1), so both logs are safe. */
+		f = (p->s * p->x + cnt * pw) / (p->s + cnt);
+		if (fabs(f - 0.5) >= p->min_dev)
+			scratch[k++] = f;
+	}
+	if (k > p->max_tokens) {
+		qsort(scratch, k, sizeof(*scratch), cmp_strength);
+		k = p->max_tokens;
+	}
+	if (k == 0)
+		return 0;
+	for (size_t i = 0; i < k; i++) {
+		sum_f += log(scratch[i]);
+		sum_1mf += log1p(-scratch[i]);
+	}
+	/* H: are the f(w) random, tested towards 0 (ham); S: towards 1. */
+	lh = vg_chi2_log_q(-2.0 * sum_f, k);
+	ls = vg_chi2_log_q(-2.0 * sum_1mf, k);
+	out->prob = (1.0 + exp(lh) - exp(ls)) / 2.0;
+	out->margin = lh - ls;
+	out->used = k;
+	return 0;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test_chi2 - Robinson-Fisher combining: the chi-square tail against
+ * known values, the direction and saturation of the result, the token
+ * selection (min_dev, the strongest max_tokens), and bad parameters.
+ */
+#include <check.h>
+#include <math.h>
+
+#include "vg_check.h"
+#include "base/compiler.h"
+#include "base/err.h"
+#include "learn/chi2.h"
+
+/*
+ * Q(chi2 | df): closed forms for df 2 and 4; the others by Simpson
+ * integration of the chi-square density from chi2 to chi2 + 400 (200,000
+ * steps, Python), a method independent of the series the code sums.
+ */
+static const struct {
+	double chi2;
+	size_t half_df;
+	double q;
+} tails[] = {
+    {2.0, 1, 0.36787944117144233},     /* e^-1 */
+    {4.0, 2, 0.40600584970983811},     /* 3 e^-2 */
+    {10.0, 5, 0.44049328506521257},    /* df 10 */
+    {30.0, 10, 0.06985366069940568},   /* df 20 */
+    {100.0, 25, 3.454931382984613e-5}, /* df 50 */
+    {0.0, 3, 1.0},
+};
+
+START_TEST(test_chi2_log_q_table)
+{
+	double got = exp(vg_chi2_log_q(tails[_i].chi2, tails[_i].half_df));
+
+	ck_assert_msg(fabs(got - tails[_i].q) <= 1e-6 * tails[_i].q + 1e-12,
+	    "Q(%g | %zu): got %.12g, want %.12g", tails[_i].chi2,
+	    2 * tails[_i].half_df, got, tails[_i].q);
+}
+END_TEST
+
+START_TEST(test_chi2_log_q_far_tail)
+{
+	/* e^-1000 underflows a double; its logarithm does not. */
+	double a = vg_chi2_log_q(2000.0, 1), b = vg_chi2_log_q(2400.0, 1);
+
+	ck_assert_msg(fabs(a + 1000.0) < 1e-9, "got %g, want -1000", a);
+	ck_assert(b < a);
+	ck_assert(vg_chi2_log_q(3000.0, 150) < vg_chi2_log_q(2000.0, 150));
+}
+END_TEST
+
+/* score - vg_chi2_score with the defaults over n tokens */
+static struct vg_chi2_result
+score(const struct vg_chi2_token *t, size_t n, uint64_t ns, uint64_t nh)
+{
+	struct vg_chi2_params p;
+	struct vg_chi2_result r;
+	double scratch[400];
+
+	ck_assert_uint_le(n, VG_NELEM(scratch));
+	vg_chi2_params_default(&p);
+	ck_assert_int_eq(vg_chi2_score(&r, t, n, ns, nh, &p, scratch), 0);
+	return r;
+}
+
+START_TEST(test_chi2_direction)
+{
+	struct vg_chi2_token spammy[20], hammy[20], mixed[40];
+	struct vg_chi2_result r;
+
+	for (size_t i = 0; i < 20; i++) {
+		spammy[i] = (struct vg_chi2_token){90, 2};
+		hammy[i] = (struct vg_chi2_token){1, 80};
+		mixed[2 * i] = spammy[i];
+		mixed[2 * i + 1] = hammy[i];
+	}
+	r = score(spammy, 20, 100, 100);
+	ck_assert_msg(r.prob > 0.99, "spammy: got %g", r.prob);
+	ck_assert(r.margin > 0.0);
+	ck_assert_uint_eq(r.used, 20);
+	r = score(hammy, 20, 100, 100);
+	ck_assert_msg(r.prob < 0.01, "hammy: got %g", r.prob);
+	ck_assert(r.margin < 0.0);
+	/* Strong evidence both ways: unsure, near 0.5. */
+	r = score(mixed, 40, 100, 100);
+	ck_assert_msg(fabs(r.prob - 0.5) < 0.1, "mixed: got %g", r.prob);
+}
+END_TEST
+
+START_TEST(test_chi2_margin_orders_saturated)
+{
+	struct vg_chi2_token t[300];
+	struct vg_chi2_result a, b;
+
+	for (size_t i = 0; i < VG_NELEM(t); i++)
+		t[i] = (struct vg_chi2_token){500, 1};
+	a = score(t, 100, 1000, 1000);
+	b = score(t, 150, 1000, 1000);
+	/* Both round to 1 as a probability; the margin still orders them. */
+	ck_assert(a.prob > 0.999999 && b.prob > 0.999999);
+	ck_assert_msg(
+	    b.margin > a.margin, "margins %g, %g", a.margin, b.margin);
+	/* Only the strongest max_tokens (150) count. */
+	b = score(t, 300, 1000, 1000);
+	ck_assert_uint_eq(b.used, VG_CHI2_DEF_MAX_TOKENS);
+}
+END_TEST
+
+START_TEST(test_chi2_selection)
+{
+	/* Counts that give f(w) near 0.5 are ignored (min_dev 0.1). */
+	struct vg_chi2_token weak[10], t[11];
+	struct vg_chi2_result r;
+
+	for (size_t i = 0; i < 10; i++)
+		weak[i] = (struct vg_chi2_token){50, 50};
+	r = score(weak, 10, 100, 100);
+	ck_assert_uint_eq(r.used, 0);
+	ck_assert(r.prob == 0.5);
+	/* Unseen tokens count for nothing either. */
+	for (size_t i = 0; i < 10; i++)
+		t[i] = (struct vg_chi2_token){0, 0};
+	t[10] = (struct vg_chi2_token){40, 0};
+	r = score(t, 11, 100, 100);
+	ck_assert_uint_eq(r.used, 1);
+	ck_assert(r.prob > 0.5);
+	/* Class sizes count: 10 of 1000 spam vs 10 of 20 ham is hammy. */
+	t[0] = (struct vg_chi2_token){10, 10};
+	r = score(t, 1, 1000, 20);
+	ck_assert_uint_eq(r.used, 1);
+	ck_assert(r.prob < 0.5);
+	/* Counts above the class totals are clamped, never past 1. */
+	t[0] = (struct vg_chi2_token){5000, 0};
+	r = score(t, 1, 100, 100);
+	ck_assert(r.prob > 0.5 && r.prob <= 1.0);
+	/* Nothing learned in a class: no opinion. */
+	r = score(t, 1, 100, 0);
+	ck_assert(r.prob == 0.5 && r.used == 0);
+}
+END_TEST
+
+START_TEST(test_chi2_bad_params)
+{
+	struct vg_chi2_token t = {1, 0};
+	struct vg_chi2_params p;
+	struct vg_chi2_result r;
+	double scratch[1];
+
+	vg_chi2_params_default(&p);
+	p.s = 0.0;
+	ck_assert_int_eq(
+	    vg_chi2_score(&r, &t, 1, 10, 10, &p, scratch), VG_EINVAL);
+	vg_chi2_params_default(&p);
+	p.x = 1.0;
+	ck_assert_int_eq(
+	    vg_chi2_score(&r, &t, 1, 10, 10, &p, scratch), VG_EINVAL);
+	vg_chi2_params_default(&p);
+	p.min_dev = 0.5;
+	ck_assert_int_eq(
+	    vg_chi2_score(&r, &t, 1, 10, 10, &p, scratch), VG_EINVAL);
+	vg_chi2_params_default(&p);
+	p.max_tokens = 0;
+	ck_assert_int_eq(
+	    vg_chi2_score(&r, &t, 1, 10, 10, &p, scratch), VG_EINVAL);
+	ck_assert(r.prob == 0.5);
+}
+END_TEST
+
+static Suite *
+chi2_suite(void)
+{
+	Suite *s = suite_create("chi2");
+	TCase *tc = tcase_create("chi2");
+
+	tcase_add_loop_test(tc, test_chi2_log_q_table, 0, VG_NELEM(tails));
+	tcase_add_test(tc, test_chi2_log_q_far_tail);
+	tcase_add_test(tc, test_chi2_direction);
+	tcase_add_test(tc, test_chi2_margin_orders_saturated);
+	tcase_add_test(tc, test_chi2_selection);
+	tcase_add_test(tc, test_chi2_bad_params);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(chi2_suite)
