@@ -14,7 +14,8 @@
  *	    The tails are computed in log space, so very spammy and very
  *	    hammy messages keep an order (margin) where the probability
  *	    itself rounds to exactly 0 or 1 in a double (bogofilter prints
- *	    1.0 for 200 of the 948 scored spam of issue 9's split).
+ *	    1.0 for 200 of the 948 scored spam of issue 9's split; this
+ *	    code with the tokenizer, 226).
  * OWNS     Nothing: the caller's arrays are only read (and the scratch
  *	    array it passes is written).
  * LIMITS   At most max_tokens tokens are combined (the strongest);
@@ -49,10 +50,15 @@ struct vg_chi2_token {
 };
 
 struct vg_chi2_result {
-	double prob;   /* spam probability, 0..1 (0.5: no evidence) */
-	double margin; /* ln H - ln S (see PURPOSE): > 0 spammy, < 0
-	                  hammy; an order that does not saturate as prob does */
-	size_t used;   /* tokens that counted */
+	double prob; /* spam probability, 0..1 (0.5: no evidence) */
+	/*
+	 * ln H - ln S (see PURPOSE): > 0 spammy, < 0 hammy.  It does not
+	 * saturate as prob does, but ranks worse on its own (issue 9's
+	 * split: 64.6 % spam recall at 0.1 % ham false positives against
+	 * 69.3 % by prob): order by prob, and by margin among equal probs.
+	 */
+	double margin;
+	size_t used; /* tokens that counted */
 };
 
 /* vg_chi2_params_default - the VG_CHI2_DEF_* values */
