@@ -451,12 +451,17 @@ START_TEST(test_scan_dns_one_deadline)
 	uint64_t t0, took;
 	int fd;
 
-	e = dns_engine(&fd, "1s");
+	/*
+	 * One deadline for SPF and the blacklists together takes 4 s; one
+	 * each would take at least 8 s.  The bound between leaves a loaded
+	 * machine 3.5 s of scheduling delay before the test can fail.
+	 */
+	e = dns_engine(&fd, "4s");
 	t0 = vg_clock_ms();
 	ck_assert_int_eq(vg_scan_run(&v, e, m), 0);
 	took = vg_clock_ms() - t0;
-	ck_assert_msg(took >= 1000 && took < 1900,
-	    "took %llu ms, want 1000-1900", (unsigned long long)took);
+	ck_assert_msg(took >= 4000 && took < 7500,
+	    "took %llu ms, want 4000-7500", (unsigned long long)took);
 	ck_assert_msg(has_symbol(v, "SPF_TEMPERROR"), "no SPF_TEMPERROR");
 	ck_assert_msg(has_symbol(v, "DNSBL_TEMPERROR"), "no DNSBL_TEMPERROR");
 	ck_assert(!has_symbol(v, "TEST_BL"));
