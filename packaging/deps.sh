@@ -15,10 +15,14 @@ pkgs=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libmilter-dev libclamav-dev libpcre2-dev libspf2-dev
 	libgmime-3.0-dev libxml2-dev libc-ares-dev libpsl-dev libarchive-dev
+	# the classifier's stores: LMDB embedded, Redis shared (hiredis)
+	liblmdb-dev libhiredis-dev
 	# unit tests, milter tests, lint (clang-format), SPF suite (python3-yaml)
 	check miltertest clang-format python3 python3-yaml
 	# real components used by the tests
 	clamav clamav-testfiles postfix swaks dnsmasq
+	# the Redis store's tests start their own redis-server on loopback
+	redis-server
 	# SASL for the e2e policy test (an authenticated sender, sasldb)
 	sasl2-bin libsasl2-modules
 	# SpamAssassin's rule files (the compat-mode test loads them; spamd is

@@ -19,6 +19,16 @@ vg_clock_ms(void)
 	return vg_clock_us() / 1000u;
 }
 
+/* vg_clock_wall_ms - CLOCK_REALTIME in milliseconds */
+uint64_t
+vg_clock_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* vg_clock_deadline - absolute CLOCK_MONOTONIC time ms from now */
 struct timespec
 vg_clock_deadline(uint64_t ms)

@@ -33,6 +33,14 @@ store_default_clock(void *ctx)
 	return vg_clock_ms();
 }
 
+/* store_wall_clock - vg_clock_wall_ms() behind the callback type */
+static uint64_t
+store_wall_clock(void *ctx)
+{
+	(void)ctx;
+	return vg_clock_wall_ms();
+}
+
 /* vg_store_new_ops - open a backend given by its ops */
 int
 vg_store_new_ops(struct vg_store **out, const struct vg_store_ops *ops,
@@ -46,7 +54,7 @@ vg_store_new_ops(struct vg_store **out, const struct vg_store_ops *ops,
 	if (opts != NULL)
 		o = *opts;
 	if (o.clock == NULL) {
-		o.clock = store_default_clock;
+		o.clock = ops->shared ? store_wall_clock : store_default_clock;
 		o.clock_ctx = NULL;
 	}
 	if ((store = vg_calloc(1, sizeof(*store))) == NULL)

@@ -118,10 +118,27 @@ struct vg_store_stats {
 	uint64_t expired;   /* keys dropped because their TTL passed */
 };
 
+/*
+ * Options for vg_store_new().  Each backend reads the fields it names and
+ * ignores the others; zero is every field's "unset".  A store shared by
+ * processes (lmdb, redis) must keep its TTLs on a wall clock: clock NULL
+ * gives those backends vg_clock_wall_ms, the memory store vg_clock_ms.
+ */
 struct vg_store_opts {
 	size_t max_keys;         /* memory store: >= 1 */
-	vg_store_clock_fn clock; /* NULL: vg_clock_ms */
+	vg_store_clock_fn clock; /* NULL: see above */
 	void *clock_ctx;
+	/*
+	 * lmdb: the database file (MDB_NOSUBDIR; its lock file is
+	 * location + "-lock").  redis: "host:port", "[v6]:port" or an
+	 * absolute path to a unix socket.
+	 */
+	const char *location;
+	uint64_t max_bytes;   /* lmdb: the map size, the database's bound */
+	bool read_only;       /* lmdb: open read-only (a reader process) */
+	const char *password; /* redis: AUTH when not NULL */
+	unsigned db;          /* redis: SELECT db when > 0 */
+	unsigned timeout_ms;  /* redis: connect and per-call bound; 0: 500 */
 };
 
 /*
@@ -132,6 +149,7 @@ struct vg_store_opts {
  */
 struct vg_store_ops {
 	const char *name; /* "memory" */
+	bool shared;      /* other processes see it: default to the wall clock */
 	int (*open)(void **be_out, const struct vg_store_opts *opts);
 	void (*close)(void *be);
 	int (*incr)(void *be, int64_t *value_out, struct vg_store_key key,
@@ -154,7 +172,10 @@ struct vg_store_ops {
 };
 
 /* The backends built in, by name. */
-extern const struct vg_store_ops vg_store_mem_ops;
+extern const struct vg_store_ops vg_store_mem_ops;  /* "memory" */
+extern const struct vg_store_ops vg_store_lmdb_ops; /* "lmdb" (store_lmdb.c) */
+extern const struct vg_store_ops
+    vg_store_redis_ops; /* "redis" (store_redis.c) */
 
 struct vg_store;
 

@@ -42,7 +42,9 @@ load(const char *text)
 static int
 abuse_new(struct vg_abuse **out, const struct vg_conf *conf, uint64_t *now)
 {
-	struct vg_store_opts opts = {conf->ratelimit_max_keys, test_clock, now};
+	struct vg_store_opts opts = {.max_keys = conf->ratelimit_max_keys,
+	    .clock = test_clock,
+	    .clock_ctx = now};
 	struct vg_store *store = NULL;
 	int rc;
 
@@ -289,7 +291,8 @@ START_TEST(test_abuse_reload)
 	struct vg_conf *c = load(BASE "ratelimit_auth_messages = 1\n"
 	                              "harvest_threshold = 1\n"
 	                              "harvest_cooloff = 1h\n");
-	struct vg_store_opts opts = {1000, test_clock, NULL};
+	struct vg_store_opts opts = {
+	    .max_keys = 1000, .clock = test_clock, .clock_ctx = NULL};
 	struct vg_abuse *one = NULL, *two = NULL, *three = NULL;
 	struct vg_store *store = NULL;
 	struct vg_abuse_reply r;

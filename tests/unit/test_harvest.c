@@ -24,7 +24,8 @@ tracker(struct vg_harvest **out, unsigned threshold, uint64_t window_ms,
     uint64_t cooloff_ms, size_t max_keys, vg_store_clock_fn clock,
     void *clock_ctx)
 {
-	struct vg_store_opts opts = {max_keys, clock, clock_ctx};
+	struct vg_store_opts opts = {
+	    .max_keys = max_keys, .clock = clock, .clock_ctx = clock_ctx};
 	struct vg_store *store = NULL;
 	int rc;
 
@@ -144,7 +145,8 @@ END_TEST
 
 START_TEST(test_harvest_reload)
 {
-	struct vg_store_opts opts = {100, test_clock, NULL};
+	struct vg_store_opts opts = {
+	    .max_keys = 100, .clock = test_clock, .clock_ctx = NULL};
 	struct vg_harvest *h = NULL, *same = NULL, *other = NULL;
 	struct vg_store *store = NULL;
 	uint64_t now = 0;

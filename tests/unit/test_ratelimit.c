@@ -25,7 +25,8 @@ static int
 table(struct vg_ratelimit **out, uint64_t limit, uint64_t window_ms,
     size_t max_keys, vg_store_clock_fn clock, void *clock_ctx)
 {
-	struct vg_store_opts opts = {max_keys, clock, clock_ctx};
+	struct vg_store_opts opts = {
+	    .max_keys = max_keys, .clock = clock, .clock_ctx = clock_ctx};
 	struct vg_store *store = NULL;
 	int rc;
 
@@ -234,7 +235,8 @@ END_TEST
 
 START_TEST(test_ratelimit_shared_store)
 {
-	struct vg_store_opts opts = {1000, test_clock, NULL};
+	struct vg_store_opts opts = {
+	    .max_keys = 1000, .clock = test_clock, .clock_ctx = NULL};
 	struct vg_ratelimit *a = NULL, *b = NULL, *a2 = NULL, *a3 = NULL;
 	struct vg_store *store = NULL;
 	uint64_t now = 7000;
@@ -272,7 +274,8 @@ END_TEST
 
 START_TEST(test_ratelimit_names)
 {
-	struct vg_store_opts opts = {100, NULL, NULL};
+	struct vg_store_opts opts = {
+	    .max_keys = 100, .clock = NULL, .clock_ctx = NULL};
 	struct vg_ratelimit *rl = (struct vg_ratelimit *)1;
 	struct vg_store *store = NULL;
 	char longname[VG_RATELIMIT_NAME_MAX + 2];

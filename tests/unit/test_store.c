@@ -33,7 +33,8 @@ test_clock(void *ctx)
 static struct vg_store *
 store_open(int i, size_t max_keys)
 {
-	struct vg_store_opts opts = {max_keys, test_clock, &test_now};
+	struct vg_store_opts opts = {
+	    .max_keys = max_keys, .clock = test_clock, .clock_ctx = &test_now};
 	struct vg_store *store = NULL;
 
 	ck_assert_msg(vg_store_new(&store, backends[i], &opts) == 0,
@@ -404,7 +405,8 @@ END_TEST
 
 START_TEST(test_store_handle)
 {
-	struct vg_store_opts opts = {0, NULL, NULL};
+	struct vg_store_opts opts = {
+	    .max_keys = 0, .clock = NULL, .clock_ctx = NULL};
 	struct vg_store *store = (struct vg_store *)1;
 	struct vg_store_window_res res;
 	struct vg_store_window w = {
@@ -428,7 +430,8 @@ END_TEST
 
 START_TEST(test_store_alloc_failure)
 {
-	struct vg_store_opts opts = {4, test_clock, &test_now};
+	struct vg_store_opts opts = {
+	    .max_keys = 4, .clock = test_clock, .clock_ctx = &test_now};
 	struct vg_store_key keys[2] = {{"a", 1}, {"b", 1}};
 	const int64_t deltas[2] = {1, 2};
 	struct vg_store_window w = {
