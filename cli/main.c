@@ -32,6 +32,7 @@
 #include "core/engine.h"
 #include "core/session.h"
 #include "core/verdict.h"
+#include "cli.h"
 
 #define MAX_RCPTS 1000
 
@@ -72,6 +73,8 @@ usage(void)
 	    "[--helo NAME]\n"
 	    "                  [--from ADDR] [--rcpt ADDR]... [--auth USER] "
 	    "[--json] FILE...\n"
+	    "       vigil learn --spam|--ham [--forget] [-c FILE] PATH...\n"
+	    "       vigil learn --stats [-c FILE]\n"
 	    "       vigil rules check FILE\n"
 	    "       vigil version\n");
 	return 1;
@@ -130,6 +133,35 @@ print_json_phase(const char *file, const struct phases *ph)
 	printf("}\n");
 }
 
+/*
+ * print_json_bayes - the classifier's report as a member: null when it did
+ * not run, else its state ("silent", "scored", "failed"), the messages
+ * learned and, when scored, the probability
+ */
+static void
+print_json_bayes(const struct vg_bayes_report *b)
+{
+	static const char *const names[] = {
+	    [VG_BAYES_NOT_RUN] = "off",
+	    [VG_BAYES_SILENT] = "silent",
+	    [VG_BAYES_SCORED] = "scored",
+	    [VG_BAYES_FAILED] = "failed",
+	};
+
+	printf(", \"classifier\": ");
+	if (b->state == VG_BAYES_NOT_RUN) {
+		printf("null");
+		return;
+	}
+	printf("{\"state\": \"%s\"", names[b->state]);
+	if (b->state == VG_BAYES_SCORED)
+		printf(", \"probability\": %.17g", b->prob);
+	if (b->state != VG_BAYES_FAILED)
+		printf(", \"learned_spam\": %llu, \"learned_ham\": %llu",
+		    (unsigned long long)b->nspam, (unsigned long long)b->nham);
+	printf("}");
+}
+
 /* print_json - one JSON object for one scanned message */
 static void
 print_json(
@@ -164,6 +196,7 @@ print_json(
 	} else {
 		printf("null");
 	}
+	print_json_bayes(&v->bayes);
 	printf(", \"symbols\": [");
 	for (size_t i = 0; i < v->nsymbols; i++) {
 		printf("%s{\"name\": ", i ? ", " : "");
@@ -236,6 +269,13 @@ print_text(
 	printf("\n");
 	for (size_t i = 0; i < v->nsymbols; i++)
 		printf("  %6.2f %s\n", v->symbols[i].score, v->symbols[i].name);
+	if (v->bayes.state == VG_BAYES_SILENT)
+		printf("  classifier silent: %llu spam and %llu ham learned, "
+		       "fewer than bayes_min_spam / bayes_min_ham\n",
+		    (unsigned long long)v->bayes.nspam,
+		    (unsigned long long)v->bayes.nham);
+	else if (v->bayes.state == VG_BAYES_SCORED)
+		printf("  classifier: spam probability %.4f\n", v->bayes.prob);
 	print_text_refused(ph);
 }
 
@@ -498,6 +538,8 @@ main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (strcmp(argv[1], "rules") == 0)
 		return cmd_rules_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "learn") == 0)
+		return vg_cli_learn(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("vigil %s\n", vg_version());
 		return 0;

@@ -180,11 +180,38 @@ static const struct vg_conf_key keys[] = {
         "decoded text kept per message for the rules"),
     UINT(max_uris, "1000", 1, 100000, true,
         "links kept per message for uri rules and URI blacklists"),
+    BOOL(bayes, "yes", "run the learning classifier (vigil learn trains it)"),
+    STR(bayes_store, "lmdb", false, true,
+        "where the classifier keeps its counts: lmdb or redis"),
+    STR(bayes_path, "/var/lib/vigil/bayes.lmdb", false, true,
+        "the LMDB database file (bayes_store = lmdb)"),
+    SIZE(bayes_max_size, "256M", 1 * MB, 64 * GB,
+        "the LMDB database's size bound; then rare, old tokens go"),
+    STR(bayes_redis, "", false, true,
+        "Redis server: HOST:PORT, [IPV6]:PORT or /path/to/socket"),
+    STR(bayes_redis_password, "", false, true,
+        "Redis AUTH password (empty: none)"),
+    UINT(bayes_redis_db, "0", 0, 10000, true, "Redis database number"),
+    DUR(bayes_redis_timeout, "500ms", 10, 60 * SEC,
+        "time allowed for one Redis round trip; then the message is not "
+        "classified"),
+    UINT(bayes_min_spam, "200", 1, 10000000, true,
+        "spam messages learned before the classifier speaks"),
+    UINT(bayes_min_ham, "200", 1, 10000000, true,
+        "ham messages learned before the classifier speaks"),
+    DUR(bayes_token_ttl, "180d", 1 * DAY, 3650 * DAY,
+        "a token not learned again for this long is forgotten"),
+    SIZE(bayes_max_text_bytes, "256K", 1 * KB, 64 * MB,
+        "decoded body text per message the classifier reads"),
+    UINT(bayes_max_tokens, "20000", 100, 1000000, true,
+        "distinct tokens per message the classifier keeps"),
+    BOOL(bayes_autolearn, "yes",
+        "learn from mail the rules alone score far from the threshold"),
 };
 
 /* Keys that may be set to the empty string. */
-static const char *const empty_ok[] = {
-    "user", "dns_servers", "trusted_networks"};
+static const char *const empty_ok[] = {"user", "dns_servers",
+    "trusted_networks", "bayes_redis", "bayes_redis_password"};
 
 struct state {
 	struct vg_conf *conf;
@@ -759,6 +786,16 @@ set_hostname(struct vg_conf *conf)
 	return 0;
 }
 
+/* line_of - the line key was set on, 0 when it was not */
+static unsigned
+line_of(const struct state *st, const char *name)
+{
+	for (size_t i = 0; i < VG_NELEM(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return st->seen[i];
+	return 0;
+}
+
 /*
  * finish - fill in defaults for every unset key and check the required
  * ones; 0, VG_ENOMEM, or VG_EINTERNAL if a table default is bad.
@@ -797,6 +834,17 @@ finish(struct state *st)
 			continue;
 		fail(st, 0, "missing required key %s", key->name);
 	}
+	/* Choices that are strings. */
+	if (strcmp(st->conf->bayes_store, "lmdb") != 0 &&
+	    strcmp(st->conf->bayes_store, "redis") != 0)
+		fail(st, line_of(st, "bayes_store"),
+		    "bayes_store: '%s' is not lmdb or redis",
+		    st->conf->bayes_store);
+	else if (st->conf->bayes &&
+	    strcmp(st->conf->bayes_store, "redis") == 0 &&
+	    st->conf->bayes_redis[0] == '\0')
+		fail(st, line_of(st, "bayes_store"),
+		    "bayes_store = redis needs bayes_redis (the server)");
 	return 0;
 }
 

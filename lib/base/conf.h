@@ -106,6 +106,22 @@ struct vg_conf {
 	uint64_t mime_max_decoded_size; /* decoded text kept */
 	unsigned max_uris;              /* links kept per message */
 
+	/* The learning classifier (learn/bayes.h, stages/check_bayes.c). */
+	bool bayes;                 /* run it */
+	char *bayes_store;          /* "lmdb" | "redis" */
+	char *bayes_path;           /* LMDB file */
+	uint64_t bayes_max_size;    /* LMDB map size */
+	char *bayes_redis;          /* host:port | [v6]:port | /socket */
+	char *bayes_redis_password; /* "" = none */
+	unsigned bayes_redis_db;    /* SELECT */
+	uint64_t bayes_redis_timeout_ms;
+	unsigned bayes_min_spam; /* learned before it speaks */
+	unsigned bayes_min_ham;
+	uint64_t bayes_token_ttl_ms;   /* unlearned this long: forgotten */
+	uint64_t bayes_max_text_bytes; /* body text tokenized */
+	unsigned bayes_max_tokens;     /* distinct tokens per message */
+	bool bayes_autolearn;
+
 	/* Reload. */
 	bool reload_in_place;                 /* free the old engine first */
 	uint64_t signature_check_interval_ms; /* 0 = never look */

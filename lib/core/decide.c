@@ -264,6 +264,7 @@ decide_action(struct vg_verdict *v, const struct vg_conf *conf,
 		        vg_action_strictness(v->action))
 			continue;
 		v->action = f->action;
+		v->forced = true;
 		set_reply(v, f->code, f->xcode, f->text);
 		vg_str_fmt(v->reason, sizeof(v->reason), "%s",
 		    f->symbol != NULL ? f->symbol : results[i].stage);
@@ -335,6 +336,8 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 			virus_res = &results[i];
 		else if (results[i].kind == VG_STAGE_SCORE)
 			score_res = &results[i];
+		if (results[i].bayes.state != VG_BAYES_NOT_RUN)
+			v->bayes = results[i].bayes;
 		if (i < VG_NELEM(v->stage_us)) {
 			v->stage_us[i] = results[i].elapsed_us;
 			v->stage_name[i] = results[i].stage;

@@ -84,6 +84,23 @@ struct vg_auth {
 	char value[VG_AUTH_VALUE_MAX]; /* the domain */
 };
 
+/*
+ * What the learning classifier said about one message (check_bayes.c),
+ * for `vigil scan --json`, the log and autolearn.
+ */
+enum vg_bayes_state {
+	VG_BAYES_NOT_RUN, /* off (bayes = no), or no database */
+	VG_BAYES_SILENT,  /* fewer than bayes_min_spam / _ham learned */
+	VG_BAYES_SCORED,  /* prob is the classifier's */
+	VG_BAYES_FAILED,  /* the database did not answer (BAYES_TEMPERROR) */
+};
+
+struct vg_bayes_report {
+	enum vg_bayes_state state;
+	double prob;          /* SCORED: spam probability 0..1 */
+	uint64_t nspam, nham; /* SILENT, SCORED: messages learned */
+};
+
 struct vg_result {
 	const char *stage;         /* static stage name */
 	enum vg_stage_kind kind;   /* set by the scan from the stage */
@@ -110,6 +127,9 @@ struct vg_result {
 	 */
 	struct vg_symset syms;
 	struct vg_forced forced;
+
+	/* The classifier's report (state NOT_RUN from other stages). */
+	struct vg_bayes_report bayes;
 
 	/* Authentication results (SPF), VG_RESULT_MAX_AUTH at most. */
 	struct vg_auth auth[VG_RESULT_MAX_AUTH];

@@ -318,6 +318,25 @@ vg_scan_wait(
 	    verdict_out, scan->engine, scan->msg, scan->results, scan->nstages);
 }
 
+/*
+ * vg_scan_after - each stage's verdict hook, for the stages whose
+ * scan_start succeeded; the jobs are all done (vg_scan_wait() returned a
+ * verdict), so the scratch is the waiter's
+ */
+void
+vg_scan_after(struct vg_scan *scan, const struct vg_verdict *v)
+{
+	for (size_t i = 0; i < scan->nstages; i++) {
+		void *state;
+		const struct vg_stage_ops *ops =
+		    vg_engine_stage(scan->engine, scan->jobs[i].stage, &state);
+
+		if (ops->verdict != NULL && ops->scan_start != NULL &&
+		    scan->results[i].status == 0)
+			ops->verdict(state, scan->msg, scan->work[i], v);
+	}
+}
+
 /* vg_scan_release - the waiter is done with the scan */
 void
 vg_scan_release(struct vg_scan *scan)

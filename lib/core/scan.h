@@ -47,6 +47,13 @@ int vg_scan_start(struct vg_scan **out, struct vg_engine *engine,
  */
 int vg_scan_wait(
     struct vg_scan *scan, uint64_t timeout_ms, struct vg_verdict **verdict_out);
+/*
+ * vg_scan_after - tell the stages the verdict v that was applied to the
+ * message (stage.h, verdict()): after a successful vg_scan_wait(), before
+ * vg_scan_release().  The milter's end of message calls it; it may wait
+ * on the classifier's store (bounded by the store's own timeout).
+ */
+void vg_scan_after(struct vg_scan *scan, const struct vg_verdict *v);
 /* vg_scan_release - the caller is done; NULL is a no-op */
 void vg_scan_release(struct vg_scan *scan);
 

@@ -68,6 +68,7 @@ struct vg_msg;
 struct vg_rules;
 struct vg_sess;
 struct vg_store;
+struct vg_verdict;
 
 /* At most this many stages in one engine (the table has fewer). */
 #define VG_STAGES_MAX 8
@@ -147,6 +148,15 @@ struct vg_stage_ops {
 	int (*collect)(void *state, const struct vg_msg *msg, void *work,
 	    uint64_t deadline_ms, struct vg_result *res);
 	void (*work_free)(void *state, void *work);
+	/*
+	 * After the verdict was applied, in the thread that waited for it,
+	 * before work_free(): what a stage learns from the outcome (the
+	 * classifier's autolearn).  Only vigil-milter calls it (through
+	 * vg_scan_after()); `vigil scan` never changes what is stored.
+	 * Runs for a stage whose scan_start() succeeded; work may be NULL.
+	 */
+	void (*verdict)(void *state, const struct vg_msg *msg, void *work,
+	    const struct vg_verdict *v);
 	/* The message was given up (the MTA aborted it, or it failed). */
 	void (*abort)(void *state, const struct vg_sess *s);
 };

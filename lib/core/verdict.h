@@ -69,7 +69,9 @@ struct vg_verdict {
 	char virus_status[VG_REASON_MAX];    /* "Clean", "Infected (x)", ... */
 	enum vg_virus_outcome virus_outcome; /* see result.h */
 	char unscanned[VG_REASON_MAX];       /* why not Clean, or "" */
-	bool error;    /* a stage failed and on_error applied */
+	bool error;  /* a stage failed and on_error applied */
+	bool forced; /* a check's own decision (forced) applied */
+	struct vg_bayes_report bayes; /* the classifier's, if it ran */
 	bool outbound; /* trusted_networks or SASL: see direction.h */
 	char source[VG_REASON_MAX]; /* "sasl_username=x" / "client=a" */
 

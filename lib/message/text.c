@@ -7,6 +7,7 @@
 #include <libxml/parser.h>
 
 #include "base/alloc.h"
+#include "base/conf.h"
 #include "base/err.h"
 #include "message/hdr.h"
 #include "message/html.h"
@@ -43,6 +44,19 @@ vg_text_limits_default(struct vg_text_limits *out)
 	out->max_mime_parts = VG_TEXT_DEF_MAX_MIME_PARTS;
 	out->max_decoded_bytes = VG_TEXT_DEF_MAX_DECODED_BYTES;
 	out->max_uris = VG_TEXT_DEF_MAX_URIS;
+}
+
+/* vg_text_limits_from_conf - the defaults, with vigil.conf's keys */
+void
+vg_text_limits_from_conf(struct vg_text_limits *out, const struct vg_conf *conf)
+{
+	vg_text_limits_default(out);
+	if (conf == NULL)
+		return;
+	out->max_mime_depth = conf->mime_max_depth;
+	out->max_mime_parts = conf->mime_max_parts;
+	out->max_decoded_bytes = (size_t)conf->mime_max_decoded_size;
+	out->max_uris = conf->max_uris;
 }
 
 /* vg_text_global_init - g_mime_init() and xmlInitParser(), once */

@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct vg_conf;
 struct vg_msg;
 
 struct vg_text_limits {
@@ -138,6 +139,10 @@ int vg_text_global_init(void);
 
 /* vg_text_limits_default - the VG_TEXT_DEF_* values */
 void vg_text_limits_default(struct vg_text_limits *out);
+
+/* vg_text_limits_from_conf - the limits vigil.conf sets (mime_max_*) */
+void vg_text_limits_from_conf(
+    struct vg_text_limits *out, const struct vg_conf *conf);
 
 /* vg_text_build - decode msg into a new struct vg_text (*out) */
 int vg_text_build(struct vg_text **out, const struct vg_msg *msg,

@@ -28,6 +28,9 @@ struct vg_symset;
 
 #define VG_DEF_REQUIRED_SCORE 5.0
 #define VG_DEF_REJECT_SCORE   15.0
+/* The classifier's autolearn (check_bayes.c): reject_score + 5, and -1. */
+#define VG_DEF_AUTOLEARN_SPAM_MARGIN 5.0
+#define VG_DEF_AUTOLEARN_HAM         (-1.0)
 
 /* vg_rules_load - parse and compile a rules file */
 int vg_rules_load(struct vg_rules **out, const char *path, struct vg_err *err);
@@ -37,6 +40,14 @@ void vg_rules_free(struct vg_rules *rules);
 /* Thresholds and tagging; NULL rules give the defaults. */
 double vg_rules_required_score(const struct vg_rules *rules);
 double vg_rules_reject_score(const struct vg_rules *rules);
+/*
+ * vg_rules_autolearn_spam - the score the rules alone must reach for a
+ * message to be learned as spam (autolearn_spam_score, else reject_score
+ * + VG_DEF_AUTOLEARN_SPAM_MARGIN); vg_rules_autolearn_ham - at most this
+ * to be learned as ham (autolearn_ham_score, else VG_DEF_AUTOLEARN_HAM)
+ */
+double vg_rules_autolearn_spam(const struct vg_rules *rules);
+double vg_rules_autolearn_ham(const struct vg_rules *rules);
 /* vg_rules_subject_tag - prefix for tagged subjects, "" = none */
 const char *vg_rules_subject_tag(const struct vg_rules *rules);
 /*

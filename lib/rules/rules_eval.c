@@ -20,6 +20,7 @@
  * of the message and is logged once per rule per rules set.
  */
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -63,6 +64,25 @@ double
 vg_rules_reject_score(const struct vg_rules *rules)
 {
 	return rules != NULL ? rules->reject : VG_DEF_REJECT_SCORE;
+}
+
+/* vg_rules_autolearn_spam - autolearn_spam_score, or reject_score + 5 */
+double
+vg_rules_autolearn_spam(const struct vg_rules *rules)
+{
+	if (rules == NULL || isnan(rules->autolearn_spam))
+		return vg_rules_reject_score(rules) +
+		    VG_DEF_AUTOLEARN_SPAM_MARGIN;
+	return rules->autolearn_spam;
+}
+
+/* vg_rules_autolearn_ham - autolearn_ham_score, or the default */
+double
+vg_rules_autolearn_ham(const struct vg_rules *rules)
+{
+	if (rules == NULL || isnan(rules->autolearn_ham))
+		return VG_DEF_AUTOLEARN_HAM;
+	return rules->autolearn_ham;
 }
 
 /* vg_rules_subject_tag - prefix for tagged subjects, "" = none */

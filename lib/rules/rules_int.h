@@ -141,6 +141,7 @@ struct vg_rules {
 	size_t nfiles, capfiles;
 
 	double required, reject;
+	double autolearn_spam, autolearn_ham; /* NAN: not set */
 	char *subject_tag;
 	uint32_t match_limit, depth_limit;
 

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -161,6 +162,8 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 		return VG_ENOMEM;
 	r->required = VG_DEF_REQUIRED_SCORE;
 	r->reject = VG_DEF_REJECT_SCORE;
+	r->autolearn_spam = NAN;
+	r->autolearn_ham = NAN;
 	r->match_limit = VG_RULES_DEF_MATCH_LIMIT;
 	r->depth_limit = VG_RULES_DEF_DEPTH_LIMIT;
 	atomic_init(&r->limit_rules, 0);

@@ -42,6 +42,7 @@ struct vg_dnsbl_outcome;
 struct vg_rules;
 struct vg_msg;
 struct vg_text;
+struct vg_verdict;
 
 /* Every hook but name is optional (NULL: nothing to do). */
 struct vg_check_ops {
@@ -60,6 +61,12 @@ struct vg_check_ops {
 	int (*collect)(void *state, const struct vg_msg *msg, void *work,
 	    uint64_t deadline_ms, const struct vg_rules *rules,
 	    struct vg_result *res);
+	/*
+	 * After the verdict (stage.h, verdict()); work is start()'s
+	 * scratch or NULL.
+	 */
+	void (*verdict)(void *state, const struct vg_msg *msg, void *work,
+	    const struct vg_rules *rules, const struct vg_verdict *v);
 	/* Free start()'s scratch; never called with NULL. */
 	void (*work_free)(void *work);
 	void (*free)(void *state);
@@ -68,6 +75,8 @@ struct vg_check_ops {
 /* The sender checks (check_spf.c, check_dnsbl.c). */
 extern const struct vg_check_ops vg_check_spf_ops;
 extern const struct vg_check_ops vg_check_dnsbl_ops;
+/* The learning classifier (check_bayes.c; see learn/bayes.h). */
+extern const struct vg_check_ops vg_check_bayes_ops;
 /* The policy checks (check_attach.c, check_lists.c; see policy.h). */
 extern const struct vg_check_ops vg_check_attach_ops;
 extern const struct vg_check_ops vg_check_lists_ops;

@@ -59,6 +59,7 @@ static const struct vg_check_ops *const checks[] = {
     &vg_check_dnsbl_ops,  /* check_dnsbl.c */
     &vg_check_attach_ops, /* check_attach.c */
     &vg_check_lists_ops,  /* check_lists.c */
+    &vg_check_bayes_ops,  /* check_bayes.c: the learning classifier */
 };
 
 #define VG_SCORE_NCHECKS VG_NELEM(checks)
@@ -102,13 +103,7 @@ vg_score_create(
 	st->conf = conf;
 	st->rules = env->rules;
 	st->dns = env->dns;
-	vg_text_limits_default(&st->lim);
-	if (conf != NULL) {
-		st->lim.max_mime_depth = conf->mime_max_depth;
-		st->lim.max_mime_parts = conf->mime_max_parts;
-		st->lim.max_decoded_bytes = (size_t)conf->mime_max_decoded_size;
-		st->lim.max_uris = conf->max_uris;
-	}
+	vg_text_limits_from_conf(&st->lim, conf);
 	for (i = 0; i < VG_SCORE_NCHECKS; i++) {
 		if (checks[i]->create == NULL)
 			continue;
@@ -239,6 +234,20 @@ vg_score_collect(void *state, const struct vg_msg *msg, void *work,
 	return rc;
 }
 
+/* vg_score_verdict - hand the verdict to the checks that learn from it */
+static void
+vg_score_verdict(void *state, const struct vg_msg *msg, void *work,
+    const struct vg_verdict *v)
+{
+	struct vg_score_state *st = state;
+	struct vg_score_work *w = work;
+
+	for (size_t i = 0; i < VG_SCORE_NCHECKS; i++)
+		if (checks[i]->verdict != NULL)
+			checks[i]->verdict(st->check_state[i], msg,
+			    w != NULL ? w->check_work[i] : NULL, st->rules, v);
+}
+
 /*
  * vg_score_inbound - a client the sender checks look up: known, and
  * inbound (direction.h: not trusted_networks, no login), as check_spf
@@ -341,4 +350,5 @@ const struct vg_stage_ops vg_stage_score_ops = {
     .scan_start = vg_score_scan_start,
     .collect = vg_score_collect,
     .work_free = vg_score_work_free,
+    .verdict = vg_score_verdict,
 };

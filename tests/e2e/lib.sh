@@ -581,9 +581,10 @@ e2e_milter_conf()
 		[max_message_size]=64K
 		[signature_check_interval]=0
 		[scan_workers]=2
+		[bayes_path]="$E2E_DIR/milter/bayes.lmdb"
 	)
 	local order=(socket user clamav_database rules max_message_size
-	    signature_check_interval scan_workers)
+	    signature_check_interval scan_workers bayes_path)
 	for kv in "$@"; do
 		key=${kv%%=*}
 		key=${key// /}

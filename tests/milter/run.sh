@@ -82,7 +82,8 @@ setting() {
 {
 	for kv in "socket=unix:$tmp/s.sock" "clamav_database=$tmp/db" \
 	    "rules=$rules" "tmp_dir=$tmp" "authserv_id=mx.test.example" \
-	    "dns_servers=127.0.0.1:1" "scan_timeout=20s"; do
+	    "dns_servers=127.0.0.1:1" "scan_timeout=20s" \
+	    "bayes_path=$tmp/bayes.lmdb"; do
 		key=${kv%%=*} value=${kv#*=} setting "$@"
 	done
 	for kv in "$@"; do

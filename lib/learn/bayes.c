@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bayes - the classifier's database over a store (bayes.h): the key
+ * layout, learning, forgetting and classifying.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "learn/bayes.h"
+#include "message/hdr.h"
+#include "message/msg.h"
+#include "message/text.h"
+#include "store/store.h"
+
+#define KEY_TOKEN_LEN 10 /* "Bt" + 8 bytes */
+#define HAM_MASK      0xffffffffULL
+#define SPAM_ONE      ((int64_t)1 << 32)
+
+struct vg_bayes {
+	struct vg_store *store;
+	struct vg_token_limits lim;
+	struct vg_text_limits tlim; /* decoding, for vg_bayes_tokenize_msg */
+	struct vg_chi2_params params;
+	uint64_t min_spam, min_ham;
+	uint64_t token_ttl_ms;
+};
+
+/* Per-call scratch: the keys of one batch and what came back. */
+struct batch {
+	unsigned char keybuf[VG_STORE_BATCH_MAX][KEY_TOKEN_LEN];
+	struct vg_store_key keys[VG_STORE_BATCH_MAX];
+	int64_t values[VG_STORE_BATCH_MAX];
+	int64_t deltas[VG_STORE_BATCH_MAX];
+	bool found[VG_STORE_BATCH_MAX];
+};
+
+/* token_key - "Bt" + h big-endian into buf, as a key */
+static struct vg_store_key
+token_key(unsigned char buf[KEY_TOKEN_LEN], uint64_t h)
+{
+	buf[0] = 'B';
+	buf[1] = 't';
+	for (int i = 0; i < 8; i++)
+		buf[2 + i] = (unsigned char)(h >> (56 - 8 * i));
+	return (struct vg_store_key){buf, KEY_TOKEN_LEN};
+}
+
+/* unpack - a token counter's two counts; a negative one reads as none */
+static void
+unpack(int64_t v, uint64_t *spam, uint64_t *ham)
+{
+	if (v < 0) {
+		*spam = *ham = 0;
+		return;
+	}
+	*spam = (uint64_t)v >> 32;
+	*ham = (uint64_t)v & HAM_MASK;
+}
+
+/* bayes_init - the parameters from conf (NULL: the defaults) */
+static void
+bayes_init(struct vg_bayes *b, const struct vg_conf *conf)
+{
+	vg_token_limits_default(&b->lim);
+	vg_text_limits_from_conf(&b->tlim, conf);
+	vg_chi2_params_default(&b->params);
+	b->min_spam = b->min_ham = 200;
+	b->token_ttl_ms = 180ULL * 24 * 3600 * 1000;
+	if (conf == NULL)
+		return;
+	b->lim.max_text_bytes = (size_t)conf->bayes_max_text_bytes;
+	b->lim.max_tokens = conf->bayes_max_tokens;
+	b->min_spam = conf->bayes_min_spam;
+	b->min_ham = conf->bayes_min_ham;
+	b->token_ttl_ms = conf->bayes_token_ttl_ms;
+}
+
+/* check_version - refuse a database of a newer layout; mark a new one */
+static int
+check_version(struct vg_bayes *b, const char *what, struct vg_err *err)
+{
+	int64_t v;
+	bool found;
+	int rc;
+
+	rc = vg_store_get(b->store, &v, &found, vg_store_key_str("Bv"));
+	if (rc == VG_ETEMP)
+		return 0; /* Redis is down now: each message will say so */
+	if (rc != 0) {
+		vg_err_add(err, what, 0,
+		    "cannot read the classifier database: %s", vg_strerror(rc));
+		return VG_ECONFIG;
+	}
+	if (found && v > VG_BAYES_VERSION) {
+		vg_err_add(err, what, 0,
+		    "classifier database version %lld is newer than this "
+		    "Vigil's (%d): not used",
+		    (long long)v, VG_BAYES_VERSION);
+		return VG_ECONFIG;
+	}
+	return 0;
+}
+
+/* vg_bayes_open_store - over a store the caller opened */
+int
+vg_bayes_open_store(struct vg_bayes **out, struct vg_store *store,
+    const struct vg_conf *conf, struct vg_err *err)
+{
+	struct vg_bayes *b;
+	int rc;
+
+	*out = NULL;
+	if ((b = vg_calloc(1, sizeof(*b))) == NULL)
+		return VG_ENOMEM;
+	bayes_init(b, conf);
+	b->store = vg_store_ref(store);
+	if ((rc = check_version(b, vg_store_name(store), err)) != 0) {
+		vg_bayes_close(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+/* vg_bayes_open - the database conf names */
+int
+vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf, bool read_only,
+    struct vg_err *err)
+{
+	struct vg_store_opts opts = {0};
+	struct vg_store *store = NULL;
+	const char *where;
+	int rc;
+
+	*out = NULL;
+	if (strcmp(conf->bayes_store, "redis") == 0) {
+		opts.location = conf->bayes_redis;
+		opts.password = conf->bayes_redis_password[0] != '\0'
+		    ? conf->bayes_redis_password
+		    : NULL;
+		opts.db = conf->bayes_redis_db;
+		opts.timeout_ms = (unsigned)conf->bayes_redis_timeout_ms;
+		where = conf->bayes_redis;
+	} else {
+		opts.location = conf->bayes_path;
+		opts.max_bytes = conf->bayes_max_size;
+		opts.read_only = read_only;
+		where = conf->bayes_path;
+	}
+	rc = vg_store_new(&store, conf->bayes_store, &opts);
+	if (rc == VG_ENOMEM)
+		return rc;
+	if (rc != 0) {
+		vg_err_add(err, where, 0,
+		    "cannot open the classifier database (%s): %s",
+		    conf->bayes_store, vg_strerror(rc));
+		return VG_ECONFIG;
+	}
+	rc = vg_bayes_open_store(out, store, conf, err);
+	vg_store_unref(store);
+	return rc;
+}
+
+/* vg_bayes_close - drop the store reference and free */
+void
+vg_bayes_close(struct vg_bayes *b)
+{
+	if (b == NULL)
+		return;
+	vg_store_unref(b->store);
+	vg_free(b);
+}
+
+/* vg_bayes_limits - the token limits */
+const struct vg_token_limits *
+vg_bayes_limits(const struct vg_bayes *b)
+{
+	return &b->lim;
+}
+
+/* vg_bayes_tokenize_msg - decode and tokenize one message */
+int
+vg_bayes_tokenize_msg(
+    const struct vg_bayes *b, const struct vg_msg *msg, struct vg_tokens **out)
+{
+	struct vg_text *text = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = vg_text_build(&text, msg, &b->tlim)) != 0)
+		return rc;
+	rc = vg_tokenize(out, text, &b->lim);
+	vg_text_free(text);
+	return rc;
+}
+
+/* fnv - FNV-1a over len bytes, continuing from h */
+static uint64_t
+fnv(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* vg_bayes_digest - Message-ID and body, 128 bits */
+void
+vg_bayes_digest(uint8_t out[16], const struct vg_msg *msg)
+{
+	const struct vg_header *mid = vg_msg_header_find(msg, "Message-ID", 0);
+	const unsigned char *raw;
+	size_t len, off;
+	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+
+	if (mid != NULL) {
+		a = fnv(a, mid->value, mid->value_len);
+		b = fnv(b, mid->value, mid->value_len);
+	}
+	a = fnv(a, "\n", 1);
+	b = fnv(b, "\r", 1);
+	raw = vg_msg_raw(msg, &len);
+	off = vg_msg_body_offset(msg);
+	if (raw != NULL && off < len) {
+		a = fnv(a, raw + off, len - off);
+		b = fnv(b, raw + off, len - off);
+	}
+	for (int i = 0; i < 8; i++) {
+		out[i] = (uint8_t)(a >> (56 - 8 * i));
+		out[8 + i] = (uint8_t)(b >> (56 - 8 * i));
+	}
+}
+
+/* counts - the message counters (0 when missing) */
+static int
+counts(struct vg_bayes *b, uint64_t *nspam, uint64_t *nham)
+{
+	struct vg_store_key keys[2] = {
+	    vg_store_key_str("Bns"), vg_store_key_str("Bnh")};
+	int64_t v[2];
+	bool found[2];
+	int rc;
+
+	*nspam = *nham = 0;
+	if ((rc = vg_store_get_many(b->store, v, found, keys, 2)) != 0)
+		return rc;
+	*nspam = v[0] > 0 ? (uint64_t)v[0] : 0;
+	*nham = v[1] > 0 ? (uint64_t)v[1] : 0;
+	return 0;
+}
+
+/* vg_bayes_classify - read the tokens' counts and combine them */
+int
+vg_bayes_classify(
+    struct vg_bayes *b, const struct vg_tokens *t, struct vg_bayes_score *out)
+{
+	struct vg_chi2_token *tok = NULL;
+	struct vg_chi2_result res;
+	struct batch *bt = NULL;
+	double *scratch = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->prob = 0.5;
+	out->ntokens = t->n;
+	if ((rc = counts(b, &out->nspam, &out->nham)) != 0)
+		return rc;
+	if (out->nspam < b->min_spam || out->nham < b->min_ham)
+		return 0;
+	if ((bt = vg_malloc(sizeof(*bt))) == NULL ||
+	    (tok = vg_calloc(t->n + 1, sizeof(*tok))) == NULL ||
+	    (scratch = vg_calloc(t->n + 1, sizeof(*scratch))) == NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	for (size_t off = 0; off < t->n; off += VG_STORE_BATCH_MAX) {
+		size_t m = t->n - off < VG_STORE_BATCH_MAX ? t->n - off
+		                                           : VG_STORE_BATCH_MAX;
+
+		for (size_t i = 0; i < m; i++)
+			bt->keys[i] = token_key(bt->keybuf[i], t->v[off + i]);
+		rc = vg_store_get_many(
+		    b->store, bt->values, bt->found, bt->keys, m);
+		if (rc != 0)
+			goto out;
+		for (size_t i = 0; i < m; i++) {
+			if (!bt->found[i])
+				continue;
+			unpack(bt->values[i], &tok[n].spam, &tok[n].ham);
+			if (tok[n].spam + tok[n].ham > 0)
+				n++;
+		}
+	}
+	out->known = n;
+	rc = vg_chi2_score(
+	    &res, tok, n, out->nspam, out->nham, &b->params, scratch);
+	if (rc != 0)
+		goto out;
+	out->ready = true;
+	out->prob = res.prob;
+	out->margin = res.margin;
+	out->used = res.used;
+out:
+	vg_free(scratch);
+	vg_free(tok);
+	vg_free(bt);
+	return rc;
+}
+
+/*
+ * apply - add (sign 1) or take back (sign -1) the message's tokens in
+ * class cls.  Taking back reads the counts first and subtracts only from
+ * tokens that still hold one of that class, so an expired token never
+ * goes negative (nor borrows from the other count).
+ */
+static int
+apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
+    int sign, struct batch *bt)
+{
+	int64_t unit = cls == VG_BAYES_SPAM ? SPAM_ONE : 1;
+	int rc;
+
+	for (size_t off = 0; off < t->n; off += VG_STORE_BATCH_MAX) {
+		size_t m = t->n - off < VG_STORE_BATCH_MAX ? t->n - off
+		                                           : VG_STORE_BATCH_MAX;
+		size_t k = 0;
+
+		for (size_t i = 0; i < m; i++)
+			bt->keys[i] = token_key(bt->keybuf[i], t->v[off + i]);
+		if (sign > 0) {
+			for (size_t i = 0; i < m; i++)
+				bt->deltas[i] = unit;
+			k = m;
+		} else {
+			rc = vg_store_get_many(
+			    b->store, bt->values, bt->found, bt->keys, m);
+			if (rc != 0)
+				return rc;
+			for (size_t i = 0; i < m; i++) {
+				uint64_t s, h;
+
+				unpack(bt->values[i], &s, &h);
+				if (!bt->found[i] ||
+				    (cls == VG_BAYES_SPAM ? s : h) == 0)
+					continue;
+				bt->keys[k] = bt->keys[i];
+				bt->deltas[k++] = -unit;
+			}
+		}
+		if (k == 0)
+			continue;
+		/*
+		 * A token taken back keeps its TTL; one learned gets a
+		 * new one (it was seen now).
+		 */
+		rc = vg_store_incr_many(b->store, NULL, bt->keys, bt->deltas, k,
+		    sign > 0 ? b->token_ttl_ms : 0);
+		if (rc != 0)
+			return rc;
+	}
+	return vg_store_incr(b->store, NULL,
+	    vg_store_key_str(cls == VG_BAYES_SPAM ? "Bns" : "Bnh"), sign, 0);
+}
+
+/* vg_bayes_learn - learn, move or forget one message */
+int
+vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
+    const uint8_t d[16], enum vg_bayes_class cls, bool forget,
+    enum vg_bayes_learned *what)
+{
+	unsigned char mkey[18] = {'B', 'm'};
+	struct vg_store_key key = {mkey, sizeof(mkey)};
+	struct batch *bt;
+	int64_t prev;
+	bool found;
+	int rc;
+
+	memcpy(mkey + 2, d, 16);
+	*what = VG_BAYES_NOT_LEARNED;
+	if ((rc = vg_store_get(b->store, &prev, &found, key)) != 0)
+		return rc;
+	if (!found)
+		prev = 0;
+	if (forget && prev == 0)
+		return 0;
+	if (!forget && prev == cls) {
+		*what = VG_BAYES_ALREADY;
+		return 0;
+	}
+	if ((bt = vg_malloc(sizeof(*bt))) == NULL)
+		return VG_ENOMEM;
+	/* First the version mark, so a new database says what it is. */
+	if ((rc = vg_store_set(
+	         b->store, vg_store_key_str("Bv"), VG_BAYES_VERSION, 0)) != 0)
+		goto out;
+	if (prev != 0) {
+		/*
+		 * Forget the old class first; the record goes last, so a
+		 * failure half-way leaves the message recorded as it was
+		 * and learning it again repeats what is missing.
+		 */
+		rc = apply(
+		    b, t, prev > 0 ? VG_BAYES_SPAM : VG_BAYES_HAM, -1, bt);
+		if (rc != 0)
+			goto out;
+		if (forget) {
+			rc = vg_store_del(b->store, NULL, key);
+			if (rc == 0)
+				*what = VG_BAYES_FORGOTTEN;
+			goto out;
+		}
+	}
+	if ((rc = apply(b, t, cls, 1, bt)) != 0)
+		goto out;
+	if ((rc = vg_store_set(b->store, key, cls, 0)) != 0)
+		goto out;
+	{
+		int64_t created;
+		bool have;
+
+		if (vg_store_get(b->store, &created, &have,
+		        vg_store_key_str("Bc")) == 0 &&
+		    !have)
+			(void)vg_store_set(b->store, vg_store_key_str("Bc"),
+			    (int64_t)vg_store_now(b->store), 0);
+	}
+	*what = prev != 0 ? VG_BAYES_MOVED : VG_BAYES_LEARNED;
+out:
+	vg_free(bt);
+	return rc;
+}
+
+/* vg_bayes_stats - messages per class, age, the store's size */
+int
+vg_bayes_stats(struct vg_bayes *b, struct vg_bayes_stats *out)
+{
+	struct vg_store_stats st;
+	int64_t created;
+	bool found;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->store = vg_store_name(b->store);
+	if ((rc = counts(b, &out->nspam, &out->nham)) != 0)
+		return rc;
+	if ((rc = vg_store_get(
+	         b->store, &created, &found, vg_store_key_str("Bc"))) != 0)
+		return rc;
+	out->created_ms = found && created > 0 ? (uint64_t)created : 0;
+	vg_store_stats(b->store, &st);
+	out->keys = st.keys;
+	return 0;
+}
+
+/* vg_bayes_learned_name - what vg_bayes_learn() did, as text */
+const char *
+vg_bayes_learned_name(enum vg_bayes_learned what)
+{
+	switch (what) {
+	case VG_BAYES_LEARNED:
+		return "learned";
+	case VG_BAYES_ALREADY:
+		return "already learned";
+	case VG_BAYES_MOVED:
+		return "moved";
+	case VG_BAYES_FORGOTTEN:
+		return "forgotten";
+	case VG_BAYES_NOT_LEARNED:
+		return "not learned before";
+	}
+	return "?";
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bayes - the learning classifier's database: learn, forget, classify.
+ *
+ * PURPOSE  A site's own spam and ham, counted per token (tokenize.h) in a
+ *	    store (store/store.h: an LMDB file, or Redis shared by many
+ *	    MTAs), combined by chi2.h into a spam probability.  One object
+ *	    serves vigil-milter (classify, autolearn) and `vigil learn`.
+ * LAYOUT   Keys in the store, all with the prefix "B" so the classifier
+ *	    can share a store with other tables:
+ *	      "Bt" + 8 bytes   a token's counts, its 64-bit hash big-endian;
+ *			       the value is spam << 32 | ham (both counts in
+ *			       one counter, so one INCRBY learns a token and
+ *			       one MGET reads both), TTL bayes_token_ttl,
+ *			       renewed each time a message holding it is
+ *			       learned (so tokens nobody sends any more go)
+ *	      "Bns", "Bnh"     messages learned as spam, as ham
+ *	      "Bm" + 16 bytes  a learned message (its digest, see
+ *			       vg_bayes_digest()): +1 spam, -1 ham; no TTL
+ *	      "Bv"             the layout version (VG_BAYES_VERSION); a
+ *			       database with a newer one is refused
+ *	      "Bc"             when the first message was learned (wall ms)
+ *	    A token's counts never go below 0: forgetting reads them first
+ *	    and takes back only what is there (a token may have expired).
+ * OWNS     vg_bayes_open() returns an object vg_bayes_close() frees; it
+ *	    holds its own store.  Tokens and digests are the caller's.
+ * LIMITS   A message's tokens are read and written in batches of at most
+ *	    VG_STORE_BATCH_MAX; tokenize.h bounds how many there are.
+ *	    Counts are at most 2^31 - 1 spam and 2^32 - 1 ham per token.
+ * ERRORS   vg_bayes_open(): VG_ECONFIG (text in err: the store cannot be
+ *	    opened, the database is newer or not one), VG_ENOMEM.  The
+ *	    others: VG_ETEMP (Redis did not answer in time), VG_EIO (the
+ *	    store failed), VG_ENOMEM; nothing half-learned is recorded as
+ *	    learned.
+ * THREADS  Classify from many threads at once; learning from several
+ *	    processes at once is safe for the counts (atomic increments),
+ *	    but two processes learning the same message at the same moment
+ *	    may both count it.
+ */
+#ifndef VG_BAYES_H
+#define VG_BAYES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "learn/chi2.h"
+#include "learn/tokenize.h"
+
+struct vg_conf;
+struct vg_err;
+struct vg_msg;
+struct vg_store;
+
+#define VG_BAYES_VERSION 1
+
+enum vg_bayes_class {
+	VG_BAYES_SPAM = 1,
+	VG_BAYES_HAM = -1,
+};
+
+/* What learning one message did. */
+enum vg_bayes_learned {
+	VG_BAYES_LEARNED,     /* counted as the class asked */
+	VG_BAYES_ALREADY,     /* it was learned as that class before */
+	VG_BAYES_MOVED,       /* it was the other class: moved */
+	VG_BAYES_FORGOTTEN,   /* --forget: taken back */
+	VG_BAYES_NOT_LEARNED, /* --forget of a message never learned */
+};
+
+/* What classifying one message found. */
+struct vg_bayes_score {
+	bool ready;     /* enough learned: prob means something */
+	double prob;    /* spam probability 0..1; 0.5 when !ready */
+	double margin;  /* chi2.h: ranks where prob rounds to 0 or 1 */
+	size_t used;    /* tokens that counted */
+	uint64_t nspam; /* messages learned as spam */
+	uint64_t nham;  /* and as ham */
+	size_t ntokens; /* tokens of the message */
+	size_t known;   /* of which the database knows */
+};
+
+struct vg_bayes_stats {
+	uint64_t nspam, nham;
+	uint64_t created_ms; /* when the first message was learned, 0 */
+	const char *store;   /* backend name, static */
+	size_t keys;         /* keys in the store (all tables) */
+	uint64_t bytes;      /* the store's size, 0 when it cannot say */
+};
+
+struct vg_bayes;
+
+/*
+ * vg_bayes_open - the classifier database conf names (bayes_store,
+ * bayes_path or bayes_redis, ...); read_only for a reader that must not
+ * create the file.
+ */
+int vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf,
+    bool read_only, struct vg_err *err);
+/*
+ * vg_bayes_open_store - over a store the caller opened (tests, tools);
+ * takes a reference of its own.
+ */
+int vg_bayes_open_store(struct vg_bayes **out, struct vg_store *store,
+    const struct vg_conf *conf, struct vg_err *err);
+/* vg_bayes_close - NULL is a no-op */
+void vg_bayes_close(struct vg_bayes *b);
+
+/* vg_bayes_limits - the token limits from conf (bayes_max_*) */
+const struct vg_token_limits *vg_bayes_limits(const struct vg_bayes *b);
+
+/*
+ * vg_bayes_digest - what identifies a message for learning: a 128-bit
+ * digest of its Message-ID and its body (so the same message fetched
+ * twice, with different Received headers, is one message).
+ */
+void vg_bayes_digest(uint8_t out[16], const struct vg_msg *msg);
+
+/*
+ * vg_bayes_tokenize_msg - decode msg with conf's MIME limits and tokenize
+ * it as the score stage does (*out, the caller's).  VG_ENOMEM, or the
+ * decoder's code.
+ */
+int vg_bayes_tokenize_msg(
+    const struct vg_bayes *b, const struct vg_msg *msg, struct vg_tokens **out);
+
+/* vg_bayes_classify - score one message's tokens */
+int vg_bayes_classify(
+    struct vg_bayes *b, const struct vg_tokens *t, struct vg_bayes_score *out);
+/*
+ * vg_bayes_learn - count the message (tokens t, digest d) as class cls,
+ * or with forget take it back whatever it was learned as (cls ignored).
+ */
+int vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
+    const uint8_t d[16], enum vg_bayes_class cls, bool forget,
+    enum vg_bayes_learned *what);
+/* vg_bayes_stats - counts for `vigil learn --stats` and the start log */
+int vg_bayes_stats(struct vg_bayes *b, struct vg_bayes_stats *out);
+/* vg_bayes_learned_name - "learned", "already learned", ...; static */
+const char *vg_bayes_learned_name(enum vg_bayes_learned what);
+
+#endif /* VG_BAYES_H */

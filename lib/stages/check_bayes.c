@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * check_bayes - the learning classifier as a check of the score stage
+ * (check_ops.h, learn/bayes.h).
+ *
+ * PURPOSE  start (on the pool) tokenizes the text the score stage decoded
+ *	    once for the rules; collect (off the pool: Redis is a round
+ *	    trip) reads the tokens' counts and adds one band symbol,
+ *	    BAYES_00 .. BAYES_99 as SpamAssassin names them, plus BAYES_999
+ *	    above 0.999, each scored by the rules file (defaults below), so
+ *	    the score grows with the classifier's confidence; the meta
+ *	    rules, which run after the checks, can combine them.  The
+ *	    probability goes in the symbol's detail and the result's
+ *	    report (vigil scan --json).  verdict (after the milter applied
+ *	    the verdict) is autolearn: see autolearn_class().
+ *	    Being a check of the score stage, not a stage of its own, is
+ *	    deliberate: the text is decoded once for rules and classifier
+ *	    alike, and the metas see the classifier's symbols.
+ * OFF      bayes = no, or a database that cannot be opened (one log line
+ *	    at start-up and each reload): no symbol.  Fewer than
+ *	    bayes_min_spam / bayes_min_ham learned: no symbol (the report
+ *	    says SILENT).  The database failing or not answering for one
+ *	    message (Redis down or slow): BAYES_TEMPERROR, score 0, and a
+ *	    log line; the message goes on on the other checks' verdict.
+ * OWNS     The state owns its database handle; a message's tokens are
+ *	    start()'s scratch, freed by work_free().
+ * THREADS  As check_ops.h; the database is shared (bayes.h THREADS).
+ */
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "learn/bayes.h"
+#include "message/msg.h"
+#include "message/text.h"
+#include "rules/rules.h"
+#include "core/verdict.h"
+#include "stages/check_ops.h"
+
+/* The bands, from the top; a message gets the first whose floor it meets. */
+static const struct band {
+	double floor;
+	const char *name;
+	double def; /* score when the rules file gives none */
+} bands[] = {
+    {0.99, "BAYES_99", 4.0},
+    {0.95, "BAYES_95", 3.0},
+    {0.80, "BAYES_80", 2.0},
+    {0.60, "BAYES_60", 1.0},
+    {0.40, "BAYES_50", 0.0},
+    {0.20, "BAYES_40", -0.1},
+    {0.05, "BAYES_20", -0.5},
+    {0.01, "BAYES_05", -1.0},
+    {-1.0, "BAYES_00", -2.0},
+};
+#define BAYES_999_FLOOR 0.999
+#define BAYES_999_DEF   1.0
+
+/* Autolearn: points the rules must find in the header and in the body. */
+#define AUTOLEARN_MIN_PART 3.0
+
+struct check_bayes {
+	struct vg_bayes *db; /* NULL: off */
+	bool autolearn;
+};
+
+/* check_bayes_free - close the database */
+static void
+check_bayes_free(void *state)
+{
+	struct check_bayes *st = state;
+
+	if (st == NULL)
+		return;
+	vg_bayes_close(st->db);
+	vg_free(st);
+}
+
+/* check_bayes_create - open the database conf names; off if it cannot */
+static int
+check_bayes_create(
+    void **state_out, const struct vg_stage_env *env, struct vg_err *err)
+{
+	const struct vg_conf *conf = env->conf;
+	struct check_bayes *st;
+	struct vg_bayes_stats bs;
+	struct vg_err why;
+	int rc;
+
+	(void)err;
+	*state_out = NULL;
+	if ((st = vg_calloc(1, sizeof(*st))) == NULL)
+		return VG_ENOMEM;
+	*state_out = st;
+	if (conf == NULL || !conf->bayes)
+		return 0;
+	st->autolearn = conf->bayes_autolearn;
+	vg_err_init(&why);
+	rc = vg_bayes_open(&st->db, conf, false, &why);
+	if (rc == VG_ENOMEM)
+		return rc;
+	if (rc != 0) {
+		char line[512];
+		size_t n;
+
+		(void)vg_str_fmt(line, sizeof(line), "%s", vg_err_text(&why));
+		n = strlen(line);
+		while (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		vg_warn("classifier off: %s", line);
+		return 0;
+	}
+	if ((rc = vg_bayes_stats(st->db, &bs)) != 0)
+		vg_warn("classifier: %s %s: cannot read its counts: %s",
+		    conf->bayes_store,
+		    strcmp(conf->bayes_store, "redis") == 0 ? conf->bayes_redis
+		                                            : conf->bayes_path,
+		    vg_strerror(rc));
+	else
+		vg_info("classifier: %s %s: %llu spam and %llu ham learned%s",
+		    conf->bayes_store,
+		    strcmp(conf->bayes_store, "redis") == 0 ? conf->bayes_redis
+		                                            : conf->bayes_path,
+		    (unsigned long long)bs.nspam, (unsigned long long)bs.nham,
+		    bs.nspam < conf->bayes_min_spam ||
+		            bs.nham < conf->bayes_min_ham
+		        ? " (silent until bayes_min_spam and bayes_min_ham)"
+		        : "");
+	return 0;
+}
+
+/* check_bayes_start - on the pool: the message's tokens */
+static int
+check_bayes_start(void *state, const struct vg_msg *msg,
+    const struct vg_text *text, void **work_out)
+{
+	struct check_bayes *st = state;
+	struct vg_tokens *t = NULL;
+	int rc;
+
+	(void)msg;
+	*work_out = NULL;
+	if (st->db == NULL || text == NULL)
+		return 0;
+	if ((rc = vg_tokenize(&t, text, vg_bayes_limits(st->db))) != 0)
+		return rc;
+	*work_out = t;
+	return 0;
+}
+
+/* check_bayes_collect - read the counts, add the band symbol */
+static int
+check_bayes_collect(void *state, const struct vg_msg *msg, void *work,
+    uint64_t deadline_ms, const struct vg_rules *rules, struct vg_result *res)
+{
+	struct check_bayes *st = state;
+	struct vg_bayes_score sc;
+	char detail[64];
+	size_t i;
+	int rc;
+
+	(void)deadline_ms; /* the store's own timeout bounds the wait */
+	if (st->db == NULL || work == NULL)
+		return 0;
+	rc = vg_bayes_classify(st->db, work, &sc);
+	if (rc == VG_ENOMEM)
+		return rc;
+	if (rc != 0) {
+		const char *qid = vg_msg_queue_id(msg);
+
+		vg_warn("%s: classifier skipped: its database failed: %s",
+		    *qid != '\0' ? qid : "NOQUEUE", vg_strerror(rc));
+		res->bayes.state = VG_BAYES_FAILED;
+		return vg_result_add(res, "BAYES_TEMPERROR",
+		    vg_rules_score(rules, "BAYES_TEMPERROR", 0.0),
+		    vg_strerror(rc));
+	}
+	res->bayes.nspam = sc.nspam;
+	res->bayes.nham = sc.nham;
+	if (!sc.ready) {
+		res->bayes.state = VG_BAYES_SILENT;
+		return 0;
+	}
+	res->bayes.state = VG_BAYES_SCORED;
+	res->bayes.prob = sc.prob;
+	for (i = 0; sc.prob < bands[i].floor; i++)
+		;
+	(void)vg_str_fmt(detail, sizeof(detail), "p=%.6f tokens=%zu/%zu",
+	    sc.prob, sc.used, sc.ntokens);
+	rc = vg_result_add(res, bands[i].name,
+	    vg_rules_score(rules, bands[i].name, bands[i].def), detail);
+	if (rc == 0 && sc.prob >= BAYES_999_FLOOR)
+		rc = vg_result_add(res, "BAYES_999",
+		    vg_rules_score(rules, "BAYES_999", BAYES_999_DEF), detail);
+	return rc;
+}
+
+/* is_bayes - one of this check's symbols */
+static bool
+is_bayes(const char *name)
+{
+	return strncmp(name, "BAYES_", 6) == 0;
+}
+
+/*
+ * symbol_part - where a symbol's points come from for autolearn: 'h' a
+ * header test (header rules, SPF, client blacklists and the other
+ * checks), 'b' a body test (body, rawbody, full and uri rules, URI
+ * blacklists), 0 neither (meta rules)
+ */
+static char
+symbol_part(const struct vg_rules *rules, const char *name)
+{
+	for (size_t i = 0; i < vg_rules_count(rules); i++) {
+		if (strcmp(vg_rules_name(rules, i), name) != 0)
+			continue;
+		switch (vg_rules_kind(rules, i)) {
+		case VG_RULE_HEADER:
+			return 'h';
+		case VG_RULE_META:
+		case VG_RULE_KIND_MAX:
+			return 0;
+		default:
+			return 'b';
+		}
+	}
+	for (size_t i = 0; i < vg_rules_dnsbl_count(rules); i++) {
+		const struct vg_rules_dnsbl *d = vg_rules_dnsbl(rules, i);
+
+		if (strcmp(d->name, name) == 0)
+			return d->kind == VG_DNSBL_URI ? 'b' : 'h';
+	}
+	return 'h';
+}
+
+/*
+ * autolearn_class - what a message is learned as, or 0: spam when the
+ * rules alone (the score without BAYES_* symbols) reach
+ * autolearn_spam_score with at least AUTOLEARN_MIN_PART points from
+ * header tests and as many from body tests; ham at most
+ * autolearn_ham_score.  Never outbound mail, a message whose virus scan
+ * did not finish clean (or was off), a failed or forced verdict, or a
+ * tempfailed one.  *rules_score_out is the rules' score.
+ */
+static int
+autolearn_class(const struct vg_rules *rules, const struct vg_verdict *v,
+    double *rules_score_out)
+{
+	double score = v->score, head = 0, body = 0;
+
+	for (size_t i = 0; i < v->nsymbols; i++)
+		if (is_bayes(v->symbols[i].name))
+			score -= v->symbols[i].score;
+	*rules_score_out = score;
+	if (v->outbound || v->error || v->forced ||
+	    v->action == VG_ACTION_TEMPFAIL ||
+	    (v->virus_outcome != VG_VIRUS_CLEAN &&
+	        v->virus_outcome != VG_VIRUS_DISABLED))
+		return 0;
+	if (score <= vg_rules_autolearn_ham(rules))
+		return VG_BAYES_HAM;
+	if (score < vg_rules_autolearn_spam(rules))
+		return 0;
+	for (size_t i = 0; i < v->nsymbols; i++) {
+		const struct vg_symbol *s = &v->symbols[i];
+
+		if (is_bayes(s->name))
+			continue;
+		switch (symbol_part(rules, s->name)) {
+		case 'h':
+			head += s->score;
+			break;
+		case 'b':
+			body += s->score;
+			break;
+		default:
+			break;
+		}
+	}
+	return head >= AUTOLEARN_MIN_PART && body >= AUTOLEARN_MIN_PART
+	    ? VG_BAYES_SPAM
+	    : 0;
+}
+
+/* check_bayes_verdict - autolearn, after the milter applied the verdict */
+static void
+check_bayes_verdict(void *state, const struct vg_msg *msg, void *work,
+    const struct vg_rules *rules, const struct vg_verdict *v)
+{
+	struct check_bayes *st = state;
+	enum vg_bayes_learned what;
+	const char *qid = vg_msg_queue_id(msg);
+	uint8_t digest[16];
+	double score;
+	int cls, rc;
+
+	if (st->db == NULL || !st->autolearn || work == NULL)
+		return;
+	if ((cls = autolearn_class(rules, v, &score)) == 0)
+		return;
+	vg_bayes_digest(digest, msg);
+	rc = vg_bayes_learn(
+	    st->db, work, digest, (enum vg_bayes_class)cls, false, &what);
+	if (rc != 0)
+		vg_warn("%s: autolearn=%s failed: %s",
+		    *qid != '\0' ? qid : "NOQUEUE",
+		    cls == VG_BAYES_SPAM ? "spam" : "ham", vg_strerror(rc));
+	else if (what != VG_BAYES_ALREADY)
+		vg_info("%s: autolearn=%s (rules score %.1f)",
+		    *qid != '\0' ? qid : "NOQUEUE",
+		    cls == VG_BAYES_SPAM ? "spam" : "ham", score);
+}
+
+/* check_bayes_work_free - a message's tokens */
+static void
+check_bayes_work_free(void *work)
+{
+	vg_tokens_free(work);
+}
+
+const struct vg_check_ops vg_check_bayes_ops = {
+    .name = "bayes",
+    .create = check_bayes_create,
+    .start = check_bayes_start,
+    .collect = check_bayes_collect,
+    .verdict = check_bayes_verdict,
+    .work_free = check_bayes_work_free,
+    .free = check_bayes_free,
+};
