@@ -431,6 +431,9 @@ vgm_cb_eom(SMFICTX *ctx)
 	    ctx, verdict, conn->leadspc, conf->on_error, info.qid, &done);
 	vgm_logsink_message(&info, engine, verdict, done.action, done.reply,
 	    done.note, vg_clock_us() - t0);
+	/* What the stages learn from it (autolearn), once it is applied. */
+	if (done.action == verdict->action)
+		vg_scan_after(scan, verdict);
 out:
 	vg_verdict_free(verdict);
 	vg_scan_release(scan);
