@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Two vigil-milter processes sharing one real redis-server (started here
+# on a unix socket, no persistence), as two MTAs of one site would: a
+# ham learned with `vigil learn` and a spam autolearned through milter B
+# are what milter C classifies (BAYES_99 on a new message in the spam's
+# words).  Then Redis is killed mid-stream: every message through C still
+# gets its verdict (no tempfail, nothing lost), with BAYES_TEMPERROR and
+# a log line; Redis restarted (empty), C reconnects and the symbol goes.
+# The milter run.sh started is not used.  Skips without redis-server.
+set -u
+client=$VG_BUILD/tests/milter/mtclient
+vigil=$VG_BUILD/cli/vigil
+milter=$VG_BUILD/milter/vigil-milter
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/learnmsgs.sh"
+t=$VG_TMP
+fail() {
+	echo "FAIL t-redis: $*"
+	for f in "$t"/b.log "$t"/c.log; do
+		[ -f "$f" ] && sed "s|^|$(basename "$f"): |" "$f"
+	done
+	exit 1
+}
+command -v redis-server >/dev/null 2>&1 || {
+	echo "t-redis: redis-server is not installed (apt-get install redis-server)"
+	exit 77
+}
+rpid=
+bpid=
+cpid=
+cleanup() {
+	for p in $bpid $cpid $rpid; do
+		kill "$p" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+redis_start() {
+	redis-server --port 0 --unixsocket "$t/redis.sock" --save '' \
+	    --appendonly no --dir "$t" >"$t/redis.log" 2>&1 &
+	rpid=$!
+	i=0
+	while [ ! -S "$t/redis.sock" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "redis-server did not start"
+		sleep 0.1
+	done
+}
+
+# conf NAME - VG_CONF with its own socket, the Redis store, the rules
+mkconf() {
+	grep -v -e '^socket' -e '^rules' -e '^bayes' "$VG_CONF"
+	echo "socket = unix:$t/$1.sock"
+	echo "rules = $here/autolearn.rules"
+	echo "bayes_store = redis"
+	echo "bayes_redis = $t/redis.sock"
+	echo "bayes_redis_timeout = 300ms"
+	echo "bayes_min_spam = 1"
+	echo "bayes_min_ham = 1"
+}
+
+# start NAME - a milter on $t/NAME.sock; sets its pid in NAME's variable
+start() {
+	mkconf "$1" >"$t/$1.conf"
+	"$milter" -f -c "$t/$1.conf" >"$t/$1.log" 2>&1 &
+	eval "${1}pid=$!"
+	i=0
+	while [ ! -S "$t/$1.sock" ]; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "milter $1 did not start"
+		sleep 0.1
+	done
+}
+
+redis_start
+start b
+start c
+
+mkmsg "$t/ham1" ham1 "minutes" "$ham_words"
+mkmsg "$t/spam1" spam1 "deal autolearn-spam-marker" "$spam_words" \
+    "autolearn body marker"
+mkmsg "$t/spam2" spam2 "hello" "$spam_words"
+
+out=$("$vigil" learn --ham -c "$t/b.conf" "$t/ham1") ||
+	fail "vigil learn --ham: $out"
+"$client" "$t/b.sock" -m "$t/spam1" >"$t/spam1.out" 2>&1 ||
+	fail "spam1 through b: $(cat "$t/spam1.out")"
+grep -q 'autolearn=spam' "$t/b.log" || fail "b did not autolearn spam1"
+"$client" "$t/c.sock" -m "$t/spam2" >"$t/spam2.out" 2>&1 ||
+	fail "spam2 through c: $(cat "$t/spam2.out")"
+st=$(status "$t/spam2.out")
+echo "$st" | grep -q 'BAYES_99' ||
+	fail "c did not classify what b learned: '$st'"
+
+# Redis dies mid-stream: mail still flows through c.
+kill -9 "$rpid"
+wait "$rpid" 2>/dev/null
+rpid=
+n=0
+for k in 1 2 3 4 5; do
+	mkmsg "$t/m$k" "down$k" "hello $k" "$spam_words"
+	"$client" "$t/c.sock" -m "$t/m$k" >"$t/m$k.out" 2>&1 ||
+		fail "message $k with Redis down: $(cat "$t/m$k.out")"
+	grep -q '^reply 4' "$t/m$k.out" &&
+		fail "message $k tempfailed with Redis down: $(cat "$t/m$k.out")"
+	st=$(status "$t/m$k.out")
+	echo "$st" | grep -q 'BAYES_TEMPERROR' ||
+		fail "message $k: no BAYES_TEMPERROR with Redis down: '$st'"
+	n=$((n + 1))
+done
+grep -q 'classifier skipped' "$t/c.log" || fail "no log line for Redis down"
+
+# Back (empty: no persistence): c reconnects; silent, no TEMPERROR.
+redis_start
+sleep 1.5 # past the back-off after a failed connect
+"$client" "$t/c.sock" -m "$t/spam2" >"$t/again.out" 2>&1 ||
+	fail "after restart: $(cat "$t/again.out")"
+st=$(status "$t/again.out")
+echo "$st" | grep -q 'BAYES_TEMPERROR' &&
+	fail "after Redis came back: still '$st'"
+echo "PASS t-redis ($n messages delivered while Redis was down)"
