@@ -110,7 +110,7 @@ END_TEST
 
 START_TEST(test_chi2_selection)
 {
-	/* Counts that give f(w) near 0.5 are ignored (min_dev 0.1). */
+	/* Counts that give f(w) near 0.5 are ignored (min_dev 0.346). */
 	struct vg_chi2_token weak[10], t[11];
 	struct vg_chi2_result r;
 
@@ -119,6 +119,17 @@ START_TEST(test_chi2_selection)
 	r = score(weak, 10, 100, 100);
 	ck_assert_uint_eq(r.used, 0);
 	ck_assert(r.prob == 0.5);
+	/* f(w) = 0.7 is 0.2 from 0.5: below SpamAssassin's 0.346. */
+	for (size_t i = 0; i < 10; i++)
+		weak[i] = (struct vg_chi2_token){70, 30};
+	r = score(weak, 10, 100, 100);
+	ck_assert_uint_eq(r.used, 0);
+	/* 0.85 is not. */
+	for (size_t i = 0; i < 10; i++)
+		weak[i] = (struct vg_chi2_token){85, 15};
+	r = score(weak, 10, 100, 100);
+	ck_assert_uint_eq(r.used, 10);
+	ck_assert(r.prob > 0.5);
 	/* Unseen tokens count for nothing either. */
 	for (size_t i = 0; i < 10; i++)
 		t[i] = (struct vg_chi2_token){0, 0};
