@@ -47,6 +47,31 @@ static const char *const excl_exact[] = {"X-Bogosity", "X-Scanned-By",
     "X-Keywords", "X-Status", "Status", "X-Flags", "X-UID", "X-UIDL",
     "X-IMAPbase"};
 
+/*
+ * Headers whose words SpamAssassin's Bayes does not learn (Bayes.pm,
+ * IGNORED_HDRS, its non-verdict part): delivery noise, Date ("invalid
+ * cues if your spam corpus is older/newer than ham"), mailing-list
+ * headers ("a spamfiltering mailing list will become a nonspam sign"),
+ * resent/original copies, and Subject (its words are the body view's
+ * first line, and s: tokens).  Case ignored.
+ */
+static const char *const sa_ignored[] = {"Sender", "X-Sender", "Delivered-To",
+    "Delivery-Date", "Envelope-To", "X-Envelope-To", "X-MIME-Autoconverted",
+    "X-Converted-To-Plain-Text", "Subject", "Date", "X-List", "Mailing-List",
+    "X-Mailing-List", "List-Archive", "List-Help", "List-Id", "List-Owner",
+    "List-Post", "List-Subscribe", "List-Unsubscribe", "List-Host",
+    "List-Manager", "List-Admin", "List-Comment", "List-Name", "List-Url",
+    "X-List-Archive", "X-List-Help", "X-List-Id", "X-List-Owner", "X-List-Post",
+    "X-List-Subscribe", "X-List-Unsubscribe", "X-List-Host", "X-List-Manager",
+    "X-List-Admin", "X-List-Comment", "X-List-Name", "X-List-Url", "X-Unsub",
+    "X-Unsubscribe", "X-Mailman-Version", "X-BeenThere", "X-Loop",
+    "Mail-Followup-To", "X-eGroups-Return", "X-eGroups-From",
+    "X-MDMailing-List", "X-XEmacs-List", "X-Sympa-To", "Resent-From",
+    "Resent-To", "Resent-Date", "X-Resent-From", "X-Resent-To", "X-Resent-Date",
+    "Original-From", "Original-To", "Original-Date", "X-Original-From",
+    "X-Original-To", "X-Original-Date", "X-MDaemon-Deliver-To",
+    "X-Mass-Check-Id", "X-SMTPD", "Spam-Apparently-To", "X-Spam-Apparently-To"};
+
 /* vg_token_limits_default - the VG_TOKEN_DEF_* values */
 void
 vg_token_limits_default(struct vg_token_limits *out)
@@ -313,6 +338,19 @@ excluded(const char *name)
 	return false;
 }
 
+/* not_learned - a header SpamAssassin's Bayes skips (sa_ignored) */
+static bool
+not_learned(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < VG_NELEM(sa_ignored); i++) {
+		if (strcasecmp(name, sa_ignored[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* find_hdr - the first header named name, or NULL */
 static const char *
 find_hdr(const struct vg_text *text, const char *name)
@@ -386,7 +424,7 @@ static int
 header_tokens(struct tset *ts, const struct vg_text *text)
 {
 	const char *v, *fd = "", *rd, *at;
-	size_t fdl = 0, rdl, i, n;
+	size_t fdl = 0, rdl, i, n, nrcvd = 0, rcvd = 0;
 	struct tok pre;
 	int rc;
 
@@ -429,9 +467,21 @@ header_tokens(struct tset *ts, const struct vg_text *text)
 			return rc;
 	}
 	for (i = 0; i < text->nheaders; i++) {
+		if (strcasecmp(text->headers[i].name, "Received") == 0)
+			nrcvd++;
+	}
+	for (i = 0; i < text->nheaders; i++) {
 		const struct vg_text_header *h = &text->headers[i];
 
-		if (excluded(h->name))
+		if (excluded(h->name) || not_learned(h->name))
+			continue;
+		/*
+		 * Of the Received fields only the last two, the earliest
+		 * hops, as SpamAssassin's Bayes ("usually a good source of
+		 * spamware tokens and HELO names"): the later ones name the
+		 * site's own relays, the same for all its mail.
+		 */
+		if (strcasecmp(h->name, "Received") == 0 && rcvd++ + 2 < nrcvd)
 			continue;
 		tok_start(&pre, "h:");
 		tok_lower(&pre, h->name, strnlen(h->name, 64));
@@ -601,6 +651,18 @@ body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 		if ((rc = add2(ts, "b:", w.s, w.len)) != 0 ||
 		    (rc = osb_pairs(ts, ring, nwords, &w)) != 0)
 			return rc;
+		/*
+		 * A word not in lower case also counts as written ("FREE",
+		 * "Free"), as SpamAssassin's Bayes keeps the case of body
+		 * tokens and bogofilter is case-sensitive: shouting is how
+		 * spam is written.
+		 */
+		if (memcmp(w.s, text->body + b, wl) != 0) {
+			tok_start(&t, "B:");
+			tok_put(&t, text->body + b, wl);
+			if ((rc = tset_add(ts, t.s, t.len)) != 0)
+				return rc;
+		}
 		ring[nwords % VG_TOKEN_OSB_WINDOW] = w;
 		nwords++;
 	}

@@ -10,6 +10,9 @@
  *	      b:WORD       words of the body view (text.h: the Subject as
  *			   first line, then the rendered text parts, as
  *			   SpamAssassin's Bayes reads it), lower-cased
+ *	      B:Word       the same word as written, when it is not all
+ *			   lower case (ASCII), as SpamAssassin's Bayes and
+ *			   bogofilter keep case: "FREE" is not "free"
  *	      b:long:N     a word longer than VG_TOKEN_MAX_LEN, N its length
  *			   class (VG_TOKEN_MAX_LEN, 2x, 4x ... bytes)
  *	      o:W1 D W2    OSB pairs: each body word with each of the next
@@ -25,7 +28,13 @@
  *	      h:NAME:WORD  words of every header's raw value (the above
  *			   included, RFC 2047 words undecoded, as the study
  *			   read them), name lower-cased, except the
- *			   excluded ones below
+ *			   excluded ones below and those SpamAssassin's
+ *			   Bayes does not learn (its IGNORED_HDRS: Date,
+ *			   Subject, Sender, Delivered-To, Envelope-To,
+ *			   List-* and other mailing-list headers, Resent-*,
+ *			   Original-*; tokenize.c has the list), and of the
+ *			   Received fields only the last two (the earliest
+ *			   hops), as SpamAssassin keeps them
  *	      uh:HOST      URI hosts; ud:DOMAIN their last two labels
  *	      mt:TYPE      each leaf MIME part's type; att:EXT attachment
  *			   file extensions ("none" without one)

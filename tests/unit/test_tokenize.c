@@ -143,7 +143,7 @@ START_TEST(test_tokenize_sources)
 	    "fn:cheap", "fn:pills", "fd:shop.example.com",
 	    "rt:other.example.net", "rt:differs", "ct:text/plain",
 	    "xm:mailmaster 9.9", "mid:a9a.9", "mid@mail.example.com",
-	    "h:to:you", "h:to:example.org", "h:subject:free",
+	    "h:to:you", "h:to:example.org", "B:FREE", "B:Buy", "B:Viagra",
 	    "h:x-vigil-thing:keepword", "h:content-type:charset", "b:buy",
 	    "b:cheap", "b:viagra", "b:free", "b:http",
 	    "uh:www.pills.example.biz", "ud:example.biz", "mt:text/plain",
@@ -162,6 +162,10 @@ START_TEST(test_tokenize_sources)
 	ck_assert(!traced(&tr, "b:a"));
 	ck_assert(!traced(&tr, "o:buy 5 http"));
 	ck_assert(!has(toks, "free"));
+	/* Lower-case words have no second, as-written token. */
+	ck_assert(!traced(&tr, "B:cheap") && !traced(&tr, "B:offer"));
+	/* Subject words come from s: and the body view, not h:. */
+	ck_assert(!traced(&tr, "h:subject:free"));
 	ck_assert_uint_eq(toks->flags, 0);
 	vg_tokens_free(toks);
 	trace_free(&tr);
@@ -180,6 +184,42 @@ START_TEST(test_tokenize_excluded)
 		        strstr(tr.v[i], "x-spam") == NULL &&
 		        strstr(tr.v[i], "status") == NULL,
 		    "token of an excluded header: %s", tr.v[i]);
+	}
+	vg_tokens_free(toks);
+	trace_free(&tr);
+}
+END_TEST
+
+START_TEST(test_tokenize_sa_headers)
+{
+	/* Only the last two Received (the earliest hops) give words; Date,
+	 * list and delivery headers none (SpamAssassin's IGNORED_HDRS). */
+	struct trace tr = {0};
+	struct vg_tokens *toks =
+	    tokens_of("Received: from relaythree by mxfour\r\n"
+	              "Received: from relaytwo by relaythree\r\n"
+	              "Received: from relayone by relaytwo\r\n"
+	              "Received: from origin by relayone\r\n"
+	              "Date: Mon, 7 Dec 2026 05:00:00 +0000\r\n"
+	              "List-Id: <listword.example.org>\r\n"
+	              "Delivered-To: deliveredword@example.org\r\n"
+	              "X-Loop: loopword\r\n"
+	              "X-Other: otherword\r\n"
+	              "From: a@x.example\r\n\r\nhello there\r\n",
+	        NULL, &tr);
+
+	ck_assert(has(toks, "h:received:origin"));
+	ck_assert(has(toks, "h:received:relayone"));
+	ck_assert(has(toks, "h:received:relaytwo"));
+	ck_assert(!has(toks, "h:received:relaythree"));
+	ck_assert(!has(toks, "h:received:mxfour"));
+	ck_assert(has(toks, "h:x-other:otherword"));
+	for (size_t i = 0; i < tr.n; i++) {
+		ck_assert_msg(strncmp(tr.v[i], "h:date:", 7) != 0 &&
+		        strstr(tr.v[i], "listword") == NULL &&
+		        strstr(tr.v[i], "deliveredword") == NULL &&
+		        strstr(tr.v[i], "loopword") == NULL,
+		    "token of a header not learned: %s", tr.v[i]);
 	}
 	vg_tokens_free(toks);
 	trace_free(&tr);
@@ -385,6 +425,7 @@ tokenize_suite(void)
 		abort();
 	tcase_add_test(tc, test_tokenize_sources);
 	tcase_add_test(tc, test_tokenize_excluded);
+	tcase_add_test(tc, test_tokenize_sa_headers);
 	tcase_add_test(tc, test_tokenize_reply_same);
 	tcase_add_test(tc, test_tokenize_dedup);
 	tcase_add_test(tc, test_tokenize_token_limit);
