@@ -570,7 +570,7 @@ learn_order(
 /* eval_chi2 - learn counts, score the other half */
 static void
 eval_chi2(struct run *r, const struct msgrec *all, size_t n,
-    const struct vg_chi2_params *p)
+    const struct vg_chi2_params *p, struct score *keep)
 {
 	struct kv kv;
 	struct score *ham, *spam;
@@ -628,6 +628,7 @@ eval_chi2(struct run *r, const struct msgrec *all, size_t n,
 			spam[ns++] = sc;
 		else
 			ham[nh++] = sc;
+		keep[i] = (struct score){res.prob, res.margin, i};
 	}
 	finish(r, all, ham, nh, spam, ns, cpu);
 	vg_free(ord);
@@ -641,7 +642,7 @@ eval_chi2(struct run *r, const struct msgrec *all, size_t n,
 /* eval_logreg - learn online in the run's order, score the other half */
 static void
 eval_logreg(struct run *r, const struct msgrec *all, size_t n,
-    const struct vg_logreg_params *p, size_t *updates_out)
+    const struct vg_logreg_params *p, size_t *updates_out, struct score *keep)
 {
 	struct kv kv;
 	struct score *ham, *spam;
@@ -696,6 +697,7 @@ eval_logreg(struct run *r, const struct msgrec *all, size_t n,
 			spam[ns++] = (struct score){res.z, 0.0, i};
 		else
 			ham[nh++] = (struct score){res.z, 0.0, i};
+		keep[i] = (struct score){res.prob, res.z, i};
 	}
 	finish(r, all, ham, nh, spam, ns, cpu);
 	*updates_out = updates;
@@ -705,6 +707,36 @@ eval_logreg(struct run *r, const struct msgrec *all, size_t n,
 	vg_free(ham);
 	vg_free(spam);
 	kv_fini(&kv);
+}
+
+/*
+ * eval_combo - the mean of the chi2 and logreg probabilities of the same
+ * split (kc, kl: their per-message results), ties by the chi2 margin
+ */
+static void
+eval_combo(struct run *r, const struct msgrec *all, size_t n,
+    const struct score *kc, const struct score *kl, double cpu)
+{
+	struct score *ham, *spam;
+	size_t nh = 0, ns = 0;
+
+	ham = vg_reallocarray(NULL, n, sizeof(*ham));
+	spam = vg_reallocarray(NULL, n, sizeof(*spam));
+	if (ham == NULL || spam == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct score sc = {(kc[i].a + kl[i].a) / 2.0, kc[i].b, i};
+
+		if (all[i].first != r->swapped)
+			continue;
+		if (all[i].spam)
+			spam[ns++] = sc;
+		else
+			ham[nh++] = sc;
+	}
+	finish(r, all, ham, nh, spam, ns, cpu * (double)(nh + ns));
+	vg_free(ham);
+	vg_free(spam);
 }
 
 /* num_opt - a double option, or exit 2 */
@@ -731,8 +763,9 @@ main(int argc, char **argv)
 	struct vg_chi2_params cp;
 	struct vg_logreg_params lp;
 	struct msgrec *all;
-	struct run runs[6];
-	size_t n, differ, nrun = 0, updates[6] = {0};
+	struct run runs[10];
+	struct score *kc, *kl;
+	size_t n, differ, nrun = 0, updates[10] = {0};
 	double dec = 0.0, tok = 0.0, ntok = 0.0;
 	bool verify = false;
 	int opt;
@@ -791,16 +824,32 @@ main(int argc, char **argv)
 		tok += all[i].cpu_tok;
 		ntok += (double)all[i].tok->n;
 	}
+	kc = vg_reallocarray(NULL, 2 * n, sizeof(*kc));
+	kl = vg_reallocarray(NULL, 4 * n, sizeof(*kl));
+	if (kc == NULL || kl == NULL)
+		die("out of memory");
 	for (int sw = 0; sw < 2; sw++) {
 		runs[nrun] =
 		    (struct run){"chi2", "-", sw == 1, 0, 0, 0, 0, 0, 0};
-		eval_chi2(&runs[nrun++], all, n, &cp);
+		eval_chi2(&runs[nrun++], all, n, &cp, kc + sw * n);
 	}
 	for (int sw = 0; sw < 2; sw++) {
 		for (int mx = 0; mx < 2; mx++) {
 			runs[nrun] = (struct run){"logreg",
 			    mx ? "mixed" : "sets", sw == 1, 0, 0, 0, 0, 0, 0};
-			eval_logreg(&runs[nrun], all, n, &lp, &updates[nrun]);
+			eval_logreg(&runs[nrun], all, n, &lp, &updates[nrun],
+			    kl + (2 * sw + mx) * n);
+			nrun++;
+		}
+	}
+	for (int sw = 0; sw < 2; sw++) {
+		for (int mx = 0; mx < 2; mx++) {
+			runs[nrun] = (struct run){"combo",
+			    mx ? "mixed" : "sets", sw == 1, 0, 0, 0, 0, 0, 0};
+			eval_combo(&runs[nrun], all, n, kc + sw * n,
+			    kl + (2 * sw + mx) * n,
+			    runs[sw].cpu_score +
+			        runs[2 + 2 * sw + mx].cpu_score);
 			nrun++;
 		}
 	}
@@ -833,5 +882,7 @@ main(int argc, char **argv)
 		vg_free(all[i].name);
 	}
 	vg_free(all);
+	vg_free(kc);
+	vg_free(kl);
 	return 0;
 }
