@@ -614,7 +614,7 @@ static int
 body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 {
 	struct word ring[VG_TOKEN_OSB_WINDOW], w;
-	size_t len = text->body_len, pos = 0, b, wl, cls, nwords = 0, i;
+	size_t len = text->body_len, pos = 0, b, wl, cls, nwords = 0, i, e;
 	struct tok t;
 	char num[24];
 	int rc, k;
@@ -660,6 +660,21 @@ body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 		if (memcmp(w.s, text->body + b, wl) != 0) {
 			tok_start(&t, "B:");
 			tok_put(&t, text->body + b, wl);
+			if ((rc = tset_add(ts, t.s, t.len)) != 0)
+				return rc;
+		}
+		/*
+		 * A word right before "!" also counts with it ("free!"), as
+		 * SpamAssassin's Bayes keeps "!" in its tokens; a run counts
+		 * as at most three.
+		 */
+		for (e = b + wl;
+		     e < len && e < b + wl + 3 && text->body[e] == '!'; e++)
+			;
+		if (e > b + wl) {
+			tok_start(&t, "p:");
+			tok_put(&t, w.s, w.len);
+			tok_put(&t, text->body + b + wl, e - b - wl);
 			if ((rc = tset_add(ts, t.s, t.len)) != 0)
 				return rc;
 		}

@@ -13,6 +13,9 @@
  *	      B:Word       the same word as written, when it is not all
  *			   lower case (ASCII), as SpamAssassin's Bayes and
  *			   bogofilter keep case: "FREE" is not "free"
+ *	      p:word!      a body word right before "!", lower-cased, with
+ *			   the "!" run (three at most), as SpamAssassin's
+ *			   Bayes keeps "!" in its tokens
  *	      b:long:N     a word longer than VG_TOKEN_MAX_LEN, N its length
  *			   class (VG_TOKEN_MAX_LEN, 2x, 4x ... bytes)
  *	      o:W1 D W2    OSB pairs: each body word with each of the next

@@ -226,6 +226,22 @@ START_TEST(test_tokenize_sa_headers)
 }
 END_TEST
 
+START_TEST(test_tokenize_bang)
+{
+	/* A word before "!" counts with it too, a run as at most three. */
+	struct vg_tokens *toks = tokens_of(
+	    "From: a@x.example\r\n\r\nAct NOW!!!!! hello!, there !\r\n", NULL,
+	    NULL);
+
+	ck_assert(has(toks, "p:now!!!"));
+	ck_assert(!has(toks, "p:now!!!!"));
+	ck_assert(has(toks, "p:hello!"));
+	ck_assert(!has(toks, "p:act!") && !has(toks, "p:there!"));
+	ck_assert(has(toks, "b:now") && has(toks, "B:NOW"));
+	vg_tokens_free(toks);
+}
+END_TEST
+
 START_TEST(test_tokenize_reply_same)
 {
 	struct vg_tokens *toks =
@@ -426,6 +442,7 @@ tokenize_suite(void)
 	tcase_add_test(tc, test_tokenize_sources);
 	tcase_add_test(tc, test_tokenize_excluded);
 	tcase_add_test(tc, test_tokenize_sa_headers);
+	tcase_add_test(tc, test_tokenize_bang);
 	tcase_add_test(tc, test_tokenize_reply_same);
 	tcase_add_test(tc, test_tokenize_dedup);
 	tcase_add_test(tc, test_tokenize_token_limit);
