@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# learn-accuracy.sh [-c CORPUS] [-s "SCORERS"] [-o DIR] [-k] [-R]
+# learn-accuracy.sh [-c CORPUS] [-s "SCORERS"] [-o DIR] [-k] [-R] [-S]
 #
 # The accuracy of learning classifiers on one fixed split of the
 # SpamAssassin public corpus (issue 9), rerunnable by anyone:
@@ -84,6 +84,10 @@
 #               under $TMPDIR, removed at the end unless -k
 #   -k          keep the temp directory
 #   -R          raw messages: keep the verdict/mailbox headers listed above
+#   -S          the swapped split: learn the second half of every set (in
+#               the same order, set after set), score the first; a check
+#               that a figure is not a property of one half (bench/
+#               learn-eval prints both for Vigil's models)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -93,17 +97,19 @@ scorers="bogofilter sa-bayes sa-final vigil"
 out=
 keep=0
 raw=0
+swap=0
 usage() {
 	sed -n '4,/^set -eu$/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
-while getopts c:s:o:kR opt; do
+while getopts c:s:o:kRS opt; do
 	case $opt in
 	c) corpus=$OPTARG ;;
 	s) scorers=$OPTARG ;;
 	o) out=$OPTARG ;;
 	k) keep=1 ;;
 	R) raw=1 ;;
+	S) swap=1 ;;
 	*) usage ;;
 	esac
 done
@@ -144,9 +150,10 @@ sa_ready=0
 # msgs/NAME: the message without its mbox line (and verdict headers);
 # learn.SET.CLASS: the learned files of one set in number order;
 # test.list: the scored files; split.tsv: NAME SET NUMBER CLASS PHASE.
-"$py" - "$corpus" "$work" "$raw" <<'EOF'
+"$py" - "$corpus" "$work" "$raw" "$swap" <<'EOF'
 import os, re, sys
 corpus, work, raw = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+swap = sys.argv[4] == "1"
 sets = [("easy_ham", "ham"), ("easy_ham_2", "ham"), ("hard_ham", "ham"),
         ("spam", "spam"), ("spam_2", "spam")]
 strip = re.compile(
@@ -189,7 +196,7 @@ for name, cls in sets:
                     data = b"\n".join(keepl + lines[end:])
             path = os.path.join(work, "msgs", f)
             open(path, "wb").write(data)
-            phase = "learn" if i < half else "test"
+            phase = "learn" if (i < half) != swap else "test"
             rows.append((f, name, f.split(".")[1], cls, phase))
             if phase == "learn":
                 lf.write(path + "\n")

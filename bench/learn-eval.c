@@ -518,6 +518,27 @@ finish(struct run *r, const struct msgrec *all, struct score *ham, size_t nh,
 	r->r5 = recall_at(0.005, ham, nh, spam, ns);
 	r->auc = auc(ham, nh, spam, ns);
 	r->cpu_score = cpu / (double)(nh + ns);
+	/*
+	 * For chi2 (its first value a probability), the ham and spam above
+	 * fixed cut-offs: what bands of a rules score would flag.
+	 */
+	if (strcmp(r->model, "chi2") == 0 && !rank_margin) {
+		static const double cut[] = {0.5, 0.9, 0.99, 0.999};
+
+		printf("%s %s cut-offs:", r->model,
+		    r->swapped ? "swapped" : "split");
+		for (size_t c = 0; c < sizeof(cut) / sizeof(cut[0]); c++) {
+			size_t fh = 0, fs = 0;
+
+			for (size_t i = 0; i < nh; i++)
+				fh += ham[i].a > cut[c];
+			for (size_t i = 0; i < ns; i++)
+				fs += spam[i].a > cut[c];
+			printf("  >%g: ham %zu, spam %.1f%%", cut[c], fh,
+			    100.0 * (double)fs / (double)ns);
+		}
+		printf("\n");
+	}
 	/* recall_at() and auc() left ham sorted, highest first. */
 	for (size_t i = 0; i < top_ham && i < nh; i++) {
 		fprintf(stderr, "%s %s %s top ham %zu: %s %.17g %.6g\n",
