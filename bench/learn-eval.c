@@ -103,7 +103,7 @@ struct kv {
 };
 
 /* die - print and exit 1 */
-static void
+static _Noreturn void
 die(const char *what)
 {
 	fprintf(stderr, "learn-eval: %s\n", what);

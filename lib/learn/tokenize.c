@@ -53,7 +53,10 @@ static const char *const excl_exact[] = {"X-Bogosity", "X-Scanned-By",
  * cues if your spam corpus is older/newer than ham"), mailing-list
  * headers ("a spamfiltering mailing list will become a nonspam sign"),
  * resent/original copies, and Subject (its words are the body view's
- * first line, and s: tokens).  Case ignored.
+ * first line, and s: tokens).  Case ignored.  With the last-two-Received
+ * rule in header_tokens(), measured by bench/learn-eval (spam recall at
+ * 0.1 % ham false positives): 71.3 -> 73.6 % on issue 9's split, 68.3 ->
+ * 72.3 % on the swapped split (bench/README).
  */
 static const char *const sa_ignored[] = {"Sender", "X-Sender", "Delivered-To",
     "Delivery-Date", "Envelope-To", "X-Envelope-To", "X-MIME-Autoconverted",
@@ -655,7 +658,9 @@ body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 		 * A word not in lower case also counts as written ("FREE",
 		 * "Free"), as SpamAssassin's Bayes keeps the case of body
 		 * tokens and bogofilter is case-sensitive: shouting is how
-		 * spam is written.
+		 * spam is written.  learn-eval, recall at 0.1 % ham false
+		 * positives: 73.6 -> 77.1 % (split), 72.3 -> 70.6 % (swapped),
+		 * AUC and recall at 0.5 % up on both (bench/README).
 		 */
 		if (memcmp(w.s, text->body + b, wl) != 0) {
 			tok_start(&t, "B:");
@@ -666,7 +671,8 @@ body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 		/*
 		 * A word right before "!" also counts with it ("free!"), as
 		 * SpamAssassin's Bayes keeps "!" in its tokens; a run counts
-		 * as at most three.
+		 * as at most three.  learn-eval: 77.1 -> 77.5 % (split), 70.6
+		 * -> 71.3 % (swapped) at 0.1 % ham false positives.
 		 */
 		for (e = b + wl;
 		     e < len && e < b + wl + 3 && text->body[e] == '!'; e++)
