@@ -523,7 +523,8 @@ finish(struct run *r, const struct msgrec *all, struct score *ham, size_t nh,
 	 * fixed cut-offs: what bands of a rules score would flag.
 	 */
 	if (strcmp(r->model, "chi2") == 0 && !rank_margin) {
-		static const double cut[] = {0.5, 0.9, 0.99, 0.999};
+		static const double cut[] = {
+		    0.5, 0.6, 0.8, 0.9, 0.95, 0.99, 0.999};
 
 		printf("%s %s cut-offs:", r->model,
 		    r->swapped ? "swapped" : "split");
