@@ -40,9 +40,14 @@
  *	    reachable again) is logged once, not each call.
  * OWNS     The backend owns its connections and copies of the options'
  *	    strings; nothing returned points into it.
- * LIMITS   timeout_ms (0: 500) bounds connecting and each read or write
- *	    on the socket (SO_RCVTIMEO/SO_SNDTIMEO): a server that stops
- *	    answering costs a call timeout_ms once, then the back-off.
+ * LIMITS   timeout_ms (0: 500) bounds the wait for a free connection,
+ *	    connecting, and each read or write on the socket
+ *	    (SO_RCVTIMEO/SO_SNDTIMEO): a server that stops answering costs
+ *	    the calls then in flight timeout_ms (twice that for one that
+ *	    also waited for a connection), then the back-off answers at
+ *	    once.  The server's memory is bounded by its own maxmemory
+ *	    (with a volatile-* policy the keys with TTLs go first), not
+ *	    here: stats.max_keys is 0.
  *	    XXX: a server that trickles a reply byte by byte could make one
  *	    call last longer; hiredis has no whole-call deadline.  A host
  *	    name is resolved by getaddrinfo, whose time the timeout does
@@ -51,15 +56,16 @@
  * ERRORS   VG_ETEMP: the server cannot be reached or serve now (down,
  *	    slow, refusing, or in back-off); the caller skips its check.
  *	    VG_ELIMIT: INCRBY would pass INT64_MAX or INT64_MIN (Redis
- *	    refuses; with a TTL the MULTI still sets it, the one difference
- *	    from the memory store).  VG_EINVAL: a key holds no counter; a
+ *	    refuses; a TTL given with it is still set, as the MULTI or the
+ *	    pipeline runs on, where the memory store changes nothing).  VG_EINVAL: a key holds no counter; a
  *	    bad location at open.  VG_ENOMEM.  stats() says keys = DBSIZE
  *	    (all keys of the database, the callers' and anyone else's),
  *	    max_keys 0, and the server's expired_keys and evicted_keys
  *	    (server-wide, INFO stats); all 0 when the server cannot say.
  * THREADS  Every operation may run from any thread; the pool's mutex is
- *	    held only to take or return a connection, never across I/O.
- *	    SIGPIPE is blocked in the calling thread while it writes, so a
+ *	    held only to take or return a connection, never across a
+ *	    blocking call.  SIGPIPE is blocked in the calling thread during
+ *	    its exchange with the server (then restored), so a
  *	    server that went away does not kill a process that did not
  *	    ignore it.
  */
@@ -683,7 +689,8 @@ redis_acquire(struct redis_store *r, redisContext **out)
 		r->nconns--;
 		if (rc == VG_ETEMP)
 			redis_mark_down(r, why);
-		pthread_cond_signal(&r->cv);
+		/* Waiters see the back-off now, not at their deadline. */
+		pthread_cond_broadcast(&r->cv);
 	}
 	pthread_mutex_unlock(&r->mu);
 	*out = c;
