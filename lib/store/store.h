@@ -149,7 +149,7 @@ struct vg_store_opts {
  */
 struct vg_store_ops {
 	const char *name; /* "memory" */
-	bool shared;      /* other processes see it: default to the wall clock */
+	bool shared; /* other processes see it: default to the wall clock */
 	int (*open)(void **be_out, const struct vg_store_opts *opts);
 	void (*close)(void *be);
 	int (*incr)(void *be, int64_t *value_out, struct vg_store_key key,
