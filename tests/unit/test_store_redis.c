@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -153,6 +154,8 @@ server_start(struct server *srv, const char *password)
 	srv->pid = fork();
 	ck_assert_int_ge(srv->pid, 0);
 	if (srv->pid == 0) {
+		/* A case that fails midway must not leave a server behind. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (password != NULL)
 			execl("/usr/bin/redis-server", "redis-server", "--port",
 			    port, "--bind", "127.0.0.1", "--save", "",
