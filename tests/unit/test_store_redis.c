@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -800,6 +801,66 @@ START_TEST(test_store_redis_hung)
 }
 END_TEST
 
+/*
+ * A unix-socket "server" that accepts, lets the store start writing an
+ * AUTH of 4 MB (the socket buffer fills, the write blocks), then closes:
+ * the blocked write returns short, and hiredis's next write gets EPIPE,
+ * which raises SIGPIPE unless the store blocks it.
+ */
+static void *
+epipe_run(void *arg)
+{
+	int lfd = *(int *)arg, fd;
+
+	if ((fd = accept(lfd, NULL, NULL)) < 0)
+		return NULL;
+	usleep(300000);
+	close(fd);
+	return NULL;
+}
+
+START_TEST(test_store_redis_sigpipe)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct vg_store_opts opts = {.timeout_ms = 3000};
+	struct vg_store *store = NULL;
+	const size_t pwlen = 4 << 20;
+	sigset_t pending;
+	char *password;
+	pthread_t t;
+	int fd;
+
+	/* SIGPIPE at its default action: it would kill this process. */
+	(void)signal(SIGPIPE, SIG_DFL);
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/epipe-%ld.sock",
+	    VG_BINARY_DIR, (long)getpid());
+	(void)unlink(sun.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, epipe_run, &fd), 0);
+	password = malloc(pwlen + 1);
+	ck_assert_ptr_nonnull(password);
+	memset(password, 'x', pwlen);
+	password[pwlen] = '\0';
+	opts.location = sun.sun_path;
+	opts.password = password;
+	/* The first connection fails; the store opens all the same. */
+	ck_assert_int_eq(vg_store_new(&store, "redis", &opts), 0);
+	pthread_join(t, NULL);
+	/* Still alive, and no SIGPIPE left pending or blocked. */
+	ck_assert_int_eq(sigpending(&pending), 0);
+	ck_assert(!sigismember(&pending, SIGPIPE));
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &pending), 0);
+	ck_assert(!sigismember(&pending, SIGPIPE));
+	vg_store_unref(store);
+	free(password);
+	close(fd);
+	(void)unlink(sun.sun_path);
+}
+END_TEST
+
 /* store_redis_suite - one TCase per behaviour */
 static Suite *
 store_redis_suite(void)
@@ -822,6 +883,7 @@ store_redis_suite(void)
 	tcase_add_test(tc, test_store_redis_auth_db);
 	tcase_add_test(tc, test_store_redis_down_up);
 	tcase_add_test(tc, test_store_redis_hung);
+	tcase_add_test(tc, test_store_redis_sigpipe);
 	suite_add_tcase(s, tc);
 	return s;
 }
