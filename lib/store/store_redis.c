@@ -400,6 +400,10 @@ redis_why(char *why, size_t size, const redisContext *c, const char *dflt)
 	const char *s =
 	    c != NULL && c->err != 0 && c->errstr[0] != '\0' ? c->errstr : dflt;
 
+	/* SO_RCVTIMEO's EAGAIN reads "Resource temporarily unavailable". */
+	if (c != NULL && c->err == REDIS_ERR_IO &&
+	    strstr(s, "temporarily unavailable") != NULL)
+		s = "no answer within the timeout";
 	(void)snprintf(why, size, "%s", s);
 }
 
