@@ -23,6 +23,7 @@ struct vg_store {
 /* The backends vg_store_new() finds by name. */
 static const struct vg_store_ops *const store_backends[] = {
     &vg_store_mem_ops,
+    &vg_store_redis_ops,
 };
 
 /* store_default_clock - vg_clock_ms() behind the callback type */
@@ -305,14 +306,21 @@ vg_store_for_conf(
 int64_t
 vg_store_window_count(int64_t cur, int64_t prev, uint64_t num, uint64_t den)
 {
-	uint64_t w, c = cur > 0 ? (uint64_t)cur : 0;
+	uint64_t w = 0, c = cur > 0 ? (uint64_t)cur : 0;
+	unsigned __int128 x;
 
-	if (prev <= 0 || num == 0)
-		w = 0;
-	else if (__builtin_mul_overflow((uint64_t)prev, num, &w))
-		return INT64_MAX;
-	else
-		w = w / den + (w % den != 0);
+	/*
+	 * In 128 bits: prev * num may pass 2^64 while the share it gives
+	 * (at most prev when num <= den) does not; saturating there would
+	 * count a window as full that is not (the Redis script is exact).
+	 */
+	if (prev > 0 && num > 0) {
+		x = (unsigned __int128)(uint64_t)prev * num;
+		x = x / den + (x % den != 0);
+		if (x > INT64_MAX)
+			return INT64_MAX;
+		w = (uint64_t)x;
+	}
 	if (__builtin_add_overflow(w, c, &w) || w > INT64_MAX)
 		return INT64_MAX;
 	return (int64_t)w;

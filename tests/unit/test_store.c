@@ -3,12 +3,19 @@
  * test_store - the backend conformance suite: every case runs once per
  * backend in backends[] (a loop test), against the vg_store_* calls alone,
  * so a new backend (LMDB, Redis) is one more line there.  A backend with
- * no key bound (stats.max_keys 0) skips the eviction case.
+ * no key bound (stats.max_keys 0) skips the eviction case.  Redis runs
+ * against the test server (tests/redis, over TCP) in database
+ * TEST_REDIS_DB, emptied before each store is opened; it expires keys on
+ * the server's clock, which a test cannot move, so the cases that move
+ * the injected clock skip their expiry checks for it (own_clock()), and
+ * test_store_redis.c checks real expiry with short TTLs.
  */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <hiredis/hiredis.h>
 
 #include "vg_check.h"
 #include "base/alloc.h"
@@ -16,8 +23,13 @@
 #include "base/err.h"
 #include "store/store.h"
 
-static const char *const backends[] = {"memory"};
+static const char *const backends[] = {"memory", "redis"};
 #define NBACKENDS ((int)(sizeof(backends) / sizeof(backends[0])))
+
+/* The test server's database this suite empties (test_store_redis: 2+). */
+#define TEST_REDIS_DB      1
+#define TEST_REDIS_STR(x)  #x
+#define TEST_REDIS_XSTR(x) TEST_REDIS_STR(x)
 
 /* The injected clock every store of a test reads. */
 static uint64_t test_now = 1000000;
@@ -29,14 +41,57 @@ test_clock(void *ctx)
 	return *(const uint64_t *)ctx;
 }
 
-/* store_open - backend i, bounded at max_keys, on the injected clock */
-static struct vg_store *
-store_open(int i, size_t max_keys)
+/* own_clock - backend i expires keys on its own clock, not the injected one */
+static bool
+own_clock(int i)
+{
+	return strcmp(backends[i], "redis") == 0;
+}
+
+/* store_opts - backend i's options: bounded at max_keys, injected clock */
+static struct vg_store_opts
+store_opts(int i, size_t max_keys)
 {
 	struct vg_store_opts opts = {
 	    .max_keys = max_keys, .clock = test_clock, .clock_ctx = &test_now};
+
+	if (strcmp(backends[i], "redis") == 0) {
+		opts.location =
+		    "127.0.0.1:" TEST_REDIS_XSTR(VG_TEST_REDIS_PORT);
+		opts.db = TEST_REDIS_DB;
+	}
+	return opts;
+}
+
+/* store_flush - empty backend i's shared data, as a new memory store is */
+static void
+store_flush(int i)
+{
+	redisContext *c;
+	redisReply *rep;
+
+	if (strcmp(backends[i], "redis") != 0)
+		return;
+	c = redisConnect("127.0.0.1", VG_TEST_REDIS_PORT);
+	ck_assert_msg(c != NULL && c->err == 0, "test Redis: %s",
+	    c != NULL ? c->errstr : "no memory");
+	rep = redisCommand(c, "SELECT %d", TEST_REDIS_DB);
+	ck_assert(rep != NULL && rep->type == REDIS_REPLY_STATUS);
+	freeReplyObject(rep);
+	rep = redisCommand(c, "FLUSHDB");
+	ck_assert(rep != NULL && rep->type == REDIS_REPLY_STATUS);
+	freeReplyObject(rep);
+	redisFree(c);
+}
+
+/* store_open - backend i, empty, bounded at max_keys, on the injected clock */
+static struct vg_store *
+store_open(int i, size_t max_keys)
+{
+	struct vg_store_opts opts = store_opts(i, max_keys);
 	struct vg_store *store = NULL;
 
+	store_flush(i);
 	ck_assert_msg(vg_store_new(&store, backends[i], &opts) == 0,
 	    "cannot open the %s store", backends[i]);
 	ck_assert_str_eq(vg_store_name(store), backends[i]);
@@ -101,6 +156,10 @@ START_TEST(test_store_ttl)
 	struct vg_store *store = store_open(_i, 100);
 	bool found;
 
+	if (own_clock(_i)) {
+		vg_store_unref(store);
+		return; /* the server's clock: test_store_redis.c */
+	}
 	test_now = 1000000;
 	ck_assert_int_eq(vg_store_incr(store, NULL, K("t"), 1, 1000), 0);
 	/* An incr with no TTL leaves the TTL as it is. */
@@ -175,10 +234,10 @@ START_TEST(test_store_batch)
 		ck_assert(found[i]);
 		ck_assert_int_eq(v[i], 2 * i + (i == 3 ? 100 : 0));
 	}
-	/* The TTL applied to every key. */
+	/* The TTL applied to every key (Redis: see own_clock()). */
 	test_now += 60000;
 	ck_assert_int_eq(vg_store_get_many(store, v, found, keys, 300), 0);
-	for (int i = 0; i < 300; i++)
+	for (int i = 0; i < 300 && !own_clock(_i); i++)
 		ck_assert_msg(!found[i], "key %d: got found, want expired", i);
 	/* Empty and oversized batches. */
 	ck_assert_int_eq(vg_store_get_many(store, v, found, keys, 0), 0);
@@ -236,8 +295,16 @@ START_TEST(test_store_window)
 	ck_assert_int_eq(r.count, 5);
 	r = window(store, 1, 5, 1, 4);
 	ck_assert(!r.added);
-	/* The current counter got the TTL. */
+	/* prev * num past 2^64 while the share fits: exact, not full. */
+	ck_assert_int_eq(vg_store_set(store, K("prev"), INT64_MAX / 4, 0), 0);
+	r = window(store, 0, INT64_MAX, 1ull << 40, (1ull << 40) * 3);
+	ck_assert_msg(r.count == 2 + INT64_MAX / 12 + 1, "got count %lld",
+	    (long long)r.count);
+	ck_assert_int_eq(vg_store_set(store, K("prev"), 10, 0), 0);
+	/* The current counter got the TTL (Redis: see own_clock()). */
 	test_now += 5000;
+	if (own_clock(_i))
+		ck_assert_int_eq(vg_store_del(store, NULL, K("cur")), 0);
 	ck_assert_int_eq(value(store, "cur"), -999);
 	/* A guard key refuses whatever the count. */
 	ck_assert_int_eq(vg_store_del(store, NULL, K("prev")), 0);
@@ -246,6 +313,8 @@ START_TEST(test_store_window)
 	ck_assert(!r.added && r.guarded);
 	ck_assert_int_eq(value(store, "cur"), -999);
 	test_now += 100;
+	if (own_clock(_i))
+		ck_assert_int_eq(vg_store_del(store, NULL, K("hold")), 0);
 	r = window(store, 1, 5, 0, 1);
 	ck_assert(r.added && !r.guarded);
 	/* No wrap-around at INT64_MAX. */
@@ -430,8 +499,7 @@ END_TEST
 
 START_TEST(test_store_alloc_failure)
 {
-	struct vg_store_opts opts = {
-	    .max_keys = 4, .clock = test_clock, .clock_ctx = &test_now};
+	struct vg_store_opts opts = store_opts(_i, 4);
 	struct vg_store_key keys[2] = {{"a", 1}, {"b", 1}};
 	const int64_t deltas[2] = {1, 2};
 	struct vg_store_window w = {
@@ -445,6 +513,7 @@ START_TEST(test_store_alloc_failure)
 
 	/* Every allocation failure is VG_ENOMEM, changes nothing, leaks nothing. */
 	for (n = 1; n < 30; n++) {
+		store_flush(_i);
 		vg_alloc_fail_at(n);
 		store = NULL;
 		rc = vg_store_new(&store, backends[_i], &opts);

@@ -43,7 +43,7 @@ vg_check_need(const char *path, int mode, const char *what)
 
 /*
  * vg_check_prereqs - what tests/unit/CMakeLists.txt says this executable
- * needs (vg_unit_test NEEDS corpus|dns), checked before any test runs.
+ * needs (vg_unit_test NEEDS corpus|dns|redis), checked before any test runs.
  */
 static inline void
 vg_check_prereqs(void)
@@ -55,6 +55,10 @@ vg_check_prereqs(void)
 #ifdef VG_TEST_NEEDS_DNS
 	vg_check_need("/usr/sbin/dnsmasq", X_OK,
 	    "the test DNS server (apt-get install dnsmasq)");
+#endif
+#ifdef VG_TEST_NEEDS_REDIS
+	vg_check_need("/usr/bin/redis-server", X_OK,
+	    "the test Redis server (apt-get install redis-server)");
 #endif
 }
 
