@@ -5,8 +5,8 @@
 # ham learned with `vigil learn` and a spam autolearned through milter B
 # are what milter C classifies (BAYES_99 on a new message in the spam's
 # words).  Then Redis is killed mid-stream: every message through C still
-# gets its verdict (no tempfail, nothing lost), with BAYES_TEMPERROR and
-# a log line; Redis restarted (empty), C reconnects and the symbol goes.
+# gets its verdict (no tempfail, nothing lost), with a log line each
+# (BAYES_TEMPERROR scores 0); Redis restarted (empty), C reconnects.
 # The milter run.sh started is not used.  Skips without redis-server.
 set -u
 client=$VG_BUILD/tests/milter/mtclient
@@ -104,19 +104,20 @@ for k in 1 2 3 4 5; do
 		fail "message $k with Redis down: $(cat "$t/m$k.out")"
 	grep -q '^reply 4' "$t/m$k.out" &&
 		fail "message $k tempfailed with Redis down: $(cat "$t/m$k.out")"
-	st=$(status "$t/m$k.out")
-	echo "$st" | grep -q 'BAYES_TEMPERROR' ||
-		fail "message $k: no BAYES_TEMPERROR with Redis down: '$st'"
+	grep -q '^eom a\|^insheader X-Spam-Status' "$t/m$k.out" ||
+		fail "message $k with Redis down: no verdict: $(cat "$t/m$k.out")"
 	n=$((n + 1))
 done
-grep -q 'classifier skipped' "$t/c.log" || fail "no log line for Redis down"
+# One line per message (BAYES_TEMPERROR scores 0, so the header does not
+# list it; vigil scan --json does, tests/cli/learn.sh).
+[ "$(grep -c 'classifier skipped' "$t/c.log")" -eq 5 ] ||
+	fail "want 5 'classifier skipped' lines: $(grep -c 'classifier skipped' "$t/c.log")"
 
 # Back (empty: no persistence): c reconnects; silent, no TEMPERROR.
 redis_start
 sleep 1.5 # past the back-off after a failed connect
 "$client" "$t/c.sock" -m "$t/spam2" >"$t/again.out" 2>&1 ||
 	fail "after restart: $(cat "$t/again.out")"
-st=$(status "$t/again.out")
-echo "$st" | grep -q 'BAYES_TEMPERROR' &&
-	fail "after Redis came back: still '$st'"
+[ "$(grep -c 'classifier skipped' "$t/c.log")" -eq 5 ] ||
+	fail "after Redis came back: still skipped"
 echo "PASS t-redis ($n messages delivered while Redis was down)"
