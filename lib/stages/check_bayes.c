@@ -53,7 +53,7 @@ static const struct band {
     {0.20, "BAYES_40", -0.1},
     {0.05, "BAYES_20", -0.5},
     {0.01, "BAYES_05", -1.0},
-    {-1.0, "BAYES_00", -2.0},
+    {-1.0, "BAYES_00", -5.0},
 };
 #define BAYES_999_FLOOR 0.999
 #define BAYES_999_DEF   1.0
