@@ -478,7 +478,8 @@ vg_cli_learn(int argc, char **argv)
 		memset(&l->path, 0, sizeof(l->path));
 		if (learn_path(l, argv[i]) != 0)
 			status = 2;
-		print_tally(argv[i], &l->path, l->forget);
+		print_tally(strcmp(argv[i], "-") == 0 ? "(stdin)" : argv[i],
+		    &l->path, l->forget);
 		for (size_t k = 0; k < VG_NELEM(l->total.n); k++)
 			l->total.n[k] += l->path.n[k];
 		l->total.skipped += l->path.skipped;

@@ -50,7 +50,7 @@ echo "$st" | grep -q 'BAYES_999=1' || fail "spam2: no BAYES_999 in '$st'"
 ms=$(echo "$st" | sed -n 's/.*score=\([-0-9.]*\).*/\1/p')
 js=$("$vigil" scan -c "$VG_CONF" --client-ip 192.0.2.1 --helo client.example \
     --from a@example.com --rcpt b@example.org --json "$t/spam2" |
-    sed -n 's/.*"score": \([-0-9.]*\),.*/\1/p')
+    sed -n 's/^{"file": "[^"]*", "decision": "[a-z]*", "score": \([-0-9.]*\),.*/\1/p')
 [ -n "$ms" ] && [ "$ms" = "$js" ] ||
 	fail "milter score '$ms' != vigil scan score '$js'"
 
