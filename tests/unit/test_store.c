@@ -3,12 +3,16 @@
  * test_store - the backend conformance suite: every case runs once per
  * backend in backends[] (a loop test), against the vg_store_* calls alone,
  * so a new backend (LMDB, Redis) is one more line there.  A backend with
- * no key bound (stats.max_keys 0) skips the eviction case.
+ * no key bound (stats.max_keys 0) skips the eviction case: lmdb is bound
+ * by bytes, and test_store_lmdb.c tests its reclaim.
  */
 #include <check.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vg_check.h"
 #include "base/alloc.h"
@@ -16,8 +20,60 @@
 #include "base/err.h"
 #include "store/store.h"
 
-static const char *const backends[] = {"memory"};
+static const char *const backends[] = {"memory", "lmdb"};
 #define NBACKENDS ((int)(sizeof(backends) / sizeof(backends[0])))
+
+/*
+ * The lmdb backend's files: a fresh directory per test (on tmpfs when
+ * there is one: each commit is synced), a fresh file per store, all
+ * removed by the teardown.
+ */
+static char tmp_dir[64];
+static unsigned tmp_files;
+
+/* tmp_setup - a fresh directory for the test's database files */
+static void
+tmp_setup(void)
+{
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+
+	(void)snprintf(tmp_dir, sizeof(tmp_dir), "%s/vg-store-XXXXXX", base);
+	ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+	tmp_files = 0;
+}
+
+/* tmp_teardown - remove the directory and every file in it */
+static void
+tmp_teardown(void)
+{
+	char path[sizeof(tmp_dir) + 256 + 2];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(tmp_dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(
+		    path, sizeof(path), "%s/%s", tmp_dir, de->d_name);
+		(void)unlink(path);
+	}
+	(void)closedir(d);
+	(void)rmdir(tmp_dir);
+}
+
+/* store_location - backend i's location: a fresh file for lmdb, else NULL */
+static const char *
+store_location(int i)
+{
+	static char path[128];
+
+	if (strcmp(backends[i], "lmdb") != 0)
+		return NULL;
+	(void)snprintf(path, sizeof(path), "%s/db%u", tmp_dir, tmp_files++);
+	return path;
+}
 
 /* The injected clock every store of a test reads. */
 static uint64_t test_now = 1000000;
@@ -33,8 +89,10 @@ test_clock(void *ctx)
 static struct vg_store *
 store_open(int i, size_t max_keys)
 {
-	struct vg_store_opts opts = {
-	    .max_keys = max_keys, .clock = test_clock, .clock_ctx = &test_now};
+	struct vg_store_opts opts = {.max_keys = max_keys,
+	    .clock = test_clock,
+	    .clock_ctx = &test_now,
+	    .location = store_location(i)};
 	struct vg_store *store = NULL;
 
 	ck_assert_msg(vg_store_new(&store, backends[i], &opts) == 0,
@@ -445,6 +503,7 @@ START_TEST(test_store_alloc_failure)
 
 	/* Every allocation failure is VG_ENOMEM, changes nothing, leaks nothing. */
 	for (n = 1; n < 30; n++) {
+		opts.location = store_location(_i);
 		vg_alloc_fail_at(n);
 		store = NULL;
 		rc = vg_store_new(&store, backends[_i], &opts);
@@ -518,6 +577,7 @@ store_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("counters");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_incr_get, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_store_ttl, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_store_long_keys, 0, NBACKENDS);
@@ -525,18 +585,23 @@ store_suite(void)
 	tcase_add_test(tc, test_store_for_conf);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("batch");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_batch, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("window");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_window, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bound");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_eviction, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("threads");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_threads, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_alloc_failure, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	return s;
