@@ -74,10 +74,10 @@
  *	    before closing the old, so handles on the same file (same device
  *	    and inode) share one refcounted environment in a registry under
  *	    a mutex (so stats' evictions and expired count what this
- *	    process did to the file).  The first opener's map size and mode
- *	    hold; a writable
- *	    open of a file open read-only here is refused.  A process that
- *	    forks must not use the store in the child (LMDB's rule).
+ *	    process did to the file).  The first opener's mode holds, and
+ *	    the largest map size asked for (see THREADS); a writable open of
+ *	    a file open read-only here is refused.  A process that forks
+ *	    must not use the store in the child (LMDB's rule).
  * LIMITS   opts->max_bytes from LMDB_MIN_MAP to LMDB_MAX_MAP (else
  *	    VG_EINVAL); LMDB_MAX_READERS read transactions at once per file
  *	    (more: VG_ETEMP).
@@ -86,13 +86,15 @@
  *	    directory, a read-only open of a missing file, not LMDB, not a
  *	    store, a newer format, an I/O error).  VG_ENOMEM: the map is full
  *	    even after reclaiming (nothing written), or memory ran out.
- *	    VG_ETEMP: every reader slot is taken, or another process grew the
- *	    map.  Each LMDB failure logs one line naming the file and LMDB's
- *	    reason.
+ *	    VG_ETEMP: every reader slot is taken.  Each LMDB failure logs
+ *	    one line naming the file and LMDB's reason.
  * THREADS  Every operation is one LMDB transaction; any thread may call
- *	    any operation.  XXX: MDB_MAP_RESIZED (another process opened the
- *	    file with a larger map and grew it) is VG_ETEMP until this process
- *	    reopens; open every process with the same max_bytes.
+ *	    any operation.  Transactions hold a read-write lock shared, so
+ *	    that the map size can change while none is open: when another
+ *	    process grew the map (MDB_MAP_RESIZED: it opened the file with a
+ *	    larger max_bytes) this process adopts the new size, and a handle
+ *	    opened with a larger max_bytes beside older ones (a reload after
+ *	    the setting grew) enlarges the shared map.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -141,6 +143,9 @@ struct lmdb_env {
 	unsigned char sweep_key[1 + LMDB_DIRECT_MAX];
 	size_t sweep_len; /* 0: from the start */
 	pthread_mutex_t reclaim_mu;
+	/* Held shared by every transaction, exclusive to change the map
+	 * size (LMDB: only while this process has no transaction). */
+	pthread_rwlock_t resize_lock;
 	atomic_uint_fast64_t reclaims; /* reclaims done, a generation */
 	atomic_uint_fast64_t evictions, expired;
 };
@@ -257,6 +262,62 @@ lmdb_key_make(struct lmdb_key *k, struct vg_store_key key)
 		k->val.mv_size = 1 + LMDB_HASH_LEN;
 	}
 	k->val.mv_data = k->buf;
+}
+
+/* lmdb_resize - set the map size (0: adopt the size another process set) */
+static int
+lmdb_resize(struct lmdb_env *e, uint64_t size)
+{
+	MDB_envinfo info;
+	int rc;
+
+	pthread_rwlock_wrlock(&e->resize_lock);
+	rc = mdb_env_set_mapsize(e->env, (size_t)size);
+	pthread_rwlock_unlock(&e->resize_lock);
+	if (rc == 0 && mdb_env_info(e->env, &info) == 0)
+		vg_info("store %s: map size now %zu bytes", e->path,
+		    info.me_mapsize);
+	return rc;
+}
+
+/*
+ * lmdb_begin - a transaction, the resize lock held shared until
+ * lmdb_commit() or lmdb_abort(); when another process has grown the map
+ * (MDB_MAP_RESIZED), adopt its size and begin again.  0 or LMDB's error.
+ */
+static int
+lmdb_begin(struct lmdb_env *e, unsigned flags, MDB_txn **txn_out)
+{
+	int rc;
+
+	for (int i = 0;; i++) {
+		pthread_rwlock_rdlock(&e->resize_lock);
+		if ((rc = mdb_txn_begin(e->env, NULL, flags, txn_out)) == 0)
+			return 0;
+		pthread_rwlock_unlock(&e->resize_lock);
+		if (rc != MDB_MAP_RESIZED || i > 0)
+			return rc;
+		if ((rc = lmdb_resize(e, 0)) != 0)
+			return rc;
+	}
+}
+
+/* lmdb_commit - commit txn and release the resize lock */
+static int
+lmdb_commit(struct lmdb_env *e, MDB_txn *txn)
+{
+	int rc = mdb_txn_commit(txn);
+
+	pthread_rwlock_unlock(&e->resize_lock);
+	return rc;
+}
+
+/* lmdb_abort - abort txn and release the resize lock */
+static void
+lmdb_abort(struct lmdb_env *e, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&e->resize_lock);
 }
 
 /* lmdb_is_data - is this LMDB key a data record's (not metadata) */
@@ -454,10 +515,10 @@ lmdb_reclaim_pass(
 
 	*deleted_out = 0;
 	for (;;) {
-		if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
+		if ((rc = lmdb_begin(e, 0, &txn)) != 0)
 			return rc;
 		if ((rc = mdb_cursor_open(txn, e->dbi, &cur)) != 0) {
-			mdb_txn_abort(txn);
+			lmdb_abort(e, txn);
 			return rc;
 		}
 		k.mv_size = rlen;
@@ -485,9 +546,9 @@ lmdb_reclaim_pass(
 			rc = MDB_CORRUPTED; /* a key we never write */
 		mdb_cursor_close(cur);
 		if (rc == 0)
-			rc = mdb_txn_commit(txn);
+			rc = lmdb_commit(e, txn);
 		else
-			mdb_txn_abort(txn);
+			lmdb_abort(e, txn);
 		if (rc == MDB_MAP_FULL && chunk > 1) {
 			/* Not even room to copy the pages: smaller steps. */
 			chunk /= 2;
@@ -532,10 +593,10 @@ lmdb_threshold(
 	*thr_out = 0;
 	if ((samples = vg_malloc(LMDB_SAMPLE_MAX * sizeof(*samples))) == NULL)
 		return VG_ENOMEM;
-	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = lmdb_begin(e, MDB_RDONLY, &txn)) != 0)
 		goto out;
 	if ((rc = mdb_cursor_open(txn, e->dbi, &cur)) != 0) {
-		mdb_txn_abort(txn);
+		lmdb_abort(e, txn);
 		goto out;
 	}
 	rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST);
@@ -556,7 +617,7 @@ lmdb_threshold(
 			samples[idx] = expires;
 	}
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	lmdb_abort(e, txn);
 	if (rc != MDB_NOTFOUND)
 		goto out;
 	rc = 0;
@@ -594,10 +655,10 @@ lmdb_reclaim(struct lmdb_store *s, uint64_t gen, bool *progress_out)
 		goto out;
 	}
 	now = s->clock(s->clock_ctx);
-	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = lmdb_begin(e, MDB_RDONLY, &txn)) != 0)
 		goto out;
 	rc = mdb_stat(txn, e->dbi, &st);
-	mdb_txn_abort(txn);
+	lmdb_abort(e, txn);
 	if (rc != 0)
 		goto out;
 	target = st.ms_entries * LMDB_RECLAIM_PCT / 100;
@@ -654,16 +715,16 @@ lmdb_write(struct lmdb_store *s, size_t nkeys, lmdb_write_fn fn, void *arg)
 		memset(&w, 0, sizeof(w));
 		w.sweep = nkeys > LMDB_SWEEP_MIN ? nkeys : LMDB_SWEEP_MIN;
 		gen = atomic_load(&e->reclaims);
-		if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0)
+		if ((rc = lmdb_begin(e, 0, &txn)) != 0)
 			break;
 		now = s->clock(s->clock_ctx);
 		rc = fn(s, txn, now, &w, arg);
 		if (rc == 0)
 			rc = lmdb_sweep(e, txn, now, &w);
 		if (rc == 0)
-			rc = mdb_txn_commit(txn);
+			rc = lmdb_commit(e, txn);
 		else
-			mdb_txn_abort(txn);
+			lmdb_abort(e, txn);
 		if (rc == 0)
 			atomic_fetch_add(&e->expired, w.expired);
 		if (rc != MDB_MAP_FULL || attempt >= LMDB_RECLAIM_ROUNDS)
@@ -884,7 +945,7 @@ lmdb_get_many(void *be, int64_t *values_out, bool *found_out,
 	uint64_t now;
 	int rc;
 
-	if ((rc = mdb_txn_begin(s->e->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = lmdb_begin(s->e, MDB_RDONLY, &txn)) != 0)
 		return lmdb_err(s->e->path, "read", rc);
 	now = s->clock(s->clock_ctx);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -893,7 +954,7 @@ lmdb_get_many(void *be, int64_t *values_out, bool *found_out,
 		found_out[i] = found == LMDB_LIVE;
 		values_out[i] = found == LMDB_LIVE ? rec.value : 0;
 	}
-	mdb_txn_abort(txn);
+	lmdb_abort(s->e, txn);
 	return lmdb_err(s->e->path, "read", rc);
 }
 
@@ -990,7 +1051,7 @@ lmdb_stats(void *be, struct vg_store_stats *out)
 	out->expired = atomic_load(&e->expired);
 	if (mdb_env_info(e->env, &info) == 0)
 		out->max_bytes = info.me_mapsize;
-	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0) {
+	if ((rc = lmdb_begin(e, MDB_RDONLY, &txn)) != 0) {
 		(void)lmdb_err(e->path, "stats", rc);
 		return;
 	}
@@ -1003,7 +1064,7 @@ lmdb_stats(void *be, struct vg_store_stats *out)
 	} else {
 		(void)lmdb_err(e->path, "stats", rc);
 	}
-	mdb_txn_abort(txn);
+	lmdb_abort(e, txn);
 }
 
 /*
@@ -1021,8 +1082,7 @@ lmdb_format(struct lmdb_env *e)
 	int rc;
 
 	memcpy(name, lmdb_format_key, sizeof(name));
-	if ((rc = mdb_txn_begin(
-	         e->env, NULL, e->read_only ? MDB_RDONLY : 0, &txn)) != 0)
+	if ((rc = lmdb_begin(e, e->read_only ? MDB_RDONLY : 0, &txn)) != 0)
 		return lmdb_err(e->path, "open", rc);
 	if ((rc = mdb_dbi_open(txn, NULL, 0, &e->dbi)) != 0 ||
 	    (rc = mdb_stat(txn, e->dbi, &st)) != 0)
@@ -1035,14 +1095,14 @@ lmdb_format(struct lmdb_env *e)
 		d.mv_data = rec;
 		if ((rc = mdb_put(txn, e->dbi, &k, &d, 0)) != 0)
 			goto fail;
-		if ((rc = mdb_txn_commit(txn)) != 0)
+		if ((rc = lmdb_commit(e, txn)) != 0)
 			return lmdb_err(e->path, "open", rc);
 		return 0;
 	}
 	if (rc == MDB_NOTFOUND) {
 		vg_error(
 		    "store %s: not a Vigil store (no format record)", e->path);
-		mdb_txn_abort(txn);
+		lmdb_abort(e, txn);
 		return VG_EIO;
 	}
 	if (rc != 0)
@@ -1050,11 +1110,11 @@ lmdb_format(struct lmdb_env *e)
 	if (d.mv_size != sizeof(rec) || memcmp(d.mv_data, lmdb_magic, 8) != 0) {
 		vg_error(
 		    "store %s: not a Vigil store (bad format record)", e->path);
-		mdb_txn_abort(txn);
+		lmdb_abort(e, txn);
 		return VG_EIO;
 	}
 	memcpy(&version, (const unsigned char *)d.mv_data + 8, 4);
-	mdb_txn_abort(txn);
+	lmdb_abort(e, txn);
 	if (version > LMDB_FORMAT_VERSION) {
 		vg_error("store %s: format version %u is newer than this "
 		         "Vigil's (%u): refused",
@@ -1063,7 +1123,7 @@ lmdb_format(struct lmdb_env *e)
 	}
 	return 0;
 fail:
-	mdb_txn_abort(txn);
+	lmdb_abort(e, txn);
 	return lmdb_err(e->path, "open", rc);
 }
 
@@ -1074,6 +1134,7 @@ lmdb_env_free(struct lmdb_env *e)
 	if (e->env != NULL)
 		mdb_env_close(e->env);
 	pthread_mutex_destroy(&e->reclaim_mu);
+	pthread_rwlock_destroy(&e->resize_lock);
 	vg_free(e->path);
 	vg_free(e);
 }
@@ -1101,6 +1162,12 @@ lmdb_env_open(struct lmdb_env **out, const struct vg_store_opts *opts)
 		return VG_ENOMEM;
 	}
 	if (pthread_mutex_init(&e->reclaim_mu, NULL) != 0) {
+		vg_free(e->path);
+		vg_free(e);
+		return VG_ENOMEM;
+	}
+	if (pthread_rwlock_init(&e->resize_lock, NULL) != 0) {
+		pthread_mutex_destroy(&e->reclaim_mu);
 		vg_free(e->path);
 		vg_free(e);
 		return VG_ENOMEM;
@@ -1156,6 +1223,7 @@ lmdb_open(void **be_out, const struct vg_store_opts *opts)
 {
 	struct lmdb_store *s;
 	struct lmdb_env *e;
+	MDB_envinfo info;
 	struct stat sb;
 	int rc = 0;
 
@@ -1187,6 +1255,14 @@ lmdb_open(void **be_out, const struct vg_store_opts *opts)
 		goto out;
 	}
 	if (e != NULL) {
+		/* A larger map asked for (a reload after max_bytes grew)
+		 * takes effect now; a smaller one waits for a reopen. */
+		if (opts->max_bytes > 0 && mdb_env_info(e->env, &info) == 0 &&
+		    opts->max_bytes > info.me_mapsize &&
+		    (rc = lmdb_resize(e, opts->max_bytes)) != 0) {
+			rc = lmdb_err(e->path, "map size", rc);
+			goto out;
+		}
 		e->refs++;
 	} else {
 		if ((rc = lmdb_env_open(&e, opts)) != 0)

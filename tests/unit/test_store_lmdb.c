@@ -274,6 +274,73 @@ START_TEST(test_store_lmdb_torn)
 }
 END_TEST
 
+#define GROW_KEYS 40000
+
+/* grow_writer - the child: GROW_KEYS keys through a 4 MiB map */
+static int
+grow_writer(int ready_fd)
+{
+	static char names[1000][16];
+	struct vg_store_key keys[1000];
+	int64_t deltas[1000];
+	struct vg_store *store = NULL;
+	char c;
+
+	if (read(ready_fd, &c, 1) != 1)
+		return 2;
+	if (open_at(&store, db_path, 4 << 20, false) != 0)
+		return 3;
+	for (int b = 0; b < GROW_KEYS / 1000; b++) {
+		for (int i = 0; i < 1000; i++) {
+			(void)snprintf(
+			    names[i], sizeof(names[i]), "g%d", b * 1000 + i);
+			keys[i] = K(names[i]);
+			deltas[i] = 1;
+		}
+		if (vg_store_incr_many(store, NULL, keys, deltas, 1000, 0) != 0)
+			return 4;
+	}
+	vg_store_unref(store);
+	return 0;
+}
+
+/* Another process grows the map past this one's: this one follows. */
+START_TEST(test_store_lmdb_resized)
+{
+	struct vg_store *store = NULL;
+	struct vg_store_stats st;
+	int fds[2], status;
+	pid_t pid;
+
+	/* Forked before this process opens the file: the child's own
+	 * environment. */
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		(void)close(fds[1]);
+		_exit(grow_writer(fds[0]));
+	}
+	ck_assert_int_gt(pid, 0);
+	(void)close(fds[0]);
+	ck_assert_int_eq(open_at(&store, db_path, 1 << 20, false), 0);
+	ck_assert_int_eq(vg_store_set(store, K("mine"), 1, 0), 0);
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "writer failed: status %d", status);
+	/* Its keys need more than this process's 1 MiB map. */
+	ck_assert_int_eq(value(store, "g0"), 1);
+	ck_assert_int_eq(value(store, "g39999"), 1);
+	ck_assert_int_eq(vg_store_incr(store, NULL, K("mine"), 1, 0), 0);
+	ck_assert_int_eq(value(store, "mine"), 2);
+	vg_store_stats(store, &st);
+	ck_assert_uint_eq(st.keys, GROW_KEYS + 1);
+	ck_assert(st.max_bytes == 4 << 20);
+	ck_assert(st.bytes > 1 << 20);
+	(void)close(fds[1]);
+	vg_store_unref(store);
+}
+END_TEST
+
 START_TEST(test_store_lmdb_ttl)
 {
 	struct vg_store *store = store_open();
@@ -443,7 +510,7 @@ END_TEST
 
 START_TEST(test_store_lmdb_full)
 {
-	struct vg_store *store = NULL;
+	struct vg_store *store = NULL, *bigger = NULL;
 	struct vg_store_stats st;
 	char key[16];
 	int i, rc = 0;
@@ -467,14 +534,21 @@ START_TEST(test_store_lmdb_full)
 		(void)snprintf(key, sizeof(key), "k%d", j);
 		ck_assert_int_eq(value(store, key), j);
 	}
-	/* The remedy: a larger map; the keys are all there. */
-	vg_store_unref(store);
-	ck_assert_int_eq(open_at(&store, db_path, 2 << 20, false), 0);
-	ck_assert_int_eq(vg_store_set(store, K("again"), 1, 0), 0);
-	ck_assert_int_eq(value(store, "k0"), 0);
+	/*
+	 * The remedy: a larger map.  A handle opened with it beside the
+	 * first (a reload after max_bytes grew) enlarges the shared map.
+	 */
+	ck_assert_int_eq(open_at(&bigger, db_path, 2 << 20, false), 0);
+	for (int j = 0; j < 5000; j++) {
+		(void)snprintf(key, sizeof(key), "more%d", j);
+		ck_assert_int_eq(vg_store_set(store, K(key), j, 0), 0);
+	}
+	ck_assert_int_eq(value(bigger, "k0"), 0);
 	vg_store_stats(store, &st);
-	ck_assert_uint_eq(st.keys, (size_t)i + 1);
+	ck_assert_uint_eq(st.keys, (size_t)i + 5000);
+	ck_assert(st.max_bytes == 2 << 20);
 	vg_store_unref(store);
+	vg_store_unref(bigger);
 }
 END_TEST
 
@@ -636,6 +710,7 @@ store_lmdb_suite(void)
 	tc = tcase_create("processes");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_store_lmdb_torn);
+	tcase_add_test(tc, test_store_lmdb_resized);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("expiry");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
