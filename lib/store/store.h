@@ -8,8 +8,8 @@
  *	    counters, each key with an optional time to live in
  *	    milliseconds, behind an ops table (struct vg_store_ops) as
  *	    OpenSMTPD's queue backends and Postfix's dict_* maps are:
- *	    "memory" (store_mem.c) today; LMDB and Redis later.  The store
- *	    knows nothing of mail: the callers (policy/ratelimit.c,
+ *	    "memory" (store_mem.c), "lmdb" (store_lmdb.c); Redis later.  The
+ *	    store knows nothing of mail: the callers (policy/ratelimit.c,
  *	    policy/harvest.c) choose key names, with a prefix naming their
  *	    table, so one store serves every table.
  *
