@@ -9,6 +9,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +271,80 @@ START_TEST(test_store_lmdb_torn)
 		    TORN_BATCHES);
 	/* The reads overlapped the writes (else this tested nothing). */
 	ck_assert_msg(mid > 0, "%lu reads, none while the writer ran", reads);
+	vg_store_unref(store);
+}
+END_TEST
+
+#define THR_KEYS    64
+#define THR_READERS 8
+#define THR_BATCHES 300
+
+struct thr {
+	struct vg_store *store;
+	struct vg_store_key *keys;
+	volatile int *done;
+	unsigned long torn, reads;
+};
+
+/* thr_read - get_many over the keys until the writer is done */
+static void *
+thr_read(void *arg)
+{
+	struct thr *t = arg;
+	int64_t v[THR_KEYS];
+	bool found[THR_KEYS];
+
+	while (!__atomic_load_n(t->done, __ATOMIC_ACQUIRE)) {
+		if (vg_store_get_many(t->store, v, found, t->keys, THR_KEYS) !=
+		    0) {
+			t->torn++;
+			continue;
+		}
+		for (int i = 1; i < THR_KEYS; i++)
+			if (v[i] != v[0] || found[i] != found[0])
+				t->torn++;
+		t->reads++;
+	}
+	return NULL;
+}
+
+/* Readers on many threads of one process while another thread writes. */
+START_TEST(test_store_lmdb_threads)
+{
+	static char names[THR_KEYS][16];
+	struct vg_store_key keys[THR_KEYS];
+	int64_t deltas[THR_KEYS], v;
+	struct thr t[THR_READERS];
+	pthread_t tid[THR_READERS];
+	struct vg_store *store = store_open();
+	volatile int done = 0;
+	bool found;
+
+	for (int i = 0; i < THR_KEYS; i++) {
+		(void)snprintf(names[i], sizeof(names[i]), "r%d", i);
+		keys[i] = K(names[i]);
+		deltas[i] = 1;
+	}
+	for (int i = 0; i < THR_READERS; i++) {
+		t[i] = (struct thr){store, keys, &done, 0, 0};
+		ck_assert_int_eq(
+		    pthread_create(&tid[i], NULL, thr_read, &t[i]), 0);
+	}
+	for (int b = 0; b < THR_BATCHES; b++)
+		ck_assert_int_eq(
+		    vg_store_incr_many(store, NULL, keys, deltas, THR_KEYS, 0),
+		    0);
+	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < THR_READERS; i++) {
+		ck_assert_int_eq(pthread_join(tid[i], NULL), 0);
+		ck_assert_msg(t[i].torn == 0,
+		    "reader %d: %lu torn or failed "
+		    "reads of %lu",
+		    i, t[i].torn, t[i].reads);
+	}
+	ck_assert_int_eq(
+	    vg_store_get(store, &v, &found, keys[THR_KEYS - 1]), 0);
+	ck_assert(found && v == THR_BATCHES);
 	vg_store_unref(store);
 }
 END_TEST
@@ -711,6 +786,7 @@ store_lmdb_suite(void)
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_store_lmdb_torn);
 	tcase_add_test(tc, test_store_lmdb_resized);
+	tcase_add_test(tc, test_store_lmdb_threads);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("expiry");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
