@@ -51,7 +51,10 @@
  *	    until the quarter is reached.  Keys without a TTL are never
  *	    reclaimed: a map full of them gives VG_ENOMEM (nothing written;
  *	    reopen with a larger max_bytes).  One log line per reclaim says
- *	    what went.
+ *	    what went.  Before all that, reader slots of processes that died
+ *	    in a read transaction are freed (mdb_reader_check, also done at
+ *	    open): such a slot keeps every page freed since from reuse, and
+ *	    when there was one the write is retried with nothing deleted.
  *
  *	    Why a quarter of the keys and not of the bytes: LMDB copies
  *	    every page a write touches, and deleting keys spread over the
@@ -646,12 +649,22 @@ lmdb_reclaim(struct lmdb_store *s, uint64_t gen, bool *progress_out)
 	uint64_t now, target, expired = 0, evicted = 0, thr;
 	MDB_stat st;
 	MDB_txn *txn;
-	int rc;
+	int dead, rc;
 
 	*progress_out = true;
 	pthread_mutex_lock(&e->reclaim_mu);
 	if (atomic_load(&e->reclaims) != gen) {
 		rc = 0; /* another thread did it: retry */
+		goto out;
+	}
+	/* A reader that died holding a snapshot kept every page since from
+	 * being reused: freeing its slot may be all it takes. */
+	if ((rc = mdb_reader_check(e->env, &dead)) != 0)
+		goto out;
+	if (dead > 0) {
+		vg_warn("store %s: map full: cleared %d reader slots of dead "
+		        "processes",
+		    e->path, dead);
 		goto out;
 	}
 	now = s->clock(s->clock_ctx);

@@ -416,6 +416,71 @@ START_TEST(test_store_lmdb_resized)
 }
 END_TEST
 
+/* stale_reader - the child: a read transaction, held until told to die */
+static int
+stale_reader(int ready_fd, int die_fd)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	char c;
+
+	if (mdb_env_create(&env) != 0 ||
+	    mdb_env_open(env, db_path, MDB_NOSUBDIR | MDB_RDONLY, 0600) != 0 ||
+	    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0)
+		return 2;
+	if (write(ready_fd, "x", 1) != 1 || read(die_fd, &c, 1) < 0)
+		return 3;
+	return 0; /* _exit: the reader slot stays taken */
+}
+
+/* A process that died in a read transaction does not fill the map. */
+START_TEST(test_store_lmdb_dead_reader)
+{
+	static char names[100][16];
+	struct vg_store_key keys[100];
+	int64_t deltas[100];
+	struct vg_store *store;
+	struct vg_store_stats st;
+	int ready[2], die[2], status, rc = 0, b;
+	pid_t pid;
+	char c;
+
+	for (int i = 0; i < 100; i++) {
+		(void)snprintf(names[i], sizeof(names[i]), "d%d", i);
+		keys[i] = K(names[i]);
+		deltas[i] = 1;
+	}
+	vg_store_unref(store_open());
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(die), 0);
+	if ((pid = fork()) == 0) {
+		(void)close(ready[0]);
+		(void)close(die[1]);
+		_exit(stale_reader(ready[1], die[0]));
+	}
+	ck_assert_int_gt(pid, 0);
+	(void)close(ready[1]);
+	(void)close(die[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	/* Opened while the reader lives: its slot is not stale yet. */
+	ck_assert_int_eq(open_at(&store, db_path, 1 << 20, false), 0);
+	(void)close(die[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Each write copies pages; none could be reused without the
+	 * dead reader's slot freed. */
+	for (b = 0; rc == 0 && b < 3000; b++)
+		rc =
+		    vg_store_incr_many(store, NULL, keys, deltas, 100, 3600000);
+	ck_assert_msg(rc == 0, "batch %d: got %d, want 0", b, rc);
+	vg_store_stats(store, &st);
+	ck_assert_uint_eq(st.evictions, 0);
+	ck_assert_int_eq(value(store, "d99"), 3000);
+	(void)close(ready[0]);
+	vg_store_unref(store);
+}
+END_TEST
+
 START_TEST(test_store_lmdb_ttl)
 {
 	struct vg_store *store = store_open();
@@ -787,6 +852,7 @@ store_lmdb_suite(void)
 	tcase_add_test(tc, test_store_lmdb_torn);
 	tcase_add_test(tc, test_store_lmdb_resized);
 	tcase_add_test(tc, test_store_lmdb_threads);
+	tcase_add_test(tc, test_store_lmdb_dead_reader);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("expiry");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
