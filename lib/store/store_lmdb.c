@@ -28,6 +28,9 @@
  *	    uint32 version: a database written by a newer format, a file
  *	    that is not LMDB, or an LMDB file that is not a store is refused
  *	    at open.
+ *	    Size (bench/store-size): 1,000,000 classifier tokens (9-byte
+ *	    keys) take 13,051 pages of 4 KiB, 53.5 bytes a key, and a
+ *	    57 MB file when learned in batches of 300 keys.
  *
  *	    Expiry: a key whose expiry has passed reads as missing, and a
  *	    write that meets it starts afresh (incr from 0, no TTL) and
@@ -38,9 +41,11 @@
  *	    pace keys are written, not only when the map fills.
  *
  *	    The bound is the map size (opts->max_bytes; 0 gives
- *	    LMDB_DEFAULT_MAP, 256 MiB; an existing larger file keeps its
- *	    size).  A write that hits MDB_MAP_FULL reclaims, then is retried:
- *	    first every expired key is deleted; if that freed fewer than
+ *	    LMDB_DEFAULT_MAP, 256 MiB; never less than the data a file
+ *	    already holds; processes sharing the file end up with the
+ *	    largest size any of them asked for, see THREADS).  A write that
+ *	    hits MDB_MAP_FULL reclaims, then is retried: first every
+ *	    expired key is deleted; if that freed fewer than
  *	    LMDB_RECLAIM_PCT (25) percent of the keys the database held, the
  *	    keys with a TTL that expire soonest (the ones refreshed least
  *	    recently, as the classifier refreshes a token's TTL each time it
