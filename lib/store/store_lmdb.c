@@ -92,7 +92,10 @@
  * ERRORS   VG_EINVAL: no location, a bad map size, a write on a read-only
  *	    handle.  VG_EIO: the file cannot be opened or used (a missing
  *	    directory, a read-only open of a missing file, not LMDB, not a
- *	    store, a newer format, an I/O error).  VG_ENOMEM: the map is full
+ *	    store, a newer format, cut short, pages LMDB finds damaged, an
+ *	    I/O error).  XXX: LMDB keeps no checksums: damage inside a page
+ *	    can go unseen, or in the worst case fault; a file cut short while
+ *	    open faults (SIGBUS).  VG_ENOMEM: the map is full
  *	    even after reclaiming (nothing written), or memory ran out.
  *	    VG_ETEMP: every reader slot is taken.  Each LMDB failure logs
  *	    one line naming the file and LMDB's reason.
@@ -1168,8 +1171,10 @@ lmdb_env_open(struct lmdb_env **out, const struct vg_store_opts *opts)
 	uint64_t map = opts->max_bytes ? opts->max_bytes : LMDB_DEFAULT_MAP;
 	const char *what = "open";
 	struct lmdb_env *e;
+	MDB_envinfo info;
 	struct stat sb;
 	MDB_stat st;
+	uint64_t need;
 	int fd, dead, rc;
 
 	*out = NULL;
@@ -1216,6 +1221,26 @@ lmdb_env_open(struct lmdb_env **out, const struct vg_store_opts *opts)
 	if ((rc = mdb_env_stat(e->env, &st)) != 0)
 		goto fail;
 	e->psize = st.ms_psize;
+	/*
+	 * A file cut short (a full disk, a partial copy) has sound meta
+	 * pages, and the first read of a page past its end would fault
+	 * (SIGBUS): refuse it.  The meta first, then the size, as a
+	 * writer extends the file before it commits a meta pointing there.
+	 */
+	if ((rc = mdb_env_info(e->env, &info)) != 0)
+		goto fail;
+	if (fstat(fd, &sb) != 0) {
+		rc = errno;
+		goto fail;
+	}
+	need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	if (sb.st_size < 0 || (uint64_t)sb.st_size < need) {
+		vg_error("store %s: truncated: %lld bytes, its pages need "
+		         "%llu",
+		    e->path, (long long)sb.st_size, (unsigned long long)need);
+		lmdb_env_free(e);
+		return VG_EIO;
+	}
 	/* Reader slots of processes that died would stay taken. */
 	what = "reader check";
 	if ((rc = mdb_reader_check(e->env, &dead)) != 0)

@@ -713,6 +713,45 @@ write_file(const char *path, size_t n)
 	ck_assert_int_eq(close(fd), 0);
 }
 
+/* scramble - overwrite path from byte from to its end with pseudo-random bytes */
+static void
+scramble(const char *path, off_t from)
+{
+	unsigned char buf[4096];
+	uint64_t x = 0xfedcba9876543210ull;
+	struct stat sb;
+	int fd = open(path, O_WRONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	for (off_t at = from; at < sb.st_size; at += (off_t)sizeof(buf)) {
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = (unsigned char)x;
+		}
+		ck_assert(
+		    pwrite(fd, buf, sizeof(buf), at) == (ssize_t)sizeof(buf));
+	}
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* make_store - a store at path holding 20,000 keys, closed */
+static void
+make_store(const char *path)
+{
+	struct vg_store *store = NULL;
+	char key[16];
+
+	ck_assert_int_eq(open_at(&store, path, 0, false), 0);
+	for (int i = 0; i < 20000; i++) {
+		(void)snprintf(key, sizeof(key), "k%d", i);
+		ck_assert_int_eq(vg_store_set(store, K(key), i, 0), 0);
+	}
+	vg_store_unref(store);
+}
+
 /* raw_put - put key = val into the LMDB file at path, under no store */
 static void
 raw_put(const char *path, const char *key, const void *val, size_t len)
@@ -769,6 +808,21 @@ START_TEST(test_store_lmdb_bad_files)
 	ck_assert_int_eq(open_at(&store, path, 0, true), VG_EIO);
 	write_file(path, 4096);
 	ck_assert_int_eq(open_at(&store, path, 0, false), VG_EIO);
+	/* A store cut short: its pages would fault past the end. */
+	(void)snprintf(path, sizeof(path), "%s/cut", tmp_dir);
+	make_store(path);
+	ck_assert_int_eq(truncate(path, 100000), 0);
+	ck_assert_int_eq(open_at(&store, path, 0, false), VG_EIO);
+	ck_assert_msg(
+	    strstr(last_log, "truncated") != NULL, "got log \"%s\"", last_log);
+	ck_assert_int_eq(open_at(&store, path, 0, true), VG_EIO);
+	/* A store whose pages, all but LMDB's two meta pages, are noise. */
+	(void)snprintf(path, sizeof(path), "%s/noise", tmp_dir);
+	make_store(path);
+	scramble(path, 2 * (off_t)sysconf(_SC_PAGESIZE));
+	ck_assert_int_eq(open_at(&store, path, 0, false), VG_EIO);
+	ck_assert_msg(
+	    strstr(last_log, path) != NULL, "got log \"%s\"", last_log);
 	/* An LMDB file holding something else. */
 	(void)snprintf(path, sizeof(path), "%s/other", tmp_dir);
 	raw_put(path, "hello", "world", 5);
