@@ -147,7 +147,6 @@ struct lmdb_env {
 	MDB_env *env;
 	MDB_dbi dbi;
 	bool read_only;
-	size_t psize;
 	char *path;
 	/* Where the sweep goes on: touched only inside a write transaction,
 	 * so LMDB's writer lock guards it. */
@@ -685,19 +684,22 @@ lmdb_reclaim(struct lmdb_store *s, uint64_t gen, bool *progress_out)
 	target = st.ms_entries * LMDB_RECLAIM_PCT / 100;
 	if (target == 0)
 		target = 1;
-	if ((rc = lmdb_reclaim_pass(e, now, UINT64_MAX, &expired)) != 0)
-		goto out;
+	/* A pass that fails half way has deleted what it counted. */
+	rc = lmdb_reclaim_pass(e, now, UINT64_MAX, &expired);
 	atomic_fetch_add(&e->expired, expired);
+	if (rc != 0)
+		goto out;
 	if (expired < target) {
 		if ((rc = lmdb_threshold(e, now, target - expired, &thr)) != 0)
 			goto out;
 		/* Keys sharing the threshold's expiry go only as far as
 		 * needed: one batch's keys share one. */
-		if (thr != 0 &&
-		    (rc = lmdb_reclaim_pass(
-		         e, thr, target - expired, &evicted)) != 0)
-			goto out;
+		if (thr != 0)
+			rc = lmdb_reclaim_pass(
+			    e, thr, target - expired, &evicted);
 		atomic_fetch_add(&e->evictions, evicted);
+		if (rc != 0)
+			goto out;
 	}
 	*progress_out = expired + evicted > 0;
 	vg_info("store %s: map full: deleted %llu expired and %llu live keys "
@@ -1142,6 +1144,11 @@ lmdb_format(struct lmdb_env *e)
 		    e->path, (unsigned)version, (unsigned)LMDB_FORMAT_VERSION);
 		return VG_EIO;
 	}
+	if (version == 0) {
+		vg_error(
+		    "store %s: not a Vigil store (format version 0)", e->path);
+		return VG_EIO;
+	}
 	return 0;
 fail:
 	lmdb_abort(e, txn);
@@ -1220,7 +1227,6 @@ lmdb_env_open(struct lmdb_env **out, const struct vg_store_opts *opts)
 	e->ino = sb.st_ino;
 	if ((rc = mdb_env_stat(e->env, &st)) != 0)
 		goto fail;
-	e->psize = st.ms_psize;
 	/*
 	 * A file cut short (a full disk, a partial copy) has sound meta
 	 * pages, and the first read of a page past its end would fault

@@ -839,6 +839,15 @@ START_TEST(test_store_lmdb_bad_files)
 	ck_assert_msg(
 	    strstr(last_log, "newer") != NULL, "got log \"%s\"", last_log);
 	ck_assert_int_eq(open_at(&store, db_path, 0, true), VG_EIO);
+	/* No version 0, nor a record of another size. */
+	version = 0;
+	memcpy(rec + 8, &version, 4);
+	raw_put(db_path, "mformat", rec, sizeof(rec));
+	ck_assert_int_eq(open_at(&store, db_path, 0, false), VG_EIO);
+	raw_put(db_path, "mformat", rec, 8);
+	ck_assert_int_eq(open_at(&store, db_path, 0, false), VG_EIO);
+	ck_assert_msg(strstr(last_log, "bad format record") != NULL,
+	    "got log \"%s\"", last_log);
 	/* The same version opens. */
 	version = 1;
 	memcpy(rec + 8, &version, 4);
