@@ -24,6 +24,7 @@ struct vg_store {
 static const struct vg_store_ops *const store_backends[] = {
     &vg_store_mem_ops,
     &vg_store_redis_ops,
+    &vg_store_lmdb_ops,
 };
 
 /* store_default_clock - vg_clock_ms() behind the callback type */

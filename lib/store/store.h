@@ -8,8 +8,8 @@
  *	    counters, each key with an optional time to live in
  *	    milliseconds, behind an ops table (struct vg_store_ops) as
  *	    OpenSMTPD's queue backends and Postfix's dict_* maps are:
- *	    "memory" (store_mem.c) today; LMDB and Redis later.  The store
- *	    knows nothing of mail: the callers (policy/ratelimit.c,
+ *	    "memory" (store_mem.c), "lmdb" (store_lmdb.c); Redis later.  The
+ *	    store knows nothing of mail: the callers (policy/ratelimit.c,
  *	    policy/harvest.c) choose key names, with a prefix naming their
  *	    table, so one store serves every table.
  *
@@ -61,7 +61,9 @@
  *	    VG_ETEMP (the backend cannot be reached now: a network store;
  *	    the caller applies its on_error), VG_ELIMIT (as above), VG_EINVAL
  *	    (an unknown backend name or bad options at vg_store_new(), a
- *	    window_add whose delta, fraction or current key is unusable).  A
+ *	    window_add whose delta, fraction or current key is unusable),
+ *	    VG_EIO (lmdb: the database file cannot be used, see
+ *	    store_lmdb.c).  A
  *	    batch call either does every key or, on failure, reports the
  *	    first error; for incr_many some keys may then have been added
  *	    (as a failed Redis pipeline can leave them).
@@ -116,6 +118,8 @@ struct vg_store_stats {
 	size_t max_keys;    /* the bound; 0: none (a network backend) */
 	uint64_t evictions; /* live keys dropped to make room */
 	uint64_t expired;   /* keys dropped because their TTL passed */
+	uint64_t bytes;     /* lmdb: bytes of pages holding keys; else 0 */
+	uint64_t max_bytes; /* lmdb: the map size; else 0 */
 };
 
 /*
@@ -182,7 +186,8 @@ struct vg_store;
 /*
  * vg_store_new - open the backend called name ("memory") with opts (NULL:
  * defaults, which the memory store refuses: it needs max_keys).
- * VG_EINVAL for an unknown name or bad options, VG_ENOMEM, VG_ETEMP.
+ * VG_EINVAL for an unknown name or bad options, VG_ENOMEM, VG_ETEMP,
+ * VG_EIO.
  */
 int vg_store_new(
     struct vg_store **out, const char *name, const struct vg_store_opts *opts);

@@ -3,7 +3,8 @@
  * test_store - the backend conformance suite: every case runs once per
  * backend in backends[] (a loop test), against the vg_store_* calls alone,
  * so a new backend (LMDB, Redis) is one more line there.  A backend with
- * no key bound (stats.max_keys 0) skips the eviction case.  Redis runs
+ * no key bound (stats.max_keys 0) skips the eviction case (lmdb is bound
+ * by bytes, and test_store_lmdb.c tests its reclaim).  Redis runs
  * against the test server (tests/redis, over TCP) in database
  * TEST_REDIS_DB, emptied before each store is opened; it expires keys on
  * the server's clock, which a test cannot move, so the cases that move
@@ -11,9 +12,12 @@
  * test_store_redis.c checks real expiry with short TTLs.
  */
 #include <check.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -23,13 +27,65 @@
 #include "base/err.h"
 #include "store/store.h"
 
-static const char *const backends[] = {"memory", "redis"};
+static const char *const backends[] = {"memory", "lmdb", "redis"};
 #define NBACKENDS ((int)(sizeof(backends) / sizeof(backends[0])))
 
 /* The test server's database this suite empties (test_store_redis: 2+). */
 #define TEST_REDIS_DB      1
 #define TEST_REDIS_STR(x)  #x
 #define TEST_REDIS_XSTR(x) TEST_REDIS_STR(x)
+
+/*
+ * The lmdb backend's files: a fresh directory per test (on tmpfs when
+ * there is one: each commit is synced), a fresh file per store, all
+ * removed by the teardown.
+ */
+static char tmp_dir[64];
+static unsigned tmp_files;
+
+/* tmp_setup - a fresh directory for the test's database files */
+static void
+tmp_setup(void)
+{
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+
+	(void)snprintf(tmp_dir, sizeof(tmp_dir), "%s/vg-store-XXXXXX", base);
+	ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+	tmp_files = 0;
+}
+
+/* tmp_teardown - remove the directory and every file in it */
+static void
+tmp_teardown(void)
+{
+	char path[sizeof(tmp_dir) + 256 + 2];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(tmp_dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)snprintf(
+		    path, sizeof(path), "%s/%s", tmp_dir, de->d_name);
+		(void)unlink(path);
+	}
+	(void)closedir(d);
+	(void)rmdir(tmp_dir);
+}
+
+/* store_location - backend i's location: a fresh file for lmdb, else NULL */
+static const char *
+store_location(int i)
+{
+	static char path[128];
+
+	if (strcmp(backends[i], "lmdb") != 0)
+		return NULL;
+	(void)snprintf(path, sizeof(path), "%s/db%u", tmp_dir, tmp_files++);
+	return path;
+}
 
 /* The injected clock every store of a test reads. */
 static uint64_t test_now = 1000000;
@@ -60,6 +116,8 @@ store_opts(int i, size_t max_keys)
 		    "127.0.0.1:" TEST_REDIS_XSTR(VG_TEST_REDIS_PORT);
 		opts.db = TEST_REDIS_DB;
 	}
+	if (strcmp(backends[i], "lmdb") == 0)
+		opts.location = store_location(i);
 	return opts;
 }
 
@@ -514,6 +572,7 @@ START_TEST(test_store_alloc_failure)
 	/* Every allocation failure is VG_ENOMEM, changes nothing, leaks nothing. */
 	for (n = 1; n < 30; n++) {
 		store_flush(_i);
+		opts.location = store_opts(_i, 4).location;
 		vg_alloc_fail_at(n);
 		store = NULL;
 		rc = vg_store_new(&store, backends[_i], &opts);
@@ -587,6 +646,7 @@ store_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("counters");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_incr_get, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_store_ttl, 0, NBACKENDS);
 	tcase_add_loop_test(tc, test_store_long_keys, 0, NBACKENDS);
@@ -594,18 +654,23 @@ store_suite(void)
 	tcase_add_test(tc, test_store_for_conf);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("batch");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_batch, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("window");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_window, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bound");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_eviction, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("threads");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_threads, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_loop_test(tc, test_store_alloc_failure, 0, NBACKENDS);
 	suite_add_tcase(s, tc);
 	return s;
