@@ -7,6 +7,8 @@
 #include "base/log.h"
 
 static vg_log_fn sink;
+/* This thread's capture buffer (vg_log_capture), or NULL. */
+static _Thread_local struct vg_log_capture *capture;
 static void *sink_ctx;
 static enum vg_log_level sink_min = VG_LOG_INFO;
 
@@ -49,10 +51,34 @@ vlog(enum vg_log_level level, const char *fmt, va_list ap)
 {
 	char line[VG_LOG_LINE_MAX];
 
+	if (capture != NULL && level >= VG_LOG_WARNING &&
+	    level < VG_LOG_PANIC) {
+		/* The first warning or error is kept; the rest counted. */
+		if (capture->count++ == 0)
+			vsnprintf(
+			    capture->line, sizeof(capture->line), fmt, ap);
+		return;
+	}
 	if (sink == NULL || level < sink_min)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	sink(level, line, sink_ctx);
+}
+
+/* vg_log_capture_begin - this thread's warnings and errors go to cap */
+void
+vg_log_capture_begin(struct vg_log_capture *cap)
+{
+	cap->line[0] = '\0';
+	cap->count = 0;
+	capture = cap;
+}
+
+/* vg_log_capture_end - this thread logs to the sink again */
+void
+vg_log_capture_end(void)
+{
+	capture = NULL;
 }
 
 /* vg_log - format one line and hand it to the sink */

@@ -31,6 +31,22 @@ enum vg_log_level {
 
 typedef void (*vg_log_fn)(enum vg_log_level level, const char *line, void *ctx);
 
+/*
+ * Capture: between vg_log_capture_begin() and vg_log_capture_end(), this
+ * thread's warnings and errors are not logged; the first is kept in the
+ * capture and the rest counted, so a caller that fails because of them
+ * can say it all in one line of its own (the classifier's "database
+ * cannot be opened").  Other threads log as usual; info and debug lines
+ * pass.  Captures do not nest.
+ */
+struct vg_log_capture {
+	char line[512]; /* the first warning or error, or "" */
+	unsigned count; /* warnings and errors captured */
+};
+
+void vg_log_capture_begin(struct vg_log_capture *cap);
+void vg_log_capture_end(void);
+
 /* vg_log_set_sink - install the sink (NULL drops lines); not thread-safe */
 void vg_log_set_sink(vg_log_fn fn, void *ctx, enum vg_log_level min_level);
 

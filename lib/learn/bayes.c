@@ -133,6 +133,7 @@ vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf, bool read_only,
 {
 	struct vg_store_opts opts = {0};
 	struct vg_store *store = NULL;
+	struct vg_log_capture cap;
 	const char *where;
 	int rc;
 
@@ -151,15 +152,21 @@ vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf, bool read_only,
 		opts.read_only = read_only;
 		where = conf->bayes_path;
 	}
+	/* The store's own complaint becomes part of our one line. */
+	vg_log_capture_begin(&cap);
 	rc = vg_store_new(&store, conf->bayes_store, &opts);
+	vg_log_capture_end();
 	if (rc == VG_ENOMEM)
 		return rc;
 	if (rc != 0) {
 		vg_err_add(err, where, 0,
 		    "cannot open the classifier database (%s): %s",
-		    conf->bayes_store, vg_strerror(rc));
+		    conf->bayes_store,
+		    cap.line[0] != '\0' ? cap.line : vg_strerror(rc));
 		return VG_ECONFIG;
 	}
+	if (cap.line[0] != '\0')
+		vg_warn("%s", cap.line); /* opened, with a warning */
 	rc = vg_bayes_open_store(out, store, conf, err);
 	vg_store_unref(store);
 	return rc;

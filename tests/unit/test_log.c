@@ -48,6 +48,30 @@ START_TEST(test_log_level)
 }
 END_TEST
 
+/*
+ * A capture keeps this thread's first warning or error and counts the
+ * rest; info passes to the sink; after the end, lines reach the sink.
+ */
+START_TEST(test_log_capture)
+{
+	struct vg_log_capture cap;
+
+	lines = 0;
+	vg_log_set_sink(capture, NULL, VG_LOG_DEBUG);
+	vg_log_capture_begin(&cap);
+	vg_error("first %d", 1);
+	vg_warn("second");
+	vg_info("passes");
+	vg_log_capture_end();
+	vg_warn("after");
+	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG);
+	ck_assert_str_eq(cap.line, "first 1");
+	ck_assert_uint_eq(cap.count, 2);
+	ck_assert_uint_eq(lines, 2);
+	ck_assert_str_eq(got, "after");
+}
+END_TEST
+
 /* log_suite - one TCase per behaviour */
 static Suite *
 log_suite(void)
@@ -60,6 +84,7 @@ log_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sink");
 	tcase_add_test(tc, test_log_level);
+	tcase_add_test(tc, test_log_capture);
 	suite_add_tcase(s, tc);
 	return s;
 }
