@@ -40,6 +40,13 @@ if [ "$group" != postfix ]; then
 	    "postfix: Postfix may not be able to open $sock" >&2
 fi
 install -d -o "$user" -g "$group" -m 0750 /run/vigil
+# The classifier's database (bayes_path's default): made here, empty and
+# owned by $user, because vigil-milter opens it as root before it drops
+# to $user, and vigil learn (as root or as $user) must write it too.
+install -d -o "$user" -g "$group" -m 0750 /var/lib/vigil
+for f in /var/lib/vigil/bayes.lmdb /var/lib/vigil/bayes.lmdb-lock; do
+	[ -e "$f" ] || install -o "$user" -g "$group" -m 0640 /dev/null "$f"
+done
 
 db=/var/lib/clamav
 if ! compgen -G "$db/*.cvd" >/dev/null && ! compgen -G "$db/*.cld" >/dev/null &&
