@@ -4,6 +4,7 @@
  * layout, learning, forgetting and classifying.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -27,6 +28,8 @@ struct vg_bayes {
 	struct vg_chi2_params params;
 	uint64_t min_spam, min_ham;
 	uint64_t token_ttl_ms;
+	atomic_bool marked; /* "Bv" written by this handle */
+	atomic_bool dated;  /* "Bc" known to be there */
 };
 
 /* Per-call scratch: the keys of one batch and what came back. */
@@ -263,47 +266,73 @@ counts(struct vg_bayes *b, uint64_t *nspam, uint64_t *nham)
 	return 0;
 }
 
-/* vg_bayes_classify - read the tokens' counts and combine them */
+/*
+ * vg_bayes_classify - read the message counts and the tokens' counts (one
+ * get_many, so one round trip to Redis, for up to VG_STORE_BATCH_MAX - 2
+ * tokens) and combine them
+ */
 int
 vg_bayes_classify(
     struct vg_bayes *b, const struct vg_tokens *t, struct vg_bayes_score *out)
 {
+	size_t total = t->n + 2,
+	       cap = total < VG_STORE_BATCH_MAX ? total : VG_STORE_BATCH_MAX;
+	unsigned char(*keybuf)[KEY_TOKEN_LEN] = NULL;
+	struct vg_store_key *keys = NULL;
 	struct vg_chi2_token *tok = NULL;
 	struct vg_chi2_result res;
-	struct batch *bt = NULL;
+	int64_t *values = NULL;
 	double *scratch = NULL;
+	bool *found = NULL;
 	size_t n = 0;
-	int rc;
+	int rc = VG_ENOMEM;
 
 	memset(out, 0, sizeof(*out));
 	out->prob = 0.5;
 	out->ntokens = t->n;
-	if ((rc = counts(b, &out->nspam, &out->nham)) != 0)
-		return rc;
-	if (out->nspam < b->min_spam || out->nham < b->min_ham)
-		return 0;
-	if ((bt = vg_malloc(sizeof(*bt))) == NULL ||
+	if ((keybuf = vg_calloc(cap, sizeof(*keybuf))) == NULL ||
+	    (keys = vg_calloc(cap, sizeof(*keys))) == NULL ||
+	    (values = vg_calloc(cap, sizeof(*values))) == NULL ||
+	    (found = vg_calloc(cap, sizeof(*found))) == NULL ||
 	    (tok = vg_calloc(t->n + 1, sizeof(*tok))) == NULL ||
-	    (scratch = vg_calloc(t->n + 1, sizeof(*scratch))) == NULL) {
-		rc = VG_ENOMEM;
+	    (scratch = vg_calloc(t->n + 1, sizeof(*scratch))) == NULL)
 		goto out;
-	}
-	for (size_t off = 0; off < t->n; off += VG_STORE_BATCH_MAX) {
-		size_t m = t->n - off < VG_STORE_BATCH_MAX ? t->n - off
-		                                           : VG_STORE_BATCH_MAX;
+	/* Slots 0 and 1 of the first batch: the message counts. */
+	for (size_t off = 0; off < total; off += cap) {
+		size_t m = total - off < cap ? total - off : cap;
 
-		for (size_t i = 0; i < m; i++)
-			bt->keys[i] = token_key(bt->keybuf[i], t->v[off + i]);
-		rc = vg_store_get_many(
-		    b->store, bt->values, bt->found, bt->keys, m);
-		if (rc != 0)
+		for (size_t i = 0; i < m; i++) {
+			size_t slot = off + i;
+
+			if (slot < 2)
+				keys[i] =
+				    vg_store_key_str(slot == 0 ? "Bns" : "Bnh");
+			else
+				keys[i] = token_key(keybuf[i], t->v[slot - 2]);
+		}
+		if ((rc = vg_store_get_many(
+		         b->store, values, found, keys, m)) != 0)
 			goto out;
 		for (size_t i = 0; i < m; i++) {
-			if (!bt->found[i])
+			size_t slot = off + i;
+
+			if (slot < 2) {
+				uint64_t c =
+				    values[i] > 0 ? (uint64_t)values[i] : 0;
+
+				*(slot == 0 ? &out->nspam : &out->nham) = c;
 				continue;
-			unpack(bt->values[i], &tok[n].spam, &tok[n].ham);
+			}
+			if (!found[i])
+				continue;
+			unpack(values[i], &tok[n].spam, &tok[n].ham);
 			if (tok[n].spam + tok[n].ham > 0)
 				n++;
+		}
+		/* Silent: the first batch said so; read no more. */
+		if (out->nspam < b->min_spam || out->nham < b->min_ham) {
+			rc = 0;
+			goto out;
 		}
 	}
 	out->known = n;
@@ -318,7 +347,10 @@ vg_bayes_classify(
 out:
 	vg_free(scratch);
 	vg_free(tok);
-	vg_free(bt);
+	vg_free(found);
+	vg_free(values);
+	vg_free(keys);
+	vg_free(keybuf);
 	return rc;
 }
 
@@ -404,10 +436,16 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 	}
 	if ((bt = vg_malloc(sizeof(*bt))) == NULL)
 		return VG_ENOMEM;
-	/* First the version mark, so a new database says what it is. */
-	if ((rc = vg_store_set(
-	         b->store, vg_store_key_str("Bv"), VG_BAYES_VERSION, 0)) != 0)
-		goto out;
+	/*
+	 * First the version mark, so a new database says what it is (once
+	 * per handle: each write is a commit, an fsync with LMDB).
+	 */
+	if (!atomic_load(&b->marked)) {
+		if ((rc = vg_store_set(b->store, vg_store_key_str("Bv"),
+		         VG_BAYES_VERSION, 0)) != 0)
+			goto out;
+		atomic_store(&b->marked, true);
+	}
 	if (prev != 0) {
 		/*
 		 * Forget the old class first; the record goes last, so a
@@ -429,7 +467,7 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 		goto out;
 	if ((rc = vg_store_set(b->store, key, cls, 0)) != 0)
 		goto out;
-	{
+	if (!atomic_load(&b->dated)) {
 		int64_t created;
 		bool have;
 
@@ -438,6 +476,7 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 		    !have)
 			(void)vg_store_set(b->store, vg_store_key_str("Bc"),
 			    (int64_t)vg_store_now(b->store), 0);
+		atomic_store(&b->dated, true);
 	}
 	*what = prev != 0 ? VG_BAYES_MOVED : VG_BAYES_LEARNED;
 out:
