@@ -185,7 +185,7 @@ static const struct vg_conf_key keys[] = {
         "where the classifier keeps its counts: lmdb or redis"),
     STR(bayes_path, "/var/lib/vigil/bayes.lmdb", false, true,
         "the LMDB database file (bayes_store = lmdb)"),
-    SIZE(bayes_max_size, "256M", 1 * MB, 64 * GB,
+    SIZE(bayes_max_size, "1G", 1 * MB, 64 * GB,
         "the LMDB database's size bound; then rare, old tokens go"),
     STR(bayes_redis, "", false, true,
         "Redis server: HOST:PORT, [IPV6]:PORT or /path/to/socket"),
