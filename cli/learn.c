@@ -358,9 +358,11 @@ print_stats(struct vg_bayes *db, const struct vg_conf *conf)
 	                                   : conf->bayes_path);
 	printf("spam learned: %llu\nham learned: %llu\n",
 	    (unsigned long long)st.nspam, (unsigned long long)st.nham);
-	printf("keys: %zu\n", st.keys);
+	printf("keys: %zu (tokens, and one per learned message)\n", st.keys);
 	if (st.bytes > 0)
-		printf("size: %llu bytes\n", (unsigned long long)st.bytes);
+		printf("size: %llu bytes of %llu (bayes_max_size)\n",
+		    (unsigned long long)st.bytes,
+		    (unsigned long long)st.max_bytes);
 	if (st.created_ms > 0) {
 		time_t t = (time_t)(st.created_ms / 1000);
 		struct tm tm;

@@ -503,6 +503,8 @@ vg_bayes_stats(struct vg_bayes *b, struct vg_bayes_stats *out)
 	out->created_ms = found && created > 0 ? (uint64_t)created : 0;
 	vg_store_stats(b->store, &st);
 	out->keys = st.keys;
+	out->bytes = st.bytes;
+	out->max_bytes = st.max_bytes;
 	return 0;
 }
 

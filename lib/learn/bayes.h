@@ -86,6 +86,7 @@ struct vg_bayes_stats {
 	const char *store;   /* backend name, static */
 	size_t keys;         /* keys in the store (all tables) */
 	uint64_t bytes;      /* the store's size, 0 when it cannot say */
+	uint64_t max_bytes;  /* its bound (LMDB's map size), 0: none */
 };
 
 struct vg_bayes;

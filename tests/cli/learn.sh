@@ -97,6 +97,9 @@ out=$("$vigil" learn --stats -c "$c")
 want "$out" '^spam learned: 30$' "--stats spam"
 want "$out" '^ham learned: 30$' "--stats ham"
 want "$out" '^classifier: active$' "--stats active"
+want "$out" '^size: [1-9][0-9]* bytes of 1073741824 \(bayes_max_size\)$' \
+    "--stats size"
+want "$out" '^first learned: 20[0-9-]* ' "--stats age"
 
 # Unseen messages land on their sides.
 ps=$(prob "$c" "$corpus/spam/$(nth "$spam" 40)")
