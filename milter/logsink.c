@@ -56,6 +56,28 @@ vgm_logsink_stderr(enum vg_log_level level, const char *line, void *ctx)
 	    vg_log_level_name(level), line);
 }
 
+/*
+ * Before a daemon detaches, its terminal gets warnings and errors only;
+ * info lines (what the engine's first build says: the classifier's
+ * counts) are kept here and go to syslog once it has detached.
+ */
+#define VGM_HELD_LINES 16
+static char vgm_held[VGM_HELD_LINES][512];
+static size_t vgm_nheld;
+
+/* vgm_logsink_predetach - stderr for warnings, info held for syslog */
+static void
+vgm_logsink_predetach(enum vg_log_level level, const char *line, void *ctx)
+{
+	if (level >= VG_LOG_WARNING) {
+		vgm_logsink_stderr(level, line, ctx);
+		return;
+	}
+	if (vgm_nheld < VGM_HELD_LINES)
+		(void)vg_str_fmt(
+		    vgm_held[vgm_nheld++], sizeof(vgm_held[0]), "%s", line);
+}
+
 /* vgm_logsink_init - install the sink for the mode we run in */
 void
 vgm_logsink_init(bool foreground)
@@ -66,6 +88,17 @@ vgm_logsink_init(bool foreground)
 	}
 	openlog("vigil-milter", LOG_PID | LOG_NDELAY, LOG_MAIL);
 	vg_log_set_sink(vgm_logsink_syslog, NULL, VG_LOG_INFO);
+	for (size_t i = 0; i < vgm_nheld; i++)
+		vg_info("%s", vgm_held[i]);
+	vgm_nheld = 0;
+}
+
+/* vgm_logsink_init_daemon - before detaching (see vgm_logsink_predetach) */
+void
+vgm_logsink_init_daemon(void)
+{
+	vgm_nheld = 0;
+	vg_log_set_sink(vgm_logsink_predetach, NULL, VG_LOG_INFO);
 }
 
 /* vgm_loginfo_fill - copy and sanitise the fields of the summary line */

@@ -49,6 +49,12 @@ struct vgm_loginfo {
  * syslog(3) as "vigil-milter" with LOG_PID and LOG_MAIL.
  */
 void vgm_logsink_init(bool foreground);
+/*
+ * vgm_logsink_init_daemon - before a daemon detaches: warnings and errors
+ * to stderr, info lines held (16 at most) until vgm_logsink_init(false)
+ * logs them to syslog
+ */
+void vgm_logsink_init_daemon(void);
 
 /*
  * vgm_loginfo_fill - capture what the summary line needs from msg, each

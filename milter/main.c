@@ -496,7 +496,10 @@ main(int argc, char **argv)
 	 */
 	if (realpath(o.conf_path, conf_abs) != NULL)
 		o.conf_path = conf_abs;
-	vgm_logsink_init(true);
+	if (o.foreground || o.test)
+		vgm_logsink_init(true);
+	else
+		vgm_logsink_init_daemon();
 	vg_err_init(&err);
 	rc = vg_engine_global_init(&err);
 	if (rc != 0) {
