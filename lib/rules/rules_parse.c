@@ -162,8 +162,8 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 		return VG_ENOMEM;
 	r->required = VG_DEF_REQUIRED_SCORE;
 	r->reject = VG_DEF_REJECT_SCORE;
-	r->autolearn_spam = NAN;
-	r->autolearn_ham = NAN;
+	r->autolearn_spam = nan("");
+	r->autolearn_ham = nan("");
 	r->match_limit = VG_RULES_DEF_MATCH_LIMIT;
 	r->depth_limit = VG_RULES_DEF_DEPTH_LIMIT;
 	atomic_init(&r->limit_rules, 0);
