@@ -84,8 +84,12 @@
  *	    a mutex (so stats' evictions and expired count what this
  *	    process did to the file).  The first opener's mode holds, and
  *	    the largest map size asked for (see THREADS); a writable open of
- *	    a file open read-only here is refused.  A process that forks
- *	    must not use the store in the child (LMDB's rule).
+ *	    a file open read-only here is refused.  An LMDB environment
+ *	    belongs to the process that opened it, so a child of fork() (the
+ *	    milter detaches after building its engine) that goes on using a
+ *	    handle has the file opened anew at its first call
+ *	    (pthread_atfork counts forks); fork while no other thread is in
+ *	    a store call.
  * LIMITS   opts->max_bytes from LMDB_MIN_MAP to LMDB_MAX_MAP (else
  *	    VG_EINVAL); LMDB_MAX_READERS read transactions at once per file
  *	    (more: VG_ETEMP).
@@ -156,6 +160,8 @@ struct lmdb_env {
 	/* Held shared by every transaction, exclusive to change the map
 	 * size (LMDB: only while this process has no transaction). */
 	pthread_rwlock_t resize_lock;
+	atomic_uint forks;             /* lmdb_forks when env was opened */
+	uint64_t map_bytes;            /* the map size, for a reopen */
 	atomic_uint_fast64_t reclaims; /* reclaims done, a generation */
 	atomic_uint_fast64_t evictions, expired;
 };
@@ -196,6 +202,10 @@ enum lmdb_found {
 
 static pthread_mutex_t lmdb_registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct lmdb_env *lmdb_registry;
+/* Forks this process is the child of (pthread_atfork). */
+static atomic_uint lmdb_forks;
+static pthread_once_t lmdb_atfork_once = PTHREAD_ONCE_INIT;
+static int lmdb_atfork_rc;
 
 /* lmdb_rotl - rotate left */
 static inline uint64_t
@@ -274,6 +284,104 @@ lmdb_key_make(struct lmdb_key *k, struct vg_store_key key)
 	k->val.mv_data = k->buf;
 }
 
+/* lmdb_atfork_child - count a fork, in the child */
+static void
+lmdb_atfork_child(void)
+{
+	atomic_fetch_add(&lmdb_forks, 1);
+}
+
+/* lmdb_atfork_init - register lmdb_atfork_child, once */
+static void
+lmdb_atfork_init(void)
+{
+	lmdb_atfork_rc = pthread_atfork(NULL, NULL, lmdb_atfork_child);
+}
+
+/*
+ * lmdb_env_start - create and open an LMDB environment on path; *out NULL
+ * on failure.  0 or LMDB's error.
+ */
+static int
+lmdb_env_start(MDB_env **out, const char *path, bool read_only, uint64_t map)
+{
+	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int rc;
+
+	*out = NULL;
+	if (read_only)
+		flags |= MDB_RDONLY;
+	if ((rc = mdb_env_create(&env)) != 0)
+		return rc;
+	if ((rc = mdb_env_set_mapsize(env, (size_t)map)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(env, LMDB_MAX_READERS)) != 0 ||
+	    (rc = mdb_env_open(env, path, flags, 0640)) != 0)
+		goto fail;
+	/* The main database's handle (its key order) is set up by
+	 * mdb_dbi_open, once per environment. */
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	*out = env;
+	return 0;
+fail:
+	mdb_env_close(env);
+	return rc;
+}
+
+/*
+ * lmdb_after_fork - in a child of the process that opened e (the milter
+ * detaches after building its engine), open the file anew.  An LMDB
+ * environment belongs to the process that opened it: its pid names the
+ * reader slots it takes (another process's mdb_reader_check would free
+ * them under a live reader), and its fcntl lock on the lock file tells
+ * other processes the file is in use (without one, the next opener
+ * resets the lock table); a child inherits neither.  The inherited
+ * environment is closed (that touches only the child's own mappings and
+ * descriptors).  The fork must happen while no other thread is in a store
+ * call (the child would inherit a held lock).
+ */
+static int
+lmdb_after_fork(struct lmdb_env *e)
+{
+	unsigned forks;
+	MDB_envinfo info;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&e->resize_lock);
+	forks = atomic_load(&lmdb_forks);
+	if (atomic_load(&e->forks) != forks) {
+		/*
+		 * Closed first: closing any descriptor of the lock file
+		 * drops every fcntl lock this process has on it, the new
+		 * environment's too.  Should the open fail, the next call
+		 * tries again.
+		 */
+		if (e->env != NULL) {
+			if (mdb_env_info(e->env, &info) == 0)
+				e->map_bytes = info.me_mapsize;
+			mdb_env_close(e->env);
+			e->env = NULL;
+		}
+		rc = lmdb_env_start(
+		    &e->env, e->path, e->read_only, e->map_bytes);
+		if (rc == 0) {
+			e->sweep_len = 0;
+			atomic_store(&e->forks, forks);
+		}
+	}
+	pthread_rwlock_unlock(&e->resize_lock);
+	return rc;
+}
+
 /* lmdb_resize - set the map size (0: adopt the size another process set) */
 static int
 lmdb_resize(struct lmdb_env *e, uint64_t size)
@@ -300,6 +408,9 @@ lmdb_begin(struct lmdb_env *e, unsigned flags, MDB_txn **txn_out)
 {
 	int rc;
 
+	if (atomic_load(&lmdb_forks) != atomic_load(&e->forks) &&
+	    (rc = lmdb_after_fork(e)) != 0)
+		return rc;
 	for (int i = 0;; i++) {
 		pthread_rwlock_rdlock(&e->resize_lock);
 		if ((rc = mdb_txn_begin(e->env, NULL, flags, txn_out)) == 0)
@@ -1072,7 +1183,7 @@ lmdb_stats(void *be, struct vg_store_stats *out)
 	out->max_keys = 0; /* bounded by bytes, not keys */
 	out->evictions = atomic_load(&e->evictions);
 	out->expired = atomic_load(&e->expired);
-	if (mdb_env_info(e->env, &info) == 0)
+	if (e->env != NULL && mdb_env_info(e->env, &info) == 0)
 		out->max_bytes = info.me_mapsize;
 	if ((rc = lmdb_begin(e, MDB_RDONLY, &txn)) != 0) {
 		(void)lmdb_err(e->path, "stats", rc);
@@ -1174,7 +1285,6 @@ lmdb_env_free(struct lmdb_env *e)
 static int
 lmdb_env_open(struct lmdb_env **out, const struct vg_store_opts *opts)
 {
-	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
 	uint64_t map = opts->max_bytes ? opts->max_bytes : LMDB_DEFAULT_MAP;
 	const char *what = "open";
 	struct lmdb_env *e;
@@ -1206,15 +1316,9 @@ lmdb_env_open(struct lmdb_env **out, const struct vg_store_opts *opts)
 	atomic_init(&e->reclaims, 0);
 	atomic_init(&e->evictions, 0);
 	atomic_init(&e->expired, 0);
-	if (opts->read_only)
-		flags |= MDB_RDONLY;
-	if ((rc = mdb_env_create(&e->env)) != 0) {
-		e->env = NULL;
-		goto fail;
-	}
-	if ((rc = mdb_env_set_mapsize(e->env, (size_t)map)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(e->env, LMDB_MAX_READERS)) != 0 ||
-	    (rc = mdb_env_open(e->env, e->path, flags, 0640)) != 0)
+	atomic_init(&e->forks, atomic_load(&lmdb_forks));
+	e->map_bytes = map;
+	if ((rc = lmdb_env_start(&e->env, e->path, e->read_only, map)) != 0)
 		goto fail;
 	what = "stat";
 	if ((rc = mdb_env_get_fd(e->env, &fd)) != 0)
@@ -1282,6 +1386,9 @@ lmdb_open(void **be_out, const struct vg_store_opts *opts)
 	        (opts->max_bytes < LMDB_MIN_MAP ||
 	            opts->max_bytes > LMDB_MAX_MAP)))
 		return VG_EINVAL;
+	if (pthread_once(&lmdb_atfork_once, lmdb_atfork_init) != 0 ||
+	    lmdb_atfork_rc != 0)
+		return VG_ENOMEM;
 	if ((s = vg_calloc(1, sizeof(*s))) == NULL)
 		return VG_ENOMEM;
 	pthread_mutex_lock(&lmdb_registry_mu);
@@ -1306,7 +1413,8 @@ lmdb_open(void **be_out, const struct vg_store_opts *opts)
 	if (e != NULL) {
 		/* A larger map asked for (a reload after max_bytes grew)
 		 * takes effect now; a smaller one waits for a reopen. */
-		if (opts->max_bytes > 0 && mdb_env_info(e->env, &info) == 0 &&
+		if (opts->max_bytes > 0 && e->env != NULL &&
+		    mdb_env_info(e->env, &info) == 0 &&
 		    opts->max_bytes > info.me_mapsize &&
 		    (rc = lmdb_resize(e, opts->max_bytes)) != 0) {
 			rc = lmdb_err(e->path, "map size", rc);

@@ -349,6 +349,67 @@ START_TEST(test_store_lmdb_threads)
 }
 END_TEST
 
+/*
+ * A child of the process that opened the store (the milter detaches after
+ * building its engine) goes on using the handle: the file is opened anew
+ * in the child, which then holds LMDB's lock on the lock file itself.
+ */
+START_TEST(test_store_lmdb_fork)
+{
+	struct vg_store *store = store_open();
+	int go[2], done[2], fd, status;
+	char lock[160], c;
+	struct flock fl;
+	int64_t v;
+	bool found;
+	pid_t pid;
+
+	ck_assert_int_eq(vg_store_set(store, K("a"), 1, 0), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	if ((pid = fork()) == 0) {
+		(void)close(go[1]);
+		(void)close(done[0]);
+		if (vg_store_incr(store, NULL, K("a"), 1, 0) != 0)
+			_exit(2);
+		if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(3);
+		if (vg_store_get(store, &v, &found, K("a")) != 0 || !found ||
+		    v != 2)
+			_exit(4);
+		vg_store_unref(store);
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	(void)close(go[0]);
+	(void)close(done[1]);
+	ck_assert_int_eq(read(done[0], &c, 1), 1);
+	/* The parent goes, as the milter's does when it detaches. */
+	vg_store_unref(store);
+	(void)snprintf(lock, sizeof(lock), "%s-lock", db_path);
+	ck_assert_int_ge(fd = open(lock, O_RDWR), 0);
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	ck_assert_int_eq(fcntl(fd, F_GETLK, &fl), 0);
+	ck_assert_msg(fl.l_type != F_UNLCK && fl.l_pid == pid,
+	    "lock file: got type %d pid %d, want a lock of the child %d",
+	    (int)fl.l_type, (int)fl.l_pid, (int)pid);
+	(void)close(fd);
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "child failed: status %d", status);
+	store = store_open();
+	ck_assert_int_eq(value(store, "a"), 2);
+	(void)close(go[1]);
+	(void)close(done[0]);
+	vg_store_unref(store);
+}
+END_TEST
+
 #define GROW_KEYS 40000
 
 /* grow_writer - the child: GROW_KEYS keys through a 4 MiB map */
@@ -916,6 +977,7 @@ store_lmdb_suite(void)
 	tcase_add_test(tc, test_store_lmdb_resized);
 	tcase_add_test(tc, test_store_lmdb_threads);
 	tcase_add_test(tc, test_store_lmdb_dead_reader);
+	tcase_add_test(tc, test_store_lmdb_fork);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("expiry");
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
