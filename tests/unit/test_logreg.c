@@ -171,7 +171,7 @@ START_TEST(test_logreg_bad_params)
 	p.margin = -1.0;
 	ck_assert_int_eq(vg_logreg_delta(d, &c, w, 1, true, &p), VG_EINVAL);
 	vg_logreg_params_default(&p);
-	p.max_weight = NAN;
+	p.max_weight = nan("");
 	ck_assert_int_eq(vg_logreg_delta(d, &c, w, 1, true, &p), VG_EINVAL);
 	/* No token: nothing to learn, not an error. */
 	vg_logreg_params_default(&p);
