@@ -421,6 +421,7 @@ cmd_scan(int argc, char **argv)
 	struct envelope env = {0};
 	struct vg_conf *conf = NULL;
 	struct vg_engine *engine = NULL;
+	struct vg_engine_opts opts = {.read_only = true};
 	struct vg_err err;
 	bool json = false;
 	int opt, status = 0;
@@ -479,7 +480,8 @@ cmd_scan(int argc, char **argv)
 		vg_free(conf->rules);
 		conf->rules = copy;
 	}
-	if (vg_engine_new(&engine, conf, &err) != 0) { /* conf taken */
+	/* vigil scan changes nothing: the classifier's database read-only. */
+	if (vg_engine_build(&engine, conf, &opts, &err) != 0) { /* conf taken */
 		fputs(vg_err_text(&err), stderr);
 		return 1;
 	}

@@ -30,6 +30,7 @@ struct vg_engine {
 	void *state[VG_STAGES_MAX];
 	size_t nstages;
 	const char *virus_version; /* borrowed from the virus stage */
+	bool read_only;            /* vg_engine_opts.read_only */
 };
 
 /* vg_version - Vigil's version string */
@@ -92,7 +93,7 @@ add_stage(struct vg_engine *engine, const struct vg_stage_ops *ops,
     const struct vg_engine *prev, struct vg_err *err)
 {
 	struct vg_stage_env env = {engine->conf, engine->rules, engine->dns,
-	    prev_state(prev, ops), engine->store};
+	    prev_state(prev, ops), engine->store, engine->read_only};
 	void *state = NULL;
 	int rc;
 
@@ -149,11 +150,13 @@ vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
 	size_t nstages = vg_nstages;
 	const struct vg_engine *prev = NULL;
 	struct vg_engine *engine;
+	bool read_only = false;
 	int rc;
 
 	*out = NULL;
 	if (opts != NULL) {
 		prev = opts->prev;
+		read_only = opts->read_only;
 		if (opts->stages != NULL) {
 			stages = opts->stages;
 			nstages = opts->nstages;
@@ -166,6 +169,7 @@ vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
 	atomic_init(&engine->refs, 1);
 	engine->conf = conf; /* taken */
 	engine->virus_version = "";
+	engine->read_only = read_only;
 	if ((rc = check_tmp_dir(conf, err)) != 0)
 		goto fail;
 	if (conf->rules != NULL && *conf->rules != '\0')

@@ -65,6 +65,12 @@ struct vg_engine_opts {
 	 * go of the old engine first); NULL: prev's store, or a new one.
 	 */
 	struct vg_store *store;
+	/*
+	 * Stages open their own databases read-only and change nothing in
+	 * them (`vigil scan`: the classifier reads, never creates the file
+	 * nor learns).
+	 */
+	bool read_only;
 };
 
 /* vg_engine_new - build an engine from conf (taken, see OWNS) */

@@ -80,6 +80,7 @@ struct vg_stage_env {
 	struct vg_dns *dns;           /* the engine's one resolver, or NULL */
 	void *prev;                   /* this stage's state in the old engine */
 	struct vg_store *store;       /* the engine's shared counters */
+	bool read_only; /* open own databases read-only (vg_engine_opts) */
 };
 
 /* What a hook answers its phase with; zeroed by the session. */

@@ -96,9 +96,9 @@ check_bayes_create(
 	*state_out = st;
 	if (conf == NULL || !conf->bayes)
 		return 0;
-	st->autolearn = conf->bayes_autolearn;
+	st->autolearn = conf->bayes_autolearn && !env->read_only;
 	vg_err_init(&why);
-	rc = vg_bayes_open(&st->db, conf, false, &why);
+	rc = vg_bayes_open(&st->db, conf, env->read_only, &why);
 	if (rc == VG_ENOMEM)
 		return rc;
 	if (rc != 0) {

@@ -4,7 +4,8 @@
 # real binary, on corpus messages, with the default store (an LMDB file in
 # a temporary directory): Maildir, mbox and stdin input; relearning is
 # idempotent; a message learned as the other class moves; learning a
-# message moves its score and --forget restores it exactly; --stats; the
+# message moves its score and --forget restores it exactly; vigil scan
+# neither creates the database nor learns; --stats; the
 # classifier is silent below bayes_min_spam / bayes_min_ham and says so; a
 # message over max_message_size and a directory that is not a Maildir are
 # skipped with exit 2; a corrupt database turns the classifier off with
@@ -77,6 +78,12 @@ c=$(conf db 30)
 out=$("$vigil" learn --stats -c "$c" 2>&1)
 [ $? -eq 1 ] || fail "--stats without a database: exit $?, want 1 ($out)"
 want "$out" 'cannot open the classifier database' "--stats, no database"
+
+# vigil scan changes nothing: it neither creates the database nor learns.
+out=$("$vigil" scan -c "$c" --json "$tmp/Maildir/cur/1.host:2,S" 2>"$tmp/err")
+[ $? -eq 0 ] || fail "scan without a database: exit $?"
+want "$out" '"classifier": null' "scan without a database"
+[ ! -e "$tmp/db.lmdb" ] || fail "vigil scan created the database"
 
 out=$("$vigil" learn --spam -c "$c" "$tmp/Maildir")
 [ $? -eq 0 ] || fail "learn Maildir: exit $? ($out)"
