@@ -354,8 +354,7 @@ print_stats(struct vg_bayes *db, const struct vg_conf *conf)
 		return 1;
 	}
 	printf("store: %s %s\n", st.store,
-	    strcmp(st.store, "redis") == 0 ? conf->bayes_redis
-	                                   : conf->bayes_path);
+	    strcmp(st.store, "redis") == 0 ? conf->redis : conf->bayes_path);
 	printf("spam learned: %llu\nham learned: %llu\n",
 	    (unsigned long long)st.nspam, (unsigned long long)st.nham);
 	printf("keys: %zu (tokens, and one per learned message)\n", st.keys);

@@ -156,6 +156,8 @@ static const struct vg_conf_key keys[] = {
         "connections per minute per outside client (0: no limit)"),
     UINT(ratelimit_external_messages, "0", 0, 10000000, true,
         "messages per minute per outside client (0: no limit)"),
+    STR(ratelimit_store, "memory", false, true,
+        "where rate limits and harvest counters live: memory or redis"),
     UINT(ratelimit_max_keys, "500000", 100, 10000000, true,
         "counters in memory for every limit; least recently used go first"),
     UINT(harvest_threshold, "20", 0, 100000, true,
@@ -180,6 +182,14 @@ static const struct vg_conf_key keys[] = {
         "decoded text kept per message for the rules"),
     UINT(max_uris, "1000", 1, 100000, true,
         "links kept per message for uri rules and URI blacklists"),
+    STR(redis, "", false, true,
+        "the Redis server the stores set to redis share: HOST:PORT, "
+        "[IPV6]:PORT or /path/to/socket"),
+    STR(redis_password, "", false, true, "Redis AUTH password (empty: none)"),
+    UINT(redis_db, "0", 0, 10000, true, "Redis database number"),
+    DUR(redis_timeout, "500ms", 10, 60 * SEC,
+        "time allowed for one Redis round trip; then the check goes "
+        "without it"),
     BOOL(bayes, "yes", "run the learning classifier (vigil learn trains it)"),
     STR(bayes_store, "lmdb", false, true,
         "where the classifier keeps its counts: lmdb or redis"),
@@ -187,14 +197,6 @@ static const struct vg_conf_key keys[] = {
         "the LMDB database file (bayes_store = lmdb)"),
     SIZE(bayes_max_size, "1G", 1 * MB, 64 * GB,
         "the LMDB database's size bound; then rare, old tokens go"),
-    STR(bayes_redis, "", false, true,
-        "Redis server: HOST:PORT, [IPV6]:PORT or /path/to/socket"),
-    STR(bayes_redis_password, "", false, true,
-        "Redis AUTH password (empty: none)"),
-    UINT(bayes_redis_db, "0", 0, 10000, true, "Redis database number"),
-    DUR(bayes_redis_timeout, "500ms", 10, 60 * SEC,
-        "time allowed for one Redis round trip; then the message is not "
-        "classified"),
     UINT(bayes_min_spam, "200", 1, 10000000, true,
         "spam messages learned before the classifier speaks"),
     UINT(bayes_min_ham, "200", 1, 10000000, true,
@@ -210,8 +212,8 @@ static const struct vg_conf_key keys[] = {
 };
 
 /* Keys that may be set to the empty string. */
-static const char *const empty_ok[] = {"user", "dns_servers",
-    "trusted_networks", "bayes_redis", "bayes_redis_password"};
+static const char *const empty_ok[] = {
+    "user", "dns_servers", "trusted_networks", "redis", "redis_password"};
 
 struct state {
 	struct vg_conf *conf;
@@ -842,9 +844,18 @@ finish(struct state *st)
 		    st->conf->bayes_store);
 	else if (st->conf->bayes &&
 	    strcmp(st->conf->bayes_store, "redis") == 0 &&
-	    st->conf->bayes_redis[0] == '\0')
+	    st->conf->redis[0] == '\0')
 		fail(st, line_of(st, "bayes_store"),
-		    "bayes_store = redis needs bayes_redis (the server)");
+		    "bayes_store = redis needs redis (the server)");
+	if (strcmp(st->conf->ratelimit_store, "memory") != 0 &&
+	    strcmp(st->conf->ratelimit_store, "redis") != 0)
+		fail(st, line_of(st, "ratelimit_store"),
+		    "ratelimit_store: '%s' is not memory or redis",
+		    st->conf->ratelimit_store);
+	else if (strcmp(st->conf->ratelimit_store, "redis") == 0 &&
+	    st->conf->redis[0] == '\0')
+		fail(st, line_of(st, "ratelimit_store"),
+		    "ratelimit_store = redis needs redis (the server)");
 	return 0;
 }
 

@@ -91,6 +91,7 @@ struct vg_conf {
 	unsigned ratelimit_internal_recipients;
 	unsigned ratelimit_external_connections; /* per client per minute */
 	unsigned ratelimit_external_messages;
+	char *ratelimit_store;       /* "memory" | "redis" */
 	unsigned ratelimit_max_keys; /* keys of the memory store */
 	unsigned harvest_threshold;  /* unknown recipients, 0 = off */
 	uint64_t harvest_window_ms;
@@ -106,15 +107,17 @@ struct vg_conf {
 	uint64_t mime_max_decoded_size; /* decoded text kept */
 	unsigned max_uris;              /* links kept per message */
 
+	/* The Redis server the stores set to redis share (store_redis.c). */
+	char *redis;          /* host:port | [v6]:port | /socket; "" none */
+	char *redis_password; /* "" = none */
+	unsigned redis_db;    /* SELECT */
+	uint64_t redis_timeout_ms;
+
 	/* The learning classifier (learn/bayes.h, stages/check_bayes.c). */
-	bool bayes;                 /* run it */
-	char *bayes_store;          /* "lmdb" | "redis" */
-	char *bayes_path;           /* LMDB file */
-	uint64_t bayes_max_size;    /* LMDB map size */
-	char *bayes_redis;          /* host:port | [v6]:port | /socket */
-	char *bayes_redis_password; /* "" = none */
-	unsigned bayes_redis_db;    /* SELECT */
-	uint64_t bayes_redis_timeout_ms;
+	bool bayes;              /* run it */
+	char *bayes_store;       /* "lmdb" | "redis" */
+	char *bayes_path;        /* LMDB file */
+	uint64_t bayes_max_size; /* LMDB map size */
 	unsigned bayes_min_spam; /* learned before it speaks */
 	unsigned bayes_min_ham;
 	uint64_t bayes_token_ttl_ms;   /* unlearned this long: forgotten */

@@ -142,13 +142,13 @@ vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf, bool read_only,
 
 	*out = NULL;
 	if (strcmp(conf->bayes_store, "redis") == 0) {
-		opts.location = conf->bayes_redis;
-		opts.password = conf->bayes_redis_password[0] != '\0'
-		    ? conf->bayes_redis_password
+		opts.location = conf->redis;
+		opts.password = conf->redis_password[0] != '\0'
+		    ? conf->redis_password
 		    : NULL;
-		opts.db = conf->bayes_redis_db;
-		opts.timeout_ms = (unsigned)conf->bayes_redis_timeout_ms;
-		where = conf->bayes_redis;
+		opts.db = conf->redis_db;
+		opts.timeout_ms = (unsigned)conf->redis_timeout_ms;
+		where = conf->redis;
 	} else {
 		opts.location = conf->bayes_path;
 		opts.max_bytes = conf->bayes_max_size;

@@ -93,7 +93,7 @@ struct vg_bayes;
 
 /*
  * vg_bayes_open - the classifier database conf names (bayes_store,
- * bayes_path or bayes_redis, ...); read_only for a reader that must not
+ * bayes_path or redis, ...); read_only for a reader that must not
  * create the file.
  */
 int vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf,

@@ -146,6 +146,12 @@ abuse_count(struct vg_abuse *ab, struct vg_abuse_reply *out, enum abuse_table t,
 	if (key == NULL || key[0] == '\0')
 		return 0;
 	rc = vg_ratelimit_hit(ab->t[t], &over, &count, key, 1);
+	/*
+	 * A shared store (Redis) that does not answer never holds mail up:
+	 * the event passes uncounted; the store logs the outage once.
+	 */
+	if (rc == VG_ETEMP)
+		return 0;
 	if (rc != 0 || !over)
 		return rc;
 	vg_sanitize_str(k, sizeof(k), key, VG_SANITIZE_ASCII);
@@ -239,6 +245,8 @@ vg_abuse_rcpt_rejected(struct vg_abuse *ab, struct vg_abuse_reply *out,
 	if (client == NULL || client[0] == '\0')
 		return 0;
 	rc = vg_harvest_unknown(ab->harvest, &held, &count, client);
+	if (rc == VG_ETEMP)
+		return 0; /* as in abuse_count */
 	if (rc != 0 || !held)
 		return rc;
 	vg_sanitize_str(addr, sizeof(addr), client, VG_SANITIZE_ASCII);

@@ -30,9 +30,11 @@
  *	    bounds the keys of every table together (the memory store:
  *	    ratelimit_max_keys keys of about 150 bytes; a client counted by
  *	    a limit takes one or two, a harvest hold one more).
- * ERRORS   VG_ENOMEM, VG_ETEMP (the store cannot be reached); then the
- *	    caller applies on_error (the default, tempfail, is what a
- *	    refusal would have been anyway).
+ * ERRORS   VG_ENOMEM; then the caller applies on_error.  A store that
+ *	    cannot be reached (Redis down or slow: VG_ETEMP) is not an
+ *	    error: the event passes uncounted, so a shared store's outage
+ *	    never holds mail up (the store logs the outage once, and its
+ *	    recovery).
  * THREADS  Every call is thread-safe.
  */
 #ifndef VG_ABUSE_H

@@ -115,13 +115,13 @@ check_bayes_create(
 	if ((rc = vg_bayes_stats(st->db, &bs)) != 0)
 		vg_warn("classifier: %s %s: cannot read its counts: %s",
 		    conf->bayes_store,
-		    strcmp(conf->bayes_store, "redis") == 0 ? conf->bayes_redis
+		    strcmp(conf->bayes_store, "redis") == 0 ? conf->redis
 		                                            : conf->bayes_path,
 		    vg_strerror(rc));
 	else
 		vg_info("classifier: %s %s: %llu spam and %llu ham learned%s",
 		    conf->bayes_store,
-		    strcmp(conf->bayes_store, "redis") == 0 ? conf->bayes_redis
+		    strcmp(conf->bayes_store, "redis") == 0 ? conf->redis
 		                                            : conf->bayes_path,
 		    (unsigned long long)bs.nspam, (unsigned long long)bs.nham,
 		    bs.nspam < conf->bayes_min_spam ||

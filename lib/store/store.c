@@ -292,6 +292,19 @@ vg_store_for_conf(
 	struct vg_store_stats st;
 
 	*out = NULL;
+	if (strcmp(conf->ratelimit_store, "redis") == 0) {
+		/*
+		 * The counters live in Redis: a reload opens a new pool (its
+		 * connections are made on first use), nothing is lost.
+		 */
+		opts.location = conf->redis;
+		opts.password = conf->redis_password[0] != '\0'
+		    ? conf->redis_password
+		    : NULL;
+		opts.db = conf->redis_db;
+		opts.timeout_ms = (unsigned)conf->redis_timeout_ms;
+		return vg_store_new(out, "redis", &opts);
+	}
 	if (prev != NULL && prev->ops == &vg_store_mem_ops) {
 		vg_store_stats(prev, &st);
 		if (st.max_keys == conf->ratelimit_max_keys) {

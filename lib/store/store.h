@@ -239,11 +239,13 @@ int vg_store_window_add(struct vg_store *store, struct vg_store_window_res *out,
 void vg_store_stats(struct vg_store *store, struct vg_store_stats *out);
 
 /*
- * vg_store_for_conf - the store an engine built from conf uses: prev, with
- * a reference taken, when prev is not NULL and was opened with conf's
- * store settings (the memory store, bounded at ratelimit_max_keys keys),
- * else a new one with them.  So counters survive a reload that leaves the
- * store's settings alone.  Errors as vg_store_new().
+ * vg_store_for_conf - the store an engine built from conf uses for its
+ * rate limits and harvest counters.  ratelimit_store = redis: a new Redis
+ * store on conf's redis settings (the counters are in Redis, so a reload
+ * loses none).  memory: prev, with a reference taken, when prev is not NULL
+ * and was opened with conf's store settings (bounded at ratelimit_max_keys
+ * keys), else a new one with them, so counters survive a reload that
+ * leaves the store's settings alone.  Errors as vg_store_new().
  */
 int vg_store_for_conf(
     struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev);

@@ -54,8 +54,8 @@ mkconf() {
 	echo "socket = unix:$t/$1.sock"
 	echo "rules = $here/autolearn.rules"
 	echo "bayes_store = redis"
-	echo "bayes_redis = $t/redis.sock"
-	echo "bayes_redis_timeout = 300ms"
+	echo "redis = $t/redis.sock"
+	echo "redis_timeout = 300ms"
 	echo "bayes_min_spam = 1"
 	echo "bayes_min_ham = 1"
 }
