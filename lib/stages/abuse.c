@@ -12,6 +12,7 @@
 #include "base/sanitize.h"
 #include "base/str.h"
 #include "core/reply.h"
+#include "store/store.h"
 
 #define ABUSE_MINUTE (UINT64_C(60) * 1000)
 #define ABUSE_HOUR   (UINT64_C(60) * ABUSE_MINUTE)
@@ -26,9 +27,18 @@ enum abuse_table {
 	T_MAX,
 };
 
+/*
+ * When the store is shared (Redis), a second set of tables over a memory
+ * store of this process: an event the shared store cannot take (VG_ETEMP:
+ * Redis down or slow) is counted here instead, so the limits still hold,
+ * per process, while Redis is away.
+ */
 struct vg_abuse {
 	struct vg_ratelimit *t[T_MAX];
 	struct vg_harvest *harvest;
+	struct vg_store *local; /* NULL when the store is this process's */
+	struct vg_ratelimit *fb[T_MAX];
+	struct vg_harvest *fb_harvest;
 };
 
 /* vg_abuse_free - every table */
@@ -37,9 +47,13 @@ vg_abuse_free(struct vg_abuse *ab)
 {
 	if (ab == NULL)
 		return;
-	for (int i = 0; i < T_MAX; i++)
+	for (int i = 0; i < T_MAX; i++) {
 		vg_ratelimit_free(ab->t[i]);
+		vg_ratelimit_free(ab->fb[i]);
+	}
 	vg_harvest_free(ab->harvest);
+	vg_harvest_free(ab->fb_harvest);
+	vg_store_unref(ab->local);
 	vg_free(ab);
 }
 
@@ -80,6 +94,18 @@ vg_abuse_new(
 		rc =
 		    vg_harvest_new(&ab->harvest, store, conf->harvest_threshold,
 		        conf->harvest_window_ms, conf->harvest_cooloff_ms);
+	if (rc == 0 && strcmp(vg_store_name(store), "memory") != 0) {
+		struct vg_store_opts o = {.max_keys = conf->ratelimit_max_keys};
+
+		rc = vg_store_new(&ab->local, "memory", &o);
+		for (int i = 0; rc == 0 && i < T_MAX; i++)
+			rc = vg_ratelimit_new(&ab->fb[i], ab->local,
+			    def[i].name, def[i].limit, def[i].window);
+		if (rc == 0)
+			rc = vg_harvest_new(&ab->fb_harvest, ab->local,
+			    conf->harvest_threshold, conf->harvest_window_ms,
+			    conf->harvest_cooloff_ms);
+	}
 	if (rc != 0) {
 		vg_abuse_free(ab);
 		return rc;
@@ -117,8 +143,12 @@ abuse_held(struct vg_abuse *ab, struct vg_abuse_reply *out, const char *client,
 	char addr[64];
 	uint64_t left;
 
-	if (client == NULL || client[0] == '\0' ||
-	    (left = vg_harvest_held(ab->harvest, client)) == 0)
+	if (client == NULL || client[0] == '\0')
+		return false;
+	left = vg_harvest_held(ab->harvest, client);
+	if (left == 0 && ab->fb_harvest != NULL)
+		left = vg_harvest_held(ab->fb_harvest, client);
+	if (left == 0)
 		return false;
 	vg_sanitize_str(addr, sizeof(addr), client, VG_SANITIZE_ASCII);
 	abuse_refuse(out, "HARVEST", VG_REPLY_HARVEST);
@@ -148,8 +178,11 @@ abuse_count(struct vg_abuse *ab, struct vg_abuse_reply *out, enum abuse_table t,
 	rc = vg_ratelimit_hit(ab->t[t], &over, &count, key, 1);
 	/*
 	 * A shared store (Redis) that does not answer never holds mail up:
-	 * the event passes uncounted; the store logs the outage once.
+	 * the event is counted in this process's own tables (the store logs
+	 * the outage once).
 	 */
+	if (rc == VG_ETEMP && ab->fb[t] != NULL)
+		rc = vg_ratelimit_hit(ab->fb[t], &over, &count, key, 1);
 	if (rc == VG_ETEMP)
 		return 0;
 	if (rc != 0 || !over)
@@ -245,8 +278,10 @@ vg_abuse_rcpt_rejected(struct vg_abuse *ab, struct vg_abuse_reply *out,
 	if (client == NULL || client[0] == '\0')
 		return 0;
 	rc = vg_harvest_unknown(ab->harvest, &held, &count, client);
+	if (rc == VG_ETEMP && ab->fb_harvest != NULL) /* as in abuse_count */
+		rc = vg_harvest_unknown(ab->fb_harvest, &held, &count, client);
 	if (rc == VG_ETEMP)
-		return 0; /* as in abuse_count */
+		return 0;
 	if (rc != 0 || !held)
 		return rc;
 	vg_sanitize_str(addr, sizeof(addr), client, VG_SANITIZE_ASCII);

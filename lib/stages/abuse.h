@@ -30,9 +30,11 @@
  *	    bounds the keys of every table together (the memory store:
  *	    ratelimit_max_keys keys of about 150 bytes; a client counted by
  *	    a limit takes one or two, a harvest hold one more).
- * ERRORS   VG_ENOMEM; then the caller applies on_error.  A store that
- *	    cannot be reached (Redis down or slow: VG_ETEMP) is not an
- *	    error: the event passes uncounted, so a shared store's outage
+ * ERRORS   VG_ENOMEM; then the caller applies on_error.  A shared store
+ *	    that cannot be reached (Redis down or slow: VG_ETEMP) is not an
+ *	    error: the event is counted in tables over a memory store of
+ *	    this process instead (ratelimit_max_keys keys), so the limits
+ *	    hold per process until Redis answers again, and a Redis outage
  *	    never holds mail up (the store logs the outage once, and its
  *	    recovery).
  * THREADS  Every call is thread-safe.
