@@ -11,6 +11,9 @@
  *	    or the message in FILE (its header lines as headers, the rest
  *	    as the body, in chunks of at most 65535 bytes):
  *	        mtclient SOCKET_PATH -m FILE
+ *	    With -u K after SOCKET_PATH, K recipients the MTA rejected
+ *	    (unknown users: {rcpt_mailer} = error) come before the real one,
+ *	    as Postfix reports them to a milter (the harvest defence).
  *	    It prints one line per reply to end of message ("insheader
  *	    X-Virus-Status: Clean", "eom c") and exits 0 when the message
  *	    completed, 2 when the filter closed the connection (printing
@@ -295,6 +298,28 @@ out:
 	return rc;
 }
 
+/*
+ * vgt_unknown - one recipient the MTA rejected (unknown user), as Postfix
+ * hands it to a milter that asked for them (SMFIP_RCPT_REJ): the
+ * {rcpt_mailer} macro "error", then the RCPT
+ */
+static int
+vgt_unknown(int fd, unsigned long k)
+{
+	static const char macro[] = "R{rcpt_mailer}\0error";
+	char rcpt[64];
+	int n = snprintf(rcpt, sizeof(rcpt), "<unknown%lu@example.org>", k);
+
+	if (vgt_send(fd, 'D', macro, sizeof(macro)) != 0) {
+		(void)printf("closed in macro\n");
+		return 2;
+	}
+	return vgt_step(fd, "rcpt", 'R', rcpt, (size_t)n + 1);
+}
+
+/* Unknown recipients sent before the real one (-u K). */
+static unsigned long vgt_nunknown;
+
 /* vgt_envelope - connect, HELO, MAIL FROM and one RCPT TO */
 static int
 vgt_envelope(int fd)
@@ -310,6 +335,18 @@ vgt_envelope(int fd)
 	    (rc = vgt_step(fd, "mail", 'M', "<a@example.com>",
 	         sizeof("<a@example.com>"))) != 0)
 		return rc;
+	for (unsigned long k = 0; k < vgt_nunknown; k++)
+		if ((rc = vgt_unknown(fd, k)) != 0)
+			return rc;
+	if (vgt_nunknown > 0) {
+		/* Macros stay until replaced: the real one is delivered. */
+		static const char macro[] = "R{rcpt_mailer}\0local";
+
+		if (vgt_send(fd, 'D', macro, sizeof(macro)) != 0) {
+			(void)printf("closed in macro\n");
+			return 2;
+		}
+	}
 	return vgt_step(
 	    fd, "rcpt", 'R', "<b@example.org>", sizeof("<b@example.org>"));
 }
@@ -347,9 +384,20 @@ main(int argc, char **argv)
 	unsigned long n = 0;
 	int fd, rc = 1;
 
+	if (argc >= 5 && strcmp(argv[2], "-u") == 0) {
+		vgt_nunknown = strtoul(argv[3], &end, 10);
+		if (*end != '\0' || vgt_nunknown > 1000) {
+			(void)fprintf(stderr, "mtclient: bad -u %s\n", argv[3]);
+			return 1;
+		}
+		argv[3] = argv[1];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 3 && !(argc == 4 && strcmp(argv[2], "-m") == 0)) {
 		(void)fprintf(stderr,
-		    "usage: mtclient SOCKET_PATH N | SOCKET_PATH -m FILE\n");
+		    "usage: mtclient SOCKET_PATH [-u K] N | SOCKET_PATH [-u K] "
+		    "-m FILE\n");
 		return 1;
 	}
 	/* A filter that closes on us must give an error, not kill us. */
