@@ -61,7 +61,7 @@
 /*
  * The table.  A NULL default means none can be guessed: socket and
  * clamav_database are required (clamav_database only with virus_scan =
- * yes), and authserv_id is filled from gethostname() at load time.
+ * yes and virus_backend = clamav), and authserv_id is filled from gethostname() at load time.
  * Everything but the daemon keys (socket, user, scan_workers,
  * max_queued_scans) may change on reload.
  */
@@ -90,8 +90,15 @@ static const struct vg_conf_key keys[] = {
     UINT(max_recipients, "1000", 1, 100000, true,
         "recipients recorded per message; later ones are not recorded"),
     BOOL(virus_scan, "yes", "scan with ClamAV (no: spam checks only)"),
+    STR(virus_backend, "clamav", false, true,
+        "who scans: clamav (libclamav in this process) or clamd (servers)"),
     STR(clamav_database, NULL, true, true,
-        "ClamAV signature directory (required unless virus_scan = no)"),
+        "ClamAV signature directory (required with virus_backend = clamav)"),
+    STR(clamd_servers, "", false, true,
+        "clamd servers, tried in turn: unix:/path, /path, HOST:PORT or "
+        "[IPV6]:PORT (required with virus_backend = clamd)"),
+    DUR(clamd_timeout, "30s", 100, 1 * HOUR,
+        "time allowed for connecting to clamd and for each read or write"),
     ACT(virus_action, "reject",
         A(VG_ACTION_REJECT) | A(VG_ACTION_DISCARD) | A(VG_ACTION_QUARANTINE) |
             A(VG_ACTION_TAG) | A(VG_ACTION_ACCEPT),
@@ -212,8 +219,8 @@ static const struct vg_conf_key keys[] = {
 };
 
 /* Keys that may be set to the empty string. */
-static const char *const empty_ok[] = {
-    "user", "dns_servers", "trusted_networks", "redis", "redis_password"};
+static const char *const empty_ok[] = {"user", "dns_servers",
+    "trusted_networks", "redis", "redis_password", "clamd_servers"};
 
 struct state {
 	struct vg_conf *conf;
@@ -832,11 +839,22 @@ finish(struct state *st)
 		if (!key->required || st->seen[i] != 0)
 			continue;
 		if (key->offset == offsetof(struct vg_conf, clamav_database) &&
-		    !st->conf->virus_scan)
+		    (!st->conf->virus_scan ||
+		        strcmp(st->conf->virus_backend, "clamd") == 0))
 			continue;
 		fail(st, 0, "missing required key %s", key->name);
 	}
 	/* Choices that are strings. */
+	if (strcmp(st->conf->virus_backend, "clamav") != 0 &&
+	    strcmp(st->conf->virus_backend, "clamd") != 0)
+		fail(st, line_of(st, "virus_backend"),
+		    "virus_backend: '%s' is not clamav or clamd",
+		    st->conf->virus_backend);
+	else if (st->conf->virus_scan &&
+	    strcmp(st->conf->virus_backend, "clamd") == 0 &&
+	    st->conf->clamd_servers[0] == '\0')
+		fail(st, line_of(st, "virus_backend"),
+		    "virus_backend = clamd needs clamd_servers");
 	if (strcmp(st->conf->bayes_store, "lmdb") != 0 &&
 	    strcmp(st->conf->bayes_store, "redis") != 0)
 		fail(st, line_of(st, "bayes_store"),

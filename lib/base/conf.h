@@ -54,8 +54,11 @@ struct vg_conf {
 	unsigned max_recipients;        /* recipients recorded per message */
 
 	/* Scanning and decisions. */
-	bool virus_scan;             /* no = no ClamAV at all */
-	char *clamav_database;       /* directory */
+	bool virus_scan;       /* no = no ClamAV at all */
+	char *virus_backend;   /* "clamav" | "clamd" */
+	char *clamav_database; /* directory (virus_backend = clamav) */
+	char *clamd_servers;   /* clamd: unix:/p, /p, host:port, [v6]:port */
+	uint64_t clamd_timeout_ms;   /* connect and each read/write */
 	enum vg_action virus_action; /* reject|discard|quarantine|tag|accept */
 	enum vg_action unscanned_action; /* reject|quarantine|tag|accept */
 	enum vg_action on_error;         /* tempfail | accept */

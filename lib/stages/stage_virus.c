@@ -6,8 +6,8 @@
  *	    stage ops, virus_scan = no, the oversize check, an unfinished
  *	    message, and the mapping of a backend's answer into vg_result.
  * OWNS     The backend's state, through its create() and free().
- * LIMITS   The backend is chosen by name; only "clamav" exists
- *	    (virus_clamav.c), so there is no config key yet.
+ * LIMITS   The backend is chosen by name, virus_backend: "clamav"
+ *	    (virus_clamav.c) or "clamd" (virus_clamd.c).
  * ERRORS   A backend error is the stage's error: vg_result_fail() with
  *	    the backend's text, and the verdict applies on_error.
  * THREADS  scan() runs on many threads at once on one read-only state.
@@ -43,6 +43,7 @@ struct virus_stage {
 
 static const struct vg_virus_backend_ops *const virus_backends[] = {
     &vg_virus_clamav_ops,
+    &vg_virus_clamd_ops,
 };
 
 const struct vg_virus_backend_ops *
@@ -81,8 +82,9 @@ virus_create(
 	*state_out = NULL;
 	if (!conf->virus_scan)
 		return 0;
-	if ((be = vg_virus_backend_find("clamav")) == NULL) {
-		vg_err_add(err, NULL, 0, "virus: no backend clamav");
+	if ((be = vg_virus_backend_find(conf->virus_backend)) == NULL) {
+		vg_err_add(err, NULL, 0, "virus: no backend '%s'",
+		    conf->virus_backend);
 		return VG_EINTERNAL;
 	}
 	if ((vs = vg_calloc(1, sizeof(*vs))) == NULL)

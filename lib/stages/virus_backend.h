@@ -8,7 +8,8 @@
  *	    A backend owns its engine and how it scans the raw message.
  * OWNS     Nothing: declarations only.  A backend's state is its own,
  *	    created by create() and freed by free().
- * LIMITS   One backend exists today: "clamav" (virus_clamav.c).
+ * LIMITS   Two backends: "clamav" (virus_clamav.c, in process) and
+ *	    "clamd" (virus_clamd.c, on clamd servers); virus_backend picks.
  * ERRORS   create() returns 0 or a VG_E* code with a sentence in err;
  *	    scan() returns 0 with out->kind set, or a VG_E* code with
  *	    out->reason saying why (the stage applies on_error).
@@ -47,6 +48,7 @@ struct vg_virus_backend_ops {
 };
 
 extern const struct vg_virus_backend_ops vg_virus_clamav_ops;
+extern const struct vg_virus_backend_ops vg_virus_clamd_ops;
 
 /* vg_virus_backend_find - the backend called name, or NULL */
 const struct vg_virus_backend_ops *vg_virus_backend_find(const char *name);

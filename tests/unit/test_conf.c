@@ -349,6 +349,14 @@ static const struct {
         "socket = unix:/s\n", "t.conf: missing required key clamav_database\n"),
     CASE("socket = unix:/s\nvirus_scan = yes\n",
         "t.conf: missing required key clamav_database\n"),
+    CASE(BASE "virus_backend = clamdscan\n",
+        "t.conf:3: virus_backend: 'clamdscan' is not clamav or clamd\n"),
+    CASE(BASE "virus_backend = clamd\n",
+        "t.conf:3: virus_backend = clamd needs clamd_servers\n"),
+    CASE("socket = unix:/s\nvirus_backend = clamav\n",
+        "t.conf: missing required key clamav_database\n"),
+    CASE(BASE "clamd_timeout = 50ms\n",
+        "t.conf:3: clamd_timeout: 50ms is out of range (100ms..1h)\n"),
     /* A bad socket still counts as set: no second "missing" error. */
     CASE(
         "socket =\nclamav_database = /db\n", "t.conf:1: socket: empty value\n"),
@@ -572,6 +580,17 @@ START_TEST(test_conf_no_virus_scan)
 	    0);
 	ck_assert(!conf->virus_scan);
 	ck_assert_ptr_null(conf->clamav_database);
+	vg_conf_free(conf);
+
+	/* virus_backend = clamd needs clamd_servers, not clamav_database. */
+	ck_assert_msg(parse_str(&conf,
+	                  "socket = unix:/s\nvirus_backend = clamd\n"
+	                  "clamd_servers = /run/a.ctl, 10.0.0.1:3310\n",
+	                  &err) == 0,
+	    "clamd: got \"%s\", want no error", vg_err_text(&err));
+	ck_assert_str_eq(conf->virus_backend, "clamd");
+	ck_assert_ptr_null(conf->clamav_database);
+	ck_assert_uint_eq(conf->clamd_timeout_ms, 30000);
 	vg_conf_free(conf);
 }
 END_TEST
