@@ -21,6 +21,8 @@ pkgs=(
 	check miltertest clang-format python3 python3-yaml
 	# real components used by the tests
 	clamav clamav-testfiles postfix swaks dnsmasq
+	# the clamd backend's test starts its own clamd servers (no service)
+	clamav-daemon
 	# the Redis store's tests start their own redis-server on loopback
 	redis-server
 	# SASL for the e2e policy test (an authenticated sender, sasldb)

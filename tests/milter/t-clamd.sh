@@ -1,0 +1,180 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# virus_backend = clamd against two real clamd servers started here (unix
+# sockets in $VG_TMP, no TCP, the test signature database of
+# tests/tools/make-sigdb.sh) and a vigil-milter of its own with
+# clamd_servers = both.  A clean message is Clean and EICAR is refused
+# (550 5.7.1); X-Virus-Scanned names clamd's version.  With one clamd
+# killed, every message still gets its verdict from the other (failover,
+# whichever server the rotation starts at); with both killed, a message
+# gets on_error (451) and nothing is called Clean.  Then a milter started
+# while no clamd runs comes up ("clamd (unreached)") and tempfails.
+# The milter run.sh started is not used.  Skips without clamd.
+set -u
+client=$VG_BUILD/tests/milter/mtclient
+milter=$VG_BUILD/milter/vigil-milter
+src=$(cd "$(dirname "$0")/../.." && pwd)
+t=$VG_TMP
+. "$src/tests/tools/skip.sh"
+fail() {
+	echo "FAIL t-clamd: $*"
+	for f in "$t"/m.log "$t"/u.log "$t"/c1.log "$t"/c2.log; do
+		[ -f "$f" ] && sed "s|^|$(basename "$f"): |" "$f"
+	done
+	exit 1
+}
+clamd=$(command -v clamd || echo /usr/sbin/clamd)
+[ -x "$clamd" ] ||
+	vg_skip "clamd is not installed (apt-get install clamav-daemon)"
+
+c1pid=
+c2pid=
+mpid=
+upid=
+cleanup() {
+	for p in $mpid $upid $c1pid $c2pid; do
+		kill "$p" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+mkdir -p "$t/cdb"
+"$src/tests/tools/make-sigdb.sh" "$t/cdb" >/dev/null ||
+	fail "make-sigdb.sh failed"
+
+# clamd_start N - clamd N on $t/cN.sock; sets cNpid
+clamd_start() {
+	cat >"$t/c$1.conf" <<EOF
+LocalSocket $t/c$1.sock
+DatabaseDirectory $t/cdb
+Foreground yes
+LogFile $t/c$1.log
+LogTime yes
+LogClean yes
+EOF
+	# No TCPSocket line: no TCP.
+	"$clamd" --foreground --config-file="$t/c$1.conf" \
+	    >"$t/c$1.out" 2>&1 &
+	eval "c${1}pid=$!"
+}
+# clamd_wait N - until clamd N answers PING
+clamd_wait() {
+	i=0
+	until [ -S "$t/c$1.sock" ] && printf 'zPING\0' |
+	    python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read())
+sys.exit(0 if s.recv(64).startswith(b'PONG') else 1)
+" "$t/c$1.sock" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || fail "clamd $1 did not answer PING: $(cat "$t/c$1.out")"
+		sleep 0.1
+	done
+}
+
+# mkconf SOCK - VG_CONF with its own socket and the clamd backend
+mkconf() {
+	grep -v -e '^socket' -e '^clamav_database' -e '^scan_timeout' "$VG_CONF"
+	echo "socket = unix:$t/$1.sock"
+	echo "virus_backend = clamd"
+	echo "clamd_servers = unix:$t/c1.sock, $t/c2.sock"
+	echo "clamd_timeout = 5s"
+	echo "scan_timeout = 30s"
+}
+# milter_start NAME - a milter on $t/NAME.sock; sets NAMEpid
+milter_start() {
+	mkconf "$1" >"$t/$1.conf"
+	"$milter" -f -c "$t/$1.conf" >"$t/$1.log" 2>&1 &
+	eval "${1}pid=$!"
+	i=0
+	while [ ! -S "$t/$1.sock" ]; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "milter $1 did not start"
+		sleep 0.1
+	done
+}
+
+e1='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR'
+e2='-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+{
+	printf 'From: a@example.com\r\nTo: b@example.org\r\n'
+	printf 'Subject: test\r\nMessage-ID: <eicar@example.com>\r\n\r\n'
+	printf '%s%s\r\n' "$e1" "$e2"
+} >"$t/eicar.eml"
+
+# clean SOCK TAG - a clean message must be Clean
+clean() {
+	"$client" "$t/$1.sock" 10 >"$t/$2.out" 2>&1 ||
+		fail "$2: exit $? ($(cat "$t/$2.out"))"
+	grep -qx 'insheader X-Virus-Status: Clean' "$t/$2.out" ||
+		fail "$2: want X-Virus-Status: Clean, got: $(cat "$t/$2.out")"
+}
+# eicar SOCK TAG - EICAR must be refused as a virus
+eicar() {
+	"$client" "$t/$1.sock" -m "$t/eicar.eml" >"$t/$2.out" 2>&1 ||
+		fail "$2: exit $? ($(cat "$t/$2.out"))"
+	grep -q '^reply 550 5\.7\.1 ' "$t/$2.out" ||
+		fail "$2: want 550 5.7.1, got: $(cat "$t/$2.out")"
+}
+# tempfail SOCK TAG - a message gets on_error: 451, never Clean
+tempfail() {
+	"$client" "$t/$1.sock" -m "$t/eicar.eml" >"$t/$2.e.out" 2>&1
+	"$client" "$t/$1.sock" 10 >"$t/$2.c.out" 2>&1
+	for f in "$t/$2.e.out" "$t/$2.c.out"; do
+		grep -q '^reply 451 ' "$f" ||
+			fail "$2: want reply 451 (on_error), got: $(cat "$f")"
+		grep -q 'Clean' "$f" && fail "$2: Clean without a scanner: $(cat "$f")"
+	done
+}
+
+clamd_start 1
+clamd_start 2
+clamd_wait 1
+clamd_wait 2
+milter_start m
+
+clean m clean1
+grep -q '^insheader X-Virus-Scanned: Vigil .*(ClamAV [0-9]' "$t/clean1.out" ||
+	fail "X-Virus-Scanned does not name clamd's version: $(cat "$t/clean1.out")"
+eicar m eicar1
+# Both servers take turns: each scanned something.
+clean m clean2
+eicar m eicar2
+for n in 1 2; do
+	grep -q 'stream' "$t/c$n.log" ||
+		fail "clamd $n scanned nothing: the rotation does not reach it"
+done
+
+# One server gone: every message still gets its verdict.
+kill "$c1pid"
+wait "$c1pid" 2>/dev/null
+c1pid=
+for k in 1 2 3; do
+	clean m "down-clean$k"
+	eicar m "down-eicar$k"
+done
+grep -q "c1.sock" "$t/m.log" ||
+	fail "no log line for the unreachable clamd 1"
+
+# Both gone: on_error (tempfail), nothing Clean.
+kill "$c2pid"
+wait "$c2pid" 2>/dev/null
+c2pid=
+tempfail m both-down
+
+# A milter started while no clamd answers still starts, and tempfails.
+milter_start u
+grep -q 'clamd (unreached)\|answered VERSION' "$t/u.log" ||
+	fail "no log line for the unreachable servers at start"
+tempfail u unreached
+
+# The servers come back: scans resume without a restart.
+clamd_start 1
+clamd_wait 1
+clean u back-clean
+eicar u back-eicar
+echo "t-clamd: ok"
+exit 0
