@@ -42,9 +42,11 @@ mkdir -p "$t/cdb"
 "$src/tests/tools/make-sigdb.sh" "$t/cdb" >/dev/null ||
 	fail "make-sigdb.sh failed"
 
-# clamd_start N - clamd N on $t/cN.sock; sets cNpid
+# clamd_start N [LINE] - clamd N on $t/cN.sock, LINE added to its
+# config; sets cNpid
 clamd_start() {
 	cat >"$t/c$1.conf" <<EOF
+${2:-}
 LocalSocket $t/c$1.sock
 DatabaseDirectory $t/cdb
 Foreground yes
@@ -176,5 +178,25 @@ clamd_start 1
 clamd_wait 1
 clean u back-clean
 eicar u back-eicar
+
+# A server that refuses a message as too long (StreamMaxLength, "INSTREAM
+# size limit exceeded. ERROR") makes it Unscanned: unscanned_action
+# (reject by default), never Clean.  Server 2 takes 1 KiB, server 1 all;
+# the rotation sends one of two messages to each.  600 KB: clamd closes
+# the connection while the message is still being sent, and its reply
+# is still read.
+clamd_start 2 "StreamMaxLength 1K"
+clamd_wait 2
+for k in 1 2; do
+	"$client" "$t/u.sock" 600000 >"$t/limit$k.out" 2>&1 ||
+		fail "limit$k: exit $? ($(cat "$t/limit$k.out"))"
+done
+cat "$t/limit1.out" "$t/limit2.out" >"$t/limit.out"
+grep -qx 'insheader X-Virus-Status: Clean' "$t/limit.out" ||
+	fail "server 1 did not scan a 600 KB message: $(cat "$t/limit.out")"
+[ "$(grep -c '^reply 550 5\.7\.1 ' "$t/limit.out")" -eq 1 ] ||
+	fail "want one 550 5.7.1 (unscanned) from server 2: $(cat "$t/limit.out")"
+grep -q 'size limit exceeded' "$t/u.log" ||
+	fail "no log line with clamd's reason"
 echo "t-clamd: ok"
 exit 0
