@@ -110,7 +110,9 @@ vgm_current_rewatch(const struct vg_conf *conf)
 	RS.last_check_ms = vg_clock_ms();
 	/* clamd servers load their own signatures: nothing to watch. */
 	if (!conf->virus_scan || conf->clamav_database == NULL ||
-	    strcmp(conf->virus_backend, "clamav") != 0 || RS.interval_ms == 0)
+	    (conf->virus_backend != NULL &&
+	        strcmp(conf->virus_backend, "clamav") != 0) ||
+	    RS.interval_ms == 0)
 		return;
 	/*
 	 * XXX The watch starts after the engine was built, so a database

@@ -163,7 +163,7 @@ clamd_parse_one(struct clamd_server *s, const char *w, size_t len)
 static int
 clamd_parse(struct clamd_state *cs, const char *list, struct vg_err *err)
 {
-	const char *p = list;
+	const char *p = list != NULL ? list : "";
 
 	cs->n = 0;
 	while (*p != '\0') {

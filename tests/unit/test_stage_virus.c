@@ -203,7 +203,7 @@ static const char *const eicar_files[] = {
     "eicar-in-nested-zip.eml",
 };
 
-/* The backend table finds "clamav" by name and nothing else. */
+/* The backend table finds "clamav" and "clamd" by name, nothing else. */
 START_TEST(test_stage_virus_backend_find)
 {
 	const struct vg_virus_backend_ops *be;
@@ -215,7 +215,10 @@ START_TEST(test_stage_virus_backend_find)
 	ck_assert_ptr_nonnull(be->scan);
 	ck_assert_ptr_nonnull(be->version);
 	ck_assert_ptr_nonnull(be->free);
-	ck_assert_ptr_null(vg_virus_backend_find("clamd"));
+	be = vg_virus_backend_find("clamd");
+	ck_assert_ptr_nonnull(be);
+	ck_assert_str_eq(be->name, "clamd");
+	ck_assert_ptr_null(vg_virus_backend_find("clamdscan"));
 	ck_assert_ptr_null(vg_virus_backend_find(""));
 	ck_assert_ptr_null(vg_virus_backend_find(NULL));
 }
