@@ -42,7 +42,11 @@
  * A server that closes the connection while the message is being sent
  * (clamd does at StreamMaxLength) is still read: its reply is the answer.
  * Each scan starts at the next server of the list (round robin), so the
- * servers share the load and a dead one costs one failed connect.
+ * servers share the load.  A server that fails is skipped for
+ * CLAMD_BACKOFF_MS (1 s) after each failure, so a dead one costs one
+ * failed connect a second, not one a message, and logs one warning per
+ * outage and one line when it answers again; every server skipped or
+ * failed: VG_ETEMP at once (the MTA retries).
  *
  * Version text: clamd's VERSION reply, e.g. "ClamAV 1.0.7/27480/Mon Dec
  * 7 08:00:00 2026", asked once at create from the first server that
@@ -89,7 +93,17 @@ struct clamd_server {
 	char host[CLAMD_ADDR_MAX];
 	char port[8];
 	char text[CLAMD_ADDR_MAX]; /* as written, for messages */
+	/*
+	 * Health: a server that failed is skipped until down_until (the
+	 * process's monotonic clock, ms), CLAMD_BACKOFF_MS after each
+	 * failure; down says a warning was logged, so an outage is one line
+	 * and its end one more.
+	 */
+	_Atomic uint64_t down_until;
+	atomic_bool down;
 };
+
+#define CLAMD_BACKOFF_MS 1000
 
 struct clamd_state {
 	struct clamd_server srv[CLAMD_SERVERS_MAX];
@@ -521,29 +535,47 @@ clamd_scan(void *state, const struct vg_msg *msg, struct vg_virus_scan *out)
 	size_t len, start;
 	const char *last = "";
 
+	size_t tried = 0;
+	uint64_t now = vg_clock_ms();
+
 	raw = vg_msg_raw(msg, &len);
 	start = atomic_fetch_add(&cs->next, 1u) % cs->n;
 	for (size_t k = 0; k < cs->n; k++) {
-		const struct clamd_server *s = &cs->srv[(start + k) % cs->n];
-		int fd, rc, rrc;
+		struct clamd_server *s = &cs->srv[(start + k) % cs->n];
+		int fd, rc = 0, rrc = VG_ETEMP;
 
-		last = s->text;
-		if ((fd = clamd_connect(s, cs->timeout_ms, why)) < 0) {
-			vg_warn("clamd: %s: %s", s->text, why);
+		/* Failed a moment ago: not tried again before its back-off. */
+		if (atomic_load(&s->down_until) > now)
 			continue;
+		tried++;
+		last = s->text;
+		if ((fd = clamd_connect(s, cs->timeout_ms, why)) >= 0) {
+			rc = clamd_instream(fd, raw, len, cs->timeout_ms, why);
+			/* A server that stopped reading may still have said why. */
+			rrc = rc == VG_ETEMP
+			    ? rc
+			    : clamd_reply(fd, reply, cs->timeout_ms, why);
+			(void)close(fd);
 		}
-		rc = clamd_instream(fd, raw, len, cs->timeout_ms, why);
-		/* A server that stopped reading may still have said why. */
-		rrc = rc == VG_ETEMP
-		    ? rc
-		    : clamd_reply(fd, reply, cs->timeout_ms, why);
-		(void)close(fd);
-		if (rrc == 0)
+		if (rrc == 0) {
+			if (atomic_exchange(&s->down, false))
+				vg_info("clamd: %s answers again", s->text);
 			return clamd_answer(reply, s, out);
-		vg_warn("clamd: %s: %s", s->text, why);
+		}
+		atomic_store(&s->down_until, vg_clock_ms() + CLAMD_BACKOFF_MS);
+		if (!atomic_exchange(&s->down, true))
+			vg_warn("clamd: %s: %s; not tried again for %d ms at a "
+			        "time until it answers",
+			    s->text, why, CLAMD_BACKOFF_MS);
 	}
-	(void)vg_str_fmt(out->reason, sizeof(out->reason),
-	    "clamd: no server answered (%zu tried; %s: %s)", cs->n, last, why);
+	if (tried == 0)
+		(void)vg_str_fmt(out->reason, sizeof(out->reason),
+		    "clamd: every server failed within the last %d ms",
+		    CLAMD_BACKOFF_MS);
+	else
+		(void)vg_str_fmt(out->reason, sizeof(out->reason),
+		    "clamd: no server answered (%zu tried; %s: %s)", tried,
+		    last, why);
 	return VG_ETEMP;
 }
 

@@ -292,8 +292,10 @@ END_TEST
 
 /*
  * A reply of 1024 bytes without its NUL is over the bound; one clamd never
- * gives is an error too: both VG_ETEMP, never CLEAN.  "... ERROR" is
- * INCOMPLETE with the reply as the reason.
+ * gives is an error too: both VG_ETEMP, never CLEAN.  After the first, a
+ * failure, the server is skipped for its 1 s back-off: the next call
+ * fails at once without connecting.  "... ERROR" is INCOMPLETE with the
+ * reply as the reason.
  */
 START_TEST(test_clamd_replies)
 {
@@ -319,6 +321,13 @@ START_TEST(test_clamd_replies)
 	ck_assert_int_eq(be->scan(st, msg, &out), VG_ETEMP);
 	ck_assert_msg(strstr(out.reason, "reply longer than") != NULL,
 	    "got \"%s\"", out.reason);
+
+	/* The server failed: skipped for 1 s, the call fails at once. */
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(be->scan(st, msg, &out), VG_ETEMP);
+	ck_assert_msg(strstr(out.reason, "every server failed within") != NULL,
+	    "got \"%s\"", out.reason);
+	(void)usleep(1100 * 1000);
 
 	memset(&out, 0, sizeof(out));
 	ck_assert_int_eq(be->scan(st, msg, &out), VG_ETEMP);
