@@ -16,7 +16,8 @@
  *	    total.  The milter may run meanwhile: LMDB gives it consistent
  *	    reads while this writes; Redis increments are atomic.
  * LIMITS   A message larger than max_message_size is skipped ("too
- *	    large"), as are mbox lines longer than that; a Maildir is read
+ *	    large"); an mbox is read in 64 KiB blocks, so a line of any
+ *	    length costs no more memory than that; a Maildir is read
  *	    one level deep (cur/, new/), dotfiles skipped.
  * OUTPUT   "PATH: N learned, N already learned, N moved, N skipped"
  *	    (with --forget: "N forgotten, N not learned before, N skipped"),
@@ -174,68 +175,103 @@ unquote_from(const char *line, size_t len)
 	                                                                  : 0;
 }
 
-/* learn_mbox - each message of an mbox file */
+/* mbox_flush - learn the message collected so far (the count-th) */
+static void
+mbox_flush(struct learner *l, const char *path, size_t count,
+    struct vg_buf *msg, bool oversized)
+{
+	char where[4200];
+
+	if (count == 0)
+		return;
+	(void)snprintf(where, sizeof(where), "%s: message %zu", path, count);
+	if (oversized) {
+		fprintf(stderr,
+		    "vigil: %s: skipped: larger than max_message_size\n",
+		    where);
+		l->path.skipped++;
+	} else {
+		learn_bytes(
+		    l, where, msg->data != NULL ? msg->data : "", msg->len);
+	}
+	vg_buf_reset(msg);
+}
+
+/*
+ * learn_mbox - each message of an mbox file, read in MBOX_CHUNK blocks so
+ * that no line, however long, is held whole: a message is split at a
+ * "From " that starts a line after an empty one, and at most
+ * max_message_size bytes of it are kept (more: skipped, said so)
+ */
+#define MBOX_CHUNK (64 * 1024)
 static int
 learn_mbox(struct learner *l, const char *path, FILE *fp)
 {
 	struct vg_buf msg;
-	char *line = NULL, where[4200];
-	size_t cap = 0, count = 0;
-	bool blank = true, oversized = false;
-	ssize_t n;
+	char *buf;
+	size_t have = 0, off = 0, count = 0;
+	bool eof = false, at_start = true, prev_blank = true;
+	bool in_from = false, oversized = false;
 	int rc = 0;
 
+	if ((buf = vg_malloc(MBOX_CHUNK)) == NULL)
+		return VG_ENOMEM;
 	vg_buf_init(&msg, (size_t)l->mlim.max_size);
 	for (;;) {
-		n = getline(&line, &cap, fp);
-		if (n < 0 ||
-		    (blank && n >= 5 && memcmp(line, "From ", 5) == 0)) {
-			if (count > 0) {
-				snprintf(where, sizeof(where),
-				    "%s: message %zu", path, count);
-				if (oversized) {
-					fprintf(stderr,
-					    "vigil: %s: skipped: larger than "
-					    "max_message_size\n",
-					    where);
-					l->path.skipped++;
-				} else {
-					learn_bytes(l, where,
-					    msg.data != NULL ? msg.data : "",
-					    msg.len);
-				}
-			}
-			if (n < 0)
-				break;
-			count++;
-			vg_buf_reset(&msg);
-			oversized = false;
-			blank = false;
-			continue;
-		}
-		blank = n == 1 || (n == 2 && line[0] == '\r');
-		if (count == 0)
-			continue; /* before the first "From " line */
-		if (oversized)
-			continue;
-		if (msg.len + (size_t)n > l->mlim.max_size) {
-			oversized = true;
-			continue;
-		}
-		{
-			size_t skip = unquote_from(line, (size_t)n);
+		const char *p, *nl;
+		size_t seg, skip = 0;
 
-			if ((rc = vg_buf_append(
-			         &msg, line + skip, (size_t)n - skip)) != 0)
+		/* Refill when empty, or when a line's first 5 bytes are cut. */
+		if (off == have ||
+		    (at_start && !eof && have - off < 5 &&
+		        memchr(buf + off, '\n', have - off) == NULL)) {
+			memmove(buf, buf + off, have - off);
+			have -= off;
+			off = 0;
+			if (!eof) {
+				size_t n =
+				    fread(buf + have, 1, MBOX_CHUNK - have, fp);
+
+				eof = n == 0;
+				have += n;
+			}
+			if (have == 0)
 				break;
 		}
+		p = buf + off;
+		nl = memchr(p, '\n', have - off);
+		seg = nl != NULL ? (size_t)(nl - p) + 1 : have - off;
+		off += seg;
+		if (at_start && prev_blank && seg >= 5 &&
+		    memcmp(p, "From ", 5) == 0) {
+			mbox_flush(l, path, count, &msg, oversized);
+			count++;
+			oversized = false;
+			in_from = true;
+		} else if (count > 0 && !in_from && !oversized) {
+			if (at_start)
+				skip = unquote_from(p, seg);
+			if (msg.len + (seg - skip) > l->mlim.max_size)
+				oversized = true;
+			else if ((rc = vg_buf_append(
+			              &msg, p + skip, seg - skip)) != 0)
+				break;
+		}
+		if (nl != NULL) {
+			prev_blank = at_start &&
+			    (seg == 1 || (seg == 2 && p[0] == '\r'));
+			in_from = false;
+		}
+		at_start = nl != NULL;
 	}
 	if (rc == 0 && ferror(fp)) {
 		fprintf(stderr, "vigil: %s: %s\n", path, strerror(errno));
 		rc = VG_EIO;
 	}
-	free(line);
+	if (rc == 0)
+		mbox_flush(l, path, count, &msg, oversized);
 	vg_buf_fini(&msg);
+	vg_free(buf);
 	return rc;
 }
 

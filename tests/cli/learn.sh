@@ -153,6 +153,21 @@ cs=$(conf db 30 max_message_size=2K)
 out=$("$vigil" learn --spam -c "$cs" "$corpus/spam/$(nth "$spam" 42)" 2>&1)
 [ $? -eq 2 ] || fail "too large: exit $?, want 2 ($out)"
 want "$out" 'skipped: larger than max_message_size' "too large"
+# An mbox whose middle message is one line of 2 MB (max_message_size 1M):
+# that one skipped, the two around it learned.
+{
+	cat "$corpus/spam/$(nth "$spam" 43)"
+	echo
+	printf 'From x@example.org Mon Dec  7 10:00:00 2026\nSubject: long\n\n'
+	head -c 2097152 /dev/zero | tr '\0' 'a'
+	printf '\n\n'
+	cat "$corpus/spam/$(nth "$spam" 44)"
+} >"$tmp/long.mbox"
+cl=$(conf long 30 max_message_size=1M)
+out=$("$vigil" learn --spam -c "$cl" "$tmp/long.mbox" 2>&1)
+[ $? -eq 2 ] || fail "long line: exit $?, want 2 ($out)"
+want "$out" 'message 2: skipped: larger than max_message_size' "long line"
+want "$out" ': 2 learned, 0 already learned, 0 moved, 1 skipped$' "long line"
 mkdir -p "$tmp/notmaildir"
 out=$("$vigil" learn --spam -c "$c" "$tmp/notmaildir" 2>&1)
 [ $? -eq 2 ] || fail "not a Maildir: exit $?, want 2 ($out)"
