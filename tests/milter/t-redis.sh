@@ -11,7 +11,6 @@
 set -u
 client=$VG_BUILD/tests/milter/mtclient
 vigil=$VG_BUILD/cli/vigil
-milter=$VG_BUILD/milter/vigil-milter
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/learnmsgs.sh"
 t=$VG_TMP
@@ -22,31 +21,7 @@ fail() {
 	done
 	exit 1
 }
-command -v redis-server >/dev/null 2>&1 || {
-	echo "t-redis: redis-server is not installed (apt-get install redis-server)"
-	exit 77
-}
-rpid=
-bpid=
-cpid=
-cleanup() {
-	for p in $bpid $cpid $rpid; do
-		kill "$p" 2>/dev/null
-	done
-}
-trap cleanup EXIT
-
-redis_start() {
-	redis-server --port 0 --unixsocket "$t/redis.sock" --save '' \
-	    --appendonly no --dir "$t" >"$t/redis.log" 2>&1 &
-	rpid=$!
-	i=0
-	while [ ! -S "$t/redis.sock" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "redis-server did not start"
-		sleep 0.1
-	done
-}
+. "$here/redislib.sh"
 
 # conf NAME - VG_CONF with its own socket, the Redis store, the rules
 mkconf() {
@@ -60,17 +35,10 @@ mkconf() {
 	echo "bayes_min_ham = 1"
 }
 
-# start NAME - a milter on $t/NAME.sock; sets its pid in NAME's variable
+# start NAME - a milter on $t/NAME.sock
 start() {
 	mkconf "$1" >"$t/$1.conf"
-	"$milter" -f -c "$t/$1.conf" >"$t/$1.log" 2>&1 &
-	eval "${1}pid=$!"
-	i=0
-	while [ ! -S "$t/$1.sock" ]; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "milter $1 did not start"
-		sleep 0.1
-	done
+	vg_milter "$1"
 }
 
 redis_start
@@ -94,9 +62,7 @@ echo "$st" | grep -q 'BAYES_99' ||
 	fail "c did not classify what b learned: '$st'"
 
 # Redis dies mid-stream: mail still flows through c.
-kill -9 "$rpid"
-wait "$rpid" 2>/dev/null
-rpid=
+redis_kill
 n=0
 for k in 1 2 3 4 5; do
 	mkmsg "$t/m$k" "down$k" "hello $k" "$spam_words"

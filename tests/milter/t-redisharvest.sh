@@ -9,7 +9,6 @@
 # redis-server.
 set -u
 client=$VG_BUILD/tests/milter/mtclient
-milter=$VG_BUILD/milter/vigil-milter
 t=$VG_TMP
 fail() {
 	echo "FAIL t-redisharvest: $*"
@@ -18,22 +17,9 @@ fail() {
 	done
 	exit 1
 }
-command -v redis-server >/dev/null 2>&1 || {
-	echo "t-redisharvest: redis-server is not installed"
-	exit 77
-}
-pids=
-trap 'kill $pids 2>/dev/null' EXIT
-
-redis-server --port 0 --unixsocket "$t/redis.sock" --save '' \
-    --appendonly no --dir "$t" >"$t/redis.log" 2>&1 &
-pids="$pids $!"
-i=0
-while [ ! -S "$t/redis.sock" ]; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || fail "redis-server did not start"
-	sleep 0.1
-done
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/redislib.sh"
+redis_start
 
 # start NAME STORE - a milter on $t/NAME.sock with ratelimit_store STORE
 start() {
@@ -44,14 +30,7 @@ start() {
 		echo "redis = $t/redis.sock"
 		echo "harvest_threshold = 3"
 	} >"$t/$1.conf"
-	"$milter" -f -c "$t/$1.conf" >"$t/$1.log" 2>&1 &
-	pids="$pids $!"
-	i=0
-	while [ ! -S "$t/$1.sock" ]; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "milter $1 did not start"
-		sleep 0.1
-	done
+	vg_milter "$1"
 }
 
 # refused SOCK [-u K] - one message; true if a step before the data was

@@ -10,7 +10,6 @@
 # limit holds again.  Skips without redis-server.
 set -u
 client=$VG_BUILD/tests/milter/mtclient
-milter=$VG_BUILD/milter/vigil-milter
 t=$VG_TMP
 fail() {
 	echo "FAIL t-redislimit: $*"
@@ -19,27 +18,8 @@ fail() {
 	done
 	exit 1
 }
-command -v redis-server >/dev/null 2>&1 || {
-	echo "t-redislimit: redis-server is not installed"
-	exit 77
-}
-rpid=
-bpid=
-cpid=
-trap 'kill $bpid $cpid $rpid 2>/dev/null' EXIT
-
-redis_start() {
-	rm -f "$t/redis.sock"
-	redis-server --port 0 --unixsocket "$t/redis.sock" --save '' \
-	    --appendonly no --dir "$t" >"$t/redis.log" 2>&1 &
-	rpid=$!
-	i=0
-	while [ ! -S "$t/redis.sock" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "redis-server did not start"
-		sleep 0.1
-	done
-}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/redislib.sh"
 
 # start NAME - a milter on $t/NAME.sock sharing the Redis store
 start() {
@@ -51,14 +31,7 @@ start() {
 		echo "redis_timeout = 300ms"
 		echo "ratelimit_external_messages = 4"
 	} >"$t/$1.conf"
-	"$milter" -f -c "$t/$1.conf" >"$t/$1.log" 2>&1 &
-	eval "${1}pid=$!"
-	i=0
-	while [ ! -S "$t/$1.sock" ]; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "milter $1 did not start"
-		sleep 0.1
-	done
+	vg_milter "$1"
 }
 
 # send N - N messages from 192.0.2.1, alternately through b and c;
@@ -89,9 +62,7 @@ send 6
 [ "$passed" -eq 4 ] && [ "$refused" -eq 2 ] ||
 	fail "shared limit 4: $passed passed, $refused refused of 6 (want 4, 2)"
 
-kill -9 "$rpid"
-wait "$rpid" 2>/dev/null
-rpid=
+redis_kill
 # Each milter now counts in its own memory: 4 each, 8 of 10 in all.
 send 10
 [ "$passed" -eq 8 ] && [ "$refused" -eq 2 ] ||
