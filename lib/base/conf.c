@@ -17,6 +17,7 @@
 #include "base/compiler.h"
 #include "base/conf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "base/num.h"
 
 #define KB     (UINT64_C(1024))
@@ -795,14 +796,52 @@ set_hostname(struct vg_conf *conf)
 	return 0;
 }
 
-/* line_of - the line key was set on, 0 when it was not */
-static unsigned
-line_of(const struct state *st, const char *name)
+/*
+ * The keys whose value is one of two words, and the server key the second
+ * word needs (only when the switch key, if any, is on).
+ */
+static const struct choice {
+	const char *key;
+	const char *words[2];
+	const char *needs;   /* non-empty when key = words[1] */
+	const char *switch_; /* a bool key that must be yes, or NULL */
+} choices[] = {
+    {"virus_backend", {"clamav", "clamd"}, "clamd_servers", "virus_scan"},
+    {"bayes_store", {"lmdb", "redis"}, "redis", "bayes"},
+    {"ratelimit_store", {"memory", "redis"}, "redis", NULL},
+};
+
+/* key_index - the table index of the key called name (it exists) */
+static size_t
+key_index(const char *name)
 {
 	for (size_t i = 0; i < VG_NELEM(keys); i++)
 		if (strcmp(keys[i].name, name) == 0)
-			return st->seen[i];
-	return 0;
+			return i;
+	vg_panic("conf: no key %s", name);
+}
+
+/* check_choices - each choice key holds one of its words (file:line) */
+static void
+check_choices(struct state *st)
+{
+	for (size_t i = 0; i < VG_NELEM(choices); i++) {
+		const struct choice *c = &choices[i];
+		size_t k = key_index(c->key);
+		const char *v = *(char *const *)cfield(st->conf, &keys[k]);
+		const char *need = *(char *const *)cfield(
+		    st->conf, &keys[key_index(c->needs)]);
+
+		if (strcmp(v, c->words[0]) != 0 && strcmp(v, c->words[1]) != 0)
+			fail(st, st->seen[k], "%s: '%s' is not %s or %s",
+			    c->key, v, c->words[0], c->words[1]);
+		else if (strcmp(v, c->words[1]) == 0 && need[0] == '\0' &&
+		    (c->switch_ == NULL ||
+		        *(const bool *)cfield(
+		            st->conf, &keys[key_index(c->switch_)])))
+			fail(st, st->seen[k], "%s = %s needs %s", c->key, v,
+			    c->needs);
+	}
 }
 
 /*
@@ -844,36 +883,7 @@ finish(struct state *st)
 			continue;
 		fail(st, 0, "missing required key %s", key->name);
 	}
-	/* Choices that are strings. */
-	if (strcmp(st->conf->virus_backend, "clamav") != 0 &&
-	    strcmp(st->conf->virus_backend, "clamd") != 0)
-		fail(st, line_of(st, "virus_backend"),
-		    "virus_backend: '%s' is not clamav or clamd",
-		    st->conf->virus_backend);
-	else if (st->conf->virus_scan &&
-	    strcmp(st->conf->virus_backend, "clamd") == 0 &&
-	    st->conf->clamd_servers[0] == '\0')
-		fail(st, line_of(st, "virus_backend"),
-		    "virus_backend = clamd needs clamd_servers");
-	if (strcmp(st->conf->bayes_store, "lmdb") != 0 &&
-	    strcmp(st->conf->bayes_store, "redis") != 0)
-		fail(st, line_of(st, "bayes_store"),
-		    "bayes_store: '%s' is not lmdb or redis",
-		    st->conf->bayes_store);
-	else if (st->conf->bayes &&
-	    strcmp(st->conf->bayes_store, "redis") == 0 &&
-	    st->conf->redis[0] == '\0')
-		fail(st, line_of(st, "bayes_store"),
-		    "bayes_store = redis needs redis (the server)");
-	if (strcmp(st->conf->ratelimit_store, "memory") != 0 &&
-	    strcmp(st->conf->ratelimit_store, "redis") != 0)
-		fail(st, line_of(st, "ratelimit_store"),
-		    "ratelimit_store: '%s' is not memory or redis",
-		    st->conf->ratelimit_store);
-	else if (strcmp(st->conf->ratelimit_store, "redis") == 0 &&
-	    st->conf->redis[0] == '\0')
-		fail(st, line_of(st, "ratelimit_store"),
-		    "ratelimit_store = redis needs redis (the server)");
+	check_choices(st);
 	return 0;
 }
 
