@@ -32,14 +32,47 @@ struct vg_bayes {
 	atomic_bool dated;  /* "Bc" known to be there */
 };
 
-/* Per-call scratch: the keys of one batch and what came back. */
+/*
+ * Per-call scratch: the keys of one batch and what came back, sized to
+ * the message (at most VG_STORE_BATCH_MAX), so the per-message path does
+ * not map a worst-case block each time.
+ */
 struct batch {
-	unsigned char keybuf[VG_STORE_BATCH_MAX][KEY_TOKEN_LEN];
-	struct vg_store_key keys[VG_STORE_BATCH_MAX];
-	int64_t values[VG_STORE_BATCH_MAX];
-	int64_t deltas[VG_STORE_BATCH_MAX];
-	bool found[VG_STORE_BATCH_MAX];
+	unsigned char (*keybuf)[KEY_TOKEN_LEN];
+	struct vg_store_key *keys;
+	int64_t *values;
+	int64_t *deltas;
+	bool *found;
+	size_t cap;
 };
+
+/* batch_free - what batch_new allocated; a zeroed batch is a no-op */
+static void
+batch_free(struct batch *bt)
+{
+	vg_free(bt->keybuf);
+	vg_free(bt->keys);
+	vg_free(bt->values);
+	vg_free(bt->deltas);
+	vg_free(bt->found);
+}
+
+/* batch_new - room for n keys (cut to VG_STORE_BATCH_MAX); VG_ENOMEM */
+static int
+batch_new(struct batch *bt, size_t n)
+{
+	memset(bt, 0, sizeof(*bt));
+	bt->cap = n == 0 ? 1 : n < VG_STORE_BATCH_MAX ? n : VG_STORE_BATCH_MAX;
+	if ((bt->keybuf = vg_calloc(bt->cap, sizeof(*bt->keybuf))) == NULL ||
+	    (bt->keys = vg_calloc(bt->cap, sizeof(*bt->keys))) == NULL ||
+	    (bt->values = vg_calloc(bt->cap, sizeof(*bt->values))) == NULL ||
+	    (bt->deltas = vg_calloc(bt->cap, sizeof(*bt->deltas))) == NULL ||
+	    (bt->found = vg_calloc(bt->cap, sizeof(*bt->found))) == NULL) {
+		batch_free(bt);
+		return VG_ENOMEM;
+	}
+	return 0;
+}
 
 /* token_key - "Bt" + h big-endian into buf, as a key */
 static struct vg_store_key
@@ -275,26 +308,21 @@ int
 vg_bayes_classify(
     struct vg_bayes *b, const struct vg_tokens *t, struct vg_bayes_score *out)
 {
-	size_t total = t->n + 2,
-	       cap = total < VG_STORE_BATCH_MAX ? total : VG_STORE_BATCH_MAX;
-	unsigned char(*keybuf)[KEY_TOKEN_LEN] = NULL;
-	struct vg_store_key *keys = NULL;
+	size_t total = t->n + 2, cap, n = 0;
 	struct vg_chi2_token *tok = NULL;
 	struct vg_chi2_result res;
-	int64_t *values = NULL;
 	double *scratch = NULL;
-	bool *found = NULL;
-	size_t n = 0;
-	int rc = VG_ENOMEM;
+	struct batch bt;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->prob = 0.5;
 	out->ntokens = t->n;
-	if ((keybuf = vg_calloc(cap, sizeof(*keybuf))) == NULL ||
-	    (keys = vg_calloc(cap, sizeof(*keys))) == NULL ||
-	    (values = vg_calloc(cap, sizeof(*values))) == NULL ||
-	    (found = vg_calloc(cap, sizeof(*found))) == NULL ||
-	    (tok = vg_calloc(t->n + 1, sizeof(*tok))) == NULL ||
+	if ((rc = batch_new(&bt, total)) != 0)
+		return rc;
+	cap = bt.cap;
+	rc = VG_ENOMEM;
+	if ((tok = vg_calloc(t->n + 1, sizeof(*tok))) == NULL ||
 	    (scratch = vg_calloc(t->n + 1, sizeof(*scratch))) == NULL)
 		goto out;
 	/* Slots 0 and 1 of the first batch: the message counts. */
@@ -305,27 +333,29 @@ vg_bayes_classify(
 			size_t slot = off + i;
 
 			if (slot < 2)
-				keys[i] =
+				bt.keys[i] =
 				    vg_store_key_str(slot == 0 ? "Bns" : "Bnh");
 			else
-				keys[i] = token_key(keybuf[i], t->v[slot - 2]);
+				bt.keys[i] =
+				    token_key(bt.keybuf[i], t->v[slot - 2]);
 		}
 		if ((rc = vg_store_get_many(
-		         b->store, values, found, keys, m)) != 0)
+		         b->store, bt.values, bt.found, bt.keys, m)) != 0)
 			goto out;
 		for (size_t i = 0; i < m; i++) {
 			size_t slot = off + i;
 
 			if (slot < 2) {
-				uint64_t c =
-				    values[i] > 0 ? (uint64_t)values[i] : 0;
+				uint64_t c = bt.values[i] > 0
+				    ? (uint64_t)bt.values[i]
+				    : 0;
 
 				*(slot == 0 ? &out->nspam : &out->nham) = c;
 				continue;
 			}
-			if (!found[i])
+			if (!bt.found[i])
 				continue;
-			unpack(values[i], &tok[n].spam, &tok[n].ham);
+			unpack(bt.values[i], &tok[n].spam, &tok[n].ham);
 			if (tok[n].spam + tok[n].ham > 0)
 				n++;
 		}
@@ -347,10 +377,7 @@ vg_bayes_classify(
 out:
 	vg_free(scratch);
 	vg_free(tok);
-	vg_free(found);
-	vg_free(values);
-	vg_free(keys);
-	vg_free(keybuf);
+	batch_free(&bt);
 	return rc;
 }
 
@@ -367,9 +394,8 @@ apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
 	int64_t unit = cls == VG_BAYES_SPAM ? SPAM_ONE : 1;
 	int rc;
 
-	for (size_t off = 0; off < t->n; off += VG_STORE_BATCH_MAX) {
-		size_t m = t->n - off < VG_STORE_BATCH_MAX ? t->n - off
-		                                           : VG_STORE_BATCH_MAX;
+	for (size_t off = 0; off < t->n; off += bt->cap) {
+		size_t m = t->n - off < bt->cap ? t->n - off : bt->cap;
 		size_t k = 0;
 
 		for (size_t i = 0; i < m; i++)
@@ -417,7 +443,7 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 {
 	unsigned char mkey[18] = {'B', 'm'};
 	struct vg_store_key key = {mkey, sizeof(mkey)};
-	struct batch *bt;
+	struct batch bt;
 	int64_t prev;
 	bool found;
 	int rc;
@@ -434,8 +460,8 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 		*what = VG_BAYES_ALREADY;
 		return 0;
 	}
-	if ((bt = vg_malloc(sizeof(*bt))) == NULL)
-		return VG_ENOMEM;
+	if ((rc = batch_new(&bt, t->n)) != 0)
+		return rc;
 	/*
 	 * First the version mark, so a new database says what it is (once
 	 * per handle: each write is a commit, an fsync with LMDB).
@@ -453,7 +479,7 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 		 * and learning it again repeats what is missing.
 		 */
 		rc = apply(
-		    b, t, prev > 0 ? VG_BAYES_SPAM : VG_BAYES_HAM, -1, bt);
+		    b, t, prev > 0 ? VG_BAYES_SPAM : VG_BAYES_HAM, -1, &bt);
 		if (rc != 0)
 			goto out;
 		if (forget) {
@@ -463,7 +489,7 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 			goto out;
 		}
 	}
-	if ((rc = apply(b, t, cls, 1, bt)) != 0)
+	if ((rc = apply(b, t, cls, 1, &bt)) != 0)
 		goto out;
 	if ((rc = vg_store_set(b->store, key, cls, 0)) != 0)
 		goto out;
@@ -480,7 +506,7 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 	}
 	*what = prev != 0 ? VG_BAYES_MOVED : VG_BAYES_LEARNED;
 out:
-	vg_free(bt);
+	batch_free(&bt);
 	return rc;
 }
 
