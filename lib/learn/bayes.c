@@ -138,6 +138,15 @@ check_version(struct vg_bayes *b, const char *what, struct vg_err *err)
 		    (long long)v, VG_BAYES_VERSION);
 		return VG_ECONFIG;
 	}
+	if (found && v < VG_BAYES_VERSION) {
+		vg_err_add(err, what, 0,
+		    "classifier database version %lld is older than this "
+		    "Vigil's (%d), which counts word pairs under other keys: "
+		    "not used; learn again into a new bayes_path (or an "
+		    "empty Redis database)",
+		    (long long)v, VG_BAYES_VERSION);
+		return VG_ECONFIG;
+	}
 	return 0;
 }
 

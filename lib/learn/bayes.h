@@ -18,7 +18,7 @@
  *	      "Bm" + 16 bytes  a learned message (its digest, see
  *			       vg_bayes_digest()): +1 spam, -1 ham; no TTL
  *	      "Bv"             the layout version (VG_BAYES_VERSION); a
- *			       database with a newer one is refused
+ *			       database with another one is refused
  *	      "Bc"             when the first message was learned (wall ms)
  *	    A token's counts never go below 0: forgetting reads them first
  *	    and takes back only what is there (a token may have expired).
@@ -52,7 +52,12 @@ struct vg_err;
 struct vg_msg;
 struct vg_store;
 
-#define VG_BAYES_VERSION 1
+/*
+ * The layout version: 2 since the tokens of one word share the high half
+ * of their hash (tokenize.h, VALUES).  A database of another version is
+ * refused (an older one would count word pairs under the wrong keys).
+ */
+#define VG_BAYES_VERSION 2
 
 enum vg_bayes_class {
 	VG_BAYES_SPAM = 1,

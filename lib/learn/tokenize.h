@@ -47,6 +47,18 @@
  *	    "'" or "-" (the study's [^\W_][\w$'-]+); every byte of a
  *	    UTF-8 sequence counts as a letter, and only ASCII is
  *	    lower-cased.  A header word is [A-Za-z0-9][A-Za-z0-9._$-]+.
+ * VALUES   A token's 64-bit value is the FNV-1a hash of its text, except
+ *	    that the body tokens of one word (b:WORD, B:Word, p:word! and
+ *	    the OSB pairs o:WORD D W2 that start with it) share their high
+ *	    32 bits, those of the hash of "b:WORD" (the word's "anchor"),
+ *	    over the low 32 bits of their own hash.  The store keeps values
+ *	    in order (bayes.h), so a word's tokens lie side by side there:
+ *	    a message's look-ups then cost about one page of the database a
+ *	    word, not one a token (bench/README, "The classifier's cost").
+ *	    Two tokens of one word collide when their low 32 bits do: with
+ *	    k tokens under one anchor, each collides with probability about
+ *	    k / 2^32 (1 in 66,000 for a word with 65,000 learned pairs).
+ *	    vg_token_value() gives the value of a token's text.
  * EXCLUDED Headers that carry another filter's verdict or a mail client's
  *	    mailbox state give no token (some are the label itself in a
  *	    training corpus): Vigil's own (statushdr.h) and, case ignored,
@@ -104,7 +116,7 @@ struct vg_token_limits {
 };
 
 struct vg_tokens {
-	uint64_t *v; /* unique hashes, ascending */
+	uint64_t *v; /* unique values (VALUES), ascending */
 	size_t n;
 	unsigned flags; /* VG_TOKENS_F_* */
 };
@@ -122,6 +134,9 @@ void vg_token_limits_default(struct vg_token_limits *out);
  */
 uint64_t vg_token_hash(const char *tok, size_t len);
 
+/* vg_token_value - the value a set holds for the token text tok (VALUES) */
+uint64_t vg_token_value(const char *tok, size_t len);
+
 /* vg_tokenize - the tokens of text (*out, the caller's); VG_ENOMEM */
 int vg_tokenize(struct vg_tokens **out, const struct vg_text *text,
     const struct vg_token_limits *lim);
@@ -131,7 +146,7 @@ int vg_tokenize(struct vg_tokens **out, const struct vg_text *text,
  */
 int vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
     const struct vg_token_limits *lim, vg_token_trace_fn trace, void *arg);
-/* vg_tokens_has - the set holds hash h (binary search) */
+/* vg_tokens_has - the set holds value h (binary search) */
 bool vg_tokens_has(const struct vg_tokens *toks, uint64_t h);
 /* vg_tokens_free - NULL is a no-op */
 void vg_tokens_free(struct vg_tokens *toks);

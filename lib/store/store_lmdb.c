@@ -515,20 +515,30 @@ lmdb_err(const char *path, const char *what, int rc)
 
 /*
  * lmdb_fetch - key's record in txn: *found_out says whether it is there
- * and live; *rec_out is its record (zeros when missing).  Returns 0 or an
+ * and live; *rec_out is its record (zeros when missing).  With a cursor
+ * (cur not NULL, opened in txn) the look-up starts from where the cursor
+ * stands: LMDB searches only the current leaf page when the key falls in
+ * it, so keys looked up in ascending order that lie side by side cost
+ * one descent of the tree, not one each (get_many).  Returns 0 or an
  * LMDB error (a record of the wrong size is MDB_CORRUPTED).
  */
 static int
-lmdb_fetch(struct lmdb_env *e, MDB_txn *txn, const struct lmdb_key *k,
-    struct vg_store_key key, uint64_t now, struct lmdb_rec *rec_out,
-    enum lmdb_found *found_out)
+lmdb_fetch(struct lmdb_env *e, MDB_txn *txn, MDB_cursor *cur,
+    const struct lmdb_key *k, struct vg_store_key key, uint64_t now,
+    struct lmdb_rec *rec_out, enum lmdb_found *found_out)
 {
 	MDB_val kv = k->val, d;
 	int rc;
 
 	memset(rec_out, 0, sizeof(*rec_out));
 	*found_out = LMDB_MISSING;
-	if ((rc = mdb_get(txn, e->dbi, &kv, &d)) == MDB_NOTFOUND)
+	if (cur == NULL)
+		rc = mdb_get(txn, e->dbi, &kv, &d);
+	else if ((rc = mdb_cursor_get(cur, &kv, &d, MDB_SET_RANGE)) == 0 &&
+	    (kv.mv_size != k->val.mv_size ||
+	        memcmp(kv.mv_data, k->val.mv_data, kv.mv_size) != 0))
+		rc = MDB_NOTFOUND; /* the next key: ours is not there */
+	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return rc;
@@ -887,7 +897,7 @@ lmdb_incr_one(struct lmdb_store *s, MDB_txn *txn, uint64_t now,
 
 	*value_out = 0;
 	lmdb_key_make(&k, key);
-	if ((rc = lmdb_fetch(s->e, txn, &k, key, now, &rec, &found)) != 0)
+	if ((rc = lmdb_fetch(s->e, txn, NULL, &k, key, now, &rec, &found)) != 0)
 		return rc;
 	if (found == LMDB_OTHER)
 		return VG_ELIMIT;
@@ -975,7 +985,8 @@ lmdb_set_fn(struct lmdb_store *s, MDB_txn *txn, uint64_t now,
 	int rc;
 
 	lmdb_key_make(&k, a->key);
-	if ((rc = lmdb_fetch(s->e, txn, &k, a->key, now, &rec, &found)) != 0)
+	if ((rc = lmdb_fetch(s->e, txn, NULL, &k, a->key, now, &rec, &found)) !=
+	    0)
 		return rc;
 	if (found == LMDB_OTHER)
 		return VG_ELIMIT;
@@ -1008,7 +1019,8 @@ lmdb_expire_fn(struct lmdb_store *s, MDB_txn *txn, uint64_t now,
 
 	a->found = false;
 	lmdb_key_make(&k, a->key);
-	if ((rc = lmdb_fetch(s->e, txn, &k, a->key, now, &rec, &found)) != 0)
+	if ((rc = lmdb_fetch(s->e, txn, NULL, &k, a->key, now, &rec, &found)) !=
+	    0)
 		return rc;
 	if (found == LMDB_DEAD) {
 		w->expired++;
@@ -1045,7 +1057,8 @@ lmdb_del_fn(struct lmdb_store *s, MDB_txn *txn, uint64_t now,
 
 	a->found = false;
 	lmdb_key_make(&k, a->key);
-	if ((rc = lmdb_fetch(s->e, txn, &k, a->key, now, &rec, &found)) != 0)
+	if ((rc = lmdb_fetch(s->e, txn, NULL, &k, a->key, now, &rec, &found)) !=
+	    0)
 		return rc;
 	if (found == LMDB_MISSING || found == LMDB_OTHER)
 		return 0;
@@ -1075,6 +1088,7 @@ lmdb_get_many(void *be, int64_t *values_out, bool *found_out,
 	struct lmdb_rec rec;
 	struct lmdb_key k;
 	enum lmdb_found found;
+	MDB_cursor *cur = NULL;
 	MDB_txn *txn;
 	uint64_t now;
 	int rc;
@@ -1082,12 +1096,18 @@ lmdb_get_many(void *be, int64_t *values_out, bool *found_out,
 	if ((rc = lmdb_begin(s->e, MDB_RDONLY, &txn)) != 0)
 		return lmdb_err(s->e->path, "read", rc);
 	now = s->clock(s->clock_ctx);
+	if (n > 1 && (rc = mdb_cursor_open(txn, s->e->dbi, &cur)) != 0) {
+		lmdb_abort(s->e, txn);
+		return lmdb_err(s->e->path, "read", rc);
+	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		lmdb_key_make(&k, keys[i]);
-		rc = lmdb_fetch(s->e, txn, &k, keys[i], now, &rec, &found);
+		rc = lmdb_fetch(s->e, txn, cur, &k, keys[i], now, &rec, &found);
 		found_out[i] = found == LMDB_LIVE;
 		values_out[i] = found == LMDB_LIVE ? rec.value : 0;
 	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	lmdb_abort(s->e, txn);
 	return lmdb_err(s->e->path, "read", rc);
 }
@@ -1116,7 +1136,7 @@ lmdb_value(struct lmdb_store *s, MDB_txn *txn, struct vg_store_key key,
 
 	if (key.len > 0) {
 		lmdb_key_make(&k, key);
-		rc = lmdb_fetch(s->e, txn, &k, key, now, &rec, &found);
+		rc = lmdb_fetch(s->e, txn, NULL, &k, key, now, &rec, &found);
 	}
 	*found_out = rc == 0 && found == LMDB_LIVE;
 	*value_out = *found_out ? rec.value : 0;

@@ -17,6 +17,7 @@
 
 #include "vg_check.h"
 #include "base/alloc.h"
+#include "base/compiler.h"
 #include "base/conf.h"
 #include "base/err.h"
 #include "learn/bayes.h"
@@ -321,26 +322,38 @@ START_TEST(test_bayes_min_messages)
 }
 END_TEST
 
-/* A database written by a newer layout is refused with a clear error. */
+/*
+ * A database written by another layout is refused with a clear error:
+ * a newer one, and an older one (version 1 kept word pairs under other
+ * keys).
+ */
 START_TEST(test_bayes_newer_refused)
 {
-	struct vg_conf *conf = conf_with(1, 1);
-	struct vg_store *store = NULL;
-	struct vg_bayes *b = open_db(conf, &store, &vg_store_mem_ops);
-	struct vg_err err;
+	static const struct {
+		int64_t version;
+		const char *word;
+	} cases[] = {
+	    {VG_BAYES_VERSION + 1, "newer"}, {VG_BAYES_VERSION - 1, "older"}};
 
-	vg_bayes_close(b);
-	ck_assert_int_eq(vg_store_set(store, vg_store_key_str("Bv"),
-	                     VG_BAYES_VERSION + 1, 0),
-	    0);
-	vg_err_init(&err);
-	ck_assert_int_eq(
-	    vg_bayes_open_store(&b, store, conf, &err), VG_ECONFIG);
-	ck_assert_ptr_null(b);
-	ck_assert_msg(strstr(vg_err_text(&err), "newer") != NULL, "%s",
-	    vg_err_text(&err));
-	vg_store_unref(store);
-	vg_conf_free(conf);
+	for (size_t i = 0; i < VG_NELEM(cases); i++) {
+		struct vg_conf *conf = conf_with(1, 1);
+		struct vg_store *store = NULL;
+		struct vg_bayes *b = open_db(conf, &store, &vg_store_mem_ops);
+		struct vg_err err;
+
+		vg_bayes_close(b);
+		ck_assert_int_eq(vg_store_set(store, vg_store_key_str("Bv"),
+		                     cases[i].version, 0),
+		    0);
+		vg_err_init(&err);
+		ck_assert_int_eq(
+		    vg_bayes_open_store(&b, store, conf, &err), VG_ECONFIG);
+		ck_assert_ptr_null(b);
+		ck_assert_msg(strstr(vg_err_text(&err), cases[i].word) != NULL,
+		    "%s", vg_err_text(&err));
+		vg_store_unref(store);
+		vg_conf_free(conf);
+	}
 }
 END_TEST
 

@@ -111,7 +111,7 @@ tokens_of(const char *s, const struct vg_token_limits *lim, struct trace *tr)
 static bool
 has(const struct vg_tokens *toks, const char *s)
 {
-	return vg_tokens_has(toks, vg_token_hash(s, strlen(s)));
+	return vg_tokens_has(toks, vg_token_value(s, strlen(s)));
 }
 
 /* traced - the trace made the text s */
@@ -167,6 +167,52 @@ START_TEST(test_tokenize_sources)
 	/* Subject words come from s: and the body view, not h:. */
 	ck_assert(!traced(&tr, "h:subject:free"));
 	ck_assert_uint_eq(toks->flags, 0);
+	vg_tokens_free(toks);
+	trace_free(&tr);
+}
+END_TEST
+
+/*
+ * A word's body tokens share the high half of their value (tokenize.h,
+ * VALUES), so they lie side by side in the store; every traced text's
+ * vg_token_value() is in the set, and the set holds nothing else.
+ */
+START_TEST(test_tokenize_anchored)
+{
+	struct trace tr = {0};
+	struct vg_tokens *toks = tokens_of(SIMPLE, NULL, &tr);
+	uint64_t buy = vg_token_value("b:buy", 5);
+	static const char *const of_buy[] = {
+	    "B:Buy", "o:buy 1 cheap", "o:buy 2 viagra", "o:buy 4 at"};
+	size_t i, distinct = 0;
+
+	ck_assert_uint_eq(buy, vg_token_hash("b:buy", 5));
+	for (i = 0; i < VG_NELEM(of_buy); i++) {
+		uint64_t v = vg_token_value(of_buy[i], strlen(of_buy[i]));
+
+		ck_assert_msg(
+		    v >> 32 == buy >> 32, "%s not under b:buy", of_buy[i]);
+		ck_assert_uint_eq(v & 0xffffffffu,
+		    vg_token_hash(of_buy[i], strlen(of_buy[i])) & 0xffffffffu);
+	}
+	/* A pair hangs under its first word, not its second. */
+	ck_assert_uint_eq(vg_token_value("o:now 1 at", 10) >> 32,
+	    vg_token_hash("b:now", 5) >> 32);
+	/* Other sources keep their own hash. */
+	ck_assert_uint_eq(
+	    vg_token_value("s:free", 6), vg_token_hash("s:free", 6));
+	for (i = 0; i < tr.n; i++) {
+		size_t j;
+
+		ck_assert_msg(
+		    has(toks, tr.v[i]), "traced %s not in the set", tr.v[i]);
+		for (j = 0; j < i; j++) {
+			if (strcmp(tr.v[j], tr.v[i]) == 0)
+				break;
+		}
+		distinct += j == i;
+	}
+	ck_assert_uint_eq(toks->n, distinct);
 	vg_tokens_free(toks);
 	trace_free(&tr);
 }
@@ -440,6 +486,7 @@ tokenize_suite(void)
 	if (vg_text_global_init() != 0)
 		abort();
 	tcase_add_test(tc, test_tokenize_sources);
+	tcase_add_test(tc, test_tokenize_anchored);
 	tcase_add_test(tc, test_tokenize_excluded);
 	tcase_add_test(tc, test_tokenize_sa_headers);
 	tcase_add_test(tc, test_tokenize_bang);
