@@ -585,6 +585,41 @@ uri_tokens(struct tset *ts, const struct vg_text *text)
 	return 0;
 }
 
+/*
+ * html_tokens - ht:FLAG for each trick the HTML renderer counted (hidden,
+ * tiny or low-contrast text, a link naming another site, script, form,
+ * iframe, HTML with no plain text): how the markup is written, which the
+ * rendered words do not show.  learn-eval, recall at 0.1 % ham false
+ * positives: 77.53 -> 77.64 % (split), 71.31 -> 71.41 % (swapped), AUC
+ * and recall at 0.5 % up on both; with ht:links:N and ht:images:N (log2
+ * classes of the counts) as well, 77.22 / 71.62 %: not kept.
+ */
+static int
+html_tokens(struct tset *ts, const struct vg_text *text)
+{
+	static const struct {
+		unsigned flag;
+		const char *tok;
+	} flags[] = {{VG_TEXT_HTML_ONLY, "ht:only"},
+	    {VG_TEXT_HTML_HIDDEN, "ht:hidden"}, {VG_TEXT_HTML_TINY, "ht:tiny"},
+	    {VG_TEXT_HTML_LOW_CONTRAST, "ht:lowcontrast"},
+	    {VG_TEXT_HTML_LINK_MISMATCH, "ht:mismatch"},
+	    {VG_TEXT_HTML_SCRIPT, "ht:script"}, {VG_TEXT_HTML_FORM, "ht:form"},
+	    {VG_TEXT_HTML_IFRAME, "ht:iframe"}};
+	size_t i;
+	int rc;
+
+	if ((text->html_flags & VG_TEXT_HTML_PRESENT) == 0)
+		return 0;
+	for (i = 0; i < VG_NELEM(flags); i++) {
+		if ((text->html_flags & flags[i].flag) != 0 &&
+		    (rc = tset_add(ts, flags[i].tok, strlen(flags[i].tok))) !=
+		        0)
+			return rc;
+	}
+	return 0;
+}
+
 /* mime_tokens - mt:, att: and the mime: structure */
 static int
 mime_tokens(struct tset *ts, const struct vg_text *text)
@@ -797,6 +832,7 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 	if ((rc = header_tokens(&ts, text)) != 0 ||
 	    (rc = uri_tokens(&ts, text)) != 0 ||
 	    (rc = mime_tokens(&ts, text)) != 0 ||
+	    (rc = html_tokens(&ts, text)) != 0 ||
 	    (rc = body_tokens(&ts, text, lim->max_text_bytes)) != 0)
 		goto out;
 	rc = VG_ENOMEM;

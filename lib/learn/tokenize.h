@@ -43,6 +43,9 @@
  *			   file extensions ("none" without one)
  *	      mime:SHAPE   the MIME structure: top type, then each leaf's
  *			   depth and first four type bytes, six parts at most
+ *	      ht:FLAG      what the HTML renderer found (text.h,
+ *			   VG_TEXT_HTML_*): only (no plain text), hidden,
+ *			   tiny, lowcontrast, mismatch, script, form, iframe
  *	    A word is a letter or digit, then letters, digits, "_", "$",
  *	    "'" or "-" (the study's [^\W_][\w$'-]+); every byte of a
  *	    UTF-8 sequence counts as a letter, and only ASCII is

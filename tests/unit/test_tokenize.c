@@ -218,6 +218,29 @@ START_TEST(test_tokenize_anchored)
 }
 END_TEST
 
+/* The HTML renderer's tricks become ht: tokens; plain text has none. */
+START_TEST(test_tokenize_html)
+{
+	static const char html[] =
+	    "From: a@example.com\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html\r\n\r\n"
+	    "<html><body><p>Great offer</p>"
+	    "<div style=\"display:none\">hidden words here</div>"
+	    "<form action=\"http://x.example/\"><input></form>"
+	    "</body></html>\r\n";
+	struct vg_tokens *toks = tokens_of(html, NULL, NULL);
+
+	ck_assert(has(toks, "ht:only"));
+	ck_assert(has(toks, "ht:hidden"));
+	ck_assert(has(toks, "ht:form"));
+	ck_assert(!has(toks, "ht:tiny") && !has(toks, "ht:script"));
+	vg_tokens_free(toks);
+	toks = tokens_of(SIMPLE, NULL, NULL);
+	ck_assert(!has(toks, "ht:only") && !has(toks, "ht:hidden"));
+	vg_tokens_free(toks);
+}
+END_TEST
+
 START_TEST(test_tokenize_excluded)
 {
 	struct trace tr = {0};
@@ -487,6 +510,7 @@ tokenize_suite(void)
 		abort();
 	tcase_add_test(tc, test_tokenize_sources);
 	tcase_add_test(tc, test_tokenize_anchored);
+	tcase_add_test(tc, test_tokenize_html);
 	tcase_add_test(tc, test_tokenize_excluded);
 	tcase_add_test(tc, test_tokenize_sa_headers);
 	tcase_add_test(tc, test_tokenize_bang);
