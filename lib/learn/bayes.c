@@ -34,7 +34,8 @@ struct vg_bayes {
 
 /*
  * Per-call scratch: the keys of one batch and what came back, sized to
- * the message (at most VG_STORE_BATCH_MAX), so the per-message path does
+ * the message (at most VG_STORE_GET_MAX to read, VG_STORE_BATCH_MAX to
+ * write), so the per-message path does
  * not map a worst-case block each time.
  */
 struct batch {
@@ -57,12 +58,15 @@ batch_free(struct batch *bt)
 	vg_free(bt->found);
 }
 
-/* batch_new - room for n keys (cut to VG_STORE_BATCH_MAX); VG_ENOMEM */
+/*
+ * batch_new - room for n keys, cut to max (VG_STORE_GET_MAX to read,
+ * VG_STORE_BATCH_MAX to write); VG_ENOMEM
+ */
 static int
-batch_new(struct batch *bt, size_t n)
+batch_new(struct batch *bt, size_t n, size_t max)
 {
 	memset(bt, 0, sizeof(*bt));
-	bt->cap = n == 0 ? 1 : n < VG_STORE_BATCH_MAX ? n : VG_STORE_BATCH_MAX;
+	bt->cap = n == 0 ? 1 : n < max ? n : max;
 	if ((bt->keybuf = vg_calloc(bt->cap, sizeof(*bt->keybuf))) == NULL ||
 	    (bt->keys = vg_calloc(bt->cap, sizeof(*bt->keys))) == NULL ||
 	    (bt->values = vg_calloc(bt->cap, sizeof(*bt->values))) == NULL ||
@@ -310,8 +314,8 @@ counts(struct vg_bayes *b, uint64_t *nspam, uint64_t *nham)
 
 /*
  * vg_bayes_classify - read the message counts and the tokens' counts (one
- * get_many, so one round trip to Redis, for up to VG_STORE_BATCH_MAX - 2
- * tokens) and combine them
+ * get_many, so one round trip to Redis, for up to VG_STORE_GET_MAX - 2
+ * tokens: more than bayes_max_tokens allows) and combine them
  */
 int
 vg_bayes_classify(
@@ -327,7 +331,7 @@ vg_bayes_classify(
 	memset(out, 0, sizeof(*out));
 	out->prob = 0.5;
 	out->ntokens = t->n;
-	if ((rc = batch_new(&bt, total)) != 0)
+	if ((rc = batch_new(&bt, total, VG_STORE_GET_MAX)) != 0)
 		return rc;
 	cap = bt.cap;
 	rc = VG_ENOMEM;
@@ -469,7 +473,7 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 		*what = VG_BAYES_ALREADY;
 		return 0;
 	}
-	if ((rc = batch_new(&bt, t->n)) != 0)
+	if ((rc = batch_new(&bt, t->n, VG_STORE_BATCH_MAX)) != 0)
 		return rc;
 	/*
 	 * First the version mark, so a new database says what it is (once

@@ -24,8 +24,9 @@
  *	    and takes back only what is there (a token may have expired).
  * OWNS     vg_bayes_open() returns an object vg_bayes_close() frees; it
  *	    holds its own store.  Tokens and digests are the caller's.
- * LIMITS   A message's tokens are read and written in batches of at most
- *	    VG_STORE_BATCH_MAX; tokenize.h bounds how many there are.
+ * LIMITS   A message's tokens are read in one get_many (one round trip to
+ *	    Redis) and written in batches of at most VG_STORE_BATCH_MAX;
+ *	    tokenize.h bounds how many there are (bayes_max_tokens).
  *	    Counts are at most 2^31 - 1 spam and 2^32 - 1 ham per token.
  * ERRORS   vg_bayes_open(): VG_ECONFIG (text in err: the store cannot be
  *	    opened, the database is newer or not one), VG_ENOMEM.  The

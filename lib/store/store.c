@@ -203,11 +203,11 @@ vg_store_del(struct vg_store *store, bool *found_out, struct vg_store_key key)
 	return rc;
 }
 
-/* store_batch_ok - n keys a backend may be given at once */
+/* store_batch_ok - n keys a backend may be given at once (max: the limit) */
 static bool
-store_batch_ok(const struct vg_store_key *keys, size_t n)
+store_batch_ok(const struct vg_store_key *keys, size_t n, size_t max)
 {
-	if (n > VG_STORE_BATCH_MAX)
+	if (n > max)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!store_key_ok(keys[i]))
@@ -226,7 +226,7 @@ vg_store_get_many(struct vg_store *store, int64_t *values_out, bool *found_out,
 		return 0;
 	memset(values_out, 0, n * sizeof(*values_out));
 	memset(found_out, 0, n * sizeof(*found_out));
-	if (!store_batch_ok(keys, n))
+	if (!store_batch_ok(keys, n, VG_STORE_GET_MAX))
 		return VG_ELIMIT;
 	rc = store->ops->get_many(store->be, values_out, found_out, keys, n);
 	if (rc != 0) {
@@ -247,7 +247,7 @@ vg_store_incr_many(struct vg_store *store, int64_t *values_out,
 
 	if (n == 0)
 		return 0;
-	if (!store_batch_ok(keys, n))
+	if (!store_batch_ok(keys, n, VG_STORE_BATCH_MAX))
 		return VG_ELIMIT;
 	/* The backend always has somewhere to write the values. */
 	if (v == NULL && n <= sizeof(stack) / sizeof(stack[0]))

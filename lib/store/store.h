@@ -50,8 +50,11 @@
  *	    closing the backend.  Keys and values are copied in and out;
  *	    nothing returned points into the store.
  * LIMITS   Keys are at most VG_STORE_KEY_MAX bytes (longer: VG_ELIMIT,
- *	    nothing done); any byte may appear in a key.  A batch is at most
- *	    VG_STORE_BATCH_MAX keys (more: VG_ELIMIT).  The memory store
+ *	    nothing done); any byte may appear in a key.  An incr_many is
+ *	    at most VG_STORE_BATCH_MAX keys, a get_many at most
+ *	    VG_STORE_GET_MAX (more: VG_ELIMIT): a read of any message's
+ *	    tokens is one call, so one round trip to Redis (its MGETs, of
+ *	    VG_STORE_BATCH_MAX keys each, written together).  The memory store
  *	    holds at most opts->max_keys keys: a new key at a full store
  *	    first reclaims an expired key among the few used least
  *	    recently, else evicts the one used least recently (counted in
@@ -81,8 +84,9 @@
 
 struct vg_conf;
 
-#define VG_STORE_KEY_MAX   512  /* bytes in a key */
-#define VG_STORE_BATCH_MAX 4096 /* keys in one get_many / incr_many */
+#define VG_STORE_KEY_MAX   512       /* bytes in a key */
+#define VG_STORE_BATCH_MAX 4096      /* keys in one incr_many */
+#define VG_STORE_GET_MAX   (1 << 21) /* keys in one get_many */
 
 /* A clock in milliseconds; NULL = vg_clock_ms (monotonic). */
 typedef uint64_t (*vg_store_clock_fn)(void *ctx);

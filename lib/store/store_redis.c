@@ -1172,52 +1172,75 @@ redis_del(void *be, bool *found_out, struct vg_store_key key)
 	return rc;
 }
 
-/* redis_get_many - one MGET */
+/*
+ * redis_get_many - MGETs of at most VG_STORE_BATCH_MAX keys each, written
+ * together and their replies read after: one round trip for any n
+ */
 static int
 redis_get_many(void *be, int64_t *values_out, bool *found_out,
     const struct vg_store_key *keys, size_t n)
 {
 	struct redis_store *r = be;
+	size_t nmget = (n + VG_STORE_BATCH_MAX - 1) / VG_STORE_BATCH_MAX;
 	const char **argv = NULL;
 	size_t *lens = NULL;
-	redisReply *rep = NULL;
+	redisReply **rep = NULL;
 	redisContext *c;
 	int rc = VG_ENOMEM;
 
-	/* n <= VG_STORE_BATCH_MAX: no overflow in n + 1. */
-	if ((argv = vg_calloc(n + 1, sizeof(*argv))) == NULL ||
-	    (lens = vg_calloc(n + 1, sizeof(*lens))) == NULL)
+	/* n <= VG_STORE_GET_MAX: no overflow in n + nmget. */
+	if ((argv = vg_calloc(n + nmget, sizeof(*argv))) == NULL ||
+	    (lens = vg_calloc(n + nmget, sizeof(*lens))) == NULL ||
+	    (rep = vg_calloc(nmget, sizeof(*rep))) == NULL)
 		goto out;
-	argv[0] = "MGET";
-	lens[0] = 4;
-	for (size_t i = 0; i < n; i++) {
-		argv[i + 1] = keys[i].len > 0 ? keys[i].data : "";
-		lens[i + 1] = keys[i].len;
-	}
 	if ((rc = redis_acquire(r, &c)) != 0)
 		goto out;
-	if (redisAppendCommandArgv(c, (int)(n + 1), argv, lens) != REDIS_OK) {
-		if (c->err == 0)
-			c->err = REDIS_ERR_OOM;
-		rc = VG_ENOMEM;
-	} else {
-		rc = redis_exchange(c, &rep, 1);
+	for (size_t m = 0, off = 0; m < nmget; m++, off += VG_STORE_BATCH_MAX) {
+		size_t k =
+		    n - off < VG_STORE_BATCH_MAX ? n - off : VG_STORE_BATCH_MAX;
+		const char **av = argv + off + m;
+		size_t *al = lens + off + m;
+
+		av[0] = "MGET";
+		al[0] = 4;
+		for (size_t i = 0; i < k; i++) {
+			av[i + 1] =
+			    keys[off + i].len > 0 ? keys[off + i].data : "";
+			al[i + 1] = keys[off + i].len;
+		}
+		if (redisAppendCommandArgv(c, (int)(k + 1), av, al) !=
+		    REDIS_OK) {
+			if (c->err == 0)
+				c->err = REDIS_ERR_OOM;
+			rc = VG_ENOMEM;
+			break;
+		}
 	}
-	redis_finish(r, c, rc, &rep, 1);
+	if (rc == 0)
+		rc = redis_exchange(c, rep, nmget);
+	redis_finish(r, c, rc, rep, nmget);
 	if (rc != 0)
 		goto out;
-	if ((rc = redis_checked(r, &rep, 1)) != 0)
+	if ((rc = redis_checked(r, rep, nmget)) != 0)
 		goto out;
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != n) {
-		rc = redis_unexpected(r, "MGET");
-		goto out;
+	for (size_t m = 0, off = 0; m < nmget && rc == 0;
+	     m++, off += VG_STORE_BATCH_MAX) {
+		size_t k =
+		    n - off < VG_STORE_BATCH_MAX ? n - off : VG_STORE_BATCH_MAX;
+
+		if (rep[m]->type != REDIS_REPLY_ARRAY ||
+		    rep[m]->elements != k) {
+			rc = redis_unexpected(r, "MGET");
+			break;
+		}
+		for (size_t i = 0; i < k && rc == 0; i++)
+			rc = redis_value(r, &values_out[off + i],
+			    &found_out[off + i], rep[m]->element[i]);
 	}
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = redis_value(
-		    r, &values_out[i], &found_out[i], rep->element[i]);
 out:
 	if (rep != NULL)
-		freeReplyObject(rep);
+		redis_free_replies(rep, nmget);
+	vg_free(rep);
 	vg_free(argv);
 	vg_free(lens);
 	return rc;

@@ -255,10 +255,14 @@ START_TEST(test_store_ttl)
 }
 END_TEST
 
-/* One batch too many, for the limit case. */
-static struct vg_store_key big_keys[VG_STORE_BATCH_MAX + 1];
-static int64_t big_v[VG_STORE_BATCH_MAX + 1];
-static bool big_found[VG_STORE_BATCH_MAX + 1];
+/*
+ * Past a write's batch (BIG) and, for the limit case, one key past a
+ * read's (only the count is looked at before VG_ELIMIT).
+ */
+#define BIG (2 * VG_STORE_BATCH_MAX + 100)
+static struct vg_store_key big_keys[VG_STORE_GET_MAX + 1];
+static int64_t big_v[VG_STORE_GET_MAX + 1];
+static bool big_found[VG_STORE_GET_MAX + 1];
 
 START_TEST(test_store_batch)
 {
@@ -300,13 +304,29 @@ START_TEST(test_store_batch)
 	/* Empty and oversized batches. */
 	ck_assert_int_eq(vg_store_get_many(store, v, found, keys, 0), 0);
 	ck_assert_int_eq(vg_store_incr_many(store, v, keys, deltas, 0, 0), 0);
-	for (int i = 0; i < VG_STORE_BATCH_MAX + 1; i++)
-		big_keys[i] = keys[0];
-	ck_assert_int_eq(vg_store_get_many(store, big_v, big_found, big_keys,
-	                     VG_STORE_BATCH_MAX + 1),
-	    VG_ELIMIT);
+	for (int i = 0; i < BIG; i++)
+		big_keys[i] = keys[i % 300];
 	ck_assert_int_eq(vg_store_incr_many(store, big_v, big_keys, big_v,
 	                     VG_STORE_BATCH_MAX + 1, 0),
+	    VG_ELIMIT);
+	/*
+	 * A read takes more than a write's batch (Redis: three MGETs in
+	 * one round trip), every value in its place; past its own limit,
+	 * nothing is read.
+	 */
+	ck_assert_int_eq(vg_store_incr_many(store, NULL, keys, deltas, 300,
+	                     own_clock(_i) ? 600000 : 0),
+	    0);
+	ck_assert_int_eq(vg_store_get_many(store, v, found, keys, 300), 0);
+	ck_assert_int_eq(
+	    vg_store_get_many(store, big_v, big_found, big_keys, BIG), 0);
+	for (int i = 0; i < BIG; i++) {
+		ck_assert(found[i % 300] && big_found[i]);
+		ck_assert_int_eq(big_v[i], v[i % 300]);
+	}
+	ck_assert_int_ne(v[299], v[298]);
+	ck_assert_int_eq(vg_store_get_many(store, big_v, big_found, big_keys,
+	                     (size_t)VG_STORE_GET_MAX + 1),
 	    VG_ELIMIT);
 	vg_store_unref(store);
 }

@@ -602,6 +602,10 @@ static struct vg_store_key many_keys[VG_STORE_BATCH_MAX];
 static char many_names[VG_STORE_BATCH_MAX][12];
 static int64_t many_v[VG_STORE_BATCH_MAX], many_d[VG_STORE_BATCH_MAX];
 static bool many_found[VG_STORE_BATCH_MAX];
+#define MANY_READ (2 * VG_STORE_BATCH_MAX + 5)
+static struct vg_store_key read_keys[MANY_READ];
+static int64_t read_v[MANY_READ];
+static bool read_found[MANY_READ];
 
 START_TEST(test_store_redis_one_round_trip)
 {
@@ -640,6 +644,22 @@ START_TEST(test_store_redis_one_round_trip)
 	vg_store_stats(store, &st);
 	ck_assert_uint_eq(st.keys, 4096);
 	ck_assert_uint_eq(st.max_keys, 0);
+	/*
+	 * A read past one MGET's worth (a message of more tokens): MGETs
+	 * of 4096 keys written together, one round trip, every value in
+	 * its place.
+	 */
+	for (int i = 0; i < MANY_READ; i++)
+		read_keys[i] = many_keys[(i * 7) % VG_STORE_BATCH_MAX];
+	raw_ok(c, "CONFIG RESETSTAT");
+	ck_assert_int_eq(
+	    vg_store_get_many(store, read_v, read_found, read_keys, MANY_READ),
+	    0);
+	for (int i = 0; i < MANY_READ; i++)
+		ck_assert(
+		    read_found[i] && read_v[i] == (i * 7) % VG_STORE_BATCH_MAX);
+	ck_assert_int_eq(
+	    info_field(c, "commandstats", "cmdstat_mget:calls="), 3);
 	redisFree(c);
 	vg_store_unref(store);
 	server_free(&srv);
