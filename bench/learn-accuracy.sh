@@ -370,8 +370,8 @@ run_sa() {
 }
 
 # --- Vigil --------------------------------------------------------------------
-# Not run yet: `vigil learn` does not exist in any build at the time of
-# writing; see the header.
+# `vigil learn` per set, then `vigil scan --json` on the scored half; see
+# the header (VIGIL_BUILD, VIGIL_CONF).
 run_vigil() {
 	v=${VIGIL_BUILD:-}/cli/vigil
 	if [ -z "${VIGIL_BUILD:-}" ] || [ ! -x "$v" ] ||
