@@ -22,8 +22,10 @@
  *	    says SILENT).  The database failing or not answering for one
  *	    message (Redis down or slow): BAYES_TEMPERROR, score 0, and a
  *	    log line; the message goes on on the other checks' verdict.
- * OWNS     The state owns its database handle; a message's tokens are
- *	    start()'s scratch, freed by work_free().
+ * OWNS     The state owns its database handle and autolearn's queue
+ *	    (learnq.h: the learning happens on the queue's thread, after
+ *	    the reply); a message's tokens are start()'s scratch, freed by
+ *	    work_free() (the queue learns from a copy).
  * THREADS  As check_ops.h; the database is shared (bayes.h THREADS).
  */
 #include <string.h>
@@ -33,6 +35,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "learn/bayes.h"
+#include "learn/learnq.h"
 #include "message/msg.h"
 #include "message/text.h"
 #include "rules/rules.h"
@@ -64,6 +67,7 @@ static const struct band {
 struct check_bayes {
 	struct vg_bayes *db; /* NULL: off */
 	bool autolearn;
+	struct vg_learnq *learnq; /* autolearn's queue (with autolearn on) */
 };
 
 /* check_bayes_free - close the database */
@@ -74,6 +78,7 @@ check_bayes_free(void *state)
 
 	if (st == NULL)
 		return;
+	vg_learnq_free(st->learnq); /* learns what is queued first */
 	vg_bayes_close(st->db);
 	vg_free(st);
 }
@@ -112,6 +117,9 @@ check_bayes_create(
 		vg_warn("classifier off: %s", line);
 		return 0;
 	}
+	if (st->autolearn &&
+	    (rc = vg_learnq_new(&st->learnq, st->db, VG_LEARNQ_DEF_MAX)) != 0)
+		return rc;
 	if ((rc = vg_bayes_stats(st->db, &bs)) != 0)
 		vg_warn("classifier: %s %s: cannot read its counts: %s",
 		    conf->bayes_store,
@@ -284,33 +292,32 @@ autolearn_class(const struct vg_rules *rules, const struct vg_verdict *v,
 	    : 0;
 }
 
-/* check_bayes_verdict - autolearn, after the milter applied the verdict */
+/*
+ * check_bayes_verdict - autolearn, after the milter applied the verdict:
+ * queued (learnq.h), so the message's reply does not wait for the
+ * database's write; the queue logs the outcome
+ */
 static void
 check_bayes_verdict(void *state, const struct vg_msg *msg, void *work,
     const struct vg_rules *rules, const struct vg_verdict *v)
 {
 	struct check_bayes *st = state;
-	enum vg_bayes_learned what;
 	const char *qid = vg_msg_queue_id(msg);
 	uint8_t digest[16];
 	double score;
 	int cls, rc;
 
-	if (st->db == NULL || !st->autolearn || work == NULL)
+	if (st->db == NULL || st->learnq == NULL || work == NULL)
 		return;
 	if ((cls = autolearn_class(rules, v, &score)) == 0)
 		return;
 	vg_bayes_digest(digest, msg);
-	rc = vg_bayes_learn(
-	    st->db, work, digest, (enum vg_bayes_class)cls, false, &what);
-	if (rc != 0)
-		vg_warn("%s: autolearn=%s failed: %s",
+	rc = vg_learnq_push(
+	    st->learnq, work, digest, (enum vg_bayes_class)cls, qid, score);
+	if (rc == VG_ENOMEM || rc == VG_EINTERNAL)
+		vg_warn("%s: autolearn=%s skipped: %s",
 		    *qid != '\0' ? qid : "NOQUEUE",
 		    cls == VG_BAYES_SPAM ? "spam" : "ham", vg_strerror(rc));
-	else if (what != VG_BAYES_ALREADY)
-		vg_info("%s: autolearn=%s (rules score %.1f)",
-		    *qid != '\0' ? qid : "NOQUEUE",
-		    cls == VG_BAYES_SPAM ? "spam" : "ham", score);
 }
 
 /* check_bayes_work_free - a message's tokens */

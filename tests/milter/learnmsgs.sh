@@ -31,3 +31,14 @@ status() {
 	    { on = 0 }
 	    END { gsub(/[\r\t ]+/, " ", v); print v }' "$1"
 }
+
+# wait_line PATTERN FILE - until FILE has a line matching PATTERN (grep
+# -q), at most 60 s: autolearn logs from its own thread after the reply
+# (lib/learn/learnq.h), so its lines come a little after the message.
+wait_line() {
+	_i=0
+	while ! grep -q "$1" "$2" && [ $_i -lt 600 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}

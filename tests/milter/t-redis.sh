@@ -54,6 +54,7 @@ out=$("$vigil" learn --ham -c "$t/b.conf" "$t/ham1") ||
 	fail "vigil learn --ham: $out"
 "$client" "$t/b.sock" -m "$t/spam1" >"$t/spam1.out" 2>&1 ||
 	fail "spam1 through b: $(cat "$t/spam1.out")"
+wait_line 'autolearn=spam' "$t/b.log"
 grep -q 'autolearn=spam' "$t/b.log" || fail "b did not autolearn spam1"
 "$client" "$t/c.sock" -m "$t/spam2" >"$t/spam2.out" 2>&1 ||
 	fail "spam2 through c: $(cat "$t/spam2.out")"

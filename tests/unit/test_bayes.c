@@ -21,6 +21,7 @@
 #include "base/conf.h"
 #include "base/err.h"
 #include "learn/bayes.h"
+#include "learn/learnq.h"
 #include "message/msg.h"
 #include "message/text.h"
 #include "store/store.h"
@@ -358,6 +359,81 @@ START_TEST(test_bayes_newer_refused)
 END_TEST
 
 /*
+ * Autolearn's queue (learnq.h): pushes return at once and the queue's
+ * thread learns them in order; a full queue refuses (counted), the
+ * tokens given are copied (freed by the caller right after the push);
+ * freeing the queue learns what is still queued.
+ */
+START_TEST(test_bayes_learnq)
+{
+	struct vg_conf *conf = conf_with(1, 1);
+	struct vg_bayes *b = open_db(conf, NULL, &vg_store_mem_ops);
+	struct vg_learnq *q = NULL;
+	struct vg_learnq_stats st;
+	struct vg_bayes_stats bs;
+	struct files spam, ham;
+
+	list_set(&spam, "spam", "spam");
+	list_set(&ham, "ham", "easy_ham");
+	ck_assert_int_eq(vg_learnq_new(&q, b, 3), 0);
+	/* Held: three queue, the next two are refused. */
+	vg_learnq_hold(q, true);
+	for (size_t i = 0; i < 5; i++) {
+		struct item it = {0};
+
+		item_load(&it, b, spam.v[i]);
+		ck_assert_int_eq(
+		    vg_learnq_push(q, it.t, it.d, VG_BAYES_SPAM, "Q1", 20.0),
+		    i < 3 ? 0 : VG_ELIMIT);
+		item_free(&it);
+	}
+	ck_assert(!vg_learnq_wait_idle(q, 50)); /* held with jobs waiting */
+	ck_assert_int_eq(vg_bayes_stats(b, &bs), 0);
+	ck_assert_uint_eq(bs.nspam, 0);
+	vg_learnq_stats(q, &st);
+	ck_assert_uint_eq(st.pushed, 3);
+	ck_assert_uint_eq(st.dropped, 2);
+	/* Released: all three learned. */
+	vg_learnq_hold(q, false);
+	ck_assert(vg_learnq_wait_idle(q, 60000));
+	ck_assert_int_eq(vg_bayes_stats(b, &bs), 0);
+	ck_assert_uint_eq(bs.nspam, 3);
+	/* The same spam again: already learned, counted as done. */
+	{
+		struct item it = {0};
+
+		item_load(&it, b, spam.v[0]);
+		ck_assert_int_eq(
+		    vg_learnq_push(q, it.t, it.d, VG_BAYES_SPAM, "", 20.0), 0);
+		item_free(&it);
+	}
+	ck_assert(vg_learnq_wait_idle(q, 60000));
+	ck_assert_int_eq(vg_bayes_stats(b, &bs), 0);
+	ck_assert_uint_eq(bs.nspam, 3);
+	vg_learnq_stats(q, &st);
+	ck_assert_uint_eq(st.learned, 4);
+	ck_assert_uint_eq(st.failed, 0);
+	/* Queued when the queue is freed: learned before it goes. */
+	vg_learnq_hold(q, true);
+	for (size_t i = 0; i < 2; i++) {
+		struct item it = {0};
+
+		item_load(&it, b, ham.v[i]);
+		ck_assert_int_eq(
+		    vg_learnq_push(q, it.t, it.d, VG_BAYES_HAM, "Q2", -3.0), 0);
+		item_free(&it);
+	}
+	vg_learnq_free(q);
+	ck_assert_int_eq(vg_bayes_stats(b, &bs), 0);
+	ck_assert_uint_eq(bs.nham, 2);
+	files_free(&spam);
+	files_free(&ham);
+	vg_bayes_close(b);
+	vg_conf_free(conf);
+}
+END_TEST
+
+/*
  * Tokens that expired (bayes_token_ttl) while a message stayed learned:
  * forgetting it takes back only what is there, so no count goes below 0
  * or borrows from the other class.
@@ -477,6 +553,7 @@ bayes_suite(void)
 	tcase_add_test(tc, test_bayes_newer_refused);
 	tcase_add_test(tc, test_bayes_forget_after_expiry);
 	tcase_add_test(tc, test_bayes_store_down);
+	tcase_add_test(tc, test_bayes_learnq);
 	suite_add_tcase(s, tc);
 	return s;
 }
