@@ -11,8 +11,9 @@
 #                 library and programs only (see matrix below)
 #   build-asan/   clang with -DVIGIL_SANITIZE=ON (ASan + UBSan);
 #                 ctest -L 'unit|fuzz|milter' (the daemon under ASan too)
-#   build-tsan/   clang with -DVIGIL_TSAN=ON: the pool, scan, rules, DNS
-#                 and daemon reload/stop/signal tests under ThreadSanitizer
+#   build-tsan/   clang with -DVIGIL_TSAN=ON: the pool, scan, rules, DNS,
+#                 autolearn queue and daemon reload/stop/signal tests
+#                 under ThreadSanitizer
 # Every tree is built with -DVIGIL_WERROR=ON.  Runs as root on Debian 12
 # (the e2e tests start a private Postfix), from a clone with ../shared
 # (the test corpus) beside it.  Tests whose prerequisites are missing
@@ -147,12 +148,14 @@ if stage asan-build build build-asan clang -DVIGIL_SANITIZE=ON; then
 	stage asan-ctest run_ctest build-asan -L 'unit|fuzz|milter'
 fi
 # ThreadSanitizer over the threaded parts: the pool, scans on it, shared
-# rules, the DNS layer, and the daemon's reload/stop paths.  Tests that
-# decode MIME under several threads are left out: GLib's locks are futex
-# based and invisible to TSan, so GMime's internals read as races.
+# rules, the DNS layer, autolearn's queue (unit_bayes: its thread
+# learns while the test decodes in one thread), and the daemon's
+# reload/stop paths.  Tests that decode MIME under several threads are
+# left out: GLib's locks are futex based and invisible to TSan, so
+# GMime's internals read as races.
 if stage tsan-build build build-tsan clang -DVIGIL_TSAN=ON; then
 	stage tsan-ctest run_ctest build-tsan -R \
-	    'unit_(pool|scan|rules_eval|dns)$|milter_(reload|inplace|sigwatch|stop|signals|busy|clean)$'
+	    'unit_(pool|scan|rules_eval|dns|bayes)$|milter_(reload|inplace|sigwatch|stop|signals|busy|clean)$'
 fi
 
 echo "==== summary"
