@@ -75,6 +75,8 @@ struct vg_check_ops {
 /* The sender checks (check_spf.c, check_dnsbl.c). */
 extern const struct vg_check_ops vg_check_spf_ops;
 extern const struct vg_check_ops vg_check_dnsbl_ops;
+/* DKIM verification (check_dkim.c; see net/dkim.h). */
+extern const struct vg_check_ops vg_check_dkim_ops;
 /* The learning classifier (check_bayes.c; see learn/bayes.h). */
 extern const struct vg_check_ops vg_check_bayes_ops;
 /* The policy checks (check_attach.c, check_lists.c; see policy.h). */
