@@ -92,8 +92,9 @@ replace(const char *m, const char *from, const char *to)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_ptr_nonnull(out);
 	memcpy(out, m, (size_t)(p - m));
-	strcpy(out + (p - m), to);
-	strcat(out, p + strlen(from));
+	memcpy(out + (p - m), to, strlen(to));
+	memcpy(out + (p - m) + strlen(to), p + strlen(from),
+	    strlen(p + strlen(from)) + 1);
 	return out;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_dkim - DKIM verification without the network: the published test
- * vectors (RFC 8463 Appendix A, both its Ed25519 and its RSA signature),
+ * vectors (RFC 8463 Appendix A, both its Ed25519 and its RSA signature;
+ * RFC 6376 Appendix A.2, simple/simple, with the key of its Appendix C),
  * the canonicalisation examples of RFC 6376 3.4.6, the tag-list and key
  * record grammars, each limit, l=, and what a changed byte does.  Keys
  * are handed over as TXT text (the DNS path is test_check_dkim.c's).
@@ -67,8 +68,9 @@ replace(const char *m, const char *from, const char *to)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_ptr_nonnull(out);
 	memcpy(out, m, (size_t)(p - m));
-	strcpy(out + (p - m), to);
-	strcat(out, p + strlen(from));
+	memcpy(out + (p - m), to, strlen(to));
+	memcpy(out + (p - m) + strlen(to), p + strlen(from),
+	    strlen(p + strlen(from)) + 1);
 	return out;
 }
 
@@ -86,6 +88,55 @@ START_TEST(test_dkim_rfc8463_both_verify)
 	ck_assert_str_eq(vg_dkim_outcome(dm, 0)->d, "football.example.com");
 	ck_assert_str_eq(vg_dkim_outcome(dm, 0)->s, "brisbane");
 	ck_assert_str_eq(vg_dkim_outcome(dm, 1)->s, "test");
+	vg_dkim_msg_free(dm);
+}
+END_TEST
+
+/*
+ * RFC 6376 Appendix A.2: simple/simple rsa-sha256 over six fields, with the
+ * key of Appendix C (brisbane._domainkey.example.com).  i= is in a
+ * subdomain of d=.
+ */
+static const char rfc6376_msg[] =
+    "DKIM-Signature: v=1; a=rsa-sha256; s=brisbane; d=example.com;\r\n"
+    "      c=simple/simple; q=dns/txt; i=joe@football.example.com;\r\n"
+    "      h=Received : From : To : Subject : Date : Message-ID;\r\n"
+    "      bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
+    "      b=AuUoFEfDxTDkHlLXSZEpZj79LICEps6eda7W3deTVFOk4yAUoqOB\r\n"
+    "        4nujc7YopdG5dWLSdNg6xNAZpOPr+kHxt1IrE+NahM6L/LbvaHut\r\n"
+    "        KVdkLLkpVaVVQPzeRDI009SO2Il5Lu7rDNH6mZckBdrIx0orEtZV\r\n"
+    "        4bmp/YzhwvcubU4=;\r\n"
+    "Received: from client1.football.example.com  [192.0.2.1]\r\n"
+    "      by submitserver.example.com with SUBMISSION;\r\n"
+    "      Fri, 11 Jul 2003 21:01:54 -0700 (PDT)\r\n"
+    "From: Joe SixPack <joe@football.example.com>\r\n"
+    "To: Suzie Q <suzie@shopping.example.net>\r\n"
+    "Subject: Is dinner ready?\r\n"
+    "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
+    "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
+    "\r\n"
+    "Hi.\r\n"
+    "\r\n"
+    "We lost the game. Are you hungry yet?\r\n"
+    "\r\n"
+    "Joe.\r\n";
+
+static const char key_rfc6376[] =
+    "v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3"
+    "/DkMoGeLnQg1fWn7/zYtIxN2SnFCjxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/RtdC"
+    "2UzJ1lWT947qR+Rcac2gbto/NMqJ0fzfVjH4OuKhitdY9tf6mcwGjaNBcWToIMmPSPDdQPN"
+    "UYckcQ2QIDAQAB";
+
+START_TEST(test_dkim_rfc6376_example)
+{
+	struct vg_dkim_msg *dm = prepare(rfc6376_msg, NULL);
+
+	ck_assert_uint_eq(vg_dkim_count(dm), 1);
+	ck_assert_str_eq(
+	    vg_dkim_key_name(dm, 0), "brisbane._domainkey.example.com");
+	ck_assert_msg(result_of(dm, 0, key_rfc6376) == VG_DKIM_PASS,
+	    "got %s (%s)", vg_dkim_result_name(vg_dkim_outcome(dm, 0)->result),
+	    vg_dkim_outcome(dm, 0)->reason);
 	vg_dkim_msg_free(dm);
 }
 END_TEST
@@ -459,7 +510,53 @@ static const struct {
     /* Another Ed25519 key (RFC 8032 test 2): the signature fails. */
     {"v=DKIM1; k=ed25519; p=PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=",
         VG_DKIM_FAIL, "signature does not verify"},
+    /* An Ed25519 key in an SPKI wrapper is not the RFC 8463 form. */
+    {"v=DKIM1; k=ed25519; "
+     "p=MCowBQYDK2VwAyEAVTYahzobcdvlvwf9a+zmycCFgCPs9BQ4R2X6HhY54F8=",
+        VG_DKIM_PERMERROR, "Ed25519 key is not 32 bytes"},
 };
+
+/* RSA key encodings: {record, result, reason}, for signature 1. */
+static const struct {
+	const char *key;
+	enum vg_dkim_result want;
+	const char *reason;
+} rsakeys[] = {
+    /* The RFC's SubjectPublicKeyInfo. */
+    {"v=DKIM1; k=rsa; "
+     "p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a"
+     "5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1"
+     "Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QI"
+     "DAQAB",
+        VG_DKIM_PASS, ""},
+    /* The same key as a bare PKCS#1 RSAPublicKey, as some publish. */
+    {"v=DKIM1; k=rsa; "
+     "p=MIGJAoGBAOQeU5CgFPNZGIazlXo2k/eJ1jpaTTxrmqF1HrDLlt04pvaMtCJj8nXoliLRC"
+     "/H9vJjMI1vdb3XLcW60AIN/PBD8EL97/y4GwJH7LPUvGP48vqUe+owqszesbiGy1PlCO8c7"
+     "0/OjFnJVgvMF87YR4Lcincb7aSvI5MgpP6X8rjDdAgMBAAE=",
+        VG_DKIM_PASS, ""},
+    /* An Ed25519 SPKI under k=rsa: not an RSA key. */
+    {"v=DKIM1; k=rsa; "
+     "p=MCowBQYDK2VwAyEAVTYahzobcdvlvwf9a+zmycCFgCPs9BQ4R2X6HhY54F8=",
+        VG_DKIM_PERMERROR, "RSA key does not load"},
+    /* DER that says more than it has. */
+    {"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOC", VG_DKIM_PERMERROR,
+        "RSA key does not load"},
+    {"v=DKIM1; k=rsa; p=AAAA", VG_DKIM_PERMERROR, "RSA key does not load"},
+};
+
+START_TEST(test_dkim_rsa_key_encodings)
+{
+	struct vg_dkim_msg *dm = prepare(rfc8463_msg, NULL);
+
+	ck_assert_msg(result_of(dm, 1, rsakeys[_i].key) == rsakeys[_i].want,
+	    "case %d: got %s (%s)", _i,
+	    vg_dkim_result_name(vg_dkim_outcome(dm, 1)->result),
+	    vg_dkim_outcome(dm, 1)->reason);
+	ck_assert_str_eq(vg_dkim_outcome(dm, 1)->reason, rsakeys[_i].reason);
+	vg_dkim_msg_free(dm);
+}
+END_TEST
 
 START_TEST(test_dkim_key_outcomes)
 {
@@ -478,7 +575,8 @@ START_TEST(test_dkim_small_rsa_key)
 	static const char key512[] =
 	    "v=DKIM1; "
 	    "p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBANsXrkiz7IX1EldyvjQmu1BZ"
-	    "CWNgt/oSNAcCud91WO5h9pI/Sxfe67QeY798XdN1Ta/nLmSHDzfT0xTnhViFau0C"
+	    "CWNgt/oSNAcCud91WO5h9pI/Sxfe67QeY798XdN1Ta/"
+	    "nLmSHDzfT0xTnhViFau0C"
 	    "AwEAAQ==";
 	struct vg_dkim_msg *dm = prepare(rfc8463_msg, NULL);
 
@@ -659,6 +757,7 @@ dkim_suite(void)
 
 	tcase_add_test(tc, test_dkim_rfc8463_both_verify);
 	tcase_add_test(tc, test_dkim_rfc8463_lf_line_ends);
+	tcase_add_test(tc, test_dkim_rfc6376_example);
 	tcase_add_loop_test(tc, test_dkim_tamper, 0, (int)VG_NELEM(tamper));
 	tcase_add_test(tc, test_dkim_added_from_below);
 	suite_add_tcase(s, tc);
@@ -678,6 +777,8 @@ dkim_suite(void)
 	tcase_add_loop_test(
 	    tc, test_dkim_key_outcomes, 0, (int)VG_NELEM(keycases));
 	tcase_add_test(tc, test_dkim_small_rsa_key);
+	tcase_add_loop_test(
+	    tc, test_dkim_rsa_key_encodings, 0, (int)VG_NELEM(rsakeys));
 	tcase_add_test(tc, test_dkim_key_missing);
 	tcase_add_test(tc, test_dkim_expired);
 	tcase_add_loop_test(tc, test_dkim_l_tag, 0, (int)VG_NELEM(lcases));
