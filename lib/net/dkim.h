@@ -31,9 +31,10 @@
  *	    l="), not pass.  An l= equal to the body length is a pass; an
  *	    l= beyond it is permerror (RFC 6376 3.5 makes it invalid).
  * OWNS     vg_dkim_prepare() returns a struct vg_dkim_msg the caller frees
- *	    with vg_dkim_msg_free(); it keeps no pointer into the message,
- *	    so it may outlive it.  vg_dkim_sig_parse() borrows value for
- *	    the h= names it records (struct vg_dkim_sig.h).
+ *	    with vg_dkim_msg_free(); it reads no byte of the message after
+ *	    vg_dkim_prepare() returns, so it may outlive it.
+ *	    vg_dkim_sig_parse() borrows value for the h= names it records
+ *	    (struct vg_dkim_sig.h).
  * LIMITS   lim->max_signatures (dkim_max_signatures): signatures past it
  *	    are counted (vg_dkim_skipped()), not verified.
  *	    lim->max_body_size (dkim_max_body_size): a canonical body to
