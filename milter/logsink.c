@@ -154,8 +154,9 @@ vgm_logsink_virus(const struct vg_verdict *verdict, const char *name)
 
 /*
  * vgm_logsink_dkim - " dkim=pass:example.com:sel,fail:other.example:s2",
- * each DKIM signature's result, domain and selector, top down; nothing
- * when the message was not DKIM-checked
+ * each DKIM signature's result, domain and selector, top down, and
+ * " dmarc=pass:example.com" (the result, the From: domain); nothing when
+ * the message was not checked
  */
 static void
 vgm_logsink_dkim(struct vg_buf *line, const struct vg_verdict *verdict)
@@ -166,6 +167,12 @@ vgm_logsink_dkim(struct vg_buf *line, const struct vg_verdict *verdict)
 	for (size_t i = 0; i < verdict->nauth; i++) {
 		const struct vg_auth *a = &verdict->auth[i];
 
+		if (a->method == VG_AUTH_DMARC) {
+			(void)vg_sanitize_str(
+			    d, sizeof(d), a->value, VG_SANITIZE_ASCII);
+			(void)vg_buf_printf(line, " dmarc=%s:%s", a->result, d);
+			continue;
+		}
 		if (a->method != VG_AUTH_DKIM)
 			continue;
 		(void)vg_sanitize_str(

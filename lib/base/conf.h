@@ -86,6 +86,8 @@ struct vg_conf {
 	bool dkim;                  /* verify DKIM signatures */
 	unsigned dkim_max_signatures; /* verified per message */
 	uint64_t dkim_max_body_size;  /* canonical body bytes hashed */
+	bool dmarc;                   /* evaluate DMARC (opt-in for now) */
+	bool dmarc_reject;            /* 550 on a p=reject failure */
 
 	/* Direction, abuse limits, attachments (direction.h, ratelimit.h,
 	 * harvest.h, attach.h). */

@@ -359,7 +359,7 @@ dkim_method(
 /*
  * spf_headers - Received-SPF (RFC 7208 9.1) for each identity the SPF
  * check evaluated, then one Authentication-Results (RFC 8601) with every
- * SPF and DKIM method result, from the verdict's typed authentication
+ * SPF, DKIM and DMARC method result, from the verdict's typed authentication
  * results.
  */
 static int
@@ -384,6 +384,17 @@ spf_headers(
 			char sel[VG_AUTH_VALUE_MAX];
 
 			dkim_method(method, sizeof(method), a, value, sel);
+			if (len + strlen(method) + 3 < sizeof(ar))
+				len += (size_t)snprintf(
+				    ar + len, sizeof(ar) - len, "; %s", method);
+			continue;
+		}
+		if (a->method == VG_AUTH_DMARC) {
+			vg_sanitize_str(
+			    value, sizeof(value), a->value, VG_SANITIZE_ASCII);
+			kv_token(domain, sizeof(domain), value);
+			(void)vg_str_fmt(method, sizeof(method),
+			    "dmarc=%s header.from=%s", a->result, domain);
 			if (len + strlen(method) + 3 < sizeof(ar))
 				len += (size_t)snprintf(
 				    ar + len, sizeof(ar) - len, "; %s", method);

@@ -66,14 +66,14 @@ enum vg_stage_kind {
 
 /*
  * An authentication method's result (RFC 8601), typed, for the
- * Authentication-Results and Received-SPF headers: SPF and DKIM now, DMARC
- * next.  value (and value2) are as the check found them; the headers
+ * Authentication-Results and Received-SPF headers: SPF, DKIM and DMARC.  value (and value2) are as the check found them; the headers
  * sanitise them.  Room for two SPF identities and five DKIM signatures
  * (dkim_max_signatures' default) and one more.
  */
 enum vg_auth_method {
 	VG_AUTH_SPF,
 	VG_AUTH_DKIM,
+	VG_AUTH_DMARC,
 };
 
 #define VG_AUTH_VALUE_MAX  256

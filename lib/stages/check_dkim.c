@@ -152,12 +152,9 @@ out:
 	return rc;
 }
 
-/*
- * from_domain - the domain of the message's one From: address into out,
- * or "" (no From:, several, several addresses, no '@')
- */
-static void
-from_domain(char *out, size_t size, const struct vg_msg *msg)
+/* vg_check_from_domain - the domain of the message's one From: address */
+void
+vg_check_from_domain(char *out, size_t size, const struct vg_msg *msg)
 {
 	const struct vg_header *h = vg_msg_header_find(msg, "From", 0);
 	const char *at;
@@ -274,7 +271,7 @@ check_dkim_collect(void *state, const struct vg_msg *msg, void *work,
 		rc = collect_key(w, i, st->dns, deadline_ms);
 	if (rc != 0)
 		return rc;
-	from_domain(from, sizeof(from), msg);
+	vg_check_from_domain(from, sizeof(from), msg);
 	vg_buf_init(&all, 4096);
 	vg_buf_init(&valid, 4096);
 	vg_buf_init(&au, 4096);

@@ -8,7 +8,10 @@
 # one byte fails; a small, revoked, malformed or missing key and a dead DNS
 # server give policy, permerror and temperror as RFC 6376 says, and the
 # message is still accepted; trusted clients and dkim = no are not
-# checked.  Skips (exit 77) without dnsmasq or python3-dkim.
+# checked.  With dmarc = yes, the DMARC policies of the test zones:
+# pass by aligned DKIM or SPF, fail under p=reject and sp=quarantine,
+# dmarc_reject, no record, a malformed one, DNS dead.  Skips (exit 77)
+# without dnsmasq or python3-dkim.
 set -u
 vigil=$1
 src=$2
@@ -172,4 +175,58 @@ cp "$conf" "$off"
 echo 'dkim = no' >>"$off"
 CONF=$off scan good
 wont "$out" 'DKIM_|dkim=' "dkim = no"
+# 10. DMARC (dmarc = yes): the policy of dkim.test is p=reject,
+#     sp=quarantine.
+dm=$tmp/dmarc.conf
+cp "$conf" "$dm"
+echo 'dmarc = yes' >>"$dm"
+CONF=$dm scan good
+want "$out" '"name": "DMARC_PASS", "score": -0\.10, "detail": "dmarc=pass header\.from=dkim\.test \(p=reject\)"' \
+    "DMARC pass by DKIM"
+want "$out" "${AR}dkim=pass header\\.d=dkim\\.test header\\.s=rsa; dmarc=pass header\\.from=dkim\\.test\"" \
+    "DMARC pass: Authentication-Results"
+CONF=$dm scan body
+want "$out" '"name": "DMARC_FAIL_REJECT", "score": 3\.00' "DMARC fail, p=reject"
+want "$out" 'dmarc=fail header\.from=dkim\.test"' "DMARC fail: Authentication-Results"
+# dmarc_reject = yes refuses it.
+cp "$dm" "$tmp/dmrej.conf"
+echo 'dmarc_reject = yes' >>"$tmp/dmrej.conf"
+out=$("$vigil" scan -c "$tmp/dmrej.conf" --json "$tmp/body.eml")
+want "$out" '"decision": "reject"' "dmarc_reject: decision"
+want "$out" '"reply": "550 5\.7\.1 Message rejected: it fails the DMARC policy of dkim\.test"' \
+    "dmarc_reject: reply"
+# A subdomain without a record of its own: the organisational domain's
+# sp=quarantine applies; signed by the parent domain it passes (relaxed).
+sed 's/^From: Alice <alice@dkim.test>/From: Alice <alice@sub.dkim.test>/' \
+    "$tmp/msg.eml" >"$tmp/sub.eml"
+CONF=$dm scan sub
+want "$out" '"name": "DMARC_FAIL_QUARANTINE", "score": 1\.50' "sp=quarantine"
+IN=$tmp/sub.eml sign rsa2048.pem rsa relaxed/relaxed rsa-sha256 subsigned
+CONF=$dm scan subsigned
+want "$out" '"name": "DMARC_PASS"' "relaxed DKIM alignment"
+# No record: dmarc=none, not scored; a malformed one: permerror.
+sed 's/^From: Alice <alice@dkim.test>/From: Alice <alice@nodmarc.test>/' \
+    "$tmp/msg.eml" >"$tmp/nodmarc.eml"
+CONF=$dm scan nodmarc
+want "$out" "${AR}dmarc=none header\\.from=nodmarc\\.test\"" "no DMARC record"
+wont "$out" '"name": "DMARC_' "no DMARC record: no symbol"
+sed 's/^From: Alice <alice@dkim.test>/From: Alice <alice@bad.dkim.test>/' \
+    "$tmp/msg.eml" >"$tmp/baddmarc.eml"
+CONF=$dm scan baddmarc
+want "$out" 'dmarc=permerror header\.from=bad\.dkim\.test"' "malformed record"
+# SPF alone, aligned: pass.
+sed 's/^From: Alice <alice@dkim.test>/From: Alice <alice@pass.spf.test>/' \
+    "$tmp/msg.eml" >"$tmp/spf.eml"
+CONF=$dm scan spf --client-ip 192.0.2.1 --from a@pass.spf.test
+want "$out" "${AR}spf=pass smtp\\.mailfrom=pass\\.spf\\.test; dmarc=pass header\\.from=pass\\.spf\\.test\"" \
+    "DMARC pass by SPF"
+# ... and an SPF pass for another organisational domain is not aligned
+# (include.spf.test would be: both are in spf.test).
+cp "$tmp/msg.eml" "$tmp/unsigned.eml"
+CONF=$dm scan unsigned --client-ip 192.0.2.1 --from a@pass.spf.test
+want "$out" '"name": "DMARC_FAIL_REJECT"' "unaligned SPF pass"
+# DNS dead: temperror, delivered.
+sed 's/^dns_servers = .*/dns_servers = 127.0.0.1:1/' "$dm" >"$tmp/dmdead.conf"
+CONF=$tmp/dmdead.conf scan good
+want "$out" '"name": "DMARC_TEMPERROR"' "DMARC with DNS dead"
 echo "PASS cli_scan_dkim"
