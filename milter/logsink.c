@@ -152,6 +152,39 @@ vgm_logsink_virus(const struct vg_verdict *verdict, const char *name)
 	return verdict->virus_outcome == VG_VIRUS_CLEAN ? "none" : "unscanned";
 }
 
+/*
+ * vgm_logsink_dkim - " dkim=pass:example.com:sel,fail:other.example:s2",
+ * each DKIM signature's result, domain and selector, top down, and
+ * " dmarc=pass:example.com" (the result, the From: domain); nothing when
+ * the message was not checked
+ */
+static void
+vgm_logsink_dkim(struct vg_buf *line, const struct vg_verdict *verdict)
+{
+	char d[VG_AUTH_VALUE_MAX], s[VG_AUTH_VALUE_MAX];
+	bool first = true;
+
+	for (size_t i = 0; i < verdict->nauth; i++) {
+		const struct vg_auth *a = &verdict->auth[i];
+
+		if (a->method == VG_AUTH_DMARC) {
+			(void)vg_sanitize_str(
+			    d, sizeof(d), a->value, VG_SANITIZE_ASCII);
+			(void)vg_buf_printf(line, " dmarc=%s:%s", a->result, d);
+			continue;
+		}
+		if (a->method != VG_AUTH_DKIM)
+			continue;
+		(void)vg_sanitize_str(
+		    d, sizeof(d), a->value, VG_SANITIZE_ASCII);
+		(void)vg_sanitize_str(
+		    s, sizeof(s), a->value2, VG_SANITIZE_ASCII);
+		(void)vg_buf_printf(line, "%s%s:%s:%s", first ? " dkim=" : ",",
+		    a->result, d, s);
+		first = false;
+	}
+}
+
 /* vgm_logsink_message - the one line per message */
 void
 vgm_logsink_message(const struct vgm_loginfo *info,
@@ -195,6 +228,8 @@ vgm_logsink_message(const struct vgm_loginfo *info,
 		    verdict->score, verdict->required,
 		    tests[0] != '\0' ? tests : "none");
 	}
+	if (verdict != NULL)
+		vgm_logsink_dkim(&line, verdict);
 	if (verdict != NULL && verdict->outbound)
 		(void)vg_buf_printf(
 		    &line, " direction=outbound %s", verdict->source);

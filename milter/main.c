@@ -24,6 +24,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <spf2/spf_lib_version.h>
+#include <openssl/crypto.h>
 
 #include "base/alloc.h"
 #include "base/conf.h"
@@ -152,6 +153,8 @@ vgm_print_version(const char *conf_path)
 	(void)printf("PCRE2 %s\n", pcre);
 	(void)printf("libspf2 %d.%d.%d\n", SPF_LIB_VERSION_MAJOR,
 	    SPF_LIB_VERSION_MINOR, SPF_LIB_VERSION_PATCH);
+	/* DKIM's cryptography (lib/net/dkim.c). */
+	(void)printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
 	vg_conf_free(conf);
 	vg_free(err);
 	return ferror(stdout) ? 1 : 0;

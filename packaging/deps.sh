@@ -17,6 +17,9 @@ pkgs=(
 	libgmime-3.0-dev libxml2-dev libc-ares-dev libpsl-dev libarchive-dev
 	# the classifier's stores: LMDB embedded, Redis shared (hiredis)
 	liblmdb-dev libhiredis-dev
+	# DKIM: OpenSSL's libcrypto verifies the signatures (lib/net/dkim.c);
+	# dkimpy (python3-dkim) signs the test messages, an independent signer
+	libssl-dev python3-dkim
 	# unit tests, milter tests, lint (clang-format), SPF suite (python3-yaml)
 	check miltertest clang-format python3 python3-yaml
 	# real components used by the tests

@@ -83,6 +83,11 @@ struct vg_conf {
 	char *trusted_networks;     /* CIDR list: outbound, not SPF-checked */
 	unsigned uribl_max_lookups; /* per message */
 	bool dnsbl_check_received;  /* also check Received IPs */
+	bool dkim;                  /* verify DKIM signatures */
+	unsigned dkim_max_signatures; /* verified per message */
+	uint64_t dkim_max_body_size;  /* canonical body bytes hashed */
+	bool dmarc;                   /* evaluate DMARC (opt-in for now) */
+	bool dmarc_reject;            /* 550 on a p=reject failure */
 
 	/* Direction, abuse limits, attachments (direction.h, ratelimit.h,
 	 * harvest.h, attach.h). */

@@ -79,13 +79,22 @@ collect_symbols(struct vg_verdict *v, const struct vg_result *results, size_t n)
 	return 0;
 }
 
-/* cmp_auth - authentication results in the order of their symbols */
+/*
+ * cmp_auth - authentication results by method (spf, dkim, as RFC 8601's
+ * examples list them); SPF's in the order of their symbols, the others
+ * in the order the check added them (DKIM's signatures top down)
+ */
 static int
 cmp_auth(const void *a, const void *b)
 {
 	const struct vg_auth *x = a, *y = b;
+	int c;
 
-	return strcmp(x->symbol, y->symbol);
+	if (x->method != y->method)
+		return x->method < y->method ? -1 : 1;
+	if (x->method == VG_AUTH_SPF && (c = strcmp(x->symbol, y->symbol)) != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /*

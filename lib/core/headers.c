@@ -334,9 +334,33 @@ spf_comment(char *buf, size_t size, const char *result, const char *ip)
 }
 
 /*
+ * dkim_method - "dkim=pass header.d=example.com header.s=sel" for one
+ * signature (RFC 8601 2.7.1); d= and s= are sanitised, and a byte that
+ * cannot stand in a token becomes '?'.  value and sel are scratch of
+ * VG_AUTH_VALUE_MAX bytes.
+ */
+static void
+dkim_method(
+    char *buf, size_t size, const struct vg_auth *a, char *value, char *sel)
+{
+	char d[VG_AUTH_VALUE_MAX + 2], s[VG_AUTH_VALUE_MAX + 2];
+
+	vg_sanitize_str(value, VG_AUTH_VALUE_MAX, a->value, VG_SANITIZE_ASCII);
+	vg_sanitize_str(sel, VG_AUTH_VALUE_MAX, a->value2, VG_SANITIZE_ASCII);
+	kv_token(d, sizeof(d), value);
+	kv_token(s, sizeof(s), sel);
+	if (d[0] == '\0')
+		(void)vg_str_fmt(buf, size, "dkim=%s", a->result);
+	else
+		(void)vg_str_fmt(buf, size, "dkim=%s header.d=%s header.s=%s",
+		    a->result, d, s);
+}
+
+/*
  * spf_headers - Received-SPF (RFC 7208 9.1) for each identity the SPF
  * check evaluated, then one Authentication-Results (RFC 8601) with every
- * SPF method result, from the verdict's typed authentication results.
+ * SPF, DKIM and DMARC method result, from the verdict's typed authentication
+ * results.
  */
 static int
 spf_headers(
@@ -356,6 +380,26 @@ spf_headers(
 		char method[512], value[VG_AUTH_VALUE_MAX], domain[256];
 		char comment[384];
 
+		if (a->method == VG_AUTH_DKIM) {
+			char sel[VG_AUTH_VALUE_MAX];
+
+			dkim_method(method, sizeof(method), a, value, sel);
+			if (len + strlen(method) + 3 < sizeof(ar))
+				len += (size_t)snprintf(
+				    ar + len, sizeof(ar) - len, "; %s", method);
+			continue;
+		}
+		if (a->method == VG_AUTH_DMARC) {
+			vg_sanitize_str(
+			    value, sizeof(value), a->value, VG_SANITIZE_ASCII);
+			kv_token(domain, sizeof(domain), value);
+			(void)vg_str_fmt(method, sizeof(method),
+			    "dmarc=%s header.from=%s", a->result, domain);
+			if (len + strlen(method) + 3 < sizeof(ar))
+				len += (size_t)snprintf(
+				    ar + len, sizeof(ar) - len, "; %s", method);
+			continue;
+		}
 		if (a->method != VG_AUTH_SPF)
 			continue;
 		vg_sanitize_str(

@@ -42,6 +42,8 @@ static const struct vg_reply replies[VG_REPLY_NREPLIES] = {
     [VG_REPLY_SPF_FAIL] = {"550", "5.7.23", "SPF check failed for %s: %s", 2},
     [VG_REPLY_SPF_FAIL_BARE] = {"550", "5.7.23",
         "SPF check failed for %s: client not permitted", 1},
+    [VG_REPLY_DMARC_FAIL] = {"550", "5.7.1",
+        "Message rejected: it fails the DMARC policy of %s", 1},
     [VG_REPLY_RATE_CONNECTIONS] = {"451", "4.7.1",
         "Too many connections from your address, try again later", 0},
     [VG_REPLY_RATE_MESSAGES_LOGIN] = {"451", "4.7.1",

@@ -41,6 +41,7 @@ enum vg_reply_id {
 	VG_REPLY_BLOCK_RCPT,    /* block_rcpt (also at RCPT) */
 	VG_REPLY_SPF_FAIL,      /* %s: the domain, %s: its explanation */
 	VG_REPLY_SPF_FAIL_BARE, /* %s: the domain, which gave no explanation */
+	VG_REPLY_DMARC_FAIL,    /* %s: the From: domain (p=reject) */
 	/* The session-time limits (abuse.c). */
 	VG_REPLY_RATE_CONNECTIONS,
 	VG_REPLY_RATE_MESSAGES_LOGIN,

@@ -68,9 +68,26 @@ vg_result_add_auth(struct vg_result *res, enum vg_auth_method method,
 	a->symbol = symbol;
 	a->result = result;
 	a->property = property;
+	a->seq = (unsigned)res->nauth;
 	(void)vg_str_fmt(
 	    a->value, sizeof(a->value), "%s", value != NULL ? value : "");
+	a->value2[0] = '\0';
 	return 0;
+}
+
+/* vg_result_add_auth2 - one typed authentication result with two values */
+int
+vg_result_add_auth2(struct vg_result *res, enum vg_auth_method method,
+    const char *symbol, const char *result, const char *value,
+    const char *value2)
+{
+	int rc = vg_result_add_auth(res, method, symbol, result, "", value);
+
+	if (rc == 0)
+		(void)vg_str_fmt(res->auth[res->nauth - 1].value2,
+		    sizeof(res->auth[0].value2), "%s",
+		    value2 != NULL ? value2 : "");
+	return rc;
 }
 
 /* vg_result_fail - mark the stage failed */

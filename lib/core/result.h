@@ -66,15 +66,18 @@ enum vg_stage_kind {
 
 /*
  * An authentication method's result (RFC 8601), typed, for the
- * Authentication-Results and Received-SPF headers: SPF now, DKIM and DMARC
- * next.  value is as the check found it; the headers sanitise it.
+ * Authentication-Results and Received-SPF headers: SPF, DKIM and DMARC.  value (and value2) are as the check found them; the headers
+ * sanitise them.  Room for two SPF identities and five DKIM signatures
+ * (dkim_max_signatures' default) and one more.
  */
 enum vg_auth_method {
 	VG_AUTH_SPF,
+	VG_AUTH_DKIM,
+	VG_AUTH_DMARC,
 };
 
 #define VG_AUTH_VALUE_MAX  256
-#define VG_RESULT_MAX_AUTH 4
+#define VG_RESULT_MAX_AUTH 8
 
 struct vg_auth {
 	enum vg_auth_method method;
@@ -82,6 +85,8 @@ struct vg_auth {
 	const char *result;            /* "pass", "softfail", ...; static */
 	const char *property;          /* "mailfrom", "helo" (smtp.*); static */
 	char value[VG_AUTH_VALUE_MAX]; /* the domain */
+	char value2[VG_AUTH_VALUE_MAX]; /* DKIM: the selector (header.s) */
+	unsigned seq; /* order added, to keep one method's results in order */
 };
 
 /*
@@ -162,6 +167,13 @@ int vg_result_add(
 int vg_result_add_auth(struct vg_result *res, enum vg_auth_method method,
     const char *symbol, const char *result, const char *property,
     const char *value);
+/*
+ * vg_result_add_auth2 - vg_result_add_auth() with a second value (DKIM's
+ * selector), copied
+ */
+int vg_result_add_auth2(struct vg_result *res, enum vg_auth_method method,
+    const char *symbol, const char *result, const char *value,
+    const char *value2);
 /* vg_result_fail - mark the stage failed with code and a reason */
 void vg_result_fail(struct vg_result *res, int code, const char *fmt, ...)
     VG_PRINTF(3, 4);

@@ -31,6 +31,7 @@
 #ifndef VG_CHECK_OPS_H
 #define VG_CHECK_OPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -75,6 +76,17 @@ struct vg_check_ops {
 /* The sender checks (check_spf.c, check_dnsbl.c). */
 extern const struct vg_check_ops vg_check_spf_ops;
 extern const struct vg_check_ops vg_check_dnsbl_ops;
+/* DKIM verification (check_dkim.c; see net/dkim.h). */
+extern const struct vg_check_ops vg_check_dkim_ops;
+/* DMARC (check_dmarc.c; see net/dmarc.h): after SPF and DKIM. */
+extern const struct vg_check_ops vg_check_dmarc_ops;
+
+/*
+ * vg_check_from_domain - the domain of the message's one From: address
+ * into out (size bytes), or "" when there is no From:, several, one with
+ * several addresses, or no '@' (check_dkim.c)
+ */
+void vg_check_from_domain(char *out, size_t size, const struct vg_msg *msg);
 /* The learning classifier (check_bayes.c; see learn/bayes.h). */
 extern const struct vg_check_ops vg_check_bayes_ops;
 /* The policy checks (check_attach.c, check_lists.c; see policy.h). */
