@@ -62,6 +62,10 @@ static const struct vg_symbol_info vg_symbols_table[] = {
     {"BAYES_99", "bayes", "Classifier: spam probability 99 to 100 %"},
     {"BAYES_999", "bayes", "Classifier: spam probability 99.9 to 100 %"},
     {"BAYES_TEMPERROR", "bayes", "Classifier: its database did not answer"},
+    {"RATELIMIT_UNAVAILABLE", "abuse",
+        "Rate limit counted locally: Redis did not answer"},
+    {"HARVEST_UNAVAILABLE", "abuse",
+        "Harvest defence counted locally: Redis did not answer"},
     {"ALLOW_CLIENT", "lists", "Client address is on the allow list"},
     {"ALLOW_FROM", "lists", "Envelope sender is on the allow list"},
     {"ALLOW_RCPT", "lists", "A recipient is on the allow list"},
@@ -89,6 +93,22 @@ bool
 vg_symbols_known(const char *name)
 {
 	return vg_symbols_find(name) != NULL;
+}
+
+/* The symbols tests= lists even at score 0 (symbols.h). */
+static const char *const vg_symbols_listed_table[] = {
+    "RATELIMIT_UNAVAILABLE",
+    "HARVEST_UNAVAILABLE",
+};
+
+/* vg_symbols_listed - name is listed in tests= even when scored 0 */
+bool
+vg_symbols_listed(const char *name)
+{
+	for (size_t i = 0; i < VG_NELEM(vg_symbols_listed_table); i++)
+		if (strcmp(vg_symbols_listed_table[i], name) == 0)
+			return true;
+	return false;
 }
 
 /* vg_symbols_all - the whole table */
