@@ -81,6 +81,8 @@ struct vg_stage_env {
 	void *prev;                   /* this stage's state in the old engine */
 	struct vg_store *store;       /* the engine's shared counters */
 	bool read_only; /* open own databases read-only (vg_engine_opts) */
+	/* The reputation's counts (store.h), NULL with reputation = no. */
+	struct vg_store *rep_store;
 };
 
 #define VG_HOOK_NOTES_MAX 2

@@ -260,6 +260,14 @@ int vg_store_for_conf(
     struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev);
 
 /*
+ * vg_store_for_reputation - the store of the sender/IP reputation's
+ * counts (policy/reputation.h): NULL (and 0) with reputation = no, else as
+ * vg_store_for_conf() with reputation_store and reputation_max_keys.
+ */
+int vg_store_for_reputation(
+    struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev);
+
+/*
  * vg_store_window_count - the sliding-window count window_add computes:
  * cur + ceil(prev * num / den) (den > 0), a negative counter counting as
  * 0, saturating at INT64_MAX.  For callers that read the two counters

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test_reputation - the sender/IP reputation over the memory store, with
+ * an injected clock: subjects and their limits, when a source speaks,
+ * how counts fade over two windows, the local fallback when the shared
+ * store is away (a Redis store on a socket nobody listens on: no server
+ * is needed to see it fail), and which verdicts count as ham or spam.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vg_check.h"
+#include "base/alloc.h"
+#include "base/compiler.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "message/msg.h"
+#include "policy/reputation.h"
+#include "store/store.h"
+#include "core/verdict.h"
+#include "stages/check_ops.h"
+
+/* test_clock - the injected clock */
+static uint64_t
+test_clock(void *ctx)
+{
+	return *(const uint64_t *)ctx;
+}
+
+/* rep_new - a reputation over a memory store reading *now */
+static struct vg_reputation *
+rep_new(uint64_t *now, uint64_t window_ms, unsigned min, unsigned ratio)
+{
+	struct vg_store_opts o = {
+	    .max_keys = 1000, .clock = test_clock, .clock_ctx = now};
+	struct vg_rep_params p = {window_ms, min, ratio, 1000};
+	struct vg_store *store = NULL;
+	struct vg_reputation *rep = NULL;
+
+	ck_assert_int_eq(vg_store_new(&store, "memory", &o), 0);
+	ck_assert_int_eq(vg_reputation_new(&rep, store, &p), 0);
+	vg_store_unref(store);
+	return rep;
+}
+
+/* subjects - one subject of kind k */
+static void
+subjects(struct vg_rep_subjects *s, enum vg_rep_kind k, const char *v)
+{
+	memset(s, 0, sizeof(*s));
+	(void)snprintf(s->s[k], sizeof(s->s[k]), "%s", v);
+}
+
+static const struct {
+	const char *in, *want;
+} ips[] = {
+    {"192.0.2.77", "192.0.2.0/24"},
+    {"198.51.100.255", "198.51.100.0/24"},
+    {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+    {"2001:DB8::1", "2001:db8::/64"},
+    {"::ffff:198.51.100.9", "198.51.100.0/24"},
+    {"", ""},
+    {"client.example", ""},
+    {"192.0.2.256", ""},
+    {"[192.0.2.1]", ""},
+};
+
+START_TEST(test_reputation_subject_ip)
+{
+	char out[VG_REP_SUBJECT_MAX];
+	bool ok = vg_rep_subject_ip(out, ips[_i].in);
+
+	ck_assert_msg(strcmp(out, ips[_i].want) == 0, "%s: got %s, want %s",
+	    ips[_i].in, out, ips[_i].want);
+	ck_assert(ok == (ips[_i].want[0] != '\0'));
+}
+END_TEST
+
+START_TEST(test_reputation_subject_domain_auth)
+{
+	char out[VG_REP_SUBJECT_MAX], big[400];
+
+	ck_assert(vg_rep_subject_domain(out, "User@Example.ORG"));
+	ck_assert_str_eq(out, "example.org");
+	ck_assert(vg_rep_subject_domain(out, "<a@B.example>"));
+	ck_assert_str_eq(out, "b.example");
+	ck_assert(vg_rep_subject_domain(out, "\"a@b\"@c.example"));
+	ck_assert_str_eq(out, "c.example");
+	ck_assert(!vg_rep_subject_domain(out, ""));
+	ck_assert_str_eq(out, "");
+	ck_assert(!vg_rep_subject_domain(out, "<>"));
+	ck_assert(!vg_rep_subject_domain(out, "postmaster"));
+	ck_assert(!vg_rep_subject_domain(out, "a@"));
+	ck_assert(!vg_rep_subject_domain(out, "a@ex ample.org"));
+	ck_assert(!vg_rep_subject_domain(out, "a@ex/ample.org"));
+	ck_assert(!vg_rep_subject_domain(out, "a@ex\x01.org"));
+	ck_assert_str_eq(out, "");
+	/* 253 bytes of domain is the most. */
+	big[0] = 'a';
+	big[1] = '@';
+	memset(big + 2, 'x', 253);
+	big[255] = '\0';
+	ck_assert(vg_rep_subject_domain(out, big));
+	ck_assert_uint_eq(strlen(out), 253);
+	big[255] = 'x';
+	big[256] = '\0';
+	ck_assert(!vg_rep_subject_domain(out, big));
+
+	ck_assert(vg_rep_subject_auth(out, "Bob"));
+	ck_assert_str_eq(out, "Bob");
+	ck_assert(!vg_rep_subject_auth(out, ""));
+	ck_assert(!vg_rep_subject_auth(out, NULL));
+	ck_assert(!vg_rep_subject_auth(out, "a b"));
+	ck_assert(!vg_rep_subject_auth(out, "a/b"));
+	memset(big, 'y', VG_REP_SUBJECT_MAX - 1);
+	big[VG_REP_SUBJECT_MAX - 1] = '\0';
+	ck_assert(vg_rep_subject_auth(out, big));
+	big[VG_REP_SUBJECT_MAX - 1] = 'y';
+	big[VG_REP_SUBJECT_MAX] = '\0';
+	ck_assert(!vg_rep_subject_auth(out, big));
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* record - n messages of class c for s */
+static void
+record(struct vg_reputation *rep, const struct vg_rep_subjects *s,
+    enum vg_rep_class c, int n)
+{
+	bool fb = true;
+
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_eq(vg_reputation_record(rep, &fb, s, c), 0);
+		ck_assert(!fb);
+	}
+}
+
+/*
+ * A source speaks at min_count messages with ratio percent of one class;
+ * each kind is counted and judged on its own.
+ */
+START_TEST(test_reputation_speaks)
+{
+	uint64_t now = 5000;
+	struct vg_reputation *rep = rep_new(&now, 60000, 3, 90);
+	struct vg_rep_subjects s, d;
+	struct vg_rep_answer a;
+
+	subjects(&s, VG_REP_IP, "192.0.2.0/24");
+	record(rep, &s, VG_REP_SPAM, 2);
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_uint_eq(a.k[VG_REP_IP].spam, 2);
+	ck_assert_int_eq(a.k[VG_REP_IP].says, VG_REP_SILENT);
+	ck_assert(!a.fallback);
+	record(rep, &s, VG_REP_SPAM, 1);
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_int_eq(a.k[VG_REP_IP].says, VG_REP_SAYS_SPAM);
+	/* One ham in four: 75 % spam, under 90: mixed, silent. */
+	record(rep, &s, VG_REP_HAM, 1);
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_uint_eq(a.k[VG_REP_IP].spam, 3);
+	ck_assert_uint_eq(a.k[VG_REP_IP].ham, 1);
+	ck_assert_int_eq(a.k[VG_REP_IP].says, VG_REP_SILENT);
+	/* 9 spam in 10: 90 %, spam again. */
+	record(rep, &s, VG_REP_SPAM, 6);
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_int_eq(a.k[VG_REP_IP].says, VG_REP_SAYS_SPAM);
+	/* The same subject text as a domain is another source. */
+	subjects(&d, VG_REP_DOMAIN, "192.0.2.0/24");
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &d), 0);
+	ck_assert_uint_eq(a.k[VG_REP_DOMAIN].spam, 0);
+	ck_assert_int_eq(a.k[VG_REP_DOMAIN].says, VG_REP_SILENT);
+	record(rep, &d, VG_REP_HAM, 3);
+	/* Three subjects at once: each judged alone, one lookup. */
+	(void)snprintf(d.s[VG_REP_IP], sizeof(d.s[0]), "192.0.2.0/24");
+	(void)snprintf(d.s[VG_REP_AUTH], sizeof(d.s[0]), "nobody");
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &d), 0);
+	ck_assert_int_eq(a.k[VG_REP_IP].says, VG_REP_SAYS_SPAM);
+	ck_assert_int_eq(a.k[VG_REP_DOMAIN].says, VG_REP_SAYS_HAM);
+	ck_assert_int_eq(a.k[VG_REP_AUTH].says, VG_REP_SILENT);
+	/* No subject: nothing asked, nothing said. */
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &d), 0);
+	ck_assert_int_eq(vg_reputation_record(rep, NULL, &d, VG_REP_SPAM), 0);
+	vg_reputation_free(rep);
+}
+END_TEST
+
+/* Counts fade over two windows: whole, then by the part still ahead. */
+START_TEST(test_reputation_fades)
+{
+	uint64_t now = 10000; /* window 10 starts */
+	struct vg_reputation *rep = rep_new(&now, 1000, 3, 90);
+	struct vg_rep_subjects s;
+	struct vg_rep_answer a;
+
+	subjects(&s, VG_REP_AUTH, "alice");
+	record(rep, &s, VG_REP_SPAM, 4);
+	now = 10999;
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_uint_eq(a.k[VG_REP_AUTH].spam, 4);
+	now = 11000; /* the next window: the last counts whole */
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_uint_eq(a.k[VG_REP_AUTH].spam, 4);
+	ck_assert_int_eq(a.k[VG_REP_AUTH].says, VG_REP_SAYS_SPAM);
+	now = 11500; /* half of it ahead: half the count, rounded up */
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_uint_eq(a.k[VG_REP_AUTH].spam, 2);
+	ck_assert_int_eq(a.k[VG_REP_AUTH].says, VG_REP_SILENT);
+	now = 11750;
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_uint_eq(a.k[VG_REP_AUTH].spam, 1);
+	now = 12000; /* two windows on: gone */
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert_uint_eq(a.k[VG_REP_AUTH].spam, 0);
+	vg_reputation_free(rep);
+}
+END_TEST
+
+/*
+ * The shared store away: lookups and records use the local memory
+ * store, and say so.
+ */
+START_TEST(test_reputation_fallback)
+{
+	struct vg_store_opts o = {
+	    .location = "/nonexistent/vigil-test/redis.sock",
+	    .timeout_ms = 100};
+	struct vg_rep_params p = {60000, 2, 90, 100};
+	struct vg_store *store = NULL;
+	struct vg_reputation *rep = NULL;
+	struct vg_rep_subjects s;
+	struct vg_rep_answer a;
+	bool fb = false;
+
+	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG); /* the outage line */
+	ck_assert_int_eq(vg_store_new(&store, "redis", &o), 0);
+	ck_assert_int_eq(vg_reputation_new(&rep, store, &p), 0);
+	vg_store_unref(store);
+	subjects(&s, VG_REP_IP, "198.51.100.0/24");
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert(a.fallback);
+	ck_assert_int_eq(a.k[VG_REP_IP].says, VG_REP_SILENT);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(
+		    vg_reputation_record(rep, &fb, &s, VG_REP_SPAM), 0);
+		ck_assert(fb);
+	}
+	ck_assert_int_eq(vg_reputation_lookup(rep, &a, &s), 0);
+	ck_assert(a.fallback);
+	ck_assert_uint_eq(a.k[VG_REP_IP].spam, 2);
+	ck_assert_int_eq(a.k[VG_REP_IP].says, VG_REP_SAYS_SPAM);
+	vg_reputation_free(rep);
+}
+END_TEST
+
+START_TEST(test_reputation_params)
+{
+	struct vg_store_opts o = {.max_keys = 100};
+	struct vg_rep_params good = {1000, 1, 90, 100}, p;
+	struct vg_store *store = NULL;
+	struct vg_reputation *rep = NULL;
+	unsigned long n;
+	int rc;
+
+	ck_assert_int_eq(vg_store_new(&store, "memory", &o), 0);
+	p = good;
+	p.window_ms = 0;
+	ck_assert_int_eq(vg_reputation_new(&rep, store, &p), VG_EINVAL);
+	p = good;
+	p.min_count = 0;
+	ck_assert_int_eq(vg_reputation_new(&rep, store, &p), VG_EINVAL);
+	p = good;
+	p.ratio = 50;
+	ck_assert_int_eq(vg_reputation_new(&rep, store, &p), VG_EINVAL);
+	p.ratio = 101;
+	ck_assert_int_eq(vg_reputation_new(&rep, store, &p), VG_EINVAL);
+	ck_assert_ptr_null(rep);
+	/* Every allocation failure is VG_ENOMEM and leaks nothing. */
+	for (n = 1; n < 10; n++) {
+		vg_alloc_fail_at(n);
+		rc = vg_reputation_new(&rep, store, &good);
+		vg_alloc_fail_at(0);
+		if (rc != 0) {
+			ck_assert_int_eq(rc, VG_ENOMEM);
+			ck_assert_ptr_null(rep);
+			continue;
+		}
+		vg_reputation_free(rep);
+		rep = NULL;
+	}
+	vg_reputation_free(NULL);
+	vg_store_unref(store);
+}
+END_TEST
+
+/* A verdict with the given action and score, no symbol yet. */
+static void
+verdict_init(struct vg_verdict *v, enum vg_action action, double score)
+{
+	memset(v, 0, sizeof(*v));
+	v->action = action;
+	v->score = score;
+	v->required = 5.0;
+	v->reject = 15.0;
+	v->spam = score >= 5.0;
+	v->virus_outcome = VG_VIRUS_CLEAN;
+}
+
+/* Which verdicts count, and as what (rules NULL: the defaults). */
+START_TEST(test_reputation_class)
+{
+	struct vg_symbol rep_sym = {
+	    .name = (char *)(uintptr_t) "REP_IP_SPAM", .score = 2.0};
+	struct vg_msg *msg = NULL, *big = NULL;
+	struct vg_msg_limits lim = {.max_size = 16,
+	    .memory_limit = 1024,
+	    .max_headers = 10,
+	    .max_header_size = 1024,
+	    .max_rcpts = 10};
+	struct vg_verdict v;
+
+	ck_assert_int_eq(vg_msg_new(&msg, NULL), 0);
+	verdict_init(&v, VG_ACTION_REJECT, 16.0);
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), VG_REP_SPAM);
+	verdict_init(&v, VG_ACTION_TAG, 5.0);
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), VG_REP_SPAM);
+	verdict_init(&v, VG_ACTION_ACCEPT, 0.9);
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), VG_REP_HAM);
+	verdict_init(&v, VG_ACTION_ACCEPT, -3.0);
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), VG_REP_HAM);
+	/* In between: neither. */
+	verdict_init(&v, VG_ACTION_ACCEPT, 1.0);
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	verdict_init(&v, VG_ACTION_ACCEPT, 4.9);
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	/* Its own symbols do not count: 6.0 with 2.0 of them is 4.0. */
+	verdict_init(&v, VG_ACTION_TAG, 6.0);
+	v.symbols = &rep_sym;
+	v.nsymbols = 1;
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	rep_sym.score = -1.0; /* a good name does not make ham either */
+	verdict_init(&v, VG_ACTION_ACCEPT, 0.5);
+	v.symbols = &rep_sym;
+	v.nsymbols = 1;
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	/* Never a failed, forced, tempfailed or infected message. */
+	verdict_init(&v, VG_ACTION_TEMPFAIL, 20.0);
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	verdict_init(&v, VG_ACTION_ACCEPT, 0.0);
+	v.error = true;
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	verdict_init(&v, VG_ACTION_REJECT, 20.0);
+	v.forced = true;
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	verdict_init(&v, VG_ACTION_REJECT, 20.0);
+	v.virus_outcome = VG_VIRUS_INFECTED;
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	verdict_init(&v, VG_ACTION_ACCEPT, 0.0);
+	v.virus_outcome = VG_VIRUS_INCOMPLETE;
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), -1);
+	verdict_init(&v, VG_ACTION_ACCEPT, 0.0);
+	v.virus_outcome = VG_VIRUS_DISABLED;
+	ck_assert_int_eq(vg_check_reputation_class(&v, msg, NULL), VG_REP_HAM);
+	/* An oversized message was not scored: not ham for its 0. */
+	ck_assert_int_eq(vg_msg_new(&big, &lim), 0);
+	ck_assert_int_eq(
+	    vg_msg_add_body(big, "0123456789abcdefghijklmnop", 26), 0);
+	ck_assert(vg_msg_oversized(big));
+	ck_assert_int_eq(vg_check_reputation_class(&v, big, NULL), -1);
+	vg_msg_free(big);
+	vg_msg_free(msg);
+}
+END_TEST
+
+/* reputation_suite - one TCase per behaviour */
+static Suite *
+reputation_suite(void)
+{
+	Suite *s = suite_create("reputation");
+	TCase *tc;
+
+	tc = tcase_create("subjects");
+	tcase_add_loop_test(tc, test_reputation_subject_ip, 0, VG_NELEM(ips));
+	tcase_add_test(tc, test_reputation_subject_domain_auth);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("counts");
+	tcase_add_test(tc, test_reputation_speaks);
+	tcase_add_test(tc, test_reputation_fades);
+	tcase_add_test(tc, test_reputation_fallback);
+	tcase_add_test(tc, test_reputation_params);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("verdicts");
+	tcase_add_test(tc, test_reputation_class);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(reputation_suite)
