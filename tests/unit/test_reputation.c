@@ -4,9 +4,13 @@
  * an injected clock: subjects and their limits, when a source speaks,
  * how counts fade over two windows, the local fallback when the shared
  * store is away (a Redis store on a socket nobody listens on: no server
- * is needed to see it fail), and which verdicts count as ham or spam.
+ * is needed to see it fail), which verdicts count as ham or spam, and,
+ * through a real engine and session run as vigil-milter and vigil scan
+ * run them, which sources a message has.
  */
 #include <check.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +19,13 @@
 #include "base/alloc.h"
 #include "base/compiler.h"
 #include "base/err.h"
+#include "base/conf.h"
 #include "base/log.h"
+#include "base/pool.h"
+#include "base/str.h"
+#include "core/engine.h"
+#include "core/scan.h"
+#include "core/session.h"
 #include "message/msg.h"
 #include "policy/reputation.h"
 #include "store/store.h"
@@ -375,6 +385,133 @@ START_TEST(test_reputation_class)
 }
 END_TEST
 
+/*
+ * Through an engine (the real score stage, a memory store) and the
+ * milter's sequence (scan on a pool, wait, the verdict hook): which
+ * sources a message has.
+ */
+static char rules_path[] = "/tmp/vg_test_reputation.XXXXXX";
+
+/* engine_new - reputation on, min_count 3, a marker rule for spam */
+static struct vg_engine *
+engine_new(void)
+{
+	static const char rules[] = "body  REPTEST_SPAM /reptest-spam-marker/\n"
+	                            "score REPTEST_SPAM 20\n";
+	struct vg_engine *engine = NULL;
+	struct vg_conf *conf = NULL;
+	struct vg_err err;
+	char text[512];
+	int fd;
+
+	(void)vg_str_fmt(
+	    rules_path, sizeof(rules_path), "/tmp/vg_test_reputation.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(rules_path), -1);
+	ck_assert_int_eq(
+	    write(fd, rules, strlen(rules)), (ssize_t)strlen(rules));
+	ck_assert_int_eq(close(fd), 0);
+	(void)vg_str_fmt(text, sizeof(text),
+	    "socket = unix:/tmp/x.sock\nvirus_scan = no\nbayes = no\n"
+	    "tmp_dir = /tmp\nrules = %s\ndns_servers = 127.0.0.1:1\n"
+	    "dns_timeout = 100ms\nreputation = yes\n"
+	    "reputation_min_count = 3\ntrusted_networks = 127.0.0.1/32\n",
+	    rules_path);
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_engine_global_init(&err), 0);
+	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t", &err) == 0,
+	    "%s", vg_err_text(&err));
+	ck_assert_msg(
+	    vg_engine_new(&engine, conf, &err) == 0, "%s", vg_err_text(&err));
+	ck_assert_ptr_nonnull(vg_engine_rep_store(engine));
+	return engine;
+}
+
+/*
+ * one - one message from addr (login auth, or NULL), spam or not, as the
+ * milter runs it (the verdict hook counts it) or as vigil scan does
+ * (counted false); true if its verdict has symbol want
+ */
+static bool
+one(struct vg_engine *engine, struct vg_pool *pool, const char *addr,
+    const char *auth, bool spam, bool counted, const char *want)
+{
+	const char *body = spam ? "reptest-spam-marker\r\n" : "hello\r\n";
+	struct vg_verdict *v = NULL;
+	struct vg_scan *scan = NULL;
+	struct vg_hook_reply r;
+	struct vg_sess *s = NULL;
+	bool has = false;
+
+	ck_assert_int_eq(vg_sess_new(&s), 0);
+	ck_assert_int_eq(vg_sess_connect(s, engine, addr, "", &r), 0);
+	ck_assert_int_eq(
+	    vg_sess_mail(s, engine, "a@example.com", auth, "Q", &r), 0);
+	ck_assert_int_eq(vg_sess_rcpt(s, "u@example.org", false, &r), 0);
+	ck_assert_int_eq(vg_sess_header(s, "Subject", " hi"), 0);
+	ck_assert_int_eq(vg_sess_eoh(s, &r), 0);
+	ck_assert_int_eq(
+	    vg_sess_body(s, (const unsigned char *)body, strlen(body), &r), 0);
+	ck_assert_int_eq(vg_sess_eom(s, &r), 0);
+	if (counted) {
+		ck_assert_int_eq(vg_sess_scan_start(s, pool, &scan), 0);
+		ck_assert_int_eq(vg_scan_wait(scan, 30000, &v), 0);
+		vg_scan_after(scan, v);
+		vg_scan_release(scan);
+	} else {
+		ck_assert_int_eq(vg_sess_scan_run(s, &v), 0);
+	}
+	for (size_t i = 0; i < v->nsymbols; i++)
+		has = has || strcmp(v->symbols[i].name, want) == 0;
+	vg_verdict_free(v);
+	vg_sess_free(s);
+	return has;
+}
+
+START_TEST(test_reputation_sources)
+{
+	struct vg_engine *engine = engine_new();
+	struct vg_pool *pool = NULL;
+
+	ck_assert_int_eq(vg_pool_new(&pool, 1, 8), 0);
+	/* vigil scan reads, never counts. */
+	for (int i = 0; i < 3; i++)
+		(void)one(engine, pool, "198.51.100.7", NULL, true, false, "-");
+	ck_assert(!one(
+	    engine, pool, "198.51.100.7", NULL, false, false, "REP_IP_SPAM"));
+	/* Inbound spam counts for the client's /24. */
+	for (int i = 0; i < 3; i++)
+		(void)one(engine, pool, "198.51.100.7", NULL, true, true, "-");
+	ck_assert(one(
+	    engine, pool, "198.51.100.200", NULL, false, false, "REP_IP_SPAM"));
+	ck_assert(!one(
+	    engine, pool, "198.51.101.7", NULL, false, false, "REP_IP_SPAM"));
+	/* A login's spam counts for the login, not its client's network. */
+	for (int i = 0; i < 3; i++)
+		(void)one(
+		    engine, pool, "203.0.113.9", "alice", true, true, "-");
+	ck_assert(one(
+	    engine, pool, "192.0.2.1", "alice", false, false, "REP_AUTH_SPAM"));
+	ck_assert(!one(
+	    engine, pool, "192.0.2.1", "bob", false, false, "REP_AUTH_SPAM"));
+	ck_assert(!one(
+	    engine, pool, "203.0.113.9", NULL, false, false, "REP_IP_SPAM"));
+	/*
+	 * trusted_networks (127.0.0.1/32 here) without a login: not counted;
+	 * 127.0.0.2, inbound, is in the same /24.
+	 */
+	for (int i = 0; i < 3; i++)
+		(void)one(engine, pool, "127.0.0.1", NULL, true, true, "-");
+	ck_assert(
+	    !one(engine, pool, "127.0.0.2", NULL, false, false, "REP_IP_SPAM"));
+	/* No SPF pass here (no DNS): the domain is never a source. */
+	ck_assert(!one(engine, pool, "198.51.100.7", NULL, false, false,
+	    "REP_DOMAIN_SPAM"));
+	vg_pool_free(pool);
+	vg_engine_unref(engine);
+	(void)unlink(rules_path);
+}
+END_TEST
+
 /* reputation_suite - one TCase per behaviour */
 static Suite *
 reputation_suite(void)
@@ -394,6 +531,7 @@ reputation_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("verdicts");
 	tcase_add_test(tc, test_reputation_class);
+	tcase_add_test(tc, test_reputation_sources);
 	suite_add_tcase(s, tc);
 	return s;
 }
