@@ -512,6 +512,53 @@ START_TEST(test_reputation_sources)
 }
 END_TEST
 
+/* conf_rep - a configuration with reputation on or off */
+static struct vg_conf *
+conf_rep(bool on)
+{
+	struct vg_conf *conf = NULL;
+	struct vg_err err;
+	char text[512];
+
+	(void)snprintf(text, sizeof(text),
+	    "socket = unix:/tmp/x.sock\nvirus_scan = no\nbayes = no\n"
+	    "tmp_dir = /tmp\nrules = %s\nreputation = %s\n",
+	    rules_path, on ? "yes" : "no");
+	vg_err_init(&err);
+	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t", &err) == 0,
+	    "%s", vg_err_text(&err));
+	return conf;
+}
+
+/*
+ * A new engine built from the same settings takes over the old one's
+ * memory store (counts survive a reload), or the one an in-place reload
+ * handed over; reputation = no has none.
+ */
+START_TEST(test_reputation_store_carried)
+{
+	struct vg_engine *a = engine_new(), *b = NULL, *c = NULL;
+	struct vg_engine_opts opts = {.prev = a};
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_engine_build(&c, conf_rep(false), NULL, &err), 0);
+	ck_assert_ptr_null(vg_engine_rep_store(c));
+	vg_engine_unref(c);
+	ck_assert_int_eq(vg_engine_build(&b, conf_rep(true), &opts, &err), 0);
+	ck_assert_ptr_eq(vg_engine_rep_store(b), vg_engine_rep_store(a));
+	/* In place: the old engine is gone, its store handed over. */
+	opts.prev = NULL;
+	opts.rep_store = vg_engine_rep_store(b);
+	ck_assert_int_eq(vg_engine_build(&c, conf_rep(true), &opts, &err), 0);
+	ck_assert_ptr_eq(vg_engine_rep_store(c), vg_engine_rep_store(a));
+	vg_engine_unref(a);
+	vg_engine_unref(b);
+	vg_engine_unref(c);
+	(void)unlink(rules_path);
+}
+END_TEST
+
 /* reputation_suite - one TCase per behaviour */
 static Suite *
 reputation_suite(void)
@@ -532,6 +579,7 @@ reputation_suite(void)
 	tc = tcase_create("verdicts");
 	tcase_add_test(tc, test_reputation_class);
 	tcase_add_test(tc, test_reputation_sources);
+	tcase_add_test(tc, test_reputation_store_carried);
 	suite_add_tcase(s, tc);
 	return s;
 }
