@@ -30,6 +30,7 @@
 #include "policy/reputation.h"
 #include "store/store.h"
 #include "core/verdict.h"
+#include "rules/rules.h"
 #include "stages/check_ops.h"
 
 /* test_clock - the injected clock */
@@ -559,6 +560,72 @@ START_TEST(test_reputation_store_carried)
 }
 END_TEST
 
+/*
+ * The check alone (vg_check_reputation_ops): the sender's domain is a
+ * source only with SPF_PASS, when counting (the verdict's symbols) and
+ * when reading (the result's); the client's network either way.
+ */
+START_TEST(test_reputation_domain_needs_spf_pass)
+{
+	static const char text[] =
+	    "socket = unix:/tmp/x.sock\nvirus_scan = no\n"
+	    "reputation = yes\nreputation_min_count = 1\n";
+	struct vg_symbol spf = {.name = (char *)(uintptr_t) "SPF_PASS"};
+	struct vg_conf *conf = NULL;
+	struct vg_rules *rules = NULL;
+	struct vg_msg *msg = NULL;
+	struct vg_stage_env env = {0};
+	struct vg_result res;
+	struct vg_verdict v;
+	struct vg_err err;
+	void *st = NULL;
+
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_parse(&conf, text, strlen(text), "t", &err), 0);
+	ck_assert_int_eq(vg_rules_parse(&rules, "", 0, "t", &err), 0);
+	env.conf = conf;
+	env.rules = rules;
+	ck_assert_int_eq(vg_check_reputation_ops.create(&st, &env, &err), 0);
+	ck_assert_int_eq(vg_msg_new(&msg, NULL), 0);
+	ck_assert_int_eq(vg_msg_set_client(msg, "198.51.100.7", NULL), 0);
+	ck_assert_int_eq(vg_msg_set_from(msg, "a@Example.COM"), 0);
+
+	/* Spam without SPF_PASS: the network only. */
+	verdict_init(&v, VG_ACTION_REJECT, 20.0);
+	vg_check_reputation_ops.verdict(st, msg, NULL, rules, &v);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_result_add(&res, "SPF_PASS", 0.0, NULL), 0);
+	ck_assert_int_eq(
+	    vg_check_reputation_ops.collect(st, msg, NULL, 0, rules, &res), 0);
+	ck_assert(vg_result_has(&res, "REP_IP_SPAM"));
+	ck_assert(!vg_result_has(&res, "REP_DOMAIN_SPAM"));
+	vg_result_fini(&res);
+	/* Spam with SPF_PASS: the domain too, read only with SPF_PASS. */
+	v.symbols = &spf;
+	v.nsymbols = 1;
+	vg_check_reputation_ops.verdict(st, msg, NULL, rules, &v);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(vg_result_add(&res, "SPF_PASS", 0.0, NULL), 0);
+	ck_assert_int_eq(
+	    vg_check_reputation_ops.collect(st, msg, NULL, 0, rules, &res), 0);
+	ck_assert(vg_result_has(&res, "REP_DOMAIN_SPAM"));
+	ck_assert(!vg_result_has(&res, "REPUTATION_UNAVAILABLE"));
+	vg_result_fini(&res);
+	vg_result_init(&res, "score");
+	ck_assert_int_eq(
+	    vg_check_reputation_ops.collect(st, msg, NULL, 0, rules, &res), 0);
+	ck_assert(vg_result_has(&res, "REP_IP_SPAM"));
+	ck_assert(!vg_result_has(&res, "REP_DOMAIN_SPAM"));
+	vg_result_fini(&res);
+
+	vg_check_reputation_ops.free(st);
+	vg_msg_free(msg);
+	vg_rules_free(rules);
+	vg_conf_free(conf);
+}
+END_TEST
+
 /* reputation_suite - one TCase per behaviour */
 static Suite *
 reputation_suite(void)
@@ -580,6 +647,7 @@ reputation_suite(void)
 	tcase_add_test(tc, test_reputation_class);
 	tcase_add_test(tc, test_reputation_sources);
 	tcase_add_test(tc, test_reputation_store_carried);
+	tcase_add_test(tc, test_reputation_domain_needs_spf_pass);
 	suite_add_tcase(s, tc);
 	return s;
 }
