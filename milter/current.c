@@ -137,7 +137,7 @@ vgm_current_build(
 	struct vg_engine_opts opts = {0};
 	const char *key;
 	struct vg_engine *old;
-	struct vg_store *store = NULL;
+	struct vg_store *store = NULL, *rep_store = NULL;
 	int rc;
 
 	*out = NULL;
@@ -165,8 +165,12 @@ vgm_current_build(
 		        "engine is ready");
 		vg_engine_unref(vgm_current_swap(NULL));
 		/* Only the counters' store is carried over. */
-		if (old != NULL)
+		if (old != NULL) {
 			store = vg_store_ref(vg_engine_store(old));
+			if (vg_engine_rep_store(old) != NULL)
+				rep_store =
+				    vg_store_ref(vg_engine_rep_store(old));
+		}
 		vg_engine_unref(old);
 		old = NULL;
 	}
@@ -178,10 +182,12 @@ vgm_current_build(
 	 */
 	opts.prev = old;
 	opts.store = store;
+	opts.rep_store = rep_store;
 	rc = vg_engine_build(out, conf, &opts, err);
 	conf = NULL;
 	vg_engine_unref(old);
 	vg_store_unref(store);
+	vg_store_unref(rep_store);
 	if (rc == 0 && (rc = vg_engine_start(*out)) != 0) {
 		vg_err_add(
 		    err, NULL, 0, "cannot start the DNS resolver thread");

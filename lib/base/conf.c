@@ -225,6 +225,20 @@ static const struct vg_conf_key keys[] = {
         "distinct tokens per message the classifier keeps"),
     BOOL(bayes_autolearn, "yes",
         "learn from mail the rules alone score far from the threshold"),
+    BOOL(reputation, "no",
+        "count ham and spam per client network, sender domain and SASL "
+        "login, scored as REP_* symbols"),
+    STR(reputation_store, "memory", false, true,
+        "where reputation counts live: memory or redis"),
+    UINT(reputation_max_keys, "200000", 100, 10000000, true,
+        "reputation counters in memory; least recently used go first"),
+    DUR(reputation_window, "7d", 1 * MINUTE, 365 * DAY,
+        "counts fade out over two windows: the last counts by the part "
+        "still ahead"),
+    UINT(reputation_min_count, "10", 1, 1000000, true,
+        "messages counted for a source before its REP_* symbol speaks"),
+    UINT(reputation_ratio, "90", 51, 100, true,
+        "percent of spam (or ham) among them for REP_*_SPAM (or _HAM)"),
 };
 
 /* Keys that may be set to the empty string. */
@@ -817,6 +831,7 @@ static const struct choice {
     {"virus_backend", {"clamav", "clamd"}, "clamd_servers", "virus_scan"},
     {"bayes_store", {"lmdb", "redis"}, "redis", "bayes"},
     {"ratelimit_store", {"memory", "redis"}, "redis", NULL},
+    {"reputation_store", {"memory", "redis"}, "redis", "reputation"},
 };
 
 /* key_index - the table index of the key called name (it exists) */

@@ -133,6 +133,14 @@ struct vg_conf {
 	unsigned bayes_max_tokens;     /* distinct tokens per message */
 	bool bayes_autolearn;
 
+	/* Sender/IP reputation (policy/reputation.h, check_reputation.c). */
+	bool reputation;               /* keep and score the counts */
+	char *reputation_store;        /* "memory" | "redis" */
+	unsigned reputation_max_keys;  /* keys of the memory store */
+	uint64_t reputation_window_ms; /* counts fade over two of these */
+	unsigned reputation_min_count; /* messages before a symbol speaks */
+	unsigned reputation_ratio;     /* percent spam (or ham) it needs */
+
 	/* Reload. */
 	bool reload_in_place;                 /* free the old engine first */
 	uint64_t signature_check_interval_ms; /* 0 = never look */

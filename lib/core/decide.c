@@ -141,6 +141,31 @@ add_symbol(
 	return 0;
 }
 
+/*
+ * add_notes - the message's notes (msg.h: a session-time check that ran
+ * on a per-process fallback, RATELIMIT_UNAVAILABLE ...) as symbols, scored
+ * by the rules file, 0 when it gives none; one a stage added is not
+ * added twice.
+ */
+static int
+add_notes(struct vg_verdict *v, const struct vg_msg *msg,
+    const struct vg_rules *rules)
+{
+	for (size_t i = 0; i < vg_msg_note_count(msg); i++) {
+		const char *name = vg_msg_note(msg, i);
+		bool have = false;
+		int rc;
+
+		for (size_t j = 0; j < v->nsymbols && !have; j++)
+			have = strcmp(v->symbols[j].name, name) == 0;
+		if (!have &&
+		    (rc = add_symbol(
+		         v, name, vg_rules_score(rules, name, 0.0), NULL)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* stage_failed - the first failed result, or NULL */
 static const struct vg_result *
 stage_failed(const struct vg_result *results, size_t n)
@@ -375,6 +400,8 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 	if ((rc = collect_symbols(v, results, n)) != 0)
 		goto fail;
 	collect_auth(v, results, n);
+	if ((rc = add_notes(v, msg, rules)) != 0)
+		goto fail;
 	/*
 	 * An incomplete scan is always a symbol, so the log line and
 	 * `vigil scan --json` show it; it scores only when the message is to

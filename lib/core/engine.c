@@ -26,6 +26,7 @@ struct vg_engine {
 	struct vg_rules *rules; /* never NULL: empty when no rules file */
 	struct vg_dns *dns;     /* the one resolver of this engine */
 	struct vg_store *store; /* shared counters, carried across reloads */
+	struct vg_store *rep_store; /* reputation counts, or NULL; likewise */
 	const struct vg_stage_ops *ops[VG_STAGES_MAX];
 	void *state[VG_STAGES_MAX];
 	size_t nstages;
@@ -70,6 +71,7 @@ engine_free(struct vg_engine *engine)
 			engine->ops[i]->free(engine->state[i]);
 	vg_dns_unref(engine->dns);
 	vg_store_unref(engine->store);
+	vg_store_unref(engine->rep_store);
 	vg_rules_free(engine->rules);
 	vg_conf_free(engine->conf);
 	vg_free(engine);
@@ -93,7 +95,8 @@ add_stage(struct vg_engine *engine, const struct vg_stage_ops *ops,
     const struct vg_engine *prev, struct vg_err *err)
 {
 	struct vg_stage_env env = {engine->conf, engine->rules, engine->dns,
-	    prev_state(prev, ops), engine->store, engine->read_only};
+	    prev_state(prev, ops), engine->store, engine->read_only,
+	    engine->rep_store};
 	void *state = NULL;
 	int rc;
 
@@ -188,6 +191,13 @@ vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
 	                       : NULL);
 	if (rc != 0)
 		goto fail;
+	/* Likewise the reputation's (NULL with reputation = no). */
+	rc = vg_store_for_reputation(&engine->rep_store, conf,
+	    prev != NULL       ? prev->rep_store
+	        : opts != NULL ? opts->rep_store
+	                       : NULL);
+	if (rc != 0)
+		goto fail;
 	for (size_t i = 0; i < nstages; i++)
 		if ((rc = add_stage(engine, stages[i], prev, err)) != 0)
 			goto fail;
@@ -224,6 +234,13 @@ struct vg_store *
 vg_engine_store(const struct vg_engine *engine)
 {
 	return engine->store;
+}
+
+/* vg_engine_rep_store - the reputation's store, borrowed, or NULL */
+struct vg_store *
+vg_engine_rep_store(const struct vg_engine *engine)
+{
+	return engine->rep_store;
 }
 
 /* vg_engine_ref - one more reference */

@@ -71,6 +71,8 @@ struct vg_engine_opts {
 	 * nor learns).
 	 */
 	bool read_only;
+	/* As store, for the reputation's counts (vg_engine_rep_store()). */
+	struct vg_store *rep_store;
 };
 
 /* vg_engine_new - build an engine from conf (taken, see OWNS) */
@@ -93,6 +95,11 @@ const struct vg_rules *vg_engine_rules(const struct vg_engine *engine);
 struct vg_dns *vg_engine_dns(const struct vg_engine *engine);
 /* vg_engine_store - the engine's store of shared counters, borrowed */
 struct vg_store *vg_engine_store(const struct vg_engine *engine);
+/*
+ * vg_engine_rep_store - the store of the reputation's counts
+ * (vg_store_for_reputation()), borrowed; NULL with reputation = no
+ */
+struct vg_store *vg_engine_rep_store(const struct vg_engine *engine);
 
 /* Stages, in table order (hooks and results). */
 size_t vg_engine_nstages(const struct vg_engine *engine);

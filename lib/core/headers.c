@@ -16,6 +16,7 @@
 #include "message/msg.h"
 #include "message/statushdr.h"
 #include "rules/rules.h"
+#include "rules/symbols.h"
 #include "core/engine.h"
 #include "core/headers.h"
 #include "core/verdict.h"
@@ -184,10 +185,12 @@ vg_verdict_tests(const struct vg_verdict *v, char *buf, size_t bufsize)
 		/*
 		 * A symbol scored 0 is carried for its detail (the SPF result
 		 * for Authentication-Results) but, as in SpamAssassin, not
-		 * listed among the tests.
+		 * listed among the tests, unless the symbol table says it
+		 * tells how the message was checked (*_UNAVAILABLE).
 		 */
 		if (v->symbols[i].score > -0.0001 &&
-		    v->symbols[i].score < 0.0001)
+		    v->symbols[i].score < 0.0001 &&
+		    !vg_symbols_listed(v->symbols[i].name))
 			continue;
 		vg_sanitize_str(
 		    name, sizeof(name), v->symbols[i].name, VG_SANITIZE_ASCII);

@@ -26,6 +26,10 @@ struct vg_sess {
 
 	/* The engine of the phase running now (borrowed during a call). */
 	const struct vg_engine *phase_engine;
+
+	/* Notes of CONNECT and HELO hooks, for every message (static). */
+	const char *conn_notes[VG_MSG_NOTES_MAX];
+	size_t nconn_notes;
 };
 
 /* The phases, for log lines and the hook each one calls. */
@@ -125,6 +129,25 @@ sess_call(const struct vg_stage_ops *ops, void *state, struct vg_sess *s,
 }
 
 /*
+ * sess_note - keep a hook's note: on the message, or before MAIL FROM for
+ * every message of the connection (at most VG_MSG_NOTES_MAX; more are
+ * dropped, as the message drops them)
+ */
+static void
+sess_note(struct vg_sess *s, const char *name)
+{
+	if (s->msg != NULL) {
+		(void)vg_msg_add_note(s->msg, name);
+		return;
+	}
+	for (size_t i = 0; i < s->nconn_notes; i++)
+		if (strcmp(s->conn_notes[i], name) == 0)
+			return;
+	if (s->nconn_notes < VG_MSG_NOTES_MAX)
+		s->conn_notes[s->nconn_notes++] = name;
+}
+
+/*
  * sess_run - phase p's hook of every stage of engine, in table order,
  * until one refuses or fails.  A hook's log line is logged here, after
  * the queue id, at the level it asks for.
@@ -149,6 +172,9 @@ sess_run(struct vg_sess *s, const struct vg_engine *engine, enum sess_phase p,
 		rc = sess_call(ops, state, s, p, a, r);
 		if (rc == 0 && r->log[0] != '\0')
 			vg_log(r->log_level, "%s: %s", vg_sess_qid(s), r->log);
+		for (size_t j = 0; rc == 0 && j < VG_HOOK_NOTES_MAX; j++)
+			if (r->notes[j] != NULL)
+				sess_note(s, r->notes[j]);
 		if (rc != 0 || r->refuse)
 			break;
 	}
@@ -172,6 +198,7 @@ vg_sess_connect(struct vg_sess *s, struct vg_engine *engine, const char *addr,
 {
 	sess_copy(s->addr, addr);
 	sess_copy(s->name, name);
+	s->nconn_notes = 0;
 	return sess_run(s, engine, P_CONNECT, NULL, r);
 }
 
@@ -210,6 +237,8 @@ vg_sess_mail(struct vg_sess *s, struct vg_engine *engine, const char *from,
 		rc = vg_msg_set_from(s->msg, from != NULL ? from : "");
 	if (rc == 0 && auth != NULL)
 		rc = vg_msg_set_auth(s->msg, auth);
+	for (size_t i = 0; rc == 0 && i < s->nconn_notes; i++)
+		(void)vg_msg_add_note(s->msg, s->conn_notes[i]);
 	if (rc == 0)
 		rc = sess_run(s, s->engine, P_MAIL, NULL, r);
 	return rc;

@@ -13,7 +13,11 @@
  *	    refuses; the hook's log line is logged here, with the queue id,
  *	    so both front ends log the same words.  A recipient that a hook
  *	    refuses is not added to the message: the scans see only the
- *	    recipients the message will go to.
+ *	    recipients the message will go to.  A hook's notes (stage.h:
+ *	    RATELIMIT_UNAVAILABLE ...) are kept on the message (msg.h), and
+ *	    those of CONNECT and HELO on every message of the connection,
+ *	    for the verdict to list.  At most VG_MSG_NOTES_MAX per
+ *	    connection and per message; more are dropped.
  *	    The session holds an engine only while it holds a message (from
  *	    MAIL FROM to the end of the message or an abort), so a long SMTP
  *	    session cannot pin an old engine.  connect and helo run with the

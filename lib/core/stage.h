@@ -81,7 +81,11 @@ struct vg_stage_env {
 	void *prev;                   /* this stage's state in the old engine */
 	struct vg_store *store;       /* the engine's shared counters */
 	bool read_only; /* open own databases read-only (vg_engine_opts) */
+	/* The reputation's counts (store.h), NULL with reputation = no. */
+	struct vg_store *rep_store;
 };
+
+#define VG_HOOK_NOTES_MAX 2
 
 /* What a hook answers its phase with; zeroed by the session. */
 struct vg_hook_reply {
@@ -93,6 +97,13 @@ struct vg_hook_reply {
 	char log[VG_REASON_MAX];
 	enum vg_log_level log_level; /* VG_LOG_INFO unless set */
 	const char *symbol;          /* "RATELIMIT_MESSAGES", ...; static */
+	/*
+	 * Symbols the message carries into its verdict, refused or not
+	 * (static; NULL: none): the hook's checks ran on a per-process
+	 * fallback, RATELIMIT_UNAVAILABLE.  At CONNECT and HELO they go to
+	 * every message of the connection (msg.h, notes).
+	 */
+	const char *notes[VG_HOOK_NOTES_MAX];
 };
 
 /* A recipient as the rcpt hook sees it. */

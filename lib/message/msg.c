@@ -87,6 +87,8 @@ struct vg_msg {
 	unsigned flags;
 
 	struct vg_msg_ext ext[VG_MSG_SLOT_MAX];
+	const char *notes[VG_MSG_NOTES_MAX]; /* static strings */
+	size_t nnotes;
 };
 
 /* vg_msg_limits_from_conf - the limits a config sets */
@@ -861,7 +863,36 @@ vg_msg_copy_envelope(struct vg_msg *dst, const struct vg_msg *src)
 	if (src->rcpt_count > dst->rcpt_count)
 		dst->rcpt_count = src->rcpt_count;
 	dst->flags |= src->flags & VG_MSG_F_TOO_MANY_RCPTS;
+	for (size_t i = 0; i < src->nnotes; i++)
+		(void)vg_msg_add_note(dst, src->notes[i]);
 	return 0;
+}
+
+/* vg_msg_add_note - one more note (a static symbol name), once */
+int
+vg_msg_add_note(struct vg_msg *msg, const char *name)
+{
+	for (size_t i = 0; i < msg->nnotes; i++)
+		if (strcmp(msg->notes[i], name) == 0)
+			return 0;
+	if (msg->nnotes == VG_MSG_NOTES_MAX)
+		return VG_ELIMIT;
+	msg->notes[msg->nnotes++] = name;
+	return 0;
+}
+
+/* vg_msg_note_count - notes added */
+size_t
+vg_msg_note_count(const struct vg_msg *msg)
+{
+	return msg->nnotes;
+}
+
+/* vg_msg_note - the i-th note (i < vg_msg_note_count()) */
+const char *
+vg_msg_note(const struct vg_msg *msg, size_t i)
+{
+	return i < msg->nnotes ? msg->notes[i] : NULL;
 }
 
 /* str_or_empty - s, or "" for NULL */

@@ -112,9 +112,22 @@ int vg_msg_from_file(
 /*
  * vg_msg_copy_envelope - give dst (a message read from a file) src's
  * envelope: queue id, client, HELO, sender, login and recipients, added
- * to those dst has.  VG_ENOMEM.
+ * to those dst has, and its notes.  VG_ENOMEM.
  */
 int vg_msg_copy_envelope(struct vg_msg *dst, const struct vg_msg *src);
+/*
+ * Notes: symbols the SMTP-time hooks leave for the verdict (a check that
+ * ran on a per-process fallback: RATELIMIT_UNAVAILABLE, ...).  name is a
+ * static string; a note already there is not added twice; past
+ * VG_MSG_NOTES_MAX notes a new one is dropped (VG_ELIMIT).  The verdict
+ * adds each note as a symbol, scored by the rules file (0 when it gives
+ * none).
+ */
+#define VG_MSG_NOTES_MAX 8
+int vg_msg_add_note(struct vg_msg *msg, const char *name);
+size_t vg_msg_note_count(const struct vg_msg *msg);
+const char *vg_msg_note(const struct vg_msg *msg, size_t i);
+
 /* vg_msg_finished - vg_msg_finish() has run */
 bool vg_msg_finished(const struct vg_msg *msg);
 

@@ -95,6 +95,17 @@ vg_harvest_unknown(struct vg_harvest *h, bool *held_out, uint64_t *count_out,
 	return 0;
 }
 
+/* vg_harvest_check_held - the client's remaining cooling-off time, or rc */
+int
+vg_harvest_check_held(
+    struct vg_harvest *h, uint64_t *left_out, const char *client)
+{
+	*left_out = 0;
+	if (h->threshold == 0)
+		return 0;
+	return vg_ratelimit_check_held(h->rl, left_out, client);
+}
+
 /* vg_harvest_held - the client's remaining cooling-off time */
 uint64_t
 vg_harvest_held(struct vg_harvest *h, const char *client)

@@ -54,6 +54,13 @@ void vg_harvest_free(struct vg_harvest *h);
 int vg_harvest_unknown(struct vg_harvest *h, bool *held_out,
     uint64_t *count_out, const char *client);
 
+/*
+ * vg_harvest_check_held - *left_out: milliseconds client is still cooling
+ * off, 0 if not; 0, or VG_ETEMP / VG_EINVAL when the store could not say
+ * (*left_out 0).
+ */
+int vg_harvest_check_held(
+    struct vg_harvest *h, uint64_t *left_out, const char *client);
 /* vg_harvest_held - milliseconds client is still cooling off, 0 if not */
 uint64_t vg_harvest_held(struct vg_harvest *h, const char *client);
 

@@ -212,21 +212,34 @@ vg_ratelimit_hold(struct vg_ratelimit *rl, const char *key, uint64_t until_ms)
 	return vg_store_set(rl->store, k, until, until_ms - now);
 }
 
-/* vg_ratelimit_held - how long key is still held for */
-uint64_t
-vg_ratelimit_held(struct vg_ratelimit *rl, const char *key)
+/* vg_ratelimit_check_held - how long key is still held for, or why not known */
+int
+vg_ratelimit_check_held(
+    struct vg_ratelimit *rl, uint64_t *left_out, const char *key)
 {
 	struct rl_key hold;
 	struct vg_store_key k = rl_key(&hold, rl, key, 0, true);
 	uint64_t now = vg_store_now(rl->store);
 	int64_t until;
 	bool found;
+	int rc;
 
+	*left_out = 0;
 	/* Looking counts as use: a client that keeps trying stays held. */
-	if (vg_store_get(rl->store, &until, &found, k) != 0 || !found ||
-	    until < 0 || (uint64_t)until <= now)
-		return 0;
-	return (uint64_t)until - now;
+	if ((rc = vg_store_get(rl->store, &until, &found, k)) != 0)
+		return rc;
+	if (found && until >= 0 && (uint64_t)until > now)
+		*left_out = (uint64_t)until - now;
+	return 0;
+}
+
+/* vg_ratelimit_held - how long key is still held for (0 on error) */
+uint64_t
+vg_ratelimit_held(struct vg_ratelimit *rl, const char *key)
+{
+	uint64_t left;
+
+	return vg_ratelimit_check_held(rl, &left, key) == 0 ? left : 0;
 }
 
 /* vg_ratelimit_limit - the configured limit */

@@ -98,6 +98,12 @@ uint64_t vg_ratelimit_count(struct vg_ratelimit *rl, const char *key);
 int vg_ratelimit_hold(
     struct vg_ratelimit *rl, const char *key, uint64_t until_ms);
 
+/*
+ * vg_ratelimit_check_held - *left_out: milliseconds key is still held for,
+ * 0 if not; 0, or the store's error (VG_ETEMP: it could not say).
+ */
+int vg_ratelimit_check_held(
+    struct vg_ratelimit *rl, uint64_t *left_out, const char *key);
 /* vg_ratelimit_held - milliseconds key is still held for; 0 if not or on error */
 uint64_t vg_ratelimit_held(struct vg_ratelimit *rl, const char *key);
 

@@ -31,6 +31,8 @@ struct vg_symset;
 /* The classifier's autolearn (check_bayes.c): reject_score + 5, and -1. */
 #define VG_DEF_AUTOLEARN_SPAM_MARGIN 5.0
 #define VG_DEF_AUTOLEARN_HAM         (-1.0)
+/* The reputation's ham (check_reputation.c): a score below this. */
+#define VG_DEF_REPUTATION_HAM 1.0
 
 /* vg_rules_load - parse and compile a rules file */
 int vg_rules_load(struct vg_rules **out, const char *path, struct vg_err *err);
@@ -48,6 +50,12 @@ double vg_rules_reject_score(const struct vg_rules *rules);
  */
 double vg_rules_autolearn_spam(const struct vg_rules *rules);
 double vg_rules_autolearn_ham(const struct vg_rules *rules);
+/*
+ * vg_rules_reputation_ham - an accepted inbound message whose score
+ * without REP_* symbols is below this counts as ham for the reputation
+ * (reputation_ham_score, else VG_DEF_REPUTATION_HAM)
+ */
+double vg_rules_reputation_ham(const struct vg_rules *rules);
 /* vg_rules_subject_tag - prefix for tagged subjects, "" = none */
 const char *vg_rules_subject_tag(const struct vg_rules *rules);
 /*

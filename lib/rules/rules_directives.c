@@ -2,7 +2,7 @@
 /*
  * rules_directives - the directive table of a rules file (vg_rules_dirs[])
  * and its handlers: score, describe, tflags, required_score, reject_score,
- * autolearn_spam_score, autolearn_ham_score,
+ * autolearn_spam_score, autolearn_ham_score, reputation_ham_score,
  * include, subject_tag, rewrite_header, dnsbl, uribl, vigil_compat (whose
  * handler is rules_compat.c's), vigil_match_limit, vigil_depth_limit.
  *
@@ -262,14 +262,21 @@ vg_rules_dir_reject(
 	return 0;
 }
 
-/* vg_rules_dir_autolearn - "autolearn_spam_score N", "..._ham_score N" */
+/*
+ * vg_rules_dir_autolearn - "autolearn_spam_score N", "..._ham_score N",
+ * "reputation_ham_score N"
+ */
 static int
 vg_rules_dir_autolearn(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
 {
-	vg_rules_threshold(p, f, dir, rest,
-	    strcmp(dir, "autolearn_spam_score") == 0 ? &p->r->autolearn_spam
-	                                             : &p->r->autolearn_ham);
+	double *slot = &p->r->autolearn_ham;
+
+	if (strcmp(dir, "autolearn_spam_score") == 0)
+		slot = &p->r->autolearn_spam;
+	else if (strcmp(dir, "reputation_ham_score") == 0)
+		slot = &p->r->reputation_ham;
+	vg_rules_threshold(p, f, dir, rest, slot);
 	return 0;
 }
 
@@ -366,6 +373,7 @@ static const struct vg_rules_dir {
     {"reject_score", vg_rules_dir_reject},
     {"autolearn_spam_score", vg_rules_dir_autolearn},
     {"autolearn_ham_score", vg_rules_dir_autolearn},
+    {"reputation_ham_score", vg_rules_dir_autolearn},
     {"include", vg_rules_dir_include},
     {"rewrite_header", vg_rules_dir_subject},
     {"subject_tag", vg_rules_dir_subject},

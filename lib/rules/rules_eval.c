@@ -76,6 +76,15 @@ vg_rules_autolearn_spam(const struct vg_rules *rules)
 	return rules->autolearn_spam;
 }
 
+/* vg_rules_reputation_ham - reputation_ham_score, or the default */
+double
+vg_rules_reputation_ham(const struct vg_rules *rules)
+{
+	if (rules == NULL || isnan(rules->reputation_ham))
+		return VG_DEF_REPUTATION_HAM;
+	return rules->reputation_ham;
+}
+
 /* vg_rules_autolearn_ham - autolearn_ham_score, or the default */
 double
 vg_rules_autolearn_ham(const struct vg_rules *rules)

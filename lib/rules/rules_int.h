@@ -142,6 +142,7 @@ struct vg_rules {
 
 	double required, reject;
 	double autolearn_spam, autolearn_ham; /* NAN: not set */
+	double reputation_ham;                /* NAN: not set */
 	char *subject_tag;
 	uint32_t match_limit, depth_limit;
 

@@ -164,6 +164,7 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 	r->reject = VG_DEF_REJECT_SCORE;
 	r->autolearn_spam = nan("");
 	r->autolearn_ham = nan("");
+	r->reputation_ham = nan("");
 	r->match_limit = VG_RULES_DEF_MATCH_LIMIT;
 	r->depth_limit = VG_RULES_DEF_DEPTH_LIMIT;
 	atomic_init(&r->limit_rules, 0);

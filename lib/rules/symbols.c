@@ -72,6 +72,21 @@ static const struct vg_symbol_info vg_symbols_table[] = {
     {"BAYES_99", "bayes", "Classifier: spam probability 99 to 100 %"},
     {"BAYES_999", "bayes", "Classifier: spam probability 99.9 to 100 %"},
     {"BAYES_TEMPERROR", "bayes", "Classifier: its database did not answer"},
+    {"RATELIMIT_UNAVAILABLE", "abuse",
+        "Rate limit counted locally: Redis did not answer"},
+    {"HARVEST_UNAVAILABLE", "abuse",
+        "Harvest defence counted locally: Redis did not answer"},
+    {"REP_IP_SPAM", "reputation",
+        "Reputation: the client's network sends spam"},
+    {"REP_IP_HAM", "reputation", "Reputation: the client's network sends ham"},
+    {"REP_DOMAIN_SPAM", "reputation",
+        "Reputation: the sender's domain (SPF pass) sends spam"},
+    {"REP_DOMAIN_HAM", "reputation",
+        "Reputation: the sender's domain (SPF pass) sends ham"},
+    {"REP_AUTH_SPAM", "reputation", "Reputation: the SASL login sends spam"},
+    {"REP_AUTH_HAM", "reputation", "Reputation: the SASL login sends ham"},
+    {"REPUTATION_UNAVAILABLE", "reputation",
+        "Reputation read locally: Redis did not answer"},
     {"ALLOW_CLIENT", "lists", "Client address is on the allow list"},
     {"ALLOW_FROM", "lists", "Envelope sender is on the allow list"},
     {"ALLOW_RCPT", "lists", "A recipient is on the allow list"},
@@ -99,6 +114,23 @@ bool
 vg_symbols_known(const char *name)
 {
 	return vg_symbols_find(name) != NULL;
+}
+
+/* The symbols tests= lists even at score 0 (symbols.h). */
+static const char *const vg_symbols_listed_table[] = {
+    "RATELIMIT_UNAVAILABLE",
+    "HARVEST_UNAVAILABLE",
+    "REPUTATION_UNAVAILABLE",
+};
+
+/* vg_symbols_listed - name is listed in tests= even when scored 0 */
+bool
+vg_symbols_listed(const char *name)
+{
+	for (size_t i = 0; i < VG_NELEM(vg_symbols_listed_table); i++)
+		if (strcmp(vg_symbols_listed_table[i], name) == 0)
+			return true;
+	return false;
 }
 
 /* vg_symbols_all - the whole table */

@@ -31,6 +31,14 @@ const struct vg_symbol_info *vg_symbols_find(const char *name);
 /* vg_symbols_known - true if a built-in check may add name */
 bool vg_symbols_known(const char *name);
 
+/*
+ * vg_symbols_listed - name is listed in tests= (X-Spam-Status, the log
+ * line) even when scored 0, which hides other symbols: it says how the
+ * message was checked (RATELIMIT_UNAVAILABLE: against this process's
+ * memory only), not what it is.
+ */
+bool vg_symbols_listed(const char *name);
+
 /* vg_symbols_all - the whole table; *n_out is set to its length */
 const struct vg_symbol_info *vg_symbols_all(size_t *n_out);
 

@@ -141,13 +141,17 @@ abuse_held(struct vg_abuse *ab, struct vg_abuse_reply *out, const char *client,
     const char *what)
 {
 	char addr[64];
-	uint64_t left;
+	uint64_t left = 0, fb_left = 0;
 
 	if (client == NULL || client[0] == '\0')
 		return false;
-	left = vg_harvest_held(ab->harvest, client);
-	if (left == 0 && ab->fb_harvest != NULL)
-		left = vg_harvest_held(ab->fb_harvest, client);
+	/* An error other than VG_ETEMP reads as "not held", as before. */
+	if (vg_harvest_check_held(ab->harvest, &left, client) == VG_ETEMP &&
+	    ab->fb_harvest != NULL)
+		out->unavailable[0] = "HARVEST_UNAVAILABLE";
+	if (left == 0 && ab->fb_harvest != NULL &&
+	    vg_harvest_check_held(ab->fb_harvest, &fb_left, client) == 0)
+		left = fb_left;
 	if (left == 0)
 		return false;
 	vg_sanitize_str(addr, sizeof(addr), client, VG_SANITIZE_ASCII);
@@ -181,8 +185,10 @@ abuse_count(struct vg_abuse *ab, struct vg_abuse_reply *out, enum abuse_table t,
 	 * the event is counted in this process's own tables (the store logs
 	 * the outage once).
 	 */
-	if (rc == VG_ETEMP && ab->fb[t] != NULL)
+	if (rc == VG_ETEMP && ab->fb[t] != NULL) {
+		out->unavailable[1] = "RATELIMIT_UNAVAILABLE";
 		rc = vg_ratelimit_hit(ab->fb[t], &over, &count, key, 1);
+	}
 	if (rc == VG_ETEMP)
 		return 0;
 	if (rc != 0 || !over)
@@ -278,8 +284,10 @@ vg_abuse_rcpt_rejected(struct vg_abuse *ab, struct vg_abuse_reply *out,
 	if (client == NULL || client[0] == '\0')
 		return 0;
 	rc = vg_harvest_unknown(ab->harvest, &held, &count, client);
-	if (rc == VG_ETEMP && ab->fb_harvest != NULL) /* as in abuse_count */
+	if (rc == VG_ETEMP && ab->fb_harvest != NULL) { /* as in abuse_count */
+		out->unavailable[0] = "HARVEST_UNAVAILABLE";
 		rc = vg_harvest_unknown(ab->fb_harvest, &held, &count, client);
+	}
 	if (rc == VG_ETEMP)
 		return 0;
 	if (rc != 0 || !held)

@@ -36,7 +36,10 @@
  *	    this process instead (ratelimit_max_keys keys), so the limits
  *	    hold per process until Redis answers again, and a Redis outage
  *	    never holds mail up (the store logs the outage once, and its
- *	    recovery).
+ *	    recovery).  The reply then names RATELIMIT_UNAVAILABLE (a rate
+ *	    limit counted locally) or HARVEST_UNAVAILABLE (a harvest hold
+ *	    or unknown recipient looked up or counted locally), which the
+ *	    message carries as a symbol (score 0 in the shipped rules).
  * THREADS  Every call is thread-safe.
  */
 #ifndef VG_ABUSE_H
@@ -58,6 +61,14 @@ struct vg_abuse_reply {
 	char text[VG_REASON_MAX]; /* the SMTP reply text */
 	char log[VG_REASON_MAX];  /* one log line, sanitised; "" if none */
 	const char *symbol;       /* "RATELIMIT_MESSAGES", ...; static */
+	/*
+	 * The shared store did not answer and the step was looked up or
+	 * counted in this process's memory instead: "HARVEST_UNAVAILABLE"
+	 * (the harvest hold or count) and "RATELIMIT_UNAVAILABLE" (a rate
+	 * limit), static symbols for the message; NULL when the store
+	 * answered.
+	 */
+	const char *unavailable[2]; /* [0] harvest, [1] rate limit */
 };
 
 /* vg_abuse_new - tables for conf's limits over store (the clock is its) */

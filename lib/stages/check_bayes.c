@@ -245,7 +245,7 @@ symbol_part(const struct vg_rules *rules, const char *name)
 
 /*
  * autolearn_class - what a message is learned as, or 0: spam when the
- * rules alone (the score without BAYES_* symbols) reach
+ * rules alone (the score without BAYES_* and REP_* symbols) reach
  * autolearn_spam_score with at least AUTOLEARN_MIN_PART points from
  * header tests and as many from body tests; ham at most
  * autolearn_ham_score.  Never outbound mail, a message whose virus scan
@@ -258,8 +258,10 @@ autolearn_class(const struct vg_rules *rules, const struct vg_verdict *v,
 {
 	double score = v->score, head = 0, body = 0;
 
+	/* Nor do the reputation's, which autolearn would then feed back. */
 	for (size_t i = 0; i < v->nsymbols; i++)
-		if (is_bayes(v->symbols[i].name))
+		if (is_bayes(v->symbols[i].name) ||
+		    strncmp(v->symbols[i].name, "REP_", 4) == 0)
 			score -= v->symbols[i].score;
 	*rules_score_out = score;
 	if (v->outbound || v->error || v->forced ||
@@ -274,7 +276,7 @@ autolearn_class(const struct vg_rules *rules, const struct vg_verdict *v,
 	for (size_t i = 0; i < v->nsymbols; i++) {
 		const struct vg_symbol *s = &v->symbols[i];
 
-		if (is_bayes(s->name))
+		if (is_bayes(s->name) || strncmp(s->name, "REP_", 4) == 0)
 			continue;
 		switch (symbol_part(rules, s->name)) {
 		case 'h':

@@ -89,6 +89,19 @@ extern const struct vg_check_ops vg_check_dmarc_ops;
 void vg_check_from_domain(char *out, size_t size, const struct vg_msg *msg);
 /* The learning classifier (check_bayes.c; see learn/bayes.h). */
 extern const struct vg_check_ops vg_check_bayes_ops;
+/* The sender/IP reputation (check_reputation.c; policy/reputation.h). */
+extern const struct vg_check_ops vg_check_reputation_ops;
+/*
+ * vg_check_reputation_class - how the reputation counts a message after
+ * its verdict v: VG_REP_SPAM when its score without the REP_* symbols
+ * reaches required_score; VG_REP_HAM when it was accepted with that score
+ * below the rules file's reputation_ham_score; else -1, as for every
+ * message whose verdict failed (on_error), was forced by a check, was
+ * tempfailed, was oversized, or whose virus scan did not end clean (or
+ * off).  Which subjects count is check_reputation.c's.
+ */
+int vg_check_reputation_class(const struct vg_verdict *v,
+    const struct vg_msg *msg, const struct vg_rules *rules);
 /* The policy checks (check_attach.c, check_lists.c; see policy.h). */
 extern const struct vg_check_ops vg_check_attach_ops;
 extern const struct vg_check_ops vg_check_lists_ops;

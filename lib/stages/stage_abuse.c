@@ -88,6 +88,8 @@ abuse_answer(
 	(void)vg_str_fmt(r->xcode, sizeof(r->xcode), "%s", a->xcode);
 	(void)vg_str_fmt(r->text, sizeof(r->text), "%s", a->text);
 	r->symbol = a->symbol;
+	r->notes[0] = a->unavailable[0];
+	r->notes[1] = a->unavailable[1];
 	if (a->log[0] != '\0') {
 		(void)vg_str_fmt(
 		    r->log, sizeof(r->log), "%s: %s", phase, a->log);

@@ -62,6 +62,8 @@ static const struct vg_check_ops *const checks[] = {
     &vg_check_attach_ops, /* check_attach.c */
     &vg_check_lists_ops,  /* check_lists.c */
     &vg_check_bayes_ops,  /* check_bayes.c: the learning classifier */
+    /* check_reputation.c: after SPF, whose SPF_PASS it reads */
+    &vg_check_reputation_ops,
 };
 
 #define VG_SCORE_NCHECKS VG_NELEM(checks)

@@ -283,16 +283,20 @@ vg_store_stats(struct vg_store *store, struct vg_store_stats *out)
 	store->ops->stats(store->be, out);
 }
 
-/* vg_store_for_conf - prev if it has conf's settings, or a fresh store */
-int
-vg_store_for_conf(
-    struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev)
+/*
+ * store_for - a store of the kind backend names ("memory" or "redis"):
+ * redis on conf's Redis settings; memory bounded at max_keys, prev with a
+ * reference taken when it is a memory store of that bound
+ */
+static int
+store_for(struct vg_store **out, const struct vg_conf *conf,
+    const char *backend, unsigned max_keys, struct vg_store *prev)
 {
 	struct vg_store_opts opts = {0};
 	struct vg_store_stats st;
 
 	*out = NULL;
-	if (strcmp(conf->ratelimit_store, "redis") == 0) {
+	if (strcmp(backend, "redis") == 0) {
 		/*
 		 * The counters live in Redis: a reload opens a new pool (its
 		 * connections are made on first use), nothing is lost.
@@ -307,13 +311,34 @@ vg_store_for_conf(
 	}
 	if (prev != NULL && prev->ops == &vg_store_mem_ops) {
 		vg_store_stats(prev, &st);
-		if (st.max_keys == conf->ratelimit_max_keys) {
+		if (st.max_keys == max_keys) {
 			*out = vg_store_ref(prev);
 			return 0;
 		}
 	}
-	opts.max_keys = conf->ratelimit_max_keys;
+	opts.max_keys = max_keys;
 	return vg_store_new(out, "memory", &opts);
+}
+
+/* vg_store_for_conf - prev if it has conf's settings, or a fresh store */
+int
+vg_store_for_conf(
+    struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev)
+{
+	return store_for(
+	    out, conf, conf->ratelimit_store, conf->ratelimit_max_keys, prev);
+}
+
+/* vg_store_for_reputation - the reputation's store, or NULL when off */
+int
+vg_store_for_reputation(
+    struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev)
+{
+	*out = NULL;
+	if (!conf->reputation)
+		return 0;
+	return store_for(
+	    out, conf, conf->reputation_store, conf->reputation_max_keys, prev);
 }
 
 /* vg_store_window_count - cur + ceil(prev * num / den), saturating */

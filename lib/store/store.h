@@ -8,7 +8,8 @@
  *	    counters, each key with an optional time to live in
  *	    milliseconds, behind an ops table (struct vg_store_ops) as
  *	    OpenSMTPD's queue backends and Postfix's dict_* maps are:
- *	    "memory" (store_mem.c), "lmdb" (store_lmdb.c); Redis later.  The
+ *	    "memory" (store_mem.c), "lmdb" (store_lmdb.c), "redis"
+ *	    (store_redis.c, with a circuit breaker).  The
  *	    store knows nothing of mail: the callers (policy/ratelimit.c,
  *	    policy/harvest.c) choose key names, with a prefix naming their
  *	    table, so one store serves every table.
@@ -124,6 +125,10 @@ struct vg_store_stats {
 	uint64_t expired;   /* keys dropped because their TTL passed */
 	uint64_t bytes;     /* lmdb: bytes of pages holding keys; else 0 */
 	uint64_t max_bytes; /* lmdb: the map size; else 0 */
+	/* A network backend's circuit breaker (store_redis.c); else 0. */
+	bool down;           /* open now: calls fail at once (VG_ETEMP) */
+	uint64_t outages;    /* times it opened */
+	uint64_t fast_fails; /* calls failed at once while it was open */
 };
 
 /*
@@ -252,6 +257,14 @@ void vg_store_stats(struct vg_store *store, struct vg_store_stats *out);
  * leaves the store's settings alone.  Errors as vg_store_new().
  */
 int vg_store_for_conf(
+    struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev);
+
+/*
+ * vg_store_for_reputation - the store of the sender/IP reputation's
+ * counts (policy/reputation.h): NULL (and 0) with reputation = no, else as
+ * vg_store_for_conf() with reputation_store and reputation_max_keys.
+ */
+int vg_store_for_reputation(
     struct vg_store **out, const struct vg_conf *conf, struct vg_store *prev);
 
 /*

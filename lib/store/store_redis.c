@@ -32,12 +32,27 @@
  *	    before use (it polls readable) and replaced, so a restart costs
  *	    no call.  A connection that fails (an I/O error, a timeout, a
  *	    server that refuses service: NOAUTH, LOADING, READONLY, OOM...)
- *	    is freed, and for REDIS_BACKOFF_MS every call fails at once
- *	    with VG_ETEMP instead of waiting on a dead or hung server; then
- *	    the next call tries again.  vg_store_new() succeeds with the
+ *	    is freed and trips the circuit breaker below.
+ * CIRCUIT BREAKER
+ *	    Closed (the server answers): every call goes to the server.
+ *	    Open (down): the first failure marks the server down, with one
+ *	    log line, and for REDIS_BACKOFF_MS every call fails at once with
+ *	    VG_ETEMP (counted in stats.fast_fails) instead of waiting on a
+ *	    dead or hung server.  Half-open: after the back-off ONE call,
+ *	    the probe, goes to the server while every other call still
+ *	    fails at once; the probe failing opens the breaker for another
+ *	    REDIS_BACKOFF_MS (no new log line), any call succeeding closes
+ *	    it, with one log line.  So an outage of any length is two log
+ *	    lines, and a hung server costs at most one caller timeout_ms
+ *	    per REDIS_BACKOFF_MS (the calls already in flight when it
+ *	    stopped answering excepted).  Unlike the DNS breaker (dns.h,
+ *	    three time-outs in a row), one failure is enough: a DNS
+ *	    time-out can be a remote name server's fault, a Redis failure
+ *	    is always this one server's (or the path to it), and each costs
+ *	    a caller up to timeout_ms.  stats.down, stats.outages and
+ *	    stats.fast_fails show it.  vg_store_new() succeeds with the
  *	    server down (one log line), so the milter starts and the checks
- *	    come back with the server.  Each change of state (unreachable,
- *	    reachable again) is logged once, not each call.
+ *	    come back with the server.
  * OWNS     The backend owns its connections and copies of the options'
  *	    strings; nothing returned points into it.
  * LIMITS   timeout_ms (0: 500) bounds the wait for a free connection,
@@ -260,10 +275,13 @@ struct redis_store {
 	pthread_cond_t cv; /* a connection came back, or a slot freed */
 	redisContext *idle[REDIS_POOL_MAX];
 	size_t nidle;
-	size_t nconns;     /* open or being opened: idle or lent */
-	uint64_t retry_at; /* vg_clock_ms(): no call before (back-off) */
-	bool down;         /* the state last logged: unusable */
-	bool have_sha;     /* sha holds the script's SHA1 */
+	size_t nconns;       /* open or being opened: idle or lent */
+	uint64_t retry_at;   /* vg_clock_ms(): no call before (back-off) */
+	bool down;           /* breaker open (the state last logged) */
+	bool probing;        /* half-open: the one probe call is out */
+	uint64_t outages;    /* times the breaker opened */
+	uint64_t fast_fails; /* calls failed at once while open */
+	bool have_sha;       /* sha holds the script's SHA1 */
 	char sha[41];
 	char *location; /* for log lines */
 	char *host;     /* TCP, or NULL */
@@ -415,22 +433,26 @@ static void
 redis_mark_down(struct redis_store *r, const char *why)
 {
 	r->retry_at = vg_clock_ms() + REDIS_BACKOFF_MS;
+	r->probing = false;
 	if (r->down)
 		return;
 	r->down = true;
-	vg_warn("store redis %s: %s; store calls fail (VG_ETEMP) until it "
-	        "answers again",
-	    r->location, why);
+	r->outages++;
+	vg_warn("store redis %s: %s; marked down: store calls fail at once "
+	        "(VG_ETEMP), one probe every %u ms, until it answers again",
+	    r->location, why, (unsigned)REDIS_BACKOFF_MS);
 }
 
 /* redis_mark_up - a call succeeded: log the end of an outage.  Mutex held */
 static void
 redis_mark_up(struct redis_store *r)
 {
+	r->probing = false;
 	if (!r->down)
 		return;
 	r->down = false;
-	vg_info("store redis %s: the server answers again", r->location);
+	vg_info(
+	    "store redis %s: the server answers again; marked up", r->location);
 }
 
 /* redis_alive - an idle connection has nothing to read unless closed */
@@ -644,8 +666,9 @@ redis_connect(struct redis_store *r, redisContext **out, char *why)
 /*
  * redis_acquire - a connection of the pool for this thread: an idle one,
  * or a new one while fewer than REDIS_POOL_MAX are open, else wait for
- * one up to timeout_ms.  VG_ETEMP at once during a back-off, and when a
- * connection cannot be made (which starts one).
+ * one up to timeout_ms.  VG_ETEMP at once while the breaker is open and
+ * while another call is the half-open probe, and when a connection
+ * cannot be made (which opens it).
  */
 static int
 redis_acquire(struct redis_store *r, redisContext **out)
@@ -654,16 +677,20 @@ redis_acquire(struct redis_store *r, redisContext **out)
 	char why[REDIS_WHY_MAX];
 	struct timespec ts;
 	redisContext *c;
+	bool probe = false;
 	int rc;
 
 	*out = NULL;
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		now = vg_clock_ms();
-		if (now < r->retry_at) {
+		if (!probe && (now < r->retry_at || (r->down && r->probing))) {
+			r->fast_fails++;
 			pthread_mutex_unlock(&r->mu);
 			return VG_ETEMP;
 		}
+		if (r->down && !probe) /* half-open: this call is the probe */
+			probe = r->probing = true;
 		while (r->nidle > 0) {
 			c = r->idle[--r->nidle];
 			if (redis_alive(c)) {
@@ -678,6 +705,8 @@ redis_acquire(struct redis_store *r, redisContext **out)
 		if (r->nconns < REDIS_POOL_MAX)
 			break;
 		if (now >= deadline) {
+			if (probe) /* no connection came back: probe later */
+				r->probing = false;
 			pthread_mutex_unlock(&r->mu);
 			return VG_ETEMP;
 		}
@@ -722,6 +751,8 @@ redis_release(struct redis_store *r, redisContext *c, const char *why)
 		}
 		if (c->err != REDIS_ERR_OOM)
 			redis_mark_down(r, why);
+		else
+			r->probing = false; /* not the server's fault */
 		redisFree(c);
 		r->nconns--;
 	}
@@ -1406,6 +1437,11 @@ redis_stats(void *be, struct vg_store_stats *out)
 	int64_t v;
 
 	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&r->mu);
+	out->down = r->down;
+	out->outages = r->outages;
+	out->fast_fails = r->fast_fails;
+	pthread_mutex_unlock(&r->mu);
 	cmd_start(&cmds[0], "DBSIZE");
 	cmd_start(&cmds[1], "INFO");
 	cmd_str(&cmds[1], "stats");

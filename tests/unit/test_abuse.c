@@ -8,6 +8,7 @@
 #include "base/alloc.h"
 #include "base/conf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "store/store.h"
 
 #define BASE                                                                   \
@@ -275,6 +276,63 @@ START_TEST(test_abuse_harvest)
 END_TEST
 
 /*
+ * A shared store that cannot be reached (a Redis store on a unix socket
+ * nobody listens on: no server is needed to see it fail): every step is
+ * counted in the process's own memory, the limits still hold there, and
+ * the reply names RATELIMIT_UNAVAILABLE and HARVEST_UNAVAILABLE.
+ */
+START_TEST(test_abuse_unavailable)
+{
+	struct vg_conf *conf = load(BASE "ratelimit_external_messages = 2\n"
+	                                 "harvest_threshold = 2\n");
+	struct vg_store_opts opts = {
+	    .location = "/nonexistent/vigil-test/redis.sock",
+	    .timeout_ms = 100};
+	struct vg_store *store = NULL;
+	struct vg_abuse *ab = NULL;
+	struct vg_abuse_reply r;
+
+	vg_log_set_sink(NULL, NULL, VG_LOG_DEBUG); /* the outage line */
+	ck_assert_int_eq(vg_store_new(&store, "redis", &opts), 0);
+	ck_assert_int_eq(vg_abuse_new(&ab, conf, store), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(
+		    vg_abuse_mail(ab, &r, conf, "198.51.100.9", ""), 0);
+		ck_assert_str_eq(r.unavailable[0], "HARVEST_UNAVAILABLE");
+		ck_assert_str_eq(r.unavailable[1], "RATELIMIT_UNAVAILABLE");
+		ck_assert(r.refuse == (i == 2));
+	}
+	ck_assert_int_eq(
+	    vg_abuse_rcpt_rejected(ab, &r, conf, "198.51.100.10"), 0);
+	ck_assert_str_eq(r.unavailable[0], "HARVEST_UNAVAILABLE");
+	ck_assert_ptr_null(r.unavailable[1]);
+	/* An internal client's recipients are not limited: nothing asked. */
+	ck_assert_int_eq(vg_abuse_rcpt(ab, &r, conf, "192.0.2.1", ""), 0);
+	ck_assert_ptr_null(r.unavailable[1]);
+	vg_abuse_free(ab);
+	vg_store_unref(store);
+	vg_conf_free(conf);
+}
+END_TEST
+
+/* The memory store never falls back: no symbol. */
+START_TEST(test_abuse_available)
+{
+	struct vg_conf *conf = load(BASE "ratelimit_external_messages = 2\n");
+	struct vg_abuse *ab = NULL;
+	struct vg_abuse_reply r;
+	uint64_t now = 0;
+
+	ck_assert_int_eq(abuse_new(&ab, conf, &now), 0);
+	ck_assert_int_eq(vg_abuse_mail(ab, &r, conf, "198.51.100.9", ""), 0);
+	ck_assert_ptr_null(r.unavailable[0]);
+	ck_assert_ptr_null(r.unavailable[1]);
+	vg_abuse_free(ab);
+	vg_conf_free(conf);
+}
+END_TEST
+
+/*
  * A reload builds new tables over the same store: a table whose limit did
  * not change keeps counting, one whose limit changed starts afresh, and a
  * new cooling-off period forgets the holds.
@@ -380,6 +438,8 @@ abuse_suite(void)
 	tc = tcase_create("reload");
 	tcase_add_test(tc, test_abuse_reload);
 	tcase_add_test(tc, test_abuse_store_errors);
+	tcase_add_test(tc, test_abuse_unavailable);
+	tcase_add_test(tc, test_abuse_available);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -637,7 +637,7 @@ START_TEST(test_attach_check_ops)
 	struct vg_text *text =
 	    load_text(&msg, CORPUS "/malware/dangerous-extension.eml");
 	struct vg_conf *conf = NULL;
-	struct vg_stage_env env = {NULL, NULL, NULL, NULL, NULL, false};
+	struct vg_stage_env env = {NULL, NULL, NULL, NULL, NULL, false, NULL};
 	struct vg_result res;
 	struct vg_err err;
 	void *state = NULL;

@@ -34,7 +34,7 @@ dnsbl_create(void **state, const struct vg_conf *conf,
     const struct vg_rules *rules, struct vg_err *err)
 {
 	static struct vg_dns *dns;
-	struct vg_stage_env env = {conf, rules, NULL, NULL, NULL, false};
+	struct vg_stage_env env = {conf, rules, NULL, NULL, NULL, false, NULL};
 
 	if (dns == NULL)
 		ck_assert_int_eq(vg_dns_new(&dns, conf, err), 0);

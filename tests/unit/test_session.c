@@ -79,8 +79,9 @@ probe_free(void *state)
 static int
 probe_connect(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
 {
-	(void)r;
 	note(state, "connect", vg_sess_addr(s));
+	if (strcmp(vg_sess_addr(s), "192.0.2.99") == 0)
+		r->notes[1] = "PROBE_CONN_NOTE";
 	return 0;
 }
 
@@ -102,6 +103,10 @@ probe_mail(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
 	note(p, "mail", from);
 	if (p->fail_mail != 0)
 		return p->fail_mail;
+	if (strncmp(from, "note@", 5) == 0) {
+		r->notes[0] = "PROBE_MAIL_NOTE";
+		r->notes[1] = "PROBE_CONN_NOTE"; /* once in the verdict */
+	}
 	if (strncmp(from, "deny@", 5) == 0) {
 		vg_hook_refuse(r, VG_REPLY_BLOCK_FROM, NULL, "PROBE");
 		(void)vg_str_fmt(
@@ -265,7 +270,7 @@ static struct vg_engine *
 engine_new(const struct vg_engine *prev)
 {
 	struct vg_engine_opts opts = {
-	    prev, test_stages, VG_NELEM(test_stages), NULL, false};
+	    prev, test_stages, VG_NELEM(test_stages), NULL, false, NULL};
 	struct vg_engine *engine = NULL;
 	struct vg_conf *conf = NULL;
 	struct vg_err err;
@@ -288,7 +293,8 @@ static void
 setup(void)
 {
 	static const char rules[] = "block_rcpt bad@example.org\n"
-	                            "allow_rcpt postmaster@\n";
+	                            "allow_rcpt postmaster@\n"
+	                            "score PROBE_MAIL_NOTE 1.5\n";
 	FILE *fp;
 	int fd;
 
@@ -399,6 +405,93 @@ START_TEST(test_session_every_hook_in_order)
 	ck_assert_ptr_null(vg_sess_msg(s));
 	vg_sess_free(s);
 	vg_engine_unref(engine);
+}
+END_TEST
+
+/* symbol_score - the score the verdict gives name, or -99 */
+static double
+symbol_score(const struct vg_verdict *v, const char *name)
+{
+	for (size_t i = 0; i < v->nsymbols; i++)
+		if (strcmp(v->symbols[i].name, name) == 0)
+			return v->symbols[i].score;
+	return -99;
+}
+
+/* scan_one - one message of the session from, scanned; the verdict */
+static struct vg_verdict *
+scan_one(struct vg_sess *s, struct vg_engine *engine, const char *from)
+{
+	struct vg_verdict *v = NULL;
+	struct vg_hook_reply r;
+
+	ck_assert_int_eq(vg_sess_mail(s, engine, from, NULL, "Q", &r), 0);
+	ck_assert_int_eq(vg_sess_rcpt(s, "u@example.org", false, &r), 0);
+	ck_assert_int_eq(vg_sess_header(s, "Subject", " hi"), 0);
+	ck_assert_int_eq(vg_sess_eoh(s, &r), 0);
+	ck_assert_int_eq(vg_sess_eom(s, &r), 0);
+	ck_assert_int_eq(vg_sess_scan_run(s, &v), 0);
+	vg_sess_end(s);
+	return v;
+}
+
+/*
+ * A hook's notes become symbols of the verdict: a CONNECT note on every
+ * message of the connection (and not the next connection's), a MAIL FROM
+ * note on its message, each once, scored by the rules file or 0.
+ */
+START_TEST(test_session_notes)
+{
+	struct vg_engine *engine = engine_new(NULL);
+	struct vg_verdict *v;
+	struct vg_hook_reply r;
+	struct vg_sess *s = NULL;
+
+	ck_assert_int_eq(vg_sess_new(&s), 0);
+	ck_assert_int_eq(vg_sess_connect(s, engine, "192.0.2.99", "", &r), 0);
+	v = scan_one(s, engine, "note@example.net");
+	ck_assert(symbol_score(v, "PROBE_CONN_NOTE") == 0.0);
+	ck_assert(symbol_score(v, "PROBE_MAIL_NOTE") == 1.5);
+	ck_assert(v->score >= 1.5);
+	{
+		size_t n = 0;
+
+		for (size_t i = 0; i < v->nsymbols; i++)
+			n += strcmp(v->symbols[i].name, "PROBE_CONN_NOTE") == 0;
+		ck_assert_uint_eq(n, 1);
+	}
+	vg_verdict_free(v);
+	v = scan_one(s, engine, "a@example.net");
+	ck_assert(has_symbol(v, "PROBE_CONN_NOTE"));
+	ck_assert(!has_symbol(v, "PROBE_MAIL_NOTE"));
+	vg_verdict_free(v);
+	ck_assert_int_eq(vg_sess_connect(s, engine, "192.0.2.7", "", &r), 0);
+	v = scan_one(s, engine, "a@example.net");
+	ck_assert(!has_symbol(v, "PROBE_CONN_NOTE"));
+	vg_verdict_free(v);
+	vg_sess_free(s);
+	vg_engine_unref(engine);
+}
+END_TEST
+
+/* The message keeps each note once and at most VG_MSG_NOTES_MAX. */
+START_TEST(test_session_notes_bounded)
+{
+	static const char *const names[] = {
+	    "N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"};
+	struct vg_msg *msg = NULL;
+
+	ck_assert_int_eq(vg_msg_new(&msg, NULL), 0);
+	for (size_t i = 0; i < VG_MSG_NOTES_MAX; i++) {
+		ck_assert_int_eq(vg_msg_add_note(msg, names[i]), 0);
+		ck_assert_int_eq(vg_msg_add_note(msg, names[i]), 0);
+	}
+	ck_assert_int_eq(
+	    vg_msg_add_note(msg, names[VG_MSG_NOTES_MAX]), VG_ELIMIT);
+	ck_assert_uint_eq(vg_msg_note_count(msg), VG_MSG_NOTES_MAX);
+	ck_assert_str_eq(vg_msg_note(msg, 0), "N0");
+	ck_assert_ptr_null(vg_msg_note(msg, VG_MSG_NOTES_MAX));
+	vg_msg_free(msg);
 }
 END_TEST
 
@@ -516,7 +609,7 @@ store_engine(
 static struct vg_engine *
 limits_engine(const struct vg_engine *prev, unsigned per_minute)
 {
-	struct vg_engine_opts opts = {prev, NULL, 0, NULL, false};
+	struct vg_engine_opts opts = {prev, NULL, 0, NULL, false, NULL};
 
 	return store_engine(&opts, per_minute, 1000);
 }
@@ -561,7 +654,7 @@ END_TEST
 
 START_TEST(test_session_store_carried)
 {
-	struct vg_engine_opts opts = {NULL, NULL, 0, NULL, false};
+	struct vg_engine_opts opts = {NULL, NULL, 0, NULL, false, NULL};
 	struct vg_engine *one = store_engine(&opts, 2, 1000), *two, *three;
 	struct vg_store *store;
 
@@ -596,6 +689,8 @@ session_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_session_every_hook_in_order);
+	tcase_add_test(tc, test_session_notes);
+	tcase_add_test(tc, test_session_notes_bounded);
 	tcase_add_test(tc, test_session_refusal_stops_the_phase);
 	tcase_add_test(tc, test_session_data_file_runs_eoh_and_body);
 	tcase_add_test(tc, test_session_prev_state_carried);

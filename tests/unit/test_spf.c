@@ -405,7 +405,7 @@ run_check(struct vg_result *res, struct vg_conf *conf, const char *ip,
 {
 	struct vg_msg_limits lim = {1 << 20, 1 << 20, 100, 1000, 10, "/tmp"};
 	struct vg_msg *msg = NULL;
-	struct vg_stage_env env = {conf, NULL, NULL, NULL, NULL, false};
+	struct vg_stage_env env = {conf, NULL, NULL, NULL, NULL, false, NULL};
 	void *state = NULL;
 
 	/* The resolver an engine would give the check. */

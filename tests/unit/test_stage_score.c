@@ -34,7 +34,7 @@ static int
 score_create(void **state, const struct vg_conf *conf,
     const struct vg_rules *rules, struct vg_err *err)
 {
-	struct vg_stage_env env = {conf, rules, NULL, NULL, NULL, false};
+	struct vg_stage_env env = {conf, rules, NULL, NULL, NULL, false, NULL};
 
 	return vg_stage_score_ops.create(state, &env, err);
 }

@@ -42,7 +42,7 @@
 static int
 virus_create_env(void **state, const struct vg_conf *conf, struct vg_err *err)
 {
-	struct vg_stage_env env = {conf, NULL, NULL, NULL, NULL, false};
+	struct vg_stage_env env = {conf, NULL, NULL, NULL, NULL, false, NULL};
 
 	return vg_stage_virus_ops.create(state, &env, err);
 }

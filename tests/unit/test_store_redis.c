@@ -763,6 +763,14 @@ START_TEST(test_store_redis_down_up)
 	}
 	ck_assert_msg(rc == 0, "the store did not come back");
 	ck_assert_int_eq(log_infos, 1);
+	{
+		struct vg_store_stats st;
+
+		vg_store_stats(store, &st);
+		ck_assert(!st.down);
+		ck_assert_int_eq(st.outages, 1);
+		ck_assert_uint_gt(st.fast_fails, 0);
+	}
 	/* The window script is loaded again (NOSCRIPT, then EVAL). */
 	ck_assert_int_eq(vg_store_window_add(store, &res, &w), 0);
 	ck_assert(res.added && res.count == 1);
@@ -783,8 +791,28 @@ START_TEST(test_store_redis_down_up)
 }
 END_TEST
 
+/* One thread of the half-open test: a get's rc and time. */
+struct probe_arg {
+	struct vg_store *store;
+	uint64_t ms;
+	int rc;
+};
+
+static void *
+probe_run(void *arg)
+{
+	struct probe_arg *a = arg;
+
+	a->rc = elapsed_get(a->store, &a->ms);
+	return NULL;
+}
+
 START_TEST(test_store_redis_hung)
 {
+	struct probe_arg pa[4];
+	pthread_t th[4];
+	struct vg_store_stats st;
+	int waited = 0;
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sin);
 	struct vg_store_opts opts = {.timeout_ms = 1000};
@@ -816,6 +844,31 @@ START_TEST(test_store_redis_hung)
 	ck_assert_int_eq(elapsed_get(store, &ms), VG_ETEMP);
 	ck_assert_msg(ms >= 900 && ms <= 1000 + 500, "got %llu ms, want ~1000",
 	    (unsigned long long)ms);
+	/*
+	 * Half-open: after the next back-off, of four calls at once only
+	 * one (the probe) waits for the hung server; the others fail at
+	 * once.
+	 */
+	usleep(1100000);
+	for (int i = 0; i < 4; i++) {
+		pa[i].store = store;
+		ck_assert_int_eq(
+		    pthread_create(&th[i], NULL, probe_run, &pa[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		ck_assert_int_eq(pa[i].rc, VG_ETEMP);
+		if (pa[i].ms >= 900)
+			waited++;
+		else
+			ck_assert_msg(pa[i].ms <= 300, "call %d: %llu ms", i,
+			    (unsigned long long)pa[i].ms);
+	}
+	ck_assert_int_eq(waited, 1);
+	vg_store_stats(store, &st);
+	ck_assert(st.down);
+	ck_assert_int_eq(st.outages, 1);
+	ck_assert_uint_ge(st.fast_fails, 4);
 	vg_store_unref(store);
 	close(fd);
 }
