@@ -73,7 +73,9 @@
  *
  * Version.  Each server's VERSION reply ("ClamAV 1.4.6/27480/Mon Dec 7
  * 08:00:00 2026") is kept per server without its date, "ClamAV
- * 1.4.6/27480", the form the in-process backend gives X-Virus-Scanned;
+ * 1.4.6/27480", the form the in-process backend gives X-Virus-Scanned
+ * ("ClamAV 1.4.6/0" from a clamd with no daily database, which answers
+ * "ClamAV 1.4.6");
  * out->engine of an answer names the server that gave it.  It is asked
  * at create, when a server comes back, and again after an answer once it
  * is CLAMD_VERSION_REFRESH_MS (60 s) old (one VERSION round trip per
@@ -561,16 +563,23 @@ clamd_command(const struct clamd_server *s, const char *cmd, size_t cmdlen,
 
 /*
  * clamd_cut_version - a VERSION reply into dst (CLAMD_VERSION_MAX),
- * sanitised and without the date after the second '/'
+ * sanitised, without the date after the second '/', and with "/0" when
+ * clamd has no daily database to name ("ClamAV 1.4.6"), as the
+ * in-process backend says
  */
 static void
 clamd_cut_version(char *dst, const char *reply)
 {
 	char *slash;
+	size_t len;
 
-	vg_sanitize_str(dst, CLAMD_VERSION_MAX, reply, VG_SANITIZE_ASCII);
-	if ((slash = strchr(dst, '/')) != NULL &&
-	    (slash = strchr(slash + 1, '/')) != NULL)
+	vg_sanitize_str(dst, CLAMD_VERSION_MAX - 2, reply, VG_SANITIZE_ASCII);
+	if ((slash = strchr(dst, '/')) == NULL) {
+		len = strlen(dst);
+		memcpy(dst + len, "/0", 3);
+		return;
+	}
+	if ((slash = strchr(slash + 1, '/')) != NULL)
 		*slash = '\0';
 }
 

@@ -353,13 +353,14 @@ END_TEST
  * A reply of 1024 bytes without its NUL is over the bound; one clamd never
  * gives is an error too: both VG_ETEMP, never CLEAN.  After the first, a
  * failure, the server is skipped for its 1 s back-off: the next call
- * fails at once without connecting.  "... ERROR" is INCOMPLETE with the
- * reply as the reason.
+ * fails at once without connecting; after it, PING brings it back.
+ * "... ERROR" is INCOMPLETE with the reply as the reason.
  */
 START_TEST(test_clamd_replies)
 {
-	static struct peer p = {.replies = {NULL, "stream: hello",
-	                            "INSTREAM size limit exceeded. ERROR"},
+	static struct peer p = {.version = "ClamAV 1.4.6",
+	    .replies = {NULL, "stream: hello",
+	        "INSTREAM size limit exceeded. ERROR"},
 	    .reply_len = 1024,
 	    .nreplies = 3};
 	const struct vg_virus_backend_ops *be = clamd();
@@ -374,6 +375,8 @@ START_TEST(test_clamd_replies)
 	conf = conf_for(p.path);
 	vg_err_init(&err);
 	ck_assert_int_eq(be->create(&st, &conf, &err), 0);
+	/* A clamd without a daily database says no more: "/0" as libclamav */
+	ck_assert_str_eq(be->version(st), "ClamAV 1.4.6/0");
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, "A: b\n\nc\n", 8), 0);
 
 	memset(&out, 0, sizeof(out));
