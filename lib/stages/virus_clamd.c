@@ -959,7 +959,7 @@ clamd_body(
 }
 
 /*
- * clamd_end - send the end marker if every byte of the finished message
+ * clamd_end_stream - send the end marker if every byte of the finished message
  * went out on the stream; otherwise give the stream up
  */
 static void
