@@ -959,8 +959,8 @@ clamd_body(
 }
 
 /*
- * clamd_end_stream - send the end marker if every byte of the finished message
- * went out on the stream; otherwise give the stream up
+ * clamd_end_stream - send the end marker if every byte of the finished
+ * message went out on the stream; otherwise give the stream up
  */
 static void
 clamd_end_stream(
