@@ -118,10 +118,10 @@ results=$tmp/results
 : >"$results"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# run CONFIG CONC N - one run with fresh daemons; appends to $results
+# run CONFIG CONC N R - run R with fresh daemons; appends to $results
 run() {
 	name=$1 conc=$2 n=$3
-	d=$tmp/$name.c$conc.$n
+	d=$tmp/$name.c$conc.r$4
 	mkdir -p "$d"
 	chmod 755 "$d"
 	cpids=""
@@ -149,7 +149,7 @@ EOF
 		    >"$d/clamd.out" 2>&1 &
 		clamd_pid=$!
 		pids="$pids $clamd_pid"
-		wait_for "[ -S '$d/clamd.sock' ]" "$clamd_pid" "$name.c$conc.$n/clamd"
+		wait_for "[ -S '$d/clamd.sock' ]" "$clamd_pid" "$name.c$conc.r$4/clamd"
 		echo "virus_backend = clamd" >>"$d/vigil.conf"
 		echo "clamd_servers = unix:$d/clamd.sock" >>"$d/vigil.conf"
 		;;
@@ -165,7 +165,7 @@ EOF
 		redis_pid=$!
 		pids="$pids $redis_pid"
 		wait_for "redis-cli -s '$d/redis.sock' ping >/dev/null 2>&1" \
-		    "$redis_pid" "$name.c$conc.$n/redis"
+		    "$redis_pid" "$name.c$conc.r$4/redis"
 		{
 			echo "redis = $d/redis.sock"
 			echo "ratelimit_store = redis"
@@ -178,7 +178,7 @@ EOF
 	"$milter" -f -c "$d/vigil.conf" >"$d/vigil-milter.log" 2>&1 &
 	vpid=$!
 	pids="$pids $vpid"
-	wait_for "[ -S '$d/vigil.sock' ]" "$vpid" "$name.c$conc.$n/vigil-milter"
+	wait_for "[ -S '$d/vigil.sock' ]" "$vpid" "$name.c$conc.r$4/vigil-milter"
 	pflags="-p $vpid"
 	[ -n "$clamd_pid" ] && pflags="$pflags -p $clamd_pid"
 	[ -n "$redis_pid" ] && pflags="$pflags -p $redis_pid"
@@ -231,7 +231,7 @@ for r in $(seq 1 "$runs"); do
 	for c in $concs; do
 		for cfg in $configs; do
 			echo "== run $r: $cfg, $c connections, $nmsgs messages"
-			run "$cfg" "$c" "$nmsgs"
+			run "$cfg" "$c" "$nmsgs" "$r"
 		done
 	done
 done
