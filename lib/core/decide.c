@@ -425,6 +425,9 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 	}
 	decide_action(v, conf, msg, results, n);
 	virus_status(v, msg, virus_res);
+	if (virus_res != NULL && virus_res->status == 0)
+		(void)vg_str_fmt(v->scanned_by, sizeof(v->scanned_by), "%s",
+		    virus_res->scanned_by);
 
 	/* Forgeries go whatever the decision: a tempfailed message returns. */
 	if ((rc = vg_headers_delete_forged(v, msg, conf->authserv_id)) != 0)

@@ -433,7 +433,10 @@ vg_headers_build(struct vg_verdict *v, const struct vg_engine *engine,
     const struct vg_msg *msg, const struct vg_result *score_res)
 {
 	const struct vg_rules *rules = vg_engine_rules(engine);
-	const char *clam = vg_engine_virus_version(engine);
+	/* The clamd server that scanned it, else the engine's scanner. */
+	const char *clam = v->scanned_by[0] != '\0'
+	    ? v->scanned_by
+	    : vg_engine_virus_version(engine);
 	int rc;
 
 	if ((rc = spf_headers(v, vg_engine_conf(engine), msg)) != 0)

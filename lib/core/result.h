@@ -28,7 +28,9 @@
 
 #define VG_RESULT_MAX_SYMBOLS VG_SYMSET_MAX
 #define VG_VIRUS_NAME_MAX     128
-#define VG_REASON_MAX         256
+/* "ClamAV 1.4.6/27480", as X-Virus-Scanned names the scanner */
+#define VG_VIRUS_ENGINE_MAX 96
+#define VG_REASON_MAX       256
 
 /* A decision a check insists on, whatever the score says. */
 struct vg_forced {
@@ -116,6 +118,9 @@ struct vg_result {
 	enum vg_virus_outcome outcome;
 	char virus[VG_VIRUS_NAME_MAX]; /* INFECTED: the name, else "" */
 	char unscanned[VG_REASON_MAX]; /* why not CLEAN, "" when CLEAN */
+	/* The scanner that answered when it is not the engine's (a clamd
+	 * server's version); "" to name the engine's (X-Virus-Scanned). */
+	char scanned_by[VG_VIRUS_ENGINE_MAX];
 
 	/*
 	 * Any stage: content it found that the virus stage cannot have

@@ -69,6 +69,8 @@ struct vg_verdict {
 	char virus_status[VG_REASON_MAX];    /* "Clean", "Infected (x)", ... */
 	enum vg_virus_outcome virus_outcome; /* see result.h */
 	char unscanned[VG_REASON_MAX];       /* why not Clean, or "" */
+	/* The scanner that answered, if not the engine's (result.h). */
+	char scanned_by[VG_VIRUS_ENGINE_MAX];
 	bool error;  /* a stage failed and on_error applied */
 	bool forced; /* a check's own decision (forced) applied */
 	struct vg_bayes_report bayes; /* the classifier's, if it ran */

@@ -1064,6 +1064,20 @@ vg_msg_body_offset(const struct vg_msg *msg)
 	return msg->body_offset;
 }
 
+/* vg_msg_head - the header block so far; see msg.h */
+const unsigned char *
+vg_msg_head(const struct vg_msg *msg, size_t *len_out)
+{
+	const unsigned char *p = msg->map != NULL ? msg->map : msg->mem;
+
+	*len_out = 0;
+	if (!msg->have_body_offset || msg->body_offset > msg->stored ||
+	    p == NULL || (msg->fd >= 0 && msg->map == NULL))
+		return NULL;
+	*len_out = msg->body_offset;
+	return p;
+}
+
 /* vg_msg_set_ext - hang ptr off the message; frees the slot's old value */
 void
 vg_msg_set_ext(struct vg_msg *msg, enum vg_msg_slot slot, void *ptr,

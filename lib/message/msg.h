@@ -179,6 +179,15 @@ const unsigned char *vg_msg_raw(const struct vg_msg *msg, size_t *len_out);
  * the empty line), or the raw length when there is no body.
  */
 size_t vg_msg_body_offset(const struct vg_msg *msg);
+/*
+ * vg_msg_head - the header block with its empty line (the raw bytes up to
+ * the body offset) once vg_msg_end_headers() has run, before or after
+ * vg_msg_finish(), so a scanner can be sent the message while its body
+ * arrives (virus_clamd.c).  Borrowed until the next append.  NULL with
+ * *len_out 0 before the end of the headers, or while the bytes are in a
+ * spill file that is not mapped yet (headers over memory_limit).
+ */
+const unsigned char *vg_msg_head(const struct vg_msg *msg, size_t *len_out);
 
 /*
  * Extensions: per-message state that a stage or check hangs off the
@@ -189,6 +198,7 @@ size_t vg_msg_body_offset(const struct vg_msg *msg);
 enum vg_msg_slot {
 	VG_MSG_SLOT_MIME,
 	VG_MSG_SLOT_POLICY,
+	VG_MSG_SLOT_VIRUS, /* the clamd backend's stream (virus_clamd.c) */
 	VG_MSG_SLOT_MAX,
 };
 typedef void (*vg_msg_ext_free_fn)(void *ptr);

@@ -10,9 +10,17 @@
  *	    (virus_clamav.c) or "clamd" (virus_clamd.c).
  * ERRORS   A backend error is the stage's error: vg_result_fail() with
  *	    the backend's text, and the verdict applies on_error.
- * THREADS  scan() runs on many threads at once on one read-only state.
+ * THREADS  scan_start() and collect() run on many threads at once on one
+ *	    read-only state.
  *
- * Outcomes of scan() (result.h, enum vg_virus_outcome):
+ * The scan is split (stage.h, NETWORK WAITS): scan_start() on the pool
+ * does what follows and, for the in-process backend, the scan itself;
+ * a backend that streams to a server (clamd) is sent each body chunk by
+ * the body hook as it arrives and the end by the eom hook, and its answer
+ * is waited for in collect(), off the pool, so a message waiting for
+ * clamd holds no pool thread.
+ *
+ * Outcomes of scan_start() and collect() (result.h, enum vg_virus_outcome):
  *   virus_scan = no                      -> DISABLED
  *   over max_message_size                -> TOO_LARGE "too large"
  *   the backend found a virus            -> INFECTED, res->virus = its
@@ -31,6 +39,7 @@
 #include "base/sanitize.h"
 #include "base/str.h"
 #include "core/result.h"
+#include "core/session.h"
 #include "core/stage.h"
 #include "stages/stages.h"
 #include "message/msg.h"
@@ -100,15 +109,58 @@ virus_create(
 	return 0;
 }
 
-/* virus_scan - one finished message; see the top */
+/*
+ * virus_map - a backend's answer (rc, out) into res; rc back, so an
+ * error stays the stage's error
+ */
 static int
-virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
+virus_map(const struct virus_stage *vs, int rc, const struct vg_virus_scan *out,
+    struct vg_result *res)
+{
+	if (rc != 0) {
+		vg_result_fail(res, rc, "%s", out->reason);
+		return rc;
+	}
+	vg_sanitize_str(res->scanned_by, sizeof(res->scanned_by), out->engine,
+	    VG_SANITIZE_ASCII);
+	switch (out->kind) {
+	case VG_VB_CLEAN:
+		res->outcome = VG_VIRUS_CLEAN;
+		return 0;
+	case VG_VB_INCOMPLETE:
+		res->outcome = VG_VIRUS_INCOMPLETE;
+		(void)vg_str_fmt(
+		    res->unscanned, sizeof(res->unscanned), "%s", out->reason);
+		return 0;
+	case VG_VB_INFECTED:
+		res->outcome = VG_VIRUS_INFECTED;
+		/* Names can come from file content (bytecode): sanitise. */
+		vg_sanitize_str(res->virus, sizeof(res->virus),
+		    out->name[0] != '\0' ? out->name : "Unknown",
+		    VG_SANITIZE_ASCII);
+		if (res->virus[0] == '\0')
+			(void)vg_str_fmt(
+			    res->virus, sizeof(res->virus), "Unknown");
+		return 0;
+	}
+	vg_result_fail(res, VG_EINTERNAL, "%s: unknown answer", vs->be->name);
+	return VG_EINTERNAL;
+}
+
+/*
+ * virus_scan_start - on the pool: what needs no scanner, then the
+ * in-process scan; a streaming backend's answer is left to
+ * virus_collect(), with res->outcome still VG_VIRUS_NOT_RUN
+ */
+static int
+virus_scan_start(void *state, const struct vg_msg *msg, struct vg_result *res,
+    void **work_out)
 {
 	struct virus_stage *vs = state;
 	struct vg_virus_scan out;
 	size_t len;
-	int rc;
 
+	*work_out = NULL;
 	res->outcome = VG_VIRUS_NOT_RUN;
 	res->virus[0] = '\0';
 	res->unscanned[0] = '\0';
@@ -135,33 +187,61 @@ virus_scan(void *state, const struct vg_msg *msg, struct vg_result *res)
 		res->outcome = VG_VIRUS_CLEAN;
 		return 0;
 	}
+	if (vs->be->collect != NULL)
+		return 0; /* the answer is waited for off the pool */
 	memset(&out, 0, sizeof(out));
-	if ((rc = vs->be->scan(vs->bstate, msg, &out)) != 0) {
-		vg_result_fail(res, rc, "%s", out.reason);
-		return rc;
-	}
-	switch (out.kind) {
-	case VG_VB_CLEAN:
-		res->outcome = VG_VIRUS_CLEAN;
+	return virus_map(vs, vs->be->scan(vs->bstate, msg, &out), &out, res);
+}
+
+/*
+ * virus_collect - off the pool: a streaming backend's answer, when
+ * virus_scan_start() left it to be waited for
+ */
+static int
+virus_collect(void *state, const struct vg_msg *msg, void *work,
+    uint64_t deadline_ms, struct vg_result *res)
+{
+	struct virus_stage *vs = state;
+	struct vg_virus_scan out;
+
+	(void)work;
+	if (vs == NULL || vs->be->collect == NULL ||
+	    res->outcome != VG_VIRUS_NOT_RUN)
 		return 0;
-	case VG_VB_INCOMPLETE:
-		res->outcome = VG_VIRUS_INCOMPLETE;
-		(void)vg_str_fmt(
-		    res->unscanned, sizeof(res->unscanned), "%s", out.reason);
-		return 0;
-	case VG_VB_INFECTED:
-		res->outcome = VG_VIRUS_INFECTED;
-		/* Names can come from file content (bytecode): sanitise. */
-		vg_sanitize_str(res->virus, sizeof(res->virus),
-		    out.name[0] != '\0' ? out.name : "Unknown",
-		    VG_SANITIZE_ASCII);
-		if (res->virus[0] == '\0')
-			(void)vg_str_fmt(
-			    res->virus, sizeof(res->virus), "Unknown");
-		return 0;
-	}
-	vg_result_fail(res, VG_EINTERNAL, "%s: unknown answer", vs->be->name);
-	return VG_EINTERNAL;
+	memset(&out, 0, sizeof(out));
+	return virus_map(
+	    vs, vs->be->collect(vs->bstate, msg, deadline_ms, &out), &out, res);
+}
+
+/*
+ * virus_body - a body chunk to a streaming backend as it arrives; the
+ * message being collected holds it already.  Never refuses, never fails:
+ * a stream that breaks is the backend's to recover at collect.
+ */
+static int
+virus_body(void *state, const struct vg_sess *s, const unsigned char *chunk,
+    size_t len, struct vg_hook_reply *r)
+{
+	struct virus_stage *vs = state;
+	struct vg_msg *msg = vg_sess_msg(s);
+
+	(void)r;
+	if (vs != NULL && vs->be->body != NULL && msg != NULL && len > 0)
+		vs->be->body(vs->bstate, msg, chunk, len);
+	return 0;
+}
+
+/* virus_eom - the end of the message to a streaming backend */
+static int
+virus_eom(void *state, const struct vg_sess *s, struct vg_hook_reply *r)
+{
+	struct virus_stage *vs = state;
+	struct vg_msg *msg = vg_sess_msg(s);
+
+	(void)r;
+	if (vs != NULL && vs->be->eom != NULL && msg != NULL)
+		vs->be->eom(vs->bstate, msg);
+	return 0;
 }
 
 /* virus_version_text - the backend's version text, NULL when disabled */
@@ -185,7 +265,10 @@ const struct vg_stage_ops vg_stage_virus_ops = {
     .kind = VG_STAGE_VIRUS,
     .wanted = virus_wanted,
     .create = virus_create,
-    .scan = virus_scan,
+    .scan_start = virus_scan_start,
+    .collect = virus_collect,
+    .body = virus_body,
+    .eom = virus_eom,
     .free = virus_free,
     .version = virus_version_text,
 };

@@ -10,13 +10,33 @@
  *	    created by create() and freed by free().
  * LIMITS   Two backends: "clamav" (virus_clamav.c, in process) and
  *	    "clamd" (virus_clamd.c, on clamd servers); virus_backend picks.
+ * STREAMING
+ *	    A backend that sends the message to another process may take
+ *	    it as it arrives instead of once it is complete: body() gets
+ *	    each body chunk as the MTA hands it over (the message already
+ *	    holds it, and its header block is complete), eom() the end of
+ *	    the message, and collect() then gives the answer, off the scan
+ *	    pool (stage.h, NETWORK WAITS), from that stream, or from the
+ *	    message's stored copy when the stream broke or never started
+ *	    (vigil scan of a unit test's message, a server that died
+ *	    mid-stream).  The stream's state hangs off the message
+ *	    (VG_MSG_SLOT_VIRUS) and is freed with it, so an aborted
+ *	    message closes its stream.  A backend without body() (clamav)
+ *	    scans the finished message in scan(), on the pool.
  * ERRORS   create() returns 0 or a VG_E* code with a sentence in err;
- *	    scan() returns 0 with out->kind set, or a VG_E* code with
- *	    out->reason saying why (the stage applies on_error).
- * THREADS  scan() is called from many threads on one state at once.
+ *	    scan() and collect() return 0 with out->kind set, or a VG_E*
+ *	    code with out->reason saying why (the stage applies on_error).
+ *	    body() and eom() cannot fail: a stream that breaks is given up
+ *	    and collect() falls back on the stored copy.
+ * THREADS  scan() and collect() are called from many threads on one
+ *	    state at once; body() and eom() of one message are called one
+ *	    at a time (by the session), then collect() once, after them.
  */
 #ifndef VG_STAGES_VIRUS_BACKEND_H
 #define VG_STAGES_VIRUS_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include "base/conf.h"
 #include "base/err.h"
@@ -34,6 +54,9 @@ struct vg_virus_scan {
 	enum vg_virus_answer kind;
 	char name[VG_VIRUS_NAME_MAX]; /* INFECTED: raw name, stage sanitises */
 	char reason[VG_REASON_MAX];   /* INCOMPLETE, or an error's text */
+	/* The engine that answered, when it may differ per message ("ClamAV
+	 * 1.4.6/27480" of the clamd server that scanned it); "" otherwise. */
+	char engine[VG_VIRUS_ENGINE_MAX];
 };
 
 struct vg_virus_backend_ops {
@@ -45,6 +68,13 @@ struct vg_virus_backend_ops {
 	    void *state, const struct vg_msg *msg, struct vg_virus_scan *out);
 	const char *(*version)(const void *state);
 	void (*free)(void *state);
+	/* Streaming (see STREAMING); all NULL for an in-process scanner. */
+	void (*body)(void *state, struct vg_msg *msg,
+	    const unsigned char *chunk, size_t len);
+	void (*eom)(void *state, struct vg_msg *msg);
+	/* The answer no later than deadline_ms (vg_clock_ms() time). */
+	int (*collect)(void *state, const struct vg_msg *msg,
+	    uint64_t deadline_ms, struct vg_virus_scan *out);
 };
 
 extern const struct vg_virus_backend_ops vg_virus_clamav_ops;

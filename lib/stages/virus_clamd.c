@@ -5,32 +5,50 @@
  *
  * PURPOSE  A site scans on clamd servers instead of loading ClamAV in
  *	    every milter (virus_backend = clamd, clamd_servers, vigil.conf(5)).
- * OWNS     The parsed server list and the version text (struct
- *	    clamd_state), freed by free(); one connection per scan, closed
- *	    before scan() returns.
+ * OWNS     The parsed server list with each server's health and version
+ *	    (struct clamd_state), freed by free().  A message's stream
+ *	    (struct clamd_stream: one connection) hangs off the message
+ *	    (VG_MSG_SLOT_VIRUS) and is closed when collect() has its answer
+ *	    or, at the latest, when the message is freed (an aborted
+ *	    message).  scan() opens and closes its own connection.
  * LIMITS   clamd_servers: at most CLAMD_SERVERS_MAX entries, each shorter
  *	    than CLAMD_ADDR_MAX.  clamd_timeout bounds the connect and each
  *	    read or write, the wait for the reply too (clamd's scan time:
- *	    a server slower than that counts as failed).  Chunks of at
- *	    most 64 KiB.  A reply longer than CLAMD_REPLY_MAX is an error.
- *	    A host name is resolved by getaddrinfo(), whose time the timeout
- *	    does not bound (use addresses or unix sockets).
- *	    scan() waits on the network in a pool worker: the NETWORK WAITS
- *	    split (scan_start/collect, as the DNS checks do) is left for
- *	    later.  The message is sent once it is complete, not streamed
- *	    to clamd as it arrives: also left for later.
+ *	    a server slower than that counts as failed); collect() also
+ *	    stops at the scan's deadline.  Chunks of at most 64 KiB.  A
+ *	    reply longer than CLAMD_REPLY_MAX is an error.  A host name is
+ *	    resolved by getaddrinfo(), whose time the timeout does not bound
+ *	    (use addresses or unix sockets).
  * ERRORS   create(): VG_ECONFIG (a bad clamd_servers entry) or VG_ENOMEM
  *	    with a sentence in err; no server answering VERSION is not an
  *	    error (one log line, version "clamd (unreached)").
- *	    scan(): VG_ETEMP with "clamd: ..." in out->reason when no server
- *	    could be reached or none answered (the stage applies on_error),
- *	    or an answer it does not understand.
- * THREADS  scan() runs concurrently on one read-only state; the rotating
- *	    start index is atomic.
+ *	    scan() and collect(): VG_ETEMP with "clamd: ..." in out->reason
+ *	    when no server could be reached or none answered (the stage
+ *	    applies on_error), or an answer it does not understand.
+ * THREADS  scan() and collect() run concurrently on one state; the
+ *	    rotating start index and each server's health are atomic, the
+ *	    servers' version texts are under a mutex.  One message's body(),
+ *	    eom() and collect() run one after the other.
+ *
+ * Streaming (virus_backend.h, STREAMING).  The first body chunk opens an
+ * INSTREAM connection to the next server of the rotation and sends the
+ * header block (the message holds it already) and the chunk; each later
+ * chunk is sent as the MTA hands it over, from the caller's buffer (never
+ * copied a second time for clamd); eom() sends the end marker once the
+ * bytes sent equal the message's stored copy, so clamd scans while the
+ * score stage runs; collect(), off the scan pool, reads the reply.  The
+ * stream is given up, and collect() sends the stored copy to the next
+ * server as scan() does, when: the server could not be reached or timed
+ * out (it is marked failed), it closed the connection and gives no
+ * reply (failed: a clamd that died mid-stream), the message grew past
+ * max_message_size (the stage says too large; not the server's fault),
+ * or its header block is in a spill file (over memory_limit).  So a
+ * server that dies mid-stream costs the message one resend, never its
+ * answer.
  *
  * Protocol (clamd(8)): "zINSTREAM\0", then the message in chunks, each
  * prefixed by its length as 4 bytes in network order, then a 4-byte 0;
- * the reply ends with a NUL.  Answers of scan():
+ * the reply ends with a NUL.  Answers:
  *   "stream: OK"                         -> CLEAN
  *   "stream: <name> FOUND"               -> INFECTED, out->name = name
  *   "... ERROR" (e.g. "INSTREAM size     -> INCOMPLETE, out->reason = the
@@ -41,16 +59,30 @@
  *					     reply ..."
  * A server that closes the connection while the message is being sent
  * (clamd does at StreamMaxLength) is still read: its reply is the answer.
- * Each scan starts at the next server of the list (round robin), so the
- * servers share the load.  A server that fails is skipped for
- * CLAMD_BACKOFF_MS (1 s) after each failure, so a dead one costs one
- * failed connect a second, not one a message, and logs one warning per
- * outage and one line when it answers again; every server skipped or
+ * Each message starts at the next server of the list (round robin), so
+ * the servers share the load.
+ *
+ * Health.  A server that fails is skipped for CLAMD_BACKOFF_MS (1 s)
+ * after each failure and logs one warning per outage.  Once its back-off
+ * is over, the first message that would use it sends it PING first (one
+ * message at a time: the others keep skipping it); "PONG" brings it back
+ * (one log line) and its VERSION is asked again, anything else starts a
+ * new back-off.  So a dead server costs one failed connect a second, not
+ * one a message, and never a message's scan.  Every server skipped or
  * failed: VG_ETEMP at once (the MTA retries).
  *
- * Version text: clamd's VERSION reply, e.g. "ClamAV 1.0.7/27480/Mon Dec
- * 7 08:00:00 2026", asked once at create from the first server that
- * answers.
+ * Version.  Each server's VERSION reply ("ClamAV 1.4.6/27480/Mon Dec 7
+ * 08:00:00 2026") is kept per server without its date, "ClamAV
+ * 1.4.6/27480", the form the in-process backend gives X-Virus-Scanned
+ * ("ClamAV 1.4.6/0" from a clamd with no daily database, which answers
+ * "ClamAV 1.4.6");
+ * out->engine of an answer names the server that gave it.  It is asked
+ * at create, when a server comes back, and again after an answer once it
+ * is CLAMD_VERSION_REFRESH_MS (60 s) old (one VERSION round trip per
+ * server a minute, by one message at a time), so a clamd that reloaded
+ * newer signatures is named right within a minute.  version() (vigil-milter
+ * -V, the engine's text) is the first answer at create, "clamd
+ * (unreached)" when none answered.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -61,6 +93,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -101,16 +134,32 @@ struct clamd_server {
 	 */
 	_Atomic uint64_t down_until;
 	atomic_bool down;
+	/* VERSION reply without its date, "" until one came (under
+	 * clamd_state.lock); asked last at version_at (ms, 0: never). */
+	char version[CLAMD_VERSION_MAX];
+	_Atomic uint64_t version_at;
 };
 
-#define CLAMD_BACKOFF_MS 1000
+#define CLAMD_BACKOFF_MS         1000
+#define CLAMD_VERSION_REFRESH_MS 60000
 
 struct clamd_state {
 	struct clamd_server srv[CLAMD_SERVERS_MAX];
 	size_t n;
 	unsigned timeout_ms;
-	atomic_uint next; /* where the next scan starts */
-	char version[CLAMD_VERSION_MAX];
+	atomic_uint next;                /* where the next scan starts */
+	pthread_mutex_t lock;            /* the servers' version[] */
+	char version[CLAMD_VERSION_MAX]; /* the engine's: set at create */
+};
+
+/* One message's INSTREAM connection (see Streaming at the top). */
+struct clamd_stream {
+	int fd;        /* -1: none, or closed */
+	size_t srv;    /* the server, index into clamd_state.srv */
+	bool off;      /* given up: collect() sends the stored copy */
+	bool broken;   /* a send failed: the server stopped reading */
+	bool ended;    /* the end marker went out */
+	uint64_t sent; /* message bytes sent */
 };
 
 /* clamd_parse_one - one clamd_servers entry into s; false if malformed */
@@ -394,17 +443,14 @@ clamd_reply(int fd, char *buf, unsigned ms, char *why)
 	return 0;
 }
 
-/* clamd_instream - send msg's len bytes as INSTREAM on fd; see the top */
+/* clamd_send_chunks - raw as INSTREAM chunks of at most 64 KiB */
 static int
-clamd_instream(
+clamd_send_chunks(
     int fd, const unsigned char *raw, size_t len, unsigned ms, char *why)
 {
-	static const char cmd[] = "zINSTREAM"; /* with its NUL */
 	unsigned char hdr[4];
 	int rc;
 
-	if ((rc = clamd_send(fd, cmd, sizeof(cmd), ms, why)) != 0)
-		return rc;
 	while (len > 0) {
 		size_t chunk = len < CLAMD_CHUNK_MAX ? len : CLAMD_CHUNK_MAX;
 		uint32_t be = htonl((uint32_t)chunk);
@@ -416,8 +462,24 @@ clamd_instream(
 		raw += chunk;
 		len -= chunk;
 	}
-	memset(hdr, 0, sizeof(hdr));
-	return clamd_send(fd, hdr, sizeof(hdr), ms, why);
+	return 0;
+}
+
+static const char clamd_cmd_instream[] = "zINSTREAM"; /* with its NUL */
+static const unsigned char clamd_end[4] = {0, 0, 0, 0};
+
+/* clamd_instream - send the len bytes of raw as INSTREAM on fd */
+static int
+clamd_instream(
+    int fd, const unsigned char *raw, size_t len, unsigned ms, char *why)
+{
+	int rc;
+
+	if ((rc = clamd_send(fd, clamd_cmd_instream, sizeof(clamd_cmd_instream),
+	         ms, why)) != 0 ||
+	    (rc = clamd_send_chunks(fd, raw, len, ms, why)) != 0)
+		return rc;
+	return clamd_send(fd, clamd_end, sizeof(clamd_end), ms, why);
 }
 
 /* ends_with - s ends with suffix */
@@ -470,39 +532,215 @@ clamd_answer(
 static void
 clamd_free(void *state)
 {
-	vg_free(state);
+	struct clamd_state *cs = state;
+
+	if (cs == NULL)
+		return;
+	pthread_mutex_destroy(&cs->lock);
+	vg_free(cs);
 }
 
-/* clamd_ask_version - the first server's VERSION reply into cs->version */
+/*
+ * clamd_command - one short command (cmd with its NUL) to s on a
+ * connection of its own, its reply into reply (CLAMD_REPLY_MAX + 1);
+ * 0, or a VG_E* code with why set
+ */
+static int
+clamd_command(const struct clamd_server *s, const char *cmd, size_t cmdlen,
+    unsigned ms, char *reply, char *why)
+{
+	int fd = clamd_connect(s, ms, why);
+	int rc;
+
+	if (fd < 0)
+		return VG_ETEMP;
+	rc = clamd_send(fd, cmd, cmdlen, ms, why);
+	if (rc == 0)
+		rc = clamd_reply(fd, reply, ms, why);
+	(void)close(fd);
+	return rc;
+}
+
+/*
+ * clamd_cut_version - a VERSION reply into dst (CLAMD_VERSION_MAX),
+ * sanitised, without the date after the second '/', and with "/0" when
+ * clamd has no daily database to name ("ClamAV 1.4.6"), as the
+ * in-process backend says
+ */
 static void
-clamd_ask_version(struct clamd_state *cs)
+clamd_cut_version(char *dst, const char *reply)
+{
+	char *slash;
+	size_t len;
+
+	vg_sanitize_str(dst, CLAMD_VERSION_MAX - 2, reply, VG_SANITIZE_ASCII);
+	if ((slash = strchr(dst, '/')) == NULL) {
+		len = strlen(dst);
+		memcpy(dst + len, "/0", 3);
+		return;
+	}
+	if ((slash = strchr(slash + 1, '/')) != NULL)
+		*slash = '\0';
+}
+
+/* clamd_ask_version - s's VERSION into its version[]; true if it answered */
+static bool
+clamd_ask_version(struct clamd_state *cs, struct clamd_server *s, char *why)
 {
 	static const char cmd[] = "zVERSION";
-	char reply[CLAMD_REPLY_MAX + 1], why[CLAMD_WHY_MAX] = "";
+	char reply[CLAMD_REPLY_MAX + 1], v[CLAMD_VERSION_MAX];
+
+	atomic_store(&s->version_at, vg_clock_ms());
+	if (clamd_command(s, cmd, sizeof(cmd), cs->timeout_ms, reply, why) !=
+	        0 ||
+	    reply[0] == '\0')
+		return false;
+	clamd_cut_version(v, reply);
+	pthread_mutex_lock(&cs->lock);
+	memcpy(s->version, v, sizeof(v));
+	pthread_mutex_unlock(&cs->lock);
+	return true;
+}
+
+/*
+ * clamd_refresh_version - ask s's VERSION again when it is older than
+ * CLAMD_VERSION_REFRESH_MS or missing; one thread at a time per server
+ * (the others keep the text they have)
+ */
+static void
+clamd_refresh_version(struct clamd_state *cs, struct clamd_server *s)
+{
+	char why[CLAMD_WHY_MAX] = "";
+	uint64_t at = atomic_load(&s->version_at), now = vg_clock_ms();
+	bool have;
+
+	pthread_mutex_lock(&cs->lock);
+	have = s->version[0] != '\0';
+	pthread_mutex_unlock(&cs->lock);
+	if (have && now - at < CLAMD_VERSION_REFRESH_MS)
+		return;
+	if (!atomic_compare_exchange_strong(&s->version_at, &at, now))
+		return; /* another thread asks it now */
+	if (!clamd_ask_version(cs, s, why))
+		vg_info("clamd: %s did not answer VERSION (%s); "
+		        "X-Virus-Scanned keeps its last version",
+		    s->text, why);
+}
+
+/* clamd_engine - s's version into out->engine */
+static void
+clamd_engine(
+    struct clamd_state *cs, struct clamd_server *s, struct vg_virus_scan *out)
+{
+	pthread_mutex_lock(&cs->lock);
+	(void)vg_str_fmt(out->engine, sizeof(out->engine), "%s", s->version);
+	pthread_mutex_unlock(&cs->lock);
+}
+
+/* clamd_failed - s failed: back off, one warning per outage */
+static void
+clamd_failed(struct clamd_server *s, const char *why)
+{
+	atomic_store(&s->down_until, vg_clock_ms() + CLAMD_BACKOFF_MS);
+	if (!atomic_exchange(&s->down, true))
+		vg_warn("clamd: %s: %s; not tried again for %d ms at a "
+		        "time until it answers",
+		    s->text, why, CLAMD_BACKOFF_MS);
+}
+
+/* clamd_answered - s answered: the end of an outage is one log line */
+static void
+clamd_answered(struct clamd_server *s)
+{
+	if (atomic_exchange(&s->down, false))
+		vg_info("clamd: %s answers again", s->text);
+}
+
+/*
+ * clamd_usable - may s be tried now?  Not during its back-off (0).  After
+ * an outage's back-off, this thread (one at a time) sends it PING first:
+ * PONG ends the outage and its version is asked again (1); anything else
+ * is a new back-off (-1, why set).  The other threads skip it (0) while
+ * the PING runs.
+ */
+static int
+clamd_usable(struct clamd_state *cs, struct clamd_server *s, char *why)
+{
+	static const char cmd[] = "zPING";
+	char reply[CLAMD_REPLY_MAX + 1] = "";
+	uint64_t now = vg_clock_ms();
+	uint64_t until = atomic_load(&s->down_until);
+
+	if (until > now)
+		return 0;
+	if (!atomic_load(&s->down))
+		return 1;
+	/* Claim the probe: the others see a back-off until it ends. */
+	if (!atomic_compare_exchange_strong(
+	        &s->down_until, &until, now + CLAMD_BACKOFF_MS))
+		return 0;
+	why[0] = '\0';
+	if (clamd_command(s, cmd, sizeof(cmd), cs->timeout_ms, reply, why) !=
+	        0 ||
+	    strcmp(reply, "PONG") != 0) {
+		if (why[0] == '\0') {
+			char r[64];
+
+			vg_sanitize_str(r, sizeof(r), reply, VG_SANITIZE_ASCII);
+			(void)vg_str_fmt(
+			    why, CLAMD_WHY_MAX, "PING answered '%s'", r);
+		}
+		clamd_failed(s, why);
+		return -1;
+	}
+	atomic_store(&s->down_until, 0);
+	clamd_answered(s);
+	atomic_store(&s->version_at, 0); /* ask it again: it may be new */
+	clamd_refresh_version(cs, s);
+	return 1;
+}
+
+/* clamd_ms - clamd_timeout, cut to what is left before deadline_ms */
+static unsigned
+clamd_ms(const struct clamd_state *cs, uint64_t deadline_ms)
+{
+	uint64_t now = vg_clock_ms();
+
+	if (deadline_ms <= now)
+		return 1;
+	return deadline_ms - now < cs->timeout_ms
+	    ? (unsigned)(deadline_ms - now)
+	    : cs->timeout_ms;
+}
+
+/* clamd_ask_versions - every server's VERSION at create; see the top */
+static void
+clamd_ask_versions(struct clamd_state *cs)
+{
+	char why[CLAMD_WHY_MAX] = "", last[CLAMD_WHY_MAX] = "";
 
 	for (size_t i = 0; i < cs->n; i++) {
-		int fd = clamd_connect(&cs->srv[i], cs->timeout_ms, why);
-		int rc;
+		struct clamd_server *s = &cs->srv[i];
 
-		if (fd < 0)
+		if (!clamd_ask_version(cs, s, why)) {
+			(void)vg_str_fmt(last, sizeof(last), "%s", why);
+			/* Not used before it answers PING. */
+			atomic_store(&s->down_until, vg_clock_ms());
+			atomic_store(&s->down, true);
 			continue;
-		rc = clamd_send(fd, cmd, sizeof(cmd), cs->timeout_ms, why);
-		if (rc == 0)
-			rc = clamd_reply(fd, reply, cs->timeout_ms, why);
-		(void)close(fd);
-		if (rc == 0 && reply[0] != '\0') {
-			vg_sanitize_str(cs->version, sizeof(cs->version), reply,
-			    VG_SANITIZE_ASCII);
-			return;
 		}
+		if (cs->version[0] == '\0')
+			memcpy(cs->version, s->version, sizeof(cs->version));
 	}
+	if (cs->version[0] != '\0')
+		return;
 	vg_warn("clamd: no server of clamd_servers answered VERSION (%s); "
 	        "scans will try them again",
-	    why[0] != '\0' ? why : "empty reply");
+	    last[0] != '\0' ? last : "empty reply");
 	(void)vg_str_fmt(cs->version, sizeof(cs->version), "clamd (unreached)");
 }
 
-/* clamd_create - parse clamd_servers, ask for the version; see the top */
+/* clamd_create - parse clamd_servers, ask for the versions; see the top */
 static int
 clamd_create(void **state_out, const struct vg_conf *conf, struct vg_err *err)
 {
@@ -516,59 +754,72 @@ clamd_create(void **state_out, const struct vg_conf *conf, struct vg_err *err)
 		vg_free(cs);
 		return rc;
 	}
+	if (pthread_mutex_init(&cs->lock, NULL) != 0) {
+		vg_free(cs);
+		return VG_ENOMEM;
+	}
 	cs->timeout_ms = conf->clamd_timeout_ms > 0x7fffffffu
 	    ? 0x7fffffffu
 	    : (unsigned)conf->clamd_timeout_ms;
 	atomic_init(&cs->next, 0);
-	clamd_ask_version(cs);
+	clamd_ask_versions(cs);
 	*state_out = cs;
 	return 0;
 }
 
-/* clamd_scan - one finished message through one server; see the top */
+/*
+ * clamd_scan_copy - the message's stored copy through the servers, from
+ * the next of the rotation, until one answers or deadline_ms passes
+ */
 static int
-clamd_scan(void *state, const struct vg_msg *msg, struct vg_virus_scan *out)
+clamd_scan_copy(struct clamd_state *cs, const struct vg_msg *msg,
+    uint64_t deadline_ms, struct vg_virus_scan *out)
 {
-	struct clamd_state *cs = state;
 	char reply[CLAMD_REPLY_MAX + 1], why[CLAMD_WHY_MAX] = "";
 	const unsigned char *raw;
-	size_t len, start;
+	size_t len, start, tried = 0;
 	const char *last = "";
-
-	size_t tried = 0;
-	uint64_t now = vg_clock_ms();
 
 	raw = vg_msg_raw(msg, &len);
 	start = atomic_fetch_add(&cs->next, 1u) % cs->n;
 	for (size_t k = 0; k < cs->n; k++) {
 		struct clamd_server *s = &cs->srv[(start + k) % cs->n];
-		int fd, rc = 0, rrc = VG_ETEMP;
+		int fd, rc = 0, rrc = VG_ETEMP, u;
+		unsigned ms;
 
-		/* Failed a moment ago: not tried again before its back-off. */
-		if (atomic_load(&s->down_until) > now)
+		if (vg_clock_ms() >= deadline_ms) {
+			(void)vg_str_fmt(
+			    why, sizeof(why), "the scan's deadline passed");
+			break;
+		}
+		/* Failed a moment ago: not tried again before its back-off;
+		 * after it, PING first. */
+		u = clamd_usable(cs, s, why);
+		if (u != 0) {
+			tried++;
+			last = s->text;
+		}
+		if (u <= 0)
 			continue;
-		tried++;
-		last = s->text;
-		if ((fd = clamd_connect(s, cs->timeout_ms, why)) >= 0) {
-			rc = clamd_instream(fd, raw, len, cs->timeout_ms, why);
+		ms = clamd_ms(cs, deadline_ms);
+		if ((fd = clamd_connect(s, ms, why)) >= 0) {
+			rc = clamd_instream(fd, raw, len, ms, why);
 			/* A server that stopped reading may still have said why. */
-			rrc = rc == VG_ETEMP
-			    ? rc
-			    : clamd_reply(fd, reply, cs->timeout_ms, why);
+			rrc = rc == VG_ETEMP ? rc
+			                     : clamd_reply(fd, reply, ms, why);
 			(void)close(fd);
 		}
 		if (rrc == 0) {
-			if (atomic_exchange(&s->down, false))
-				vg_info("clamd: %s answers again", s->text);
-			return clamd_answer(reply, s, out);
+			clamd_answered(s);
+			if ((rc = clamd_answer(reply, s, out)) == 0) {
+				clamd_refresh_version(cs, s);
+				clamd_engine(cs, s, out);
+			}
+			return rc;
 		}
-		atomic_store(&s->down_until, vg_clock_ms() + CLAMD_BACKOFF_MS);
-		if (!atomic_exchange(&s->down, true))
-			vg_warn("clamd: %s: %s; not tried again for %d ms at a "
-			        "time until it answers",
-			    s->text, why, CLAMD_BACKOFF_MS);
+		clamd_failed(s, why);
 	}
-	if (tried == 0)
+	if (tried == 0 && why[0] == '\0')
 		(void)vg_str_fmt(out->reason, sizeof(out->reason),
 		    "clamd: every server failed within the last %d ms",
 		    CLAMD_BACKOFF_MS);
@@ -579,7 +830,217 @@ clamd_scan(void *state, const struct vg_msg *msg, struct vg_virus_scan *out)
 	return VG_ETEMP;
 }
 
-/* clamd_version_text - "ClamAV 1.0.7/27480/..." or "clamd (unreached)" */
+/* clamd_scan - one finished message, sent whole; see the top */
+static int
+clamd_scan(void *state, const struct vg_msg *msg, struct vg_virus_scan *out)
+{
+	return clamd_scan_copy(state, msg, UINT64_MAX, out);
+}
+
+/* clamd_stream_free - close a message's stream (msg extension free) */
+static void
+clamd_stream_free(void *ptr)
+{
+	struct clamd_stream *st = ptr;
+
+	if (st == NULL)
+		return;
+	if (st->fd >= 0)
+		(void)close(st->fd);
+	vg_free(st);
+}
+
+/*
+ * clamd_stream_drop - give the stream up (collect() sends the stored
+ * copy); when the server is to blame (failed), mark it failed
+ */
+static void
+clamd_stream_drop(struct clamd_state *cs, struct clamd_stream *st, bool failed,
+    const char *why)
+{
+	if (failed)
+		clamd_failed(&cs->srv[st->srv], why);
+	if (st->fd >= 0)
+		(void)close(st->fd);
+	st->fd = -1;
+	st->off = true;
+}
+
+/*
+ * clamd_stream_error - a send on the stream failed with rc: a server that
+ * closed the connection (VG_EIO) may have replied why (StreamMaxLength),
+ * so the reply is read at collect(); anything else gives the stream up
+ */
+static void
+clamd_stream_error(
+    struct clamd_state *cs, struct clamd_stream *st, int rc, const char *why)
+{
+	if (rc == VG_EIO)
+		st->broken = true;
+	else
+		clamd_stream_drop(cs, st, true, why);
+}
+
+/*
+ * clamd_stream_open - a new stream for msg on the next usable server:
+ * the command and the header block.  On failure the stream is off.
+ */
+static void
+clamd_stream_open(
+    struct clamd_state *cs, struct clamd_stream *st, const struct vg_msg *msg)
+{
+	char why[CLAMD_WHY_MAX] = "";
+	const unsigned char *head;
+	size_t hlen, start;
+	int rc;
+
+	st->off = true;
+	if ((head = vg_msg_head(msg, &hlen)) == NULL)
+		return; /* in a spill file: the stored copy at collect() */
+	start = atomic_fetch_add(&cs->next, 1u) % cs->n;
+	for (size_t k = 0; k < cs->n; k++) {
+		size_t i = (start + k) % cs->n;
+		struct clamd_server *s = &cs->srv[i];
+
+		if (clamd_usable(cs, s, why) <= 0)
+			continue;
+		if ((st->fd = clamd_connect(s, cs->timeout_ms, why)) < 0) {
+			clamd_failed(s, why);
+			continue;
+		}
+		st->srv = i;
+		st->off = false;
+		if ((rc = clamd_send(st->fd, clamd_cmd_instream,
+		         sizeof(clamd_cmd_instream), cs->timeout_ms, why)) ==
+		        0 &&
+		    (rc = clamd_send_chunks(
+		         st->fd, head, hlen, cs->timeout_ms, why)) == 0)
+			st->sent = hlen;
+		else
+			clamd_stream_error(cs, st, rc, why);
+		return;
+	}
+	/* No server now: collect() says so (or finds one back by then). */
+}
+
+/* clamd_body - one body chunk to the message's stream; see the top */
+static void
+clamd_body(
+    void *state, struct vg_msg *msg, const unsigned char *chunk, size_t len)
+{
+	struct clamd_state *cs = state;
+	struct clamd_stream *st = vg_msg_ext(msg, VG_MSG_SLOT_VIRUS);
+	char why[CLAMD_WHY_MAX] = "";
+	int rc;
+
+	if (st == NULL) {
+		if (vg_msg_oversized(msg))
+			return; /* not scanned: too large */
+		if ((st = vg_calloc(1, sizeof(*st))) == NULL)
+			return; /* the stored copy at collect() */
+		st->fd = -1;
+		/* Hand-off: the message frees the stream. */
+		vg_msg_set_ext(msg, VG_MSG_SLOT_VIRUS, st, clamd_stream_free);
+		clamd_stream_open(cs, st, msg);
+	}
+	if (st->off || st->broken)
+		return;
+	if (vg_msg_oversized(msg)) {
+		/* It will not be scanned: free the server now. */
+		clamd_stream_drop(cs, st, false, "");
+		return;
+	}
+	if ((rc = clamd_send_chunks(st->fd, chunk, len, cs->timeout_ms, why)) !=
+	    0) {
+		clamd_stream_error(cs, st, rc, why);
+		return;
+	}
+	st->sent += len;
+}
+
+/*
+ * clamd_end_stream - send the end marker if every byte of the finished
+ * message went out on the stream; otherwise give the stream up
+ */
+static void
+clamd_end_stream(
+    struct clamd_state *cs, struct clamd_stream *st, const struct vg_msg *msg)
+{
+	char why[CLAMD_WHY_MAX] = "";
+	size_t len;
+	int rc;
+
+	if (st->off || st->broken || st->ended)
+		return;
+	(void)vg_msg_raw(msg, &len);
+	if (!vg_msg_finished(msg) || vg_msg_oversized(msg) || st->sent != len) {
+		/* Some bytes did not go through the body hook: resend. */
+		clamd_stream_drop(cs, st, false, "");
+		return;
+	}
+	if ((rc = clamd_send(st->fd, clamd_end, sizeof(clamd_end),
+	         cs->timeout_ms, why)) != 0) {
+		clamd_stream_error(cs, st, rc, why);
+		return;
+	}
+	st->ended = true;
+}
+
+/* clamd_eom - the end of the message: clamd scans it now */
+static void
+clamd_eom(void *state, struct vg_msg *msg)
+{
+	struct clamd_stream *st = vg_msg_ext(msg, VG_MSG_SLOT_VIRUS);
+
+	if (st != NULL)
+		clamd_end_stream(state, st, msg);
+}
+
+/*
+ * clamd_collect - the stream's answer, or the stored copy on the next
+ * servers when the stream broke or never started; see the top
+ */
+static int
+clamd_collect(void *state, const struct vg_msg *msg, uint64_t deadline_ms,
+    struct vg_virus_scan *out)
+{
+	struct clamd_state *cs = state;
+	struct clamd_stream *st = vg_msg_ext(msg, VG_MSG_SLOT_VIRUS);
+	char reply[CLAMD_REPLY_MAX + 1], why[CLAMD_WHY_MAX] = "";
+	struct clamd_server *s;
+	int rc;
+
+	if (st == NULL || st->fd < 0)
+		return clamd_scan_copy(cs, msg, deadline_ms, out);
+	/* A front end that ran no eom hook: end the stream now. */
+	clamd_end_stream(cs, st, msg);
+	if (st->off)
+		return clamd_scan_copy(cs, msg, deadline_ms, out);
+	s = &cs->srv[st->srv];
+	rc = clamd_reply(st->fd, reply, clamd_ms(cs, deadline_ms), why);
+	(void)close(st->fd);
+	st->fd = -1;
+	st->off = true;
+	if (rc == 0) {
+		clamd_answered(s);
+		if ((rc = clamd_answer(reply, s, out)) == 0) {
+			clamd_refresh_version(cs, s);
+			clamd_engine(cs, s, out);
+		}
+		return rc;
+	}
+	if (vg_clock_ms() >= deadline_ms) {
+		/* The scan's deadline, not the server's fault. */
+		(void)vg_str_fmt(out->reason, sizeof(out->reason),
+		    "clamd: %s: no reply before the scan's deadline", s->text);
+		return VG_ETEMP;
+	}
+	/* A server that died mid-stream: the stored copy to the others. */
+	clamd_failed(s, why);
+	return clamd_scan_copy(cs, msg, deadline_ms, out);
+}
+
+/* clamd_version_text - "ClamAV 1.4.6/27480" or "clamd (unreached)" */
 static const char *
 clamd_version_text(const void *state)
 {
@@ -594,4 +1055,7 @@ const struct vg_virus_backend_ops vg_virus_clamd_ops = {
     .scan = clamd_scan,
     .version = clamd_version_text,
     .free = clamd_free,
+    .body = clamd_body,
+    .eom = clamd_eom,
+    .collect = clamd_collect,
 };

@@ -18,6 +18,9 @@
  *	    X-Virus-Status: Clean", "eom c") and exits 0 when the message
  *	    completed, 2 when the filter closed the connection (printing
  *	    "closed in STEP"), 1 on a usage or socket error.
+ *	    With MTCLIENT_BODY_DELAY_MS=D in the environment, -m waits D ms
+ *	    (at most 10000) between body chunks, so a test can act while a
+ *	    message is on its way (t-clamd kills a clamd mid-stream).
  * LIMITS   N and FILE are at most 64 MB.  Replies larger than 1 MB are an error.
  */
 #include <arpa/inet.h>
@@ -29,6 +32,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VGT_MAX_VALUE (64u * 1024 * 1024)
@@ -218,8 +222,12 @@ vgt_send_file(int fd, const char *path)
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL, *p, *end, *hdr = NULL;
 	size_t len, hcap = 0;
+	const char *d = getenv("MTCLIENT_BODY_DELAY_MS");
+	unsigned long delay_ms = d != NULL ? strtoul(d, NULL, 10) : 0;
 	int rc = 1;
 
+	if (delay_ms > 10000)
+		delay_ms = 10000;
 	if (f == NULL) {
 		(void)fprintf(
 		    stderr, "mtclient: %s: %s\n", path, strerror(errno));
@@ -289,6 +297,12 @@ vgt_send_file(int fd, const char *path)
 		if ((rc = vgt_step(fd, "body", 'B', p, chunk)) != 0)
 			goto out;
 		p += chunk;
+		if (delay_ms > 0 && p < end) {
+			struct timespec ts = {(time_t)(delay_ms / 1000),
+			    (long)(delay_ms % 1000) * 1000000L};
+
+			(void)nanosleep(&ts, NULL);
+		}
 	}
 	rc = 0;
 out:

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,22 @@ virus_create_env(void **state, const struct vg_conf *conf, struct vg_err *err)
 	struct vg_stage_env env = {conf, NULL, NULL, NULL, NULL, false, NULL};
 
 	return vg_stage_virus_ops.create(state, &env, err);
+}
+
+/*
+ * stage_scan - the stage's end-of-message work as the scan runs it:
+ * scan_start() (the pool's part), then collect() (the waiter's)
+ */
+static int
+stage_scan(void *st, const struct vg_msg *msg, struct vg_result *res)
+{
+	void *work = NULL;
+	int rc = vg_stage_virus_ops.scan_start(st, msg, res, &work);
+
+	ck_assert_ptr_null(work);
+	if (rc != 0)
+		return rc;
+	return vg_stage_virus_ops.collect(st, msg, work, UINT64_MAX, res);
 }
 
 static char dbdir[] = "/tmp/vg-test-sigdb.XXXXXX";
@@ -191,7 +208,7 @@ scan_file(
 
 	ck_assert_int_eq(vg_msg_from_file(&msg, lim, path), 0);
 	vg_result_init(res, "virus");
-	rc = vg_stage_virus_ops.scan(state, msg, res);
+	rc = stage_scan(state, msg, res);
 	vg_msg_free(msg);
 	return rc;
 }
@@ -357,7 +374,7 @@ START_TEST(test_stage_virus_testfile_attachment)
 
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, msgtext, mlen), 0);
 	vg_result_init(&res, "virus");
-	ck_assert_int_eq(vg_stage_virus_ops.scan(state, msg, &res), 0);
+	ck_assert_int_eq(stage_scan(state, msg, &res), 0);
 	ck_assert_int_eq(res.outcome, VG_VIRUS_INFECTED);
 	ck_assert_msg(strncmp(res.virus, wrapped[_i].want_prefix,
 	                  strlen(wrapped[_i].want_prefix)) == 0,
@@ -412,7 +429,7 @@ START_TEST(test_stage_virus_first_header)
 	n += b64_append(text + n, eicar, sizeof(eicar));
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, text, n), 0);
 	vg_result_init(&res, "virus");
-	ck_assert_int_eq(vg_stage_virus_ops.scan(state, msg, &res), 0);
+	ck_assert_int_eq(stage_scan(state, msg, &res), 0);
 	ck_assert_msg(strcmp(res.virus, EICAR_NAME) == 0,
 	    "first header \"%s\": got \"%s\", want \"%s\"", first_headers[_i],
 	    res.virus, EICAR_NAME);
@@ -430,8 +447,7 @@ START_TEST(test_stage_virus_unfinished)
 	ck_assert_int_eq(vg_msg_new(&msg, NULL), 0);
 	ck_assert_int_eq(vg_msg_add_header(msg, "Subject", " x"), 0);
 	vg_result_init(&res, "virus");
-	ck_assert_int_eq(
-	    vg_stage_virus_ops.scan(state, msg, &res), VG_EINTERNAL);
+	ck_assert_int_eq(stage_scan(state, msg, &res), VG_EINTERNAL);
 	ck_assert_int_eq(res.outcome, VG_VIRUS_NOT_RUN);
 	ck_assert_int_eq(res.status, VG_EINTERNAL);
 	vg_result_fini(&res);
@@ -457,7 +473,7 @@ START_TEST(test_stage_virus_spilled)
 	    0);
 	ck_assert(vg_msg_spilled(msg));
 	vg_result_init(&res, "virus");
-	ck_assert_int_eq(vg_stage_virus_ops.scan(state, msg, &res), 0);
+	ck_assert_int_eq(stage_scan(state, msg, &res), 0);
 	ck_assert_str_eq(res.virus, EICAR_NAME);
 	vg_result_fini(&res);
 	vg_msg_free(msg);
@@ -501,7 +517,7 @@ START_TEST(test_stage_virus_clamav_filesize)
 	ck_assert_int_eq(
 	    vg_msg_from_file(&msg, NULL, CORPUS "/malware/eicar-plain.eml"), 0);
 	vg_result_init(&res, "virus");
-	ck_assert_int_eq(vg_stage_virus_ops.scan(small, msg, &res), 0);
+	ck_assert_int_eq(stage_scan(small, msg, &res), 0);
 	ck_assert_int_eq(res.outcome, VG_VIRUS_INCOMPLETE);
 	ck_assert_str_eq(res.unscanned, "exceeds clamav_max_filesize");
 	vg_result_fini(&res);
@@ -548,7 +564,7 @@ START_TEST(test_stage_virus_long_name)
 	snprintf(raw, sizeof(raw), "Subject: x\r\n\r\nbody %s end\r\n", marker);
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, raw, strlen(raw)), 0);
 	vg_result_init(&res, "virus");
-	ck_assert_int_eq(vg_stage_virus_ops.scan(st, msg, &res), 0);
+	ck_assert_int_eq(stage_scan(st, msg, &res), 0);
 	ck_assert_uint_eq(strlen(res.virus), VG_VIRUS_NAME_MAX - 1);
 	ck_assert(strncmp(res.virus, name, VG_VIRUS_NAME_MAX - 1) == 0);
 	vg_result_fini(&res);
@@ -638,7 +654,7 @@ START_TEST(test_stage_virus_disabled)
 	ck_assert_ptr_null(vg_stage_virus_ops.version(NULL));
 	ck_assert_int_eq(vg_msg_from_bytes(&msg, NULL, "A: b\n\nc\n", 8), 0);
 	vg_result_init(&res, "virus");
-	ck_assert_int_eq(vg_stage_virus_ops.scan(NULL, msg, &res), 0);
+	ck_assert_int_eq(stage_scan(NULL, msg, &res), 0);
 	ck_assert_int_eq(res.outcome, VG_VIRUS_DISABLED);
 	ck_assert_str_eq(res.unscanned, "disabled");
 	vg_result_fini(&res);
@@ -676,7 +692,7 @@ scan_thread(void *arg)
 		struct vg_result res;
 
 		vg_result_init(&res, "virus");
-		if (vg_stage_virus_ops.scan(state, job->msg, &res) == 0 &&
+		if (stage_scan(state, job->msg, &res) == 0 &&
 		    strcmp(res.virus, EICAR_NAME) == 0)
 			job->found++;
 		vg_result_fini(&res);
@@ -823,7 +839,7 @@ START_TEST(test_stage_virus_incomplete)
 	 */
 	for (int pass = 0; pass < 2; pass++) {
 		vg_result_init(&res, "virus");
-		ck_assert_int_eq(vg_stage_virus_ops.scan(st, msg, &res), 0);
+		ck_assert_int_eq(stage_scan(st, msg, &res), 0);
 		ck_assert_msg(res.outcome == ev->want,
 		    "%s pass %d: got outcome %s (%s%s), want %s", ev->file,
 		    pass, vg_result_outcome_name(res.outcome), res.unscanned,
