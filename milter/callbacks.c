@@ -14,6 +14,7 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/sanitize.h"
+#include "base/stats.h"
 #include "base/str.h"
 #include "message/msg.h"
 #include "core/engine.h"
@@ -408,6 +409,7 @@ vgm_cb_eom(SMFICTX *ctx)
 	/* Hand-off: the scan owns the message from here, in every case. */
 	rc = vg_sess_scan_start(conn->sess, vgm_session_pool(), &scan);
 	if (rc == VG_ELIMIT) {
+		vg_stats_inc(VG_STAT_OVERLOAD);
 		st = vgm_apply_reply_id(ctx, VG_REPLY_BUSY, info.qid, &done);
 		vgm_logsink_message(&info, NULL, NULL, done.action, done.reply,
 		    "scan queue full", vg_clock_us() - t0);

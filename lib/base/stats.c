@@ -200,3 +200,21 @@ vg_stats_observe_label(enum vg_stat id, const char *value, uint64_t v)
 	if (m != NULL)
 		vg_metrics_observe(m, id, vg_metrics_series(m, id, value), v);
 }
+
+/* vg_stats_redis - a Redis round trip's outcome */
+void
+vg_stats_redis(bool ok)
+{
+	vg_stats_set(VG_STAT_REDIS_UP, ok ? 1 : 0);
+	if (!ok)
+		vg_stats_inc(VG_STAT_REDIS_FAILURES);
+}
+
+/* vg_stats_clamd - a clamd server's outcome on one scan */
+void
+vg_stats_clamd(const char *server, bool ok)
+{
+	vg_stats_set_label(VG_STAT_CLAMD_UP, server, ok ? 1 : 0);
+	if (!ok)
+		vg_stats_inc(VG_STAT_CLAMD_FAILURES);
+}

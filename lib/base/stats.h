@@ -103,5 +103,16 @@ void vg_stats_set_label(enum vg_stat id, const char *value, int64_t v);
 void vg_stats_observe(enum vg_stat id, uint64_t v);
 /* vg_stats_observe_label - a histogram on a run-time label value */
 void vg_stats_observe_label(enum vg_stat id, const char *value, uint64_t v);
+/*
+ * vg_stats_redis - a Redis round trip went well (ok: vigil_redis_up 1) or
+ * failed (vigil_redis_up 0, vigil_redis_failures_total + 1)
+ */
+void vg_stats_redis(bool ok);
+/*
+ * vg_stats_clamd - clamd server answered a scan (ok: its
+ * vigil_clamd_server_up 1) or failed it (0, vigil_clamd_failures_total
+ * + 1)
+ */
+void vg_stats_clamd(const char *server, bool ok);
 
 #endif /* VG_STATS_H */

@@ -75,6 +75,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/sanitize.h"
+#include "base/stats.h"
 #include "base/str.h"
 #include "core/result.h"
 #include "message/msg.h"
@@ -558,11 +559,13 @@ clamd_scan(void *state, const struct vg_msg *msg, struct vg_virus_scan *out)
 			(void)close(fd);
 		}
 		if (rrc == 0) {
+			vg_stats_clamd(s->text, true);
 			if (atomic_exchange(&s->down, false))
 				vg_info("clamd: %s answers again", s->text);
 			return clamd_answer(reply, s, out);
 		}
 		atomic_store(&s->down_until, vg_clock_ms() + CLAMD_BACKOFF_MS);
+		vg_stats_clamd(s->text, false);
 		if (!atomic_exchange(&s->down, true))
 			vg_warn("clamd: %s: %s; not tried again for %d ms at a "
 			        "time until it answers",

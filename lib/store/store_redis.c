@@ -83,6 +83,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/stats.h"
 #include "base/num.h"
 #include "store/store.h"
 
@@ -415,6 +416,7 @@ static void
 redis_mark_down(struct redis_store *r, const char *why)
 {
 	r->retry_at = vg_clock_ms() + REDIS_BACKOFF_MS;
+	vg_stats_redis(false);
 	if (r->down)
 		return;
 	r->down = true;
@@ -427,6 +429,7 @@ redis_mark_down(struct redis_store *r, const char *why)
 static void
 redis_mark_up(struct redis_store *r)
 {
+	vg_stats_redis(true);
 	if (!r->down)
 		return;
 	r->down = false;
