@@ -899,6 +899,8 @@ vg_dns_new(struct vg_dns **out, const struct vg_conf *conf, struct vg_err *err)
 		}
 		dns->nbuckets = nb;
 	}
+	/* A new resolver (a reload) starts with its breaker closed. */
+	vg_stats_set(VG_STAT_DNS_UP, 1);
 	*out = dns;
 	dns = NULL;
 out:
