@@ -23,7 +23,8 @@
  *	    VG_METRICS_VALUE_MAX - 1 bytes is cut; bytes outside printable
  *	    ASCII become '?'.  The rendered text is at most
  *	    VG_METRICS_TEXT_MAX bytes (VG_ELIMIT past it).
- * ERRORS   vg_metrics_new(): VG_ENOMEM, VG_EINVAL (a bad table).
+ * ERRORS   vg_metrics_new(): VG_ENOMEM, VG_EINVAL (a bad table),
+ *	    VG_EINTERNAL (the mutex).
  *	    vg_metrics_render(): VG_ENOMEM, VG_ELIMIT.  Updates never fail.
  * THREADS  Updates are lock-free: counters and histograms are spread over
  *	    VG_METRICS_SHARDS cache-line-aligned shards, one per thread
@@ -113,9 +114,9 @@ void vg_metrics_observe(
     struct vg_metrics *m, size_t id, size_t series, uint64_t v);
 
 /*
- * Reading, for tests and `vigil stats`: a counter's total, a gauge's
- * value (0 when unset), a histogram's count.  value is a run-time label
- * value, or NULL for series 0 / "other" (other = true).
+ * vg_metrics_get - a counter's total, a gauge's value (0 when unset,
+ * cast), a histogram's count; series as for the updates (VG_METRICS_OTHER
+ * included); 0 for an id or series out of range.  For tests.
  */
 uint64_t vg_metrics_get(const struct vg_metrics *m, size_t id, size_t series);
 /* vg_metrics_labels - how many run-time label values family id holds */

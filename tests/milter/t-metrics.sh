@@ -199,7 +199,26 @@ st=$?
 grep -q "^$t/bad.conf:$line: metrics_listen: bad address 'localhost:$port'" \
     "$t/bad.out" || fail "-t: $(cat "$t/bad.out")"
 
+# A reload that fails (a bad key) is counted, and the old engine kept.
+echo "no_such_key = 1" >>"$t/m.conf"
+kill -HUP $mpid
+i=0
+until curl -sf "$url" | grep -q '^vigil_reload_failures_total 1$'; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "vigil_reload_failures_total did not reach 1"
+	sleep 0.1
+done
+curl -sf "$url" | grep -q '^vigil_reloads_total 1$' ||
+	fail "a failed reload counted as a reload"
+
 kill -TERM $mpid
 wait $mpid || fail "vigil-milter exited with $?"
 mpid=
+# Nobody listening: vigil stats says so, exit 2.
+grep -v '^no_such_key' "$t/m.conf" >"$t/m3.conf"
+"$vigil" stats -c "$t/m3.conf" >"$t/down.out" 2>&1
+st=$?
+[ $st -eq 2 ] || fail "vigil stats, daemon stopped: exit $st, want 2"
+grep -q "cannot connect to 127.0.0.1:$port" "$t/down.out" ||
+	fail "vigil stats, daemon stopped: $(cat "$t/down.out")"
 echo "PASS t-metrics"
