@@ -153,6 +153,7 @@ vgm_cb_answer(SMFICTX *ctx, struct vgm_conn *conn, const char *what, int rc,
 		return vgm_cb_fail(ctx, conn, what, rc);
 	if (!r->refuse)
 		return SMFIS_CONTINUE;
+	vg_stats_inc_label(VG_STAT_REFUSALS, what);
 	return vgm_apply_reply(
 	    ctx, r->code, r->xcode, r->text, vg_sess_qid(conn->sess), NULL);
 }

@@ -77,6 +77,10 @@ static const struct vg_metric_def stats_defs[VG_STAT_COUNT] = {
         "Messages between MAIL FROM and their reply."),
     COUNTER(VG_STAT_OVERLOAD, "vigil_overload_tempfails_total",
         "Messages tempfailed (451 4.3.2) because the scan queue was full."),
+    LABELLED(VG_STAT_REFUSALS, "vigil_smtp_refusals_total",
+        "SMTP commands a check refused before the end of the message (rate "
+        "limits, lists, harvest), by phase.",
+        VG_METRIC_COUNTER, "phase", VG_STATS_STAGES_MAX),
     GAUGE(VG_STAT_DNS_UP, "vigil_dns_up",
         "1 while DNS servers answer, 0 while the resolver's circuit "
         "breaker is open."),

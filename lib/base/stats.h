@@ -47,6 +47,7 @@ enum vg_stat {
 	VG_STAT_QUEUE_LIMIT,      /* gauge */
 	VG_STAT_IN_FLIGHT,        /* gauge: messages between MAIL and end */
 	VG_STAT_OVERLOAD,         /* tempfails: the scan queue was full */
+	VG_STAT_REFUSALS,         /* {phase}: refused before end of message */
 	VG_STAT_DNS_UP,           /* gauge: 1 breaker closed, 0 open */
 	VG_STAT_DNS_DOWN,         /* times the breaker opened */
 	VG_STAT_SIG_VERSION,      /* gauge */

@@ -13,6 +13,8 @@
 #            (vigil_dns_up 0, vigil_dns_down_total 1).
 #   timeout: scan_timeout 1 s against that server: the score stage is
 #            counted as timed out, the message as unknown/tempfail.
+#   abuse:   a rate limit of one connection: the second is refused at
+#            CONNECT (vigil_smtp_refusals_total).
 # Skips without clamd or redis-server.
 set -u
 client=$VG_BUILD/tests/milter/mtclient
@@ -194,4 +196,13 @@ grep -q '^reply 451 4.3.0' "$t/s1.out" ||
 	fail "s1: want 451 4.3.0, got $(cat "$t/s1.out")"
 want mt 'vigil_stage_timeouts_total{stage="score"}' 1
 want mt 'vigil_messages_total{direction="unknown",action="tempfail"}' 1
+# --- A rate limit refuses the second connection at CONNECT.
+start ma "virus_scan = no
+dns_servers = 127.0.0.1:1
+ratelimit_external_connections = 1"
+send ma a1
+"$client" "$t/ma.sock" 10 >"$t/a2.out" 2>&1
+grep -qx 'connect y' "$t/a2.out" || fail "a2: not refused at CONNECT: $(cat "$t/a2.out")"
+want ma 'vigil_smtp_refusals_total{phase="CONNECT"}' 1
+want ma 'vigil_messages_total{direction="inbound",action="accept"}' 1
 echo "PASS t-metricsfail"
