@@ -9,5 +9,7 @@
 
 /* vg_cli_learn - `vigil learn` (learn.c) */
 int vg_cli_learn(int argc, char **argv);
+/* vg_cli_stats - `vigil stats`: the daemon's metrics (stats.c) */
+int vg_cli_stats(int argc, char **argv);
 
 #endif /* VG_CLI_H */

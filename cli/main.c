@@ -76,6 +76,7 @@ usage(void)
 	    "       vigil learn --spam|--ham [--forget] [-c FILE] PATH...\n"
 	    "       vigil learn --stats [-c FILE]\n"
 	    "       vigil rules check FILE\n"
+	    "       vigil stats [-c FILE] [--raw]\n"
 	    "       vigil version\n");
 	return 1;
 }
@@ -542,6 +543,8 @@ main(int argc, char **argv)
 		return cmd_rules_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "learn") == 0)
 		return vg_cli_learn(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stats") == 0)
+		return vg_cli_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("vigil %s\n", vg_version());
 		return 0;

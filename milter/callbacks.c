@@ -14,6 +14,7 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/sanitize.h"
+#include "base/stats.h"
 #include "base/str.h"
 #include "message/msg.h"
 #include "core/engine.h"
@@ -152,6 +153,7 @@ vgm_cb_answer(SMFICTX *ctx, struct vgm_conn *conn, const char *what, int rc,
 		return vgm_cb_fail(ctx, conn, what, rc);
 	if (!r->refuse)
 		return SMFIS_CONTINUE;
+	vg_stats_inc_label(VG_STAT_REFUSALS, what);
 	return vgm_apply_reply(
 	    ctx, r->code, r->xcode, r->text, vg_sess_qid(conn->sess), NULL);
 }
@@ -408,6 +410,7 @@ vgm_cb_eom(SMFICTX *ctx)
 	/* Hand-off: the scan owns the message from here, in every case. */
 	rc = vg_sess_scan_start(conn->sess, vgm_session_pool(), &scan);
 	if (rc == VG_ELIMIT) {
+		vg_stats_inc(VG_STAT_OVERLOAD);
 		st = vgm_apply_reply_id(ctx, VG_REPLY_BUSY, info.qid, &done);
 		vgm_logsink_message(&info, NULL, NULL, done.action, done.reply,
 		    "scan queue full", vg_clock_us() - t0);

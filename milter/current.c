@@ -13,10 +13,12 @@
 #include "core/engine.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/stats.h"
 #include "core/sigwatch.h"
 #include "store/store.h"
 
 #include "current.h"
+#include "metrics.h"
 
 /*
  * The daemon has exactly one current engine, so this module keeps its
@@ -221,6 +223,7 @@ vgm_current_now(const char *why)
 		rc = vgm_current_build(&engine, err, NULL);
 	}
 	if (rc != 0) {
+		vg_stats_inc(VG_STAT_RELOAD_FAILURES);
 		vgm_current_log_errors(err, "building the engine");
 		pthread_mutex_lock(&RS.engine_lock);
 		in_place = RS.engine == NULL;
@@ -236,8 +239,10 @@ vgm_current_now(const char *why)
 		goto out;
 	}
 	vgm_current_rewatch(vg_engine_conf(engine));
+	vgm_metrics_engine(engine);
 	old = vgm_current_swap(engine);
 	vg_engine_unref(old);
+	vg_stats_inc(VG_STAT_RELOADS);
 	vg_info("reload: done (%s); new engine %s", why,
 	    vg_engine_virus_version(engine));
 out:
@@ -353,6 +358,7 @@ vgm_current_init(const char *conf_path, struct vg_engine *engine)
 		RS.conf_path = NULL;
 		return VG_EINTERNAL;
 	}
+	vgm_metrics_engine(engine);
 	/* Hand-off: the caller's reference becomes the current engine. */
 	(void)vgm_current_swap(engine);
 	vgm_current_rewatch(vg_engine_conf(engine));

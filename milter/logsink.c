@@ -15,6 +15,7 @@
 #include "core/verdict.h"
 
 #include "logsink.h"
+#include "metrics.h"
 
 /* vgm_logsink_priority - syslog priority of a vg_log level */
 static int
@@ -198,6 +199,8 @@ vgm_logsink_message(const struct vgm_loginfo *info,
 	char clean_reply[VG_REASON_MAX + 32];
 	char clean_note[VG_REASON_MAX];
 
+	/* Every message that ends gets this line: count it here, once. */
+	vgm_metrics_message(verdict, action, total_us);
 	/*
 	 * A line that does not fit is cut by vg_buf_printf() refusing the
 	 * last piece; the line is still logged, as far as it got.

@@ -36,6 +36,7 @@
 
 #include "logsink.h"
 #include "current.h"
+#include "metrics.h"
 #include "session.h"
 #include "signals.h"
 
@@ -386,7 +387,13 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 		return 1;
 	}
 	vgm_session_init(pool);
+	if (vgm_metrics_start(pool, max_queued) != 0) {
+		vgm_current_fini();
+		vg_pool_free(pool);
+		return 1;
+	}
 	if (vgm_current_start() != 0) {
+		vgm_metrics_stop();
 		vg_pool_free(pool);
 		return 1;
 	}
@@ -394,6 +401,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 	if (rc != 0) {
 		vg_log(VG_LOG_FATAL, "cannot start the milter thread: %s",
 		    strerror(rc));
+		vgm_metrics_stop();
 		vgm_current_fini();
 		vg_pool_free(pool);
 		return 1;
@@ -426,6 +434,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 		break;
 	}
 	(void)pthread_join(milter, NULL);
+	vgm_metrics_stop();
 	if (left > 0) {
 		/*
 		 * Callbacks may still touch the pool and engine: leave them
@@ -546,6 +555,9 @@ main(int argc, char **argv)
 	/* Postfix may send a header of up to 100 KB in one packet. */
 	(void)smfi_setmaxdatasize(VGM_MAX_DATA_SIZE);
 	if (vgm_open_socket(c->socket, pw) != 0)
+		goto fail;
+	/* Before detaching, so a port in use stops the start (exit 1). */
+	if (vgm_metrics_open(c->metrics_listen) != 0)
 		goto fail;
 	/* Kept: c may be replaced by a reload before we stop. */
 	if (vgm_unix_path(c->socket) != NULL)

@@ -133,6 +133,18 @@ vgm_session_end(void)
 	pthread_mutex_unlock(&SS.lock);
 }
 
+/* vgm_session_in_flight - messages in flight now */
+size_t
+vgm_session_in_flight(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&SS.lock);
+	n = SS.in_flight;
+	pthread_mutex_unlock(&SS.lock);
+	return n;
+}
+
 /* vgm_session_drain - stop taking messages, wait for the rest */
 size_t
 vgm_session_drain(uint64_t timeout_ms)

@@ -70,6 +70,8 @@ struct vg_pool *vgm_session_pool(void);
 bool vgm_session_begin(void);
 /* vgm_session_end - one message fewer in flight */
 void vgm_session_end(void);
+/* vgm_session_in_flight - messages in flight now (a snapshot) */
+size_t vgm_session_in_flight(void);
 /*
  * vgm_session_drain - refuse new messages and wait up to timeout_ms for
  * those in flight; returns how many are still in flight.

@@ -20,6 +20,9 @@ pkgs=(
 	# DKIM: OpenSSL's libcrypto verifies the signatures (lib/net/dkim.c);
 	# dkimpy (python3-dkim) signs the test messages, an independent signer
 	libssl-dev python3-dkim
+	# the metrics listener (metrics_listen): a well-kept HTTP server
+	# library rather than a hand-written one; curl scrapes it in the tests
+	libmicrohttpd-dev curl
 	# unit tests, milter tests, lint (clang-format), SPF suite (python3-yaml)
 	check miltertest clang-format python3 python3-yaml
 	# real components used by the tests

@@ -18,6 +18,7 @@
 #include "base/conf.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/num.h"
 
 #define KB     (UINT64_C(1024))
@@ -75,6 +76,9 @@ static const struct vg_conf_key keys[] = {
     UINT(scan_workers, "0", 0, 256, false, "scanning threads (0: one per CPU)"),
     UINT(max_queued_scans, "64", 1, 100000, false,
         "messages waiting for a scanning thread before new ones tempfail"),
+    STR(metrics_listen, "", false, false,
+        "serve Prometheus metrics over HTTP on IPv4:PORT or [IPv6]:PORT "
+        "(empty: off)"),
     SIZE(max_message_size, "25M", 1 * KB, 2 * GB,
         "largest message scanned; larger ones get oversize_action"),
     ACT(oversize_action, "accept",
@@ -242,7 +246,7 @@ static const struct vg_conf_key keys[] = {
 };
 
 /* Keys that may be set to the empty string. */
-static const char *const empty_ok[] = {"user", "dns_servers",
+static const char *const empty_ok[] = {"user", "metrics_listen", "dns_servers",
     "trusted_networks", "redis", "redis_password", "clamd_servers"};
 
 struct state {
@@ -548,6 +552,16 @@ check_string(struct state *st, unsigned line, const struct vg_conf_key *key,
 		if ((why = check_socket(v)) != NULL) {
 			fail(st, line, "socket: bad socket '%.80s' (%s)", v,
 			    why);
+			return 0;
+		}
+	} else if (key->offset == offsetof(struct vg_conf, metrics_listen)) {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+
+		if (v[0] != '\0' &&
+		    !vg_metrics_parse_listen(v, &sa, &salen, &why)) {
+			fail(st, line,
+			    "metrics_listen: bad address '%.80s' (%s)", v, why);
 			return 0;
 		}
 	} else if (key->offset == offsetof(struct vg_conf, tmp_dir)) {

@@ -43,6 +43,7 @@ struct vg_conf {
 	char *user;            /* drop to this user after opening the socket */
 	unsigned scan_workers; /* 0 = one per CPU */
 	unsigned max_queued_scans;
+	char *metrics_listen; /* "127.0.0.1:9899", "[::1]:9899"; "" = off */
 
 	/* Message collection. */
 	uint64_t max_message_size;      /* bytes, 25M */

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "message/msg.h"
 #include "base/pool.h"
+#include "base/stats.h"
 #include "core/scan.h"
 #include "core/verdict.h"
 
@@ -266,6 +267,38 @@ next_collect(struct vg_scan *scan)
 }
 
 /*
+ * scan_count - the metrics of each stage of a scan that ended: its time
+ * and whether it failed, or, when the scan's deadline passed (timed_out),
+ * which stages it caught still running (their jobs, or their collects
+ * when those were cut short).  Lock held: finished[] is read.
+ */
+static void
+scan_count(const struct vg_scan *scan, bool timed_out, bool cut_short)
+{
+	for (size_t i = 0; i < scan->nstages; i++) {
+		void *state;
+		const struct vg_stage_ops *ops =
+		    vg_engine_stage(scan->engine, scan->jobs[i].stage, &state);
+
+		if (!timed_out) {
+			const struct vg_result *r = &scan->results[i];
+
+			vg_stats_observe_label(
+			    VG_STAT_STAGE_SECONDS, ops->name, r->elapsed_us);
+			if (r->status == VG_ETIMEOUT)
+				vg_stats_inc_label(
+				    VG_STAT_STAGE_TIMEOUTS, ops->name);
+			else if (r->status != 0)
+				vg_stats_inc_label(
+				    VG_STAT_STAGE_ERRORS, ops->name);
+		} else if (!scan->finished[i] ||
+		    (cut_short && scan->collected[i] && ops->collect != NULL)) {
+			vg_stats_inc_label(VG_STAT_STAGE_TIMEOUTS, ops->name);
+		}
+	}
+}
+
+/*
  * vg_scan_wait - wait for every stage's job up to timeout_ms, collecting
  * each stage's network answers in this thread as soon as its job is done,
  * within the same deadline; then decide
@@ -308,12 +341,16 @@ vg_scan_wait(
 			break;
 		}
 	}
+	/* A collect cut short by the scan's deadline is a time-out. */
+	if (rc == 0 && waited && vg_clock_ms() >= deadline_ms) {
+		scan_count(scan, true, true);
+		rc = VG_ETIMEOUT;
+	} else {
+		scan_count(scan, rc != 0, false);
+	}
 	pthread_mutex_unlock(&scan->lock);
 	if (rc != 0)
 		return rc;
-	/* A collect cut short by the scan's deadline is a time-out. */
-	if (waited && vg_clock_ms() >= deadline_ms)
-		return VG_ETIMEOUT;
 	return vg_verdict_decide(
 	    verdict_out, scan->engine, scan->msg, scan->results, scan->nstages);
 }

@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/stats.h"
 #include "base/str.h"
 #include "learn/learnq.h"
 
@@ -54,9 +55,12 @@ job_learn(struct vg_learnq *q, struct job *j)
 	if (rc != 0)
 		vg_warn(
 		    "%s: autolearn=%s failed: %s", qid, what, vg_strerror(rc));
-	else if (done != VG_BAYES_ALREADY)
+	else if (done != VG_BAYES_ALREADY) {
+		vg_stats_inc_at(VG_STAT_BAYES_AUTOLEARN,
+		    j->cls == VG_BAYES_SPAM ? VG_STATS_SPAM : VG_STATS_HAM);
 		vg_info(
 		    "%s: autolearn=%s (rules score %.1f)", qid, what, j->score);
+	}
 	pthread_mutex_lock(&q->mu);
 	if (rc != 0)
 		q->st.failed++;

@@ -54,6 +54,7 @@
 #include "net/dns.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "base/stats.h"
 
 struct dns_answer {
 	struct vg_dns_answer pub;
@@ -635,6 +636,7 @@ dns_health(struct vg_dns *dns, int status, bool got_reply)
 		if (dns->down) {
 			dns->down = false;
 			dns->stats.down = false;
+			vg_stats_set(VG_STAT_DNS_UP, 1);
 			vg_info("dns: a DNS server answers again; lookups are "
 			        "sent again");
 		}
@@ -649,6 +651,8 @@ dns_health(struct vg_dns *dns, int status, bool got_reply)
 	dns->down = true;
 	dns->stats.down = true;
 	dns->stats.downs++;
+	vg_stats_set(VG_STAT_DNS_UP, 0);
+	vg_stats_inc(VG_STAT_DNS_DOWN);
 	dns->next_probe_ms = vg_clock_ms() + VG_DNS_PROBE_MS;
 	vg_warn("dns: no DNS server answered the last %u queries; lookups "
 	        "now fail at once as temporary errors, with one probe every "
@@ -895,6 +899,8 @@ vg_dns_new(struct vg_dns **out, const struct vg_conf *conf, struct vg_err *err)
 		}
 		dns->nbuckets = nb;
 	}
+	/* A new resolver (a reload) starts with its breaker closed. */
+	vg_stats_set(VG_STAT_DNS_UP, 1);
 	*out = dns;
 	dns = NULL;
 out:

@@ -108,6 +108,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/sanitize.h"
+#include "base/stats.h"
 #include "base/str.h"
 #include "core/result.h"
 #include "message/msg.h"
@@ -642,6 +643,7 @@ static void
 clamd_failed(struct clamd_server *s, const char *why)
 {
 	atomic_store(&s->down_until, vg_clock_ms() + CLAMD_BACKOFF_MS);
+	vg_stats_clamd(s->text, false);
 	if (!atomic_exchange(&s->down, true))
 		vg_warn("clamd: %s: %s; not tried again for %d ms at a "
 		        "time until it answers",
@@ -652,6 +654,7 @@ clamd_failed(struct clamd_server *s, const char *why)
 static void
 clamd_answered(struct clamd_server *s)
 {
+	vg_stats_clamd(s->text, true);
 	if (atomic_exchange(&s->down, false))
 		vg_info("clamd: %s answers again", s->text);
 }

@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/conf.h"
 #include "base/err.h"
+#include "base/stats.h"
 #include "store/store.h"
 
 struct vg_store {
@@ -131,6 +132,18 @@ store_key_ok(struct vg_store_key key)
 	    (key.data != NULL || key.len == 0);
 }
 
+/*
+ * store_rc - rc of a backend call, counted as a fallback when a shared
+ * store (Redis) could not serve it: its caller goes on without it
+ */
+static int
+store_rc(const struct vg_store *store, int rc)
+{
+	if (rc == VG_ETEMP && store->ops->shared)
+		vg_stats_inc(VG_STAT_REDIS_FALLBACKS);
+	return rc;
+}
+
 /* vg_store_incr - atomic add */
 int
 vg_store_incr(struct vg_store *store, int64_t *value_out,
@@ -140,7 +153,8 @@ vg_store_incr(struct vg_store *store, int64_t *value_out,
 	int rc = VG_ELIMIT;
 
 	if (store_key_ok(key))
-		rc = store->ops->incr(store->be, &v, key, delta, ttl_ms);
+		rc = store_rc(
+		    store, store->ops->incr(store->be, &v, key, delta, ttl_ms));
 	if (value_out != NULL)
 		*value_out = rc == 0 ? v : 0;
 	return rc;
@@ -153,7 +167,7 @@ vg_store_set(struct vg_store *store, struct vg_store_key key, int64_t value,
 {
 	if (!store_key_ok(key))
 		return VG_ELIMIT;
-	return store->ops->set(store->be, key, value, ttl_ms);
+	return store_rc(store, store->ops->set(store->be, key, value, ttl_ms));
 }
 
 /* vg_store_get - one value */
@@ -167,7 +181,9 @@ vg_store_get(struct vg_store *store, int64_t *value_out, bool *found_out,
 	*found_out = false;
 	if (!store_key_ok(key))
 		return VG_ELIMIT;
-	if ((rc = store->ops->get(store->be, value_out, found_out, key)) != 0) {
+	rc = store_rc(
+	    store, store->ops->get(store->be, value_out, found_out, key));
+	if (rc != 0) {
 		*value_out = 0;
 		*found_out = false;
 	}
@@ -183,7 +199,8 @@ vg_store_expire(struct vg_store *store, bool *found_out,
 	int rc = VG_ELIMIT;
 
 	if (store_key_ok(key))
-		rc = store->ops->expire(store->be, &found, key, ttl_ms);
+		rc = store_rc(
+		    store, store->ops->expire(store->be, &found, key, ttl_ms));
 	if (found_out != NULL)
 		*found_out = rc == 0 && found;
 	return rc;
@@ -197,7 +214,7 @@ vg_store_del(struct vg_store *store, bool *found_out, struct vg_store_key key)
 	int rc = VG_ELIMIT;
 
 	if (store_key_ok(key))
-		rc = store->ops->del(store->be, &found, key);
+		rc = store_rc(store, store->ops->del(store->be, &found, key));
 	if (found_out != NULL)
 		*found_out = rc == 0 && found;
 	return rc;
@@ -228,7 +245,8 @@ vg_store_get_many(struct vg_store *store, int64_t *values_out, bool *found_out,
 	memset(found_out, 0, n * sizeof(*found_out));
 	if (!store_batch_ok(keys, n, VG_STORE_GET_MAX))
 		return VG_ELIMIT;
-	rc = store->ops->get_many(store->be, values_out, found_out, keys, n);
+	rc = store_rc(store,
+	    store->ops->get_many(store->be, values_out, found_out, keys, n));
 	if (rc != 0) {
 		memset(values_out, 0, n * sizeof(*values_out));
 		memset(found_out, 0, n * sizeof(*found_out));
@@ -254,7 +272,8 @@ vg_store_incr_many(struct vg_store *store, int64_t *values_out,
 		v = stack;
 	else if (v == NULL && (v = vg_calloc(n, sizeof(*v))) == NULL)
 		return VG_ENOMEM;
-	rc = store->ops->incr_many(store->be, v, keys, deltas, n, ttl_ms);
+	rc = store_rc(store,
+	    store->ops->incr_many(store->be, v, keys, deltas, n, ttl_ms));
 	if (values_out == NULL && v != stack)
 		vg_free(v);
 	return rc;
@@ -272,7 +291,7 @@ vg_store_window_add(struct vg_store *store, struct vg_store_window_res *out,
 	if (!store_key_ok(w->cur) || !store_key_ok(w->prev) ||
 	    !store_key_ok(w->guard))
 		return VG_ELIMIT;
-	return store->ops->window_add(store->be, out, w);
+	return store_rc(store, store->ops->window_add(store->be, out, w));
 }
 
 /* vg_store_stats - the backend's counters */

@@ -98,6 +98,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/stats.h"
 #include "base/num.h"
 #include "store/store.h"
 
@@ -434,6 +435,7 @@ redis_mark_down(struct redis_store *r, const char *why)
 {
 	r->retry_at = vg_clock_ms() + REDIS_BACKOFF_MS;
 	r->probing = false;
+	vg_stats_redis(false);
 	if (r->down)
 		return;
 	r->down = true;
@@ -448,6 +450,7 @@ static void
 redis_mark_up(struct redis_store *r)
 {
 	r->probing = false;
+	vg_stats_redis(true);
 	if (!r->down)
 		return;
 	r->down = false;

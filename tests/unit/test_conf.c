@@ -196,7 +196,8 @@ START_TEST(test_conf_table)
 		bool daemon = strcmp(k->name, "socket") == 0 ||
 		    strcmp(k->name, "user") == 0 ||
 		    strcmp(k->name, "scan_workers") == 0 ||
-		    strcmp(k->name, "max_queued_scans") == 0;
+		    strcmp(k->name, "max_queued_scans") == 0 ||
+		    strcmp(k->name, "metrics_listen") == 0;
 
 		ck_assert_msg(k->doc != NULL && k->doc[0] != '\0',
 		    "%s: no doc line", k->name);
@@ -235,6 +236,15 @@ static const struct {
         "t.conf:3: missing '=' (want key = value)\n"),
     CASE(BASE "  = 5\n", "t.conf:3: missing key before '='\n"),
     CASE(BASE "rules =\n", "t.conf:3: rules: empty value\n"),
+    CASE(BASE "metrics_listen = localhost:9899\n",
+        "t.conf:3: metrics_listen: bad address 'localhost:9899' (not an IPv4 "
+        "address (host names are not resolved; IPv6 goes in brackets))\n"),
+    CASE(BASE "metrics_listen = 127.0.0.1:0\n",
+        "t.conf:3: metrics_listen: bad address '127.0.0.1:0' (the port must "
+        "be a number from 1 to 65535)\n"),
+    CASE(BASE "metrics_listen = 9899\n",
+        "t.conf:3: metrics_listen: bad address '9899' (use IPv4:PORT or "
+        "[IPv6]:PORT, e.g. 127.0.0.1:9899)\n"),
     CASE(BASE "tmp_dir =    # nothing\n", "t.conf:3: tmp_dir: empty value\n"),
     CASE(BASE "max_recipients =\n", "t.conf:3: max_recipients: empty value\n"),
     CASE(BASE "authserv_id = \n", "t.conf:3: authserv_id: empty value\n"),
