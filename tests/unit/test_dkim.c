@@ -57,23 +57,6 @@ result_of(struct vg_dkim_msg *dm, size_t i, const char *key)
 	return vg_dkim_outcome(dm, i)->result;
 }
 
-/* replace - a copy of m with the first from replaced by to */
-static char *
-replace(const char *m, const char *from, const char *to)
-{
-	const char *p = strstr(m, from);
-	size_t n = strlen(m) - strlen(from) + strlen(to) + 1;
-	char *out = malloc(n);
-
-	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_nonnull(out);
-	memcpy(out, m, (size_t)(p - m));
-	memcpy(out + (p - m), to, strlen(to));
-	memcpy(out + (p - m) + strlen(to), p + strlen(from),
-	    strlen(p + strlen(from)) + 1);
-	return out;
-}
-
 START_TEST(test_dkim_rfc8463_both_verify)
 {
 	struct vg_dkim_msg *dm = prepare(rfc8463_msg, NULL);

@@ -3,10 +3,32 @@
  * vg_dkimtest - the DKIM test vector the unit tests share: RFC 8463
  * Appendix A's message, signed twice (Ed25519, selector brisbane; RSA-1024,
  * selector test) by football.example.com, and its two key records, which
- * tests/dns/zones.conf also serves.
+ * tests/dns/zones.conf also serves; and replace(), which makes the
+ * one-byte changes the tests check fail.
  */
 #ifndef VG_DKIMTEST_H
 #define VG_DKIMTEST_H
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* replace - a copy of m (the caller frees) with the first from as to */
+static inline char *
+replace(const char *m, const char *from, const char *to)
+{
+	const char *p = strstr(m, from);
+	size_t n = strlen(m) - strlen(from) + strlen(to) + 1;
+	char *out = malloc(n);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(out);
+	memcpy(out, m, (size_t)(p - m));
+	memcpy(out + (p - m), to, strlen(to));
+	memcpy(out + (p - m) + strlen(to), p + strlen(from),
+	    strlen(p + strlen(from)) + 1);
+	return out;
+}
 
 /* RFC 8463 Appendix A.3, as published (CRLF line ends). */
 static const char rfc8463_msg[] __attribute__((unused)) =
