@@ -16,6 +16,7 @@
 #include "base/alloc.h"
 #include "base/compiler.h"
 #include "base/conf.h"
+#include "base/endpoint.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -204,7 +205,7 @@ static const struct vg_conf_key keys[] = {
         "links kept per message for uri rules and URI blacklists"),
     STR(redis, "", false, true,
         "the Redis server the stores set to redis share: HOST:PORT, "
-        "[IPV6]:PORT or /path/to/socket"),
+        "[IPV6]:PORT, /path/to/socket or unix:/path/to/socket"),
     STR(redis_password, "", false, true, "Redis AUTH password (empty: none)"),
     UINT(redis_db, "0", 0, 10000, true, "Redis database number"),
     DUR(redis_timeout, "500ms", 10, 60 * SEC,
@@ -881,6 +882,18 @@ check_choices(struct state *st)
 	}
 }
 
+/* check_redis - the redis key, when set, is a server's address (file:line) */
+static void
+check_redis(struct state *st)
+{
+	size_t k = key_index("redis");
+	const char *v = *(char *const *)cfield(st->conf, &keys[k]), *why;
+	struct vg_endpoint ep;
+
+	if (v[0] != '\0' && vg_endpoint_parse(&ep, v, &why) != 0)
+		fail(st, st->seen[k], "redis: '%s': %s", v, why);
+}
+
 /*
  * finish - fill in defaults for every unset key and check the required
  * ones; 0, VG_ENOMEM, or VG_EINTERNAL if a table default is bad.
@@ -921,6 +934,7 @@ finish(struct state *st)
 		fail(st, 0, "missing required key %s", key->name);
 	}
 	check_choices(st);
+	check_redis(st);
 	return 0;
 }
 

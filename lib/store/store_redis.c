@@ -23,7 +23,7 @@
  *	    reads as VG_EINVAL.
  *
  *	    Connections: opts->location is "host:port", "[v6addr]:port" or
- *	    an absolute unix socket path.  A pool of at most REDIS_POOL_MAX
+ *	    an absolute unix socket path, bare or as "unix:/path".  A pool of at most REDIS_POOL_MAX
  *	    connections, opened lazily, lets that many threads talk at
  *	    once; a thread finding them all lent waits for one at most
  *	    timeout_ms.  Each connection sends AUTH when a password is set
@@ -96,6 +96,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/endpoint.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/stats.h"
@@ -933,39 +934,15 @@ redis_unexpected(struct redis_store *r, const char *cmd)
 static int
 redis_location(struct redis_store *r, const char *loc)
 {
-	const char *colon, *host, *why;
-	size_t hlen;
-	uint64_t port;
+	struct vg_endpoint ep;
+	const char *why;
 
-	if (loc == NULL || loc[0] == '\0')
+	if (vg_endpoint_parse(&ep, loc, &why) != 0)
 		return VG_EINVAL;
-	if (loc[0] == '/') {
-		/* sun_path holds 108 bytes with the NUL. */
-		if (strlen(loc) >= 108)
-			return VG_EINVAL;
-		return (r->path = vg_strdup(loc)) == NULL ? VG_ENOMEM : 0;
-	}
-	if (loc[0] == '[') {
-		if ((colon = strstr(loc, "]:")) == NULL)
-			return VG_EINVAL;
-		host = loc + 1;
-		hlen = (size_t)(colon - host);
-		colon++;
-	} else {
-		if ((colon = strrchr(loc, ':')) == NULL)
-			return VG_EINVAL;
-		host = loc;
-		hlen = (size_t)(colon - host);
-		/* A bare IPv6 address needs its brackets. */
-		if (memchr(host, ':', hlen) != NULL)
-			return VG_EINVAL;
-	}
-	if (hlen == 0 || memchr(host, '/', hlen) != NULL)
-		return VG_EINVAL;
-	if (vg_num_uint(&port, colon + 1, 1, 65535, &why) != 0)
-		return VG_EINVAL;
-	r->port = (int)port;
-	return (r->host = vg_strndup(host, hlen)) == NULL ? VG_ENOMEM : 0;
+	if (ep.path != NULL)
+		return (r->path = vg_strdup(ep.path)) == NULL ? VG_ENOMEM : 0;
+	r->port = ep.port;
+	return (r->host = vg_strndup(ep.host, ep.hlen)) == NULL ? VG_ENOMEM : 0;
 }
 
 /* redis_free - the backend and whatever it holds */

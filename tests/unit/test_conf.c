@@ -371,6 +371,14 @@ static const struct {
         "t.conf:3: ratelimit_store: 'disk' is not memory or redis\n"),
     CASE(BASE "ratelimit_store = redis\n",
         "t.conf:3: ratelimit_store = redis needs redis\n"),
+    CASE(BASE "redis = relative.sock\n",
+        "t.conf:3: redis: 'relative.sock': not host:port, [ipv6]:port, "
+        "/path or unix:/path\n"),
+    CASE(BASE "redis = 127.0.0.1:0\n",
+        "t.conf:3: redis: '127.0.0.1:0': port not 1-65535\n"),
+    CASE(BASE "redis = unix:redis.sock\n",
+        "t.conf:3: redis: 'unix:redis.sock': not host:port, [ipv6]:port, "
+        "/path or unix:/path\n"),
     CASE("socket = unix:/s\nvirus_backend = clamav\n",
         "t.conf: missing required key clamav_database\n"),
     CASE(BASE "clamd_timeout = 50ms\n",

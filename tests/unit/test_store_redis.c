@@ -243,7 +243,8 @@ START_TEST(test_store_redis_location)
 {
 	static const char *const bad[] = {"", "127.0.0.1",
 	    "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:x",
-	    ":6379", "::1:6379", "[::1]6379", "[::1", "relative/redis.sock"};
+	    ":6379", "::1:6379", "[::1]6379", "[::1", "relative/redis.sock",
+	    "unix:", "unix:relative.sock", "unix:127.0.0.1:6379"};
 	struct vg_store_opts opts = {0};
 	struct vg_store *store = (struct vg_store *)1;
 	char path[200];
@@ -268,6 +269,12 @@ START_TEST(test_store_redis_location)
 	vg_store_unref(store);
 	opts.location = VG_TEST_REDIS_SOCK;
 	opts.db = TEST_DB;
+	ck_assert_int_eq(vg_store_new(&store, "redis", &opts), 0);
+	ck_assert_int_eq(vg_store_get(store, &v, &found, K("loc")), 0);
+	ck_assert(found && v == 7);
+	vg_store_unref(store);
+	/* The same socket written as Postfix writes one. */
+	opts.location = "unix:" VG_TEST_REDIS_SOCK;
 	ck_assert_int_eq(vg_store_new(&store, "redis", &opts), 0);
 	ck_assert_int_eq(vg_store_get(store, &v, &found, K("loc")), 0);
 	ck_assert(found && v == 7);
