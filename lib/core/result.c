@@ -148,3 +148,15 @@ vg_result_has(const struct vg_result *res, const char *name)
 {
 	return vg_symset_has(&res->syms, name);
 }
+
+/* vg_result_detail - hit name's detail, "" without one, NULL if no hit */
+const char *
+vg_result_detail(const struct vg_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->syms.n; i++)
+		if (strcmp(res->syms.sym[i].name, name) == 0)
+			return res->syms.sym[i].detail != NULL
+			    ? res->syms.sym[i].detail
+			    : "";
+	return NULL;
+}

@@ -198,5 +198,10 @@ void vg_result_force_reply(struct vg_result *res, enum vg_action action,
     const char *arg2);
 /* vg_result_has - true if symbol name is among the hits */
 bool vg_result_has(const struct vg_result *res, const char *name);
+/*
+ * vg_result_detail - the detail of hit name ("" when it has none), or
+ * NULL when name is not among the hits; points into res
+ */
+const char *vg_result_detail(const struct vg_result *res, const char *name);
 
 #endif /* VG_RESULT_H */

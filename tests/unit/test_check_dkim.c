@@ -69,18 +69,6 @@ run_check(struct vg_result *res, const struct vg_conf *conf, const char *m,
 	return t0;
 }
 
-/* find - the detail of symbol name in res, or NULL */
-static const char *
-find(const struct vg_result *res, const char *name)
-{
-	for (size_t i = 0; i < res->syms.n; i++)
-		if (strcmp(res->syms.sym[i].name, name) == 0)
-			return res->syms.sym[i].detail != NULL
-			    ? res->syms.sym[i].detail
-			    : "";
-	return NULL;
-}
-
 START_TEST(test_check_dkim_rfc8463_pass)
 {
 	struct vg_conf conf;
@@ -92,12 +80,12 @@ START_TEST(test_check_dkim_rfc8463_pass)
 
 	conf_for(&conf, servers, sizeof(servers));
 	run_check(&res, &conf, rfc8463_msg, "192.0.2.1", NULL, 5000);
-	ck_assert_ptr_nonnull(find(&res, "DKIM_SIGNED"));
-	ck_assert_str_eq(find(&res, "DKIM_SIGNED"), both);
-	ck_assert_str_eq(find(&res, "DKIM_VALID"), both);
-	ck_assert_str_eq(find(&res, "DKIM_VALID_AU"), both);
-	ck_assert_ptr_null(find(&res, "DKIM_INVALID"));
-	ck_assert_ptr_null(find(&res, "DKIM_TEMPERROR"));
+	ck_assert_ptr_nonnull(vg_result_detail(&res, "DKIM_SIGNED"));
+	ck_assert_str_eq(vg_result_detail(&res, "DKIM_SIGNED"), both);
+	ck_assert_str_eq(vg_result_detail(&res, "DKIM_VALID"), both);
+	ck_assert_str_eq(vg_result_detail(&res, "DKIM_VALID_AU"), both);
+	ck_assert_ptr_null(vg_result_detail(&res, "DKIM_INVALID"));
+	ck_assert_ptr_null(vg_result_detail(&res, "DKIM_TEMPERROR"));
 	/* One typed result per signature, top down, for the header. */
 	ck_assert_uint_eq(res.nauth, 2);
 	ck_assert_int_eq(res.auth[0].method, VG_AUTH_DKIM);
@@ -119,8 +107,8 @@ START_TEST(test_check_dkim_failures)
 
 	conf_for(&conf, servers, sizeof(servers));
 	run_check(&res, &conf, m, "192.0.2.1", NULL, 5000);
-	ck_assert_ptr_null(find(&res, "DKIM_VALID"));
-	ck_assert_str_eq(find(&res, "DKIM_INVALID"),
+	ck_assert_ptr_null(vg_result_detail(&res, "DKIM_VALID"));
+	ck_assert_str_eq(vg_result_detail(&res, "DKIM_INVALID"),
 	    "dkim=fail header.d=football.example.com header.s=brisbane "
 	    "(body hash mismatch); "
 	    "dkim=fail header.d=football.example.com header.s=test "
@@ -132,9 +120,9 @@ START_TEST(test_check_dkim_failures)
 	/* A selector with no key: permerror; the other still passes. */
 	m = replace(rfc8463_msg, "s=brisbane", "s=nokey");
 	run_check(&res, &conf, m, "192.0.2.1", NULL, 5000);
-	ck_assert_ptr_nonnull(find(&res, "DKIM_VALID_AU"));
-	ck_assert_ptr_null(find(&res, "DKIM_INVALID"));
-	ck_assert_str_eq(find(&res, "DKIM_SIGNED"),
+	ck_assert_ptr_nonnull(vg_result_detail(&res, "DKIM_VALID_AU"));
+	ck_assert_ptr_null(vg_result_detail(&res, "DKIM_INVALID"));
+	ck_assert_str_eq(vg_result_detail(&res, "DKIM_SIGNED"),
 	    "dkim=permerror header.d=football.example.com header.s=nokey "
 	    "(key not found: nxdomain); "
 	    "dkim=pass header.d=football.example.com header.s=test");
@@ -162,9 +150,9 @@ START_TEST(test_check_dkim_dns_silent)
 	ck_assert_int_ge(fd, 0);
 	ms = run_check(&res, &conf, rfc8463_msg, "192.0.2.1", NULL, 500);
 	ck_assert_uint_lt(ms, 1500);
-	ck_assert_ptr_null(find(&res, "DKIM_VALID"));
-	ck_assert_ptr_null(find(&res, "DKIM_INVALID"));
-	ck_assert_str_eq(find(&res, "DKIM_TEMPERROR"),
+	ck_assert_ptr_null(vg_result_detail(&res, "DKIM_VALID"));
+	ck_assert_ptr_null(vg_result_detail(&res, "DKIM_INVALID"));
+	ck_assert_str_eq(vg_result_detail(&res, "DKIM_TEMPERROR"),
 	    "dkim=temperror header.d=football.example.com header.s=brisbane "
 	    "(key lookup failed: dns_deadline passed); "
 	    "dkim=temperror header.d=football.example.com header.s=test "
@@ -185,7 +173,7 @@ START_TEST(test_check_dkim_max_signatures)
 	conf_for(&conf, servers, sizeof(servers));
 	conf.dkim_max_signatures = 1;
 	run_check(&res, &conf, rfc8463_msg, "192.0.2.1", NULL, 5000);
-	ck_assert_str_eq(find(&res, "DKIM_VALID"),
+	ck_assert_str_eq(vg_result_detail(&res, "DKIM_VALID"),
 	    "dkim=pass header.d=football.example.com header.s=brisbane");
 	ck_assert_uint_eq(res.nauth, 1);
 	vg_result_fini(&res);
@@ -235,7 +223,7 @@ START_TEST(test_check_dkim_author_domain)
 	conf_for(&conf, servers, sizeof(servers));
 	/* Two From: fields break the over-signed signature anyway. */
 	run_check(&res, &conf, m, "192.0.2.1", NULL, 5000);
-	ck_assert_ptr_null(find(&res, "DKIM_VALID_AU"));
+	ck_assert_ptr_null(vg_result_detail(&res, "DKIM_VALID_AU"));
 	vg_result_fini(&res);
 	free(m);
 }

@@ -429,18 +429,6 @@ run_check(struct vg_result *res, struct vg_conf *conf, const char *ip,
 	vg_dns_unref(env.dns);
 }
 
-/* find - the detail of symbol name in res, or NULL */
-static const char *
-find(const struct vg_result *res, const char *name)
-{
-	for (size_t i = 0; i < res->syms.n; i++)
-		if (strcmp(res->syms.sym[i].name, name) == 0)
-			return res->syms.sym[i].detail != NULL
-			    ? res->syms.sym[i].detail
-			    : "";
-	return NULL;
-}
-
 START_TEST(test_spf_check_symbols)
 {
 	struct vg_conf conf;
@@ -451,7 +439,7 @@ START_TEST(test_spf_check_symbols)
 	vg_dnstest_conf(&conf, servers, sizeof(servers));
 	run_check(
 	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", NULL);
-	d = find(&res, "SPF_FAIL");
+	d = vg_result_detail(&res, "SPF_FAIL");
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(d, "spf=fail smtp.mailfrom=fail.spf.test");
 	ck_assert(!res.forced.set);
@@ -461,8 +449,8 @@ START_TEST(test_spf_check_symbols)
 	conf.spf_check_helo = true;
 	run_check(
 	    &res, &conf, "192.0.2.1", "helo.spf.test", "a@pass.spf.test", NULL);
-	ck_assert_ptr_nonnull(find(&res, "SPF_PASS"));
-	d = find(&res, "SPF_HELO_PASS");
+	ck_assert_ptr_nonnull(vg_result_detail(&res, "SPF_PASS"));
+	d = vg_result_detail(&res, "SPF_HELO_PASS");
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(d, "spf=pass smtp.helo=helo.spf.test");
 	vg_result_fini(&res);
@@ -491,7 +479,7 @@ START_TEST(test_spf_check_reject_fail)
 	run_check(&res, &conf, "192.0.2.2", "mx.example", "a@softfail.spf.test",
 	    NULL);
 	ck_assert(!res.forced.set);
-	ck_assert_ptr_nonnull(find(&res, "SPF_SOFTFAIL"));
+	ck_assert_ptr_nonnull(vg_result_detail(&res, "SPF_SOFTFAIL"));
 	vg_result_fini(&res);
 }
 END_TEST
@@ -532,7 +520,7 @@ START_TEST(test_spf_check_temperror)
 	conf.spf_reject_fail = true;
 	run_check(
 	    &res, &conf, "192.0.2.2", "mx.example", "a@fail.spf.test", NULL);
-	ck_assert_ptr_nonnull(find(&res, "SPF_TEMPERROR"));
+	ck_assert_ptr_nonnull(vg_result_detail(&res, "SPF_TEMPERROR"));
 	ck_assert(!res.forced.set);
 	vg_result_fini(&res);
 	close(fd);
