@@ -322,13 +322,17 @@ vg_arc_prepare(struct vg_arc_msg **out, const unsigned char *raw, size_t len,
 		return VG_ENOMEM;
 	rc = vg_dkim_index_fields(
 	    &f, &nf, &over, raw, body_off, lim->max_fields);
-	if (rc != 0 || (rc = structure(m, raw, f, nf, lim)) != 0 || m->decided)
-		goto done;
-	if (over) {
+	if (rc != 0 || (rc = structure(m, raw, f, nf, lim)) != 0)
+		goto out;
+	/*
+	 * Past max_fields, sets may be among the fields not seen: the
+	 * chain fails, as DKIM's signatures do.
+	 */
+	if (over && !(m->decided && m->result == VG_ARC_NONE))
 		decide(m, VG_ARC_FAIL, "more than %zu header fields",
 		    lim->max_fields);
+	if (m->decided)
 		goto done;
-	}
 	check_cv(m);
 	if (m->decided)
 		goto done;
