@@ -367,7 +367,8 @@ START_TEST(test_arc_field_size)
 	char *big = malloc(pad + 64), *m;
 
 	ck_assert_ptr_nonnull(big);
-	strcpy(big, "ARC-Authentication-Results: i=2; x; ");
+	memcpy(big, "ARC-Authentication-Results: i=2; x; ",
+	    sizeof("ARC-Authentication-Results: i=2; x; "));
 	memset(big + strlen(big), 'a', pad);
 	big[strlen("ARC-Authentication-Results: i=2; x; ") + pad] = '\0';
 	m = replace(chain2, "ARC-Authentication-Results: i=2;", big);
