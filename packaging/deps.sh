@@ -20,6 +20,9 @@ pkgs=(
 	# DKIM: OpenSSL's libcrypto verifies the signatures (lib/net/dkim.c);
 	# dkimpy (python3-dkim) signs the test messages, an independent signer
 	libssl-dev python3-dkim
+	# Type=notify: sd_notify() tells systemd when the milter socket is
+	# open (milter/notify.c); lintian checks the .deb (tests/install)
+	libsystemd-dev lintian
 	# the metrics listener (metrics_listen): a well-kept HTTP server
 	# library rather than a hand-written one; curl scrapes it in the tests
 	libmicrohttpd-dev curl

@@ -42,8 +42,8 @@ install_to()
 install_to
 r=$dest/root
 files="$sbindir/vigil-milter $bindir/vigil
-$mandir/man1/vigil.1 $mandir/man5/vigil.conf.5 $mandir/man5/vigil.rules.5
-$mandir/man8/vigil-milter.8
+$mandir/man1/vigil.1.gz $mandir/man5/vigil.conf.5.gz $mandir/man5/vigil.rules.5.gz
+$mandir/man8/vigil-milter.8.gz $docdir/copyright $docdir/changelog.Debian.gz
 $confdir/vigil.conf $confdir/vigil.rules $confdir/spamassassin.rules
 $docdir/examples/vigil.conf $docdir/examples/vigil.rules
 $docdir/examples/spamassassin.rules"
