@@ -72,7 +72,7 @@ if [ -n "$unitdir" ]; then
 	want="ExecStart=$sbindir/vigil-milter -f -c $confdir/vigil.conf"
 	got=$(grep "^ExecStart=" "$r$unitdir/vigil-milter.service" 2>/dev/null)
 	[ "$got" = "$want" ] || fail "unit: got '$got', want '$want'"
-	! grep -q '@' "$r$unitdir/vigil-milter.service" 2>/dev/null ||
+	! grep -q '@[A-Z_]*@' "$r$unitdir/vigil-milter.service" 2>/dev/null ||
 	    fail "unit: an @VARIABLE@ was left unreplaced"
 fi
 if [ "$confdir" = /etc/vigil ]; then
