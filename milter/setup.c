@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -17,6 +18,9 @@
 #include "setup.h"
 
 #define VGM_SETUP_MAX_GROUPS 256
+/* Postfix's files read by -t: main.cf and master.cf, at most this much. */
+#define VGM_SETUP_MAX_CF (1024 * 1024)
+#define VGM_SETUP_SPOOL  "/var/spool/postfix/"
 
 /* Who acts on a file: a user id and the groups the kernel checks. */
 struct vgm_who {
@@ -191,6 +195,52 @@ vgm_setup_mode(char *buf, size_t size, const char *path)
 	return buf;
 }
 
+/* vgm_setup_read_cf - Postfix's FILE (in $MAIL_CONFIG, as Postfix reads it) */
+static bool
+vgm_setup_read_cf(const char *file, char *buf, size_t size)
+{
+	const char *dir = getenv("MAIL_CONFIG");
+	char path[PATH_MAX];
+	FILE *f;
+	size_t n;
+
+	(void)vg_str_fmt(path, sizeof(path), "%s/%s",
+	    dir != NULL && dir[0] != '\0' ? dir : "/etc/postfix", file);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	(void)fclose(f);
+	return true;
+}
+
+/*
+ * vgm_setup_smtpd_chrooted - does a master.cf line "NAME inet ... y ...
+ * smtpd" run smtpd chrooted (column 5)?
+ */
+static bool
+vgm_setup_smtpd_chrooted(char *master)
+{
+	char *line, *save = NULL, *f[8], *fs;
+	int n;
+
+	for (line = strtok_r(master, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || line[0] == ' ' || line[0] == '\t')
+			continue;
+		for (n = 0, fs = NULL; n < 8; n++) {
+			f[n] = strtok_r(n == 0 ? line : NULL, " \t", &fs);
+			if (f[n] == NULL)
+				break;
+		}
+		if (n == 8 && strcmp(f[1], "inet") == 0 &&
+		    strcmp(f[7], "smtpd") == 0 && strcmp(f[4], "y") == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * vgm_setup_check_socket - the directory and the socket, for the one
  * starting the daemon (starter) and for Postfix.  sock_gid: the group the
@@ -244,10 +294,33 @@ vgm_setup_check_socket(const char *path, const struct vgm_who *starter,
 		make = true;
 	}
 
-	/* Postfix: its smtpd runs as postfix with its primary group only. */
+	/*
+	 * Postfix, when the socket is for it: inside its queue directory, or
+	 * named in main.cf.  (Another client, such as vigil-bench or
+	 * Sendmail as root, may use a socket anywhere.)
+	 */
 	mpw = getpwnam(VGM_SETUP_MTA_USER);
 	if (mpw == NULL)
 		return 0; /* no Postfix here: nothing more to check */
+	if (strncmp(path, VGM_SETUP_SPOOL, strlen(VGM_SETUP_SPOOL)) != 0) {
+		static char cf[VGM_SETUP_MAX_CF];
+
+		if (!vgm_setup_read_cf("main.cf", cf, sizeof(cf)) ||
+		    strstr(cf, path) == NULL)
+			return 0;
+		if (vgm_setup_read_cf("master.cf", cf, sizeof(cf)) &&
+		    vgm_setup_smtpd_chrooted(cf)) {
+			(void)fprintf(out,
+			    "%s: socket %s is outside " VGM_SETUP_SPOOL
+			    ", where master.cf runs smtpd chrooted: Postfix "
+			    "could not connect (use socket = "
+			    "unix:" VGM_SETUP_SPOOL "vigil/vigil.sock and "
+			    "smtpd_milters = unix:vigil/vigil.sock)\n",
+			    conf_path, path);
+			return 1;
+		}
+	}
+	/* Its smtpd runs as postfix with its primary group only. */
 	vgm_setup_who(&mta, mpw, false);
 	if (!vgm_setup_reach(&mta, make ? parent : dir, 1, bad, &missing)) {
 		(void)fprintf(out,

@@ -70,6 +70,8 @@ if not fails:
     proc.send_signal(signal.SIGTERM)
     if wait_for("STOPPING=1") is None:
         fails.append("SIGTERM: no STOPPING=1")
+else:
+    proc.send_signal(signal.SIGTERM)
 try:
     rc = proc.wait(timeout=30)
     if rc != 0:

@@ -10,16 +10,9 @@ fail() {
 	exit 1
 }
 
-# The harness's socket is in a private directory Postfix could not reach,
-# which -t reports (t-setup.sh tests that); here only the config counts.
 out=$("$milter" -t -c "$VG_CONF" 2>&1)
 rc=$?
-if getent passwd postfix >/dev/null; then
-	echo "$out" | grep -q "configuration and rules OK, but the 1 problem" ||
-	    fail "-t good config: got exit $rc ($out), want only the socket's problem"
-else
-	[ $rc -eq 0 ] || fail "-t good config: got exit $rc ($out), want 0"
-fi
+[ $rc -eq 0 ] || fail "-t good config: got exit $rc ($out), want 0"
 
 bad=$VG_TMP/bad.conf
 cp "$VG_CONF" "$bad"

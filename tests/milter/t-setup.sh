@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # vigil-milter -t checks the system around a valid config (milter/setup.c):
 # the socket's directory exists or can be made, user postfix can reach it
-# and the socket (the socket's group), the run-as user exists, tmp_dir is
-# writable by that user; one line for each problem and exit 1.  And the
+# and the socket (the socket's group) when the socket is Postfix's (named
+# in main.cf, or in /var/spool/postfix), and is not outside the chroot of
+# a chrooted smtpd; the run-as user exists, tmp_dir is writable by that
+# user; one line for each problem and exit 1.  Postfix's files are this
+# test's own, in $MAIL_CONFIG (where Postfix itself looks for them).  And the
 # daemon makes a missing socket directory at start (0750, group postfix).
 # Needs the postfix user (Debian's Postfix package) and root.
 set -u
@@ -23,6 +26,16 @@ pid=
 trap '[ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null; rm -rf "$pub"' EXIT
 chmod 0755 "$pub"
 install -d -o postfix -m 0700 "$pub/tmp"
+mkdir "$pub/pf"
+MAIL_CONFIG=$pub/pf
+export MAIL_CONFIG
+# main.cf names every socket below but other/'s; smtpd not chrooted.
+printf 'smtpd_milters = unix:%s\n' "$pub/ok/s.sock" "$pub/new/s.sock" \
+    "$pub/no/such/s.sock" "$pub/private/s.sock" "$pub/made/s.sock" \
+    >"$pub/pf/main.cf"
+master_n='smtp      inet  n       -       n       -       -       smtpd'
+master_y='smtp      inet  n       -       y       -       -       smtpd'
+echo "$master_n" >"$pub/pf/master.cf"
 
 # conf NAME KEY=VALUE... - VG_CONF with socket, user and tmp_dir replaced
 # by a setting that works (or by the arguments)
@@ -61,6 +74,13 @@ check unreachable 1 "the postfix user cannot search $pub/private (mode 0700, roo
 check group 1 "will belong to group nogroup, which is not the postfix user's group" \
     "user=nobody" "tmp_dir=/tmp"
 check root-group 1 "will belong to group root" "user="
+# A socket Postfix does not use (vigil-bench's, Sendmail's): no Postfix check.
+mkdir -m 0700 "$pub/other"
+check not-postfix 0 "configuration and rules OK" "socket=unix:$pub/other/s.sock" "user="
+# smtpd chrooted in /var/spool/postfix cannot reach a socket outside it.
+echo "$master_y" >"$pub/pf/master.cf"
+check chroot 1 "socket $pub/ok/s.sock is outside /var/spool/postfix/, where master.cf runs smtpd chrooted"
+echo "$master_n" >"$pub/pf/master.cf"
 check no-user 1 "user = vigil-no-such-user: no such user" "user=vigil-no-such-user"
 check tmp-dir 1 "tmp_dir $pub: user postfix cannot write there" "tmp_dir=$pub"
 # (a missing tmp_dir is the engine's error, as at start)
