@@ -127,6 +127,8 @@ if command -v lintian >/dev/null 2>&1; then
 	lintian_pid=$!
 fi
 
+echo "install_deb: ${SECONDS}s: package built"
+
 # 2. Install it; keep a classifier database of quickstart.sh's aside.
 if [ -e /var/lib/vigil ]; then
 	saved_varlib=$t/varlib.saved
@@ -167,6 +169,8 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	[ $rc -eq 0 ] && [ -z "$out" ] ||
 	    fail "systemd-analyze verify vigil-milter.service: exit $rc: $out"
 fi
+
+echo "install_deb: ${SECONDS}s: installed"
 
 # 3. vigil-milter -t on the installed files.  There are no ClamAV
 # signatures on a test machine: clamav_database goes to a test database;
@@ -214,6 +218,8 @@ while ! [ -S "$sock" ] || ! grep -q "started:" "$t/milter.log"; do
 done
 st=$(stat -c '%U:%G %a' "$sock")
 [ "$st" = "vigil:postfix 660" ] || fail "$sock: got '$st', want 'vigil:postfix 660'"
+
+echo "install_deb: ${SECONDS}s: daemon started"
 
 # 5. The system Postfix, wired as the README says: its main.cf block under
 # "In /etc/postfix/main.cf:" and its XCLIENT line; HOLD (test only) keeps
@@ -281,6 +287,8 @@ if [ $fails -ne 0 ]; then
 	cat "$t/milter.log"
 fi
 
+echo "install_deb: ${SECONDS}s: mail sent"
+
 # 7. Stop, unwire, purge.
 kill -TERM "$pid" 2>/dev/null
 i=0
@@ -305,8 +313,10 @@ dpkg-query -W -f='${Status}' vigil 2>/dev/null | grep -q 'installed\|config-file
 # The system user stays, as Debian keeps system users (postrm says why).
 getent passwd vigil >/dev/null || fail "user vigil removed on purge (Debian keeps it)"
 
+echo "install_deb: ${SECONDS}s: purged"
 if [ -n "$lintian_pid" ]; then
 	wait "$lintian_pid"
+	echo "install_deb: ${SECONDS}s: lintian done"
 	tags=$(grep -E '^[EW]: ' "$t/lintian.log" | grep -vE ": ($allowed)( |$)")
 	[ -z "$tags" ] || fail "lintian: $tags"
 fi
