@@ -47,7 +47,7 @@ struct vg_bayes {
 	 */
 	char *snap_path;
 	uint64_t snap_interval_ms;
-	size_t snap_max_entries;
+	atomic_size_t snap_max_entries;
 	bool read_only;
 	pthread_mutex_t snap_mu;
 	pthread_cond_t snap_cv;
@@ -200,7 +200,7 @@ vg_bayes_open_store(struct vg_bayes **out, struct vg_store *store,
 	if ((b = vg_calloc(1, sizeof(*b))) == NULL)
 		return VG_ENOMEM;
 	bayes_init(b, conf);
-	b->snap_max_entries = VG_SNAP_MAX_ENTRIES;
+	atomic_init(&b->snap_max_entries, VG_SNAP_MAX_ENTRIES);
 	if (pthread_mutex_init(&b->snap_mu, NULL) != 0) {
 		vg_free(b);
 		return VG_ENOMEM;
@@ -484,8 +484,8 @@ snap_refresh(struct vg_bayes *b, bool build)
 	}
 	if (!build)
 		return 0;
-	rc = vg_snap_build(
-	    b->store, b->snap_path, b->snap_max_entries, &b->snap_stop, NULL);
+	rc = vg_snap_build(b->store, b->snap_path,
+	    atomic_load(&b->snap_max_entries), &b->snap_stop, NULL);
 	if (rc != 0)
 		return rc;
 	if ((rc = vg_snap_open(&s, b->snap_path, NULL)) != 0)
@@ -588,8 +588,8 @@ vg_bayes_snapshot(struct vg_bayes *b, bool force)
 	    vg_clock_wall_ms() <
 	        (uint64_t)sb.st_mtime * 1000 + b->snap_interval_ms)
 		return 0; /* built lately: the milter rebuilds it */
-	if ((rc = vg_snap_build(
-	         b->store, b->snap_path, b->snap_max_entries, NULL, &id)) != 0)
+	if ((rc = vg_snap_build(b->store, b->snap_path,
+	         atomic_load(&b->snap_max_entries), NULL, &id)) != 0)
 		return rc;
 	return snap_refresh(b, false);
 }
@@ -598,7 +598,7 @@ vg_bayes_snapshot(struct vg_bayes *b, bool force)
 void
 vg_bayes_set_snapshot_max(struct vg_bayes *b, size_t max_entries)
 {
-	b->snap_max_entries = max_entries;
+	atomic_store(&b->snap_max_entries, max_entries);
 }
 
 /*
