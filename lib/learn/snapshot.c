@@ -352,7 +352,8 @@ vg_snap_open(struct vg_snap **out, const char *path, bool *missing)
 	s->map = map;
 	s->len = (size_t)sb.st_size;
 	s->h = map;
-	s->slots = (const struct snap_slot *)((const unsigned char *)map +
+	/* Page-aligned map, 128-byte header: the slots are aligned. */
+	s->slots = (const void *)((const unsigned char *)map +
 	    sizeof(struct snap_hdr));
 	s->mask = s->h->nslots - 1;
 	*out = s;
