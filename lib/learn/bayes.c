@@ -52,11 +52,11 @@ struct vg_bayes {
 	pthread_mutex_t snap_mu;
 	pthread_cond_t snap_cv;
 	struct vg_snap *snap;
-	bool stale_said;         /* the stale snapshot's log line given */
-	bool snap_started;       /* the thread runs (in snap_pid) */
-	bool snap_stopping;      /* vg_bayes_close(): leave */
-	bool snap_poked;         /* a message found the snapshot stale */
-	volatile bool snap_stop; /* tells a build in progress to stop */
+	bool stale_said;       /* the stale snapshot's log line given */
+	bool snap_started;     /* the thread runs (in snap_pid) */
+	bool snap_stopping;    /* vg_bayes_close(): leave */
+	bool snap_poked;       /* a message found the snapshot stale */
+	atomic_bool snap_stop; /* tells a build in progress to stop */
 	pid_t snap_pid;
 	pthread_t snap_thread;
 	uint64_t snap_built_ms; /* last build by this handle (monotonic) */
@@ -300,7 +300,7 @@ vg_bayes_close(struct vg_bayes *b)
 		return;
 	pthread_mutex_lock(&b->snap_mu);
 	b->snap_stopping = true;
-	b->snap_stop = true;
+	atomic_store(&b->snap_stop, true);
 	pthread_cond_broadcast(&b->snap_cv);
 	pthread_mutex_unlock(&b->snap_mu);
 	if (b->snap_started && b->snap_pid == getpid())

@@ -98,7 +98,7 @@ struct build {
 	struct vg_snap_id id;
 	bool has_zero;
 	struct build_ent zero;
-	const volatile bool *stop;
+	const atomic_bool *stop;
 };
 
 /* build_key - one scanned key: a token's counts, or a counter we note */
@@ -127,7 +127,7 @@ build_key(
 		b->zero = e;
 		return 0;
 	}
-	if ((b->n & 0xffff) == 0 && b->stop != NULL && *b->stop)
+	if ((b->n & 0xffff) == 0 && b->stop != NULL && atomic_load(b->stop))
 		return VG_ETEMP;
 	if (b->n >= b->max)
 		return VG_ELIMIT;
@@ -166,7 +166,7 @@ write_all(int fd, const void *buf, size_t len)
 /* vg_snap_build - scan the store, fill a table, write it, rename it */
 int
 vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
-    const volatile bool *stop, struct vg_snap_id *id_out)
+    const atomic_bool *stop, struct vg_snap_id *id_out)
 {
 	struct build b = {.max = max_entries, .stop = stop};
 	struct snap_hdr h;

@@ -44,6 +44,7 @@
 #ifndef VG_SNAPSHOT_H
 #define VG_SNAPSHOT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,7 +72,7 @@ struct vg_snap;
  * early (VG_ETEMP, nothing written).
  */
 int vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
-    const volatile bool *stop, struct vg_snap_id *id_out);
+    const atomic_bool *stop, struct vg_snap_id *id_out);
 
 /*
  * vg_snap_open - map and check the snapshot at path.  A missing file
