@@ -163,6 +163,9 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* Builds begun in this process: two at once write to two files. */
+static atomic_uint snap_builds;
+
 /* vg_snap_build - scan the store, fill a table, write it, rename it */
 int
 vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
@@ -179,8 +182,9 @@ vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
 		memset(id_out, 0, sizeof(*id_out));
 	if (b.max == 0 || b.max > VG_SNAP_MAX_ENTRIES)
 		b.max = VG_SNAP_MAX_ENTRIES;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-	        (long)getpid()) >= sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path,
+	        (long)getpid(),
+	        atomic_fetch_add(&snap_builds, 1)) >= sizeof(tmp))
 		return VG_ELIMIT;
 	rc = vg_store_scan(store, vg_store_key_str("B"), build_key, &b);
 	if (rc != 0)
@@ -217,7 +221,6 @@ vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
 	h.data_sum = snap_sum(slots, nslots * 3);
 	h.hdr_sum = snap_sum(&h, offsetof(struct snap_hdr, hdr_sum) / 8);
 	rc = VG_EIO;
-	(void)unlink(tmp); /* left by a build of this pid that died */
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) <
 	    0) {
 		vg_error("classifier snapshot %s: %s", tmp, strerror(errno));

@@ -66,7 +66,7 @@ struct vg_snap;
 
 /*
  * vg_snap_build - scan store's classifier keys and write a snapshot of
- * them at path (through path + ".tmp.PID", renamed); *id_out (may be
+ * them at path (through path + ".tmp.PID.N", renamed); *id_out (may be
  * NULL) is the state it copies.  At most max_entries tokens (0:
  * VG_SNAP_MAX_ENTRIES).  *stop (may be NULL) turning true ends the build
  * early (VG_ETEMP, nothing written).
