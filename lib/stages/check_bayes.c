@@ -203,13 +203,6 @@ check_bayes_collect(void *state, const struct vg_msg *msg, void *work,
 	return rc;
 }
 
-/* is_bayes - one of this check's symbols */
-static bool
-is_bayes(const char *name)
-{
-	return strncmp(name, "BAYES_", 6) == 0;
-}
-
 /*
  * check_bayes_verdict - autolearn, after the milter applied the verdict:
  * queued (learnq.h), so the message's reply does not wait for the
