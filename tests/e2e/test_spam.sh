@@ -119,7 +119,7 @@ e2e_expect_queue "spam and ham delivered" ""
 # the spam into Junk and keep the ham.  sieve-test refuses to run as
 # root, so it runs as nobody in a directory nobody can write.
 rd=$E2E_DIR/recipes
-mkdir -p "$rd/mail" && chmod 777 "$rd" "$rd/mail"
+mkdir -p "$rd" && chmod 777 "$rd"
 sieves=(
 	'if header :contains "X-Spam-Flag" "YES" { fileinto "Junk"; }'
 	'if header :contains "X-Spam-Level" "*****" { fileinto "Junk"; }'
@@ -145,13 +145,16 @@ folder_sieve()
 	    sed -n 's/^ *\* store message in folder: //p' | head -n 1
 }
 # folder_procmail N MSG - the folder procmail recipe N files MSG into
+# (procmail ignores an rcfile in a directory others may write: its own)
+pd=$E2E_DIR/procmail
 folder_procmail()
 {
-	rm -rf "$rd/mail"/* && mkdir -p "$rd/mail"
-	printf 'MAILDIR=%s\nDEFAULT=%s\n:0:\n%s\njunk\n' "$rd/mail" \
-	    "$rd/mail/inbox" "${procmails[$1]}" >"$rd/p$1.rc"
-	procmail -m "$rd/p$1.rc" <"$2" >/dev/null 2>&1
-	ls "$rd/mail" | grep -v '\.lock$' | head -n 1
+	rm -rf "$pd" && mkdir -p "$pd/mail" && chmod 755 "$pd"
+	printf 'MAILDIR=%s\nDEFAULT=%s\nLOGFILE=%s\n:0:\n%s\njunk\n' \
+	    "$pd/mail" "$pd/mail/inbox" "$pd/log" "${procmails[$1]}" \
+	    >"$pd/p$1.rc"
+	procmail -m "$pd/p$1.rc" <"$2" >/dev/null 2>&1
+	ls "$pd/mail" | grep -v '\.lock$' | head -n 1
 }
 if ! command -v sieve-test >/dev/null || ! command -v procmail >/dev/null
 then
