@@ -16,11 +16,13 @@
  *	    a usage or configuration error, 2 when some file could not be
  *	    read or scanned.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/conf.h"
@@ -32,9 +34,13 @@
 #include "core/engine.h"
 #include "core/session.h"
 #include "core/verdict.h"
+#include "core/versions.h"
 #include "cli.h"
 
 #define MAX_RCPTS 1000
+
+/* Where Debian's ClamAV (freshclam) keeps its signatures. */
+#define VG_CLI_CLAMAV_DIR "/var/lib/clamav"
 
 struct envelope {
 	const char *client_ip, *helo, *from, *auth;
@@ -72,12 +78,13 @@ usage(void)
 	    "usage: vigil scan [-c FILE] [--rules FILE] [--client-ip IP] "
 	    "[--helo NAME]\n"
 	    "                  [--from ADDR] [--rcpt ADDR]... [--auth USER] "
-	    "[--json] FILE...\n"
+	    "[--json]\n"
+	    "                  [--db DIR] FILE...\n"
 	    "       vigil learn --spam|--ham [--forget] [-c FILE] PATH...\n"
 	    "       vigil learn --stats [-c FILE]\n"
 	    "       vigil rules check FILE\n"
 	    "       vigil stats [-c FILE] [--raw]\n"
-	    "       vigil version\n");
+	    "       vigil version [-c FILE] [--db DIR]\n");
 	return 1;
 }
 
@@ -394,6 +401,54 @@ out:
 	return rc;
 }
 
+/* set_str - replace a config string with a copy of v; 0 or -1 (said) */
+static int
+set_str(char **slot, const char *v)
+{
+	char *copy = vg_strdup(v);
+
+	if (copy == NULL) {
+		fprintf(stderr, "vigil: out of memory\n");
+		return -1;
+	}
+	vg_free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/*
+ * scan_settings - what the command line says over the config: --rules,
+ * --db; without a signature directory from either, ClamAV's own
+ * (VG_CLI_CLAMAV_DIR) if it holds signatures, else no virus scan (said
+ * on stderr).  0, or
+ * -1 with the reason on stderr.
+ */
+static int
+scan_settings(struct vg_conf *conf, const char *rules, const char *db)
+{
+	if (rules != NULL && set_str(&conf->rules, rules) != 0)
+		return -1;
+	if (db != NULL && set_str(&conf->clamav_database, db) != 0)
+		return -1;
+	if (conf->rules != NULL && access(conf->rules, R_OK) != 0) {
+		fprintf(stderr,
+		    "vigil: cannot read the rules file %s: %s (install one, "
+		    "or give --rules FILE)\n",
+		    conf->rules, strerror(errno));
+		return -1;
+	}
+	if (!conf->virus_scan || conf->clamav_database != NULL ||
+	    strcmp(conf->virus_backend, "clamav") != 0)
+		return 0;
+	if (vg_versions_signatures(VG_CLI_CLAMAV_DIR) != 0)
+		return set_str(&conf->clamav_database, VG_CLI_CLAMAV_DIR);
+	fprintf(stderr,
+	    "vigil: no ClamAV signatures in " VG_CLI_CLAMAV_DIR
+	    ": virus scan off (give --db DIR)\n");
+	conf->virus_scan = false;
+	return 0;
+}
+
 /* cmd_scan - `vigil scan` */
 static int
 cmd_scan(int argc, char **argv)
@@ -405,7 +460,8 @@ cmd_scan(int argc, char **argv)
 		OPT_FROM,
 		OPT_RCPT,
 		OPT_AUTH,
-		OPT_JSON
+		OPT_JSON,
+		OPT_DB
 	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -416,9 +472,10 @@ cmd_scan(int argc, char **argv)
 	    {"rcpt", required_argument, NULL, OPT_RCPT},
 	    {"auth", required_argument, NULL, OPT_AUTH},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"db", required_argument, NULL, OPT_DB},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = VG_CONF_DEFAULT_PATH, *rules = NULL;
+	const char *config = NULL, *rules = NULL, *db = NULL;
 	struct envelope env = {0};
 	struct vg_conf *conf = NULL;
 	struct vg_engine *engine = NULL;
@@ -458,6 +515,9 @@ cmd_scan(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_DB:
+			db = optarg;
+			break;
 		default:
 			return usage();
 		}
@@ -465,21 +525,20 @@ cmd_scan(int argc, char **argv)
 	if (optind >= argc)
 		return usage();
 	vg_err_init(&err);
+	/*
+	 * Without -c, the installed config if there is one, else the
+	 * built-in defaults: scanning a file needs no daemon settings.
+	 */
+	if (config == NULL && access(VG_CONF_DEFAULT_PATH, F_OK) == 0)
+		config = VG_CONF_DEFAULT_PATH;
 	if (vg_engine_global_init(&err) != 0 ||
-	    vg_conf_load(&conf, config, &err) != 0) {
+	    vg_conf_load_tool(&conf, config, &err) != 0) {
 		fputs(vg_err_text(&err), stderr);
 		return 1;
 	}
-	if (rules != NULL) {
-		char *copy = vg_strdup(rules);
-
-		if (copy == NULL) {
-			vg_conf_free(conf);
-			fprintf(stderr, "vigil: out of memory\n");
-			return 1;
-		}
-		vg_free(conf->rules);
-		conf->rules = copy;
+	if (scan_settings(conf, rules, db) != 0) {
+		vg_conf_free(conf);
+		return 1;
 	}
 	/* vigil scan changes nothing: the classifier's database read-only. */
 	if (vg_engine_build(&engine, conf, &opts, &err) != 0) { /* conf taken */
@@ -491,6 +550,54 @@ cmd_scan(int argc, char **argv)
 			status = 2;
 	vg_engine_unref(engine);
 	return status;
+}
+
+/*
+ * cmd_version - `vigil version [-c FILE] [--db DIR]`: what vigil-milter -V
+ * says but libmilter, which vigil does not link; the signatures of --db,
+ * else of the config's clamav_database, else of ClamAV's own directory
+ */
+static int
+cmd_version(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"db", required_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *db = NULL, *where = NULL;
+	struct vg_conf *conf = NULL;
+	struct vg_err err;
+	char text[2048];
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		if (opt == 'c')
+			config = optarg;
+		else if (opt == 'd')
+			db = optarg;
+		else
+			return usage();
+	}
+	if (optind != argc)
+		return usage();
+	if (config == NULL && access(VG_CONF_DEFAULT_PATH, F_OK) == 0)
+		config = VG_CONF_DEFAULT_PATH;
+	vg_err_init(&err);
+	if (db == NULL && config != NULL &&
+	    vg_conf_load_tool(&conf, config, &err) == 0 &&
+	    conf->clamav_database != NULL) {
+		db = conf->clamav_database;
+		where = config;
+	}
+	if (db == NULL)
+		db = VG_CLI_CLAMAV_DIR;
+	if (where == NULL)
+		where = db;
+	vg_versions_text(text, sizeof(text), db, where);
+	printf("vigil %s\n%s", vg_version(), text);
+	vg_conf_free(conf);
+	return ferror(stdout) ? 1 : 0;
 }
 
 /* cmd_rules_check - `vigil rules check FILE` */
@@ -546,8 +653,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "stats") == 0)
 		return vg_cli_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("vigil %s\n", vg_version());
-		return 0;
+		return cmd_version(argc - 1, argv + 1);
 	}
 	return usage();
 }

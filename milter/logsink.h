@@ -4,16 +4,27 @@
  *
  * PURPOSE  Installs the vg_log() sink of the daemon: syslog(3) with
  *	    facility LOG_MAIL normally, stderr with -f (and before the daemon
- *	    detaches, so start-up errors reach the terminal).  Writes the one
- *	    summary line per message that an administrator greps for: queue
- *	    id, client, sender, recipients, size, virus, score, tests, action,
- *	    reply and the time each stage took.
+ *	    detaches, so start-up errors reach the terminal); with -f under
+ *	    systemd (JOURNAL_STREAM in the environment) each stderr line
+ *	    starts with its syslog priority, "<4>", which journald reads.
+ *	    Writes the one summary line per message that an administrator
+ *	    greps for: "QID: " and then logfmt (key=value, a value in double
+ *	    quotes when it is empty or holds a blank, '"', '=' or '\\',
+ *	    with \" \\ and \n-style escapes), each key at most once: client,
+ *	    from, nrcpt, rejected_rcpt, rcpt (every recipient, comma-
+ *	    separated), helo, size, direction, sasl_username, virus,
+ *	    virus_status, score, required, tests, spf, dkim, dmarc, action,
+ *	    reason, reply, note, ms (per stage), total.  Its priority tells
+ *	    the outcome: warning for a virus, a probable compromise
+ *	    (outbound spam), a tempfail or a failed scan; notice for
+ *	    rejected or quarantined spam; info otherwise.
  * OWNS     Nothing after a call returns.  struct vgm_loginfo is a value the
  *	    caller fills (its strings are copies, so it stays valid after the
  *	    message has been handed to the scanner and freed).
- * LIMITS   One line is cut at VG_LOG_LINE_MAX bytes (log.h); the sender is
- *	    cut at VGM_LOG_FIELD_MAX bytes.  Message bytes only reach a line
- *	    through vg_sanitize_*.
+ * LIMITS   One line is cut at VG_LOG_LINE_MAX bytes (log.h); the sender and
+ *	    HELO name at VGM_LOG_FIELD_MAX bytes; the recipients at
+ *	    VGM_LOG_RCPTS_MAX, the list then ending in ",...".  Message bytes
+ *	    only reach a line through vg_sanitize_*.
  * THREADS  vgm_logsink_message() may run in many threads at once; stdio
  *	    and syslog(3) keep each line whole.  vgm_logsink_init() runs
  *	    before threads start.
@@ -32,6 +43,7 @@ struct vg_msg;
 struct vg_verdict;
 
 #define VGM_LOG_FIELD_MAX 256
+#define VGM_LOG_RCPTS_MAX 1024
 
 /* What the summary line says about a message, captured before hand-off. */
 struct vgm_loginfo {
@@ -39,6 +51,8 @@ struct vgm_loginfo {
 	char client_addr[64];
 	char client_name[VGM_LOG_FIELD_MAX];
 	char from[VGM_LOG_FIELD_MAX];
+	char helo[VGM_LOG_FIELD_MAX];
+	char rcpts[VGM_LOG_RCPTS_MAX]; /* "a@x,b@y", cut with ",..." */
 	size_t nrcpt;
 	size_t rejected_rcpts; /* RCPT TO the MTA refused (SMFIP_RCPT_REJ) */
 	uint64_t size;

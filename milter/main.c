@@ -22,12 +22,10 @@
 #include <libmilter/mfapi.h>
 #include <clamav.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-#include <spf2/spf_lib_version.h>
-#include <openssl/crypto.h>
 
 #include "base/alloc.h"
 #include "base/conf.h"
+#include "core/versions.h"
 #include "core/engine.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -104,60 +102,25 @@ vgm_print_err(const struct vg_err *err, const char *what, int rc)
 		    what, vg_strerror(rc));
 }
 
-/* vgm_sig_version - the daily (else main) signature version, or 0 */
-static unsigned
-vgm_sig_version(const char *dir)
-{
-	static const char *const names[] = {
-	    "daily.cld", "daily.cvd", "main.cld", "main.cvd"};
-	char path[4096];
-	struct cl_cvd *cvd;
-	unsigned version = 0;
-	size_t i;
-
-	for (i = 0; i < VG_NELEM(names) && version == 0; i++) {
-		(void)vg_str_fmt(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (access(path, R_OK) != 0)
-			continue;
-		cvd = cl_cvdhead(path);
-		if (cvd != NULL) {
-			version = cvd->version;
-			cl_cvdfree(cvd);
-		}
-	}
-	return version;
-}
-
 /* vgm_print_version - -V: our version and every library's */
 static int
 vgm_print_version(const char *conf_path)
 {
-	unsigned major = 0, minor = 0, patch = 0, sigver = 0;
-	char pcre[64] = "unknown";
+	unsigned major = 0, minor = 0, patch = 0;
 	struct vg_conf *conf = NULL;
 	struct vg_err *err;
+	char text[2048];
 
 	(void)smfi_version(&major, &minor, &patch);
-	if (pcre2_config(PCRE2_CONFIG_VERSION, pcre) < 0)
-		(void)vg_str_fmt(pcre, sizeof(pcre), "unknown");
 	(void)printf(VGM_NAME " %s\n", vg_version());
 	(void)printf("libmilter %u.%u.%u\n", major, minor, patch);
 	/* The signature version needs the configured database directory. */
 	err = vg_calloc(1, sizeof(*err));
-	if (err != NULL && vg_conf_load(&conf, conf_path, err) == 0 &&
-	    conf->clamav_database != NULL)
-		sigver = vgm_sig_version(conf->clamav_database);
-	if (sigver != 0)
-		(void)printf("ClamAV %s, signatures %u\n", cl_retver(), sigver);
-	else
-		(void)printf("ClamAV %s, signatures unknown (no daily or main "
-		             "database found via %s)\n",
-		    cl_retver(), conf_path);
-	(void)printf("PCRE2 %s\n", pcre);
-	(void)printf("libspf2 %d.%d.%d\n", SPF_LIB_VERSION_MAJOR,
-	    SPF_LIB_VERSION_MINOR, SPF_LIB_VERSION_PATCH);
-	/* DKIM's cryptography (lib/net/dkim.c). */
-	(void)printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+	if (err != NULL && vg_conf_load(&conf, conf_path, err) != 0)
+		conf = NULL;
+	vg_versions_text(text, sizeof(text),
+	    conf != NULL ? conf->clamav_database : NULL, conf_path);
+	(void)fputs(text, stdout);
 	vg_conf_free(conf);
 	vg_free(err);
 	return ferror(stdout) ? 1 : 0;

@@ -42,6 +42,9 @@ pkgs=(
 	# SpamAssassin's rule files (the compat-mode test loads them; spamd is
 	# never run)
 	spamassassin
+	# Sieve (Pigeonhole's sieve-test) and procmail run recipes written for
+	# SpamAssassin's headers against Vigil's delivered copies (e2e spam)
+	dovecot-sieve procmail
 	# zstd: a compressed format ClamAV cannot open (tests/cli)
 	zstd
 	# the e2e scripts (perl finds free ports; ps, kill, timeout)

@@ -265,6 +265,7 @@ struct state {
 	struct vg_err *err;
 	unsigned nerr; /* errors recorded here (err may be NULL) */
 	unsigned seen[VG_NELEM(keys)]; /* line a key was set on, 0 = unset */
+	bool tool; /* vg_conf_load_tool(): the daemon's required keys are not */
 };
 
 /* vg_conf_keys - the table and its length */
@@ -962,6 +963,13 @@ finish(struct state *st)
 
 		if (!key->required || st->seen[i] != 0)
 			continue;
+		/* A tool never opens the socket, and its caller says where
+		 * the signatures are (vg_conf_load_tool()). */
+		if (st->tool &&
+		    (key->offset == offsetof(struct vg_conf, socket) ||
+		        key->offset ==
+		            offsetof(struct vg_conf, clamav_database)))
+			continue;
 		if (key->offset == offsetof(struct vg_conf, clamav_database) &&
 		    (!st->conf->virus_scan ||
 		        strcmp(st->conf->virus_backend, "clamd") == 0))
@@ -973,10 +981,10 @@ finish(struct state *st)
 	return 0;
 }
 
-/* vg_conf_parse - text in memory to a checked config */
-int
-vg_conf_parse(struct vg_conf **out, const char *text, size_t len,
-    const char *name, struct vg_err *err)
+/* parse_as - text in memory to a checked config, for the daemon or a tool */
+static int
+parse_as(struct vg_conf **out, const char *text, size_t len, const char *name,
+    struct vg_err *err, bool tool)
 {
 	struct state st;
 	int rc;
@@ -985,6 +993,7 @@ vg_conf_parse(struct vg_conf **out, const char *text, size_t len,
 	memset(&st, 0, sizeof(st));
 	st.name = name != NULL ? name : "(config)";
 	st.err = err;
+	st.tool = tool;
 	if (len > VG_CONF_FILE_MAX) {
 		fail(&st, 0, "file too big (more than %d bytes)",
 		    VG_CONF_FILE_MAX);
@@ -1018,6 +1027,14 @@ out:
 		    "the key table is invalid");
 	vg_conf_free(st.conf);
 	return rc;
+}
+
+/* vg_conf_parse - text in memory to a checked config */
+int
+vg_conf_parse(struct vg_conf **out, const char *text, size_t len,
+    const char *name, struct vg_err *err)
+{
+	return parse_as(out, text, len, name, err, false);
 }
 
 /*
@@ -1069,15 +1086,17 @@ out:
 	return rc;
 }
 
-/* vg_conf_load - read path and parse it */
-int
-vg_conf_load(struct vg_conf **out, const char *path, struct vg_err *err)
+/* load_as - read path (NULL: no file) and parse it */
+static int
+load_as(struct vg_conf **out, const char *path, struct vg_err *err, bool tool)
 {
 	char *text = NULL;
 	size_t len = 0;
 	int fd, rc;
 
 	*out = NULL;
+	if (path == NULL)
+		return parse_as(out, "", 0, "(built-in defaults)", err, true);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		vg_err_add(err, path, 0, "cannot open: %s", strerror(errno));
 		return VG_ECONFIG;
@@ -1092,10 +1111,24 @@ vg_conf_load(struct vg_conf **out, const char *path, struct vg_err *err)
 	close(fd);
 	if (rc != 0)
 		goto out;
-	rc = vg_conf_parse(out, text, len, path, err);
+	rc = parse_as(out, text, len, path, err, tool);
 out:
 	vg_free(text);
 	return rc;
+}
+
+/* vg_conf_load - read and check the daemon's config at path */
+int
+vg_conf_load(struct vg_conf **out, const char *path, struct vg_err *err)
+{
+	return load_as(out, path, err, false);
+}
+
+/* vg_conf_load_tool - a config for a tool (conf.h), path NULL: defaults */
+int
+vg_conf_load_tool(struct vg_conf **out, const char *path, struct vg_err *err)
+{
+	return load_as(out, path, err, true);
 }
 
 /* vg_conf_free - free a config and every string in it */

@@ -182,6 +182,15 @@ const struct vg_conf_key *vg_conf_keys(size_t *n_out);
 int vg_conf_load(struct vg_conf **out, const char *path, struct vg_err *err);
 
 /*
+ * vg_conf_load_tool - as vg_conf_load() for a front end that serves no
+ * mail (`vigil scan`): socket is not required, nor clamav_database (the
+ * caller sets it or turns virus_scan off); path NULL means no file at
+ * all, every key at its default.
+ */
+int vg_conf_load_tool(
+    struct vg_conf **out, const char *path, struct vg_err *err);
+
+/*
  * vg_conf_parse - as vg_conf_load() on text already in memory; name is the
  * file name used in error messages.
  */

@@ -30,6 +30,8 @@ vg_log_level_name(enum vg_log_level level)
 		return "debug";
 	case VG_LOG_INFO:
 		return "info";
+	case VG_LOG_NOTICE:
+		return "notice";
 	case VG_LOG_WARNING:
 		return "warning";
 	case VG_LOG_ERROR:

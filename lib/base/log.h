@@ -21,6 +21,7 @@
 enum vg_log_level {
 	VG_LOG_DEBUG,
 	VG_LOG_INFO,
+	VG_LOG_NOTICE, /* normal but significant: rejected spam */
 	VG_LOG_WARNING,
 	VG_LOG_ERROR,
 	VG_LOG_FATAL,

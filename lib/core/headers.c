@@ -17,12 +17,11 @@
 #include "message/statushdr.h"
 #include "rules/rules.h"
 #include "rules/symbols.h"
+#include "core/autolearn.h"
 #include "core/engine.h"
+#include "core/spamhdr.h"
 #include "core/headers.h"
 #include "core/verdict.h"
-
-/* Fold X-Spam-Status so that no line passes this many columns. */
-#define FOLD_COLUMN 78
 
 /* add_edit - append one header edit; name and value are copied */
 static int
@@ -210,49 +209,6 @@ vg_verdict_tests(const struct vg_verdict *v, char *buf, size_t bufsize)
 		len += (size_t)n;
 	}
 	return len;
-}
-
-/*
- * spam_status - "Yes, score=7.3 required=5.0 tests=A=1.5,B=3.0" folded
- * with "\n\t" before a test that would pass FOLD_COLUMN (libmilter turns
- * an LF followed by white space into a folded header line).
- */
-static int
-spam_status(const struct vg_verdict *v, struct vg_buf *out)
-{
-	char tests[VG_VERDICT_HEADER_MAX];
-	size_t col;
-	const char *p;
-	int rc;
-
-	vg_verdict_tests(v, tests, sizeof(tests) - 128);
-	rc = vg_buf_printf(out,
-	    "%s, score=%.1f required=%.1f tests=", v->spam ? "Yes" : "No",
-	    v->score, v->required);
-	if (rc != 0)
-		return rc;
-	/* "X-Spam-Status: " is 15 columns. */
-	col = 15 + out->len;
-	if (*tests == '\0')
-		return vg_buf_append_str(out, "none");
-	for (p = tests; *p != '\0';) {
-		const char *comma = strchr(p + 1, ',');
-		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-
-		if (col + n > FOLD_COLUMN && p != tests) {
-			/* The comma ends the line, as SpamAssassin folds. */
-			if ((rc = vg_buf_append(out, ",\n\t", 3)) != 0)
-				return rc;
-			col = 8;
-			p++;
-			n--;
-		}
-		if ((rc = vg_buf_append(out, p, n)) != 0)
-			return rc;
-		col += n;
-		p += n;
-	}
-	return 0;
 }
 
 /* add_header - ADD edit of a formatted value */
@@ -450,6 +406,51 @@ spf_headers(
 	return add_edit(v, VG_EDIT_ADD, "Authentication-Results", 0, ar);
 }
 
+/*
+ * spam_headers - the X-Spam-* headers of the rules file's ham or spam
+ * list (rules_headers.c; SpamAssassin's layout unless it says otherwise),
+ * each rendered from its template (spamhdr.h) and sanitised again, line
+ * folds kept
+ */
+static int
+spam_headers(struct vg_verdict *v, const struct vg_engine *engine,
+    const struct vg_msg *msg, const char *clam)
+{
+	const struct vg_conf *conf = vg_engine_conf(engine);
+	const struct vg_rules *rules = vg_engine_rules(engine);
+	struct vg_spamhdr_ctx ctx = {
+	    .v = v,
+	    .rules = rules,
+	    .version = vg_version(),
+	    .subversion = clam,
+	    .hostname = conf->authserv_id,
+	    .autolearn = vg_autolearn_status(conf, rules, v),
+	    .client_addr = vg_msg_client_addr(msg),
+	    .client_name = vg_msg_client_name(msg),
+	};
+	const struct vg_rules_hdr *hdrs;
+	size_t n;
+	struct vg_buf value;
+	int rc = 0;
+
+	hdrs = vg_rules_headers(rules, v->spam, &n);
+	vg_buf_init(&value, 2 * VG_SPAMHDR_VALUE_MAX + 64);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char name[VG_RULES_HDR_NAME_MAX + 8];
+		char clean[2 * VG_SPAMHDR_VALUE_MAX + 64];
+
+		if ((rc = vg_spamhdr_render(
+		         &value, hdrs[i].name, hdrs[i].tmpl, &ctx)) != 0)
+			break;
+		(void)vg_str_fmt(name, sizeof(name), "X-Spam-%s", hdrs[i].name);
+		vg_sanitize_str(clean, sizeof(clean), vg_buf_cstr(&value),
+		    VG_SANITIZE_KEEP_FOLD);
+		rc = add_edit(v, VG_EDIT_ADD, name, 0, clean);
+	}
+	vg_buf_fini(&value);
+	return rc;
+}
+
 /* vg_headers_build - the edits for a message that passes */
 int
 vg_headers_build(struct vg_verdict *v, const struct vg_engine *engine,
@@ -465,22 +466,9 @@ vg_headers_build(struct vg_verdict *v, const struct vg_engine *engine,
 	if ((rc = spf_headers(v, vg_engine_conf(engine), msg)) != 0)
 		return rc;
 	if (score_res != NULL && score_res->status == 0 &&
-	    !vg_msg_oversized(msg)) {
-		struct vg_buf status;
-
-		if (v->spam && (rc = add_header(v, "X-Spam-Flag", "YES")) != 0)
-			return rc;
-		if ((rc = add_header(v, "X-Spam-Score", "%.1f", v->score)) != 0)
-			return rc;
-		vg_buf_init(&status, VG_VERDICT_HEADER_MAX);
-		rc = spam_status(v, &status);
-		if (rc == 0)
-			rc = add_edit(v, VG_EDIT_ADD, "X-Spam-Status", 0,
-			    vg_buf_cstr(&status));
-		vg_buf_fini(&status);
-		if (rc != 0)
-			return rc;
-	}
+	    !vg_msg_oversized(msg) &&
+	    (rc = spam_headers(v, engine, msg, clam)) != 0)
+		return rc;
 	if (*clam != '\0')
 		rc = add_header(
 		    v, "X-Virus-Scanned", "Vigil %s (%s)", vg_version(), clam);

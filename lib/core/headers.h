@@ -7,8 +7,9 @@
  *	    in the message (statushdr.h; an Authentication-Results only when
  *	    it carries our authserv-id), then, for a message that passes,
  *	    ADDs of Received-SPF and Authentication-Results (RFC 7208 9.1,
- *	    RFC 8601) for each SPF result, X-Spam-Flag, X-Spam-Score and
- *	    X-Spam-Status (SpamAssassin's layout, folded before column 78),
+ *	    RFC 8601) for each SPF result, the X-Spam-* headers of the
+ *	    rules file's templates (SpamAssassin's add_header, by default
+ *	    its layout: Checker-Version, Flag, Level, Status; spamhdr.h),
  *	    X-Virus-Scanned and X-Virus-Status, and last the subject tag.
  *	    vg_verdict_decide() (decide.c) is the only caller; the decision
  *	    itself is made there, never here.

@@ -53,7 +53,9 @@ struct vg_header_edit {
 	enum vg_edit_kind kind;
 	char *name;
 	size_t index; /* 1-based among headers of that name; DELETE/CHANGE */
-	char *value;  /* ADD/CHANGE: sanitised, one line, no CR/LF */
+	/* ADD/CHANGE: sanitised; no CR, and an LF only as a fold ("\n\t",
+	 * which libmilter turns into CRLF TAB) */
+	char *value;
 };
 
 struct vg_verdict {

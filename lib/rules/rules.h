@@ -58,6 +58,27 @@ double vg_rules_autolearn_ham(const struct vg_rules *rules);
 double vg_rules_reputation_ham(const struct vg_rules *rules);
 /* vg_rules_subject_tag - prefix for tagged subjects, "" = none */
 const char *vg_rules_subject_tag(const struct vg_rules *rules);
+
+/*
+ * The X-Spam-* headers a message gets (rules_headers.c): NAME is written
+ * as X-Spam-NAME, TMPL is a SpamAssassin template (core/spamhdr.h renders
+ * it).  Limits of add_header; errors past them.
+ */
+#define VG_RULES_HDR_MAX          32
+#define VG_RULES_HDR_NAME_MAX     64
+#define VG_RULES_HDR_TEMPLATE_MAX 1024
+
+struct vg_rules_hdr {
+	char *name;
+	char *tmpl;
+};
+
+/*
+ * vg_rules_headers - the ham (spam false) or spam list, in the order the
+ * headers are added; *n_out its length.  Borrowed from rules.
+ */
+const struct vg_rules_hdr *vg_rules_headers(
+    const struct vg_rules *rules, bool spam, size_t *n_out);
 /*
  * vg_rules_score - the score the rules file gives a symbol (built-in checks
  * such as SPF_FAIL are scored there too); def when it gives none.

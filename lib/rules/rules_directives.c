@@ -4,7 +4,8 @@
  * and its handlers: score, describe, tflags, required_score, reject_score,
  * autolearn_spam_score, autolearn_ham_score, reputation_ham_score,
  * include, subject_tag, rewrite_header, dnsbl, uribl, vigil_compat (whose
- * handler is rules_compat.c's), vigil_match_limit, vigil_depth_limit.
+ * handler is rules_compat.c's), vigil_match_limit, vigil_depth_limit,
+ * and the header directives (rules_headers.c's handlers).
  *
  * PURPOSE  A directive is one row here and one handler.  Rule definitions
  *	    (rules_define.c) and if/else/endif (rules_compat.c) are matched
@@ -380,6 +381,10 @@ static const struct vg_rules_dir {
     {"dnsbl", vg_rules_dir_dnsbl},
     {"uribl", vg_rules_dir_uribl},
     {"vigil_compat", vg_rules_dir_compat},
+    {"add_header", vg_rules_dir_add_header},
+    {"remove_header", vg_rules_dir_remove_header},
+    {"clear_headers", vg_rules_dir_clear_headers},
+    {"report_safe", vg_rules_dir_report_safe},
     {"vigil_match_limit", vg_rules_dir_match_limit},
     {"vigil_depth_limit", vg_rules_dir_depth_limit},
 };

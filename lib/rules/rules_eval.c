@@ -100,6 +100,14 @@ vg_rules_autolearn_ham(const struct vg_rules *rules)
 	return rules->autolearn_ham;
 }
 
+/* vg_rules_headers - the ham or spam list of X-Spam-* templates */
+const struct vg_rules_hdr *
+vg_rules_headers(const struct vg_rules *rules, bool spam, size_t *n_out)
+{
+	*n_out = rules != NULL ? rules->nhdrs[spam ? 1 : 0] : 0;
+	return rules != NULL ? rules->hdrs[spam ? 1 : 0] : NULL;
+}
+
 /* vg_rules_subject_tag - prefix for tagged subjects, "" = none */
 const char *
 vg_rules_subject_tag(const struct vg_rules *rules)

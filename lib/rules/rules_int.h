@@ -144,6 +144,9 @@ struct vg_rules {
 	double autolearn_spam, autolearn_ham; /* NAN: not set */
 	double reputation_ham;                /* NAN: not set */
 	char *subject_tag;
+	/* X-Spam-* templates: [0] ham, [1] spam (rules_headers.c). */
+	struct vg_rules_hdr hdrs[2][VG_RULES_HDR_MAX];
+	size_t nhdrs[2];
 	uint32_t match_limit, depth_limit;
 
 	struct vg_rules_stats stats;

@@ -168,6 +168,10 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 	r->match_limit = VG_RULES_DEF_MATCH_LIMIT;
 	r->depth_limit = VG_RULES_DEF_DEPTH_LIMIT;
 	atomic_init(&r->limit_rules, 0);
+	if ((rc = vg_rules_hdr_defaults(r)) != 0) {
+		vg_rules_free(r);
+		return rc;
+	}
 	if (vg_rules_nmodules > VG_RULES_MODULES_MAX)
 		vg_panic("rules: %zu modules, at most %d", vg_rules_nmodules,
 		    VG_RULES_MODULES_MAX);

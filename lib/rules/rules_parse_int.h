@@ -174,6 +174,21 @@ int vg_rules_define(struct vg_rparse *p, struct vg_rfile *f,
 typedef int (*vg_rules_dir_fn)(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
 
+/* rules_headers.c: add_header, remove_header, clear_headers, report_safe. */
+
+/* vg_rules_hdr_defaults - fill both lists with SpamAssassin's layout */
+int vg_rules_hdr_defaults(struct vg_rules *r);
+/* vg_rules_hdr_free - empty both lists */
+void vg_rules_hdr_free(struct vg_rules *r);
+int vg_rules_dir_add_header(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+int vg_rules_dir_remove_header(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+int vg_rules_dir_clear_headers(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+int vg_rules_dir_report_safe(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+
 /* vg_rules_dir_find - the handler of directive dir, or NULL */
 vg_rules_dir_fn vg_rules_dir_find(const char *dir);
 

@@ -153,6 +153,7 @@ vg_rules_free(struct vg_rules *r)
 		vg_free(r->files[i]);
 	vg_free(r->files);
 	vg_free(r->subject_tag);
+	vg_rules_hdr_free(r);
 	for (size_t m = 0; m < vg_rules_nmodules; m++)
 		if (vg_rules_modules[m]->free != NULL)
 			vg_rules_modules[m]->free(r->module_state[m]);

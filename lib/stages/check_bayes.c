@@ -12,7 +12,7 @@
  *	    rules, which run after the checks, can combine them.  The
  *	    probability goes in the symbol's detail and the result's
  *	    report (vigil scan --json).  verdict (after the milter applied
- *	    the verdict) is autolearn: see autolearn_class().
+ *	    the verdict) is autolearn: see vg_autolearn_class() (core/autolearn.h).
  *	    Being a check of the score stage, not a stage of its own, is
  *	    deliberate: the text is decoded once for rules and classifier
  *	    alike, and the metas see the classifier's symbols.
@@ -39,6 +39,7 @@
 #include "message/msg.h"
 #include "message/text.h"
 #include "rules/rules.h"
+#include "core/autolearn.h"
 #include "core/verdict.h"
 #include "stages/check_ops.h"
 
@@ -60,9 +61,6 @@ static const struct band {
 };
 #define BAYES_999_FLOOR 0.999
 #define BAYES_999_DEF   1.0
-
-/* Autolearn: points the rules must find in the header and in the body. */
-#define AUTOLEARN_MIN_PART 3.0
 
 struct check_bayes {
 	struct vg_bayes *db; /* NULL: off */
@@ -205,95 +203,6 @@ check_bayes_collect(void *state, const struct vg_msg *msg, void *work,
 	return rc;
 }
 
-/* is_bayes - one of this check's symbols */
-static bool
-is_bayes(const char *name)
-{
-	return strncmp(name, "BAYES_", 6) == 0;
-}
-
-/*
- * symbol_part - where a symbol's points come from for autolearn: 'h' a
- * header test (header rules, SPF, client blacklists and the other
- * checks), 'b' a body test (body, rawbody, full and uri rules, URI
- * blacklists), 0 neither (meta rules)
- */
-static char
-symbol_part(const struct vg_rules *rules, const char *name)
-{
-	for (size_t i = 0; i < vg_rules_count(rules); i++) {
-		if (strcmp(vg_rules_name(rules, i), name) != 0)
-			continue;
-		switch (vg_rules_kind(rules, i)) {
-		case VG_RULE_HEADER:
-			return 'h';
-		case VG_RULE_META:
-		case VG_RULE_KIND_MAX:
-			return 0;
-		default:
-			return 'b';
-		}
-	}
-	for (size_t i = 0; i < vg_rules_dnsbl_count(rules); i++) {
-		const struct vg_rules_dnsbl *d = vg_rules_dnsbl(rules, i);
-
-		if (strcmp(d->name, name) == 0)
-			return d->kind == VG_DNSBL_URI ? 'b' : 'h';
-	}
-	return 'h';
-}
-
-/*
- * autolearn_class - what a message is learned as, or 0: spam when the
- * rules alone (the score without BAYES_* and REP_* symbols) reach
- * autolearn_spam_score with at least AUTOLEARN_MIN_PART points from
- * header tests and as many from body tests; ham at most
- * autolearn_ham_score.  Never outbound mail, a message whose virus scan
- * did not finish clean (or was off), a failed or forced verdict, or a
- * tempfailed one.  *rules_score_out is the rules' score.
- */
-static int
-autolearn_class(const struct vg_rules *rules, const struct vg_verdict *v,
-    double *rules_score_out)
-{
-	double score = v->score, head = 0, body = 0;
-
-	/* Nor do the reputation's, which autolearn would then feed back. */
-	for (size_t i = 0; i < v->nsymbols; i++)
-		if (is_bayes(v->symbols[i].name) ||
-		    strncmp(v->symbols[i].name, "REP_", 4) == 0)
-			score -= v->symbols[i].score;
-	*rules_score_out = score;
-	if (v->outbound || v->error || v->forced ||
-	    v->action == VG_ACTION_TEMPFAIL ||
-	    (v->virus_outcome != VG_VIRUS_CLEAN &&
-	        v->virus_outcome != VG_VIRUS_DISABLED))
-		return 0;
-	if (score <= vg_rules_autolearn_ham(rules))
-		return VG_BAYES_HAM;
-	if (score < vg_rules_autolearn_spam(rules))
-		return 0;
-	for (size_t i = 0; i < v->nsymbols; i++) {
-		const struct vg_symbol *s = &v->symbols[i];
-
-		if (is_bayes(s->name) || strncmp(s->name, "REP_", 4) == 0)
-			continue;
-		switch (symbol_part(rules, s->name)) {
-		case 'h':
-			head += s->score;
-			break;
-		case 'b':
-			body += s->score;
-			break;
-		default:
-			break;
-		}
-	}
-	return head >= AUTOLEARN_MIN_PART && body >= AUTOLEARN_MIN_PART
-	    ? VG_BAYES_SPAM
-	    : 0;
-}
-
 /*
  * check_bayes_verdict - autolearn, after the milter applied the verdict:
  * queued (learnq.h), so the message's reply does not wait for the
@@ -311,7 +220,7 @@ check_bayes_verdict(void *state, const struct vg_msg *msg, void *work,
 
 	if (st->db == NULL || st->learnq == NULL || work == NULL)
 		return;
-	if ((cls = autolearn_class(rules, v, &score)) == 0)
+	if ((cls = vg_autolearn_class(rules, v, &score)) == 0)
 		return;
 	vg_bayes_digest(digest, msg);
 	rc = vg_learnq_push(

@@ -8,7 +8,9 @@
 # X-Spam-Status: Yes, score=..., with the score vigil scan gives the same
 # message.  Forged X-Spam-Flag: NO / X-Spam-Status headers in it are
 # removed: exactly one of each, ours.  A ham gets X-Spam-Status: No and no
-# X-Spam-Flag.  With subject_tag the Subject of the tagged copy starts
+# X-Spam-Flag; Sieve and procmail recipes written for SpamAssassin's
+# headers file the delivered spam into Junk and keep the ham.  With
+# subject_tag the Subject of the tagged copy starts
 # with the tag; with reject_score lowered to 5 the spam is refused with
 # 550 5.7.1 Message rejected as spam and nothing is delivered or queued.
 #
@@ -66,10 +68,13 @@ e2e_send "$spam" --from "$from"
 if e2e_expect_delivered "spam tagged"; then
 	t="spam tagged"
 	e2e_expect_header "$t" X-Spam-Flag '^YES$'
+	# SpamAssassin's default layout (10_default_prefs.cf).
 	e2e_expect_header "$t" X-Spam-Status \
-	    "^Yes, score=$spam_score required=5\.0 tests=[A-Z0-9_]+="
-	e2e_expect_header "$t" X-Spam-Score "^$spam_score\$"
+	    "^Yes, score=$spam_score required=5\.0 tests=[A-Z0-9_]+[, ].*autolearn=[a-z]+.* version=[0-9]"
+	e2e_expect_header "$t" X-Spam-Level "^\\*{${spam_score%.*}}\$"
+	e2e_expect_header "$t" X-Spam-Checker-Version "^Vigil [^ ]+ on [^ ]+\$"
 	e2e_expect_body_same "$t"
+	cp "$E2E_DELIVERED" "$E2E_DIR/spam.delivered"
 	subj=$(e2e_header_values "$spam" Subject)
 	got=$(e2e_header_values "$E2E_DELIVERED" Subject)
 	e2e_check "$t: Subject unchanged without subject_tag (got '$got', want '$subj')" \
@@ -87,7 +92,7 @@ if e2e_expect_delivered "spam with forged X-Spam-Flag: NO"; then
 	t="forged spam headers"
 	e2e_expect_header "$t" X-Spam-Flag '^YES$'
 	e2e_expect_header "$t" X-Spam-Status '^Yes, score=[0-9.]+ required=5\.0'
-	e2e_expect_header "$t" X-Spam-Score '^[0-9.]+$'
+	e2e_expect_header "$t" X-Spam-Level '^\*+$'
 	n=$(e2e_headers "$E2E_DELIVERED" | grep -ciE 'FORGED_BY_SENDER|^x-spam-[a-z]+: *(NO|-10\.0)')
 	e2e_check "$t: nothing of the forged headers left (got $n lines, want 0)" \
 	    [ "$n" -eq 0 ]
@@ -102,11 +107,72 @@ e2e_send "$E2E_MSG" --from "$from"
 if e2e_expect_delivered "ham"; then
 	e2e_expect_header "ham" X-Spam-Status \
 	    "^No, score=$ham_score required=5\.0( tests=.*)?\$"
-	e2e_expect_header "ham" X-Spam-Score "^$ham_score\$"
+	e2e_expect_header "ham" X-Spam-Checker-Version "^Vigil [^ ]+ on [^ ]+\$"
 	e2e_expect_no_header "ham" X-Spam-Flag
 	e2e_expect_body_same "ham"
+	cp "$E2E_DELIVERED" "$E2E_DIR/ham.delivered"
 fi
 e2e_expect_queue "spam and ham delivered" ""
+
+# 3b. Filters written for SpamAssassin, run on the delivered copies: Sieve
+# (Pigeonhole's sieve-test) and procmail recipes as users have them file
+# the spam into Junk and keep the ham.  sieve-test refuses to run as
+# root, so it runs as nobody in a directory nobody can write.
+rd=$E2E_DIR/recipes
+mkdir -p "$rd" && chmod 777 "$rd"
+sieves=(
+	'if header :contains "X-Spam-Flag" "YES" { fileinto "Junk"; }'
+	'if header :contains "X-Spam-Level" "*****" { fileinto "Junk"; }'
+	'if header :regex "X-Spam-Status" "^Yes, score=[0-9.]+ required=[0-9.]+ tests=.* autolearn=[a-z]+" { fileinto "Junk"; }'
+)
+procmails=(
+	'* ^X-Spam-Status: Yes'
+	'* ^X-Spam-Level: \*\*\*\*\*'
+	'* ^X-Spam-Flag: YES'
+)
+# both A B C D - A is B and C is D
+both()
+{
+	[ "$1" = "$2" ] && [ "$3" = "$4" ]
+}
+# folder_sieve N MSG - the folder sieve script N files MSG into
+folder_sieve()
+{
+	printf 'require ["fileinto", "regex"];\n%s\n' "${sieves[$1]}" \
+	    >"$rd/s$1.sieve"
+	cp "$2" "$rd/msg" && chmod 644 "$rd/s$1.sieve" "$rd/msg"
+	(cd "$rd" && runuser -u nobody -- sieve-test "s$1.sieve" msg 2>&1) |
+	    sed -n 's/^ *\* store message in folder: //p' | head -n 1
+}
+# folder_procmail N MSG - the folder procmail recipe N files MSG into
+# (procmail ignores an rcfile in a directory others may write: its own)
+pd=$E2E_DIR/procmail
+folder_procmail()
+{
+	rm -rf "$pd" && mkdir -p "$pd/mail" && chmod 755 "$pd"
+	printf 'MAILDIR=%s\nDEFAULT=%s\nLOGFILE=%s\n:0:\n%s\njunk\n' \
+	    "$pd/mail" "$pd/mail/inbox" "$pd/log" "${procmails[$1]}" \
+	    >"$pd/p$1.rc"
+	procmail -m "$pd/p$1.rc" <"$2" >/dev/null 2>&1
+	ls "$pd/mail" | grep -v '\.lock$' | head -n 1
+}
+if ! command -v sieve-test >/dev/null || ! command -v procmail >/dev/null
+then
+	e2e_not_ok "SpamAssassin recipes" "sieve-test or procmail missing (packaging/deps.sh: dovecot-sieve procmail)"
+elif [ -f "$E2E_DIR/spam.delivered" ] && [ -f "$E2E_DIR/ham.delivered" ]; then
+	for i in "${!sieves[@]}"; do
+		s=$(folder_sieve "$i" "$E2E_DIR/spam.delivered")
+		h=$(folder_sieve "$i" "$E2E_DIR/ham.delivered")
+		e2e_check "Sieve '${sieves[$i]}': spam in '$s' (want Junk), ham in '$h' (want INBOX)" \
+		    both "$s" Junk "$h" INBOX
+	done
+	for i in "${!procmails[@]}"; do
+		s=$(folder_procmail "$i" "$E2E_DIR/spam.delivered")
+		h=$(folder_procmail "$i" "$E2E_DIR/ham.delivered")
+		e2e_check "procmail '${procmails[$i]}': spam in '$s' (want junk), ham in '$h' (want inbox)" \
+		    both "$s" junk "$h" inbox
+	done
+fi
 
 # 4. subject_tag: the tagged copy's Subject starts with the tag.
 rules=$(e2e_rules_file subject-tag.rules 'subject_tag [SPAM]')

@@ -84,7 +84,7 @@ e2e_milter_restart "${base[@]}" "spf_reject_fail = no"
 e2e_send "$E2E_MSG" --xclient-addr "$fail_ip" --from someone@fail.spf.test
 if e2e_expect_delivered "SPF fail with spf_reject_fail = no"; then
 	t="SPF fail delivered"
-	e2e_expect_header "$t" X-Spam-Status '^No, score=.*tests=.*SPF_FAIL=3\.0'
+	e2e_expect_header "$t" X-Spam-Status '^No, score=.*tests=.*SPF_FAIL'
 	expect_ar "$t" "spf=fail smtp.mailfrom=fail.spf.test"
 	e2e_expect_header "$t" Received-SPF "^fail .*client-ip=$fail_ip;"
 	e2e_expect_body_same "$t"
@@ -94,7 +94,7 @@ fi
 e2e_send "$E2E_MSG" --xclient-addr "$pass_ip" --from someone@pass.spf.test
 if e2e_expect_delivered "SPF pass"; then
 	t="SPF pass"
-	e2e_expect_header "$t" X-Spam-Status '^No, score=.*tests=.*SPF_PASS='
+	e2e_expect_header "$t" X-Spam-Status '^No, score=.*tests=.*SPF_PASS'
 	expect_ar "$t" "spf=pass smtp.mailfrom=pass.spf.test"
 	e2e_expect_header "$t" Received-SPF "^pass .*client-ip=$pass_ip;"
 fi
@@ -135,7 +135,7 @@ e2e_send "$E2E_MSG" --xclient-addr "$fail_ip" --from someone@fail.spf.test
 ms=$((($(date +%s%N) - start) / 1000000))
 if e2e_expect_delivered "DNS server that never answers"; then
 	t="DNS black hole"
-	e2e_expect_header "$t" X-Spam-Status '^No, score=.*SPF_TEMPERROR=0\.1'
+	e2e_expect_header "$t" X-Spam-Status '^No, score=.*SPF_TEMPERROR'
 	expect_ar "$t" "spf=temperror smtp.mailfrom=fail.spf.test"
 	# The SMTP transaction takes the deadline plus Postfix's and the
 	# scan's own time (well under a second with an answering server);

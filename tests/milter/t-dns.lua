@@ -31,7 +31,8 @@ vg_ok("body", mt.bodystring(conn, "Hello.\r\n"))
 vg_ok("eom", mt.eom(conn))
 vg_want_clean(conn, "listed client")
 local status = vg_header(conn, "X-Spam-Status") or ""
-for _, want in ipairs({ "SPF_PASS=0.1", "TEST_BL=2.5" }) do
+-- SpamAssassin's layout lists the names, not the scores.
+for _, want in ipairs({ "SPF_PASS", "TEST_BL" }) do
 	if string.find(status, want, 1, true) == nil then
 		vg_fail("X-Spam-Status", status, "... " .. want .. " ...")
 	end

@@ -116,8 +116,10 @@ local function run_cli(c, file)
 	for r in string.gmatch(out, '{"rcpt": "(.-)", "reply"') do
 		res.refused[json_unescape(r)] = true
 	end
+	-- A value may be empty (X-Spam-Level of a message under 1 point):
+	-- each entry ends at the "} before the next entry or the list's end.
 	for n, v in string.gmatch(out,
-	    '{"name": "(X%-[%a%-]+)", "value": "(.-[^\\])"}') do
+	    '{"name": "(X%-[%a%-]+)", "value": "(.-)"}[,%]]') do
 		res.headers[n] = json_unescape(v)
 	end
 	res.raw = out

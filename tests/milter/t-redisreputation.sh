@@ -70,7 +70,8 @@ plain() {
 		fail "plain through $1: no verdict: $(cat "$t/out")"
 }
 
-# has WORD - the last message's X-Spam-Status names WORD
+# has WORD - the last message's X-Spam-Status names WORD (SpamAssassin's
+# layout lists names; c's log line checks the score)
 has() {
 	grep -q "$1" "$t/out"
 }
@@ -86,7 +87,7 @@ spam m1
 plain m2
 has REP_IP_SPAM && fail "memory: m2 knows m1's spam"
 plain m1
-has 'REP_IP_SPAM=2.0' || fail "memory: m1 forgot its own spam: $(cat "$t/out")"
+has 'REP_IP_SPAM' || fail "memory: m1 forgot its own spam: $(cat "$t/out")"
 
 # Redis: spam seen through b raises the symbol c gives.
 start b redis
@@ -99,7 +100,7 @@ plain c
 has REP_IP_SPAM && fail "redis: REP_IP_SPAM below reputation_min_count"
 spam b
 plain c
-has 'REP_IP_SPAM=2.0' || fail "redis: c did not see b's spam: $(cat "$t/out")"
+has 'REP_IP_SPAM' || fail "redis: c did not see b's spam: $(cat "$t/out")"
 grep -q 'tests=.*REP_IP_SPAM=2.0' "$t/c.log" || fail "c's log has no REP_IP_SPAM"
 grep -q 'reputation: redis store' "$t/c.log" || fail "c did not say its store"
 keys=$(redis-cli -s "$t/redis.sock" --scan --pattern 'rep/*')
@@ -132,6 +133,6 @@ spam b
 spam b
 spam b
 plain c
-has 'REP_IP_SPAM=2.0' || fail "Redis back: c did not see b's spam"
+has 'REP_IP_SPAM' || fail "Redis back: c did not see b's spam"
 grep -q 'store redis.*marked up' "$t/c.log" || fail "c did not log Redis back"
 echo "PASS t-redisreputation"

@@ -539,6 +539,40 @@ START_TEST(test_conf_load)
 }
 END_TEST
 
+/*
+ * A tool's config (vigil scan): no file at all gives every default, and
+ * neither socket nor clamav_database is required, which the daemon's
+ * load still requires.
+ */
+START_TEST(test_conf_load_tool)
+{
+	char path[] = "/tmp/vigil-test-conf-XXXXXX";
+	struct vg_conf *conf = NULL;
+	struct vg_err err;
+	int fd;
+
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_conf_load_tool(&conf, NULL, &err), 0);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_ptr_null(conf->socket);
+	ck_assert_ptr_null(conf->clamav_database);
+	ck_assert(conf->virus_scan);
+	ck_assert_str_eq(conf->rules, "/etc/vigil/vigil.rules");
+	vg_conf_free(conf);
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "max_message_size = 1M\n", 22), 22);
+	close(fd);
+	ck_assert_int_eq(vg_conf_load_tool(&conf, path, &err), 0);
+	ck_assert_uint_eq(conf->max_message_size, 1024 * 1024);
+	vg_conf_free(conf);
+	ck_assert_int_eq(vg_conf_load(&conf, path, &err), VG_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(vg_err_text(&err), "socket"));
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_conf_load_missing)
 {
 	struct vg_err err;
@@ -958,6 +992,7 @@ conf_suite(void)
 	tc = tcase_create("load");
 	tcase_add_test(tc, test_conf_load);
 	tcase_add_test(tc, test_conf_load_missing);
+	tcase_add_test(tc, test_conf_load_tool);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("alloc");
