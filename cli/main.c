@@ -72,7 +72,8 @@ usage(void)
 	    "usage: vigil scan [-c FILE] [--rules FILE] [--client-ip IP] "
 	    "[--helo NAME]\n"
 	    "                  [--from ADDR] [--rcpt ADDR]... [--auth USER] "
-	    "[--json] FILE...\n"
+	    "[--json]\n"
+	    "                  [--dkim-sign] FILE...\n"
 	    "       vigil learn --spam|--ham [--forget] [-c FILE] PATH...\n"
 	    "       vigil learn --stats [-c FILE]\n"
 	    "       vigil rules check FILE\n"
@@ -277,6 +278,11 @@ print_text(
 		    (unsigned long long)v->bayes.nham);
 	else if (v->bayes.state == VG_BAYES_SCORED)
 		printf("  classifier: spam probability %.4f\n", v->bayes.prob);
+	/* The signature of --dkim-sign, as the milter would insert it. */
+	for (size_t i = 0; i < v->nedits; i++)
+		if (v->edits[i].kind == VG_EDIT_ADD &&
+		    strcmp(v->edits[i].name, "DKIM-Signature") == 0)
+			printf("  DKIM-Signature: %s\n", v->edits[i].value);
 	print_text_refused(ph);
 }
 
@@ -405,7 +411,8 @@ cmd_scan(int argc, char **argv)
 		OPT_FROM,
 		OPT_RCPT,
 		OPT_AUTH,
-		OPT_JSON
+		OPT_JSON,
+		OPT_SIGN
 	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -416,13 +423,19 @@ cmd_scan(int argc, char **argv)
 	    {"rcpt", required_argument, NULL, OPT_RCPT},
 	    {"auth", required_argument, NULL, OPT_AUTH},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"dkim-sign", no_argument, NULL, OPT_SIGN},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = VG_CONF_DEFAULT_PATH, *rules = NULL;
 	struct envelope env = {0};
 	struct vg_conf *conf = NULL;
 	struct vg_engine *engine = NULL;
-	struct vg_engine_opts opts = {.read_only = true};
+	/*
+	 * No DKIM signing unless asked: the key files are commonly readable
+	 * by root alone, and a scan should not need them.
+	 */
+	struct vg_engine_opts opts = {
+	    .read_only = true, .sign_keys_given = true};
 	struct vg_err err;
 	bool json = false;
 	int opt, status = 0;
@@ -457,6 +470,9 @@ cmd_scan(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_SIGN:
+			opts.sign_keys_given = false;
 			break;
 		default:
 			return usage();
