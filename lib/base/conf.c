@@ -148,7 +148,7 @@ static const struct vg_conf_key keys[] = {
         "DKIM signatures verified per message; later ones are not"),
     SIZE(dkim_max_body_size, "25M", 1 * KB, 2 * GB,
         "body bytes hashed for one DKIM signature; longer: dkim=policy"),
-    BOOL(dmarc, "no", "evaluate the From: domain's DMARC policy"),
+    BOOL(dmarc, "yes", "evaluate the From: domain's DMARC policy"),
     BOOL(dmarc_reject, "no",
         "reject mail that fails a DMARC policy of p=reject"),
     STR(dkim_sign_domain, "", false, false,

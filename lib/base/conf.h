@@ -87,7 +87,7 @@ struct vg_conf {
 	bool dkim;                  /* verify DKIM signatures */
 	unsigned dkim_max_signatures; /* verified per message */
 	uint64_t dkim_max_body_size;  /* canonical body bytes hashed */
-	bool dmarc;                   /* evaluate DMARC (opt-in for now) */
+	bool dmarc;                   /* evaluate DMARC */
 	bool dmarc_reject;            /* 550 on a p=reject failure */
 	/* Outbound DKIM signing (net/dkim_keys.h); "" domains: off. */
 	char *dkim_sign_domain;   /* "example.org, example.net:sel2" */

@@ -7,7 +7,7 @@
 # Authentication-Results: ...; dkim=pass header.d=dkim.test header.s=...;
 # a body changed by one byte gets dkim=fail and is still delivered (eom
 # continue); the log line carries dkim=RESULT:DOMAIN:SELECTOR.  With
-# dmarc = yes (tests/milter/CMakeLists.txt), dkim.test's p=reject is met
+# DMARC on (the default), dkim.test's p=reject is met
 # by the good ones and failed by the changed one, which is only scored.
 set -u
 client=$VG_BUILD/tests/milter/mtclient
