@@ -156,8 +156,9 @@ vgm_logsink_virus(const struct vg_verdict *verdict, const char *name)
 /*
  * vgm_logsink_dkim - " dkim=pass:example.com:sel,fail:other.example:s2",
  * each DKIM signature's result, domain and selector, top down, and
- * " dmarc=pass:example.com" (the result, the From: domain); nothing when
- * the message was not checked
+ * " dmarc=pass:example.com" (the result, the From: domain) and
+ * " arc=pass:list.example" (the chain's result, its newest sealer); nothing
+ * when the message was not checked
  */
 static void
 vgm_logsink_dkim(struct vg_buf *line, const struct vg_verdict *verdict)
@@ -172,6 +173,12 @@ vgm_logsink_dkim(struct vg_buf *line, const struct vg_verdict *verdict)
 			(void)vg_sanitize_str(
 			    d, sizeof(d), a->value, VG_SANITIZE_ASCII);
 			(void)vg_buf_printf(line, " dmarc=%s:%s", a->result, d);
+			continue;
+		}
+		if (a->method == VG_AUTH_ARC) {
+			(void)vg_sanitize_str(
+			    d, sizeof(d), a->value, VG_SANITIZE_ASCII);
+			(void)vg_buf_printf(line, " arc=%s:%s", a->result, d);
 			continue;
 		}
 		if (a->method != VG_AUTH_DKIM)

@@ -20,6 +20,9 @@ pkgs=(
 	# DKIM: OpenSSL's libcrypto verifies the signatures (lib/net/dkim.c);
 	# dkimpy (python3-dkim) signs the test messages, an independent signer
 	libssl-dev python3-dkim
+	# ARC: dkimpy's arc_sign() seals the test messages (tests/tools/
+	# arc-seal.py) and needs python3-authres to read Authentication-Results
+	python3-authres
 	# the metrics listener (metrics_listen): a well-kept HTTP server
 	# library rather than a hand-written one; curl scrapes it in the tests
 	libmicrohttpd-dev curl

@@ -148,6 +148,12 @@ static const struct vg_conf_key keys[] = {
         "DKIM signatures verified per message; later ones are not"),
     SIZE(dkim_max_body_size, "25M", 1 * KB, 2 * GB,
         "body bytes hashed for one DKIM signature; longer: dkim=policy"),
+    BOOL(arc, "yes", "validate ARC chains (RFC 8617) of inbound mail"),
+    UINT(arc_max_sets, "10", 1, 50, true,
+        "ARC sets validated per message; a longer chain fails"),
+    STR(arc_trusted_sealers, "", false, true,
+        "ARC sealers (d= domains) whose passing chain overrides a DMARC "
+        "failure"),
     BOOL(dmarc, "yes", "evaluate the From: domain's DMARC policy"),
     BOOL(dmarc_reject, "no",
         "reject mail that fails a DMARC policy of p=reject"),
@@ -257,7 +263,7 @@ static const struct vg_conf_key keys[] = {
 /* Keys that may be set to the empty string. */
 static const char *const empty_ok[] = {"user", "metrics_listen", "dns_servers",
     "trusted_networks", "redis", "redis_password", "clamd_servers",
-    "dkim_sign_domain"};
+    "arc_trusted_sealers", "dkim_sign_domain"};
 
 struct state {
 	struct vg_conf *conf;
@@ -462,6 +468,24 @@ check_network(const char *item, size_t len)
 	           &prefix, slash, 0, family == AF_INET ? 32 : 128, NULL) == 0;
 }
 
+/* check_domain - a domain name: letters, digits, '-', '_' and dots */
+static bool
+check_domain(const char *item, size_t len)
+{
+	if (len == 0 || len > 253 || item[0] == '.' || item[len - 1] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)item[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		        (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		        c == '.') ||
+		    (c == '.' && item[i + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
 /* check_server - "ADDR", "IPv4:PORT" or "[IPv6]:PORT" */
 static bool
 check_server(const char *item, size_t len)
@@ -595,6 +619,14 @@ check_string(struct state *st, unsigned line, const struct vg_conf_key *key,
 			fail(st, line,
 			    "trusted_networks: '%.*s' is not an "
 			    "IPv4 or IPv6 address or network (ADDR/PREFIX)",
+			    (int)(badlen > 80 ? 80 : badlen), bad);
+			return 0;
+		}
+	} else if (key->offset ==
+	    offsetof(struct vg_conf, arc_trusted_sealers)) {
+		if (!check_list(v, false, check_domain, &bad, &badlen)) {
+			fail(st, line,
+			    "arc_trusted_sealers: '%.*s' is not a domain name",
 			    (int)(badlen > 80 ? 80 : badlen), bad);
 			return 0;
 		}

@@ -87,6 +87,9 @@ struct vg_conf {
 	bool dkim;                  /* verify DKIM signatures */
 	unsigned dkim_max_signatures; /* verified per message */
 	uint64_t dkim_max_body_size;  /* canonical body bytes hashed */
+	bool arc;                     /* validate ARC chains */
+	unsigned arc_max_sets;        /* ARC sets per message */
+	char *arc_trusted_sealers;    /* domain list: may override DMARC */
 	bool dmarc;                   /* evaluate DMARC */
 	bool dmarc_reject;            /* 550 on a p=reject failure */
 	/* Outbound DKIM signing (net/dkim_keys.h); "" domains: off. */

@@ -369,8 +369,8 @@ dkim_method(
 /*
  * spf_headers - Received-SPF (RFC 7208 9.1) for each identity the SPF
  * check evaluated, then one Authentication-Results (RFC 8601) with every
- * SPF, DKIM and DMARC method result, from the verdict's typed authentication
- * results.
+ * SPF, DKIM, DMARC and ARC method result, from the verdict's typed
+ * authentication results.
  */
 static int
 spf_headers(
@@ -400,11 +400,34 @@ spf_headers(
 			continue;
 		}
 		if (a->method == VG_AUTH_DMARC) {
+			char sealer[VG_AUTH_VALUE_MAX],
+			    by[VG_AUTH_VALUE_MAX + 2];
+
 			vg_sanitize_str(
 			    value, sizeof(value), a->value, VG_SANITIZE_ASCII);
 			kv_token(domain, sizeof(domain), value);
+			vg_sanitize_str(sealer, sizeof(sealer), a->value2,
+			    VG_SANITIZE_ASCII);
+			kv_token(by, sizeof(by), sealer);
+			/* A trusted ARC sealer overrode a failure (RFC 7489
+			 * 6.7): the result stays, a comment says why. */
 			(void)vg_str_fmt(method, sizeof(method),
-			    "dmarc=%s header.from=%s", a->result, domain);
+			    "dmarc=%s%s%s%s header.from=%s", a->result,
+			    by[0] != '\0' ? " (arc override by " : "", by,
+			    by[0] != '\0' ? ")" : "", domain);
+			if (len + strlen(method) + 3 < sizeof(ar))
+				len += (size_t)snprintf(
+				    ar + len, sizeof(ar) - len, "; %s", method);
+			continue;
+		}
+		if (a->method == VG_AUTH_ARC) {
+			/* RFC 8617 10.2: arc=, with the client's address. */
+			if (ip[0] != '\0')
+				(void)vg_str_fmt(method, sizeof(method),
+				    "arc=%s smtp.remote-ip=%s", a->result, ip);
+			else
+				(void)vg_str_fmt(method, sizeof(method),
+				    "arc=%s", a->result);
 			if (len + strlen(method) + 3 < sizeof(ar))
 				len += (size_t)snprintf(
 				    ar + len, sizeof(ar) - len, "; %s", method);

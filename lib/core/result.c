@@ -72,6 +72,7 @@ vg_result_add_auth(struct vg_result *res, enum vg_auth_method method,
 	(void)vg_str_fmt(
 	    a->value, sizeof(a->value), "%s", value != NULL ? value : "");
 	a->value2[0] = '\0';
+	a->vouched = false;
 	return 0;
 }
 

@@ -68,18 +68,20 @@ enum vg_stage_kind {
 
 /*
  * An authentication method's result (RFC 8601), typed, for the
- * Authentication-Results and Received-SPF headers: SPF, DKIM and DMARC.  value (and value2) are as the check found them; the headers
- * sanitise them.  Room for two SPF identities and five DKIM signatures
- * (dkim_max_signatures' default) and one more.
+ * Authentication-Results and Received-SPF headers: SPF, DKIM, DMARC and
+ * ARC.  value (and value2) are as the check found them; the headers
+ * sanitise them.  Room for two SPF identities, five DKIM signatures
+ * (dkim_max_signatures' default), DMARC, ARC and one more.
  */
 enum vg_auth_method {
 	VG_AUTH_SPF,
 	VG_AUTH_DKIM,
 	VG_AUTH_DMARC,
+	VG_AUTH_ARC,
 };
 
 #define VG_AUTH_VALUE_MAX  256
-#define VG_RESULT_MAX_AUTH 8
+#define VG_RESULT_MAX_AUTH 10
 
 struct vg_auth {
 	enum vg_auth_method method;
@@ -88,6 +90,9 @@ struct vg_auth {
 	const char *property;          /* "mailfrom", "helo" (smtp.*); static */
 	char value[VG_AUTH_VALUE_MAX]; /* the domain */
 	char value2[VG_AUTH_VALUE_MAX]; /* DKIM: the selector (header.s) */
+	/* ARC: the chain passed, its newest sealer is in arc_trusted_sealers
+	 * and vouches for the From: domain (check_arc.c; DMARC reads it) */
+	bool vouched;
 	unsigned seq; /* order added, to keep one method's results in order */
 };
 

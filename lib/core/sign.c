@@ -21,7 +21,7 @@
 
 /* One header of the message as it will be delivered. */
 struct live {
-	struct vg_dkim_field f;
+	struct vg_dkim_sign_field f;
 	bool gone;
 };
 
@@ -67,11 +67,11 @@ nth_live(struct live *l, size_t n, const char *name, size_t index)
  * the received ones with its deletes and changes applied
  */
 static int
-delivered(struct vg_dkim_field **out, size_t *n_out, const struct vg_verdict *v,
-    const struct vg_msg *msg)
+delivered(struct vg_dkim_sign_field **out, size_t *n_out,
+    const struct vg_verdict *v, const struct vg_msg *msg)
 {
 	size_t nh = vg_msg_header_count(msg), nadd = 0, n = 0;
-	struct vg_dkim_field *f = NULL;
+	struct vg_dkim_sign_field *f = NULL;
 	struct live *l;
 
 	*out = NULL;
@@ -81,8 +81,8 @@ delivered(struct vg_dkim_field **out, size_t *n_out, const struct vg_verdict *v,
 	for (size_t i = 0; i < nh; i++) {
 		const struct vg_header *h = vg_msg_header(msg, i);
 
-		l[i].f =
-		    (struct vg_dkim_field){h->name, h->value, h->value_len};
+		l[i].f = (struct vg_dkim_sign_field){
+		    h->name, h->value, h->value_len};
 	}
 	for (size_t i = 0; i < v->nedits; i++) {
 		const struct vg_header_edit *e = &v->edits[i];
@@ -110,7 +110,7 @@ delivered(struct vg_dkim_field **out, size_t *n_out, const struct vg_verdict *v,
 	}
 	for (size_t i = 0; i < v->nedits; i++)
 		if (v->edits[i].kind == VG_EDIT_ADD)
-			f[n++] = (struct vg_dkim_field){v->edits[i].name,
+			f[n++] = (struct vg_dkim_sign_field){v->edits[i].name,
 			    v->edits[i].value, strlen(v->edits[i].value)};
 	for (size_t i = 0; i < nh; i++)
 		if (!l[i].gone)
@@ -129,7 +129,7 @@ vg_sign_verdict(struct vg_verdict *v, const struct vg_engine *engine,
 	const struct vg_dkim_keys *keys = vg_engine_sign_keys(engine);
 	const struct vg_dkim_signer *signer;
 	const char *qid = vg_msg_queue_id(msg);
-	struct vg_dkim_field *f = NULL;
+	struct vg_dkim_sign_field *f = NULL;
 	const unsigned char *raw;
 	char from[VG_DKIM_NAME_MAX + 1], clean[VG_DKIM_NAME_MAX + 1];
 	char *value = NULL;

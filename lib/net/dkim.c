@@ -27,32 +27,9 @@
 #include "base/str.h"
 #include "net/dkim_int.h"
 
-/* One header field in the raw block: [off, off+len) without line end. */
-struct field {
-	size_t off, len;
-	size_t nlen; /* the name, without trailing WSP */
-};
-
-struct entry {
-	struct vg_dkim_sig sig;
-	bool pending; /* waiting for its key */
-	char keyname[VG_DKIM_NAME_MAX + 1];
-	unsigned char hdigest[32];
-	struct vg_dkim_outcome out;
-};
-
 struct vg_dkim_msg {
 	size_t n, skipped;
-	struct entry *e;
-};
-
-/* One body hash, shared by the signatures without l= of one canon. */
-struct body_hash {
-	bool done;
-	int rc;       /* VG_E* from hashing */
-	bool too_big; /* passed max_body_size */
-	uint64_t total;
-	unsigned char digest[32];
+	struct vg_dkim_entry *e;
 };
 
 /* vg_dkim_result_name - the RFC 8601 word */
@@ -76,7 +53,7 @@ vg_dkim_result_name(enum vg_dkim_result r)
 
 /* finish - a signature's final result, with a reason */
 static void VG_PRINTF(3, 4)
-    finish(struct entry *e, enum vg_dkim_result r, const char *fmt, ...)
+    finish(struct vg_dkim_entry *e, enum vg_dkim_result r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -99,7 +76,7 @@ md_write(void *ctx, const void *p, size_t n)
  * has_limit; production stops past stop_after
  */
 static int
-hash_body(struct body_hash *bh, const unsigned char *body, size_t len,
+hash_body(struct vg_dkim_body_hash *bh, const unsigned char *body, size_t len,
     enum vg_dkim_canon c, bool has_limit, uint64_t limit, uint64_t stop_after)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -130,24 +107,24 @@ out:
 	return rc;
 }
 
-/* name_eq - a field's name equals n[0..len) without case */
-static bool
-name_eq(
-    const unsigned char *raw, const struct field *f, const char *n, size_t len)
+/* vg_dkim_field_is - a field's name equals n[0..len) without case */
+bool
+vg_dkim_field_is(const unsigned char *raw, const struct vg_dkim_field *f,
+    const char *n, size_t len)
 {
 	return f->nlen == len &&
 	    strncasecmp((const char *)raw + f->off, n, len) == 0;
 }
 
 /*
- * index_fields - the header fields of raw[0..hlen) (hlen: where the
- * empty line or the end is); false when there are more than max
+ * vg_dkim_index_fields - the header fields of raw[0..hlen) (hlen: where
+ * the empty line or the end is); *over when there are more than max
  */
-static int
-index_fields(struct field **out, size_t *n_out, bool *over,
+int
+vg_dkim_index_fields(struct vg_dkim_field **out, size_t *n_out, bool *over,
     const unsigned char *raw, size_t hlen, size_t max)
 {
-	struct field *f = NULL;
+	struct vg_dkim_field *f = NULL;
 	size_t n = 0, cap = 0, p = 0;
 
 	*over = false;
@@ -177,7 +154,7 @@ index_fields(struct field **out, size_t *n_out, bool *over,
 		}
 		if (n == cap) {
 			size_t ncap = cap == 0 ? 32 : cap * 2;
-			struct field *nf;
+			struct vg_dkim_field *nf;
 
 			if (ncap > max)
 				ncap = max;
@@ -209,12 +186,14 @@ index_fields(struct field **out, size_t *n_out, bool *over,
 
 /*
  * hash_headers - the digest of the signed fields and the signature field
- * (sig_field, b= emptied); used marks fields taken, so each h= name takes
- * the next one up
+ * (self, b= emptied).  The signed fields are those of h=, where used
+ * marks fields taken, so each h= name takes the next one up; or, for an
+ * ARC-Seal, the npick fields pick[] names, in that order.
  */
 static int
-hash_headers(struct entry *e, const unsigned char *raw, const struct field *f,
-    size_t nf, size_t self)
+hash_headers(struct vg_dkim_entry *e, const unsigned char *raw,
+    const struct vg_dkim_field *f, size_t nf, size_t self, const size_t *pick,
+    size_t npick)
 {
 	const struct vg_dkim_sig *sig = &e->sig;
 	EVP_MD_CTX *md = NULL;
@@ -237,10 +216,17 @@ hash_headers(struct entry *e, const unsigned char *raw, const struct field *f,
 	s.ctx = md;
 	/* The signature's own field was not there when it was signed. */
 	used[self] = true;
-	for (size_t k = 0; k < sig->nh; k++) {
+	for (size_t k = 0; k < npick; k++) {
+		rc = vg_dkim_sink_header(
+		    &s, raw + f[pick[k]].off, f[pick[k]].len, sig->hcanon);
+		if (rc != 0)
+			goto out;
+	}
+	for (size_t k = 0; pick == NULL && k < sig->nh; k++) {
 		for (size_t j = nf; j-- > 0;) {
 			if (used[j] ||
-			    !name_eq(raw, &f[j], sig->h[k].name, sig->h[k].len))
+			    !vg_dkim_field_is(
+			        raw, &f[j], sig->h[k].name, sig->h[k].len))
 				continue;
 			used[j] = true;
 			rc = vg_dkim_sink_header(
@@ -308,11 +294,11 @@ out:
  * without l=.
  */
 static int
-check_body(struct entry *e, struct body_hash cache[2],
+check_body(struct vg_dkim_entry *e, struct vg_dkim_body_hash cache[2],
     const unsigned char *body, size_t blen, const struct vg_dkim_limits *lim)
 {
 	const struct vg_dkim_sig *sig = &e->sig;
-	struct body_hash one = {0}, *bh;
+	struct vg_dkim_body_hash one = {0}, *bh;
 	int rc;
 
 	if (!sig->has_l) {
@@ -356,14 +342,18 @@ check_body(struct entry *e, struct body_hash cache[2],
 	return 0;
 }
 
-/* prepare_one - parse and hash the signature in field self */
-static int
-prepare_one(struct entry *e, const unsigned char *raw, const struct field *f,
-    size_t nf, size_t self, bool over, struct body_hash cache[2],
-    const unsigned char *body, size_t blen, const struct vg_dkim_limits *lim,
-    uint64_t now)
+/*
+ * vg_dkim_entry_prepare - parse and hash the signature of kind in field
+ * self (see dkim_int.h)
+ */
+int
+vg_dkim_entry_prepare(struct vg_dkim_entry *e, enum vg_dkim_kind kind,
+    const unsigned char *raw, const struct vg_dkim_field *f, size_t nf,
+    size_t self, const size_t *pick, size_t npick, bool over,
+    struct vg_dkim_body_hash cache[2], const unsigned char *body, size_t blen,
+    const struct vg_dkim_limits *lim, uint64_t now)
 {
-	const struct field *sf = &f[self];
+	const struct vg_dkim_field *sf = &f[self];
 	const char *v = (const char *)raw + sf->off;
 	size_t vstart = sf->nlen, vlen;
 	char why[VG_DKIM_REASON_MAX];
@@ -374,7 +364,8 @@ prepare_one(struct entry *e, const unsigned char *raw, const struct field *f,
 	vstart++;
 	vlen = sf->len - vstart;
 	e->pending = true;
-	rc = vg_dkim_sig_parse(&e->sig, v + vstart, vlen, why, sizeof(why));
+	rc = vg_dkim_sig_parse_kind(
+	    &e->sig, kind, v + vstart, vlen, why, sizeof(why));
 	(void)vg_str_fmt(e->out.d, sizeof(e->out.d), "%s", e->sig.d);
 	(void)vg_str_fmt(e->out.s, sizeof(e->out.s), "%s", e->sig.s);
 	if (rc != 0) {
@@ -395,9 +386,11 @@ prepare_one(struct entry *e, const unsigned char *raw, const struct field *f,
 		finish(e, VG_DKIM_PERMERROR, "key name too long");
 		return 0;
 	}
-	if ((rc = check_body(e, cache, body, blen, lim)) != 0 || !e->pending)
+	/* An ARC-Seal signs no body (RFC 8617 4.1.3). */
+	if (kind != VG_DKIM_KIND_AS &&
+	    ((rc = check_body(e, cache, body, blen, lim)) != 0 || !e->pending))
 		return rc;
-	return hash_headers(e, raw, f, nf, self);
+	return hash_headers(e, raw, f, nf, self, pick, npick);
 }
 
 /* vg_dkim_prepare - parse and hash every signature */
@@ -406,8 +399,8 @@ vg_dkim_prepare(struct vg_dkim_msg **out, const unsigned char *raw, size_t len,
     size_t body_off, const struct vg_dkim_limits *lim, uint64_t now)
 {
 	struct vg_dkim_msg *m;
-	struct field *f = NULL;
-	struct body_hash cache[2] = {{0}};
+	struct vg_dkim_field *f = NULL;
+	struct vg_dkim_body_hash cache[2] = {{0}};
 	size_t nf = 0, nsig = 0;
 	bool over = false;
 	int rc;
@@ -417,11 +410,12 @@ vg_dkim_prepare(struct vg_dkim_msg **out, const unsigned char *raw, size_t len,
 		body_off = len;
 	if ((m = vg_calloc(1, sizeof(*m))) == NULL)
 		return VG_ENOMEM;
-	rc = index_fields(&f, &nf, &over, raw, body_off, lim->max_fields);
+	rc = vg_dkim_index_fields(
+	    &f, &nf, &over, raw, body_off, lim->max_fields);
 	if (rc != 0)
 		goto out;
 	for (size_t j = 0; j < nf; j++)
-		if (name_eq(raw, &f[j], "DKIM-Signature", 14))
+		if (vg_dkim_field_is(raw, &f[j], "DKIM-Signature", 14))
 			nsig++;
 	if (nsig > lim->max_signatures) {
 		m->skipped = nsig - lim->max_signatures;
@@ -432,10 +426,11 @@ vg_dkim_prepare(struct vg_dkim_msg **out, const unsigned char *raw, size_t len,
 		goto out;
 	}
 	for (size_t j = 0; j < nf && m->n < nsig; j++) {
-		if (!name_eq(raw, &f[j], "DKIM-Signature", 14))
+		if (!vg_dkim_field_is(raw, &f[j], "DKIM-Signature", 14))
 			continue;
-		rc = prepare_one(&m->e[m->n++], raw, f, nf, j, over, cache,
-		    raw + body_off, len - body_off, lim, now);
+		rc = vg_dkim_entry_prepare(&m->e[m->n++], VG_DKIM_KIND_DKIM,
+		    raw, f, nf, j, NULL, 0, over, cache, raw + body_off,
+		    len - body_off, lim, now);
 		if (rc != 0)
 			goto out;
 	}
@@ -491,9 +486,17 @@ void
 vg_dkim_key_missing(
     struct vg_dkim_msg *m, size_t i, bool temporary, const char *why)
 {
-	if (i >= m->n || !m->e[i].pending)
+	if (i < m->n)
+		vg_dkim_entry_missing(&m->e[i], temporary, why);
+}
+
+/* vg_dkim_entry_missing - no key for e: temperror or permerror */
+void
+vg_dkim_entry_missing(struct vg_dkim_entry *e, bool temporary, const char *why)
+{
+	if (!e->pending)
 		return;
-	finish(&m->e[i], temporary ? VG_DKIM_TEMPERROR : VG_DKIM_PERMERROR,
+	finish(e, temporary ? VG_DKIM_TEMPERROR : VG_DKIM_PERMERROR,
 	    "key %s: %s", temporary ? "lookup failed" : "not found", why);
 }
 
@@ -613,7 +616,7 @@ load_key(const struct vg_dkim_key *k, const char **why)
 
 /* verify_sig - 1 valid, 0 not, VG_E* when OpenSSL could not try */
 static int
-verify_sig(EVP_PKEY *pk, const struct entry *e)
+verify_sig(EVP_PKEY *pk, const struct vg_dkim_entry *e)
 {
 	const struct vg_dkim_sig *sig = &e->sig;
 	int ok, rc = VG_ENOMEM;
@@ -654,16 +657,21 @@ verify_sig(EVP_PKEY *pk, const struct entry *e)
 int
 vg_dkim_key(struct vg_dkim_msg *m, size_t i, const char *txt, size_t len)
 {
+	return i < m->n ? vg_dkim_entry_key(&m->e[i], txt, len) : 0;
+}
+
+/* vg_dkim_entry_key - finish e with its key record */
+int
+vg_dkim_entry_key(struct vg_dkim_entry *e, const char *txt, size_t len)
+{
 	struct vg_dkim_key *k = NULL;
-	struct entry *e;
 	EVP_PKEY *pk = NULL;
 	char why[VG_DKIM_REASON_MAX];
 	const char *lwhy = "";
 	int rc = 0, bits;
 
-	if (i >= m->n || !m->e[i].pending)
+	if (!e->pending)
 		return 0;
-	e = &m->e[i];
 	if ((k = vg_calloc(1, sizeof(*k))) == NULL)
 		return VG_ENOMEM;
 	if (vg_dkim_key_parse(k, txt, len, why, sizeof(why)) != 0) {
@@ -678,7 +686,8 @@ vg_dkim_key(struct vg_dkim_msg *m, size_t i, const char *txt, size_t len)
 		finish(e, VG_DKIM_PERMERROR, "key type does not match a=");
 		goto out;
 	}
-	if (k->strict && strcasecmp(strchr(e->sig.i, '@') + 1, e->sig.d) != 0) {
+	if (k->strict && e->sig.i[0] != '\0' &&
+	    strcasecmp(strchr(e->sig.i, '@') + 1, e->sig.d) != 0) {
 		finish(
 		    e, VG_DKIM_PERMERROR, "key is t=s but i= is a subdomain");
 		goto out;

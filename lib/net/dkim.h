@@ -95,7 +95,16 @@ enum vg_dkim_canon {
 	VG_DKIM_RELAXED,
 };
 
-/* One parsed DKIM-Signature (RFC 6376 3.5). */
+/* An ARC-Seal's chain validation status (RFC 8617 4.1.3, cv=). */
+enum vg_dkim_cv {
+	VG_DKIM_CV_NONE,
+	VG_DKIM_CV_PASS,
+	VG_DKIM_CV_FAIL,
+};
+
+#define VG_DKIM_ARC_MAX_INSTANCE 50u /* RFC 8617 4.2.1 */
+
+/* One parsed DKIM-Signature (RFC 6376 3.5), or ARC signature (arc.h). */
 struct vg_dkim_sig {
 	enum vg_dkim_alg alg;
 	enum vg_dkim_canon hcanon, bcanon;
@@ -107,6 +116,8 @@ struct vg_dkim_sig {
 	unsigned char bh[32];
 	bool has_l, has_t, has_x;
 	uint64_t l, t, x;
+	unsigned instance;  /* ARC (arc.h): i=, 1-50; 0 for DKIM */
+	enum vg_dkim_cv cv; /* ARC-Seal: cv= */
 	size_t nh;
 	struct {
 		const char *name; /* borrowed from the parsed value */

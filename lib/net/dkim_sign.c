@@ -280,7 +280,7 @@ b64(char *out, const unsigned char *p, size_t n)
 /* hash_field - one field, relaxed, into the header hash */
 static int
 hash_field(struct vg_dkim_sink *sink, struct vg_buf *tmp,
-    const struct vg_dkim_field *f)
+    const struct vg_dkim_sign_field *f)
 {
 	int rc;
 
@@ -332,7 +332,7 @@ sign_digest(const struct vg_dkim_signer *s, const unsigned char *digest,
 /* vg_dkim_sign - the DKIM-Signature value for one message */
 int
 vg_dkim_sign(char **out, const struct vg_dkim_signer *s,
-    const struct vg_dkim_field *f, size_t nf, const unsigned char *body,
+    const struct vg_dkim_sign_field *f, size_t nf, const unsigned char *body,
     size_t blen, uint64_t now)
 {
 	enum {
@@ -452,7 +452,7 @@ vg_dkim_sign(char **out, const struct vg_dkim_signer *s,
 		}
 	}
 	{
-		struct vg_dkim_field self = {
+		struct vg_dkim_sign_field self = {
 		    "DKIM-Signature", val.data, val.len};
 
 		vg_buf_reset(&tmp);

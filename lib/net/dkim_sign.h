@@ -49,7 +49,7 @@
 struct vg_dkim_signer;
 
 /* One header field of the message as it will be delivered. */
-struct vg_dkim_field {
+struct vg_dkim_sign_field {
 	const char *name;  /* without the colon */
 	const char *value; /* after the colon, folds as they are */
 	size_t vlen;
@@ -77,7 +77,7 @@ const char *vg_dkim_signer_alg(const struct vg_dkim_signer *s);
  * is the caller's (vg_free)
  */
 int vg_dkim_sign(char **out, const struct vg_dkim_signer *s,
-    const struct vg_dkim_field *f, size_t nf, const unsigned char *body,
+    const struct vg_dkim_sign_field *f, size_t nf, const unsigned char *body,
     size_t blen, uint64_t now);
 
 #endif /* VG_DKIM_SIGN_H */

@@ -304,6 +304,33 @@ int
 vg_dkim_sig_parse(struct vg_dkim_sig *out, const char *value, size_t len,
     char *why, size_t why_size)
 {
+	return vg_dkim_sig_parse_kind(
+	    out, VG_DKIM_KIND_DKIM, value, len, why, why_size);
+}
+
+/* parse_instance - an ARC i= value: 1 to VG_DKIM_ARC_MAX_INSTANCE */
+static bool
+parse_instance(unsigned *out, const char *v, size_t n)
+{
+	uint64_t x;
+
+	if (n == 0 || n > 2 || !parse_count(&x, v, n) || x < 1 ||
+	    x > VG_DKIM_ARC_MAX_INSTANCE)
+		return false;
+	*out = (unsigned)x;
+	return true;
+}
+
+/*
+ * vg_dkim_sig_parse_kind - parse a DKIM-Signature, ARC-Message-Signature
+ * or ARC-Seal value
+ */
+int
+vg_dkim_sig_parse_kind(struct vg_dkim_sig *out, enum vg_dkim_kind kind,
+    const char *value, size_t len, char *why, size_t why_size)
+{
+	bool arc = kind != VG_DKIM_KIND_DKIM, seal = kind == VG_DKIM_KIND_AS;
+	bool have_cv = false;
 	struct vg_dkim_tag seen[VG_DKIM_MAX_TAGS], t;
 	size_t pos = 0, nseen = 0;
 	bool too_many = false, have_v = false, have_a = false, have_b = false;
@@ -318,7 +345,28 @@ vg_dkim_sig_parse(struct vg_dkim_sig *out, const char *value, size_t len,
 			FAIL("tag %.*s given twice", (int)t.nlen, t.name);
 		if (too_many)
 			FAIL("more than %d tags", VG_DKIM_MAX_TAGS);
-		if (tag_is(&t, "v")) {
+		if (arc && tag_is(&t, "v")) {
+			/* No v= in ARC (RFC 8617 4.1.2): ignored. */
+		} else if (arc && tag_is(&t, "i")) {
+			if (!parse_instance(&out->instance, t.val, t.vlen))
+				FAIL("i= is not an instance from 1 to %u",
+				    VG_DKIM_ARC_MAX_INSTANCE);
+			have_i = true;
+		} else if (seal && tag_is(&t, "cv")) {
+			if (val_is(t.val, t.vlen, "none"))
+				out->cv = VG_DKIM_CV_NONE;
+			else if (val_is(t.val, t.vlen, "pass"))
+				out->cv = VG_DKIM_CV_PASS;
+			else if (val_is(t.val, t.vlen, "fail"))
+				out->cv = VG_DKIM_CV_FAIL;
+			else
+				FAIL("cv= is not none, pass or fail");
+			have_cv = true;
+		} else if (seal && tag_is(&t, "h")) {
+			FAIL("h= is not allowed in an ARC-Seal");
+		} else if (seal && (tag_is(&t, "c") || tag_is(&t, "bh"))) {
+			/* Not ARC-Seal tags: ignored. */
+		} else if (tag_is(&t, "v")) {
 			if (!val_is(t.val, t.vlen, "1"))
 				FAIL("version is not 1");
 			have_v = true;
@@ -406,20 +454,38 @@ vg_dkim_sig_parse(struct vg_dkim_sig *out, const char *value, size_t len,
 	}
 	if (r < 0)
 		FAIL("malformed tag list");
-	if (!have_v || !have_a || !have_b || !have_bh || !have_h ||
+	if (seal) {
+		/* RFC 8617 5.1.1: relaxed header canonicalisation only. */
+		out->hcanon = VG_DKIM_RELAXED;
+		if (!have_i || !have_cv || !have_a || !have_b ||
+		    out->d[0] == '\0' || out->s[0] == '\0')
+			FAIL("a required tag (i, cv, a, b, d, s) is missing");
+		goto times;
+	}
+	if (arc && !have_i)
+		FAIL("a required tag (i) is missing");
+	if ((!arc && !have_v) || !have_a || !have_b || !have_bh || !have_h ||
 	    out->d[0] == '\0' || out->s[0] == '\0')
-		FAIL("a required tag (v, a, b, bh, d, h, s) is missing");
+		FAIL("a required tag (%sa, b, bh, d, h, s) is missing",
+		    arc ? "" : "v, ");
 	for (size_t k = 0; k < out->nh; k++)
 		if (val_is(out->h[k].name, out->h[k].len, "from"))
 			from = true;
 	if (!from)
 		FAIL("h= does not sign From");
-	if (have_i) {
+	if (arc) {
+		/* out->i stays "": ARC's i= is the instance. */
+		for (size_t k = 0; k < out->nh; k++)
+			if (val_is(out->h[k].name, out->h[k].len, "arc-seal"))
+				FAIL("an ARC-Message-Signature may not sign "
+				     "ARC-Seal");
+	} else if (have_i) {
 		if (!domain_within(strchr(out->i, '@') + 1, out->d))
 			FAIL("i= is not within d=");
 	} else {
 		(void)vg_str_fmt(out->i, sizeof(out->i), "@%s", out->d);
 	}
+times:
 	if (out->has_t && out->has_x && out->x < out->t)
 		FAIL("x= is before t=");
 	return 0;

@@ -86,9 +86,10 @@ double vg_rules_score(
  *	    VG_RULES_HDR_VALUE_MAX bytes (rules_eval.c).  vigil.rules(5),
  *	    LIMITS, lists them all.
  * THREADS  vg_rules_eval() and vg_rules_eval_meta() may run concurrently
- *	    on one struct vg_rules: each call allocates its own PCRE2 match
- *	    data and match context; the only shared write is an atomic
- *	    "limit already logged" flag per rule.
+ *	    on one struct vg_rules: each thread has its own PCRE2 match
+ *	    data, match context and JIT stack (made at its first call, freed
+ *	    when it exits); the only shared write is an atomic "limit
+ *	    already logged" flag per rule.
  */
 #define VG_RULES_LINE_MAX        32768
 #define VG_RULES_FILE_MAX        (64u * 1024 * 1024) /* each file */
@@ -232,6 +233,13 @@ bool vg_rules_hit(const struct vg_rules_hits *hits, size_t i);
 int vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
     struct vg_symset *out);
+
+/*
+ * vg_rules_scratch_live - how many threads' matching scratches (match
+ * data, context, JIT stack: see THREADS above) are alive in the process;
+ * for tests, which check a thread makes one and frees it when it exits.
+ */
+size_t vg_rules_scratch_live(void);
 
 /*
  * vg_rules_eval_meta - run the meta rules over hits and over the symbols

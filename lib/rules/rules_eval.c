@@ -14,11 +14,15 @@
  * hit.  Only a match that spans a line break, which a paragraph could not
  * contain, falls back to the per-paragraph loop.
  *
- * Each call allocates its own match data, match context and JIT stack, so
- * calls on one struct vg_rules run concurrently.  A match that reaches the
+ * Each thread has its own match data, match context and JIT stack, made
+ * at its first evaluation and kept until the thread exits (a pthread key's
+ * destructor frees them), so calls on one struct vg_rules run
+ * concurrently and no message pays for allocating them (issue 13: 3
+ * allocations and a 32 KiB mmap per message before).  A match that reaches the
  * match, depth, heap or JIT-stack limit counts as not matched for the rest
  * of the message and is logged once per rule per rules set.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <math.h>
 #include <string.h>
@@ -45,11 +49,13 @@ struct vg_rules_hits {
 };
 
 /* Per-call matching state. */
+struct vg_rscratch;
 struct vg_rmatch {
 	const struct vg_rules *r;
+	struct vg_rscratch *sc;
+	bool owned; /* sc is this call's own (no thread key) */
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
-	pcre2_jit_stack *js;
 };
 
 /* vg_rules_required_score - required_score, or the default */
@@ -212,33 +218,118 @@ vg_rules_hit(const struct vg_rules_hits *hits, size_t i)
 	return hits != NULL && i < hits->n && hits->hit[i] != 0;
 }
 
-/* vg_rmatch_init - match data, context and JIT stack for one call */
+/* The calling thread's matching scratch (see the header comment). */
+struct vg_rscratch {
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	pcre2_jit_stack *js;
+};
+
+static pthread_key_t vg_rscratch_key;
+static pthread_once_t vg_rscratch_once = PTHREAD_ONCE_INIT;
+static int vg_rscratch_key_rc;
+static atomic_size_t vg_rscratch_nlive;
+
+/* vg_rules_scratch_live - scratches alive in the process (for tests) */
+size_t
+vg_rules_scratch_live(void)
+{
+	return atomic_load(&vg_rscratch_nlive);
+}
+
+/* vg_rscratch_free - free one thread's scratch (also the key destructor) */
+static void
+vg_rscratch_free(void *p)
+{
+	struct vg_rscratch *sc = p;
+
+	if (sc == NULL)
+		return;
+	pcre2_match_data_free(sc->md);
+	pcre2_match_context_free(sc->mc);
+	pcre2_jit_stack_free(sc->js);
+	vg_free(sc);
+	atomic_fetch_sub(&vg_rscratch_nlive, 1);
+}
+
+static void
+vg_rscratch_key_init(void)
+{
+	vg_rscratch_key_rc =
+	    pthread_key_create(&vg_rscratch_key, vg_rscratch_free);
+}
+
+/* vg_rscratch_new - a scratch, owned by the caller (vg_rscratch_free) */
+static struct vg_rscratch *
+vg_rscratch_new(void)
+{
+	struct vg_rscratch *sc = vg_calloc(1, sizeof(*sc));
+
+	if (sc == NULL)
+		return NULL;
+	atomic_fetch_add(&vg_rscratch_nlive, 1);
+	/* One pair is enough: only where the match lies is read. */
+	if ((sc->md = pcre2_match_data_create(1, NULL)) == NULL ||
+	    (sc->mc = pcre2_match_context_create(NULL)) == NULL) {
+		vg_rscratch_free(sc);
+		return NULL;
+	}
+	/* Without a JIT stack, JIT runs on 32 KiB of machine stack. */
+	sc->js =
+	    pcre2_jit_stack_create(32 * 1024, VG_RULES_JIT_STACK_MAX, NULL);
+	if (sc->js != NULL)
+		pcre2_jit_stack_assign(sc->mc, NULL, sc->js);
+	return sc;
+}
+
+/*
+ * vg_rscratch_get - the calling thread's scratch, made on its first call;
+ * NULL when out of memory.  *owned says the caller must free it: only
+ * when the thread key could not be made, then each call has its own.
+ */
+static struct vg_rscratch *
+vg_rscratch_get(bool *owned)
+{
+	struct vg_rscratch *sc;
+
+	*owned = false;
+	if (pthread_once(&vg_rscratch_once, vg_rscratch_key_init) != 0 ||
+	    vg_rscratch_key_rc != 0) {
+		*owned = true;
+		return vg_rscratch_new();
+	}
+	if ((sc = pthread_getspecific(vg_rscratch_key)) != NULL)
+		return sc;
+	if ((sc = vg_rscratch_new()) == NULL)
+		return NULL;
+	if (pthread_setspecific(vg_rscratch_key, sc) != 0)
+		*owned = true;
+	return sc;
+}
+
+/* vg_rmatch_init - the thread's matching scratch, with r's limits */
 static int
 vg_rmatch_init(struct vg_rmatch *m, const struct vg_rules *r)
 {
 	memset(m, 0, sizeof(*m));
 	m->r = r;
-	/* One pair is enough: only where the match lies is read. */
-	if ((m->md = pcre2_match_data_create(1, NULL)) == NULL)
+	if ((m->sc = vg_rscratch_get(&m->owned)) == NULL)
 		return VG_ENOMEM;
-	if ((m->mc = pcre2_match_context_create(NULL)) == NULL)
-		return VG_ENOMEM;
+	m->md = m->sc->md;
+	m->mc = m->sc->mc;
+	/* Each rules set has its own limits: set them on every call. */
 	pcre2_set_match_limit(m->mc, r->match_limit);
 	pcre2_set_depth_limit(m->mc, r->depth_limit);
-	/* Without a JIT stack, JIT runs on 32 KiB of machine stack. */
-	m->js = pcre2_jit_stack_create(32 * 1024, VG_RULES_JIT_STACK_MAX, NULL);
-	if (m->js != NULL)
-		pcre2_jit_stack_assign(m->mc, NULL, m->js);
 	return 0;
 }
 
-/* vg_rmatch_fini - free what vg_rmatch_init() made */
+/* vg_rmatch_fini - give the scratch back (freed only if it was owned) */
 static void
 vg_rmatch_fini(struct vg_rmatch *m)
 {
-	pcre2_match_data_free(m->md);
-	pcre2_match_context_free(m->mc);
-	pcre2_jit_stack_free(m->js);
+	if (m->owned)
+		vg_rscratch_free(m->sc);
+	m->sc = NULL;
 }
 
 /* vg_rules_limit_hit - log, once per rule, that it reached a limit */

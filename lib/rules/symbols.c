@@ -37,6 +37,13 @@ static const struct vg_symbol_info vg_symbols_table[] = {
     {"DMARC_FAIL_QUARANTINE", "dmarc", "DMARC: fails a policy of p=quarantine"},
     {"DMARC_FAIL_NONE", "dmarc", "DMARC: fails a policy of p=none"},
     {"DMARC_TEMPERROR", "dmarc", "DMARC: the policy could not be fetched"},
+    {"DMARC_ARC_OVERRIDE", "dmarc",
+        "DMARC: fails, but a trusted ARC sealer vouches for the From: domain"},
+    {"ARC_VALID", "arc", "ARC: the chain of intermediaries' seals is valid"},
+    {"ARC_INVALID", "arc", "ARC: the chain of seals is broken"},
+    {"ARC_TEMPERROR", "arc", "ARC: a key could not be fetched"},
+    {"ARC_TRUSTED", "arc",
+        "ARC: a trusted sealer vouches for the From: domain"},
     {"DNSBL_TEMPERROR", "dnsbl", "DNSBL: a client list did not answer"},
     {"URIBL_TEMPERROR", "dnsbl", "URIBL: a URI list did not answer"},
     {"ATTACH_BANNED_EXT", "attach", "Attachment name has a banned extension"},
@@ -121,6 +128,8 @@ static const char *const vg_symbols_listed_table[] = {
     "RATELIMIT_UNAVAILABLE",
     "HARVEST_UNAVAILABLE",
     "REPUTATION_UNAVAILABLE",
+    /* A DMARC failure forgiven: the administrator wants to see why. */
+    "DMARC_ARC_OVERRIDE",
 };
 
 /* vg_symbols_listed - name is listed in tests= even when scored 0 */

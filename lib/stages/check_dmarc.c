@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * check_dmarc - the DMARC check of the score stage (RFC 7489; see
- * dmarc.h, check_ops.h).  Off unless dmarc = yes.
+ * dmarc.h, check_ops.h).  Off with dmarc = no.
  *
  * start(), on the pool: finds the domain of the message's one From:
  * address and asks the resolver for the TXT records of _dmarc.<domain>
@@ -16,6 +16,13 @@
  *   DMARC_FAIL_REJECT       none, under p=reject (after pct=)
  *   DMARC_FAIL_QUARANTINE   none, under p=quarantine
  *   DMARC_FAIL_NONE         none, under p=none
+ *   DMARC_ARC_OVERRIDE      none, but a passing ARC chain whose newest
+ *                           sealer is trusted vouches for the From:
+ *                           domain (check_arc.c, ARC_TRUSTED): the local
+ *                           policy override of RFC 7489 6.7 for mailing
+ *                           lists; never refused, and in
+ *                           Authentication-Results "dmarc=fail (arc
+ *                           override by SEALER)"
  *   DMARC_TEMPERROR         the record could not be fetched
  * and one typed result for Authentication-Results, "dmarc=pass
  * header.from=example.com" (none when the domain publishes no record,
@@ -183,13 +190,15 @@ lookup(struct vg_dns *dns, struct vg_dns_query *q, uint64_t deadline_ms,
 
 /*
  * auth_input - the SPF pass for MAIL FROM and the passing DKIM d= values
- * from the checks that ran before (their typed results in res)
+ * from the checks that ran before (their typed results in res); *arc the
+ * ARC result when a trusted sealer vouched for the From: domain, or NULL
  */
 static void
 auth_input(struct vg_dmarc_input *in, const char **dkim, size_t max,
-    const struct vg_result *res)
+    struct vg_auth **arc, struct vg_result *res)
 {
 	in->ndkim_pass = 0;
+	*arc = NULL;
 	for (size_t i = 0; i < res->nauth; i++) {
 		const struct vg_auth *a = &res->auth[i];
 
@@ -201,6 +210,8 @@ auth_input(struct vg_dmarc_input *in, const char **dkim, size_t max,
 		} else if (a->method == VG_AUTH_DKIM &&
 		    strcmp(a->result, "pass") == 0 && in->ndkim_pass < max) {
 			dkim[in->ndkim_pass++] = a->value;
+		} else if (a->method == VG_AUTH_ARC && a->vouched) {
+			*arc = &res->auth[i];
 		}
 	}
 	in->dkim_pass = dkim;
@@ -216,9 +227,10 @@ check_dmarc_collect(void *state, const struct vg_msg *msg, void *work,
 	struct vg_dmarc_record rec;
 	struct vg_dmarc_verdict v;
 	struct vg_dmarc_input in = {0};
+	struct vg_auth *arc;
 	const char *dkim[VG_RESULT_MAX_AUTH], *sym, *result;
 	const char *qid = vg_msg_queue_id(msg);
-	char why[128] = "", detail[VG_DNS_NAME_MAX + 128];
+	char why[128] = "", detail[2 * VG_DNS_NAME_MAX + 160];
 	bool subdomain = false;
 	enum found f;
 
@@ -256,7 +268,7 @@ check_dmarc_collect(void *state, const struct vg_msg *msg, void *work,
 		break;
 	}
 	in.from_domain = w->from;
-	auth_input(&in, dkim, VG_NELEM(dkim), res);
+	auth_input(&in, dkim, VG_NELEM(dkim), &arc, res);
 	/* pct= sampling needs no secrecy: the clock's microseconds do. */
 	vg_dmarc_evaluate(
 	    &v, &rec, subdomain, &in, (unsigned)(vg_clock_us() % 100));
@@ -269,14 +281,23 @@ check_dmarc_collect(void *state, const struct vg_msg *msg, void *work,
 		sym = "DMARC_FAIL_QUARANTINE";
 	else
 		sym = "DMARC_FAIL_NONE";
-	(void)vg_result_add_auth(res, VG_AUTH_DMARC, sym, result, "", w->from);
+	if (!v.pass && arc != NULL)
+		sym = "DMARC_ARC_OVERRIDE";
+	/* value2: the sealer, for the comment of Authentication-Results. */
+	(void)vg_result_add_auth2(res, VG_AUTH_DMARC, sym, result, w->from,
+	    arc != NULL && !v.pass ? arc->value : "");
 	(void)vg_str_fmt(detail, sizeof(detail),
 	    "dmarc=%s header.from=%s (p=%s%s%s)", result, w->from,
 	    vg_dmarc_policy_name(v.policy),
 	    v.applied != v.policy && !v.pass ? ", pct=, applied " : "",
 	    v.applied != v.policy && !v.pass ? vg_dmarc_policy_name(v.applied)
 	                                     : "");
-	if (!v.pass && v.applied == VG_DMARC_P_REJECT && st->conf->dmarc_reject)
+	if (!v.pass && arc != NULL)
+		(void)vg_str_fmt(detail + strlen(detail),
+		    sizeof(detail) - strlen(detail),
+		    ", overridden: ARC sealed by trusted %s", arc->value);
+	else if (!v.pass && v.applied == VG_DMARC_P_REJECT &&
+	    st->conf->dmarc_reject)
 		vg_result_force_reply(res, VG_ACTION_REJECT,
 		    "DMARC_FAIL_REJECT", VG_REPLY_DMARC_FAIL, w->from, NULL);
 	return vg_result_add(res, sym, vg_rules_score(rules, sym, 0.0), detail);

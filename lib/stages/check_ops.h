@@ -78,7 +78,9 @@ extern const struct vg_check_ops vg_check_spf_ops;
 extern const struct vg_check_ops vg_check_dnsbl_ops;
 /* DKIM verification (check_dkim.c; see net/dkim.h). */
 extern const struct vg_check_ops vg_check_dkim_ops;
-/* DMARC (check_dmarc.c; see net/dmarc.h): after SPF and DKIM. */
+/* ARC chain validation (check_arc.c; see net/arc.h): before DMARC. */
+extern const struct vg_check_ops vg_check_arc_ops;
+/* DMARC (check_dmarc.c; see net/dmarc.h): after SPF, DKIM and ARC. */
 extern const struct vg_check_ops vg_check_dmarc_ops;
 
 /*

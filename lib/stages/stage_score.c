@@ -57,7 +57,8 @@
 static const struct vg_check_ops *const checks[] = {
     &vg_check_spf_ops,    /* check_spf.c */
     &vg_check_dkim_ops,   /* check_dkim.c */
-    &vg_check_dmarc_ops,  /* check_dmarc.c: reads SPF's and DKIM's results */
+    &vg_check_arc_ops,    /* check_arc.c: after DKIM, before DMARC */
+    &vg_check_dmarc_ops,  /* check_dmarc.c: reads SPF, DKIM, ARC */
     &vg_check_dnsbl_ops,  /* check_dnsbl.c */
     &vg_check_attach_ops, /* check_attach.c */
     &vg_check_lists_ops,  /* check_lists.c */

@@ -17,8 +17,8 @@
 #     harvest_threshold (3) is reached: its next recipient and its next
 #     message; another client is not.
 # (b) With ratelimit_external_messages = 2 the third message of a minute
-#     gets 451 4.7.1, and the client gets through again once the window
-#     has passed.
+#     gets 451 4.7.1, and so does a fourth 3 s later (refusals are not
+#     counted; the window sliding is unit_ratelimit's, on a test clock).
 # (a) A SASL-authenticated sender's spam is held: it lands in Postfix's
 #     hold queue (postqueue -j), is not delivered, and the milter logs a
 #     probable compromise naming the login; so is an internal client's
@@ -202,30 +202,10 @@ line=$(grep -iE 'rate|limit' "$E2E_DIR/log/milter.log" | grep "$rl" |
     tail -n 1)
 e2e_check "(b) milter log names the client and the count (got '$line')" \
     e2e_matches "$line" "client=$rl: [0-9]+ messages"
-# The window is a minute, estimated from two fixed windows, so the client
-# is let in again within one to two minutes of its burst; refused
-# attempts are not counted, so polling does not delay it.
-t0=$(date +%s)
-sleep 55
-ok=
-while [ $(($(date +%s) - t0)) -le 125 ]; do
-	if e2e_send "$E2E_MSG" --xclient-addr "$rl"; then
-		ok=1
-		break
-	fi
-	case $E2E_REPLY in
-	451\ 4.7.1*) ;;
-	*) break ;;
-	esac
-	sleep 5
-done
-waited=$(($(date +%s) - t0))
-if [ -n "$ok" ]; then
-	e2e_ok "(b) let in again after ${waited}s"
-	e2e_expect_delivered "(b) message after the window"
-else
-	e2e_not_ok "(b) after the window" "got '$E2E_REPLY' after ${waited}s, want 250"
-fi
+# The sliding window itself (a client let in again as its burst slides
+# out, two windows later nothing left) is unit_ratelimit's
+# test_ratelimit_window, on an injected clock: waiting out a real minute
+# here cost this suite 60-125 s and proved nothing more.
 e2e_expect_queue "(b) after the rate limit" ""
 
 # --- (a) an authenticated sender's spam is quarantined -------------------

@@ -9,6 +9,9 @@
 # continue); the log line carries dkim=RESULT:DOMAIN:SELECTOR.  With
 # DMARC on (the default), dkim.test's p=reject is met
 # by the good ones and failed by the changed one, which is only scored.
+# With python3-authres, a list message ARC-sealed by list.test (dkimpy)
+# gets arc=pass in Authentication-Results and arc=pass:list.test in the
+# log line (ARC in the daemon; cli_scan_arc tests the rest).
 set -u
 client=$VG_BUILD/tests/milter/mtclient
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,6 +70,25 @@ sed 's/noon/nooN/' "$VG_TMP/simple.eml" >"$VG_TMP/changed.eml"
 send changed
 want_ar changed 'dkim=fail header\.d=dkim\.test header\.s=rsa; dmarc=fail header\.from=dkim\.test$'
 
+# An ARC-sealed list message: the list tagged the Subject, DKIM fails,
+# the chain passes.
+arc=no
+if /usr/bin/python3 -c 'import authres' 2>/dev/null; then
+	arc=yes
+	sed 's/^Subject: Lunch/Subject: [lunch] Lunch/' "$VG_TMP/simple.eml" |
+	    /usr/bin/python3 "$src/tests/tools/arc-seal.py" \
+	    "$src/tests/dkim/rsa2048.pem" arc list.test \
+	    "dkim=pass header.d=dkim.test header.s=rsa" >"$VG_TMP/listed.eml" ||
+		fail "dkimpy could not seal"
+	send listed
+	want_ar listed 'dkim=fail header\.d=dkim\.test header\.s=rsa; dmarc=fail header\.from=dkim\.test; arc=pass( smtp\.remote-ip=[0-9a-f.:]+)?$'
+	grep -q ' dkim=fail:dkim.test:rsa dmarc=fail:dkim.test arc=pass:list.test ' \
+	    "$VG_TMP/milter.log" ||
+		fail "log: no arc=pass:list.test in $(cat "$VG_TMP/milter.log")"
+else
+	echo "t-dkim: python3-authres is not installed: ARC not tried"
+fi
+
 # One log line per message, with each signature's result.
 for want in 'dkim=pass:dkim.test:rsa dmarc=pass:dkim.test' \
     'dkim=pass:dkim.test:ed dmarc=pass:dkim.test' \
@@ -76,4 +98,4 @@ for want in 'dkim=pass:dkim.test:rsa dmarc=pass:dkim.test' \
 done
 grep -q 'DKIM fail for d=dkim.test s=rsa: body hash mismatch' \
     "$VG_TMP/milter.log" || fail "log: the failure's reason is missing"
-echo "PASS t-dkim"
+echo "PASS t-dkim (ARC: $arc)"

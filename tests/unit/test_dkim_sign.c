@@ -75,7 +75,7 @@ record(const char *path)
 
 /* fields - the header fields of head (one per line, no folds) */
 static size_t
-fields(struct vg_dkim_field *f, size_t max, char *head)
+fields(struct vg_dkim_sign_field *f, size_t max, char *head)
 {
 	size_t n = 0;
 
@@ -102,7 +102,7 @@ signed_msg(
     const char *path, const char *sel, const char *head, const char *body)
 {
 	struct vg_dkim_signer *s = NULL;
-	struct vg_dkim_field f[200];
+	struct vg_dkim_sign_field f[200];
 	char why[256], *h = strdup(head), *value = NULL, *out;
 	size_t nf;
 

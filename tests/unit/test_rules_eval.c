@@ -394,6 +394,7 @@ END_TEST
 struct eval_thread {
 	const struct vg_rules *r;
 	int failures;
+	size_t live; /* scratches alive after the first call */
 };
 
 /* eval_thread_main - evaluate the shared rules over and over */
@@ -442,6 +443,57 @@ START_TEST(test_rules_eval_threads)
 		    "thread %zu: got %d wrong results, want 0", i,
 		    et[i].failures);
 	}
+	vg_rules_free(r);
+}
+END_TEST
+
+/* scratch_thread_main - 200 evaluations; the scratches alive after each */
+static void *
+scratch_thread_main(void *arg)
+{
+	struct eval_thread *et = arg;
+	size_t first = 0;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		struct vg_symset res;
+
+		vg_symset_init(&res);
+		if (vg_rules_eval(et->r, NULL, &text, NULL, &res) != 0 ||
+		    !vg_symset_has(&res, "H"))
+			et->failures++;
+		vg_symset_fini(&res);
+		/* One scratch made by the first call, none after it. */
+		if (i == 0)
+			first = vg_rules_scratch_live();
+		else if (vg_rules_scratch_live() != first)
+			et->failures++;
+	}
+	et->live = first;
+	return NULL;
+}
+
+/*
+ * Issue 13: no allocation of match data, match context or JIT stack per
+ * message.  A thread makes its scratch at its first evaluation, keeps it
+ * for the next 199, and frees it when it exits.
+ */
+START_TEST(test_rules_eval_scratch_per_thread)
+{
+	struct vg_rules *r = load("header H Subject =~ /MONEY/\n"
+	                          "body B /million/\n");
+	struct eval_thread et = {.r = r};
+	size_t before = vg_rules_scratch_live();
+	pthread_t tid;
+
+	ck_assert_int_eq(
+	    pthread_create(&tid, NULL, scratch_thread_main, &et), 0);
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	ck_assert_msg(et.failures == 0,
+	    "got %d evaluations wrong or making a scratch, want 0",
+	    et.failures);
+	ck_assert_uint_eq(et.live, before + 1);
+	ck_assert_uint_eq(vg_rules_scratch_live(), before);
 	vg_rules_free(r);
 }
 END_TEST
@@ -563,6 +615,7 @@ rules_eval_suite(void)
 	tcase_add_test(tc, test_rules_eval_jit_stack_limit);
 	tcase_add_test(tc, test_rules_eval_header_cut);
 	tcase_add_test(tc, test_rules_eval_threads);
+	tcase_add_test(tc, test_rules_eval_scratch_per_thread);
 	tcase_add_test(tc, test_rules_eval_alloc_failures);
 	suite_add_tcase(s, tc);
 	return s;
