@@ -177,6 +177,7 @@ vg_dkim_keys_load(
 {
 	const char *list = conf->dkim_sign_domain, *p;
 	struct vg_dkim_keys *k;
+	size_t nent = 0;
 	bool bad = false;
 	int rc = 0;
 
@@ -186,7 +187,23 @@ vg_dkim_keys_load(
 	if ((k = vg_calloc(1, sizeof(*k))) == NULL)
 		return VG_ENOMEM;
 	atomic_init(&k->refs, 1);
-	if ((k->s = vg_calloc(VG_DKIM_KEYS_MAX, sizeof(*k->s))) == NULL) {
+	/* Count first: past the limit, no key is read at all. */
+	for (p = list; *p != '\0';) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		nent++;
+		p += strcspn(p, " \t,");
+	}
+	if (nent > VG_DKIM_KEYS_MAX) {
+		vg_err_add(err, conf->path,
+		    vg_conf_line(conf, "dkim_sign_domain"),
+		    "dkim_sign_domain: %zu domains, more than %u", nent,
+		    VG_DKIM_KEYS_MAX);
+		rc = VG_ECONFIG;
+		goto out;
+	}
+	if ((k->s = vg_calloc(nent, sizeof(*k->s))) == NULL) {
 		rc = VG_ENOMEM;
 		goto out;
 	}
@@ -197,14 +214,6 @@ vg_dkim_keys_load(
 		if (*p == '\0')
 			break;
 		n = strcspn(p, " \t,");
-		if (k->n >= VG_DKIM_KEYS_MAX) {
-			vg_err_add(err, conf->path,
-			    vg_conf_line(conf, "dkim_sign_domain"),
-			    "dkim_sign_domain: more than %u domains",
-			    VG_DKIM_KEYS_MAX);
-			bad = true;
-			break;
-		}
 		if ((rc = add_one(k, conf, p, n, err, &bad)) != 0)
 			goto out;
 		p += n;

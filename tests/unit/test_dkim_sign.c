@@ -489,6 +489,30 @@ START_TEST(test_dkim_keys_errors)
 }
 END_TEST
 
+/* More than VG_DKIM_KEYS_MAX domains: refused before any key is read. */
+START_TEST(test_dkim_keys_max)
+{
+	char text[4096];
+	size_t o = (size_t)snprintf(text, sizeof(text), "dkim_sign_domain = ");
+	struct vg_dkim_keys *k = (struct vg_dkim_keys *)&k;
+	struct vg_conf *conf;
+	struct vg_err err;
+
+	for (unsigned i = 0; i <= VG_DKIM_KEYS_MAX; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%c%c,",
+		    "abcdefghijklmnopqrstuvwxyz0123456789"[i / 36],
+		    "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36]);
+	snprintf(text + o, sizeof(text) - o, "\n");
+	conf = conf_of(text);
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_dkim_keys_load(&k, conf, &err), VG_ECONFIG);
+	ck_assert_ptr_null(k);
+	ck_assert_str_eq(vg_err_text(&err),
+	    "v.conf:3: dkim_sign_domain: 1001 domains, more than 1000\n");
+	vg_conf_free(conf);
+}
+END_TEST
+
 /* dkim_sign_suite - every test of the signer and the key set */
 static Suite *
 dkim_sign_suite(void)
@@ -506,6 +530,7 @@ dkim_sign_suite(void)
 	tc = tcase_create("keys");
 	tcase_add_test(tc, test_dkim_sign_bad_keys);
 	tcase_add_test(tc, test_dkim_keys_find);
+	tcase_add_test(tc, test_dkim_keys_max);
 	tcase_add_loop_test(tc, test_dkim_keys_errors, 0,
 	    (int)(sizeof(key_errors) / sizeof(key_errors[0])));
 	suite_add_tcase(s, tc);
