@@ -392,6 +392,11 @@ run_vigil() {
 		timed vigil.learn "$v" learn -c "$work/vigil/vigil.conf" \
 		    "--${s#*.}" "${files[@]}"
 	done
+	# The classifier's snapshot of what was learned (a build that has
+	# one; `vigil learn` may have skipped it as built lately), so that
+	# the scores below come from it (they are the database's).
+	"$v" learn -c "$work/vigil/vigil.conf" --snapshot \
+	    >>"$work/log.vigil.learn" 2>&1 || true
 	/usr/bin/time -a -o "$work/time.vigil.score" -f '%e %U %S' \
 	    "$v" scan -c "$work/vigil/vigil.conf" --json "${testfiles[@]}" \
 	    >"$work/raw.vigil" 2>"$work/log.vigil.score" || true

@@ -79,8 +79,8 @@ main(int argc, char **argv)
 	}
 	vg_msg_limits_from_conf(&mlim, conf);
 	vg_text_limits_from_conf(&tlim, conf);
-	printf("%-40s %7s %6s %6s %9s %9s %6s\n", "file", "bytes", "tokens",
-	    "mgets", "cpu_us", "wall_us", "prob");
+	printf("%-40s %7s %6s %6s %9s %9s %s\n", "file", "bytes", "tokens",
+	    "mgets", "cpu_us", "wall_us", "prob (snap: from the snapshot)");
 	for (int i = optind; i < argc; i++) {
 		struct vg_msg *msg = NULL;
 		struct vg_text *text = NULL;
@@ -119,10 +119,11 @@ main(int argc, char **argv)
 			ntok = t->n;
 			vg_tokens_free(t);
 		}
-		printf("%-40.40s %7zu %6zu %6zu %9.1f %9.1f %6.3f%s\n",
+		printf("%-40.40s %7zu %6zu %6zu %9.1f %9.1f %.17g%s%s\n",
 		    base != NULL ? base + 1 : argv[i], len, ntok,
 		    (ntok + 2 + VG_STORE_BATCH_MAX - 1) / VG_STORE_BATCH_MAX,
-		    best_cpu, best_wall, sc.prob, sc.ready ? "" : " silent");
+		    best_cpu, best_wall, sc.prob, sc.ready ? "" : " silent",
+		    sc.snapshot ? " snap" : "");
 		sum_cpu += best_cpu;
 		sum_wall += best_wall;
 		sum_bytes += (double)len;

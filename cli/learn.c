@@ -4,6 +4,7 @@
  *
  * PURPOSE  vigil learn --spam|--ham [--forget] [-c FILE] PATH...
  *	    vigil learn --stats [-c FILE]
+ *	    vigil learn --snapshot [-c FILE]
  *	    PATH is a message file, a Maildir (its cur/ and new/), an mbox
  *	    file (a file whose first line is an mbox "From " line: split at
  *	    each "From " line after an empty line, ">From " lines
@@ -15,6 +16,12 @@
  *	    message back (bayes.h).  It prints one line per PATH and a
  *	    total.  The milter may run meanwhile: LMDB gives it consistent
  *	    reads while this writes; Redis increments are atomic.
+ *	    With LMDB, learning that changed the database then rebuilds
+ *	    the classifier's snapshot (learn/snapshot.h) unless it is
+ *	    younger than bayes_snapshot_interval (the milter rebuilds it
+ *	    then); --snapshot alone rebuilds it now (after bulk learning,
+ *	    or from cron).  A snapshot that cannot be built is a warning,
+ *	    not a failure: the classifier reads the database meanwhile.
  * LIMITS   A message larger than max_message_size is skipped ("too
  *	    large"); an mbox is read in 64 KiB blocks, so a line of any
  *	    length costs no more memory than that; a Maildir is read
@@ -429,6 +436,7 @@ learn_usage(void)
 	    "PATH...\n"
 	    "       vigil learn --forget [-c FILE] PATH...\n"
 	    "       vigil learn --stats [-c FILE]\n"
+	    "       vigil learn --snapshot [-c FILE]\n"
 	    "PATH: a message file, a Maildir, an mbox file, or - "
 	    "(standard input)\n");
 	return 1;
@@ -443,6 +451,7 @@ vg_cli_learn(int argc, char **argv)
 		OPT_HAM,
 		OPT_FORGET,
 		OPT_STATS,
+		OPT_SNAPSHOT,
 		OPT_HELP
 	};
 	static const struct option longopts[] = {
@@ -451,6 +460,7 @@ vg_cli_learn(int argc, char **argv)
 	    {"ham", no_argument, NULL, OPT_HAM},
 	    {"forget", no_argument, NULL, OPT_FORGET},
 	    {"stats", no_argument, NULL, OPT_STATS},
+	    {"snapshot", no_argument, NULL, OPT_SNAPSHOT},
 	    {"help", no_argument, NULL, OPT_HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -459,6 +469,7 @@ vg_cli_learn(int argc, char **argv)
 	struct vg_conf *conf = NULL;
 	struct vg_err err;
 	bool stats = false, spam = false, ham = false, forget = false;
+	bool snapshot = false;
 	int opt, status = 0;
 
 	while ((opt = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
@@ -478,6 +489,9 @@ vg_cli_learn(int argc, char **argv)
 		case OPT_STATS:
 			stats = true;
 			break;
+		case OPT_SNAPSHOT:
+			snapshot = true;
+			break;
 		case OPT_HELP:
 			learn_usage();
 			return 0;
@@ -490,9 +504,11 @@ vg_cli_learn(int argc, char **argv)
 		return 1;
 	}
 	l->forget = forget;
-	if (stats ? (spam || ham || l->forget || optind < argc)
-	          : ((spam && ham) || (!spam && !ham && !l->forget) ||
-	                optind >= argc)) {
+	if (stats || snapshot
+	        ? (spam || ham || l->forget || optind < argc ||
+	              (stats && snapshot))
+	        : ((spam && ham) || (!spam && !ham && !l->forget) ||
+	              optind >= argc)) {
 		vg_free(l);
 		return learn_usage();
 	}
@@ -511,6 +527,20 @@ vg_cli_learn(int argc, char **argv)
 		status = print_stats(l->db, conf);
 		goto out;
 	}
+	if (snapshot) {
+		int rc = vg_bayes_snapshot(l->db, true);
+
+		if (rc != 0) {
+			fprintf(stderr, "vigil: snapshot not built: %s\n",
+			    rc == VG_EINVAL ? "none with this bayes_store "
+			                      "or bayes_snapshot_interval = 0"
+			                    : vg_strerror(rc));
+			status = 1;
+		} else {
+			printf("snapshot built\n");
+		}
+		goto out;
+	}
 	for (int i = optind; i < argc; i++) {
 		memset(&l->path, 0, sizeof(l->path));
 		if (learn_path(l, argv[i]) != 0)
@@ -526,6 +556,17 @@ vg_cli_learn(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		print_tally("total", &l->total, l->forget);
+	if (l->total.n[VG_BAYES_LEARNED] + l->total.n[VG_BAYES_MOVED] +
+	        l->total.n[VG_BAYES_FORGOTTEN] >
+	    0) {
+		int rc = vg_bayes_snapshot(l->db, false);
+
+		if (rc != 0 && rc != VG_EINVAL)
+			fprintf(stderr,
+			    "vigil: warning: classifier snapshot not built: "
+			    "%s (the database is read meanwhile)\n",
+			    vg_strerror(rc));
+	}
 out:
 	vg_bayes_close(l->db);
 	vg_conf_free(conf);

@@ -19,6 +19,7 @@
 #include "store/store.h"
 
 #include "current.h"
+#include "notify.h"
 #include "metrics.h"
 
 /*
@@ -223,6 +224,7 @@ vgm_current_now(const char *why)
 		    "reload (%s): out of memory; keeping the old engine", why);
 		return;
 	}
+	vgm_notify("RELOADING=1");
 	vg_info("reload: %s: reading %s", why, RS.conf_path);
 	rc = vgm_current_build(&engine, err, &in_place);
 	if (rc != 0 && in_place) {
@@ -254,6 +256,8 @@ vgm_current_now(const char *why)
 	vg_info("reload: done (%s); new engine %s", why,
 	    vg_engine_virus_version(engine));
 out:
+	/* Serving again, with the new engine or the old one. */
+	vgm_notify("READY=1");
 	vg_free(err);
 }
 

@@ -37,7 +37,9 @@
 #include "logsink.h"
 #include "current.h"
 #include "metrics.h"
+#include "notify.h"
 #include "session.h"
+#include "setup.h"
 #include "signals.h"
 
 /*
@@ -161,19 +163,6 @@ vgm_print_version(const char *conf_path)
 	return ferror(stdout) ? 1 : 0;
 }
 
-/* vgm_unix_path - the path of a unix: or local: socket, or NULL */
-static const char *
-vgm_unix_path(const char *sock)
-{
-	if (strncmp(sock, "unix:", 5) == 0)
-		return sock + 5;
-	if (strncmp(sock, "local:", 6) == 0)
-		return sock + 6;
-	if (sock[0] == '/')
-		return sock;
-	return NULL;
-}
-
 /*
  * vgm_socket_in_use - true when something accepts connections on path:
  * then the file is not stale and must not be removed.
@@ -203,12 +192,15 @@ static int
 vgm_open_socket(const char *sock, const struct passwd *pw)
 {
 	char conn[4096];
-	const char *path = vgm_unix_path(sock);
+	const char *path = vgm_setup_unix_path(sock);
 	mode_t old_mask;
 	struct stat st;
 	int rc;
 
 	(void)vg_str_fmt(conn, sizeof(conn), "%s", sock);
+	/* Debian's /var/spool/postfix/vigil: a new Postfix has none. */
+	if (path != NULL && vgm_setup_make_dir(path, pw) != 0)
+		return -1;
 	if (path != NULL && lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			(void)fprintf(stderr,
@@ -408,6 +400,11 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 	}
 	vg_info("started: %s, %u scan workers, queue %zu", vg_version(),
 	    workers, max_queued);
+	/*
+	 * The socket listens since vgm_open_socket() (connections wait in
+	 * its backlog) and every thread runs: Postfix may start now.
+	 */
+	vgm_notify("READY=1");
 	for (;;) {
 		sig = vgm_sig_next();
 		if (sig == SIGHUP) {
@@ -421,6 +418,7 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 			 * the messages in flight finish first; new ones get
 			 * 451 4.3.2 meanwhile.
 			 */
+			vgm_notify("STOPPING=1");
 			vg_info("%s: stopping; waiting up to %llu ms for "
 			        "messages in flight",
 			    sig == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -532,12 +530,27 @@ main(int argc, char **argv)
 	}
 	c = vg_engine_conf(engine);
 	if (o.test) {
-		(void)printf("%s: configuration and rules OK\n", o.conf_path);
+		/* The system around the config: directories and users. */
+		rc = vgm_setup_check(c, o.conf_path, stderr);
 		vg_engine_unref(engine);
+		if (rc != 0) {
+			(void)fprintf(stderr,
+			    "%s: configuration and rules OK, but the %d "
+			    "problem%s above would stop the daemon or "
+			    "Postfix\n",
+			    o.conf_path, rc, rc == 1 ? "" : "s");
+			return 1;
+		}
+		(void)printf("%s: configuration and rules OK\n", o.conf_path);
 		return 0;
 	}
 	if (c->user != NULL && c->user[0] != '\0') {
-		if (geteuid() != 0) {
+		pw = getpwnam(c->user);
+		if (pw != NULL && pw->pw_uid == geteuid()) {
+			/* Started as that user already (systemd's User=). */
+			pw = NULL;
+		} else if (geteuid() != 0) {
+			pw = NULL;
 			vg_warn(
 			    "not started as root: user = %s ignored", c->user);
 		} else if ((pw = getpwnam(c->user)) == NULL) {
@@ -560,9 +573,9 @@ main(int argc, char **argv)
 	if (vgm_metrics_open(c->metrics_listen) != 0)
 		goto fail;
 	/* Kept: c may be replaced by a reload before we stop. */
-	if (vgm_unix_path(c->socket) != NULL)
+	if (vgm_setup_unix_path(c->socket) != NULL)
 		(void)vg_str_fmt(wake_path, sizeof(wake_path), "%s",
-		    vgm_unix_path(c->socket));
+		    vgm_setup_unix_path(c->socket));
 	if (pw != NULL && vgm_drop_privileges(pw) != 0)
 		goto fail;
 	if (!o.foreground) {

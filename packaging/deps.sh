@@ -23,6 +23,9 @@ pkgs=(
 	# ARC: dkimpy's arc_sign() seals the test messages (tests/tools/
 	# arc-seal.py) and needs python3-authres to read Authentication-Results
 	python3-authres
+	# Type=notify: sd_notify() tells systemd when the milter socket is
+	# open (milter/notify.c); lintian checks the .deb (tests/install)
+	libsystemd-dev lintian
 	# the metrics listener (metrics_listen): a well-kept HTTP server
 	# library rather than a hand-written one; curl scrapes it in the tests
 	libmicrohttpd-dev curl

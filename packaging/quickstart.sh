@@ -8,7 +8,8 @@
 # hardening flags (VIGIL_HARDEN) and without -Werror (a new compiler's
 # warning must not stop a user; tests/run-all.sh turns it on), writes
 # build/quickstart/vigil.conf and runs build/milter/vigil-milter -f on
-# unix:/run/vigil/vigil.sock, logging to the terminal.  It uses ClamAV's
+# unix:/var/spool/postfix/vigil/vigil.sock (inside Debian's chrooted
+# smtpd, as the package does), logging to the terminal.  It uses ClamAV's
 # signatures in /var/lib/clamav when there are any; otherwise it builds
 # a tiny TEST database (EICAR and ClamAV's test files only) and says so.
 # Run as root.  Stop with Ctrl-C.
@@ -16,7 +17,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 qs=$root/build/quickstart
-sock=/run/vigil/vigil.sock
+sock=/var/spool/postfix/vigil/vigil.sock
 user=vigil
 
 "$root/packaging/deps.sh"
@@ -39,7 +40,8 @@ if [ "$group" != postfix ]; then
 	echo "quickstart.sh: warning: user $user's group is $group, not" \
 	    "postfix: Postfix may not be able to open $sock" >&2
 fi
-install -d -o "$user" -g "$group" -m 0750 /run/vigil
+# The socket's directory, as the package makes it: vigil:postfix 0750.
+install -d -o "$user" -g postfix -m 0750 "$(dirname "$sock")"
 # The classifier's database (bayes_path's default): made here, empty and
 # owned by $user, because vigil-milter opens it as root before it drops
 # to $user, and vigil learn (as root or as $user) must write it too.
@@ -96,16 +98,23 @@ cat <<MSG
 Vigil: config $qs/vigil.conf
 Add to /etc/postfix/main.cf, then run "postfix reload":
 
-    smtpd_milters = unix:$sock
+    smtpd_milters = unix:vigil/vigil.sock
     non_smtpd_milters = \$smtpd_milters
     milter_default_action = tempfail
     milter_protocol = 6
 
-Debian runs smtpd chrooted in /var/spool/postfix (master.cf column 5):
-set that column to "n" for smtp, or use socket = inet:11332@127.0.0.1 and
-smtpd_milters = inet:127.0.0.1:11332.
-Sendmail (sendmail.mc):
+(Debian's smtpd runs chrooted in /var/spool/postfix and sees the socket
+as vigil/vigil.sock: directory vigil:postfix 0750, socket 0660.)
+Sendmail (sendmail.mc; Sendmail connects as root):
     INPUT_MAIL_FILTER(\`vigil', \`S=unix:$sock, F=T, T=S:4m;R:4m;E:10m')
+
+Test it (README, "Test it"):
+  Mail sent from this machine is outbound (127.0.0.1 is trusted): it is
+  scanned but gets no SPF check, and outbound spam gets 250 and waits in
+  Postfix's hold queue (postqueue -p), so it seems to vanish.
+  For inbound mail, allow XCLIENT in main.cf and pose as an outside client:
+    smtpd_authorized_xclient_hosts = 127.0.0.1
+    swaks --server 127.0.0.1 --xclient-addr 203.0.113.5 --to postmaster@localhost
 
 Starting vigil-milter in the foreground (Ctrl-C stops it)...
 MSG

@@ -143,7 +143,9 @@ stage deps "$root/packaging/deps.sh" || exit 1
 [ -d "$root/../shared/corpus" ] ||
     echo "run-all.sh: warning: $root/../shared/corpus is missing; tests that read the corpus will fail" >&2
 
-if stage gcc-build build build gcc; then
+# build/ with prefix /usr: the install test (install_deb) packages it as
+# a Debian package, which only a /usr build can be.
+if stage gcc-build build build gcc -DCMAKE_INSTALL_PREFIX=/usr; then
 	stage gcc-ctest run_ctest build
 fi
 stage matrix matrix

@@ -238,6 +238,8 @@ static const struct vg_conf_key keys[] = {
         "ham messages learned before the classifier speaks"),
     DUR(bayes_token_ttl, "180d", 1 * DAY, 3650 * DAY,
         "a token not learned again for this long is forgotten"),
+    DUR(bayes_snapshot_interval, "1m", 0, 1 * DAY,
+        "LMDB: rebuild the classifier's snapshot at most this often; 0: none"),
     SIZE(bayes_max_text_bytes, "256K", 1 * KB, 64 * MB,
         "decoded body text per message the classifier reads"),
     UINT(bayes_max_tokens, "20000", 100, 1000000, true,

@@ -136,9 +136,10 @@ struct vg_conf {
 	uint64_t bayes_max_size; /* LMDB map size */
 	unsigned bayes_min_spam; /* learned before it speaks */
 	unsigned bayes_min_ham;
-	uint64_t bayes_token_ttl_ms;   /* unlearned this long: forgotten */
-	uint64_t bayes_max_text_bytes; /* body text tokenized */
-	unsigned bayes_max_tokens;     /* distinct tokens per message */
+	uint64_t bayes_token_ttl_ms; /* unlearned this long: forgotten */
+	uint64_t bayes_snapshot_interval_ms; /* learn/snapshot.h; 0: off */
+	uint64_t bayes_max_text_bytes;       /* body text tokenized */
+	unsigned bayes_max_tokens;           /* distinct tokens per message */
 	bool bayes_autolearn;
 
 	/* Sender/IP reputation (policy/reputation.h, check_reputation.c). */

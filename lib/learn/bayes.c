@@ -3,15 +3,23 @@
  * bayes - the classifier's database over a store (bayes.h): the key
  * layout, learning, forgetting and classifying.
  */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
+#include "base/scratch.h"
 #include "base/conf.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "learn/bayes.h"
+#include "learn/snapshot.h"
 #include "message/hdr.h"
 #include "message/msg.h"
 #include "message/text.h"
@@ -30,7 +38,32 @@ struct vg_bayes {
 	uint64_t token_ttl_ms;
 	atomic_bool marked; /* "Bv" written by this handle */
 	atomic_bool dated;  /* "Bc" known to be there */
+	/*
+	 * The snapshot (snapshot.h): snap_path NULL when there is none
+	 * (Redis, bayes_snapshot_interval = 0).  snap is the mapping in
+	 * use, swapped under snap_mu; the builder thread (started at the
+	 * first message that finds it stale, anew after a fork) rebuilds
+	 * it at most every snap_interval_ms, never on a read-only handle.
+	 */
+	char *snap_path;
+	uint64_t snap_interval_ms;
+	atomic_size_t snap_max_entries;
+	bool read_only;
+	pthread_mutex_t snap_mu;
+	pthread_cond_t snap_cv;
+	struct vg_snap *snap;
+	bool stale_said;       /* the stale snapshot's log line given */
+	bool snap_started;     /* the thread runs (in snap_pid) */
+	bool snap_stopping;    /* vg_bayes_close(): leave */
+	bool snap_poked;       /* a message found the snapshot stale */
+	atomic_bool snap_stop; /* tells a build in progress to stop */
+	pid_t snap_pid;
+	pthread_t snap_thread;
+	uint64_t snap_built_ms; /* last build by this handle (monotonic) */
 };
+
+/* The counters a snapshot is checked against, in this order. */
+static const char *const id_keys[4] = {"Bns", "Bnh", "Bg", "Bc"};
 
 /*
  * Per-call scratch: the keys of one batch and what came back, sized to
@@ -117,6 +150,7 @@ bayes_init(struct vg_bayes *b, const struct vg_conf *conf)
 	b->min_spam = conf->bayes_min_spam;
 	b->min_ham = conf->bayes_min_ham;
 	b->token_ttl_ms = conf->bayes_token_ttl_ms;
+	b->snap_interval_ms = conf->bayes_snapshot_interval_ms;
 }
 
 /* check_version - refuse a database of a newer layout; mark a new one */
@@ -142,7 +176,7 @@ check_version(struct vg_bayes *b, const char *what, struct vg_err *err)
 		    (long long)v, VG_BAYES_VERSION);
 		return VG_ECONFIG;
 	}
-	if (found && v < VG_BAYES_VERSION) {
+	if (found && v < VG_BAYES_VERSION_MIN) {
 		vg_err_add(err, what, 0,
 		    "classifier database version %lld is older than this "
 		    "Vigil's (%d), which counts word pairs under other keys: "
@@ -166,12 +200,39 @@ vg_bayes_open_store(struct vg_bayes **out, struct vg_store *store,
 	if ((b = vg_calloc(1, sizeof(*b))) == NULL)
 		return VG_ENOMEM;
 	bayes_init(b, conf);
+	atomic_init(&b->snap_max_entries, VG_SNAP_MAX_ENTRIES);
+	if (pthread_mutex_init(&b->snap_mu, NULL) != 0) {
+		vg_free(b);
+		return VG_ENOMEM;
+	}
+	if (pthread_cond_init(&b->snap_cv, NULL) != 0) {
+		pthread_mutex_destroy(&b->snap_mu);
+		vg_free(b);
+		return VG_ENOMEM;
+	}
 	b->store = vg_store_ref(store);
 	if ((rc = check_version(b, vg_store_name(store), err)) != 0) {
 		vg_bayes_close(b);
 		return rc;
 	}
 	*out = b;
+	return 0;
+}
+
+/* vg_bayes_use_snapshot - see bayes.h */
+int
+vg_bayes_use_snapshot(struct vg_bayes *b, const char *path, bool read_only)
+{
+	struct vg_snap *s = NULL;
+	bool missing;
+
+	if (b->snap_interval_ms == 0 || path == NULL)
+		return 0;
+	if ((b->snap_path = vg_strdup(path)) == NULL)
+		return VG_ENOMEM;
+	b->read_only = read_only;
+	if (vg_snap_open(&s, b->snap_path, &missing) == 0)
+		b->snap = s;
 	return 0;
 }
 
@@ -218,6 +279,16 @@ vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf, bool read_only,
 		vg_warn("%s", cap.line); /* opened, with a warning */
 	rc = vg_bayes_open_store(out, store, conf, err);
 	vg_store_unref(store);
+	if (rc == 0 && strcmp(conf->bayes_store, "lmdb") == 0) {
+		char path[4096];
+
+		if ((size_t)snprintf(path, sizeof(path), "%s.snap",
+		        conf->bayes_path) < sizeof(path) &&
+		    (rc = vg_bayes_use_snapshot(*out, path, read_only)) != 0) {
+			vg_bayes_close(*out);
+			*out = NULL;
+		}
+	}
 	return rc;
 }
 
@@ -227,6 +298,17 @@ vg_bayes_close(struct vg_bayes *b)
 {
 	if (b == NULL)
 		return;
+	pthread_mutex_lock(&b->snap_mu);
+	b->snap_stopping = true;
+	atomic_store(&b->snap_stop, true);
+	pthread_cond_broadcast(&b->snap_cv);
+	pthread_mutex_unlock(&b->snap_mu);
+	if (b->snap_started && b->snap_pid == getpid())
+		(void)pthread_join(b->snap_thread, NULL);
+	vg_snap_unref(b->snap);
+	vg_free(b->snap_path);
+	pthread_cond_destroy(&b->snap_cv);
+	pthread_mutex_destroy(&b->snap_mu);
 	vg_store_unref(b->store);
 	vg_free(b);
 }
@@ -312,6 +394,279 @@ counts(struct vg_bayes *b, uint64_t *nspam, uint64_t *nham)
 	return 0;
 }
 
+/* read_id - the store's counters a snapshot is checked against */
+static int
+read_id(struct vg_bayes *b, struct vg_snap_id *id)
+{
+	struct vg_store_key keys[4];
+	int64_t v[4];
+	bool found[4];
+	int rc;
+
+	for (size_t i = 0; i < 4; i++)
+		keys[i] = vg_store_key_str(id_keys[i]);
+	memset(id, 0, sizeof(*id));
+	if ((rc = vg_store_get_many(b->store, v, found, keys, 4)) != 0)
+		return rc;
+	id->nspam = v[0];
+	id->nham = v[1];
+	id->gen = v[2];
+	id->created = v[3];
+	return 0;
+}
+
+/* same_state - does the snapshot copy the state the store is in */
+static bool
+same_state(const struct vg_snap_id *a, const struct vg_snap_id *b)
+{
+	return a->gen == b->gen && a->created == b->created &&
+	    a->nspam == b->nspam && a->nham == b->nham;
+}
+
+/* snap_current - the mapping in use, with a reference; NULL: none */
+static struct vg_snap *
+snap_current(struct vg_bayes *b)
+{
+	struct vg_snap *s = NULL;
+
+	if (b->snap_path == NULL)
+		return NULL;
+	pthread_mutex_lock(&b->snap_mu);
+	if (b->snap != NULL)
+		s = vg_snap_ref(b->snap);
+	pthread_mutex_unlock(&b->snap_mu);
+	return s;
+}
+
+/* snap_swap - use s (a reference given) from now on */
+static void
+snap_swap(struct vg_bayes *b, struct vg_snap *s)
+{
+	struct vg_snap *old;
+
+	pthread_mutex_lock(&b->snap_mu);
+	old = b->snap;
+	b->snap = s;
+	b->stale_said = false;
+	pthread_mutex_unlock(&b->snap_mu);
+	vg_snap_unref(old);
+}
+
+/*
+ * snap_refresh - make the snapshot in use match the store if it can: a
+ * newer file (another process built it) is mapped; else, when build is
+ * true, one is built.  0, or the failure (logged by snapshot.c).
+ */
+static int
+snap_refresh(struct vg_bayes *b, bool build)
+{
+	struct vg_snap_id now, have;
+	struct vg_snap *s = NULL, *cur;
+	bool same = false, missing;
+	int rc;
+
+	if ((rc = read_id(b, &now)) != 0)
+		return rc;
+	if ((cur = snap_current(b)) != NULL) {
+		vg_snap_id(cur, &have);
+		same = same_state(&have, &now);
+		vg_snap_unref(cur);
+	}
+	if (same)
+		return 0;
+	if (vg_snap_open(&s, b->snap_path, &missing) == 0) {
+		vg_snap_id(s, &have);
+		if (same_state(&have, &now) || !build) {
+			snap_swap(b, s);
+			return 0;
+		}
+		vg_snap_unref(s);
+	}
+	if (!build)
+		return 0;
+	rc = vg_snap_build(b->store, b->snap_path,
+	    atomic_load(&b->snap_max_entries), &b->snap_stop, NULL);
+	if (rc != 0)
+		return rc;
+	if ((rc = vg_snap_open(&s, b->snap_path, NULL)) != 0)
+		return rc;
+	snap_swap(b, s);
+	return 0;
+}
+
+/* snap_thread - rebuild the snapshot when a message found it stale */
+static void *
+snap_thread(void *arg)
+{
+	struct vg_bayes *b = arg;
+	int rc;
+
+	pthread_mutex_lock(&b->snap_mu);
+	while (!b->snap_stopping) {
+		uint64_t now = vg_clock_ms();
+		uint64_t due = b->snap_built_ms + b->snap_interval_ms;
+
+		if (!b->snap_poked || (b->snap_built_ms != 0 && now < due)) {
+			struct timespec ts;
+			uint64_t wait = b->snap_poked ? due - now : 3600000;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += (time_t)(wait / 1000);
+			ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			(void)pthread_cond_timedwait(
+			    &b->snap_cv, &b->snap_mu, &ts);
+			continue;
+		}
+		b->snap_poked = false;
+		b->snap_built_ms = now;
+		pthread_mutex_unlock(&b->snap_mu);
+		rc = snap_refresh(b, true);
+		if (rc != 0 && rc != VG_ETEMP)
+			vg_warn("classifier snapshot %s: not rebuilt: %s",
+			    b->snap_path, vg_strerror(rc));
+		pthread_mutex_lock(&b->snap_mu);
+	}
+	pthread_mutex_unlock(&b->snap_mu);
+	return NULL;
+}
+
+/*
+ * snap_poke - a message found the snapshot stale or missing: say so once
+ * per snapshot, and wake (or start) the builder
+ */
+static void
+snap_poke(struct vg_bayes *b, bool had)
+{
+	pthread_mutex_lock(&b->snap_mu);
+	if (had && !b->stale_said) {
+		vg_info("classifier snapshot %s: stale (learned since): "
+		        "reading the database until it is rebuilt",
+		    b->snap_path);
+		b->stale_said = true;
+	}
+	if (b->read_only || b->snap_stopping) {
+		pthread_mutex_unlock(&b->snap_mu);
+		return;
+	}
+	/* Forked since the thread started: start anew. */
+	if (b->snap_started && b->snap_pid != getpid())
+		b->snap_started = false;
+	if (!b->snap_started) {
+		if (pthread_create(&b->snap_thread, NULL, snap_thread, b) !=
+		    0) {
+			vg_warn("classifier snapshot %s: cannot start its "
+			        "thread: %s",
+			    b->snap_path, strerror(errno));
+			b->read_only = true; /* said once */
+		} else {
+			b->snap_started = true;
+			b->snap_pid = getpid();
+		}
+	}
+	if (!b->snap_poked) {
+		b->snap_poked = true;
+		pthread_cond_signal(&b->snap_cv);
+	}
+	pthread_mutex_unlock(&b->snap_mu);
+}
+
+/* vg_bayes_snapshot - see bayes.h */
+int
+vg_bayes_snapshot(struct vg_bayes *b, bool force)
+{
+	struct stat sb;
+	struct vg_snap_id id;
+	int rc;
+
+	if (b->snap_path == NULL)
+		return VG_EINVAL;
+	if (!force && stat(b->snap_path, &sb) == 0 &&
+	    vg_clock_wall_ms() <
+	        (uint64_t)sb.st_mtime * 1000 + b->snap_interval_ms)
+		return 0; /* built lately: the milter rebuilds it */
+	if ((rc = vg_snap_build(b->store, b->snap_path,
+	         atomic_load(&b->snap_max_entries), NULL, &id)) != 0)
+		return rc;
+	return snap_refresh(b, false);
+}
+
+/* vg_bayes_set_snapshot_max - see bayes.h */
+void
+vg_bayes_set_snapshot_max(struct vg_bayes *b, size_t max_entries)
+{
+	atomic_store(&b->snap_max_entries, max_entries);
+}
+
+/*
+ * classify_snap - the counts from the snapshot s when it copies the state
+ * the store is in now (*used true), else *used false (the caller reads
+ * the store).  Silent below the minimums, as the store path.
+ */
+static int
+classify_snap(struct vg_bayes *b, struct vg_snap *s, const struct vg_tokens *t,
+    struct vg_bayes_score *out, bool *used)
+{
+	struct vg_snap_id now, have;
+	struct vg_chi2_token *tok = NULL;
+	struct vg_chi2_result res;
+	double *scratch = NULL;
+	int64_t values[256];
+	bool found[256];
+	uint64_t clock;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*used = false;
+	if ((rc = read_id(b, &now)) != 0)
+		return rc;
+	vg_snap_id(s, &have);
+	if (!same_state(&have, &now))
+		return 0;
+	*used = true;
+	out->snapshot = true;
+	out->nspam = now.nspam > 0 ? (uint64_t)now.nspam : 0;
+	out->nham = now.nham > 0 ? (uint64_t)now.nham : 0;
+	if (out->nspam < b->min_spam || out->nham < b->min_ham)
+		return 0;
+	/* Both arrays in one scratch buffer of this thread's. */
+	if ((tok = vg_scratch_get(VG_SCRATCH_COUNTS,
+	         (t->n + 1) * (sizeof(*tok) + sizeof(*scratch)), &cap)) ==
+	    NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	scratch = (double *)(tok + t->n + 1);
+	clock = vg_store_now(b->store);
+	for (size_t off = 0; off < t->n; off += 256) {
+		size_t m = t->n - off < 256 ? t->n - off : 256;
+
+		vg_snap_get_many(s, t->v + off, m, clock, values, found);
+		for (size_t i = 0; i < m; i++) {
+			if (!found[i])
+				continue;
+			unpack(values[i], &tok[n].spam, &tok[n].ham);
+			if (tok[n].spam + tok[n].ham > 0)
+				n++;
+		}
+	}
+	out->known = n;
+	rc = vg_chi2_score(
+	    &res, tok, n, out->nspam, out->nham, &b->params, scratch);
+	if (rc != 0)
+		goto out;
+	out->ready = true;
+	out->prob = res.prob;
+	out->margin = res.margin;
+	out->used = res.used;
+out:
+	vg_scratch_put(VG_SCRATCH_COUNTS, tok, cap);
+	return rc;
+}
+
 /*
  * vg_bayes_classify - read the message counts and the tokens' counts (one
  * get_many, so one round trip to Redis, for up to VG_STORE_GET_MAX - 2
@@ -331,6 +686,18 @@ vg_bayes_classify(
 	memset(out, 0, sizeof(*out));
 	out->prob = 0.5;
 	out->ntokens = t->n;
+	if (b->snap_path != NULL) {
+		struct vg_snap *s = snap_current(b);
+		bool used = false;
+
+		if (s != NULL) {
+			rc = classify_snap(b, s, t, out, &used);
+			vg_snap_unref(s);
+			if (rc != 0 || used)
+				return rc;
+		}
+		snap_poke(b, s != NULL);
+	}
 	if ((rc = batch_new(&bt, total, VG_STORE_GET_MAX)) != 0)
 		return rc;
 	cap = bt.cap;
@@ -405,10 +772,15 @@ apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
     int sign, struct batch *bt)
 {
 	int64_t unit = cls == VG_BAYES_SPAM ? SPAM_ONE : 1;
+	struct vg_store_key ckeys[2] = {
+	    vg_store_key_str(cls == VG_BAYES_SPAM ? "Bns" : "Bnh"),
+	    vg_store_key_str("Bg")};
+	int64_t cdeltas[2] = {sign, 1};
+	size_t chunk = bt->cap - 1; /* and "Bg" */
 	int rc;
 
-	for (size_t off = 0; off < t->n; off += bt->cap) {
-		size_t m = t->n - off < bt->cap ? t->n - off : bt->cap;
+	for (size_t off = 0; off < t->n; off += chunk) {
+		size_t m = t->n - off < chunk ? t->n - off : chunk;
 		size_t k = 0;
 
 		for (size_t i = 0; i < m; i++)
@@ -436,16 +808,24 @@ apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
 		if (k == 0)
 			continue;
 		/*
-		 * A token taken back keeps its TTL; one learned gets a
-		 * new one (it was seen now).
+		 * The learn generation moves in the same write as the
+		 * counts (a snapshot copies one generation).  A token taken
+		 * back keeps its TTL; one learned gets a new one (it was
+		 * seen now).  "Bg" gets that TTL too: it lapses only
+		 * when nothing was learned for bayes_token_ttl.
 		 */
+		bt->keys[k] = vg_store_key_str("Bg");
+		bt->deltas[k++] = 1;
 		rc = vg_store_incr_many(b->store, NULL, bt->keys, bt->deltas, k,
 		    sign > 0 ? b->token_ttl_ms : 0);
-		if (rc != 0)
+		if (rc != 0) {
+			/* A write that failed may have reclaimed room
+			 * (store_lmdb.c): the snapshot is stale then. */
+			(void)vg_store_incr(b->store, NULL, ckeys[1], 1, 0);
 			return rc;
+		}
 	}
-	return vg_store_incr(b->store, NULL,
-	    vg_store_key_str(cls == VG_BAYES_SPAM ? "Bns" : "Bnh"), sign, 0);
+	return vg_store_incr_many(b->store, NULL, ckeys, cdeltas, 2, 0);
 }
 
 /* vg_bayes_learn - learn, move or forget one message */
@@ -473,7 +853,7 @@ vg_bayes_learn(struct vg_bayes *b, const struct vg_tokens *t,
 		*what = VG_BAYES_ALREADY;
 		return 0;
 	}
-	if ((rc = batch_new(&bt, t->n, VG_STORE_BATCH_MAX)) != 0)
+	if ((rc = batch_new(&bt, t->n + 1, VG_STORE_BATCH_MAX)) != 0)
 		return rc;
 	/*
 	 * First the version mark, so a new database says what it is (once

@@ -20,6 +20,23 @@
  *	      "Bv"             the layout version (VG_BAYES_VERSION); a
  *			       database with another one is refused
  *	      "Bc"             when the first message was learned (wall ms)
+ *	      "Bg"             the learn generation: +1 in every write
+ *			       that changes token or message counts (in
+ *			       the same incr_many), so a snapshot of one
+ *			       generation (learn/snapshot.h) is known
+ *			       stale as soon as anything is learned
+ * SNAPSHOT With bayes_store = lmdb, bayes_path + ".snap" holds a
+ *	    read-optimised copy of the counts (learn/snapshot.h), loaded at
+ *	    open.  A message is classified from it while the store's "Bns",
+ *	    "Bnh", "Bg" and "Bc" are those it copied (one read of 4 keys),
+ *	    with the same result as from the store; otherwise from the
+ *	    store, and the first such message wakes a thread that rebuilds
+ *	    the snapshot (at most every bayes_snapshot_interval; never on a
+ *	    read-only handle) or maps a newer one another process wrote.
+ *	    `vigil learn` builds it after learning unless it is younger than
+ *	    that interval (vg_bayes_snapshot()).  XXX: keys LMDB evicts when
+ *	    its map is full are not in "Bg" when the write that made room
+ *	    fails after all and the "Bg" bump after it fails too.
  *	    A token's counts never go below 0: forgetting reads them first
  *	    and takes back only what is there (a token may have expired).
  * OWNS     vg_bayes_open() returns an object vg_bayes_close() frees; it
@@ -58,7 +75,13 @@ struct vg_store;
  * of their hash (tokenize.h, VALUES).  A database of another version is
  * refused (an older one would count word pairs under the wrong keys).
  */
-#define VG_BAYES_VERSION 2
+#define VG_BAYES_VERSION 3
+/*
+ * Version 3 adds "Bg" (the tokens are version 2's): a version-2 database
+ * is used and marked 3 at the first learn, so that an older Vigil, which
+ * would learn without moving "Bg", refuses it from then on.
+ */
+#define VG_BAYES_VERSION_MIN 2
 
 enum vg_bayes_class {
 	VG_BAYES_SPAM = 1,
@@ -84,6 +107,7 @@ struct vg_bayes_score {
 	uint64_t nham;  /* and as ham */
 	size_t ntokens; /* tokens of the message */
 	size_t known;   /* of which the database knows */
+	bool snapshot;  /* the counts came from the snapshot (SNAPSHOT) */
 };
 
 struct vg_bayes_stats {
@@ -110,6 +134,22 @@ int vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf,
  */
 int vg_bayes_open_store(struct vg_bayes **out, struct vg_store *store,
     const struct vg_conf *conf, struct vg_err *err);
+/*
+ * vg_bayes_use_snapshot - read (and unless read_only rebuild) the
+ * snapshot at path (SNAPSHOT above; vg_bayes_open() does this for LMDB);
+ * nothing when conf's bayes_snapshot_interval is 0.  A missing or unsound
+ * file is not an error (the store is read).  VG_ENOMEM.
+ */
+int vg_bayes_use_snapshot(struct vg_bayes *b, const char *path, bool read_only);
+/*
+ * vg_bayes_snapshot - build the snapshot now (force), or only when the
+ * file is missing or older than bayes_snapshot_interval, and use it.
+ * VG_EINVAL when there is none to build (Redis, interval 0), else as
+ * vg_snap_build().
+ */
+int vg_bayes_snapshot(struct vg_bayes *b, bool force);
+/* vg_bayes_set_snapshot_max - tokens a snapshot may hold (tests) */
+void vg_bayes_set_snapshot_max(struct vg_bayes *b, size_t max_entries);
 /* vg_bayes_close - NULL is a no-op */
 void vg_bayes_close(struct vg_bayes *b);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* chi2 - Robinson-Fisher chi-square combining of token counts */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "base/err.h"
@@ -56,6 +57,90 @@ cmp_strength(const void *a, const void *b)
 	return da < db ? 1 : da > db ? -1 : 0;
 }
 
+/* The strongest max_tokens kept by a heap, as a stable sort orders them. */
+#define HEAP_MAX 1024
+
+struct pick {
+	double d; /* |f - 0.5| */
+	size_t i; /* its place in scratch */
+};
+
+/* weaker - does a come after b in the stable strongest-first order */
+static inline bool
+weaker(const struct pick *a, const struct pick *b)
+{
+	return a->d < b->d || (a->d == b->d && a->i > b->i);
+}
+
+/* sift - restore the heap (weakest on top) below slot i */
+static void
+sift(struct pick *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct pick t;
+
+		if (l < n && weaker(&h[l], &h[m]))
+			m = l;
+		if (r < n && weaker(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* cmp_pick - strongest first, then by place (a stable sort's order) */
+static int
+cmp_pick(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+
+	return weaker(x, y) ? 1 : weaker(y, x) ? -1 : 0;
+}
+
+/*
+ * strongest - move the k' = max strongest of scratch[0..k) to its front,
+ * strongest first, ties in their order: what qsort with cmp_strength
+ * gives (glibc's qsort is a stable merge sort), so the sums below are
+ * the same to the bit, in O(k log max) instead of O(k log k)
+ */
+static void
+strongest(double *scratch, size_t k, size_t max)
+{
+	struct pick h[HEAP_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		struct pick p = {fabs(scratch[i] - 0.5), i};
+
+		if (n < max) {
+			size_t c = n++;
+
+			h[c] = p;
+			while (c > 0 && weaker(&h[c], &h[(c - 1) / 2])) {
+				struct pick t = h[c];
+
+				h[c] = h[(c - 1) / 2];
+				h[(c - 1) / 2] = t;
+				c = (c - 1) / 2;
+			}
+		} else if (weaker(&h[0], &p)) {
+			h[0] = p;
+			sift(h, n, 0);
+		}
+	}
+	qsort(h, n, sizeof(*h), cmp_pick);
+	/* In place: h[j].i >= j never holds in general, so copy out. */
+	for (size_t j = 0; j < n; j++)
+		h[j].d = scratch[h[j].i];
+	for (size_t j = 0; j < n; j++)
+		scratch[j] = h[j].d;
+}
+
 /* vg_chi2_score - combine one message's tokens (see chi2.h) */
 int
 vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
@@ -89,7 +174,10 @@ vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
 		if (fabs(f - 0.5) >= p->min_dev)
 			scratch[k++] = f;
 	}
-	if (k > p->max_tokens) {
+	if (k > p->max_tokens && p->max_tokens <= HEAP_MAX) {
+		strongest(scratch, k, p->max_tokens);
+		k = p->max_tokens;
+	} else if (k > p->max_tokens) {
 		qsort(scratch, k, sizeof(*scratch), cmp_strength);
 		k = p->max_tokens;
 	}

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "base/alloc.h"
+#include "base/scratch.h"
 #include "base/compiler.h"
 #include "base/err.h"
 #include "learn/tokenize.h"
@@ -38,6 +39,7 @@ struct word {
 	char s[VG_TOKEN_MAX_LEN + 1];
 	size_t len;
 	uint64_t anchor; /* vg_token_hash() of "b:" + s */
+	uint64_t opre;   /* FNV-1a state after "o:" + s + " " */
 };
 
 /* Verdict and mailbox-state headers: bench/learn-accuracy.sh's list. */
@@ -157,24 +159,52 @@ tset_slot(const uint64_t *tab, size_t size, uint64_t h)
 	return i;
 }
 
-/* tset_grow - double the table (or make the first one) */
+/*
+ * tset_grow - double the table, or make the first one: this thread's
+ * scratch table (base/scratch.h: as large as the largest message's
+ * so far), so a message like the last one allocates nothing
+ */
 static int
 tset_grow(struct tset *ts)
 {
-	size_t size = ts->size == 0 ? 256 : ts->size * 2, i;
+	size_t size = ts->size == 0 ? 256 : ts->size * 2, i, cap;
 	uint64_t *tab;
 
+	if (ts->size == 0) {
+		if ((tab = vg_scratch_get(
+		         VG_SCRATCH_TOKSET, size * sizeof(*tab), &cap)) == NULL)
+			return VG_ENOMEM;
+		while (size * 2 * sizeof(*tab) <= cap)
+			size *= 2;
+		memset(tab, 0, size * sizeof(*tab));
+		ts->tab = tab;
+		ts->size = size;
+		return 0;
+	}
 	if ((tab = vg_calloc(size, sizeof(*tab))) == NULL)
 		return VG_ENOMEM;
 	for (i = 0; i < ts->size; i++) {
 		if (ts->tab[i] != 0)
 			tab[tset_slot(tab, size, ts->tab[i])] = ts->tab[i];
 	}
-	vg_free(ts->tab);
+	vg_scratch_put(VG_SCRATCH_TOKSET, ts->tab, ts->size * sizeof(*tab));
 	ts->tab = tab;
 	ts->size = size;
 	return 0;
 }
+
+/* fnv_more - FNV-1a over n more bytes from state h */
+static inline uint64_t
+fnv_more(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int tset_add_h(struct tset *ts, uint64_t h);
 
 /*
  * tset_add_at - add one token's text under an anchor (0: none); full
@@ -183,15 +213,22 @@ tset_grow(struct tset *ts)
 static int
 tset_add_at(struct tset *ts, const char *s, size_t len, uint64_t anchor)
 {
-	uint64_t h;
+	if (ts->full)
+		return 0;
+	if (ts->trace != NULL)
+		ts->trace(ts->arg, s, len);
+	return tset_add_h(ts, anchored(vg_token_hash(s, len), anchor));
+}
+
+/* tset_add_h - add a token's value (anchored already) */
+static int
+tset_add_h(struct tset *ts, uint64_t h)
+{
 	size_t i;
 	int rc;
 
 	if (ts->full)
 		return 0;
-	if (ts->trace != NULL)
-		ts->trace(ts->arg, s, len);
-	h = anchored(vg_token_hash(s, len), anchor);
 	if (ts->size != 0) {
 		i = tset_slot(ts->tab, ts->size, h);
 		if (ts->tab[i] == h)
@@ -680,6 +717,21 @@ osb_pairs(struct tset *ts, const struct word *ring, size_t nwords,
 		const struct word *prev =
 		    &ring[(nwords - d) % VG_TOKEN_OSB_WINDOW];
 
+		if (ts->trace == NULL) {
+			/*
+			 * The same value as from the text below (no cut:
+			 * two words and 5 bytes fit VG_TOKEN_TEXT_MAX),
+			 * from the state after "o:W1 " made once a word.
+			 */
+			char mid[2] = {(char)('0' + d), ' '};
+			uint64_t h = fnv_more(prev->opre, mid, 2);
+
+			h = fnv_more(h, w->s, w->len);
+			if ((rc = tset_add_h(ts, anchored(h, prev->anchor))) !=
+			    0)
+				return rc;
+			continue;
+		}
 		tok_start(&t, "o:");
 		tok_put(&t, prev->s, prev->len);
 		dc = (char)('0' + d);
@@ -735,8 +787,13 @@ body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 		tok_start(&t, "b:");
 		tok_put(&t, w.s, w.len);
 		w.anchor = vg_token_hash(t.s, t.len);
-		if ((rc = tset_add_at(ts, t.s, t.len, w.anchor)) != 0 ||
-		    (rc = osb_pairs(ts, ring, nwords, &w)) != 0)
+		w.opre = fnv_more(
+		    fnv_more(vg_token_hash("o:", 2), w.s, w.len), " ", 1);
+		if (ts->trace != NULL)
+			rc = tset_add_at(ts, t.s, t.len, w.anchor);
+		else
+			rc = tset_add_h(ts, anchored(w.anchor, w.anchor));
+		if (rc != 0 || (rc = osb_pairs(ts, ring, nwords, &w)) != 0)
 			return rc;
 		/*
 		 * A word not in lower case also counts as written ("FREE",
@@ -854,7 +911,7 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 	rc = 0;
 out:
 	vg_tokens_free(toks);
-	vg_free(ts.tab);
+	vg_scratch_put(VG_SCRATCH_TOKSET, ts.tab, ts.size * sizeof(*ts.tab));
 	return rc;
 }
 

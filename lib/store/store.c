@@ -294,6 +294,18 @@ vg_store_window_add(struct vg_store *store, struct vg_store_window_res *out,
 	return store_rc(store, store->ops->window_add(store->be, out, w));
 }
 
+/* vg_store_scan - the live keys under prefix, if the backend can */
+int
+vg_store_scan(struct vg_store *store, struct vg_store_key prefix,
+    vg_store_scan_fn fn, void *arg)
+{
+	if (store->ops->scan == NULL)
+		return VG_EINVAL;
+	if (!store_key_ok(prefix))
+		return VG_ELIMIT;
+	return store->ops->scan(store->be, prefix, fn, arg);
+}
+
 /* vg_store_stats - the backend's counters */
 void
 vg_store_stats(struct vg_store *store, struct vg_store_stats *out)

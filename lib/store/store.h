@@ -92,6 +92,14 @@ struct vg_conf;
 /* A clock in milliseconds; NULL = vg_clock_ms (monotonic). */
 typedef uint64_t (*vg_store_clock_fn)(void *ctx);
 
+/*
+ * Called by vg_store_scan() with each live key, its value and its absolute
+ * expiry on the store's clock (0: none); a nonzero return stops the scan
+ * and is what vg_store_scan() returns.
+ */
+typedef int (*vg_store_scan_fn)(
+    void *arg, const void *key, size_t len, int64_t value, uint64_t expires_ms);
+
 /* A key: bytes, not a C string. */
 struct vg_store_key {
 	const void *data;
@@ -182,6 +190,9 @@ struct vg_store_ops {
 	int (*window_add)(void *be, struct vg_store_window_res *out,
 	    const struct vg_store_window *w);
 	void (*stats)(void *be, struct vg_store_stats *out);
+	/* Optional (NULL: the backend cannot; lmdb only). */
+	int (*scan)(void *be, struct vg_store_key prefix, vg_store_scan_fn fn,
+	    void *arg);
 };
 
 /* The backends built in, by name. */
@@ -244,6 +255,16 @@ int vg_store_incr_many(struct vg_store *store, int64_t *values_out,
 /* vg_store_window_add - the sliding-window check and add (see PURPOSE) */
 int vg_store_window_add(struct vg_store *store, struct vg_store_window_res *out,
     const struct vg_store_window *w);
+/*
+ * vg_store_scan - every live key starting with prefix, in key order, from
+ * one consistent view of the store (lmdb: one read transaction, so no
+ * write is seen half done), given to fn.  Off the mail path: it reads
+ * the whole range (the classifier's snapshot, learn/snapshot.h).
+ * VG_EINVAL when the backend cannot scan (memory, redis), else as get,
+ * or fn's nonzero return.
+ */
+int vg_store_scan(struct vg_store *store, struct vg_store_key prefix,
+    vg_store_scan_fn fn, void *arg);
 /* vg_store_stats - the backend's counters (see struct vg_store_stats) */
 void vg_store_stats(struct vg_store *store, struct vg_store_stats *out);
 

@@ -1112,6 +1112,60 @@ lmdb_get_many(void *be, int64_t *values_out, bool *found_out,
 	return lmdb_err(s->e->path, "read", rc);
 }
 
+/*
+ * lmdb_scan - the live direct keys starting with prefix, in one read
+ * transaction (long keys, stored by their hash, are not seen: no caller
+ * scans for them)
+ */
+static int
+lmdb_scan(void *be, struct vg_store_key prefix, vg_store_scan_fn fn, void *arg)
+{
+	struct lmdb_store *s = be;
+	struct lmdb_key pk;
+	struct lmdb_rec rec;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn;
+	MDB_val k, d;
+	uint64_t now;
+	int rc, frc = 0;
+
+	if (prefix.len > LMDB_DIRECT_MAX)
+		return VG_EINVAL;
+	lmdb_key_make(&pk, prefix);
+	if ((rc = lmdb_begin(s->e, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(s->e->path, "scan", rc);
+	now = s->clock(s->clock_ctx);
+	if ((rc = mdb_cursor_open(txn, s->e->dbi, &cur)) != 0) {
+		lmdb_abort(s->e, txn);
+		return lmdb_err(s->e->path, "scan", rc);
+	}
+	k = pk.val;
+	for (rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if (k.mv_size < pk.val.mv_size ||
+		    memcmp(k.mv_data, pk.val.mv_data, pk.val.mv_size) != 0)
+			break; /* past the prefix */
+		if (d.mv_size != LMDB_REC_LEN) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&rec.value, d.mv_data, 8);
+		memcpy(&rec.expires, (const unsigned char *)d.mv_data + 8, 8);
+		if (lmdb_dead(rec.expires, now))
+			continue;
+		if ((frc = fn(arg, (const unsigned char *)k.mv_data + 1,
+		         k.mv_size - 1, rec.value, rec.expires)) != 0)
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	mdb_cursor_close(cur);
+	lmdb_abort(s->e, txn);
+	if (frc != 0)
+		return frc;
+	return lmdb_err(s->e->path, "scan", rc);
+}
+
 /* lmdb_get - one value */
 static int
 lmdb_get(void *be, int64_t *value_out, bool *found_out, struct vg_store_key key)
@@ -1494,4 +1548,5 @@ const struct vg_store_ops vg_store_lmdb_ops = {
     .incr_many = lmdb_incr_many,
     .window_add = lmdb_window_add,
     .stats = lmdb_stats,
+    .scan = lmdb_scan,
 };

@@ -5,7 +5,8 @@
 # a temporary directory): Maildir, mbox and stdin input; relearning is
 # idempotent; a message learned as the other class moves; learning a
 # message moves its score and --forget restores it exactly; vigil scan
-# neither creates the database nor learns; --stats; the
+# neither creates the database nor learns; --stats; --snapshot and the
+# snapshot's probabilities; the
 # classifier is silent below bayes_min_spam / bayes_min_ham and says so; a
 # message over max_message_size and a directory that is not a Maildir are
 # skipped with exit 2; a corrupt database turns the classifier off with
@@ -114,6 +115,29 @@ ph=$(prob "$c" "$corpus/ham/$(nth "$ham" 40)")
 [ -n "$ps" ] && [ -n "$ph" ] || fail "no probability: spam '$ps' ham '$ph'"
 awk -v s="$ps" -v h="$ph" 'BEGIN { exit !(s > 0.5 && h < 0.5) }' ||
 	fail "unseen spam $ps, ham $ph: not on their sides"
+
+# The snapshot (bayes_path.snap): vigil learn made it, --snapshot makes
+# it now, and vigil scan gives the same probability from it as from the
+# database (bayes_snapshot_interval = 0: no snapshot); with no snapshot
+# configured --snapshot exits 1.
+[ -s "$tmp/db.lmdb.snap" ] || fail "vigil learn made no snapshot"
+out=$("$vigil" learn --snapshot -c "$c")
+[ $? -eq 0 ] || fail "--snapshot: exit $? ($out)"
+want "$out" '^snapshot built$' "--snapshot"
+cn=$tmp/nosnap.conf
+{
+	cat "$c"
+	echo "bayes_snapshot_interval = 0"
+} >"$cn"
+for f in "$corpus/spam/$(nth "$spam" 40)" "$corpus/ham/$(nth "$ham" 40)"; do
+	a=$(prob "$c" "$f")
+	b=$(prob "$cn" "$f")
+	[ -n "$a" ] && [ "$a" = "$b" ] ||
+		fail "$f: $a from the snapshot, $b from the database"
+done
+out=$("$vigil" learn --snapshot -c "$cn" 2>&1)
+[ $? -eq 1 ] || fail "--snapshot with bayes_snapshot_interval 0: exit $?"
+want "$out" 'snapshot not built' "--snapshot, none configured"
 
 # Learning a ham message as spam (stdin) moves its score; --forget
 # restores it exactly.

@@ -42,8 +42,8 @@ install_to()
 install_to
 r=$dest/root
 files="$sbindir/vigil-milter $bindir/vigil
-$mandir/man1/vigil.1 $mandir/man5/vigil.conf.5 $mandir/man5/vigil.rules.5
-$mandir/man8/vigil-milter.8
+$mandir/man1/vigil.1.gz $mandir/man5/vigil.conf.5.gz $mandir/man5/vigil.rules.5.gz
+$mandir/man8/vigil-milter.8.gz $docdir/copyright $docdir/changelog.Debian.gz
 $confdir/vigil.conf $confdir/vigil.rules $confdir/spamassassin.rules
 $docdir/examples/vigil.conf $docdir/examples/vigil.rules
 $docdir/examples/spamassassin.rules"
@@ -72,7 +72,7 @@ if [ -n "$unitdir" ]; then
 	want="ExecStart=$sbindir/vigil-milter -f -c $confdir/vigil.conf"
 	got=$(grep "^ExecStart=" "$r$unitdir/vigil-milter.service" 2>/dev/null)
 	[ "$got" = "$want" ] || fail "unit: got '$got', want '$want'"
-	! grep -q '@' "$r$unitdir/vigil-milter.service" 2>/dev/null ||
+	! grep -q '@[A-Z_]*@' "$r$unitdir/vigil-milter.service" 2>/dev/null ||
 	    fail "unit: an @VARIABLE@ was left unreplaced"
 fi
 if [ "$confdir" = /etc/vigil ]; then

@@ -6,6 +6,8 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "vg_check.h"
 #include "base/compiler.h"
@@ -152,6 +154,86 @@ START_TEST(test_chi2_selection)
 }
 END_TEST
 
+/*
+ * The reference: the selection as it was before the heap (chi2.c
+ * strongest()): glibc's qsort of all the f(w) by strength, then the sums
+ * in that order.  The heap must give the same bits, ties included.
+ */
+static int
+ref_cmp(const void *a, const void *b)
+{
+	double da = fabs(*(const double *)a - 0.5);
+	double db = fabs(*(const double *)b - 0.5);
+
+	return da < db ? 1 : da > db ? -1 : 0;
+}
+
+static void
+ref_score(double *prob, double *margin, double *f, size_t k, size_t max)
+{
+	double sf = 0.0, s1 = 0.0, lh, ls;
+
+	qsort(f, k, sizeof(*f), ref_cmp);
+	if (k > max)
+		k = max;
+	for (size_t i = 0; i < k; i++) {
+		sf += log(f[i]);
+		s1 += log1p(-f[i]);
+	}
+	lh = vg_chi2_log_q(-2.0 * sf, k);
+	ls = vg_chi2_log_q(-2.0 * s1, k);
+	*prob = (1.0 + exp(lh) - exp(ls)) / 2.0;
+	*margin = lh - ls;
+}
+
+START_TEST(test_chi2_selection_exact)
+{
+	enum {
+		N = 3000
+	};
+	static struct vg_chi2_token tok[N];
+	static double scratch[N + 1], f[N];
+	struct vg_chi2_params p;
+	struct vg_chi2_result res;
+	uint64_t rnd = 0x2545f4914f6cdd1dULL + (uint64_t)_i;
+	size_t k = 0;
+
+	vg_chi2_params_default(&p);
+	/* Counts from a few values only, so many f(w) tie (and mirror:
+	 * f and 1 - f are equally strong). */
+	for (size_t i = 0; i < N; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		tok[i].spam = (rnd >> 8) % 7 == 0 ? 0 : (rnd >> 16) % 40;
+		tok[i].ham = (rnd >> 24) % 7 == 0 ? 0 : (rnd >> 32) % 40;
+		if (tok[i].spam + tok[i].ham == 0)
+			tok[i].spam = 1;
+	}
+	ck_assert_int_eq(vg_chi2_score(&res, tok, N, 400, 400, &p, scratch), 0);
+	for (size_t i = 0; i < N; i++) {
+		double rs = (double)tok[i].spam / 400.0;
+		double rh = (double)tok[i].ham / 400.0;
+		double cnt = (double)(tok[i].spam + tok[i].ham);
+		double pw = rs / (rs + rh);
+		double fw = (p.s * p.x + cnt * pw) / (p.s + cnt);
+
+		if (fabs(fw - 0.5) >= p.min_dev)
+			f[k++] = fw;
+	}
+	ck_assert_uint_gt(k, p.max_tokens);
+	{
+		double prob, margin;
+
+		ref_score(&prob, &margin, f, k, p.max_tokens);
+		ck_assert_msg(memcmp(&prob, &res.prob, sizeof(prob)) == 0 &&
+		        memcmp(&margin, &res.margin, sizeof(margin)) == 0,
+		    "%.17g/%.17g vs %.17g/%.17g", res.prob, res.margin, prob,
+		    margin);
+	}
+}
+END_TEST
+
 START_TEST(test_chi2_bad_params)
 {
 	struct vg_chi2_token t = {1, 0};
@@ -188,6 +270,7 @@ chi2_suite(void)
 	tcase_add_loop_test(tc, test_chi2_log_q_table, 0, VG_NELEM(tails));
 	tcase_add_test(tc, test_chi2_log_q_far_tail);
 	tcase_add_test(tc, test_chi2_direction);
+	tcase_add_loop_test(tc, test_chi2_selection_exact, 0, 20);
 	tcase_add_test(tc, test_chi2_margin_orders_saturated);
 	tcase_add_test(tc, test_chi2_selection);
 	tcase_add_test(tc, test_chi2_bad_params);
