@@ -79,7 +79,7 @@ usage(void)
 	    "[--helo NAME]\n"
 	    "                  [--from ADDR] [--rcpt ADDR]... [--auth USER] "
 	    "[--json]\n"
-	    "                  [--db DIR] FILE...\n"
+	    "                  [--db DIR] [--dkim-sign] FILE...\n"
 	    "       vigil learn --spam|--ham [--forget] [-c FILE] PATH...\n"
 	    "       vigil learn --stats [-c FILE]\n"
 	    "       vigil rules check FILE\n"
@@ -284,6 +284,11 @@ print_text(
 		    (unsigned long long)v->bayes.nham);
 	else if (v->bayes.state == VG_BAYES_SCORED)
 		printf("  classifier: spam probability %.4f\n", v->bayes.prob);
+	/* The signature of --dkim-sign, as the milter would insert it. */
+	for (size_t i = 0; i < v->nedits; i++)
+		if (v->edits[i].kind == VG_EDIT_ADD &&
+		    strcmp(v->edits[i].name, "DKIM-Signature") == 0)
+			printf("  DKIM-Signature: %s\n", v->edits[i].value);
 	print_text_refused(ph);
 }
 
@@ -461,7 +466,8 @@ cmd_scan(int argc, char **argv)
 		OPT_RCPT,
 		OPT_AUTH,
 		OPT_JSON,
-		OPT_DB
+		OPT_DB,
+		OPT_SIGN
 	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -473,13 +479,19 @@ cmd_scan(int argc, char **argv)
 	    {"auth", required_argument, NULL, OPT_AUTH},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"db", required_argument, NULL, OPT_DB},
+	    {"dkim-sign", no_argument, NULL, OPT_SIGN},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *rules = NULL, *db = NULL;
 	struct envelope env = {0};
 	struct vg_conf *conf = NULL;
 	struct vg_engine *engine = NULL;
-	struct vg_engine_opts opts = {.read_only = true};
+	/*
+	 * No DKIM signing unless asked: the key files are commonly readable
+	 * by root alone, and a scan should not need them.
+	 */
+	struct vg_engine_opts opts = {
+	    .read_only = true, .sign_keys_given = true};
 	struct vg_err err;
 	bool json = false;
 	int opt, status = 0;
@@ -517,6 +529,9 @@ cmd_scan(int argc, char **argv)
 			break;
 		case OPT_DB:
 			db = optarg;
+			break;
+		case OPT_SIGN:
+			opts.sign_keys_given = false;
 			break;
 		default:
 			return usage();

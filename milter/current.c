@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/stats.h"
 #include "core/sigwatch.h"
+#include "net/dkim_keys.h"
 #include "store/store.h"
 
 #include "current.h"
@@ -39,6 +40,11 @@ static struct {
 	pthread_t thread;
 
 	char *conf_path;
+	/*
+	 * The outbound DKIM keys, read by the first engine while we were
+	 * root; every later engine signs with them (engine.h).
+	 */
+	struct vg_dkim_keys *sign_keys;
 	/* Reload thread only. */
 	struct vg_sigwatch *watch;
 	uint64_t interval_ms; /* signature_check_interval */
@@ -186,6 +192,8 @@ vgm_current_build(
 	opts.prev = old;
 	opts.store = store;
 	opts.rep_store = rep_store;
+	opts.sign_keys_given = true;
+	opts.sign_keys = RS.sign_keys;
 	rc = vg_engine_build(out, conf, &opts, err);
 	conf = NULL;
 	vg_engine_unref(old);
@@ -363,6 +371,7 @@ vgm_current_init(const char *conf_path, struct vg_engine *engine)
 		return VG_EINTERNAL;
 	}
 	vgm_metrics_engine(engine);
+	RS.sign_keys = vg_dkim_keys_ref(vg_engine_sign_keys(engine));
 	/* Hand-off: the caller's reference becomes the current engine. */
 	(void)vgm_current_swap(engine);
 	vgm_current_rewatch(vg_engine_conf(engine));
@@ -425,4 +434,6 @@ vgm_current_fini(void)
 	RS.watch_errno = 0;
 	vg_free(RS.conf_path);
 	RS.conf_path = NULL;
+	vg_dkim_keys_unref(RS.sign_keys);
+	RS.sign_keys = NULL;
 }

@@ -154,9 +154,17 @@ static const struct vg_conf_key keys[] = {
     STR(arc_trusted_sealers, "", false, true,
         "ARC sealers (d= domains) whose passing chain overrides a DMARC "
         "failure"),
-    BOOL(dmarc, "no", "evaluate the From: domain's DMARC policy"),
+    BOOL(dmarc, "yes", "evaluate the From: domain's DMARC policy"),
     BOOL(dmarc_reject, "no",
         "reject mail that fails a DMARC policy of p=reject"),
+    STR(dkim_sign_domain, "", false, false,
+        "sign outbound mail whose From: is in these domains (or below): "
+        "DOMAIN or DOMAIN:SELECTOR, comma-separated (empty: no signing)"),
+    STR(dkim_sign_selector, "vigil", false, false,
+        "DKIM selector (s=) of the domains that name none"),
+    STR(dkim_sign_key, "/etc/vigil/dkim/%d.pem", false, false,
+        "private key file (PEM) of each signing domain; %d is the domain, "
+        "%s the selector; read at start, as root"),
     STR(trusted_networks, "127.0.0.0/8, ::1/128", false, true,
         "client networks whose mail is outbound and not SPF-checked"),
     UINT(uribl_max_lookups, "20", 0, 1000, true,
@@ -257,7 +265,7 @@ static const struct vg_conf_key keys[] = {
 /* Keys that may be set to the empty string. */
 static const char *const empty_ok[] = {"user", "metrics_listen", "dns_servers",
     "trusted_networks", "redis", "redis_password", "clamd_servers",
-    "arc_trusted_sealers"};
+    "arc_trusted_sealers", "dkim_sign_domain"};
 
 struct state {
 	struct vg_conf *conf;
@@ -1015,6 +1023,12 @@ parse_as(struct vg_conf **out, const char *text, size_t len, const char *name,
 		rc = VG_ECONFIG;
 		goto out;
 	}
+	if ((st.conf->lines = vg_calloc(VG_NELEM(keys), sizeof(unsigned))) ==
+	    NULL) {
+		rc = VG_ENOMEM;
+		goto out;
+	}
+	memcpy(st.conf->lines, st.seen, sizeof(st.seen));
 	/* Hand-off: the caller owns the config now. */
 	*out = st.conf;
 	st.conf = NULL;
@@ -1141,7 +1155,20 @@ vg_conf_free(struct vg_conf *conf)
 		if (keys[i].type == VG_CONF_STRING)
 			vg_free(*(char **)field(conf, &keys[i]));
 	vg_free(conf->path);
+	vg_free(conf->lines);
 	vg_free(conf);
+}
+
+/* vg_conf_line - the line that set key, 0 for a default */
+unsigned
+vg_conf_line(const struct vg_conf *conf, const char *key)
+{
+	if (conf->lines == NULL)
+		return 0;
+	for (size_t i = 0; i < VG_NELEM(keys); i++)
+		if (strcmp(keys[i].name, key) == 0)
+			return conf->lines[i];
+	return 0;
 }
 
 /* same_value - whether key has the same value in a and b */

@@ -90,8 +90,12 @@ struct vg_conf {
 	bool arc;                     /* validate ARC chains */
 	unsigned arc_max_sets;        /* ARC sets per message */
 	char *arc_trusted_sealers;    /* domain list: may override DMARC */
-	bool dmarc;                   /* evaluate DMARC (opt-in for now) */
+	bool dmarc;                   /* evaluate DMARC */
 	bool dmarc_reject;            /* 550 on a p=reject failure */
+	/* Outbound DKIM signing (net/dkim_keys.h); "" domains: off. */
+	char *dkim_sign_domain;   /* "example.org, example.net:sel2" */
+	char *dkim_sign_selector; /* s= for domains without their own */
+	char *dkim_sign_key;      /* PEM file; %d domain, %s selector */
 
 	/* Direction, abuse limits, attachments (direction.h, ratelimit.h,
 	 * harvest.h, attach.h). */
@@ -149,6 +153,9 @@ struct vg_conf {
 	/* Reload. */
 	bool reload_in_place;                 /* free the old engine first */
 	uint64_t signature_check_interval_ms; /* 0 = never look */
+
+	/* The line each key was set on (vg_conf_line()). */
+	unsigned *lines;
 };
 
 enum vg_conf_type {
@@ -196,6 +203,13 @@ int vg_conf_load_tool(
  */
 int vg_conf_parse(struct vg_conf **out, const char *text, size_t len,
     const char *name, struct vg_err *err);
+
+/*
+ * vg_conf_line - the line of conf->path that set key, 0 when it has its
+ * default (or is no key), so a check made after loading can still say
+ * "file:line: reason"
+ */
+unsigned vg_conf_line(const struct vg_conf *conf, const char *key);
 
 /* vg_conf_free - free a config; NULL is a no-op */
 void vg_conf_free(struct vg_conf *conf);

@@ -13,6 +13,7 @@
 #include "policy/direction.h"
 #include "core/engine.h"
 #include "core/headers.h"
+#include "core/sign.h"
 #include "core/reply.h"
 #include "core/verdict.h"
 
@@ -435,6 +436,9 @@ vg_verdict_decide(struct vg_verdict **out, const struct vg_engine *engine,
 	if (v->action != VG_ACTION_REJECT && v->action != VG_ACTION_TEMPFAIL &&
 	    v->action != VG_ACTION_DISCARD &&
 	    (rc = vg_headers_build(v, engine, msg, score_res)) != 0)
+		goto fail;
+	/* Last: the signature covers the edits above (sign.h). */
+	if ((rc = vg_sign_verdict(v, engine, msg)) != 0)
 		goto fail;
 	*out = v;
 	return 0;

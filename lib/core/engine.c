@@ -13,6 +13,7 @@
 #include "core/engine.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "net/dkim_keys.h"
 #include "net/dns.h"
 #include "rules/rules.h"
 #include "core/stage.h"
@@ -27,6 +28,7 @@ struct vg_engine {
 	struct vg_dns *dns;     /* the one resolver of this engine */
 	struct vg_store *store; /* shared counters, carried across reloads */
 	struct vg_store *rep_store; /* reputation counts, or NULL; likewise */
+	struct vg_dkim_keys *sign_keys; /* outbound DKIM, or NULL; likewise */
 	const struct vg_stage_ops *ops[VG_STAGES_MAX];
 	void *state[VG_STAGES_MAX];
 	size_t nstages;
@@ -72,6 +74,7 @@ engine_free(struct vg_engine *engine)
 	vg_dns_unref(engine->dns);
 	vg_store_unref(engine->store);
 	vg_store_unref(engine->rep_store);
+	vg_dkim_keys_unref(engine->sign_keys);
 	vg_rules_free(engine->rules);
 	vg_conf_free(engine->conf);
 	vg_free(engine);
@@ -198,6 +201,13 @@ vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
 	                       : NULL);
 	if (rc != 0)
 		goto fail;
+	/* The daemon's keys, prev's, or read now (dkim_keys.h). */
+	if (opts != NULL && opts->sign_keys_given)
+		engine->sign_keys = vg_dkim_keys_ref(opts->sign_keys);
+	else if (prev != NULL)
+		engine->sign_keys = vg_dkim_keys_ref(prev->sign_keys);
+	else if ((rc = vg_dkim_keys_load(&engine->sign_keys, conf, err)) != 0)
+		goto fail;
 	for (size_t i = 0; i < nstages; i++)
 		if ((rc = add_stage(engine, stages[i], prev, err)) != 0)
 			goto fail;
@@ -241,6 +251,13 @@ struct vg_store *
 vg_engine_rep_store(const struct vg_engine *engine)
 {
 	return engine->rep_store;
+}
+
+/* vg_engine_sign_keys - the outbound DKIM keys, borrowed, or NULL */
+struct vg_dkim_keys *
+vg_engine_sign_keys(const struct vg_engine *engine)
+{
+	return engine->sign_keys;
 }
 
 /* vg_engine_ref - one more reference */

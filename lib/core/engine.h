@@ -20,6 +20,10 @@
  *	    its key names carry it (policy/ratelimit.h).  The rules are never
  *	    NULL: without a rules file the engine holds an empty compiled
  *	    set (the built-in defaults).
+ *	    Outbound DKIM keys are read from their files by the first
+ *	    engine (before the daemon drops root) and carried over by every
+ *	    later one (vg_engine_opts.sign_keys); a key that cannot be read
+ *	    fails the build with "file:line: reason".
  * OWNS     vg_engine_new() and vg_engine_build() take the config (in every
  *	    case: on failure it is freed) and return an engine with one
  *	    reference.  vg_engine_conf(), vg_engine_rules() and
@@ -50,6 +54,7 @@ struct vg_dns;
 struct vg_rules;
 struct vg_store;
 struct vg_engine;
+struct vg_dkim_keys;
 
 /* vg_engine_global_init - process-wide library setup (cl_init, GMime) */
 int vg_engine_global_init(struct vg_err *err);
@@ -73,6 +78,14 @@ struct vg_engine_opts {
 	bool read_only;
 	/* As store, for the reputation's counts (vg_engine_rep_store()). */
 	struct vg_store *rep_store;
+	/*
+	 * The outbound DKIM keys (net/dkim_keys.h), borrowed.  With
+	 * sign_keys_given the engine signs with sign_keys (NULL: not at
+	 * all): the daemon's keys, read once while it was root.  Without,
+	 * it takes prev's, or reads the files conf names.
+	 */
+	bool sign_keys_given;
+	struct vg_dkim_keys *sign_keys;
 };
 
 /* vg_engine_new - build an engine from conf (taken, see OWNS) */
@@ -100,6 +113,12 @@ struct vg_store *vg_engine_store(const struct vg_engine *engine);
  * (vg_store_for_reputation()), borrowed; NULL with reputation = no
  */
 struct vg_store *vg_engine_rep_store(const struct vg_engine *engine);
+
+/*
+ * vg_engine_sign_keys - the outbound DKIM keys, borrowed; NULL when the
+ * engine does not sign (take a reference with vg_dkim_keys_ref())
+ */
+struct vg_dkim_keys *vg_engine_sign_keys(const struct vg_engine *engine);
 
 /* Stages, in table order (hooks and results). */
 size_t vg_engine_nstages(const struct vg_engine *engine);

@@ -48,6 +48,13 @@ add_edit(struct vg_verdict *v, enum vg_edit_kind kind, const char *name,
 	return 0;
 }
 
+/* vg_headers_add - one ADD edit (the DKIM signer's) */
+int
+vg_headers_add(struct vg_verdict *v, const char *name, const char *value)
+{
+	return add_edit(v, VG_EDIT_ADD, name, 0, value);
+}
+
 /*
  * skip_cfws - past white space, line ends and comments (RFC 5322 CFWS,
  * nested, with quoted pairs); an unterminated comment runs to the end

@@ -42,4 +42,11 @@ int vg_headers_delete_forged(
 int vg_headers_build(struct vg_verdict *v, const struct vg_engine *engine,
     const struct vg_msg *msg, const struct vg_result *score_res);
 
+/*
+ * vg_headers_add - append an ADD edit of name: value (copied; value
+ * folded with "\n\t" only, nothing from the message unsanitised);
+ * VG_ENOMEM
+ */
+int vg_headers_add(struct vg_verdict *v, const char *name, const char *value);
+
 #endif /* VG_HEADERS_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * check_dmarc - the DMARC check of the score stage (RFC 7489; see
- * dmarc.h, check_ops.h).  Off unless dmarc = yes.
+ * dmarc.h, check_ops.h).  Off with dmarc = no.
  *
  * start(), on the pool: finds the domain of the message's one From:
  * address and asks the resolver for the TXT records of _dmarc.<domain>

@@ -8,7 +8,7 @@
 # one byte fails; a small, revoked, malformed or missing key and a dead DNS
 # server give policy, permerror and temperror as RFC 6376 says, and the
 # message is still accepted; trusted clients and dkim = no are not
-# checked.  With dmarc = yes, the DMARC policies of the test zones:
+# checked.  With DMARC on (the default), the policies of the test zones:
 # pass by aligned DKIM or SPF, fail under p=reject and sp=quarantine,
 # dmarc_reject, no record, a malformed one, DNS dead.  Skips (exit 77)
 # without dnsmasq or python3-dkim.
@@ -43,6 +43,11 @@ conf=$tmp/vigil.conf
 printf 'socket = unix:%s/x\nvirus_scan = no\nrules = %s\nauthserv_id = mx.test\n' \
     "$tmp" "$src/rules/vigil.rules" >"$conf"
 printf 'dns_servers = 127.0.0.1:%s\ndns_timeout = 2s\n' "$port" >>"$conf"
+# DMARC is on by default (section 10 uses the default); sections 1-9 look
+# at DKIM alone.
+dm=$tmp/dmarc.conf
+cp "$conf" "$dm"
+echo 'dmarc = no' >>"$conf"
 
 cat >"$tmp/msg.eml" <<'MSG'
 From: Alice <alice@dkim.test>
@@ -175,11 +180,8 @@ cp "$conf" "$off"
 echo 'dkim = no' >>"$off"
 CONF=$off scan good
 wont "$out" 'DKIM_|dkim=' "dkim = no"
-# 10. DMARC (dmarc = yes): the policy of dkim.test is p=reject,
+# 10. DMARC (on by default): the policy of dkim.test is p=reject,
 #     sp=quarantine.
-dm=$tmp/dmarc.conf
-cp "$conf" "$dm"
-echo 'dmarc = yes' >>"$dm"
 CONF=$dm scan good
 want "$out" '"name": "DMARC_PASS", "score": -0\.10, "detail": "dmarc=pass header\.from=dkim\.test \(p=reject\)"' \
     "DMARC pass by DKIM"
@@ -229,4 +231,10 @@ want "$out" '"name": "DMARC_FAIL_REJECT"' "unaligned SPF pass"
 sed 's/^dns_servers = .*/dns_servers = 127.0.0.1:1/' "$dm" >"$tmp/dmdead.conf"
 CONF=$tmp/dmdead.conf scan good
 want "$out" '"name": "DMARC_TEMPERROR"' "DMARC with DNS dead"
+want "$out" 'dmarc=temperror header\.from=dkim\.test"' \
+    "DMARC with DNS dead: Authentication-Results"
+# ... never a refusal, even with dmarc_reject = yes (scan wants accept).
+echo 'dmarc_reject = yes' >>"$tmp/dmdead.conf"
+CONF=$tmp/dmdead.conf scan body
+want "$out" '"name": "DMARC_TEMPERROR"' "DMARC with DNS dead, dmarc_reject"
 echo "PASS cli_scan_dkim"

@@ -7,7 +7,7 @@
 # Authentication-Results: ...; dkim=pass header.d=dkim.test header.s=...;
 # a body changed by one byte gets dkim=fail and is still delivered (eom
 # continue); the log line carries dkim=RESULT:DOMAIN:SELECTOR.  With
-# dmarc = yes (tests/milter/CMakeLists.txt), dkim.test's p=reject is met
+# DMARC on (the default), dkim.test's p=reject is met
 # by the good ones and failed by the changed one, which is only scored.
 # With python3-authres, a list message ARC-sealed by list.test (dkimpy)
 # gets arc=pass in Authentication-Results and arc=pass:list.test in the

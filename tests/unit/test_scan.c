@@ -539,7 +539,7 @@ START_TEST(test_scan_collect_as_jobs_end)
 {
 	static const struct vg_stage_ops *const stages[] = {
 	    &slow_ops, &net_ops};
-	struct vg_engine_opts opts = {NULL, stages, 2, NULL, false, NULL};
+	struct vg_engine_opts opts = {.stages = stages, .nstages = 2};
 	struct vg_engine *e = NULL;
 	struct vg_conf *conf;
 	struct vg_pool *pool;

@@ -269,8 +269,9 @@ static char rules_path[] = "/tmp/vg_test_session.XXXXXX";
 static struct vg_engine *
 engine_new(const struct vg_engine *prev)
 {
-	struct vg_engine_opts opts = {
-	    prev, test_stages, VG_NELEM(test_stages), NULL, false, NULL};
+	struct vg_engine_opts opts = {.prev = prev,
+	    .stages = test_stages,
+	    .nstages = VG_NELEM(test_stages)};
 	struct vg_engine *engine = NULL;
 	struct vg_conf *conf = NULL;
 	struct vg_err err;
@@ -609,7 +610,7 @@ store_engine(
 static struct vg_engine *
 limits_engine(const struct vg_engine *prev, unsigned per_minute)
 {
-	struct vg_engine_opts opts = {prev, NULL, 0, NULL, false, NULL};
+	struct vg_engine_opts opts = {.prev = prev};
 
 	return store_engine(&opts, per_minute, 1000);
 }
@@ -654,7 +655,7 @@ END_TEST
 
 START_TEST(test_session_store_carried)
 {
-	struct vg_engine_opts opts = {NULL, NULL, 0, NULL, false, NULL};
+	struct vg_engine_opts opts = {.prev = NULL};
 	struct vg_engine *one = store_engine(&opts, 2, 1000), *two, *three;
 	struct vg_store *store;
 
