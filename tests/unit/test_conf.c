@@ -572,485 +572,465 @@ START_TEST(test_conf_load_tool)
 	ck_assert_int_eq(vg_conf_load(&conf, path, &err), VG_ECONFIG);
 	ck_assert_ptr_nonnull(strstr(vg_err_text(&err), "socket"));
 	unlink(path);
-	/* vg_conf_line: later checks (the DKIM keys) can still say file:line */
-	START_TEST(test_conf_line)
-	{
+}
+END_TEST
+
+/* vg_conf_line: later checks (the DKIM keys) can still say file:line */
+START_TEST(test_conf_line)
+{
+	struct vg_err err;
+	struct vg_conf *conf = NULL;
+
+	ck_assert_int_eq(
+	    parse_str(
+	        &conf, BASE "# a comment\n\ndkim_sign_domain = a.test\n", &err),
+	    0);
+	ck_assert_uint_eq(vg_conf_line(conf, "socket"), 1);
+	ck_assert_uint_eq(vg_conf_line(conf, "dkim_sign_domain"), 5);
+	ck_assert_uint_eq(vg_conf_line(conf, "dkim_sign_key"), 0);
+	ck_assert_uint_eq(vg_conf_line(conf, "no_such_key"), 0);
+	ck_assert_str_eq(conf->dkim_sign_key, "/etc/vigil/dkim/%d.pem");
+	ck_assert_str_eq(conf->dkim_sign_selector, "vigil");
+	vg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_conf_load_missing)
+{
+	struct vg_err err;
+	struct vg_conf *conf = (struct vg_conf *)&err;
+
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_load(&conf, DATA_DIR "/no-such.conf", &err), VG_ECONFIG);
+	ck_assert_ptr_null(conf);
+	ck_assert_str_eq(vg_err_text(&err),
+	    DATA_DIR "/no-such.conf: cannot open: No such file or directory\n");
+
+	vg_err_init(&err);
+	ck_assert_int_eq(vg_conf_load(&conf, DATA_DIR, &err), VG_ECONFIG);
+	ck_assert_ptr_null(conf);
+	ck_assert_str_eq(
+	    vg_err_text(&err), DATA_DIR ": cannot read: Is a directory\n");
+}
+END_TEST
+
+START_TEST(test_conf_syntax)
+{
+	static const char text[] =
+	    "# whole-line comment\n"
+	    "   # indented comment\n"
+	    "\n"
+	    "\t \n"
+	    "socket=unix:/s   \n"
+	    "\tclamav_database\t=\t/var/lib/clamav # trailing comment\r\n"
+	    "rules = /etc/vigil/a#b.rules\n"
+	    "user =\n"
+	    "dns_servers = # none: the system resolver\n"
+	    "trusted_networks =\n"
+	    "virus_action = TAG\n"
+	    "virus_scan = off\n"
+	    "max_header_size = 2m\n"
+	    "authserv_id = mx.example.org";
+	struct vg_err err;
+	struct vg_conf *conf = NULL;
+
+	ck_assert_int_eq(parse(&conf, text, sizeof(text) - 1, &err), 0);
+	ck_assert_str_eq(conf->socket, "unix:/s");
+	ck_assert_str_eq(conf->clamav_database, "/var/lib/clamav");
+	ck_assert_str_eq(conf->rules, "/etc/vigil/a#b.rules");
+	ck_assert_str_eq(conf->user, "");
+	ck_assert_str_eq(conf->dns_servers, "");
+	ck_assert_str_eq(conf->trusted_networks, "");
+	ck_assert_int_eq(conf->virus_action, VG_ACTION_TAG);
+	ck_assert(!conf->virus_scan);
+	ck_assert_uint_eq(conf->max_header_size, 2 * 1024 * 1024);
+	ck_assert_str_eq(conf->authserv_id, "mx.example.org");
+	vg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_conf_no_virus_scan)
+{
+	struct vg_err err;
+	struct vg_conf *conf = NULL;
+
+	/* A leading UTF-8 byte-order mark is skipped. */
+	ck_assert_int_eq(
+	    parse_str(
+	        &conf, "\xef\xbb\xbfsocket = unix:/s\nvirus_scan = no\n", &err),
+	    0);
+	ck_assert(!conf->virus_scan);
+	ck_assert_ptr_null(conf->clamav_database);
+	vg_conf_free(conf);
+
+	/* virus_backend = clamd needs clamd_servers, not clamav_database. */
+	ck_assert_msg(parse_str(&conf,
+	                  "socket = unix:/s\nvirus_backend = clamd\n"
+	                  "clamd_servers = /run/a.ctl, 10.0.0.1:3310\n",
+	                  &err) == 0,
+	    "clamd: got \"%s\", want no error", vg_err_text(&err));
+	ck_assert_str_eq(conf->virus_backend, "clamd");
+	ck_assert_ptr_null(conf->clamav_database);
+	ck_assert_uint_eq(conf->clamd_timeout_ms, 30000);
+	vg_conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_conf_sockets)
+{
+	static const char *const good[] = {"unix:/run/vigil/vigil.sock",
+	    "local:/var/spool/postfix/vigil/sock", "inet:11332@127.0.0.1",
+	    "inet:1@localhost", "inet:65535@mx-1.example.org", "inet6:25@::1",
+	    "inet6:11332@2001:db8::1"};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct vg_err err;
 		struct vg_conf *conf = NULL;
-
-		ck_assert_int_eq(
-		    parse_str(&conf,
-		        BASE "# a comment\n\ndkim_sign_domain = a.test\n",
-		        &err),
-		    0);
-		ck_assert_uint_eq(vg_conf_line(conf, "socket"), 1);
-		ck_assert_uint_eq(vg_conf_line(conf, "dkim_sign_domain"), 5);
-		ck_assert_uint_eq(vg_conf_line(conf, "dkim_sign_key"), 0);
-		ck_assert_uint_eq(vg_conf_line(conf, "no_such_key"), 0);
-		ck_assert_str_eq(conf->dkim_sign_key, "/etc/vigil/dkim/%d.pem");
-		ck_assert_str_eq(conf->dkim_sign_selector, "vigil");
-		vg_conf_free(conf);
-	}
-	END_TEST
-
-	START_TEST(test_conf_load_missing)
-	{
-		struct vg_err err;
-		struct vg_conf *conf = (struct vg_conf *)&err;
-
-		vg_err_init(&err);
-		ck_assert_int_eq(
-		    vg_conf_load(&conf, DATA_DIR "/no-such.conf", &err),
-		    VG_ECONFIG);
-		ck_assert_ptr_null(conf);
-		ck_assert_str_eq(vg_err_text(&err),
-		    DATA_DIR
-		    "/no-such.conf: cannot open: No such file or directory\n");
-
-		vg_err_init(&err);
-		ck_assert_int_eq(
-		    vg_conf_load(&conf, DATA_DIR, &err), VG_ECONFIG);
-		ck_assert_ptr_null(conf);
-		ck_assert_str_eq(vg_err_text(&err),
-		    DATA_DIR ": cannot read: Is a directory\n");
-	}
-	END_TEST
-
-	START_TEST(test_conf_syntax)
-	{
-		static const char text[] =
-		    "# whole-line comment\n"
-		    "   # indented comment\n"
-		    "\n"
-		    "\t \n"
-		    "socket=unix:/s   \n"
-		    "\tclamav_database\t=\t/var/lib/clamav # trailing "
-		    "comment\r\n"
-		    "rules = /etc/vigil/a#b.rules\n"
-		    "user =\n"
-		    "dns_servers = # none: the system resolver\n"
-		    "trusted_networks =\n"
-		    "virus_action = TAG\n"
-		    "virus_scan = off\n"
-		    "max_header_size = 2m\n"
-		    "authserv_id = mx.example.org";
-		struct vg_err err;
-		struct vg_conf *conf = NULL;
-
-		ck_assert_int_eq(parse(&conf, text, sizeof(text) - 1, &err), 0);
-		ck_assert_str_eq(conf->socket, "unix:/s");
-		ck_assert_str_eq(conf->clamav_database, "/var/lib/clamav");
-		ck_assert_str_eq(conf->rules, "/etc/vigil/a#b.rules");
-		ck_assert_str_eq(conf->user, "");
-		ck_assert_str_eq(conf->dns_servers, "");
-		ck_assert_str_eq(conf->trusted_networks, "");
-		ck_assert_int_eq(conf->virus_action, VG_ACTION_TAG);
-		ck_assert(!conf->virus_scan);
-		ck_assert_uint_eq(conf->max_header_size, 2 * 1024 * 1024);
-		ck_assert_str_eq(conf->authserv_id, "mx.example.org");
-		vg_conf_free(conf);
-	}
-	END_TEST
-
-	START_TEST(test_conf_no_virus_scan)
-	{
-		struct vg_err err;
-		struct vg_conf *conf = NULL;
-
-		/* A leading UTF-8 byte-order mark is skipped. */
-		ck_assert_int_eq(
-		    parse_str(&conf,
-		        "\xef\xbb\xbfsocket = unix:/s\nvirus_scan = no\n",
-		        &err),
-		    0);
-		ck_assert(!conf->virus_scan);
-		ck_assert_ptr_null(conf->clamav_database);
-		vg_conf_free(conf);
-
-		/* virus_backend = clamd needs clamd_servers, not clamav_database. */
-		ck_assert_msg(parse_str(&conf,
-		                  "socket = unix:/s\nvirus_backend = clamd\n"
-		                  "clamd_servers = /run/a.ctl, 10.0.0.1:3310\n",
-		                  &err) == 0,
-		    "clamd: got \"%s\", want no error", vg_err_text(&err));
-		ck_assert_str_eq(conf->virus_backend, "clamd");
-		ck_assert_ptr_null(conf->clamav_database);
-		ck_assert_uint_eq(conf->clamd_timeout_ms, 30000);
-		vg_conf_free(conf);
-	}
-	END_TEST
-
-	START_TEST(test_conf_sockets)
-	{
-		static const char *const good[] = {"unix:/run/vigil/vigil.sock",
-		    "local:/var/spool/postfix/vigil/sock",
-		    "inet:11332@127.0.0.1", "inet:1@localhost",
-		    "inet:65535@mx-1.example.org", "inet6:25@::1",
-		    "inet6:11332@2001:db8::1"};
-
-		for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-			struct vg_err err;
-			struct vg_conf *conf = NULL;
-			char text[256];
-
-			snprintf(text, sizeof(text),
-			    "socket = %s\nvirus_scan = no\n", good[i]);
-			ck_assert_msg(parse_str(&conf, text, &err) == 0,
-			    "%s: got \"%s\", want no error", good[i],
-			    vg_err_text(&err));
-			ck_assert_str_eq(conf->socket, good[i]);
-			vg_conf_free(conf);
-		}
-	}
-	END_TEST
-
-	/* set_number - parse BASE plus "name = <v in the key's own units>" */
-	static int set_number(struct vg_conf * *out,
-	    const struct vg_conf_key *k, uint64_t v, struct vg_err *err)
-	{
 		char text[256];
 
-		/* A bare duration is in seconds, so write durations in ms. */
-		snprintf(text, sizeof(text), "%s%s = %" PRIu64 "%s\n", BASE,
-		    k->name, v, k->type == VG_CONF_DURATION ? "ms" : "");
-		return parse_str(out, text, err);
+		snprintf(text, sizeof(text), "socket = %s\nvirus_scan = no\n",
+		    good[i]);
+		ck_assert_msg(parse_str(&conf, text, &err) == 0,
+		    "%s: got \"%s\", want no error", good[i],
+		    vg_err_text(&err));
+		ck_assert_str_eq(conf->socket, good[i]);
+		vg_conf_free(conf);
 	}
+}
+END_TEST
 
-	/* stored - a numeric key's value in conf */
-	static uint64_t stored(
-	    const struct vg_conf *conf, const struct vg_conf_key *k)
-	{
-		const void *f = (const char *)conf + k->offset;
+/* set_number - parse BASE plus "name = <v in the key's own units>" */
+static int
+set_number(struct vg_conf **out, const struct vg_conf_key *k, uint64_t v,
+    struct vg_err *err)
+{
+	char text[256];
 
-		if (k->type == VG_CONF_UINT)
-			return *(const unsigned *)f;
-		return *(const uint64_t *)f;
+	/* A bare duration is in seconds, so write durations in ms. */
+	snprintf(text, sizeof(text), "%s%s = %" PRIu64 "%s\n", BASE, k->name, v,
+	    k->type == VG_CONF_DURATION ? "ms" : "");
+	return parse_str(out, text, err);
+}
+
+/* stored - a numeric key's value in conf */
+static uint64_t
+stored(const struct vg_conf *conf, const struct vg_conf_key *k)
+{
+	const void *f = (const char *)conf + k->offset;
+
+	if (k->type == VG_CONF_UINT)
+		return *(const unsigned *)f;
+	return *(const uint64_t *)f;
+}
+
+START_TEST(test_conf_bounds)
+{
+	size_t n;
+	const struct vg_conf_key *k = &vg_conf_keys(&n)[_i];
+	struct vg_err err;
+	struct vg_conf *conf = NULL;
+
+	switch (k->type) {
+	case VG_CONF_UINT:
+	case VG_CONF_SIZE:
+	case VG_CONF_DURATION:
+		break;
+	case VG_CONF_STRING:
+	case VG_CONF_BOOL:
+	case VG_CONF_ACTION:
+		return;
 	}
+	/* min and max are accepted and stored as they are. */
+	ck_assert_msg(set_number(&conf, k, k->min, &err) == 0,
+	    "%s = min: got \"%s\", want no error", k->name, vg_err_text(&err));
+	ck_assert_uint_eq(stored(conf, k), k->min);
+	vg_conf_free(conf);
+	ck_assert_msg(set_number(&conf, k, k->max, &err) == 0,
+	    "%s = max: got \"%s\", want no error", k->name, vg_err_text(&err));
+	ck_assert_uint_eq(stored(conf, k), k->max);
+	vg_conf_free(conf);
 
-	START_TEST(test_conf_bounds)
-	{
-		size_t n;
-		const struct vg_conf_key *k = &vg_conf_keys(&n)[_i];
+	/* One past either end is refused, saying the range. */
+	if (k->min > 0) {
+		ck_assert_int_eq(
+		    set_number(&conf, k, k->min - 1, &err), VG_ECONFIG);
+		ck_assert_msg(
+		    strstr(vg_err_text(&err), "is out of range (") != NULL,
+		    "%s = min-1: got \"%s\"", k->name, vg_err_text(&err));
+	}
+	ck_assert_int_eq(set_number(&conf, k, k->max + 1, &err), VG_ECONFIG);
+	ck_assert_ptr_null(conf);
+	ck_assert_msg(strncmp(vg_err_text(&err), "t.conf:3: ", 10) == 0 &&
+	        strstr(vg_err_text(&err), "is out of range (") != NULL,
+	    "%s = max+1: got \"%s\"", k->name, vg_err_text(&err));
+}
+END_TEST
+
+START_TEST(test_conf_actions)
+{
+	size_t n;
+	const struct vg_conf_key *k = &vg_conf_keys(&n)[_i];
+
+	if (k->type != VG_CONF_ACTION)
+		return;
+	/* Each action is accepted exactly when the key's mask allows it. */
+	for (unsigned a = VG_ACTION_ACCEPT; a <= VG_ACTION_DISCARD; a++) {
 		struct vg_err err;
 		struct vg_conf *conf = NULL;
+		char text[256];
+		int rc;
+		bool allowed = (k->actions & (1u << a)) != 0;
 
-		switch (k->type) {
-		case VG_CONF_UINT:
-		case VG_CONF_SIZE:
-		case VG_CONF_DURATION:
-			break;
-		case VG_CONF_STRING:
-		case VG_CONF_BOOL:
-		case VG_CONF_ACTION:
-			return;
-		}
-		/* min and max are accepted and stored as they are. */
-		ck_assert_msg(set_number(&conf, k, k->min, &err) == 0,
-		    "%s = min: got \"%s\", want no error", k->name,
-		    vg_err_text(&err));
-		ck_assert_uint_eq(stored(conf, k), k->min);
-		vg_conf_free(conf);
-		ck_assert_msg(set_number(&conf, k, k->max, &err) == 0,
-		    "%s = max: got \"%s\", want no error", k->name,
-		    vg_err_text(&err));
-		ck_assert_uint_eq(stored(conf, k), k->max);
-		vg_conf_free(conf);
-
-		/* One past either end is refused, saying the range. */
-		if (k->min > 0) {
+		snprintf(text, sizeof(text), "%s%s = %s\n", BASE, k->name,
+		    vg_action_name((enum vg_action)a));
+		rc = parse_str(&conf, text, &err);
+		ck_assert_msg(rc == (allowed ? 0 : VG_ECONFIG),
+		    "%s = %s: got rc %d, want %d", k->name,
+		    vg_action_name((enum vg_action)a), rc,
+		    allowed ? 0 : VG_ECONFIG);
+		if (allowed)
 			ck_assert_int_eq(
-			    set_number(&conf, k, k->min - 1, &err), VG_ECONFIG);
-			ck_assert_msg(strstr(vg_err_text(&err),
-			                  "is out of range (") != NULL,
-			    "%s = min-1: got \"%s\"", k->name,
-			    vg_err_text(&err));
-		}
-		ck_assert_int_eq(
-		    set_number(&conf, k, k->max + 1, &err), VG_ECONFIG);
-		ck_assert_ptr_null(conf);
-		ck_assert_msg(
-		    strncmp(vg_err_text(&err), "t.conf:3: ", 10) == 0 &&
-		        strstr(vg_err_text(&err), "is out of range (") != NULL,
-		    "%s = max+1: got \"%s\"", k->name, vg_err_text(&err));
+			    *(const enum vg_action *)(const void
+			            *)((const char *)conf + k->offset),
+			    (int)a);
+		vg_conf_free(conf);
 	}
-	END_TEST
+}
+END_TEST
 
-	START_TEST(test_conf_actions)
-	{
-		size_t n;
-		const struct vg_conf_key *k = &vg_conf_keys(&n)[_i];
-
-		if (k->type != VG_CONF_ACTION)
-			return;
-		/* Each action is accepted exactly when the key's mask allows it. */
-		for (unsigned a = VG_ACTION_ACCEPT; a <= VG_ACTION_DISCARD;
-		     a++) {
-			struct vg_err err;
-			struct vg_conf *conf = NULL;
-			char text[256];
-			int rc;
-			bool allowed = (k->actions & (1u << a)) != 0;
-
-			snprintf(text, sizeof(text), "%s%s = %s\n", BASE,
-			    k->name, vg_action_name((enum vg_action)a));
-			rc = parse_str(&conf, text, &err);
-			ck_assert_msg(rc == (allowed ? 0 : VG_ECONFIG),
-			    "%s = %s: got rc %d, want %d", k->name,
-			    vg_action_name((enum vg_action)a), rc,
-			    allowed ? 0 : VG_ECONFIG);
-			if (allowed)
-				ck_assert_int_eq(
-				    *(const enum vg_action *)(const void
-				            *)((const char *)conf + k->offset),
-				    (int)a);
-			vg_conf_free(conf);
-		}
-	}
-	END_TEST
-
-	START_TEST(test_conf_alloc_fail)
-	{
+START_TEST(test_conf_alloc_fail)
+{
 #define ALLOC_GOOD                                                             \
 	BASE "user = vigil\ntmp_dir = /tmp\nmax_recipients = 5\n"              \
 	     "virus_action = tag\n"
-		static const char good[] = ALLOC_GOOD;
-		static const char bad[] =
-		    ALLOC_GOOD "foo = bar\nmax_header_count = 9\n";
-		struct vg_err err;
-		struct vg_conf *conf = NULL;
-		unsigned long n;
-		int rc = -1;
+	static const char good[] = ALLOC_GOOD;
+	static const char bad[] =
+	    ALLOC_GOOD "foo = bar\nmax_header_count = 9\n";
+	struct vg_err err;
+	struct vg_conf *conf = NULL;
+	unsigned long n;
+	int rc = -1;
 
-		/* Each allocation in turn fails: VG_ENOMEM or success, never worse. */
-		for (n = 1; n < 1000; n++) {
-			vg_alloc_fail_at(n);
-			rc = parse(&conf, good, sizeof(good) - 1, &err);
-			vg_alloc_fail_at(0);
-			if (rc == 0)
-				break;
-			ck_assert_msg(rc == VG_ENOMEM,
-			    "fail at %lu: got rc %d, want %d", n, rc,
-			    VG_ENOMEM);
-			ck_assert_ptr_null(conf);
-			ck_assert(
-			    strstr(vg_err_text(&err), "out of memory") != NULL);
-		}
-		ck_assert_msg(rc == 0, "never succeeded");
-		ck_assert_uint_gt(n, 5);
-		vg_conf_free(conf);
-
-		/* A config with errors fails the same way, or with VG_ECONFIG. */
-		for (n = 1; n < 1000; n++) {
-			vg_alloc_fail_at(n);
-			rc = parse(&conf, bad, sizeof(bad) - 1, &err);
-			vg_alloc_fail_at(0);
-			ck_assert_ptr_null(conf);
-			if (rc == VG_ECONFIG)
-				break;
-			ck_assert_msg(rc == VG_ENOMEM,
-			    "fail at %lu: got rc %d, want %d", n, rc,
-			    VG_ENOMEM);
-		}
-		ck_assert_int_eq(rc, VG_ECONFIG);
-
-		/* And through vg_conf_load(), which allocates its read buffer. */
-		for (n = 1; n < 1000; n++) {
-			vg_err_init(&err);
-			vg_alloc_fail_at(n);
-			rc = vg_conf_load(&conf, DATA_DIR "/good.conf", &err);
-			vg_alloc_fail_at(0);
-			if (rc == 0)
-				break;
-			ck_assert_msg(rc == VG_ENOMEM,
-			    "load, fail at %lu: got rc %d", n, rc);
-			ck_assert_ptr_null(conf);
-		}
-		ck_assert_int_eq(rc, 0);
-		vg_conf_free(conf);
+	/* Each allocation in turn fails: VG_ENOMEM or success, never worse. */
+	for (n = 1; n < 1000; n++) {
+		vg_alloc_fail_at(n);
+		rc = parse(&conf, good, sizeof(good) - 1, &err);
+		vg_alloc_fail_at(0);
+		if (rc == 0)
+			break;
+		ck_assert_msg(rc == VG_ENOMEM,
+		    "fail at %lu: got rc %d, want %d", n, rc, VG_ENOMEM);
+		ck_assert_ptr_null(conf);
+		ck_assert(strstr(vg_err_text(&err), "out of memory") != NULL);
 	}
-	END_TEST
+	ck_assert_msg(rc == 0, "never succeeded");
+	ck_assert_uint_gt(n, 5);
+	vg_conf_free(conf);
 
-	START_TEST(test_conf_unreloadable)
-	{
-		static const struct {
-			const char *extra;
-			const char *want;
-		} cases[] = {
-		    {"", NULL},
-		    {"max_recipients = 5\nvirus_action = tag\nrules = /x\n",
-		        NULL},
-		    {"user = nobody\n", "user"},
-		    {"scan_workers = 3\n", "scan_workers"},
-		    {"max_queued_scans = 7\n", "max_queued_scans"},
-		};
-		struct vg_err err;
-		struct vg_conf *old = NULL, *new_conf = NULL;
-		char text[256];
-		const char *got;
-
-		ck_assert_int_eq(parse_str(&old, BASE, &err), 0);
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			snprintf(
-			    text, sizeof(text), "%s%s", BASE, cases[i].extra);
-			ck_assert_int_eq(parse_str(&new_conf, text, &err), 0);
-			got = vg_conf_unreloadable_change(old, new_conf);
-			ck_assert_msg(got == cases[i].want ||
-			        (got != NULL && cases[i].want != NULL &&
-			            strcmp(got, cases[i].want) == 0),
-			    "\"%s\": got %s, want %s", cases[i].extra,
-			    got ? got : "NULL",
-			    cases[i].want ? cases[i].want : "NULL");
-			vg_conf_free(new_conf);
-		}
-		ck_assert_int_eq(
-		    parse_str(&new_conf,
-		        "socket = inet:1@127.0.0.1\nclamav_database = /db\n",
-		        &err),
-		    0);
-		ck_assert_str_eq(
-		    vg_conf_unreloadable_change(old, new_conf), "socket");
-		vg_conf_free(new_conf);
-		vg_conf_free(old);
-		vg_conf_free(NULL);
+	/* A config with errors fails the same way, or with VG_ECONFIG. */
+	for (n = 1; n < 1000; n++) {
+		vg_alloc_fail_at(n);
+		rc = parse(&conf, bad, sizeof(bad) - 1, &err);
+		vg_alloc_fail_at(0);
+		ck_assert_ptr_null(conf);
+		if (rc == VG_ECONFIG)
+			break;
+		ck_assert_msg(rc == VG_ENOMEM,
+		    "fail at %lu: got rc %d, want %d", n, rc, VG_ENOMEM);
 	}
-	END_TEST
+	ck_assert_int_eq(rc, VG_ECONFIG);
 
-	START_TEST(test_conf_docs)
-	{
-		char *man = slurp(VG_SOURCE_DIR "/packaging/vigil.conf.5");
-		char *example = slurp(VG_SOURCE_DIR "/packaging/vigil.conf");
-		size_t n;
-		const struct vg_conf_key *keys = vg_conf_keys(&n);
-		struct vg_err err;
-		struct vg_conf *conf = NULL;
-
-		for (size_t i = 0; i < n; i++) {
-			const struct vg_conf_key *k = &keys[i];
-			char want[128];
-			const char *entry, *next;
-
-			/* The man page has an entry that states the default. */
-			snprintf(want, sizeof(want), "\n.B %s\n", k->name);
-			entry = strstr(man, want);
-			ck_assert_msg(entry != NULL,
-			    "vigil.conf.5: no entry \".B %s\"", k->name);
-			entry += strlen(want);
-			next = strstr(entry, "\n.TP");
-			if (next == NULL)
-				next = entry + strlen(entry);
-			if (k->def != NULL && k->def[0] != '\0') {
-				const char *d = strstr(entry, k->def);
-
-				ck_assert_msg(d != NULL && d < next,
-				    "vigil.conf.5: %s: default %s not in its "
-				    "entry",
-				    k->name, k->def);
-			}
-
-			/* The example lists it with the table's default. */
-			if (k->def != NULL)
-				snprintf(want, sizeof(want), "\n#%s = %s\n",
-				    k->name, k->def);
-			else
-				snprintf(want, sizeof(want),
-				    "\n%s%s = ", k->required ? "" : "#",
-				    k->name);
-			if (k->def != NULL && k->def[0] == '\0')
-				snprintf(
-				    want, sizeof(want), "\n#%s =\n", k->name);
-			ck_assert_msg(strstr(example, want) != NULL,
-			    "vigil.conf: no line \"%s\"", want + 1);
-		}
-
-		/* And the example as shipped is a valid config. */
+	/* And through vg_conf_load(), which allocates its read buffer. */
+	for (n = 1; n < 1000; n++) {
 		vg_err_init(&err);
+		vg_alloc_fail_at(n);
+		rc = vg_conf_load(&conf, DATA_DIR "/good.conf", &err);
+		vg_alloc_fail_at(0);
+		if (rc == 0)
+			break;
 		ck_assert_msg(
-		    vg_conf_load(&conf, VG_SOURCE_DIR "/packaging/vigil.conf",
-		        &err) == 0,
-		    "packaging/vigil.conf: got \"%s\", want no error",
-		    vg_err_text(&err));
-		vg_conf_free(conf);
-		free(man);
-		free(example);
+		    rc == VG_ENOMEM, "load, fail at %lu: got rc %d", n, rc);
+		ck_assert_ptr_null(conf);
 	}
-	END_TEST
+	ck_assert_int_eq(rc, 0);
+	vg_conf_free(conf);
+}
+END_TEST
 
-	START_TEST(test_conf_example_uncommented)
-	{
-		char *example = slurp(VG_SOURCE_DIR "/packaging/vigil.conf");
-		struct vg_err err;
-		struct vg_conf *conf = NULL;
-		char *p;
+START_TEST(test_conf_unreloadable)
+{
+	static const struct {
+		const char *extra;
+		const char *want;
+	} cases[] = {
+	    {"", NULL},
+	    {"max_recipients = 5\nvirus_action = tag\nrules = /x\n", NULL},
+	    {"user = nobody\n", "user"},
+	    {"scan_workers = 3\n", "scan_workers"},
+	    {"max_queued_scans = 7\n", "max_queued_scans"},
+	};
+	struct vg_err err;
+	struct vg_conf *old = NULL, *new_conf = NULL;
+	char text[256];
+	const char *got;
 
-		/* Uncommenting every "#key = value" line still gives a valid config. */
-		for (p = example; (p = strstr(p, "\n#")) != NULL; p++) {
-			const char *q = p + 2;
+	ck_assert_int_eq(parse_str(&old, BASE, &err), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", BASE, cases[i].extra);
+		ck_assert_int_eq(parse_str(&new_conf, text, &err), 0);
+		got = vg_conf_unreloadable_change(old, new_conf);
+		ck_assert_msg(got == cases[i].want ||
+		        (got != NULL && cases[i].want != NULL &&
+		            strcmp(got, cases[i].want) == 0),
+		    "\"%s\": got %s, want %s", cases[i].extra,
+		    got ? got : "NULL", cases[i].want ? cases[i].want : "NULL");
+		vg_conf_free(new_conf);
+	}
+	ck_assert_int_eq(
+	    parse_str(&new_conf,
+	        "socket = inet:1@127.0.0.1\nclamav_database = /db\n", &err),
+	    0);
+	ck_assert_str_eq(vg_conf_unreloadable_change(old, new_conf), "socket");
+	vg_conf_free(new_conf);
+	vg_conf_free(old);
+	vg_conf_free(NULL);
+}
+END_TEST
 
-			while ((*q >= 'a' && *q <= 'z') || *q == '_')
-				q++;
-			if (q > p + 2 && (strncmp(q, " =", 2) == 0))
-				p[1] = ' ';
+START_TEST(test_conf_docs)
+{
+	char *man = slurp(VG_SOURCE_DIR "/packaging/vigil.conf.5");
+	char *example = slurp(VG_SOURCE_DIR "/packaging/vigil.conf");
+	size_t n;
+	const struct vg_conf_key *keys = vg_conf_keys(&n);
+	struct vg_err err;
+	struct vg_conf *conf = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vg_conf_key *k = &keys[i];
+		char want[128];
+		const char *entry, *next;
+
+		/* The man page has an entry that states the default. */
+		snprintf(want, sizeof(want), "\n.B %s\n", k->name);
+		entry = strstr(man, want);
+		ck_assert_msg(
+		    entry != NULL, "vigil.conf.5: no entry \".B %s\"", k->name);
+		entry += strlen(want);
+		next = strstr(entry, "\n.TP");
+		if (next == NULL)
+			next = entry + strlen(entry);
+		if (k->def != NULL && k->def[0] != '\0') {
+			const char *d = strstr(entry, k->def);
+
+			ck_assert_msg(d != NULL && d < next,
+			    "vigil.conf.5: %s: default %s not in its entry",
+			    k->name, k->def);
 		}
-		ck_assert_msg(parse_str(&conf, example, &err) == 0,
-		    "got \"%s\", want no error", vg_err_text(&err));
-		vg_conf_free(conf);
-		free(example);
-	}
-	END_TEST
 
-	/* conf_suite - every test of the module, one TCase per behaviour */
-	static Suite *conf_suite(void)
-	{
-		Suite *s = suite_create("conf");
-		TCase *tc;
-		size_t n;
-
-		vg_conf_keys(&n);
-		tc = tcase_create("defaults");
-		tcase_add_test(tc, test_conf_defaults);
-		tcase_add_test(tc, test_conf_table);
-		tcase_add_test(tc, test_conf_no_virus_scan);
-		suite_add_tcase(s, tc);
-
-		tc = tcase_create("syntax");
-		tcase_add_test(tc, test_conf_syntax);
-		tcase_add_test(tc, test_conf_sockets);
-		suite_add_tcase(s, tc);
-
-		tc = tcase_create("errors");
-		tcase_add_loop_test(tc, test_conf_errors, 0,
-		    (int)(sizeof(errors) / sizeof(errors[0])));
-		tcase_add_test(tc, test_conf_error_null_err);
-		tcase_add_test(tc, test_conf_multiple_errors);
-		suite_add_tcase(s, tc);
-
-		tc = tcase_create("limits");
-		tcase_add_test(tc, test_conf_line_too_long);
-		tcase_add_test(tc, test_conf_file_too_big);
-		tcase_add_loop_test(tc, test_conf_bounds, 0, (int)n);
-		tcase_add_loop_test(tc, test_conf_actions, 0, (int)n);
-		suite_add_tcase(s, tc);
-
-		tc = tcase_create("load");
-		tcase_add_test(tc, test_conf_load);
-		tcase_add_test(tc, test_conf_load_missing);
-		tcase_add_test(tc, test_conf_load_tool);
-		tcase_add_test(tc, test_conf_line);
-		suite_add_tcase(s, tc);
-
-		tc = tcase_create("alloc");
-		tcase_add_test(tc, test_conf_alloc_fail);
-		suite_add_tcase(s, tc);
-
-		tc = tcase_create("reload");
-		tcase_add_test(tc, test_conf_unreloadable);
-		suite_add_tcase(s, tc);
-
-		tc = tcase_create("docs");
-		tcase_add_test(tc, test_conf_docs);
-		tcase_add_test(tc, test_conf_example_uncommented);
-		suite_add_tcase(s, tc);
-		return s;
+		/* The example lists it with the table's default. */
+		if (k->def != NULL)
+			snprintf(want, sizeof(want), "\n#%s = %s\n", k->name,
+			    k->def);
+		else
+			snprintf(want, sizeof(want),
+			    "\n%s%s = ", k->required ? "" : "#", k->name);
+		if (k->def != NULL && k->def[0] == '\0')
+			snprintf(want, sizeof(want), "\n#%s =\n", k->name);
+		ck_assert_msg(strstr(example, want) != NULL,
+		    "vigil.conf: no line \"%s\"", want + 1);
 	}
 
-	VG_CHECK_MAIN(conf_suite)
+	/* And the example as shipped is a valid config. */
+	vg_err_init(&err);
+	ck_assert_msg(vg_conf_load(&conf, VG_SOURCE_DIR "/packaging/vigil.conf",
+	                  &err) == 0,
+	    "packaging/vigil.conf: got \"%s\", want no error",
+	    vg_err_text(&err));
+	vg_conf_free(conf);
+	free(man);
+	free(example);
+}
+END_TEST
+
+START_TEST(test_conf_example_uncommented)
+{
+	char *example = slurp(VG_SOURCE_DIR "/packaging/vigil.conf");
+	struct vg_err err;
+	struct vg_conf *conf = NULL;
+	char *p;
+
+	/* Uncommenting every "#key = value" line still gives a valid config. */
+	for (p = example; (p = strstr(p, "\n#")) != NULL; p++) {
+		const char *q = p + 2;
+
+		while ((*q >= 'a' && *q <= 'z') || *q == '_')
+			q++;
+		if (q > p + 2 && (strncmp(q, " =", 2) == 0))
+			p[1] = ' ';
+	}
+	ck_assert_msg(parse_str(&conf, example, &err) == 0,
+	    "got \"%s\", want no error", vg_err_text(&err));
+	vg_conf_free(conf);
+	free(example);
+}
+END_TEST
+
+/* conf_suite - every test of the module, one TCase per behaviour */
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc;
+	size_t n;
+
+	vg_conf_keys(&n);
+	tc = tcase_create("defaults");
+	tcase_add_test(tc, test_conf_defaults);
+	tcase_add_test(tc, test_conf_table);
+	tcase_add_test(tc, test_conf_no_virus_scan);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("syntax");
+	tcase_add_test(tc, test_conf_syntax);
+	tcase_add_test(tc, test_conf_sockets);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_loop_test(
+	    tc, test_conf_errors, 0, (int)(sizeof(errors) / sizeof(errors[0])));
+	tcase_add_test(tc, test_conf_error_null_err);
+	tcase_add_test(tc, test_conf_multiple_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_test(tc, test_conf_line_too_long);
+	tcase_add_test(tc, test_conf_file_too_big);
+	tcase_add_loop_test(tc, test_conf_bounds, 0, (int)n);
+	tcase_add_loop_test(tc, test_conf_actions, 0, (int)n);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("load");
+	tcase_add_test(tc, test_conf_load);
+	tcase_add_test(tc, test_conf_load_missing);
+	tcase_add_test(tc, test_conf_line);
+	tcase_add_test(tc, test_conf_load_tool);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("alloc");
+	tcase_add_test(tc, test_conf_alloc_fail);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reload");
+	tcase_add_test(tc, test_conf_unreloadable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("docs");
+	tcase_add_test(tc, test_conf_docs);
+	tcase_add_test(tc, test_conf_example_uncommented);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(conf_suite)
