@@ -205,10 +205,17 @@ END_TEST
 #define TORN_KEYS    256
 #define TORN_BATCHES 400
 
-/* torn_writer - the child: TORN_BATCHES batches adding 1 to every key */
+/*
+ * torn_writer - the child: TORN_BATCHES batches adding 1 to every key.
+ * Half-way it waits until the reader has seen a count between 0 and
+ * TORN_BATCHES (a byte on seen), so the reads overlap the writes however
+ * the two processes are scheduled: on a busy machine the reader once made
+ * only two reads, one before the first batch and one after the last.
+ */
 static int
-torn_writer(struct vg_store_key *keys)
+torn_writer(struct vg_store_key *keys, int seen)
 {
+	char byte;
 	struct vg_store_opts opts = {.location = db_path};
 	int64_t deltas[TORN_KEYS];
 	struct vg_store *store = NULL;
@@ -218,10 +225,13 @@ torn_writer(struct vg_store_key *keys)
 	/* Its own clock (wall, the default), its own environment. */
 	if (vg_store_new(&store, "lmdb", &opts) != 0)
 		return 2;
-	for (int b = 0; b < TORN_BATCHES; b++)
+	for (int b = 0; b < TORN_BATCHES; b++) {
 		if (vg_store_incr_many(
 		        store, NULL, keys, deltas, TORN_KEYS, 86400000) != 0)
 			return 3;
+		if (b == TORN_BATCHES / 2 && read(seen, &byte, 1) != 1)
+			return 4;
+	}
 	vg_store_unref(store);
 	return 0;
 }
@@ -235,7 +245,7 @@ START_TEST(test_store_lmdb_torn)
 	struct vg_store *store;
 	unsigned long reads = 0, mid = 0;
 	pid_t pid, done = 0;
-	int status;
+	int status, seen[2];
 
 	for (int i = 0; i < TORN_KEYS; i++) {
 		(void)snprintf(names[i], sizeof(names[i]), "t%08d", i * 7919);
@@ -244,9 +254,15 @@ START_TEST(test_store_lmdb_torn)
 	/* The file exists before either opens it; no store is open here
 	 * across the fork. */
 	vg_store_unref(store_open());
-	if ((pid = fork()) == 0)
-		_exit(torn_writer(keys));
+	ck_assert_int_eq(pipe(seen), 0);
+	if ((pid = fork()) == 0) {
+		close(seen[1]);
+		_exit(torn_writer(keys, seen[0]));
+	}
 	ck_assert_int_gt(pid, 0);
+	close(seen[0]);
+	/* Never block on the pipe: one byte is all the writer reads. */
+	ck_assert_int_eq(fcntl(seen[1], F_SETFL, O_NONBLOCK), 0);
 	store = store_open();
 	while (done == 0) {
 		done = waitpid(pid, &status, WNOHANG);
@@ -257,9 +273,12 @@ START_TEST(test_store_lmdb_torn)
 			    "torn read: key 0 = %lld, key %d = %lld",
 			    (long long)v[0], i, (long long)v[i]);
 		reads++;
-		if (v[0] > 0 && v[0] < TORN_BATCHES)
+		if (v[0] > 0 && v[0] < TORN_BATCHES) {
 			mid++;
+			(void)!write(seen[1], "", 1);
+		}
 	}
+	close(seen[1]);
 	ck_assert_int_eq(done, pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "writer failed: status %d", status);
