@@ -14,8 +14,6 @@
 #   build-tsan/   clang with -DVIGIL_TSAN=ON: the pool, scan, rules, DNS,
 #                 autolearn queue and daemon reload/stop/signal tests
 #                 under ThreadSanitizer
-# The matrix and the two sanitizer trees are compiled in the background,
-# at nice 19, while build/'s tests run; their tests run after those.
 # Every tree is built with -DVIGIL_WERROR=ON.  Runs as root on Debian 12
 # (the e2e tests start a private Postfix), from a clone with ../shared
 # (the test corpus) beside it.  Tests whose prerequisites are missing
@@ -145,43 +143,13 @@ stage deps "$root/packaging/deps.sh" || exit 1
 [ -d "$root/../shared/corpus" ] ||
     echo "run-all.sh: warning: $root/../shared/corpus is missing; tests that read the corpus will fail" >&2
 
-# The stages that only compile (the matrix, the two sanitizer trees) run
-# in the background at the lowest CPU priority while the gcc tests run:
-# those mostly wait (Postfix, DNS, time-outs, sleeps), and a build at
-# nice 19 takes only the CPU they leave (CFS weighs nice 0 against 19 as
-# about 70 to 1).  Their output is printed when the gcc tests are done.
-# Run one after the other, the suite took 17 minutes on two cores.
-bg_log=$(mktemp)
-bg_failed=$(mktemp)
-trap 'rm -f "$summary" "$bg_log" "$bg_failed"' EXIT
-(
-	renice -n 19 -p "$BASHPID" >/dev/null
-	failed=()
-	stage matrix matrix
-	stage asan-build build build-asan clang -DVIGIL_SANITIZE=ON
-	stage tsan-build build build-tsan clang -DVIGIL_TSAN=ON
-	printf '%s\n' "${failed[@]}" >"$bg_failed"
-) >"$bg_log" 2>&1 &
-bg_pid=$!
-
 # build/ with prefix /usr: the install test (install_deb) packages it as
 # a Debian package, which only a /usr build can be.
 if stage gcc-build build build gcc -DCMAKE_INSTALL_PREFIX=/usr; then
 	stage gcc-ctest run_ctest build
 fi
-echo "==== (background) matrix, asan-build, tsan-build:"
-wait "$bg_pid" || true
-cat "$bg_log"
-while read -r f; do
-	[ -n "$f" ] && failed+=("$f")
-done <"$bg_failed"
-# bg_ok NAME - whether the background stage NAME passed
-bg_ok()
-{
-	! grep -qx "$1" "$bg_failed" && grep -q "^==== $1: ok" "$bg_log"
-}
-
-if bg_ok asan-build; then
+stage matrix matrix
+if stage asan-build build build-asan clang -DVIGIL_SANITIZE=ON; then
 	stage asan-ctest run_ctest build-asan -L 'unit|fuzz|milter'
 fi
 # ThreadSanitizer over the threaded parts: the pool, scans on it, shared
@@ -190,7 +158,7 @@ fi
 # reload/stop paths.  Tests that decode MIME under several threads are
 # left out: GLib's locks are futex based and invisible to TSan, so
 # GMime's internals read as races.
-if bg_ok tsan-build; then
+if stage tsan-build build build-tsan clang -DVIGIL_TSAN=ON; then
 	stage tsan-ctest run_ctest build-tsan -R \
 	    'unit_(pool|scan|rules_eval|dns|bayes)$|milter_(reload|inplace|sigwatch|stop|signals|busy|clean)$'
 fi
