@@ -25,26 +25,6 @@ struct live {
 	bool gone;
 };
 
-/* from_domain - the domain of the one From: address, or "" */
-static void
-from_domain(char *out, size_t size, const struct vg_msg *msg)
-{
-	const struct vg_header *h = vg_msg_header_find(msg, "From", 0);
-	const char *at;
-	struct vg_buf addr;
-	bool found = false;
-
-	out[0] = '\0';
-	if (h == NULL || vg_msg_header_find(msg, "From", 1) != NULL ||
-	    vg_hdr_addr_count(h->value, h->value_len) != 1)
-		return;
-	vg_buf_init(&addr, 1024);
-	if (vg_hdr_addr(&addr, h->value, h->value_len, 0, &found) == 0 &&
-	    found && (at = strrchr(vg_buf_cstr(&addr), '@')) != NULL)
-		(void)vg_str_fmt(out, size, "%s", at + 1);
-	vg_buf_fini(&addr);
-}
-
 /*
  * nth_live - the index-th (1-based) live header called name, or NULL,
  * counting as the MTA does when it applies an edit
@@ -159,7 +139,7 @@ vg_sign_verdict(struct vg_verdict *v, const struct vg_engine *engine,
 		    qid);
 		return 0;
 	}
-	from_domain(from, sizeof(from), msg);
+	vg_msg_from_domain(from, sizeof(from), msg);
 	vg_sanitize_str(clean, sizeof(clean), from, VG_SANITIZE_ASCII);
 	if (from[0] == '\0') {
 		vg_debug("%s: not DKIM-signed: no single From: address", qid);

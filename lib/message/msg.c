@@ -31,8 +31,11 @@
 #include "base/alloc.h"
 #include "base/compiler.h"
 #include "base/conf.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/str.h"
+#include "message/hdr.h"
 #include "message/msg.h"
 #include "message/statushdr.h"
 
@@ -1101,4 +1104,24 @@ vg_msg_ext(const struct vg_msg *msg, enum vg_msg_slot slot)
 	if ((size_t)slot >= VG_MSG_SLOT_MAX)
 		return NULL;
 	return msg->ext[slot].ptr;
+}
+
+/* vg_msg_from_domain - see msg.h */
+void
+vg_msg_from_domain(char *out, size_t size, const struct vg_msg *msg)
+{
+	const struct vg_header *h = vg_msg_header_find(msg, "From", 0);
+	const char *at;
+	struct vg_buf addr;
+	bool found = false;
+
+	out[0] = '\0';
+	if (h == NULL || vg_msg_header_find(msg, "From", 1) != NULL ||
+	    vg_hdr_addr_count(h->value, h->value_len) != 1)
+		return;
+	vg_buf_init(&addr, 1024);
+	if (vg_hdr_addr(&addr, h->value, h->value_len, 0, &found) == 0 &&
+	    found && (at = strrchr(vg_buf_cstr(&addr), '@')) != NULL)
+		(void)vg_str_fmt(out, size, "%s", at + 1);
+	vg_buf_fini(&addr);
 }

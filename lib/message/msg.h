@@ -151,6 +151,13 @@ const struct vg_header *vg_msg_header(const struct vg_msg *msg, size_t i);
 const struct vg_header *vg_msg_header_find(
     const struct vg_msg *msg, const char *name, size_t nth);
 
+/*
+ * vg_msg_from_domain - the domain of the message's one From: address into
+ * out (size bytes), or "" when there is no From:, several, one with
+ * several addresses, or no '@' (DKIM alignment, DMARC, ARC, signing)
+ */
+void vg_msg_from_domain(char *out, size_t size, const struct vg_msg *msg);
+
 /* vg_msg_size - bytes received, including any not kept */
 uint64_t vg_msg_size(const struct vg_msg *msg);
 /* vg_msg_flags - VG_MSG_F_* bits */

@@ -299,7 +299,7 @@ check_arc_collect(void *state, const struct vg_msg *msg, void *work,
 	    res, sym, vg_rules_score(rules, sym, 0.0), vg_buf_cstr(&detail));
 	if (rc == 0 && o.result == VG_ARC_PASS &&
 	    sealer_trusted(st->conf->arc_trusted_sealers, newest)) {
-		vg_check_from_domain(from, sizeof(from), msg);
+		vg_msg_from_domain(from, sizeof(from), msg);
 		how = vg_arc_vouches(w->m, from);
 	}
 	if (rc == 0 && how != NULL) {

@@ -152,26 +152,6 @@ out:
 	return rc;
 }
 
-/* vg_check_from_domain - the domain of the message's one From: address */
-void
-vg_check_from_domain(char *out, size_t size, const struct vg_msg *msg)
-{
-	const struct vg_header *h = vg_msg_header_find(msg, "From", 0);
-	const char *at;
-	struct vg_buf addr;
-	bool found = false;
-
-	out[0] = '\0';
-	if (h == NULL || vg_msg_header_find(msg, "From", 1) != NULL ||
-	    vg_hdr_addr_count(h->value, h->value_len) != 1)
-		return;
-	vg_buf_init(&addr, 1024);
-	if (vg_hdr_addr(&addr, h->value, h->value_len, 0, &found) == 0 &&
-	    found && (at = strrchr(vg_buf_cstr(&addr), '@')) != NULL)
-		(void)vg_str_fmt(out, size, "%s", at + 1);
-	vg_buf_fini(&addr);
-}
-
 /* collect_key - wait for signature i's key and verify with it */
 static int
 collect_key(
@@ -271,7 +251,7 @@ check_dkim_collect(void *state, const struct vg_msg *msg, void *work,
 		rc = collect_key(w, i, st->dns, deadline_ms);
 	if (rc != 0)
 		return rc;
-	vg_check_from_domain(from, sizeof(from), msg);
+	vg_msg_from_domain(from, sizeof(from), msg);
 	vg_buf_init(&all, 4096);
 	vg_buf_init(&valid, 4096);
 	vg_buf_init(&au, 4096);

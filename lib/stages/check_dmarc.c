@@ -123,7 +123,7 @@ check_dmarc_start(void *state, const struct vg_msg *msg,
 		return VG_OK;
 	if ((w = vg_calloc(1, sizeof(*w))) == NULL)
 		return VG_ENOMEM;
-	vg_check_from_domain(w->from, sizeof(w->from), msg);
+	vg_msg_from_domain(w->from, sizeof(w->from), msg);
 	if (w->from[0] == '\0' ||
 	    vg_dmarc_org_domain(w->org, sizeof(w->org), w->from) != 0) {
 		check_dmarc_work_free(w);

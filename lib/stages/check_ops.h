@@ -83,12 +83,6 @@ extern const struct vg_check_ops vg_check_arc_ops;
 /* DMARC (check_dmarc.c; see net/dmarc.h): after SPF, DKIM and ARC. */
 extern const struct vg_check_ops vg_check_dmarc_ops;
 
-/*
- * vg_check_from_domain - the domain of the message's one From: address
- * into out (size bytes), or "" when there is no From:, several, one with
- * several addresses, or no '@' (check_dkim.c)
- */
-void vg_check_from_domain(char *out, size_t size, const struct vg_msg *msg);
 /* The learning classifier (check_bayes.c; see learn/bayes.h). */
 extern const struct vg_check_ops vg_check_bayes_ops;
 /* The sender/IP reputation (check_reputation.c; policy/reputation.h). */
