@@ -50,6 +50,7 @@
 #include "policy/direction.h"
 #include "rules/rules.h"
 #include "stages/check_ops.h"
+#include "stages/key_lookup.h"
 
 struct check_arc {
 	const struct vg_conf *conf; /* borrowed; NULL: the check is off */
@@ -59,8 +60,7 @@ struct check_arc {
 /* One message: its chain and the key lookups. */
 struct arc_work {
 	struct vg_arc_msg *m;
-	size_t n;
-	struct vg_dns_query **q; /* n handles, NULL where none is needed */
+	struct vg_key_lookup keys;
 };
 
 /* check_arc_create - remember the configuration and the resolver */
@@ -93,11 +93,36 @@ check_arc_work_free(void *work)
 {
 	struct arc_work *w = work;
 
-	for (size_t i = 0; i < w->n; i++)
-		vg_dns_query_free(w->q[i]);
-	vg_free(w->q);
+	vg_key_lookup_fini(&w->keys);
 	vg_arc_msg_free(w->m);
 	vg_free(w);
+}
+
+/* key_name, key_missing, key_found - the verifier, for key_lookup.h */
+static const char *
+key_name(const void *m, size_t k)
+{
+	return vg_arc_key_name(m, k);
+}
+
+static void
+key_missing(void *m, size_t k, bool temporary, const char *why)
+{
+	vg_arc_key_missing(m, k, temporary, why);
+}
+
+static int
+key_found(void *m, size_t k, const char *txt, size_t len)
+{
+	return vg_arc_key(m, k, txt, len);
+}
+
+/* key_src - the key slots of m */
+static void
+key_src(struct vg_key_src *src, struct vg_arc_msg *m)
+{
+	*src = (struct vg_key_src){
+	    .m = m, .name = key_name, .missing = key_missing, .key = key_found};
 }
 
 /* check_arc_start - on the pool: the structure, the hashes, the lookups */
@@ -109,6 +134,7 @@ check_arc_start(void *state, const struct vg_msg *msg,
 	const struct vg_conf *conf = st->conf;
 	struct vg_arc_limits lim;
 	struct arc_work *w = NULL;
+	struct vg_key_src src;
 	const unsigned char *raw;
 	size_t len;
 	int rc = VG_ENOMEM;
@@ -128,28 +154,10 @@ check_arc_start(void *state, const struct vg_msg *msg,
 	    (uint64_t)time(NULL));
 	if (rc != 0)
 		goto out;
-	w->n = vg_arc_nkeys(w->m);
-	if (w->n > 0 && (w->q = vg_calloc(w->n, sizeof(*w->q))) == NULL) {
-		rc = VG_ENOMEM;
+	key_src(&src, w->m);
+	rc = vg_key_lookup_start(&w->keys, st->dns, &src, vg_arc_nkeys(w->m));
+	if (rc != 0)
 		goto out;
-	}
-	for (size_t k = 0; k < w->n; k++) {
-		const char *name = vg_arc_key_name(w->m, k);
-
-		if (name == NULL)
-			continue;
-		if (!vg_dns_name_valid(name)) {
-			vg_arc_key_missing(w->m, k, false, "invalid name");
-			continue;
-		}
-		rc = vg_dns_submit(st->dns, &w->q[k], name, VG_DNS_TXT);
-		if (rc == VG_EINVAL) {
-			vg_arc_key_missing(w->m, k, false, "invalid name");
-			rc = 0;
-		} else if (rc != 0) {
-			goto out;
-		}
-	}
 	*work_out = w;
 	w = NULL;
 	rc = 0;
@@ -157,55 +165,6 @@ out:
 	if (w != NULL)
 		check_arc_work_free(w);
 	return rc;
-}
-
-/* collect_key - wait for key slot k and verify with it */
-static int
-collect_key(
-    struct arc_work *w, size_t k, struct vg_dns *dns, uint64_t deadline_ms)
-{
-	const struct vg_dns_answer *a;
-	char why[VG_DKIM_REASON_MAX];
-	struct vg_dkim_key *key;
-	size_t pick = 0;
-
-	if (w->q[k] == NULL || vg_arc_key_name(w->m, k) == NULL)
-		return 0;
-	if (vg_dns_wait(dns, w->q[k], deadline_ms) != 0 ||
-	    (a = vg_dns_query_answer(w->q[k])) == NULL) {
-		vg_arc_key_missing(w->m, k, true, "dns_deadline passed");
-		return 0;
-	}
-	switch (a->status) {
-	case VG_DNS_OK:
-		break;
-	case VG_DNS_NODATA:
-	case VG_DNS_NXDOMAIN:
-		vg_arc_key_missing(
-		    w->m, k, false, vg_dns_status_name(a->status));
-		return 0;
-	case VG_DNS_TEMPFAIL:
-	case VG_DNS_TIMEOUT:
-		vg_arc_key_missing(
-		    w->m, k, true, vg_dns_status_name(a->status));
-		return 0;
-	}
-	if (a->n == 0) {
-		vg_arc_key_missing(w->m, k, false, "empty answer");
-		return 0;
-	}
-	/* As check_dkim.c: the first TXT record that is a key record. */
-	if ((key = vg_malloc(sizeof(*key))) == NULL)
-		return VG_ENOMEM;
-	for (size_t j = 0; j < a->n; j++)
-		if (vg_dkim_key_parse(key, (const char *)a->rr[j].data,
-		        a->rr[j].len, why, sizeof(why)) == 0) {
-			pick = j;
-			break;
-		}
-	vg_free(key);
-	return vg_arc_key(
-	    w->m, k, (const char *)a->rr[pick].data, a->rr[pick].len);
 }
 
 /*
@@ -250,12 +209,13 @@ check_arc_collect(void *state, const struct vg_msg *msg, void *work,
 	const char *newest;
 	char reason[VG_ARC_REASON_MAX], from[VG_DKIM_NAME_MAX + 1];
 	char clean[VG_DKIM_NAME_MAX + 1];
+	struct vg_key_src src;
 	int rc = 0;
 
 	if (w == NULL)
 		return 0;
-	for (size_t k = 0; k < w->n && rc == 0; k++)
-		rc = collect_key(w, k, st->dns, deadline_ms);
+	key_src(&src, w->m);
+	rc = vg_key_lookup_collect(&w->keys, st->dns, &src, deadline_ms);
 	if (rc != 0)
 		return rc;
 	vg_arc_outcome(&o, w->m);

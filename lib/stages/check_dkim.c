@@ -40,6 +40,7 @@
 #include "policy/direction.h"
 #include "rules/rules.h"
 #include "stages/check_ops.h"
+#include "stages/key_lookup.h"
 
 struct check_dkim {
 	const struct vg_conf *conf; /* borrowed; NULL: the check is off */
@@ -49,8 +50,7 @@ struct check_dkim {
 /* One message: its hashed signatures and their key lookups. */
 struct dkim_work {
 	struct vg_dkim_msg *m;
-	size_t n;
-	struct vg_dns_query **q; /* n handles, NULL where none is needed */
+	struct vg_key_lookup keys;
 };
 
 /* check_dkim_create - remember the configuration and the resolver */
@@ -83,11 +83,36 @@ check_dkim_work_free(void *work)
 {
 	struct dkim_work *w = work;
 
-	for (size_t i = 0; i < w->n; i++)
-		vg_dns_query_free(w->q[i]);
-	vg_free(w->q);
+	vg_key_lookup_fini(&w->keys);
 	vg_dkim_msg_free(w->m);
 	vg_free(w);
+}
+
+/* key_name, key_missing, key_found - the verifier, for key_lookup.h */
+static const char *
+key_name(const void *m, size_t k)
+{
+	return vg_dkim_key_name(m, k);
+}
+
+static void
+key_missing(void *m, size_t k, bool temporary, const char *why)
+{
+	vg_dkim_key_missing(m, k, temporary, why);
+}
+
+static int
+key_found(void *m, size_t k, const char *txt, size_t len)
+{
+	return vg_dkim_key(m, k, txt, len);
+}
+
+/* key_src - the key slots of m */
+static void
+key_src(struct vg_key_src *src, struct vg_dkim_msg *m)
+{
+	*src = (struct vg_key_src){
+	    .m = m, .name = key_name, .missing = key_missing, .key = key_found};
 }
 
 /*
@@ -102,6 +127,7 @@ check_dkim_start(void *state, const struct vg_msg *msg,
 	const struct vg_conf *conf = st->conf;
 	struct vg_dkim_limits lim;
 	struct dkim_work *w = NULL;
+	struct vg_key_src src;
 	const unsigned char *raw;
 	size_t len;
 	int rc = VG_ENOMEM;
@@ -121,28 +147,10 @@ check_dkim_start(void *state, const struct vg_msg *msg,
 	    (uint64_t)time(NULL));
 	if (rc != 0)
 		goto out;
-	w->n = vg_dkim_count(w->m);
-	if (w->n > 0 && (w->q = vg_calloc(w->n, sizeof(*w->q))) == NULL) {
-		rc = VG_ENOMEM;
+	key_src(&src, w->m);
+	rc = vg_key_lookup_start(&w->keys, st->dns, &src, vg_dkim_count(w->m));
+	if (rc != 0)
 		goto out;
-	}
-	for (size_t i = 0; i < w->n; i++) {
-		const char *name = vg_dkim_key_name(w->m, i);
-
-		if (name == NULL)
-			continue;
-		if (!vg_dns_name_valid(name)) {
-			vg_dkim_key_missing(w->m, i, false, "invalid name");
-			continue;
-		}
-		rc = vg_dns_submit(st->dns, &w->q[i], name, VG_DNS_TXT);
-		if (rc == VG_EINVAL) {
-			vg_dkim_key_missing(w->m, i, false, "invalid name");
-			rc = 0;
-		} else if (rc != 0) {
-			goto out;
-		}
-	}
 	*work_out = w;
 	w = NULL;
 	rc = 0;
@@ -150,59 +158,6 @@ out:
 	if (w != NULL)
 		check_dkim_work_free(w);
 	return rc;
-}
-
-/* collect_key - wait for signature i's key and verify with it */
-static int
-collect_key(
-    struct dkim_work *w, size_t i, struct vg_dns *dns, uint64_t deadline_ms)
-{
-	const struct vg_dns_answer *a;
-	char why[VG_DKIM_REASON_MAX];
-	struct vg_dkim_key *k;
-	size_t pick = 0;
-
-	if (w->q[i] == NULL || vg_dkim_key_name(w->m, i) == NULL)
-		return 0;
-	if (vg_dns_wait(dns, w->q[i], deadline_ms) != 0 ||
-	    (a = vg_dns_query_answer(w->q[i])) == NULL) {
-		vg_dkim_key_missing(w->m, i, true, "dns_deadline passed");
-		return 0;
-	}
-	switch (a->status) {
-	case VG_DNS_OK:
-		break;
-	case VG_DNS_NODATA:
-	case VG_DNS_NXDOMAIN:
-		vg_dkim_key_missing(
-		    w->m, i, false, vg_dns_status_name(a->status));
-		return 0;
-	case VG_DNS_TEMPFAIL:
-	case VG_DNS_TIMEOUT:
-		vg_dkim_key_missing(
-		    w->m, i, true, vg_dns_status_name(a->status));
-		return 0;
-	}
-	/*
-	 * Several TXT records: use the first that is a key record (RFC
-	 * 6376 3.6.2.2 lets a verifier choose); none: the first, so its
-	 * fault is the reason.
-	 */
-	if ((k = vg_malloc(sizeof(*k))) == NULL)
-		return VG_ENOMEM;
-	for (size_t j = 0; j < a->n; j++)
-		if (vg_dkim_key_parse(k, (const char *)a->rr[j].data,
-		        a->rr[j].len, why, sizeof(why)) == 0) {
-			pick = j;
-			break;
-		}
-	vg_free(k);
-	if (a->n == 0) {
-		vg_dkim_key_missing(w->m, i, false, "empty answer");
-		return 0;
-	}
-	return vg_dkim_key(
-	    w->m, i, (const char *)a->rr[pick].data, a->rr[pick].len);
 }
 
 /* detail_add - "dkim=RESULT header.d=D header.s=S (reason)" to a detail */
@@ -243,12 +198,13 @@ check_dkim_collect(void *state, const struct vg_msg *msg, void *work,
 	const char *qid = vg_msg_queue_id(msg);
 	char from[VG_DKIM_NAME_MAX + 1];
 	bool any_pass = false, any_bad = false;
+	struct vg_key_src src;
 	int rc = 0;
 
-	if (w == NULL || w->n == 0)
+	if (w == NULL || w->keys.n == 0)
 		return 0;
-	for (size_t i = 0; i < w->n && rc == 0; i++)
-		rc = collect_key(w, i, st->dns, deadline_ms);
+	key_src(&src, w->m);
+	rc = vg_key_lookup_collect(&w->keys, st->dns, &src, deadline_ms);
 	if (rc != 0)
 		return rc;
 	vg_msg_from_domain(from, sizeof(from), msg);
@@ -257,7 +213,7 @@ check_dkim_collect(void *state, const struct vg_msg *msg, void *work,
 	vg_buf_init(&au, 4096);
 	vg_buf_init(&invalid, 4096);
 	vg_buf_init(&temp, 4096);
-	for (size_t i = 0; i < w->n; i++) {
+	for (size_t i = 0; i < vg_dkim_count(w->m); i++) {
 		const struct vg_dkim_outcome *o = vg_dkim_outcome(w->m, i);
 		const char *sym = "DKIM_INVALID";
 
