@@ -17,17 +17,10 @@ src=$2
 corpus=$src/../shared/corpus/spamassassin
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL cli_learn: $*"
-	exit 1
-}
+VG_TEST=cli_learn
+. "$src/tests/tools/check.sh"
 [ -d "$corpus/spam" ] || fail "$corpus is missing"
 
-# want OUT PATTERN WHAT - OUT must match the extended regex PATTERN
-want() {
-	printf '%s\n' "$1" | grep -Eq -- "$2" ||
-		fail "$3: got '$1', want /$2/"
-}
 
 # conf NAME MIN [KEY=VALUE...] - a config using $tmp/NAME.lmdb
 conf() {

@@ -22,22 +22,9 @@ port=$3
 	vg_skip "python3-dkim is not installed (apt-get install python3-dkim)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL cli_scan_dkim: $*"
-	exit 1
-}
+VG_TEST=cli_scan_dkim
+. "$src/tests/tools/check.sh"
 
-# want OUT PATTERN WHAT - OUT must match the extended regex PATTERN
-want() {
-	printf '%s\n' "$1" | grep -Eq -- "$2" ||
-		fail "$3: got '$1', want /$2/"
-}
-# wont OUT PATTERN WHAT - OUT must not match
-wont() {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
-		fail "$3: got '$1', want no /$2/"
-	fi
-}
 
 conf=$tmp/vigil.conf
 printf 'socket = unix:%s/x\nvirus_scan = no\nrules = %s\nauthserv_id = mx.test\n' \

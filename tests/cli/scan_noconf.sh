@@ -23,13 +23,8 @@ corpus=$src/../shared/corpus
 [ -d "$corpus" ] || vg_skip "the test corpus $corpus is missing (../shared)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL cli_scan_noconf: $*"
-	exit 1
-}
-want() {
-	printf '%s\n' "$1" | grep -Eq -- "$2" || fail "$3: got '$1', want /$2/"
-}
+VG_TEST=cli_scan_noconf
+. "$src/tests/tools/check.sh"
 
 # bare CMD... - CMD with nothing under /etc/vigil and /var/lib/clamav
 cat >"$tmp/bare.sh" <<'EOS'

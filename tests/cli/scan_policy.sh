@@ -16,16 +16,9 @@ corpus=$src/../shared/corpus
 ham=$corpus/spamassassin/ham/easy_ham.00001.7c53336b37003a9286aba55d2945844c
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL cli_scan_policy: $*"
-	exit 1
-}
+VG_TEST=cli_scan_policy
+. "$src/tests/tools/check.sh"
 
-# want OUT PATTERN WHAT - OUT must match the extended regex PATTERN
-want() {
-	printf '%s\n' "$1" | grep -Eq -- "$2" ||
-		fail "$3: got '$1', want /$2/"
-}
 
 conf=$tmp/vigil.conf
 printf 'socket = unix:%s/x\nvirus_scan = no\nrules = %s\n' "$tmp" \

@@ -18,10 +18,8 @@ src=$2
 	vg_skip "python3-dkim is not installed (apt-get install python3-dkim)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL cli_scan_sign: $*"
-	exit 1
-}
+VG_TEST=cli_scan_sign
+. "$src/tests/tools/check.sh"
 pem=$src/tests/dkim/rsa2048.pem
 
 cat >"$tmp/msg.eml" <<'MSG'

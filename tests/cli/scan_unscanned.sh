@@ -16,16 +16,9 @@ src=$2
 command -v zstd >/dev/null 2>&1 || vg_skip "zstd is not installed"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() {
-	echo "FAIL cli_scan_unscanned: $*"
-	exit 1
-}
+VG_TEST=cli_scan_unscanned
+. "$src/tests/tools/check.sh"
 
-# want OUT PATTERN WHAT - OUT must match the extended regex PATTERN
-want() {
-	printf '%s\n' "$1" | grep -Eq -- "$2" ||
-		fail "$3: got '$1', want /$2/"
-}
 
 # never_clean OUT WHAT - no "Clean" anywhere in OUT
 never_clean() {
