@@ -13,11 +13,22 @@
 #include "message/text.h"
 
 /*
- * The set being built: open addressing over the hashes, 0 meaning an
- * empty slot (a token hashing to 0 is stored as 1).  The table stays at
- * most half full, and never holds more than max_tokens.
+ * The set being built.  First a log: each value appended as made,
+ * duplicates and all, while fewer than max_tokens were made (so the
+ * limit cannot have been reached: unique <= made); sorted and made
+ * unique at the end, which costs less than a hash set's probes and a
+ * sort of the set (bench/README, "The classifier's cost").  The next
+ * value after max_tokens of them replays the log, in order, into the
+ * hash set (open addressing over the values, 0 meaning an empty slot;
+ * a token valued 0 is stored as 1), which stays at most half full and
+ * never holds more than max_tokens: the limit then stops at the same
+ * token as if the set had been used from the first one.
  */
 struct tset {
+	uint64_t *log; /* the values made, in order (log mode) */
+	size_t nlog;
+	size_t logcap; /* entries */
+	bool hashed;   /* the log was replayed into tab: set mode */
 	uint64_t *tab;
 	size_t size; /* power of two, or 0 */
 	size_t n;
@@ -160,34 +171,25 @@ tset_slot(const uint64_t *tab, size_t size, uint64_t h)
 }
 
 /*
- * tset_grow - double the table, or make the first one: this thread's
- * scratch table (base/scratch.h: as large as the largest message's
- * so far), so a message like the last one allocates nothing
+ * tset_grow - double the table, or make the first one, large enough for
+ * the log it takes over (set mode only: a message of more than
+ * max_tokens tokens made)
  */
 static int
 tset_grow(struct tset *ts)
 {
-	size_t size = ts->size == 0 ? 256 : ts->size * 2, i, cap;
+	size_t size = ts->size == 0 ? 256 : ts->size * 2, i;
 	uint64_t *tab;
 
-	if (ts->size == 0) {
-		if ((tab = vg_scratch_get(
-		         VG_SCRATCH_TOKSET, size * sizeof(*tab), &cap)) == NULL)
-			return VG_ENOMEM;
-		while (size * 2 * sizeof(*tab) <= cap)
-			size *= 2;
-		memset(tab, 0, size * sizeof(*tab));
-		ts->tab = tab;
-		ts->size = size;
-		return 0;
-	}
+	while (ts->size == 0 && size < 2 * ts->nlog)
+		size *= 2;
 	if ((tab = vg_calloc(size, sizeof(*tab))) == NULL)
 		return VG_ENOMEM;
 	for (i = 0; i < ts->size; i++) {
 		if (ts->tab[i] != 0)
 			tab[tset_slot(tab, size, ts->tab[i])] = ts->tab[i];
 	}
-	vg_scratch_put(VG_SCRATCH_TOKSET, ts->tab, ts->size * sizeof(*tab));
+	vg_free(ts->tab);
 	ts->tab = tab;
 	ts->size = size;
 	return 0;
@@ -220,9 +222,78 @@ tset_add_at(struct tset *ts, const char *s, size_t len, uint64_t anchor)
 	return tset_add_h(ts, anchored(vg_token_hash(s, len), anchor));
 }
 
+/*
+ * log_grow - room for more log entries: this thread's scratch buffer
+ * first, then twice the size, at most max entries
+ */
+static int
+log_grow(struct tset *ts)
+{
+	size_t want = ts->logcap == 0 ? 4096 : ts->logcap * 2, cap;
+	uint64_t *p;
+
+	if (want > ts->max)
+		want = ts->max;
+	if (ts->logcap == 0) {
+		if ((p = vg_scratch_get(
+		         VG_SCRATCH_TOKSET, want * sizeof(*p), &cap)) == NULL)
+			return VG_ENOMEM;
+		ts->log = p;
+		ts->logcap = cap / sizeof(*p);
+		return 0;
+	}
+	if ((p = vg_reallocarray(NULL, want, sizeof(*p))) == NULL)
+		return VG_ENOMEM;
+	memcpy(p, ts->log, ts->nlog * sizeof(*p));
+	vg_scratch_put(VG_SCRATCH_TOKSET, ts->log, ts->logcap * sizeof(*p));
+	ts->log = p;
+	ts->logcap = want;
+	return 0;
+}
+
+static int tset_add_set(struct tset *ts, uint64_t h);
+
+/*
+ * log_to_set - replay the log into the hash set, in the order made (the
+ * set then holds what it would had it been used from the start)
+ */
+static int
+log_to_set(struct tset *ts)
+{
+	int rc;
+
+	ts->hashed = true;
+	for (size_t i = 0; i < ts->nlog; i++) {
+		if ((rc = tset_add_set(ts, ts->log[i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* tset_add_h - add a token's value (anchored already) */
 static int
 tset_add_h(struct tset *ts, uint64_t h)
+{
+	int rc;
+
+	if (ts->full)
+		return 0;
+	if (!ts->hashed) {
+		if (ts->nlog < ts->max) {
+			if (ts->nlog == ts->logcap && (rc = log_grow(ts)) != 0)
+				return rc;
+			ts->log[ts->nlog++] = h;
+			return 0;
+		}
+		if ((rc = log_to_set(ts)) != 0)
+			return rc;
+	}
+	return tset_add_set(ts, h);
+}
+
+/* tset_add_set - add a value to the hash set (set mode) */
+static int
+tset_add_set(struct tset *ts, uint64_t h)
 {
 	size_t i;
 	int rc;
@@ -703,9 +774,13 @@ mime_tokens(struct tset *ts, const struct vg_text *text)
 	return tset_add(ts, shape.s, shape.len);
 }
 
-/* osb_pairs - o:W1 D W2 for w and each of the words before it */
+/*
+ * osb_pairs_text - o:W1 D W2 for w and each of the words before it, from
+ * each token's text (the traced path: the reference the untraced one,
+ * word_fast(), must match; unit_tokenize checks it on the corpus)
+ */
 static int
-osb_pairs(struct tset *ts, const struct word *ring, size_t nwords,
+osb_pairs_text(struct tset *ts, const struct word *ring, size_t nwords,
     const struct word *w)
 {
 	struct tok t;
@@ -717,21 +792,6 @@ osb_pairs(struct tset *ts, const struct word *ring, size_t nwords,
 		const struct word *prev =
 		    &ring[(nwords - d) % VG_TOKEN_OSB_WINDOW];
 
-		if (ts->trace == NULL) {
-			/*
-			 * The same value as from the text below (no cut:
-			 * two words and 5 bytes fit VG_TOKEN_TEXT_MAX),
-			 * from the state after "o:W1 " made once a word.
-			 */
-			char mid[2] = {(char)('0' + d), ' '};
-			uint64_t h = fnv_more(prev->opre, mid, 2);
-
-			h = fnv_more(h, w->s, w->len);
-			if ((rc = tset_add_h(ts, anchored(h, prev->anchor))) !=
-			    0)
-				return rc;
-			continue;
-		}
 		tok_start(&t, "o:");
 		tok_put(&t, prev->s, prev->len);
 		dc = (char)('0' + d);
@@ -745,12 +805,109 @@ osb_pairs(struct tset *ts, const struct word *ring, size_t nwords,
 	return 0;
 }
 
+/*
+ * word_text - the traced path's b:WORD, its OSB pairs and B:Word, each
+ * hashed from its text; fills w (lower-cased from raw, wl bytes)
+ */
+static int
+word_text(struct tset *ts, const struct word *ring, size_t nwords,
+    struct word *w, const char *raw, size_t wl)
+{
+	struct tok t;
+	int rc;
+
+	w->len = 0;
+	for (size_t i = 0; i < wl; i++) {
+		unsigned char c = (unsigned char)raw[i];
+
+		w->s[w->len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	w->s[w->len] = '\0';
+	tok_start(&t, "b:");
+	tok_put(&t, w->s, w->len);
+	w->anchor = vg_token_hash(t.s, t.len);
+	w->opre =
+	    fnv_more(fnv_more(vg_token_hash("o:", 2), w->s, w->len), " ", 1);
+	if ((rc = tset_add_at(ts, t.s, t.len, w->anchor)) != 0 ||
+	    (rc = osb_pairs_text(ts, ring, nwords, w)) != 0)
+		return rc;
+	if (memcmp(w->s, raw, wl) != 0) {
+		tok_start(&t, "B:");
+		tok_put(&t, raw, wl);
+		if ((rc = tset_add_at(ts, t.s, t.len, w->anchor)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+#define FNV_PRIME 0x100000001b3ULL
+/* FNV-1a states after "b:", "o:" and "B:" */
+#define FNV_B_COLON  0x08a60e07b54d912dULL
+#define FNV_O_COLON  0x08b00c07b555e24cULL
+#define FNV_UB_COLON 0x09130e07b5aa630dULL
+
+/*
+ * word_fast - word_text()'s tokens, the same values in the same order,
+ * with every hash of the word made in one pass over its bytes: b:WORD
+ * (the anchor), the state after "o:WORD " (for the next words' pairs),
+ * B:Word, and the pairs "o:W1 D WORD" continued from each earlier word's
+ * state.  FNV-1a is a chain of multiplies, each waiting for the last;
+ * seven independent chains keep the multiplier busy where one chain
+ * after another waited on each (bench/README, "The classifier's cost").
+ */
+static int
+word_fast(struct tset *ts, const struct word *ring, size_t nwords,
+    struct word *w, const char *raw, size_t wl)
+{
+	uint64_t a = FNV_B_COLON, o = FNV_O_COLON, u = FNV_UB_COLON;
+	uint64_t p[VG_TOKEN_OSB_WINDOW] = {0};
+	const struct word *prev[VG_TOKEN_OSB_WINDOW] = {0};
+	size_t np = nwords < VG_TOKEN_OSB_WINDOW ? nwords : VG_TOKEN_OSB_WINDOW;
+	unsigned diff = 0;
+	int rc;
+
+	for (size_t d = 0; d < np; d++) {
+		prev[d] = &ring[(nwords - d - 1) % VG_TOKEN_OSB_WINDOW];
+		p[d] = ((prev[d]->opre ^ (uint64_t)('1' + d)) * FNV_PRIME ^
+		           (uint64_t)' ') *
+		    FNV_PRIME;
+	}
+	for (size_t i = 0; i < wl; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		unsigned char l =
+		    (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+
+		w->s[i] = (char)l;
+		diff |= c ^ l;
+		a = (a ^ l) * FNV_PRIME;
+		o = (o ^ l) * FNV_PRIME;
+		u = (u ^ c) * FNV_PRIME;
+		p[0] = (p[0] ^ l) * FNV_PRIME;
+		p[1] = (p[1] ^ l) * FNV_PRIME;
+		p[2] = (p[2] ^ l) * FNV_PRIME;
+		p[3] = (p[3] ^ l) * FNV_PRIME;
+	}
+	w->len = wl;
+	w->s[wl] = '\0';
+	w->anchor = a;
+	w->opre = (o ^ (uint64_t)' ') * FNV_PRIME;
+	if ((rc = tset_add_h(ts, anchored(a, a))) != 0)
+		return rc;
+	for (size_t d = 0; d < np; d++) {
+		if ((rc = tset_add_h(ts, anchored(p[d], prev[d]->anchor))) != 0)
+			return rc;
+	}
+	if (diff != 0 && (rc = tset_add_h(ts, anchored(u, a))) != 0)
+		return rc;
+	return 0;
+}
+
 /* body_tokens - b: words, long-word classes and OSB pairs of the body */
 static int
 body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 {
 	struct word ring[VG_TOKEN_OSB_WINDOW], w;
-	size_t len = text->body_len, pos = 0, b, wl, cls, nwords = 0, i, e;
+	size_t len = text->body_len, pos = 0, b, wl, cls, nwords = 0, e;
 	struct tok t;
 	char num[24];
 	int rc, k;
@@ -776,39 +933,20 @@ body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 				return rc;
 			continue;
 		}
-		w.len = 0;
-		for (i = 0; i < wl; i++) {
-			unsigned char c = (unsigned char)text->body[b + i];
-
-			w.s[w.len++] =
-			    (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-		}
-		w.s[w.len] = '\0';
-		tok_start(&t, "b:");
-		tok_put(&t, w.s, w.len);
-		w.anchor = vg_token_hash(t.s, t.len);
-		w.opre = fnv_more(
-		    fnv_more(vg_token_hash("o:", 2), w.s, w.len), " ", 1);
-		if (ts->trace != NULL)
-			rc = tset_add_at(ts, t.s, t.len, w.anchor);
-		else
-			rc = tset_add_h(ts, anchored(w.anchor, w.anchor));
-		if (rc != 0 || (rc = osb_pairs(ts, ring, nwords, &w)) != 0)
-			return rc;
 		/*
-		 * A word not in lower case also counts as written ("FREE",
-		 * "Free"), as SpamAssassin's Bayes keeps the case of body
-		 * tokens and bogofilter is case-sensitive: shouting is how
-		 * spam is written.  learn-eval, recall at 0.1 % ham false
-		 * positives: 73.6 -> 77.1 % (split), 72.3 -> 70.6 % (swapped),
-		 * AUC and recall at 0.5 % up on both (bench/README).
+		 * b:WORD, its OSB pairs, and the word as written ("FREE",
+		 * "Free") when it is not in lower case, as SpamAssassin's
+		 * Bayes keeps the case of body tokens and bogofilter is
+		 * case-sensitive: shouting is how spam is written.
+		 * learn-eval, recall at 0.1 % ham false positives: 73.6 ->
+		 * 77.1 % (split), 72.3 -> 70.6 % (swapped), AUC and recall
+		 * at 0.5 % up on both (bench/README).
 		 */
-		if (memcmp(w.s, text->body + b, wl) != 0) {
-			tok_start(&t, "B:");
-			tok_put(&t, text->body + b, wl);
-			if ((rc = tset_add_at(ts, t.s, t.len, w.anchor)) != 0)
-				return rc;
-		}
+		rc = ts->trace != NULL
+		    ? word_text(ts, ring, nwords, &w, text->body + b, wl)
+		    : word_fast(ts, ring, nwords, &w, text->body + b, wl);
+		if (rc != 0)
+			return rc;
 		/*
 		 * A word right before "!" also counts with it ("free!"), as
 		 * SpamAssassin's Bayes keeps "!" in its tokens; a run counts
@@ -831,30 +969,46 @@ body_tokens(struct tset *ts, const struct vg_text *text, size_t max_bytes)
 	return 0;
 }
 
-/*
- * sort_u64 - v[0..n) ascending: LSD radix sort, a byte a pass, tmp n
- * more; a pass where every value has the same byte is skipped.  (glibc's
- * qsort through a comparison function was 6 % of a classification.)
- */
+/* insertion_sort - v[0..n) ascending (n small) */
 static void
-sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
+insertion_sort(uint64_t *v, size_t n)
 {
-	size_t count[8][256] = {{0}}, i, pos, c;
+	for (size_t i = 1; i < n; i++) {
+		uint64_t x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/*
+ * lsd_sort - v[0..n) ascending by an LSD radix sort, a byte a pass, tmp
+ * n more; a pass where every value has the same byte is skipped.  The
+ * result is in v or tmp: returned.
+ */
+static uint64_t *
+lsd_sort(uint64_t *v, uint64_t *tmp, size_t n)
+{
+	uint32_t count[8][256];
 	uint64_t *src = v, *dst = tmp, *t;
+	size_t i, pos, c;
 	unsigned pass;
 
+	memset(count, 0, sizeof(count));
 	for (i = 0; i < n; i++) {
 		for (pass = 0; pass < 8; pass++)
 			count[pass][(src[i] >> (8 * pass)) & 0xff]++;
 	}
 	for (pass = 0; pass < 8; pass++) {
-		size_t *cnt = count[pass];
+		uint32_t *cnt = count[pass];
 
 		if (n == 0 || cnt[(src[0] >> (8 * pass)) & 0xff] == n)
 			continue;
 		for (pos = 0, i = 0; i < 256; i++) {
 			c = cnt[i];
-			cnt[i] = pos;
+			cnt[i] = (uint32_t)pos;
 			pos += c;
 		}
 		for (i = 0; i < n; i++)
@@ -863,8 +1017,70 @@ sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
 		src = dst;
 		dst = t;
 	}
-	if (src != v)
-		memcpy(v, src, n * sizeof(*v));
+	return src;
+}
+
+#define SORT_TOP_BITS 12 /* buckets of the first pass: 4096 */
+#define SORT_SMALL    32 /* a bucket this small: insertion sort */
+
+/*
+ * sort_u64 - v[0..n) ascending, tmp n more; the result is in v or tmp
+ * (returned).  One pass scatters the values by their top 12 bits; a
+ * bucket is then sorted by insertion when small, else by lsd_sort (the
+ * bucket of one common word's tokens: they share their high 32 bits,
+ * tokenize.h VALUES, so only the low passes run).  A third of the
+ * passes an LSD sort of the whole needs (glibc's qsort through a
+ * comparison function was 6 % of a classification; the 8-pass LSD sort
+ * this replaces, 10 %).  n < 2^32.
+ */
+static uint64_t *
+sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
+{
+	uint32_t start[(1u << SORT_TOP_BITS) + 1];
+	size_t i, b, pos, c;
+	const unsigned shift = 64 - SORT_TOP_BITS;
+
+	if (n <= SORT_SMALL) {
+		insertion_sort(v, n);
+		return v;
+	}
+	memset(start, 0, sizeof(start));
+	for (i = 0; i < n; i++)
+		start[(v[i] >> shift) + 1]++;
+	for (pos = 0, b = 0; b <= (1u << SORT_TOP_BITS); b++) {
+		c = start[b];
+		start[b] = (uint32_t)(pos + c);
+		pos += c;
+	}
+	/* start[b] is now where bucket b begins; start[b + 1] its end. */
+	for (b = (1u << SORT_TOP_BITS); b > 0; b--)
+		start[b] = start[b - 1];
+	start[0] = 0;
+	for (i = 0; i < n; i++)
+		tmp[start[(v[i] >> shift) + 1]++] = v[i];
+	/* start[b + 1] is now the end of bucket b, start[b] its start. */
+	for (b = 0; b < (1u << SORT_TOP_BITS); b++) {
+		size_t lo = start[b], m = start[b + 1] - lo;
+
+		if (m <= SORT_SMALL)
+			insertion_sort(tmp + lo, m);
+		else if (lsd_sort(tmp + lo, v + lo, m) != tmp + lo)
+			memcpy(tmp + lo, v + lo, m * sizeof(*v));
+	}
+	return tmp;
+}
+
+/* unique - v[0..n) sorted, its duplicates dropped into out; the count */
+static size_t
+unique(uint64_t *out, const uint64_t *v, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (k == 0 || out[k - 1] != v[i])
+			out[k++] = v[i];
+	}
+	return k;
 }
 
 /* vg_tokenize_trace - the tokens of text, each also handed to trace */
@@ -875,6 +1091,7 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 	struct vg_token_limits def;
 	struct tset ts = {0};
 	struct vg_tokens *toks = NULL;
+	uint64_t *sorted;
 	size_t i, n = 0;
 	int rc;
 
@@ -895,15 +1112,29 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 	rc = VG_ENOMEM;
 	if ((toks = vg_calloc(1, sizeof(*toks))) == NULL)
 		goto out;
-	if (ts.n > 0 &&
-	    (toks->v = vg_reallocarray(NULL, ts.n, sizeof(*toks->v))) == NULL)
-		goto out;
-	for (i = 0; i < ts.size; i++) {
-		if (ts.tab[i] != 0)
-			toks->v[n++] = ts.tab[i];
+	if (!ts.hashed) {
+		/* The log, sorted with the output array as the sort's
+		 * scratch, then made unique into it (in place, or not). */
+		if (ts.nlog > 0 &&
+		    (toks->v = vg_reallocarray(
+		         NULL, ts.nlog, sizeof(*toks->v))) == NULL)
+			goto out;
+		sorted = sort_u64(ts.log, toks->v, ts.nlog);
+		n = unique(toks->v, sorted, ts.nlog);
+	} else {
+		if (ts.n > 0 &&
+		    (toks->v = vg_reallocarray(NULL, ts.n, sizeof(*toks->v))) ==
+		        NULL)
+			goto out;
+		for (i = 0; i < ts.size; i++) {
+			if (ts.tab[i] != 0)
+				toks->v[n++] = ts.tab[i];
+		}
+		/* The table (at least twice n) is free now: the scratch. */
+		sorted = sort_u64(toks->v, ts.tab, n);
+		if (sorted != toks->v)
+			memcpy(toks->v, sorted, n * sizeof(*toks->v));
 	}
-	/* The table (at least twice n) is free now: the sort's scratch. */
-	sort_u64(toks->v, ts.tab, n);
 	toks->n = n;
 	toks->flags = ts.flags;
 	*out = toks;
@@ -911,7 +1142,8 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 	rc = 0;
 out:
 	vg_tokens_free(toks);
-	vg_scratch_put(VG_SCRATCH_TOKSET, ts.tab, ts.size * sizeof(*ts.tab));
+	vg_scratch_put(VG_SCRATCH_TOKSET, ts.log, ts.logcap * sizeof(*ts.log));
+	vg_free(ts.tab);
 	return rc;
 }
 
