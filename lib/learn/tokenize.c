@@ -983,7 +983,7 @@ insertion_sort(uint64_t *v, size_t n)
 	}
 }
 
-#define SORT_SMALL 24 /* this many values or fewer: insertion sort */
+#define SORT_SMALL 48 /* this many values or fewer: insertion sort */
 
 /*
  * msd_split - one step of an MSD radix sort of a[0..n) (b[0..n)
