@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* tokenize - the features a learning classifier counts, from one message */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -396,6 +397,35 @@ hword_rest(unsigned char c)
 	return is_alnum(c) || c == '.' || c == '-' || c == '_' || c == '$';
 }
 
+/* What a byte can be in a word (char_class), one bit each. */
+enum {
+	C_BODY_FIRST = 1, /* word_first(), not a UTF-8 continuation byte */
+	C_BODY_REST = 2,  /* word_rest() */
+	C_HDR_FIRST = 4,  /* is_alnum() */
+	C_HDR_REST = 8,   /* hword_rest() */
+};
+
+/* The classes of each byte, from the functions above: one load a byte. */
+static unsigned char char_class[256];
+static pthread_once_t char_class_once = PTHREAD_ONCE_INIT;
+
+/* char_class_init - fill char_class, once */
+static void
+char_class_init(void)
+{
+	for (unsigned c = 0; c < 256; c++) {
+		unsigned char u = (unsigned char)c;
+
+		char_class[c] =
+		    (unsigned char)((word_first(u) && (u & 0xc0) != 0x80
+		                            ? C_BODY_FIRST
+		                            : 0) |
+		        (word_rest(u) ? C_BODY_REST : 0) |
+		        (is_alnum(u) ? C_HDR_FIRST : 0) |
+		        (hword_rest(u) ? C_HDR_REST : 0));
+	}
+}
+
 /*
  * next_word - the next word of s[*pos..len) (*start, returned length; 0
  * at the end); hdr picks the header word's characters.  A continuation
@@ -404,25 +434,20 @@ hword_rest(unsigned char c)
 static size_t
 next_word(const char *s, size_t len, size_t *pos, size_t *start, bool hdr)
 {
+	const unsigned char first = hdr ? C_HDR_FIRST : C_BODY_FIRST;
+	const unsigned char rest = hdr ? C_HDR_REST : C_BODY_REST;
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i = *pos, b;
 
 	for (;;) {
-		while (i < len) {
-			unsigned char c = (unsigned char)s[i];
-
-			if (hdr ? is_alnum(c)
-			        : (word_first(c) && (c & 0xc0) != 0x80))
-				break;
+		while (i < len && (char_class[u[i]] & first) == 0)
 			i++;
-		}
 		if (i >= len) {
 			*pos = len;
 			return 0;
 		}
 		b = i++;
-		while (i < len &&
-		    (hdr ? hword_rest((unsigned char)s[i])
-		         : word_rest((unsigned char)s[i])))
+		while (i < len && (char_class[u[i]] & rest) != 0)
 			i++;
 		*pos = i;
 		if (i - b >= 2) {
@@ -1098,6 +1123,8 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 	int rc;
 
 	*out = NULL;
+	if (pthread_once(&char_class_once, char_class_init) != 0)
+		return VG_ENOMEM;
 	if (lim == NULL) {
 		vg_token_limits_default(&def);
 		lim = &def;
