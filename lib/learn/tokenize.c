@@ -1071,15 +1071,15 @@ msd_sort(uint64_t *a, uint64_t *b, size_t n)
 }
 
 /*
- * sort_u64 - v[0..n) ascending, tmp n more (scratch); the result is in
- * v (returned).  The first digit is 12 bits (a few values a bucket for
+ * sort_u64 - v[0..n) ascending in place, tmp n more (scratch).  The
+ * first digit is 12 bits (a few values a bucket for
  * a message's thousands of random values), then msd_sort(): a bucket of
  * one common word's tokens (sharing their high 32 bits, tokenize.h
  * VALUES) goes straight to the low bits.  (glibc's qsort through a
  * comparison function was 6 % of a classification, an LSD radix sort of
  * all 8 bytes 10 %.)  n < 2^32.
  */
-static uint64_t *
+static void
 sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
 {
 	uint32_t pos[(1u << 12) + 1];
@@ -1087,14 +1087,13 @@ sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
 
 	if (n <= SORT_SMALL) {
 		insertion_sort(v, n);
-		return v;
+		return;
 	}
 	nd = msd_split(v, tmp, n, 12, pos);
 	for (d = 0; d < nd; d++) {
 		if (pos[d + 1] - pos[d] > 1)
 			msd_sort(v + pos[d], tmp + pos[d], pos[d + 1] - pos[d]);
 	}
-	return v;
 }
 
 /* unique - v[0..n) sorted, its duplicates dropped into out; the count */
@@ -1118,7 +1117,6 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 	struct vg_token_limits def;
 	struct tset ts = {0};
 	struct vg_tokens *toks = NULL;
-	uint64_t *sorted;
 	size_t i, n = 0;
 	int rc;
 
@@ -1143,13 +1141,13 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 		goto out;
 	if (!ts.hashed) {
 		/* The log, sorted with the output array as the sort's
-		 * scratch, then made unique into it (in place, or not). */
+		 * scratch, then made unique into it. */
 		if (ts.nlog > 0 &&
 		    (toks->v = vg_reallocarray(
 		         NULL, ts.nlog, sizeof(*toks->v))) == NULL)
 			goto out;
-		sorted = sort_u64(ts.log, toks->v, ts.nlog);
-		n = unique(toks->v, sorted, ts.nlog);
+		sort_u64(ts.log, toks->v, ts.nlog);
+		n = unique(toks->v, ts.log, ts.nlog);
 	} else {
 		if (ts.n > 0 &&
 		    (toks->v = vg_reallocarray(NULL, ts.n, sizeof(*toks->v))) ==
@@ -1160,9 +1158,7 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 				toks->v[n++] = ts.tab[i];
 		}
 		/* The table (at least twice n) is free now: the scratch. */
-		sorted = sort_u64(toks->v, ts.tab, n);
-		if (sorted != toks->v)
-			memcpy(toks->v, sorted, n * sizeof(*toks->v));
+		sort_u64(toks->v, ts.tab, n);
 	}
 	toks->n = n;
 	toks->flags = ts.flags;
