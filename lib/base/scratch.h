@@ -2,7 +2,7 @@
 /*
  * scratch - per-thread buffers reused from one message to the next.
  *
- * PURPOSE  The classifier's per-message arrays (the tokenizer's hash set,
+ * PURPOSE  The classifier's per-message arrays (the tokenizer's log of values,
  *	    the counts of a message's tokens) are 50 to 300 KB: allocated
  *	    and freed per message, glibc hands them back to the kernel and
  *	    takes them again (brk/munmap, a TLB flush each: 10-17 % of a
@@ -26,7 +26,7 @@
 #define VG_SCRATCH_KEEP_MAX ((size_t)4 << 20)
 
 enum vg_scratch_slot {
-	VG_SCRATCH_TOKSET, /* learn/tokenize.c: the hash set */
+	VG_SCRATCH_TOKSET, /* learn/tokenize.c: the log of token values */
 	VG_SCRATCH_COUNTS, /* learn/bayes.c: counts and f(w) of a message */
 	VG_SCRATCH_NSLOTS
 };

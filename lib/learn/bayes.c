@@ -260,6 +260,8 @@ vg_bayes_open(struct vg_bayes **out, const struct vg_conf *conf, bool read_only,
 		opts.location = conf->bayes_path;
 		opts.max_bytes = conf->bayes_max_size;
 		opts.read_only = read_only;
+		/* Evicted tokens move the learn generation (bayes.h). */
+		opts.evict_mark = "Bg";
 		where = conf->bayes_path;
 	}
 	/* The store's own complaint becomes part of our one line. */
@@ -820,7 +822,8 @@ apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
 		    sign > 0 ? b->token_ttl_ms : 0);
 		if (rc != 0) {
 			/* A write that failed may have reclaimed room
-			 * (store_lmdb.c): the snapshot is stale then. */
+			 * (store_lmdb.c), which moved "Bg" already when it
+			 * evicted tokens; one more move costs a rebuild. */
 			(void)vg_store_incr(b->store, NULL, ckeys[1], 1, 0);
 			return rc;
 		}

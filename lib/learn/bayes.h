@@ -34,9 +34,10 @@
  *	    the snapshot (at most every bayes_snapshot_interval; never on a
  *	    read-only handle) or maps a newer one another process wrote.
  *	    `vigil learn` builds it after learning unless it is younger than
- *	    that interval (vg_bayes_snapshot()).  XXX: keys LMDB evicts when
- *	    its map is full are not in "Bg" when the write that made room
- *	    fails after all and the "Bg" bump after it fails too.
+ *	    that interval (vg_bayes_snapshot()).  Tokens LMDB evicts when its
+ *	    map is full move "Bg" in the transaction that deletes them
+ *	    (vg_store_opts.evict_mark), so even when the write that needed
+ *	    the room fails after all, the snapshot is known stale.
  *	    A token's counts never go below 0: forgetting reads them first
  *	    and takes back only what is there (a token may have expired).
  * OWNS     vg_bayes_open() returns an object vg_bayes_close() frees; it

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/err.h"
 #include "learn/chi2.h"
@@ -141,6 +142,31 @@ strongest(double *scratch, size_t k, size_t max)
 		scratch[j] = h[j].d;
 }
 
+/*
+ * robinson_f - Robinson's f(w) of a token held by sp of nspam spam and hm
+ * of nham ham (sp + hm > 0): its spam probability pw pulled towards x by
+ * s, less so with more data; strictly inside (0, 1), so both logs below
+ * are safe
+ */
+static double
+robinson_f(uint64_t sp, uint64_t hm, uint64_t nspam, uint64_t nham,
+    const struct vg_chi2_params *p)
+{
+	double rs = (double)sp / (double)nspam;
+	double rh = (double)hm / (double)nham;
+	double cnt = (double)sp + (double)hm;
+	double pw = rs / (rs + rh);
+
+	return (p->s * p->x + cnt * pw) / (p->s + cnt);
+}
+
+/*
+ * Most of a message's tokens were seen in a few messages only: f(w) of
+ * counts below MEMO_N is computed once a call (four divisions, a third of
+ * the combining's time before) and reused, the same bits.
+ */
+#define MEMO_N 16
+
 /* vg_chi2_score - combine one message's tokens (see chi2.h) */
 int
 vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
@@ -148,6 +174,7 @@ vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
     double *scratch)
 {
 	double sum_f = 0.0, sum_1mf = 0.0, lh, ls;
+	double memo[MEMO_N][MEMO_N]; /* f(w) by counts; 0: not yet */
 	size_t k = 0;
 
 	out->prob = 0.5;
@@ -158,19 +185,22 @@ vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
 		return VG_EINVAL;
 	if (nspam == 0 || nham == 0)
 		return 0;
+	memset(memo, 0, sizeof(memo));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t sp = tok[i].spam < nspam ? tok[i].spam : nspam;
 		uint64_t hm = tok[i].ham < nham ? tok[i].ham : nham;
-		double rs = (double)sp / (double)nspam;
-		double rh = (double)hm / (double)nham;
-		double cnt = (double)sp + (double)hm, pw, f;
+		double f;
 
-		if (cnt == 0.0)
+		if (sp + hm == 0)
 			continue; /* f = x: never min_dev from 0.5 that matters */
-		pw = rs / (rs + rh);
-		/* Robinson's f(w): pw pulled towards x by s, less so with
-		 * more data; strictly inside (0, 1), so both logs are safe. */
-		f = (p->s * p->x + cnt * pw) / (p->s + cnt);
+		if (sp < MEMO_N && hm < MEMO_N) {
+			double *m = &memo[sp][hm];
+
+			if (*m == 0.0)
+				*m = robinson_f(sp, hm, nspam, nham, p);
+			f = *m;
+		} else
+			f = robinson_f(sp, hm, nspam, nham, p);
 		if (fabs(f - 0.5) >= p->min_dev)
 			scratch[k++] = f;
 	}

@@ -155,8 +155,15 @@ struct vg_store_opts {
 	 * absolute path to a unix socket.
 	 */
 	const char *location;
-	uint64_t max_bytes;   /* lmdb: the map size, the database's bound */
-	bool read_only;       /* lmdb: open read-only (a reader process) */
+	uint64_t max_bytes; /* lmdb: the map size, the database's bound */
+	bool read_only;     /* lmdb: open read-only (a reader process) */
+	/*
+	 * lmdb: a key (at most 256 bytes) this handle adds one to in every
+	 * transaction in which its reclaim evicts live keys (store_lmdb.c),
+	 * and never evicts, so a copy of the data made under one value of
+	 * it is known stale (learn/bayes.h, "Bg"); NULL: none.
+	 */
+	const char *evict_mark;
 	const char *password; /* redis: AUTH when not NULL */
 	unsigned db;          /* redis: SELECT db when > 0 */
 	unsigned timeout_ms;  /* redis: connect and per-call bound; 0: 500 */

@@ -53,7 +53,11 @@
  *	    stats.evictions.  "Soonest" is a quantile of a reservoir sample
  *	    of LMDB_SAMPLE_MAX expiries: every key expiring before it goes,
  *	    and keys expiring at it (one batch's keys share an expiry) only
- *	    until the quarter is reached.  Keys without a TTL are never
+ *	    until the quarter is reached.  A handle opened with
+ *	    opts->evict_mark adds one to that key in each transaction that
+ *	    evicts live keys, and never evicts it (the classifier's learn
+ *	    generation: a snapshot of the counts knows it is stale).  Keys
+ *	    without a TTL are never
  *	    reclaimed: a map full of them gives VG_ENOMEM (nothing written;
  *	    reopen with a larger max_bytes).  One log line per reclaim says
  *	    what went.  Before all that, reader slots of processes that died
@@ -172,6 +176,9 @@ struct lmdb_store {
 	vg_store_clock_fn clock;
 	void *clock_ctx;
 	bool read_only;
+	/* opts->evict_mark, copied; mark_len 0: none */
+	unsigned char mark[LMDB_DIRECT_MAX];
+	size_t mark_len;
 };
 
 /* What a write transaction did, added to the counters once committed. */
@@ -627,14 +634,26 @@ lmdb_sweep(struct lmdb_env *e, MDB_txn *txn, uint64_t now, struct lmdb_wctx *w)
 	return rc;
 }
 
+static int lmdb_incr_one(struct lmdb_store *s, MDB_txn *txn, uint64_t now,
+    struct lmdb_wctx *w, struct vg_store_key key, int64_t delta,
+    uint64_t ttl_ms, int64_t *value_out);
+
 /*
  * lmdb_reclaim_pass - delete the records expiring in (0, upto), and those
- * expiring at upto while the pass has deleted fewer than tie_max, in chunks
+ * expiring at upto while the pass has deleted fewer than tie_max, in
+ * chunks.  With evict (live keys go), the handle's eviction mark is never
+ * deleted and goes up by one in each chunk's transaction that deleted
+ * something (vg_store_opts.evict_mark).
  */
 static int
-lmdb_reclaim_pass(
-    struct lmdb_env *e, uint64_t upto, uint64_t tie_max, uint64_t *deleted_out)
+lmdb_reclaim_pass(struct lmdb_store *s, uint64_t now, uint64_t upto,
+    uint64_t tie_max, bool evict, uint64_t *deleted_out)
 {
+	struct lmdb_env *e = s->e;
+	struct vg_store_key mark = {s->mark, s->mark_len};
+	struct lmdb_key mk;
+	struct lmdb_wctx w = {0};
+	int64_t mv;
 	unsigned char resume[1 + LMDB_DIRECT_MAX], next[1 + LMDB_DIRECT_MAX];
 	size_t rlen = 0, nlen = 0, chunk = LMDB_RECLAIM_CHUNK, n;
 	MDB_cursor *cur;
@@ -645,6 +664,7 @@ lmdb_reclaim_pass(
 	int rc;
 
 	*deleted_out = 0;
+	lmdb_key_make(&mk, mark);
 	for (;;) {
 		if ((rc = lmdb_begin(e, 0, &txn)) != 0)
 			return rc;
@@ -657,7 +677,11 @@ lmdb_reclaim_pass(
 		rc = mdb_cursor_get(
 		    cur, &k, &d, rlen == 0 ? MDB_FIRST : MDB_SET_RANGE);
 		for (n = 0; rc == 0 && n < chunk;) {
-			if (lmdb_is_data(&k) &&
+			if (evict && s->mark_len > 0 &&
+			    k.mv_size == mk.val.mv_size &&
+			    memcmp(k.mv_data, mk.buf, k.mv_size) == 0) {
+				/* the mark itself: never evicted */
+			} else if (lmdb_is_data(&k) &&
 			    lmdb_rec_expires(&d, &expires) && expires != 0 &&
 			    (expires < upto ||
 			        (expires == upto &&
@@ -676,6 +700,9 @@ lmdb_reclaim_pass(
 		else if (rc == 0)
 			rc = MDB_CORRUPTED; /* a key we never write */
 		mdb_cursor_close(cur);
+		/* Live keys went: the mark moves in the same commit. */
+		if (rc == 0 && evict && n > 0 && s->mark_len > 0)
+			rc = lmdb_incr_one(s, txn, now, &w, mark, 1, 0, &mv);
 		if (rc == 0)
 			rc = lmdb_commit(e, txn);
 		else
@@ -806,7 +833,7 @@ lmdb_reclaim(struct lmdb_store *s, uint64_t gen, bool *progress_out)
 	if (target == 0)
 		target = 1;
 	/* A pass that fails half way has deleted what it counted. */
-	rc = lmdb_reclaim_pass(e, now, UINT64_MAX, &expired);
+	rc = lmdb_reclaim_pass(s, now, now, UINT64_MAX, false, &expired);
 	atomic_fetch_add(&e->expired, expired);
 	if (rc != 0)
 		goto out;
@@ -817,7 +844,7 @@ lmdb_reclaim(struct lmdb_store *s, uint64_t gen, bool *progress_out)
 		 * needed: one batch's keys share one. */
 		if (thr != 0)
 			rc = lmdb_reclaim_pass(
-			    e, thr, target - expired, &evicted);
+			    s, now, thr, target - expired, true, &evicted);
 		atomic_fetch_add(&e->evictions, evicted);
 		if (rc != 0)
 			goto out;
@@ -1463,8 +1490,15 @@ lmdb_open(void **be_out, const struct vg_store_opts *opts)
 	if (pthread_once(&lmdb_atfork_once, lmdb_atfork_init) != 0 ||
 	    lmdb_atfork_rc != 0)
 		return VG_ENOMEM;
+	if (opts->evict_mark != NULL &&
+	    strlen(opts->evict_mark) > sizeof(s->mark))
+		return VG_EINVAL;
 	if ((s = vg_calloc(1, sizeof(*s))) == NULL)
 		return VG_ENOMEM;
+	if (opts->evict_mark != NULL) {
+		s->mark_len = strlen(opts->evict_mark);
+		memcpy(s->mark, opts->evict_mark, s->mark_len);
+	}
 	pthread_mutex_lock(&lmdb_registry_mu);
 	if (stat(opts->location, &sb) == 0) {
 		for (e = lmdb_registry; e != NULL; e = e->next)

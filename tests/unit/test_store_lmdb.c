@@ -728,6 +728,60 @@ START_TEST(test_store_lmdb_reclaim)
 }
 END_TEST
 
+/*
+ * A handle opened with an eviction mark adds one to it in each
+ * transaction that evicts live keys (the classifier's "Bg": a snapshot of
+ * the counts then knows the store changed, even if the write that needed
+ * the room fails after all), and never evicts the mark, though it would
+ * expire first.
+ */
+START_TEST(test_store_lmdb_evict_mark)
+{
+	struct vg_store_opts opts = {.clock = test_clock,
+	    .clock_ctx = &test_now,
+	    .location = db_path,
+	    .max_bytes = 4 << 20,
+	    .evict_mark = "mark"};
+	struct vg_store *store = NULL;
+	struct vg_store_stats st;
+	int b = 0;
+
+	ck_assert_int_eq(vg_store_new(&store, "lmdb", &opts), 0);
+	/* Expiring before every other key: the first to evict. */
+	ck_assert_int_eq(vg_store_set(store, K("mark"), 7, 1000000), 0);
+	do {
+		fill(store, "a", b, 1, 3600000, 1000);
+		vg_store_stats(store, &st);
+		b++;
+		ck_assert_msg(b < 1000, "1000 batches in a 4 MiB map");
+	} while (st.evictions == 0);
+	ck_assert_int_eq(batch_present(store, "a", 0), 0);
+	/* Evicted: the mark moved, and was itself kept. */
+	ck_assert_msg(value(store, "mark") > 7, "mark %lld after %llu evicted",
+	    (long long)value(store, "mark"), (unsigned long long)st.evictions);
+	vg_store_unref(store);
+}
+END_TEST
+
+/* A mark longer than a key kept as it is: refused. */
+START_TEST(test_store_lmdb_evict_mark_len)
+{
+	char mark[258];
+	struct vg_store_opts opts = {.clock = test_clock,
+	    .clock_ctx = &test_now,
+	    .location = db_path,
+	    .evict_mark = mark};
+	struct vg_store *store = NULL;
+
+	memset(mark, 'm', sizeof(mark) - 1);
+	mark[sizeof(mark) - 1] = '\0';
+	ck_assert_int_eq(vg_store_new(&store, "lmdb", &opts), VG_EINVAL);
+	mark[256] = '\0';
+	ck_assert_int_eq(vg_store_new(&store, "lmdb", &opts), 0);
+	vg_store_unref(store);
+}
+END_TEST
+
 START_TEST(test_store_lmdb_full)
 {
 	struct vg_store *store = NULL, *bigger = NULL;
@@ -1002,6 +1056,8 @@ store_lmdb_suite(void)
 	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_store_lmdb_ttl);
 	tcase_add_test(tc, test_store_lmdb_reclaim);
+	tcase_add_test(tc, test_store_lmdb_evict_mark);
+	tcase_add_test(tc, test_store_lmdb_evict_mark_len);
 	tcase_add_test(tc, test_store_lmdb_full);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
