@@ -89,6 +89,9 @@ static const struct vg_conf_key keys[] = {
         "bytes of a message kept in memory before spilling to tmp_dir"),
     STR(tmp_dir, "/var/tmp", false, true,
         "directory for spill files (absolute path)"),
+    STR(clamav_tmp_dir, "/dev/shm", false, true,
+        "directory, memory-backed, for the files ClamAV writes while it "
+        "scans (absolute path)"),
     UINT(max_header_count, "1000", 10, 100000, true,
         "headers examined per message; later ones pass on unexamined"),
     SIZE(max_header_size, "64K", 1 * KB, 16 * MB,
@@ -601,12 +604,11 @@ check_string(struct state *st, unsigned line, const struct vg_conf_key *key,
 			    "metrics_listen: bad address '%.80s' (%s)", v, why);
 			return 0;
 		}
-	} else if (key->offset == offsetof(struct vg_conf, tmp_dir)) {
+	} else if (key->offset == offsetof(struct vg_conf, tmp_dir) ||
+	    key->offset == offsetof(struct vg_conf, clamav_tmp_dir)) {
 		if (v[0] != '/') {
-			fail(st, line,
-			    "tmp_dir: '%.80s' is not an absolute "
-			    "path",
-			    v);
+			fail(st, line, "%s: '%.80s' is not an absolute path",
+			    key->name, v);
 			return 0;
 		}
 	} else if (key->offset == offsetof(struct vg_conf, authserv_id)) {

@@ -50,9 +50,10 @@ struct vg_conf {
 	enum vg_action oversize_action; /* accept | tempfail | reject */
 	uint64_t memory_limit;          /* bytes kept in memory before spill */
 	char *tmp_dir;                  /* where spill files go (unlinked) */
-	unsigned max_header_count;      /* headers indexed per message */
-	uint64_t max_header_size;       /* bytes of one header line */
-	unsigned max_recipients;        /* recipients recorded per message */
+	char *clamav_tmp_dir; /* libclamav's scan files: a private dir inside */
+	unsigned max_header_count; /* headers indexed per message */
+	uint64_t max_header_size;  /* bytes of one header line */
+	unsigned max_recipients;   /* recipients recorded per message */
 
 	/* Scanning and decisions. */
 	bool virus_scan;       /* no = no ClamAV at all */
