@@ -122,6 +122,8 @@ struct vg_conf {
 	unsigned mime_max_depth;        /* nested multiparts */
 	unsigned mime_max_parts;        /* leaf parts decoded */
 	uint64_t mime_max_decoded_size; /* decoded text kept */
+	uint64_t body_scan_size;        /* body view cut here */
+	uint64_t rawbody_scan_size;     /* rawbody view cut here */
 	unsigned max_uris;              /* links kept per message */
 
 	/* The Redis server the stores set to redis share (store_redis.c). */
