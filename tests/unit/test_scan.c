@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -672,6 +673,70 @@ START_TEST(test_scan_no_tmp_dir_io)
 }
 END_TEST
 
+/*
+ * clamav_tmp_dir: the engine makes one private directory in it (0700,
+ * "vigil-clamav.*") and removes it when freed; one it cannot make a
+ * directory in stops the engine, naming the key.
+ */
+START_TEST(test_scan_clamav_tmp_dir)
+{
+	char text[1024], ctmp[512], path[1024];
+	struct vg_engine *e = NULL;
+	struct vg_conf *conf;
+	struct vg_err err;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int n = 0;
+
+	snprintf(ctmp, sizeof(ctmp), "%s/ctmp", dir);
+	ck_assert_int_eq(mkdir(ctmp, 0755), 0);
+	snprintf(text, sizeof(text),
+	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "clamav_tmp_dir = %s\n",
+	    dir, dir, ctmp);
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_parse(&conf, text, strlen(text), "t", &err), 0);
+	vg_free(conf->rules);
+	conf->rules = NULL;
+	ck_assert_msg(
+	    vg_engine_new(&e, conf, &err) == 0, "%s", vg_err_text(&err));
+	ck_assert_ptr_nonnull(d = opendir(ctmp));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		ck_assert_msg(strncmp(de->d_name, "vigil-clamav.", 13) == 0,
+		    "unexpected %s", de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", ctmp, de->d_name);
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert(S_ISDIR(st.st_mode));
+		ck_assert_uint_eq(st.st_mode & 07777, 0700);
+	}
+	closedir(d);
+	ck_assert_int_eq(n, 1);
+	vg_engine_unref(e);
+	ck_assert_int_eq(rmdir(ctmp), 0); /* empty again */
+
+	snprintf(text, sizeof(text),
+	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "clamav_tmp_dir = /nonexistent/vigil\n",
+	    dir, dir);
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_parse(&conf, text, strlen(text), "t", &err), 0);
+	vg_free(conf->rules);
+	conf->rules = NULL;
+	e = (struct vg_engine *)&e;
+	ck_assert_int_eq(vg_engine_new(&e, conf, &err), VG_ECONFIG);
+	ck_assert_ptr_null(e);
+	ck_assert_msg(strstr(vg_err_text(&err),
+	                  "clamav_tmp_dir /nonexistent/vigil") != NULL,
+	    "got \"%s\"", vg_err_text(&err));
+}
+END_TEST
+
 static Suite *
 scan_suite(void)
 {
@@ -689,6 +754,7 @@ scan_suite(void)
 	tcase_add_test(tc, test_scan_collect_as_jobs_end);
 	tcase_add_loop_test(tc, test_scan_tmp_dir_unusable, 0, 2);
 	tcase_add_test(tc, test_scan_no_tmp_dir_io);
+	tcase_add_test(tc, test_scan_clamav_tmp_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }
