@@ -40,7 +40,9 @@
  *	    500K), on a UTF-8 character boundary, followed by a newline, and
  *	    VG_TEXT_F_SCAN_LIMIT is set.  Per part, as SpamAssassin's: a
  *	    text/plain part does not hide its text/html alternative.  All
- *	    parts together stay within max_decoded_bytes.  100K, not
+ *	    parts together stay within max_decoded_bytes.  The classifier
+ *	    tokenizes the same body view (its own max_text_bytes then
+ *	    applies to what is left).  100K, not
  *	    SpamAssassin's 50,000: at 50K six corpus messages scored
  *	    differently (rules matching past 50K of one part; a spam fell
  *	    under required_score), at 100K none.  URIs and the HTML
