@@ -333,6 +333,48 @@ add_segment(struct build *b)
 	return 0;
 }
 
+/*
+ * raw_prefix - how much of a part's UTF-8 text (s, n) add_rawbody() needs
+ * for scan_compact() to keep the same max bytes: it drops at most one
+ * byte in two (the CR of CRLF), so 2 * max + 8 bytes, on a character
+ * boundary, give more than max.  n when max is 0 (no bound) or n is less.
+ */
+static size_t
+raw_prefix(const char *s, size_t n, size_t max)
+{
+	size_t k;
+
+	if (max == 0 || max > (SIZE_MAX - 8) / 2 || 2 * max + 8 >= n)
+		return n;
+	k = 2 * max + 8;
+	while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	return k;
+}
+
+/*
+ * body_prefix - the same for the folded body of a text/plain part:
+ * printable ASCII always reaches the body as it is, so the text up to
+ * the (max + 2)th such byte folds to more than max bytes, whose first max
+ * are those of the whole part folded (folding runs left to right).  n
+ * when max is 0 or the part has fewer.
+ */
+static size_t
+body_prefix(const char *s, size_t n, size_t max)
+{
+	size_t i, seen = 0;
+
+	if (max == 0 || max > SIZE_MAX - 2)
+		return n;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c > ' ' && c < 0x7f && ++seen == max + 2)
+			return i + 1;
+	}
+	return n;
+}
+
 /* text_part - a text leaf: rawbody, body and URIs */
 static int
 text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
@@ -351,7 +393,9 @@ text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
 		return 0;
 	if ((rc = add_segment(b)) != 0)
 		return rc;
-	rc = add_rawbody(b, b->conv.data, b->conv.len);
+	/* Only what scan_compact() keeps: see raw_prefix(), body_prefix(). */
+	rc = add_rawbody(b, b->conv.data,
+	    raw_prefix(b->conv.data, b->conv.len, b->lim->max_rawbody_scan));
 	if ((rc = soft(b, rc, VG_TEXT_F_DECODED_LIMIT)) != 0)
 		return rc;
 	before = b->body.len;
@@ -365,8 +409,10 @@ text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
 			rc = vg_uri_extract(&b->uris, b->body.data + before,
 			    b->body.len - before);
 	} else {
-		b->plain_chars += vg_html_fold_text(
-		    &b->fold, b->conv.data, b->conv.len, true);
+		b->plain_chars += vg_html_fold_text(&b->fold, b->conv.data,
+		    body_prefix(
+		        b->conv.data, b->conv.len, b->lim->max_body_scan),
+		    true);
 		vg_html_fold_para(&b->fold);
 		rc = soft(b, b->fold.rc, VG_TEXT_F_DECODED_LIMIT);
 		if (rc == 0)

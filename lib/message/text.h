@@ -40,7 +40,11 @@
  *	    500K), on a UTF-8 character boundary, followed by a newline, and
  *	    VG_TEXT_F_SCAN_LIMIT is set.  Per part, as SpamAssassin's: a
  *	    text/plain part does not hide its text/html alternative.  All
- *	    parts together stay within max_decoded_bytes.  The classifier
+ *	    parts together stay within max_decoded_bytes.  Only about what
+ *	    is kept is converted into the views (a text/plain part's body
+ *	    and every part's rawbody), so the cost of building them is
+ *	    bounded too; the result is the same as cutting the whole.  The
+ *	    classifier
  *	    tokenizes the same body view (its own max_text_bytes then
  *	    applies to what is left).  100K, not
  *	    SpamAssassin's 50,000: at 50K six corpus messages scored

@@ -585,6 +585,55 @@ START_TEST(test_text_scan_limit)
 }
 END_TEST
 
+/*
+ * Only about what a bound keeps is converted (text.c body_prefix(),
+ * raw_prefix()): with blanks that fold away and CRLFs that become LF,
+ * what is kept is still exactly the first bytes of the whole part's view.
+ */
+START_TEST(test_text_scan_prefix)
+{
+	struct vg_text_limits lim;
+	struct vg_text *cut, *whole;
+	struct vg_msg *m;
+	size_t n = 30000, hl;
+	const char head[] = "Subject: s\r\n\r\n";
+	char *raw = malloc(sizeof(head) + n);
+
+	ck_assert_ptr_nonnull(raw);
+	hl = sizeof(head) - 1;
+	memcpy(raw, head, hl);
+	/* "a" and 9 blanks, then "b\r\n": folds to "a a ... b" */
+	for (size_t i = 0; i < n; i++)
+		raw[hl + i] = i % 13 == 0 ? 'a'
+		    : i % 13 == 10        ? 'b'
+		    : i % 13 == 11        ? '\r'
+		    : i % 13 == 12        ? '\n'
+		                          : ' ';
+	raw[hl + n] = '\0';
+	m = from_text(raw);
+	vg_text_limits_default(&lim);
+	lim.max_body_scan = 1000;
+	lim.max_rawbody_scan = 1000;
+	cut = build(m, &lim);
+	lim.max_body_scan = 0;
+	lim.max_rawbody_scan = 0;
+	whole = build(m, &lim);
+	ck_assert(cut->flags & VG_TEXT_F_SCAN_LIMIT);
+	ck_assert(!(whole->flags & VG_TEXT_F_SCAN_LIMIT));
+	/* "s\n", then the part: 1000 bytes and a newline */
+	ck_assert_uint_eq(cut->body_len, 2 + 1000 + 1);
+	ck_assert_uint_gt(whole->body_len, cut->body_len);
+	ck_assert_int_eq(memcmp(cut->body, whole->body, 2 + 1000), 0);
+	ck_assert_uint_eq(cut->rawbody_len, 1000 + 1);
+	ck_assert_uint_gt(whole->rawbody_len, cut->rawbody_len);
+	ck_assert_int_eq(memcmp(cut->rawbody, whole->rawbody, 1000), 0);
+	vg_text_free(cut);
+	vg_text_free(whole);
+	vg_msg_free(m);
+	free(raw);
+}
+END_TEST
+
 /* Damage GMime reports is a flag, and whatever was readable is kept. */
 START_TEST(test_text_malformed)
 {
@@ -775,6 +824,7 @@ text_suite(void)
 	tcase_add_test(tc, test_text_decoded_limit);
 	tcase_add_test(tc, test_text_uri_limit);
 	tcase_add_test(tc, test_text_scan_limit);
+	tcase_add_test(tc, test_text_scan_prefix);
 	tcase_add_test(tc, test_text_alloc_failure);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("threads");
