@@ -89,6 +89,9 @@ static const struct vg_conf_key keys[] = {
         "bytes of a message kept in memory before spilling to tmp_dir"),
     STR(tmp_dir, "/var/tmp", false, true,
         "directory for spill files (absolute path)"),
+    STR(clamav_tmp_dir, "/dev/shm", false, true,
+        "directory, memory-backed, for the files ClamAV writes while it "
+        "scans (absolute path)"),
     UINT(max_header_count, "1000", 10, 100000, true,
         "headers examined per message; later ones pass on unexamined"),
     SIZE(max_header_size, "64K", 1 * KB, 16 * MB,
@@ -215,6 +218,10 @@ static const struct vg_conf_key keys[] = {
         "MIME parts decoded for the rules per message"),
     SIZE(mime_max_decoded_size, "4M", 64 * KB, 1 * GB,
         "decoded text kept per message for the rules"),
+    SIZE(body_scan_size, "100K", 1 * KB, 1 * GB,
+        "bytes of each text part that body rules and the classifier read"),
+    SIZE(rawbody_scan_size, "500K", 1 * KB, 1 * GB,
+        "bytes of each decoded text part that rawbody rules read"),
     UINT(max_uris, "1000", 1, 100000, true,
         "links kept per message for uri rules and URI blacklists"),
     STR(redis, "", false, true,
@@ -601,12 +608,11 @@ check_string(struct state *st, unsigned line, const struct vg_conf_key *key,
 			    "metrics_listen: bad address '%.80s' (%s)", v, why);
 			return 0;
 		}
-	} else if (key->offset == offsetof(struct vg_conf, tmp_dir)) {
+	} else if (key->offset == offsetof(struct vg_conf, tmp_dir) ||
+	    key->offset == offsetof(struct vg_conf, clamav_tmp_dir)) {
 		if (v[0] != '/') {
-			fail(st, line,
-			    "tmp_dir: '%.80s' is not an absolute "
-			    "path",
-			    v);
+			fail(st, line, "%s: '%.80s' is not an absolute path",
+			    key->name, v);
 			return 0;
 		}
 	} else if (key->offset == offsetof(struct vg_conf, authserv_id)) {

@@ -50,9 +50,10 @@ struct vg_conf {
 	enum vg_action oversize_action; /* accept | tempfail | reject */
 	uint64_t memory_limit;          /* bytes kept in memory before spill */
 	char *tmp_dir;                  /* where spill files go (unlinked) */
-	unsigned max_header_count;      /* headers indexed per message */
-	uint64_t max_header_size;       /* bytes of one header line */
-	unsigned max_recipients;        /* recipients recorded per message */
+	char *clamav_tmp_dir; /* libclamav's scan files: a private dir inside */
+	unsigned max_header_count; /* headers indexed per message */
+	uint64_t max_header_size;  /* bytes of one header line */
+	unsigned max_recipients;   /* recipients recorded per message */
 
 	/* Scanning and decisions. */
 	bool virus_scan;       /* no = no ClamAV at all */
@@ -121,6 +122,8 @@ struct vg_conf {
 	unsigned mime_max_depth;        /* nested multiparts */
 	unsigned mime_max_parts;        /* leaf parts decoded */
 	uint64_t mime_max_decoded_size; /* decoded text kept */
+	uint64_t body_scan_size;        /* body view cut here */
+	uint64_t rawbody_scan_size;     /* rawbody view cut here */
 	unsigned max_uris;              /* links kept per message */
 
 	/* The Redis server the stores set to redis share (store_redis.c). */

@@ -119,10 +119,10 @@ add_stage(struct vg_engine *engine, const struct vg_stage_ops *ops,
 }
 
 /*
- * check_tmp_dir - spill files and ClamAV's unpacked archive members go to
- * tmp_dir.  If it cannot be written, ClamAV skips what it cannot unpack
- * and reports the message clean, so an unusable tmp_dir must stop the
- * engine from being built rather than let mail through unscanned.
+ * check_tmp_dir - spill files go to tmp_dir (and ClamAV's files too when
+ * clamav_tmp_dir is the same directory).  An unusable tmp_dir stops the
+ * engine from being built rather than fail mail later; clamav_tmp_dir is
+ * checked by the virus stage, which makes its directory there.
  */
 static int
 check_tmp_dir(const struct vg_conf *conf, struct vg_err *err)

@@ -34,6 +34,9 @@ struct build {
 	struct vg_uri_list uris;
 	size_t parts_cap;
 	size_t plain_chars; /* visible characters in text/plain parts */
+	/* Where each text part starts in body and rawbody (scan_compact). */
+	size_t *seg_body, *seg_raw;
+	size_t nseg, seg_cap;
 };
 
 /* vg_text_limits_default - the VG_TEXT_DEF_* values */
@@ -44,6 +47,8 @@ vg_text_limits_default(struct vg_text_limits *out)
 	out->max_mime_parts = VG_TEXT_DEF_MAX_MIME_PARTS;
 	out->max_decoded_bytes = VG_TEXT_DEF_MAX_DECODED_BYTES;
 	out->max_uris = VG_TEXT_DEF_MAX_URIS;
+	out->max_body_scan = VG_TEXT_DEF_MAX_BODY_SCAN;
+	out->max_rawbody_scan = VG_TEXT_DEF_MAX_RAWBODY_SCAN;
 }
 
 /* vg_text_limits_from_conf - the defaults, with vigil.conf's keys */
@@ -57,6 +62,8 @@ vg_text_limits_from_conf(struct vg_text_limits *out, const struct vg_conf *conf)
 	out->max_mime_parts = conf->mime_max_parts;
 	out->max_decoded_bytes = (size_t)conf->mime_max_decoded_size;
 	out->max_uris = conf->max_uris;
+	out->max_body_scan = (size_t)conf->body_scan_size;
+	out->max_rawbody_scan = (size_t)conf->rawbody_scan_size;
 }
 
 /* vg_text_global_init - g_mime_init() and xmlInitParser(), once */
@@ -304,6 +311,70 @@ add_rawbody(struct build *b, const char *s, size_t n)
 	return 0;
 }
 
+/* add_segment - note where the next text part starts in both views */
+static int
+add_segment(struct build *b)
+{
+	if (b->nseg == b->seg_cap) {
+		size_t cap = b->seg_cap == 0 ? 4 : b->seg_cap * 2;
+		size_t *v = vg_reallocarray(b->seg_body, cap, sizeof(*v));
+
+		if (v == NULL)
+			return VG_ENOMEM;
+		b->seg_body = v;
+		if ((v = vg_reallocarray(b->seg_raw, cap, sizeof(*v))) == NULL)
+			return VG_ENOMEM;
+		b->seg_raw = v;
+		b->seg_cap = cap;
+	}
+	b->seg_body[b->nseg] = b->body.len;
+	b->seg_raw[b->nseg] = b->rawbody.len;
+	b->nseg++;
+	return 0;
+}
+
+/*
+ * raw_prefix - how much of a part's UTF-8 text (s, n) add_rawbody() needs
+ * for scan_compact() to keep the same max bytes: it drops at most one
+ * byte in two (the CR of CRLF), so 2 * max + 8 bytes, on a character
+ * boundary, give more than max.  n when max is 0 (no bound) or n is less.
+ */
+static size_t
+raw_prefix(const char *s, size_t n, size_t max)
+{
+	size_t k;
+
+	if (max == 0 || max > (SIZE_MAX - 8) / 2 || 2 * max + 8 >= n)
+		return n;
+	k = 2 * max + 8;
+	while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	return k;
+}
+
+/*
+ * body_prefix - the same for the folded body of a text/plain part:
+ * printable ASCII always reaches the body as it is, so the text up to
+ * the (max + 2)th such byte folds to more than max bytes, whose first max
+ * are those of the whole part folded (folding runs left to right).  n
+ * when max is 0 or the part has fewer.
+ */
+static size_t
+body_prefix(const char *s, size_t n, size_t max)
+{
+	size_t i, seen = 0;
+
+	if (max == 0 || max > SIZE_MAX - 2)
+		return n;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c > ' ' && c < 0x7f && ++seen == max + 2)
+			return i + 1;
+	}
+	return n;
+}
+
 /* text_part - a text leaf: rawbody, body and URIs */
 static int
 text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
@@ -320,7 +391,11 @@ text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
 		return rc;
 	if (b->conv.len == 0)
 		return 0;
-	rc = add_rawbody(b, b->conv.data, b->conv.len);
+	if ((rc = add_segment(b)) != 0)
+		return rc;
+	/* Only what scan_compact() keeps: see raw_prefix(), body_prefix(). */
+	rc = add_rawbody(b, b->conv.data,
+	    raw_prefix(b->conv.data, b->conv.len, b->lim->max_rawbody_scan));
 	if ((rc = soft(b, rc, VG_TEXT_F_DECODED_LIMIT)) != 0)
 		return rc;
 	before = b->body.len;
@@ -334,8 +409,10 @@ text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
 			rc = vg_uri_extract(&b->uris, b->body.data + before,
 			    b->body.len - before);
 	} else {
-		b->plain_chars += vg_html_fold_text(
-		    &b->fold, b->conv.data, b->conv.len, true);
+		b->plain_chars += vg_html_fold_text(&b->fold, b->conv.data,
+		    body_prefix(
+		        b->conv.data, b->conv.len, b->lim->max_body_scan),
+		    true);
 		vg_html_fold_para(&b->fold);
 		rc = soft(b, b->fold.rc, VG_TEXT_F_DECODED_LIMIT);
 		if (rc == 0)
@@ -409,6 +486,45 @@ html_flags(const struct vg_text_html *h, size_t plain_chars)
 	return f;
 }
 
+/*
+ * scan_compact - cut each text part's share of a view (s, *len; parts
+ * starting at start[0..nseg-1]) to at most max bytes, on a UTF-8
+ * character boundary, followed by a newline, and close the gaps in place;
+ * what precedes the first part (the Subject line) stays.  True when a
+ * part was cut.  max 0: nothing is cut.
+ */
+static bool
+scan_compact(char *s, size_t *len, const size_t *start, size_t nseg, size_t max)
+{
+	size_t w, i, r, end, n;
+	bool cut = false;
+
+	if (max == 0 || nseg == 0)
+		return false;
+	w = start[0];
+	for (i = 0; i < nseg; i++) {
+		r = start[i];
+		end = i + 1 < nseg ? start[i + 1] : *len;
+		n = end - r;
+		if (n > max) {
+			n = max;
+			while (
+			    n > 0 && ((unsigned char)s[r + n] & 0xC0) == 0x80)
+				n--;
+		}
+		/* w <= r: the view only shrinks. */
+		memmove(s + w, s + r, n);
+		w += n;
+		if (n < end - r) {
+			s[w++] = '\n';
+			cut = true;
+		}
+	}
+	s[w] = '\0';
+	*len = w;
+	return cut;
+}
+
 /* take_buf - hand a buffer's text to the views (never NULL) */
 static int
 take_buf(char **store, const char **view, size_t *len, struct vg_buf *buf)
@@ -466,6 +582,12 @@ vg_text_build(struct vg_text **out, const struct vg_msg *msg,
 	    (rc = take_buf(&b.p->rawbody, &b.p->pub.rawbody,
 	         &b.p->pub.rawbody_len, &b.rawbody)) != 0)
 		goto out;
+	if (scan_compact(b.p->body, &b.p->pub.body_len, b.seg_body, b.nseg,
+	        limits->max_body_scan))
+		b.p->pub.flags |= VG_TEXT_F_SCAN_LIMIT;
+	if (scan_compact(b.p->rawbody, &b.p->pub.rawbody_len, b.seg_raw, b.nseg,
+	        limits->max_rawbody_scan))
+		b.p->pub.flags |= VG_TEXT_F_SCAN_LIMIT;
 	vg_uri_list_take(&b.uris, &b.p->uris, &b.p->pub.nuris);
 	b.p->pub.uris = (const char **)(void *)b.p->uris;
 	*out = &b.p->pub; /* handed to the caller */
@@ -476,5 +598,7 @@ out:
 	vg_buf_fini(&b.rawbody);
 	vg_buf_fini(&b.conv);
 	vg_uri_list_fini(&b.uris);
+	vg_free(b.seg_body);
+	vg_free(b.seg_raw);
 	return rc;
 }

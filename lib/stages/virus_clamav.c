@@ -5,8 +5,10 @@
  *
  * PURPOSE  Everything libclamav-specific: engine load and limits, the
  *	    signature directory, scan options, the heuristic names that mean
- *	    "not scanned", the file-inspection callback, the tmp_dir check.
- * OWNS     One compiled engine (struct virus_state), freed by free().
+ *	    "not scanned", the file-inspection callback, the directory
+ *	    ClamAV writes to (clamav_tmp_dir) and its room check.
+ * OWNS     One compiled engine (struct virus_state) and its private
+ *	    directory in clamav_tmp_dir, both freed by free().
  * LIMITS   See "Incomplete scans" below.
  * ERRORS   create(): VG_ECONFIG/VG_ENOMEM with a sentence in err.
  *	    scan(): VG_ETEMP/VG_ENOMEM with "clamav: ..." in out->reason.
@@ -17,7 +19,9 @@
  * engine).  The whole raw message is scanned from memory (an fmap over
  * vg_msg_raw(), which is the spill file's mapping for large messages), so
  * ClamAV's own mail parser decodes the MIME parts and its archive parsers
- * open what they contain; nothing is written to disk by us.
+ * open what they contain; nothing is written to disk by us.  ClamAV
+ * itself writes every decoded MIME part to a file: in clamav_tmp_dir,
+ * memory-backed by default (virus_tmp_dir()).
  *
  * Answers of scan() (virus_backend.h; the stage handles virus_scan = no,
  * oversize and empty messages before calling it):
@@ -26,9 +30,9 @@
  *   part of the message was not scanned  -> INCOMPLETE, out->reason
  *					     says why ("Incomplete scans")
  *   scanned to the end, nothing found    -> CLEAN
- *   tmp_dir without room for ClamAV's    -> VG_ETEMP "clamav: not scanned:
- *   files, before or after the scan	     tmp_dir ..." (on_error: our
- *   (virus_tmp_room)			     disk, not the message, so a
+ *   clamav_tmp_dir without room for      -> VG_ETEMP "clamav: not scanned:
+ *   ClamAV's files, before or after	     clamav_tmp_dir ..." (on_error: our
+ *   the scan (virus_tmp_room)		     disk, not the message, so a
  *					     tempfail, not unscanned_action)
  *   any other libclamav error            -> VG_ETEMP "clamav: <reason>"
  *					     (the verdict applies on_error)
@@ -71,10 +75,13 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <clamav.h>
 
@@ -96,6 +103,9 @@ struct virus_state {
 	unsigned sigs;                   /* signatures loaded */
 	unsigned long long max_filesize; /* ClamAV's, 0 = unknown */
 	char *tmp_dir;                   /* ClamAV's temporary files, or NULL */
+	bool tmp_own;                    /* tmp_dir was made by us: rmdir it */
+	const char *tmp_key; /* "clamav_tmp_dir" or "tmp_dir", for reasons */
+	char *tmp_shown;     /* the configured directory, for reasons */
 	char version[VIRUS_VERSION_MAX];
 };
 
@@ -136,7 +146,12 @@ virus_free(void *state)
 		return;
 	if (vs->engine != NULL)
 		cl_engine_free(vs->engine);
+	/* Empty unless a scan was cut off by a crash of libclamav's. */
+	if (vs->tmp_own && rmdir(vs->tmp_dir) != 0)
+		vg_log(VG_LOG_WARNING, "clamav_tmp_dir: cannot remove %s: %s",
+		    vs->tmp_dir, strerror(errno));
 	vg_free(vs->tmp_dir);
+	vg_free(vs->tmp_shown);
 	vg_free(vs);
 }
 
@@ -260,6 +275,98 @@ virus_inspect(int fd, const char *type, const char **ancestors,
 }
 
 /*
+ * virus_tmp_chown - give the private directory to conf->user: vigil-milter
+ * builds its first engine as root and then becomes that user, who scans
+ * (and, on reload, frees this engine and removes the directory).  Not
+ * root, or no user: nothing to do.
+ */
+static int
+virus_tmp_chown(const char *dir, const struct vg_conf *conf, struct vg_err *err)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int e;
+
+	if (geteuid() != 0 || conf->user == NULL || conf->user[0] == '\0')
+		return 0;
+	if (getpwnam_r(conf->user, &pw, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL)
+		return 0; /* the milter says "unknown user" itself */
+	if (pw.pw_uid == 0)
+		return 0;
+	if (chown(dir, pw.pw_uid, pw.pw_gid) != 0) {
+		e = errno;
+		vg_err_add(err, NULL, 0,
+		    "clamav_tmp_dir: cannot give %s to %s: %s", dir, conf->user,
+		    strerror(e));
+		return VG_ECONFIG;
+	}
+	return 0;
+}
+
+/*
+ * virus_tmp_dir - where ClamAV writes while it scans.  Its mail parser
+ * makes two directories and one file per MIME part for every message,
+ * then removes them: on a disk that is several file-system operations per
+ * message.  So they go to clamav_tmp_dir (default /dev/shm, a tmpfs): a
+ * private directory made here (mkdtemp, 0700, "vigil-clamav.XXXXXX") and
+ * removed by virus_free(), so that users and engines (a reload builds a
+ * new one before freeing the old) never share or race for names in a
+ * world-writable directory.  A configuration without clamav_tmp_dir (the
+ * unit tests' memset structs) keeps ClamAV's files in tmp_dir, as before.
+ * Sets vs->tmp_dir, tmp_key, tmp_shown and the engine's CL_ENGINE_TMPDIR.
+ */
+static int
+virus_tmp_dir(
+    struct virus_state *vs, const struct vg_conf *conf, struct vg_err *err)
+{
+	static const char tmpl[] = "/vigil-clamav.XXXXXX";
+	const char *dir = conf->clamav_tmp_dir;
+	cl_error_t crc;
+	size_t n;
+	int rc;
+
+	vs->tmp_key = "clamav_tmp_dir";
+	if (dir == NULL || *dir == '\0') {
+		dir = conf->tmp_dir;
+		vs->tmp_key = "tmp_dir";
+	}
+	if (dir == NULL || *dir == '\0')
+		return 0; /* ClamAV's own default */
+	if ((vs->tmp_shown = vg_strdup(dir)) == NULL)
+		return VG_ENOMEM;
+	if (vs->tmp_key[0] == 't') {
+		if ((vs->tmp_dir = vg_strdup(dir)) == NULL)
+			return VG_ENOMEM;
+	} else {
+		n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		if ((vs->tmp_dir = vg_malloc(n + sizeof(tmpl))) == NULL)
+			return VG_ENOMEM;
+		memcpy(vs->tmp_dir, dir, n);
+		memcpy(vs->tmp_dir + n, tmpl, sizeof(tmpl));
+		if (mkdtemp(vs->tmp_dir) == NULL) {
+			vg_err_add(err, NULL, 0,
+			    "clamav_tmp_dir %s: cannot make a directory in it: "
+			    "%s",
+			    dir, strerror(errno));
+			return VG_ECONFIG;
+		}
+		vs->tmp_own = true;
+		if ((rc = virus_tmp_chown(vs->tmp_dir, conf, err)) != 0)
+			return rc;
+	}
+	if ((crc = cl_engine_set_str(
+	         vs->engine, CL_ENGINE_TMPDIR, vs->tmp_dir)) != CL_SUCCESS) {
+		vg_err_add(err, NULL, 0, "%s: ClamAV refused %s: %s",
+		    vs->tmp_key, vs->tmp_dir, cl_strerror(crc));
+		return VG_ECONFIG;
+	}
+	return 0;
+}
+
+/*
  * virus_create - load and compile the signature database.  A missing or
  * empty database directory is VG_ECONFIG with a sentence saying what to
  * do.  Only called when virus_scan is on.
@@ -302,20 +409,8 @@ virus_create(void **state_out, const struct vg_conf *conf, struct vg_err *err)
 		goto out;
 	}
 	cl_engine_set_clcb_file_inspection(vs->engine, virus_inspect);
-	/* ClamAV unpacks archives into temporary files: keep them with ours. */
-	if (conf->tmp_dir != NULL && *conf->tmp_dir != '\0' &&
-	    (crc = cl_engine_set_str(
-	         vs->engine, CL_ENGINE_TMPDIR, conf->tmp_dir)) != CL_SUCCESS) {
-		vg_err_add(err, NULL, 0, "tmp_dir: ClamAV refused %s: %s",
-		    conf->tmp_dir, cl_strerror(crc));
-		rc = VG_ECONFIG;
+	if ((rc = virus_tmp_dir(vs, conf, err)) != 0)
 		goto out;
-	}
-	if (conf->tmp_dir != NULL && *conf->tmp_dir != '\0' &&
-	    (vs->tmp_dir = vg_strdup(conf->tmp_dir)) == NULL) {
-		rc = VG_ENOMEM;
-		goto out;
-	}
 	crc = virus_dir_exists(dir)
 	    ? cl_load(dir, vs->engine, &vs->sigs, CL_DB_STDOPT)
 	    : CL_EOPEN;
@@ -430,11 +525,12 @@ virus_view_pread(void *handle, void *buf, size_t count, off_t offset)
 }
 
 /*
- * virus_tmp_room - whether tmp_dir has room for what ClamAV writes while
- * scanning len bytes; else a reason in why.
+ * virus_tmp_room - whether ClamAV's directory (clamav_tmp_dir, or tmp_dir
+ * without it) has room for what ClamAV writes while scanning len bytes;
+ * else a reason in why.
  *
  * ClamAV's mail parser saves every MIME part, decoded, to a file in
- * tmp_dir and scans that file; it does not check its writes, so on a full
+ * that directory and scans that file; it does not check its writes, so on a full
  * file system it scans an empty or truncated file and reports the message
  * clean (seen with ClamAV 1.4.6: EICAR as a .txt in a zip, delivered
  * "Clean" with tmp_dir full).  The decoded parts together are never
@@ -463,7 +559,8 @@ virus_tmp_room(
 		/* Scans run on many threads: not strerror(). */
 		if (strerror_r(errno, e, sizeof(e)) != 0)
 			snprintf(e, sizeof(e), "errno %d", errno);
-		snprintf(why, whylen, "tmp_dir %s: %s", vs->tmp_dir, e);
+		snprintf(
+		    why, whylen, "%s %s: %s", vs->tmp_key, vs->tmp_shown, e);
 		return false;
 	}
 	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
@@ -471,20 +568,20 @@ virus_tmp_room(
 	if (avail < need) {
 		if (len > 0)
 			snprintf(why, whylen,
-			    "tmp_dir %s has %llu bytes free, a scan of %zu "
+			    "%s %s has %llu bytes free, a scan of %zu "
 			    "bytes needs %llu: No space left on device",
-			    vs->tmp_dir, avail, len, need);
+			    vs->tmp_key, vs->tmp_shown, avail, len, need);
 		else
 			snprintf(why, whylen,
-			    "tmp_dir %s has %llu bytes free after the scan, "
+			    "%s %s has %llu bytes free after the scan, "
 			    "less than %llu: No space left on device",
-			    vs->tmp_dir, avail, need);
+			    vs->tmp_key, vs->tmp_shown, avail, need);
 		return false;
 	}
 	/* Some file systems report no inode counts (f_files == 0). */
 	if (sv.f_files != 0 && sv.f_favail == 0) {
-		snprintf(
-		    why, whylen, "tmp_dir %s has no free inodes", vs->tmp_dir);
+		snprintf(why, whylen, "%s %s has no free inodes", vs->tmp_key,
+		    vs->tmp_shown);
 		return false;
 	}
 	return true;

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# test_tmpfull.sh BUILD_DIR - tmp_dir on a full file system (issue 15).
+# test_tmpfull.sh BUILD_DIR - tmp_dir and clamav_tmp_dir on a full file
+# system (issue 15).
 #
-# tmp_dir is a tiny tmpfs of its own (mounted here, unmounted by the EXIT
+# tmp_dir and clamav_tmp_dir are one tiny tmpfs of its own (mounted here, unmounted by the EXIT
 # trap) and memory_limit is 64K, so a 200K message must spill to a file
 # in tmp_dir.  First, with room, such a message is delivered (the spill
 # works).  Then the tmpfs is filled to the last byte: the same message
@@ -17,8 +18,11 @@
 # 128K free the 200K message is still tempfailed (its spill file does not
 # fit) while the small ham is delivered, scanned, and the zipped EICAR is
 # refused.  When space is back the tempfailed 200K message goes through
-# on the client's retry: nothing was lost.  Last, a tmpfs with bytes but
+# on the client's retry: nothing was lost.  Then a tmpfs with bytes but
 # no free inode: tempfail with its own line, then delivery once freed.
+# Last, with clamav_tmp_dir at its default (/dev/shm) and only tmp_dir
+# full, mail that fits in memory is scanned and delivered (issue 13: it
+# never touches tmp_dir) while the 200K message is tempfailed.
 . "$(dirname "$0")/lib.sh"
 
 e2e_init tmpfull "${1-}"
@@ -44,8 +48,8 @@ e2e_test_cleanup
 mount -t tmpfs -o size=512k,mode=1777 vigil-e2e-tmpfull "$TMP" ||
     e2e_skip "cannot mount a tmpfs on $TMP"
 
-e2e_start_all "tmp_dir = $TMP" "memory_limit = 64K" \
-    "max_message_size = 4M"
+e2e_start_all "tmp_dir = $TMP" "clamav_tmp_dir = $TMP" \
+    "memory_limit = 64K" "max_message_size = 4M"
 
 ham=$E2E_CORPUS/spamassassin/ham
 mal=$E2E_CORPUS/malware
@@ -98,7 +102,8 @@ e2e_send "$ham_msg"
 e2e_expect_refused "full tmp_dir: small ham tempfailed" '^4[0-9][0-9] ' \
     "$before"
 why=$(tail -n +"$((logn + 1))" "$E2E_DIR/log/milter.log" |
-    grep -E "tmp_dir $TMP has 0 bytes free.*No space left" | head -n 1)
+    grep -E "clamav_tmp_dir $TMP has 0 bytes free.*No space left" |
+    head -n 1)
 e2e_check "full tmp_dir: milter log says why: $why" [ -n "$why" ]
 
 # EICAR inside a zip as notes.txt (the attachment policy passes a .txt
@@ -165,8 +170,8 @@ if ! mkdir -p "$INO" || ! mount -t tmpfs \
     -o size=512k,nr_inodes=32,mode=1777 vigil-e2e-tmpinodes "$INO"; then
 	e2e_die "cannot mount a tmpfs on $INO"
 fi
-e2e_milter_restart "tmp_dir = $INO" "memory_limit = 64K" \
-    "max_message_size = 4M"
+e2e_milter_restart "tmp_dir = $INO" "clamav_tmp_dir = $INO" \
+    "memory_limit = 64K" "max_message_size = 4M"
 i=0
 while touch "$INO/f$i" 2>/dev/null; do
 	i=$((i + 1))
@@ -177,11 +182,34 @@ e2e_send "$ham_msg"
 e2e_expect_refused "no free inodes: small ham tempfailed" '^4[0-9][0-9] ' \
     "$before"
 why=$(tail -n +"$((logn + 1))" "$E2E_DIR/log/milter.log" |
-    grep -E "tmp_dir $INO has no free inodes" | head -n 1)
+    grep -E "clamav_tmp_dir $INO has no free inodes" | head -n 1)
 e2e_check "no free inodes: milter log says why: $why" [ -n "$why" ]
 rm -f "$INO"/f*
 E2E_MSG=$ham_msg
 e2e_send "$ham_msg"
 e2e_expect_delivered "inodes free again: small ham"
+
+# clamav_tmp_dir at its default, memory-backed: a full tmp_dir only stops
+# the message that must spill.
+[ -d /dev/shm ] || e2e_die "/dev/shm missing (clamav_tmp_dir's default)"
+e2e_milter_restart "tmp_dir = $TMP" "memory_limit = 64K" \
+    "max_message_size = 4M"
+dd if=/dev/zero of="$TMP/fill" bs=4k >/dev/null 2>&1
+E2E_MSG=$ham_msg
+e2e_send "$ham_msg"
+if e2e_expect_delivered "full tmp_dir, default clamav_tmp_dir: small ham"; then
+	e2e_expect_header "full tmp_dir, default clamav_tmp_dir: small ham" \
+	    X-Virus-Status '^Clean$'
+fi
+before=$(e2e_sink_count)
+e2e_prepare "$zipmsg"
+e2e_send "$E2E_MSG"
+e2e_expect_refused "full tmp_dir, default clamav_tmp_dir: zipped EICAR" \
+    '^550 5\.7\.1 Message rejected: virus Eicar-Test-Signature' "$before"
+before=$(e2e_sink_count)
+e2e_send "$big"
+e2e_expect_refused "full tmp_dir, default clamav_tmp_dir: 200K tempfailed" \
+    '^4[0-9][0-9] ' "$before"
+rm -f "$TMP/fill"
 
 e2e_finish

@@ -1,10 +1,11 @@
 -- SPDX-License-Identifier: GPL-2.0-only
--- Run with memory_limit=4K and a tmp_dir that run.sh removes after start:
+-- Run with memory_limit=4K and a tmp_dir, also clamav_tmp_dir, that run.sh
+-- removes after start:
 -- a message that outgrows memory cannot be spilled (VG_EIO) and ends in
 -- on_error, read back from the test's vigil.conf: tempfail gives
 -- 451 4.3.0 at once, accept lets the message through unscanned.  A small
 -- message on the same connection needs no spill file, but ClamAV would
--- write its MIME parts into the missing tmp_dir and, failing, call the
+-- write its MIME parts into the missing clamav_tmp_dir and, failing, call the
 -- message clean (a zipped EICAR passed so): it ends in on_error too,
 -- never Clean.
 dofile(srcdir .. "/common.lua")
@@ -35,6 +36,6 @@ if on_error == "accept" then
 else
 	vg_reply(conn, "small message, tmp_dir gone, on_error tempfail",
 	    SMFIR_REPLYCODE)
-	vg_wait_log("not scanned: tmp_dir ", 1, 5)
+	vg_wait_log("not scanned: clamav_tmp_dir ", 1, 5)
 end
 mt.disconnect(conn)

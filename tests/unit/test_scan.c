@@ -10,6 +10,8 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -18,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vg_check.h"
@@ -599,6 +603,140 @@ START_TEST(test_scan_tmp_dir_unusable)
 }
 END_TEST
 
+/*
+ * The default path touches no file system per message (issue 13): with
+ * every key at its default but tmp_dir (a directory of the test's, watched
+ * with inotify) and clamav_database, messages that fit in memory, a
+ * multi-part one with a zipped virus among them, are scanned with nothing
+ * made, written or removed in tmp_dir.  ClamAV's mail parser writes every
+ * MIME part to a file; those go to clamav_tmp_dir, memory-backed
+ * (/dev/shm) by default, and the zipped EICAR is still found.
+ */
+START_TEST(test_scan_no_tmp_dir_io)
+{
+	static const char *const files[] = {
+	    VG_SOURCE_DIR "/../shared/corpus/malware/eicar-in-zip.eml",
+	    VG_SOURCE_DIR "/../shared/corpus/spamassassin/ham/"
+	                  "easy_ham.00825.49de040a4a48997da11b0e751d40c211",
+	};
+	char text[1024], spill[512], evbuf[4096];
+	struct vg_engine *e = NULL;
+	struct vg_msg_limits lim;
+	struct vg_conf *conf;
+	struct vg_err err;
+	ssize_t n;
+	int fd;
+
+	snprintf(spill, sizeof(spill), "%s/spill", dir);
+	ck_assert_int_eq(mkdir(spill, 0700), 0);
+	snprintf(text, sizeof(text),
+	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "tmp_dir = %s\nrules = %s/rules/vigil.rules\n",
+	    dir, dir, spill, VG_SOURCE_DIR);
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_parse(&conf, text, strlen(text), "t", &err), 0);
+	ck_assert_msg(
+	    vg_engine_new(&e, conf, &err) == 0, "%s", vg_err_text(&err));
+	/* Watched from here on: building the engine may touch it. */
+	ck_assert_int_ge(fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), 0);
+	ck_assert_int_ge(inotify_add_watch(fd, spill,
+	                     IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_TO |
+	                         IN_MOVED_FROM | IN_ATTRIB),
+	    0);
+	vg_msg_limits_from_conf(&lim, vg_engine_conf(e));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct vg_verdict *v;
+		struct vg_msg *msg;
+
+		ck_assert_int_eq(vg_msg_from_file(&msg, &lim, files[i]), 0);
+		ck_assert(!vg_msg_spilled(msg));
+		ck_assert_int_eq(vg_scan_run(&v, e, msg), 0);
+		if (i == 0)
+			ck_assert_int_eq(v->action, VG_ACTION_REJECT);
+		else
+			ck_assert_int_ne(v->action, VG_ACTION_TEMPFAIL);
+		vg_verdict_free(v);
+		vg_msg_free(msg);
+	}
+	n = read(fd, evbuf, sizeof(evbuf));
+	if (n > 0) {
+		const struct inotify_event *ev = (const void *)evbuf;
+
+		ck_abort_msg("tmp_dir %s: %zd bytes of inotify events, the "
+		             "first on \"%s\" (mask %#x)",
+		    spill, n, ev->len > 0 ? ev->name : "", ev->mask);
+	}
+	ck_assert_int_eq(errno, EAGAIN);
+	close(fd);
+	vg_engine_unref(e);
+}
+END_TEST
+
+/*
+ * clamav_tmp_dir: the engine makes one private directory in it (0700,
+ * "vigil-clamav.*") and removes it when freed; one it cannot make a
+ * directory in stops the engine, naming the key.
+ */
+START_TEST(test_scan_clamav_tmp_dir)
+{
+	char text[1024], ctmp[512], path[1024];
+	struct vg_engine *e = NULL;
+	struct vg_conf *conf;
+	struct vg_err err;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int n = 0;
+
+	snprintf(ctmp, sizeof(ctmp), "%s/ctmp", dir);
+	ck_assert_int_eq(mkdir(ctmp, 0755), 0);
+	snprintf(text, sizeof(text),
+	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "clamav_tmp_dir = %s\n",
+	    dir, dir, ctmp);
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_parse(&conf, text, strlen(text), "t", &err), 0);
+	vg_free(conf->rules);
+	conf->rules = NULL;
+	ck_assert_msg(
+	    vg_engine_new(&e, conf, &err) == 0, "%s", vg_err_text(&err));
+	ck_assert_ptr_nonnull(d = opendir(ctmp));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		ck_assert_msg(strncmp(de->d_name, "vigil-clamav.", 13) == 0,
+		    "unexpected %s", de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", ctmp, de->d_name);
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert(S_ISDIR(st.st_mode));
+		ck_assert_uint_eq(st.st_mode & 07777, 0700);
+	}
+	closedir(d);
+	ck_assert_int_eq(n, 1);
+	vg_engine_unref(e);
+	ck_assert_int_eq(rmdir(ctmp), 0); /* empty again */
+
+	snprintf(text, sizeof(text),
+	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "clamav_tmp_dir = /nonexistent/vigil\n",
+	    dir, dir);
+	vg_err_init(&err);
+	ck_assert_int_eq(
+	    vg_conf_parse(&conf, text, strlen(text), "t", &err), 0);
+	vg_free(conf->rules);
+	conf->rules = NULL;
+	e = (struct vg_engine *)&e;
+	ck_assert_int_eq(vg_engine_new(&e, conf, &err), VG_ECONFIG);
+	ck_assert_ptr_null(e);
+	ck_assert_msg(strstr(vg_err_text(&err),
+	                  "clamav_tmp_dir /nonexistent/vigil") != NULL,
+	    "got \"%s\"", vg_err_text(&err));
+}
+END_TEST
+
 static Suite *
 scan_suite(void)
 {
@@ -615,6 +753,8 @@ scan_suite(void)
 	tcase_add_test(tc, test_scan_dns_one_deadline);
 	tcase_add_test(tc, test_scan_collect_as_jobs_end);
 	tcase_add_loop_test(tc, test_scan_tmp_dir_unusable, 0, 2);
+	tcase_add_test(tc, test_scan_no_tmp_dir_io);
+	tcase_add_test(tc, test_scan_clamav_tmp_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }

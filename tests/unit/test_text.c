@@ -12,6 +12,7 @@
 #include "vg_check.h"
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/conf.h"
 #include "base/err.h"
 #include "message/hdr.h"
 #include "message/msg.h"
@@ -502,6 +503,137 @@ START_TEST(test_text_uri_limit)
 }
 END_TEST
 
+/*
+ * Scan limits (text.h SCAN LIMITS): a 200 KB text part is cut at 50K for
+ * body rules and at rawbody's bound for rawbody rules, on a UTF-8
+ * character boundary, with VG_TEXT_F_SCAN_LIMIT; a link past the cut is
+ * still listed.  The bound is per part: a second part after a long first
+ * one is still seen.  A body under the bound is whole and unflagged.
+ */
+START_TEST(test_text_scan_limit)
+{
+	static const char head[] =
+	    "Subject: long\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; boundary=b1\r\n\r\n"
+	    "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
+	static const char tail[] =
+	    "\r\nsee http://late.example.com/x ENDMARK\r\n"
+	    "--b1\r\nContent-Type: text/html\r\n\r\n"
+	    "<p>SECONDPART here</p>\r\n--b1--\r\n";
+	struct vg_text_limits lim;
+	struct vg_text *t;
+	struct vg_msg *m;
+	size_t n = 200 * 1024, hl = strlen(head), tl = strlen(tail);
+	char *raw = malloc(hl + n + tl + 1);
+	const char *second;
+
+	ck_assert_ptr_nonnull(raw);
+	memcpy(raw, head, hl);
+	/* "caf\xc3\xa9" over and over: a two-byte character every 5 bytes. */
+	for (size_t i = 0; i < n; i++)
+		raw[hl + i] = (i % 60 == 54) ? '\n' : "caf\xc3\xa9"[i % 5];
+	memcpy(raw + hl + n, tail, tl + 1);
+	m = from_text(raw);
+	t = build(m, NULL);
+	ck_assert(t->flags & VG_TEXT_F_SCAN_LIMIT);
+	/* "long\n", the cut first part and its newline, the second part */
+	ck_assert_uint_le(t->body_len, VG_TEXT_DEF_MAX_BODY_SCAN + 40);
+	ck_assert_uint_gt(t->body_len, VG_TEXT_DEF_MAX_BODY_SCAN);
+	ck_assert_uint_eq(strlen(t->body), t->body_len);
+	ck_assert_ptr_null(strstr(t->body, "ENDMARK"));
+	ck_assert_ptr_nonnull(second = strstr(t->body, "SECONDPART"));
+	/* Never half a character before the cut's newline. */
+	ck_assert_int_eq(second[-1], '\n');
+	ck_assert_int_ne((unsigned char)second[-2], 0xC3);
+	/* Under rawbody's default bound: whole. */
+	ck_assert_ptr_nonnull(strstr(t->rawbody, "ENDMARK"));
+	ck_assert(has_uri(t, "http://late.example.com/x"));
+	vg_text_free(t);
+
+	vg_text_limits_default(&lim);
+	lim.max_rawbody_scan = 1001; /* inside a character */
+	t = build(m, &lim);
+	ck_assert(t->flags & VG_TEXT_F_SCAN_LIMIT);
+	ck_assert_uint_eq(strlen(t->rawbody), t->rawbody_len);
+	ck_assert_ptr_null(strstr(t->rawbody, "ENDMARK"));
+	ck_assert_ptr_nonnull(second = strstr(t->rawbody, "<p>SECONDPART"));
+	ck_assert_uint_le((size_t)(second - t->rawbody), 1002);
+	ck_assert_int_eq(second[-1], '\n');
+	ck_assert_int_ne((unsigned char)second[-2], 0xC3);
+	vg_text_free(t);
+	vg_msg_free(m);
+
+	/* vigil.conf's keys reach the limits. */
+	{
+		struct vg_conf conf;
+
+		memset(&conf, 0, sizeof(conf));
+		conf.body_scan_size = 2048;
+		conf.rawbody_scan_size = 4096;
+		vg_text_limits_from_conf(&lim, &conf);
+		ck_assert_uint_eq(lim.max_body_scan, 2048);
+		ck_assert_uint_eq(lim.max_rawbody_scan, 4096);
+	}
+
+	m = from_text("Subject: short\r\n\r\nall of it ENDMARK\r\n");
+	t = build(m, NULL);
+	ck_assert(!(t->flags & VG_TEXT_F_SCAN_LIMIT));
+	ck_assert_ptr_nonnull(strstr(t->body, "ENDMARK"));
+	vg_text_free(t);
+	vg_msg_free(m);
+	free(raw);
+}
+END_TEST
+
+/*
+ * Only about what a bound keeps is converted (text.c body_prefix(),
+ * raw_prefix()): with blanks that fold away and CRLFs that become LF,
+ * what is kept is still exactly the first bytes of the whole part's view.
+ */
+START_TEST(test_text_scan_prefix)
+{
+	struct vg_text_limits lim;
+	struct vg_text *cut, *whole;
+	struct vg_msg *m;
+	size_t n = 30000, hl;
+	const char head[] = "Subject: s\r\n\r\n";
+	char *raw = malloc(sizeof(head) + n);
+
+	ck_assert_ptr_nonnull(raw);
+	hl = sizeof(head) - 1;
+	memcpy(raw, head, hl);
+	/* "a" and 9 blanks, then "b\r\n": folds to "a a ... b" */
+	for (size_t i = 0; i < n; i++)
+		raw[hl + i] = i % 13 == 0 ? 'a'
+		    : i % 13 == 10        ? 'b'
+		    : i % 13 == 11        ? '\r'
+		    : i % 13 == 12        ? '\n'
+		                          : ' ';
+	raw[hl + n] = '\0';
+	m = from_text(raw);
+	vg_text_limits_default(&lim);
+	lim.max_body_scan = 1000;
+	lim.max_rawbody_scan = 1000;
+	cut = build(m, &lim);
+	lim.max_body_scan = 0;
+	lim.max_rawbody_scan = 0;
+	whole = build(m, &lim);
+	ck_assert(cut->flags & VG_TEXT_F_SCAN_LIMIT);
+	ck_assert(!(whole->flags & VG_TEXT_F_SCAN_LIMIT));
+	/* "s\n", then the part: 1000 bytes and a newline */
+	ck_assert_uint_eq(cut->body_len, 2 + 1000 + 1);
+	ck_assert_uint_gt(whole->body_len, cut->body_len);
+	ck_assert_int_eq(memcmp(cut->body, whole->body, 2 + 1000), 0);
+	ck_assert_uint_eq(cut->rawbody_len, 1000 + 1);
+	ck_assert_uint_gt(whole->rawbody_len, cut->rawbody_len);
+	ck_assert_int_eq(memcmp(cut->rawbody, whole->rawbody, 1000), 0);
+	vg_text_free(cut);
+	vg_text_free(whole);
+	vg_msg_free(m);
+	free(raw);
+}
+END_TEST
+
 /* Damage GMime reports is a flag, and whatever was readable is kept. */
 START_TEST(test_text_malformed)
 {
@@ -691,6 +823,8 @@ text_suite(void)
 	tcase_add_test(tc, test_text_parts_limit);
 	tcase_add_test(tc, test_text_decoded_limit);
 	tcase_add_test(tc, test_text_uri_limit);
+	tcase_add_test(tc, test_text_scan_limit);
+	tcase_add_test(tc, test_text_scan_prefix);
 	tcase_add_test(tc, test_text_alloc_failure);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("threads");

@@ -488,8 +488,11 @@ START_TEST(test_tokenize_text_limit)
 	size_t i, len;
 	const char head[] = "Subject: s\r\n\r\nfirstword ";
 
-	/* 100 KB of body: the first 4 KB are read. */
-	len = sizeof(head) - 1 + 100 * 1024 + 32;
+	/*
+	 * 90 KB of body: the first 4 KB are read.  (Under text.h's
+	 * body_scan_size, 100K a part, so the text view holds all of it.)
+	 */
+	len = sizeof(head) - 1 + 90 * 1024 + 32;
 	ck_assert_ptr_nonnull(msg = malloc(len + 1));
 	memcpy(msg, head, sizeof(head) - 1);
 	for (i = sizeof(head) - 1; i < len - 20; i++)
