@@ -47,6 +47,9 @@ struct vg_rfile {
 	/* if/ifplugin stack: whether each level is active */
 	bool active[VG_RULES_IF_DEPTH];
 	bool parent[VG_RULES_IF_DEPTH];
+	/* the SpamAssassin plugin each level names (index into the
+	 * per-plugin counts, rules_evalfn.h), -1 for none */
+	int plugin[VG_RULES_IF_DEPTH];
 	unsigned nif;
 };
 
@@ -205,7 +208,15 @@ int vg_rules_include(struct vg_rparse *p, struct vg_rfile *f, char *rest);
 bool vg_rules_block(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
 /* vg_rules_skipped_rule - count a rule inside an inactive if block */
-int vg_rules_skipped_rule(struct vg_rparse *p, char *rest);
+int vg_rules_skipped_rule(
+    struct vg_rparse *p, const struct vg_rfile *f, char *rest);
+/*
+ * vg_rules_plugin_count - count one rule as loaded or skipped under
+ * plugin (an eval function's), or else under the innermost plugin block
+ * of f; a loaded rule outside any plugin is not counted
+ */
+void vg_rules_plugin_count(struct vg_rparse *p, const struct vg_rfile *f,
+    const char *plugin, bool loaded);
 /* vg_rules_dir_compat - "vigil_compat spamassassin|none" (a directive) */
 int vg_rules_dir_compat(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);

@@ -202,6 +202,8 @@ vg_rules_finish(struct vg_rparse *p)
 		if (r->order[k] == NULL)
 			return VG_ENOMEM;
 	}
+	if ((r->eval_order = vg_calloc(r->nrules + 1, sizeof(size_t))) == NULL)
+		return VG_ENOMEM;
 	for (i = 0; i < r->nrules; i++) {
 		struct vg_rule *rule = &r->rules[i];
 		const struct vg_rname *e;
@@ -222,7 +224,9 @@ vg_rules_finish(struct vg_rparse *p)
 			r->stats.subrules++;
 		else if (rule->score != 0)
 			r->stats.scored++;
-		if (rule->kind != VG_RULE_META)
+		if (rule->efn != NULL)
+			r->eval_order[r->neval_order++] = i;
+		else if (rule->kind != VG_RULE_META)
 			r->order[rule->kind][r->norder[rule->kind]++] = i;
 	}
 	if (vg_rules_sort_headers(r) != 0)

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * sa_headereval - SpamAssassin's HeaderEval functions in C (the
+ * specification is Mail::SpamAssassin::Plugin::HeaderEval).
+ *
+ * PURPOSE  Header facts spam tools get wrong: a missing To, repeated
+ *	    headers, raw 8-bit bytes in headers, unexpanded templates,
+ *	    ratware Message-Ids, all-caps subjects.  Each reads the
+ *	    decoded (or raw) header values of struct vg_text.
+ * DIFFERS  Vigil has no ok_locales setting: it is SpamAssassin's default
+ *	    "all", under which the faraway-charset tests never hit.
+ * LIMITS   Header values are as struct vg_text holds them.
+ * THREADS  Reentrant: reads the message only.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/buf.h"
+#include "message/hdr.h"
+#include "message/text.h"
+#include "rules/rules_evalfn.h"
+
+/* vg_blank - whether s is empty or only white space */
+static bool
+vg_blank(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* check_for_missing_to_header: no To (nor Apparently-To) with text */
+static int
+vg_sa_missing_to(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	size_t i;
+	const char *v;
+
+	(void)a;
+	for (i = 0; (v = vg_sactx_header(c, "To", false, i)) != NULL; i++)
+		if (!vg_blank(v))
+			return 0;
+	for (i = 0; (v = vg_sactx_header(c, "Apparently-To", false, i)) != NULL;
+	     i++)
+		if (!vg_blank(v))
+			return 0;
+	return 1;
+}
+
+/* check_header_count_range(HDR, MIN, MAX): distinct values of HDR */
+static int
+vg_sa_header_count_range(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	size_t i, k, n = 0;
+	const char *v, *w;
+
+	for (i = 0; (v = vg_sactx_header(c, a->str[0], true, i)) != NULL; i++) {
+		bool dup = false;
+
+		for (k = 0; k < i && !dup; k++)
+			if ((w = vg_sactx_header(c, a->str[0], true, k)) !=
+			        NULL &&
+			    strcmp(v, w) == 0)
+				dup = true;
+		if (!dup)
+			n++;
+	}
+	return (double)n >= a->num[1] && (double)n <= a->num[2];
+}
+
+static int
+vg_sa_prep_range(struct vg_evalargs *a, char *why, size_t whylen)
+{
+	if (isnan(a->num[1]) || isnan(a->num[2])) {
+		snprintf(why, whylen, "eval: MIN and MAX must be numbers");
+		return VG_ECONFIG;
+	}
+	return 0;
+}
+
+/* vg_sa_illegal - check_illegal_chars over one raw string */
+static int
+vg_sa_illegal_str(
+    const char *s, size_t len, bool subject, double ratio, double count)
+{
+	size_t i, illegal = 0, exempt = 0, high = 0;
+	bool ctl = false;
+
+	if (vg_blank(s))
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		if (b >= 0x80)
+			high++;
+		if (b <= 0x08 || b == 0x0b || b == 0x0c ||
+		    (b >= 0x0e && b <= 0x1f))
+			ctl = true;
+	}
+	/* Valid UTF-8 without controls is legal (SMTPUTF8). */
+	if (high > 0 && !ctl && vg_hdr_utf8_valid(s, len))
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		if (b <= 0x08 || b == 0x0b || b == 0x0c ||
+		    (b >= 0x0e && b <= 0x1f) || b >= 0x7f)
+			illegal++;
+		if (b == 0xa2 || b == 0xa3 || b == 0xae)
+			exempt++;
+	}
+	if (illegal > 0 && subject && exempt == 1)
+		illegal--;
+	return (double)illegal / (double)len >= ratio &&
+	    (double)illegal >= count;
+}
+
+/* check_illegal_chars(HDR, RATIO, COUNT): raw bytes no header may hold */
+static int
+vg_sa_illegal_chars(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	struct vg_buf b;
+	const char *v;
+	size_t i;
+	int hit;
+
+	vg_buf_init(&b, 1024 * 1024);
+	if (strcasecmp(a->str[0], "ALL") == 0) {
+		for (i = 0; c->text != NULL && i < c->text->nheaders; i++) {
+			const struct vg_text_header *h = &c->text->headers[i];
+
+			if (vg_buf_printf(&b, "%s: %s\n", h->name,
+			        h->raw != NULL ? h->raw : "") != 0)
+				break;
+		}
+	} else {
+		for (i = 0;
+		     (v = vg_sactx_header(c, a->str[0], true, i)) != NULL; i++)
+			if (vg_buf_printf(&b, "%s%s", i > 0 ? "\n" : "", v) !=
+			    0)
+				break;
+	}
+	hit = b.len > 0 &&
+	    vg_sa_illegal_str(vg_buf_cstr(&b), b.len,
+	        strcasecmp(a->str[0], "Subject") == 0, a->num[1], a->num[2]);
+	vg_buf_fini(&b);
+	return hit;
+}
+
+static int
+vg_sa_prep_illegal(struct vg_evalargs *a, char *why, size_t whylen)
+{
+	size_t n = strlen(a->str[0]);
+
+	/* "Subject:raw" is "Subject": the raw value is read anyway. */
+	if (n > 4 && strcasecmp(a->str[0] + n - 4, ":raw") == 0)
+		a->str[0][n - 4] = '\0';
+	return vg_sa_prep_range(a, why, whylen);
+}
+
+/* Always 0 in SpamAssassin, or under ok_locales all (see DIFFERS). */
+static int
+vg_sa_never(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	(void)c;
+	(void)a;
+	return 0;
+}
+
+/* vg_sa_template_exempt - headers check_unresolved_template ignores */
+static bool
+vg_sa_template_exempt(const char *name)
+{
+	static const char *const names[] = {"X-VMS-To", "X-UIDL", "X-Face",
+	    "To", "Cc", "From", "Subject", "References", "In-Reply-To"};
+	static const char *const pre[] = {"X-", "Resent-", "X-Original-", ""};
+	size_t i;
+
+	for (i = 0; i < VG_NELEM(names); i++)
+		if (strcasecmp(name, names[i]) == 0)
+			return true;
+	for (i = 0; i < VG_NELEM(pre); i++) {
+		size_t n = strlen(pre[i]);
+
+		if (strncasecmp(name, pre[i], n) == 0 &&
+		    strcasecmp(name + n, "Message-Id") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* check_unresolved_template: "%[A-Z][A-Z_-]" left in a header */
+static int
+vg_sa_unresolved_template(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	size_t i;
+
+	(void)a;
+	for (i = 0; c->text != NULL && i < c->text->nheaders; i++) {
+		const struct vg_text_header *h = &c->text->headers[i];
+		const char *p = h->value != NULL ? h->value : "";
+
+		if (vg_sa_template_exempt(h->name))
+			continue;
+		/* %X in the name counts too: SpamAssassin reads "Name: v". */
+		for (; (p = strchr(p, '%')) != NULL; p++)
+			if (isupper((unsigned char)p[1]) &&
+			    (isupper((unsigned char)p[2]) || p[2] == '_' ||
+			        p[2] == '-'))
+				return 1;
+	}
+	return 0;
+}
+
+/* vg_sa_msgid - the first Message-Id (SpamAssassin's MESSAGEID), or "" */
+static const char *
+vg_sa_msgid(const struct vg_sactx *c)
+{
+	static const char *const names[] = {
+	    "Message-Id", "Resent-Message-Id", "X-Message-Id"};
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < VG_NELEM(names); i++)
+		if ((v = vg_sactx_header(c, names[i], false, 0)) != NULL)
+			return v;
+	return "";
+}
+
+/* check_ratware_name_id: <28 capitals.X> and From "..." <X> */
+static int
+vg_sa_ratware_name_id(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	const char *mid = vg_sa_msgid(c), *from, *p, *q, *s;
+	char want[512];
+	size_t n, run;
+
+	(void)a;
+	if ((from = vg_sactx_header(c, "From", false, 0)) == NULL)
+		return 0;
+	for (p = mid; (p = strchr(p, '<')) != NULL; p++) {
+		for (run = 0; isupper((unsigned char)p[1 + run]); run++)
+			;
+		if (run < 28 || p[1 + run] != '.')
+			continue;
+		/* The regex takes exactly 28: the 28 before the dot. */
+		q = p + 1 + run + 1;
+		n = strcspn(q, ">");
+		if (n == 0 || q[n] != '>' || n + 3 > sizeof(want))
+			continue;
+		snprintf(want, sizeof(want), "<%.*s>", (int)n, q);
+		/* From: "name" <X> */
+		for (s = from; (s = strchr(s, '"')) != NULL;) {
+			const char *e = strchr(s + 1, '"');
+
+			if (e == NULL || e == s + 1)
+				break;
+			e++;
+			while (isspace((unsigned char)*e))
+				e++;
+			if (strncasecmp(e, want, strlen(want)) == 0)
+				return 1;
+			s = e;
+		}
+	}
+	return 0;
+}
+
+/* check_messageid_not_usable: lists and relays that eat Message-Ids */
+static int
+vg_sa_messageid_not_usable(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	const char *v, *rcvd;
+	size_t n;
+
+	(void)a;
+	v = vg_sactx_header(c, "List-Unsubscribe", false, 0);
+	if (v != NULL && (n = strlen(v)) > 0 && v[n - 1] == '>') {
+		const char *m = strstr(v, "<mailto:");
+
+		if (m != NULL && strchr(m, '@') != NULL &&
+		    (strncasecmp(m + 8, "leave-", 6) == 0 ||
+		        strstr(m, "-unsubscribe@") != NULL))
+			return 1;
+	}
+	if ((rcvd = vg_sactx_header(c, "Received", false, 0)) == NULL)
+		return 1; /* no Received: gated through a remover */
+	if (strstr(rcvd, "from groups.msn.com (") != NULL)
+		return 1;
+	if (strstr(rcvd, "/CWT/DCE)") != NULL ||
+	    strstr(rcvd, "iPlanet Messaging Server") != NULL)
+		return 1;
+	return 0;
+}
+
+/* subject_is_all_caps: a subject of several words, all capitals */
+static int
+vg_sa_subject_all_caps(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	static const char *const pfx[] = {
+	    "Re", "Fwd", "Fw", "Aw", "Antwort", "WG", "SV", "VB", "VS", "VL"};
+	static const char *const fp[] = {"koi", "jp", "jis", "euc", "gb",
+	    "big5", "isoir", "cp1251", "windows-1251", "georgianps", "pt154",
+	    "tis"};
+	const char *s = vg_sactx_header(c, "Subject", false, 0), *raw, *e;
+	size_t i, letters = 0;
+	bool again = true, lower = false, space = false;
+
+	(void)a;
+	if (s == NULL)
+		return 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	while (again) {
+		again = false;
+		for (i = 0; i < VG_NELEM(pfx); i++) {
+			size_t n = strlen(pfx[i]);
+
+			if (strncasecmp(s, pfx[i], n) == 0 && s[n] == ':') {
+				s += n + 1;
+				while (isspace((unsigned char)*s))
+					s++;
+				again = true;
+			}
+		}
+	}
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	if (e - s < 10)
+		return 0;
+	for (const char *p = s; p < e; p++) {
+		if (isspace((unsigned char)*p))
+			space = true;
+		if (isupper((unsigned char)*p))
+			letters++;
+		else if (islower((unsigned char)*p))
+			lower = true, letters++;
+	}
+	if (!space || letters == 0 || lower)
+		return 0;
+	raw = vg_sactx_header(c, "Subject", true, 0);
+	for (const char *p = raw; p != NULL && (p = strstr(p, "=?")) != NULL;
+	     p += 2) {
+		size_t n = strcspn(p + 2, "?");
+
+		for (i = 0; i < VG_NELEM(fp); i++) {
+			/* [-_a-z0-9]*(?:koi|...)...: a listed name inside */
+			char cs[64];
+
+			if (n >= sizeof(cs))
+				continue;
+			memcpy(cs, p + 2, n);
+			cs[n] = '\0';
+			for (size_t k = 0; k < n; k++)
+				cs[k] = (char)tolower((unsigned char)cs[k]);
+			if (strstr(cs, fp[i]) != NULL)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+const struct vg_evalfn vg_sa_headereval[] = {
+    {.name = "check_for_missing_to_header",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_missing_to},
+    {.name = "check_header_count_range",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .min_args = 3,
+        .max_args = 3,
+        .prepare = vg_sa_prep_range,
+        .run = vg_sa_header_count_range},
+    {.name = "check_illegal_chars",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .min_args = 3,
+        .max_args = 3,
+        .prepare = vg_sa_prep_illegal,
+        .run = vg_sa_illegal_chars},
+    {.name = "check_for_unique_subject_id",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_never},
+    {.name = "check_for_faraway_charset_in_headers",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_never},
+    {.name = "check_unresolved_template",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_unresolved_template},
+    {.name = "check_ratware_name_id",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_ratware_name_id},
+    {.name = "check_messageid_not_usable",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_messageid_not_usable},
+    {.name = "subject_is_all_caps",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_subject_all_caps},
+    {.name = NULL},
+};
