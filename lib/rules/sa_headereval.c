@@ -311,8 +311,15 @@ vg_sa_subject_all_caps(struct vg_sactx *c, const struct vg_evalargs *a)
 	bool again = true, lower = false, space = false;
 
 	(void)a;
+	/* SpamAssassin joins repeated Subjects with a line end; that
+	 * subject has a blank, so only its letters decide below. */
 	if (s == NULL)
 		return 0;
+	for (i = 1; vg_sactx_header(c, "Subject", false, i) != NULL; i++)
+		for (const char *p = vg_sactx_header(c, "Subject", false, i);
+		     *p != '\0'; p++)
+			if (islower((unsigned char)*p))
+				return 0;
 	while (isspace((unsigned char)*s))
 		s++;
 	while (again) {

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * test_rules_saeval - SpamAssassin's eval: tests run natively
+ * (rules_evalfn.c, sa_*.c): real messages through vg_msg and vg_text,
+ * each eval rule checked against what SpamAssassin 4.0.1 itself reported
+ * for the same message (spamassassin -L -t --cf='use_bayes 0' -D rules,
+ * Debian's package, run by hand: the hits are written below).  Also the
+ * plugin blocks and the per-plugin counts of `vigil rules check`.
+ */
+#include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg_check.h"
+#include "base/err.h"
+#include "message/msg.h"
+#include "message/text.h"
+#include "rules/rules.h"
+#include "rules/symset.h"
+
+/* The eval rules of Debian's rule files, as they are written there. */
+static const char sa_rules[] =
+    "vigil_compat spamassassin\n"
+    "ifplugin Mail::SpamAssassin::Plugin::HeaderEval\n"
+    "header MISSING_HEADERS eval:check_for_missing_to_header()\n"
+    "header UNRESOLVED_TEMPLATE eval:check_unresolved_template()\n"
+    "header SUBJ_ALL_CAPS eval:subject_is_all_caps()\n"
+    "header __SUBJ_ILLEGAL_CHARS "
+    "eval:check_illegal_chars('Subject','0.00','2')\n"
+    "header FROM_ILLEGAL_CHARS eval:check_illegal_chars('From','0.20','2')\n"
+    "header __HEAD_ILLEGAL_CHARS eval:check_illegal_chars('ALL','0.010','2')\n"
+    "header HEADER_COUNT_SUBJECT "
+    "eval:check_header_count_range('Subject','2','999')\n"
+    "endif\n"
+    "ifplugin Mail::SpamAssassin::Plugin::MIMEEval\n"
+    "body MIME_HTML_ONLY eval:check_for_mime_html_only()\n"
+    "body __MIME_HTML eval:check_for_mime_html()\n"
+    "body __MIME_ATTACHMENT eval:check_for_mime('mime_attachment')\n"
+    "body __UPPERCASE_50_75 eval:check_for_uppercase('50', '75')\n"
+    "body __UPPERCASE_75_100 eval:check_for_uppercase('75', '100')\n"
+    "endif\n"
+    "ifplugin Mail::SpamAssassin::Plugin::HTMLEval\n"
+    "body __TAG_EXISTS_CENTER eval:html_tag_exists('center')\n"
+    "body __TAG_EXISTS_STYLE eval:html_tag_exists('style')\n"
+    "body __TAG_EXISTS_SCRIPT eval:html_tag_exists('script')\n"
+    "body __TAG_EXISTS_META eval:html_tag_exists('meta')\n"
+    "endif\n"
+    "if can(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length)\n"
+    "body __KAM_BODY_LENGTH_LT_128 eval:check_body_length('128')\n"
+    "body __KAM_BODY_LENGTH_LT_512 eval:check_body_length('512')\n"
+    "body __KAM_BODY_LENGTH_LT_1024 eval:check_body_length('1024')\n"
+    "endif\n"
+    "meta HTML_HEADLESS __MIME_HTML && MISSING_HEADERS\n";
+
+/* One message and the rules SpamAssassin said hit it (the rest missed). */
+static const struct {
+	const char *file;
+	const char *hits;
+} cases[] = {
+    /* No To, a template, HTML only; two Subjects (HEADER_COUNT_SUBJECT
+     * scores 0 in Debian's files, so SpamAssassin does not run it: the
+     * count is this test's). */
+    {"spam1.eml",
+        " MISSING_HEADERS UNRESOLVED_TEMPLATE MIME_HTML_ONLY __MIME_HTML "
+        "__TAG_EXISTS_CENTER __TAG_EXISTS_STYLE __KAM_BODY_LENGTH_LT_128 "
+        "__KAM_BODY_LENGTH_LT_512 __KAM_BODY_LENGTH_LT_1024 "
+        "HEADER_COUNT_SUBJECT HTML_HEADLESS "},
+    /* A plain ham with a PDF attachment and a long body. */
+    {"ham1.eml", " __MIME_ATTACHMENT "},
+    /* 8-bit bytes in the Subject, a body in capitals. */
+    {"caps.eml",
+        " __SUBJ_ILLEGAL_CHARS __HEAD_ILLEGAL_CHARS __UPPERCASE_75_100 "
+        "__KAM_BODY_LENGTH_LT_1024 "},
+};
+
+/* load - the rules above; fails the test on error */
+static struct vg_rules *
+load(const char *src)
+{
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_msg(
+	    vg_rules_parse(&r, src, strlen(src), "t.rules", &err) == 0,
+	    "rules: %s", vg_err_text(&err));
+	return r;
+}
+
+START_TEST(test_rules_saeval_messages)
+{
+	struct vg_rules *r = load(sa_rules);
+	struct vg_msg_limits ml;
+	struct vg_text_limits tl;
+	struct vg_msg *m = NULL;
+	struct vg_text *t = NULL;
+	struct vg_rules_hits *hits = NULL;
+	struct vg_symset res;
+	char path[1024], want[128];
+	size_t i;
+
+	memset(&ml, 0, sizeof(ml));
+	ml.max_size = 64 << 20;
+	ml.memory_limit = 64 << 20;
+	ml.max_headers = 1000;
+	ml.max_header_size = 1 << 20;
+	ml.max_rcpts = 100;
+	ml.tmp_dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/tests/unit/data/saeval/%s",
+	    VG_SOURCE_DIR, cases[_i].file);
+	ck_assert_int_eq(vg_msg_from_file(&m, &ml, path), 0);
+	vg_text_limits_default(&tl);
+	ck_assert_int_eq(vg_text_build(&t, m, &tl), 0);
+	vg_symset_init(&res);
+	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
+	ck_assert_int_eq(vg_rules_eval(r, m, t, hits, &res), 0);
+	ck_assert_int_eq(vg_rules_eval_meta(r, hits, &res), 0);
+	for (i = 0; i < vg_rules_count(r); i++) {
+		bool hit = vg_rules_hit(hits, i);
+
+		snprintf(want, sizeof(want), " %s ", vg_rules_name(r, i));
+		ck_assert_msg(hit == (strstr(cases[_i].hits, want) != NULL),
+		    "%s: %s %s, SpamAssassin says %s", cases[_i].file,
+		    vg_rules_name(r, i), hit ? "hit" : "missed",
+		    hit ? "miss" : "hit");
+	}
+	vg_symset_fini(&res);
+	vg_rules_hits_free(hits);
+	vg_text_free(t);
+	vg_msg_free(m);
+	vg_rules_free(r);
+}
+END_TEST
+
+/* Blocks of implemented plugins load; others are skipped and counted. */
+START_TEST(test_rules_saeval_plugins)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "ifplugin Mail::SpamAssassin::Plugin::HeaderEval\n"
+	    "header A eval:check_for_missing_to_header()\n"
+	    "header B eval:check_for_shifted_date('-6', '-3')\n"
+	    "body C /c/\n"
+	    "endif\n"
+	    "ifplugin Mail::SpamAssassin::Plugin::Foo\n"
+	    "body D /d/\n"
+	    "header E eval:foo()\n"
+	    "endif\n"
+	    "if plugin(Mail::SpamAssassin::Plugin::MIMEEval)\n"
+	    "body F eval:check_for_mime_html()\n"
+	    "endif\n"
+	    "if !plugin(Mail::SpamAssassin::Plugin::MIMEEval)\n"
+	    "body G /g/\n"
+	    "endif\n"
+	    "if can(Mail::SpamAssassin::Conf::feature_bug6558_free)\n"
+	    "body H /h/\n"
+	    "endif\n"
+	    "if can(Mail::SpamAssassin::Conf::feature_nonesuch)\n"
+	    "body I /i/\n"
+	    "endif\n"
+	    "body J eval:check_for_mime('mime_nonesuch')\n"
+	    "body K eval:nonesuch()\n"
+	    "body L eval:check_for_mime_html() trailing\n"
+	    "meta M A && B\n";
+	struct vg_rules *r = load(src);
+	const struct vg_rules_plugin_stat *ps;
+	struct vg_rules_stats st;
+	size_t n, i, seen = 0;
+
+	vg_rules_stats(r, &st);
+	/* A C F H load; B E J K L eval skipped, D G I in blocks, M meta. */
+	ck_assert_uint_eq(st.rules[VG_RULE_HEADER], 1);
+	ck_assert_uint_eq(st.rules[VG_RULE_BODY], 3);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 4);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_IFPLUGIN], 4);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_META], 1);
+	ps = vg_rules_plugin_stats(r, &n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(ps[i].name, "HeaderEval") == 0) {
+			ck_assert(ps[i].implemented);
+			ck_assert_uint_eq(ps[i].loaded, 2);
+			ck_assert_uint_eq(ps[i].skipped, 1);
+			seen++;
+		} else if (strcmp(ps[i].name, "Foo") == 0) {
+			ck_assert(!ps[i].implemented);
+			ck_assert_uint_eq(ps[i].loaded, 0);
+			ck_assert_uint_eq(ps[i].skipped, 2);
+			seen++;
+		} else if (strcmp(ps[i].name, "MIMEEval") == 0) {
+			ck_assert(ps[i].implemented);
+			ck_assert_uint_eq(ps[i].loaded, 1);
+			ck_assert_uint_eq(ps[i].skipped, 2); /* J, L */
+			seen++;
+		} else if (strcmp(ps[i].name, "(none)") == 0) {
+			ck_assert_uint_eq(ps[i].skipped, 1); /* K */
+			seen++;
+		}
+	}
+	ck_assert_uint_eq(seen, 4);
+	vg_rules_free(r);
+}
+END_TEST
+
+/* Outside compat mode an eval: test is an error, as before. */
+START_TEST(test_rules_saeval_strict)
+{
+	static const char src[] =
+	    "header A eval:check_for_missing_to_header()\n";
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	vg_err_init(&err);
+	ck_assert_int_ne(
+	    vg_rules_parse(&r, src, strlen(src), "t.rules", &err), 0);
+	ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* Arguments: more than VG_EVALFN_MAX_ARGS (4), or one too long, skip. */
+START_TEST(test_rules_saeval_arg_limits)
+{
+	char src[2048];
+	struct vg_rules *r;
+	struct vg_rules_stats st;
+
+	snprintf(src, sizeof(src),
+	    "vigil_compat spamassassin\n"
+	    "header A eval:check_header_count_range('a','1','2','3','4')\n"
+	    "header B eval:check_header_count_range('%0300d','1','2')\n"
+	    "header C eval:check_header_count_range('%0200d','1','2')\n",
+	    0, 0);
+	r = load(src);
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 2);
+	ck_assert_uint_eq(st.rules[VG_RULE_HEADER], 1);
+	vg_rules_free(r);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("rules_saeval");
+	TCase *tc = tcase_create("core");
+
+	if (vg_text_global_init() != 0)
+		abort();
+
+	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
+	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_test(tc, test_rules_saeval_strict);
+	tcase_add_test(tc, test_rules_saeval_arg_limits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_CHECK_MAIN(suite)
