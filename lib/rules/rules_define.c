@@ -98,6 +98,13 @@ vg_rules_define(
 		r->nrules--;
 		return VG_ENOMEM;
 	}
+	/* replace_rules may name it later: keep what it says (compat). */
+	if (f->compat && kind != VG_RULE_META && strchr(rest, '<') != NULL &&
+	    (rule->src = vg_strdup(rest)) == NULL) {
+		vg_rules_free_rule(rule);
+		r->nrules--;
+		return VG_ENOMEM;
+	}
 	if (strncmp(rest, "eval:", 5) == 0 && kind != VG_RULE_META) {
 		rc = vg_evalfn_compile(
 		    rule, kind, rest + 5, why, sizeof(why), &plugin);

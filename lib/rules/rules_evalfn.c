@@ -35,11 +35,12 @@
  * skipped on its own (and counted) when its rule is read.
  */
 static const char *const vg_sa_plugins[] = {
-    "HeaderEval", /* sa_headereval.c */
-    "MIMEEval",   /* sa_mimeeval.c */
-    "BodyEval",   /* sa_bodyeval.c */
-    "HTMLEval",   /* sa_htmleval.c */
-    "VBounce",    /* sa_misceval.c: no bounce relays configured */
+    "HeaderEval",  /* sa_headereval.c */
+    "MIMEEval",    /* sa_mimeeval.c */
+    "BodyEval",    /* sa_bodyeval.c */
+    "HTMLEval",    /* sa_htmleval.c */
+    "VBounce",     /* sa_misceval.c: no bounce relays configured */
+    "ReplaceTags", /* rules_replace.c: regexes rewritten at load */
 };
 
 /*

@@ -106,6 +106,10 @@ struct vg_rule {
 	const struct vg_evalfn *efn;
 	struct vg_evalargs *eargs;
 
+	/* The definition as written, kept during the load for replace_rules
+	 * (rules_replace.c) when it may hold a <tag>; NULL after. */
+	char *src;
+
 	atomic_bool limit_logged;
 };
 
@@ -123,6 +127,7 @@ struct vg_rname {
 
 struct vg_evalfn;
 struct vg_evalargs;
+struct vg_rules_replace;
 
 struct vg_rules {
 	struct vg_rule *rules;
@@ -144,6 +149,9 @@ struct vg_rules {
 	/* eval: rules, in definition order (rules_evalfn.c runs them). */
 	size_t *eval_order;
 	size_t neval_order;
+
+	/* replace_tag and friends (rules_replace.c), NULL when none. */
+	struct vg_rules_replace *replace;
 
 	/* Per-plugin counts of rules loaded and skipped (compat mode). */
 	struct vg_rules_plugin_stat *plugins;

@@ -195,6 +195,19 @@ int vg_rules_dir_report_safe(
 /* vg_rules_dir_find - the handler of directive dir, or NULL */
 vg_rules_dir_fn vg_rules_dir_find(const char *dir);
 
+/* rules_replace.c: SpamAssassin's ReplaceTags. */
+
+/* vg_rules_dir_replace - replace_tag, _pre, _inter, _post, replace_rules */
+int vg_rules_dir_replace(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+/*
+ * vg_rules_replace_finish - rewrite the regexes of the replace_rules rules
+ * and drop every rule's kept definition; 0 or VG_ENOMEM
+ */
+int vg_rules_replace_finish(struct vg_rparse *p);
+/* vg_rules_replace_free - NULL is a no-op */
+void vg_rules_replace_free(struct vg_rules_replace *rp);
+
 /* rules_include.c */
 
 /* vg_rules_read_file - whole file into memory; VG_EIO or VG_ELIMIT */

@@ -119,6 +119,7 @@ vg_rules_free_rule(struct vg_rule *rule)
 	for (i = 0; i < rule->nrpn; i++)
 		vg_free(rule->rpn[i].name);
 	vg_free(rule->rpn);
+	vg_free(rule->src);
 	vg_evalargs_free(rule->eargs);
 	vg_free(rule->eargs);
 	memset(rule, 0, sizeof(*rule));
@@ -147,6 +148,7 @@ vg_rules_free(struct vg_rules *r)
 	for (i = 0; i < VG_RULE_KIND_MAX; i++)
 		vg_free(r->order[i]);
 	vg_free(r->eval_order);
+	vg_rules_replace_free(r->replace);
 	for (i = 0; i < r->nplugins; i++)
 		vg_free(r->plugins[i].name);
 	vg_free(r->plugins);

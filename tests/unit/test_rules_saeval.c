@@ -134,6 +134,148 @@ START_TEST(test_rules_saeval_messages)
 }
 END_TEST
 
+/* run_file - hits of rules src over one message of data/saeval */
+static struct vg_rules_hits *
+run_file(struct vg_rules *r, const char *file)
+{
+	struct vg_msg_limits ml;
+	struct vg_text_limits tl;
+	struct vg_msg *m = NULL;
+	struct vg_text *t = NULL;
+	struct vg_rules_hits *hits = NULL;
+	struct vg_symset res;
+	char path[1024];
+
+	memset(&ml, 0, sizeof(ml));
+	ml.max_size = 64 << 20;
+	ml.memory_limit = 64 << 20;
+	ml.max_headers = 1000;
+	ml.max_header_size = 1 << 20;
+	ml.max_rcpts = 100;
+	ml.tmp_dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/tests/unit/data/saeval/%s",
+	    VG_SOURCE_DIR, file);
+	ck_assert_int_eq(vg_msg_from_file(&m, &ml, path), 0);
+	vg_text_limits_default(&tl);
+	ck_assert_int_eq(vg_text_build(&t, m, &tl), 0);
+	vg_symset_init(&res);
+	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
+	ck_assert_int_eq(vg_rules_eval(r, m, t, hits, &res), 0);
+	ck_assert_int_eq(vg_rules_eval_meta(r, hits, &res), 0);
+	vg_symset_fini(&res);
+	vg_text_free(t);
+	vg_msg_free(m);
+	return hits;
+}
+
+/* hit - whether the rule called name hit */
+static bool
+hit(const struct vg_rules *r, const struct vg_rules_hits *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < vg_rules_count(r); i++)
+		if (strcmp(vg_rules_name(r, i), name) == 0)
+			return vg_rules_hit(h, i);
+	ck_abort_msg("no rule %s", name);
+	return false;
+}
+
+/*
+ * ReplaceTags: Debian's 25_replace.cf over a message with obfuscated
+ * words; SpamAssassin 4.0.1 hits FUZZY_VPILL, FUZZY_CPILL and
+ * __SUBJECT_FUZZY_VPILL (so SUBJECT_FUZZY_VPILL, which excludes
+ * FUZZY_VPILL, misses), and FUZZY_AFFORDABLE and FUZZY_BILLION when
+ * given a score (--cf='score FUZZY_AFFORDABLE 1': Debian scores them 0,
+ * and SpamAssassin runs no rule scored 0); FUZZY_MILLION misses.
+ */
+START_TEST(test_rules_saeval_replace_debian)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "include /usr/share/spamassassin/25_replace.cf\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h = run_file(r, "fuzzy.eml");
+
+	ck_assert(hit(r, h, "FUZZY_VPILL"));
+	ck_assert(hit(r, h, "FUZZY_CPILL"));
+	ck_assert(hit(r, h, "__SUBJECT_FUZZY_VPILL"));
+	ck_assert(!hit(r, h, "SUBJECT_FUZZY_VPILL"));
+	ck_assert(hit(r, h, "FUZZY_AFFORDABLE"));
+	ck_assert(hit(r, h, "FUZZY_BILLION"));
+	ck_assert(!hit(r, h, "FUZZY_MILLION"));
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/* ReplaceTags: pre, inter and post; tags inside tags; unknown tags kept. */
+START_TEST(test_rules_saeval_replace_syntax)
+{
+	static const char src[] = "vigil_compat spamassassin\n"
+	                          "body A /<pre P><inter I><post Q><V><I>/\n"
+	                          "body B /<V2>x/\n"
+	                          "body C /<NONE>/\n"
+	                          "body D /<V><I>/\n"
+	                          "replace_tag V [vV]\n"
+	                          "replace_tag I [iI1]\n"
+	                          "replace_tag V2 <V><I>\n"
+	                          "replace_pre P (?:\\s)\n"
+	                          "replace_inter I -\n"
+	                          "replace_post Q +\n"
+	                          "replace_rules A B C\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h = run_file(r, "replace.eml");
+
+	/* body: "buy v- 11 and vix now <NONE>" */
+	ck_assert(hit(r, h, "A"));  /* (?:\s)[vV]+-(?:\s)[iI1]+ */
+	ck_assert(hit(r, h, "B"));  /* [vV][iI1]x */
+	ck_assert(hit(r, h, "C"));  /* <NONE> kept as written */
+	ck_assert(!hit(r, h, "D")); /* not listed: "<V><I>" literally */
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * ReplaceTags limits: 1000 tags of a kind (the 1001st is an error), and
+ * a rewritten definition of at most VG_RULES_LINE_MAX bytes (longer: the
+ * rule keeps its regex as written, as SpamAssassin keeps a rule whose
+ * replacement does not compile).
+ */
+START_TEST(test_rules_saeval_replace_limits)
+{
+	static char src[1 << 20];
+	struct vg_rules *r = NULL;
+	struct vg_rules_hits *h;
+	struct vg_err err;
+	size_t n = 0, i;
+
+	n += (size_t)snprintf(
+	    src + n, sizeof(src) - n, "vigil_compat spamassassin\n");
+	for (i = 0; i < 1001; i++)
+		n += (size_t)snprintf(
+		    src + n, sizeof(src) - n, "replace_tag T%zu x\n", i);
+	vg_err_init(&err);
+	ck_assert_int_ne(vg_rules_parse(&r, src, n, "t.rules", &err), 0);
+	ck_assert_ptr_nonnull(
+	    strstr(vg_err_text(&err), "too many (limit 1000)"));
+
+	/* 20000 bytes, four times over: past 32768, so not replaced. */
+	n = (size_t)snprintf(
+	    src, sizeof(src), "vigil_compat spamassassin\nreplace_tag BIG ");
+	for (i = 0; i < 20000; i++)
+		src[n++] = 'a';
+	n += (size_t)snprintf(src + n, sizeof(src) - n,
+	    "\nbody A /<BIG><BIG><BIG><BIG>|<NONE>/\nreplace_rules A\n");
+	r = load(src);
+	h = run_file(r, "replace.eml");
+	ck_assert(hit(r, h, "A")); /* still matches "<NONE>" as written */
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -251,6 +393,9 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_test(tc, test_rules_saeval_replace_debian);
+	tcase_add_test(tc, test_rules_saeval_replace_syntax);
+	tcase_add_test(tc, test_rules_saeval_replace_limits);
 	tcase_add_test(tc, test_rules_saeval_strict);
 	tcase_add_test(tc, test_rules_saeval_arg_limits);
 	suite_add_tcase(s, tc);
