@@ -60,6 +60,7 @@ static const struct vg_evalfn *const vg_evalfn_tables[] = {
     vg_sa_bodyeval,
     vg_sa_htmleval,
     vg_sa_misceval,
+    vg_sa_dateeval,
 };
 
 /* vg_evalfn_find - the function called name, or NULL */

@@ -11,7 +11,7 @@
  *	    plugin.  "ifplugin X", "if plugin(X)" and "if can(X::has_y)" are
  *	    true for the plugins and features of the table (vg_sa_plugin(),
  *	    vg_sa_can()).  The functions live by plugin: sa_headereval.c,
- *	    sa_mimeeval.c, sa_bodyeval.c, sa_htmleval.c; SpamAssassin's Perl
+ *	    sa_mimeeval.c, sa_bodyeval.c, sa_htmleval.c, sa_date.c; SpamAssassin's Perl
  *	    (Mail::SpamAssassin::Plugin::*) is their specification.
  * OWNS     Arguments belong to the rule (vg_evalargs_free()).  struct
  *	    vg_sactx lives on the evaluating thread's stack for one message
@@ -52,6 +52,9 @@ struct vg_sactx {
 	size_t body_len;  /* bytes of the body without the subject */
 	double upper_pct; /* check_for_uppercase */
 	bool upper_done;
+	/* Date minus first Received, seconds (sa_date.c) */
+	bool date_done;
+	double date_diff;
 	/* MIME facts (sa_mimeeval.c) */
 	bool mime_done;
 	unsigned mime_flags; /* VG_SAMIME_* */
@@ -83,6 +86,7 @@ extern const struct vg_evalfn vg_sa_mimeeval[];
 extern const struct vg_evalfn vg_sa_bodyeval[];
 extern const struct vg_evalfn vg_sa_htmleval[];
 extern const struct vg_evalfn vg_sa_misceval[];
+extern const struct vg_evalfn vg_sa_dateeval[];
 
 /* vg_evalfn_find - the function called name, or NULL */
 const struct vg_evalfn *vg_evalfn_find(const char *name);

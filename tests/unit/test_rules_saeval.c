@@ -276,6 +276,65 @@ START_TEST(test_rules_saeval_replace_limits)
 }
 END_TEST
 
+/*
+ * check_for_shifted_date, with Debian's DATE_IN_* rules; the hits are
+ * SpamAssassin 4.0.1's on the same messages (no other DATE_IN_* rule hit).
+ */
+static const struct {
+	const char *file, *hit; /* NULL: none */
+} date_cases[] = {
+    {"date1.eml", "DATE_IN_PAST_24_48"},    /* 30 h before Received */
+    {"date2.eml", "DATE_IN_FUTURE_24_48"},  /* EST zone name, 29 h ahead */
+    {"date3.eml", "DATE_IN_FUTURE_Q_PLUS"}, /* "7 Jun 31": 2031 */
+    {"date4.eml", "DATE_IN_PAST_06_12"},    /* asctime: its time is dropped */
+    {"date5.eml", NULL},                    /* a minute off */
+};
+
+START_TEST(test_rules_saeval_dates)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "header DATE_IN_PAST_03_06 eval:check_for_shifted_date('-6', "
+	    "'-3')\n"
+	    "header DATE_IN_PAST_06_12 eval:check_for_shifted_date('-12', "
+	    "'-6')\n"
+	    "header DATE_IN_PAST_12_24 eval:check_for_shifted_date('-24', "
+	    "'-12')\n"
+	    "header DATE_IN_PAST_24_48 eval:check_for_shifted_date('-48', "
+	    "'-24')\n"
+	    "header DATE_IN_PAST_96_XX eval:check_for_shifted_date('undef', "
+	    "'-96')\n"
+	    "header DATE_IN_FUTURE_03_06 eval:check_for_shifted_date('3', "
+	    "'6')\n"
+	    "header DATE_IN_FUTURE_06_12 eval:check_for_shifted_date('6', "
+	    "'12')\n"
+	    "header DATE_IN_FUTURE_12_24 eval:check_for_shifted_date('12', "
+	    "'24')\n"
+	    "header DATE_IN_FUTURE_24_48 eval:check_for_shifted_date('24', "
+	    "'48')\n"
+	    "header DATE_IN_FUTURE_48_96 eval:check_for_shifted_date('48', "
+	    "'96')\n"
+	    "header DATE_IN_FUTURE_Q_PLUS "
+	    "eval:check_for_shifted_date('2920', 'undef')\n"
+	    "header T_DATE_IN_FUTURE_96_Q "
+	    "eval:check_for_shifted_date('96', '2920')\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h = run_file(r, date_cases[_i].file);
+	size_t i;
+
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+		bool want = date_cases[_i].hit != NULL &&
+		    strcmp(n, date_cases[_i].hit) == 0;
+
+		ck_assert_msg(vg_rules_hit(h, i) == want, "%s: %s %s",
+		    date_cases[_i].file, n, want ? "missed" : "hit");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -283,7 +342,7 @@ START_TEST(test_rules_saeval_plugins)
 	    "vigil_compat spamassassin\n"
 	    "ifplugin Mail::SpamAssassin::Plugin::HeaderEval\n"
 	    "header A eval:check_for_missing_to_header()\n"
-	    "header B eval:check_for_shifted_date('-6', '-3')\n"
+	    "header B eval:check_for_forged_gmail_received_headers()\n"
 	    "body C /c/\n"
 	    "endif\n"
 	    "ifplugin Mail::SpamAssassin::Plugin::Foo\n"
@@ -393,6 +452,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_loop_test(tc, test_rules_saeval_dates, 0,
+	    (int)(sizeof(date_cases) / sizeof(date_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_replace_debian);
 	tcase_add_test(tc, test_rules_saeval_replace_syntax);
 	tcase_add_test(tc, test_rules_saeval_replace_limits);
