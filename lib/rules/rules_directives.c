@@ -393,6 +393,10 @@ static const struct vg_rules_dir {
     {"replace_inter", vg_rules_dir_replace},
     {"replace_post", vg_rules_dir_replace},
     {"replace_rules", vg_rules_dir_replace},
+    /* SpamAssassin's FreeMail (sa_freemail.c) */
+    {"freemail_domains", vg_rules_dir_freemail},
+    {"freemail_welcomelist", vg_rules_dir_freemail},
+    {"freemail_whitelist", vg_rules_dir_freemail},
 };
 
 /* vg_rules_dir_find - the handler of directive dir, or NULL */

@@ -41,6 +41,7 @@ static const char *const vg_sa_plugins[] = {
     "HTMLEval",    /* sa_htmleval.c */
     "VBounce",     /* sa_misceval.c: no bounce relays configured */
     "ReplaceTags", /* rules_replace.c: regexes rewritten at load */
+    "FreeMail",    /* sa_freemail.c */
 };
 
 /*
@@ -61,6 +62,7 @@ static const struct vg_evalfn *const vg_evalfn_tables[] = {
     vg_sa_htmleval,
     vg_sa_misceval,
     vg_sa_dateeval,
+    vg_sa_freemail,
 };
 
 /* vg_evalfn_find - the function called name, or NULL */
@@ -175,6 +177,8 @@ vg_evalargs_free(struct vg_evalargs *a)
 	for (i = 0; i < a->n; i++)
 		vg_free(a->str[i]);
 	a->n = 0;
+	pcre2_code_free(a->re);
+	a->re = NULL;
 }
 
 /*

@@ -40,6 +40,7 @@ struct vg_evalargs {
 	char *str[VG_EVALFN_MAX_ARGS];
 	double num[VG_EVALFN_MAX_ARGS]; /* nan("") when not a number */
 	int sel; /* what a function's prepare() chose (an enum of its own) */
+	pcre2_code *re; /* a regex argument a prepare() compiled, or NULL */
 };
 
 /* Per-message facts, computed on first use and shared by every eval test. */
@@ -87,6 +88,7 @@ extern const struct vg_evalfn vg_sa_bodyeval[];
 extern const struct vg_evalfn vg_sa_htmleval[];
 extern const struct vg_evalfn vg_sa_misceval[];
 extern const struct vg_evalfn vg_sa_dateeval[];
+extern const struct vg_evalfn vg_sa_freemail[];
 
 /* vg_evalfn_find - the function called name, or NULL */
 const struct vg_evalfn *vg_evalfn_find(const char *name);

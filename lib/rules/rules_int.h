@@ -128,6 +128,7 @@ struct vg_rname {
 struct vg_evalfn;
 struct vg_evalargs;
 struct vg_rules_replace;
+struct vg_rules_freemail;
 
 struct vg_rules {
 	struct vg_rule *rules;
@@ -149,6 +150,9 @@ struct vg_rules {
 	/* eval: rules, in definition order (rules_evalfn.c runs them). */
 	size_t *eval_order;
 	size_t neval_order;
+
+	/* freemail_domains and friends (sa_freemail.c), NULL when none. */
+	struct vg_rules_freemail *freemail;
 
 	/* replace_tag and friends (rules_replace.c), NULL when none. */
 	struct vg_rules_replace *replace;

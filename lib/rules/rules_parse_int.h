@@ -208,6 +208,16 @@ int vg_rules_replace_finish(struct vg_rparse *p);
 /* vg_rules_replace_free - NULL is a no-op */
 void vg_rules_replace_free(struct vg_rules_replace *rp);
 
+/* sa_freemail.c: SpamAssassin's FreeMail lists. */
+
+/* vg_rules_dir_freemail - freemail_domains, freemail_welcomelist */
+int vg_rules_dir_freemail(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+/* vg_rules_freemail_finish - sort and compile the lists; VG_ENOMEM */
+int vg_rules_freemail_finish(struct vg_rparse *p);
+/* vg_rules_freemail_free - NULL is a no-op */
+void vg_rules_freemail_free(struct vg_rules_freemail *fm);
+
 /* rules_include.c */
 
 /* vg_rules_read_file - whole file into memory; VG_EIO or VG_ELIMIT */

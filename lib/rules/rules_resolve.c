@@ -196,7 +196,7 @@ vg_rules_finish(struct vg_rparse *p)
 	size_t i, k;
 	int rc = 0;
 
-	if (vg_rules_replace_finish(p) != 0)
+	if (vg_rules_replace_finish(p) != 0 || vg_rules_freemail_finish(p) != 0)
 		return VG_ENOMEM;
 	vg_rules_resolve_metas(p);
 	for (k = 0; k < VG_RULE_KIND_MAX; k++) {

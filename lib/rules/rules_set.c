@@ -149,6 +149,7 @@ vg_rules_free(struct vg_rules *r)
 		vg_free(r->order[i]);
 	vg_free(r->eval_order);
 	vg_rules_replace_free(r->replace);
+	vg_rules_freemail_free(r->freemail);
 	for (i = 0; i < r->nplugins; i++)
 		vg_free(r->plugins[i].name);
 	vg_free(r->plugins);

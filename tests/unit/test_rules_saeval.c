@@ -335,6 +335,85 @@ START_TEST(test_rules_saeval_dates)
 }
 END_TEST
 
+/*
+ * FreeMail with Debian's domain list and rules; the hits are SpamAssassin
+ * 4.0.1's on the same messages.
+ */
+static const struct {
+	const char *file, *hits;
+} fm_cases[] = {
+    /* freemail From, another freemail Reply-To ending in a digit */
+    {"fm1.eml",
+        " FREEMAIL_FROM __smf_freemail_hdr_replyto __freemail_hdr_replyto "
+        "__freemail_reply FREEMAIL_REPLYTO_END_DIGIT __freemail_replyto "},
+    /* a company From, a freemail Reply-To */
+    {"fm2.eml", " __freemail_hdr_replyto __smf_freemail_hdr_replyto "},
+    /* freemail From, another freemail address in the body */
+    {"fm3.eml", " FREEMAIL_FROM __freemail_reply "},
+    /* info@ is on FreeMail's welcomelist; the Reply-To is not */
+    {"fm4.eml", " __freemail_hdr_replyto __smf_freemail_hdr_replyto "},
+};
+
+START_TEST(test_rules_saeval_freemail)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "include /usr/share/spamassassin/20_freemail_domains.cf\n"
+	    "header __freemail_replyto eval:check_freemail_replyto('replyto')\n"
+	    "header __freemail_reply eval:check_freemail_replyto('reply')\n"
+	    "header FREEMAIL_FROM eval:check_freemail_from()\n"
+	    "header FREEMAIL_ENVFROM_END_DIGIT "
+	    "eval:check_freemail_header('EnvelopeFrom', '\\d@')\n"
+	    "header FREEMAIL_REPLYTO_END_DIGIT "
+	    "eval:check_freemail_header('Reply-To', '\\d@')\n"
+	    "header __freemail_hdr_replyto "
+	    "eval:check_freemail_header('Reply-To')\n"
+	    "header __smf_freemail_hdr_replyto "
+	    "eval:check_freemail_header('Reply-To:addr')\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h = run_file(r, fm_cases[_i].file);
+	char want[128];
+	size_t i;
+
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		snprintf(want, sizeof(want), " %s ", n);
+		ck_assert_msg(vg_rules_hit(h, i) ==
+		        (strstr(fm_cases[_i].hits, want) != NULL),
+		    "%s: %s %s", fm_cases[_i].file, n,
+		    vg_rules_hit(h, i) ? "hit" : "missed");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/* freemail_domains: 100000 domains (more is an error); bad names too. */
+START_TEST(test_rules_saeval_freemail_limits)
+{
+	static char src[2 << 20];
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	size_t n = 0, i;
+
+	n += (size_t)snprintf(src + n, sizeof(src) - n,
+	    "vigil_compat spamassassin\nfreemail_domains bad_name.example\n");
+	for (i = 0; i < 100001; i++)
+		n += (size_t)snprintf(src + n, sizeof(src) - n,
+		    "%sd%zu.example%s",
+		    i % 1000 == 0 ? "freemail_domains " : "", i,
+		    i % 1000 == 999 ? "\n" : " ");
+	src[n++] = '\n';
+	vg_err_init(&err);
+	ck_assert_int_ne(vg_rules_parse(&r, src, n, "t.rules", &err), 0);
+	ck_assert_ptr_nonnull(strstr(vg_err_text(&err),
+	    "freemail_domains: invalid domain 'bad_name.example'"));
+	ck_assert_ptr_nonnull(strstr(
+	    vg_err_text(&err), "freemail_domains: too many (limit 100000)"));
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -452,6 +531,9 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_test(tc, test_rules_saeval_freemail_limits);
+	tcase_add_loop_test(tc, test_rules_saeval_freemail, 0,
+	    (int)(sizeof(fm_cases) / sizeof(fm_cases[0])));
 	tcase_add_loop_test(tc, test_rules_saeval_dates, 0,
 	    (int)(sizeof(date_cases) / sizeof(date_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_replace_debian);
