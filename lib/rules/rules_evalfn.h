@@ -56,11 +56,19 @@ struct vg_sactx {
 	/* Date minus first Received, seconds (sa_date.c) */
 	bool date_done;
 	double date_diff;
-	/* MIME facts (sa_mimeeval.c) */
+	/* MIME facts (sa_mimeeval.c's walk of the raw message) */
 	bool mime_done;
-	unsigned mime_flags; /* VG_SAMIME_* */
-	double mime_mp_ratio;
-	size_t mime_b64_maxlen;
+	struct vg_samime {
+		size_t html, text, base64, qp, attachment, ascii_illegal;
+		size_t normal_chars, unicode_chars, qp_bytes, qp_count;
+		bool base64_text, qp_long_line, bad_iso, limit, multi_alt;
+		bool missing_mime_headers, missing_hb_sep, epilogue;
+		bool ma_non_text;
+		double mp_ratio;
+		/* while walking */
+		size_t parts, last_html, last_plain;
+		bool have_html, have_plain;
+	} mime;
 };
 
 /* One eval function. */

@@ -414,6 +414,80 @@ START_TEST(test_rules_saeval_freemail_limits)
 }
 END_TEST
 
+/*
+ * MIMEEval's walk of the raw MIME structure, Debian's rules; the hits are
+ * SpamAssassin 4.0.1's (run with a score of 1 for each of these rules, as
+ * it runs no rule scored 0).
+ */
+static const struct {
+	const char *file, *hits;
+} mime_cases[] = {
+    /* alternative: QP text with a long line, base64 HTML in a bad ISO
+     * charset, a GIF, an epilogue */
+    {"mime1.eml",
+        " MIME_BAD_ISO_CHARSET MIME_QP_LONG_LINE MULTIPART_ALT_NON_TEXT "
+        "T_TVD_MIME_EPI __MIME_BASE64 __MIME_HTML __MIME_QP __MIME_QPC "},
+    /* mixed: a part without headers, 8-bit text and &#x entities in
+     * us-ascii text, base64 text */
+    {"mime2.eml",
+        " MIME_BASE64_TEXT MISSING_MIME_HB_SEP PP_MIME_FAKE_ASCII_TEXT "
+        "PP_TOO_MUCH_UNICODE02 PP_TOO_MUCH_UNICODE05 T_TVD_MIME_NO_HEADERS "
+        "__MIME_BASE64 "},
+    /* ham1: a PDF attachment */
+    {"ham1.eml", " __MIME_ATTACHMENT __MIME_BASE64 "},
+};
+
+START_TEST(test_rules_saeval_mime)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "rawbody __MIME_BASE64 eval:check_for_mime('mime_base64_count')\n"
+	    "rawbody __MIME_QP eval:check_for_mime('mime_qp_count')\n"
+	    "rawbody __MIME_QPC eval:check_for_mime('mime_qp_count')\n"
+	    "rawbody MIME_BASE64_TEXT "
+	    "eval:check_for_mime('mime_base64_encoded_text')\n"
+	    "rawbody MIME_QP_LONG_LINE "
+	    "eval:check_for_mime('mime_qp_long_line')\n"
+	    "body MIME_BAD_ISO_CHARSET "
+	    "eval:check_for_mime('mime_bad_iso_charset')\n"
+	    "body MIMEPART_LIMIT_EXCEEDED "
+	    "eval:check_for_mime('mimepart_limit_exceeded')\n"
+	    "body __MIME_ATTACHMENT eval:check_for_mime('mime_attachment')\n"
+	    "body MISSING_MIME_HB_SEP "
+	    "eval:check_msg_parse_flags('missing_mime_head_body_separator')\n"
+	    "body T_TVD_MIME_EPI "
+	    "eval:check_msg_parse_flags('mime_epilogue_exists')\n"
+	    "body T_TVD_MIME_NO_HEADERS "
+	    "eval:check_msg_parse_flags('missing_mime_headers')\n"
+	    "body MIME_HTML_MOSTLY "
+	    "eval:check_mime_multipart_ratio('0.00','0.01')\n"
+	    "body MULTIPART_ALT_NON_TEXT eval:check_ma_non_text()\n"
+	    "body PP_MIME_FAKE_ASCII_TEXT eval:check_for_ascii_text_illegal()\n"
+	    "body PP_TOO_MUCH_UNICODE02 "
+	    "eval:check_abundant_unicode_ratio(0.02)\n"
+	    "body PP_TOO_MUCH_UNICODE05 "
+	    "eval:check_abundant_unicode_ratio(0.05)\n"
+	    "body __MIME_HTML eval:check_for_mime_html()\n"
+	    "body MIME_HTML_ONLY eval:check_for_mime_html_only()\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h = run_file(r, mime_cases[_i].file);
+	char want[128];
+	size_t i;
+
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		snprintf(want, sizeof(want), " %s ", n);
+		ck_assert_msg(vg_rules_hit(h, i) ==
+		        (strstr(mime_cases[_i].hits, want) != NULL),
+		    "%s: %s %s", mime_cases[_i].file, n,
+		    vg_rules_hit(h, i) ? "hit" : "missed");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -531,6 +605,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_loop_test(tc, test_rules_saeval_mime, 0,
+	    (int)(sizeof(mime_cases) / sizeof(mime_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_freemail_limits);
 	tcase_add_loop_test(tc, test_rules_saeval_freemail, 0,
 	    (int)(sizeof(fm_cases) / sizeof(fm_cases[0])));
