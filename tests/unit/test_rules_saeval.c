@@ -168,6 +168,36 @@ run_file(struct vg_rules *r, const char *file)
 	return hits;
 }
 
+/* run_bytes - hits of r over a message given as bytes */
+static struct vg_rules_hits *
+run_bytes(struct vg_rules *r, const char *raw, size_t len)
+{
+	struct vg_msg_limits ml;
+	struct vg_text_limits tl;
+	struct vg_msg *m = NULL;
+	struct vg_text *t = NULL;
+	struct vg_rules_hits *hits = NULL;
+	struct vg_symset res;
+
+	memset(&ml, 0, sizeof(ml));
+	ml.max_size = 64 << 20;
+	ml.memory_limit = 64 << 20;
+	ml.max_headers = 1000;
+	ml.max_header_size = 1 << 20;
+	ml.max_rcpts = 100;
+	ml.tmp_dir = "/tmp";
+	ck_assert_int_eq(vg_msg_from_bytes(&m, &ml, raw, len), 0);
+	vg_text_limits_default(&tl);
+	ck_assert_int_eq(vg_text_build(&t, m, &tl), 0);
+	vg_symset_init(&res);
+	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
+	ck_assert_int_eq(vg_rules_eval(r, m, t, hits, &res), 0);
+	vg_symset_fini(&res);
+	vg_text_free(t);
+	vg_msg_free(m);
+	return hits;
+}
+
 /* hit - whether the rule called name hit */
 static bool
 hit(const struct vg_rules *r, const struct vg_rules_hits *h, const char *name)
@@ -488,6 +518,60 @@ START_TEST(test_rules_saeval_mime)
 }
 END_TEST
 
+/*
+ * The MIME walk's limits: 1000 parts sets mimepart_limit_exceeded (as
+ * SpamAssassin's parser, which stops there); parts nested deeper than 20
+ * are not read (a long QP line at depth 22 is not seen, at depth 2 it is).
+ */
+START_TEST(test_rules_saeval_mime_limits)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "body LIMIT eval:check_for_mime('mimepart_limit_exceeded')\n"
+	    "rawbody LONG eval:check_for_mime('mime_qp_long_line')\n";
+	static char raw[1 << 20];
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h;
+	size_t n, i, k;
+	const size_t counts[] = {999, 1000};
+	const size_t depths[] = {2, 22};
+
+	for (k = 0; k < 2; k++) {
+		n = (size_t)snprintf(raw, sizeof(raw),
+		    "From: a@example.com\nSubject: parts\nMIME-Version: 1.0\n"
+		    "Content-Type: multipart/mixed; boundary=B\n\n");
+		for (i = 0; i < counts[k]; i++)
+			n += (size_t)snprintf(raw + n, sizeof(raw) - n,
+			    "--B\nContent-Type: text/plain\n\npart %zu\n", i);
+		n += (size_t)snprintf(raw + n, sizeof(raw) - n, "--B--\n");
+		h = run_bytes(r, raw, n);
+		ck_assert_msg(
+		    hit(r, h, "LIMIT") == (k == 1), "%zu parts", counts[k]);
+		vg_rules_hits_free(h);
+	}
+	for (k = 0; k < 2; k++) {
+		n = (size_t)snprintf(raw, sizeof(raw),
+		    "From: a@example.com\nSubject: deep\nMIME-Version: 1.0\n"
+		    "Content-Type: multipart/mixed; boundary=B0\n\n");
+		for (i = 1; i < depths[k]; i++)
+			n += (size_t)snprintf(raw + n, sizeof(raw) - n,
+			    "--B%zu\nContent-Type: multipart/mixed; "
+			    "boundary=B%zu\n\n",
+			    i - 1, i);
+		n += (size_t)snprintf(raw + n, sizeof(raw) - n,
+		    "--B%zu\nContent-Type: text/plain\n"
+		    "Content-Transfer-Encoding: quoted-printable\n\n"
+		    "%0100d\n",
+		    depths[k] - 1, 0);
+		h = run_bytes(r, raw, n);
+		ck_assert_msg(
+		    hit(r, h, "LONG") == (k == 0), "depth %zu", depths[k]);
+		vg_rules_hits_free(h);
+	}
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -605,6 +689,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_test(tc, test_rules_saeval_mime_limits);
 	tcase_add_loop_test(tc, test_rules_saeval_mime, 0,
 	    (int)(sizeof(mime_cases) / sizeof(mime_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_freemail_limits);
