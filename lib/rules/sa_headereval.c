@@ -18,8 +18,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "message/hdr.h"
+#include "message/msg.h"
 #include "message/text.h"
 #include "rules/rules_evalfn.h"
 
@@ -372,7 +374,230 @@ vg_sa_subject_all_caps(struct vg_sactx *c, const struct vg_evalargs *a)
 	return 1;
 }
 
+/* vg_first_addr - the first address of header name, lower case, or "" */
+static void
+vg_first_addr(
+    const struct vg_sactx *c, const char *name, char *out, size_t size)
+{
+	struct vg_buf b;
+	const char *v;
+
+	out[0] = '\0';
+	if (strcmp(name, "EnvelopeFrom") == 0) {
+		v = c->msg != NULL ? vg_msg_from(c->msg) : "";
+		snprintf(out, size, "%s", v);
+	} else if ((v = vg_sactx_header(c, name, false, 0)) != NULL) {
+		vg_buf_init(&b, size);
+		if (vg_hdr_addr(&b, v, strlen(v), 0, NULL) == 0)
+			snprintf(out, size, "%s", vg_buf_cstr(&b));
+		vg_buf_fini(&b);
+	}
+	for (char *p = out; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+}
+
+/* check_for_matching_env_and_hdr_from: envelope sender is the From */
+static int
+vg_sa_env_hdr_from(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	char env[512], from[512];
+
+	(void)a;
+	vg_first_addr(c, "EnvelopeFrom", env, sizeof(env));
+	vg_first_addr(c, "From", from, sizeof(from));
+	return strcmp(env, from) == 0;
+}
+
+/* vg_last2 - the domain of addr cut to its last two labels, or NULL */
+static const char *
+vg_last2(const char *addr)
+{
+	const char *d = strrchr(addr, '@'), *p;
+	int dots = 0;
+
+	if (d == NULL || d[1] == '\0')
+		return NULL;
+	d++;
+	/* s/^.+\.([^.]+\.[^.]+)$/$1/ */
+	for (p = d + strlen(d); p > d; p--)
+		if (p[-1] == '.' && ++dots == 2)
+			return p - 1 > d ? p : d;
+	return d;
+}
+
+/* check_equal_from_domains: From and envelope in different domains */
+static int
+vg_sa_equal_from_domains(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	char env[512], from[512];
+	const char *fd, *ed;
+
+	(void)a;
+	vg_first_addr(c, "From", from, sizeof(from));
+	vg_first_addr(c, "EnvelopeFrom", env, sizeof(env));
+	if ((fd = vg_last2(from)) == NULL || (ed = vg_last2(env)) == NULL)
+		return 0;
+	return strcasecmp(fd, ed) != 0;
+}
+
+/* gated_through_received_hdr_remover: ezmlm, MSN groups, no Received */
+static int
+vg_sa_gated(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	const char *ml = vg_sactx_header(c, "Mailing-List", false, 0);
+	const char *rcvd = vg_sactx_header(c, "Received", false, 0);
+
+	(void)a;
+	if (ml != NULL && strncmp(ml, "contact ", 8) == 0 &&
+	    strstr(ml, "; run by ezmlm") != NULL) {
+		const char *dl = vg_sactx_header(c, "Delivered-To", false, 0);
+
+		if (dl != NULL && strncmp(dl, "mailing list ", 13) == 0 &&
+		    rcvd != NULL && strstr(rcvd, "qmail ") != NULL &&
+		    (strstr(rcvd, " invoked from network); ") != NULL ||
+		        strstr(rcvd, " invoked by ") != NULL))
+			return 1;
+	}
+	if (rcvd == NULL)
+		return 1;
+	return strstr(rcvd, "from groups.msn.com (") != NULL;
+}
+
+/* The To/Cc/Bcc addresses, as _check_recipients collects them. */
+struct vg_rcpts {
+	char a[256][128];
+	size_t n;
+};
+
+/* vg_rcpts - To and Cc, then Bcc, consecutive repeats dropped */
+static void
+vg_rcpts_get(const struct vg_sactx *c, struct vg_rcpts *r)
+{
+	static const char *const names[] = {"To", "Cc", "Bcc"};
+	char prev[128] = "";
+	struct vg_buf b;
+	size_t i, k, m, inputs = 0;
+	const char *v;
+
+	r->n = 0;
+	vg_buf_init(&b, 128);
+	for (i = 0; i < 3; i++) {
+		if (i == 2 && inputs >= 5)
+			break; /* ToCc gave TOCC_SIMILAR_COUNT */
+		for (k = 0;
+		     (v = vg_sactx_header(c, names[i], false, k)) != NULL; k++)
+			for (m = 0; r->n < 256; m++) {
+				bool found = false;
+
+				vg_buf_reset(&b);
+				if (vg_hdr_addr(&b, v, strlen(v), m, &found) !=
+				        0 ||
+				    !found)
+					break;
+				inputs++;
+				if (b.len == 0 ||
+				    strcasecmp(vg_buf_cstr(&b), prev) == 0)
+					continue;
+				snprintf(
+				    prev, sizeof(prev), "%s", vg_buf_cstr(&b));
+				snprintf(
+				    r->a[r->n++], sizeof(r->a[0]), "%s", prev);
+			}
+	}
+	vg_buf_fini(&b);
+}
+
+/* sorted_recipients: seven or more recipients, in sorted order */
+static int
+vg_sa_sorted_rcpts(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	struct vg_rcpts *r = vg_calloc(1, sizeof(*r));
+	size_t i;
+	int hit;
+
+	(void)a;
+	if (r == NULL)
+		return 0;
+	vg_rcpts_get(c, r);
+	hit = r->n >= 7;
+	for (i = 1; hit && i < r->n; i++)
+		if (strcmp(r->a[i - 1], r->a[i]) > 0)
+			hit = 0;
+	vg_free(r);
+	return hit;
+}
+
+/* similar_recipients(MIN, MAX): share of look-alike recipient pairs */
+static int
+vg_sa_similar_rcpts(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	struct vg_rcpts *r = vg_calloc(1, sizeof(*r));
+	double sim = 0, hits = 0, comb = 0;
+	size_t i, j;
+
+	if (r == NULL)
+		return 0;
+	vg_rcpts_get(c, r);
+	if (r->n >= 5) {
+		for (i = 0; i < r->n; i++)
+			for (j = i + 1; j < r->n; j++) {
+				const char *hi = strchr(r->a[i], '@');
+				const char *hj = strchr(r->a[j], '@');
+
+				if (strncmp(r->a[i], r->a[j], 2) == 0)
+					hits++;
+				hi = hi != NULL ? hi + 1 : "";
+				hj = hj != NULL ? hj + 1 : "";
+				if (strncmp(hi, hj, 2) == 0 &&
+				    strcmp(hi, hj) != 0)
+					hits++;
+				comb++;
+			}
+		sim = hits / comb;
+	}
+	vg_free(r);
+	return (isnan(a->num[0]) || sim >= a->num[0]) &&
+	    (isnan(a->num[1]) || sim < a->num[1]);
+}
+
+static int
+vg_sa_prep_undef2(struct vg_evalargs *a, char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (isnan(a->num[i]) && strcmp(a->str[i], "undef") != 0) {
+			snprintf(why, whylen, "eval: '%s' is not a number",
+			    a->str[i]);
+			return VG_ECONFIG;
+		}
+	return 0;
+}
+
 const struct vg_evalfn vg_sa_headereval[] = {
+    {.name = "check_for_matching_env_and_hdr_from",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_env_hdr_from},
+    {.name = "check_equal_from_domains",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_equal_from_domains},
+    {.name = "gated_through_received_hdr_remover",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_gated},
+    {.name = "sorted_recipients",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_sorted_rcpts},
+    {.name = "similar_recipients",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .min_args = 2,
+        .max_args = 2,
+        .prepare = vg_sa_prep_undef2,
+        .run = vg_sa_similar_rcpts},
     {.name = "check_for_missing_to_header",
         .plugin = "HeaderEval",
         .kinds = VG_K_ANY,

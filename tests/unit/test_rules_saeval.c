@@ -134,6 +134,9 @@ START_TEST(test_rules_saeval_messages)
 }
 END_TEST
 
+/* The envelope sender run_file() gives the next message, or NULL. */
+static const char *envfrom;
+
 /* run_file - hits of rules src over one message of data/saeval */
 static struct vg_rules_hits *
 run_file(struct vg_rules *r, const char *file)
@@ -156,6 +159,8 @@ run_file(struct vg_rules *r, const char *file)
 	snprintf(path, sizeof(path), "%s/tests/unit/data/saeval/%s",
 	    VG_SOURCE_DIR, file);
 	ck_assert_int_eq(vg_msg_from_file(&m, &ml, path), 0);
+	if (envfrom != NULL)
+		ck_assert_int_eq(vg_msg_set_from(m, envfrom), 0);
 	vg_text_limits_default(&tl);
 	ck_assert_int_eq(vg_text_build(&t, m, &tl), 0);
 	vg_symset_init(&res);
@@ -572,6 +577,55 @@ START_TEST(test_rules_saeval_mime_limits)
 }
 END_TEST
 
+/*
+ * Recipients and envelope checks of HeaderEval; the hits are SpamAssassin
+ * 4.0.1's (scores of 1 given to the rules Debian scores 0).  SpamAssassin
+ * -t takes the envelope sender from Return-Path; Vigil from MAIL FROM,
+ * which the test sets to the same address.
+ */
+static const struct {
+	const char *file, *env, *hits;
+} rcpt_cases[] = {
+    {"rcpt1.eml", "x@bounce.other.example",
+        " SORTED_RECIPS SUSPICIOUS_RECIPS HEADER_FROM_DIFFERENT_DOMAINS "},
+    {"rcpt2.eml", "a@example.com",
+        " __ENV_AND_HDR_FROM_MATCH __GATED_THROUGH_RCVD_REMOVER "},
+};
+
+START_TEST(test_rules_saeval_recipients)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "header SORTED_RECIPS eval:sorted_recipients()\n"
+	    "header SUSPICIOUS_RECIPS eval:similar_recipients('0.65','undef')\n"
+	    "header __ENV_AND_HDR_FROM_MATCH "
+	    "eval:check_for_matching_env_and_hdr_from()\n"
+	    "header __GATED_THROUGH_RCVD_REMOVER "
+	    "eval:gated_through_received_hdr_remover()\n"
+	    "header HEADER_FROM_DIFFERENT_DOMAINS "
+	    "eval:check_equal_from_domains()\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h;
+	char want[128];
+	size_t i;
+
+	envfrom = rcpt_cases[_i].env;
+	h = run_file(r, rcpt_cases[_i].file);
+	envfrom = NULL;
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		snprintf(want, sizeof(want), " %s ", n);
+		ck_assert_msg(vg_rules_hit(h, i) ==
+		        (strstr(rcpt_cases[_i].hits, want) != NULL),
+		    "%s: %s %s", rcpt_cases[_i].file, n,
+		    vg_rules_hit(h, i) ? "hit" : "missed");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -689,6 +743,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_loop_test(tc, test_rules_saeval_recipients, 0,
+	    (int)(sizeof(rcpt_cases) / sizeof(rcpt_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_mime_limits);
 	tcase_add_loop_test(tc, test_rules_saeval_mime, 0,
 	    (int)(sizeof(mime_cases) / sizeof(mime_cases[0])));
