@@ -220,7 +220,11 @@ vg_rules_finish(struct vg_rparse *p)
 		else if (e->has_score)
 			rule->score = e->score;
 		else
-			rule->score = e->nice ? -1.0 : 1.0;
+			/* SpamAssassin: a T_ rule (on probation) scores 0.01. */
+			rule->score = (e->nice ? -1.0 : 1.0) *
+			    (rule->compat && strncmp(rule->name, "T_", 2) == 0
+			            ? 0.01
+			            : 1.0);
 		r->stats.rules[rule->kind]++;
 		if (rule->sub)
 			r->stats.subrules++;

@@ -626,6 +626,25 @@ START_TEST(test_rules_saeval_recipients)
 }
 END_TEST
 
+/*
+ * SpamAssassin gives an unscored rule 1 (nice: -1), but a T_ rule, on
+ * probation, 0.01 (Conf::Parser); in compat mode only.
+ */
+START_TEST(test_rules_saeval_t_score)
+{
+	struct vg_rules *r = load("vigil_compat spamassassin\n"
+	                          "body T_PROBE /x/\nbody PLAIN /x/\n"
+	                          "body T_NICE /x/\ntflags T_NICE nice\n"
+	                          "vigil_compat none\nbody T_OWN /x/\n");
+
+	ck_assert_double_eq_tol(vg_rules_score(r, "T_PROBE", 9), 0.01, 1e-9);
+	ck_assert_double_eq_tol(vg_rules_score(r, "PLAIN", 9), 1.0, 1e-9);
+	ck_assert_double_eq_tol(vg_rules_score(r, "T_NICE", 9), -0.01, 1e-9);
+	ck_assert_double_eq_tol(vg_rules_score(r, "T_OWN", 9), 1.0, 1e-9);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -743,6 +762,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_test(tc, test_rules_saeval_t_score);
 	tcase_add_loop_test(tc, test_rules_saeval_recipients, 0,
 	    (int)(sizeof(rcpt_cases) / sizeof(rcpt_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_mime_limits);
