@@ -118,7 +118,101 @@ vg_sa_check_uppercase(struct vg_sactx *c, const struct vg_evalargs *a)
 	return pct > a->num[0] && pct <= a->num[1];
 }
 
+/* vg_blank_line - whether s[0..n) has no non-blank character */
+static bool
+vg_blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * check_blank_line_ratio(MIN, MAX, MINLINES): the percentage of blank
+ * lines of the decoded text parts (the rawbody view), -1 under MINLINES
+ */
+static int
+vg_sa_blank_ratio(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	const char *s, *end, *nl;
+	double minlines = a->n > 2 && a->num[2] >= 1 ? a->num[2] : 1;
+	double pct;
+	size_t lines = 0, blank = 0;
+
+	if (c->text == NULL || c->text->rawbody == NULL)
+		return 0;
+	s = c->text->rawbody;
+	end = s + c->text->rawbody_len;
+	for (; s < end; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (nl == NULL)
+			nl = end;
+		lines++;
+		if (vg_blank_line(s, (size_t)(nl - s)))
+			blank++;
+	}
+	pct = (double)lines < minlines ? -1
+	                               : 100.0 * (double)blank / (double)lines;
+	return (a->num[0] == 0 && pct <= a->num[1]) ||
+	    (pct > a->num[0] && pct <= a->num[1]);
+}
+
+/*
+ * tvd_vertical_words(MIN, MAX): the largest share of spaces to other
+ * characters of a body paragraph longer than 5 bytes, in percent
+ */
+static int
+vg_sa_vertical_words(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	const char *s, *end, *nl;
+	long best = -1;
+	double max = a->num[1] >= 100 ? 101 : a->num[1];
+
+	if (c->text != NULL && c->text->body != NULL) {
+		s = c->text->body;
+		end = s + c->text->body_len;
+		for (; s < end; s = nl + 1) {
+			size_t l, sp = 0, i;
+			long pct;
+
+			nl = memchr(s, '\n', (size_t)(end - s));
+			if (nl == NULL)
+				nl = end;
+			l = (size_t)(nl - s);
+			if (l <= 5)
+				continue;
+			for (i = 0; i < l; i++)
+				if (s[i] == ' ')
+					sp++;
+			if (sp > l - sp || l - sp == 0)
+				pct = 100;
+			else
+				pct = (long)(100 * sp / (l - sp));
+			if (pct > best)
+				best = pct;
+		}
+	}
+	return (double)best >= a->num[0] && (double)best < max;
+}
+
 const struct vg_evalfn vg_sa_bodyeval[] = {
+    {.name = "check_blank_line_ratio",
+        .plugin = "BodyEval",
+        .kinds = VG_K(VG_RULE_BODY) | VG_K(VG_RULE_RAWBODY),
+        .min_args = 2,
+        .max_args = 3,
+        .prepare = vg_sa_prep_nums,
+        .run = vg_sa_blank_ratio},
+    {.name = "tvd_vertical_words",
+        .plugin = "BodyEval",
+        .kinds = VG_K(VG_RULE_BODY) | VG_K(VG_RULE_RAWBODY),
+        .min_args = 2,
+        .max_args = 2,
+        .prepare = vg_sa_prep_nums,
+        .run = vg_sa_vertical_words},
     {.name = "check_body_length",
         .plugin = "BodyEval",
         .kinds = VG_K(VG_RULE_BODY) | VG_K(VG_RULE_RAWBODY),

@@ -645,6 +645,45 @@ START_TEST(test_rules_saeval_t_score)
 }
 END_TEST
 
+/*
+ * BodyEval's line statistics, Debian's rules; the hits are SpamAssassin
+ * 4.0.1's (BLANK_LINES_80_90 given a score of 1).
+ */
+static const struct {
+	const char *file, *hits;
+} lines_cases[] = {
+    {"blank.eml", " BLANK_LINES_80_90 "}, /* 17 blank lines of 20 */
+    {"vert.eml", " __TVD_SPACE_RATIO "},  /* lines without spaces */
+    {"ham1.eml", " "},
+    {"spam1.eml", " "},
+};
+
+START_TEST(test_rules_saeval_lines)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "body BLANK_LINES_80_90 "
+	    "eval:check_blank_line_ratio('80','90','4')\n"
+	    "body __TVD_SPACE_RATIO eval:tvd_vertical_words('0','10')\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h = run_file(r, lines_cases[_i].file);
+	char want[128];
+	size_t i;
+
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		snprintf(want, sizeof(want), " %s ", n);
+		ck_assert_msg(vg_rules_hit(h, i) ==
+		        (strstr(lines_cases[_i].hits, want) != NULL),
+		    "%s: %s %s", lines_cases[_i].file, n,
+		    vg_rules_hit(h, i) ? "hit" : "missed");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -762,6 +801,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_loop_test(tc, test_rules_saeval_lines, 0,
+	    (int)(sizeof(lines_cases) / sizeof(lines_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_t_score);
 	tcase_add_loop_test(tc, test_rules_saeval_recipients, 0,
 	    (int)(sizeof(rcpt_cases) / sizeof(rcpt_cases[0])));
