@@ -42,6 +42,7 @@ static const char *const vg_sa_plugins[] = {
     "VBounce",     /* sa_misceval.c: no bounce relays configured */
     "ReplaceTags", /* rules_replace.c: regexes rewritten at load */
     "FreeMail",    /* sa_freemail.c */
+    "ImageInfo",   /* sa_imageinfo.c */
 };
 
 /*
@@ -65,6 +66,7 @@ static const struct vg_evalfn *const vg_evalfn_tables[] = {
     vg_sa_misceval,
     vg_sa_dateeval,
     vg_sa_freemail,
+    vg_sa_imageinfo,
 };
 
 /* vg_evalfn_find - the function called name, or NULL */
@@ -290,6 +292,7 @@ vg_evalfn_compile(struct vg_rule *rule, enum vg_rule_kind kind, const char *def,
 	}
 	if ((a = vg_calloc(1, sizeof(*a))) == NULL)
 		return VG_ENOMEM;
+	a->kind = kind;
 	rc = vg_evalargs_parse(a, def + n, why, whylen);
 	if (rc == 0 && (a->n < fn->min_args || a->n > fn->max_args)) {
 		snprintf(why, whylen, "eval:%s takes %zu to %zu arguments",

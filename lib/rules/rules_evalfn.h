@@ -41,6 +41,7 @@ struct vg_evalargs {
 	double num[VG_EVALFN_MAX_ARGS]; /* nan("") when not a number */
 	int sel; /* what a function's prepare() chose (an enum of its own) */
 	pcre2_code *re; /* a regex argument a prepare() compiled, or NULL */
+	enum vg_rule_kind kind; /* of the rule (set before prepare()) */
 };
 
 /* Per-message facts, computed on first use and shared by every eval test. */
@@ -64,6 +65,9 @@ struct vg_sactx {
 		bool base64_text, qp_long_line, bad_iso, limit, multi_alt;
 		bool missing_mime_headers, missing_hb_sep, epilogue;
 		bool ma_non_text;
+		/* ImageInfo (sa_imageinfo.c): [0] all, gif, png, jpeg */
+		size_t img_count[4];
+		double img_area[4];
 		double mp_ratio;
 		/* while walking */
 		size_t parts, last_html, last_plain;
@@ -97,6 +101,16 @@ extern const struct vg_evalfn vg_sa_htmleval[];
 extern const struct vg_evalfn vg_sa_misceval[];
 extern const struct vg_evalfn vg_sa_dateeval[];
 extern const struct vg_evalfn vg_sa_freemail[];
+extern const struct vg_evalfn vg_sa_imageinfo[];
+
+/* vg_sa_mime - the MIME facts of c's message, walked on first use */
+const struct vg_samime *vg_sa_mime(struct vg_sactx *c);
+/*
+ * vg_sa_image_part - count one image leaf of the MIME walk (base64
+ * image/gif, png, jpeg): its type and, from its header, its area
+ */
+void vg_sa_image_part(struct vg_samime *m, const char *ctype, const char *cte,
+    const char *body, const char *end);
 
 /* vg_evalfn_find - the function called name, or NULL */
 const struct vg_evalfn *vg_evalfn_find(const char *name);

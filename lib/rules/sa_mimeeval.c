@@ -505,11 +505,13 @@ vg_walk(struct vg_samime *m, const struct vg_mhdr *h, const char *body,
 		vg_walk(m, &inner, ib, end, depth + 1, false);
 		return;
 	}
+	if (strncmp(ctype, "image/", 6) == 0)
+		vg_sa_image_part(m, ctype, cte, body, end);
 	vg_leaf_lines(m, body, end, ctype, cte, cs, attach);
 }
 
 /* vg_sa_mime - the MIME facts of the message, walked on first use */
-static const struct vg_samime *
+const struct vg_samime *
 vg_sa_mime(struct vg_sactx *c)
 {
 	struct vg_samime *m = &c->mime;

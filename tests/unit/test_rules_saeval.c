@@ -684,6 +684,62 @@ START_TEST(test_rules_saeval_lines)
 }
 END_TEST
 
+/*
+ * ImageInfo: counts, areas read from PNG, JPEG and GIF headers, text per
+ * pixel; Debian's rules, the hits are SpamAssassin 4.0.1's.
+ */
+static const struct {
+	const char *file, *hits;
+} img_cases[] = {
+    /* one 500x400 PNG, the word "look" */
+    {"img1.eml",
+        " __DC_IMG_HTML_RATIO __DC_IMG_TEXT_RATIO __IMG_LE_300K "
+        "__PNG_AREA_180K __PNG_ATTACH_1 "},
+    /* two JPEGs (300x200, 30x20), a 100x50 GIF, 640 bytes of text */
+    {"img2.eml",
+        " __DC_IMG_HTML_RATIO __GIF_ATTACH_1 __IMG_LE_300K __JPEG_ATTACH_2P "},
+    /* a 1x1 GIF */
+    {"mime1.eml", " __GIF_ATTACH_1 "},
+};
+
+START_TEST(test_rules_saeval_images)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "rawbody __DC_IMG_HTML_RATIO "
+	    "eval:image_to_text_ratio('all', '0.000', '0.015')\n"
+	    "body __DC_IMG_TEXT_RATIO "
+	    "eval:image_to_text_ratio('all', '0.000', '0.008')\n"
+	    "body __GIF_ATTACH_1 eval:image_count('gif','1','1')\n"
+	    "body __GIF_ATTACH_2P eval:image_count('gif','2')\n"
+	    "body __PNG_ATTACH_1 eval:image_count('png','1','1')\n"
+	    "body __PNG_ATTACH_2P eval:image_count('png','2')\n"
+	    "body __JPEG_ATTACH_1 eval:image_count('jpeg',1,1)\n"
+	    "body __JPEG_ATTACH_2P eval:image_count('jpeg',2)\n"
+	    "body __GIF_AREA_180K "
+	    "eval:pixel_coverage('gif','180000','475000')\n"
+	    "body __PNG_AREA_180K "
+	    "eval:pixel_coverage('png','180000','475000')\n"
+	    "body __IMG_LE_300K eval:pixel_coverage('all',62500,300000)\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h = run_file(r, img_cases[_i].file);
+	char want[128];
+	size_t i;
+
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		snprintf(want, sizeof(want), " %s ", n);
+		ck_assert_msg(vg_rules_hit(h, i) ==
+		        (strstr(img_cases[_i].hits, want) != NULL),
+		    "%s: %s %s", img_cases[_i].file, n,
+		    vg_rules_hit(h, i) ? "hit" : "missed");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -801,6 +857,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_loop_test(tc, test_rules_saeval_images, 0,
+	    (int)(sizeof(img_cases) / sizeof(img_cases[0])));
 	tcase_add_loop_test(tc, test_rules_saeval_lines, 0,
 	    (int)(sizeof(lines_cases) / sizeof(lines_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_t_score);
