@@ -574,7 +574,114 @@ vg_sa_prep_undef2(struct vg_evalargs *a, char *why, size_t whylen)
 	return 0;
 }
 
+/* vg_end - s is at its end (Perl's $: the end or a final line end) */
+static bool
+vg_end(const char *s)
+{
+	return *s == '\0' || (s[0] == '\n' && s[1] == '\0');
+}
+
+/* vg_eat - s starts with w (case-insensitive unless cs): what follows */
+static const char *
+vg_eat(const char *s, const char *w, bool cs)
+{
+	size_t n = strlen(w);
+
+	if ((cs ? strncmp(s, w, n) : strncasecmp(s, w, n)) != 0)
+		return NULL;
+	return s + n;
+}
+
+/* check_for_to_in_subject('user'|'address'): the To is in the Subject */
+static int
+vg_sa_to_in_subject(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	char to[512];
+	const char *subj = vg_sactx_header(c, "Subject", false, 0), *p, *q;
+	char *at;
+
+	vg_first_addr(c, "To", to, sizeof(to));
+	if (to[0] == '\0' || subj == NULL)
+		return 0;
+	if (a->sel == 1) {
+		/* \bADDRESS\b, any case */
+		size_t n = strlen(to);
+
+		for (p = subj; *p != '\0'; p++)
+			if (strncasecmp(p, to, n) == 0 &&
+			    (p == subj ||
+			        !(isalnum((unsigned char)p[-1]) ||
+			            p[-1] == '_') ||
+			        !(isalnum((unsigned char)to[0]) ||
+			            to[0] == '_')) &&
+			    (!(isalnum((unsigned char)p[n]) || p[n] == '_') ||
+			        !(isalnum((unsigned char)to[n - 1]) ||
+			            to[n - 1] == '_')))
+				return 1;
+		return 0;
+	}
+	if ((at = strchr(to, '@')) != NULL)
+		*at = '\0';
+	/* ^(?:re|fw):\s*(?:\w+\s+)?USER$ */
+	if ((p = vg_eat(subj, "re:", false)) != NULL ||
+	    (p = vg_eat(subj, "fw:", false)) != NULL) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if ((q = vg_eat(p, to, false)) != NULL && vg_end(q))
+			return 1;
+		for (q = p; isalnum((unsigned char)*q) || *q == '_'; q++)
+			;
+		if (q > p && isspace((unsigned char)*q)) {
+			while (isspace((unsigned char)*q))
+				q++;
+			if ((q = vg_eat(q, to, false)) != NULL && vg_end(q))
+				return 1;
+		}
+	}
+	/* ^USER\s*[,:;!?-](?:$|\s), USER in its own case */
+	if ((p = vg_eat(subj, to, true)) != NULL) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '\0' && strchr(",:;!?-", *p) != NULL &&
+		    (vg_end(p + 1) || isspace((unsigned char)p[1])))
+			return 1;
+	}
+	/* ^USER$ */
+	if ((p = vg_eat(subj, to, false)) != NULL && vg_end(p))
+		return 1;
+	/* ^,\s*USER[,:;!?-]$ */
+	if (subj[0] == ',') {
+		for (p = subj + 1; isspace((unsigned char)*p); p++)
+			;
+		if ((p = vg_eat(p, to, false)) != NULL && *p != '\0' &&
+		    strchr(",:;!?-", *p) != NULL && vg_end(p + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+vg_sa_prep_to_in_subject(struct vg_evalargs *a, char *why, size_t whylen)
+{
+	if (strcmp(a->str[0], "user") == 0)
+		a->sel = 0;
+	else if (strcmp(a->str[0], "address") == 0)
+		a->sel = 1;
+	else {
+		snprintf(why, whylen, "eval: want 'user' or 'address'");
+		return VG_ECONFIG;
+	}
+	return 0;
+}
+
 const struct vg_evalfn vg_sa_headereval[] = {
+    {.name = "check_for_to_in_subject",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .min_args = 1,
+        .max_args = 1,
+        .prepare = vg_sa_prep_to_in_subject,
+        .run = vg_sa_to_in_subject},
     {.name = "check_for_matching_env_and_hdr_from",
         .plugin = "HeaderEval",
         .kinds = VG_K_ANY,

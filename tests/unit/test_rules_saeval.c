@@ -740,6 +740,34 @@ START_TEST(test_rules_saeval_images)
 }
 END_TEST
 
+/*
+ * check_for_to_in_subject('user'), Debian's LOCALPART_IN_SUBJECT; the hits
+ * are SpamAssassin 4.0.1's.
+ */
+static const struct {
+	const char *file;
+	bool hit;
+} tosubj_cases[] = {
+    {"tosubj1.eml", true},  /* "john, your invoice is ready" */
+    {"tosubj2.eml", true},  /* "Re: urgent john" */
+    {"tosubj3.eml", false}, /* "John: meeting": that form keeps case */
+    {"tosubj4.eml", false}, /* "johnny, hello" */
+};
+
+START_TEST(test_rules_saeval_to_in_subject)
+{
+	struct vg_rules *r = load("vigil_compat spamassassin\n"
+	                          "header LOCALPART_IN_SUBJECT "
+	                          "eval:check_for_to_in_subject('user')\n");
+	struct vg_rules_hits *h = run_file(r, tosubj_cases[_i].file);
+
+	ck_assert_msg(hit(r, h, "LOCALPART_IN_SUBJECT") == tosubj_cases[_i].hit,
+	    "%s", tosubj_cases[_i].file);
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* Blocks of implemented plugins load; others are skipped and counted. */
 START_TEST(test_rules_saeval_plugins)
 {
@@ -857,6 +885,8 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_messages, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_rules_saeval_plugins);
+	tcase_add_loop_test(tc, test_rules_saeval_to_in_subject, 0,
+	    (int)(sizeof(tosubj_cases) / sizeof(tosubj_cases[0])));
 	tcase_add_loop_test(tc, test_rules_saeval_images, 0,
 	    (int)(sizeof(img_cases) / sizeof(img_cases[0])));
 	tcase_add_loop_test(tc, test_rules_saeval_lines, 0,
