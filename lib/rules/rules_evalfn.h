@@ -65,6 +65,7 @@ struct vg_sactx {
 		bool base64_text, qp_long_line, bad_iso, limit, multi_alt;
 		bool missing_mime_headers, missing_hb_sep, epilogue;
 		bool ma_non_text;
+		size_t b64_maxlen; /* longest raw line of a base64 part */
 		/* ImageInfo (sa_imageinfo.c): [0] all, gif, png, jpeg */
 		size_t img_count[4];
 		double img_area[4];

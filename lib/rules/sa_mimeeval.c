@@ -266,6 +266,8 @@ vg_leaf_lines(struct vg_samime *m, const char *s, const char *end,
 	bool qp = strcmp(cte, "quoted-printable") == 0;
 	bool ascii = strcmp(ctype, "text/plain") == 0 &&
 	    (*cs == '\0' || strcmp(cs, "us-ascii") == 0);
+	bool b64 =
+	    strcmp(cte, "base64") == 0 && strcmp(ctype, "application/ics") != 0;
 	bool plain7 = strcmp(ctype, "text/plain") == 0 &&
 	    (*cte == '\0' || strcmp(cte, "7bit") == 0 ||
 	        strcmp(cte, "8bit") == 0);
@@ -281,6 +283,8 @@ vg_leaf_lines(struct vg_samime *m, const char *s, const char *end,
 			full = n + 1; /* CRLF counts as one */
 		if (count_bytes)
 			bytes += full;
+		if (b64 && full > m->b64_maxlen)
+			m->b64_maxlen = full;
 		if (qp && !(n >= 6 && strncmp(s, "SPAM: ", 6) == 0)) {
 			size_t c = 0, trail = 0, k;
 
@@ -704,6 +708,17 @@ vg_sa_unicode_ratio(struct vg_sactx *c, const struct vg_evalargs *a)
 	return (double)m->unicode_chars / (double)m->normal_chars >= a->num[0];
 }
 
+/* check_base64_length(MIN[, MAX]): the longest line of base64 parts */
+static int
+vg_sa_b64_length(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	double len = (double)vg_sa_mime(c)->b64_maxlen;
+
+	if (a->n > 1 && len > a->num[1])
+		return 0;
+	return len >= a->num[0];
+}
+
 /* check_ma_non_text: a non-text part inside multipart/alternative */
 static int
 vg_sa_ma_non_text(struct vg_sactx *c, const struct vg_evalargs *a)
@@ -775,6 +790,13 @@ const struct vg_evalfn vg_sa_mimeeval[] = {
         .max_args = 1,
         .prepare = vg_sa_prep_nums2,
         .run = vg_sa_unicode_ratio},
+    {.name = "check_base64_length",
+        .plugin = "MIMEEval",
+        .kinds = VG_K_ANY,
+        .min_args = 1,
+        .max_args = 2,
+        .prepare = vg_sa_prep_nums2,
+        .run = vg_sa_b64_length},
     {.name = "check_ma_non_text",
         .plugin = "MIMEEval",
         .kinds = VG_K_ANY,

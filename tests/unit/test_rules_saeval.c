@@ -470,6 +470,8 @@ static const struct {
         "__MIME_BASE64 "},
     /* ham1: a PDF attachment */
     {"ham1.eml", " __MIME_ATTACHMENT __MIME_BASE64 "},
+    /* base64 in lines of 78 characters; no Content-Type charset */
+    {"b64long.eml", " BASE64_LENGTH_78_79 BASE64_LENGTH_79_INF __MIME_BASE64 "},
 };
 
 START_TEST(test_rules_saeval_mime)
@@ -503,7 +505,9 @@ START_TEST(test_rules_saeval_mime)
 	    "body PP_TOO_MUCH_UNICODE05 "
 	    "eval:check_abundant_unicode_ratio(0.05)\n"
 	    "body __MIME_HTML eval:check_for_mime_html()\n"
-	    "body MIME_HTML_ONLY eval:check_for_mime_html_only()\n";
+	    "body MIME_HTML_ONLY eval:check_for_mime_html_only()\n"
+	    "body BASE64_LENGTH_78_79 eval:check_base64_length('78','79')\n"
+	    "body BASE64_LENGTH_79_INF eval:check_base64_length('79')\n";
 	struct vg_rules *r = load(src);
 	struct vg_rules_hits *h = run_file(r, mime_cases[_i].file);
 	char want[128];
