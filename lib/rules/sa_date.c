@@ -113,6 +113,18 @@ vg_digits(const char *s, size_t n)
 	return n > 0;
 }
 
+/* vg_dnum - the number of the digits at s (at most 9 read, no sign) */
+static long long
+vg_dnum(const char *s)
+{
+	long long v = 0;
+	int i;
+
+	for (i = 0; i < 9 && isdigit((unsigned char)s[i]); i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
 /* vg_days - days from 1970-01-01 to y-m-d (proleptic Gregorian) */
 static long long
 vg_days(long long y, long long m, long long d)
@@ -168,9 +180,9 @@ vg_sa_parse_date(const char *in, double *out)
 		if (vg_digits(w[i].s, w[i].n) &&
 		    vg_month(w[i + 1].s, w[i + 1].n) != 0 && w[i + 2].n == 4 &&
 		    vg_digits(w[i + 2].s, 4)) {
-			dd = atoll(w[i].s);
+			dd = vg_dnum(w[i].s);
 			mon = vg_month(w[i + 1].s, 3);
-			yyyy = atoll(w[i + 2].s);
+			yyyy = vg_dnum(w[i + 2].s);
 			w[i].used = w[i + 1].used = w[i + 2].used = true;
 			found = true;
 		}
@@ -181,8 +193,8 @@ vg_sa_parse_date(const char *in, double *out)
 		    memchr(w[i + 2].s, ':', w[i + 2].n) != NULL &&
 		    w[i + 3].n == 4 && vg_digits(w[i + 3].s, 4)) {
 			mon = vg_month(w[i].s, 3);
-			dd = atoll(w[i + 1].s);
-			yyyy = atoll(w[i + 3].s);
+			dd = vg_dnum(w[i + 1].s);
+			yyyy = vg_dnum(w[i + 3].s);
 			w[i].used = w[i + 1].used = w[i + 2].used = true;
 			w[i + 3].used = true;
 			found = true;
@@ -193,9 +205,9 @@ vg_sa_parse_date(const char *in, double *out)
 		    vg_month(w[i + 1].s, w[i + 1].n) != 0 &&
 		    (w[i + 2].n == 2 || w[i + 2].n == 3) &&
 		    vg_digits(w[i + 2].s, w[i + 2].n)) {
-			dd = atoll(w[i].s);
+			dd = vg_dnum(w[i].s);
 			mon = vg_month(w[i + 1].s, 3);
-			yyyy = atoll(w[i + 2].s);
+			yyyy = vg_dnum(w[i + 2].s);
 			if (w[i + 2].n == 2 && yyyy < 50)
 				yyyy += 2000;
 			else
@@ -219,9 +231,9 @@ vg_sa_parse_date(const char *in, double *out)
 		    (n == h + 6 &&
 		        (s[h + 3] != ':' || !vg_digits(s + h + 4, 2))))
 			continue;
-		hh = atoll(s);
-		mi = atoll(s + h + 1);
-		ss = n == h + 6 ? atoll(s + h + 4) : 0;
+		hh = vg_dnum(s);
+		mi = vg_dnum(s + h + 1);
+		ss = n == h + 6 ? vg_dnum(s + h + 4) : 0;
 		w[i].used = true;
 		break;
 	}
@@ -230,7 +242,7 @@ vg_sa_parse_date(const char *in, double *out)
 		if (!w[i].used && w[i].n == 5 &&
 		    (w[i].s[0] == '+' || w[i].s[0] == '-') &&
 		    vg_digits(w[i].s + 1, 4)) {
-			int v = atoi(w[i].s + 1);
+			int v = (int)vg_dnum(w[i].s + 1);
 
 			tz = (v / 100 * 60 + v % 100) *
 			    (w[i].s[0] == '-' ? -1 : 1);
