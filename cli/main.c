@@ -622,7 +622,8 @@ cmd_rules_check(int argc, char **argv)
 	struct vg_rules *rules = NULL;
 	struct vg_rules_stats st;
 	struct vg_err err;
-	size_t loaded = 0, skipped = 0;
+	const struct vg_rules_plugin_stat *ps;
+	size_t loaded = 0, skipped = 0, nps = 0;
 
 	if (argc != 3 || strcmp(argv[1], "check") != 0)
 		return usage();
@@ -649,6 +650,13 @@ cmd_rules_check(int argc, char **argv)
 		    vg_rules_skip_name((enum vg_rules_skip)k), st.skipped[k]);
 	printf(
 	    "), %zu scores for undefined rules ignored\n", st.unknown_scores);
+	/* SpamAssassin plugins: what Vigil runs of each and what not. */
+	ps = vg_rules_plugin_stats(rules, &nps);
+	for (size_t i = 0; i < nps; i++)
+		printf("%s: plugin %s (%s): %zu loaded, %zu skipped\n", argv[2],
+		    ps[i].name,
+		    ps[i].implemented ? "implemented" : "not implemented",
+		    ps[i].loaded, ps[i].skipped);
 	vg_rules_free(rules);
 	return 0;
 }

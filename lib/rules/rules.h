@@ -171,6 +171,23 @@ struct vg_rules_stats {
 void vg_rules_stats(const struct vg_rules *r, struct vg_rules_stats *out);
 
 /*
+ * Per SpamAssassin plugin (compat mode): rules loaded (eval: tests Vigil
+ * implements, rules inside the plugin's blocks) and skipped (eval: tests
+ * it does not, rules inside blocks of plugins it does not implement).
+ * At most VG_RULES_PLUGINS_MAX plugins are counted; more are not.
+ */
+#define VG_RULES_PLUGINS_MAX 128
+struct vg_rules_plugin_stat {
+	char *name; /* "HeaderEval" */
+	bool implemented;
+	size_t loaded, skipped;
+};
+
+/* vg_rules_plugin_stats - r's per-plugin counts; *n_out how many */
+const struct vg_rules_plugin_stat *vg_rules_plugin_stats(
+    const struct vg_rules *r, size_t *n_out);
+
+/*
  * Rules-file modules: a layer above rules/ with directives of its own (the
  * lists and the attachment policy, policy_parse.c) registers a row in
  * vg_rules_modules[] (policy/rules_modules.c).  Each rules set holds one

@@ -4,12 +4,14 @@
  * (spamassassin or none, for the rest of the file and what it includes),
  * the if / ifplugin / else / endif blocks, and counting what is skipped.
  *
- * PURPOSE  Vigil runs no SpamAssassin plugin, so every ifplugin block is
- *	    skipped; "if" conditions on the version are compared against the
- *	    SpamAssassin version the rules were written for.  The rules a
+ * PURPOSE  ifplugin blocks and plugin() / can() conditions are true for
+ *	    the plugins and features Vigil implements (rules_evalfn.c) and
+ *	    false for the rest; "if" conditions on the version are compared
+ *	    against the SpamAssassin version the rules were written for.  The rules a
  *	    skipped block would define are counted, and their names marked
  *	    skipped so that a meta naming one is skipped too (rules_resolve.c)
- *	    rather than refused.  Outside compat mode a block is an error.
+ *	    rather than refused; each is also counted under the plugin its
+ *	    block names.  Outside compat mode a block is an error.
  * LIMITS   Blocks nest VG_RULES_IF_DEPTH deep in one file: deeper, an
  *	    error.
  * ERRORS   A block error is recorded at file:line.  VG_ENOMEM.
@@ -18,31 +20,54 @@
 #include <string.h>
 
 #include "base/num.h"
+#include "rules/rules_evalfn.h"
 #include "rules/rules_parse_int.h"
 
 /* SpamAssassin version that compat-mode "if (version >= N)" compares. */
 #define VG_RULES_SA_VERSION 3.004006
 
 /*
- * vg_rules_sa_cond - a compat-mode "if" condition: plugin(X) is false (Vigil
- * runs no SpamAssassin plugin), can(X) is false, "version OP N" compares
- * against VG_RULES_SA_VERSION; ! and one pair of parentheses are allowed.
- * Anything else is false, so its block is skipped.
+ * vg_rules_sa_cond - a compat-mode "if" condition: plugin(X) is true when
+ * Vigil implements plugin X (rules_evalfn.c), can(X) when X is a feature
+ * or function it has, "version OP N" compares against
+ * VG_RULES_SA_VERSION; ! and one pair of parentheses are allowed.
+ * Anything else is false, so its block is skipped.  *plugin is set to
+ * the plugin a positive plugin() or can(...::Plugin::X::...) names.
  */
 static bool
-vg_rules_sa_cond(char *c)
+vg_rules_sa_cond(char *c, char *plugin, size_t psize)
 {
 	size_t n;
 	double v;
 
 	c = vg_rules_skipws(c);
 	vg_rules_rtrim(c);
-	if (*c == '!')
-		return !vg_rules_sa_cond(c + 1);
+	if (*c == '!') {
+		char ignored[64];
+
+		return !vg_rules_sa_cond(c + 1, ignored, sizeof(ignored));
+	}
 	n = strlen(c);
 	if (n >= 2 && c[0] == '(' && c[n - 1] == ')') {
 		c[n - 1] = '\0';
-		return vg_rules_sa_cond(c + 1);
+		return vg_rules_sa_cond(c + 1, plugin, psize);
+	}
+	if (strncmp(c, "plugin(", 7) == 0 && n > 8 && c[n - 1] == ')') {
+		c[n - 1] = '\0';
+		c = vg_rules_skipws(c + 7);
+		vg_rules_rtrim(c);
+		if (!vg_sa_plugin_short(c, plugin, psize))
+			plugin[0] = '\0';
+		return vg_sa_plugin(c);
+	}
+	if (strncmp(c, "can(", 4) == 0 && n > 5 && c[n - 1] == ')') {
+		c[n - 1] = '\0';
+		c = vg_rules_skipws(c + 4);
+		vg_rules_rtrim(c);
+		if (strncmp(c, "Mail::SpamAssassin::Plugin::", 28) != 0 ||
+		    !vg_sa_plugin_short(c, plugin, psize))
+			plugin[0] = '\0';
+		return vg_sa_can(c);
 	}
 	if (strncmp(c, "version", 7) == 0) {
 		char *s = vg_rules_skipws(c + 7), *op = s;
@@ -78,6 +103,7 @@ vg_rules_block(
 	bool outer = f->nif == 0 || f->active[f->nif - 1];
 
 	if (strcmp(dir, "ifplugin") == 0 || strcmp(dir, "if") == 0) {
+		char plugin[64] = "";
 		bool cond;
 
 		if (!f->compat) {
@@ -92,10 +118,19 @@ vg_rules_block(
 			    dir, (unsigned)VG_RULES_IF_DEPTH);
 			return true;
 		}
-		/* Vigil runs no SpamAssassin plugin: ifplugin is false. */
-		cond = strcmp(dir, "if") == 0 && vg_rules_sa_cond(rest);
+		if (strcmp(dir, "if") == 0) {
+			cond = vg_rules_sa_cond(rest, plugin, sizeof(plugin));
+		} else {
+			vg_rules_rtrim(rest);
+			cond = vg_sa_plugin(rest);
+			if (!vg_sa_plugin_short(rest, plugin, sizeof(plugin)))
+				plugin[0] = '\0';
+		}
 		f->parent[f->nif] = outer;
 		f->active[f->nif] = outer && cond;
+		f->plugin[f->nif] = plugin[0] != '\0'
+		    ? vg_rules_plugin_index(p->r, plugin)
+		    : -1;
 		f->nif++;
 		return true;
 	}
@@ -117,14 +152,56 @@ vg_rules_block(
 	return false;
 }
 
+/* vg_rules_block_plugin - the innermost plugin f's blocks name, or -1 */
+static int
+vg_rules_block_plugin(const struct vg_rfile *f)
+{
+	unsigned k;
+
+	for (k = f->nif; k > 0; k--)
+		if (f->plugin[k - 1] >= 0)
+			return f->plugin[k - 1];
+	return -1;
+}
+
+/* vg_rules_plugin_count - see rules_parse_int.h */
+void
+vg_rules_plugin_count(struct vg_rparse *p, const struct vg_rfile *f,
+    const char *plugin, bool loaded)
+{
+	struct vg_rules *r = p->r;
+	int i = -1;
+
+	if (plugin != NULL)
+		i = vg_rules_plugin_index(r, plugin);
+	else if ((i = vg_rules_block_plugin(f)) < 0 && !loaded)
+		/* An unknown eval: outside any plugin block. */
+		i = vg_rules_plugin_index(r, "(none)");
+	if (i < 0)
+		return;
+	if (loaded)
+		r->plugins[i].loaded++;
+	else
+		r->plugins[i].skipped++;
+}
+
 /* vg_rules_skipped_rule - count a rule inside an inactive if block */
 int
-vg_rules_skipped_rule(struct vg_rparse *p, char *rest)
+vg_rules_skipped_rule(struct vg_rparse *p, const struct vg_rfile *f, char *rest)
 {
 	char *name = vg_rules_word(&rest);
 	struct vg_rname *e;
+	int i;
 
 	p->r->stats.skipped[VG_SKIP_IFPLUGIN]++;
+	/* Counted under the plugin of the innermost block that is off. */
+	for (unsigned k = f->nif; k > 0; k--) {
+		if (f->active[k - 1] || !f->parent[k - 1])
+			continue;
+		if ((i = f->plugin[k - 1]) >= 0)
+			p->r->plugins[i].skipped++;
+		break;
+	}
 	if (vg_rules_valid_name(name)) {
 		if ((e = vg_rules_name_get(p->r, name)) == NULL)
 			return VG_ENOMEM;

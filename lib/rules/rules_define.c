@@ -10,8 +10,9 @@
  * OWNS     The rule belongs to the rules set; a rule that fails is freed.
  * LIMITS   VG_RULES_MAX_RULES rules per set: past it, an error.
  * ERRORS   A bad definition is an error at file:line; in compat mode an
- *	    eval: test, a regex PCRE2 cannot compile and a SpamAssassin
- *	    pseudo-header are skipped and counted instead.  VG_ENOMEM.
+ *	    eval: test Vigil does not implement (rules_evalfn.c), a regex
+ *	    PCRE2 cannot compile and a SpamAssassin pseudo-header are
+ *	    skipped and counted instead.  VG_ENOMEM.
  * THREADS  One load, one thread.
  */
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "rules/rules_evalfn.h"
 #include "rules/rules_parse_int.h"
 
 /*
@@ -35,6 +37,7 @@ vg_rules_define(
 	char why[512], *name;
 	bool skip = false;
 	enum vg_rules_skip skip_kind = VG_SKIP_REGEX;
+	const char *plugin = NULL;
 	int rc = 0;
 
 	name = vg_rules_word(&rest);
@@ -49,16 +52,12 @@ vg_rules_define(
 		    vg_rule_kind_name(kind), name);
 		return 0;
 	}
-	if (strncmp(rest, "eval:", 5) == 0) {
-		if (!f->compat) {
-			vg_rules_perr(p, f,
-			    "%s %s: eval: tests are SpamAssassin code "
-			    "(use vigil_compat spamassassin to skip them)",
-			    vg_rule_kind_name(kind), name);
-			return 0;
-		}
-		skip_kind = VG_SKIP_EVAL;
-		goto skipped;
+	if (strncmp(rest, "eval:", 5) == 0 && !f->compat) {
+		vg_rules_perr(p, f,
+		    "%s %s: eval: tests are SpamAssassin's "
+		    "(use vigil_compat spamassassin to run them)",
+		    vg_rule_kind_name(kind), name);
+		return 0;
 	}
 	if ((e = vg_rules_name_get(r, name)) == NULL)
 		return VG_ENOMEM;
@@ -99,6 +98,20 @@ vg_rules_define(
 		r->nrules--;
 		return VG_ENOMEM;
 	}
+	/* replace_rules may name it later: keep what it says (compat). */
+	if (f->compat && kind != VG_RULE_META && strchr(rest, '<') != NULL &&
+	    (rule->src = vg_strdup(rest)) == NULL) {
+		vg_rules_free_rule(rule);
+		r->nrules--;
+		return VG_ENOMEM;
+	}
+	if (strncmp(rest, "eval:", 5) == 0 && kind != VG_RULE_META) {
+		rc = vg_evalfn_compile(
+		    rule, kind, rest + 5, why, sizeof(why), &plugin);
+		skip = true;
+		skip_kind = VG_SKIP_EVAL;
+		goto compiled;
+	}
 	switch (kind) {
 	case VG_RULE_HEADER:
 		rc = vg_rules_header_spec(
@@ -132,6 +145,7 @@ vg_rules_define(
 	case VG_RULE_KIND_MAX:
 		break;
 	}
+compiled:
 	if (rc == VG_ENOMEM) {
 		vg_rules_free_rule(rule);
 		r->nrules--;
@@ -144,6 +158,8 @@ vg_rules_define(
 			/* Debug level: `vigil rules check` users ask why. */
 			vg_debug("%s:%u: %s %s skipped: %s", f->name, f->line,
 			    vg_rule_kind_name(kind), name, why);
+			if (skip_kind == VG_SKIP_EVAL)
+				vg_rules_plugin_count(p, f, plugin, false);
 			goto skipped;
 		}
 		vg_rules_perr(
@@ -159,6 +175,7 @@ vg_rules_define(
 		vg_panic("rules: entry for %s vanished", name);
 	e->rule = (long)(r->nrules - 1);
 	e->skipped = false;
+	vg_rules_plugin_count(p, f, plugin, true);
 	return 0;
 skipped:
 	if ((e = vg_rules_name_get(r, name)) == NULL)

@@ -387,6 +387,16 @@ static const struct vg_rules_dir {
     {"report_safe", vg_rules_dir_report_safe},
     {"vigil_match_limit", vg_rules_dir_match_limit},
     {"vigil_depth_limit", vg_rules_dir_depth_limit},
+    /* SpamAssassin's ReplaceTags (rules_replace.c) */
+    {"replace_tag", vg_rules_dir_replace},
+    {"replace_pre", vg_rules_dir_replace},
+    {"replace_inter", vg_rules_dir_replace},
+    {"replace_post", vg_rules_dir_replace},
+    {"replace_rules", vg_rules_dir_replace},
+    /* SpamAssassin's FreeMail (sa_freemail.c) */
+    {"freemail_domains", vg_rules_dir_freemail},
+    {"freemail_welcomelist", vg_rules_dir_freemail},
+    {"freemail_whitelist", vg_rules_dir_freemail},
 };
 
 /* vg_rules_dir_find - the handler of directive dir, or NULL */

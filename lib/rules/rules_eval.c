@@ -33,6 +33,7 @@
 #include "message/hdr.h"
 #include "base/log.h"
 #include "message/msg.h"
+#include "rules/rules_evalfn.h"
 #include "rules/rules_int.h"
 #include "rules/symset.h"
 #include "rules/symbols.h"
@@ -630,6 +631,10 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 	if ((rc = vg_rmatch_init(&m, r)) != 0)
 		goto out;
 	if ((rc = vg_rules_eval_headers(&m, msg, text, hits, out)) != 0)
+		goto out;
+	/* SpamAssassin's eval: tests (rules_evalfn.c). */
+	if ((rc = vg_rules_eval_sa(r, msg, text, hits, out, vg_rules_record)) !=
+	    0)
 		goto out;
 	for (k = 0; text != NULL && k < r->norder[VG_RULE_BODY]; k++) {
 		size_t i = r->order[VG_RULE_BODY][k];

@@ -102,6 +102,14 @@ struct vg_rule {
 	struct vg_meta_tok *rpn;
 	size_t nrpn;
 
+	/* eval: rules (rules_evalfn.h): the function and its arguments. */
+	const struct vg_evalfn *efn;
+	struct vg_evalargs *eargs;
+
+	/* The definition as written, kept during the load for replace_rules
+	 * (rules_replace.c) when it may hold a <tag>; NULL after. */
+	char *src;
+
 	atomic_bool limit_logged;
 };
 
@@ -116,6 +124,11 @@ struct vg_rname {
 	bool skipped; /* compat mode skipped its definition */
 	bool dnsbl;   /* declared by dnsbl or uribl */
 };
+
+struct vg_evalfn;
+struct vg_evalargs;
+struct vg_rules_replace;
+struct vg_rules_freemail;
 
 struct vg_rules {
 	struct vg_rule *rules;
@@ -133,6 +146,20 @@ struct vg_rules {
 	 * sorted by group, metas in dependency order). */
 	size_t *order[VG_RULE_KIND_MAX];
 	size_t norder[VG_RULE_KIND_MAX];
+
+	/* eval: rules, in definition order (rules_evalfn.c runs them). */
+	size_t *eval_order;
+	size_t neval_order;
+
+	/* freemail_domains and friends (sa_freemail.c), NULL when none. */
+	struct vg_rules_freemail *freemail;
+
+	/* replace_tag and friends (rules_replace.c), NULL when none. */
+	struct vg_rules_replace *replace;
+
+	/* Per-plugin counts of rules loaded and skipped (compat mode). */
+	struct vg_rules_plugin_stat *plugins;
+	size_t nplugins, capplugins;
 
 	struct vg_rules_dnsbl *dnsbls;
 	size_t ndnsbls, capdnsbls;

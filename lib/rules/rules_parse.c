@@ -68,7 +68,7 @@ vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
 	if (f->nif > 0 && !f->active[f->nif - 1]) {
 		/* Inside a skipped block: count the rules it would define. */
 		if (vg_rules_rule_kind(dir, &kind))
-			return vg_rules_skipped_rule(p, rest);
+			return vg_rules_skipped_rule(p, f, rest);
 		return 0;
 	}
 	if (vg_rules_rule_kind(dir, &kind))

@@ -47,6 +47,9 @@ struct vg_rfile {
 	/* if/ifplugin stack: whether each level is active */
 	bool active[VG_RULES_IF_DEPTH];
 	bool parent[VG_RULES_IF_DEPTH];
+	/* the SpamAssassin plugin each level names (index into the
+	 * per-plugin counts, rules_evalfn.h), -1 for none */
+	int plugin[VG_RULES_IF_DEPTH];
 	unsigned nif;
 };
 
@@ -192,6 +195,29 @@ int vg_rules_dir_report_safe(
 /* vg_rules_dir_find - the handler of directive dir, or NULL */
 vg_rules_dir_fn vg_rules_dir_find(const char *dir);
 
+/* rules_replace.c: SpamAssassin's ReplaceTags. */
+
+/* vg_rules_dir_replace - replace_tag, _pre, _inter, _post, replace_rules */
+int vg_rules_dir_replace(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+/*
+ * vg_rules_replace_finish - rewrite the regexes of the replace_rules rules
+ * and drop every rule's kept definition; 0 or VG_ENOMEM
+ */
+int vg_rules_replace_finish(struct vg_rparse *p);
+/* vg_rules_replace_free - NULL is a no-op */
+void vg_rules_replace_free(struct vg_rules_replace *rp);
+
+/* sa_freemail.c: SpamAssassin's FreeMail lists. */
+
+/* vg_rules_dir_freemail - freemail_domains, freemail_welcomelist */
+int vg_rules_dir_freemail(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+/* vg_rules_freemail_finish - sort and compile the lists; VG_ENOMEM */
+int vg_rules_freemail_finish(struct vg_rparse *p);
+/* vg_rules_freemail_free - NULL is a no-op */
+void vg_rules_freemail_free(struct vg_rules_freemail *fm);
+
 /* rules_include.c */
 
 /* vg_rules_read_file - whole file into memory; VG_EIO or VG_ELIMIT */
@@ -205,7 +231,15 @@ int vg_rules_include(struct vg_rparse *p, struct vg_rfile *f, char *rest);
 bool vg_rules_block(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
 /* vg_rules_skipped_rule - count a rule inside an inactive if block */
-int vg_rules_skipped_rule(struct vg_rparse *p, char *rest);
+int vg_rules_skipped_rule(
+    struct vg_rparse *p, const struct vg_rfile *f, char *rest);
+/*
+ * vg_rules_plugin_count - count one rule as loaded or skipped under
+ * plugin (an eval function's), or else under the innermost plugin block
+ * of f; a loaded rule outside any plugin is not counted
+ */
+void vg_rules_plugin_count(struct vg_rparse *p, const struct vg_rfile *f,
+    const char *plugin, bool loaded);
 /* vg_rules_dir_compat - "vigil_compat spamassassin|none" (a directive) */
 int vg_rules_dir_compat(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);

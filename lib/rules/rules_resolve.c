@@ -196,12 +196,16 @@ vg_rules_finish(struct vg_rparse *p)
 	size_t i, k;
 	int rc = 0;
 
+	if (vg_rules_replace_finish(p) != 0 || vg_rules_freemail_finish(p) != 0)
+		return VG_ENOMEM;
 	vg_rules_resolve_metas(p);
 	for (k = 0; k < VG_RULE_KIND_MAX; k++) {
 		r->order[k] = vg_calloc(r->nrules + 1, sizeof(size_t));
 		if (r->order[k] == NULL)
 			return VG_ENOMEM;
 	}
+	if ((r->eval_order = vg_calloc(r->nrules + 1, sizeof(size_t))) == NULL)
+		return VG_ENOMEM;
 	for (i = 0; i < r->nrules; i++) {
 		struct vg_rule *rule = &r->rules[i];
 		const struct vg_rname *e;
@@ -216,13 +220,19 @@ vg_rules_finish(struct vg_rparse *p)
 		else if (e->has_score)
 			rule->score = e->score;
 		else
-			rule->score = e->nice ? -1.0 : 1.0;
+			/* SpamAssassin: a T_ rule (on probation) scores 0.01. */
+			rule->score = (e->nice ? -1.0 : 1.0) *
+			    (rule->compat && strncmp(rule->name, "T_", 2) == 0
+			            ? 0.01
+			            : 1.0);
 		r->stats.rules[rule->kind]++;
 		if (rule->sub)
 			r->stats.subrules++;
 		else if (rule->score != 0)
 			r->stats.scored++;
-		if (rule->kind != VG_RULE_META)
+		if (rule->efn != NULL)
+			r->eval_order[r->neval_order++] = i;
+		else if (rule->kind != VG_RULE_META)
 			r->order[rule->kind][r->norder[rule->kind]++] = i;
 	}
 	if (vg_rules_sort_headers(r) != 0)

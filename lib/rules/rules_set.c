@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "rules/rules_evalfn.h"
 #include "rules/rules_parse_int.h"
 
 /* vg_rule_kind_name - "header", "body", ... */
@@ -118,6 +119,9 @@ vg_rules_free_rule(struct vg_rule *rule)
 	for (i = 0; i < rule->nrpn; i++)
 		vg_free(rule->rpn[i].name);
 	vg_free(rule->rpn);
+	vg_free(rule->src);
+	vg_evalargs_free(rule->eargs);
+	vg_free(rule->eargs);
 	memset(rule, 0, sizeof(*rule));
 }
 
@@ -143,6 +147,12 @@ vg_rules_free(struct vg_rules *r)
 	vg_free(r->groups);
 	for (i = 0; i < VG_RULE_KIND_MAX; i++)
 		vg_free(r->order[i]);
+	vg_free(r->eval_order);
+	vg_rules_replace_free(r->replace);
+	vg_rules_freemail_free(r->freemail);
+	for (i = 0; i < r->nplugins; i++)
+		vg_free(r->plugins[i].name);
+	vg_free(r->plugins);
 	for (i = 0; i < r->ndnsbls; i++) {
 		vg_free((char *)(uintptr_t)r->dnsbls[i].name);
 		vg_free((char *)(uintptr_t)r->dnsbls[i].zone);

@@ -45,8 +45,8 @@ static const struct {
         "t.rules:2: body A: duplicate rule name (first defined at "
         "t.rules:1)"},
     {"body A eval:check_foo()\n",
-        "t.rules:1: body A: eval: tests are SpamAssassin code (use "
-        "vigil_compat spamassassin to skip them)"},
+        "t.rules:1: body A: eval: tests are SpamAssassin's (use "
+        "vigil_compat spamassassin to run them)"},
     {"header A Subject /x/\n",
         "t.rules:1: header A: expected =~ or !~ after the header name"},
     {"header A Subject:foo =~ /x/\n",
