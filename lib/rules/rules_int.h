@@ -92,6 +92,11 @@ struct vg_rule {
 	pcre2_code *re_ml; /* body/rawbody: MULTILINE copy for whole-text */
 	bool negate;       /* !~ */
 	bool per_line;     /* anchors/lookbehind: never match whole text */
+	/* The pattern's text and PCRE2 options, kept from the load until
+	 * the prefilter is built (rules_prefilter.c), then freed. */
+	char *src;
+	uint32_t opts;
+	enum vg_rules_pf_state pf; /* where the prefilter put it */
 
 	/* Header rules. */
 	size_t group;   /* index into vg_rules.groups */
@@ -115,6 +120,13 @@ struct vg_rname {
 	bool nice;    /* tflags nice */
 	bool skipped; /* compat mode skipped its definition */
 	bool dnsbl;   /* declared by dnsbl or uribl */
+};
+
+/* vigil_prefilter: auto (the default), on, off (rules_prefilter.c). */
+enum vg_rules_pf_mode {
+	VG_PF_AUTO,
+	VG_PF_ON,
+	VG_PF_OFF,
 };
 
 struct vg_rules {
@@ -148,6 +160,10 @@ struct vg_rules {
 	struct vg_rules_hdr hdrs[2][VG_RULES_HDR_MAX];
 	size_t nhdrs[2];
 	uint32_t match_limit, depth_limit;
+
+	/* The Hyperscan prefilter (rules_prefilter.c); NULL when off. */
+	enum vg_rules_pf_mode pf_mode; /* vigil_prefilter */
+	struct vg_pf *pf;
 
 	struct vg_rules_stats stats;
 	atomic_size_t limit_rules;
