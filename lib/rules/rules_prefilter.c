@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <time.h>
 
@@ -581,6 +584,11 @@ vg_pf_build(struct vg_rules *r)
 		vg_pf_account(r, pf, &pf->groups[g]);
 	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+#ifdef __GLIBC__
+	/* Hyperscan's compiler leaves tens of MiB of freed heap that glibc
+	 * keeps; give it back (SpamAssassin's set: 65 MiB of RSS before). */
+	(void)malloc_trim(0);
+#endif
 	r->stats.prefilter = true;
 	r->stats.prefilter_compile_s = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
