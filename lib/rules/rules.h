@@ -108,9 +108,10 @@ double vg_rules_score(
  *	    LIMITS, lists them all.
  * THREADS  vg_rules_eval() and vg_rules_eval_meta() may run concurrently
  *	    on one struct vg_rules: each thread has its own PCRE2 match
- *	    data, match context and JIT stack (made at its first call, freed
- *	    when it exits); the only shared write is an atomic "limit
- *	    already logged" flag per rule.
+ *	    data, match context and JIT stack, and its own Hyperscan scratch
+ *	    for the prefilter (made at its first call, freed when it exits;
+ *	    the Hyperscan databases are shared read-only); the only shared
+ *	    write is an atomic "limit already logged" flag per rule.
  */
 #define VG_RULES_LINE_MAX        32768
 #define VG_RULES_FILE_MAX        (64u * 1024 * 1024) /* each file */
