@@ -91,8 +91,12 @@ if command -v dnsmasq >/dev/null; then
 	pids="$pids $!"
 	dns="dns_servers = 127.0.0.1:$dnsport"
 fi
+# RULES=FILE measures another rules file (SpamAssassin's set, the
+# prefilter on or off: bench/README "The rules' cost").
 # Until rules/vigil.rules exists, an empty rule set (virus stage only).
-if [ -f "$src/rules/vigil.rules" ]; then
+if [ -n "${RULES:-}" ]; then
+	rules="rules = $RULES"
+elif [ -f "$src/rules/vigil.rules" ]; then
 	rules="rules = $src/rules/vigil.rules"
 else
 	echo "no $src/rules/vigil.rules: measuring with an empty rule set"

@@ -615,6 +615,47 @@ cmd_version(int argc, char **argv)
 	return ferror(stdout) ? 1 : 0;
 }
 
+/*
+ * print_prefilter - the Hyperscan prefilter's line of `vigil rules check`,
+ * and the rules PCRE2 always runs (Hyperscan refused them, or they match
+ * per line), by name
+ */
+static void
+print_prefilter(const char *file, const struct vg_rules *rules,
+    const struct vg_rules_stats *st)
+{
+	size_t i, n = vg_rules_count(rules), shown = 0;
+
+	if (vg_rules_prefilter_version() == NULL) {
+		printf("%s: prefilter: not built in (every regex runs "
+		       "through PCRE2)\n",
+		    file);
+		return;
+	}
+	if (!st->prefilter) {
+		printf("%s: prefilter: off\n", file);
+		return;
+	}
+	if (st->prefilter_dbs == 0) {
+		printf("%s: prefilter: auto, and no text has enough patterns "
+		       "to pay for compiling (vigil_prefilter on forces it)\n",
+		    file);
+		return;
+	}
+	printf("%s: prefilter: Hyperscan gates %zu regex rules; %zu always "
+	       "run; %zu databases, %zu KiB, compiled in %.2f s\n",
+	    file, st->prefilter_rules, st->prefilter_always, st->prefilter_dbs,
+	    st->prefilter_bytes / 1024, st->prefilter_compile_s);
+	for (i = 0; i < n; i++) {
+		if (vg_rules_prefilter_state(rules, i) != VG_PF_ALWAYS)
+			continue;
+		printf("%s%s", shown++ == 0 ? "  always run: " : " ",
+		    vg_rules_name(rules, i));
+	}
+	if (shown > 0)
+		printf("\n");
+}
+
 /* cmd_rules_check - `vigil rules check FILE` */
 static int
 cmd_rules_check(int argc, char **argv)
@@ -657,6 +698,7 @@ cmd_rules_check(int argc, char **argv)
 		    ps[i].name,
 		    ps[i].implemented ? "implemented" : "not implemented",
 		    ps[i].loaded, ps[i].skipped);
+	print_prefilter(argv[2], rules, &st);
 	vg_rules_free(rules);
 	return 0;
 }

@@ -14,6 +14,9 @@ pkgs=(
 	# build
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libmilter-dev libclamav-dev libpcre2-dev libspf2-dev
+	# the rules' prefilter: Hyperscan scans each text once for every
+	# rule's pattern, PCRE2 confirms the candidates (rules_prefilter.c)
+	libhyperscan-dev
 	libgmime-3.0-dev libxml2-dev libc-ares-dev libpsl-dev libarchive-dev
 	# the classifier's stores: LMDB embedded, Redis shared (hiredis)
 	liblmdb-dev libhiredis-dev

@@ -108,9 +108,10 @@ double vg_rules_score(
  *	    LIMITS, lists them all.
  * THREADS  vg_rules_eval() and vg_rules_eval_meta() may run concurrently
  *	    on one struct vg_rules: each thread has its own PCRE2 match
- *	    data, match context and JIT stack (made at its first call, freed
- *	    when it exits); the only shared write is an atomic "limit
- *	    already logged" flag per rule.
+ *	    data, match context and JIT stack, and its own Hyperscan scratch
+ *	    for the prefilter (made at its first call, freed when it exits;
+ *	    the Hyperscan databases are shared read-only); the only shared
+ *	    write is an atomic "limit already logged" flag per rule.
  */
 #define VG_RULES_LINE_MAX        32768
 #define VG_RULES_FILE_MAX        (64u * 1024 * 1024) /* each file */
@@ -165,7 +166,27 @@ struct vg_rules_stats {
 	size_t dnsbl, uribl;   /* dnsbl / uribl directives */
 	size_t files;          /* files read, includes counted */
 	size_t limit_rules;    /* rules that have reached a match limit */
+	/* The Hyperscan prefilter (rules_prefilter.c, vigil.rules(5)). */
+	bool prefilter;             /* built and on */
+	size_t prefilter_rules;     /* regex rules it gates */
+	size_t prefilter_always;    /* regex rules it cannot: PCRE2 always */
+	size_t prefilter_dbs;       /* databases (one per text matched) */
+	size_t prefilter_bytes;     /* their size */
+	double prefilter_compile_s; /* time to compile them */
 };
+
+/* Where the prefilter put a rule (vg_rules_prefilter_state). */
+enum vg_rules_pf_state {
+	VG_PF_NONE,   /* no regex (meta, exists:), or no prefilter */
+	VG_PF_GATED,  /* PCRE2 runs only when Hyperscan saw a candidate */
+	VG_PF_ALWAYS, /* Hyperscan refused it, or it matches per line */
+};
+
+/* vg_rules_prefilter_state - where the prefilter put rule i */
+enum vg_rules_pf_state vg_rules_prefilter_state(
+    const struct vg_rules *r, size_t i);
+/* vg_rules_prefilter_version - Hyperscan's version, or NULL if not built */
+const char *vg_rules_prefilter_version(void);
 
 /* vg_rules_stats - counts for `vigil rules check`; NULL rules: zeros */
 void vg_rules_stats(const struct vg_rules *r, struct vg_rules_stats *out);

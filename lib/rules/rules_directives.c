@@ -5,6 +5,7 @@
  * autolearn_spam_score, autolearn_ham_score, reputation_ham_score,
  * include, subject_tag, rewrite_header, dnsbl, uribl, vigil_compat (whose
  * handler is rules_compat.c's), vigil_match_limit, vigil_depth_limit,
+ * vigil_prefilter,
  * and the header directives (rules_headers.c's handlers).
  *
  * PURPOSE  A directive is one row here and one handler.  Rule definitions
@@ -362,6 +363,27 @@ vg_rules_dir_depth_limit(
 	return 0;
 }
 
+/*
+ * vg_rules_dir_prefilter - "vigil_prefilter auto|on|off"
+ * (rules_prefilter.c)
+ */
+static int
+vg_rules_dir_prefilter(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	vg_rules_rtrim(rest);
+	if (strcmp(rest, "auto") == 0)
+		p->r->pf_mode = VG_PF_AUTO;
+	else if (strcmp(rest, "on") == 0)
+		p->r->pf_mode = VG_PF_ON;
+	else if (strcmp(rest, "off") == 0)
+		p->r->pf_mode = VG_PF_OFF;
+	else
+		vg_rules_perr(
+		    p, f, "%s: want auto, on or off, got '%s'", dir, rest);
+	return 0;
+}
+
 static const struct vg_rules_dir {
 	const char *name;
 	vg_rules_dir_fn fn;
@@ -397,6 +419,7 @@ static const struct vg_rules_dir {
     {"freemail_domains", vg_rules_dir_freemail},
     {"freemail_welcomelist", vg_rules_dir_freemail},
     {"freemail_whitelist", vg_rules_dir_freemail},
+    {"vigil_prefilter", vg_rules_dir_prefilter},
 };
 
 /* vg_rules_dir_find - the handler of directive dir, or NULL */

@@ -21,6 +21,13 @@
  * allocations and a 32 KiB mmap per message before).  A match that reaches the
  * match, depth, heap or JIT-stack limit counts as not matched for the rest
  * of the message and is logged once per rule per rules set.
+ *
+ * With the Hyperscan prefilter (rules_prefilter.c) each text is first
+ * scanned once for all of its rules' patterns; a rule whose pattern
+ * Hyperscan did not report there cannot match, so PCRE2 skips it.  The
+ * loops below keep their order, so hits and symbols come out exactly as
+ * without the prefilter.  The thread's Hyperscan scratch lives with its
+ * PCRE2 scratch.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -35,6 +42,7 @@
 #include "message/msg.h"
 #include "rules/rules_evalfn.h"
 #include "rules/rules_int.h"
+#include "rules/rules_prefilter.h"
 #include "rules/symset.h"
 #include "rules/symbols.h"
 #include "message/text.h"
@@ -57,6 +65,7 @@ struct vg_rmatch {
 	bool owned; /* sc is this call's own (no thread key) */
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
+	struct vg_pf_scratch *pf; /* the thread's, fitted to r; or NULL */
 };
 
 /* vg_rules_required_score - required_score, or the default */
@@ -232,6 +241,7 @@ struct vg_rscratch {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
+	struct vg_pf_scratch *pf; /* Hyperscan's, made at first need */
 };
 
 static pthread_key_t vg_rscratch_key;
@@ -257,6 +267,7 @@ vg_rscratch_free(void *p)
 	pcre2_match_data_free(sc->md);
 	pcre2_match_context_free(sc->mc);
 	pcre2_jit_stack_free(sc->js);
+	vg_pf_scratch_free(sc->pf);
 	vg_free(sc);
 	atomic_fetch_sub(&vg_rscratch_nlive, 1);
 }
@@ -326,6 +337,10 @@ vg_rmatch_init(struct vg_rmatch *m, const struct vg_rules *r)
 		return VG_ENOMEM;
 	m->md = m->sc->md;
 	m->mc = m->sc->mc;
+	/* Grown only when a rules set needs more than the thread has. */
+	if (vg_pf_scratch_fit(&m->sc->pf, r->pf) != 0)
+		return VG_ENOMEM;
+	m->pf = r->pf != NULL ? m->sc->pf : NULL;
 	/* Each rules set has its own limits: set them on every call. */
 	pcre2_set_match_limit(m->mc, r->match_limit);
 	pcre2_set_depth_limit(m->mc, r->depth_limit);
@@ -574,6 +589,7 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
     struct vg_symset *out)
 {
 	const struct vg_rules *r = m->r;
+	const struct vg_pf_target *t = NULL;
 	struct vg_buf b;
 	size_t k, cur = (size_t)-1;
 	bool present = false;
@@ -593,6 +609,11 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 			    &b, &present, &r->groups[cur], msg, text);
 			if (rc != 0)
 				break;
+			/* Rules with if-unset are never gated: "" is right. */
+			t = vg_pf_group(r->pf, cur);
+			vg_pf_begin(m->pf, t);
+			vg_pf_scan(m->pf, t, present ? vg_buf_cstr(&b) : "",
+			    present ? b.len : 0);
 		}
 		if (rule->exists) {
 			if (present)
@@ -606,7 +627,11 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 			v = rule->if_unset != NULL ? rule->if_unset : "";
 			vlen = strlen(v);
 		}
-		mr = vg_rmatch_run(m, rule, rule->re, v, vlen, NULL, NULL);
+		if (t != NULL && !vg_pf_maybe(m->pf, t, k - t->first))
+			mr = 0;
+		else
+			mr = vg_rmatch_run(
+			    m, rule, rule->re, v, vlen, NULL, NULL);
 		if (mr < 0)
 			continue;
 		if ((mr == 1) != rule->negate)
@@ -616,6 +641,104 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 	return rc;
 }
 
+/*
+ * vg_rules_eval_text - the body or rawbody rules over their text, PCRE2
+ * only for the prefilter's candidates
+ */
+static int
+vg_rules_eval_text(struct vg_rmatch *m, enum vg_rule_kind kind, const char *s,
+    size_t len, struct vg_rules_hits *hits, struct vg_symset *out)
+{
+	const struct vg_rules *r = m->r;
+	const struct vg_pf_target *t = vg_pf_kind(r->pf, kind);
+	size_t k;
+	int rc;
+
+	if (s == NULL || r->norder[kind] == 0)
+		return 0;
+	vg_pf_begin(m->pf, t);
+	vg_pf_scan(m->pf, t, s, len);
+	for (k = 0; k < r->norder[kind]; k++) {
+		size_t i = r->order[kind][k];
+
+		if (!vg_pf_maybe(m->pf, t, k))
+			continue;
+		if (vg_rules_text_rule(m, &r->rules[i], s, len) == 1 &&
+		    (rc = vg_rules_record(r, i, hits, out)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* vg_rules_eval_uris - each uri rule over every URI until one matches */
+static int
+vg_rules_eval_uris(struct vg_rmatch *m, const struct vg_text *text,
+    struct vg_rules_hits *hits, struct vg_symset *out)
+{
+	const struct vg_rules *r = m->r;
+	const struct vg_pf_target *t = vg_pf_kind(r->pf, VG_RULE_URI);
+	size_t k, u;
+	int rc;
+
+	if (r->norder[VG_RULE_URI] == 0 || text->nuris == 0)
+		return 0;
+	/* One scan per URI; a candidate of any URI runs on all of them. */
+	vg_pf_begin(m->pf, t);
+	for (u = 0; u < text->nuris; u++)
+		vg_pf_scan(m->pf, t, text->uris[u], strlen(text->uris[u]));
+	for (k = 0; k < r->norder[VG_RULE_URI]; k++) {
+		size_t i = r->order[VG_RULE_URI][k];
+
+		if (!vg_pf_maybe(m->pf, t, k))
+			continue;
+		for (u = 0; u < text->nuris; u++) {
+			const char *uri = text->uris[u];
+			int mr = vg_rmatch_run(m, &r->rules[i], r->rules[i].re,
+			    uri, strlen(uri), NULL, NULL);
+
+			if (mr < 0)
+				break;
+			if (mr == 1) {
+				if ((rc = vg_rules_record(r, i, hits, out)) !=
+				    0)
+					return rc;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* vg_rules_eval_full - the full rules over the raw message */
+static int
+vg_rules_eval_full(struct vg_rmatch *m, const struct vg_msg *msg,
+    struct vg_rules_hits *hits, struct vg_symset *out)
+{
+	const struct vg_rules *r = m->r;
+	const struct vg_pf_target *t = vg_pf_kind(r->pf, VG_RULE_FULL);
+	const unsigned char *raw;
+	size_t k, len = 0;
+	int rc;
+
+	if (msg == NULL || r->norder[VG_RULE_FULL] == 0)
+		return 0;
+	if ((raw = vg_msg_raw(msg, &len)) == NULL)
+		return 0;
+	vg_pf_begin(m->pf, t);
+	vg_pf_scan(m->pf, t, (const char *)raw, len);
+	for (k = 0; k < r->norder[VG_RULE_FULL]; k++) {
+		size_t i = r->order[VG_RULE_FULL][k];
+
+		if (!vg_pf_maybe(m->pf, t, k))
+			continue;
+		if (vg_rmatch_run(m, &r->rules[i], r->rules[i].re,
+		        (const char *)raw, len, NULL, NULL) == 1 &&
+		    (rc = vg_rules_record(r, i, hits, out)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* vg_rules_eval - run the non-meta rules over one message */
 int
 vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
@@ -623,7 +746,6 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
     struct vg_symset *out)
 {
 	struct vg_rmatch m;
-	size_t k, u;
 	int rc;
 
 	if (r == NULL)
@@ -636,57 +758,14 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 	if ((rc = vg_rules_eval_sa(r, msg, text, hits, out, vg_rules_record)) !=
 	    0)
 		goto out;
-	for (k = 0; text != NULL && k < r->norder[VG_RULE_BODY]; k++) {
-		size_t i = r->order[VG_RULE_BODY][k];
-
-		if (text->body == NULL)
-			break;
-		if (vg_rules_text_rule(
-		        &m, &r->rules[i], text->body, text->body_len) == 1 &&
-		    (rc = vg_rules_record(r, i, hits, out)) != 0)
-			goto out;
-	}
-	for (k = 0; text != NULL && k < r->norder[VG_RULE_RAWBODY]; k++) {
-		size_t i = r->order[VG_RULE_RAWBODY][k];
-
-		if (text->rawbody == NULL)
-			break;
-		if (vg_rules_text_rule(&m, &r->rules[i], text->rawbody,
-		        text->rawbody_len) == 1 &&
-		    (rc = vg_rules_record(r, i, hits, out)) != 0)
-			goto out;
-	}
-	for (k = 0; text != NULL && k < r->norder[VG_RULE_URI]; k++) {
-		size_t i = r->order[VG_RULE_URI][k];
-
-		for (u = 0; u < text->nuris; u++) {
-			const char *uri = text->uris[u];
-			int mr = vg_rmatch_run(&m, &r->rules[i], r->rules[i].re,
-			    uri, strlen(uri), NULL, NULL);
-
-			if (mr < 0)
-				break;
-			if (mr == 1) {
-				if ((rc = vg_rules_record(r, i, hits, out)) !=
-				    0)
-					goto out;
-				break;
-			}
-		}
-	}
-	if (msg != NULL && r->norder[VG_RULE_FULL] > 0) {
-		size_t len = 0;
-		const unsigned char *raw = vg_msg_raw(msg, &len);
-
-		for (k = 0; raw != NULL && k < r->norder[VG_RULE_FULL]; k++) {
-			size_t i = r->order[VG_RULE_FULL][k];
-
-			if (vg_rmatch_run(&m, &r->rules[i], r->rules[i].re,
-			        (const char *)raw, len, NULL, NULL) == 1 &&
-			    (rc = vg_rules_record(r, i, hits, out)) != 0)
-				goto out;
-		}
-	}
+	if (text != NULL &&
+	    ((rc = vg_rules_eval_text(&m, VG_RULE_BODY, text->body,
+	          text->body_len, hits, out)) != 0 ||
+	        (rc = vg_rules_eval_text(&m, VG_RULE_RAWBODY, text->rawbody,
+	             text->rawbody_len, hits, out)) != 0 ||
+	        (rc = vg_rules_eval_uris(&m, text, hits, out)) != 0))
+		goto out;
+	rc = vg_rules_eval_full(&m, msg, hits, out);
 out:
 	vg_rmatch_fini(&m);
 	return rc;

@@ -92,6 +92,11 @@ struct vg_rule {
 	pcre2_code *re_ml; /* body/rawbody: MULTILINE copy for whole-text */
 	bool negate;       /* !~ */
 	bool per_line;     /* anchors/lookbehind: never match whole text */
+	/* The pattern's text and PCRE2 options, kept from the load until
+	 * the prefilter is built (rules_prefilter.c), then freed. */
+	char *pf_src;
+	uint32_t opts;
+	enum vg_rules_pf_state pf; /* where the prefilter put it */
 
 	/* Header rules. */
 	size_t group;   /* index into vg_rules.groups */
@@ -129,6 +134,12 @@ struct vg_evalfn;
 struct vg_evalargs;
 struct vg_rules_replace;
 struct vg_rules_freemail;
+/* vigil_prefilter: auto (the default), on, off (rules_prefilter.c). */
+enum vg_rules_pf_mode {
+	VG_PF_AUTO,
+	VG_PF_ON,
+	VG_PF_OFF,
+};
 
 struct vg_rules {
 	struct vg_rule *rules;
@@ -175,6 +186,10 @@ struct vg_rules {
 	struct vg_rules_hdr hdrs[2][VG_RULES_HDR_MAX];
 	size_t nhdrs[2];
 	uint32_t match_limit, depth_limit;
+
+	/* The Hyperscan prefilter (rules_prefilter.c); NULL when off. */
+	enum vg_rules_pf_mode pf_mode; /* vigil_prefilter */
+	struct vg_pf *pf;
 
 	struct vg_rules_stats stats;
 	atomic_size_t limit_rules;

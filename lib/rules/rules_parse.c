@@ -36,6 +36,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "rules/rules_parse_int.h"
+#include "rules/rules_prefilter.h"
 
 /* vg_rules_perr - record one error at the current file:line */
 void
@@ -191,6 +192,9 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 		rc = vg_rules_finish(&p);
 	if (rc == 0 && p.nerr > 0)
 		rc = VG_ECONFIG;
+	/* Last: it needs the final evaluation order (rules_prefilter.c). */
+	if (rc == 0)
+		rc = vg_pf_build(r);
 	if (rc == VG_ENOMEM)
 		vg_err_add(err, name, 0, "out of memory loading rules");
 	if (rc != 0) {

@@ -6,7 +6,9 @@
  *
  * PURPOSE  Compile each rule's pattern at load time, and for body and
  *	    rawbody rules a MULTILINE copy that rules_eval.c runs once over
- *	    the whole text instead of once per paragraph.
+ *	    the whole text instead of once per paragraph.  The pattern's
+ *	    text and options are kept for the Hyperscan prefilter
+ *	    (rules_prefilter.c), which frees them once it is built.
  * OWNS     The compiled patterns are the rule's (vg_rules_free_rule()).
  * LIMITS   The match and depth limits are applied per match, by
  *	    rules_eval.c (vigil_match_limit, vigil_depth_limit).
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "rules/rules_parse_int.h"
 
 /* vg_rules_contains - whether s[0..n) contains the C string needle */
@@ -129,6 +132,11 @@ vg_rules_regex(struct vg_rule *rule, char **sp, bool multi_copy, char *why,
 	}
 	/* No JIT on this platform is not an error: the interpreter runs. */
 	(void)pcre2_jit_compile(rule->re, PCRE2_JIT_COMPLETE);
+	/* Kept for the prefilter, which compiles all of a text's patterns
+	 * together at the end of the load (rules_prefilter.c). */
+	rule->opts = opts;
+	if ((rule->pf_src = vg_strndup(start, (size_t)(end - start))) == NULL)
+		return VG_ENOMEM;
 	if (multi_copy) {
 		/*
 		 * Body rules match per paragraph.  Rather than one match per

@@ -319,13 +319,18 @@ vg_replace_rule(
 		pcre2_code_free(tmp.re);
 		pcre2_code_free(tmp.re_ml);
 		vg_free(tmp.if_unset);
+		vg_free(tmp.pf_src);
 		return rc;
 	}
 	pcre2_code_free(rule->re);
 	pcre2_code_free(rule->re_ml);
 	vg_free(rule->if_unset);
+	vg_free(rule->pf_src);
 	rule->re = tmp.re;
 	rule->re_ml = tmp.re_ml;
+	/* The prefilter must see the replaced pattern, not the tags. */
+	rule->pf_src = tmp.pf_src;
+	rule->opts = tmp.opts;
 	rule->per_line = tmp.per_line;
 	rule->negate = tmp.negate;
 	rule->group = tmp.group;

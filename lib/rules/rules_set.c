@@ -19,6 +19,7 @@
 #include "base/alloc.h"
 #include "rules/rules_evalfn.h"
 #include "rules/rules_parse_int.h"
+#include "rules/rules_prefilter.h"
 
 /* vg_rule_kind_name - "header", "body", ... */
 const char *
@@ -115,6 +116,7 @@ vg_rules_free_rule(struct vg_rule *rule)
 	vg_free(rule->name);
 	pcre2_code_free(rule->re);
 	pcre2_code_free(rule->re_ml);
+	vg_free(rule->pf_src);
 	vg_free(rule->if_unset);
 	for (i = 0; i < rule->nrpn; i++)
 		vg_free(rule->rpn[i].name);
@@ -164,6 +166,7 @@ vg_rules_free(struct vg_rules *r)
 	vg_free(r->files);
 	vg_free(r->subject_tag);
 	vg_rules_hdr_free(r);
+	vg_pf_free(r->pf);
 	for (size_t m = 0; m < vg_rules_nmodules; m++)
 		if (vg_rules_modules[m]->free != NULL)
 			vg_rules_modules[m]->free(r->module_state[m]);
