@@ -104,6 +104,10 @@ static const struct {
     {"header T Date =~ /./", 0}, {"header T Date !~ /./", 1},
     {"header T Date =~ /^none$/ [if-unset: none]", 1},
     {"header T exists:Message-Id", 1}, {"header T exists:Date", 0},
+    /* SpamAssassin's names with a meaning of their own, and the
+     * trailing colon it drops. */
+    {"header T exists:ToCc", 1}, {"header T exists:MESSAGEID", 1},
+    {"header T exists:EnvelopeFrom", 0}, {"header T exists:Message-Id:", 1},
     {"header T EnvelopeFrom =~ /./", 0}, {"body T /million dollars/", 1},
     {"body T /^Dear friend,$/", 1}, {"body T /^wire/", 1},
     {"body T /\\Awire/", 1}, {"body T /(?<=the )million/", 1},
@@ -225,6 +229,31 @@ START_TEST(test_rules_eval_scores)
 		sum += res.sym[i].score;
 	/* 2.5 + nice default -1 + default 1 */
 	ck_assert_msg(sum == 2.5, "got sum %f, want 2.5", sum);
+	vg_symset_fini(&res);
+}
+END_TEST
+
+/* SpamAssassin: an unscored T_ rule (under test) scores 0.01 in its files. */
+START_TEST(test_rules_eval_test_rule_score)
+{
+	struct vg_symset res;
+
+	run(&res,
+	    "vigil_compat spamassassin\nbody T_A /million/\n"
+	    "body T_N /friend/\ntflags T_N nice\nbody T_S /dollars/\n"
+	    "score T_S 2\nvigil_compat none\nbody T_V /wire/\n",
+	    NULL, &text);
+	ck_assert_uint_eq(res.n, 4);
+	for (size_t i = 0; i < res.n; i++) {
+		const char *n = res.sym[i].name;
+		double want = strcmp(n, "T_A") == 0 ? 0.01
+		    : strcmp(n, "T_N") == 0         ? -0.01
+		    : strcmp(n, "T_S") == 0         ? 2
+		                                    : 1; /* T_V: strict mode */
+
+		ck_assert_msg(res.sym[i].score == want, "%s: %f, want %f", n,
+		    res.sym[i].score, want);
+	}
 	vg_symset_fini(&res);
 }
 END_TEST
@@ -599,6 +628,7 @@ rules_eval_suite(void)
 	tcase_add_loop_test(tc, test_rules_eval_single, 0,
 	    (int)(sizeof(single) / sizeof(single[0])));
 	tcase_add_test(tc, test_rules_eval_scores);
+	tcase_add_test(tc, test_rules_eval_test_rule_score);
 	tcase_add_test(tc, test_rules_eval_full);
 	tcase_add_test(tc, test_rules_eval_no_text);
 	tcase_add_test(tc, test_rules_eval_null_rules);
