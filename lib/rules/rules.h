@@ -271,4 +271,28 @@ size_t vg_rules_scratch_live(void);
 int vg_rules_eval_meta(const struct vg_rules *r, struct vg_rules_hits *hits,
     struct vg_symset *out);
 
+/* One live rule of a loaded set; every pointer borrowed from the set. */
+struct vg_rules_info {
+	const char *name;
+	enum vg_rule_kind kind;
+	const char *file; /* the file that defined it */
+	unsigned line;
+	double score; /* resolved: 0 for sub-rules and unscored rules */
+	bool sub;     /* named __*: never scored or listed in results */
+	bool compat;  /* defined under vigil_compat spamassassin */
+};
+
+/*
+ * vg_rules_foreach - call fn for every rule r runs (not the skipped or
+ * replaced ones), in the order they were defined; a NULL r calls nothing.
+ */
+void vg_rules_foreach(const struct vg_rules *r,
+    void (*fn)(void *arg, const struct vg_rules_info *info), void *arg);
+
+/*
+ * vg_rules_defines - whether r runs a rule called name (not a skipped one,
+ * not a score or describe alone); false for a NULL r
+ */
+bool vg_rules_defines(const struct vg_rules *r, const char *name);
+
 #endif /* VG_RULES_H */
