@@ -124,6 +124,15 @@ double vg_rules_score(
 #define VG_RULES_DEF_MATCH_LIMIT 1000000
 #define VG_RULES_DEF_DEPTH_LIMIT 10000
 
+/*
+ * vg_rules_load_sa - SpamAssassin's rule set from sa-update's directory
+ * sa_dir (its *.cf in name order, in compat mode; the packaged rules when
+ * it holds none), then the rules file at path (rules_sadir.c).  Returns
+ * and fails as vg_rules_load().
+ */
+int vg_rules_load_sa(struct vg_rules **out, const char *path,
+    const char *sa_dir, struct vg_err *err);
+
 /* vg_rules_parse - as vg_rules_load() on text in memory named name */
 int vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
     const char *name, struct vg_err *err);
