@@ -116,6 +116,9 @@ static const struct {
     {"body T /^Caf\xc3\xa9 FREE/", 1},   /* the Subject is line one */
     {"body T /<font/", 0}, {"rawbody T /<font size=7>/", 1},
     {"rawbody T /^line two$/", 1},
+    /* rawbody matches in SpamAssassin's 2-4 KiB chunks: across lines. */
+    {"rawbody T /friend<\\/font><\\/p>\\nline two/", 1},
+    {"rawbody T /<p>[^>]+>[^<]+<\\/font><\\/p>\\s+line/", 1},
     {"uri T /^https?:\\/\\/\\d+\\.\\d+\\.\\d+\\.\\d+/", 1},
     {"uri T /example\\.net/", 0},
     {"body T /\\bnow\\b/\nscore T 0", 0}, /* score 0: never listed */
@@ -254,6 +257,38 @@ START_TEST(test_rules_eval_test_rule_score)
 		ck_assert_msg(res.sym[i].score == want, "%s: %f, want %f", n,
 		    res.sym[i].score, want);
 	}
+	vg_symset_fini(&res);
+}
+END_TEST
+
+/* LIMITS: a rawbody match never spans two of SpamAssassin's chunks. */
+START_TEST(test_rules_eval_rawbody_chunks)
+{
+	static char raw[6 + 2100 + 1 + 2100 + 4 + 1];
+	struct vg_text t = text;
+	struct vg_symset res;
+	size_t n = 0;
+
+	memcpy(raw, "start\n", 6);
+	n = 6;
+	memset(raw + n, 'x', 2100);
+	n += 2100;
+	raw[n++] = '\n';
+	memset(raw + n, 'y', 2100);
+	n += 2100;
+	memcpy(raw + n, "\nend", 5);
+	n += 4;
+	t.rawbody = raw;
+	t.rawbody_len = n;
+	/* Chunk one ends at the first newline past 2048 bytes. */
+	run(&res, "rawbody T /start\\nx+\\n\\z/", NULL, &t);
+	ck_assert(vg_symset_has(&res, "T"));
+	vg_symset_fini(&res);
+	run(&res, "rawbody T /x\\ny/", NULL, &t);
+	ck_assert(!vg_symset_has(&res, "T"));
+	vg_symset_fini(&res);
+	run(&res, "rawbody T /\\Ay+\\nend/", NULL, &t);
+	ck_assert(vg_symset_has(&res, "T"));
 	vg_symset_fini(&res);
 }
 END_TEST
@@ -629,6 +664,7 @@ rules_eval_suite(void)
 	    (int)(sizeof(single) / sizeof(single[0])));
 	tcase_add_test(tc, test_rules_eval_scores);
 	tcase_add_test(tc, test_rules_eval_test_rule_score);
+	tcase_add_test(tc, test_rules_eval_rawbody_chunks);
 	tcase_add_test(tc, test_rules_eval_full);
 	tcase_add_test(tc, test_rules_eval_no_text);
 	tcase_add_test(tc, test_rules_eval_null_rules);
