@@ -398,6 +398,17 @@ return_path(char *out, size_t size, const char *file)
 			continue;
 		lt = memchr(p, '<', (size_t)(end - p));
 		gt = lt != NULL ? memchr(lt, '>', (size_t)(end - lt)) : NULL;
+		if (lt == NULL) {
+			/* A bare address: "Return-Path: user@example.com". */
+			for (lt = p + 11;
+			     lt + 1 < end && (lt[1] == ' ' || lt[1] == '\t');
+			     lt++)
+				;
+			for (gt = lt + 1; gt < end && *gt != ' ' &&
+			     *gt != '\t' && *gt != '\r';
+			     gt++)
+				;
+		}
 		if (gt != NULL && (size_t)(gt - lt - 1) < size) {
 			memcpy(out, lt + 1, (size_t)(gt - lt - 1));
 			out[gt - lt - 1] = '\0';
