@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -42,8 +43,12 @@
 /* Where Debian's ClamAV (freshclam) keeps its signatures. */
 #define VG_CLI_CLAMAV_DIR "/var/lib/clamav"
 
+/* An envelope sender read from Return-Path: SMTP's path limit, 256. */
+#define VG_SA_RP_MAX 257
+
 struct envelope {
 	const char *client_ip, *helo, *from, *auth;
+	bool from_return_path; /* --from-return-path */
 	const char *rcpts[MAX_RCPTS];
 	size_t nrcpts;
 };
@@ -79,10 +84,12 @@ usage(void)
 	    "[--helo NAME]\n"
 	    "                  [--from ADDR] [--rcpt ADDR]... [--auth USER] "
 	    "[--json]\n"
-	    "                  [--db DIR] [--dkim-sign] FILE...\n"
+	    "                  [--db DIR] [--dkim-sign] [--from-return-path] "
+	    "FILE...\n"
 	    "       vigil learn --spam|--ham [--forget] [-c FILE] PATH...\n"
 	    "       vigil learn --stats [-c FILE]\n"
 	    "       vigil rules check FILE\n"
+	    "       vigil rules list FILE\n"
 	    "       vigil stats [-c FILE] [--raw]\n"
 	    "       vigil version [-c FILE] [--db DIR]\n");
 	return 1;
@@ -361,15 +368,72 @@ out:
 	return 0;
 }
 
+/*
+ * return_path - the address of file's Return-Path header into out ("" for
+ * <> or none): a stored message's envelope sender, as the delivery agent
+ * wrote it (--from-return-path).  Only the first 64 KiB are read: a
+ * header section longer than that has no Return-Path for this purpose.
+ */
+static void
+return_path(char *out, size_t size, const char *file)
+{
+	char buf[65536];
+	size_t n;
+	FILE *fp;
+	const char *p, *end, *lt, *gt;
+
+	out[0] = '\0';
+	if ((fp = fopen(file, "rb")) == NULL)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	(void)fclose(fp);
+	buf[n] = '\0';
+	for (p = buf; p < buf + n; p = end + 1) {
+		if ((end = memchr(p, '\n', (size_t)(buf + n - p))) == NULL)
+			end = buf + n;
+		if (end == p || (end == p + 1 && *p == '\r'))
+			return; /* the end of the header section */
+		if ((size_t)(end - p) < 12 ||
+		    strncasecmp(p, "Return-Path:", 12))
+			continue;
+		lt = memchr(p, '<', (size_t)(end - p));
+		gt = lt != NULL ? memchr(lt, '>', (size_t)(end - lt)) : NULL;
+		if (lt == NULL) {
+			/* A bare address: "Return-Path: user@example.com". */
+			for (lt = p + 11;
+			     lt + 1 < end && (lt[1] == ' ' || lt[1] == '\t');
+			     lt++)
+				;
+			for (gt = lt + 1; gt < end && *gt != ' ' &&
+			     *gt != '\t' && *gt != '\r';
+			     gt++)
+				;
+		}
+		if (gt != NULL && (size_t)(gt - lt - 1) < size) {
+			memcpy(out, lt + 1, (size_t)(gt - lt - 1));
+			out[gt - lt - 1] = '\0';
+		}
+		return;
+	}
+}
+
 /* scan_file - scan one file and print its verdict; 0 or VG_E* */
 static int
 scan_file(struct vg_engine *engine, const char *file,
-    const struct envelope *env, bool json)
+    const struct envelope *envp, bool json)
 {
 	struct vg_sess *s = NULL;
 	struct vg_verdict *v = NULL;
 	struct phases *ph;
+	struct envelope envc = *envp;
+	const struct envelope *env = &envc;
+	char rp[VG_SA_RP_MAX];
 	int rc;
+
+	if (envp->from_return_path) {
+		return_path(rp, sizeof(rp), file);
+		envc.from = rp;
+	}
 
 	if ((ph = vg_calloc(1, sizeof(*ph))) == NULL ||
 	    (rc = vg_sess_new(&s)) != 0) {
@@ -467,7 +531,8 @@ cmd_scan(int argc, char **argv)
 		OPT_AUTH,
 		OPT_JSON,
 		OPT_DB,
-		OPT_SIGN
+		OPT_SIGN,
+		OPT_RETURN_PATH
 	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -480,6 +545,7 @@ cmd_scan(int argc, char **argv)
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"db", required_argument, NULL, OPT_DB},
 	    {"dkim-sign", no_argument, NULL, OPT_SIGN},
+	    {"from-return-path", no_argument, NULL, OPT_RETURN_PATH},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *rules = NULL, *db = NULL;
@@ -523,6 +589,9 @@ cmd_scan(int argc, char **argv)
 			break;
 		case OPT_AUTH:
 			env.auth = optarg;
+			break;
+		case OPT_RETURN_PATH:
+			env.from_return_path = true;
 			break;
 		case OPT_JSON:
 			json = true;
@@ -703,6 +772,41 @@ cmd_rules_check(int argc, char **argv)
 	return 0;
 }
 
+/* list_rule - one line of `vigil rules list` */
+static void
+list_rule(void *arg, const struct vg_rules_info *info)
+{
+	(void)arg;
+	printf("%s\t%s\t%g\t%s:%u\n", info->name, vg_rule_kind_name(info->kind),
+	    info->score, info->file, info->line);
+}
+
+/*
+ * cmd_rules_list - `vigil rules list FILE`: every rule the file runs, one
+ * a line: name, kind, score, file:line (tab-separated; sub-rules included,
+ * with score 0).  Skipped rules are not listed: `vigil rules check` counts
+ * them.
+ */
+static int
+cmd_rules_list(int argc, char **argv)
+{
+	struct vg_rules *rules = NULL;
+	struct vg_err err;
+
+	if (argc != 3)
+		return usage();
+	vg_err_init(&err);
+	if (vg_rules_load(&rules, argv[2], &err) != 0) {
+		fputs(vg_err_text(&err), stderr);
+		return 1;
+	}
+	vg_rules_foreach(rules, list_rule, NULL);
+	vg_rules_free(rules);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -711,6 +815,9 @@ main(int argc, char **argv)
 		return usage();
 	if (strcmp(argv[1], "scan") == 0)
 		return cmd_scan(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rules") == 0 && argc > 2 &&
+	    strcmp(argv[2], "list") == 0)
+		return cmd_rules_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "rules") == 0)
 		return cmd_rules_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "learn") == 0)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* current - the engine new mail gets, swapped on SIGHUP and new signatures */
+/*
+ * current - the engine new mail gets, swapped on SIGHUP, new signatures and
+ * a new SpamAssassin rule set in sa_update_dir
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,6 +17,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/stats.h"
+#include "core/sawatch.h"
 #include "core/sigwatch.h"
 #include "net/dkim_keys.h"
 #include "store/store.h"
@@ -47,7 +51,8 @@ static struct {
 	struct vg_dkim_keys *sign_keys;
 	/* Reload thread only. */
 	struct vg_sigwatch *watch;
-	uint64_t interval_ms; /* signature_check_interval */
+	struct vg_sawatch *sawatch; /* sa_update_dir, or NULL */
+	uint64_t interval_ms;       /* signature_check_interval */
 	uint64_t last_check_ms;
 	uint64_t last_attempt_ms;
 	int watch_errno; /* the watch failing since, and why; 0 when fine */
@@ -117,6 +122,18 @@ vgm_current_rewatch(const struct vg_conf *conf)
 	RS.watch_errno = 0;
 	RS.interval_ms = conf->signature_check_interval_ms;
 	RS.last_check_ms = vg_clock_ms();
+	/*
+	 * sa-update's directory, looked at on the same interval: the rule
+	 * set now loaded is the state to compare with.
+	 */
+	vg_sawatch_free(RS.sawatch);
+	RS.sawatch = NULL;
+	if (conf->sa_update_dir != NULL && *conf->sa_update_dir != '\0' &&
+	    RS.interval_ms > 0 &&
+	    (rc = vg_sawatch_new(&RS.sawatch, conf->sa_update_dir)) != 0)
+		vg_warn("cannot watch sa_update_dir %s (%s); reload with "
+		        "SIGHUP after sa-update",
+		    conf->sa_update_dir, vg_strerror(rc));
 	/* clamd servers load their own signatures: nothing to watch. */
 	if (!conf->virus_scan || conf->clamav_database == NULL ||
 	    (conf->virus_backend != NULL &&
@@ -299,6 +316,21 @@ vgm_current_check_watch(void)
 	return changed;
 }
 
+/*
+ * vgm_current_check_sa - true when sa_update_dir holds a new rule set that
+ * has stopped changing (sawatch.h); vgm_current_check_watch() set
+ * last_check_ms
+ */
+static bool
+vgm_current_check_sa(void)
+{
+	if (RS.sawatch == NULL || !vg_sawatch_changed(RS.sawatch))
+		return false;
+	vg_info("sa_update_dir %s: a new SpamAssassin rule set",
+	    vg_sawatch_dir(RS.sawatch));
+	return true;
+}
+
 /* vgm_current_next_ms - the next time the thread has something to do */
 static uint64_t
 vgm_current_next_ms(bool no_engine)
@@ -307,7 +339,7 @@ vgm_current_next_ms(bool no_engine)
 
 	if (no_engine)
 		next = RS.last_attempt_ms + VGM_CURRENT_RETRY_MS;
-	if (RS.watch != NULL && RS.interval_ms > 0 &&
+	if ((RS.watch != NULL || RS.sawatch != NULL) && RS.interval_ms > 0 &&
 	    RS.last_check_ms + RS.interval_ms < next)
 		next = RS.last_check_ms + RS.interval_ms;
 	return next;
@@ -349,6 +381,8 @@ vgm_current_main(void *arg)
 			vgm_current_now("retry after a failed in-place reload");
 		else if (vgm_current_check_watch())
 			vgm_current_now("signature database changed");
+		else if (vgm_current_check_sa())
+			vgm_current_now("SpamAssassin rule set changed");
 		pthread_mutex_lock(&RS.lock);
 	}
 	pthread_mutex_unlock(&RS.lock);
@@ -432,6 +466,8 @@ vgm_current_fini(void)
 	vg_sigwatch_free(RS.watch);
 	RS.watch = NULL;
 	RS.watch_errno = 0;
+	vg_sawatch_free(RS.sawatch);
+	RS.sawatch = NULL;
 	vg_free(RS.conf_path);
 	RS.conf_path = NULL;
 	vg_dkim_keys_unref(RS.sign_keys);

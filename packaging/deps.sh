@@ -42,8 +42,9 @@ pkgs=(
 	redis-server
 	# SASL for the e2e policy test (an authenticated sender, sasldb)
 	sasl2-bin libsasl2-modules
-	# SpamAssassin's rule files (the compat-mode test loads them; spamd is
-	# never run)
+	# SpamAssassin's rule files (the compat-mode test loads them) and
+	# SpamAssassin itself: tests/accuracy/sa-diff.py scores the same mail
+	# through its Perl API (Mail::SpamAssassin, as spamd does) to compare
 	spamassassin
 	# Sieve (Pigeonhole's sieve-test) and procmail run recipes written for
 	# SpamAssassin's headers against Vigil's delivered copies (e2e spam)

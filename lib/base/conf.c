@@ -137,6 +137,9 @@ static const struct vg_conf_key keys[] = {
         "free the old engine before building the new one on reload"),
     DUR(signature_check_interval, "60s", 0, 1 * DAY,
         "how often to look for new signatures (0: never)"),
+    STR(sa_update_dir, "", false, true,
+        "SpamAssassin's sa-update directory, loaded before the rules file "
+        "and watched (empty: off)"),
     STR(dns_servers, "", false, true,
         "DNS servers, e.g. 127.0.0.1:53, [::1]:53 (empty: system resolver)"),
     DUR(dns_timeout, "2s", 100, 60 * SEC, "time allowed for one DNS query"),
@@ -272,7 +275,7 @@ static const struct vg_conf_key keys[] = {
 /* Keys that may be set to the empty string. */
 static const char *const empty_ok[] = {"user", "metrics_listen", "dns_servers",
     "trusted_networks", "redis", "redis_password", "clamd_servers",
-    "arc_trusted_sealers", "dkim_sign_domain"};
+    "arc_trusted_sealers", "dkim_sign_domain", "sa_update_dir"};
 
 struct state {
 	struct vg_conf *conf;

@@ -156,6 +156,7 @@ struct vg_conf {
 	/* Reload. */
 	bool reload_in_place;                 /* free the old engine first */
 	uint64_t signature_check_interval_ms; /* 0 = never look */
+	char *sa_update_dir; /* sa-update's directory, "" = off */
 
 	/* The line each key was set on (vg_conf_line()). */
 	unsigned *lines;

@@ -178,7 +178,11 @@ vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
 	engine->read_only = read_only;
 	if ((rc = check_tmp_dir(conf, err)) != 0)
 		goto fail;
-	if (conf->rules != NULL && *conf->rules != '\0')
+	if (conf->rules != NULL && *conf->rules != '\0' &&
+	    conf->sa_update_dir != NULL && *conf->sa_update_dir != '\0')
+		rc = vg_rules_load_sa(
+		    &engine->rules, conf->rules, conf->sa_update_dir, err);
+	else if (conf->rules != NULL && *conf->rules != '\0')
 		rc = vg_rules_load(&engine->rules, conf->rules, err);
 	else
 		rc = vg_rules_parse(&engine->rules, "", 0, "(no rules)", err);

@@ -125,6 +125,15 @@ double vg_rules_score(
 #define VG_RULES_DEF_MATCH_LIMIT 1000000
 #define VG_RULES_DEF_DEPTH_LIMIT 10000
 
+/*
+ * vg_rules_load_sa - SpamAssassin's rule set from sa-update's directory
+ * sa_dir (its *.cf in name order, in compat mode; the packaged rules when
+ * it holds none), then the rules file at path (rules_sadir.c).  Returns
+ * and fails as vg_rules_load().
+ */
+int vg_rules_load_sa(struct vg_rules **out, const char *path,
+    const char *sa_dir, struct vg_err *err);
+
 /* vg_rules_parse - as vg_rules_load() on text in memory named name */
 int vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
     const char *name, struct vg_err *err);
@@ -308,5 +317,29 @@ size_t vg_rules_scratch_live(void);
  */
 int vg_rules_eval_meta(const struct vg_rules *r, struct vg_rules_hits *hits,
     struct vg_symset *out);
+
+/* One live rule of a loaded set; every pointer borrowed from the set. */
+struct vg_rules_info {
+	const char *name;
+	enum vg_rule_kind kind;
+	const char *file; /* the file that defined it */
+	unsigned line;
+	double score; /* resolved: 0 for sub-rules and unscored rules */
+	bool sub;     /* named __*: never scored or listed in results */
+	bool compat;  /* defined under vigil_compat spamassassin */
+};
+
+/*
+ * vg_rules_foreach - call fn for every rule r runs (not the skipped or
+ * replaced ones), in the order they were defined; a NULL r calls nothing.
+ */
+void vg_rules_foreach(const struct vg_rules *r,
+    void (*fn)(void *arg, const struct vg_rules_info *info), void *arg);
+
+/*
+ * vg_rules_defines - whether r runs a rule called name (not a skipped one,
+ * not a score or describe alone); false for a NULL r
+ */
+bool vg_rules_defines(const struct vg_rules *r, const char *name);
 
 #endif /* VG_RULES_H */

@@ -444,6 +444,58 @@ vg_rules_lines(struct vg_rmatch *m, const struct vg_rule *rule,
 	return 0;
 }
 
+/* SpamAssassin's MAX_BODY_LINE_LENGTH: rawbody chunks are 1-2 of these. */
+#define VG_RULES_RAW_CHUNK 2048
+
+/*
+ * vg_rules_chunk_end - the end (one past) of the rawbody chunk starting at
+ * ofs, as SpamAssassin's split_into_array_of_short_paragraphs cuts: the
+ * rest when it is at most two chunk lengths, else just after the first
+ * newline, else '>', else blank at or after one chunk length that keeps the
+ * chunk within two, else at one chunk length exactly.
+ */
+static size_t
+vg_rules_chunk_end(const char *text, size_t len, size_t ofs)
+{
+	static const char cut[] = {'\n', '>', ' '};
+	size_t from = ofs + VG_RULES_RAW_CHUNK;
+
+	if (len - ofs <= 2 * VG_RULES_RAW_CHUNK)
+		return len;
+	for (size_t k = 0; k < sizeof(cut); k++) {
+		const char *j = memchr(text + from, cut[k], len - from);
+
+		if (j != NULL &&
+		    (size_t)(j - text) - ofs + 1 <= 2 * VG_RULES_RAW_CHUNK)
+			return (size_t)(j - text) + 1;
+	}
+	return from + 1;
+}
+
+/*
+ * vg_rules_chunks - a rawbody rule per chunk of 2-4 KiB, as SpamAssassin
+ * matches rawbody (a tag may span lines); 1, 0 or -1 as vg_rmatch_run.
+ * XXX SpamAssassin chunks each text part on its own; Vigil's rawbody holds
+ * the parts one after another, so a chunk may straddle two of them.
+ */
+static int
+vg_rules_chunks(struct vg_rmatch *m, const struct vg_rule *rule,
+    const char *text, size_t len)
+{
+	size_t ofs = 0, end;
+	int rc;
+
+	do {
+		end = vg_rules_chunk_end(text, len, ofs);
+		rc = vg_rmatch_run(
+		    m, rule, rule->re, text + ofs, end - ofs, NULL, NULL);
+		if (rc != 0)
+			return rc;
+		ofs = end;
+	} while (ofs < len);
+	return 0;
+}
+
 /* vg_rules_text_rule - one body/rawbody rule over its text (see top) */
 static int
 vg_rules_text_rule(struct vg_rmatch *m, const struct vg_rule *rule,
@@ -454,13 +506,18 @@ vg_rules_text_rule(struct vg_rmatch *m, const struct vg_rule *rule,
 	int rc;
 
 	if (rule->per_line)
-		return vg_rules_lines(m, rule, text, len);
+		return rule->kind == VG_RULE_RAWBODY
+		    ? vg_rules_chunks(m, rule, text, len)
+		    : vg_rules_lines(m, rule, text, len);
 	whole = rule->re_ml != NULL ? rule->re_ml : rule->re;
 	rc = vg_rmatch_run(m, rule, whole, text, len, &so, &eo);
 	if (rc <= 0)
 		return rc;
 	if (eo >= so && memchr(text + so, '\n', eo - so) == NULL)
 		return 1;
+	/* A rawbody match across lines: SpamAssassin's chunks hold many. */
+	if (rule->kind == VG_RULE_RAWBODY)
+		return vg_rules_chunks(m, rule, text, len);
 	return vg_rules_lines(m, rule, text, len);
 }
 

@@ -59,6 +59,35 @@ vg_rules_group(struct vg_rules *r, enum vg_hdr_special special,
 }
 
 /*
+ * vg_rules_hdr_special - the meaning of header name hname: *out is
+ * VG_HDR_NAMED for an ordinary name.  False (reason in why) for the
+ * pseudo-headers SpamAssassin computes from its relay analysis, which a
+ * compat-mode load skips.
+ */
+static bool
+vg_rules_hdr_special(
+    enum vg_hdr_special *out, const char *hname, char *why, size_t whylen)
+{
+	*out = VG_HDR_NAMED;
+	if (strcmp(hname, "ALL") == 0)
+		*out = VG_HDR_ALL;
+	else if (strcmp(hname, "ToCc") == 0)
+		*out = VG_HDR_TOCC;
+	else if (strcmp(hname, "MESSAGEID") == 0)
+		*out = VG_HDR_MESSAGEID;
+	else if (strcmp(hname, "EnvelopeFrom") == 0)
+		*out = VG_HDR_ENVFROM;
+	else if (strncmp(hname, "X-Spam-Relays-", 14) == 0 ||
+	    strncmp(hname, "ALL-", 4) == 0 ||
+	    strcmp(hname, "X-Spam-DKIM") == 0) {
+		snprintf(why, whylen, "pseudo-header %s is SpamAssassin's own",
+		    hname);
+		return false;
+	}
+	return true;
+}
+
+/*
  * vg_rules_header_spec - parse "Name[:raw|:addr|:name] =~|!~ /re/ [if-unset:
  * TEXT]" or "exists:Name" into rule.  Returns 0, VG_ENOMEM, VG_ECONFIG
  * (reason in why; *skip says compat mode may skip it, with *skip_kind).
@@ -74,15 +103,28 @@ vg_rules_header_spec(struct vg_rules *r, struct vg_rule *rule, char *s,
 
 	*skip = false;
 	if (strncmp(s, "exists:", 7) == 0) {
+		size_t n;
+
 		hname = vg_rules_skipws(s + 7);
 		vg_rules_rtrim(hname);
+		/* SpamAssassin accepts (and drops) one trailing colon. */
+		n = strlen(hname);
+		if (n > 1 && hname[n - 1] == ':')
+			hname[n - 1] = '\0';
 		if (*hname == '\0' || strpbrk(hname, " \t:") != NULL) {
 			snprintf(why, whylen, "exists: needs one header name");
 			return VG_ECONFIG;
 		}
 		rule->exists = true;
-		return vg_rules_group(
-		    r, VG_HDR_NAMED, VG_HDR_RAW, hname, &rule->group);
+		/* exists:ToCc is true when To or Cc is there, as for the
+		 * other names with a meaning of their own. */
+		if (!vg_rules_hdr_special(&special, hname, why, whylen)) {
+			*skip = true;
+			*skip_kind = VG_SKIP_PSEUDO;
+			return VG_ECONFIG;
+		}
+		return vg_rules_group(r, special, VG_HDR_RAW,
+		    special == VG_HDR_NAMED ? hname : NULL, &rule->group);
 	}
 	hname = vg_rules_word(&s);
 	op = vg_rules_word(&s);
@@ -122,20 +164,7 @@ vg_rules_header_spec(struct vg_rules *r, struct vg_rule *rule, char *s,
 		snprintf(why, whylen, "missing header name");
 		return VG_ECONFIG;
 	}
-	if (strcmp(hname, "ALL") == 0)
-		special = VG_HDR_ALL;
-	else if (strcmp(hname, "ToCc") == 0)
-		special = VG_HDR_TOCC;
-	else if (strcmp(hname, "MESSAGEID") == 0)
-		special = VG_HDR_MESSAGEID;
-	else if (strcmp(hname, "EnvelopeFrom") == 0)
-		special = VG_HDR_ENVFROM;
-	else if (strncmp(hname, "X-Spam-Relays-", 14) == 0 ||
-	    strncmp(hname, "ALL-", 4) == 0 ||
-	    strcmp(hname, "X-Spam-DKIM") == 0) {
-		/* SpamAssassin computes these from its relay analysis. */
-		snprintf(why, whylen, "pseudo-header %s is SpamAssassin's own",
-		    hname);
+	if (!vg_rules_hdr_special(&special, hname, why, whylen)) {
 		*skip = true;
 		*skip_kind = VG_SKIP_PSEUDO;
 		return VG_ECONFIG;

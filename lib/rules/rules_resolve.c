@@ -214,11 +214,14 @@ vg_rules_finish(struct vg_rparse *p)
 			continue;
 		e = vg_rules_name_find(r, rule->name);
 		/* SpamAssassin: an unscored rule scores 1 (nice: -1),
-		 * a sub-rule never scores. */
+		 * a sub-rule never scores; and in its rule files an
+		 * unscored T_ rule (one under test) scores 0.01. */
 		if (rule->sub)
 			rule->score = 0;
 		else if (e->has_score)
 			rule->score = e->score;
+		else if (rule->compat && strncmp(rule->name, "T_", 2) == 0)
+			rule->score = e->nice ? -0.01 : 0.01;
 		else
 			/* SpamAssassin: a T_ rule (on probation) scores 0.01. */
 			rule->score = (e->nice ? -1.0 : 1.0) *

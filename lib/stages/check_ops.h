@@ -101,6 +101,8 @@ int vg_check_reputation_class(const struct vg_verdict *v,
 /* The policy checks (check_attach.c, check_lists.c; see policy.h). */
 extern const struct vg_check_ops vg_check_attach_ops;
 extern const struct vg_check_ops vg_check_lists_ops;
+/* SpamAssassin's welcomelists and blocklists (check_sa_wlbl.c, sa_wlbl.h) */
+extern const struct vg_check_ops vg_check_sa_wlbl_ops;
 
 /*
  * vg_check_dnsbl_record - the symbols of a blacklist outcome: each list

@@ -55,14 +55,15 @@
  * (check_<name>.c, defining vg_check_<name>_ops) and one line here.
  */
 static const struct vg_check_ops *const checks[] = {
-    &vg_check_spf_ops,    /* check_spf.c */
-    &vg_check_dkim_ops,   /* check_dkim.c */
-    &vg_check_arc_ops,    /* check_arc.c: after DKIM, before DMARC */
-    &vg_check_dmarc_ops,  /* check_dmarc.c: reads SPF, DKIM, ARC */
-    &vg_check_dnsbl_ops,  /* check_dnsbl.c */
-    &vg_check_attach_ops, /* check_attach.c */
-    &vg_check_lists_ops,  /* check_lists.c */
-    &vg_check_bayes_ops,  /* check_bayes.c: the learning classifier */
+    &vg_check_spf_ops,     /* check_spf.c */
+    &vg_check_dkim_ops,    /* check_dkim.c */
+    &vg_check_arc_ops,     /* check_arc.c: after DKIM, before DMARC */
+    &vg_check_dmarc_ops,   /* check_dmarc.c: reads SPF, DKIM, ARC */
+    &vg_check_dnsbl_ops,   /* check_dnsbl.c */
+    &vg_check_attach_ops,  /* check_attach.c */
+    &vg_check_lists_ops,   /* check_lists.c */
+    &vg_check_sa_wlbl_ops, /* check_sa_wlbl.c: after SPF, DKIM */
+    &vg_check_bayes_ops,   /* check_bayes.c: the learning classifier */
     /* check_reputation.c: after SPF, whose SPF_PASS it reads */
     &vg_check_reputation_ops,
 };

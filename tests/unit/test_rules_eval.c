@@ -104,6 +104,10 @@ static const struct {
     {"header T Date =~ /./", 0}, {"header T Date !~ /./", 1},
     {"header T Date =~ /^none$/ [if-unset: none]", 1},
     {"header T exists:Message-Id", 1}, {"header T exists:Date", 0},
+    /* SpamAssassin's names with a meaning of their own, and the
+     * trailing colon it drops. */
+    {"header T exists:ToCc", 1}, {"header T exists:MESSAGEID", 1},
+    {"header T exists:EnvelopeFrom", 0}, {"header T exists:Message-Id:", 1},
     {"header T EnvelopeFrom =~ /./", 0}, {"body T /million dollars/", 1},
     {"body T /^Dear friend,$/", 1}, {"body T /^wire/", 1},
     {"body T /\\Awire/", 1}, {"body T /(?<=the )million/", 1},
@@ -112,6 +116,9 @@ static const struct {
     {"body T /^Caf\xc3\xa9 FREE/", 1},   /* the Subject is line one */
     {"body T /<font/", 0}, {"rawbody T /<font size=7>/", 1},
     {"rawbody T /^line two$/", 1},
+    /* rawbody matches in SpamAssassin's 2-4 KiB chunks: across lines. */
+    {"rawbody T /friend<\\/font><\\/p>\\nline two/", 1},
+    {"rawbody T /<p>[^>]+>[^<]+<\\/font><\\/p>\\s+line/", 1},
     {"uri T /^https?:\\/\\/\\d+\\.\\d+\\.\\d+\\.\\d+/", 1},
     {"uri T /example\\.net/", 0},
     {"body T /\\bnow\\b/\nscore T 0", 0}, /* score 0: never listed */
@@ -225,6 +232,63 @@ START_TEST(test_rules_eval_scores)
 		sum += res.sym[i].score;
 	/* 2.5 + nice default -1 + default 1 */
 	ck_assert_msg(sum == 2.5, "got sum %f, want 2.5", sum);
+	vg_symset_fini(&res);
+}
+END_TEST
+
+/* SpamAssassin: an unscored T_ rule (under test) scores 0.01 in its files. */
+START_TEST(test_rules_eval_test_rule_score)
+{
+	struct vg_symset res;
+
+	run(&res,
+	    "vigil_compat spamassassin\nbody T_A /million/\n"
+	    "body T_N /friend/\ntflags T_N nice\nbody T_S /dollars/\n"
+	    "score T_S 2\nvigil_compat none\nbody T_V /wire/\n",
+	    NULL, &text);
+	ck_assert_uint_eq(res.n, 4);
+	for (size_t i = 0; i < res.n; i++) {
+		const char *n = res.sym[i].name;
+		double want = strcmp(n, "T_A") == 0 ? 0.01
+		    : strcmp(n, "T_N") == 0         ? -0.01
+		    : strcmp(n, "T_S") == 0         ? 2
+		                                    : 1; /* T_V: strict mode */
+
+		ck_assert_msg(res.sym[i].score == want, "%s: %f, want %f", n,
+		    res.sym[i].score, want);
+	}
+	vg_symset_fini(&res);
+}
+END_TEST
+
+/* LIMITS: a rawbody match never spans two of SpamAssassin's chunks. */
+START_TEST(test_rules_eval_rawbody_chunks)
+{
+	static char raw[6 + 2100 + 1 + 2100 + 4 + 1];
+	struct vg_text t = text;
+	struct vg_symset res;
+	size_t n = 0;
+
+	memcpy(raw, "start\n", 6);
+	n = 6;
+	memset(raw + n, 'x', 2100);
+	n += 2100;
+	raw[n++] = '\n';
+	memset(raw + n, 'y', 2100);
+	n += 2100;
+	memcpy(raw + n, "\nend", 5);
+	n += 4;
+	t.rawbody = raw;
+	t.rawbody_len = n;
+	/* Chunk one ends at the first newline past 2048 bytes. */
+	run(&res, "rawbody T /start\\nx+\\n\\z/", NULL, &t);
+	ck_assert(vg_symset_has(&res, "T"));
+	vg_symset_fini(&res);
+	run(&res, "rawbody T /x\\ny/", NULL, &t);
+	ck_assert(!vg_symset_has(&res, "T"));
+	vg_symset_fini(&res);
+	run(&res, "rawbody T /\\Ay+\\nend/", NULL, &t);
+	ck_assert(vg_symset_has(&res, "T"));
 	vg_symset_fini(&res);
 }
 END_TEST
@@ -600,6 +664,8 @@ rules_eval_suite(void)
 	tcase_add_loop_test(tc, test_rules_eval_single, 0,
 	    (int)(sizeof(single) / sizeof(single[0])));
 	tcase_add_test(tc, test_rules_eval_scores);
+	tcase_add_test(tc, test_rules_eval_test_rule_score);
+	tcase_add_test(tc, test_rules_eval_rawbody_chunks);
 	tcase_add_test(tc, test_rules_eval_full);
 	tcase_add_test(tc, test_rules_eval_no_text);
 	tcase_add_test(tc, test_rules_eval_null_rules);

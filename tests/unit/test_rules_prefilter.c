@@ -121,8 +121,9 @@ static const struct {
     {"body R /^dear friend,$/i\n", 1, VG_PF_GATED},
     {"full R /MONEY.\\nbody/s\n", 1, VG_PF_GATED},
     {"full R /MONEY.\\nbody/\n", 0, VG_PF_GATED},
-    /* rawbody matches per paragraph: . never crosses a line there. */
-    {"rawbody R /friend<\\/font>.*two/s\n", 0, VG_PF_GATED},
+    /* rawbody matches in SpamAssassin's 2-4 KiB chunks (rules_eval.c):
+     * with /s, . crosses a line within one. */
+    {"rawbody R /friend<\\/font>.*two/s\n", 1, VG_PF_GATED},
     {"body R /m i l l i o n \\s dollars/xi\n", 1, VG_PF_GATED},
     {"header R ALL =~ /^Subject: FREE/m\n", 1, VG_PF_GATED},
     {"header R ALL =~ /^Subject: FREE/\n", 0, VG_PF_GATED},

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* sa_wlbl - SpamAssassin's welcomelist and blocklist (sa_wlbl.h) */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/compiler.h"
+#include "base/err.h"
+#include "policy/sa_wlbl.h"
+#include "rules/rules.h"
+
+/* The lists local.cf fills. */
+enum sa_list {
+	L_WL_FROM,
+	L_BL_FROM,
+	L_WL_TO,
+	L_BL_TO,
+	L_MORE_SPAM_TO,
+	L_ALL_SPAM_TO,
+	L_WL_AUTH,
+	L_DEF_WL_AUTH,
+	L_WL_SPF,
+	L_DEF_WL_SPF,
+	L_WL_DKIM,
+	L_DEF_WL_DKIM,
+	L_MAX,
+};
+
+struct sa_entry {
+	char *pat;    /* lower case */
+	char *domain; /* _dkim: the signing domain it names, or NULL */
+};
+
+struct sa_list_v {
+	struct sa_entry *v;
+	size_t n, cap;
+};
+
+struct vg_sa_wlbl {
+	struct sa_list_v l[L_MAX];
+	size_t total;
+};
+
+/* Directive names, the new and the old (SpamAssassin 3) spelling. */
+static const struct {
+	const char *name;
+	enum sa_list list;
+	bool remove;
+} sa_dirs[] = {
+    {"welcomelist_from", L_WL_FROM, false},
+    {"whitelist_from", L_WL_FROM, false},
+    {"unwelcomelist_from", L_WL_FROM, true},
+    {"unwhitelist_from", L_WL_FROM, true},
+    {"blocklist_from", L_BL_FROM, false},
+    {"blacklist_from", L_BL_FROM, false},
+    {"unblocklist_from", L_BL_FROM, true},
+    {"unblacklist_from", L_BL_FROM, true},
+    {"welcomelist_to", L_WL_TO, false},
+    {"whitelist_to", L_WL_TO, false},
+    {"blocklist_to", L_BL_TO, false},
+    {"blacklist_to", L_BL_TO, false},
+    {"more_spam_to", L_MORE_SPAM_TO, false},
+    {"all_spam_to", L_ALL_SPAM_TO, false},
+    {"welcomelist_auth", L_WL_AUTH, false},
+    {"whitelist_auth", L_WL_AUTH, false},
+    {"unwelcomelist_auth", L_WL_AUTH, true},
+    {"unwhitelist_auth", L_WL_AUTH, true},
+    {"def_welcomelist_auth", L_DEF_WL_AUTH, false},
+    {"def_whitelist_auth", L_DEF_WL_AUTH, false},
+    {"welcomelist_from_spf", L_WL_SPF, false},
+    {"whitelist_from_spf", L_WL_SPF, false},
+    {"def_welcomelist_from_spf", L_DEF_WL_SPF, false},
+    {"def_whitelist_from_spf", L_DEF_WL_SPF, false},
+    {"welcomelist_from_dkim", L_WL_DKIM, false},
+    {"whitelist_from_dkim", L_WL_DKIM, false},
+    {"def_welcomelist_from_dkim", L_DEF_WL_DKIM, false},
+    {"def_whitelist_from_dkim", L_DEF_WL_DKIM, false},
+};
+
+/* The tests: symbol, eval function (new and old name), default score. */
+static const struct {
+	const char *symbol, *fn, *old_fn;
+	double score;
+} sa_tests[VG_SA_WLBL_TEST_MAX] = {
+    [VG_SA_WLBL_FROM_WELCOME] = {"USER_IN_WELCOMELIST",
+        "check_from_in_welcomelist", "check_from_in_whitelist", -100},
+    [VG_SA_WLBL_FROM_BLOCK] = {"USER_IN_BLOCKLIST", "check_from_in_blocklist",
+        "check_from_in_blacklist", 100},
+    [VG_SA_WLBL_TO_WELCOME] = {"USER_IN_WELCOMELIST_TO",
+        "check_to_in_welcomelist", "check_to_in_whitelist", -6},
+    [VG_SA_WLBL_TO_BLOCK] = {"USER_IN_BLOCKLIST_TO", "check_to_in_blocklist",
+        "check_to_in_blacklist", 10},
+    [VG_SA_WLBL_TO_MORE_SPAM] = {"USER_IN_MORE_SPAM_TO",
+        "check_to_in_more_spam", NULL, -20},
+    [VG_SA_WLBL_TO_ALL_SPAM] = {"USER_IN_ALL_SPAM_TO", "check_to_in_all_spam",
+        NULL, -100},
+    [VG_SA_WLBL_SPF_WELCOME] = {"USER_IN_SPF_WELCOMELIST",
+        "check_for_spf_welcomelist_from", "check_for_spf_whitelist_from", -100},
+    [VG_SA_WLBL_DKIM_WELCOME] = {"USER_IN_DKIM_WELCOMELIST",
+        "check_for_dkim_welcomelist_from", "check_for_dkim_whitelist_from",
+        -100},
+    [VG_SA_WLBL_DEF_SPF] = {"USER_IN_DEF_SPF_WL",
+        "check_for_def_spf_welcomelist_from",
+        "check_for_def_spf_whitelist_from", -7.5},
+    [VG_SA_WLBL_DEF_DKIM] = {"USER_IN_DEF_DKIM_WL",
+        "check_for_def_dkim_welcomelist_from",
+        "check_for_def_dkim_whitelist_from", -7.5},
+};
+
+/* vg_sa_wlbl_new - empty lists */
+int
+vg_sa_wlbl_new(struct vg_sa_wlbl **out)
+{
+	*out = vg_calloc(1, sizeof(**out));
+	return *out == NULL ? VG_ENOMEM : 0;
+}
+
+/* vg_sa_wlbl_free - every entry */
+void
+vg_sa_wlbl_free(struct vg_sa_wlbl *w)
+{
+	if (w == NULL)
+		return;
+	for (size_t k = 0; k < L_MAX; k++) {
+		for (size_t i = 0; i < w->l[k].n; i++) {
+			vg_free(w->l[k].v[i].pat);
+			vg_free(w->l[k].v[i].domain);
+		}
+		vg_free(w->l[k].v);
+	}
+	vg_free(w);
+}
+
+/* vg_sa_wlbl_empty - no entry anywhere */
+bool
+vg_sa_wlbl_empty(const struct vg_sa_wlbl *w)
+{
+	return w == NULL || w->total == 0;
+}
+
+/* lower - ASCII lower case of one byte */
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * vg_sa_wlbl_glob - '*' any run, '?' one character, the rest literal and
+ * without case, over the whole of addr.  The classic one-star backtrack:
+ * a later '*' forgets the earlier, so the work is at most the product of
+ * the two lengths, never exponential.
+ */
+bool
+vg_sa_wlbl_glob(const char *pat, const char *addr)
+{
+	const unsigned char *p = (const unsigned char *)pat;
+	const unsigned char *s = (const unsigned char *)addr;
+	const unsigned char *star = NULL, *mark = NULL;
+
+	while (*s != '\0') {
+		if (*p == '*') {
+			star = p++;
+			mark = s;
+		} else if (*p == '?' ||
+		    (*p != '\0' && lower(*p) == lower(*s))) {
+			p++;
+			s++;
+		} else if (star != NULL) {
+			p = star + 1;
+			s = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+/* sa_fail - a rules-file error at file:line */
+static int
+sa_fail(struct vg_err *err, const char *file, unsigned line, const char *dir,
+    const char *why)
+{
+	vg_err_add(err, file, line, "%s: %s", dir, why);
+	return VG_ECONFIG;
+}
+
+/* sa_dup_lower - a lower-case copy of n bytes, or NULL */
+static char *
+sa_dup_lower(const char *s, size_t n)
+{
+	char *d = vg_malloc(n + 1);
+
+	if (d == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		d[i] = (char)lower((unsigned char)s[i]);
+	d[n] = '\0';
+	return d;
+}
+
+/* sa_word - the next blank-separated word of *s: its start, length in *n */
+static const char *
+sa_word(const char **s, size_t *n)
+{
+	const char *p = *s, *w;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	w = p;
+	while (
+	    *p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+		p++;
+	*n = (size_t)(p - w);
+	*s = p;
+	return *n > 0 ? w : NULL;
+}
+
+/* sa_add - one entry (pat, dom may be NULL) to list k */
+static int
+sa_add(struct vg_sa_wlbl *w, enum sa_list k, const char *pat, size_t plen,
+    const char *dom, size_t dlen)
+{
+	struct sa_list_v *l = &w->l[k];
+	struct sa_entry e = {.pat = NULL, .domain = NULL};
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct sa_entry *v = vg_reallocarray(l->v, cap, sizeof(*l->v));
+
+		if (v == NULL)
+			return VG_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((e.pat = sa_dup_lower(pat, plen)) == NULL)
+		return VG_ENOMEM;
+	if (dom != NULL && (e.domain = sa_dup_lower(dom, dlen)) == NULL) {
+		vg_free(e.pat);
+		return VG_ENOMEM;
+	}
+	l->v[l->n++] = e;
+	w->total++;
+	return 0;
+}
+
+/* sa_remove - every entry of list k written as pat */
+static void
+sa_remove(struct vg_sa_wlbl *w, enum sa_list k, const char *pat, size_t plen)
+{
+	struct sa_list_v *l = &w->l[k];
+	size_t i = 0;
+
+	while (i < l->n) {
+		const char *e = l->v[i].pat;
+		bool same = strlen(e) == plen;
+
+		for (size_t j = 0; same && j < plen; j++)
+			same =
+			    (unsigned char)e[j] == lower((unsigned char)pat[j]);
+		if (!same) {
+			i++;
+			continue;
+		}
+		vg_free(l->v[i].pat);
+		vg_free(l->v[i].domain);
+		l->v[i] = l->v[--l->n];
+		w->total--;
+	}
+}
+
+/* vg_sa_wlbl_directive - a list directive, or 0 */
+int
+vg_sa_wlbl_directive(struct vg_sa_wlbl *w, const char *dir, const char *args,
+    const char *file, unsigned line, struct vg_err *err)
+{
+	const char *s = args != NULL ? args : "", *word, *dom;
+	size_t i, n, dn;
+	bool dkim;
+	int rc;
+
+	for (i = 0; i < VG_NELEM(sa_dirs); i++)
+		if (strcmp(dir, sa_dirs[i].name) == 0)
+			break;
+	if (i == VG_NELEM(sa_dirs))
+		return 0;
+	dkim = sa_dirs[i].list == L_WL_DKIM || sa_dirs[i].list == L_DEF_WL_DKIM;
+	if ((word = sa_word(&s, &n)) == NULL)
+		return sa_fail(err, file, line, dir, "needs an address");
+	do {
+		if (n > VG_SA_WLBL_ENTRY_MAX)
+			return sa_fail(err, file, line, dir,
+			    "address longer than 320 bytes");
+		if (sa_dirs[i].remove) {
+			sa_remove(w, sa_dirs[i].list, word, n);
+			continue;
+		}
+		if (w->total >= VG_SA_WLBL_MAX_ENTRIES)
+			return sa_fail(err, file, line, dir,
+			    "more than 100000 welcomelist/blocklist entries");
+		/* _dkim: "ADDR [SIGNING-DOMAIN]", one entry a line. */
+		dom = dkim ? sa_word(&s, &dn) : NULL;
+		if (dom != NULL && dn > VG_SA_WLBL_ENTRY_MAX)
+			return sa_fail(err, file, line, dir,
+			    "domain longer than 320 bytes");
+		rc = sa_add(w, sa_dirs[i].list, word, n, dom, dom ? dn : 0);
+		if (rc != 0)
+			return rc;
+		if (dkim && sa_word(&s, &dn) != NULL)
+			return sa_fail(err, file, line, dir,
+			    "takes an address and at most one domain");
+	} while ((word = sa_word(&s, &n)) != NULL);
+	return 1;
+}
+
+/* sa_match - whether addr matches an entry of list k; the entry or NULL */
+static const struct sa_entry *
+sa_match(const struct vg_sa_wlbl *w, enum sa_list k, const char *addr)
+{
+	if (addr == NULL || *addr == '\0')
+		return NULL;
+	for (size_t i = 0; i < w->l[k].n; i++)
+		if (vg_sa_wlbl_glob(w->l[k].v[i].pat, addr))
+			return &w->l[k].v[i];
+	return NULL;
+}
+
+/* sa_any - whether one of n addresses matches list k */
+static bool
+sa_any(
+    const struct vg_sa_wlbl *w, enum sa_list k, const char *const *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sa_match(w, k, a[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* sa_domain_under - whether d is dom or a parent domain of it */
+static bool
+sa_domain_under(const char *d, const char *dom)
+{
+	size_t dl = strlen(d), ml = strlen(dom);
+
+	if (dl == 0 || dl > ml)
+		return false;
+	for (size_t i = 0; i < dl; i++)
+		if (lower((unsigned char)d[i]) !=
+		    lower((unsigned char)dom[ml - dl + i]))
+			return false;
+	return dl == ml || dom[ml - dl - 1] == '.';
+}
+
+/*
+ * sa_dkim - a FROM address in list k (or auth) signed, with a passing
+ * signature, by its own domain, the entry's domain, or a parent of either
+ */
+static bool
+sa_dkim(const struct vg_sa_wlbl *w, enum sa_list k, enum sa_list auth,
+    const struct vg_sa_wlbl_facts *f)
+{
+	for (size_t i = 0; i < f->nfrom; i++) {
+		const struct sa_entry *e = sa_match(w, k, f->from[i]);
+		const char *at, *want;
+
+		if (e == NULL)
+			e = sa_match(w, auth, f->from[i]);
+		if (e == NULL || (at = strrchr(f->from[i], '@')) == NULL)
+			continue;
+		want = e->domain != NULL ? e->domain : at + 1;
+		for (size_t j = 0; j < f->ndkim_pass; j++)
+			if (sa_domain_under(f->dkim_pass[j], want))
+				return true;
+	}
+	return false;
+}
+
+/* vg_sa_wlbl_eval - one test on one message's facts */
+bool
+vg_sa_wlbl_eval(const struct vg_sa_wlbl *w, enum vg_sa_wlbl_test t,
+    const struct vg_sa_wlbl_facts *f)
+{
+	if (w == NULL || w->total == 0)
+		return false;
+	switch (t) {
+	case VG_SA_WLBL_FROM_WELCOME:
+		return sa_any(w, L_WL_FROM, f->from, f->nfrom);
+	case VG_SA_WLBL_FROM_BLOCK:
+		return sa_any(w, L_BL_FROM, f->from, f->nfrom);
+	case VG_SA_WLBL_TO_WELCOME:
+		return sa_any(w, L_WL_TO, f->to, f->nto);
+	case VG_SA_WLBL_TO_BLOCK:
+		return sa_any(w, L_BL_TO, f->to, f->nto);
+	case VG_SA_WLBL_TO_MORE_SPAM:
+		return sa_any(w, L_MORE_SPAM_TO, f->to, f->nto);
+	case VG_SA_WLBL_TO_ALL_SPAM:
+		return sa_any(w, L_ALL_SPAM_TO, f->to, f->nto);
+	case VG_SA_WLBL_SPF_WELCOME:
+		return f->spf_pass &&
+		    (sa_match(w, L_WL_SPF, f->envfrom) ||
+		        sa_match(w, L_WL_AUTH, f->envfrom));
+	case VG_SA_WLBL_DEF_SPF:
+		return f->spf_pass &&
+		    (sa_match(w, L_DEF_WL_SPF, f->envfrom) ||
+		        sa_match(w, L_DEF_WL_AUTH, f->envfrom));
+	case VG_SA_WLBL_DKIM_WELCOME:
+		return sa_dkim(w, L_WL_DKIM, L_WL_AUTH, f);
+	case VG_SA_WLBL_DEF_DKIM:
+		return sa_dkim(w, L_DEF_WL_DKIM, L_DEF_WL_AUTH, f);
+	case VG_SA_WLBL_TEST_MAX:
+		break;
+	}
+	return false;
+}
+
+/* vg_sa_wlbl_symbol - the rule name */
+const char *
+vg_sa_wlbl_symbol(enum vg_sa_wlbl_test t)
+{
+	return t < VG_SA_WLBL_TEST_MAX ? sa_tests[t].symbol : "";
+}
+
+/* vg_sa_wlbl_fn - the eval function */
+const char *
+vg_sa_wlbl_fn(enum vg_sa_wlbl_test t)
+{
+	return t < VG_SA_WLBL_TEST_MAX ? sa_tests[t].fn : "";
+}
+
+/* vg_sa_wlbl_score - the default score */
+double
+vg_sa_wlbl_score(enum vg_sa_wlbl_test t)
+{
+	return t < VG_SA_WLBL_TEST_MAX ? sa_tests[t].score : 0;
+}
+
+/* vg_sa_wlbl_find_fn - test by eval function name */
+int
+vg_sa_wlbl_find_fn(const char *name)
+{
+	for (int t = 0; t < VG_SA_WLBL_TEST_MAX; t++)
+		if (strcmp(name, sa_tests[t].fn) == 0 ||
+		    (sa_tests[t].old_fn != NULL &&
+		        strcmp(name, sa_tests[t].old_fn) == 0))
+			return t;
+	return -1;
+}
+
+/* sa_module_create - the rules-file module's state: empty lists */
+static int
+sa_module_create(void **state_out)
+{
+	struct vg_sa_wlbl *w;
+	int rc = vg_sa_wlbl_new(&w);
+
+	*state_out = w;
+	return rc;
+}
+
+/* sa_module_free - the lists */
+static void
+sa_module_free(void *state)
+{
+	vg_sa_wlbl_free(state);
+}
+
+/* sa_module_directive - vg_sa_wlbl_directive() */
+static int
+sa_module_directive(void *state, const char *dir, const char *rest,
+    const char *file, unsigned line, struct vg_err *err)
+{
+	return vg_sa_wlbl_directive(state, dir, rest, file, line, err);
+}
+
+const struct vg_rules_module vg_sa_wlbl_rules_module = {
+    .name = "sa_wlbl",
+    .create = sa_module_create,
+    .free = sa_module_free,
+    .directive = sa_module_directive,
+};
+
+/* vg_sa_wlbl_of - the module's state in r */
+const struct vg_sa_wlbl *
+vg_sa_wlbl_of(const struct vg_rules *r)
+{
+	return vg_rules_module_state(r, &vg_sa_wlbl_rules_module);
+}
