@@ -39,6 +39,12 @@
 #include "cli.h"
 
 #define MAX_RCPTS 1000
+/*
+ * vigil scan builds the rules' prefilter ("vigil_prefilter auto") only for
+ * this many files or more (bench/README, "The rules' cost": the compile
+ * of SpamAssassin's rules is repaid after a few thousand messages).
+ */
+#define VG_SCAN_PREFILTER_MIN 2000
 
 /* Where Debian's ClamAV (freshclam) keeps its signatures. */
 #define VG_CLI_CLAMAV_DIR "/var/lib/clamav"
@@ -624,6 +630,13 @@ cmd_scan(int argc, char **argv)
 		vg_conf_free(conf);
 		return 1;
 	}
+	/*
+	 * The Hyperscan prefilter pays for its compile (seconds for
+	 * SpamAssassin's rules) only over thousands of messages: a short scan
+	 * runs every rule through PCRE2 unless the rules file says
+	 * "vigil_prefilter on".  The verdicts are the same.
+	 */
+	vg_rules_prefilter_auto(argc - optind >= VG_SCAN_PREFILTER_MIN);
 	/* vigil scan changes nothing: the classifier's database read-only. */
 	if (vg_engine_build(&engine, conf, &opts, &err) != 0) { /* conf taken */
 		fputs(vg_err_text(&err), stderr);

@@ -194,6 +194,16 @@ enum vg_rules_pf_state {
 /* vg_rules_prefilter_state - where the prefilter put rule i */
 enum vg_rules_pf_state vg_rules_prefilter_state(
     const struct vg_rules *r, size_t i);
+/*
+ * vg_rules_prefilter_auto - what "vigil_prefilter auto" does in this process
+ * for the rule sets loaded from now on: build the prefilter (true, the
+ * default: a daemon scores many messages per load) or not (a short run,
+ * such as `vigil scan` of a few files, where compiling costs more than it
+ * saves: about 8 s of CPU for SpamAssassin's rules, against 2-3 ms a
+ * message).  "on" and "off" are not changed.  Results are the same either
+ * way; only the time differs.
+ */
+void vg_rules_prefilter_auto(bool build);
 /* vg_rules_prefilter_version - Hyperscan's version, or NULL if not built */
 const char *vg_rules_prefilter_version(void);
 

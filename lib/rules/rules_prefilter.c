@@ -15,6 +15,8 @@
  * rule, not the database; a refusal only the whole compile finds is
  * taken out and the compile retried.
  */
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,16 @@ vg_rules_prefilter_state(const struct vg_rules *r, size_t i)
 	if (r == NULL || i >= r->nrules)
 		return VG_PF_NONE;
 	return r->rules[i].pf;
+}
+
+/* What "vigil_prefilter auto" does in this process (rules.h). */
+static atomic_bool vg_pf_auto_build = true;
+
+/* vg_rules_prefilter_auto - whether auto builds, from now on */
+void
+vg_rules_prefilter_auto(bool build)
+{
+	atomic_store(&vg_pf_auto_build, build);
 }
 
 #ifndef VIGIL_HAVE_HYPERSCAN
@@ -540,7 +552,8 @@ vg_pf_build(struct vg_rules *r)
 	size_t i, k, g;
 	int rc = 0;
 
-	if (r->pf_mode == VG_PF_OFF)
+	if (r->pf_mode == VG_PF_OFF ||
+	    (r->pf_mode == VG_PF_AUTO && !atomic_load(&vg_pf_auto_build)))
 		goto out;
 	if (hs_valid_platform() != HS_SUCCESS) {
 		vg_warn("rules: prefilter: Hyperscan does not run on this "

@@ -902,6 +902,13 @@ rules_parse_suite(void)
 	Suite *s = suite_create("rules_parse");
 	TCase *tc;
 
+	/*
+	 * These tests load rules to check what loads, not to score many
+	 * messages: no Hyperscan compile (seconds of CPU for SpamAssassin's
+	 * set).  unit_rules_prefilter tests the prefilter.
+	 */
+	vg_rules_prefilter_auto(false);
+
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_rules_parse_errors, 0,
 	    (int)(sizeof(errors) / sizeof(errors[0])));

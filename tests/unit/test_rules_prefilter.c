@@ -240,6 +240,24 @@ START_TEST(test_rules_prefilter_modes)
 	ck_assert(!st.prefilter);
 	ck_assert_uint_eq(st.prefilter_rules, 0);
 	vg_rules_free(r);
+	/* A short-lived process (vigil scan of a few files): auto does not
+	 * build, on still does; from then on, for every load. */
+	vg_rules_prefilter_auto(false);
+	r = load("auto", src);
+	vg_rules_stats(r, &st);
+	ck_assert(!st.prefilter);
+	ck_assert_uint_eq(st.prefilter_dbs, 0);
+	vg_rules_free(r);
+	r = load("on", src);
+	vg_rules_stats(r, &st);
+	ck_assert(st.prefilter);
+	ck_assert_uint_eq(st.prefilter_rules, 60);
+	vg_rules_free(r);
+	vg_rules_prefilter_auto(true);
+	r = load("auto", src);
+	vg_rules_stats(r, &st);
+	ck_assert(st.prefilter);
+	vg_rules_free(r);
 	vg_err_init(&err);
 	ck_assert_int_eq(
 	    vg_rules_parse(&bad, badtext, sizeof(badtext) - 1, "t.rules", &err),

@@ -201,6 +201,13 @@ sawatch_suite(void)
 	Suite *s = suite_create("sawatch");
 	TCase *tc = tcase_create("core");
 
+	/*
+	 * These tests load rules to check what loads, not to score many
+	 * messages: no Hyperscan compile (seconds of CPU for SpamAssassin's
+	 * set).  unit_rules_prefilter tests the prefilter.
+	 */
+	vg_rules_prefilter_auto(false);
+
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sawatch_load);
 	tcase_add_test(tc, test_sawatch_load_broken);
