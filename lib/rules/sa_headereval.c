@@ -35,22 +35,17 @@ vg_blank(const char *s)
 	return true;
 }
 
-/* check_for_missing_to_header: no To (nor Apparently-To) with text */
+/*
+ * check_for_missing_to_header: no To header, nor Apparently-To.  A header
+ * that is there but blank ("To: ") counts as there: SpamAssassin's
+ * $pms->get('To') gives its value with a newline ("\n"), not ''.
+ */
 static int
 vg_sa_missing_to(struct vg_sactx *c, const struct vg_evalargs *a)
 {
-	size_t i;
-	const char *v;
-
 	(void)a;
-	for (i = 0; (v = vg_sactx_header(c, "To", false, i)) != NULL; i++)
-		if (!vg_blank(v))
-			return 0;
-	for (i = 0; (v = vg_sactx_header(c, "Apparently-To", false, i)) != NULL;
-	     i++)
-		if (!vg_blank(v))
-			return 0;
-	return 1;
+	return vg_sactx_header_count(c, "To") == 0 &&
+	    vg_sactx_header_count(c, "Apparently-To") == 0;
 }
 
 /* check_header_count_range(HDR, MIN, MAX): distinct values of HDR */

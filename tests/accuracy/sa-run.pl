@@ -95,10 +95,13 @@ for my $name (keys %{$conf->{test_types}}) {
 }
 print $json->encode({ rules => \%rules }), "\n";
 for my $f (@files) {
-	open(my $fh, '<', $f) or die "$f: $!\n";
-	local $/;
-	my $raw = <$fh>;
-	close($fh);
+	# $/ undefined only for the read: SpamAssassin's code chomps (header
+	# values, for one), and under an undefined $/ chomp removes nothing.
+	my $raw = do {
+		open(my $fh, '<', $f) or die "$f: $!\n";
+		local $/;
+		<$fh>;
+	};
 	my $msg = $sa->parse($raw, 0);
 	my $st = $sa->check($msg);
 	my $h = $st->get_names_of_tests_hit_with_scores_hash();

@@ -73,6 +73,12 @@ static const struct {
     {"caps.eml",
         " __SUBJ_ILLEGAL_CHARS __HEAD_ILLEGAL_CHARS __UPPERCASE_75_100 "
         "__KAM_BODY_LENGTH_LT_1024 "},
+    /* "To: " with no address, HTML only: the To header is there, so
+     * neither MISSING_HEADERS nor HTML_HEADLESS (spam_2.00354 and
+     * spam_2.00863 of the corpus; Vigil took a blank To for none). */
+    {"blankto.eml",
+        " MIME_HTML_ONLY __MIME_HTML __KAM_BODY_LENGTH_LT_128 "
+        "__KAM_BODY_LENGTH_LT_512 __KAM_BODY_LENGTH_LT_1024 "},
 };
 
 /* load - the rules above; fails the test on error */
