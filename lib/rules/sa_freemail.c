@@ -165,8 +165,13 @@ vg_rules_freemail_finish(struct vg_rparse *p)
 
 	if (fm == NULL)
 		return 0;
-	qsort(fm->domains, fm->ndomains, sizeof(*fm->domains), vg_fm_cmp);
-	qsort(fm->welcome, fm->nwelcome, sizeof(*fm->welcome), vg_fm_cmp);
+	/* qsort's array must not be NULL, even for no elements. */
+	if (fm->ndomains > 0)
+		qsort(
+		    fm->domains, fm->ndomains, sizeof(*fm->domains), vg_fm_cmp);
+	if (fm->nwelcome > 0)
+		qsort(
+		    fm->welcome, fm->nwelcome, sizeof(*fm->welcome), vg_fm_cmp);
 	fm->sorted = true;
 	if (fm->nwild == 0)
 		return 0;
