@@ -719,15 +719,18 @@ print_prefilter(const char *file, const struct vg_rules *rules,
 		return;
 	}
 	if (st->prefilter_dbs == 0) {
-		printf("%s: prefilter: auto, and no text has enough patterns "
-		       "to pay for compiling (vigil_prefilter on forces it)\n",
+		printf("%s: prefilter: auto, no prefilter_cache, and no text "
+		       "has enough patterns to pay for compiling at every "
+		       "load (vigil_prefilter on forces it)\n",
 		    file);
 		return;
 	}
 	printf("%s: prefilter: Hyperscan gates %zu regex rules; %zu always "
-	       "run; %zu databases, %zu KiB, compiled in %.2f s\n",
+	       "run; %zu databases (%zu from the cache), %zu KiB, ready in "
+	       "%.2f s\n",
 	    file, st->prefilter_rules, st->prefilter_always, st->prefilter_dbs,
-	    st->prefilter_bytes / 1024, st->prefilter_compile_s);
+	    st->prefilter_cached, st->prefilter_bytes / 1024,
+	    st->prefilter_compile_s);
 	for (i = 0; i < n; i++) {
 		if (vg_rules_prefilter_state(rules, i) != VG_PF_ALWAYS)
 			continue;
@@ -736,6 +739,30 @@ print_prefilter(const char *file, const struct vg_rules *rules,
 	}
 	if (shown > 0)
 		printf("\n");
+}
+
+/*
+ * tool_prefilter_cache - the prefilter cache of the installed config (its
+ * prefilter_cache), or of the built-in defaults when there is none, for a
+ * command that loads a rules file without a config.  0, or an error in
+ * err.
+ */
+static int
+tool_prefilter_cache(struct vg_err *err)
+{
+	const char *config = NULL;
+	struct vg_conf *conf = NULL;
+	int rc;
+
+	if (access(VG_CONF_DEFAULT_PATH, F_OK) == 0)
+		config = VG_CONF_DEFAULT_PATH;
+	if ((rc = vg_conf_load_tool(&conf, config, err)) != 0)
+		return rc;
+	rc = vg_rules_prefilter_cache(conf->prefilter_cache);
+	if (rc != 0)
+		vg_err_add(err, NULL, 0, "out of memory");
+	vg_conf_free(conf);
+	return rc;
 }
 
 /* cmd_rules_check - `vigil rules check FILE` */
@@ -751,7 +778,8 @@ cmd_rules_check(int argc, char **argv)
 	if (argc != 3 || strcmp(argv[1], "check") != 0)
 		return usage();
 	vg_err_init(&err);
-	if (vg_rules_load(&rules, argv[2], &err) != 0) {
+	if (tool_prefilter_cache(&err) != 0 ||
+	    vg_rules_load(&rules, argv[2], &err) != 0) {
 		fputs(vg_err_text(&err), stderr);
 		return 1;
 	}
@@ -809,6 +837,8 @@ cmd_rules_list(int argc, char **argv)
 	if (argc != 3)
 		return usage();
 	vg_err_init(&err);
+	/* Listing evaluates nothing: no prefilter to compile. */
+	vg_rules_prefilter_auto(false);
 	if (vg_rules_load(&rules, argv[2], &err) != 0) {
 		fputs(vg_err_text(&err), stderr);
 		return 1;

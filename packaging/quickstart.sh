@@ -46,6 +46,9 @@ install -d -o "$user" -g postfix -m 0750 "$(dirname "$sock")"
 # owned by $user, because vigil-milter opens it as root before it drops
 # to $user, and vigil learn (as root or as $user) must write it too.
 install -d -o "$user" -g "$group" -m 0750 /var/lib/vigil
+# The rules' compiled prefilter (prefilter_cache): written at the first
+# start (as root) and at reloads (as $user).
+install -d -o "$user" -g "$group" -m 0750 /var/cache/vigil
 for f in /var/lib/vigil/bayes.lmdb /var/lib/vigil/bayes.lmdb-lock; do
 	[ -e "$f" ] || install -o "$user" -g "$group" -m 0640 /dev/null "$f"
 done

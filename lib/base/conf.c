@@ -121,6 +121,9 @@ static const struct vg_conf_key keys[] = {
     DUR(scan_timeout, "60s", 100, 1 * HOUR,
         "time allowed for scanning one message; then on_error"),
     STR(rules, "/etc/vigil/vigil.rules", false, true, "the rules file"),
+    STR(prefilter_cache, "/var/cache/vigil/prefilter", false, true,
+        "where the rules' Hyperscan prefilter keeps its compiled databases "
+        "(empty: compiled at every load)"),
     STR(authserv_id, NULL, false, true,
         "authserv-id in Authentication-Results (default: the host name)"),
     SIZE(clamav_max_filesize, "0", 0, 4 * GB,
@@ -275,7 +278,8 @@ static const struct vg_conf_key keys[] = {
 /* Keys that may be set to the empty string. */
 static const char *const empty_ok[] = {"user", "metrics_listen", "dns_servers",
     "trusted_networks", "redis", "redis_password", "clamd_servers",
-    "arc_trusted_sealers", "dkim_sign_domain", "sa_update_dir"};
+    "arc_trusted_sealers", "dkim_sign_domain", "sa_update_dir",
+    "prefilter_cache"};
 
 struct state {
 	struct vg_conf *conf;
@@ -616,6 +620,14 @@ check_string(struct state *st, unsigned line, const struct vg_conf_key *key,
 		if (v[0] != '/') {
 			fail(st, line, "%s: '%.80s' is not an absolute path",
 			    key->name, v);
+			return 0;
+		}
+	} else if (key->offset == offsetof(struct vg_conf, prefilter_cache)) {
+		if (v[0] != '\0' && v[0] != '/') {
+			fail(st, line,
+			    "prefilter_cache: '%.80s' is neither empty nor an "
+			    "absolute path",
+			    v);
 			return 0;
 		}
 	} else if (key->offset == offsetof(struct vg_conf, authserv_id)) {

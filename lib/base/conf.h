@@ -65,8 +65,9 @@ struct vg_conf {
 	enum vg_action unscanned_action; /* reject|quarantine|tag|accept */
 	enum vg_action on_error;         /* tempfail | accept */
 	uint64_t scan_timeout_ms;
-	char *rules;       /* rules file path */
-	char *authserv_id; /* RFC 8601 authserv-id, default hostname */
+	char *rules;           /* rules file path */
+	char *prefilter_cache; /* compiled prefilter databases; "" none */
+	char *authserv_id;     /* RFC 8601 authserv-id, default hostname */
 
 	/* ClamAV scan limits (cl_engine_set_num), 0 = ClamAV's default. */
 	uint64_t clamav_max_filesize;

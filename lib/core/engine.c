@@ -178,6 +178,11 @@ vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
 	engine->read_only = read_only;
 	if ((rc = check_tmp_dir(conf, err)) != 0)
 		goto fail;
+	/* The process's setting: this engine's rules are loaded next. */
+	if ((rc = vg_rules_prefilter_cache(conf->prefilter_cache)) != 0) {
+		vg_err_add(err, NULL, 0, "out of memory");
+		goto fail;
+	}
 	if (conf->rules != NULL && *conf->rules != '\0' &&
 	    conf->sa_update_dir != NULL && *conf->sa_update_dir != '\0')
 		rc = vg_rules_load_sa(

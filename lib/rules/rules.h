@@ -181,7 +181,8 @@ struct vg_rules_stats {
 	size_t prefilter_always;    /* regex rules it cannot: PCRE2 always */
 	size_t prefilter_dbs;       /* databases (one per text matched) */
 	size_t prefilter_bytes;     /* their size */
-	double prefilter_compile_s; /* time to compile them */
+	double prefilter_compile_s; /* time to compile or load them */
+	size_t prefilter_cached;    /* databases read from the cache */
 };
 
 /* Where the prefilter put a rule (vg_rules_prefilter_state). */
@@ -196,14 +197,24 @@ enum vg_rules_pf_state vg_rules_prefilter_state(
     const struct vg_rules *r, size_t i);
 /*
  * vg_rules_prefilter_auto - what "vigil_prefilter auto" does in this process
- * for the rule sets loaded from now on: build the prefilter (true, the
+ * for the rule sets loaded from now on: compile the prefilter (true, the
  * default: a daemon scores many messages per load) or not (a short run,
  * such as `vigil scan` of a few files, where compiling costs more than it
- * saves: about 8 s of CPU for SpamAssassin's rules, against 2-3 ms a
- * message).  "on" and "off" are not changed.  Results are the same either
- * way; only the time differs.
+ * saves: about 20 s of CPU for SpamAssassin's rules, against 2-3 ms a
+ * message).  Either way, databases found in the prefilter cache are used.
+ * Without a cache, auto compiles only the texts with enough patterns to
+ * pay for it at every load (rules_prefilter.c, VG_PF_AUTO_MIN); with one,
+ * every text.  "on" compiles every text, "off" none.  Results are the
+ * same either way; only the time differs.
  */
 void vg_rules_prefilter_auto(bool build);
+/*
+ * vg_rules_prefilter_cache - the directory where the prefilter keeps its
+ * compiled databases for the rule sets loaded from now on
+ * (rules_pfcache.h; vigil.conf prefilter_cache); NULL or "": none.  The
+ * name is copied.  0 or VG_ENOMEM.
+ */
+int vg_rules_prefilter_cache(const char *dir);
 /* vg_rules_prefilter_version - Hyperscan's version, or NULL if not built */
 const char *vg_rules_prefilter_version(void);
 

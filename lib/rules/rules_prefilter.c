@@ -33,6 +33,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "rules/rules_int.h"
+#include "rules/rules_pfcache.h"
 #include "rules/rules_prefilter.h"
 
 /* vg_rules_prefilter_state - where the prefilter put rule i */
@@ -159,11 +160,12 @@ vg_pf_maybe(
  */
 #define VG_PF_CHUNK      64
 /*
- * vigil_prefilter auto builds a database only for a text with at least
- * this many patterns.  The default rules have at most 37 per text: there
- * Hyperscan's compile (0.8 s of CPU at every load of the default rules,
- * against 0.02 s without it) costs more than PCRE2 on those few rules
- * does, while SpamAssassin's 490 body rules gain much.
+ * Without a cache, vigil_prefilter auto builds a database only for a text
+ * with at least this many patterns.  The default rules have at most 37
+ * per text: there Hyperscan's compile (0.5-0.8 s of CPU at every load of
+ * the default rules, against 0.02 s without it) costs more than PCRE2 on
+ * those few rules does, while SpamAssassin's 490 body rules gain much.
+ * With a cache (rules_pfcache.h) the compile is paid once: every text.
  */
 #define VG_PF_AUTO_MIN   50
 /* Retries of one database's compile after a refusal found only there. */
@@ -260,20 +262,23 @@ vg_pf_digits(const char *s, size_t *i, unsigned long *out)
 }
 
 /*
- * vg_pf_widen - src with every counted repeat that allows more than
- * VG_PF_REPEAT_MAX (x{n,m}, x{n,}, x{n} with n or m above it) written as
- * x{min(n, VG_PF_REPEAT_MAX),}.  That matches a superset of what src
- * matches, which is all a prefilter needs; and Hyperscan compiles large
- * bounded repeats slowly (SpamAssassin's __SPOOFED_URL, with [^>]{0,2048}
- * inside (...){0,99}, took 20 s alone), unbounded ones fast.  Escapes,
- * character classes and \Q...\E are copied as they are.  NULL: no
- * memory.  The caller frees the result.
+ * vg_pf_widen - src with every counted repeat of a group, and every other
+ * counted repeat that allows more than VG_PF_REPEAT_MAX (x{n,m}, x{n,},
+ * x{n} with n or m above it), written as x{min(n, VG_PF_REPEAT_MAX),}.
+ * That matches a superset of what src matches, which is all a prefilter
+ * needs; and Hyperscan compiles bounded repeats slowly, unbounded ones
+ * fast: SpamAssassin's __SPOOFED_URL, with [^>]{0,2048} inside
+ * (...){0,99}, took 20 s alone, and __FILL_THIS_FORM_PARTIAL_RAW, a long
+ * alternation of groups repeated {0,3} and {1,3}, 46 s alone and 1.9 s
+ * with its group repeats widened (measured 2026-12-07, Hyperscan 5.4.0,
+ * at load 8).  Escapes, character classes and \Q...\E are copied as they
+ * are.  NULL: no memory.  The caller frees the result.
  */
 static char *
 vg_pf_widen(const char *src)
 {
 	size_t n = strlen(src), i = 0, o = 0;
-	bool cls = false, quote = false;
+	bool cls = false, quote = false, group = false;
 	char *out;
 
 	/* "{17}" becomes "{16,}": a rewrite adds at most one byte. */
@@ -282,8 +287,11 @@ vg_pf_widen(const char *src)
 	while (i < n) {
 		char c = src[i];
 		unsigned long lo = 0, hi = 0;
-		bool bounded = false;
+		bool bounded = false, after_group = group;
 		size_t j;
+
+		/* Whether what is copied now closes a group (for the next). */
+		group = !quote && !cls && c == ')';
 
 		if (quote) {
 			if (c == '\\' && src[i + 1] == 'E') {
@@ -335,7 +343,8 @@ vg_pf_widen(const char *src)
 				hi = (unsigned long)-1;
 		}
 		if (src[j] != '}' ||
-		    (lo <= VG_PF_REPEAT_MAX && hi <= VG_PF_REPEAT_MAX)) {
+		    (!after_group && lo <= VG_PF_REPEAT_MAX &&
+		        hi <= VG_PF_REPEAT_MAX)) {
 			out[o++] = src[i++];
 			continue;
 		}
@@ -375,20 +384,24 @@ vg_pf_expr(const struct vg_rule *rule, bool whole_text, unsigned *flags)
 }
 
 /*
- * vg_pf_compile - compile the m expressions into one more database of t,
- * dropping those Hyperscan refuses (ok[] cleared for them; all of them
- * when the database cannot be made).  0 or VG_ENOMEM.
+ * vg_pf_compile - the m expressions as one more database of t: from the
+ * cache pfc if it has it, else compiled when compile is true (and then
+ * kept in the cache), dropping those Hyperscan refuses (ok[] cleared for
+ * them; all of them when the database cannot be had).  0 or VG_ENOMEM.
  */
 static int
-vg_pf_compile(struct vg_pf_target *t, char **exprs, unsigned *flags,
-    unsigned *ids, bool *ok, size_t m, const char *what)
+vg_pf_compile(struct vg_pf_target *t, struct vg_pfc *pfc, bool compile,
+    char **exprs, unsigned *flags, unsigned *ids, bool *ok, size_t m,
+    const char *what)
 {
+	unsigned char key[VG_PFC_KEY_LEN];
 	const char **ce = NULL;
 	unsigned *cf = NULL, *ci = NULL;
 	hs_compile_error_t *err = NULL;
 	hs_database_t *db = NULL;
 	size_t i, c;
 	int tries, rc = VG_ENOMEM;
+	bool keyed;
 
 	if ((ce = vg_calloc(m + 1, sizeof(*ce))) == NULL ||
 	    (cf = vg_calloc(m + 1, sizeof(*cf))) == NULL ||
@@ -406,8 +419,17 @@ vg_pf_compile(struct vg_pf_target *t, char **exprs, unsigned *flags,
 		}
 		if (c == 0)
 			goto out;
+		keyed = pfc->dir != NULL && vg_pfc_key(key, ce, cf, ci, c) == 0;
+		if (keyed && (db = vg_pfc_get(pfc, key)) != NULL) {
+			t->dbs[t->ndbs++] = db;
+			goto out;
+		}
+		if (!compile)
+			break; /* not in the cache: PCRE2 runs these */
 		if (hs_compile_multi(ce, cf, ci, (unsigned)c, HS_MODE_BLOCK,
 		        NULL, &db, &err) == HS_SUCCESS) {
+			if (keyed)
+				vg_pfc_put(pfc, key, db);
 			t->dbs[t->ndbs++] = db;
 			goto out;
 		}
@@ -442,11 +464,13 @@ out:
 
 /*
  * vg_pf_target_build - the database of the rules order[kind][first ..
- * first + n).  0 or VG_ENOMEM; a target Hyperscan refuses runs all.
+ * first + n), from the cache pfc or compiled if compile is true.  0 or
+ * VG_ENOMEM; a target Hyperscan refuses runs all.
  */
 static int
-vg_pf_target_build(struct vg_rules *r, struct vg_pf_target *t,
-    enum vg_rule_kind kind, size_t first, size_t n, const char *what)
+vg_pf_target_build(struct vg_rules *r, struct vg_pfc *pfc, bool compile,
+    struct vg_pf_target *t, enum vg_rule_kind kind, size_t first, size_t n,
+    const char *what)
 {
 	bool whole = kind == VG_RULE_BODY || kind == VG_RULE_RAWBODY;
 	char **exprs = NULL;
@@ -457,8 +481,8 @@ vg_pf_target_build(struct vg_rules *r, struct vg_pf_target *t,
 
 	t->first = first;
 	t->n = n;
-	/* auto: only where it saves more than its compile costs. */
-	if (r->pf_mode == VG_PF_AUTO && n < VG_PF_AUTO_MIN)
+	/* auto, no cache: only where it saves more than its compile costs. */
+	if (r->pf_mode == VG_PF_AUTO && pfc->dir == NULL && n < VG_PF_AUTO_MIN)
 		return 0;
 	if ((t->in = vg_calloc(n + 1, 1)) == NULL ||
 	    (exprs = vg_calloc(n + 1, sizeof(*exprs))) == NULL ||
@@ -506,8 +530,8 @@ vg_pf_target_build(struct vg_rules *r, struct vg_pf_target *t,
 	for (c = 0; c < m; c += VG_PF_CHUNK) {
 		size_t cn = m - c < VG_PF_CHUNK ? m - c : VG_PF_CHUNK;
 
-		if ((rc = vg_pf_compile(t, exprs + c, flags + c, ids + c,
-		         ok + c, cn, what)) != 0)
+		if ((rc = vg_pf_compile(t, pfc, compile, exprs + c, flags + c,
+		         ids + c, ok + c, cn, what)) != 0)
 			goto out;
 	}
 	for (j = 0; j < m; j++)
@@ -548,18 +572,24 @@ vg_pf_build(struct vg_rules *r)
 	static const enum vg_rule_kind texts[] = {
 	    VG_RULE_BODY, VG_RULE_RAWBODY, VG_RULE_URI, VG_RULE_FULL};
 	struct vg_pf *pf = NULL;
+	struct vg_pfc pfc = {0};
 	struct timespec t0, t1;
 	size_t i, k, g;
 	int rc = 0;
+	bool compile = r->pf_mode == VG_PF_ON || atomic_load(&vg_pf_auto_build);
 
-	if (r->pf_mode == VG_PF_OFF ||
-	    (r->pf_mode == VG_PF_AUTO && !atomic_load(&vg_pf_auto_build)))
+	if (r->pf_mode == VG_PF_OFF)
 		goto out;
 	if (hs_valid_platform() != HS_SUCCESS) {
 		vg_warn("rules: prefilter: Hyperscan does not run on this "
 		        "CPU (it needs SSSE3); every rule runs through PCRE2");
 		goto out;
 	}
+	if ((rc = vg_pfc_open(&pfc)) != 0)
+		goto out;
+	/* A short run compiles nothing, but takes what the cache has. */
+	if (!compile && pfc.dir == NULL)
+		goto out;
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = VG_ENOMEM;
 	if ((pf = vg_calloc(1, sizeof(*pf))) == NULL)
@@ -570,8 +600,8 @@ vg_pf_build(struct vg_rules *r)
 
 		if (r->norder[kind] == 0)
 			continue;
-		if (vg_pf_target_build(r, &pf->kinds[kind], kind, 0,
-		        r->norder[kind], vg_rule_kind_name(kind)) != 0)
+		if (vg_pf_target_build(r, &pfc, compile, &pf->kinds[kind], kind,
+		        0, r->norder[kind], vg_rule_kind_name(kind)) != 0)
 			goto out;
 		vg_pf_account(r, pf, &pf->kinds[kind]);
 	}
@@ -591,8 +621,8 @@ vg_pf_build(struct vg_rules *r)
 		snprintf(what, sizeof(what), "header %s",
 		    r->groups[g].header != NULL ? r->groups[g].header
 		                                : "(special)");
-		if (vg_pf_target_build(
-		        r, &pf->groups[g], VG_RULE_HEADER, i, k - i, what) != 0)
+		if (vg_pf_target_build(r, &pfc, compile, &pf->groups[g],
+		        VG_RULE_HEADER, i, k - i, what) != 0)
 			goto out;
 		vg_pf_account(r, pf, &pf->groups[g]);
 	}
@@ -603,6 +633,7 @@ vg_pf_build(struct vg_rules *r)
 	(void)malloc_trim(0);
 #endif
 	r->stats.prefilter = true;
+	r->stats.prefilter_cached = pfc.hits;
 	r->stats.prefilter_compile_s = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	r->pf = pf;
@@ -620,6 +651,7 @@ out:
 		rule->pf_src = NULL;
 	}
 	vg_pf_free(pf);
+	vg_pfc_close(&pfc);
 	return rc;
 }
 

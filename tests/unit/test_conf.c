@@ -185,6 +185,23 @@ START_TEST(test_conf_defaults)
 }
 END_TEST
 
+/* prefilter_cache may be emptied: no cache (vigil.conf(5)). */
+START_TEST(test_conf_prefilter_cache_empty)
+{
+	struct vg_err err;
+	struct vg_conf *conf = NULL;
+
+	ck_assert_int_eq(
+	    parse_str(&conf, BASE "prefilter_cache =\n", &err), 0);
+	ck_assert_str_eq(vg_err_text(&err), "");
+	ck_assert_str_eq(conf->prefilter_cache, "");
+	vg_conf_free(conf);
+	ck_assert_int_eq(parse_str(&conf, BASE, &err), 0);
+	ck_assert_str_eq(conf->prefilter_cache, "/var/cache/vigil/prefilter");
+	vg_conf_free(conf);
+}
+END_TEST
+
 START_TEST(test_conf_table)
 {
 	size_t n;
@@ -317,6 +334,9 @@ static const struct {
         "address or a host name)\n"),
     CASE(BASE "tmp_dir = tmp\n",
         "t.conf:3: tmp_dir: 'tmp' is not an absolute path\n"),
+    CASE(BASE "prefilter_cache = cache/hs\n",
+        "t.conf:3: prefilter_cache: 'cache/hs' is neither empty nor an "
+        "absolute path\n"),
     CASE(BASE "authserv_id = mx example\n",
         "t.conf:3: authserv_id: 'mx example' has a blank, a control "
         "character or one of ()<>@,;:\\\"/[]?=\n"),
@@ -988,6 +1008,7 @@ conf_suite(void)
 	vg_conf_keys(&n);
 	tc = tcase_create("defaults");
 	tcase_add_test(tc, test_conf_defaults);
+	tcase_add_test(tc, test_conf_prefilter_cache_empty);
 	tcase_add_test(tc, test_conf_table);
 	tcase_add_test(tc, test_conf_no_virus_scan);
 	suite_add_tcase(s, tc);
