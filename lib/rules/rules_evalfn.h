@@ -148,9 +148,9 @@ bool vg_sa_plugin_short(const char *name, char *out, size_t size);
  */
 int vg_rules_plugin_index(struct vg_rules *r, const char *name);
 
-/* Record one hit of rule i: rules_eval.c's vg_rules_record(). */
+/* Record n hits of rule i: rules_eval.c's vg_rules_record(). */
 typedef int (*vg_rules_record_fn)(const struct vg_rules *r, size_t i,
-    struct vg_rules_hits *hits, struct vg_symset *out);
+    unsigned n, struct vg_rules_hits *hits, struct vg_symset *out);
 
 /*
  * vg_rules_eval_sa - run every eval: rule of r over one message, recording

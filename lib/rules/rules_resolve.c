@@ -228,6 +228,11 @@ vg_rules_finish(struct vg_rparse *p)
 			    (rule->compat && strncmp(rule->name, "T_", 2) == 0
 			            ? 0.01
 			            : 1.0);
+		/* tflags multiple without maxhits: up to the limit. */
+		rule->maxhits = 1;
+		if (e->multiple && rule->kind != VG_RULE_META)
+			rule->maxhits =
+			    e->maxhits > 0 ? e->maxhits : VG_RULES_MAXHITS_MAX;
 		r->stats.rules[rule->kind]++;
 		if (rule->sub)
 			r->stats.subrules++;
