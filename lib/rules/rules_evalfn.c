@@ -43,6 +43,7 @@ static const char *const vg_sa_plugins[] = {
     "ReplaceTags", /* rules_replace.c: regexes rewritten at load */
     "FreeMail",    /* sa_freemail.c */
     "ImageInfo",   /* sa_imageinfo.c */
+    "MIMEHeader",  /* sa_mimeheader.c: the mimeheader directive */
 };
 
 /*

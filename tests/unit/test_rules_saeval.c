@@ -1216,6 +1216,246 @@ START_TEST(test_rules_saeval_tflags_syntax)
 }
 END_TEST
 
+/*
+ * MIMEHeader: Debian's mimeheader rules, as written there, over messages
+ * whose hits SpamAssassin 4.0.1 reported (sa-run.pl, every rule scored so
+ * that it runs): each part's headers, folded raw values, a decoded
+ * RFC 2047 file name, the message's own headers as the first part.
+ */
+static const char mh_rules[] =
+    "vigil_compat spamassassin\n"
+    "ifplugin Mail::SpamAssassin::Plugin::MIMEHeader\n"
+    "mimeheader CTYPE_8SPACE_GIF Content-Type:raw =~ /^image\\/gif;\\n "
+    "{8}name=\\\".+?\\\"$/s\n"
+    "mimeheader HK_CTE_RAW		Content-Transfer-Encoding =~ /^raw$/\n"
+    "mimeheader OBFU_TEXT_ATTACH    Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.txt\\b,i\n"
+    "mimeheader TVD_FW_GRAPHIC_NAME_LONG     Content-Type =~ "
+    "/\\bname=\"[a-z]{8,}\\.gif/\n"
+    "mimeheader TVD_FW_GRAPHIC_NAME_MID      Content-Type =~ "
+    "/\\bname=\"[a-z]{6,7}\\.gif/\n"
+    "mimeheader T_CDISP_SZ_MANY      Content-Disposition =~ "
+    "/\\bsize\\s?=\\s?\\d.*\\bsize\\s?=\\s?\\d/\n"
+    "mimeheader T_DOS_ZIP_HARDCORE        Content-Type =~ "
+    "/^application\\/zip;\\sname=\"hardcore\\.zip\"$/\n"
+    "mimeheader T_OBFU_DOC_ATTACH     Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.(?:doc|rtf)\\b,i\n"
+    "mimeheader T_OBFU_GIF_ATTACH     Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.gif\\b,i\n"
+    "mimeheader T_OBFU_HTML_ATTACH    Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.[a-z]?html?\\b,i\n"
+    "mimeheader T_OBFU_JPG_ATTACH     Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.jpe?g\\b,i\n"
+    "mimeheader T_OBFU_PDF_ATTACH     Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.pdf\\b,i\n"
+    "mimeheader T_TVD_FW_GRAPHIC_ID2   Content-Id =~ "
+    "/<(?:[0-9A-F]{8}\\.){3}[0-9A-F]{8}/\n"
+    "mimeheader __ANY_IMAGE_ATTACH Content-Type =~ /\\bimage\\//i\n"
+    "mimeheader __ANY_TEXT_ATTACH Content-Type =~ /text\\/\\w+/i\n"
+    "mimeheader __ANY_TEXT_ATTACH_DOC     Content-Type =~ /text\\/\\w+/i\n"
+    "mimeheader __ATTACH_NAME_NO_EXT Content-Type =~ "
+    "m,\\bname\\s?=\\s?\"(?!=\\?)[^.\"]+\",i\n"
+    "mimeheader __CTE_BAS64         Content-Transfer-Encoding =~ "
+    "/\\bbas64\\b/i\n"
+    "mimeheader __CTYPE_NULL        Content-Type =~ /^\\s*;/\n"
+    "mimeheader __CTYPE_ONETAB_GIF Content-Type:raw =~ "
+    "/^image\\/gif;\\n\\tname=\\\".+?\\\"$/s\n"
+    "mimeheader __CT_UTF7		Content-Type =~ "
+    "/\\bcharset=.?utf-7\\b/i\n"
+    "mimeheader __DOC_ATTACH_FN1   Content-Type =~ "
+    "/=\"[^\"]+\\.(?:docx?|rtf)\"/i\n"
+    "mimeheader __DOC_ATTACH_FN2   Content-Disposition =~ "
+    "/=\"[^\"]+\\.(?:docx?|rtf)\"/i\n"
+    "mimeheader __DOC_ATTACH_MT    Content-Type =~ "
+    "m,\\bapplication/"
+    "(?:msword|rtf|vnd\\.ms-word|vnd\\.openxmlformats-officedocument\\."
+    "wordprocessingml\\.document)\\b,i\n"
+    "mimeheader __EXE_ATTACH        Content-Type =~ /\\.exe\\b/i\n"
+    "mimeheader __GIF_ATTACH Content-Type =~ /^image\\/gif\\b/i\n"
+    "mimeheader __HK_SPAMMY_CDFN	Content-Disposition =~ "
+    "/name=.*?(?:lot(?:eri[ej]|t(?:ery|o))|award|prize|winn(?:er|ing)|"
+    "microsoft|congrat|urgent)/mi\n"
+    "mimeheader __HK_SPAMMY_CTFN	Content-Type =~ "
+    "/name=.*?(?:lot(?:eri[ej]|t(?:ery|o))|award|prize|winn(?:er|ing)|"
+    "microsoft|congrat|urgent)/mi\n"
+    "mimeheader __HTML_ATTACH_01    Content-Type =~ "
+    "m,\\btext/html\\b.+\\.[a-z]?html?\\b,i\n"
+    "mimeheader __HTML_ATTACH_02    Content-Disposition =~ "
+    "m,\\bfilename=\"?[^\"]+\\.[a-z]?html?\\b,i\n"
+    "mimeheader __ISO_ATTACH        Content-Disposition =~ "
+    "m,\\bfilename=\"?[^\"]+\\.iso[\";$],i\n"
+    "mimeheader __ISO_ATTACH_MT     Content-Type =~ "
+    "m,\\bapplication/x-iso9660-image\\b,i\n"
+    "mimeheader __JPEG_ATTACH           Content-Type =~ /image\\/jpe?g/i\n"
+    "mimeheader __KAM_BLOCK_UTF7_2     	Content-Type =~ "
+    "/charset=(?:unicode-\\d+-\\d+-)?utf-7/i\n"
+    "mimeheader __LOTTO_ATTACH_1   Content-Type =~ /lott(?:o|ery)/i\n"
+    "mimeheader __LOTTO_ATTACH_2   Content-Disposition =~ /lott(?:o|ery)/i\n"
+    "mimeheader __MALW_ATTACH_01_01 Content-Disposition =~ "
+    "/\\bfilename(?:=\"?[^\"]+|\\*(?:\\d+\\*)?=(?:UTF-8'')?\\S+)\\."
+    "SettingContent-ms\\b/i\n"
+    "mimeheader __MALW_ATTACH_01_02 Content-Type =~ "
+    "/\\bname=\"?[^\"]+\\.SettingContent-ms\\b/i\n"
+    "mimeheader __MALW_ATTACH_02_01 Content-Disposition =~ "
+    "/\\bfilename(?:=\"?[^\"]*|\\*(?:\\d+\\*)?=(?:UTF-8'')?\\S*)(?:invoice|"
+    "statement|payment(?: "
+    "advice)?|(?:[.,_]|%C2%B7|[\\xc2][\\xb7])(?:pdf|img|png|gif|jpe?g))\\.(?:"
+    "ace|zip|rar|r17|[7g]?z|iso)[\";$]/i\n"
+    "mimeheader __MALW_ATTACH_02_02 Content-Type =~ "
+    "/\\bname=\"?[^\"]*(?:invoice|statement|payment(?: "
+    "advice)?|(?:[.,_]|[\\xc2][\\xb7])(?:pdf|img|png|gif|jpe?g))\\.(?:ace|zip|"
+    "rar|r17|[7g]?z|iso)[\";$]/i\n"
+    "mimeheader __MSO_THEME_MT      Content-Type =~ "
+    "m,\\bapplication/vnd.ms-officetheme\\b,i\n"
+    "mimeheader __PART_CID_STOCK_LESS    Content-ID =~ "
+    "/^<00[a-f0-9]{10}\\$[a-f0-9]{8}\\$[a-f0-9]{8}\\@[A-Za-z]+>$/\n"
+    "mimeheader __PART_STOCK_CD_F Content-Disposition =~ /filename/\n"
+    "mimeheader __PART_STOCK_CID Content-ID =~ "
+    "/^<[a-f0-9]{12}\\$[a-f0-9]{8}\\$[a-f0-9]{8}\\@[^\\s\\.]+>$/\n"
+    "mimeheader __PART_STOCK_CL Content-Location =~ /./\n"
+    "mimeheader __PDF_ATTACH_FN1   Content-Type =~ /=\"[^\"]+\\.pdf\"/i\n"
+    "mimeheader __PDF_ATTACH_FN2   Content-Disposition =~ "
+    "/=\"[^\"]+\\.pdf\"/i\n"
+    "mimeheader __PDF_ATTACH_MT    Content-Type =~ m,\\bapplication/pdf\\b,i\n"
+    "mimeheader __PHISH_ATTACH_01_01  Content-Disposition =~ "
+    "/\\bfilename(?:=\"?[^\"]*|\\*(?:\\d+\\*)?=(?:UTF-8'')?\\S*)(?:\\.|%C2%B7|["
+    "\\xc2][\\xb7]|_)(?:pdf|docx?)\\.html?[\";$]/i\n"
+    "mimeheader __PHISH_ATTACH_01_02  Content-Type =~ "
+    "/\\bname=\"?[^\"]*(?:\\.|[\\xc2][\\xb7]|_)(?:pdf|docx?)\\.html?[\";$]/i\n"
+    "mimeheader __SCC_BOGUS_CTE_1	Content-Transfer-Encoding =~ /^Hexa/i\n"
+    "mimeheader __SCC_CTMPP     Content-Type =~ /multipart\\/parallel/	\n"
+    "mimeheader __TEXT_XML_MT       Content-Type =~ m,\\btext/xml\\b,i\n"
+    "mimeheader __TVD_FW_GRAPHIC_ID1 Content-Id =~ "
+    "/<[0-9a-f]{12}(?:\\$[0-9a-f]{8}){2}\\@/\n"
+    "mimeheader __TVD_MIME_ATT_AOPDF Content-Type =~ "
+    "/^application\\/octet-stream.*\\.pdf/i\n"
+    "mimeheader __TVD_MIME_ATT_AP    Content-Type =~ /^application\\/pdf/i\n"
+    "mimeheader __TVD_MIME_ATT_TP    Content-Type =~ /^text\\/plain/i\n"
+    "mimeheader __TVD_OUTLOOK_IMG    Content-Id =~ "
+    "/<image\\d+\\.(?:gif|jpe?g|png)\\@/\n"
+    "mimeheader __X_MSO_MT          Content-Type =~ "
+    "m,\\bapplication/x-mso\\b,i\n"
+    "mimeheader __ZIP_ATTACH_MT     Content-Type =~ "
+    "m,\\bapplication/(?:zip|x-(?:zip-)?compress(?:ed)?)\\b,i\n"
+    "mimeheader __ZIP_ATTACH_NOFN   Content-Type =~ "
+    "m,\\bapplication/(?:zip|x-(?:zip-)?compress(?:ed)?)[;\\s]*$,i\n"
+    "endif\n";
+
+static const struct {
+	const char *file;
+	const char *hits;
+} mh_cases[] = {
+    {"mh1.eml",
+        " OBFU_TEXT_ATTACH __ANY_IMAGE_ATTACH __ANY_TEXT_ATTACH "
+        "__ANY_TEXT_ATTACH_DOC __CTE_BAS64 __CTYPE_ONETAB_GIF __CT_UTF7 "
+        "__GIF_ATTACH __HK_SPAMMY_CDFN __ISO_ATTACH __LOTTO_ATTACH_2 "
+        "__MALW_ATTACH_02_02 __PART_STOCK_CD_F __TVD_MIME_ATT_TP "
+        "__ZIP_ATTACH_MT "},
+    {"mh2.eml", " __ANY_TEXT_ATTACH __ANY_TEXT_ATTACH_DOC __TVD_MIME_ATT_TP "},
+};
+
+START_TEST(test_rules_saeval_mimeheader)
+{
+	struct vg_rules *r = load(mh_rules);
+	struct vg_rules_hits *h = run_file(r, mh_cases[_i].file);
+	struct vg_rules_stats st;
+	char want[128];
+	size_t i;
+
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 0);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_IFPLUGIN], 0);
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		snprintf(want, sizeof(want), " %s ", n);
+		ck_assert_msg(vg_rules_hit(h, i) ==
+		        (strstr(mh_cases[_i].hits, want) != NULL),
+		    "%s: %s %s, SpamAssassin says %s", mh_cases[_i].file, n,
+		    vg_rules_hit(h, i) ? "hit" : "missed",
+		    vg_rules_hit(h, i) ? "miss" : "hit");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * mimeheader: what is refused (skipped, counted under MIMEHeader), tflags
+ * multiple over parts, the header limit (VG_SAMIME_HDR_PARTS parts read).
+ */
+START_TEST(test_rules_saeval_mimeheader_limits)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "mimeheader A ALL =~ /x/\n"
+	    "mimeheader B Content-Type:foo =~ /x/\n"
+	    "mimeheader C Content-Type ~ /x/\n"
+	    "mimeheader D Content-Type =~ /x/ trailing\n"
+	    "mimeheader __TEXT Content-Type =~ /text\\/plain/\n"
+	    "tflags __TEXT multiple maxhits=300\n"
+	    "mimeheader P255 Content-Type =~ /name=p254\\b/\n"
+	    "mimeheader P256 Content-Type =~ /name=p255\\b/\n";
+	static char raw[1 << 16];
+	struct vg_rules *r = load(src);
+	struct vg_rules_stats st;
+	struct vg_rules_hits *h;
+	size_t n, i;
+	const char *want = " __TEXT P255 ";
+	char w[64];
+
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 4);
+	n = (size_t)snprintf(raw, sizeof(raw),
+	    "From: a@example.com\nSubject: parts\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=B\n\n");
+	/* The message is part 1, so parts p0..p254 are read, p255 not. */
+	for (i = 0; i < 300; i++)
+		n += (size_t)snprintf(raw + n, sizeof(raw) - n,
+		    "--B\nContent-Type: text/plain; name=p%zu\n\nx\n", i);
+	n += (size_t)snprintf(raw + n, sizeof(raw) - n, "--B--\n");
+	h = run_bytes(r, raw, n);
+	for (i = 0; i < vg_rules_count(r); i++) {
+		snprintf(w, sizeof(w), " %s ", vg_rules_name(r, i));
+		ck_assert_msg(vg_rules_hit(h, i) == (strstr(want, w) != NULL),
+		    "%s %s", vg_rules_name(r, i),
+		    vg_rules_hit(h, i) ? "hit" : "missed");
+		/* One hit per part read: p0 .. p254. */
+		if (strcmp(vg_rules_name(r, i), "__TEXT") == 0)
+			ck_assert_uint_eq(vg_rules_hit_count(h, i), 255);
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * check_outlook_message_id: an Outlook Express Message-Id whose time token
+ * agrees with the Date (oe1), with neither Date nor Received (oe2), with
+ * upper-case hex (oe3: not that format), with the Received time only
+ * (oe4).  SpamAssassin 4.0.1 hit oe2 only.
+ */
+START_TEST(test_rules_saeval_outlook_msgid)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "header MSGID_OUTLOOK_INVALID eval:check_outlook_message_id()\n";
+	static const char *const files[] = {
+	    "oe1.eml", "oe2.eml", "oe3.eml", "oe4.eml"};
+	struct vg_rules *r = load(src);
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct vg_rules_hits *h = run_file(r, files[i]);
+
+		ck_assert_msg(vg_rules_hit(h, 0) == (i == 1), "%s: %s",
+		    files[i], vg_rules_hit(h, 0) ? "hit" : "missed");
+		vg_rules_hits_free(h);
+	}
+	vg_rules_free(r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1256,6 +1496,10 @@ suite(void)
 	tcase_add_test(tc, test_rules_saeval_html_limits);
 	tcase_add_test(tc, test_rules_saeval_multiple);
 	tcase_add_test(tc, test_rules_saeval_tflags_syntax);
+	tcase_add_loop_test(tc, test_rules_saeval_mimeheader, 0,
+	    (int)(sizeof(mh_cases) / sizeof(mh_cases[0])));
+	tcase_add_test(tc, test_rules_saeval_mimeheader_limits);
+	tcase_add_test(tc, test_rules_saeval_outlook_msgid);
 	suite_add_tcase(s, tc);
 	return s;
 }
