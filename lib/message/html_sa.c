@@ -42,7 +42,340 @@ static const char *const vg_sa_literal[] = {
 struct vg_sa_style {
 	char tag[12];
 	long size;
+	char fg[16], bg[16]; /* "#rrggbb", "invalid" or "transparent" */
 };
+
+/* HTML.pm's %html_color: the named colours it knows. */
+static const struct {
+	const char *name;
+	unsigned long rgb;
+} vg_sa_colors[] = {
+    {"aqua", 0x00ffff},
+    {"black", 0x000000},
+    {"blue", 0x0000ff},
+    {"fuchsia", 0xff00ff},
+    {"gray", 0x808080},
+    {"green", 0x008000},
+    {"lime", 0x00ff00},
+    {"maroon", 0x800000},
+    {"navy", 0x000080},
+    {"olive", 0x808000},
+    {"purple", 0x800080},
+    {"red", 0xff0000},
+    {"silver", 0xc0c0c0},
+    {"teal", 0x008080},
+    {"white", 0xffffff},
+    {"yellow", 0xffff00},
+    {"aliceblue", 0xf0f8ff},
+    {"antiquewhite", 0xfaebd7},
+    {"aqua", 0x00ffff},
+    {"aquamarine", 0x7fffd4},
+    {"azure", 0xf0ffff},
+    {"beige", 0xf5f5dc},
+    {"bisque", 0xffe4c4},
+    {"black", 0x000000},
+    {"blanchedalmond", 0xffebcd},
+    {"blue", 0x0000ff},
+    {"blueviolet", 0x8a2be2},
+    {"brown", 0xa52a2a},
+    {"burlywood", 0xdeb887},
+    {"cadetblue", 0x5f9ea0},
+    {"chartreuse", 0x7fff00},
+    {"chocolate", 0xd2691e},
+    {"coral", 0xff7f50},
+    {"cornflowerblue", 0x6495ed},
+    {"cornsilk", 0xfff8dc},
+    {"crimson", 0xdc143c},
+    {"cyan", 0x00ffff},
+    {"darkblue", 0x00008b},
+    {"darkcyan", 0x008b8b},
+    {"darkgoldenrod", 0xb8860b},
+    {"darkgray", 0xa9a9a9},
+    {"darkgreen", 0x006400},
+    {"darkgrey", 0xa9a9a9},
+    {"darkkhaki", 0xbdb76b},
+    {"darkmagenta", 0x8b008b},
+    {"darkolivegreen", 0x556b2f},
+    {"darkorange", 0xff8c00},
+    {"darkorchid", 0x9932cc},
+    {"darkred", 0x8b0000},
+    {"darksalmon", 0xe9967a},
+    {"darkseagreen", 0x8fbc8f},
+    {"darkslateblue", 0x483d8b},
+    {"darkslategray", 0x2f4f4f},
+    {"darkslategrey", 0x2f4f4f},
+    {"darkturquoise", 0x00ced1},
+    {"darkviolet", 0x9400d3},
+    {"deeppink", 0xff1493},
+    {"deepskyblue", 0x00bfff},
+    {"dimgray", 0x696969},
+    {"dimgrey", 0x696969},
+    {"dodgerblue", 0x1e90ff},
+    {"firebrick", 0xb22222},
+    {"floralwhite", 0xfffaf0},
+    {"forestgreen", 0x228b22},
+    {"fuchsia", 0xff00ff},
+    {"gainsboro", 0xdcdcdc},
+    {"ghostwhite", 0xf8f8ff},
+    {"gold", 0xffd700},
+    {"goldenrod", 0xdaa520},
+    {"gray", 0x808080},
+    {"green", 0x008000},
+    {"greenyellow", 0xadff2f},
+    {"grey", 0x808080},
+    {"honeydew", 0xf0fff0},
+    {"hotpink", 0xff69b4},
+    {"indianred", 0xcd5c5c},
+    {"indigo", 0x4b0082},
+    {"ivory", 0xfffff0},
+    {"khaki", 0xf0e68c},
+    {"lavender", 0xe6e6fa},
+    {"lavenderblush", 0xfff0f5},
+    {"lawngreen", 0x7cfc00},
+    {"lemonchiffon", 0xfffacd},
+    {"lightblue", 0xadd8e6},
+    {"lightcoral", 0xf08080},
+    {"lightcyan", 0xe0ffff},
+    {"lightgoldenrodyellow", 0xfafad2},
+    {"lightgray", 0xd3d3d3},
+    {"lightgreen", 0x90ee90},
+    {"lightgrey", 0xd3d3d3},
+    {"lightpink", 0xffb6c1},
+    {"lightsalmon", 0xffa07a},
+    {"lightseagreen", 0x20b2aa},
+    {"lightskyblue", 0x87cefa},
+    {"lightslategray", 0x778899},
+    {"lightslategrey", 0x778899},
+    {"lightsteelblue", 0xb0c4de},
+    {"lightyellow", 0xffffe0},
+    {"lime", 0x00ff00},
+    {"limegreen", 0x32cd32},
+    {"linen", 0xfaf0e6},
+    {"magenta", 0xff00ff},
+    {"maroon", 0x800000},
+    {"mediumaquamarine", 0x66cdaa},
+    {"mediumblue", 0x0000cd},
+    {"mediumorchid", 0xba55d3},
+    {"mediumpurple", 0x9370db},
+    {"mediumseagreen", 0x3cb371},
+    {"mediumslateblue", 0x7b68ee},
+    {"mediumspringgreen", 0x00fa9a},
+    {"mediumturquoise", 0x48d1cc},
+    {"mediumvioletred", 0xc71585},
+    {"midnightblue", 0x191970},
+    {"mintcream", 0xf5fffa},
+    {"mistyrose", 0xffe4e1},
+    {"moccasin", 0xffe4b5},
+    {"navajowhite", 0xffdead},
+    {"navy", 0x000080},
+    {"oldlace", 0xfdf5e6},
+    {"olive", 0x808000},
+    {"olivedrab", 0x6b8e23},
+    {"orange", 0xffa500},
+    {"orangered", 0xff4500},
+    {"orchid", 0xda70d6},
+    {"palegoldenrod", 0xeee8aa},
+    {"palegreen", 0x98fb98},
+    {"paleturquoise", 0xafeeee},
+    {"palevioletred", 0xdb7093},
+    {"papayawhip", 0xffefd5},
+    {"peachpuff", 0xffdab9},
+    {"peru", 0xcd853f},
+    {"pink", 0xffc0cb},
+    {"plum", 0xdda0dd},
+    {"powderblue", 0xb0e0e6},
+    {"purple", 0x800080},
+    {"red", 0xff0000},
+    {"rosybrown", 0xbc8f8f},
+    {"royalblue", 0x4169e1},
+    {"saddlebrown", 0x8b4513},
+    {"salmon", 0xfa8072},
+    {"sandybrown", 0xf4a460},
+    {"seagreen", 0x2e8b57},
+    {"seashell", 0xfff5ee},
+    {"sienna", 0xa0522d},
+    {"silver", 0xc0c0c0},
+    {"skyblue", 0x87ceeb},
+    {"slateblue", 0x6a5acd},
+    {"slategray", 0x708090},
+    {"slategrey", 0x708090},
+    {"snow", 0xfffafa},
+    {"springgreen", 0x00ff7f},
+    {"steelblue", 0x4682b4},
+    {"tan", 0xd2b48c},
+    {"teal", 0x008080},
+    {"thistle", 0xd8bfd8},
+    {"tomato", 0xff6347},
+    {"turquoise", 0x40e0d0},
+    {"violet", 0xee82ee},
+    {"wheat", 0xf5deb3},
+    {"white", 0xffffff},
+    {"whitesmoke", 0xf5f5f5},
+    {"yellow", 0xffff00},
+    {"yellowgreen", 0x9acd32},
+};
+
+/* vg_sa_rgbhex - "#rrggbb" (the # optional, lower-case hex) as numbers */
+static bool
+vg_sa_rgbhex(const char *s, unsigned v[3])
+{
+	size_t k;
+
+	if (*s == '#')
+		s++;
+	if (strlen(s) != 6 || strspn(s, "0123456789abcdef") != 6)
+		return false;
+	for (k = 0; k < 3; k++) {
+		char two[3] = {s[2 * k], s[2 * k + 1], '\0'};
+
+		v[k] = (unsigned)strtoul(two, NULL, 16);
+	}
+	return true;
+}
+
+/* vg_sa_lower_trim - s lower-cased, blanks trimmed, into out */
+static void
+vg_sa_lower_trim(const char *s, char *out, size_t size)
+{
+	size_t n, k = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ||
+	    *s == '\f' || *s == '\v')
+		s++;
+	n = strlen(s);
+	while (n > 0 &&
+	    (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+	        s[n - 1] == '\r' || s[n - 1] == '\f' || s[n - 1] == '\v'))
+		n--;
+	for (; k < n && k + 1 < size; k++)
+		out[k] = (char)tolower((unsigned char)s[k]);
+	out[k] = '\0';
+}
+
+static bool vg_sa_blank(unsigned char c);
+
+/* vg_sa_rgb_shape - HTML.pm's rgb\([\d%, ]*\) somewhere in c */
+static bool
+vg_sa_rgb_shape(const char *c)
+{
+	const char *p = c;
+
+	while ((p = strstr(p, "rgb(")) != NULL) {
+		size_t n = strspn(p + 4, "0123456789%, ");
+
+		if (p[4 + n] == ')')
+			return true;
+		p += 4;
+	}
+	return false;
+}
+
+/* vg_sa_dec2hex - HTML.pm dec2hex: at least two hex digits */
+static void
+vg_sa_dec2hex(unsigned long v, char *out, size_t size)
+{
+	snprintf(out, size, "%s%lx", v < 16 ? "0" : "", v);
+}
+
+/*
+ * vg_sa_rgb3 - "rgb(" digits [%] "," ... ")" somewhere in c: the three
+ * numbers and whether all had a %; false when not that shape
+ */
+static bool
+vg_sa_rgb3(const char *c, bool pct, unsigned long v[3])
+{
+	const char *p = c;
+
+	while ((p = strstr(p, "rgb(")) != NULL) {
+		const char *q = p + 4;
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			char *end;
+
+			if (!isdigit((unsigned char)*q))
+				break;
+			v[k] = strtoul(q, &end, 10);
+			q = end;
+			if (pct) {
+				if (*q != '%')
+					break;
+				q++;
+			}
+			if (k < 2) {
+				if (*q != ',')
+					break;
+				q++;
+				while (vg_sa_blank((unsigned char)*q))
+					q++;
+			}
+		}
+		if (k == 3) {
+			while (vg_sa_blank((unsigned char)*q))
+				q++;
+			if (*q == ')')
+				return true;
+		}
+		p += 4;
+	}
+	return false;
+}
+
+/* vg_sa_rgb - HTML.pm name_to_rgb: "#rrggbb" or "invalid" into out */
+static void
+vg_sa_rgb(const char *in, char *out, size_t size)
+{
+	char c[128], hex[64];
+	unsigned long v[3];
+	size_t k, n = 0, i;
+
+	vg_sa_lower_trim(in, c, sizeof(c));
+	for (k = 0; k < VG_NELEM(vg_sa_colors); k++)
+		if (strcmp(c, vg_sa_colors[k].name) == 0) {
+			snprintf(out, size, "#%06lx", vg_sa_colors[k].rgb);
+			return;
+		}
+	if (strspn(c, "#abcdef0123456789") != strlen(c) &&
+	    !vg_sa_rgb_shape(c)) {
+		snprintf(out, size, "invalid");
+		return;
+	}
+	if (vg_sa_rgb3(c, true, v)) {
+		char a[24], b[24], d[24];
+
+		vg_sa_dec2hex(v[0] * 255 / 100, a, sizeof(a));
+		vg_sa_dec2hex(v[1] * 255 / 100, b, sizeof(b));
+		vg_sa_dec2hex(v[2] * 255 / 100, d, sizeof(d));
+		snprintf(c, sizeof(c), "#%s%s%s", a, b, d);
+	}
+	if (vg_sa_rgb3(c, false, v)) {
+		char a[24], b[24], d[24];
+
+		vg_sa_dec2hex(v[0], a, sizeof(a));
+		vg_sa_dec2hex(v[1], b, sizeof(b));
+		vg_sa_dec2hex(v[2], d, sizeof(d));
+		snprintf(c, sizeof(c), "#%s%s%s", a, b, d);
+	}
+	if (c[0] != '#') {
+		snprintf(out, size, "invalid");
+		return;
+	}
+	for (i = 0; c[i] != '\0' && n + 1 < sizeof(hex); i++)
+		if (isxdigit((unsigned char)c[i]))
+			hex[n++] = (char)tolower((unsigned char)c[i]);
+	if (n > 6)
+		n = 6;
+	if (n > 3 && n < 6)
+		n = 3;
+	while (n % 3 != 0)
+		hex[n++] = '0';
+	hex[n] = '\0';
+	if (n == 3)
+		snprintf(out, size, "#%c%c%c%c%c%c", hex[0], hex[0], hex[1],
+		    hex[1], hex[2], hex[2]);
+	else
+		snprintf(out, size, "#%.6s", hex);
+}
 
 /* One parse. */
 struct vg_sa_parse {
@@ -335,6 +668,8 @@ vg_sa_whitespace(struct vg_sa_parse *p, const char *tag)
 	}
 }
 
+static void vg_sa_invisible(struct vg_sa_parse *p);
+
 /* vg_sa_text - a run of text between tags (entities decoded) */
 static void
 vg_sa_text(struct vg_sa_parse *p, const char *s, size_t n)
@@ -354,6 +689,12 @@ vg_sa_text(struct vg_sa_parse *p, const char *s, size_t n)
 	if (vg_sa_open(h, "title") > 0 && p->title_index > 0)
 		vg_sa_list_append(
 		    p, VG_HTML_SA_TITLE, p->title_index - 1, s, n);
+	/* html_font_invisible runs on text with more than blanks. */
+	for (i = 0; i < n; i++)
+		if (!vg_sa_blank(u[i])) {
+			vg_sa_invisible(p);
+			break;
+		}
 	/* A word that goes on from the last piece of text: "V<b>iagra". */
 	first_word = !vg_sa_uspace(u, n) && !vg_sa_punct(u[0]);
 	if (p->have_text && first_word && p->last_word)
@@ -457,6 +798,212 @@ vg_sa_size(const char *v, long basefont, long *out)
 	return false;
 }
 
+/*
+ * vg_sa_css_bg - HTML.pm parse_css_background: the colour of the last
+ * layer of "background: ..." (tokens split at blanks, layers at commas,
+ * parentheses and quotes kept together), into bg if one is a colour
+ */
+static void
+vg_sa_css_bg(const char *v, char *bg, size_t size)
+{
+	char tok[16][64], last[16][64];
+	size_t nt = 0, nl = 0, tl = 0, i;
+	char cur[64];
+	int state[8], sp = 0, st = 0;
+
+	for (; *v != '\0'; v++) {
+		char ch = (char)tolower((unsigned char)*v);
+		bool end_tok = false, end_layer = false, keep = true;
+
+		if (st == 0) {
+			if (ch == ' ') {
+				end_tok = true;
+				keep = false;
+			} else if (ch == ',') {
+				end_tok = end_layer = true;
+				keep = false;
+			} else if (ch == '(' || ch == '"' || ch == '\'') {
+				if (sp < 8)
+					state[sp++] = st;
+				st = ch == '(' ? 1 : ch == '"' ? 2 : 3;
+			}
+		} else if (st == 1) {
+			if (ch == ')') {
+				if (tl + 1 < sizeof(cur))
+					cur[tl++] = ch;
+				keep = false;
+				end_tok = true;
+				st = sp > 0 ? state[--sp] : 0;
+			} else if (ch == '"' || ch == '\'') {
+				if (sp < 8)
+					state[sp++] = st;
+				st = ch == '"' ? 2 : 3;
+			}
+		} else if ((st == 2 && ch == '"') || (st == 3 && ch == '\'')) {
+			st = sp > 0 ? state[--sp] : 0;
+		}
+		if (keep && tl + 1 < sizeof(cur))
+			cur[tl++] = ch;
+		if (end_tok && tl > 0 && nt < 16) {
+			cur[tl] = '\0';
+			snprintf(tok[nt++], sizeof(tok[0]), "%s", cur);
+			tl = 0;
+		} else if (end_tok)
+			tl = 0;
+		if (end_layer) {
+			for (i = 0; i < nt; i++)
+				snprintf(
+				    last[i], sizeof(last[0]), "%s", tok[i]);
+			nl = nt;
+			nt = 0;
+		}
+	}
+	if (tl > 0 && nt < 16) {
+		cur[tl] = '\0';
+		snprintf(tok[nt++], sizeof(tok[0]), "%s", cur);
+	}
+	if (nt > 0) {
+		for (i = 0; i < nt; i++)
+			snprintf(last[i], sizeof(last[0]), "%s", tok[i]);
+		nl = nt;
+	}
+	for (i = 0; i < nl; i++) {
+		char c[16];
+
+		vg_sa_rgb(last[i], c, sizeof(c));
+		if (strcmp(c, "invalid") != 0) {
+			snprintf(bg, size, "%s", c);
+			return;
+		}
+	}
+}
+
+/*
+ * vg_sa_css - the colours of a style attribute (HTML.pm text_style):
+ * color, background-color, background; "transparent" resolved against
+ * the parent's background
+ */
+static void
+vg_sa_css(
+    struct vg_sa_style *nw, const struct vg_sa_style *parent, const char *style)
+{
+	char part[512];
+	const char *s = style;
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, ";"), k;
+		char *v, *e;
+		bool bg;
+
+		if (n >= sizeof(part))
+			n = sizeof(part) - 1;
+		memcpy(part, s, n);
+		part[n] = '\0';
+		s += strcspn(s, ";");
+		if (*s == ';')
+			s++;
+		v = part;
+		while (vg_sa_blank((unsigned char)*v))
+			v++;
+		bg = strncasecmp(v, "background-", 11) == 0;
+		if (strncasecmp(v + (bg ? 11 : 0), "color:", 6) == 0) {
+			char val[256];
+
+			v += (bg ? 11 : 0) + 6;
+			while (vg_sa_blank((unsigned char)*v))
+				v++;
+			if (*v == '\0')
+				continue;
+			vg_sa_lower_trim(v, val, sizeof(val));
+			/* \s*!\s*important$ */
+			k = strlen(val);
+			if (k >= 9 && strcmp(val + k - 9, "important") == 0) {
+				size_t j = k - 9;
+
+				while (j > 0 &&
+				    vg_sa_blank((unsigned char)val[j - 1]))
+					j--;
+				if (j > 0 && val[j - 1] == '!') {
+					j--;
+					while (j > 0 &&
+					    vg_sa_blank(
+					        (unsigned char)val[j - 1]))
+						j--;
+					val[j] = '\0';
+				}
+			}
+			e = bg ? nw->bg : nw->fg;
+			if (strstr(val, "rgb") != NULL) {
+				unsigned long c[3] = {0, 0, 0};
+				size_t ci = 0;
+				const char *q;
+
+				/* Only digits and commas count. */
+				for (q = val; *q != '\0' && ci < 3; q++) {
+					if (isdigit((unsigned char)*q))
+						c[ci] = c[ci] * 10 +
+						    (unsigned long)(*q - '0');
+					else if (*q == ',')
+						ci++;
+					if (c[ci < 3 ? ci : 2] > 100000)
+						c[ci < 3 ? ci : 2] = 100000;
+				}
+				for (k = 0; k < 3; k++)
+					if (c[k] > 255)
+						c[k] = 255;
+				snprintf(e, sizeof(nw->fg), "#%02lx%02lx%02lx",
+				    c[0], c[1], c[2]);
+			} else if (strcmp(val, "inherit") == 0) {
+				/* unchanged */
+			} else if (strcmp(val, "transparent") == 0) {
+				snprintf(e, sizeof(nw->fg), "transparent");
+			} else
+				vg_sa_rgb(val, e, sizeof(nw->fg));
+		} else if (strncmp(v, "background:", 11) == 0) {
+			v += 11;
+			while (vg_sa_blank((unsigned char)*v))
+				v++;
+			if (*v != '\0')
+				vg_sa_css_bg(v, nw->bg, sizeof(nw->bg));
+		}
+	}
+	if (strcmp(nw->bg, "transparent") == 0)
+		snprintf(nw->bg, sizeof(nw->bg), "%s", parent->bg);
+	if (strcmp(nw->fg, "transparent") == 0)
+		snprintf(nw->fg, sizeof(nw->fg), "%s", nw->bg);
+}
+
+/*
+ * vg_sa_invisible - HTML.pm html_font_invisible's colour tests on the
+ * current style: text coloured (almost) as its background, or an
+ * invalid colour
+ */
+static void
+vg_sa_invisible(struct vg_sa_parse *p)
+{
+	const struct vg_sa_style *t = &p->style[p->nstyle - 1];
+	size_t fl = strlen(t->fg), bl = strlen(t->bg);
+	unsigned v1[3], v2[3];
+
+	if (strcmp(t->fg + (fl > 6 ? fl - 6 : 0),
+	        t->bg + (bl > 6 ? bl - 6 : 0)) == 0) {
+		p->h->font_low_contrast = true;
+		return;
+	}
+	if (vg_sa_rgbhex(t->fg, v1) && vg_sa_rgbhex(t->bg, v2)) {
+		double r = 0.2126 * ((double)v1[0] - (double)v2[0]);
+		double g = 0.7152 * ((double)v1[1] - (double)v2[1]);
+		double b = 0.0722 * ((double)v1[2] - (double)v2[2]);
+
+		if (sqrt(r * r + g * g + b * b) < 12) {
+			p->h->font_low_contrast = true;
+			return;
+		}
+	}
+	if (strcmp(t->fg, "invalid") == 0 || strcmp(t->bg, "invalid") == 0)
+		p->h->font_invalid_color = true;
+}
+
 /* vg_sa_text_style - HTML.pm text_style: the font-size stack */
 static void
 vg_sa_text_style(struct vg_sa_parse *p, const char *tag,
@@ -518,6 +1065,14 @@ vg_sa_text_style(struct vg_sa_parse *p, const char *tag,
 			if (strcmp(a[i].name, "size") == 0 &&
 			    vg_sa_size(a[i].value, p->basefont, &v))
 				nw.size = v;
+			else if (strcmp(a[i].name, "text") == 0 ||
+			    strcmp(a[i].name, "color") == 0)
+				vg_sa_rgb(a[i].value, nw.fg, sizeof(nw.fg));
+			else if (strcmp(a[i].name, "style") == 0)
+				vg_sa_css(
+				    &nw, &p->style[p->nstyle - 1], a[i].value);
+			/* HTML.pm rewrites a bgcolor attribute in place but
+			 * never into the style: it changes nothing. */
 		}
 		/* HTML.pm compares at each listed attribute; here once,
 		 * after all of them (html_sa.h, DIFFERS). */
@@ -873,6 +1428,8 @@ vg_html_sa_parse(struct vg_html_sa **out, const char *s, size_t n)
 	p->h->max_size = p->h->min_size = 3;
 	snprintf(p->style[0].tag, sizeof(p->style[0].tag), "default");
 	p->style[0].size = 3;
+	snprintf(p->style[0].fg, sizeof(p->style[0].fg), "#000000");
+	snprintf(p->style[0].bg, sizeof(p->style[0].bg), "#ffffff");
 	p->nstyle = 1;
 	for (k = 0; k < n; k++)
 		if (((unsigned char)s[k] & 0xC0) != 0x80)

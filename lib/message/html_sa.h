@@ -18,8 +18,7 @@
  * FACTS    struct vg_html_sa below, each named after SpamAssassin's
  *	    result key.  A ratio is "unset" (NAN) where SpamAssassin leaves
  *	    its key undefined (no tag seen, no obfuscation counted).
- * DIFFERS  SpamAssassin's font-colour tests (font_low_contrast,
- *	    font_invalid_color) are not collected.  A font size compared
+ * DIFFERS  A font size compared
  *	    for max_size/min_size is the size after all of a tag's
  *	    attributes; SpamAssassin compares at each attribute, in Perl's
  *	    random hash order.  Named entities outside a small table are
@@ -81,6 +80,8 @@ struct vg_html_sa {
 	bool form_action_mailto; /* <form action="mailto:..."> */
 	bool font_face_bad;      /* <font face> not a list of font names */
 	bool embeds;             /* <object> or <embed> */
+	bool font_low_contrast;  /* text coloured (almost) as its background */
+	bool font_invalid_color; /* text with a colour HTML.pm cannot read */
 	struct vg_html_sa_tag tag[VG_HTML_SA_MAX_TAGS];
 	size_t ntags;
 	struct vg_html_sa_strings list[VG_HTML_SA_NLISTS];

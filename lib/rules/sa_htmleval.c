@@ -10,9 +10,9 @@
  *	    has the fact, as SpamAssassin loops over html_all.
  * DIFFERS  Vigil has no ok_locales setting: under SpamAssassin's default
  *	    "all", html_charset_faraway never hits.  html_test knows html,
- *	    form_action_mailto, font_face_bad and embeds; the font-colour
- *	    keys (font_low_contrast, font_invalid_color) are refused at
- *	    load, so their rules are skipped and counted.
+ *	    form_action_mailto, font_face_bad, embeds, font_low_contrast
+ *	    and font_invalid_color; other keys are refused at load, so
+ *	    their rules are skipped and counted.
  * THREADS  Reentrant: reads the message only.
  */
 #include <ctype.h>
@@ -190,14 +190,17 @@ enum vg_sa_htest {
 	VG_SA_HT_HTML,
 	VG_SA_HT_MAILTO,
 	VG_SA_HT_FACE,
-	VG_SA_HT_EMBEDS
+	VG_SA_HT_EMBEDS,
+	VG_SA_HT_LOW_CONTRAST,
+	VG_SA_HT_INVALID_COLOR
 };
 
 static int
 vg_sa_prep_test(struct vg_evalargs *a, char *why, size_t whylen)
 {
-	static const char *const keys[] = {
-	    "html", "form_action_mailto", "font_face_bad", "embeds"};
+	static const char *const keys[] = {"html", "form_action_mailto",
+	    "font_face_bad", "embeds", "font_low_contrast",
+	    "font_invalid_color"};
 	size_t k;
 
 	for (k = 0; k < VG_NELEM(keys); k++)
@@ -231,6 +234,14 @@ vg_sa_html_test(struct vg_sactx *c, const struct vg_evalargs *a)
 			break;
 		case VG_SA_HT_EMBEDS:
 			if (h->embeds)
+				return 1;
+			break;
+		case VG_SA_HT_LOW_CONTRAST:
+			if (h->font_low_contrast)
+				return 1;
+			break;
+		case VG_SA_HT_INVALID_COLOR:
+			if (h->font_invalid_color)
 				return 1;
 			break;
 		}

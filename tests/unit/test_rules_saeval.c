@@ -884,8 +884,8 @@ START_TEST(test_rules_saeval_arg_limits)
 END_TEST
 
 /*
- * HTMLEval: every HTMLEval rule of Debian's rule files (as written there,
- * but the two font-colour html_test rules Vigil does not collect), over
+ * HTMLEval: every HTMLEval rule of Debian's rule files (as written there),
+ * over
  * messages whose hits SpamAssassin 4.0.1 reported (sa-run.pl, with the
  * rules of score 0 given a score so that it runs them).
  */
@@ -956,7 +956,9 @@ static const char html_rules[] =
     "body __TAG_EXISTS_HTML eval:html_tag_exists('html')\n"
     "body __TAG_EXISTS_META eval:html_tag_exists('meta')\n"
     "body __TAG_EXISTS_SCRIPT eval:html_tag_exists('script')\n"
-    "body __TAG_EXISTS_STYLE eval:html_tag_exists('style')\n";
+    "body __TAG_EXISTS_STYLE eval:html_tag_exists('style')\n"
+    "body HTML_FONT_LOW_CONTRAST eval:html_test('font_low_contrast')\n"
+    "body __KAM_HTML_FONT_INVALID eval:html_test('font_invalid_color')\n";
 
 static const struct {
 	const char *file;
@@ -993,6 +995,17 @@ static const struct {
         "__TAG_EXISTS_HTML __TAG_EXISTS_SCRIPT __TAG_EXISTS_STYLE "},
     /* Markup in a text/plain part is no HTML. */
     {"html5.eml", " "},
+    /* Almost white text on an rgb() background, !important. */
+    {"html6.eml",
+        " HTML_FONT_LOW_CONTRAST HTML_MESSAGE __HTML_LENGTH_0000_1024 "
+        "__HTML_LENGTH_384 __HTML_LENGTH_512 __TAG_EXISTS_BODY "
+        "__TAG_EXISTS_HTML "},
+    /* A colour name HTML.pm does not know; green on a green background
+     * given as the last layer of "background:". */
+    {"html7.eml",
+        " HTML_FONT_LOW_CONTRAST HTML_MESSAGE __HTML_LENGTH_0000_1024 "
+        "__HTML_LENGTH_384 __HTML_LENGTH_512 __KAM_HTML_FONT_INVALID "
+        "__TAG_EXISTS_BODY __TAG_EXISTS_HTML "},
 };
 
 START_TEST(test_rules_saeval_html)
@@ -1026,7 +1039,7 @@ START_TEST(test_rules_saeval_html_refused)
 {
 	static const char src[] =
 	    "vigil_compat spamassassin\n"
-	    "body A eval:html_test('font_low_contrast')\n"
+	    "body A eval:html_test('no_such_key')\n"
 	    "body B eval:html_range('no_such_value', '0', '1')\n"
 	    "body C eval:html_text_match('script', 'x')\n"
 	    "body D eval:html_eval('length', 'system(1)')\n"
