@@ -1186,6 +1186,17 @@ vg_sa_tests(struct vg_sa_parse *p, const char *tag, const struct vg_sa_attr *a,
 		h->form_action_mailto = true;
 	if (strcmp(tag, "object") == 0 || strcmp(tag, "embed") == 0)
 		h->embeds = true;
+	/* html_uri: an iframe's src, blanks trimmed, is a link of type
+	 * iframe (check_iframe_src). */
+	if (strcmp(tag, "iframe") == 0 &&
+	    (x = vg_sa_attr_get(a, na, "src")) != NULL && x->has_value) {
+		const char *v = x->value;
+
+		while (vg_sa_blank((unsigned char)*v))
+			v++;
+		if (*v != '\0')
+			h->iframe_src = true;
+	}
 	if (strcmp(tag, "a") == 0) {
 		vg_sa_list_add(p, VG_HTML_SA_ANCHOR, "", 0);
 		/* Past the limit, text goes to the last anchor kept. */

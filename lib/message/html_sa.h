@@ -82,6 +82,7 @@ struct vg_html_sa {
 	bool embeds;             /* <object> or <embed> */
 	bool font_low_contrast;  /* text coloured (almost) as its background */
 	bool font_invalid_color; /* text with a colour HTML.pm cannot read */
+	bool iframe_src;         /* <iframe src="..."> (not blank) */
 	struct vg_html_sa_tag tag[VG_HTML_SA_MAX_TAGS];
 	size_t ntags;
 	struct vg_html_sa_strings list[VG_HTML_SA_NLISTS];

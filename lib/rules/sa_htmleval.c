@@ -439,6 +439,19 @@ vg_sa_html_title_subject_ratio(struct vg_sactx *c, const struct vg_evalargs *a)
 	return 0;
 }
 
+/* check_iframe_src(): a part has <iframe src="..."> */
+static int
+vg_sa_check_iframe_src(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	const struct vg_html_sa *h;
+
+	(void)a;
+	VG_SA_HTML_EACH(c, h)
+	if (h->iframe_src)
+		return 1;
+	return 0;
+}
+
 static int
 vg_sa_prep_num(struct vg_evalargs *a, char *why, size_t whylen)
 {
@@ -502,5 +515,6 @@ const struct vg_evalfn vg_sa_htmleval[] = {
     VG_SA_HTMLFN("html_title_subject_ratio", vg_sa_html_title_subject_ratio,
         vg_sa_prep_num, 1, 1),
     VG_SA_HTMLFN("html_charset_faraway", vg_sa_html_never, NULL, 0, 0),
+    VG_SA_HTMLFN("check_iframe_src", vg_sa_check_iframe_src, NULL, 0, 0),
     {.name = NULL},
 };

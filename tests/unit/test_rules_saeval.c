@@ -884,8 +884,8 @@ START_TEST(test_rules_saeval_arg_limits)
 END_TEST
 
 /*
- * HTMLEval: every HTMLEval rule of Debian's rule files (as written there),
- * over
+ * HTMLEval: every HTMLEval rule of Debian's rule files (as written there;
+ * HTML_IFRAME_SRC scored so that SpamAssassin runs it), over
  * messages whose hits SpamAssassin 4.0.1 reported (sa-run.pl, with the
  * rules of score 0 given a score so that it runs them).
  */
@@ -958,7 +958,8 @@ static const char html_rules[] =
     "body __TAG_EXISTS_SCRIPT eval:html_tag_exists('script')\n"
     "body __TAG_EXISTS_STYLE eval:html_tag_exists('style')\n"
     "body HTML_FONT_LOW_CONTRAST eval:html_test('font_low_contrast')\n"
-    "body __KAM_HTML_FONT_INVALID eval:html_test('font_invalid_color')\n";
+    "body __KAM_HTML_FONT_INVALID eval:html_test('font_invalid_color')\n"
+    "body HTML_IFRAME_SRC eval:check_iframe_src()\n";
 
 static const struct {
 	const char *file;
@@ -1006,6 +1007,15 @@ static const struct {
         " HTML_FONT_LOW_CONTRAST HTML_MESSAGE __HTML_LENGTH_0000_1024 "
         "__HTML_LENGTH_384 __HTML_LENGTH_512 __KAM_HTML_FONT_INVALID "
         "__TAG_EXISTS_BODY __TAG_EXISTS_HTML "},
+    /* An iframe with a src (blanks around it), one with a blank src. */
+    {"html8.eml",
+        " HTML_IFRAME_SRC HTML_MESSAGE __HTML_LENGTH_0000_1024 "
+        "__HTML_LENGTH_384 __HTML_LENGTH_512 __TAG_EXISTS_BODY "
+        "__TAG_EXISTS_HTML "},
+    /* Only iframes without a src. */
+    {"html9.eml",
+        " HTML_MESSAGE __HTML_LENGTH_0000_1024 __HTML_LENGTH_384 "
+        "__HTML_LENGTH_512 __TAG_EXISTS_BODY __TAG_EXISTS_HTML "},
 };
 
 START_TEST(test_rules_saeval_html)
