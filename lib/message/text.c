@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "message/hdr.h"
 #include "message/html.h"
+#include "message/html_sa.h"
 #include "message/mime.h"
 #include "message/msg.h"
 #include "message/text.h"
@@ -97,6 +98,8 @@ vg_text_free(struct vg_text *text)
 		free_const(text->parts[i].data);
 	}
 	vg_free(text->parts);
+	for (i = 0; i < text->nhtml_sa; i++)
+		vg_html_sa_free(text->html_sa[i]);
 	for (i = 0; i < text->nuris; i++)
 		vg_free(p->uris[i]);
 	vg_free(p->uris);
@@ -375,6 +378,40 @@ body_prefix(const char *s, size_t n, size_t max)
 	return n;
 }
 
+/*
+ * sa_html_name - whether SpamAssassin takes a part for HTML by its name
+ * (Message::Node effective_type: *.htm, *.html, *.shtml, any type)
+ */
+static bool
+sa_html_name(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	return (n > 4 && strcasecmp(name + n - 4, ".htm") == 0) ||
+	    (n > 5 && strcasecmp(name + n - 5, ".html") == 0) ||
+	    (n > 5 && strcasecmp(name + n - 5, ".shtm") == 0) ||
+	    (n > 6 && strcasecmp(name + n - 6, ".shtml") == 0);
+}
+
+/*
+ * sa_html_facts - SpamAssassin's facts of the markup in b->conv
+ * (html_sa.h), for the first VG_HTML_SA_MAX_PARTS HTML parts
+ */
+static int
+sa_html_facts(struct build *b)
+{
+	struct vg_text *t = &b->p->pub;
+	int rc;
+
+	if (t->nhtml_sa >= VG_HTML_SA_MAX_PARTS || b->conv.len == 0)
+		return 0;
+	rc = vg_html_sa_parse(
+	    &t->html_sa[t->nhtml_sa], b->conv.data, b->conv.len);
+	if (rc == 0)
+		t->nhtml_sa++;
+	return rc;
+}
+
 /* text_part - a text leaf: rawbody, body and URIs */
 static int
 text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
@@ -399,6 +436,10 @@ text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
 	if ((rc = soft(b, rc, VG_TEXT_F_DECODED_LIMIT)) != 0)
 		return rc;
 	before = b->body.len;
+	if (html || sa_html_name(lf->filename)) {
+		if ((rc = sa_html_facts(b)) != 0)
+			return rc;
+	}
 	if (html) {
 		rc = vg_html_render(
 		    &b->fold, &b->uris, &t->html, b->conv.data, b->conv.len);
@@ -433,8 +474,17 @@ on_leaf(void *ctx, const struct vg_mime_leaf *lf)
 	if ((rc = add_part(b, lf)) != 0)
 		return rc;
 	pt = &b->p->pub.parts[b->p->pub.nparts - 1];
-	if (strncasecmp(lf->content_type, "text/", 5) != 0)
-		return 0;
+	if (strncasecmp(lf->content_type, "text/", 5) != 0) {
+		/* An attachment named *.html is HTML to SpamAssassin's
+		 * HTMLEval (not to the body view). */
+		if (!sa_html_name(lf->filename) || pt->data == NULL)
+			return 0;
+		vg_buf_reset(&b->conv);
+		rc = vg_hdr_to_utf8(&b->conv, lf->charset, pt->data, pt->len);
+		if ((rc = soft(b, rc, VG_TEXT_F_DECODED_LIMIT)) != 0)
+			return rc;
+		return sa_html_facts(b);
+	}
 	return text_part(b, lf, pt->data, pt->len);
 }
 

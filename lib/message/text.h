@@ -65,6 +65,10 @@
 
 struct vg_conf;
 struct vg_msg;
+struct vg_html_sa;
+
+/* text/html parts whose SpamAssassin facts are kept (html_sa.h). */
+#define VG_TEXT_HTML_SA_MAX 16
 
 struct vg_text_limits {
 	size_t max_mime_depth;    /* nested multiparts / message/rfc822 */
@@ -155,6 +159,11 @@ struct vg_text {
 	/* Added by the text layer; zero when the message has no HTML. */
 	unsigned html_flags;      /* VG_TEXT_HTML_* */
 	struct vg_text_html html; /* counts behind html_flags */
+
+	/* SpamAssassin's facts of each of the first VG_TEXT_HTML_SA_MAX
+	 * text/html parts (html_sa.h), for the HTMLEval eval: tests. */
+	struct vg_html_sa *html_sa[VG_TEXT_HTML_SA_MAX];
+	size_t nhtml_sa;
 };
 
 /*

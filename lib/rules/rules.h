@@ -124,6 +124,8 @@ double vg_rules_score(
 #define VG_RULES_META_CHAIN      1000
 #define VG_RULES_DEF_MATCH_LIMIT 1000000
 #define VG_RULES_DEF_DEPTH_LIMIT 10000
+/* Hits one "tflags multiple" rule counts per message (maxhits at most). */
+#define VG_RULES_MAXHITS_MAX 65535
 
 /*
  * vg_rules_load_sa - SpamAssassin's rule set from sa-update's directory
@@ -311,6 +313,11 @@ int vg_rules_hits_new(struct vg_rules_hits **out, const struct vg_rules *r);
 void vg_rules_hits_free(struct vg_rules_hits *hits);
 /* vg_rules_hit - whether rule i hit (after eval / eval_meta) */
 bool vg_rules_hit(const struct vg_rules_hits *hits, size_t i);
+/*
+ * vg_rules_hit_count - how many times rule i hit: 0 or 1, or up to its
+ * maxhits for a "tflags multiple" rule (what a meta reads)
+ */
+unsigned vg_rules_hit_count(const struct vg_rules_hits *hits, size_t i);
 
 /*
  * vg_rules_eval - run the header, body, rawbody, full and uri rules of r

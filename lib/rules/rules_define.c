@@ -24,12 +24,12 @@
 #include "rules/rules_parse_int.h"
 
 /*
- * vg_rules_define - the rule directives: header, body, rawbody, full, uri,
- * meta.  rest is "NAME definition".
+ * vg_rules_define_as - a rule of kind; mimeheader: SpamAssassin's
+ * "mimeheader NAME Header =~ /re/", a body eval rule (sa_mimeheader.c)
  */
-int
-vg_rules_define(
-    struct vg_rparse *p, struct vg_rfile *f, enum vg_rule_kind kind, char *rest)
+static int
+vg_rules_define_as(struct vg_rparse *p, struct vg_rfile *f,
+    enum vg_rule_kind kind, char *rest, bool mimeheader)
 {
 	struct vg_rules *r = p->r;
 	struct vg_rule *rule;
@@ -99,11 +99,19 @@ vg_rules_define(
 		return VG_ENOMEM;
 	}
 	/* replace_rules may name it later: keep what it says (compat). */
-	if (f->compat && kind != VG_RULE_META && strchr(rest, '<') != NULL &&
+	if (f->compat && kind != VG_RULE_META && !mimeheader &&
+	    strchr(rest, '<') != NULL &&
 	    (rule->src = vg_strdup(rest)) == NULL) {
 		vg_rules_free_rule(rule);
 		r->nrules--;
 		return VG_ENOMEM;
+	}
+	if (mimeheader) {
+		rc = vg_sa_mimeheader_compile(rule, rest, why, sizeof(why));
+		plugin = "MIMEHeader";
+		skip = true;
+		skip_kind = VG_SKIP_EVAL;
+		goto compiled;
 	}
 	if (strncmp(rest, "eval:", 5) == 0 && kind != VG_RULE_META) {
 		rc = vg_evalfn_compile(
@@ -184,6 +192,24 @@ skipped:
 		e->skipped = true;
 	r->stats.skipped[skip_kind]++;
 	return 0;
+}
+
+/*
+ * vg_rules_define - the rule directives: header, body, rawbody, full, uri,
+ * meta.  rest is "NAME definition".
+ */
+int
+vg_rules_define(
+    struct vg_rparse *p, struct vg_rfile *f, enum vg_rule_kind kind, char *rest)
+{
+	return vg_rules_define_as(p, f, kind, rest, false);
+}
+
+/* vg_rules_define_mimeheader - "mimeheader NAME Header =~ /re/" */
+int
+vg_rules_define_mimeheader(struct vg_rparse *p, struct vg_rfile *f, char *rest)
+{
+	return vg_rules_define_as(p, f, VG_RULE_BODY, rest, true);
 }
 
 /* vg_rules_rule_kind - whether dir defines a rule, and of which kind */

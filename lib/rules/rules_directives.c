@@ -22,6 +22,7 @@
  * THREADS  One load, one thread.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -237,12 +238,64 @@ vg_rules_dir_annotate(
 			return VG_ENOMEM;
 		return 0;
 	}
-	/* Only "nice" changes anything; the rest are accepted for
-	 * SpamAssassin compatibility. */
+	/* "nice", "multiple" and "maxhits=N" change what a rule does; the
+	 * rest are accepted for SpamAssassin compatibility.  A later tflags
+	 * line replaces an earlier one, as in SpamAssassin. */
 	e->nice = false;
-	while (*(w = vg_rules_word(&rest)) != '\0')
+	e->multiple = false;
+	e->maxhits = 0;
+	while (*(w = vg_rules_word(&rest)) != '\0') {
 		if (strcmp(w, "nice") == 0)
 			e->nice = true;
+		else if (strcmp(w, "multiple") == 0)
+			e->multiple = true;
+		else if (strncmp(w, "maxhits=", 8) == 0) {
+			unsigned long v;
+			char *end;
+
+			v = strtoul(w + 8, &end, 10);
+			if (w[8] < '0' || w[8] > '9' || *end != '\0' || v < 1 ||
+			    v > VG_RULES_MAXHITS_MAX) {
+				vg_rules_perr(p, f,
+				    "tflags: maxhits wants 1 to %u, got '%s'",
+				    (unsigned)VG_RULES_MAXHITS_MAX, w + 8);
+				continue;
+			}
+			e->maxhits = (unsigned)v;
+		}
+	}
+	return 0;
+}
+
+/*
+ * vg_rules_dir_priority - "priority NAME N": SpamAssassin's order of
+ * evaluation.  Recorded and checked; it changes no result in Vigil, which
+ * has no shortcircuit and runs a meta after every rule it reads
+ * (vigil.rules(5)).
+ */
+static int
+vg_rules_dir_priority(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest)
+{
+	char *name = vg_rules_word(&rest), *w, *end;
+	struct vg_rname *e;
+	long v;
+
+	vg_rules_rtrim(rest);
+	w = vg_rules_word(&rest);
+	if (!vg_rules_valid_name(name)) {
+		vg_rules_perr(p, f, "%s: bad rule name '%s'", dir, name);
+		return 0;
+	}
+	v = strtol(w, &end, 10);
+	if (*w == '\0' || *end != '\0' || v < -1000000 || v > 1000000) {
+		vg_rules_perr(
+		    p, f, "%s: want a whole number, got '%s'", dir, w);
+		return 0;
+	}
+	if ((e = vg_rules_name_get(p->r, name)) == NULL)
+		return VG_ENOMEM;
+	e->priority = (int)v;
 	return 0;
 }
 
@@ -391,6 +444,7 @@ static const struct vg_rules_dir {
     {"score", vg_rules_dir_score},
     {"describe", vg_rules_dir_annotate},
     {"tflags", vg_rules_dir_annotate},
+    {"priority", vg_rules_dir_priority},
     {"required_score", vg_rules_dir_required},
     {"required_hits", vg_rules_dir_required},
     {"reject_score", vg_rules_dir_reject},

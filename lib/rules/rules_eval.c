@@ -54,7 +54,7 @@
 
 struct vg_rules_hits {
 	size_t n;
-	unsigned char *hit;
+	uint16_t *hit; /* hits of each rule (tflags multiple: more than 1) */
 };
 
 /* Per-call matching state. */
@@ -211,7 +211,7 @@ vg_rules_hits_new(struct vg_rules_hits **out, const struct vg_rules *r)
 	if ((h = vg_calloc(1, sizeof(*h))) == NULL)
 		return VG_ENOMEM;
 	h->n = r != NULL ? r->nrules : 0;
-	if ((h->hit = vg_calloc(h->n + 1, 1)) == NULL) {
+	if ((h->hit = vg_calloc(h->n + 1, sizeof(*h->hit))) == NULL) {
 		vg_free(h);
 		return VG_ENOMEM;
 	}
@@ -234,6 +234,13 @@ bool
 vg_rules_hit(const struct vg_rules_hits *hits, size_t i)
 {
 	return hits != NULL && i < hits->n && hits->hit[i] != 0;
+}
+
+/* vg_rules_hit_count - how many times rule i hit */
+unsigned
+vg_rules_hit_count(const struct vg_rules_hits *hits, size_t i)
+{
+	return hits != NULL && i < hits->n ? hits->hit[i] : 0;
 }
 
 /* The calling thread's matching scratch (see the header comment). */
@@ -407,18 +414,69 @@ vg_rmatch_run(struct vg_rmatch *m, const struct vg_rule *rule,
 	}
 }
 
-/* vg_rules_record - note a hit; add it to out when it scores */
+/*
+ * vg_rules_record - note n hits of rule i (1, or more for a tflags
+ * multiple rule, capped by its maxhits); add it to out when it scores,
+ * its score times n as SpamAssassin adds a multiple rule's score per hit
+ */
 static int
-vg_rules_record(const struct vg_rules *r, size_t i, struct vg_rules_hits *hits,
-    struct vg_symset *out)
+vg_rules_record(const struct vg_rules *r, size_t i, unsigned n,
+    struct vg_rules_hits *hits, struct vg_symset *out)
 {
 	const struct vg_rule *rule = &r->rules[i];
 
+	if (n == 0)
+		return 0;
+	if (n > rule->maxhits)
+		n = rule->maxhits;
 	if (hits != NULL && i < hits->n)
-		hits->hit[i] = 1;
+		hits->hit[i] = (uint16_t)n;
 	if (rule->sub || rule->score == 0)
 		return 0;
-	return vg_symset_add(out, rule->name, rule->score, NULL);
+	return vg_symset_add(out, rule->name, rule->score * n, NULL);
+}
+
+/*
+ * vg_rmatch_count - count the matches of re in s[0..len) one after the
+ * other, as Perl's while (/re/g) does, up to max; 0 when none, -1 when a
+ * limit stopped the first match (later, the count so far).  An empty
+ * match moves on by one character.
+ */
+static int
+vg_rmatch_count(struct vg_rmatch *m, const struct vg_rule *rule,
+    const pcre2_code *re, const char *s, size_t len, unsigned max)
+{
+	size_t pos = 0;
+	unsigned n = 0;
+
+	while (n < max && pos <= len) {
+		PCRE2_SIZE *ov;
+		int rc =
+		    pcre2_match(re, (PCRE2_SPTR)s, len, pos, 0, m->md, m->mc);
+
+		if (rc < 0) {
+			if (rc == PCRE2_ERROR_MATCHLIMIT ||
+			    rc == PCRE2_ERROR_DEPTHLIMIT ||
+			    rc == PCRE2_ERROR_HEAPLIMIT ||
+			    rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+			    rc == PCRE2_ERROR_NOMEMORY) {
+				vg_rules_limit_hit(m->r, rule, rc);
+				return n > 0 ? (int)n : -1;
+			}
+			break;
+		}
+		ov = pcre2_get_ovector_pointer(m->md);
+		n++;
+		if (ov[1] > ov[0]) {
+			pos = ov[1];
+			continue;
+		}
+		/* Empty: the next character, not inside a UTF-8 sequence. */
+		pos = ov[1] + 1;
+		while (pos < len && ((unsigned char)s[pos] & 0xC0) == 0x80)
+			pos++;
+	}
+	return (int)n;
 }
 
 /* vg_rules_lines - match per line of text; 1, 0 or -1 as vg_rmatch_run */
@@ -519,6 +577,39 @@ vg_rules_text_rule(struct vg_rmatch *m, const struct vg_rule *rule,
 	if (rule->kind == VG_RULE_RAWBODY)
 		return vg_rules_chunks(m, rule, text, len);
 	return vg_rules_lines(m, rule, text, len);
+}
+
+/*
+ * vg_rules_text_count - the hits of a tflags multiple body or rawbody
+ * rule that matched: every match in every paragraph (body) or chunk
+ * (rawbody), as SpamAssassin counts, up to the rule's maxhits; at least
+ * 1 (the caller saw it match).
+ */
+static unsigned
+vg_rules_text_count(struct vg_rmatch *m, const struct vg_rule *rule,
+    const char *text, size_t len)
+{
+	size_t pos = 0, end;
+	unsigned n = 0;
+	int c;
+
+	while (pos <= len && n < rule->maxhits) {
+		if (rule->kind == VG_RULE_RAWBODY) {
+			end = vg_rules_chunk_end(text, len, pos);
+		} else {
+			const char *nl = memchr(text + pos, '\n', len - pos);
+
+			end = nl != NULL ? (size_t)(nl - text) : len;
+		}
+		c = vg_rmatch_count(m, rule, rule->re, text + pos, end - pos,
+		    rule->maxhits - n);
+		if (c > 0)
+			n += (unsigned)c;
+		if (end >= len)
+			break;
+		pos = rule->kind == VG_RULE_RAWBODY ? end : end + 1;
+	}
+	return n > 0 ? n : 1;
 }
 
 /*
@@ -674,7 +765,7 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 		}
 		if (rule->exists) {
 			if (present)
-				rc = vg_rules_record(r, i, hits, out);
+				rc = vg_rules_record(r, i, 1, hits, out);
 			continue;
 		}
 		if (present) {
@@ -691,8 +782,14 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 			    m, rule, rule->re, v, vlen, NULL, NULL);
 		if (mr < 0)
 			continue;
-		if ((mr == 1) != rule->negate)
-			rc = vg_rules_record(r, i, hits, out);
+		/* tflags multiple: every match of the value is a hit. */
+		if (mr == 1 && !rule->negate && rule->maxhits > 1)
+			mr = vg_rmatch_count(
+			    m, rule, rule->re, v, vlen, rule->maxhits);
+		if (mr > 0 && !rule->negate)
+			rc = vg_rules_record(r, i, (unsigned)mr, hits, out);
+		else if (mr == 0 && rule->negate)
+			rc = vg_rules_record(r, i, 1, hits, out);
 	}
 	vg_buf_fini(&b);
 	return rc;
@@ -709,6 +806,7 @@ vg_rules_eval_text(struct vg_rmatch *m, enum vg_rule_kind kind, const char *s,
 	const struct vg_rules *r = m->r;
 	const struct vg_pf_target *t = vg_pf_kind(r->pf, kind);
 	size_t k;
+	unsigned n;
 	int rc;
 
 	if (s == NULL || r->norder[kind] == 0)
@@ -720,8 +818,12 @@ vg_rules_eval_text(struct vg_rmatch *m, enum vg_rule_kind kind, const char *s,
 
 		if (!vg_pf_maybe(m->pf, t, k))
 			continue;
-		if (vg_rules_text_rule(m, &r->rules[i], s, len) == 1 &&
-		    (rc = vg_rules_record(r, i, hits, out)) != 0)
+		if (vg_rules_text_rule(m, &r->rules[i], s, len) != 1)
+			continue;
+		n = 1;
+		if (r->rules[i].maxhits > 1)
+			n = vg_rules_text_count(m, &r->rules[i], s, len);
+		if ((rc = vg_rules_record(r, i, n, hits, out)) != 0)
 			return rc;
 	}
 	return 0;
@@ -746,22 +848,27 @@ vg_rules_eval_uris(struct vg_rmatch *m, const struct vg_text *text,
 	for (k = 0; k < r->norder[VG_RULE_URI]; k++) {
 		size_t i = r->order[VG_RULE_URI][k];
 
+		const struct vg_rule *rule = &r->rules[i];
+		unsigned n = 0;
+
 		if (!vg_pf_maybe(m->pf, t, k))
 			continue;
-		for (u = 0; u < text->nuris; u++) {
+		/* The first URI that matches; tflags multiple: every match
+		 * in every URI, up to maxhits. */
+		for (u = 0; u < text->nuris && n < rule->maxhits; u++) {
 			const char *uri = text->uris[u];
-			int mr = vg_rmatch_run(m, &r->rules[i], r->rules[i].re,
-			    uri, strlen(uri), NULL, NULL);
+			int mr = rule->maxhits > 1
+			    ? vg_rmatch_count(m, rule, rule->re, uri,
+			          strlen(uri), rule->maxhits - n)
+			    : vg_rmatch_run(m, rule, rule->re, uri, strlen(uri),
+			          NULL, NULL);
 
 			if (mr < 0)
 				break;
-			if (mr == 1) {
-				if ((rc = vg_rules_record(r, i, hits, out)) !=
-				    0)
-					return rc;
-				break;
-			}
+			n += (unsigned)mr;
 		}
+		if ((rc = vg_rules_record(r, i, n, hits, out)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -786,11 +893,18 @@ vg_rules_eval_full(struct vg_rmatch *m, const struct vg_msg *msg,
 	for (k = 0; k < r->norder[VG_RULE_FULL]; k++) {
 		size_t i = r->order[VG_RULE_FULL][k];
 
+		const struct vg_rule *rule = &r->rules[i];
+		int mr;
+
 		if (!vg_pf_maybe(m->pf, t, k))
 			continue;
-		if (vg_rmatch_run(m, &r->rules[i], r->rules[i].re,
-		        (const char *)raw, len, NULL, NULL) == 1 &&
-		    (rc = vg_rules_record(r, i, hits, out)) != 0)
+		mr = rule->maxhits > 1
+		    ? vg_rmatch_count(m, rule, rule->re, (const char *)raw, len,
+		          rule->maxhits)
+		    : vg_rmatch_run(m, rule, rule->re, (const char *)raw, len,
+		          NULL, NULL);
+		if (mr > 0 &&
+		    (rc = vg_rules_record(r, i, (unsigned)mr, hits, out)) != 0)
 			return rc;
 	}
 	return 0;
@@ -845,8 +959,9 @@ vg_rules_meta_value(const struct vg_rules *r, const struct vg_rule *rule,
 			st[sp++] = t->num;
 			continue;
 		case VG_META_RULE:
+			/* A tflags multiple rule: its count of hits. */
 			if (hits != NULL)
-				st[sp++] = vg_rules_hit(hits, t->rule) ? 1 : 0;
+				st[sp++] = vg_rules_hit_count(hits, t->rule);
 			else
 				st[sp++] =
 				    vg_symset_has(out, r->rules[t->rule].name)
@@ -943,7 +1058,7 @@ vg_rules_eval_meta(
 
 		if (vg_rules_meta_value(r, &r->rules[i], hits, out) == 0)
 			continue;
-		if ((rc = vg_rules_record(r, i, hits, out)) != 0)
+		if ((rc = vg_rules_record(r, i, 1, hits, out)) != 0)
 			return rc;
 	}
 	return 0;

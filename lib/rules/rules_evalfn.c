@@ -43,6 +43,7 @@ static const char *const vg_sa_plugins[] = {
     "ReplaceTags", /* rules_replace.c: regexes rewritten at load */
     "FreeMail",    /* sa_freemail.c */
     "ImageInfo",   /* sa_imageinfo.c */
+    "MIMEHeader",  /* sa_mimeheader.c: the mimeheader directive */
 };
 
 /*
@@ -365,8 +366,11 @@ vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
 		size_t i = r->eval_order[k];
 		const struct vg_rule *rule = &r->rules[i];
 
-		if (rule->efn->run(&c, rule->eargs) > 0)
-			rc = record(r, i, hits, out);
+		int n = rule->efn->run(&c, rule->eargs);
+
+		/* More than one hit only counts for tflags multiple. */
+		if (n > 0)
+			rc = record(r, i, (unsigned)n, hits, out);
 	}
 	return rc;
 }

@@ -32,7 +32,9 @@ struct vg_msg;
 struct vg_text;
 
 #define VG_EVALFN_MAX_ARGS 4
-#define VG_EVALFN_ARG_MAX  256
+/* Parts whose headers MIMEHeader rules read (sa_mimeheader.c). */
+#define VG_SAMIME_HDR_PARTS 256
+#define VG_EVALFN_ARG_MAX   256
 
 /* Arguments of one eval: test as written (quotes removed), and as numbers. */
 struct vg_evalargs {
@@ -73,6 +75,11 @@ struct vg_sactx {
 		/* while walking */
 		size_t parts, last_html, last_plain;
 		bool have_html, have_plain;
+		/* each part's raw header block, the message's first
+		 * (sa_mimeheader.c); the first VG_SAMIME_HDR_PARTS */
+		const char *hdr_s[VG_SAMIME_HDR_PARTS];
+		const char *hdr_e[VG_SAMIME_HDR_PARTS];
+		size_t nhdrs;
 	} mime;
 };
 
@@ -113,6 +120,16 @@ const struct vg_samime *vg_sa_mime(struct vg_sactx *c);
 void vg_sa_image_part(struct vg_samime *m, const char *ctype, const char *cte,
     const char *body, const char *end);
 
+/*
+ * vg_sa_mimeheader_compile - "Header[:raw] =~ /regex/" of a mimeheader
+ * rule (def, written into) into rule->efn and rule->eargs; 0,
+ * VG_ECONFIG (why), VG_ENOMEM (sa_mimeheader.c)
+ */
+int vg_sa_mimeheader_compile(
+    struct vg_rule *rule, char *def, char *why, size_t whylen);
+/* vg_sa_mimeheader_finish - give a mimeheader rule its maxhits */
+void vg_sa_mimeheader_finish(struct vg_rule *rule);
+
 /* vg_evalfn_find - the function called name, or NULL */
 const struct vg_evalfn *vg_evalfn_find(const char *name);
 
@@ -148,9 +165,9 @@ bool vg_sa_plugin_short(const char *name, char *out, size_t size);
  */
 int vg_rules_plugin_index(struct vg_rules *r, const char *name);
 
-/* Record one hit of rule i: rules_eval.c's vg_rules_record(). */
+/* Record n hits of rule i: rules_eval.c's vg_rules_record(). */
 typedef int (*vg_rules_record_fn)(const struct vg_rules *r, size_t i,
-    struct vg_rules_hits *hits, struct vg_symset *out);
+    unsigned n, struct vg_rules_hits *hits, struct vg_symset *out);
 
 /*
  * vg_rules_eval_sa - run every eval: rule of r over one message, recording

@@ -86,6 +86,9 @@ struct vg_rule {
 	bool compat;  /* defined under vigil_compat spamassassin */
 	bool sub;     /* name starts with "__": never scored or listed */
 	double score; /* resolved at the end of the load */
+	/* tflags multiple: each match is a hit, up to maxhits (at most
+	 * VG_RULES_MAXHITS_MAX); 1 for an ordinary rule. */
+	unsigned maxhits;
 
 	/* Regex rules. */
 	pcre2_code *re;
@@ -125,9 +128,12 @@ struct vg_rname {
 	bool has_score;
 	double score;
 	char *describe;
-	bool nice;    /* tflags nice */
-	bool skipped; /* compat mode skipped its definition */
-	bool dnsbl;   /* declared by dnsbl or uribl */
+	bool nice;        /* tflags nice */
+	bool multiple;    /* tflags multiple */
+	unsigned maxhits; /* tflags maxhits=N; 0 when not given */
+	int priority;     /* priority NAME N (SpamAssassin; see rules.5) */
+	bool skipped;     /* compat mode skipped its definition */
+	bool dnsbl;       /* declared by dnsbl or uribl */
 };
 
 struct vg_evalfn;

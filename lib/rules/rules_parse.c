@@ -68,12 +68,16 @@ vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
 		return 0;
 	if (f->nif > 0 && !f->active[f->nif - 1]) {
 		/* Inside a skipped block: count the rules it would define. */
-		if (vg_rules_rule_kind(dir, &kind))
+		if (vg_rules_rule_kind(dir, &kind) ||
+		    (f->compat && strcmp(dir, "mimeheader") == 0))
 			return vg_rules_skipped_rule(p, f, rest);
 		return 0;
 	}
 	if (vg_rules_rule_kind(dir, &kind))
 		return vg_rules_define(p, f, kind, rest);
+	/* SpamAssassin's MIMEHeader plugin (sa_mimeheader.c). */
+	if (f->compat && strcmp(dir, "mimeheader") == 0)
+		return vg_rules_define_mimeheader(p, f, rest);
 	if ((fn = vg_rules_dir_find(dir)) != NULL)
 		return fn(p, f, dir, rest);
 	/*

@@ -167,6 +167,12 @@ bool vg_rules_rule_kind(const char *dir, enum vg_rule_kind *out);
  */
 int vg_rules_define(struct vg_rparse *p, struct vg_rfile *f,
     enum vg_rule_kind kind, char *rest);
+/*
+ * vg_rules_define_mimeheader - SpamAssassin's "mimeheader NAME Header =~
+ * /re/" (compat mode): a body eval rule of the MIMEHeader plugin
+ */
+int vg_rules_define_mimeheader(
+    struct vg_rparse *p, struct vg_rfile *f, char *rest);
 
 /* rules_directives.c */
 

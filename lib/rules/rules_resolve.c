@@ -20,6 +20,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "rules/rules_evalfn.h"
 #include "rules/rules_parse_int.h"
 #include "rules/symbols.h"
 
@@ -228,6 +229,13 @@ vg_rules_finish(struct vg_rparse *p)
 			    (rule->compat && strncmp(rule->name, "T_", 2) == 0
 			            ? 0.01
 			            : 1.0);
+		/* tflags multiple without maxhits: up to the limit. */
+		rule->maxhits = 1;
+		if (e->multiple && rule->kind != VG_RULE_META)
+			rule->maxhits =
+			    e->maxhits > 0 ? e->maxhits : VG_RULES_MAXHITS_MAX;
+		if (rule->efn != NULL)
+			vg_sa_mimeheader_finish(rule);
 		r->stats.rules[rule->kind]++;
 		if (rule->sub)
 			r->stats.subrules++;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/num.h"
 #include "rules/rules_evalfn.h"
 
 #define VG_SADATE_MAX   1024
@@ -501,7 +502,105 @@ vg_sa_prep_shifted(struct vg_evalargs *a, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * vg_sa_joined_date - parse_rfc822_date over every value of header name
+ * joined with line ends (as get() joins them), the first
+ * VG_SADATE_MAX bytes; 0 when none is found, as SpamAssassin's "|| 0"
+ */
+static double
+vg_sa_joined_date(const struct vg_sactx *c, const char *name)
+{
+	char buf[VG_SADATE_MAX + 1];
+	const char *v;
+	size_t i, n = 0;
+	double t = 0;
+
+	for (i = 0; n < VG_SADATE_MAX &&
+	     (v = vg_sactx_header(c, name, false, i)) != NULL;
+	     i++) {
+		size_t l = strlen(v);
+
+		if (n > 0)
+			buf[n++] = '\n';
+		if (l > VG_SADATE_MAX - n)
+			l = VG_SADATE_MAX - n;
+		memcpy(buf + n, v, l);
+		n += l;
+	}
+	buf[n] = '\0';
+	if (n == 0 || !vg_sa_parse_date(buf, &t))
+		return 0;
+	return t;
+}
+
+/*
+ * vg_sa_hex - n lower-case hex digits at s (SpamAssassin's [0-9a-f]) into
+ * *out; false otherwise
+ */
+static bool
+vg_sa_hex(const char *s, size_t n, unsigned long long *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		int d;
+
+		if (s[i] >= '0' && s[i] <= '9')
+			d = s[i] - '0';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			d = s[i] - 'a' + 10;
+		else
+			return false;
+		*out = *out * 16 + (unsigned long long)d;
+	}
+	return true;
+}
+
+/*
+ * check_outlook_message_id(): an Outlook Express Message-Id
+ * "<xxxxTTTTTTTT$xxxxxxxx$xxxxxxxx@" whose time token T is 250 or more
+ * away from what the Date header gives, and from what the Received
+ * headers give
+ */
+static int
+vg_sa_outlook_msgid(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	static const char *const ids[] = {"X-Message-Id", "Resent-Message-Id",
+	    "X-Original-Message-ID", "Message-Id"};
+	const double x = 0.0023283064365387, y = 27111902.8329849;
+	const char *id = NULL, *v;
+	unsigned long long tok, ignored;
+	double diff;
+	size_t k, i;
+
+	(void)a;
+	/* get('MESSAGEID'): the first non-empty of these, in this order. */
+	for (k = 0; k < VG_NELEM(ids) && id == NULL; k++)
+		for (i = 0; (v = vg_sactx_header(c, ids[k], false, i)) != NULL;
+		     i++)
+			if (*v != '\0') {
+				id = v;
+				break;
+			}
+	if (id == NULL || strlen(id) < 32 || id[0] != '<' ||
+	    !vg_sa_hex(id + 1, 4, &ignored) || !vg_sa_hex(id + 5, 8, &tok) ||
+	    id[13] != '$' || !vg_sa_hex(id + 14, 8, &ignored) ||
+	    id[22] != '$' || !vg_sa_hex(id + 23, 8, &ignored) || id[31] != '@')
+		return 0;
+	/* Perl's int() truncates toward zero; the times are positive. */
+	diff = (double)tok - trunc(vg_sa_joined_date(c, "Date") * x + y);
+	if (fabs(diff) < 250)
+		return 0;
+	diff = (double)tok - trunc(vg_sa_joined_date(c, "Received") * x + y);
+	return fabs(diff) >= 250;
+}
+
 const struct vg_evalfn vg_sa_dateeval[] = {
+    {.name = "check_outlook_message_id",
+        .plugin = "HeaderEval",
+        .kinds = VG_K_ANY,
+        .run = vg_sa_outlook_msgid},
     {.name = "check_for_shifted_date",
         .plugin = "HeaderEval",
         .kinds = VG_K_ANY,

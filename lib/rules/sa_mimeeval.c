@@ -37,6 +37,7 @@
 struct vg_mhdr {
 	char ct[VG_SAMIME_HDR], cte[VG_SAMIME_HDR], cd[VG_SAMIME_HDR];
 	bool has_ct;
+	const char *raw, *raw_end; /* the header block (MIMEHeader) */
 };
 
 /* vg_line - the line at s (up to end): its length without the line end */
@@ -92,6 +93,7 @@ vg_read_headers(const char *s, const char *end, struct vg_mhdr *h,
 
 	memset(h, 0, sizeof(*h));
 	*nosep = false;
+	h->raw = s;
 	while (s < end) {
 		size_t n = vg_line(s, end, &next);
 
@@ -133,6 +135,7 @@ vg_read_headers(const char *s, const char *end, struct vg_mhdr *h,
 		s = next;
 	}
 	*body = s;
+	h->raw_end = s;
 }
 
 /* vg_lower - lower-case s in place */
@@ -462,6 +465,11 @@ vg_walk(struct vg_samime *m, const struct vg_mhdr *h, const char *body,
 
 	if (depth > VG_SAMIME_DEPTH || m->limit)
 		return;
+	/* Each part's header block, in SpamAssassin's order (MIMEHeader). */
+	if (h->raw != NULL && m->nhdrs < VG_SAMIME_HDR_PARTS) {
+		m->hdr_s[m->nhdrs] = h->raw;
+		m->hdr_e[m->nhdrs++] = h->raw_end;
+	}
 	vg_ctype(h->ct, h->has_ct, ctype, sizeof(ctype));
 	if (h->has_ct)
 		(void)vg_param(h->ct, "charset", cs, sizeof(cs));
@@ -535,6 +543,8 @@ vg_sa_mime(struct vg_sactx *c)
 	if (off > len)
 		off = len;
 	memset(&h, 0, sizeof(h));
+	h.raw = raw;
+	h.raw_end = raw + off;
 	if ((v = vg_sactx_header(c, "Content-Type", true, 0)) != NULL) {
 		h.has_ct = true;
 		vg_keep(h.ct, v, strlen(v));

@@ -21,7 +21,8 @@
 #   {"file": F, "score": S, "required": R,
 #    "tests": {"NAME": score, ...}, "subtests": ["__NAME", ...]}
 # tests are the scored rules that hit (SpamAssassin's X-Spam-Status
-# tests= list, with each rule's score); subtests the __ sub-rules that hit.
+# tests= list, with each rule's score, times its hits for a "tflags
+# multiple" rule); subtests the __ sub-rules that hit.
 use strict;
 use warnings;
 use JSON::PP;
@@ -105,7 +106,13 @@ for my $f (@files) {
 	my $msg = $sa->parse($raw, 0);
 	my $st = $sa->check($msg);
 	my $h = $st->get_names_of_tests_hit_with_scores_hash();
-	my %tests = map { $_ => $h->{$_} + 0 } keys %$h;
+	# A "tflags multiple" rule adds its score once per hit (got_hit):
+	# its contribution is the score times SpamAssassin's count.
+	my %tests = map {
+		my $n = $st->{tests_already_hit}->{$_} || 1;
+		my $tf = $sa->{conf}->{tflags}->{$_} // '';
+		$_ => ($h->{$_} + 0) * ($tf =~ /\bmultiple\b/ ? $n : 1)
+	} keys %$h;
 	my @sub = grep { $_ ne '' } split(/,/, $st->get_names_of_subtests_hit());
 	my %seen;
 	@sub = grep { !$seen{$_}++ } @sub;

@@ -49,7 +49,8 @@ if [ -f /usr/share/spamassassin/72_active.cf ]; then
 	[ $rc -eq 0 ] || fail "Debian's rules: exit $rc ($out)"
 	loaded=$(printf '%s\n' "$out" | sed -n 's/.*OK: \([0-9]*\) rules loaded.*/\1/p')
 	[ "${loaded:-0}" -ge 2000 ] || fail "Debian's rules: $loaded loaded, want >= 2000"
-	for p in HeaderEval MIMEEval BodyEval HTMLEval VBounce ReplaceTags FreeMail; do
+	for p in HeaderEval MIMEEval BodyEval HTMLEval VBounce ReplaceTags FreeMail \
+	    MIMEHeader; do
 		want "$out" "plugin $p \(implemented\): [1-9][0-9]* loaded" \
 		    "Debian's rules: $p"
 	done

@@ -3,7 +3,8 @@
  * fuzz_html - HTML rendering on any bytes (made valid UTF-8 first, as the
  * text layer does): no crash, rendered text valid UTF-8 and within its
  * limit, URI list within its maximum.  A first byte below 0x10 picks small
- * limits.
+ * limits.  Also SpamAssassin's HTML facts of the same bytes (html_sa.c):
+ * no crash, counts and kept strings within their limits.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "base/err.h"
 #include "message/hdr.h"
 #include "message/html.h"
+#include "message/html_sa.h"
 #include "message/mime.h"
 #include "message/uri.h"
 
@@ -69,6 +71,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	vg_uri_list_fini(&l);
 	vg_buf_fini(&out);
+	{
+		struct vg_html_sa *h = NULL;
+		size_t k, i;
+
+		rc = vg_html_sa_parse(&h, vg_buf_cstr(&in), in.len);
+		if (rc != 0 && rc != VG_ENOMEM)
+			abort();
+		if (h != NULL) {
+			if (h->non_space_len > h->length ||
+			    h->ntags > VG_HTML_SA_MAX_TAGS ||
+			    h->elements > h->tags || h->closed_extra > h->tags)
+				abort();
+			for (k = 0; k < VG_HTML_SA_NLISTS; k++) {
+				if (h->list[k].n > VG_HTML_SA_MAX_STRINGS)
+					abort();
+				/* Kept strings may hold NUL bytes: by length. */
+				for (i = 0; i < h->list[k].n; i++)
+					if (h->list[k].len[i] >
+					    VG_HTML_SA_STRING_MAX)
+						abort();
+			}
+			vg_html_sa_free(h);
+		}
+	}
 	vg_buf_fini(&in);
 	return 0;
 }

@@ -883,6 +883,602 @@ START_TEST(test_rules_saeval_arg_limits)
 }
 END_TEST
 
+/*
+ * HTMLEval: every HTMLEval rule of Debian's rule files (as written there;
+ * HTML_IFRAME_SRC scored so that SpamAssassin runs it), over
+ * messages whose hits SpamAssassin 4.0.1 reported (sa-run.pl, with the
+ * rules of score 0 given a score so that it runs them).
+ */
+static const char html_rules[] =
+    "vigil_compat spamassassin\n"
+    "body HTML_BADTAG_40_50 eval:html_range('bad_tag_ratio','0.40','0.50')\n"
+    "body HTML_BADTAG_50_60 eval:html_range('bad_tag_ratio','0.50','0.60')\n"
+    "body HTML_BADTAG_60_70 eval:html_range('bad_tag_ratio','0.60','0.70')\n"
+    "body HTML_BADTAG_90_100 eval:html_range('bad_tag_ratio','0.90','1.00')\n"
+    "body HTML_COMMENT_SAVED_URL eval:html_text_match('comment', '<!-- saved "
+    "from url=\\(\\d{4}\\)')\n"
+    "body HTML_COMMENT_SHORT eval:html_text_match('comment', "
+    "'<!(?!-).{0,6}>')\n"
+    "body HTML_EMBEDS eval:html_test('embeds')\n"
+    "body HTML_EXTRA_CLOSE eval:html_range('closed_extra_ratio', '0.09', "
+    "'inf')\n"
+    "body HTML_FONT_FACE_BAD eval:html_test('font_face_bad')\n"
+    "body HTML_FONT_SIZE_HUGE eval:html_range('max_size', '6', 'inf')\n"
+    "body HTML_FONT_SIZE_LARGE eval:html_range('max_size', '5', '6')\n"
+    "body HTML_FORMACTION_MAILTO eval:html_test('form_action_mailto')\n"
+    "body HTML_IMAGE_ONLY_04 eval:html_image_only('0000','0400')\n"
+    "body HTML_IMAGE_ONLY_08 eval:html_image_only('0400','0800')\n"
+    "body HTML_IMAGE_ONLY_12 eval:html_image_only('0800','1200')\n"
+    "body HTML_IMAGE_ONLY_16 eval:html_image_only('1200','1600')\n"
+    "body HTML_IMAGE_ONLY_20 eval:html_image_only('1600','2000')\n"
+    "body HTML_IMAGE_ONLY_24 eval:html_image_only('2000','2400')\n"
+    "body HTML_IMAGE_ONLY_28 eval:html_image_only('2400','2800')\n"
+    "body HTML_IMAGE_ONLY_32 eval:html_image_only('2800','3200')\n"
+    "body HTML_IMAGE_RATIO_02 eval:html_image_ratio('0.000','0.002')\n"
+    "body HTML_IMAGE_RATIO_04 eval:html_image_ratio('0.002','0.004')\n"
+    "body HTML_IMAGE_RATIO_06 eval:html_image_ratio('0.004','0.006')\n"
+    "body HTML_IMAGE_RATIO_08 eval:html_image_ratio('0.006','0.008')\n"
+    "body HTML_MESSAGE eval:html_test('html')\n"
+    "body HTML_NONELEMENT_30_40 "
+    "eval:html_range('non_element_ratio','0.30','0.40')\n"
+    "body HTML_NONELEMENT_40_50 "
+    "eval:html_range('non_element_ratio','0.40','0.50')\n"
+    "body HTML_NONELEMENT_60_70 "
+    "eval:html_range('non_element_ratio','0.60','0.70')\n"
+    "body HTML_NONELEMENT_80_90 "
+    "eval:html_range('non_element_ratio','0.80','0.90')\n"
+    "body HTML_OBFUSCATE_05_10 "
+    "eval:html_range('obfuscation_ratio','.05','.1')\n"
+    "body HTML_OBFUSCATE_10_20 eval:html_range('obfuscation_ratio','.1','.2')\n"
+    "body HTML_OBFUSCATE_20_30 eval:html_range('obfuscation_ratio','.2','.3')\n"
+    "body HTML_OBFUSCATE_30_40 eval:html_range('obfuscation_ratio','.3','.4')\n"
+    "body HTML_OBFUSCATE_50_60 eval:html_range('obfuscation_ratio','.5','.6')\n"
+    "body HTML_OBFUSCATE_70_80 eval:html_range('obfuscation_ratio','.7','.8')\n"
+    "body HTML_OBFUSCATE_90_100 "
+    "eval:html_range('obfuscation_ratio','.9','1.0')\n"
+    "body HTML_TAG_BALANCE_BODY eval:html_tag_balance('body', '!= 0')\n"
+    "body HTML_TAG_BALANCE_HEAD eval:html_tag_balance('head', '!= 0')\n"
+    "body HTML_TAG_EXIST_BGSOUND eval:html_tag_exists('bgsound')\n"
+    "body __COMMENT_EXISTS eval:html_text_match('comment', '<!.*?>')\n"
+    "body __HTML_CHARSET_FARAWAY eval:html_charset_faraway()\n"
+    "body __HTML_LENGTH_0000_1024 eval:html_range('length', '0', '1024')\n"
+    "body __HTML_LENGTH_1024_1536 eval:html_range('length', '1024', '1536')\n"
+    "body __HTML_LENGTH_1536_2048 eval:html_range('length', '1536', '2048')\n"
+    "body __HTML_LENGTH_384 eval:html_eval('length', '< 384')\n"
+    "body __HTML_LENGTH_512 eval:html_eval('length', '< 512')\n"
+    "body __HTML_LINK_IMAGE eval:html_text_match('anchor', '<img>')\n"
+    "body __HTML_TAG_BALANCE_CENTER eval:html_tag_balance('center', '!= 0')\n"
+    "body __HTML_TITLE_120 eval:html_text_match('title', '.{120}')\n"
+    "body __HTML_TITLE_SUBJ_DIFF eval:html_title_subject_ratio('3.5')\n"
+    "body __TAG_EXISTS_BODY eval:html_tag_exists('body')\n"
+    "body __TAG_EXISTS_CENTER eval:html_tag_exists('center')\n"
+    "body __TAG_EXISTS_HEAD eval:html_tag_exists('head')\n"
+    "body __TAG_EXISTS_HTML eval:html_tag_exists('html')\n"
+    "body __TAG_EXISTS_META eval:html_tag_exists('meta')\n"
+    "body __TAG_EXISTS_SCRIPT eval:html_tag_exists('script')\n"
+    "body __TAG_EXISTS_STYLE eval:html_tag_exists('style')\n"
+    "body HTML_FONT_LOW_CONTRAST eval:html_test('font_low_contrast')\n"
+    "body __KAM_HTML_FONT_INVALID eval:html_test('font_invalid_color')\n"
+    "body HTML_IFRAME_SRC eval:check_iframe_src()\n";
+
+static const struct {
+	const char *file;
+	const char *hits;
+} html_cases[] = {
+    /* A long title, comments, <center> opened and closed once too often,
+     * a bad font face of size +4, an image in a link, a mailto form, an
+     * embed. */
+    {"html1.eml",
+        " HTML_COMMENT_SAVED_URL HTML_COMMENT_SHORT HTML_EMBEDS "
+        "HTML_FONT_FACE_BAD HTML_FONT_SIZE_HUGE HTML_FORMACTION_MAILTO "
+        "HTML_IMAGE_ONLY_08 HTML_IMAGE_RATIO_02 HTML_MESSAGE "
+        "__COMMENT_EXISTS __HTML_LENGTH_0000_1024 __HTML_LINK_IMAGE "
+        "__HTML_TITLE_120 __HTML_TITLE_SUBJ_DIFF __TAG_EXISTS_BODY "
+        "__TAG_EXISTS_CENTER __TAG_EXISTS_HEAD __TAG_EXISTS_HTML "},
+    /* Words split by tags (V<b>i</b>a<i>g</i>ra), unknown and Office
+     * tags, a plain alternative. */
+    {"html2.eml",
+        " HTML_IMAGE_ONLY_08 HTML_MESSAGE HTML_OBFUSCATE_20_30 "
+        "__HTML_LENGTH_0000_1024 __HTML_LENGTH_512 __TAG_EXISTS_BODY "
+        "__TAG_EXISTS_HEAD __TAG_EXISTS_HTML "},
+    /* One large image in a link and almost no text. */
+    {"html3.eml",
+        " HTML_IMAGE_ONLY_04 HTML_IMAGE_RATIO_02 HTML_MESSAGE "
+        "__HTML_LENGTH_0000_1024 __HTML_LENGTH_384 __HTML_LENGTH_512 "
+        "__HTML_LINK_IMAGE __TAG_EXISTS_BODY __TAG_EXISTS_HTML "},
+    /* head and body never closed, stray end tags, nine unknown tags,
+     * <bgsound>, font size 6, script with a tag inside, style left open. */
+    {"html4.eml",
+        " HTML_BADTAG_40_50 HTML_EXTRA_CLOSE HTML_FONT_SIZE_LARGE "
+        "HTML_MESSAGE HTML_TAG_BALANCE_BODY HTML_TAG_BALANCE_HEAD "
+        "HTML_TAG_EXIST_BGSOUND __HTML_LENGTH_0000_1024 __HTML_LENGTH_384 "
+        "__HTML_LENGTH_512 __TAG_EXISTS_BODY __TAG_EXISTS_HEAD "
+        "__TAG_EXISTS_HTML __TAG_EXISTS_SCRIPT __TAG_EXISTS_STYLE "},
+    /* Markup in a text/plain part is no HTML. */
+    {"html5.eml", " "},
+    /* Almost white text on an rgb() background, !important. */
+    {"html6.eml",
+        " HTML_FONT_LOW_CONTRAST HTML_MESSAGE __HTML_LENGTH_0000_1024 "
+        "__HTML_LENGTH_384 __HTML_LENGTH_512 __TAG_EXISTS_BODY "
+        "__TAG_EXISTS_HTML "},
+    /* A colour name HTML.pm does not know; green on a green background
+     * given as the last layer of "background:". */
+    {"html7.eml",
+        " HTML_FONT_LOW_CONTRAST HTML_MESSAGE __HTML_LENGTH_0000_1024 "
+        "__HTML_LENGTH_384 __HTML_LENGTH_512 __KAM_HTML_FONT_INVALID "
+        "__TAG_EXISTS_BODY __TAG_EXISTS_HTML "},
+    /* An iframe with a src (blanks around it), one with a blank src. */
+    {"html8.eml",
+        " HTML_IFRAME_SRC HTML_MESSAGE __HTML_LENGTH_0000_1024 "
+        "__HTML_LENGTH_384 __HTML_LENGTH_512 __TAG_EXISTS_BODY "
+        "__TAG_EXISTS_HTML "},
+    /* Only iframes without a src. */
+    {"html9.eml",
+        " HTML_MESSAGE __HTML_LENGTH_0000_1024 __HTML_LENGTH_384 "
+        "__HTML_LENGTH_512 __TAG_EXISTS_BODY __TAG_EXISTS_HTML "},
+};
+
+START_TEST(test_rules_saeval_html)
+{
+	struct vg_rules *r = load(html_rules);
+	struct vg_rules_hits *h = run_file(r, html_cases[_i].file);
+	struct vg_rules_stats st;
+	char want[128];
+	size_t i;
+
+	/* Every rule above loads. */
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 0);
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		snprintf(want, sizeof(want), " %s ", n);
+		ck_assert_msg(vg_rules_hit(h, i) ==
+		        (strstr(html_cases[_i].hits, want) != NULL),
+		    "%s: %s %s, SpamAssassin says %s", html_cases[_i].file, n,
+		    vg_rules_hit(h, i) ? "hit" : "missed",
+		    vg_rules_hit(h, i) ? "miss" : "hit");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/* html_test keys and values Vigil does not collect are skipped. */
+START_TEST(test_rules_saeval_html_refused)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "body A eval:html_test('no_such_key')\n"
+	    "body B eval:html_range('no_such_value', '0', '1')\n"
+	    "body C eval:html_text_match('script', 'x')\n"
+	    "body D eval:html_eval('length', 'system(1)')\n"
+	    "body E eval:html_tag_balance('b r', '> 0')\n"
+	    "body F eval:html_text_match('title', '(')\n"
+	    "body G eval:html_test('embeds')\n";
+	struct vg_rules *r = load(src);
+	struct vg_rules_stats st;
+
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 6);
+	ck_assert_uint_eq(st.rules[VG_RULE_BODY], 1);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * The limits of the HTML facts (html_sa.h): tag names past
+ * VG_HTML_SA_MAX_TAGS are not counted in "inside" (so html_tag_exists
+ * misses them) but still count in the totals; comments past
+ * VG_HTML_SA_MAX_STRINGS are not kept, and each is cut at
+ * VG_HTML_SA_STRING_MAX bytes.
+ */
+START_TEST(test_rules_saeval_html_limits)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "body T127 eval:html_tag_exists('t127')\n"
+	    "body T128 eval:html_tag_exists('t128')\n"
+	    "body BAD eval:html_range('bad_tag_ratio', '0.9', '1.0')\n"
+	    "body C64 eval:html_text_match('comment', 'c62x')\n"
+	    "body C65 eval:html_text_match('comment', 'c63x')\n"
+	    "body LONG eval:html_text_match('comment', 'y{1019}')\n"
+	    "body CUT eval:html_text_match('comment', 'y{1020}')\n";
+	static char raw[1 << 16];
+	struct vg_rules *r = load(src);
+	struct vg_rules_hits *h;
+	size_t n, i;
+	const char *want = " T127 BAD C64 LONG ";
+	char w[64];
+
+	n = (size_t)snprintf(raw, sizeof(raw),
+	    "From: a@example.com\nSubject: tags\nMIME-Version: 1.0\n"
+	    "Content-Type: text/html\n\n");
+	/* t0 .. t129: 130 names; html_sa keeps the first 128 (t0..t127). */
+	for (i = 0; i < 130; i++)
+		n += (size_t)snprintf(raw + n, sizeof(raw) - n, "<t%zu>x", i);
+	/* One element (past the name limit): bad_tag_ratio is 130/131;
+	 * with no element at all SpamAssassin leaves it undefined. */
+	n += (size_t)snprintf(raw + n, sizeof(raw) - n, "<b>");
+	/* One long comment, kept as its first 1024 bytes ("<!-- " and
+	 * 1019 y), then 66 short ones of which 63 are kept. */
+	n += (size_t)snprintf(raw + n, sizeof(raw) - n, "<!-- ");
+	for (i = 0; i < 2000; i++)
+		raw[n++] = 'y';
+	n += (size_t)snprintf(raw + n, sizeof(raw) - n, " -->\n");
+	for (i = 0; i < 66; i++)
+		n += (size_t)snprintf(
+		    raw + n, sizeof(raw) - n, "<!-- c%zux -->", i);
+	h = run_bytes(r, raw, n);
+	for (i = 0; i < vg_rules_count(r); i++) {
+		snprintf(w, sizeof(w), " %s ", vg_rules_name(r, i));
+		ck_assert_msg(vg_rules_hit(h, i) == (strstr(want, w) != NULL),
+		    "%s %s", vg_rules_name(r, i),
+		    vg_rules_hit(h, i) ? "hit" : "missed");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * tflags multiple and maxhits: each match is a hit, capped by maxhits;
+ * a meta reads the count; a scored rule adds its score per hit.  The
+ * rules and the message were run through SpamAssassin 4.0.1 (sa-run.pl
+ * with these rules as local.cf): it hit every rule below but M_NONE, and
+ * gave M_BAR 5 x 1.5.
+ */
+START_TEST(test_rules_saeval_multiple)
+{
+	static const char src[] = "body __M_FOO /foo/\n"
+	                          "tflags __M_FOO multiple maxhits=3\n"
+	                          "body __M_FOO_ALL /foo/\n"
+	                          "tflags __M_FOO_ALL multiple\n"
+	                          "body __M_FOO_ONE /foo/\n"
+	                          "meta M_FOO_GT2 __M_FOO > 2\n"
+	                          "meta M_FOO_ALL5 __M_FOO_ALL == 5\n"
+	                          "meta M_FOO_ONE __M_FOO_ONE == 1\n"
+	                          "meta M_NONE __M_FOO > 3\n"
+	                          "body M_BAR /\\bbar\\b/\n"
+	                          "tflags M_BAR multiple maxhits=5\n"
+	                          "score M_BAR 1.5\n"
+	                          "header __M_HDR X-Tag =~ /aa/\n"
+	                          "tflags __M_HDR multiple\n"
+	                          "meta M_HDR4 __M_HDR == 4\n"
+	                          "uri __M_URI /example/\n"
+	                          "tflags __M_URI multiple\n"
+	                          "meta M_URI3 __M_URI == 3\n"
+	                          "rawbody __M_RAW /<a /\n"
+	                          "tflags __M_RAW multiple maxhits=2\n"
+	                          "meta M_RAW2 __M_RAW == 2\n"
+	                          "full __M_FULL /foo/\n"
+	                          "tflags __M_FULL multiple\n"
+	                          "meta M_FULL5 __M_FULL == 5\n"
+	                          "priority M_FULL5 -100\n"
+	                          "priority __M_FULL 500\n";
+	struct vg_rules *r = load(src);
+	struct vg_msg_limits ml;
+	struct vg_text_limits tl;
+	struct vg_msg *m = NULL;
+	struct vg_text *t = NULL;
+	struct vg_rules_hits *hits = NULL;
+	struct vg_symset res;
+	char path[1024];
+	size_t i;
+	bool bar = false;
+
+	memset(&ml, 0, sizeof(ml));
+	ml.max_size = 64 << 20;
+	ml.memory_limit = 64 << 20;
+	ml.max_headers = 1000;
+	ml.max_header_size = 1 << 20;
+	ml.max_rcpts = 100;
+	ml.tmp_dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/tests/unit/data/saeval/multi.eml",
+	    VG_SOURCE_DIR);
+	ck_assert_int_eq(vg_msg_from_file(&m, &ml, path), 0);
+	vg_text_limits_default(&tl);
+	ck_assert_int_eq(vg_text_build(&t, m, &tl), 0);
+	vg_symset_init(&res);
+	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
+	ck_assert_int_eq(vg_rules_eval(r, m, t, hits, &res), 0);
+	ck_assert_int_eq(vg_rules_eval_meta(r, hits, &res), 0);
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		ck_assert_msg(
+		    vg_rules_hit(hits, i) == (strcmp(n, "M_NONE") != 0),
+		    "%s %s", n, vg_rules_hit(hits, i) ? "hit" : "missed");
+		if (strcmp(n, "__M_FOO") == 0)
+			ck_assert_uint_eq(vg_rules_hit_count(hits, i), 3);
+		if (strcmp(n, "__M_FOO_ONE") == 0)
+			ck_assert_uint_eq(vg_rules_hit_count(hits, i), 1);
+		if (strcmp(n, "M_BAR") == 0)
+			ck_assert_uint_eq(vg_rules_hit_count(hits, i), 5);
+	}
+	for (i = 0; i < res.n; i++)
+		if (strcmp(res.sym[i].name, "M_BAR") == 0) {
+			ck_assert_double_eq_tol(res.sym[i].score, 7.5, 1e-9);
+			bar = true;
+		}
+	ck_assert(bar);
+	vg_symset_fini(&res);
+	vg_rules_hits_free(hits);
+	vg_text_free(t);
+	vg_msg_free(m);
+	vg_rules_free(r);
+}
+END_TEST
+
+/* maxhits takes 1 to VG_RULES_MAXHITS_MAX; priority a whole number. */
+START_TEST(test_rules_saeval_tflags_syntax)
+{
+	static const char *const bad[] = {
+	    "body A /a/\ntflags A multiple maxhits=0\n",
+	    "body A /a/\ntflags A multiple maxhits=65536\n",
+	    "body A /a/\ntflags A multiple maxhits=x\n",
+	    "body A /a/\npriority A high\n",
+	    "body A /a/\npriority A\n",
+	};
+	static const char good[] = "body A /a/\n"
+	                           "tflags A multiple maxhits=65535\n"
+	                           "priority A -1000\n";
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vg_err_init(&err);
+		ck_assert_msg(vg_rules_parse(&r, bad[i], strlen(bad[i]),
+		                  "t.rules", &err) != 0,
+		    "accepted: %s", bad[i]);
+		ck_assert_ptr_null(r);
+	}
+	r = load(good);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * MIMEHeader: Debian's mimeheader rules, as written there, over messages
+ * whose hits SpamAssassin 4.0.1 reported (sa-run.pl, every rule scored so
+ * that it runs): each part's headers, folded raw values, a decoded
+ * RFC 2047 file name, the message's own headers as the first part.
+ */
+static const char mh_rules[] =
+    "vigil_compat spamassassin\n"
+    "ifplugin Mail::SpamAssassin::Plugin::MIMEHeader\n"
+    "mimeheader CTYPE_8SPACE_GIF Content-Type:raw =~ /^image\\/gif;\\n "
+    "{8}name=\\\".+?\\\"$/s\n"
+    "mimeheader HK_CTE_RAW		Content-Transfer-Encoding =~ /^raw$/\n"
+    "mimeheader OBFU_TEXT_ATTACH    Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.txt\\b,i\n"
+    "mimeheader TVD_FW_GRAPHIC_NAME_LONG     Content-Type =~ "
+    "/\\bname=\"[a-z]{8,}\\.gif/\n"
+    "mimeheader TVD_FW_GRAPHIC_NAME_MID      Content-Type =~ "
+    "/\\bname=\"[a-z]{6,7}\\.gif/\n"
+    "mimeheader T_CDISP_SZ_MANY      Content-Disposition =~ "
+    "/\\bsize\\s?=\\s?\\d.*\\bsize\\s?=\\s?\\d/\n"
+    "mimeheader T_DOS_ZIP_HARDCORE        Content-Type =~ "
+    "/^application\\/zip;\\sname=\"hardcore\\.zip\"$/\n"
+    "mimeheader T_OBFU_DOC_ATTACH     Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.(?:doc|rtf)\\b,i\n"
+    "mimeheader T_OBFU_GIF_ATTACH     Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.gif\\b,i\n"
+    "mimeheader T_OBFU_HTML_ATTACH    Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.[a-z]?html?\\b,i\n"
+    "mimeheader T_OBFU_JPG_ATTACH     Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.jpe?g\\b,i\n"
+    "mimeheader T_OBFU_PDF_ATTACH     Content-Type =~ "
+    "m,\\bapplication/octet-stream\\b.+\\.pdf\\b,i\n"
+    "mimeheader T_TVD_FW_GRAPHIC_ID2   Content-Id =~ "
+    "/<(?:[0-9A-F]{8}\\.){3}[0-9A-F]{8}/\n"
+    "mimeheader __ANY_IMAGE_ATTACH Content-Type =~ /\\bimage\\//i\n"
+    "mimeheader __ANY_TEXT_ATTACH Content-Type =~ /text\\/\\w+/i\n"
+    "mimeheader __ANY_TEXT_ATTACH_DOC     Content-Type =~ /text\\/\\w+/i\n"
+    "mimeheader __ATTACH_NAME_NO_EXT Content-Type =~ "
+    "m,\\bname\\s?=\\s?\"(?!=\\?)[^.\"]+\",i\n"
+    "mimeheader __CTE_BAS64         Content-Transfer-Encoding =~ "
+    "/\\bbas64\\b/i\n"
+    "mimeheader __CTYPE_NULL        Content-Type =~ /^\\s*;/\n"
+    "mimeheader __CTYPE_ONETAB_GIF Content-Type:raw =~ "
+    "/^image\\/gif;\\n\\tname=\\\".+?\\\"$/s\n"
+    "mimeheader __CT_UTF7		Content-Type =~ "
+    "/\\bcharset=.?utf-7\\b/i\n"
+    "mimeheader __DOC_ATTACH_FN1   Content-Type =~ "
+    "/=\"[^\"]+\\.(?:docx?|rtf)\"/i\n"
+    "mimeheader __DOC_ATTACH_FN2   Content-Disposition =~ "
+    "/=\"[^\"]+\\.(?:docx?|rtf)\"/i\n"
+    "mimeheader __DOC_ATTACH_MT    Content-Type =~ "
+    "m,\\bapplication/"
+    "(?:msword|rtf|vnd\\.ms-word|vnd\\.openxmlformats-officedocument\\."
+    "wordprocessingml\\.document)\\b,i\n"
+    "mimeheader __EXE_ATTACH        Content-Type =~ /\\.exe\\b/i\n"
+    "mimeheader __GIF_ATTACH Content-Type =~ /^image\\/gif\\b/i\n"
+    "mimeheader __HK_SPAMMY_CDFN	Content-Disposition =~ "
+    "/name=.*?(?:lot(?:eri[ej]|t(?:ery|o))|award|prize|winn(?:er|ing)|"
+    "microsoft|congrat|urgent)/mi\n"
+    "mimeheader __HK_SPAMMY_CTFN	Content-Type =~ "
+    "/name=.*?(?:lot(?:eri[ej]|t(?:ery|o))|award|prize|winn(?:er|ing)|"
+    "microsoft|congrat|urgent)/mi\n"
+    "mimeheader __HTML_ATTACH_01    Content-Type =~ "
+    "m,\\btext/html\\b.+\\.[a-z]?html?\\b,i\n"
+    "mimeheader __HTML_ATTACH_02    Content-Disposition =~ "
+    "m,\\bfilename=\"?[^\"]+\\.[a-z]?html?\\b,i\n"
+    "mimeheader __ISO_ATTACH        Content-Disposition =~ "
+    "m,\\bfilename=\"?[^\"]+\\.iso[\";$],i\n"
+    "mimeheader __ISO_ATTACH_MT     Content-Type =~ "
+    "m,\\bapplication/x-iso9660-image\\b,i\n"
+    "mimeheader __JPEG_ATTACH           Content-Type =~ /image\\/jpe?g/i\n"
+    "mimeheader __KAM_BLOCK_UTF7_2     	Content-Type =~ "
+    "/charset=(?:unicode-\\d+-\\d+-)?utf-7/i\n"
+    "mimeheader __LOTTO_ATTACH_1   Content-Type =~ /lott(?:o|ery)/i\n"
+    "mimeheader __LOTTO_ATTACH_2   Content-Disposition =~ /lott(?:o|ery)/i\n"
+    "mimeheader __MALW_ATTACH_01_01 Content-Disposition =~ "
+    "/\\bfilename(?:=\"?[^\"]+|\\*(?:\\d+\\*)?=(?:UTF-8'')?\\S+)\\."
+    "SettingContent-ms\\b/i\n"
+    "mimeheader __MALW_ATTACH_01_02 Content-Type =~ "
+    "/\\bname=\"?[^\"]+\\.SettingContent-ms\\b/i\n"
+    "mimeheader __MALW_ATTACH_02_01 Content-Disposition =~ "
+    "/\\bfilename(?:=\"?[^\"]*|\\*(?:\\d+\\*)?=(?:UTF-8'')?\\S*)(?:invoice|"
+    "statement|payment(?: "
+    "advice)?|(?:[.,_]|%C2%B7|[\\xc2][\\xb7])(?:pdf|img|png|gif|jpe?g))\\.(?:"
+    "ace|zip|rar|r17|[7g]?z|iso)[\";$]/i\n"
+    "mimeheader __MALW_ATTACH_02_02 Content-Type =~ "
+    "/\\bname=\"?[^\"]*(?:invoice|statement|payment(?: "
+    "advice)?|(?:[.,_]|[\\xc2][\\xb7])(?:pdf|img|png|gif|jpe?g))\\.(?:ace|zip|"
+    "rar|r17|[7g]?z|iso)[\";$]/i\n"
+    "mimeheader __MSO_THEME_MT      Content-Type =~ "
+    "m,\\bapplication/vnd.ms-officetheme\\b,i\n"
+    "mimeheader __PART_CID_STOCK_LESS    Content-ID =~ "
+    "/^<00[a-f0-9]{10}\\$[a-f0-9]{8}\\$[a-f0-9]{8}\\@[A-Za-z]+>$/\n"
+    "mimeheader __PART_STOCK_CD_F Content-Disposition =~ /filename/\n"
+    "mimeheader __PART_STOCK_CID Content-ID =~ "
+    "/^<[a-f0-9]{12}\\$[a-f0-9]{8}\\$[a-f0-9]{8}\\@[^\\s\\.]+>$/\n"
+    "mimeheader __PART_STOCK_CL Content-Location =~ /./\n"
+    "mimeheader __PDF_ATTACH_FN1   Content-Type =~ /=\"[^\"]+\\.pdf\"/i\n"
+    "mimeheader __PDF_ATTACH_FN2   Content-Disposition =~ "
+    "/=\"[^\"]+\\.pdf\"/i\n"
+    "mimeheader __PDF_ATTACH_MT    Content-Type =~ m,\\bapplication/pdf\\b,i\n"
+    "mimeheader __PHISH_ATTACH_01_01  Content-Disposition =~ "
+    "/\\bfilename(?:=\"?[^\"]*|\\*(?:\\d+\\*)?=(?:UTF-8'')?\\S*)(?:\\.|%C2%B7|["
+    "\\xc2][\\xb7]|_)(?:pdf|docx?)\\.html?[\";$]/i\n"
+    "mimeheader __PHISH_ATTACH_01_02  Content-Type =~ "
+    "/\\bname=\"?[^\"]*(?:\\.|[\\xc2][\\xb7]|_)(?:pdf|docx?)\\.html?[\";$]/i\n"
+    "mimeheader __SCC_BOGUS_CTE_1	Content-Transfer-Encoding =~ /^Hexa/i\n"
+    "mimeheader __SCC_CTMPP     Content-Type =~ /multipart\\/parallel/	\n"
+    "mimeheader __TEXT_XML_MT       Content-Type =~ m,\\btext/xml\\b,i\n"
+    "mimeheader __TVD_FW_GRAPHIC_ID1 Content-Id =~ "
+    "/<[0-9a-f]{12}(?:\\$[0-9a-f]{8}){2}\\@/\n"
+    "mimeheader __TVD_MIME_ATT_AOPDF Content-Type =~ "
+    "/^application\\/octet-stream.*\\.pdf/i\n"
+    "mimeheader __TVD_MIME_ATT_AP    Content-Type =~ /^application\\/pdf/i\n"
+    "mimeheader __TVD_MIME_ATT_TP    Content-Type =~ /^text\\/plain/i\n"
+    "mimeheader __TVD_OUTLOOK_IMG    Content-Id =~ "
+    "/<image\\d+\\.(?:gif|jpe?g|png)\\@/\n"
+    "mimeheader __X_MSO_MT          Content-Type =~ "
+    "m,\\bapplication/x-mso\\b,i\n"
+    "mimeheader __ZIP_ATTACH_MT     Content-Type =~ "
+    "m,\\bapplication/(?:zip|x-(?:zip-)?compress(?:ed)?)\\b,i\n"
+    "mimeheader __ZIP_ATTACH_NOFN   Content-Type =~ "
+    "m,\\bapplication/(?:zip|x-(?:zip-)?compress(?:ed)?)[;\\s]*$,i\n"
+    "endif\n";
+
+static const struct {
+	const char *file;
+	const char *hits;
+} mh_cases[] = {
+    {"mh1.eml",
+        " OBFU_TEXT_ATTACH __ANY_IMAGE_ATTACH __ANY_TEXT_ATTACH "
+        "__ANY_TEXT_ATTACH_DOC __CTE_BAS64 __CTYPE_ONETAB_GIF __CT_UTF7 "
+        "__GIF_ATTACH __HK_SPAMMY_CDFN __ISO_ATTACH __LOTTO_ATTACH_2 "
+        "__MALW_ATTACH_02_02 __PART_STOCK_CD_F __TVD_MIME_ATT_TP "
+        "__ZIP_ATTACH_MT "},
+    {"mh2.eml", " __ANY_TEXT_ATTACH __ANY_TEXT_ATTACH_DOC __TVD_MIME_ATT_TP "},
+};
+
+START_TEST(test_rules_saeval_mimeheader)
+{
+	struct vg_rules *r = load(mh_rules);
+	struct vg_rules_hits *h = run_file(r, mh_cases[_i].file);
+	struct vg_rules_stats st;
+	char want[128];
+	size_t i;
+
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 0);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_IFPLUGIN], 0);
+	for (i = 0; i < vg_rules_count(r); i++) {
+		const char *n = vg_rules_name(r, i);
+
+		snprintf(want, sizeof(want), " %s ", n);
+		ck_assert_msg(vg_rules_hit(h, i) ==
+		        (strstr(mh_cases[_i].hits, want) != NULL),
+		    "%s: %s %s, SpamAssassin says %s", mh_cases[_i].file, n,
+		    vg_rules_hit(h, i) ? "hit" : "missed",
+		    vg_rules_hit(h, i) ? "miss" : "hit");
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * mimeheader: what is refused (skipped, counted under MIMEHeader), tflags
+ * multiple over parts, the header limit (VG_SAMIME_HDR_PARTS parts read).
+ */
+START_TEST(test_rules_saeval_mimeheader_limits)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "mimeheader A ALL =~ /x/\n"
+	    "mimeheader B Content-Type:foo =~ /x/\n"
+	    "mimeheader C Content-Type ~ /x/\n"
+	    "mimeheader D Content-Type =~ /x/ trailing\n"
+	    "mimeheader __TEXT Content-Type =~ /text\\/plain/\n"
+	    "tflags __TEXT multiple maxhits=300\n"
+	    "mimeheader P255 Content-Type =~ /name=p254\\b/\n"
+	    "mimeheader P256 Content-Type =~ /name=p255\\b/\n";
+	static char raw[1 << 16];
+	struct vg_rules *r = load(src);
+	struct vg_rules_stats st;
+	struct vg_rules_hits *h;
+	size_t n, i;
+	const char *want = " __TEXT P255 ";
+	char w[64];
+
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.skipped[VG_SKIP_EVAL], 4);
+	n = (size_t)snprintf(raw, sizeof(raw),
+	    "From: a@example.com\nSubject: parts\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=B\n\n");
+	/* The message is part 1, so parts p0..p254 are read, p255 not. */
+	for (i = 0; i < 300; i++)
+		n += (size_t)snprintf(raw + n, sizeof(raw) - n,
+		    "--B\nContent-Type: text/plain; name=p%zu\n\nx\n", i);
+	n += (size_t)snprintf(raw + n, sizeof(raw) - n, "--B--\n");
+	h = run_bytes(r, raw, n);
+	for (i = 0; i < vg_rules_count(r); i++) {
+		snprintf(w, sizeof(w), " %s ", vg_rules_name(r, i));
+		ck_assert_msg(vg_rules_hit(h, i) == (strstr(want, w) != NULL),
+		    "%s %s", vg_rules_name(r, i),
+		    vg_rules_hit(h, i) ? "hit" : "missed");
+		/* One hit per part read: p0 .. p254. */
+		if (strcmp(vg_rules_name(r, i), "__TEXT") == 0)
+			ck_assert_uint_eq(vg_rules_hit_count(h, i), 255);
+	}
+	vg_rules_hits_free(h);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
+ * check_outlook_message_id: an Outlook Express Message-Id whose time token
+ * agrees with the Date (oe1), with neither Date nor Received (oe2), with
+ * upper-case hex (oe3: not that format), with the Received time only
+ * (oe4).  SpamAssassin 4.0.1 hit oe2 only.
+ */
+START_TEST(test_rules_saeval_outlook_msgid)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "header MSGID_OUTLOOK_INVALID eval:check_outlook_message_id()\n";
+	static const char *const files[] = {
+	    "oe1.eml", "oe2.eml", "oe3.eml", "oe4.eml"};
+	struct vg_rules *r = load(src);
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct vg_rules_hits *h = run_file(r, files[i]);
+
+		ck_assert_msg(vg_rules_hit(h, 0) == (i == 1), "%s: %s",
+		    files[i], vg_rules_hit(h, 0) ? "hit" : "missed");
+		vg_rules_hits_free(h);
+	}
+	vg_rules_free(r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -917,6 +1513,16 @@ suite(void)
 	tcase_add_test(tc, test_rules_saeval_replace_limits);
 	tcase_add_test(tc, test_rules_saeval_strict);
 	tcase_add_test(tc, test_rules_saeval_arg_limits);
+	tcase_add_loop_test(tc, test_rules_saeval_html, 0,
+	    (int)(sizeof(html_cases) / sizeof(html_cases[0])));
+	tcase_add_test(tc, test_rules_saeval_html_refused);
+	tcase_add_test(tc, test_rules_saeval_html_limits);
+	tcase_add_test(tc, test_rules_saeval_multiple);
+	tcase_add_test(tc, test_rules_saeval_tflags_syntax);
+	tcase_add_loop_test(tc, test_rules_saeval_mimeheader, 0,
+	    (int)(sizeof(mh_cases) / sizeof(mh_cases[0])));
+	tcase_add_test(tc, test_rules_saeval_mimeheader_limits);
+	tcase_add_test(tc, test_rules_saeval_outlook_msgid);
 	suite_add_tcase(s, tc);
 	return s;
 }
