@@ -14,11 +14,7 @@ struct vg_sa_trust;
 /* The rules-file module (policy/rules_modules.c). */
 extern const struct vg_rules_module vg_sa_relays_rules_module;
 
-/*
- * vg_sa_relays_trust - r's settings into t (borrowed from r; all NULL
- * when none were given)
- */
-void vg_sa_relays_trust(const struct vg_rules *r, struct vg_sa_trust *t);
+/* vg_sa_relays_trust() is declared in rules/sa_received.h. */
 
 struct vg_sactx;
 struct vg_sa_relays;

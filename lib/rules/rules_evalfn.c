@@ -57,6 +57,11 @@ static const char *const vg_sa_cans[] = {
     "Mail::SpamAssassin::Conf::feature_bug6558_free",
     /* SpamAssassin 4 names: check_from_in_welcomelist, ... */
     "Mail::SpamAssassin::Conf::feature_welcomelist_blocklist",
+    /* "enable_compat welcomelist_blocklist", which SpamAssassin's
+     * init.pre (Vigil reads no .pre file) gives: the old rule names
+     * (USER_IN_WHITELIST, ...) are not defined beside the new ones,
+     * which keep their full scores */
+    "Mail::SpamAssassin::Conf::compat_welcomelist_blocklist",
     "Mail::SpamAssassin::Conf::perl_min_version_5010000",
     "Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
     "Mail::SpamAssassin::Plugin::MIMEEval::has_check_for_ascii_text_illegal",

@@ -1242,9 +1242,9 @@ vg_sa_relays_parse(struct vg_sa_relays *out, const struct vg_msg *msg,
 			allow_fetch = false;
 		}
 		if (in_internal)
-			out->ninternal++;
+			out->internal[out->ninternal++] = out->n;
 		else
-			out->nexternal++;
+			out->external[out->nexternal++] = out->n;
 		out->n++;
 	}
 	return 0;
@@ -1262,4 +1262,36 @@ vg_sa_relay_string(const struct vg_sa_relay *r, char *out, size_t size)
 	    r->auth, r->msa ? 1 : 0);
 
 	return n >= 0 && (size_t)n < size;
+}
+
+/* vg_sa_relays_header - see sa_received.h */
+bool
+vg_sa_relays_header(
+    const struct vg_sa_relays *rl, int kind, char *out, size_t size)
+{
+	const size_t *idx[4] = {
+	    rl->trusted, rl->untrusted, rl->internal, rl->external};
+	const size_t cnt[4] = {
+	    rl->ntrusted, rl->nuntrusted, rl->ninternal, rl->nexternal};
+	size_t used = 0;
+
+	if (size == 0 || kind < 0 || kind > 3)
+		return false;
+	out[0] = '\0';
+	for (size_t i = 0; i < cnt[kind]; i++) {
+		char one[VG_SA_RCVD_FIELD_MAX * 9];
+		size_t n;
+
+		if (!vg_sa_relay_string(
+		        &rl->relay[idx[kind][i]], one, sizeof(one)))
+			return false;
+		n = strlen(one);
+		if (used + n + 2 > size)
+			return false;
+		if (used > 0)
+			out[used++] = ' ';
+		memcpy(out + used, one, n + 1);
+		used += n;
+	}
+	return true;
 }

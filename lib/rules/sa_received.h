@@ -79,13 +79,31 @@ struct vg_sa_relays {
 	size_t n;                                 /* parsed relays in relay[] */
 	size_t trusted[VG_SA_RCVD_MAX], ntrusted; /* indexes */
 	size_t untrusted[VG_SA_RCVD_MAX], nuntrusted; /* indexes */
-	size_t ninternal, nexternal;
+	size_t internal[VG_SA_RCVD_MAX], ninternal;   /* indexes */
+	size_t external[VG_SA_RCVD_MAX], nexternal;   /* indexes */
 	size_t nunparseable;
 };
 
 /* vg_sa_relays_parse - msg's relays under trust t into out; 0 */
 int vg_sa_relays_parse(struct vg_sa_relays *out, const struct vg_msg *msg,
     const struct vg_sa_trust *t);
+
+struct vg_rules;
+/*
+ * vg_sa_relays_trust - the settings of rules r into t (borrowed from r;
+ * all NULL when none were given).  Defined above rules/, by the module
+ * that reads them from local.cf (policy/sa_relayeval.c).
+ */
+void vg_sa_relays_trust(const struct vg_rules *r, struct vg_sa_trust *t);
+
+/*
+ * vg_sa_relays_header - SpamAssassin's pseudo-header X-Spam-Relays-KIND
+ * of rl (kind 0 Trusted, 1 Untrusted, 2 Internal, 3 External): the
+ * relays' as_strings, blank-separated, into out.  false when it does not
+ * fit (out then holds the relays that fit).
+ */
+bool vg_sa_relays_header(
+    const struct vg_sa_relays *rl, int kind, char *out, size_t size);
 
 /* vg_sa_ip_private - SpamAssassin's IP_PRIVATE: a private-use address */
 bool vg_sa_ip_private(const char *ip);
