@@ -521,6 +521,46 @@ START_TEST(test_sarelay_relayeval)
 }
 END_TEST
 
+/* The pseudo-headers, as 20_dynrdns.cf and 72_active.cf read them. */
+static const char pseudo_rules[] =
+    "vigil_compat spamassassin\n"
+    "header __RDNS_NONE X-Spam-Relays-Untrusted =~ /^[^\\]]+ rdns= /\n"
+    "header __NO_UNTRUSTED X-Spam-Relays-Untrusted !~ /./\n"
+    "header __TRUSTED_PRIV X-Spam-Relays-Trusted =~ / ip=10\\./\n"
+    "header __EXT_INTL0 X-Spam-Relays-External =~ / intl=0 /\n"
+    "header __INTERNAL X-Spam-Relays-Internal =~ /by=mx\\.example /\n"
+    "header __HAS_UNTRUSTED exists:X-Spam-Relays-Untrusted\n";
+
+static const struct {
+	const char *raw, *hits;
+} pseudo_cases[] = {
+    /* A trusted private hop, then a public one without reverse DNS. */
+    {"Received: from a (a [10.1.1.1]) by mx.example (Postfix) with ESMTP "
+     "id 1\nReceived: from h.example (unknown [203.0.113.5]) by "
+     "a.example (Postfix) with ESMTP id 2\nFrom: a@b.example\n\nhi\n",
+        " __RDNS_NONE __TRUSTED_PRIV __EXT_INTL0 __INTERNAL "
+        "__HAS_UNTRUSTED "},
+    /* No Received: the pseudo-headers are there, empty. */
+    {"From: a@b.example\n\nhi\n", " __NO_UNTRUSTED __HAS_UNTRUSTED "},
+    /* A public hop with reverse DNS. */
+    {"Received: from h.example (h.example [203.0.113.5]) by a.example "
+     "(Postfix) with ESMTP id 2\nFrom: a@b.example\n\nhi\n",
+        " __EXT_INTL0 __HAS_UNTRUSTED "},
+};
+
+START_TEST(test_sarelay_pseudo_headers)
+{
+	struct vg_rules *r = load(pseudo_rules);
+	char got[1024];
+
+	hits_of(r, pseudo_cases[_i].raw, NULL, got, sizeof(got));
+	ck_assert_msg(strcmp(got, pseudo_cases[_i].hits) == 0,
+	    "case %d: hits \"%s\", want \"%s\"", _i, got,
+	    pseudo_cases[_i].hits);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* trusted_networks in local.cf: its forms, its errors. */
 START_TEST(test_sarelay_trusted_networks)
 {
@@ -608,6 +648,8 @@ sarelay_suite(void)
 	tcase_add_test(tc, test_sarelay_trust_path);
 	tcase_add_loop_test(
 	    tc, test_sarelay_relayeval, 0, (int)VG_NELEM(relay_cases));
+	tcase_add_loop_test(
+	    tc, test_sarelay_pseudo_headers, 0, (int)VG_NELEM(pseudo_cases));
 	tcase_add_test(tc, test_sarelay_trusted_networks);
 	tcase_add_test(tc, test_sarelay_plugin_counts);
 	suite_add_tcase(s, tc);
