@@ -31,6 +31,7 @@ enum sa_list {
 struct sa_entry {
 	char *pat;    /* lower case */
 	char *domain; /* _dkim: the signing domain it names, or NULL */
+	bool neg;     /* enlist_uri_host's "!host": listed as not */
 };
 
 struct sa_list_v {
@@ -49,6 +50,8 @@ struct vg_sa_wlbl {
 	size_t total;
 	struct sa_named *named; /* enlist_addrlist's lists */
 	size_t nnamed, capnamed;
+	struct sa_named *uri; /* enlist_uri_host's lists */
+	size_t nuri, capuri;
 };
 
 /* Directive names, the new and the old (SpamAssassin 3) spelling. */
@@ -153,6 +156,13 @@ vg_sa_wlbl_free(struct vg_sa_wlbl *w)
 		vg_free(w->named[k].name);
 	}
 	vg_free(w->named);
+	for (size_t k = 0; k < w->nuri; k++) {
+		for (size_t i = 0; i < w->uri[k].l.n; i++)
+			vg_free(w->uri[k].l.v[i].pat);
+		vg_free(w->uri[k].l.v);
+		vg_free(w->uri[k].name);
+	}
+	vg_free(w->uri);
 	vg_free(w);
 }
 
@@ -278,15 +288,133 @@ sa_add(struct vg_sa_wlbl *w, enum sa_list k, const char *pat, size_t plen,
 	return sa_add_to(w, &w->l[k], pat, plen, dom, dlen);
 }
 
-/* sa_named_find - the named list name (n bytes), or NULL */
+/* sa_find_in - the list called name (n bytes) of v[0..nv), or NULL */
+static struct sa_named *
+sa_find_in(struct sa_named *v, size_t nv, const char *name, size_t n)
+{
+	for (size_t k = 0; k < nv; k++)
+		if (strlen(v[k].name) == n && memcmp(v[k].name, name, n) == 0)
+			return &v[k];
+	return NULL;
+}
+
+/* sa_named_find - the named address list name (n bytes), or NULL */
 static struct sa_named *
 sa_named_find(const struct vg_sa_wlbl *w, const char *name, size_t n)
 {
-	for (size_t k = 0; k < w->nnamed; k++)
-		if (strlen(w->named[k].name) == n &&
-		    memcmp(w->named[k].name, name, n) == 0)
-			return &w->named[k];
-	return NULL;
+	return sa_find_in(w->named, w->nnamed, name, n);
+}
+
+/* sa_list_new - list name (n bytes) added to *v; NULL out of memory */
+static struct sa_named *
+sa_list_new(
+    struct sa_named **v, size_t *nv, size_t *cap, const char *name, size_t n)
+{
+	struct sa_named *nl;
+
+	if (*nv == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		struct sa_named *g = vg_reallocarray(*v, c, sizeof(*g));
+
+		if (g == NULL)
+			return NULL;
+		*v = g;
+		*cap = c;
+	}
+	nl = &(*v)[*nv];
+	memset(nl, 0, sizeof(*nl));
+	if ((nl->name = vg_strndup(name, n)) == NULL)
+		return NULL;
+	(*nv)++;
+	return nl;
+}
+
+/*
+ * sa_uri_hosts - enlist_uri_host (NAME) [!]host ..., blocklist_uri_host
+ * and welcomelist_uri_host (the lists BLOCK and WELCOME): hosts or
+ * domains, lower case, "!" marking one listed as not
+ */
+static int
+sa_uri_hosts(struct vg_sa_wlbl *w, const char *dir, const char *s,
+    const char *file, unsigned line, struct vg_err *err)
+{
+	const char *name, *word;
+	size_t n, wn;
+	struct sa_named *nl;
+
+	if (strcmp(dir, "enlist_uri_host") == 0) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s != '(' || (n = strcspn(s + 1, ")")) == 0 ||
+		    s[1 + n] != ')')
+			return sa_fail(
+			    err, file, line, dir, "needs (NAME) first");
+		if (n > 64)
+			return sa_fail(
+			    err, file, line, dir, "list name too long");
+		name = s + 1;
+		s += n + 2;
+	} else {
+		name = dir[0] == 'b' ? "BLOCK" : "WELCOME";
+		n = strlen(name);
+	}
+	if ((nl = sa_find_in(w->uri, w->nuri, name, n)) == NULL &&
+	    (nl = sa_list_new(&w->uri, &w->nuri, &w->capuri, name, n)) == NULL)
+		return VG_ENOMEM;
+	if ((word = sa_word(&s, &wn)) == NULL)
+		return sa_fail(err, file, line, dir, "needs a host");
+	do {
+		bool neg = word[0] == '!';
+		int rc;
+
+		if (neg) {
+			word++;
+			wn--;
+		}
+		if (wn == 0 || wn > VG_SA_WLBL_ENTRY_MAX)
+			return sa_fail(err, file, line, dir, "bad host");
+		if (w->total >= VG_SA_WLBL_MAX_ENTRIES)
+			return sa_fail(err, file, line, dir,
+			    "more than 100000 welcomelist/blocklist entries");
+		if ((rc = sa_add_to(w, &nl->l, word, wn, NULL, 0)) != 0)
+			return rc;
+		nl->l.v[nl->l.n - 1].neg = neg;
+		w->total--; /* these lists feed no check-stage test */
+	} while ((word = sa_word(&s, &wn)) != NULL);
+	return 1;
+}
+
+/* vg_sa_wlbl_uri_listed - see sa_wlbl.h */
+bool
+vg_sa_wlbl_uri_listed(const struct vg_sa_wlbl *w, const char *name,
+    const char *const *hosts, size_t n)
+{
+	const struct sa_named *nl;
+
+	if (w == NULL ||
+	    (nl = sa_find_in(w->uri, w->nuri, name, strlen(name))) == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *h = hosts[i];
+
+		/* host, then each parent domain: the most specific entry
+		 * decides */
+		while (h != NULL && *h != '\0') {
+			const struct sa_entry *e = NULL;
+
+			for (size_t k = 0; k < nl->l.n && e == NULL; k++)
+				if (strcmp(nl->l.v[k].pat, h) == 0)
+					e = &nl->l.v[k];
+			if (e != NULL) {
+				if (!e->neg)
+					return true;
+				break;
+			}
+			h = strchr(h, '.');
+			h = h != NULL ? h + 1 : NULL;
+		}
+	}
+	return false;
 }
 
 /*
@@ -309,24 +437,10 @@ sa_enlist(struct vg_sa_wlbl *w, const char *s, const char *file, unsigned line,
 	s += n + 2;
 	if (n > 64)
 		return sa_fail(err, file, line, dir, "list name too long");
-	if ((nl = sa_named_find(w, name, n)) == NULL) {
-		if (w->nnamed == w->capnamed) {
-			size_t cap = w->capnamed ? w->capnamed * 2 : 8;
-			struct sa_named *v =
-			    vg_reallocarray(w->named, cap, sizeof(*v));
-
-			if (v == NULL)
-				return VG_ENOMEM;
-			w->named = v;
-			w->capnamed = cap;
-		}
-		nl = &w->named[w->nnamed];
-		memset(nl, 0, sizeof(*nl));
-		if ((nl->name = sa_dup_lower(name, n)) == NULL)
-			return VG_ENOMEM;
-		memcpy(nl->name, name, n); /* names keep their case */
-		w->nnamed++;
-	}
+	if ((nl = sa_named_find(w, name, n)) == NULL &&
+	    (nl = sa_list_new(&w->named, &w->nnamed, &w->capnamed, name, n)) ==
+	        NULL)
+		return VG_ENOMEM;
 	if ((word = sa_word(&s, &wn)) == NULL)
 		return sa_fail(err, file, line, dir, "needs an address");
 	do {
@@ -432,6 +546,10 @@ vg_sa_wlbl_directive(struct vg_sa_wlbl *w, const char *dir, const char *args,
 
 	if (strcmp(dir, "enlist_addrlist") == 0)
 		return sa_enlist(w, s, file, line, dir, err);
+	if (strcmp(dir, "enlist_uri_host") == 0 ||
+	    strcmp(dir, "blocklist_uri_host") == 0 ||
+	    strcmp(dir, "welcomelist_uri_host") == 0)
+		return sa_uri_hosts(w, dir, s, file, line, err);
 	for (i = 0; i < VG_NELEM(sa_dirs); i++)
 		if (strcmp(dir, sa_dirs[i].name) == 0)
 			break;

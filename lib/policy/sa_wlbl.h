@@ -15,8 +15,10 @@
  *	    def_welcomelist_from_dkim, unwelcomelist_auth, and the
  *	    WelcomeListSubject plugin's welcomelist_subject and
  *	    blocklist_subject (each old "whitelist"/"blacklist" name too),
- *	    and enlist_addrlist (NAME) for WLBLEval's check_from_in_list,
- *	    check_to_in_list and check_replyto_in_list.  Entries are SpamAssassin's
+ *	    enlist_addrlist (NAME) for WLBLEval's check_from_in_list,
+ *	    check_to_in_list and check_replyto_in_list, and enlist_uri_host
+ *	    (NAME), blocklist_uri_host, welcomelist_uri_host for
+ *	    check_uri_host_listed.  Entries are SpamAssassin's
  *	    address globs: '*' any run of characters, '?' one, compared
  *	    without case over the whole address.  vg_sa_wlbl_eval() runs
  *	    one test on the facts of one message; its tests are
@@ -139,6 +141,15 @@ bool vg_sa_wlbl_eval(const struct vg_sa_wlbl *w, enum vg_sa_wlbl_test t,
  */
 bool vg_sa_wlbl_in_list(const struct vg_sa_wlbl *w, const char *name,
     const char *const *a, size_t n);
+
+/*
+ * vg_sa_wlbl_uri_listed - whether one of n URI hosts (lower case) is in
+ * the list name of enlist_uri_host (blocklist_uri_host: BLOCK,
+ * welcomelist_uri_host: WELCOME): the host or its nearest parent domain
+ * listed, and not as "!" (SpamAssassin's check_uri_host_listed)
+ */
+bool vg_sa_wlbl_uri_listed(const struct vg_sa_wlbl *w, const char *name,
+    const char *const *hosts, size_t n);
 
 /* vg_sa_wlbl_symbol - "USER_IN_WELCOMELIST", ... */
 const char *vg_sa_wlbl_symbol(enum vg_sa_wlbl_test t);

@@ -17,12 +17,15 @@
  *	    check_from_in_list, check_to_in_list, check_replyto_in_list
  *	    (the lists of enlist_addrlist); check_mailfrom_matches_rcvd
  *	    (over policy/sa_relayeval.c's relays).
+ *	    check_uri_host_listed, check_uri_host_in_blocklist and
+ *	    _welcomelist over the hosts of Vigil's links (mailto: left
+ *	    out) and the lists of enlist_uri_host.
  * DIFFERS  check_from_in_default_welcomelist reads
- *	    def_welcomelist_from_rcvd, and check_uri_host_in_blocklist /
- *	    _welcomelist read blocklist_uri_host / welcomelist_uri_host:
- *	    Vigil skips those directives (counted by vigil rules check), so
- *	    the functions load and never hit, as in SpamAssassin with the
- *	    lists empty (Debian's files give no entries).
+ *	    def_welcomelist_from_rcvd, which Vigil skips (counted by vigil
+ *	    rules check): it loads and never hits, as in SpamAssassin with
+ *	    the list empty (Debian's files give no entries).  The link
+ *	    hosts are Vigil's URI list, without SpamAssassin's guessed
+ *	    variants of links written without a scheme.
  *	    check_mailfrom_matches_rcvd compares registrable domains by the
  *	    public suffix list (SpamAssassin: its own registry boundaries,
  *	    20_aux_tlds.cf).  Out of memory, a test misses.
@@ -30,6 +33,7 @@
  *	    message's (struct vg_sactx's cache).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -189,6 +193,74 @@ SA_WLBL_FN(sa_to_all_spam, VG_SA_WLBL_TO_ALL_SPAM)
 SA_WLBL_FN(sa_subj_welcome, VG_SA_WLBL_SUBJ_WELCOME)
 SA_WLBL_FN(sa_subj_block, VG_SA_WLBL_SUBJ_BLOCK)
 
+/*
+ * uri_host_listed - whether a host of one of c's links (mailto: left
+ * out) is in the enlist_uri_host list name
+ */
+static int
+uri_host_listed(struct vg_sactx *c, const char *name)
+{
+	const struct vg_sa_wlbl *w = vg_sa_wlbl_of(c->r);
+
+	if (w == NULL || c->text == NULL)
+		return 0;
+	for (size_t i = 0; i < c->text->nuris; i++) {
+		const char *u = c->text->uris[i], *h, *at;
+		char host[VG_SA_WLBL_ENTRY_MAX + 1];
+		const char *hp = host;
+		size_t n;
+
+		if (strncasecmp(u, "mailto:", 7) == 0 ||
+		    (h = strstr(u, "://")) == NULL)
+			continue;
+		h += 3;
+		n = strcspn(h, "/?#");
+		at = memchr(h, '@', n);
+		if (at != NULL) {
+			n -= (size_t)(at + 1 - h);
+			h = at + 1;
+		}
+		if (n > 0 && h[0] == '[') { /* an address literal */
+			h++;
+			n = strcspn(h, "]");
+		} else {
+			n = strcspn(h, ":/?#");
+		}
+		if (n == 0 || n >= sizeof(host))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			host[k] = (char)(h[k] >= 'A' && h[k] <= 'Z' ? h[k] + 32
+			                                            : h[k]);
+		host[n] = '\0';
+		if (vg_sa_wlbl_uri_listed(w, name, &hp, 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* check_uri_host_listed(NAME) */
+static int
+sa_uri_host_listed(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	return uri_host_listed(c, a->str[0]);
+}
+
+/* check_uri_host_in_blocklist(): the list of blocklist_uri_host */
+static int
+sa_uri_host_block(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	(void)a;
+	return uri_host_listed(c, "BLOCK");
+}
+
+/* check_uri_host_in_welcomelist(): the list of welcomelist_uri_host */
+static int
+sa_uri_host_welcome(struct vg_sactx *c, const struct vg_evalargs *a)
+{
+	(void)a;
+	return uri_host_listed(c, "WELCOME");
+}
+
 /* A function whose list Vigil does not load (see DIFFERS): never hits. */
 static int
 sa_wlbl_no_list(struct vg_sactx *c, const struct vg_evalargs *a)
@@ -217,10 +289,17 @@ const struct vg_evalfn vg_sa_wlbleval[] = {
     SA_WLBL_ROW(
         "check_from_in_default_welcomelist", "WLBLEval", sa_wlbl_no_list),
     SA_WLBL_ROW("check_from_in_default_whitelist", "WLBLEval", sa_wlbl_no_list),
-    SA_WLBL_ROW("check_uri_host_in_blocklist", "WLBLEval", sa_wlbl_no_list),
-    SA_WLBL_ROW("check_uri_host_in_blacklist", "WLBLEval", sa_wlbl_no_list),
-    SA_WLBL_ROW("check_uri_host_in_welcomelist", "WLBLEval", sa_wlbl_no_list),
-    SA_WLBL_ROW("check_uri_host_in_whitelist", "WLBLEval", sa_wlbl_no_list),
+    SA_WLBL_ROW("check_uri_host_in_blocklist", "WLBLEval", sa_uri_host_block),
+    SA_WLBL_ROW("check_uri_host_in_blacklist", "WLBLEval", sa_uri_host_block),
+    SA_WLBL_ROW(
+        "check_uri_host_in_welcomelist", "WLBLEval", sa_uri_host_welcome),
+    SA_WLBL_ROW("check_uri_host_in_whitelist", "WLBLEval", sa_uri_host_welcome),
+    {.name = "check_uri_host_listed",
+        .plugin = "WLBLEval",
+        .kinds = VG_K_ANY,
+        .min_args = 1,
+        .max_args = 1,
+        .run = sa_uri_host_listed},
     {.name = "check_from_in_list",
         .plugin = "WLBLEval",
         .kinds = VG_K_ANY,

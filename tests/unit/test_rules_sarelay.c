@@ -186,6 +186,43 @@ START_TEST(test_sarelay_wlbleval)
 }
 END_TEST
 
+/* check_uri_host_listed over enlist_uri_host, and the BLOCK list. */
+static const char uri_rules[] =
+    "vigil_compat spamassassin\n"
+    "enlist_uri_host (SUSP) top !good.top\n"
+    "blocklist_uri_host bad.example\n"
+    "ifplugin Mail::SpamAssassin::Plugin::WLBLEval\n"
+    "header __SUSP eval:check_uri_host_listed('SUSP')\n"
+    "body URI_HOST_IN_BLOCKLIST eval:check_uri_host_in_blocklist()\n"
+    "body URI_HOST_IN_WELCOMELIST eval:check_uri_host_in_welcomelist()\n"
+    "endif\n";
+
+static const struct {
+	const char *body, *hits;
+} uri_cases[] = {
+    {"see http://www.Shop.TOP/x today", " __SUSP "},
+    {"see http://user@www.good.top:8080/x today", " "},
+    {"see http://a.bad.example/ and http://x.example/",
+        " URI_HOST_IN_BLOCKLIST "},
+    {"mail me: mailto:x@shop.top or x@deal.top", " "},
+    {"see http://bad.example.org/", " "},
+};
+
+START_TEST(test_sarelay_uri_host_listed)
+{
+	struct vg_rules *r = load(uri_rules);
+	char raw[512], got[256];
+
+	snprintf(raw, sizeof(raw),
+	    "From: a@b.example\nSubject: s\nContent-Type: text/plain\n\n%s\n",
+	    uri_cases[_i].body);
+	hits_of(r, raw, NULL, got, sizeof(got));
+	ck_assert_msg(strcmp(got, uri_cases[_i].hits) == 0,
+	    "case %d: hits \"%s\", want \"%s\"", _i, got, uri_cases[_i].hits);
+	vg_rules_free(r);
+}
+END_TEST
+
 /* The rules load with SpamAssassin's scores. */
 START_TEST(test_sarelay_wlbl_scores)
 {
@@ -639,6 +676,8 @@ sarelay_suite(void)
 	tcase_add_loop_test(
 	    tc, test_sarelay_wlbleval, 0, (int)VG_NELEM(wl_cases));
 	tcase_add_test(tc, test_sarelay_wlbl_scores);
+	tcase_add_loop_test(
+	    tc, test_sarelay_uri_host_listed, 0, (int)VG_NELEM(uri_cases));
 	tcase_add_test(tc, test_sarelay_wlbl_no_double_count);
 	tcase_add_test(tc, test_sarelay_subject_directives);
 	tcase_add_loop_test(
