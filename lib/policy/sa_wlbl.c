@@ -23,12 +23,15 @@ enum sa_list {
 	L_DEF_WL_SPF,
 	L_WL_DKIM,
 	L_DEF_WL_DKIM,
+	L_WL_SUBJ,
+	L_BL_SUBJ,
 	L_MAX,
 };
 
 struct sa_entry {
 	char *pat;    /* lower case */
 	char *domain; /* _dkim: the signing domain it names, or NULL */
+	bool neg;     /* enlist_uri_host's "!host": listed as not */
 };
 
 struct sa_list_v {
@@ -36,9 +39,19 @@ struct sa_list_v {
 	size_t n, cap;
 };
 
+/* A list of enlist_addrlist (NAME). */
+struct sa_named {
+	char *name;
+	struct sa_list_v l;
+};
+
 struct vg_sa_wlbl {
 	struct sa_list_v l[L_MAX];
 	size_t total;
+	struct sa_named *named; /* enlist_addrlist's lists */
+	size_t nnamed, capnamed;
+	struct sa_named *uri; /* enlist_uri_host's lists */
+	size_t nuri, capuri;
 };
 
 /* Directive names, the new and the old (SpamAssassin 3) spelling. */
@@ -75,6 +88,10 @@ static const struct {
     {"whitelist_from_dkim", L_WL_DKIM, false},
     {"def_welcomelist_from_dkim", L_DEF_WL_DKIM, false},
     {"def_whitelist_from_dkim", L_DEF_WL_DKIM, false},
+    {"welcomelist_subject", L_WL_SUBJ, false},
+    {"whitelist_subject", L_WL_SUBJ, false},
+    {"blocklist_subject", L_BL_SUBJ, false},
+    {"blacklist_subject", L_BL_SUBJ, false},
 };
 
 /* The tests: symbol, eval function (new and old name), default score. */
@@ -105,6 +122,10 @@ static const struct {
     [VG_SA_WLBL_DEF_DKIM] = {"USER_IN_DEF_DKIM_WL",
         "check_for_def_dkim_welcomelist_from",
         "check_for_def_dkim_whitelist_from", -7.5},
+    [VG_SA_WLBL_SUBJ_WELCOME] = {"SUBJECT_IN_WELCOMELIST",
+        "check_subject_in_welcomelist", "check_subject_in_whitelist", -100},
+    [VG_SA_WLBL_SUBJ_BLOCK] = {"SUBJECT_IN_BLOCKLIST",
+        "check_subject_in_blocklist", "check_subject_in_blacklist", 100},
 };
 
 /* vg_sa_wlbl_new - empty lists */
@@ -128,6 +149,20 @@ vg_sa_wlbl_free(struct vg_sa_wlbl *w)
 		}
 		vg_free(w->l[k].v);
 	}
+	for (size_t k = 0; k < w->nnamed; k++) {
+		for (size_t i = 0; i < w->named[k].l.n; i++)
+			vg_free(w->named[k].l.v[i].pat);
+		vg_free(w->named[k].l.v);
+		vg_free(w->named[k].name);
+	}
+	vg_free(w->named);
+	for (size_t k = 0; k < w->nuri; k++) {
+		for (size_t i = 0; i < w->uri[k].l.n; i++)
+			vg_free(w->uri[k].l.v[i].pat);
+		vg_free(w->uri[k].l.v);
+		vg_free(w->uri[k].name);
+	}
+	vg_free(w->uri);
 	vg_free(w);
 }
 
@@ -218,12 +253,11 @@ sa_word(const char **s, size_t *n)
 	return *n > 0 ? w : NULL;
 }
 
-/* sa_add - one entry (pat, dom may be NULL) to list k */
+/* sa_add_to - one entry (pat, dom may be NULL) to list l */
 static int
-sa_add(struct vg_sa_wlbl *w, enum sa_list k, const char *pat, size_t plen,
-    const char *dom, size_t dlen)
+sa_add_to(struct vg_sa_wlbl *w, struct sa_list_v *l, const char *pat,
+    size_t plen, const char *dom, size_t dlen)
 {
-	struct sa_list_v *l = &w->l[k];
 	struct sa_entry e = {.pat = NULL, .domain = NULL};
 
 	if (l->n == l->cap) {
@@ -244,6 +278,202 @@ sa_add(struct vg_sa_wlbl *w, enum sa_list k, const char *pat, size_t plen,
 	l->v[l->n++] = e;
 	w->total++;
 	return 0;
+}
+
+/* sa_add - one entry (pat, dom may be NULL) to list k */
+static int
+sa_add(struct vg_sa_wlbl *w, enum sa_list k, const char *pat, size_t plen,
+    const char *dom, size_t dlen)
+{
+	return sa_add_to(w, &w->l[k], pat, plen, dom, dlen);
+}
+
+/* sa_find_in - the list called name (n bytes) of v[0..nv), or NULL */
+static struct sa_named *
+sa_find_in(struct sa_named *v, size_t nv, const char *name, size_t n)
+{
+	for (size_t k = 0; k < nv; k++)
+		if (strlen(v[k].name) == n && memcmp(v[k].name, name, n) == 0)
+			return &v[k];
+	return NULL;
+}
+
+/* sa_named_find - the named address list name (n bytes), or NULL */
+static struct sa_named *
+sa_named_find(const struct vg_sa_wlbl *w, const char *name, size_t n)
+{
+	return sa_find_in(w->named, w->nnamed, name, n);
+}
+
+/* sa_list_new - list name (n bytes) added to *v; NULL out of memory */
+static struct sa_named *
+sa_list_new(
+    struct sa_named **v, size_t *nv, size_t *cap, const char *name, size_t n)
+{
+	struct sa_named *nl;
+
+	if (*nv == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		struct sa_named *g = vg_reallocarray(*v, c, sizeof(*g));
+
+		if (g == NULL)
+			return NULL;
+		*v = g;
+		*cap = c;
+	}
+	nl = &(*v)[*nv];
+	memset(nl, 0, sizeof(*nl));
+	if ((nl->name = vg_strndup(name, n)) == NULL)
+		return NULL;
+	(*nv)++;
+	return nl;
+}
+
+/*
+ * sa_uri_hosts - enlist_uri_host (NAME) [!]host ..., blocklist_uri_host
+ * and welcomelist_uri_host (the lists BLOCK and WELCOME): hosts or
+ * domains, lower case, "!" marking one listed as not
+ */
+static int
+sa_uri_hosts(struct vg_sa_wlbl *w, const char *dir, const char *s,
+    const char *file, unsigned line, struct vg_err *err)
+{
+	const char *name, *word;
+	size_t n, wn;
+	struct sa_named *nl;
+
+	if (strcmp(dir, "enlist_uri_host") == 0) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s != '(' || (n = strcspn(s + 1, ")")) == 0 ||
+		    s[1 + n] != ')')
+			return sa_fail(
+			    err, file, line, dir, "needs (NAME) first");
+		if (n > 64)
+			return sa_fail(
+			    err, file, line, dir, "list name too long");
+		name = s + 1;
+		s += n + 2;
+	} else {
+		name = dir[0] == 'b' ? "BLOCK" : "WELCOME";
+		n = strlen(name);
+	}
+	if ((nl = sa_find_in(w->uri, w->nuri, name, n)) == NULL &&
+	    (nl = sa_list_new(&w->uri, &w->nuri, &w->capuri, name, n)) == NULL)
+		return VG_ENOMEM;
+	if ((word = sa_word(&s, &wn)) == NULL)
+		return sa_fail(err, file, line, dir, "needs a host");
+	do {
+		bool neg = word[0] == '!';
+		int rc;
+
+		if (neg) {
+			word++;
+			wn--;
+		}
+		if (wn == 0 || wn > VG_SA_WLBL_ENTRY_MAX)
+			return sa_fail(err, file, line, dir, "bad host");
+		if (w->total >= VG_SA_WLBL_MAX_ENTRIES)
+			return sa_fail(err, file, line, dir,
+			    "more than 100000 welcomelist/blocklist entries");
+		if ((rc = sa_add_to(w, &nl->l, word, wn, NULL, 0)) != 0)
+			return rc;
+		nl->l.v[nl->l.n - 1].neg = neg;
+		w->total--; /* these lists feed no check-stage test */
+	} while ((word = sa_word(&s, &wn)) != NULL);
+	return 1;
+}
+
+/* vg_sa_wlbl_uri_listed - see sa_wlbl.h */
+bool
+vg_sa_wlbl_uri_listed(const struct vg_sa_wlbl *w, const char *name,
+    const char *const *hosts, size_t n)
+{
+	const struct sa_named *nl;
+
+	if (w == NULL ||
+	    (nl = sa_find_in(w->uri, w->nuri, name, strlen(name))) == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *h = hosts[i];
+
+		/* host, then each parent domain: the most specific entry
+		 * decides */
+		while (h != NULL && *h != '\0') {
+			const struct sa_entry *e = NULL;
+
+			for (size_t k = 0; k < nl->l.n && e == NULL; k++)
+				if (strcmp(nl->l.v[k].pat, h) == 0)
+					e = &nl->l.v[k];
+			if (e != NULL) {
+				if (!e->neg)
+					return true;
+				break;
+			}
+			h = strchr(h, '.');
+			h = h != NULL ? h + 1 : NULL;
+		}
+	}
+	return false;
+}
+
+/*
+ * sa_enlist - "enlist_addrlist (NAME) glob ...": entries of a named list
+ * (SpamAssassin's check_from_in_list('NAME') and friends read them)
+ */
+static int
+sa_enlist(struct vg_sa_wlbl *w, const char *s, const char *file, unsigned line,
+    const char *dir, struct vg_err *err)
+{
+	struct sa_named *nl;
+	const char *name, *word;
+	size_t n, wn;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s != '(' || (n = strcspn(s + 1, ")")) == 0 || s[1 + n] != ')')
+		return sa_fail(err, file, line, dir, "needs (NAME) first");
+	name = s + 1;
+	s += n + 2;
+	if (n > 64)
+		return sa_fail(err, file, line, dir, "list name too long");
+	if ((nl = sa_named_find(w, name, n)) == NULL &&
+	    (nl = sa_list_new(&w->named, &w->nnamed, &w->capnamed, name, n)) ==
+	        NULL)
+		return VG_ENOMEM;
+	if ((word = sa_word(&s, &wn)) == NULL)
+		return sa_fail(err, file, line, dir, "needs an address");
+	do {
+		int rc;
+
+		if (wn > VG_SA_WLBL_ENTRY_MAX)
+			return sa_fail(err, file, line, dir,
+			    "address longer than 320 bytes");
+		if (w->total >= VG_SA_WLBL_MAX_ENTRIES)
+			return sa_fail(err, file, line, dir,
+			    "more than 100000 welcomelist/blocklist entries");
+		if ((rc = sa_add_to(w, &nl->l, word, wn, NULL, 0)) != 0)
+			return rc;
+		w->total--; /* named lists feed no check-stage test */
+	} while ((word = sa_word(&s, &wn)) != NULL);
+	return 1;
+}
+
+/* vg_sa_wlbl_in_list - see sa_wlbl.h */
+bool
+vg_sa_wlbl_in_list(const struct vg_sa_wlbl *w, const char *name,
+    const char *const *a, size_t n)
+{
+	const struct sa_named *nl;
+
+	if (w == NULL || (nl = sa_named_find(w, name, strlen(name))) == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; a[i] != NULL && *a[i] != '\0' && k < nl->l.n;
+		     k++)
+			if (vg_sa_wlbl_glob(nl->l.v[k].pat, a[i]))
+				return true;
+	return false;
 }
 
 /* sa_remove - every entry of list k written as pat */
@@ -271,6 +501,39 @@ sa_remove(struct vg_sa_wlbl *w, enum sa_list k, const char *pat, size_t plen)
 	}
 }
 
+/*
+ * sa_subject - welcomelist_subject / blocklist_subject: the whole rest of
+ * the line is one entry (SpamAssassin hands the value to the plugin as
+ * written), kept as "*ENTRY*" since SpamAssassin's regex is unanchored
+ */
+static int
+sa_subject(struct vg_sa_wlbl *w, enum sa_list k, const char *s,
+    const char *file, unsigned line, const char *dir, struct vg_err *err)
+{
+	char buf[VG_SA_WLBL_ENTRY_MAX + 3];
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 &&
+	    (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+	        s[n - 1] == '\n'))
+		n--;
+	if (n == 0)
+		return sa_fail(err, file, line, dir, "needs a subject");
+	if (n > VG_SA_WLBL_ENTRY_MAX)
+		return sa_fail(
+		    err, file, line, dir, "subject longer than 320 bytes");
+	if (w->total >= VG_SA_WLBL_MAX_ENTRIES)
+		return sa_fail(err, file, line, dir,
+		    "more than 100000 welcomelist/blocklist entries");
+	buf[0] = '*';
+	memcpy(buf + 1, s, n);
+	buf[n + 1] = '*';
+	return sa_add(w, k, buf, n + 2, NULL, 0) == 0 ? 1 : VG_ENOMEM;
+}
+
 /* vg_sa_wlbl_directive - a list directive, or 0 */
 int
 vg_sa_wlbl_directive(struct vg_sa_wlbl *w, const char *dir, const char *args,
@@ -281,12 +544,20 @@ vg_sa_wlbl_directive(struct vg_sa_wlbl *w, const char *dir, const char *args,
 	bool dkim;
 	int rc;
 
+	if (strcmp(dir, "enlist_addrlist") == 0)
+		return sa_enlist(w, s, file, line, dir, err);
+	if (strcmp(dir, "enlist_uri_host") == 0 ||
+	    strcmp(dir, "blocklist_uri_host") == 0 ||
+	    strcmp(dir, "welcomelist_uri_host") == 0)
+		return sa_uri_hosts(w, dir, s, file, line, err);
 	for (i = 0; i < VG_NELEM(sa_dirs); i++)
 		if (strcmp(dir, sa_dirs[i].name) == 0)
 			break;
 	if (i == VG_NELEM(sa_dirs))
 		return 0;
 	dkim = sa_dirs[i].list == L_WL_DKIM || sa_dirs[i].list == L_DEF_WL_DKIM;
+	if (sa_dirs[i].list == L_WL_SUBJ || sa_dirs[i].list == L_BL_SUBJ)
+		return sa_subject(w, sa_dirs[i].list, s, file, line, dir, err);
 	if ((word = sa_word(&s, &n)) == NULL)
 		return sa_fail(err, file, line, dir, "needs an address");
 	do {
@@ -409,6 +680,12 @@ vg_sa_wlbl_eval(const struct vg_sa_wlbl *w, enum vg_sa_wlbl_test t,
 		return sa_dkim(w, L_WL_DKIM, L_WL_AUTH, f);
 	case VG_SA_WLBL_DEF_DKIM:
 		return sa_dkim(w, L_DEF_WL_DKIM, L_DEF_WL_AUTH, f);
+	case VG_SA_WLBL_SUBJ_WELCOME:
+		return f->subject != NULL && *f->subject != '\0' &&
+		    sa_match(w, L_WL_SUBJ, f->subject) != NULL;
+	case VG_SA_WLBL_SUBJ_BLOCK:
+		return f->subject != NULL && *f->subject != '\0' &&
+		    sa_match(w, L_BL_SUBJ, f->subject) != NULL;
 	case VG_SA_WLBL_TEST_MAX:
 		break;
 	}

@@ -12,15 +12,22 @@
  *	    blocklist_to, more_spam_to, all_spam_to, welcomelist_auth
  *	    (whitelist_auth), def_welcomelist_auth, welcomelist_from_spf,
  *	    def_welcomelist_from_spf, welcomelist_from_dkim,
- *	    def_welcomelist_from_dkim, and unwelcomelist_auth (each old
- *	    "whitelist"/"blacklist" name too).  Entries are SpamAssassin's
+ *	    def_welcomelist_from_dkim, unwelcomelist_auth, and the
+ *	    WelcomeListSubject plugin's welcomelist_subject and
+ *	    blocklist_subject (each old "whitelist"/"blacklist" name too),
+ *	    enlist_addrlist (NAME) for WLBLEval's check_from_in_list,
+ *	    check_to_in_list and check_replyto_in_list, and enlist_uri_host
+ *	    (NAME), blocklist_uri_host, welcomelist_uri_host for
+ *	    check_uri_host_listed.  Entries are SpamAssassin's
  *	    address globs: '*' any run of characters, '?' one, compared
  *	    without case over the whole address.  vg_sa_wlbl_eval() runs
  *	    one test on the facts of one message; its tests are
  *	    SpamAssassin's eval functions, named as SpamAssassin names them
  *	    (vg_sa_wlbl_fn()), so that an eval: registry can call them for
- *	    "header USER_IN_WELCOMELIST eval:check_from_in_welcomelist()";
- *	    until one does, check_sa_wlbl.c adds the symbols itself.
+ *	    "header USER_IN_WELCOMELIST eval:check_from_in_welcomelist()"
+ *	    (sa_wlbleval.c); for a symbol no rule defines, check_sa_wlbl.c
+ *	    adds it itself.  vg_sa_wlbl_gather() collects the addresses of
+ *	    one message for both (sa_wlbl_addrs.c).
  * SEMANTICS As SpamAssassin 4.0:
  *	    - FROM addresses: Resent-From's first address when there is a
  *	      Resent-From, else From, Envelope-Sender, Resent-Sender,
@@ -38,6 +45,11 @@
  *	    - SPF: the envelope sender matches welcomelist_from_spf or
  *	      welcomelist_auth (def_ lists for the def_ test) and SPF passed
  *	      for it (Vigil's own SPF check).
+ *	    - Subject: the decoded Subject, without case, contains an entry
+ *	      of welcomelist_subject (check_subject_in_welcomelist) or
+ *	      blocklist_subject (_blocklist): SpamAssassin turns an entry
+ *	      into an unanchored regex with '*' any run and '?' one
+ *	      character.  An empty Subject never hits.
  *	    - DKIM: a FROM address matches welcomelist_from_dkim or
  *	      welcomelist_auth (def_ lists for the def_ test) and a DKIM
  *	      signature passed (Vigil's own DKIM check) whose d= is the
@@ -80,6 +92,8 @@ enum vg_sa_wlbl_test {
 	VG_SA_WLBL_DKIM_WELCOME, /* USER_IN_DKIM_WELCOMELIST */
 	VG_SA_WLBL_DEF_SPF,      /* USER_IN_DEF_SPF_WL */
 	VG_SA_WLBL_DEF_DKIM,     /* USER_IN_DEF_DKIM_WL */
+	VG_SA_WLBL_SUBJ_WELCOME, /* SUBJECT_IN_WELCOMELIST */
+	VG_SA_WLBL_SUBJ_BLOCK,   /* SUBJECT_IN_BLOCKLIST */
 	VG_SA_WLBL_TEST_MAX,
 };
 
@@ -93,6 +107,7 @@ struct vg_sa_wlbl_facts {
 	bool spf_pass;                /* SPF passed for envfrom */
 	const char *const *dkim_pass; /* d= of each passing DKIM signature */
 	size_t ndkim_pass;
+	const char *subject; /* decoded Subject, any case; NULL: not known */
 };
 
 struct vg_sa_wlbl;
@@ -119,6 +134,23 @@ bool vg_sa_wlbl_empty(const struct vg_sa_wlbl *w);
 bool vg_sa_wlbl_eval(const struct vg_sa_wlbl *w, enum vg_sa_wlbl_test t,
     const struct vg_sa_wlbl_facts *f);
 
+/*
+ * vg_sa_wlbl_in_list - whether one of n addresses matches the named list
+ * of "enlist_addrlist (name) ..." (SpamAssassin's check_from_in_list
+ * and friends); false for a list never named
+ */
+bool vg_sa_wlbl_in_list(const struct vg_sa_wlbl *w, const char *name,
+    const char *const *a, size_t n);
+
+/*
+ * vg_sa_wlbl_uri_listed - whether one of n URI hosts (lower case) is in
+ * the list name of enlist_uri_host (blocklist_uri_host: BLOCK,
+ * welcomelist_uri_host: WELCOME): the host or its nearest parent domain
+ * listed, and not as "!" (SpamAssassin's check_uri_host_listed)
+ */
+bool vg_sa_wlbl_uri_listed(const struct vg_sa_wlbl *w, const char *name,
+    const char *const *hosts, size_t n);
+
 /* vg_sa_wlbl_symbol - "USER_IN_WELCOMELIST", ... */
 const char *vg_sa_wlbl_symbol(enum vg_sa_wlbl_test t);
 /* vg_sa_wlbl_fn - SpamAssassin's eval function, "check_from_in_welcomelist" */
@@ -138,5 +170,36 @@ bool vg_sa_wlbl_glob(const char *pat, const char *addr);
 extern const struct vg_rules_module vg_sa_wlbl_rules_module;
 /* vg_sa_wlbl_of - r's lists, or NULL (no rules, or none loaded) */
 const struct vg_sa_wlbl *vg_sa_wlbl_of(const struct vg_rules *r);
+
+/*
+ * The addresses of one message (sa_wlbl_addrs.c): VG_SA_WLBL_ADDRS of
+ * each kind are gathered (more are not looked at); an address longer
+ * than VG_SA_WLBL_ENTRY_MAX bytes cannot match and is not gathered.
+ */
+#define VG_SA_WLBL_ADDRS 64
+
+struct vg_sa_wlbl_addrlist {
+	char a[VG_SA_WLBL_ADDRS][VG_SA_WLBL_ENTRY_MAX + 1];
+	const char *p[VG_SA_WLBL_ADDRS];
+	size_t n;
+};
+
+/* What vg_sa_wlbl_gather() fills; about 42 KiB: allocate it. */
+struct vg_sa_wlbl_store {
+	struct vg_sa_wlbl_addrlist from, to;
+	char envfrom[VG_SA_WLBL_ENTRY_MAX + 1];
+	const char *dkim[VG_SA_WLBL_ADDRS];
+};
+
+struct vg_msg;
+
+/*
+ * vg_sa_wlbl_gather - the FROM and TO addresses and the envelope sender
+ * of msg (SpamAssassin's all_from_addrs, all_to_addrs) into st, and f
+ * pointing into st; f's SPF, DKIM and subject facts are left false/empty
+ * for the caller.  0 or VG_ENOMEM.
+ */
+int vg_sa_wlbl_gather(struct vg_sa_wlbl_store *st, struct vg_sa_wlbl_facts *f,
+    const struct vg_msg *msg);
 
 #endif /* VG_SA_WLBL_H */

@@ -42,6 +42,7 @@
 #include "message/msg.h"
 #include "rules/rules_evalfn.h"
 #include "rules/rules_int.h"
+#include "rules/sa_received.h"
 #include "rules/rules_prefilter.h"
 #include "rules/symset.h"
 #include "rules/symbols.h"
@@ -680,7 +681,8 @@ vg_rules_hdr_append(struct vg_buf *b, const struct vg_text_header *h,
 static int
 vg_rules_hdr_value(struct vg_buf *b, bool *present,
     const struct vg_hdr_group *g, const struct vg_msg *msg,
-    const struct vg_text *text)
+    const struct vg_text *text, const struct vg_rules *r,
+    struct vg_sa_relays **rl)
 {
 	static const char *const msgid[] = {
 	    "Message-Id", "Resent-Message-Id", "X-Message-Id"};
@@ -689,6 +691,34 @@ vg_rules_hdr_value(struct vg_buf *b, bool *present,
 
 	vg_buf_reset(b);
 	*present = false;
+	if (g->special >= VG_HDR_RELAYS_TRUSTED &&
+	    g->special <= VG_HDR_RELAYS_EXTERNAL) {
+		/* SpamAssassin always has these: "" when no relay. */
+		*present = true;
+		if (rl == NULL || msg == NULL)
+			return 0;
+		if (*rl == NULL) {
+			struct vg_sa_trust tr;
+
+			if ((*rl = vg_calloc(1, sizeof(**rl))) == NULL)
+				return VG_ENOMEM;
+			vg_sa_relays_trust(r, &tr);
+			if ((rc = vg_sa_relays_parse(*rl, msg, &tr)) != 0)
+				return rc;
+		}
+		{
+			char *s = vg_malloc(VG_RULES_HDR_VALUE_MAX + 1);
+
+			if (s == NULL)
+				return VG_ENOMEM;
+			(void)vg_sa_relays_header(*rl,
+			    (int)(g->special - VG_HDR_RELAYS_TRUSTED), s,
+			    VG_RULES_HDR_VALUE_MAX + 1);
+			rc = vg_rules_put(b, s, strlen(s));
+			vg_free(s);
+		}
+		return rc == VG_ELIMIT ? 0 : rc;
+	}
 	if (g->special == VG_HDR_ENVFROM) {
 		const char *f = msg != NULL ? vg_msg_from(msg) : "";
 
@@ -719,6 +749,10 @@ vg_rules_hdr_value(struct vg_buf *b, bool *present,
 					take = true;
 			break;
 		case VG_HDR_ENVFROM:
+		case VG_HDR_RELAYS_TRUSTED:
+		case VG_HDR_RELAYS_UNTRUSTED:
+		case VG_HDR_RELAYS_INTERNAL:
+		case VG_HDR_RELAYS_EXTERNAL:
 			break;
 		}
 		if (!take)
@@ -738,6 +772,7 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 {
 	const struct vg_rules *r = m->r;
 	const struct vg_pf_target *t = NULL;
+	struct vg_sa_relays *relays = NULL; /* parsed on first use */
 	struct vg_buf b;
 	size_t k, cur = (size_t)-1;
 	bool present = false;
@@ -753,8 +788,8 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 
 		if (rule->group != cur) {
 			cur = rule->group;
-			rc = vg_rules_hdr_value(
-			    &b, &present, &r->groups[cur], msg, text);
+			rc = vg_rules_hdr_value(&b, &present, &r->groups[cur],
+			    msg, text, r, &relays);
 			if (rc != 0)
 				break;
 			/* Rules with if-unset are never gated: "" is right. */
@@ -792,6 +827,7 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 			rc = vg_rules_record(r, i, 1, hits, out);
 	}
 	vg_buf_fini(&b);
+	vg_free(relays);
 	return rc;
 }
 

@@ -35,15 +35,18 @@
  * skipped on its own (and counted) when its rule is read.
  */
 static const char *const vg_sa_plugins[] = {
-    "HeaderEval",  /* sa_headereval.c */
-    "MIMEEval",    /* sa_mimeeval.c */
-    "BodyEval",    /* sa_bodyeval.c */
-    "HTMLEval",    /* sa_htmleval.c */
-    "VBounce",     /* sa_misceval.c: no bounce relays configured */
-    "ReplaceTags", /* rules_replace.c: regexes rewritten at load */
-    "FreeMail",    /* sa_freemail.c */
-    "ImageInfo",   /* sa_imageinfo.c */
-    "MIMEHeader",  /* sa_mimeheader.c: the mimeheader directive */
+    "HeaderEval",         /* sa_headereval.c */
+    "MIMEEval",           /* sa_mimeeval.c */
+    "BodyEval",           /* sa_bodyeval.c */
+    "HTMLEval",           /* sa_htmleval.c */
+    "VBounce",            /* sa_misceval.c: no bounce relays configured */
+    "ReplaceTags",        /* rules_replace.c: regexes rewritten at load */
+    "FreeMail",           /* sa_freemail.c */
+    "ImageInfo",          /* sa_imageinfo.c */
+    "MIMEHeader",         /* sa_mimeheader.c: the mimeheader directive */
+    "WLBLEval",           /* policy/sa_wlbleval.c */
+    "WelcomeListSubject", /* policy/sa_wlbleval.c */
+    "RelayEval",          /* policy/sa_relayeval.c */
 };
 
 /*
@@ -53,6 +56,13 @@ static const char *const vg_sa_plugins[] = {
  */
 static const char *const vg_sa_cans[] = {
     "Mail::SpamAssassin::Conf::feature_bug6558_free",
+    /* SpamAssassin 4 names: check_from_in_welcomelist, ... */
+    "Mail::SpamAssassin::Conf::feature_welcomelist_blocklist",
+    /* "enable_compat welcomelist_blocklist", which SpamAssassin's
+     * init.pre (Vigil reads no .pre file) gives: the old rule names
+     * (USER_IN_WHITELIST, ...) are not defined beside the new ones,
+     * which keep their full scores */
+    "Mail::SpamAssassin::Conf::compat_welcomelist_blocklist",
     "Mail::SpamAssassin::Conf::perl_min_version_5010000",
     "Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
     "Mail::SpamAssassin::Plugin::MIMEEval::has_check_for_ascii_text_illegal",
@@ -68,6 +78,8 @@ static const struct vg_evalfn *const vg_evalfn_tables[] = {
     vg_sa_dateeval,
     vg_sa_freemail,
     vg_sa_imageinfo,
+    vg_sa_wlbleval,
+    vg_sa_relayeval,
 };
 
 /* vg_evalfn_find - the function called name, or NULL */
@@ -372,5 +384,7 @@ vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
 		if (n > 0)
 			rc = record(r, i, (unsigned)n, hits, out);
 	}
+	for (k = 0; k < VG_SACTX_CACHES; k++)
+		vg_free(c.cache[k]);
 	return rc;
 }

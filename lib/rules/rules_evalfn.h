@@ -46,6 +46,13 @@ struct vg_evalargs {
 	enum vg_rule_kind kind; /* of the rule (set before prepare()) */
 };
 
+/* The slots of struct vg_sactx's cache, one per plugin above rules/. */
+enum vg_sactx_cache {
+	VG_SACTX_WLBL,   /* policy/sa_wlbleval.c */
+	VG_SACTX_RELAYS, /* policy/sa_relayeval.c */
+	VG_SACTX_CACHES,
+};
+
 /* Per-message facts, computed on first use and shared by every eval test. */
 struct vg_sactx {
 	const struct vg_rules *r;
@@ -81,6 +88,12 @@ struct vg_sactx {
 		const char *hdr_e[VG_SAMIME_HDR_PARTS];
 		size_t nhdrs;
 	} mime;
+	/*
+	 * Per-message facts of the plugins above rules/ (policy/sa_*.c),
+	 * made on first use by the plugin; each is one block the loop
+	 * vg_free()s after the message.
+	 */
+	void *cache[VG_SACTX_CACHES];
 };
 
 /* One eval function. */
@@ -110,6 +123,9 @@ extern const struct vg_evalfn vg_sa_misceval[];
 extern const struct vg_evalfn vg_sa_dateeval[];
 extern const struct vg_evalfn vg_sa_freemail[];
 extern const struct vg_evalfn vg_sa_imageinfo[];
+/* Plugins above rules/, in policy/ (they read its lists and settings). */
+extern const struct vg_evalfn vg_sa_wlbleval[];
+extern const struct vg_evalfn vg_sa_relayeval[];
 
 /* vg_sa_mime - the MIME facts of c's message, walked on first use */
 const struct vg_samime *vg_sa_mime(struct vg_sactx *c);

@@ -10,7 +10,8 @@
  *	    value once per message.
  * OWNS     Groups and if-unset values belong to the rules set.
  * ERRORS   VG_ECONFIG with a reason; SpamAssassin's pseudo-headers
- *	    (X-Spam-Relays-*, ALL-*, X-Spam-DKIM) and unknown modifiers are
+ *	    (ALL-*, X-Spam-DKIM; X-Spam-Relays-* run: sa_received.c) and
+ *	    unknown modifiers are
  *	    marked skippable for compat mode.  VG_ENOMEM.
  * THREADS  Groups are read-only after the load.
  */
@@ -77,6 +78,14 @@ vg_rules_hdr_special(
 		*out = VG_HDR_MESSAGEID;
 	else if (strcmp(hname, "EnvelopeFrom") == 0)
 		*out = VG_HDR_ENVFROM;
+	else if (strcmp(hname, "X-Spam-Relays-Trusted") == 0)
+		*out = VG_HDR_RELAYS_TRUSTED;
+	else if (strcmp(hname, "X-Spam-Relays-Untrusted") == 0)
+		*out = VG_HDR_RELAYS_UNTRUSTED;
+	else if (strcmp(hname, "X-Spam-Relays-Internal") == 0)
+		*out = VG_HDR_RELAYS_INTERNAL;
+	else if (strcmp(hname, "X-Spam-Relays-External") == 0)
+		*out = VG_HDR_RELAYS_EXTERNAL;
 	else if (strncmp(hname, "X-Spam-Relays-", 14) == 0 ||
 	    strncmp(hname, "ALL-", 4) == 0 ||
 	    strcmp(hname, "X-Spam-DKIM") == 0) {

@@ -40,6 +40,12 @@ enum vg_hdr_special {
 	VG_HDR_TOCC,      /* To and Cc together */
 	VG_HDR_MESSAGEID, /* Message-Id and its variants (SpamAssassin) */
 	VG_HDR_ENVFROM,   /* the envelope sender (MAIL FROM) */
+	/* SpamAssassin's relay analysis (sa_received.c), its pseudo-headers
+	 * X-Spam-Relays-Trusted, -Untrusted, -Internal, -External */
+	VG_HDR_RELAYS_TRUSTED,
+	VG_HDR_RELAYS_UNTRUSTED,
+	VG_HDR_RELAYS_INTERNAL,
+	VG_HDR_RELAYS_EXTERNAL,
 };
 
 /* One distinct header lookup; header rules sharing it share the work. */

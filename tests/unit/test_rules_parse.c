@@ -53,8 +53,11 @@ static const struct {
         "t.rules:1: header A: unknown header modifier ':foo'"},
     {"header A Subject =~ /x/ junk\n",
         "t.rules:1: header A: unexpected text after the regex"},
-    {"header A X-Spam-Relays-External =~ /x/\n",
-        "t.rules:1: header A: pseudo-header X-Spam-Relays-External is "
+    {"header A X-Spam-DKIM =~ /x/\n",
+        "t.rules:1: header A: pseudo-header X-Spam-DKIM is "
+        "SpamAssassin's own"},
+    {"header A X-Spam-Relays-Elsewhere =~ /x/\n",
+        "t.rules:1: header A: pseudo-header X-Spam-Relays-Elsewhere is "
         "SpamAssassin's own"},
     {"header A exists:\n",
         "t.rules:1: header A: exists: needs one "
