@@ -24,6 +24,13 @@
 struct dnsbl_list {
 	enum vg_dnsbl_kind kind;
 	char *name, *zone, *answers; /* answers NULL = default */
+	/*
+	 * The first list of the same kind and zone (itself when none is
+	 * before it): lists sharing a zone ask one query (the resolver
+	 * joins the same name in flight), counted once in
+	 * uribl_max_lookups, as SpamAssassin's sub-tests of one zone.
+	 */
+	size_t zone_first;
 };
 
 struct vg_dnsbl {
@@ -158,6 +165,13 @@ vg_dnsbl_new(
 			rc = VG_ENOMEM;
 			goto out;
 		}
+		l->zone_first = bl->n - 1;
+		for (size_t k = 0; k + 1 < bl->n; k++)
+			if (bl->lists[k].kind == l->kind &&
+			    strcasecmp(bl->lists[k].zone, l->zone) == 0) {
+				l->zone_first = k;
+				break;
+			}
 		if (l->kind == VG_DNSBL_CLIENT)
 			bl->nclient++;
 		else
@@ -466,12 +480,17 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 	char name[VG_DNS_NAME_MAX + 1], host[VG_DNS_NAME_MAX + 1];
 	char dom[VG_DNS_NAME_MAX + 1];
 	unsigned lookups = 0, skipped = 0;
+	bool *asked = NULL; /* per URI list: asked for the current domain */
 	size_t i, j;
 	int rc = VG_OK;
 
 	*out = NULL;
 	if ((r = vg_calloc(1, sizeof(*r))) == NULL)
 		return VG_ENOMEM;
+	if ((asked = vg_calloc(bl->n + 1, sizeof(*asked))) == NULL) {
+		vg_free(r);
+		return VG_ENOMEM;
+	}
 	r->bl = bl;
 	r->dns = vg_dns_ref(dns);
 	/* Room for one hit per list: collecting never allocates. */
@@ -505,11 +524,17 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 		if (seen)
 			continue;
 		for (i = 0; i < bl->n; i++) {
+			size_t first = bl->lists[i].zone_first;
 			int n;
 
 			if (bl->lists[i].kind != VG_DNSBL_URI)
 				continue;
-			if (lookups >= max_uri_lookups) {
+			asked[i] = false;
+			/* A zone asked already for this domain: same query. */
+			if (first != i) {
+				if (!asked[first])
+					continue;
+			} else if (lookups >= max_uri_lookups) {
 				skipped++;
 				continue;
 			}
@@ -517,7 +542,9 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 			    bl->lists[i].zone);
 			if (n < 0 || (size_t)n >= sizeof(name))
 				continue;
-			lookups++;
+			if (first == i)
+				lookups++;
+			asked[i] = true;
 			rc = dnsbl_submit(r, i, dom, name);
 			if (rc != VG_OK)
 				goto out;
@@ -530,6 +557,7 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 	*out = r;
 	r = NULL;
 out:
+	vg_free(asked);
 	vg_dnsbl_lookup_free(r);
 	return rc;
 }
