@@ -128,6 +128,14 @@ struct vg_rname {
 	bool nice;    /* tflags nice */
 	bool skipped; /* compat mode skipped its definition */
 	bool dnsbl;   /* declared by dnsbl or uribl */
+	/*
+	 * A 4-number score line's second number (SpamAssassin's score set
+	 * 1: network tests on, Bayes off), which a network rule mapped onto
+	 * a Vigil check (sa_net.c) scores with; else the one number.
+	 */
+	bool has_score1;
+	double score1;
+	bool net; /* a SpamAssassin network rule mapped by sa_net.c */
 };
 
 struct vg_evalfn;
