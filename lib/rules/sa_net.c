@@ -97,7 +97,9 @@ static const struct sa_fn sa_fns[] = {
 
 /* The plugins whose ifplugin blocks are taken for the mapping above. */
 static const char *const sa_plugins[] = {
-    "DNSEval", "URIDNSBL", "SPF", "DKIM", "Dmarc"};
+    "DNSEval", "URIDNSBL", "SPF", "DKIM", "Dmarc", /* 25_dmarc.cf's name */
+    "DMARC", /* 50_scores.cf's name (SpamAssassin 4's module) */
+};
 
 /*
  * can() features: DKIM's ARC checks (check_arc.c); URIDNSBL's
