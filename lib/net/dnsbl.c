@@ -26,8 +26,8 @@ struct dnsbl_list {
 	char *name, *zone, *answers; /* answers NULL = default */
 	/*
 	 * The first list of the same kind and zone (itself when none is
-	 * before it): lists sharing a zone ask one query (the resolver
-	 * joins the same name in flight), counted once in
+	 * before it): lists sharing a zone ask one query, made for the
+	 * first and matched against each list's ANSWERS, counted once in
 	 * uribl_max_lookups, as SpamAssassin's sub-tests of one zone.
 	 */
 	size_t zone_first;
@@ -263,8 +263,14 @@ vg_dnsbl_prefetch(
 
 	for (i = 0; i < n; i++) {
 		const struct vg_rules_dnsbl *d = vg_rules_dnsbl(rules, i);
+		bool seen = false;
 
-		if (d->kind == VG_DNSBL_CLIENT &&
+		/* Lists on one zone share one query (zone_first). */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = vg_rules_dnsbl(rules, k)->kind == d->kind &&
+			    strcasecmp(
+			        vg_rules_dnsbl(rules, k)->zone, d->zone) == 0;
+		if (!seen && d->kind == VG_DNSBL_CLIENT &&
 		    vg_dnsbl_client_name(
 		        name, sizeof(name), client_ip, d->zone) == VG_OK)
 			vg_dns_prefetch(dns, name, VG_DNS_A);
@@ -417,15 +423,23 @@ vg_dnsbl_collect(struct vg_dnsbl_lookup *lk, uint64_t deadline_ms)
 				*temp = l->zone;
 			continue;
 		}
-		if (a->status != VG_DNS_OK || dnsbl_listed(lk, l->name) ||
-		    !dnsbl_match(l, a, ans))
+		if (a->status != VG_DNS_OK)
 			continue;
-		/* One hit per list name, and there are bl->n lists. */
-		h = &lk->hits[o->nhits++];
-		h->list = l->name;
-		h->zone = l->zone;
-		h->what = lk->p[i].what;
-		(void)snprintf(h->answer, sizeof(h->answer), "%s", ans);
+		/* The query is every list's on the zone (zone_first). */
+		for (size_t k = lk->p[i].list; k < bl->n; k++) {
+			const struct dnsbl_list *lz = &bl->lists[k];
+
+			if (lz->zone_first != lk->p[i].list ||
+			    dnsbl_listed(lk, lz->name) ||
+			    !dnsbl_match(lz, a, ans))
+				continue;
+			/* One hit per list name, and there are bl->n lists. */
+			h = &lk->hits[o->nhits++];
+			h->list = lz->name;
+			h->zone = lz->zone;
+			h->what = lk->p[i].what;
+			(void)snprintf(h->answer, sizeof(h->answer), "%s", ans);
+		}
 	}
 	return o;
 }
@@ -480,17 +494,12 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 	char name[VG_DNS_NAME_MAX + 1], host[VG_DNS_NAME_MAX + 1];
 	char dom[VG_DNS_NAME_MAX + 1];
 	unsigned lookups = 0, skipped = 0;
-	bool *asked = NULL; /* per URI list: asked for the current domain */
 	size_t i, j;
 	int rc = VG_OK;
 
 	*out = NULL;
 	if ((r = vg_calloc(1, sizeof(*r))) == NULL)
 		return VG_ENOMEM;
-	if ((asked = vg_calloc(bl->n + 1, sizeof(*asked))) == NULL) {
-		vg_free(r);
-		return VG_ENOMEM;
-	}
 	r->bl = bl;
 	r->dns = vg_dns_ref(dns);
 	/* Room for one hit per list: collecting never allocates. */
@@ -503,6 +512,7 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 		for (i = 0; ips[j] != NULL && ips[j][0] != '\0' && i < bl->n;
 		     i++) {
 			if (bl->lists[i].kind != VG_DNSBL_CLIENT ||
+			    bl->lists[i].zone_first != i ||
 			    vg_dnsbl_client_name(name, sizeof(name), ips[j],
 			        bl->lists[i].zone) != VG_OK)
 				continue;
@@ -527,14 +537,10 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 			size_t first = bl->lists[i].zone_first;
 			int n;
 
-			if (bl->lists[i].kind != VG_DNSBL_URI)
+			/* A zone's later lists share its first one's query. */
+			if (bl->lists[i].kind != VG_DNSBL_URI || first != i)
 				continue;
-			asked[i] = false;
-			/* A zone asked already for this domain: same query. */
-			if (first != i) {
-				if (!asked[first])
-					continue;
-			} else if (lookups >= max_uri_lookups) {
+			if (lookups >= max_uri_lookups) {
 				skipped++;
 				continue;
 			}
@@ -542,9 +548,7 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 			    bl->lists[i].zone);
 			if (n < 0 || (size_t)n >= sizeof(name))
 				continue;
-			if (first == i)
-				lookups++;
-			asked[i] = true;
+			lookups++;
 			rc = dnsbl_submit(r, i, dom, name);
 			if (rc != VG_OK)
 				goto out;
@@ -557,7 +561,6 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 	*out = r;
 	r = NULL;
 out:
-	vg_free(asked);
 	vg_dnsbl_lookup_free(r);
 	return rc;
 }
