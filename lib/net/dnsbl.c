@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,6 +37,8 @@ struct dnsbl_list {
 struct vg_dnsbl {
 	struct dnsbl_list *lists;
 	size_t n, nclient, nuri;
+	char **skip; /* hosts and domains never looked up, sorted */
+	size_t nskip;
 	psl_ctx_t *psl_own;   /* loaded from the system list, or NULL */
 	const psl_ctx_t *psl; /* psl_own or libpsl's built-in list */
 };
@@ -124,6 +127,42 @@ vg_dnsbl_uri_host(char *out, size_t size, const char *uri)
 }
 
 /* vg_dnsbl_new - copy the declarations and load the public suffix list */
+/* dnsbl_cmp - strcmp for qsort and bsearch over char * */
+static int
+dnsbl_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* dnsbl_skip_copy - the rules' uridnsbl_skip_domain list, sorted */
+static int
+dnsbl_skip_copy(struct vg_dnsbl *bl, const struct vg_rules *rules)
+{
+	size_t n = vg_rules_uribl_skip_count(rules);
+
+	if (n == 0)
+		return VG_OK;
+	if ((bl->skip = vg_calloc(n, sizeof(*bl->skip))) == NULL)
+		return VG_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if ((bl->skip[i] = vg_strdup(vg_rules_uribl_skip(rules, i))) ==
+		    NULL)
+			return VG_ENOMEM;
+		bl->nskip++;
+	}
+	qsort(bl->skip, bl->nskip, sizeof(*bl->skip), dnsbl_cmp);
+	return VG_OK;
+}
+
+/* dnsbl_skipped - is name in the skip list */
+static bool
+dnsbl_skipped(const struct vg_dnsbl *bl, const char *name)
+{
+	return bl->nskip > 0 &&
+	    bsearch(&name, bl->skip, bl->nskip, sizeof(*bl->skip), dnsbl_cmp) !=
+	    NULL;
+}
+
 int
 vg_dnsbl_new(
     struct vg_dnsbl **out, const struct vg_rules *rules, struct vg_err *err)
@@ -179,6 +218,8 @@ vg_dnsbl_new(
 	}
 	if (rc != VG_OK)
 		goto out;
+	if ((rc = dnsbl_skip_copy(bl, rules)) != VG_OK)
+		goto out;
 	/* The system's list (publicsuffix package) if present, else libpsl's. */
 	bl->psl_own = psl_latest(NULL);
 	bl->psl = bl->psl_own != NULL ? bl->psl_own : psl_builtin();
@@ -205,6 +246,9 @@ vg_dnsbl_free(struct vg_dnsbl *bl)
 		vg_free(bl->lists[i].zone);
 		vg_free(bl->lists[i].answers);
 	}
+	for (i = 0; i < bl->nskip; i++)
+		vg_free(bl->skip[i]);
+	vg_free(bl->skip);
 	vg_free(bl->lists);
 	if (bl->psl_own != NULL)
 		psl_free(bl->psl_own);
@@ -527,6 +571,9 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 		if (uris[j] == NULL ||
 		    vg_dnsbl_uri_host(host, sizeof(host), uris[j]) != VG_OK ||
 		    vg_dnsbl_registrable(bl, dom, sizeof(dom), host) != VG_OK)
+			continue;
+		/* SpamAssassin's uridnsbl_skip_domain: the domain or host. */
+		if (dnsbl_skipped(bl, dom) || dnsbl_skipped(bl, host))
 			continue;
 		rc = dnsbl_seen(r, dom, &seen);
 		if (rc != VG_OK)

@@ -451,6 +451,8 @@ static const struct vg_rules_dir {
     {"urinsrhssub", vg_rules_dir_sa_uribl},
     {"urifullnsrhsbl", vg_rules_dir_sa_uribl},
     {"urifullnsrhssub", vg_rules_dir_sa_uribl},
+    {"uridnsbl_skip_domain", vg_rules_dir_sa_uribl},
+    {"clear_uridnsbl_skip_domain", vg_rules_dir_sa_uribl},
 };
 
 /* vg_rules_dir_find - the handler of directive dir, or NULL */

@@ -182,6 +182,9 @@ struct vg_rules {
 
 	struct vg_rules_dnsbl *dnsbls;
 	size_t ndnsbls, capdnsbls;
+	/* uridnsbl_skip_domain (sa_net.c): lower case, never looked up */
+	char **uriskip;
+	size_t nuriskip, capuriskip;
 
 	char **files;
 	size_t nfiles, capfiles;

@@ -737,6 +737,61 @@ vg_sa_net_define(struct vg_rparse *p, struct vg_rfile *f,
 	return 0;
 }
 
+/*
+ * sa_uriskip - uridnsbl_skip_domain DOMAIN... (add) and
+ * clear_uridnsbl_skip_domain [DOMAIN...] (remove those, or all)
+ */
+static int
+sa_uriskip(struct vg_rparse *p, struct vg_rfile *f, bool clear, char *rest)
+{
+	struct vg_rules *r = p->r;
+	char *w;
+
+	while (*rest == ' ')
+		rest++;
+	if (clear && *rest == '\0') {
+		for (size_t i = 0; i < r->nuriskip; i++)
+			vg_free(r->uriskip[i]);
+		r->nuriskip = 0;
+	}
+	while (*(w = vg_rules_word(&rest)) != '\0') {
+		size_t i;
+
+		for (char *c = w; *c != '\0'; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		for (i = 0; i < r->nuriskip; i++)
+			if (strcmp(r->uriskip[i], w) == 0)
+				break;
+		if (clear && i < r->nuriskip) {
+			vg_free(r->uriskip[i]);
+			r->uriskip[i] = r->uriskip[--r->nuriskip];
+			continue;
+		}
+		if (clear || i < r->nuriskip)
+			continue;
+		if (r->nuriskip >= VG_SA_NET_SKIP_MAX) {
+			vg_rules_perr(p, f,
+			    "uridnsbl_skip_domain: more than %u domains",
+			    (unsigned)VG_SA_NET_SKIP_MAX);
+			return 0;
+		}
+		if (r->nuriskip == r->capuriskip) {
+			size_t cap = r->capuriskip ? r->capuriskip * 2 : 64;
+			char **n = vg_reallocarray(r->uriskip, cap, sizeof(*n));
+
+			if (n == NULL)
+				return VG_ENOMEM;
+			r->uriskip = n;
+			r->capuriskip = cap;
+		}
+		if ((r->uriskip[r->nuriskip] = vg_strdup(w)) == NULL)
+			return VG_ENOMEM;
+		r->nuriskip++;
+	}
+	return 0;
+}
+
 /* vg_rules_dir_sa_uribl - see sa_net.h */
 int
 vg_rules_dir_sa_uribl(
@@ -756,6 +811,14 @@ vg_rules_dir_sa_uribl(
 		    "(use vigil_compat spamassassin)",
 		    dir);
 		return 0;
+	}
+	if (strstr(dir, "skip_domain") != NULL) {
+		/* name and the rest: the domains of the line */
+		char line[VG_RULES_LINE_MAX + 1];
+
+		(void)snprintf(line, sizeof(line), "%s %s %s %s %s", name, zone,
+		    type, sub, rest);
+		return sa_uriskip(p, f, dir[0] == 'c', line);
 	}
 	vg_rules_rtrim(rest);
 	if (strcmp(dir, "urirhsbl") != 0 && strcmp(dir, "urirhssub") != 0)

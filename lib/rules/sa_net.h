@@ -12,7 +12,8 @@
  *	      zone is the set's, SUB a dotted quad, a bitmask or a regex
  *	      (enumerated at load into the 127/8 answers it matches);
  *	    - urirhsbl / urirhssub (type A) become URI lists (`uribl`) and
- *	      check_uridnsbl(NAME) their symbol;
+ *	      check_uridnsbl(NAME) their symbol; uridnsbl_skip_domain names
+ *	      hosts and domains they never look up (net/dnsbl.c);
  *	    - check_for_spf_*, check_dkim_signed / _valid / _valid_author_sig,
  *	      check_arc_*, check_dmarc_* are Vigil's symbols (SPF_PASS,
  *	      DKIM_VALID, DMARC_FAIL_REJECT, ...): a rule of the same name is
@@ -34,7 +35,8 @@
  * LIMITS   VG_SA_NET_SETS check_rbl sets; a regex sub-test may match at
  *	    most VG_SA_NET_ANSWERS addresses of 127/8 and cost at most
  *	    VG_SA_NET_TRIES matches to enumerate: past either, the rule is
- *	    skipped.
+ *	    skipped.  VG_SA_NET_SKIP_MAX uridnsbl_skip_domain entries: more
+ *	    is an error.
  * THREADS  One load, one thread.
  */
 #ifndef VG_SA_NET_H
@@ -44,9 +46,10 @@
 
 #include "rules/rules_parse_int.h"
 
-#define VG_SA_NET_SETS    256
-#define VG_SA_NET_ANSWERS 1024
-#define VG_SA_NET_TRIES   300000
+#define VG_SA_NET_SETS     256
+#define VG_SA_NET_ANSWERS  1024
+#define VG_SA_NET_TRIES    300000
+#define VG_SA_NET_SKIP_MAX 100000
 
 /*
  * vg_sa_net_define - a rule definition (header/body/.../meta NAME rest) in
@@ -57,7 +60,10 @@
 int vg_sa_net_define(struct vg_rparse *p, struct vg_rfile *f,
     enum vg_rule_kind kind, const char *name, const char *rest, bool *handled);
 
-/* vg_rules_dir_sa_uribl - urirhsbl, urirhssub and their NS/IP kin */
+/*
+ * vg_rules_dir_sa_uribl - urirhsbl, urirhssub and their NS/IP kin,
+ * uridnsbl_skip_domain and clear_uridnsbl_skip_domain
+ */
 int vg_rules_dir_sa_uribl(
     struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
 

@@ -328,6 +328,56 @@ START_TEST(test_sanet_uribl_lookups)
 END_TEST
 
 /*
+ * uridnsbl_skip_domain: a registrable domain or a host in it is not
+ * looked up; clear_uridnsbl_skip_domain takes entries (or all) out.
+ */
+START_TEST(test_sanet_uribl_skip_domain)
+{
+	static const char *const uris[] = {"http://www.spammer.example/x"};
+	static const char *const uk[] = {"http://www.spammer.co.uk/"};
+	char text[sizeof(dnseval_rules) + 512];
+	struct vg_rules *r;
+	struct vg_result res;
+
+	snprintf(text, sizeof(text),
+	    "%s"
+	    "uridnsbl_skip_domain Spammer.Example other.example\n"
+	    "uridnsbl_skip_domain www.spammer.co.uk\n",
+	    dnseval_rules);
+	r = parse(text);
+	ck_assert_uint_eq(vg_rules_uribl_skip_count(r), 3);
+	lookup(&res, r, NULL, uris, 1);
+	ck_assert_uint_eq(res.syms.n, 0);
+	vg_result_fini(&res);
+	lookup(&res, r, NULL, uk, 1); /* the host is in the list */
+	ck_assert_uint_eq(res.syms.n, 0);
+	vg_result_fini(&res);
+	vg_rules_free(r);
+
+	snprintf(text, sizeof(text),
+	    "%s"
+	    "uridnsbl_skip_domain spammer.example other.example\n"
+	    "clear_uridnsbl_skip_domain spammer.example\n",
+	    dnseval_rules);
+	r = parse(text);
+	ck_assert_uint_eq(vg_rules_uribl_skip_count(r), 1);
+	lookup(&res, r, NULL, uris, 1);
+	ck_assert_ptr_nonnull(find(&res, "URIBL_T_2"));
+	vg_result_fini(&res);
+	vg_rules_free(r);
+
+	snprintf(text, sizeof(text),
+	    "%s"
+	    "uridnsbl_skip_domain spammer.example other.example\n"
+	    "clear_uridnsbl_skip_domain\n",
+	    dnseval_rules);
+	r = parse(text);
+	ck_assert_uint_eq(vg_rules_uribl_skip_count(r), 0);
+	vg_rules_free(r);
+}
+END_TEST
+
+/*
  * Lists sharing a zone ask one query: four URI lists on uribl.test cost
  * one of uribl_max_lookups per domain, so the third domain is still
  * looked up with a limit of 3.
@@ -618,6 +668,7 @@ sanet_suite(void)
 	tcase_add_test(tc, test_sanet_uridnsbl_needs_compat);
 	tcase_add_test(tc, test_sanet_rbl_lookups);
 	tcase_add_test(tc, test_sanet_uribl_lookups);
+	tcase_add_test(tc, test_sanet_uribl_skip_domain);
 	tcase_add_test(tc, test_sanet_uribl_shared_zone_limit);
 	tcase_add_test(tc, test_sanet_auth_mapping);
 	tcase_add_test(tc, test_sanet_spf_check);
