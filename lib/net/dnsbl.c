@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,11 +25,20 @@
 struct dnsbl_list {
 	enum vg_dnsbl_kind kind;
 	char *name, *zone, *answers; /* answers NULL = default */
+	/*
+	 * The first list of the same kind and zone (itself when none is
+	 * before it): lists sharing a zone ask one query, made for the
+	 * first and matched against each list's ANSWERS, counted once in
+	 * uribl_max_lookups, as SpamAssassin's sub-tests of one zone.
+	 */
+	size_t zone_first;
 };
 
 struct vg_dnsbl {
 	struct dnsbl_list *lists;
 	size_t n, nclient, nuri;
+	char **skip; /* hosts and domains never looked up, sorted */
+	size_t nskip;
 	psl_ctx_t *psl_own;   /* loaded from the system list, or NULL */
 	const psl_ctx_t *psl; /* psl_own or libpsl's built-in list */
 };
@@ -117,6 +127,42 @@ vg_dnsbl_uri_host(char *out, size_t size, const char *uri)
 }
 
 /* vg_dnsbl_new - copy the declarations and load the public suffix list */
+/* dnsbl_cmp - strcmp for qsort and bsearch over char * */
+static int
+dnsbl_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* dnsbl_skip_copy - the rules' uridnsbl_skip_domain list, sorted */
+static int
+dnsbl_skip_copy(struct vg_dnsbl *bl, const struct vg_rules *rules)
+{
+	size_t n = vg_rules_uribl_skip_count(rules);
+
+	if (n == 0)
+		return VG_OK;
+	if ((bl->skip = vg_calloc(n, sizeof(*bl->skip))) == NULL)
+		return VG_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if ((bl->skip[i] = vg_strdup(vg_rules_uribl_skip(rules, i))) ==
+		    NULL)
+			return VG_ENOMEM;
+		bl->nskip++;
+	}
+	qsort(bl->skip, bl->nskip, sizeof(*bl->skip), dnsbl_cmp);
+	return VG_OK;
+}
+
+/* dnsbl_skipped - is name in the skip list */
+static bool
+dnsbl_skipped(const struct vg_dnsbl *bl, const char *name)
+{
+	return bl->nskip > 0 &&
+	    bsearch(&name, bl->skip, bl->nskip, sizeof(*bl->skip), dnsbl_cmp) !=
+	    NULL;
+}
+
 int
 vg_dnsbl_new(
     struct vg_dnsbl **out, const struct vg_rules *rules, struct vg_err *err)
@@ -158,12 +204,21 @@ vg_dnsbl_new(
 			rc = VG_ENOMEM;
 			goto out;
 		}
+		l->zone_first = bl->n - 1;
+		for (size_t k = 0; k + 1 < bl->n; k++)
+			if (bl->lists[k].kind == l->kind &&
+			    strcasecmp(bl->lists[k].zone, l->zone) == 0) {
+				l->zone_first = k;
+				break;
+			}
 		if (l->kind == VG_DNSBL_CLIENT)
 			bl->nclient++;
 		else
 			bl->nuri++;
 	}
 	if (rc != VG_OK)
+		goto out;
+	if ((rc = dnsbl_skip_copy(bl, rules)) != VG_OK)
 		goto out;
 	/* The system's list (publicsuffix package) if present, else libpsl's. */
 	bl->psl_own = psl_latest(NULL);
@@ -191,6 +246,9 @@ vg_dnsbl_free(struct vg_dnsbl *bl)
 		vg_free(bl->lists[i].zone);
 		vg_free(bl->lists[i].answers);
 	}
+	for (i = 0; i < bl->nskip; i++)
+		vg_free(bl->skip[i]);
+	vg_free(bl->skip);
 	vg_free(bl->lists);
 	if (bl->psl_own != NULL)
 		psl_free(bl->psl_own);
@@ -249,8 +307,14 @@ vg_dnsbl_prefetch(
 
 	for (i = 0; i < n; i++) {
 		const struct vg_rules_dnsbl *d = vg_rules_dnsbl(rules, i);
+		bool seen = false;
 
-		if (d->kind == VG_DNSBL_CLIENT &&
+		/* Lists on one zone share one query (zone_first). */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = vg_rules_dnsbl(rules, k)->kind == d->kind &&
+			    strcasecmp(
+			        vg_rules_dnsbl(rules, k)->zone, d->zone) == 0;
+		if (!seen && d->kind == VG_DNSBL_CLIENT &&
 		    vg_dnsbl_client_name(
 		        name, sizeof(name), client_ip, d->zone) == VG_OK)
 			vg_dns_prefetch(dns, name, VG_DNS_A);
@@ -403,15 +467,23 @@ vg_dnsbl_collect(struct vg_dnsbl_lookup *lk, uint64_t deadline_ms)
 				*temp = l->zone;
 			continue;
 		}
-		if (a->status != VG_DNS_OK || dnsbl_listed(lk, l->name) ||
-		    !dnsbl_match(l, a, ans))
+		if (a->status != VG_DNS_OK)
 			continue;
-		/* One hit per list name, and there are bl->n lists. */
-		h = &lk->hits[o->nhits++];
-		h->list = l->name;
-		h->zone = l->zone;
-		h->what = lk->p[i].what;
-		(void)snprintf(h->answer, sizeof(h->answer), "%s", ans);
+		/* The query is every list's on the zone (zone_first). */
+		for (size_t k = lk->p[i].list; k < bl->n; k++) {
+			const struct dnsbl_list *lz = &bl->lists[k];
+
+			if (lz->zone_first != lk->p[i].list ||
+			    dnsbl_listed(lk, lz->name) ||
+			    !dnsbl_match(lz, a, ans))
+				continue;
+			/* One hit per list name, and there are bl->n lists. */
+			h = &lk->hits[o->nhits++];
+			h->list = lz->name;
+			h->zone = lz->zone;
+			h->what = lk->p[i].what;
+			(void)snprintf(h->answer, sizeof(h->answer), "%s", ans);
+		}
 	}
 	return o;
 }
@@ -484,6 +556,7 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 		for (i = 0; ips[j] != NULL && ips[j][0] != '\0' && i < bl->n;
 		     i++) {
 			if (bl->lists[i].kind != VG_DNSBL_CLIENT ||
+			    bl->lists[i].zone_first != i ||
 			    vg_dnsbl_client_name(name, sizeof(name), ips[j],
 			        bl->lists[i].zone) != VG_OK)
 				continue;
@@ -499,15 +572,20 @@ vg_dnsbl_start(struct vg_dnsbl_lookup **out, const struct vg_dnsbl *bl,
 		    vg_dnsbl_uri_host(host, sizeof(host), uris[j]) != VG_OK ||
 		    vg_dnsbl_registrable(bl, dom, sizeof(dom), host) != VG_OK)
 			continue;
+		/* SpamAssassin's uridnsbl_skip_domain: the domain or host. */
+		if (dnsbl_skipped(bl, dom) || dnsbl_skipped(bl, host))
+			continue;
 		rc = dnsbl_seen(r, dom, &seen);
 		if (rc != VG_OK)
 			goto out;
 		if (seen)
 			continue;
 		for (i = 0; i < bl->n; i++) {
+			size_t first = bl->lists[i].zone_first;
 			int n;
 
-			if (bl->lists[i].kind != VG_DNSBL_URI)
+			/* A zone's later lists share its first one's query. */
+			if (bl->lists[i].kind != VG_DNSBL_URI || first != i)
 				continue;
 			if (lookups >= max_uri_lookups) {
 				skipped++;

@@ -11,7 +11,10 @@
  *	    symbol NAME, scored by the rules file and usable in meta rules.
  *	    Without ANSWERS, any address in 127.0.0.0/8 hits except
  *	    127.255.255.0/24, which Spamhaus returns for refused queries
- *	    (public resolvers); those are logged and never hit.  Client
+ *	    (public resolvers); those are logged and never hit.  Lists on
+ *	    one zone share one query per address or domain.  A URI host or
+ *	    registrable domain in the rules' uridnsbl_skip_domain list
+ *	    (SpamAssassin's) is not looked up.  Client
  *	    lookups can be started at CONNECT with vg_dnsbl_prefetch().
  *	    A message's lookups are started with vg_dnsbl_start(), which
  *	    returns at once, and collected with vg_dnsbl_collect(), which

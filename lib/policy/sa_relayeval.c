@@ -124,8 +124,11 @@ sa_net(const char *w, size_t n, char *out, size_t size, const char **why)
 			snprintf(bits, sizeof(bits), "%.4s", slash + 1);
 		for (dots = 0, i = 0; addr[i] != '\0'; i++)
 			dots += addr[i] == '.';
-		while (dots++ < 3 && strlen(addr) + 2 < sizeof(addr))
-			strcat(addr, ".0");
+		alen = strlen(addr);
+		while (dots++ < 3 && alen + 2 < sizeof(addr)) {
+			memcpy(addr + alen, ".0", 3);
+			alen += 2;
+		}
 		snprintf(
 		    buf, sizeof(buf), "%s%s%s", addr, bits[0] ? "/" : "", bits);
 	}

@@ -285,6 +285,12 @@ struct vg_rules_dnsbl {
 };
 
 size_t vg_rules_dnsbl_count(const struct vg_rules *r);
+/*
+ * SpamAssassin's uridnsbl_skip_domain (compat mode): hosts and registrable
+ * domains the URI lists never look up; lower case, borrowed from r.
+ */
+size_t vg_rules_uribl_skip_count(const struct vg_rules *r);
+const char *vg_rules_uribl_skip(const struct vg_rules *r, size_t i);
 /* vg_rules_dnsbl - the i-th declaration; borrowed from r */
 const struct vg_rules_dnsbl *vg_rules_dnsbl(const struct vg_rules *r, size_t i);
 

@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "rules/rules_evalfn.h"
 #include "rules/rules_parse_int.h"
+#include "rules/sa_net.h"
 
 /*
  * vg_rules_define_as - a rule of kind; mimeheader: SpamAssassin's
@@ -35,7 +36,7 @@ vg_rules_define_as(struct vg_rparse *p, struct vg_rfile *f,
 	struct vg_rule *rule;
 	struct vg_rname *e;
 	char why[512], *name;
-	bool skip = false;
+	bool skip = false, mapped = false;
 	enum vg_rules_skip skip_kind = VG_SKIP_REGEX;
 	const char *plugin = NULL;
 	int rc = 0;
@@ -59,6 +60,10 @@ vg_rules_define_as(struct vg_rparse *p, struct vg_rfile *f,
 		    vg_rule_kind_name(kind), name);
 		return 0;
 	}
+	/* SpamAssassin's network rules map onto Vigil's checks (sa_net.c). */
+	if ((rc = vg_sa_net_define(p, f, kind, name, rest, &mapped)) != 0 ||
+	    mapped)
+		return rc;
 	if ((e = vg_rules_name_get(r, name)) == NULL)
 		return VG_ENOMEM;
 	if (e->rule >= 0) {

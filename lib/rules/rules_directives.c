@@ -30,6 +30,7 @@
 #include "base/num.h"
 #include "rules/dnsbl_answers.h"
 #include "rules/rules_parse_int.h"
+#include "rules/sa_net.h"
 
 /* vg_rules_score_line - "score NAME s1 [s2 s3 s4]" */
 static int
@@ -74,6 +75,8 @@ vg_rules_score_line(struct vg_rparse *p, struct vg_rfile *f, char *rest)
 		return VG_ENOMEM;
 	e->has_score = true;
 	e->score = v[0];
+	e->has_score1 = n == 4;
+	e->score1 = n == 4 ? v[1] : v[0];
 	return 0;
 }
 
@@ -133,42 +136,32 @@ vg_rules_valid_zone(const char *z)
 	return total <= 253;
 }
 
-/* vg_rules_dnsbl_line - "dnsbl NAME ZONE [ANSWERS]" and uribl */
-static int
-vg_rules_dnsbl_line(struct vg_rparse *p, struct vg_rfile *f,
-    enum vg_dnsbl_kind kind, const char *dir, char *rest)
+/* vg_rules_dnsbl_add - see rules_parse_int.h */
+int
+vg_rules_dnsbl_add(struct vg_rparse *p, struct vg_rfile *f,
+    enum vg_dnsbl_kind kind, const char *name, const char *zone,
+    const char *answers, const char **why)
 {
 	struct vg_rules *r = p->r;
-	char *name = vg_rules_word(&rest), *zone = vg_rules_word(&rest);
-	char *answers = vg_rules_word(&rest);
-	const char *why = "";
 	struct vg_rules_dnsbl *d;
 	struct vg_rname *e;
 
 	if (!vg_rules_valid_name(name)) {
-		vg_rules_perr(p, f, "%s: bad name '%s'", dir, name);
-		return 0;
+		*why = "bad name";
+		return VG_ECONFIG;
 	}
 	if (!vg_rules_valid_zone(zone)) {
-		vg_rules_perr(p, f, "%s %s: bad zone '%s'", dir, name, zone);
-		return 0;
+		*why = "bad zone";
+		return VG_ECONFIG;
 	}
 	/* The DNSBL module owns the ANSWERS syntax: one parser, not two. */
-	if (*answers != '\0' && vg_dnsbl_answers_check(answers, &why) != 0) {
-		vg_rules_perr(p, f, "%s %s: bad answers '%s': %s", dir, name,
-		    answers, why);
-		return 0;
-	}
-	if (*rest != '\0') {
-		vg_rules_perr(
-		    p, f, "%s %s: unexpected text '%s'", dir, name, rest);
-		return 0;
-	}
+	if (answers != NULL && vg_dnsbl_answers_check(answers, why) != 0)
+		return VG_ECONFIG;
 	if ((e = vg_rules_name_get(r, name)) == NULL)
 		return VG_ENOMEM;
 	if (e->rule >= 0 || e->dnsbl) {
-		vg_rules_perr(p, f, "%s %s: name already defined", dir, name);
-		return 0;
+		*why = "name already defined";
+		return VG_ECONFIG;
 	}
 	e->dnsbl = true;
 	if (r->ndnsbls == r->capdnsbls) {
@@ -187,10 +180,10 @@ vg_rules_dnsbl_line(struct vg_rparse *p, struct vg_rfile *f,
 	d->line = f->line;
 	d->name = vg_strdup(name);
 	d->zone = vg_strdup(zone);
-	d->answers = *answers != '\0' ? vg_strdup(answers) : NULL;
+	d->answers = answers != NULL ? vg_strdup(answers) : NULL;
 	r->ndnsbls++;
 	if (d->name == NULL || d->zone == NULL ||
-	    (*answers != '\0' && d->answers == NULL))
+	    (answers != NULL && d->answers == NULL))
 		return VG_ENOMEM;
 	if (kind == VG_DNSBL_CLIENT)
 		r->stats.dnsbl++;
@@ -199,14 +192,43 @@ vg_rules_dnsbl_line(struct vg_rparse *p, struct vg_rfile *f,
 	return 0;
 }
 
-/*
- * The directives of a rules file.  Each handler gets the directive word
- * (one handler may serve two spellings) and the rest of the line, records
- * a file:line error itself and returns 0, or a VG_E* code that stops the
- * load (out of memory, I/O).  Rule definitions (header, body, ...) and
- * if/else/endif are handled before this table; the lists and the
- * attachment policy after it, by policy_parse.c.
- */
+/* vg_rules_dnsbl_line - "dnsbl NAME ZONE [ANSWERS]" and uribl */
+static int
+vg_rules_dnsbl_line(struct vg_rparse *p, struct vg_rfile *f,
+    enum vg_dnsbl_kind kind, const char *dir, char *rest)
+{
+	char *name = vg_rules_word(&rest), *zone = vg_rules_word(&rest);
+	char *answers = vg_rules_word(&rest);
+	const char *why = "";
+	int rc;
+
+	if (!vg_rules_valid_name(name)) {
+		vg_rules_perr(p, f, "%s: bad name '%s'", dir, name);
+		return 0;
+	}
+	if (!vg_rules_valid_zone(zone)) {
+		vg_rules_perr(p, f, "%s %s: bad zone '%s'", dir, name, zone);
+		return 0;
+	}
+	if (*answers != '\0' && vg_dnsbl_answers_check(answers, &why) != 0) {
+		vg_rules_perr(p, f, "%s %s: bad answers '%s': %s", dir, name,
+		    answers, why);
+		return 0;
+	}
+	if (*rest != '\0') {
+		vg_rules_perr(
+		    p, f, "%s %s: unexpected text '%s'", dir, name, rest);
+		return 0;
+	}
+	rc = vg_rules_dnsbl_add(
+	    p, f, kind, name, zone, *answers != '\0' ? answers : NULL, &why);
+	if (rc == VG_ECONFIG) {
+		vg_rules_perr(p, f, "%s %s: %s", dir, name, why);
+		return 0;
+	}
+	return rc;
+}
+
 /* vg_rules_dir_score - "score NAME N" */
 static int
 vg_rules_dir_score(
@@ -474,6 +496,17 @@ static const struct vg_rules_dir {
     {"freemail_welcomelist", vg_rules_dir_freemail},
     {"freemail_whitelist", vg_rules_dir_freemail},
     {"vigil_prefilter", vg_rules_dir_prefilter},
+    /* SpamAssassin's URIDNSBL (sa_net.c) */
+    {"urirhsbl", vg_rules_dir_sa_uribl},
+    {"urirhssub", vg_rules_dir_sa_uribl},
+    {"uridnsbl", vg_rules_dir_sa_uribl},
+    {"uridnssub", vg_rules_dir_sa_uribl},
+    {"urinsrhsbl", vg_rules_dir_sa_uribl},
+    {"urinsrhssub", vg_rules_dir_sa_uribl},
+    {"urifullnsrhsbl", vg_rules_dir_sa_uribl},
+    {"urifullnsrhssub", vg_rules_dir_sa_uribl},
+    {"uridnsbl_skip_domain", vg_rules_dir_sa_uribl},
+    {"clear_uridnsbl_skip_domain", vg_rules_dir_sa_uribl},
 };
 
 /* vg_rules_dir_find - the handler of directive dir, or NULL */

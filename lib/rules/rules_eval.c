@@ -174,6 +174,20 @@ vg_rules_dnsbl_count(const struct vg_rules *r)
 	return r != NULL ? r->ndnsbls : 0;
 }
 
+/* vg_rules_uribl_skip_count - uridnsbl_skip_domain entries */
+size_t
+vg_rules_uribl_skip_count(const struct vg_rules *r)
+{
+	return r != NULL ? r->nuriskip : 0;
+}
+
+/* vg_rules_uribl_skip - the i-th, or NULL past the end */
+const char *
+vg_rules_uribl_skip(const struct vg_rules *r, size_t i)
+{
+	return r != NULL && i < r->nuriskip ? r->uriskip[i] : NULL;
+}
+
 /* vg_rules_dnsbl - the i-th declaration, or NULL past the end */
 const struct vg_rules_dnsbl *
 vg_rules_dnsbl(const struct vg_rules *r, size_t i)

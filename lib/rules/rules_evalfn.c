@@ -26,6 +26,7 @@
 #include "base/num.h"
 #include "message/text.h"
 #include "rules/rules_evalfn.h"
+#include "rules/sa_net.h"
 
 #define VG_SA_PLUGIN_PREFIX "Mail::SpamAssassin::Plugin::"
 
@@ -131,7 +132,7 @@ vg_sa_plugin(const char *name)
 	for (i = 0; i < VG_NELEM(vg_sa_plugins); i++)
 		if (strcmp(s, vg_sa_plugins[i]) == 0)
 			return true;
-	return false;
+	return vg_sa_net_plugin(s); /* mapped onto Vigil's checks */
 }
 
 /* vg_sa_can - whether can(name) is true */
@@ -143,7 +144,7 @@ vg_sa_can(const char *name)
 	for (i = 0; i < VG_NELEM(vg_sa_cans); i++)
 		if (strcmp(name, vg_sa_cans[i]) == 0)
 			return true;
-	return false;
+	return vg_sa_net_can(name);
 }
 
 /* vg_rules_plugin_index - see rules_evalfn.h */

@@ -140,6 +140,14 @@ struct vg_rname {
 	int priority;     /* priority NAME N (SpamAssassin; see rules.5) */
 	bool skipped;     /* compat mode skipped its definition */
 	bool dnsbl;       /* declared by dnsbl or uribl */
+	/*
+	 * A 4-number score line's second number (SpamAssassin's score set
+	 * 1: network tests on, Bayes off), which a network rule mapped onto
+	 * a Vigil check (sa_net.c) scores with; else the one number.
+	 */
+	bool has_score1;
+	double score1;
+	bool net; /* a SpamAssassin network rule mapped by sa_net.c */
 };
 
 struct vg_evalfn;
@@ -186,6 +194,9 @@ struct vg_rules {
 
 	struct vg_rules_dnsbl *dnsbls;
 	size_t ndnsbls, capdnsbls;
+	/* uridnsbl_skip_domain (sa_net.c): lower case, never looked up */
+	char **uriskip;
+	size_t nuriskip, capuriskip;
 
 	char **files;
 	size_t nfiles, capfiles;

@@ -36,6 +36,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "rules/rules_parse_int.h"
+#include "rules/sa_net.h"
 #include "rules/rules_prefilter.h"
 
 /* vg_rules_perr - record one error at the current file:line */
@@ -192,6 +193,10 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 	p.r = r;
 	p.err = err;
 	rc = vg_rules_parse_text(&p, text, len, name, 0, false);
+	if (rc == 0)
+		rc = vg_sa_net_finish(&p);
+	vg_sa_net_free(p.sanet);
+	p.sanet = NULL;
 	if (rc == 0)
 		rc = vg_rules_finish(&p);
 	if (rc == 0 && p.nerr > 0)

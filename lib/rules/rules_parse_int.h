@@ -32,10 +32,13 @@
 #include "rules/rules_int.h"
 
 /* Parser state for one load. */
+struct vg_sa_net;
+
 struct vg_rparse {
 	struct vg_rules *r;
 	struct vg_err *err;
 	unsigned nerr;
+	struct vg_sa_net *sanet; /* sa_net.c's load state, or NULL */
 };
 
 /* Per-file state. */
@@ -230,6 +233,18 @@ void vg_rules_freemail_free(struct vg_rules_freemail *fm);
 int vg_rules_read_file(const char *path, char **text_out, size_t *len_out);
 /* vg_rules_include - "include FILE", relative to the including file */
 int vg_rules_include(struct vg_rparse *p, struct vg_rfile *f, char *rest);
+
+/* rules_directives.c */
+
+/*
+ * vg_rules_dnsbl_add - declare a client (dnsbl) or URI (uribl) list NAME
+ * on zone with answers (NULL: the default), as the directives do: 0;
+ * VG_ECONFIG with a static reason in *why (a bad name, zone or answers,
+ * or a name already defined), nothing reported; VG_ENOMEM
+ */
+int vg_rules_dnsbl_add(struct vg_rparse *p, struct vg_rfile *f,
+    enum vg_dnsbl_kind kind, const char *name, const char *zone,
+    const char *answers, const char **why);
 
 /* rules_compat.c */
 

@@ -161,6 +161,9 @@ vg_rules_free(struct vg_rules *r)
 		vg_free((char *)(uintptr_t)r->dnsbls[i].answers);
 	}
 	vg_free(r->dnsbls);
+	for (i = 0; i < r->nuriskip; i++)
+		vg_free(r->uriskip[i]);
+	vg_free(r->uriskip);
 	for (i = 0; i < r->nfiles; i++)
 		vg_free(r->files[i]);
 	vg_free(r->files);

@@ -74,8 +74,9 @@ $| = 1;
 
 # First line: every rule SpamAssassin knows, whether it runs with this
 # configuration (a non-zero score in the score set in use, or a __
-# sub-rule), its type, whether it is an eval test, its score, the file and
-# line that defined it and a meta's operands.
+# sub-rule, and not a network test), its type, whether it is an eval
+# test, its score, the file and line that defined it and a meta's
+# operands.
 my $conf = $sa->{conf};
 my %rules;
 for my $name (keys %{$conf->{test_types}}) {
@@ -83,8 +84,11 @@ for my $name (keys %{$conf->{test_types}}) {
 	next unless defined $t;
 	my $sc = $conf->{scores}->{$name};
 	my $sub = $name =~ /^__/;
+	# local_tests_only: SpamAssassin does not run "tflags net" rules
+	# (DNSBL, URIBL, SPF, DKIM, DMARC), whatever their score.
+	my $net = ($conf->{tflags}->{$name} // '') =~ /\bnet\b/;
 	$rules{$name} = {
-		runs => ($sub || (defined $sc && $sc != 0)) ?
+		runs => (!$net && ($sub || (defined $sc && $sc != 0))) ?
 		    JSON::PP::true : JSON::PP::false,
 		type => $Mail::SpamAssassin::Conf::TYPE_AS_STRING{$t} // "$t",
 		eval => ($t & 1) ? JSON::PP::true : JSON::PP::false,

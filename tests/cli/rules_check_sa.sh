@@ -49,12 +49,15 @@ if [ -f /usr/share/spamassassin/72_active.cf ]; then
 	[ $rc -eq 0 ] || fail "Debian's rules: exit $rc ($out)"
 	loaded=$(printf '%s\n' "$out" | sed -n 's/.*OK: \([0-9]*\) rules loaded.*/\1/p')
 	[ "${loaded:-0}" -ge 2000 ] || fail "Debian's rules: $loaded loaded, want >= 2000"
+	# The network plugins map onto Vigil's checks (rules/sa_net.c).
 	for p in HeaderEval MIMEEval BodyEval HTMLEval VBounce ReplaceTags FreeMail \
-	    MIMEHeader; do
+	    MIMEHeader WLBLEval RelayEval DNSEval URIDNSBL SPF DKIM Dmarc; do
 		want "$out" "plugin $p \(implemented\): [1-9][0-9]* loaded" \
 		    "Debian's rules: $p"
 	done
-	want "$out" "plugin DNSEval \(not implemented\): 0 loaded, [1-9]" \
-	    "Debian's rules: DNSEval"
+	want "$out" "[1-9][0-9]* dnsbl, [1-9][0-9]* uribl" \
+	    "Debian's rules: DNS lists"
+	want "$out" "plugin AskDNS \(not implemented\): 0 loaded, [1-9]" \
+	    "Debian's rules: AskDNS"
 fi
 echo "PASS cli_rules_check_sa"

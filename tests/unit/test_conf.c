@@ -191,8 +191,7 @@ START_TEST(test_conf_prefilter_cache_empty)
 	struct vg_err err;
 	struct vg_conf *conf = NULL;
 
-	ck_assert_int_eq(
-	    parse_str(&conf, BASE "prefilter_cache =\n", &err), 0);
+	ck_assert_int_eq(parse_str(&conf, BASE "prefilter_cache =\n", &err), 0);
 	ck_assert_str_eq(vg_err_text(&err), "");
 	ck_assert_str_eq(conf->prefilter_cache, "");
 	vg_conf_free(conf);
