@@ -102,8 +102,8 @@ main(int argc, char **argv)
 			double w0 = now_us(CLOCK_MONOTONIC);
 			int rc;
 
-			if ((rc = vg_tokenize(&t, text, vg_bayes_limits(db))) ==
-			    0)
+			if ((rc = vg_tokenize_set(
+			         &t, text, vg_bayes_limits(db))) == 0)
 				rc = vg_bayes_classify(db, t, &sc);
 			if (rc != 0) {
 				fprintf(stderr, "learn-cost: %s: %s\n", argv[i],

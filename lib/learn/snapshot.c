@@ -290,14 +290,15 @@ vg_snap_check(const void *buf, size_t len, const char **why)
 		return false;
 	}
 	if (h.version < VG_SNAP_VERSION) {
-		*why = "an older format than this build's (version "
-		       VG_SNAP_VERSION_STR "): the database is read until "
+		*why = "an older format than this build's "
+		       "(version " VG_SNAP_VERSION_STR
+		       "): the database is read until "
 		       "it is rebuilt";
 		return false;
 	}
 	if (h.version != VG_SNAP_VERSION || h.hdr_len != sizeof(h)) {
-		*why = "a newer format than this build's (version "
-		       VG_SNAP_VERSION_STR ")";
+		*why = "a newer format than this build's "
+		       "(version " VG_SNAP_VERSION_STR ")";
 		return false;
 	}
 	if (snap_sum(&h, offsetof(struct snap_hdr, hdr_sum) / 8) != h.hdr_sum) {

@@ -58,7 +58,7 @@
 struct vg_store;
 
 #define VG_SNAP_VERSION     2
-#define VG_SNAP_VERSION_STR "2" /* for log lines */
+#define VG_SNAP_VERSION_STR "2"               /* for log lines */
 #define VG_SNAP_MAX_ENTRIES ((size_t)1 << 26) /* tokens: 2.4 GB of slots */
 
 /* The store state a snapshot copies. */
