@@ -493,6 +493,18 @@ domain_of(const char *s, const char **d_out)
 	return n;
 }
 
+/*
+ * same_first - could a and b be equal, case ignored: their first bytes
+ * agree but for ASCII case (bit 0x20).  A cheap test before strcasecmp
+ * (a message's few dozen headers against a hundred names): strcasecmp
+ * equal implies it, so it never rules out an equal pair.
+ */
+static inline bool
+same_first(const char *a, const char *b)
+{
+	return ((unsigned char)a[0] | 0x20) == ((unsigned char)b[0] | 0x20);
+}
+
 /* excluded - a verdict or mailbox-state header (tokenize.h, EXCLUDED) */
 static bool
 excluded(const char *name)
@@ -502,12 +514,14 @@ excluded(const char *name)
 	if (vg_statushdr_is(name))
 		return true;
 	for (i = 0; i < VG_NELEM(excl_prefix); i++) {
-		if (strncasecmp(name, excl_prefix[i], strlen(excl_prefix[i])) ==
-		    0)
+		if (same_first(name, excl_prefix[i]) &&
+		    strncasecmp(name, excl_prefix[i], strlen(excl_prefix[i])) ==
+		        0)
 			return true;
 	}
 	for (i = 0; i < VG_NELEM(excl_exact); i++) {
-		if (strcasecmp(name, excl_exact[i]) == 0)
+		if (same_first(name, excl_exact[i]) &&
+		    strcasecmp(name, excl_exact[i]) == 0)
 			return true;
 	}
 	/* X-*MailScanner*: any header of that family, whoever runs it. */
@@ -527,7 +541,8 @@ not_learned(const char *name)
 	size_t i;
 
 	for (i = 0; i < VG_NELEM(sa_ignored); i++) {
-		if (strcasecmp(name, sa_ignored[i]) == 0)
+		if (same_first(name, sa_ignored[i]) &&
+		    strcasecmp(name, sa_ignored[i]) == 0)
 			return true;
 	}
 	return false;
@@ -540,7 +555,8 @@ find_hdr(const struct vg_text *text, const char *name)
 	size_t i;
 
 	for (i = 0; i < text->nheaders; i++) {
-		if (strcasecmp(text->headers[i].name, name) == 0)
+		if (same_first(text->headers[i].name, name) &&
+		    strcasecmp(text->headers[i].name, name) == 0)
 			return text->headers[i].value;
 	}
 	return NULL;
