@@ -5,6 +5,7 @@
  * selection (min_dev, the strongest max_tokens), and bad parameters.
  */
 #include <check.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,99 @@ START_TEST(test_chi2_selection_exact)
 }
 END_TEST
 
+/* fresh_score - the score of arg's 2000 tokens at 400/900, in a new thread */
+static struct vg_chi2_result fresh;
+
+static void *
+fresh_score(void *arg)
+{
+	struct vg_chi2_params p;
+
+	vg_chi2_params_default(&p);
+	if (vg_chi2_score(&fresh, arg, 2000, 400, 900, &p) != 0)
+		abort();
+	return NULL;
+}
+
+/*
+ * The tokens in another order, each carrying its place in the first as
+ * order, give the same bits (what the classifier's unordered token set
+ * relies on); and f(w) kept from an earlier call with other message
+ * counts is not reused (chi2.c's per-thread table).
+ */
+START_TEST(test_chi2_order_and_memo)
+{
+	enum {
+		N = 2000
+	};
+	static struct vg_chi2_token tok[N], shuf[N];
+	struct vg_chi2_params p;
+	struct vg_chi2_result a, b, c, d;
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL;
+
+	vg_chi2_params_default(&p);
+	for (size_t i = 0; i < N; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		tok[i] = (struct vg_chi2_token){.spam = (rnd >> 8) % 70,
+		    .ham = (rnd >> 24) % 70,
+		    .order = i};
+		if (tok[i].spam + tok[i].ham == 0)
+			tok[i].spam = 1;
+		shuf[i] = tok[i];
+	}
+	for (size_t i = N - 1; i > 0; i--) {
+		struct vg_chi2_token t;
+		size_t j;
+
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		j = (size_t)(rnd % (i + 1));
+		t = shuf[i];
+		shuf[i] = shuf[j];
+		shuf[j] = t;
+	}
+	/* Many ties (a few distinct counts), more than max_tokens kept. */
+	ck_assert_int_eq(vg_chi2_score(&a, tok, N, 400, 300, &p), 0);
+	ck_assert_int_eq(vg_chi2_score(&b, shuf, N, 400, 300, &p), 0);
+	ck_assert_uint_eq(a.used, p.max_tokens);
+	ck_assert(memcmp(&a.prob, &b.prob, sizeof(a.prob)) == 0 &&
+	    memcmp(&a.margin, &b.margin, sizeof(a.margin)) == 0);
+	/* Fewer than max_tokens: all summed in order, either way. */
+	ck_assert_int_eq(vg_chi2_score(&c, tok, 100, 400, 300, &p), 0);
+	for (size_t i = 0; i < 100; i++)
+		shuf[i] = tok[99 - i];
+	ck_assert_int_eq(vg_chi2_score(&d, shuf, 100, 400, 300, &p), 0);
+	ck_assert_uint_lt(c.used, p.max_tokens);
+	ck_assert(memcmp(&c.prob, &d.prob, sizeof(c.prob)) == 0 &&
+	    memcmp(&c.margin, &d.margin, sizeof(c.margin)) == 0);
+	/* Other counts after these: the same bits as in a new thread,
+	 * whose table starts empty; then the first counts again. */
+	ck_assert_int_eq(vg_chi2_score(&c, tok, N, 400, 900, &p), 0);
+	{
+		pthread_t th;
+
+		ck_assert_int_eq(
+		    pthread_create(&th, NULL, fresh_score, tok), 0);
+		ck_assert_int_eq(pthread_join(th, NULL), 0);
+	}
+	ck_assert(memcmp(&c.prob, &fresh.prob, sizeof(c.prob)) == 0 &&
+	    memcmp(&c.margin, &fresh.margin, sizeof(c.margin)) == 0);
+	ck_assert(memcmp(&c.prob, &a.prob, sizeof(c.prob)) != 0 ||
+	    memcmp(&c.margin, &a.margin, sizeof(c.margin)) != 0);
+	ck_assert_int_eq(vg_chi2_score(&b, tok, N, 400, 300, &p), 0);
+	ck_assert(memcmp(&a.prob, &b.prob, sizeof(a.prob)) == 0 &&
+	    memcmp(&a.margin, &b.margin, sizeof(a.margin)) == 0);
+	/* Another s: not the table of the last s. */
+	p.s = VG_CHI2_DEF_S * 2;
+	ck_assert_int_eq(vg_chi2_score(&d, tok, N, 400, 300, &p), 0);
+	ck_assert(memcmp(&d.prob, &a.prob, sizeof(d.prob)) != 0 ||
+	    memcmp(&d.margin, &a.margin, sizeof(d.margin)) != 0);
+}
+END_TEST
+
 START_TEST(test_chi2_bad_params)
 {
 	struct vg_chi2_token t = {.spam = 1, .ham = 0};
@@ -272,6 +366,7 @@ chi2_suite(void)
 	tcase_add_loop_test(tc, test_chi2_selection_exact, 0, 20);
 	tcase_add_test(tc, test_chi2_margin_orders_saturated);
 	tcase_add_test(tc, test_chi2_selection);
+	tcase_add_test(tc, test_chi2_order_and_memo);
 	tcase_add_test(tc, test_chi2_bad_params);
 	suite_add_tcase(s, tc);
 	return s;
