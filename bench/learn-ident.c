@@ -10,7 +10,7 @@
  *	    any order gives the same digest), and the classifier's
  *	    probability and margin (17 digits), tokens used and known, and
  *	    whether the snapshot answered.  Tokenizes as the classifier stage
- *	    does (vg_tokenize_set when the build has it).  A tool, never
+ *	    does (vg_bayes_tokenize_text when the build has it).  A tool, never
  *	    installed (bench/README "The classifier's cost").
  * LIMITS   Lines of at most 4095 bytes; files as vigil.conf's
  *	    max_message_size.
@@ -110,7 +110,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 #ifdef VG_TOKENS_F_UNORDERED
-		rc = vg_tokenize_set(&t, text, vg_bayes_limits(db));
+		rc = vg_bayes_tokenize_text(db, text, &t);
 #else
 		rc = vg_tokenize(&t, text, vg_bayes_limits(db));
 #endif

@@ -322,6 +322,16 @@ vg_bayes_limits(const struct vg_bayes *b)
 	return &b->lim;
 }
 
+/* vg_bayes_tokenize_text - unordered with a snapshot, else sorted */
+int
+vg_bayes_tokenize_text(const struct vg_bayes *b, const struct vg_text *text,
+    struct vg_tokens **out)
+{
+	if (b->snap_path != NULL)
+		return vg_tokenize_set(out, text, &b->lim);
+	return vg_tokenize(out, text, &b->lim);
+}
+
 /* vg_bayes_tokenize_msg - decode and tokenize one message */
 int
 vg_bayes_tokenize_msg(
