@@ -275,7 +275,7 @@ vg_snap_check(const void *buf, size_t len, const char **why)
 	const char *dummy;
 	struct snap_hdr h;
 	const unsigned char *p = buf;
-	uint64_t used = 0, tok;
+	uint64_t used = 0, tok, exp, min_exp = 0;
 
 	if (why == NULL)
 		why = &dummy;
@@ -323,9 +323,22 @@ vg_snap_check(const void *buf, size_t len, const char **why)
 	for (uint64_t i = 0; i < h.nslots; i++) {
 		memcpy(&tok, p + sizeof(h) + i * sizeof(struct snap_slot), 8);
 		used += tok != 0;
+		memcpy(&exp,
+		    p + sizeof(h) + h.nslots * sizeof(struct snap_slot) + i * 8,
+		    8);
+		if (exp != 0 && (min_exp == 0 || exp < min_exp))
+			min_exp = exp;
 	}
 	if (used != h.nentries) {
 		*why = "entry count mismatch";
+		return false;
+	}
+	/* The look-ups skip the expiries before it: it must be right. */
+	if (h.has_zero && h.zero_expires != 0 &&
+	    (min_exp == 0 || h.zero_expires < min_exp))
+		min_exp = h.zero_expires;
+	if (min_exp != h.min_expires) {
+		*why = "earliest expiry mismatch";
 		return false;
 	}
 	return true;
