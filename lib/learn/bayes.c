@@ -322,16 +322,6 @@ vg_bayes_limits(const struct vg_bayes *b)
 	return &b->lim;
 }
 
-/* vg_bayes_tokenize_text - unordered with a snapshot, else sorted */
-int
-vg_bayes_tokenize_text(const struct vg_bayes *b, const struct vg_text *text,
-    struct vg_tokens **out)
-{
-	if (b->snap_path != NULL)
-		return vg_tokenize_set(out, text, &b->lim);
-	return vg_tokenize(out, text, &b->lim);
-}
-
 /* vg_bayes_tokenize_msg - decode and tokenize one message */
 int
 vg_bayes_tokenize_msg(
@@ -611,6 +601,20 @@ void
 vg_bayes_set_snapshot_max(struct vg_bayes *b, size_t max_entries)
 {
 	atomic_store(&b->snap_max_entries, max_entries);
+}
+
+/* vg_bayes_tokenize_text - unordered with a snapshot, else sorted */
+int
+vg_bayes_tokenize_text(
+    struct vg_bayes *b, const struct vg_text *text, struct vg_tokens **out)
+{
+	struct vg_snap *s = snap_current(b);
+
+	if (s != NULL) {
+		vg_snap_unref(s);
+		return vg_tokenize_set(out, text, &b->lim);
+	}
+	return vg_tokenize(out, text, &b->lim);
 }
 
 /*

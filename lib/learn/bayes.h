@@ -160,13 +160,14 @@ const struct vg_token_limits *vg_bayes_limits(const struct vg_bayes *b);
 
 /*
  * vg_bayes_tokenize_text - a message's tokens as vg_bayes_classify()
- * reads them cheapest: a set in no order (vg_tokenize_set()) when b
- * classifies from a snapshot, whose look-ups need no order; sorted
- * (vg_tokenize()) when it reads the store (Redis, or no snapshot), which
- * reads in key order.  Either way, the same scores.
+ * reads them cheapest: a set in no order (vg_tokenize_set()) while b has
+ * a snapshot mapped, whose look-ups need no order; sorted (vg_tokenize())
+ * when it has none (Redis, bayes_snapshot_interval = 0, a database too
+ * large for one, or none built yet) and reads the store in key order.
+ * Either way, the same scores.
  */
-int vg_bayes_tokenize_text(const struct vg_bayes *b, const struct vg_text *text,
-    struct vg_tokens **out);
+int vg_bayes_tokenize_text(
+    struct vg_bayes *b, const struct vg_text *text, struct vg_tokens **out);
 
 /*
  * vg_bayes_digest - what identifies a message for learning: a 128-bit
