@@ -7,7 +7,8 @@
  *	    Opens the classifier database CONF names (as vigil-milter does),
  *	    decodes each FILE once (not timed: the rules share that work),
  *	    then RUNS times (default 20) tokenizes it and classifies it
- *	    (vg_tokenize + vg_bayes_classify: the classifier's own work per
+ *	    (vg_bayes_tokenize_text + vg_bayes_classify, as the classifier
+ *	    stage: the classifier's own work per
  *	    message), timing the CPU of this thread (CLOCK_THREAD_CPUTIME_ID)
  *	    and the wall clock.  Prints one line per file (bytes, tokens,
  *	    the MGETs of at most 4096 keys Redis gets for it, all written
@@ -102,8 +103,7 @@ main(int argc, char **argv)
 			double w0 = now_us(CLOCK_MONOTONIC);
 			int rc;
 
-			if ((rc = vg_tokenize(&t, text, vg_bayes_limits(db))) ==
-			    0)
+			if ((rc = vg_bayes_tokenize_text(db, text, &t)) == 0)
 				rc = vg_bayes_classify(db, t, &sc);
 			if (rc != 0) {
 				fprintf(stderr, "learn-cost: %s: %s\n", argv[i],

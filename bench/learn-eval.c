@@ -597,7 +597,7 @@ eval_chi2(struct run *r, const struct msgrec *all, size_t n,
 	struct kv kv;
 	struct score *ham, *spam;
 	struct vg_chi2_token *tk = NULL;
-	double *scratch = NULL, cpu = 0.0;
+	double cpu = 0.0;
 	size_t cap = 0, nh = 0, ns = 0, k, *ord;
 	uint64_t nspam = 0, nham = 0;
 
@@ -628,9 +628,7 @@ eval_chi2(struct run *r, const struct msgrec *all, size_t n,
 		if (m->tok->n > cap) {
 			cap = m->tok->n;
 			tk = vg_reallocarray(tk, cap, sizeof(*tk));
-			scratch =
-			    vg_reallocarray(scratch, cap, sizeof(*scratch));
-			if (tk == NULL || scratch == NULL)
+			if (tk == NULL)
 				die("out of memory");
 		}
 		t0 = cpu_now();
@@ -639,9 +637,9 @@ eval_chi2(struct run *r, const struct msgrec *all, size_t n,
 
 			tk[t].spam = (uint64_t)v[0];
 			tk[t].ham = (uint64_t)v[1];
+			tk[t].order = m->tok->v[t];
 		}
-		if (vg_chi2_score(
-		        &res, tk, m->tok->n, nspam, nham, p, scratch) != 0)
+		if (vg_chi2_score(&res, tk, m->tok->n, nspam, nham, p) != 0)
 			die("chi2 parameters out of range");
 		cpu += cpu_now() - t0;
 		sc = rank_margin ? (struct score){res.margin, 0.0, i}
@@ -655,7 +653,6 @@ eval_chi2(struct run *r, const struct msgrec *all, size_t n,
 	finish(r, all, ham, nh, spam, ns, cpu);
 	vg_free(ord);
 	vg_free(tk);
-	vg_free(scratch);
 	vg_free(ham);
 	vg_free(spam);
 	kv_fini(&kv);

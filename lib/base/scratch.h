@@ -28,6 +28,7 @@
 enum vg_scratch_slot {
 	VG_SCRATCH_TOKSET, /* learn/tokenize.c: the log of token values */
 	VG_SCRATCH_COUNTS, /* learn/bayes.c: counts and f(w) of a message */
+	VG_SCRATCH_DEDUP, /* learn/tokenize.c: the hash table of unique values */
 	VG_SCRATCH_NSLOTS
 };
 

@@ -603,6 +603,20 @@ vg_bayes_set_snapshot_max(struct vg_bayes *b, size_t max_entries)
 	atomic_store(&b->snap_max_entries, max_entries);
 }
 
+/* vg_bayes_tokenize_text - unordered with a snapshot, else sorted */
+int
+vg_bayes_tokenize_text(
+    struct vg_bayes *b, const struct vg_text *text, struct vg_tokens **out)
+{
+	struct vg_snap *s = snap_current(b);
+
+	if (s != NULL) {
+		vg_snap_unref(s);
+		return vg_tokenize_set(out, text, &b->lim);
+	}
+	return vg_tokenize(out, text, &b->lim);
+}
+
 /*
  * classify_snap - the counts from the snapshot s when it copies the state
  * the store is in now (*used true), else *used false (the caller reads
@@ -615,7 +629,6 @@ classify_snap(struct vg_bayes *b, struct vg_snap *s, const struct vg_tokens *t,
 	struct vg_snap_id now, have;
 	struct vg_chi2_token *tok = NULL;
 	struct vg_chi2_result res;
-	double *scratch = NULL;
 	int64_t values[256];
 	bool found[256];
 	uint64_t clock;
@@ -634,14 +647,13 @@ classify_snap(struct vg_bayes *b, struct vg_snap *s, const struct vg_tokens *t,
 	out->nham = now.nham > 0 ? (uint64_t)now.nham : 0;
 	if (out->nspam < b->min_spam || out->nham < b->min_ham)
 		return 0;
-	/* Both arrays in one scratch buffer of this thread's. */
-	if ((tok = vg_scratch_get(VG_SCRATCH_COUNTS,
-	         (t->n + 1) * (sizeof(*tok) + sizeof(*scratch)), &cap)) ==
-	    NULL) {
+	/* A scratch buffer of this thread's.  The tokens may be in no
+	 * order (vg_tokenize_set()): chi2 orders the few it keeps. */
+	if ((tok = vg_scratch_get(
+	         VG_SCRATCH_COUNTS, (t->n + 1) * sizeof(*tok), &cap)) == NULL) {
 		rc = VG_ENOMEM;
 		goto out;
 	}
-	scratch = (double *)(tok + t->n + 1);
 	clock = vg_store_now(b->store);
 	for (size_t off = 0; off < t->n; off += 256) {
 		size_t m = t->n - off < 256 ? t->n - off : 256;
@@ -651,13 +663,13 @@ classify_snap(struct vg_bayes *b, struct vg_snap *s, const struct vg_tokens *t,
 			if (!found[i])
 				continue;
 			unpack(values[i], &tok[n].spam, &tok[n].ham);
+			tok[n].order = t->v[off + i];
 			if (tok[n].spam + tok[n].ham > 0)
 				n++;
 		}
 	}
 	out->known = n;
-	rc = vg_chi2_score(
-	    &res, tok, n, out->nspam, out->nham, &b->params, scratch);
+	rc = vg_chi2_score(&res, tok, n, out->nspam, out->nham, &b->params);
 	if (rc != 0)
 		goto out;
 	out->ready = true;
@@ -681,7 +693,8 @@ vg_bayes_classify(
 	size_t total = t->n + 2, cap, n = 0;
 	struct vg_chi2_token *tok = NULL;
 	struct vg_chi2_result res;
-	double *scratch = NULL;
+	const uint64_t *v;
+	uint64_t *owned = NULL;
 	struct batch bt;
 	int rc;
 
@@ -704,8 +717,10 @@ vg_bayes_classify(
 		return rc;
 	cap = bt.cap;
 	rc = VG_ENOMEM;
-	if ((tok = vg_calloc(t->n + 1, sizeof(*tok))) == NULL ||
-	    (scratch = vg_calloc(t->n + 1, sizeof(*scratch))) == NULL)
+	/* The store is read in key order (LMDB walks it with one cursor). */
+	if ((v = vg_tokens_ordered(t, &owned)) == NULL && t->n > 0)
+		goto out;
+	if ((tok = vg_calloc(t->n + 1, sizeof(*tok))) == NULL)
 		goto out;
 	/* Slots 0 and 1 of the first batch: the message counts. */
 	for (size_t off = 0; off < total; off += cap) {
@@ -719,7 +734,7 @@ vg_bayes_classify(
 				    vg_store_key_str(slot == 0 ? "Bns" : "Bnh");
 			else
 				bt.keys[i] =
-				    token_key(bt.keybuf[i], t->v[slot - 2]);
+				    token_key(bt.keybuf[i], v[slot - 2]);
 		}
 		if ((rc = vg_store_get_many(
 		         b->store, bt.values, bt.found, bt.keys, m)) != 0)
@@ -738,6 +753,7 @@ vg_bayes_classify(
 			if (!bt.found[i])
 				continue;
 			unpack(bt.values[i], &tok[n].spam, &tok[n].ham);
+			tok[n].order = v[slot - 2];
 			if (tok[n].spam + tok[n].ham > 0)
 				n++;
 		}
@@ -748,8 +764,7 @@ vg_bayes_classify(
 		}
 	}
 	out->known = n;
-	rc = vg_chi2_score(
-	    &res, tok, n, out->nspam, out->nham, &b->params, scratch);
+	rc = vg_chi2_score(&res, tok, n, out->nspam, out->nham, &b->params);
 	if (rc != 0)
 		goto out;
 	out->ready = true;
@@ -757,7 +772,7 @@ vg_bayes_classify(
 	out->margin = res.margin;
 	out->used = res.used;
 out:
-	vg_free(scratch);
+	vg_free(owned);
 	vg_free(tok);
 	batch_free(&bt);
 	return rc;
@@ -770,8 +785,8 @@ out:
  * goes negative (nor borrows from the other count).
  */
 static int
-apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
-    int sign, struct batch *bt)
+apply_v(struct vg_bayes *b, const uint64_t *v, size_t n,
+    enum vg_bayes_class cls, int sign, struct batch *bt)
 {
 	int64_t unit = cls == VG_BAYES_SPAM ? SPAM_ONE : 1;
 	struct vg_store_key ckeys[2] = {
@@ -781,12 +796,12 @@ apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
 	size_t chunk = bt->cap - 1; /* and "Bg" */
 	int rc;
 
-	for (size_t off = 0; off < t->n; off += chunk) {
-		size_t m = t->n - off < chunk ? t->n - off : chunk;
+	for (size_t off = 0; off < n; off += chunk) {
+		size_t m = n - off < chunk ? n - off : chunk;
 		size_t k = 0;
 
 		for (size_t i = 0; i < m; i++)
-			bt->keys[i] = token_key(bt->keybuf[i], t->v[off + i]);
+			bt->keys[i] = token_key(bt->keybuf[i], v[off + i]);
 		if (sign > 0) {
 			for (size_t i = 0; i < m; i++)
 				bt->deltas[i] = unit;
@@ -829,6 +844,22 @@ apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
 		}
 	}
 	return vg_store_incr_many(b->store, NULL, ckeys, cdeltas, 2, 0);
+}
+
+/* apply - apply_v() over t's values in key order (the store's) */
+static int
+apply(struct vg_bayes *b, const struct vg_tokens *t, enum vg_bayes_class cls,
+    int sign, struct batch *bt)
+{
+	uint64_t *owned = NULL;
+	const uint64_t *v = vg_tokens_ordered(t, &owned);
+	int rc;
+
+	if (v == NULL && t->n > 0)
+		return VG_ENOMEM;
+	rc = apply_v(b, v, t->n, cls, sign, bt);
+	vg_free(owned);
+	return rc;
 }
 
 /* vg_bayes_learn - learn, move or forget one message */

@@ -70,6 +70,7 @@ struct vg_conf;
 struct vg_err;
 struct vg_msg;
 struct vg_store;
+struct vg_text;
 
 /*
  * The layout version: 2 since the tokens of one word share the high half
@@ -156,6 +157,17 @@ void vg_bayes_close(struct vg_bayes *b);
 
 /* vg_bayes_limits - the token limits from conf (bayes_max_*) */
 const struct vg_token_limits *vg_bayes_limits(const struct vg_bayes *b);
+
+/*
+ * vg_bayes_tokenize_text - a message's tokens as vg_bayes_classify()
+ * reads them cheapest: a set in no order (vg_tokenize_set()) while b has
+ * a snapshot mapped, whose look-ups need no order; sorted (vg_tokenize())
+ * when it has none (Redis, bayes_snapshot_interval = 0, a database too
+ * large for one, or none built yet) and reads the store in key order.
+ * Either way, the same scores.
+ */
+int vg_bayes_tokenize_text(
+    struct vg_bayes *b, const struct vg_text *text, struct vg_tokens **out);
 
 /*
  * vg_bayes_digest - what identifies a message for learning: a 128-bit

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/err.h"
 #include "learn/chi2.h"
 
@@ -48,29 +49,29 @@ vg_chi2_log_q(double chi2, size_t half_df)
 	return lq > 0.0 ? 0.0 : lq;
 }
 
-/* cmp_strength - order f(w) values by distance from 0.5, strongest first */
-static int
-cmp_strength(const void *a, const void *b)
-{
-	double da = fabs(*(const double *)a - 0.5);
-	double db = fabs(*(const double *)b - 0.5);
-
-	return da < db ? 1 : da > db ? -1 : 0;
-}
-
-/* The strongest max_tokens kept by a heap, as a stable sort orders them. */
+/* The strongest max_tokens kept by a heap. */
 #define HEAP_MAX 1024
 
+/* One token that counts: its f(w), and where it stands. */
 struct pick {
-	double d; /* |f - 0.5| */
-	size_t i; /* its place in scratch */
+	double d;       /* |f - 0.5| */
+	double f;       /* f(w) */
+	uint64_t order; /* vg_chi2_token.order */
+	size_t i;       /* its place in tok */
 };
 
-/* weaker - does a come after b in the stable strongest-first order */
+/* before - does a come before b in the tokens' order */
+static inline bool
+before(const struct pick *a, const struct pick *b)
+{
+	return a->order < b->order || (a->order == b->order && a->i < b->i);
+}
+
+/* weaker - does a come after b, strongest first, ties in token order */
 static inline bool
 weaker(const struct pick *a, const struct pick *b)
 {
-	return a->d < b->d || (a->d == b->d && a->i > b->i);
+	return a->d < b->d || (a->d == b->d && before(b, a));
 }
 
 /* sift - restore the heap (weakest on top) below slot i */
@@ -94,52 +95,38 @@ sift(struct pick *h, size_t n, size_t i)
 	}
 }
 
-/* cmp_pick - strongest first, then by place (a stable sort's order) */
+/* heap_add - p into the heap h of n (< max) picks */
+static void
+heap_add(struct pick *h, size_t n, const struct pick *p)
+{
+	size_t c = n;
+
+	h[c] = *p;
+	while (c > 0 && weaker(&h[c], &h[(c - 1) / 2])) {
+		struct pick t = h[c];
+
+		h[c] = h[(c - 1) / 2];
+		h[(c - 1) / 2] = t;
+		c = (c - 1) / 2;
+	}
+}
+
+/* cmp_strong - strongest first, ties in the tokens' order */
 static int
-cmp_pick(const void *a, const void *b)
+cmp_strong(const void *a, const void *b)
 {
 	const struct pick *x = a, *y = b;
 
 	return weaker(x, y) ? 1 : weaker(y, x) ? -1 : 0;
 }
 
-/*
- * strongest - move the k' = max strongest of scratch[0..k) to its front,
- * strongest first, ties in their order: what qsort with cmp_strength
- * gives (glibc's qsort is a stable merge sort), so the sums below are
- * the same to the bit, in O(k log max) instead of O(k log k)
- */
-static void
-strongest(double *scratch, size_t k, size_t max)
+/* cmp_order - the tokens' order */
+static int
+cmp_order(const void *a, const void *b)
 {
-	struct pick h[HEAP_MAX];
-	size_t n = 0;
+	const struct pick *x = a, *y = b;
 
-	for (size_t i = 0; i < k; i++) {
-		struct pick p = {fabs(scratch[i] - 0.5), i};
-
-		if (n < max) {
-			size_t c = n++;
-
-			h[c] = p;
-			while (c > 0 && weaker(&h[c], &h[(c - 1) / 2])) {
-				struct pick t = h[c];
-
-				h[c] = h[(c - 1) / 2];
-				h[(c - 1) / 2] = t;
-				c = (c - 1) / 2;
-			}
-		} else if (weaker(&h[0], &p)) {
-			h[0] = p;
-			sift(h, n, 0);
-		}
-	}
-	qsort(h, n, sizeof(*h), cmp_pick);
-	/* In place: h[j].i >= j never holds in general, so copy out. */
-	for (size_t j = 0; j < n; j++)
-		h[j].d = scratch[h[j].i];
-	for (size_t j = 0; j < n; j++)
-		scratch[j] = h[j].d;
+	return before(x, y) ? -1 : before(y, x) ? 1 : 0;
 }
 
 /*
@@ -161,21 +148,50 @@ robinson_f(uint64_t sp, uint64_t hm, uint64_t nspam, uint64_t nham,
 }
 
 /*
- * Most of a message's tokens were seen in a few messages only: f(w) of
- * counts below MEMO_N is computed once a call (four divisions, a third of
- * the combining's time before) and reused, the same bits.
+ * f(w) of counts below MEMO_N, kept by each thread from one message to
+ * the next while the message counts and parameters stay the same (they
+ * change only when something is learned): four divisions a token, a
+ * third of the combining's time when computed each time, and a 2 KB
+ * table cleared per message before.  The same bits: f(w) is a function
+ * of exactly these.  0 marks a value not computed yet (f is never 0).
  */
-#define MEMO_N 16
+#define MEMO_N 64
+
+struct memo {
+	uint64_t nspam, nham;
+	double s, x;
+	double f[MEMO_N][MEMO_N];
+};
+
+static _Thread_local struct memo memo_tls;
+
+/* memo_for - this thread's table, cleared unless it is for these inputs */
+static struct memo *
+memo_for(uint64_t nspam, uint64_t nham, const struct vg_chi2_params *p)
+{
+	struct memo *m = &memo_tls;
+
+	if (m->nspam != nspam || m->nham != nham ||
+	    memcmp(&m->s, &p->s, sizeof(m->s)) != 0 ||
+	    memcmp(&m->x, &p->x, sizeof(m->x)) != 0) {
+		memset(m->f, 0, sizeof(m->f));
+		m->nspam = nspam;
+		m->nham = nham;
+		m->s = p->s;
+		m->x = p->x;
+	}
+	return m;
+}
 
 /* vg_chi2_score - combine one message's tokens (see chi2.h) */
 int
 vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
-    size_t n, uint64_t nspam, uint64_t nham, const struct vg_chi2_params *p,
-    double *scratch)
+    size_t n, uint64_t nspam, uint64_t nham, const struct vg_chi2_params *p)
 {
 	double sum_f = 0.0, sum_1mf = 0.0, lh, ls;
-	double memo[MEMO_N][MEMO_N]; /* f(w) by counts; 0: not yet */
-	size_t k = 0;
+	struct memo *memo;
+	struct pick heap[HEAP_MAX], *h = heap;
+	size_t k = 0, nh = 0, max;
 
 	out->prob = 0.5;
 	out->margin = 0.0;
@@ -185,43 +201,63 @@ vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
 		return VG_EINVAL;
 	if (nspam == 0 || nham == 0)
 		return 0;
-	memset(memo, 0, sizeof(memo));
+	/* More than the heap holds (not the default): all picks, sorted. */
+	max = p->max_tokens;
+	if (max > HEAP_MAX) {
+		if (n == 0)
+			return 0;
+		if ((h = vg_reallocarray(NULL, n, sizeof(*h))) == NULL)
+			return VG_ENOMEM;
+		max = n;
+	}
+	memo = memo_for(nspam, nham, p);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t sp = tok[i].spam < nspam ? tok[i].spam : nspam;
 		uint64_t hm = tok[i].ham < nham ? tok[i].ham : nham;
-		double f;
+		struct pick pk;
 
 		if (sp + hm == 0)
 			continue; /* f = x: never min_dev from 0.5 that matters */
 		if (sp < MEMO_N && hm < MEMO_N) {
-			double *m = &memo[sp][hm];
+			double *m = &memo->f[sp][hm];
 
 			if (*m == 0.0)
 				*m = robinson_f(sp, hm, nspam, nham, p);
-			f = *m;
+			pk.f = *m;
 		} else
-			f = robinson_f(sp, hm, nspam, nham, p);
-		if (fabs(f - 0.5) >= p->min_dev)
-			scratch[k++] = f;
+			pk.f = robinson_f(sp, hm, nspam, nham, p);
+		pk.d = fabs(pk.f - 0.5);
+		if (pk.d < p->min_dev)
+			continue;
+		pk.order = tok[i].order;
+		pk.i = i;
+		k++;
+		if (nh < max)
+			heap_add(h, nh++, &pk);
+		else if (weaker(&h[0], &pk)) {
+			h[0] = pk;
+			sift(h, nh, 0);
+		}
 	}
-	if (k > p->max_tokens && p->max_tokens <= HEAP_MAX) {
-		strongest(scratch, k, p->max_tokens);
-		k = p->max_tokens;
-	} else if (k > p->max_tokens) {
-		qsort(scratch, k, sizeof(*scratch), cmp_strength);
-		k = p->max_tokens;
+	/* The kept tokens in the order the sums take them. */
+	if (k > p->max_tokens) {
+		qsort(h, nh, sizeof(*h), cmp_strong);
+		nh = p->max_tokens;
+	} else
+		qsort(h, nh, sizeof(*h), cmp_order);
+	for (size_t i = 0; i < nh; i++) {
+		sum_f += log(h[i].f);
+		sum_1mf += log1p(-h[i].f);
 	}
-	if (k == 0)
+	if (h != heap)
+		vg_free(h);
+	if (nh == 0)
 		return 0;
-	for (size_t i = 0; i < k; i++) {
-		sum_f += log(scratch[i]);
-		sum_1mf += log1p(-scratch[i]);
-	}
 	/* H: are the f(w) random, tested towards 0 (ham); S: towards 1. */
-	lh = vg_chi2_log_q(-2.0 * sum_f, k);
-	ls = vg_chi2_log_q(-2.0 * sum_1mf, k);
+	lh = vg_chi2_log_q(-2.0 * sum_f, nh);
+	ls = vg_chi2_log_q(-2.0 * sum_1mf, nh);
 	out->prob = (1.0 + exp(lh) - exp(ls)) / 2.0;
 	out->margin = lh - ls;
-	out->used = k;
+	out->used = nh;
 	return 0;
 }

@@ -55,10 +55,15 @@ struct vg_chi2_params {
 	size_t max_tokens; /* the strongest this many count */
 };
 
-/* One token of the message: messages learned that held it, per class. */
+/*
+ * One token of the message: messages learned that held it, per class,
+ * and its place in the tokens' order (the token's value): ties in
+ * strength, and the sums, go by order, then by place in the array.
+ */
 struct vg_chi2_token {
 	uint64_t spam;
 	uint64_t ham;
+	uint64_t order;
 };
 
 struct vg_chi2_result {
@@ -82,12 +87,16 @@ void vg_chi2_params_default(struct vg_chi2_params *out);
 /*
  * vg_chi2_score - combine the n tokens of one message, learned from
  * nspam spam and nham ham messages (both > 0, else the result is 0.5
- * with no token used).  scratch has room for n doubles (the caller's, so
- * the per-message path allocates nothing).  0 or VG_EINVAL.
+ * with no token used).  The tokens may come in any order: the strongest
+ * max_tokens (ties by order, then place) are summed in the tokens' order
+ * (order, then place) when all that count fit, strongest first when
+ * not, so the same tokens give the same bits in whatever order they
+ * come.  With max_tokens up to 1024 (the default 150) nothing is
+ * allocated; above, a sort of all the tokens that count.  0, VG_EINVAL,
+ * or VG_ENOMEM (max_tokens above 1024 only).
  */
 int vg_chi2_score(struct vg_chi2_result *out, const struct vg_chi2_token *tok,
-    size_t n, uint64_t nspam, uint64_t nham, const struct vg_chi2_params *p,
-    double *scratch);
+    size_t n, uint64_t nspam, uint64_t nham, const struct vg_chi2_params *p);
 
 /*
  * vg_chi2_log_q - ln of the upper tail of the chi-square distribution

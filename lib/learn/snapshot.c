@@ -35,15 +35,16 @@ struct snap_hdr {
 	uint64_t has_zero; /* the token 0 is in the store: */
 	int64_t zero_value;
 	uint64_t zero_expires;
-	uint64_t data_sum; /* snap_sum of the slots */
-	uint64_t pad[2];
+	uint64_t data_sum;    /* snap_sum of the slots and the expiries */
+	uint64_t min_expires; /* the earliest nonzero expiry; 0: none */
+	uint64_t pad;
 	uint64_t hdr_sum; /* snap_sum of the bytes above */
 };
 
+/* 16 bytes: four a cache line, none straddling two. */
 struct snap_slot {
 	uint64_t tok; /* 0: empty */
 	int64_t value;
-	uint64_t expires;
 };
 
 struct vg_snap {
@@ -52,11 +53,14 @@ struct vg_snap {
 	size_t len;
 	const struct snap_hdr *h;
 	const struct snap_slot *slots;
+	const uint64_t *expires; /* slot i's expiry: expires[i], 0 none */
 	uint64_t mask;
 };
 
 _Static_assert(sizeof(struct snap_hdr) == 128, "snapshot header size");
-_Static_assert(sizeof(struct snap_slot) == 24, "snapshot slot size");
+_Static_assert(sizeof(struct snap_slot) == 16, "snapshot slot size");
+/* A slot and its expiry: the bytes of the table per slot. */
+#define SNAP_SLOT_BYTES (sizeof(struct snap_slot) + sizeof(uint64_t))
 
 /* snap_sum - a 64-bit checksum of n words (not cryptographic) */
 static uint64_t
@@ -174,7 +178,8 @@ vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
 	struct build b = {.max = max_entries, .stop = stop};
 	struct snap_hdr h;
 	struct snap_slot *slots = NULL;
-	uint64_t nslots = SNAP_MIN_SLOT, mask;
+	uint64_t *expires = NULL;
+	uint64_t nslots = SNAP_MIN_SLOT, mask, min_exp = 0, sum;
 	char tmp[4096];
 	int rc, fd = -1, err;
 
@@ -194,16 +199,24 @@ vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
 		nslots *= 2;
 	mask = nslots - 1;
 	rc = VG_ENOMEM;
-	if ((slots = vg_calloc(nslots, sizeof(*slots))) == NULL)
+	/* The slots, then their expiries: one block, as in the file. */
+	if ((slots = vg_calloc(nslots, SNAP_SLOT_BYTES)) == NULL)
 		goto out;
+	expires = (uint64_t *)(slots + nslots);
 	for (size_t i = 0; i < b.n; i++) {
 		uint64_t j = snap_slot_of(b.ent[i].tok, mask);
+		uint64_t e = b.ent[i].expires;
 
 		while (slots[j].tok != 0 && slots[j].tok != b.ent[i].tok)
 			j = (j + 1) & mask;
-		slots[j] = (struct snap_slot){
-		    b.ent[i].tok, b.ent[i].value, b.ent[i].expires};
+		slots[j] = (struct snap_slot){b.ent[i].tok, b.ent[i].value};
+		expires[j] = e;
+		if (e != 0 && (min_exp == 0 || e < min_exp))
+			min_exp = e;
 	}
+	if (b.has_zero && b.zero.expires != 0 &&
+	    (min_exp == 0 || b.zero.expires < min_exp))
+		min_exp = b.zero.expires;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, SNAP_MAGIC, sizeof(h.magic));
 	h.version = VG_SNAP_VERSION;
@@ -218,7 +231,9 @@ vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
 	h.has_zero = b.has_zero;
 	h.zero_value = b.zero.value;
 	h.zero_expires = b.zero.expires;
-	h.data_sum = snap_sum(slots, nslots * 3);
+	sum = nslots * SNAP_SLOT_BYTES / 8;
+	h.data_sum = snap_sum(slots, sum);
+	h.min_expires = min_exp;
 	h.hdr_sum = snap_sum(&h, offsetof(struct snap_hdr, hdr_sum) / 8);
 	rc = VG_EIO;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) <
@@ -227,7 +242,7 @@ vg_snap_build(struct vg_store *store, const char *path, size_t max_entries,
 		goto out;
 	}
 	if ((err = write_all(fd, &h, sizeof(h))) != 0 ||
-	    (err = write_all(fd, slots, nslots * sizeof(*slots))) != 0 ||
+	    (err = write_all(fd, slots, nslots * SNAP_SLOT_BYTES)) != 0 ||
 	    (close(fd) != 0 && (err = errno) != 0)) {
 		fd = -1;
 		vg_error("classifier snapshot %s: %s", tmp, strerror(err));
@@ -260,7 +275,7 @@ vg_snap_check(const void *buf, size_t len, const char **why)
 	const char *dummy;
 	struct snap_hdr h;
 	const unsigned char *p = buf;
-	uint64_t used = 0, tok;
+	uint64_t used = 0, tok, exp, min_exp = 0;
 
 	if (why == NULL)
 		why = &dummy;
@@ -274,8 +289,16 @@ vg_snap_check(const void *buf, size_t len, const char **why)
 		*why = "not a snapshot (bad magic)";
 		return false;
 	}
+	if (h.version < VG_SNAP_VERSION) {
+		*why = "an older format than this build's "
+		       "(version " VG_SNAP_VERSION_STR
+		       "): the database is read until "
+		       "it is rebuilt";
+		return false;
+	}
 	if (h.version != VG_SNAP_VERSION || h.hdr_len != sizeof(h)) {
-		*why = "another snapshot version";
+		*why = "a newer format than this build's "
+		       "(version " VG_SNAP_VERSION_STR ")";
 		return false;
 	}
 	if (snap_sum(&h, offsetof(struct snap_hdr, hdr_sum) / 8) != h.hdr_sum) {
@@ -288,20 +311,34 @@ vg_snap_check(const void *buf, size_t len, const char **why)
 		*why = "bad table size";
 		return false;
 	}
-	if ((uint64_t)len - sizeof(h) != h.nslots * sizeof(struct snap_slot)) {
+	if ((uint64_t)len - sizeof(h) != h.nslots * SNAP_SLOT_BYTES) {
 		*why = "size does not match its table (truncated?)";
 		return false;
 	}
-	if (snap_sum(p + sizeof(h), h.nslots * 3) != h.data_sum) {
+	if (snap_sum(p + sizeof(h), h.nslots * SNAP_SLOT_BYTES / 8) !=
+	    h.data_sum) {
 		*why = "table checksum mismatch";
 		return false;
 	}
 	for (uint64_t i = 0; i < h.nslots; i++) {
 		memcpy(&tok, p + sizeof(h) + i * sizeof(struct snap_slot), 8);
 		used += tok != 0;
+		memcpy(&exp,
+		    p + sizeof(h) + h.nslots * sizeof(struct snap_slot) + i * 8,
+		    8);
+		if (exp != 0 && (min_exp == 0 || exp < min_exp))
+			min_exp = exp;
 	}
 	if (used != h.nentries) {
 		*why = "entry count mismatch";
+		return false;
+	}
+	/* The look-ups skip the expiries before it: it must be right. */
+	if (h.has_zero && h.zero_expires != 0 &&
+	    (min_exp == 0 || h.zero_expires < min_exp))
+		min_exp = h.zero_expires;
+	if (min_exp != h.min_expires) {
+		*why = "earliest expiry mismatch";
 		return false;
 	}
 	return true;
@@ -358,6 +395,7 @@ vg_snap_open(struct vg_snap **out, const char *path, bool *missing)
 	/* Page-aligned map, 128-byte header: the slots are aligned. */
 	s->slots = (const void *)((const unsigned char *)map +
 	    sizeof(struct snap_hdr));
+	s->expires = (const uint64_t *)(s->slots + s->h->nslots);
 	s->mask = s->h->nslots - 1;
 	*out = s;
 	return 0;
@@ -398,38 +436,42 @@ vg_snap_entries(const struct vg_snap *s)
 	return (size_t)s->h->nentries + (s->h->has_zero ? 1 : 0);
 }
 
-/* vg_snap_get_many - look tok[0..n) up, prefetching ahead */
+/*
+ * vg_snap_get_many - look tok[0..n) up, prefetching ahead.  The expiries
+ * are read only once now has reached the earliest of them: before, none
+ * has passed (the same answers, without their cache misses).
+ */
 void
 vg_snap_get_many(const struct vg_snap *s, const uint64_t *tok, size_t n,
     uint64_t now, int64_t *values, bool *found)
 {
 	const struct snap_slot *slots = s->slots;
+	const uint64_t *expires = s->expires;
 	uint64_t mask = s->mask;
+	bool check = s->h->min_expires != 0 && now >= s->h->min_expires;
 
 	for (size_t i = 0; i < n && i < SNAP_PREFETCH; i++)
 		__builtin_prefetch(&slots[snap_slot_of(tok[i], mask)]);
 	for (size_t i = 0; i < n; i++) {
-		const struct snap_slot *sl = NULL;
 		uint64_t t = tok[i], j, exp = 0;
 		int64_t v = 0;
+		bool hit = false;
 
 		if (i + SNAP_PREFETCH < n)
 			__builtin_prefetch(
 			    &slots[snap_slot_of(tok[i + SNAP_PREFETCH], mask)]);
 		if (t == 0) {
-			if (s->h->has_zero) {
-				v = s->h->zero_value;
-				exp = s->h->zero_expires;
-				sl = slots; /* any: found */
-			}
+			hit = s->h->has_zero != 0;
+			v = s->h->zero_value;
+			exp = s->h->zero_expires;
 		} else {
 			j = snap_slot_of(t, mask);
 			/* At most nslots probes; the table has empty slots. */
 			for (uint64_t k = 0; k <= mask; k++) {
 				if (slots[j].tok == t) {
-					sl = &slots[j];
-					v = sl->value;
-					exp = sl->expires;
+					hit = true;
+					v = slots[j].value;
+					exp = check ? expires[j] : 0;
 					break;
 				}
 				if (slots[j].tok == 0)
@@ -437,7 +479,7 @@ vg_snap_get_many(const struct vg_snap *s, const uint64_t *tok, size_t n,
 				j = (j + 1) & mask;
 			}
 		}
-		found[i] = sl != NULL && !(exp != 0 && exp <= now);
+		found[i] = hit && !(check && exp != 0 && exp <= now);
 		values[i] = found[i] ? v : 0;
 	}
 }

@@ -16,15 +16,21 @@
  *	    store's generation and mark are the snapshot's, i.e. nothing was
  *	    learned or forgotten since; otherwise it reads the store, and
  *	    the snapshot is rebuilt (bayes.h).
- * FORMAT   One file, host byte order (like LMDB's own), version 1:
+ * FORMAT   One file, host byte order (like LMDB's own), version 2:
  *	      header (struct in snapshot.c, 128 bytes): magic "vgbsnap\0",
  *	      version, header length, generation, creation mark, messages
  *	      per class, slots (a power of two), entries, build time, the
  *	      token whose value is 0 (it cannot sit in a slot, 0 being
- *	      empty), a checksum of the slots and one of the header;
- *	      then the slots: {uint64 token, int64 counts, uint64 expiry on
- *	      the store's clock (0: none)}, linear probing from a mix of
- *	      the token, at most 3/4 full.
+ *	      empty), a checksum of the slots and expiries, the earliest
+ *	      nonzero expiry, and a checksum of the header;
+ *	      then the slots: {uint64 token, int64 counts} (16 bytes, four
+ *	      a cache line), linear probing from a mix of the token, at
+ *	      most 3/4 full;
+ *	      then one uint64 a slot: its expiry on the store's clock (0:
+ *	      none), read only once the clock reaches the earliest.
+ *	    Version 1 (24-byte slots {token, counts, expiry}) is refused
+ *	    with a log line saying it is an older format; the milter then
+ *	    rebuilds the file (bayes.h), `vigil learn --snapshot` too.
  *	    A file whose size, header, limits or checksums do not match is
  *	    refused at open with one log line (vg_snap_open()), so a torn,
  *	    truncated or damaged file is never read; it is written to a
@@ -51,7 +57,8 @@
 
 struct vg_store;
 
-#define VG_SNAP_VERSION     1
+#define VG_SNAP_VERSION     2
+#define VG_SNAP_VERSION_STR "2"               /* for log lines */
 #define VG_SNAP_MAX_ENTRIES ((size_t)1 << 26) /* tokens: 2.4 GB of slots */
 
 /* The store state a snapshot copies. */

@@ -493,6 +493,18 @@ domain_of(const char *s, const char **d_out)
 	return n;
 }
 
+/*
+ * same_first - could a and b be equal, case ignored: their first bytes
+ * agree but for ASCII case (bit 0x20).  A cheap test before strcasecmp
+ * (a message's few dozen headers against a hundred names): strcasecmp
+ * equal implies it, so it never rules out an equal pair.
+ */
+static inline bool
+same_first(const char *a, const char *b)
+{
+	return ((unsigned char)a[0] | 0x20) == ((unsigned char)b[0] | 0x20);
+}
+
 /* excluded - a verdict or mailbox-state header (tokenize.h, EXCLUDED) */
 static bool
 excluded(const char *name)
@@ -502,12 +514,14 @@ excluded(const char *name)
 	if (vg_statushdr_is(name))
 		return true;
 	for (i = 0; i < VG_NELEM(excl_prefix); i++) {
-		if (strncasecmp(name, excl_prefix[i], strlen(excl_prefix[i])) ==
-		    0)
+		if (same_first(name, excl_prefix[i]) &&
+		    strncasecmp(name, excl_prefix[i], strlen(excl_prefix[i])) ==
+		        0)
 			return true;
 	}
 	for (i = 0; i < VG_NELEM(excl_exact); i++) {
-		if (strcasecmp(name, excl_exact[i]) == 0)
+		if (same_first(name, excl_exact[i]) &&
+		    strcasecmp(name, excl_exact[i]) == 0)
 			return true;
 	}
 	/* X-*MailScanner*: any header of that family, whoever runs it. */
@@ -527,7 +541,8 @@ not_learned(const char *name)
 	size_t i;
 
 	for (i = 0; i < VG_NELEM(sa_ignored); i++) {
-		if (strcasecmp(name, sa_ignored[i]) == 0)
+		if (same_first(name, sa_ignored[i]) &&
+		    strcasecmp(name, sa_ignored[i]) == 0)
 			return true;
 	}
 	return false;
@@ -540,7 +555,8 @@ find_hdr(const struct vg_text *text, const char *name)
 	size_t i;
 
 	for (i = 0; i < text->nheaders; i++) {
-		if (strcasecmp(text->headers[i].name, name) == 0)
+		if (same_first(text->headers[i].name, name) &&
+		    strcasecmp(text->headers[i].name, name) == 0)
 			return text->headers[i].value;
 	}
 	return NULL;
@@ -1008,7 +1024,7 @@ insertion_sort(uint64_t *v, size_t n)
 	}
 }
 
-#define SORT_SMALL 48 /* this many values or fewer: insertion sort */
+#define SORT_SMALL 12 /* this many values or fewer: insertion sort */
 
 /*
  * msd_split - one step of an MSD radix sort of a[0..n) (b[0..n)
@@ -1049,21 +1065,27 @@ msd_split(uint64_t *a, uint64_t *b, size_t n, unsigned bits, uint32_t *pos)
 }
 
 /*
- * msd_sort - a[0..n) ascending, b[0..n) scratch: 8-bit digits from the
- * highest differing bit down, buckets of SORT_SMALL or fewer by
- * insertion.  Each level fixes at least 8 more bits: depth at most 8.
+ * msd_sort - a[0..n) ascending, b[0..n) scratch: digits from the highest
+ * differing bit down, of about log2(n) + 1 bits (at most 8), so a bucket
+ * of a few dozen values costs a few dozen counters, not 256; buckets of
+ * SORT_SMALL or fewer by insertion.  Each level fixes at least 4 more
+ * bits: depth at most 16.
  */
 static void
 msd_sort(uint64_t *a, uint64_t *b, size_t n)
 {
 	uint32_t pos[257];
 	size_t nd, d;
+	unsigned bits;
 
 	if (n <= SORT_SMALL) {
 		insertion_sort(a, n);
 		return;
 	}
-	nd = msd_split(a, b, n, 8, pos);
+	bits = 65 - (unsigned)__builtin_clzll((unsigned long long)n);
+	if (bits > 8)
+		bits = 8;
+	nd = msd_split(a, b, n, bits, pos);
 	for (d = 0; d < nd; d++) {
 		if (pos[d + 1] - pos[d] > 1)
 			msd_sort(a + pos[d], b + pos[d], pos[d + 1] - pos[d]);
@@ -1109,10 +1131,50 @@ unique(uint64_t *out, const uint64_t *v, size_t n)
 	return k;
 }
 
-/* vg_tokenize_trace - the tokens of text, each also handed to trace */
-int
-vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
-    const struct vg_token_limits *lim, vg_token_trace_fn trace, void *arg)
+/*
+ * dedupe - v[0..n)'s distinct values into out, in the order of their
+ * first place, through tab (size slots, a power of two above n, contents
+ * undefined on entry): what unique() leaves of the sorted values, in
+ * another order.  A slot holds 0 when empty, so the value 0 is noted
+ * apart.  The count.
+ */
+static size_t
+dedupe(uint64_t *out, const uint64_t *v, size_t n, uint64_t *tab, size_t size)
+{
+	unsigned shift =
+	    64 - (unsigned)__builtin_ctzll((unsigned long long)size);
+	size_t k = 0, mask = size - 1;
+	bool zero = false;
+
+	memset(tab, 0, size * sizeof(*tab));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = v[i];
+		size_t j = (size_t)((x * 0x9e3779b97f4a7c15ULL) >> shift);
+
+		if (x == 0) {
+			if (!zero)
+				out[k++] = 0;
+			zero = true;
+			continue;
+		}
+		while (tab[j] != 0 && tab[j] != x)
+			j = (j + 1) & mask;
+		if (tab[j] == 0) {
+			tab[j] = x;
+			out[k++] = x;
+		}
+	}
+	return k;
+}
+
+/* The dedupe table: at most a quarter full (short probes). */
+#define DEDUPE_LOAD 4
+
+/* tokenize - the tokens of text, sorted or not */
+static int
+tokenize(struct vg_tokens **out, const struct vg_text *text,
+    const struct vg_token_limits *lim, vg_token_trace_fn trace, void *arg,
+    bool sorted)
 {
 	struct vg_token_limits def;
 	struct tset ts = {0};
@@ -1146,8 +1208,21 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 		    (toks->v = vg_reallocarray(
 		         NULL, ts.nlog, sizeof(*toks->v))) == NULL)
 			goto out;
-		sort_u64(ts.log, toks->v, ts.nlog);
-		n = unique(toks->v, ts.log, ts.nlog);
+		if (sorted) {
+			sort_u64(ts.log, toks->v, ts.nlog);
+			n = unique(toks->v, ts.log, ts.nlog);
+		} else if (ts.nlog > 0) {
+			size_t size = 16, cap;
+			uint64_t *tab;
+
+			while (size < DEDUPE_LOAD * ts.nlog)
+				size *= 2;
+			if ((tab = vg_scratch_get(VG_SCRATCH_DEDUP,
+			         size * sizeof(*tab), &cap)) == NULL)
+				goto out;
+			n = dedupe(toks->v, ts.log, ts.nlog, tab, size);
+			vg_scratch_put(VG_SCRATCH_DEDUP, tab, cap);
+		}
 	} else {
 		if (ts.n > 0 &&
 		    (toks->v = vg_reallocarray(NULL, ts.n, sizeof(*toks->v))) ==
@@ -1158,10 +1233,11 @@ vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
 				toks->v[n++] = ts.tab[i];
 		}
 		/* The table (at least twice n) is free now: the scratch. */
-		sort_u64(toks->v, ts.tab, n);
+		if (sorted)
+			sort_u64(toks->v, ts.tab, n);
 	}
 	toks->n = n;
-	toks->flags = ts.flags;
+	toks->flags = ts.flags | (sorted ? 0 : VG_TOKENS_F_UNORDERED);
 	*out = toks;
 	toks = NULL;
 	rc = 0;
@@ -1172,15 +1248,48 @@ out:
 	return rc;
 }
 
+/* vg_tokenize_trace - the tokens of text, each also handed to trace */
+int
+vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
+    const struct vg_token_limits *lim, vg_token_trace_fn trace, void *arg)
+{
+	return tokenize(out, text, lim, trace, arg, true);
+}
+
 /* vg_tokenize - the tokens of text */
 int
 vg_tokenize(struct vg_tokens **out, const struct vg_text *text,
     const struct vg_token_limits *lim)
 {
-	return vg_tokenize_trace(out, text, lim, NULL, NULL);
+	return tokenize(out, text, lim, NULL, NULL, true);
 }
 
-/* vg_tokens_has - binary search for h */
+/* vg_tokenize_set - the tokens of text, in no order */
+int
+vg_tokenize_set(struct vg_tokens **out, const struct vg_text *text,
+    const struct vg_token_limits *lim)
+{
+	return tokenize(out, text, lim, NULL, NULL, false);
+}
+
+/* vg_tokens_ordered - the values ascending, sorting a copy if need be */
+const uint64_t *
+vg_tokens_ordered(const struct vg_tokens *toks, uint64_t **owned)
+{
+	uint64_t *c;
+
+	*owned = NULL;
+	if ((toks->flags & VG_TOKENS_F_UNORDERED) == 0 || toks->n == 0)
+		return toks->v;
+	if ((c = vg_reallocarray(NULL, 2 * toks->n, sizeof(*c))) == NULL)
+		return NULL;
+	memcpy(c, toks->v, toks->n * sizeof(*c));
+	sort_u64(c, c + toks->n, toks->n);
+	*owned = c;
+	return c;
+}
+
+/* vg_tokens_has - binary search for h (a scan when unordered) */
 bool
 vg_tokens_has(const struct vg_tokens *toks, uint64_t h)
 {
@@ -1188,6 +1297,13 @@ vg_tokens_has(const struct vg_tokens *toks, uint64_t h)
 
 	if (h == 0)
 		h = 1;
+	if (toks->flags & VG_TOKENS_F_UNORDERED) {
+		for (size_t i = 0; i < toks->n; i++) {
+			if (toks->v[i] == h)
+				return true;
+		}
+		return false;
+	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (toks->v[mid] == h)

@@ -112,6 +112,7 @@ struct vg_text;
 
 #define VG_TOKENS_F_TEXT_LIMIT  0x01u /* body text past max_text_bytes */
 #define VG_TOKENS_F_TOKEN_LIMIT 0x02u /* tokens past max_tokens */
+#define VG_TOKENS_F_UNORDERED   0x04u /* v is in no order (vg_tokenize_set) */
 
 struct vg_token_limits {
 	size_t max_text_bytes; /* body text tokenized */
@@ -119,7 +120,8 @@ struct vg_token_limits {
 };
 
 struct vg_tokens {
-	uint64_t *v; /* unique values (VALUES), ascending */
+	/* unique values (VALUES), ascending unless VG_TOKENS_F_UNORDERED */
+	uint64_t *v;
 	size_t n;
 	unsigned flags; /* VG_TOKENS_F_* */
 };
@@ -149,7 +151,25 @@ int vg_tokenize(struct vg_tokens **out, const struct vg_text *text,
  */
 int vg_tokenize_trace(struct vg_tokens **out, const struct vg_text *text,
     const struct vg_token_limits *lim, vg_token_trace_fn trace, void *arg);
-/* vg_tokens_has - the set holds value h (binary search) */
+/*
+ * vg_tokenize_set - vg_tokenize()'s tokens in no order (flag
+ * VG_TOKENS_F_UNORDERED): made unique with a hash table instead of
+ * sorted, which was a fifth of a classification from the snapshot
+ * (bench/README, "The classifier's cost").  For the classifier, whose
+ * look-ups in a snapshot need no order and whose combining orders its
+ * few kept tokens itself (chi2.h); vg_tokens_ordered() gives the sorted
+ * values to what needs them (the store's reads and writes).
+ */
+int vg_tokenize_set(struct vg_tokens **out, const struct vg_text *text,
+    const struct vg_token_limits *lim);
+/*
+ * vg_tokens_ordered - toks's values ascending: toks->v itself when it is
+ * ordered (*owned NULL), else a sorted copy in *owned, the caller's to
+ * vg_free(); NULL when memory ran out (never for an empty set).
+ */
+const uint64_t *vg_tokens_ordered(
+    const struct vg_tokens *toks, uint64_t **owned);
+/* vg_tokens_has - the set holds value h (a binary search when ordered) */
 bool vg_tokens_has(const struct vg_tokens *toks, uint64_t h);
 /* vg_tokens_free - NULL is a no-op */
 void vg_tokens_free(struct vg_tokens *toks);

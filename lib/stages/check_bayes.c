@@ -150,7 +150,7 @@ check_bayes_start(void *state, const struct vg_msg *msg,
 	*work_out = NULL;
 	if (st->db == NULL || text == NULL)
 		return 0;
-	if ((rc = vg_tokenize(&t, text, vg_bayes_limits(st->db))) != 0)
+	if ((rc = vg_bayes_tokenize_text(st->db, text, &t)) != 0)
 		return rc;
 	*work_out = t;
 	return 0;

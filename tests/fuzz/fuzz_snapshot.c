@@ -46,8 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* the same checks passed on the same bytes */
 	for (size_t i = 0; i < 64; i++) {
 		tok[i] = i * 0x9e3779b97f4a7c15ULL;
-		if (128 + 24 * i + 8 <= size)
-			memcpy(&tok[i], data + 128 + 24 * i, 8);
+		if (128 + 16 * i + 8 <= size)
+			memcpy(&tok[i], data + 128 + 16 * i, 8);
 	}
 	vg_snap_get_many(s, tok, 64, (uint64_t)size, v, found);
 	for (size_t i = 0; i < 64; i++)

@@ -5,6 +5,7 @@
  * selection (min_dev, the strongest max_tokens), and bad parameters.
  */
 #include <check.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +60,8 @@ score(const struct vg_chi2_token *t, size_t n, uint64_t ns, uint64_t nh)
 {
 	struct vg_chi2_params p;
 	struct vg_chi2_result r;
-	double scratch[400];
-
-	ck_assert_uint_le(n, VG_NELEM(scratch));
 	vg_chi2_params_default(&p);
-	ck_assert_int_eq(vg_chi2_score(&r, t, n, ns, nh, &p, scratch), 0);
+	ck_assert_int_eq(vg_chi2_score(&r, t, n, ns, nh, &p), 0);
 	return r;
 }
 
@@ -73,8 +71,8 @@ START_TEST(test_chi2_direction)
 	struct vg_chi2_result r;
 
 	for (size_t i = 0; i < 20; i++) {
-		spammy[i] = (struct vg_chi2_token){90, 2};
-		hammy[i] = (struct vg_chi2_token){1, 80};
+		spammy[i] = (struct vg_chi2_token){.spam = 90, .ham = 2};
+		hammy[i] = (struct vg_chi2_token){.spam = 1, .ham = 80};
 		mixed[2 * i] = spammy[i];
 		mixed[2 * i + 1] = hammy[i];
 	}
@@ -97,7 +95,7 @@ START_TEST(test_chi2_margin_orders_saturated)
 	struct vg_chi2_result a, b;
 
 	for (size_t i = 0; i < VG_NELEM(t); i++)
-		t[i] = (struct vg_chi2_token){500, 1};
+		t[i] = (struct vg_chi2_token){.spam = 500, .ham = 1};
 	a = score(t, 100, 1000, 1000);
 	b = score(t, 150, 1000, 1000);
 	/* Both round to 1 as a probability; the margin still orders them. */
@@ -117,35 +115,35 @@ START_TEST(test_chi2_selection)
 	struct vg_chi2_result r;
 
 	for (size_t i = 0; i < 10; i++)
-		weak[i] = (struct vg_chi2_token){50, 50};
+		weak[i] = (struct vg_chi2_token){.spam = 50, .ham = 50};
 	r = score(weak, 10, 100, 100);
 	ck_assert_uint_eq(r.used, 0);
 	ck_assert(r.prob == 0.5);
 	/* f(w) = 0.7 is 0.2 from 0.5: below SpamAssassin's 0.346. */
 	for (size_t i = 0; i < 10; i++)
-		weak[i] = (struct vg_chi2_token){70, 30};
+		weak[i] = (struct vg_chi2_token){.spam = 70, .ham = 30};
 	r = score(weak, 10, 100, 100);
 	ck_assert_uint_eq(r.used, 0);
 	/* 0.85 is not. */
 	for (size_t i = 0; i < 10; i++)
-		weak[i] = (struct vg_chi2_token){85, 15};
+		weak[i] = (struct vg_chi2_token){.spam = 85, .ham = 15};
 	r = score(weak, 10, 100, 100);
 	ck_assert_uint_eq(r.used, 10);
 	ck_assert(r.prob > 0.5);
 	/* Unseen tokens count for nothing either. */
 	for (size_t i = 0; i < 10; i++)
-		t[i] = (struct vg_chi2_token){0, 0};
-	t[10] = (struct vg_chi2_token){40, 0};
+		t[i] = (struct vg_chi2_token){.spam = 0, .ham = 0};
+	t[10] = (struct vg_chi2_token){.spam = 40, .ham = 0};
 	r = score(t, 11, 100, 100);
 	ck_assert_uint_eq(r.used, 1);
 	ck_assert(r.prob > 0.5);
 	/* Class sizes count: 10 of 1000 spam vs 10 of 20 ham is hammy. */
-	t[0] = (struct vg_chi2_token){10, 10};
+	t[0] = (struct vg_chi2_token){.spam = 10, .ham = 10};
 	r = score(t, 1, 1000, 20);
 	ck_assert_uint_eq(r.used, 1);
 	ck_assert(r.prob < 0.5);
 	/* Counts above the class totals are clamped, never past 1. */
-	t[0] = (struct vg_chi2_token){5000, 0};
+	t[0] = (struct vg_chi2_token){.spam = 5000, .ham = 0};
 	r = score(t, 1, 100, 100);
 	ck_assert(r.prob > 0.5 && r.prob <= 1.0);
 	/* Nothing learned in a class: no opinion. */
@@ -192,7 +190,7 @@ START_TEST(test_chi2_selection_exact)
 		N = 3000
 	};
 	static struct vg_chi2_token tok[N];
-	static double scratch[N + 1], f[N];
+	static double f[N];
 	struct vg_chi2_params p;
 	struct vg_chi2_result res;
 	uint64_t rnd = 0x2545f4914f6cdd1dULL + (uint64_t)_i;
@@ -217,7 +215,7 @@ START_TEST(test_chi2_selection_exact)
 		if (tok[i].spam + tok[i].ham == 0)
 			tok[i].spam = 1;
 	}
-	ck_assert_int_eq(vg_chi2_score(&res, tok, N, 400, nh, &p, scratch), 0);
+	ck_assert_int_eq(vg_chi2_score(&res, tok, N, 400, nh, &p), 0);
 	for (size_t i = 0; i < N; i++) {
 		double rs = (double)tok[i].spam / 400.0;
 		double rh = (double)tok[i].ham / (double)nh;
@@ -241,29 +239,117 @@ START_TEST(test_chi2_selection_exact)
 }
 END_TEST
 
+/* fresh_score - the score of arg's 2000 tokens at 400/900, in a new thread */
+static struct vg_chi2_result fresh;
+
+static void *
+fresh_score(void *arg)
+{
+	struct vg_chi2_params p;
+
+	vg_chi2_params_default(&p);
+	if (vg_chi2_score(&fresh, arg, 2000, 400, 900, &p) != 0)
+		abort();
+	return NULL;
+}
+
+/*
+ * The tokens in another order, each carrying its place in the first as
+ * order, give the same bits (what the classifier's unordered token set
+ * relies on); and f(w) kept from an earlier call with other message
+ * counts is not reused (chi2.c's per-thread table).
+ */
+START_TEST(test_chi2_order_and_memo)
+{
+	enum {
+		N = 2000
+	};
+	static struct vg_chi2_token tok[N], shuf[N];
+	struct vg_chi2_params p;
+	struct vg_chi2_result a, b, c, d;
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL;
+
+	vg_chi2_params_default(&p);
+	for (size_t i = 0; i < N; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		tok[i] = (struct vg_chi2_token){.spam = (rnd >> 8) % 70,
+		    .ham = (rnd >> 24) % 70,
+		    .order = i};
+		if (tok[i].spam + tok[i].ham == 0)
+			tok[i].spam = 1;
+		shuf[i] = tok[i];
+	}
+	for (size_t i = N - 1; i > 0; i--) {
+		struct vg_chi2_token t;
+		size_t j;
+
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		j = (size_t)(rnd % (i + 1));
+		t = shuf[i];
+		shuf[i] = shuf[j];
+		shuf[j] = t;
+	}
+	/* Many ties (a few distinct counts), more than max_tokens kept. */
+	ck_assert_int_eq(vg_chi2_score(&a, tok, N, 400, 300, &p), 0);
+	ck_assert_int_eq(vg_chi2_score(&b, shuf, N, 400, 300, &p), 0);
+	ck_assert_uint_eq(a.used, p.max_tokens);
+	ck_assert(memcmp(&a.prob, &b.prob, sizeof(a.prob)) == 0 &&
+	    memcmp(&a.margin, &b.margin, sizeof(a.margin)) == 0);
+	/* Fewer than max_tokens: all summed in order, either way. */
+	ck_assert_int_eq(vg_chi2_score(&c, tok, 100, 400, 300, &p), 0);
+	for (size_t i = 0; i < 100; i++)
+		shuf[i] = tok[99 - i];
+	ck_assert_int_eq(vg_chi2_score(&d, shuf, 100, 400, 300, &p), 0);
+	ck_assert_uint_lt(c.used, p.max_tokens);
+	ck_assert(memcmp(&c.prob, &d.prob, sizeof(c.prob)) == 0 &&
+	    memcmp(&c.margin, &d.margin, sizeof(c.margin)) == 0);
+	/* Other counts after these: the same bits as in a new thread,
+	 * whose table starts empty; then the first counts again. */
+	ck_assert_int_eq(vg_chi2_score(&c, tok, N, 400, 900, &p), 0);
+	{
+		pthread_t th;
+
+		ck_assert_int_eq(
+		    pthread_create(&th, NULL, fresh_score, tok), 0);
+		ck_assert_int_eq(pthread_join(th, NULL), 0);
+	}
+	ck_assert(memcmp(&c.prob, &fresh.prob, sizeof(c.prob)) == 0 &&
+	    memcmp(&c.margin, &fresh.margin, sizeof(c.margin)) == 0);
+	ck_assert(memcmp(&c.prob, &a.prob, sizeof(c.prob)) != 0 ||
+	    memcmp(&c.margin, &a.margin, sizeof(c.margin)) != 0);
+	ck_assert_int_eq(vg_chi2_score(&b, tok, N, 400, 300, &p), 0);
+	ck_assert(memcmp(&a.prob, &b.prob, sizeof(a.prob)) == 0 &&
+	    memcmp(&a.margin, &b.margin, sizeof(a.margin)) == 0);
+	/* Another s: not the table of the last s. */
+	p.s = VG_CHI2_DEF_S * 2;
+	ck_assert_int_eq(vg_chi2_score(&d, tok, N, 400, 300, &p), 0);
+	ck_assert(memcmp(&d.prob, &a.prob, sizeof(d.prob)) != 0 ||
+	    memcmp(&d.margin, &a.margin, sizeof(d.margin)) != 0);
+}
+END_TEST
+
 START_TEST(test_chi2_bad_params)
 {
-	struct vg_chi2_token t = {1, 0};
+	struct vg_chi2_token t = {.spam = 1, .ham = 0};
 	struct vg_chi2_params p;
 	struct vg_chi2_result r;
-	double scratch[1];
 
 	vg_chi2_params_default(&p);
 	p.s = 0.0;
-	ck_assert_int_eq(
-	    vg_chi2_score(&r, &t, 1, 10, 10, &p, scratch), VG_EINVAL);
+	ck_assert_int_eq(vg_chi2_score(&r, &t, 1, 10, 10, &p), VG_EINVAL);
 	vg_chi2_params_default(&p);
 	p.x = 1.0;
-	ck_assert_int_eq(
-	    vg_chi2_score(&r, &t, 1, 10, 10, &p, scratch), VG_EINVAL);
+	ck_assert_int_eq(vg_chi2_score(&r, &t, 1, 10, 10, &p), VG_EINVAL);
 	vg_chi2_params_default(&p);
 	p.min_dev = 0.5;
-	ck_assert_int_eq(
-	    vg_chi2_score(&r, &t, 1, 10, 10, &p, scratch), VG_EINVAL);
+	ck_assert_int_eq(vg_chi2_score(&r, &t, 1, 10, 10, &p), VG_EINVAL);
 	vg_chi2_params_default(&p);
 	p.max_tokens = 0;
-	ck_assert_int_eq(
-	    vg_chi2_score(&r, &t, 1, 10, 10, &p, scratch), VG_EINVAL);
+	ck_assert_int_eq(vg_chi2_score(&r, &t, 1, 10, 10, &p), VG_EINVAL);
 	ck_assert(r.prob == 0.5);
 }
 END_TEST
@@ -280,6 +366,7 @@ chi2_suite(void)
 	tcase_add_loop_test(tc, test_chi2_selection_exact, 0, 20);
 	tcase_add_test(tc, test_chi2_margin_orders_saturated);
 	tcase_add_test(tc, test_chi2_selection);
+	tcase_add_test(tc, test_chi2_order_and_memo);
 	tcase_add_test(tc, test_chi2_bad_params);
 	suite_add_tcase(s, tc);
 	return s;

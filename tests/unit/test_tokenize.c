@@ -573,7 +573,8 @@ END_TEST
 /*
  * The untraced path hashes word pairs from a state kept per word
  * (tokenize.c osb_pairs); the traced one hashes each token's text.  Both
- * give the same values, on the first 300 ham and spam of the corpus.
+ * give the same values, on the first 300 ham and spam of the corpus; so
+ * does vg_tokenize_set(), in another order (and with a token limit).
  */
 START_TEST(test_tokenize_fast_same)
 {
@@ -615,8 +616,43 @@ START_TEST(test_tokenize_fast_same)
 			        memcmp(a->v, b->v, a->n * sizeof(*a->v)) == 0,
 			    "%s: %zu vs %zu tokens", full, a->n, b->n);
 			total += a->n;
-			vg_tokens_free(a);
 			vg_tokens_free(b);
+			/* The classifier's unordered set: the same values. */
+			for (int lim_case = 0; lim_case < 2; lim_case++) {
+				struct vg_token_limits lim;
+				struct vg_tokens *c, *o;
+				uint64_t *owned;
+				const uint64_t *ord;
+
+				vg_token_limits_default(&lim);
+				if (lim_case == 1)
+					lim.max_tokens = 300; /* the hash set */
+				ck_assert_int_eq(vg_tokenize(&o, t, &lim), 0);
+				ck_assert_int_eq(
+				    vg_tokenize_set(&c, t, &lim), 0);
+				ck_assert(c->flags & VG_TOKENS_F_UNORDERED);
+				ck_assert_uint_eq(
+				    c->flags & ~VG_TOKENS_F_UNORDERED,
+				    o->flags);
+				ord = vg_tokens_ordered(c, &owned);
+				ck_assert_msg(c->n == o->n &&
+				        (c->n == 0 ||
+				            (ord != NULL &&
+				                memcmp(ord, o->v,
+				                    o->n * sizeof(*o->v)) ==
+				                    0)),
+				    "%s: unordered set: %zu vs %zu tokens",
+				    full, c->n, o->n);
+				for (size_t i = 0; i < o->n && i < 20; i++)
+					ck_assert(vg_tokens_has(c, o->v[i]));
+				vg_free(owned);
+				ck_assert(
+				    vg_tokens_ordered(o, &owned) == o->v &&
+				    owned == NULL);
+				vg_tokens_free(c);
+				vg_tokens_free(o);
+			}
+			vg_tokens_free(a);
 			vg_text_free(t);
 			vg_msg_free(m);
 			seen++;
