@@ -680,16 +680,16 @@ vg_rules_hdr_append(struct vg_buf *b, const struct vg_text_header *h,
 static int
 vg_rules_relays_value(struct vg_buf *b, const struct vg_sa_relays *rl, int kind)
 {
-	const size_t *idx[4], *cnt[4];
 	int rc = 0;
 
 	if (rl == NULL)
 		return VG_ENOMEM;
-	idx[0] = rl->trusted, cnt[0] = &rl->ntrusted;
-	idx[1] = rl->untrusted, cnt[1] = &rl->nuntrusted;
-	idx[2] = rl->internal, cnt[2] = &rl->ninternal;
-	idx[3] = rl->external, cnt[3] = &rl->nexternal;
-	for (size_t i = 0; i < *cnt[kind] && rc == 0; i++) {
+	const size_t *idx[4] = {
+	    rl->trusted, rl->untrusted, rl->internal, rl->external};
+	const size_t cnt[4] = {
+	    rl->ntrusted, rl->nuntrusted, rl->ninternal, rl->nexternal};
+
+	for (size_t i = 0; i < cnt[kind] && rc == 0; i++) {
 		char one[VG_SA_RCVD_FIELD_MAX * 9];
 
 		if (!vg_sa_relay_string(
