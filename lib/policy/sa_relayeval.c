@@ -291,20 +291,8 @@ vg_sa_relays_trust(const struct vg_rules *r, struct vg_sa_trust *t)
 const struct vg_sa_relays *
 vg_sa_relays_of(struct vg_sactx *c)
 {
-	struct vg_sa_relays *rl = c->cache[VG_SACTX_RELAYS];
-	struct vg_sa_trust t;
-
-	if (rl != NULL)
-		return rl;
-	if (c->msg == NULL || (rl = vg_calloc(1, sizeof(*rl))) == NULL)
-		return NULL;
-	vg_sa_relays_trust(c->r, &t);
-	if (vg_sa_relays_parse(rl, c->msg, &t) != 0) {
-		vg_free(rl);
-		return NULL;
-	}
-	c->cache[VG_SACTX_RELAYS] = rl;
-	return rl;
+	return c->relays != NULL ? vg_sa_relays_get(c->relays, c->r, c->msg)
+	                         : NULL;
 }
 
 /* UNTRUSTED - the i-th untrusted relay (0 the newest) */

@@ -184,7 +184,10 @@ struct vg_sa_wlbl_addrlist {
 	size_t n;
 };
 
-/* What vg_sa_wlbl_gather() fills; about 42 KiB: allocate it. */
+/*
+ * What vg_sa_wlbl_gather() fills; about 42 KiB: allocate it (need not be
+ * zeroed: gather sets what it uses).
+ */
 struct vg_sa_wlbl_store {
 	struct vg_sa_wlbl_addrlist from, to;
 	char envfrom[VG_SA_WLBL_ENTRY_MAX + 1];
@@ -197,7 +200,7 @@ struct vg_msg;
  * vg_sa_wlbl_gather - the FROM and TO addresses and the envelope sender
  * of msg (SpamAssassin's all_from_addrs, all_to_addrs) into st, and f
  * pointing into st; f's SPF, DKIM and subject facts are left false/empty
- * for the caller.  0 or VG_ENOMEM.
+ * for the caller.  st need not be zeroed.  0 or VG_ENOMEM.
  */
 int vg_sa_wlbl_gather(struct vg_sa_wlbl_store *st, struct vg_sa_wlbl_facts *f,
     const struct vg_msg *msg);

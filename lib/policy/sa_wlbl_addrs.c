@@ -123,10 +123,14 @@ vg_sa_wlbl_gather(struct vg_sa_wlbl_store *st, struct vg_sa_wlbl_facts *f,
 	    "X-Envelope-To", "Envelope-To", "X-Delivered-To", "X-Original-To",
 	    "X-Rcpt-To", "X-Real-To", "Cc"};
 	const char *env = vg_msg_from(msg);
-	struct vg_sa_wlbl_addrlist rp = {.n = 0};
+	/* 21 KiB: only n is set, not the whole list zeroed */
+	struct vg_sa_wlbl_addrlist rp;
 	struct vg_buf b;
 	int rc = 0;
 
+	rp.n = 0;
+	st->from.n = 0;
+	st->to.n = 0;
 	vg_buf_init(&b, VG_SA_WLBL_ENTRY_MAX + 64);
 	/* The envelope sender; a stored message scanned by `vigil scan`
 	 * without --from has it in Return-Path, as SpamAssassin finds it. */

@@ -61,7 +61,8 @@ sa_wlbl_facts(struct vg_sactx *c)
 	if (c->msg == NULL)
 		return NULL;
 	if (k == NULL) {
-		if ((k = vg_calloc(1, sizeof(*k))) == NULL)
+		/* not zeroed: 42 KiB a message, gather sets what it uses */
+		if ((k = vg_malloc(sizeof(*k))) == NULL)
 			return 0;
 		if (vg_sa_wlbl_gather(&k->st, &k->f, c->msg) != 0) {
 			vg_free(k);

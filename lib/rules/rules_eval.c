@@ -688,6 +688,36 @@ vg_rules_hdr_append(struct vg_buf *b, const struct vg_text_header *h,
 }
 
 /*
+ * vg_rules_relays_value - SpamAssassin's X-Spam-Relays-KIND of rl (kind
+ * as vg_sa_relays_header()) into b; NULL rl (out of memory) is VG_ENOMEM
+ */
+static int
+vg_rules_relays_value(struct vg_buf *b, const struct vg_sa_relays *rl, int kind)
+{
+	int rc = 0;
+
+	if (rl == NULL)
+		return VG_ENOMEM;
+	const size_t *idx[4] = {
+	    rl->trusted, rl->untrusted, rl->internal, rl->external};
+	const size_t cnt[4] = {
+	    rl->ntrusted, rl->nuntrusted, rl->ninternal, rl->nexternal};
+
+	for (size_t i = 0; i < cnt[kind] && rc == 0; i++) {
+		char one[VG_SA_RCVD_FIELD_MAX * 9];
+
+		if (!vg_sa_relay_string(
+		        &rl->relay[idx[kind][i]], one, sizeof(one)))
+			break;
+		if (i > 0)
+			rc = vg_rules_put(b, " ", 1);
+		if (rc == 0)
+			rc = vg_rules_put(b, one, strlen(one));
+	}
+	return rc;
+}
+
+/*
  * vg_rules_hdr_value - assemble one header lookup into b; *present says
  * whether any header contributed.  A value past VG_RULES_HDR_VALUE_MAX is
  * cut there (the rules see the first megabyte).  VG_ENOMEM only.
@@ -709,28 +739,10 @@ vg_rules_hdr_value(struct vg_buf *b, bool *present,
 	    g->special <= VG_HDR_RELAYS_EXTERNAL) {
 		/* SpamAssassin always has these: "" when no relay. */
 		*present = true;
-		if (rl == NULL || msg == NULL)
+		if (msg == NULL)
 			return 0;
-		if (*rl == NULL) {
-			struct vg_sa_trust tr;
-
-			if ((*rl = vg_calloc(1, sizeof(**rl))) == NULL)
-				return VG_ENOMEM;
-			vg_sa_relays_trust(r, &tr);
-			if ((rc = vg_sa_relays_parse(*rl, msg, &tr)) != 0)
-				return rc;
-		}
-		{
-			char *s = vg_malloc(VG_RULES_HDR_VALUE_MAX + 1);
-
-			if (s == NULL)
-				return VG_ENOMEM;
-			(void)vg_sa_relays_header(*rl,
-			    (int)(g->special - VG_HDR_RELAYS_TRUSTED), s,
-			    VG_RULES_HDR_VALUE_MAX + 1);
-			rc = vg_rules_put(b, s, strlen(s));
-			vg_free(s);
-		}
+		rc = vg_rules_relays_value(b, vg_sa_relays_get(rl, r, msg),
+		    (int)(g->special - VG_HDR_RELAYS_TRUSTED));
 		return rc == VG_ELIMIT ? 0 : rc;
 	}
 	if (g->special == VG_HDR_ENVFROM) {
@@ -782,11 +794,10 @@ vg_rules_hdr_value(struct vg_buf *b, bool *present,
 static int
 vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
-    struct vg_symset *out)
+    struct vg_symset *out, struct vg_sa_relays **relays)
 {
 	const struct vg_rules *r = m->r;
 	const struct vg_pf_target *t = NULL;
-	struct vg_sa_relays *relays = NULL; /* parsed on first use */
 	struct vg_buf b;
 	size_t k, cur = (size_t)-1;
 	bool present = false;
@@ -803,7 +814,7 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 		if (rule->group != cur) {
 			cur = rule->group;
 			rc = vg_rules_hdr_value(&b, &present, &r->groups[cur],
-			    msg, text, r, &relays);
+			    msg, text, r, relays);
 			if (rc != 0)
 				break;
 			/* Rules with if-unset are never gated: "" is right. */
@@ -841,7 +852,6 @@ vg_rules_eval_headers(struct vg_rmatch *m, const struct vg_msg *msg,
 			rc = vg_rules_record(r, i, 1, hits, out);
 	}
 	vg_buf_fini(&b);
-	vg_free(relays);
 	return rc;
 }
 
@@ -967,17 +977,20 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
     struct vg_symset *out)
 {
 	struct vg_rmatch m;
+	/* SpamAssassin's relays, parsed once for pseudo-headers and evals */
+	struct vg_sa_relays *relays = NULL;
 	int rc;
 
 	if (r == NULL)
 		return 0;
 	if ((rc = vg_rmatch_init(&m, r)) != 0)
 		goto out;
-	if ((rc = vg_rules_eval_headers(&m, msg, text, hits, out)) != 0)
+	if ((rc = vg_rules_eval_headers(&m, msg, text, hits, out, &relays)) !=
+	    0)
 		goto out;
 	/* SpamAssassin's eval: tests (rules_evalfn.c). */
-	if ((rc = vg_rules_eval_sa(r, msg, text, hits, out, vg_rules_record)) !=
-	    0)
+	if ((rc = vg_rules_eval_sa(
+	         r, msg, text, hits, out, vg_rules_record, &relays)) != 0)
 		goto out;
 	if (text != NULL &&
 	    ((rc = vg_rules_eval_text(&m, VG_RULE_BODY, text->body,
@@ -989,6 +1002,7 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 	rc = vg_rules_eval_full(&m, msg, hits, out);
 out:
 	vg_rmatch_fini(&m);
+	vg_free(relays);
 	return rc;
 }
 

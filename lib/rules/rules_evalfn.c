@@ -363,8 +363,10 @@ vg_sactx_header_count(const struct vg_sactx *c, const char *name)
 int
 vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
-    struct vg_symset *out, vg_rules_record_fn record)
+    struct vg_symset *out, vg_rules_record_fn record,
+    struct vg_sa_relays **relays)
 {
+	struct vg_sa_relays *own = NULL;
 	struct vg_sactx c;
 	size_t k;
 	int rc = 0;
@@ -375,6 +377,7 @@ vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
 	c.r = r;
 	c.msg = msg;
 	c.text = text;
+	c.relays = relays != NULL ? relays : &own;
 	for (k = 0; k < r->neval_order && rc == 0; k++) {
 		size_t i = r->eval_order[k];
 		const struct vg_rule *rule = &r->rules[i];
@@ -387,5 +390,6 @@ vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
 	}
 	for (k = 0; k < VG_SACTX_CACHES; k++)
 		vg_free(c.cache[k]);
+	vg_free(own);
 	return rc;
 }

@@ -48,8 +48,7 @@ struct vg_evalargs {
 
 /* The slots of struct vg_sactx's cache, one per plugin above rules/. */
 enum vg_sactx_cache {
-	VG_SACTX_WLBL,   /* policy/sa_wlbleval.c */
-	VG_SACTX_RELAYS, /* policy/sa_relayeval.c */
+	VG_SACTX_WLBL, /* policy/sa_wlbleval.c */
 	VG_SACTX_CACHES,
 };
 
@@ -94,6 +93,12 @@ struct vg_sactx {
 	 * vg_free()s after the message.
 	 */
 	void *cache[VG_SACTX_CACHES];
+	/*
+	 * SpamAssassin's relays (rules/sa_received.h's vg_sa_relays_get()),
+	 * a slot of vg_rules_eval()'s: the header rules' X-Spam-Relays-*
+	 * and RelayEval share one parse
+	 */
+	struct vg_sa_relays **relays;
 };
 
 /* One eval function. */
@@ -185,13 +190,16 @@ int vg_rules_plugin_index(struct vg_rules *r, const char *name);
 typedef int (*vg_rules_record_fn)(const struct vg_rules *r, size_t i,
     unsigned n, struct vg_rules_hits *hits, struct vg_symset *out);
 
+struct vg_sa_relays;
 /*
  * vg_rules_eval_sa - run every eval: rule of r over one message, recording
- * hits with record.  VG_ENOMEM.
+ * hits with record.  relays: the message's relays slot (see struct
+ * vg_sactx; the caller frees it), or NULL for one of its own.  VG_ENOMEM.
  */
 int vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
-    struct vg_symset *out, vg_rules_record_fn record);
+    struct vg_symset *out, vg_rules_record_fn record,
+    struct vg_sa_relays **relays);
 
 /* sactx helpers (rules_evalfn.c) */
 

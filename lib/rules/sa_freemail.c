@@ -14,8 +14,11 @@
  * DIFFERS  check_freemail_replyto's look at addresses in the body scans
  *	    the body view for user@host.tld (any alphabetic TLD of two or
  *	    more letters, where SpamAssassin checks its list of TLDs) and
- *	    skips those inside http(s) links; mailto: links of HTML are
- *	    not read separately.  The freemail_max_body_* and
+ *	    skips those inside http(s) links.  Before those, the addresses
+ *	    of <a href="mailto:..."> tags in the raw body view (HTML and
+ *	    text parts alike; entities in the attribute not decoded) that
+ *	    the body view does not show (SpamAssassin: URIs of type "a",
+ *	    not "parsed").  The freemail_max_body_* and
  *	    freemail_skip_* settings have SpamAssassin's defaults (5, 3, 1,
  *	    1) and are not directives.
  * OWNS     struct vg_rules_freemail belongs to the rules set.
@@ -469,6 +472,130 @@ vg_fm_local_char(int ch)
 }
 
 /*
+ * vg_fm_email - the address around the '@' at at in [b, end): its start
+ * and end into *ps, *pe (SpamAssassin's email_regex: a local part of at
+ * most 64 bytes, two or more domain labels, an alphabetic TLD)
+ */
+static bool
+vg_fm_email(const char *b, const char *end, const char *at, const char **ps,
+    const char **pe)
+{
+	const char *s = at, *e = at + 1;
+	int labels = 0;
+	const char *last = NULL;
+
+	while (s > b &&
+	    (vg_fm_local_char((unsigned char)s[-1]) ||
+	        (s[-1] == '.' && s - 1 > b &&
+	            vg_fm_local_char((unsigned char)s[-2]))))
+		s--;
+	while (s < at && *s == '.')
+		s++;
+	if (s == at || at - s > 64)
+		return false;
+	/* the domain: labels, then an alphabetic TLD */
+	while (e < end && isalnum((unsigned char)*e)) {
+		const char *l = e;
+
+		while (e < end && (isalnum((unsigned char)*e) || *e == '-'))
+			e++;
+		if (e[-1] == '-')
+			break;
+		last = l;
+		labels++;
+		if (e < end && *e == '.' && e + 1 < end &&
+		    isalnum((unsigned char)e[1]))
+			e++;
+		else
+			break;
+	}
+	if (labels < 2 || last == NULL)
+		return false;
+	for (const char *q = last; q < e; q++)
+		if (!isalpha((unsigned char)*q))
+			return false;
+	if (e - last < 2)
+		return false;
+	*ps = s;
+	*pe = e;
+	return true;
+}
+
+/* vg_fm_in_body - whether the body view holds address a (any case) */
+static bool
+vg_fm_in_body(const struct vg_sactx *c, const char *a)
+{
+	size_t n = strlen(a);
+	const char *p = c->text->body, *end = p + c->text->body_len;
+
+	for (; (size_t)(end - p) >= n; p++)
+		if (strncasecmp(p, a, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * vg_fm_mailto_addrs - the addresses of <a href="mailto:..."> links in
+ * the HTML (the raw body view, tags kept) that the text does not show:
+ * SpamAssassin's URIs of type "a" and not "parsed"
+ */
+static void
+vg_fm_mailto_addrs(const struct vg_sactx *c, struct vg_fm_addrs *all)
+{
+	const char *p, *end, *at, *s, *e;
+	size_t nmailto = 0;
+
+	if (c->text->rawbody == NULL)
+		return;
+	p = c->text->rawbody;
+	end = p + c->text->rawbody_len;
+	while (
+	    nmailto < 20 && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		const char *tag = ++p, *gt, *v;
+
+		if (end - tag < 3 || tolower((unsigned char)tag[0]) != 'a' ||
+		    !isspace((unsigned char)tag[1]))
+			continue;
+		if ((gt = memchr(tag, '>', (size_t)(end - tag))) == NULL)
+			break;
+		/* href=, any case, then an optional quote and blanks */
+		for (v = tag + 1; v + 5 <= gt; v++)
+			if (strncasecmp(v, "href", 4) == 0 &&
+			    isspace((unsigned char)v[-1]))
+				break;
+		if (v + 5 > gt)
+			continue;
+		for (v += 4; v < gt && isspace((unsigned char)*v); v++)
+			;
+		if (v >= gt || *v++ != '=')
+			continue;
+		while (v < gt &&
+		    (isspace((unsigned char)*v) || *v == '"' || *v == '\''))
+			v++;
+		if (gt - v < 8 || strncasecmp(v, "mailto:", 7) != 0)
+			continue;
+		v += 7;
+		at = memchr(v, '@', (size_t)(gt - v));
+		if (at == NULL || !vg_fm_email(v, gt, at, &s, &e) || s != v)
+			continue;
+		{
+			char one[VG_FREEMAIL_ADDR_MAX + 1];
+			size_t n = (size_t)(e - s);
+
+			if (n > VG_FREEMAIL_ADDR_MAX)
+				continue;
+			for (size_t k = 0; k < n; k++)
+				one[k] = (char)tolower((unsigned char)s[k]);
+			one[n] = '\0';
+			if (vg_fm_in_body(c, one))
+				continue;
+			vg_fm_add(all, one, n);
+			nmailto++;
+		}
+	}
+}
+
+/*
  * vg_fm_body_addrs - freemail addresses in the body; false when
  * SpamAssassin would skip the body (too many addresses)
  */
@@ -485,45 +612,14 @@ vg_fm_body_addrs(const struct vg_sactx *c, struct vg_fm_addrs *out)
 		return true;
 	b = c->text->body;
 	end = b + c->text->body_len;
+	/* <a href="mailto:..."> first, as SpamAssassin's URI list */
+	vg_fm_mailto_addrs(c, &all);
 	for (at = b; all.n < VG_FREEMAIL_BODY &&
 	     (at = memchr(at, '@', (size_t)(end - at))) != NULL;
 	     at++) {
-		const char *s = at, *e = at + 1, *tok;
-		int labels = 0;
-		const char *last = NULL;
+		const char *s, *e, *tok;
 
-		while (s > b &&
-		    (vg_fm_local_char((unsigned char)s[-1]) ||
-		        (s[-1] == '.' && s - 1 > b &&
-		            vg_fm_local_char((unsigned char)s[-2]))))
-			s--;
-		while (s < at && *s == '.')
-			s++;
-		if (s == at || at - s > 64)
-			continue;
-		/* the domain: labels, then an alphabetic TLD */
-		while (e < end && isalnum((unsigned char)*e)) {
-			const char *l = e;
-
-			while (e < end &&
-			    (isalnum((unsigned char)*e) || *e == '-'))
-				e++;
-			if (e[-1] == '-')
-				break;
-			last = l;
-			labels++;
-			if (e < end && *e == '.' && e + 1 < end &&
-			    isalnum((unsigned char)e[1]))
-				e++;
-			else
-				break;
-		}
-		if (labels < 2 || last == NULL)
-			continue;
-		for (const char *q = last; q < e; q++)
-			if (!isalpha((unsigned char)*q))
-				last = NULL;
-		if (last == NULL || e - last < 2)
+		if (!vg_fm_email(b, end, at, &s, &e))
 			continue;
 		/* inside an http(s) link? */
 		for (tok = s; tok > b && !isspace((unsigned char)tok[-1]);

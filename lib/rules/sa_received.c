@@ -1020,24 +1020,50 @@ parse_from(struct rp *p, struct vg_sa_relay *r)
 	return -1;
 }
 
-/* vg_sa_received_line - see sa_received.h */
-enum vg_sa_rcvd_kind
-vg_sa_received_line(const char *v, size_t len, struct vg_sa_relay *r)
+/* rp_open - a parse state with its match data; NULL out of memory */
+static struct rp *
+rp_open(void)
 {
 	struct rp *p;
+
+	pthread_once(&rx_once, rx_init);
+	if (!rx_ok || (p = vg_malloc(sizeof(*p))) == NULL)
+		return NULL;
+	p->md = pcre2_match_data_create(16, NULL);
+	p->mc = pcre2_match_context_create(NULL);
+	if (p->md == NULL || p->mc == NULL) {
+		pcre2_match_data_free(p->md);
+		pcre2_match_context_free(p->mc);
+		vg_free(p);
+		return NULL;
+	}
+	pcre2_set_match_limit(p->mc, 200000);
+	pcre2_set_depth_limit(p->mc, 2000);
+	return p;
+}
+
+/* rp_close - free p (NULL is fine) */
+static void
+rp_close(struct rp *p)
+{
+	if (p == NULL)
+		return;
+	pcre2_match_data_free(p->md);
+	pcre2_match_context_free(p->mc);
+	vg_free(p);
+}
+
+/* line_parse - one header's value into r with p (vg_sa_received_line) */
+static enum vg_sa_rcvd_kind
+line_parse(struct rp *p, const char *v, size_t len, struct vg_sa_relay *r)
+{
 	enum vg_sa_rcvd_kind kind = VG_SA_RCVD_UNPARSEABLE;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	pthread_once(&rx_once, rx_init);
-	if (!rx_ok || (p = vg_calloc(1, sizeof(*p))) == NULL)
-		return VG_SA_RCVD_UNPARSEABLE;
-	p->md = pcre2_match_data_create(16, NULL);
-	p->mc = pcre2_match_context_create(NULL);
-	if (p->md == NULL || p->mc == NULL)
-		goto out;
-	pcre2_set_match_limit(p->mc, 200000);
-	pcre2_set_depth_limit(p->mc, 2000);
+	p->rc = 0;
+	p->dns = false;
+	p->sub[0] = '\0';
 	squeeze(p, v, len);
 	if (!(strncasecmp(p->s, "from ", 5) == 0 ||
 	        strncasecmp(p->s, "(from ", 6) == 0) ||
@@ -1104,11 +1130,24 @@ vg_sa_received_line(const char *v, size_t len, struct vg_sa_relay *r)
 	finish(p, r);
 	kind = VG_SA_RCVD_RELAY;
 out:
-	pcre2_match_data_free(p->md);
-	pcre2_match_context_free(p->mc);
-	vg_free(p);
 	if (kind != VG_SA_RCVD_RELAY)
 		memset(r, 0, sizeof(*r));
+	return kind;
+}
+
+/* vg_sa_received_line - see sa_received.h */
+enum vg_sa_rcvd_kind
+vg_sa_received_line(const char *v, size_t len, struct vg_sa_relay *r)
+{
+	struct rp *p = rp_open();
+	enum vg_sa_rcvd_kind kind;
+
+	if (p == NULL) {
+		memset(r, 0, sizeof(*r));
+		return VG_SA_RCVD_UNPARSEABLE;
+	}
+	kind = line_parse(p, v, len, r);
+	rp_close(p);
 	return kind;
 }
 
@@ -1128,34 +1167,34 @@ in_list(const char *list, const char *ip)
 
 /* first_ip - the first IP address in v (the originating headers) */
 static bool
-first_ip(const char *v, size_t len, char *out, size_t size)
+first_ip(struct rp *p, const char *v, size_t len, char *out, size_t size)
 {
-	struct rp *p;
-	bool ok = false;
-
-	pthread_once(&rx_once, rx_init);
-	if (!rx_ok || (p = vg_calloc(1, sizeof(*p))) == NULL)
+	p->rc = 0;
+	squeeze(p, v, len);
+	if (!rx(p, R_ANY_IP))
 		return false;
-	p->md = pcre2_match_data_create(4, NULL);
-	p->mc = pcre2_match_context_create(NULL);
-	if (p->md != NULL && p->mc != NULL) {
-		pcre2_set_match_limit(p->mc, 200000);
-		squeeze(p, v, len);
-		if (rx(p, R_ANY_IP)) {
-			grp(p, 1, out, size);
-			ok = true;
-		}
-	}
-	pcre2_match_data_free(p->md);
-	pcre2_match_context_free(p->mc);
-	vg_free(p);
-	return ok;
+	grp(p, 1, out, size);
+	return true;
 }
 
-/* vg_sa_relays_parse - see sa_received.h */
-int
-vg_sa_relays_parse(struct vg_sa_relays *out, const struct vg_msg *msg,
-    const struct vg_sa_trust *t)
+/* relays_cap - how many relays msg can give (headers read), at least 1 */
+static size_t
+relays_cap(const struct vg_msg *msg, const char *const *orig, size_t norig)
+{
+	size_t n = 0;
+
+	while (n < VG_SA_RCVD_MAX &&
+	    vg_msg_header_find(msg, "Received", n) != NULL)
+		n++;
+	for (size_t o = 0; o < norig && n < VG_SA_RCVD_MAX; o++)
+		if (vg_msg_header_find(msg, orig[o], 0) != NULL)
+			n++;
+	return n > 0 ? n : 1;
+}
+
+/* vg_sa_relays_new - see sa_received.h */
+struct vg_sa_relays *
+vg_sa_relays_new(const struct vg_msg *msg, const struct vg_sa_trust *t)
 {
 	const char *trusted = t != NULL ? t->trusted : NULL;
 	const char *internal = t != NULL ? t->internal : NULL;
@@ -1166,24 +1205,36 @@ vg_sa_relays_parse(struct vg_sa_relays *out, const struct vg_msg *msg,
 	bool in_trusted = true, in_internal = true, found_msa = false;
 	bool allow_fetch = true;
 	const struct vg_header *h;
+	struct vg_sa_relays *out;
+	struct rp *p;
+	size_t cap;
 
-	memset(out, 0, sizeof(*out));
 	if (t != NULL && t->orig_hdrs != NULL) {
 		orig = t->orig_hdrs;
 		norig = t->norig_hdrs;
+	}
+	/* Sized to the message: most have a few Received headers. */
+	cap = relays_cap(msg, orig, norig);
+	out = vg_calloc(1, sizeof(*out) + cap * sizeof(out->relay[0]));
+	if (out == NULL)
+		return NULL;
+	if ((p = rp_open()) == NULL) {
+		vg_free(out);
+		return NULL;
 	}
 	if (user_trust && !user_internal)
 		internal = trusted;
 	else if (!user_trust && user_internal)
 		trusted = internal;
 	/* The Received headers, then one line per originating header. */
-	for (size_t k = 0, o = 0; nhdr < VG_SA_RCVD_MAX; nhdr++) {
+	for (size_t k = 0, o = 0; nhdr < VG_SA_RCVD_MAX && out->n < cap;
+	     nhdr++) {
 		struct vg_sa_relay *r = &out->relay[out->n];
 		enum vg_sa_rcvd_kind kind;
 
 		if ((h = vg_msg_header_find(msg, "Received", k)) != NULL) {
 			k++;
-			kind = vg_sa_received_line(h->value, h->value_len, r);
+			kind = line_parse(p, h->value, h->value_len, r);
 		} else {
 			char ip[VG_SA_RCVD_FIELD_MAX], line[300];
 			const struct vg_header *oh = NULL;
@@ -1194,11 +1245,12 @@ vg_sa_relays_parse(struct vg_sa_relays *out, const struct vg_msg *msg,
 			if (o >= norig)
 				break;
 			o++;
-			if (!first_ip(oh->value, oh->value_len, ip, sizeof(ip)))
+			if (!first_ip(
+			        p, oh->value, oh->value_len, ip, sizeof(ip)))
 				continue;
 			snprintf(line, sizeof(line),
 			    "from X-Originating-IP: %s", ip);
-			kind = vg_sa_received_line(line, strlen(line), r);
+			kind = line_parse(p, line, strlen(line), r);
 		}
 		if (kind == VG_SA_RCVD_UNPARSEABLE)
 			out->nunparseable++;
@@ -1247,7 +1299,22 @@ vg_sa_relays_parse(struct vg_sa_relays *out, const struct vg_msg *msg,
 			out->external[out->nexternal++] = out->n;
 		out->n++;
 	}
-	return 0;
+	rp_close(p);
+	return out;
+}
+
+/* vg_sa_relays_get - see sa_received.h */
+const struct vg_sa_relays *
+vg_sa_relays_get(struct vg_sa_relays **slot, const struct vg_rules *r,
+    const struct vg_msg *msg)
+{
+	struct vg_sa_trust t;
+
+	if (*slot != NULL || msg == NULL)
+		return *slot;
+	vg_sa_relays_trust(r, &t);
+	*slot = vg_sa_relays_new(msg, &t);
+	return *slot;
 }
 
 /* vg_sa_relay_string - see sa_received.h */

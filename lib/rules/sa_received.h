@@ -8,12 +8,13 @@
  *
  * PURPOSE  The facts RelayEval's tests read (policy/sa_relayeval.c):
  *	    vg_sa_received_line() parses one header;
- *	    vg_sa_relays_parse() walks a message's headers, newest first,
+ *	    vg_sa_relays_new() walks a message's headers, newest first,
  *	    with the site's trusted_networks / internal_networks /
  *	    msa_networks (or, with none configured, SpamAssassin's guess:
  *	    trust stops at the first relay from a public address without
  *	    authentication).
- * OWNS     Nothing: results are written into the caller's structs.
+ * OWNS     Nothing: a relay is written into the caller's struct; a
+ *	    message's relays are one block the caller frees.
  * LIMITS   VG_SA_RCVD_MAX Received headers (and originating-IP headers)
  *	    are read, newer first; more are not looked at.  One header is
  *	    read up to VG_SA_RCVD_LINE_MAX bytes (after its blanks are
@@ -73,22 +74,38 @@ struct vg_sa_trust {
 	size_t norig_hdrs;
 };
 
-/* A message's relays, newest first; about 70 KiB: allocate it. */
+/*
+ * A message's relays, newest first (vg_sa_relays_new()): relay[] has room
+ * for the message's Received and originating headers (2 KiB each), not
+ * for VG_SA_RCVD_MAX.
+ */
 struct vg_sa_relays {
-	struct vg_sa_relay relay[VG_SA_RCVD_MAX];
 	size_t n;                                 /* parsed relays in relay[] */
 	size_t trusted[VG_SA_RCVD_MAX], ntrusted; /* indexes */
 	size_t untrusted[VG_SA_RCVD_MAX], nuntrusted; /* indexes */
 	size_t internal[VG_SA_RCVD_MAX], ninternal;   /* indexes */
 	size_t external[VG_SA_RCVD_MAX], nexternal;   /* indexes */
 	size_t nunparseable;
+	struct vg_sa_relay relay[]; /* n used */
 };
 
-/* vg_sa_relays_parse - msg's relays under trust t into out; 0 */
-int vg_sa_relays_parse(struct vg_sa_relays *out, const struct vg_msg *msg,
-    const struct vg_sa_trust *t);
+/*
+ * vg_sa_relays_new - msg's relays under trust t, in one block the caller
+ * vg_free()s; NULL when out of memory (or the patterns do not compile)
+ */
+struct vg_sa_relays *vg_sa_relays_new(
+    const struct vg_msg *msg, const struct vg_sa_trust *t);
 
 struct vg_rules;
+/*
+ * vg_sa_relays_get - the relays of msg under r's settings, made on first
+ * use into *slot (NULL before; the caller vg_free()s it after the
+ * message), so a message's Received headers are parsed once for the
+ * pseudo-headers and the eval tests.  NULL when out of memory.
+ */
+const struct vg_sa_relays *vg_sa_relays_get(struct vg_sa_relays **slot,
+    const struct vg_rules *r, const struct vg_msg *msg);
+
 /*
  * vg_sa_relays_trust - the settings of rules r into t (borrowed from r;
  * all NULL when none were given).  Defined above rules/, by the module

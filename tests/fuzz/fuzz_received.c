@@ -52,10 +52,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ml.tmp_dir = "/tmp";
 	if (vg_msg_from_bytes(&m, &ml, (const char *)data, size) != 0)
 		return 0;
-	if ((rl = vg_calloc(1, sizeof(*rl))) != NULL) {
-		if (size > 0 && data[0] & 1)
-			t.trusted = "10.0.0.0/8 192.0.2.0/24";
-		(void)vg_sa_relays_parse(rl, m, &t);
+	if (size > 0 && data[0] & 1)
+		t.trusted = "10.0.0.0/8 192.0.2.0/24";
+	if ((rl = vg_sa_relays_new(m, &t)) != NULL) {
 		if (rl->n > VG_SA_RCVD_MAX || rl->ntrusted > rl->n ||
 		    rl->nuntrusted > rl->n)
 			abort();

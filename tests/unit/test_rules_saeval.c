@@ -393,6 +393,15 @@ static const struct {
     {"fm3.eml", " FREEMAIL_FROM __freemail_reply "},
     /* info@ is on FreeMail's welcomelist; the Reply-To is not */
     {"fm4.eml", " __freemail_hdr_replyto __smf_freemail_hdr_replyto "},
+    /* freemail From, another freemail only in an <a href="mailto:"> */
+    {"fm5.eml", " FREEMAIL_FROM __freemail_reply "},
+    /* From and Reply-To the same freemail, another in a mailto: link
+     * (the corpus's spam.00222) */
+    {"fm6.eml",
+        " FREEMAIL_FROM __smf_freemail_hdr_replyto __freemail_hdr_replyto "
+        "__freemail_reply FREEMAIL_REPLYTO_END_DIGIT __freemail_replyto "},
+    /* the mailto: link is the From, and shown in the text */
+    {"fm7.eml", " FREEMAIL_FROM "},
 };
 
 START_TEST(test_rules_saeval_freemail)

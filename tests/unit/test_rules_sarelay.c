@@ -451,39 +451,51 @@ msg_with(size_t n, const char *first_ip)
 /* The trust path: inferred, configured, and the header limit. */
 START_TEST(test_sarelay_trust_path)
 {
-	struct vg_sa_relays *rl = vg_calloc(1, sizeof(*rl));
+	struct vg_sa_relays *rl;
 	struct vg_sa_trust t;
 	char *raw = msg_with(3, "10.0.0.1");
 	struct vg_msg *m = msg_of(raw, NULL);
 
-	ck_assert_ptr_nonnull(rl);
 	/* none configured: the private first hop is trusted */
 	memset(&t, 0, sizeof(t));
-	ck_assert_int_eq(vg_sa_relays_parse(rl, m, &t), 0);
+	ck_assert_ptr_nonnull(rl = vg_sa_relays_new(m, &t));
 	ck_assert_uint_eq(rl->n, 3);
 	ck_assert_uint_eq(rl->ntrusted, 1);
 	ck_assert_uint_eq(rl->nuntrusted, 2);
+	vg_free(rl);
 	/* trusted_networks naming the public hop too */
 	t.trusted = "10.0.0.0/8 203.0.113.0/24";
-	ck_assert_int_eq(vg_sa_relays_parse(rl, m, &t), 0);
+	ck_assert_ptr_nonnull(rl = vg_sa_relays_new(m, &t));
 	ck_assert_uint_eq(rl->ntrusted, 3);
 	ck_assert_uint_eq(rl->ninternal, 3); /* internal = trusted */
+	vg_free(rl);
 	t.internal = "10.0.0.0/8";
-	ck_assert_int_eq(vg_sa_relays_parse(rl, m, &t), 0);
+	ck_assert_ptr_nonnull(rl = vg_sa_relays_new(m, &t));
 	ck_assert_uint_eq(rl->ntrusted, 3);
 	ck_assert_uint_eq(rl->ninternal, 1);
+	vg_free(rl);
 	vg_msg_free(m);
 	vg_free(raw);
 	/* more Received headers than the limit: the newest are read */
 	raw = msg_with(VG_SA_RCVD_MAX + 10, "10.0.0.1");
 	m = msg_of(raw, NULL);
 	memset(&t, 0, sizeof(t));
-	ck_assert_int_eq(vg_sa_relays_parse(rl, m, &t), 0);
+	ck_assert_ptr_nonnull(rl = vg_sa_relays_new(m, &t));
 	ck_assert_uint_eq(rl->n, VG_SA_RCVD_MAX);
 	ck_assert_str_eq(rl->relay[0].ip, "10.0.0.1");
+	ck_assert_str_eq(rl->relay[VG_SA_RCVD_MAX - 1].ip, "203.0.113.4");
+	vg_free(rl);
 	vg_msg_free(m);
 	vg_free(raw);
+	/* no Received header: no relay, room for none needed */
+	raw = msg_with(0, "10.0.0.1");
+	m = msg_of(raw, NULL);
+	ck_assert_ptr_nonnull(rl = vg_sa_relays_new(m, &t));
+	ck_assert_uint_eq(rl->n, 0);
+	ck_assert_uint_eq(rl->ntrusted + rl->nuntrusted, 0);
 	vg_free(rl);
+	vg_msg_free(m);
+	vg_free(raw);
 }
 END_TEST
 
