@@ -989,8 +989,8 @@ vg_rules_eval(const struct vg_rules *r, const struct vg_msg *msg,
 	    0)
 		goto out;
 	/* SpamAssassin's eval: tests (rules_evalfn.c). */
-	if ((rc = vg_rules_eval_sa(
-	         r, msg, text, hits, out, vg_rules_record, &relays)) != 0)
+	if ((rc = vg_rules_eval_sa(r, msg, text, hits, out, vg_rules_record,
+	         &relays, m.md, m.mc)) != 0)
 		goto out;
 	if (text != NULL &&
 	    ((rc = vg_rules_eval_text(&m, VG_RULE_BODY, text->body,

@@ -359,12 +359,27 @@ vg_sactx_header_count(const struct vg_sactx *c, const char *name)
 	return n;
 }
 
+/* vg_sactx_match - re over s with the thread's match data and limits */
+int
+vg_sactx_match(const struct vg_sactx *c, const pcre2_code *re, const char *s,
+    size_t len, size_t start)
+{
+	return pcre2_match(re, (PCRE2_SPTR)s, len, start, 0, c->md, c->mc);
+}
+
+/* vg_sactx_ovector - the last match's offsets */
+const PCRE2_SIZE *
+vg_sactx_ovector(const struct vg_sactx *c)
+{
+	return pcre2_get_ovector_pointer(c->md);
+}
+
 /* vg_rules_eval_sa - every eval: rule over one message */
 int
 vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
     struct vg_symset *out, vg_rules_record_fn record,
-    struct vg_sa_relays **relays)
+    struct vg_sa_relays **relays, pcre2_match_data *md, pcre2_match_context *mc)
 {
 	struct vg_sa_relays *own = NULL;
 	struct vg_sactx c;
@@ -378,6 +393,8 @@ vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
 	c.msg = msg;
 	c.text = text;
 	c.relays = relays != NULL ? relays : &own;
+	c.md = md;
+	c.mc = mc;
 	for (k = 0; k < r->neval_order && rc == 0; k++) {
 		size_t i = r->eval_order[k];
 		const struct vg_rule *rule = &r->rules[i];

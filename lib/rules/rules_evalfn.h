@@ -57,6 +57,10 @@ struct vg_sactx {
 	const struct vg_rules *r;
 	const struct vg_msg *msg;
 	const struct vg_text *text;
+	/* The evaluating thread's match data (one pair) and context (the
+	 * rules' match and depth limits, JIT stack): vg_sactx_match(). */
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
 	/* body text facts (sa_bodyeval.c) */
 	bool have_body;
 	size_t body_len;  /* bytes of the body without the subject */
@@ -199,13 +203,23 @@ struct vg_sa_relays;
 int vg_rules_eval_sa(const struct vg_rules *r, const struct vg_msg *msg,
     const struct vg_text *text, struct vg_rules_hits *hits,
     struct vg_symset *out, vg_rules_record_fn record,
-    struct vg_sa_relays **relays);
+    struct vg_sa_relays **relays, pcre2_match_data *md,
+    pcre2_match_context *mc);
 
 /* sactx helpers (rules_evalfn.c) */
 
 /* vg_sactx_header - the i-th (0 first) decoded value of header name, NULL */
 const char *vg_sactx_header(
     const struct vg_sactx *c, const char *name, bool raw, size_t i);
+/*
+ * vg_sactx_match - pcre2_match() of re over s[0..len) from start, with
+ * the thread's match data and limits (no allocation per call); the
+ * match's offsets, when it returns >= 0, in vg_sactx_ovector(c)
+ */
+int vg_sactx_match(const struct vg_sactx *c, const pcre2_code *re,
+    const char *s, size_t len, size_t start);
+/* vg_sactx_ovector - the last vg_sactx_match()'s start and end */
+const PCRE2_SIZE *vg_sactx_ovector(const struct vg_sactx *c);
 /* vg_sactx_header_count - how many headers are called name */
 size_t vg_sactx_header_count(const struct vg_sactx *c, const char *name);
 

@@ -266,11 +266,10 @@ vg_fm_role(const char *local, size_t n)
 
 /* vg_fm_is - _is_freemail() of one lower-case address */
 static bool
-vg_fm_is(const struct vg_rules_freemail *fm, const char *email)
+vg_fm_is(const struct vg_sactx *c, const struct vg_rules_freemail *fm,
+    const char *email)
 {
 	const char *at = strrchr(email, '@');
-	pcre2_match_data *md;
-	bool hit;
 
 	if (fm == NULL || *email == '\0' || at == NULL)
 		return false;
@@ -283,12 +282,7 @@ vg_fm_is(const struct vg_rules_freemail *fm, const char *email)
 		return true;
 	if (fm->wild_re == NULL)
 		return false;
-	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
-		return false;
-	hit = pcre2_match(fm->wild_re, (PCRE2_SPTR)email, strlen(email), 0, 0,
-	          md, NULL) >= 0;
-	pcre2_match_data_free(md);
-	return hit;
+	return vg_sactx_match(c, fm->wild_re, email, strlen(email), 0) >= 0;
 }
 
 /* A list of lower-case addresses. */
@@ -344,19 +338,12 @@ vg_fm_header_addrs(
 
 /* vg_fm_re - whether email matches the function's regex (or has none) */
 static bool
-vg_fm_re(const struct vg_evalargs *a, const char *email)
+vg_fm_re(
+    const struct vg_sactx *c, const struct vg_evalargs *a, const char *email)
 {
-	pcre2_match_data *md;
-	bool hit;
-
 	if (a->re == NULL)
 		return true;
-	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
-		return false;
-	hit = pcre2_match(
-	          a->re, (PCRE2_SPTR)email, strlen(email), 0, 0, md, NULL) >= 0;
-	pcre2_match_data_free(md);
-	return hit;
+	return vg_sactx_match(c, a->re, email, strlen(email), 0) >= 0;
 }
 
 /* check_freemail_header(HEADER[, REGEX]) */
@@ -369,7 +356,8 @@ vg_sa_fm_header(struct vg_sactx *c, const struct vg_evalargs *a)
 	l.n = 0;
 	vg_fm_header_addrs(c, a->str[0], &l);
 	for (i = 0; i < l.n; i++)
-		if (vg_fm_is(c->r->freemail, l.a[i]) && vg_fm_re(a, l.a[i]))
+		if (vg_fm_is(c, c->r->freemail, l.a[i]) &&
+		    vg_fm_re(c, a, l.a[i]))
 			return 1;
 	return 0;
 }
@@ -396,7 +384,8 @@ vg_sa_fm_from(struct vg_sactx *c, const struct vg_evalargs *a)
 		for (i = 0; i < VG_NELEM(names); i++)
 			vg_fm_header_addrs(c, names[i], &l);
 	for (i = 0; i < l.n; i++)
-		if (vg_fm_is(c->r->freemail, l.a[i]) && vg_fm_re(a, l.a[i]))
+		if (vg_fm_is(c, c->r->freemail, l.a[i]) &&
+		    vg_fm_re(c, a, l.a[i]))
 			return 1;
 	return 0;
 }
@@ -634,7 +623,7 @@ vg_fm_body_addrs(const struct vg_sactx *c, struct vg_fm_addrs *out)
 	for (i = 0; i < all.n; i++) {
 		if (i + 1 == 5)
 			return false; /* freemail_max_body_emails */
-		if (!vg_fm_is(c->r->freemail, all.a[i]))
+		if (!vg_fm_is(c, c->r->freemail, all.a[i]))
 			continue;
 		if (++nfm == 3)
 			return false; /* freemail_max_body_freemails */
@@ -663,9 +652,9 @@ vg_sa_fm_replyto(struct vg_sactx *c, const struct vg_evalargs *a)
 	vg_fm_header_addrs(c, "From", &from);
 	vg_fm_header_addrs(c, "Reply-To", &rt);
 	for (i = 0; i < from.n; i++)
-		from_fm = from_fm || vg_fm_is(fm, from.a[i]);
+		from_fm = from_fm || vg_fm_is(c, fm, from.a[i]);
 	for (i = 0; i < rt.n; i++)
-		rt_fm = rt_fm || vg_fm_is(fm, rt.a[i]);
+		rt_fm = rt_fm || vg_fm_is(c, fm, rt.a[i]);
 	for (i = 0; i < from.n; i++)
 		for (k = 0; k < rt.n; k++)
 			if (strcmp(from.a[i], rt.a[k]) == 0)

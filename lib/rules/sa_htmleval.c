@@ -358,20 +358,17 @@ static int
 vg_sa_html_text(struct vg_sactx *c, const struct vg_evalargs *a, bool want)
 {
 	const struct vg_html_sa *h;
-	pcre2_match_data *md;
 	int hit = 0;
 
 	if (c->text == NULL || c->text->nhtml_sa == 0)
-		return 0;
-	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
 		return 0;
 	VG_SA_HTML_EACH(c, h)
 	{
 		const struct vg_html_sa_strings *L = &h->list[a->sel];
 
 		for (size_t k = 0; k < L->n && !hit; k++) {
-			int rc = pcre2_match(a->re, (PCRE2_SPTR)L->s[k],
-			    L->len[k], 0, 0, md, NULL);
+			int rc =
+			    vg_sactx_match(c, a->re, L->s[k], L->len[k], 0);
 
 			if ((rc >= 0) == want &&
 			    (rc >= 0 || rc == PCRE2_ERROR_NOMATCH))
@@ -380,7 +377,6 @@ vg_sa_html_text(struct vg_sactx *c, const struct vg_evalargs *a, bool want)
 		if (hit)
 			break;
 	}
-	pcre2_match_data_free(md);
 	return hit;
 }
 

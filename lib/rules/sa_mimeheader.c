@@ -116,15 +116,12 @@ static int
 vg_sa_mimeheader(struct vg_sactx *c, const struct vg_evalargs *a)
 {
 	const struct vg_samime *m = vg_sa_mime(c);
-	pcre2_match_data *md;
 	struct vg_buf b;
 	size_t i;
 	int hits = 0;
 
 	if (a->sel & VG_SA_MH_NEGATE)
 		return 1;
-	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
-		return 0;
 	vg_buf_init(&b, VG_SA_MH_VALUE_MAX);
 	for (i = 0; i < m->nhdrs && hits < (int)a->num[3]; i++) {
 		const char *v;
@@ -136,18 +133,16 @@ vg_sa_mimeheader(struct vg_sactx *c, const struct vg_evalargs *a)
 		len = b.len;
 		/* Every match, one after the other (tflags multiple). */
 		while (pos <= len && hits < (int)a->num[3]) {
-			PCRE2_SIZE *ov;
+			const PCRE2_SIZE *ov;
 
-			if (pcre2_match(a->re, (PCRE2_SPTR)v, len, pos, 0, md,
-			        NULL) < 0)
+			if (vg_sactx_match(c, a->re, v, len, pos) < 0)
 				break;
-			ov = pcre2_get_ovector_pointer(md);
+			ov = vg_sactx_ovector(c);
 			hits++;
 			pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
 		}
 	}
 	vg_buf_fini(&b);
-	pcre2_match_data_free(md);
 	return hits;
 }
 

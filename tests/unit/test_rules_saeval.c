@@ -1416,6 +1416,36 @@ END_TEST
  * mimeheader: what is refused (skipped, counted under MIMEHeader), tflags
  * multiple over parts, the header limit (VG_SAMIME_HDR_PARTS parts read).
  */
+/*
+ * Eval tests' regexes (here mimeheader's) run under the rules' match
+ * limit, with the thread's match data, as every other rule's: a match the
+ * limit cuts off is no hit.  Before, they ran without it.
+ */
+START_TEST(test_rules_saeval_match_limit)
+{
+	static const char raw[] = "From: a@example.com\nSubject: s\n"
+	                          "MIME-Version: 1.0\n"
+	                          "Content-Type: text/plain\n\nbody\n";
+	static const char rule[] =
+	    "mimeheader M Content-Type =~ /^(?:t|e|x)+(?:\\/|-)+plain/\n";
+	char src[512];
+	struct vg_rules *r;
+	struct vg_rules_hits *h;
+
+	for (int limited = 0; limited < 2; limited++) {
+		snprintf(src, sizeof(src), "vigil_compat spamassassin\n%s%s",
+		    limited ? "vigil_match_limit 1\n" : "", rule);
+		r = load(src);
+		h = run_bytes(r, raw, sizeof(raw) - 1);
+		ck_assert_msg(vg_rules_hit(h, 0) == !limited, "limit %s: %s",
+		    limited ? "1" : "default",
+		    vg_rules_hit(h, 0) ? "hit" : "missed");
+		vg_rules_hits_free(h);
+		vg_rules_free(r);
+	}
+}
+END_TEST
+
 START_TEST(test_rules_saeval_mimeheader_limits)
 {
 	static const char src[] =
@@ -1531,6 +1561,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_rules_saeval_mimeheader, 0,
 	    (int)(sizeof(mh_cases) / sizeof(mh_cases[0])));
 	tcase_add_test(tc, test_rules_saeval_mimeheader_limits);
+	tcase_add_test(tc, test_rules_saeval_match_limit);
 	tcase_add_test(tc, test_rules_saeval_outlook_msgid);
 	suite_add_tcase(s, tc);
 	return s;
