@@ -18,6 +18,10 @@ vg_html_fold_init(struct vg_html_fold *f, struct vg_buf *out)
 	f->out = out;
 	f->space = false;
 	f->open = false;
+	f->blank = false;
+	f->trail = false;
+	f->lead = false;
+	f->nl = 0;
 	f->rc = 0;
 }
 
@@ -37,6 +41,29 @@ vg_html_fold_para(struct vg_html_fold *f)
 		emit(f, "\n", 1);
 	f->open = false;
 	f->space = false;
+}
+
+/*
+ * para_lines - end a text/plain paragraph: one blank first when the text
+ * before its end had one (f->trail at a line end, else f->blank)
+ */
+static void
+para_lines(struct vg_html_fold *f)
+{
+	if (f->open && (f->nl > 0 ? f->trail : f->blank))
+		emit(f, " ", 1);
+	vg_html_fold_para(f);
+}
+
+/* vg_html_fold_end_lines - see html.h */
+void
+vg_html_fold_end_lines(struct vg_html_fold *f)
+{
+	para_lines(f);
+	f->blank = false;
+	f->trail = false;
+	f->lead = false;
+	f->nl = 0;
 }
 
 /*
@@ -83,15 +110,22 @@ vg_html_fold_text(struct vg_html_fold *f, const char *s, size_t n, bool lines)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run, chars = 0, k;
-	unsigned nl = 0;
 
 	while (i < n && f->rc == 0) {
 		unsigned char c = p[i];
 		int sp;
 
 		if (c <= ' ' || c == 0x7f) {
-			if (c == '\n' && lines && ++nl >= 2 && f->open)
-				vg_html_fold_para(f);
+			if (c == '\n' && lines) {
+				if (f->nl++ == 0)
+					f->trail = f->blank;
+				f->lead = false;
+				if (f->nl >= 2 && f->open)
+					para_lines(f);
+			} else if (lines) {
+				f->blank = true;
+				f->lead = !f->open;
+			}
 			f->space = f->open;
 			i++;
 			continue;
@@ -99,6 +133,10 @@ vg_html_fold_text(struct vg_html_fold *f, const char *s, size_t n, bool lines)
 		if (c == 0xc2 || c == 0xe2 || c == 0xe3 || c == 0xef) {
 			sp = special(p + i, n - i, &k);
 			if (sp == 1) {
+				if (lines) {
+					f->blank = true;
+					f->lead = !f->open;
+				}
 				f->space = f->open;
 				i += k;
 				continue;
@@ -115,14 +153,17 @@ vg_html_fold_text(struct vg_html_fold *f, const char *s, size_t n, bool lines)
 			    c == 0xe3 || c == 0xef)
 				break;
 		}
-		if (f->space)
+		if (f->space || (lines && f->lead))
 			emit(f, " ", 1);
 		emit(f, s + i, run - i);
 		for (k = i; k < run; k++)
 			chars += (p[k] & 0xc0) != 0x80;
 		f->space = false;
 		f->open = true;
-		nl = 0;
+		f->blank = false;
+		f->trail = false;
+		f->lead = false;
+		f->nl = 0;
 		i = run;
 	}
 	return chars;

@@ -69,21 +69,35 @@ struct vg_html_fold {
 	struct vg_buf *out;
 	bool space; /* a blank is pending before the next character */
 	bool open;  /* the current paragraph has text */
-	int rc;     /* first error; further output is dropped */
+	/* Line mode (text/plain) only, for SpamAssassin's paragraph ends: */
+	bool blank;  /* a blank other than a line end since the last text */
+	bool trail;  /* blank was set at the run's first line end */
+	bool lead;   /* a blank after the last line end, paragraph not open */
+	unsigned nl; /* line ends since the last text */
+	int rc;      /* first error; further output is dropped */
 };
 
 /* vg_html_fold_init - fold into out (appending) */
 void vg_html_fold_init(struct vg_html_fold *f, struct vg_buf *out);
 /*
  * vg_html_fold_text - add UTF-8 text: blanks fold to one space, zero-width
- * characters go.  With lines, a blank line ends the paragraph (text/plain);
- * without, every line end is a blank (HTML).  Returns the number of
- * non-blank characters added.
+ * characters go.  With lines, a blank line ends the paragraph (text/plain),
+ * and a paragraph keeps one blank at its end and at its start where the
+ * text had blanks there (before the first or after the last line end of
+ * the blank line), as SpamAssassin's body lines do ("Answer! \n\n" is the
+ * line "Answer! "); without lines, every line end is a blank (HTML).
+ * Returns the number of non-blank characters added.
  */
 size_t vg_html_fold_text(
     struct vg_html_fold *f, const char *s, size_t n, bool lines);
 /* vg_html_fold_para - end the current paragraph with "\n" if it has text */
 void vg_html_fold_para(struct vg_html_fold *f);
+/*
+ * vg_html_fold_end_lines - end a text/plain part's last paragraph: as
+ * vg_html_fold_para, keeping one blank at its end when the part's text
+ * ended with blanks before its first line end (see vg_html_fold_text)
+ */
+void vg_html_fold_end_lines(struct vg_html_fold *f);
 
 /*
  * vg_html_render - render len bytes of UTF-8 HTML: visible text through

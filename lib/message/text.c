@@ -454,7 +454,7 @@ text_part(struct build *b, const struct vg_mime_leaf *lf, const void *data,
 		    body_prefix(
 		        b->conv.data, b->conv.len, b->lim->max_body_scan),
 		    true);
-		vg_html_fold_para(&b->fold);
+		vg_html_fold_end_lines(&b->fold);
 		rc = soft(b, b->fold.rc, VG_TEXT_F_DECODED_LIMIT);
 		if (rc == 0)
 			rc =

@@ -494,7 +494,11 @@ vg_rmatch_count(struct vg_rmatch *m, const struct vg_rule *rule,
 	return (int)n;
 }
 
-/* vg_rules_lines - match per line of text; 1, 0 or -1 as vg_rmatch_run */
+/*
+ * vg_rules_lines - match per line of text, each line with its "\n" as
+ * SpamAssassin's body lines keep it (so /!\s$/ matches "Answer!\n"); no
+ * empty line after the last "\n".  1, 0 or -1 as vg_rmatch_run.
+ */
 static int
 vg_rules_lines(struct vg_rmatch *m, const struct vg_rule *rule,
     const char *text, size_t len)
@@ -502,18 +506,17 @@ vg_rules_lines(struct vg_rmatch *m, const struct vg_rule *rule,
 	size_t pos = 0;
 	int rc;
 
-	while (pos <= len) {
+	do {
 		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+		size_t n =
+		    nl != NULL ? (size_t)(nl - (text + pos)) + 1 : len - pos;
 
 		rc =
 		    vg_rmatch_run(m, rule, rule->re, text + pos, n, NULL, NULL);
 		if (rc != 0)
 			return rc;
-		if (nl == NULL)
-			break;
-		pos += n + 1;
-	}
+		pos += n;
+	} while (pos < len);
 	return 0;
 }
 
@@ -612,9 +615,10 @@ vg_rules_text_count(struct vg_rmatch *m, const struct vg_rule *rule,
 		if (rule->kind == VG_RULE_RAWBODY) {
 			end = vg_rules_chunk_end(text, len, pos);
 		} else {
+			/* a line with its "\n", as vg_rules_lines() */
 			const char *nl = memchr(text + pos, '\n', len - pos);
 
-			end = nl != NULL ? (size_t)(nl - text) : len;
+			end = nl != NULL ? (size_t)(nl - text) + 1 : len;
 		}
 		c = vg_rmatch_count(m, rule, rule->re, text + pos, end - pos,
 		    rule->maxhits - n);
@@ -622,7 +626,7 @@ vg_rules_text_count(struct vg_rmatch *m, const struct vg_rule *rule,
 			n += (unsigned)c;
 		if (end >= len)
 			break;
-		pos = rule->kind == VG_RULE_RAWBODY ? end : end + 1;
+		pos = end;
 	}
 	return n > 0 ? n : 1;
 }

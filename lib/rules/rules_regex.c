@@ -36,6 +36,40 @@ vg_rules_contains(const char *s, size_t n, const char *needle)
 }
 
 /*
+ * vg_rules_dollar - whether the pattern s[0..n) has a $ anchor (a $ that is
+ * neither escaped nor in a character class)
+ */
+static bool
+vg_rules_dollar(const char *s, size_t n)
+{
+	bool cls = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (cls) {
+			cls = s[i] != ']';
+			continue;
+		}
+		if (s[i] == '[') {
+			cls = true;
+			/* "[]" and "[^]" open with a literal ']' */
+			if (i + 1 < n && s[i + 1] == '^')
+				i++;
+			if (i + 1 < n && s[i + 1] == ']')
+				i++;
+			continue;
+		}
+		if (s[i] == '$')
+			return true;
+	}
+	return false;
+}
+
+/*
  * vg_rules_regex - parse "/re/flags" or "m{re}flags" at *sp and compile it.
  * On success *sp points past the flags.  Returns 0, VG_ENOMEM, or
  * VG_ECONFIG with a reason in why (bad syntax, skip = false) or PCRE2's
@@ -142,7 +176,11 @@ vg_rules_regex(struct vg_rule *rule, char **sp, bool multi_copy, char *why,
 		 * Body rules match per paragraph.  Rather than one match per
 		 * paragraph, rules_eval.c first matches the whole text once
 		 * with ^ and $ at line ends; patterns whose meaning changes
-		 * across lines (\A, \z, \Z, lookbehind) stay per line.
+		 * across lines (\A, \z, \Z, lookbehind) stay per line, and
+		 * so do body patterns with a $ anchor: SpamAssassin's body
+		 * line ends in "\n", so /!\s$/ matches "Answer!\n", which
+		 * the whole text "Answer!\nHow..." cannot show with $ at
+		 * line ends.
 		 */
 		size_t n = (size_t)(end - start);
 
@@ -150,7 +188,8 @@ vg_rules_regex(struct vg_rule *rule, char **sp, bool multi_copy, char *why,
 		    vg_rules_contains(start, n, "\\z") ||
 		    vg_rules_contains(start, n, "\\Z") ||
 		    vg_rules_contains(start, n, "\\G") ||
-		    vg_rules_contains(start, n, "(?<");
+		    vg_rules_contains(start, n, "(?<") ||
+		    (rule->kind == VG_RULE_BODY && vg_rules_dollar(start, n));
 		if (!rule->per_line && (opts & PCRE2_MULTILINE) == 0) {
 			rule->re_ml = pcre2_compile((PCRE2_SPTR)start, n,
 			    opts | PCRE2_MULTILINE, &ec, &eoff, NULL);

@@ -374,7 +374,13 @@ START_TEST(test_html_text_limit)
 }
 END_TEST
 
-/* text/plain folding: lines join, a blank line ends a paragraph. */
+/*
+ * text/plain folding: lines join, a blank line ends a paragraph, and a
+ * paragraph keeps one blank at its start and end where the text had
+ * blanks there, as SpamAssassin 4.0.1's body lines do for this text:
+ * " a b\n", " c d \n", "e fg\n" (its get_rendered_body_text_array; it
+ * keeps the zero-width space, Vigil drops it).
+ */
 START_TEST(test_html_fold_plain)
 {
 	struct vg_buf b;
@@ -386,8 +392,41 @@ START_TEST(test_html_fold_plain)
 	vg_html_fold_init(&f, &b);
 	ck_assert_uint_eq(vg_html_fold_text(&f, t, strlen(t), true), 7);
 	vg_html_fold_para(&f);
-	ck_assert_str_eq(vg_buf_cstr(&b), "a b\nc d\ne fg\n");
+	ck_assert_str_eq(vg_buf_cstr(&b), " a b\n c d \ne fg\n");
 	vg_buf_fini(&b);
+}
+END_TEST
+
+/*
+ * The end of a text/plain part: one blank kept when blanks stood before
+ * its first line end ("Answer! \n" is SpamAssassin's line "Answer! "),
+ * none when the line ended at once.
+ */
+START_TEST(test_html_fold_end_lines)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"Answer! \n", "Answer! \n"},
+	    {"Answer!\n", "Answer!\n"},
+	    {"Answer!  ", "Answer! \n"},
+	    {"Answer!\n  \n", "Answer!\n"},
+	    {"Answer! \n\nNext\n", "Answer! \nNext\n"},
+	    {"", ""},
+	};
+	struct vg_buf b;
+	struct vg_html_fold f;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vg_buf_init(&b, 100);
+		vg_html_fold_init(&f, &b);
+		vg_html_fold_text(&f, cases[i].in, strlen(cases[i].in), true);
+		vg_html_fold_end_lines(&f);
+		ck_assert_msg(strcmp(vg_buf_cstr(&b), cases[i].want) == 0,
+		    "case %zu: got \"%s\"", i, vg_buf_cstr(&b));
+		vg_buf_fini(&b);
+	}
 }
 END_TEST
 
@@ -439,6 +478,7 @@ html_suite(void)
 	tcase_add_test(tc, test_html_meta_charset_ignored);
 	tcase_add_test(tc, test_html_broken_markup);
 	tcase_add_test(tc, test_html_fold_plain);
+	tcase_add_test(tc, test_html_fold_end_lines);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("signals");
 	tcase_add_test(tc, test_html_hidden_text);

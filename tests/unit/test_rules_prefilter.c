@@ -140,7 +140,8 @@ static const struct {
     /* Flags: caseless, multiline, dotall, extended. */
     {"body R /million dollars/i\n", 1, VG_PF_GATED},
     {"body R /million dollars/\n", 0, VG_PF_GATED},
-    {"body R /^dear friend,$/i\n", 1, VG_PF_GATED},
+    /* A body pattern with a $ anchor matches per line (rules_regex.c). */
+    {"body R /^dear friend,$/i\n", 1, VG_PF_ALWAYS},
     {"full R /MONEY.\\nbody/s\n", 1, VG_PF_GATED},
     {"full R /MONEY.\\nbody/\n", 0, VG_PF_GATED},
     /* rawbody matches in SpamAssassin's 2-4 KiB chunks (rules_eval.c):
@@ -181,7 +182,8 @@ static const struct {
     /* Refused by Hyperscan (a pattern that matches the empty string, \R):
      * PCRE2 always runs them, and they still hit. */
     {"body R /x*/\n", 1, VG_PF_ALWAYS},
-    {"body R /dollars\\R/\n", 0, VG_PF_ALWAYS},
+    /* A body line ends in its "\\n", as SpamAssassin's does. */
+    {"body R /dollars\\R/\n", 1, VG_PF_ALWAYS},
     {"header R Subject =~ /MONEY\\R?/\n", 1, VG_PF_ALWAYS},
     /* Per-line patterns (lookbehind, \A) are not gated. */
     {"body R /(?<!the )MILLION/\n", 0, VG_PF_ALWAYS},
