@@ -117,8 +117,8 @@ static const struct {
      * before $ is the line end (SpamAssassin's __FILL_THIS_FORM_FRAUD_
      * PHISH1 ends so), and \s matches it before the next paragraph. */
     {"body T /dollars\\s$/", 1}, {"body T /dollars\\s{2}$/", 0},
-    {"body T /^end\\s$/", 0}, /* the last line has no "\n" */
-    {"body T /^Caf\xc3\xa9 FREE/", 1},   /* the Subject is line one */
+    {"body T /^end\\s$/", 0},          /* the last line has no "\n" */
+    {"body T /^Caf\xc3\xa9 FREE/", 1}, /* the Subject is line one */
     {"body T /<font/", 0}, {"rawbody T /<font size=7>/", 1},
     {"rawbody T /^line two$/", 1},
     /* rawbody matches in SpamAssassin's 2-4 KiB chunks: across lines. */
