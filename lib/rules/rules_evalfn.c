@@ -44,6 +44,7 @@ static const char *const vg_sa_plugins[] = {
     "ReplaceTags",        /* rules_replace.c: regexes rewritten at load */
     "FreeMail",           /* sa_freemail.c */
     "ImageInfo",          /* sa_imageinfo.c */
+    "PDFInfo",            /* sa_pdfinfo.c */
     "MIMEHeader",         /* sa_mimeheader.c: the mimeheader directive */
     "WLBLEval",           /* policy/sa_wlbleval.c */
     "WelcomeListSubject", /* policy/sa_wlbleval.c */
@@ -79,6 +80,7 @@ static const struct vg_evalfn *const vg_evalfn_tables[] = {
     vg_sa_dateeval,
     vg_sa_freemail,
     vg_sa_imageinfo,
+    vg_sa_pdfinfo,
     vg_sa_wlbleval,
     vg_sa_relayeval,
 };

@@ -49,6 +49,7 @@ struct vg_evalargs {
 /* The slots of struct vg_sactx's cache, one per plugin above rules/. */
 enum vg_sactx_cache {
 	VG_SACTX_WLBL, /* policy/sa_wlbleval.c */
+	VG_SACTX_PDF,  /* sa_pdfinfo.c */
 	VG_SACTX_CACHES,
 };
 
@@ -132,6 +133,7 @@ extern const struct vg_evalfn vg_sa_misceval[];
 extern const struct vg_evalfn vg_sa_dateeval[];
 extern const struct vg_evalfn vg_sa_freemail[];
 extern const struct vg_evalfn vg_sa_imageinfo[];
+extern const struct vg_evalfn vg_sa_pdfinfo[];
 /* Plugins above rules/, in policy/ (they read its lists and settings). */
 extern const struct vg_evalfn vg_sa_wlbleval[];
 extern const struct vg_evalfn vg_sa_relayeval[];
