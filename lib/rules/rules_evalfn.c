@@ -45,6 +45,7 @@ static const char *const vg_sa_plugins[] = {
     "FreeMail",           /* sa_freemail.c */
     "ImageInfo",          /* sa_imageinfo.c */
     "PDFInfo",            /* sa_pdfinfo.c */
+    "FromNameSpoof",      /* sa_fromnamespoof.c */
     "MIMEHeader",         /* sa_mimeheader.c: the mimeheader directive */
     "WLBLEval",           /* policy/sa_wlbleval.c */
     "WelcomeListSubject", /* policy/sa_wlbleval.c */
@@ -81,6 +82,7 @@ static const struct vg_evalfn *const vg_evalfn_tables[] = {
     vg_sa_freemail,
     vg_sa_imageinfo,
     vg_sa_pdfinfo,
+    vg_sa_fromnamespoof,
     vg_sa_wlbleval,
     vg_sa_relayeval,
 };

@@ -67,6 +67,8 @@ struct vg_sactx {
 	size_t body_len;  /* bytes of the body without the subject */
 	double upper_pct; /* check_for_uppercase */
 	bool upper_done;
+	/* FromNameSpoof's findings (sa_fromnamespoof.c), bits; 0: not yet */
+	unsigned fns;
 	/* Date minus first Received, seconds (sa_date.c) */
 	bool date_done;
 	double date_diff;
@@ -134,6 +136,7 @@ extern const struct vg_evalfn vg_sa_dateeval[];
 extern const struct vg_evalfn vg_sa_freemail[];
 extern const struct vg_evalfn vg_sa_imageinfo[];
 extern const struct vg_evalfn vg_sa_pdfinfo[];
+extern const struct vg_evalfn vg_sa_fromnamespoof[];
 /* Plugins above rules/, in policy/ (they read its lists and settings). */
 extern const struct vg_evalfn vg_sa_wlbleval[];
 extern const struct vg_evalfn vg_sa_relayeval[];
