@@ -157,8 +157,26 @@ void vg_sa_image_part(struct vg_samime *m, const char *ctype, const char *cte,
  */
 int vg_sa_mimeheader_compile(
     struct vg_rule *rule, char *def, char *why, size_t whylen);
+/*
+ * vg_sa_uridetail_compile - "KEY =~ /re/ ..." of a uri_detail rule (def,
+ * written into) into r's criteria, rule->efn and rule->eargs; 0,
+ * VG_ECONFIG (why; *skip when compat mode skips it), VG_ENOMEM
+ * (sa_uridetail.c)
+ */
+int vg_sa_uridetail_compile(struct vg_rules *r, struct vg_rule *rule, char *def,
+    char *why, size_t whylen, bool *skip);
 /* vg_sa_mimeheader_finish - give a mimeheader rule its maxhits */
 void vg_sa_mimeheader_finish(struct vg_rule *rule);
+
+/*
+ * vg_sa_reg_domain - SpamAssassin's domain of host name[0..n)
+ * (RegistryBoundaries::uri_to_domain): its registrable domain by the
+ * ICANN section of libpsl's public suffix list, lower case, or the name
+ * itself for an IPv4 address, into out; false when it has none (not a
+ * valid name, an unknown top-level domain, a public suffix itself)
+ * (sa_fromnamespoof.c)
+ */
+bool vg_sa_reg_domain(char *out, size_t size, const char *name, size_t n);
 
 /* vg_evalfn_find - the function called name, or NULL */
 const struct vg_evalfn *vg_evalfn_find(const char *name);

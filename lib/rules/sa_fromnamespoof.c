@@ -368,26 +368,18 @@ vg_fns_fqdn(char *host)
 	return true;
 }
 
-/*
- * vg_fns_domain - SpamAssassin's uri_to_domain("mailto:" addr): the
- * registrable domain of the address's host into out (lower case), or
- * the host when it is an IPv4 address; false when it has none
- */
-static bool
-vg_fns_domain(char *out, size_t size, const char *addr)
+/* vg_sa_reg_domain - see rules_evalfn.h */
+bool
+vg_sa_reg_domain(char *out, size_t size, const char *name, size_t n)
 {
 	const psl_ctx_t *psl = psl_builtin();
 	char host[VG_FNS_DOM_MAX + 2];
-	const char *at = strchr(addr, '@'), *p, *prev = NULL, *dot;
-	size_t n;
+	const char *p, *prev = NULL, *dot;
 
-	if (at == NULL || strchr(at + 1, '@') != NULL || psl == NULL)
-		return false;
-	n = strcspn(at + 1, "?");
-	if (n == 0 || n >= sizeof(host))
+	if (n == 0 || n >= sizeof(host) || psl == NULL)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		host[i] = (char)tolower((unsigned char)at[1 + i]);
+		host[i] = (char)tolower((unsigned char)name[i]);
 	host[n] = '\0';
 	/* %-escapes of printable characters: no domain */
 	for (p = host; (p = strchr(p, '%')) != NULL; p++)
@@ -421,6 +413,20 @@ vg_fns_domain(char *out, size_t size, const char *addr)
 		return false;
 	memcpy(out, prev, strlen(prev) + 1);
 	return true;
+}
+
+/*
+ * vg_fns_domain - SpamAssassin's uri_to_domain("mailto:" addr): the
+ * registrable domain of the address's host (vg_sa_reg_domain())
+ */
+static bool
+vg_fns_domain(char *out, size_t size, const char *addr)
+{
+	const char *at = strchr(addr, '@');
+
+	if (at == NULL || strchr(at + 1, '@') != NULL)
+		return false;
+	return vg_sa_reg_domain(out, size, at + 1, strcspn(at + 1, "?"));
 }
 
 /* vg_fns_owner - _find_address_owner(): a listed owner or first label */

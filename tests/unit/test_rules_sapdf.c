@@ -6,8 +6,8 @@
  * reported for the same message (tests/accuracy/sa-run.pl with Debian's
  * .pre files plus "loadplugin Mail::SpamAssassin::Plugin::PDFInfo", which
  * Debian leaves commented out, and the rules below as local.cf, run by
- * hand: the hits are written below).  The messages are made by a script
- * kept in the comment of data/saeval/pdf1.eml's neighbours: pdf1.eml (a
+ * hand: the hits are written below).  The messages are made by
+ * data/saeval/mkpdf.py: pdf1.eml (a
  * PDF with two images, Ghostscript producer, hex and escaped strings),
  * pdf2.eml (an encrypted PDF named scan.PDF as octet-stream, no text),
  * pdf3.eml (a PDF inside notes.txt, which does not count, and an
