@@ -258,9 +258,9 @@ START_TEST(test_rules_safns_limits)
 	for (n = 0; n < 2; n++) {
 		size_t pad = n == 0 ? 1000 : 3000;
 
-		strcpy(msg, "From: \"");
-		memset(msg + strlen(msg), 'a', pad);
-		strcpy(msg + 7 + pad,
+		memcpy(msg, "From: \"", 7);
+		memset(msg + 7, 'a', pad);
+		snprintf(msg + 7 + pad, 8192 - 7 - pad, "%s",
 		    " x@paypal.com\" <y@evil.example.net>\nSubject: s\n\nb\n");
 		h = run_msg(r, NULL, msg, strlen(msg));
 		ck_assert(hit(r, h, "E") == (n == 0));

@@ -288,7 +288,7 @@ START_TEST(test_rules_sapdf_limits)
 	n = 64 * (VG_SAPDF_DIMS + 10) + 16;
 	big = vg_malloc(n);
 	ck_assert_ptr_nonnull(big);
-	strcpy(big, "%PDF-1.1\n");
+	snprintf(big, n, "%%PDF-1.1\n");
 	for (i = 0; i < VG_SAPDF_DIMS + 5; i++) {
 		line = big + strlen(big);
 		snprintf(line, 64, "/Image /Width %zu/Height 1\n", i + 1);
@@ -312,9 +312,9 @@ START_TEST(test_rules_sapdf_limits)
 	ck_assert(f->limit);
 	/* a string is cut at VG_SAPDF_STR bytes; a size at VG_SAPDF_DIGITS */
 	memset(f, 0, sizeof(*f));
-	strcpy(big, "%PDF-1.1\n/Title (");
-	memset(big + strlen(big), 'a', 1000);
-	strcpy(big + 17 + 1000,
+	memcpy(big, "%PDF-1.1\n/Title (", 17);
+	memset(big + 17, 'a', 1000);
+	snprintf(big + 17 + 1000, n - 17 - 1000, "%s",
 	    ")\n/Image\n1234567890123456789012345 0 0 1 0 0 cm\n");
 	vg_sapdf_scan(f, (unsigned char *)big, strlen(big), NULL);
 	ck_assert_uint_eq(f->details[VG_SAPDF_TITLE][0].len, VG_SAPDF_STR);
@@ -337,7 +337,7 @@ START_TEST(test_rules_sapdf_many_parts)
 	size_t i;
 
 	ck_assert_ptr_nonnull(msg);
-	strcpy(msg,
+	snprintf(msg, 64 * 1024, "%s",
 	    "From: a@example.org\nSubject: x\nMIME-Version: 1.0\n"
 	    "Content-Type: multipart/mixed; boundary=B\n\n");
 	for (i = 0; i < 20; i++)
@@ -345,7 +345,7 @@ START_TEST(test_rules_sapdf_many_parts)
 		    "--B\nContent-Type: application/pdf; name=p%zu.pdf\n\n"
 		    "%%PDF-1.4\nx\n",
 		    i);
-	strcat(msg, "--B--\n");
+	snprintf(msg + strlen(msg), 64, "--B--\n");
 	h = run_msg(r, NULL, msg, strlen(msg));
 	ck_assert(hit(r, h, "C20"));
 	ck_assert(hit(r, h, "N1"));
