@@ -686,23 +686,49 @@ vg_sa_pdf_pixel_coverage(struct vg_sactx *c, const struct vg_evalargs *a)
 	return f->area > 0 && vg_pdf_check(a, f->area, false);
 }
 
+/*
+ * vg_pdf_lines - the body's lines as SpamAssassin's body array holds them
+ * (the Subject first, each line with its "\n"): the bytes of all of them,
+ * or, with skip_first and blank lines left out, of the rest
+ */
+static double
+vg_pdf_lines(const struct vg_sactx *c, bool skip_first)
+{
+	const char *s, *e, *nl;
+	double bytes = 0;
+	bool first = true;
+
+	if (c->text == NULL || c->text->body == NULL)
+		return 0;
+	for (s = c->text->body, e = s + c->text->body_len; s < e;
+	     s = nl + 1, first = false) {
+		size_t n, i;
+		bool ink = !skip_first;
+
+		nl = memchr(s, '\n', (size_t)(e - s));
+		if (nl == NULL)
+			nl = e;
+		n = (size_t)(nl - s);
+		if (first && skip_first) /* the Subject */
+			continue;
+		for (i = 0; i < n && !ink; i++)
+			ink = !vg_pdf_space((unsigned char)s[i]);
+		if (ink)
+			bytes += (double)n + 1;
+	}
+	return bytes;
+}
+
 /* pdf_image_to_text_ratio(MIN, MAX): body bytes per pixel */
 static int
 vg_sa_pdf_text_ratio(struct vg_sactx *c, const struct vg_evalargs *a)
 {
 	const struct vg_sapdf *f = vg_sa_pdf(c);
 	double len;
-	size_t i;
 
-	if (a->n < 2 || f->area <= 0 || c->text == NULL ||
-	    c->text->body == NULL)
+	if (a->n < 2 || f->area <= 0)
 		return 0;
-	/* SpamAssassin joins the body's lines with nothing between. */
-	len = (double)c->text->body_len;
-	for (i = 0; i < c->text->body_len; i++)
-		if (c->text->body[i] == '\n')
-			len--;
-	if (len <= 0)
+	if ((len = vg_pdf_lines(c, false)) <= 0)
 		return 0;
 	return vg_pdf_check(a, len / f->area, true);
 }
@@ -711,34 +737,11 @@ vg_sa_pdf_text_ratio(struct vg_sactx *c, const struct vg_evalargs *a)
 static int
 vg_sa_pdf_empty_body(struct vg_sactx *c, const struct vg_evalargs *a)
 {
-	double min = a->n > 0 ? a->num[0] : 0, bytes = 0;
-	const char *s, *e, *nl;
-	bool first = true;
+	double min = a->n > 0 ? a->num[0] : 0;
 
 	if (vg_sa_pdf(c)->count == 0)
 		return 0;
-	if (c->text == NULL || c->text->body == NULL)
-		return 1;
-	for (s = c->text->body, e = s + c->text->body_len; s < e;
-	     s = nl + 1, first = false) {
-		size_t n, i;
-		bool ink = false;
-
-		nl = memchr(s, '\n', (size_t)(e - s));
-		if (nl == NULL)
-			nl = e;
-		n = (size_t)(nl - s);
-		if (first) /* the Subject */
-			continue;
-		for (i = 0; i < n && !ink; i++)
-			ink = !vg_pdf_space((unsigned char)s[i]);
-		if (!ink)
-			continue;
-		bytes += (double)n;
-		if (bytes > min)
-			return 0;
-	}
-	return 1;
+	return vg_pdf_lines(c, true) <= min;
 }
 
 /* pdf_image_size_exact(H, W): an image (or a PDF's sum) of "HxW" */

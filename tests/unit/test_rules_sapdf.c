@@ -53,6 +53,12 @@ static const char pdf_rules[] =
     "body PDF_ENCRYPTED eval:pdf_is_encrypted()\n"
     "body PDF_EMPTY_BODY eval:pdf_is_empty_body()\n"
     "body PDF_EMPTY_BODY40 eval:pdf_is_empty_body(40)\n"
+    "body PDF_EMPTY_BODY32 eval:pdf_is_empty_body(32)\n"
+    "body PDF_EMPTY_BODY33 eval:pdf_is_empty_body(33)\n"
+    "body PDF_RATIO40 "
+    "eval:pdf_image_to_text_ratio(0.0002925926, 0.0002999999)\n"
+    "body PDF_RATIO41 "
+    "eval:pdf_image_to_text_ratio(0.0003000000, 0.0003074074)\n"
     "body PDF_NO_TXT eval:pdf_image_to_text_ratio(0.000, 0.005)\n"
     "body PDF_COUNT1 eval:pdf_count(1,1)\n"
     "body PDF_COUNT2 eval:pdf_count(2)\n"
@@ -75,14 +81,18 @@ static const struct {
 	const char *file, *hits;
 } pdf_cases[] = {
     {"pdf1.eml",
-        " PDF_AUTHOR PDF_COUNT1 PDF_CREATED PDF_EMPTY_BODY40 PDF_EXACT "
+        " PDF_AUTHOR PDF_COUNT1 PDF_CREATED PDF_EMPTY_BODY40 "
+        "PDF_EMPTY_BODY33 PDF_RATIO41 PDF_EXACT "
         "PDF_EXACT_SUM PDF_FUZZY1 PDF_GPL PDF_HORIZ PDF_IMG1 PDF_IMG2 "
         "PDF_MD5 PDF_MODIFIED PDF_NAMED PDF_NAME_RE PDF_NO_TXT PDF_PIXELS "
         "PDF_SQUARE PDF_TITLE PDF_TOTAL "},
     {"pdf2.eml",
         " PDF_COUNT1 PDF_CREATOR PDF_EMPTY_BODY PDF_EMPTY_BODY40 "
+        "PDF_EMPTY_BODY32 PDF_EMPTY_BODY33 "
         "PDF_ENCRYPTED PDF_FUZZY2 PDF_NAME_RE PDF_POWERPDF "},
-    {"pdf3.eml", " PDF_COUNT1 PDF_EMPTY_BODY40 "},
+    {"pdf3.eml",
+        " PDF_COUNT1 PDF_EMPTY_BODY40 PDF_EMPTY_BODY32 "
+        "PDF_EMPTY_BODY33 "},
     /* no PDF: nothing */
     {"img1.eml", " "},
 };
@@ -157,7 +167,7 @@ START_TEST(test_rules_sapdf_messages)
 	char want[128];
 	size_t i;
 
-	ck_assert_uint_eq(vg_rules_count(r), 28);
+	ck_assert_uint_eq(vg_rules_count(r), 32);
 	for (i = 0; i < vg_rules_count(r); i++) {
 		const char *n = vg_rules_name(r, i);
 
