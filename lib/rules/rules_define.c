@@ -24,13 +24,20 @@
 #include "rules/rules_parse_int.h"
 #include "rules/sa_net.h"
 
+/* The rule types of SpamAssassin plugins, defined as body eval rules. */
+enum vg_rules_special {
+	VG_RULES_PLAIN,
+	VG_RULES_MIMEHEADER, /* "mimeheader NAME Header =~ /re/" */
+	VG_RULES_URIDETAIL,  /* "uri_detail NAME KEY =~ /re/ ..." */
+};
+
 /*
- * vg_rules_define_as - a rule of kind; mimeheader: SpamAssassin's
- * "mimeheader NAME Header =~ /re/", a body eval rule (sa_mimeheader.c)
+ * vg_rules_define_as - a rule of kind, or of a plugin's rule type
+ * (sa_mimeheader.c, sa_uridetail.c)
  */
 static int
 vg_rules_define_as(struct vg_rparse *p, struct vg_rfile *f,
-    enum vg_rule_kind kind, char *rest, bool mimeheader)
+    enum vg_rule_kind kind, char *rest, enum vg_rules_special special)
 {
 	struct vg_rules *r = p->r;
 	struct vg_rule *rule;
@@ -104,17 +111,24 @@ vg_rules_define_as(struct vg_rparse *p, struct vg_rfile *f,
 		return VG_ENOMEM;
 	}
 	/* replace_rules may name it later: keep what it says (compat). */
-	if (f->compat && kind != VG_RULE_META && !mimeheader &&
+	if (f->compat && kind != VG_RULE_META && special == VG_RULES_PLAIN &&
 	    strchr(rest, '<') != NULL &&
 	    (rule->src = vg_strdup(rest)) == NULL) {
 		vg_rules_free_rule(rule);
 		r->nrules--;
 		return VG_ENOMEM;
 	}
-	if (mimeheader) {
+	if (special == VG_RULES_MIMEHEADER) {
 		rc = vg_sa_mimeheader_compile(rule, rest, why, sizeof(why));
 		plugin = "MIMEHeader";
 		skip = true;
+		skip_kind = VG_SKIP_EVAL;
+		goto compiled;
+	}
+	if (special == VG_RULES_URIDETAIL) {
+		rc = vg_sa_uridetail_compile(
+		    r, rule, rest, why, sizeof(why), &skip);
+		plugin = "URIDetail";
 		skip_kind = VG_SKIP_EVAL;
 		goto compiled;
 	}
@@ -207,14 +221,22 @@ int
 vg_rules_define(
     struct vg_rparse *p, struct vg_rfile *f, enum vg_rule_kind kind, char *rest)
 {
-	return vg_rules_define_as(p, f, kind, rest, false);
+	return vg_rules_define_as(p, f, kind, rest, VG_RULES_PLAIN);
 }
 
 /* vg_rules_define_mimeheader - "mimeheader NAME Header =~ /re/" */
 int
 vg_rules_define_mimeheader(struct vg_rparse *p, struct vg_rfile *f, char *rest)
 {
-	return vg_rules_define_as(p, f, VG_RULE_BODY, rest, true);
+	return vg_rules_define_as(
+	    p, f, VG_RULE_BODY, rest, VG_RULES_MIMEHEADER);
+}
+
+/* vg_rules_define_uridetail - "uri_detail NAME KEY =~ /re/ ..." */
+int
+vg_rules_define_uridetail(struct vg_rparse *p, struct vg_rfile *f, char *rest)
+{
+	return vg_rules_define_as(p, f, VG_RULE_BODY, rest, VG_RULES_URIDETAIL);
 }
 
 /* vg_rules_rule_kind - whether dir defines a rule, and of which kind */

@@ -496,6 +496,13 @@ static const struct vg_rules_dir {
     {"freemail_welcomelist", vg_rules_dir_freemail},
     {"freemail_whitelist", vg_rules_dir_freemail},
     {"vigil_prefilter", vg_rules_dir_prefilter},
+    /* SpamAssassin's FromNameSpoof (sa_fromnamespoof.c) */
+    {"fns_add_addrlist", vg_rules_dir_fns},
+    {"fns_remove_addrlist", vg_rules_dir_fns},
+    {"fns_extrachars", vg_rules_dir_fns},
+    {"fns_ignore_dkim", vg_rules_dir_fns},
+    {"fns_ignore_headers", vg_rules_dir_fns},
+    {"fns_check", vg_rules_dir_fns},
     /* SpamAssassin's URIDNSBL (sa_net.c) */
     {"urirhsbl", vg_rules_dir_sa_uribl},
     {"urirhssub", vg_rules_dir_sa_uribl},

@@ -44,6 +44,9 @@ static const char *const vg_sa_plugins[] = {
     "ReplaceTags",        /* rules_replace.c: regexes rewritten at load */
     "FreeMail",           /* sa_freemail.c */
     "ImageInfo",          /* sa_imageinfo.c */
+    "PDFInfo",            /* sa_pdfinfo.c */
+    "FromNameSpoof",      /* sa_fromnamespoof.c */
+    "URIDetail",          /* sa_uridetail.c: the uri_detail directive */
     "MIMEHeader",         /* sa_mimeheader.c: the mimeheader directive */
     "WLBLEval",           /* policy/sa_wlbleval.c */
     "WelcomeListSubject", /* policy/sa_wlbleval.c */
@@ -68,6 +71,7 @@ static const char *const vg_sa_cans[] = {
     "Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
     "Mail::SpamAssassin::Plugin::MIMEEval::has_check_for_ascii_text_illegal",
     "Mail::SpamAssassin::Plugin::MIMEEval::has_check_abundant_unicode_ratio",
+    "Mail::SpamAssassin::Plugin::URIDetail::has_host_key",
 };
 
 static const struct vg_evalfn *const vg_evalfn_tables[] = {
@@ -79,6 +83,8 @@ static const struct vg_evalfn *const vg_evalfn_tables[] = {
     vg_sa_dateeval,
     vg_sa_freemail,
     vg_sa_imageinfo,
+    vg_sa_pdfinfo,
+    vg_sa_fromnamespoof,
     vg_sa_wlbleval,
     vg_sa_relayeval,
 };

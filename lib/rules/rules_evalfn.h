@@ -49,6 +49,7 @@ struct vg_evalargs {
 /* The slots of struct vg_sactx's cache, one per plugin above rules/. */
 enum vg_sactx_cache {
 	VG_SACTX_WLBL, /* policy/sa_wlbleval.c */
+	VG_SACTX_PDF,  /* sa_pdfinfo.c */
 	VG_SACTX_CACHES,
 };
 
@@ -66,6 +67,8 @@ struct vg_sactx {
 	size_t body_len;  /* bytes of the body without the subject */
 	double upper_pct; /* check_for_uppercase */
 	bool upper_done;
+	/* FromNameSpoof's findings (sa_fromnamespoof.c), bits; 0: not yet */
+	unsigned fns;
 	/* Date minus first Received, seconds (sa_date.c) */
 	bool date_done;
 	double date_diff;
@@ -132,6 +135,8 @@ extern const struct vg_evalfn vg_sa_misceval[];
 extern const struct vg_evalfn vg_sa_dateeval[];
 extern const struct vg_evalfn vg_sa_freemail[];
 extern const struct vg_evalfn vg_sa_imageinfo[];
+extern const struct vg_evalfn vg_sa_pdfinfo[];
+extern const struct vg_evalfn vg_sa_fromnamespoof[];
 /* Plugins above rules/, in policy/ (they read its lists and settings). */
 extern const struct vg_evalfn vg_sa_wlbleval[];
 extern const struct vg_evalfn vg_sa_relayeval[];
@@ -152,8 +157,26 @@ void vg_sa_image_part(struct vg_samime *m, const char *ctype, const char *cte,
  */
 int vg_sa_mimeheader_compile(
     struct vg_rule *rule, char *def, char *why, size_t whylen);
+/*
+ * vg_sa_uridetail_compile - "KEY =~ /re/ ..." of a uri_detail rule (def,
+ * written into) into r's criteria, rule->efn and rule->eargs; 0,
+ * VG_ECONFIG (why; *skip when compat mode skips it), VG_ENOMEM
+ * (sa_uridetail.c)
+ */
+int vg_sa_uridetail_compile(struct vg_rules *r, struct vg_rule *rule, char *def,
+    char *why, size_t whylen, bool *skip);
 /* vg_sa_mimeheader_finish - give a mimeheader rule its maxhits */
 void vg_sa_mimeheader_finish(struct vg_rule *rule);
+
+/*
+ * vg_sa_reg_domain - SpamAssassin's domain of host name[0..n)
+ * (RegistryBoundaries::uri_to_domain): its registrable domain by the
+ * ICANN section of libpsl's public suffix list, lower case, or the name
+ * itself for an IPv4 address, into out; false when it has none (not a
+ * valid name, an unknown top-level domain, a public suffix itself)
+ * (sa_fromnamespoof.c)
+ */
+bool vg_sa_reg_domain(char *out, size_t size, const char *name, size_t n);
 
 /* vg_evalfn_find - the function called name, or NULL */
 const struct vg_evalfn *vg_evalfn_find(const char *name);

@@ -154,6 +154,8 @@ struct vg_evalfn;
 struct vg_evalargs;
 struct vg_rules_replace;
 struct vg_rules_freemail;
+struct vg_rules_fns;
+struct vg_rules_uridetail;
 /* vigil_prefilter: auto (the default), on, off (rules_prefilter.c). */
 enum vg_rules_pf_mode {
 	VG_PF_AUTO,
@@ -184,6 +186,10 @@ struct vg_rules {
 
 	/* freemail_domains and friends (sa_freemail.c), NULL when none. */
 	struct vg_rules_freemail *freemail;
+	/* fns_* settings (sa_fromnamespoof.c), NULL: the defaults. */
+	struct vg_rules_fns *fns;
+	/* uri_detail rules' criteria (sa_uridetail.c), NULL when none. */
+	struct vg_rules_uridetail *uridetail;
 
 	/* replace_tag and friends (rules_replace.c), NULL when none. */
 	struct vg_rules_replace *replace;

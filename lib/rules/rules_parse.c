@@ -70,7 +70,9 @@ vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
 	if (f->nif > 0 && !f->active[f->nif - 1]) {
 		/* Inside a skipped block: count the rules it would define. */
 		if (vg_rules_rule_kind(dir, &kind) ||
-		    (f->compat && strcmp(dir, "mimeheader") == 0))
+		    (f->compat &&
+		        (strcmp(dir, "mimeheader") == 0 ||
+		            strcmp(dir, "uri_detail") == 0)))
 			return vg_rules_skipped_rule(p, f, rest);
 		return 0;
 	}
@@ -79,6 +81,9 @@ vg_rules_line(struct vg_rparse *p, struct vg_rfile *f, char *line)
 	/* SpamAssassin's MIMEHeader plugin (sa_mimeheader.c). */
 	if (f->compat && strcmp(dir, "mimeheader") == 0)
 		return vg_rules_define_mimeheader(p, f, rest);
+	/* SpamAssassin's URIDetail plugin (sa_uridetail.c). */
+	if (f->compat && strcmp(dir, "uri_detail") == 0)
+		return vg_rules_define_uridetail(p, f, rest);
 	if ((fn = vg_rules_dir_find(dir)) != NULL)
 		return fn(p, f, dir, rest);
 	/*

@@ -227,6 +227,25 @@ int vg_rules_freemail_finish(struct vg_rparse *p);
 /* vg_rules_freemail_free - NULL is a no-op */
 void vg_rules_freemail_free(struct vg_rules_freemail *fm);
 
+/* sa_fromnamespoof.c: SpamAssassin's FromNameSpoof settings. */
+
+/* vg_rules_dir_fns - fns_add_addrlist, fns_check and the other fns_* */
+int vg_rules_dir_fns(
+    struct vg_rparse *p, struct vg_rfile *f, const char *dir, char *rest);
+/* vg_rules_fns_free - NULL is a no-op */
+void vg_rules_fns_free(struct vg_rules_fns *fns);
+
+/* sa_uridetail.c: SpamAssassin's uri_detail rules. */
+
+/* vg_rules_uridetail_free - NULL is a no-op */
+void vg_rules_uridetail_free(struct vg_rules_uridetail *ud);
+/*
+ * vg_rules_define_uridetail - SpamAssassin's "uri_detail NAME KEY =~
+ * /re/ ...", a body eval rule (rules_define.c, sa_uridetail.c)
+ */
+int vg_rules_define_uridetail(
+    struct vg_rparse *p, struct vg_rfile *f, char *rest);
+
 /* rules_include.c */
 
 /* vg_rules_read_file - whole file into memory; VG_EIO or VG_ELIMIT */

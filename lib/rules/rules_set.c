@@ -152,6 +152,8 @@ vg_rules_free(struct vg_rules *r)
 	vg_free(r->eval_order);
 	vg_rules_replace_free(r->replace);
 	vg_rules_freemail_free(r->freemail);
+	vg_rules_fns_free(r->fns);
+	vg_rules_uridetail_free(r->uridetail);
 	for (i = 0; i < r->nplugins; i++)
 		vg_free(r->plugins[i].name);
 	vg_free(r->plugins);

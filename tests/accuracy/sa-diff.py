@@ -43,6 +43,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 CORPUS = os.path.join(ROOT, "..", "shared", "corpus", "spamassassin")
 SA_SITE = "/etc/spamassassin"
 SCORE_TOLERANCE = 0.05
+# Plugins Vigil implements that Debian's .pre files do not load
+# (v341.pre, v342.pre: commented out).
+VIGIL_EXTRA_PLUGINS = ("PDFInfo", "FromNameSpoof")
 # SpamAssassin eval rules that a Vigil check (not a rule) answers, with the
 # same name: SpamAssassin's welcomelists and blocklists (check_sa_wlbl.c).
 # Compared like rules when SpamAssassin runs them.
@@ -226,6 +229,12 @@ def compare(a, exc, files, work):
     for pre in glob.glob(os.path.join(SA_SITE, "*.pre")):
         shutil.copy(pre, site)
     shutil.copy(a.local_cf, os.path.join(site, "local.cf"))
+    # Vigil takes the "ifplugin" blocks of every plugin it implements;
+    # Debian's .pre files leave these out (commented), so SpamAssassin
+    # loads them here too and their rules are compared, not skipped.
+    with open(os.path.join(site, "zz-vigil.pre"), "w") as fp:
+        for plugin in VIGIL_EXTRA_PLUGINS:
+            fp.write("loadplugin Mail::SpamAssassin::Plugin::%s\n" % plugin)
     # Vigil: Debian's rules and the same local.cf, with one include each.
     rulesfile = os.path.join(work, "vigil.rules")
     with open(rulesfile, "w") as fp:
