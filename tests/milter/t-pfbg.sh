@@ -69,6 +69,8 @@ load() {
 			fi
 			n=$((n + 1))
 			echo "$n" >"$VG_TMP/load.count"
+			# Leave the compile (nice 10) some CPU on a busy machine.
+			sleep 0.05
 		done
 	) &
 	loader=$!
@@ -90,6 +92,7 @@ load
 while [ "$(count "prefilter: in use")" -eq 0 ]; do
 	during=$((during + 1))
 	probe
+	sleep 0.1
 	[ $during -le 3000 ] || fail "no 'prefilter: in use' after $during"
 done
 n=$(load_stop "during the first compile")
@@ -102,7 +105,7 @@ grep -E "prefilter: in use after [0-9.]+ s \([0-9.]+ s of CPU\): [0-9]+ database
 
 # 2. In use: the cache holds the databases, same verdict, not a reload.
 ndb=$(ls "$cache" | grep -c '\.hsdb$')
-[ "$ndb" -ge 20 ] || fail "$ndb databases in $cache, want >= 20"
+[ "$ndb" -ge 16 ] || fail "$ndb databases in $cache, want >= 16"
 probe
 [ "$(count "reload: done")" -eq 0 ] || fail "the swap was logged as a reload"
 
