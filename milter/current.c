@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * current - the engine new mail gets, swapped on SIGHUP, new signatures and
- * a new SpamAssassin rule set in sa_update_dir
+ * current - the engine new mail gets, swapped on SIGHUP, new signatures, a
+ * new SpamAssassin rule set in sa_update_dir, and once the rules'
+ * prefilter is compiled
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/clock.h"
@@ -20,6 +24,7 @@
 #include "core/sawatch.h"
 #include "core/sigwatch.h"
 #include "net/dkim_keys.h"
+#include "rules/rules.h"
 #include "store/store.h"
 
 #include "current.h"
@@ -56,6 +61,8 @@ static struct {
 	uint64_t last_check_ms;
 	uint64_t last_attempt_ms;
 	int watch_errno; /* the watch failing since, and why; 0 when fine */
+	/* Prefilter databases the current engine's rules lack (deferred). */
+	size_t pf_pending;
 } vgm_current_state = {
     .engine_lock = PTHREAD_MUTEX_INITIALIZER,
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -154,10 +161,73 @@ vgm_current_rewatch(const struct vg_conf *conf)
 	RS.watch = w;
 }
 
-/* vgm_current_build - load the configuration and build an engine */
+/* One engine build, run in a thread of its own (vgm_current_compile). */
+struct vgm_current_job {
+	struct vg_engine **out;
+	struct vg_conf *conf; /* taken by the build */
+	const struct vg_engine_opts *opts;
+	struct vg_err *err;
+	int rc;
+	double cpu_s; /* the thread's CPU time */
+};
+
+/* vgm_current_job_main - build at a lower priority than the mail path */
+static void *
+vgm_current_job_main(void *arg)
+{
+	struct vgm_current_job *job = arg;
+	struct timespec ts;
+
+	/*
+	 * Linux: a thread's nice value is its own (setpriority on its id),
+	 * and the threads it starts inherit it; the build starts none (the
+	 * resolver's starts later, in the reload thread).
+	 */
+	if (setpriority(
+	        PRIO_PROCESS, (id_t)syscall(SYS_gettid), VGM_CURRENT_NICE) != 0)
+		vg_debug("prefilter: cannot lower the compile's priority: %s",
+		    strerror(errno));
+	job->rc = vg_engine_build(job->out, job->conf, job->opts, job->err);
+	job->conf = NULL;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		job->cpu_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return NULL;
+}
+
+/*
+ * vgm_current_compile - vg_engine_build() in a thread of its own at nice
+ * VGM_CURRENT_NICE, waited for; *cpu_s its CPU time
+ */
 static int
-vgm_current_build(
-    struct vg_engine **out, struct vg_err *err, bool *in_place_out)
+vgm_current_compile(struct vg_engine **out, struct vg_conf *conf,
+    const struct vg_engine_opts *opts, struct vg_err *err, double *cpu_s)
+{
+	struct vgm_current_job job = {
+	    .out = out, .conf = conf, .opts = opts, .err = err};
+	pthread_t t;
+	int rc;
+
+	*cpu_s = 0;
+	if ((rc = pthread_create(&t, NULL, vgm_current_job_main, &job)) != 0) {
+		vg_warn("prefilter: cannot start the compile's thread (%s); "
+		        "compiling in the reload thread",
+		    strerror(rc));
+		return vg_engine_build(out, conf, opts, err);
+	}
+	(void)pthread_join(t, NULL);
+	*cpu_s = job.cpu_s;
+	return job.rc;
+}
+
+/*
+ * vgm_current_build - load the configuration and build an engine; with
+ * compile, its rules' prefilter too, in a thread at a lower priority
+ * (*cpu_s its CPU time), else what the prefilter cache lacks is left for
+ * later (vg_engine_opts.prefilter_defer)
+ */
+static int
+vgm_current_build(struct vg_engine **out, struct vg_err *err,
+    bool *in_place_out, bool compile, double *cpu_s)
 {
 	struct vg_conf *conf = NULL;
 	struct vg_engine_opts opts = {0};
@@ -211,7 +281,11 @@ vgm_current_build(
 	opts.rep_store = rep_store;
 	opts.sign_keys_given = true;
 	opts.sign_keys = RS.sign_keys;
-	rc = vg_engine_build(out, conf, &opts, err);
+	opts.prefilter_defer = !compile;
+	if (compile)
+		rc = vgm_current_compile(out, conf, &opts, err, cpu_s);
+	else
+		rc = vg_engine_build(out, conf, &opts, err);
 	conf = NULL;
 	vg_engine_unref(old);
 	vg_store_unref(store);
@@ -223,6 +297,111 @@ vgm_current_build(
 		*out = NULL;
 	}
 	return rc;
+}
+
+/*
+ * vgm_current_pending - note what prefilter databases the rules of the new
+ * current engine lack, for vgm_current_prefilter()
+ */
+static void
+vgm_current_pending(const struct vg_engine *engine)
+{
+	struct vg_rules_stats st;
+
+	vg_rules_stats(vg_engine_rules(engine), &st);
+	RS.pf_pending = st.prefilter_pending;
+	if (st.prefilter_pending > 0)
+		vg_info("prefilter: %zu of its databases are not in the "
+		        "prefilter cache; the rules they cover run through "
+		        "PCRE2 alone until they are compiled",
+		    st.prefilter_pending);
+}
+
+/*
+ * vgm_current_same_watch - whether a and b watch the same directories the
+ * same way (vgm_current_rewatch() would watch what it does now)
+ */
+static bool
+vgm_current_same_watch(const struct vg_conf *a, const struct vg_conf *b)
+{
+	const char *x[] = {
+	    a->sa_update_dir, a->clamav_database, a->virus_backend};
+	const char *y[] = {
+	    b->sa_update_dir, b->clamav_database, b->virus_backend};
+
+	if (a->signature_check_interval_ms != b->signature_check_interval_ms ||
+	    a->virus_scan != b->virus_scan)
+		return false;
+	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++)
+		if ((x[i] == NULL) != (y[i] == NULL) ||
+		    (x[i] != NULL && strcmp(x[i], y[i]) != 0))
+			return false;
+	return true;
+}
+
+/*
+ * vgm_current_prefilter - the current engine's rules lack prefilter
+ * databases: build the engine again with them compiled, in a thread at a
+ * lower priority, while the current one serves, and swap it in as a
+ * reload does.  A failure keeps the current engine (PCRE2 alone) until
+ * the next reload.
+ */
+static void
+vgm_current_prefilter(void)
+{
+	struct vg_err *err;
+	struct vg_engine *engine = NULL, *old;
+	struct vg_rules_stats st;
+	uint64_t t0 = vg_clock_ms();
+	double cpu_s = 0;
+	int rc;
+
+	vg_info("prefilter: compiling %zu databases in the background (nice "
+	        "%d)",
+	    RS.pf_pending, VGM_CURRENT_NICE);
+	RS.pf_pending = 0;
+	if ((err = vg_malloc(sizeof(*err))) == NULL) {
+		vg_error("prefilter: out of memory; the rules keep running "
+		         "through PCRE2 alone");
+		return;
+	}
+	/* Never in place: the engine serving now goes on serving. */
+	rc = vgm_current_build(&engine, err, NULL, true, &cpu_s);
+	if (rc != 0) {
+		vgm_current_log_errors(err, "prefilter: building the engine");
+		vg_error("prefilter: not compiled (%s); the rules keep "
+		         "running through PCRE2 alone until the next reload",
+		    vg_strerror(rc));
+		goto out;
+	}
+	/* A stop during the compile left it unfinished: do not swap. */
+	pthread_mutex_lock(&RS.lock);
+	if (RS.stop) {
+		pthread_mutex_unlock(&RS.lock);
+		vg_engine_unref(engine);
+		goto out;
+	}
+	pthread_mutex_unlock(&RS.lock);
+	old = vgm_current_engine();
+	/* The conf was read again: follow it as a reload would. */
+	if (old == NULL ||
+	    !vgm_current_same_watch(
+	        vg_engine_conf(old), vg_engine_conf(engine)))
+		vgm_current_rewatch(vg_engine_conf(engine));
+	vg_engine_unref(old);
+	vgm_metrics_engine(engine);
+	vg_engine_unref(vgm_current_swap(engine));
+	vg_rules_stats(vg_engine_rules(engine), &st);
+	if (st.prefilter_dbs == 0)
+		vg_warn("prefilter: no database could be compiled (see "
+		        "above); the rules keep running through PCRE2 alone");
+	else
+		vg_info("prefilter: in use after %.1f s (%.1f s of CPU): %zu "
+		        "databases, %zu of them from the prefilter cache",
+		    (double)(vg_clock_ms() - t0) / 1000.0, cpu_s,
+		    st.prefilter_dbs, st.prefilter_cached);
+out:
+	vg_free(err);
 }
 
 /* vgm_current_now - one reload, in the reload thread */
@@ -243,11 +422,11 @@ vgm_current_now(const char *why)
 	}
 	vgm_notify("RELOADING=1");
 	vg_info("reload: %s: reading %s", why, RS.conf_path);
-	rc = vgm_current_build(&engine, err, &in_place);
+	rc = vgm_current_build(&engine, err, &in_place, false, NULL);
 	if (rc != 0 && in_place) {
 		vgm_current_log_errors(err, "building the engine");
 		vg_warn("reload: in-place build failed; trying once more");
-		rc = vgm_current_build(&engine, err, NULL);
+		rc = vgm_current_build(&engine, err, NULL, false, NULL);
 	}
 	if (rc != 0) {
 		vg_stats_inc(VG_STAT_RELOAD_FAILURES);
@@ -272,6 +451,7 @@ vgm_current_now(const char *why)
 	vg_stats_inc(VG_STAT_RELOADS);
 	vg_info("reload: done (%s); new engine %s", why,
 	    vg_engine_virus_version(engine));
+	vgm_current_pending(engine);
 out:
 	/* Serving again, with the new engine or the old one. */
 	vgm_notify("READY=1");
@@ -339,6 +519,8 @@ vgm_current_next_ms(bool no_engine)
 
 	if (no_engine)
 		next = RS.last_attempt_ms + VGM_CURRENT_RETRY_MS;
+	else if (RS.pf_pending > 0)
+		next = 0; /* now */
 	if ((RS.watch != NULL || RS.sawatch != NULL) && RS.interval_ms > 0 &&
 	    RS.last_check_ms + RS.interval_ms < next)
 		next = RS.last_check_ms + RS.interval_ms;
@@ -383,6 +565,8 @@ vgm_current_main(void *arg)
 			vgm_current_now("signature database changed");
 		else if (vgm_current_check_sa())
 			vgm_current_now("SpamAssassin rule set changed");
+		else if (RS.pf_pending > 0 && !no_engine)
+			vgm_current_prefilter();
 		pthread_mutex_lock(&RS.lock);
 	}
 	pthread_mutex_unlock(&RS.lock);
@@ -409,6 +593,7 @@ vgm_current_init(const char *conf_path, struct vg_engine *engine)
 	/* Hand-off: the caller's reference becomes the current engine. */
 	(void)vgm_current_swap(engine);
 	vgm_current_rewatch(vg_engine_conf(engine));
+	vgm_current_pending(engine);
 	return 0;
 }
 
@@ -453,6 +638,8 @@ vgm_current_reload(void)
 void
 vgm_current_fini(void)
 {
+	/* A background compile stops at its next database (rules.h). */
+	vg_rules_prefilter_stop();
 	if (RS.started) {
 		pthread_mutex_lock(&RS.lock);
 		RS.stop = true;

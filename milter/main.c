@@ -484,8 +484,13 @@ main(int argc, char **argv)
 		vgm_print_err(&err, o.conf_path, rc);
 		return 1;
 	}
-	/* Hand-off: the engine takes conf in every case. */
-	rc = vg_engine_new(&engine, conf, &err);
+	/*
+	 * Hand-off: the engine takes conf in every case.  The rules' prefilter
+	 * is taken from its cache; what it lacks is compiled once we serve
+	 * (milter/current.h), so a cold cache does not hold the start.
+	 */
+	rc = vg_engine_build(&engine, conf,
+	    &(struct vg_engine_opts){.prefilter_defer = true}, &err);
 	conf = NULL;
 	if (rc != 0) {
 		vgm_print_err(&err, o.conf_path, rc);

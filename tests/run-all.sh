@@ -163,7 +163,7 @@ fi
 # tests, not the other ninety executables: about half the build's time);
 # build-asan/ has compiled every target with clang and -Werror already.
 tsan_units='pool scan rules_eval dns bayes'
-tsan_milter='reload inplace sigwatch stop signals busy clean'
+tsan_milter='reload inplace sigwatch stop signals busy clean pfbg'
 if stage tsan-build build build-tsan clang --targets \
     "vigil-milter mtclient $(printf 'test_%s ' $tsan_units)" -DVIGIL_TSAN=ON; then
 	stage tsan-ctest run_ctest build-tsan -R \

@@ -183,6 +183,7 @@ vg_engine_build(struct vg_engine **out, struct vg_conf *conf,
 		vg_err_add(err, NULL, 0, "out of memory");
 		goto fail;
 	}
+	vg_rules_prefilter_defer(opts != NULL && opts->prefilter_defer);
 	if (conf->rules != NULL && *conf->rules != '\0' &&
 	    conf->sa_update_dir != NULL && *conf->sa_update_dir != '\0')
 		rc = vg_rules_load_sa(

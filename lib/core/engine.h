@@ -86,6 +86,13 @@ struct vg_engine_opts {
 	 */
 	bool sign_keys_given;
 	struct vg_dkim_keys *sign_keys;
+	/*
+	 * Load the rules without compiling their prefilter: what the
+	 * prefilter cache lacks is left to PCRE2 alone and counted in the
+	 * rules' stats (vg_rules_prefilter_defer()): the daemon serves at
+	 * once and builds again, off the mail path, to compile it.
+	 */
+	bool prefilter_defer;
 };
 
 /* vg_engine_new - build an engine from conf (taken, see OWNS) */

@@ -185,6 +185,8 @@ struct vg_rules_stats {
 	size_t prefilter_bytes;     /* their size */
 	double prefilter_compile_s; /* time to compile or load them */
 	size_t prefilter_cached;    /* databases read from the cache */
+	/* Databases neither cached nor compiled (a deferred load). */
+	size_t prefilter_pending;
 };
 
 /* Where the prefilter put a rule (vg_rules_prefilter_state). */
@@ -210,6 +212,23 @@ enum vg_rules_pf_state vg_rules_prefilter_state(
  * same either way; only the time differs.
  */
 void vg_rules_prefilter_auto(bool build);
+/*
+ * vg_rules_prefilter_defer - while true, the rule sets loaded compile no
+ * prefilter database, whatever their mode (auto or on): they take what
+ * the prefilter cache has, run the other rules through PCRE2 alone (same
+ * results), and count the databases they lack in
+ * vg_rules_stats.prefilter_pending.  The daemon loads so and serves at
+ * once, then loads the set again without deferring, off the mail path,
+ * and swaps it in (milter/current.c).  Default false.
+ */
+void vg_rules_prefilter_defer(bool defer);
+/*
+ * vg_rules_prefilter_stop - the process is stopping: from now on no load
+ * compiles a prefilter database, and a load compiling one (in another
+ * thread) compiles no further one, so a stop waits at most for one
+ * database (a few seconds), not for a whole rule set.  For good.
+ */
+void vg_rules_prefilter_stop(void);
 /*
  * vg_rules_prefilter_cache - the directory where the prefilter keeps its
  * compiled databases for the rule sets loaded from now on

@@ -113,8 +113,9 @@ struct vg_rule {
 	char *if_unset; /* value when the header is absent, or NULL */
 
 	/* Meta rules. */
-	struct vg_meta_tok *rpn;
+	struct vg_meta_tok *rpn; /* owned, or in vg_rules.meta_rpn if packed */
 	size_t nrpn;
+	bool rpn_packed; /* rpn lies in vg_rules.meta_rpn (names still owned) */
 
 	/* eval: rules (rules_evalfn.h): the function and its arguments. */
 	const struct vg_evalfn *efn;
@@ -166,6 +167,12 @@ enum vg_rules_pf_mode {
 struct vg_rules {
 	struct vg_rule *rules;
 	size_t nrules, caprules;
+	/*
+	 * The live meta rules' tokens, one block in evaluation order
+	 * (vg_rules_meta_pack): every message walks them all, and scattered
+	 * they missed the cache on nearly every rule (issue 13).
+	 */
+	struct vg_meta_tok *meta_rpn;
 
 	struct vg_rname *names;
 	size_t nnames, capnames;

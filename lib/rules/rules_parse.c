@@ -206,9 +206,11 @@ vg_rules_parse(struct vg_rules **out, const char *text, size_t len,
 		rc = vg_rules_finish(&p);
 	if (rc == 0 && p.nerr > 0)
 		rc = VG_ECONFIG;
-	/* Last: it needs the final evaluation order (rules_prefilter.c). */
+	/* Last: they need the final evaluation order (rules_prefilter.c). */
 	if (rc == 0)
 		rc = vg_pf_build(r);
+	if (rc == 0)
+		rc = vg_rules_meta_pack(r);
 	if (rc == VG_ENOMEM)
 		vg_err_add(err, name, 0, "out of memory loading rules");
 	if (rc != 0) {

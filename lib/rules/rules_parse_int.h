@@ -128,6 +128,12 @@ const char *vg_rules_add_file(struct vg_rules *r, const char *name);
 struct vg_rule *vg_rules_new_rule(struct vg_rules *r);
 /* vg_rules_free_rule - free what one rule owns */
 void vg_rules_free_rule(struct vg_rule *rule);
+/*
+ * vg_rules_meta_pack - move the tokens of the live meta rules into one
+ * block (vg_rules.meta_rpn) in evaluation order, once the order is
+ * final; 0 or VG_ENOMEM
+ */
+int vg_rules_meta_pack(struct vg_rules *r);
 
 /* rules_regex.c */
 

@@ -55,6 +55,26 @@ vg_rules_prefilter_auto(bool build)
 	atomic_store(&vg_pf_auto_build, build);
 }
 
+/* Whether loads leave their missing databases to a later one (rules.h). */
+static atomic_bool vg_pf_defer;
+
+/* vg_rules_prefilter_defer - compile nothing from now on, count instead */
+void
+vg_rules_prefilter_defer(bool defer)
+{
+	atomic_store(&vg_pf_defer, defer);
+}
+
+/* The process is stopping: no load compiles from now on (rules.h). */
+static atomic_bool vg_pf_stopping;
+
+/* vg_rules_prefilter_stop - a compile running stops at its next database */
+void
+vg_rules_prefilter_stop(void)
+{
+	atomic_store(&vg_pf_stopping, true);
+}
+
 #ifndef VIGIL_HAVE_HYPERSCAN
 
 /* Built without Hyperscan: every rule runs through PCRE2. */
@@ -386,13 +406,14 @@ vg_pf_expr(const struct vg_rule *rule, bool whole_text, unsigned *flags)
 /*
  * vg_pf_compile - the m expressions as one more database of t: from the
  * cache pfc if it has it, else compiled when compile is true (and then
- * kept in the cache), dropping those Hyperscan refuses (ok[] cleared for
- * them; all of them when the database cannot be had).  0 or VG_ENOMEM.
+ * kept in the cache), else counted in *pending; dropping those Hyperscan
+ * refuses (ok[] cleared for them; all of them when the database cannot
+ * be had).  0 or VG_ENOMEM.
  */
 static int
 vg_pf_compile(struct vg_pf_target *t, struct vg_pfc *pfc, bool compile,
-    char **exprs, unsigned *flags, unsigned *ids, bool *ok, size_t m,
-    const char *what)
+    size_t *pending, char **exprs, unsigned *flags, unsigned *ids, bool *ok,
+    size_t m, const char *what)
 {
 	unsigned char key[VG_PFC_KEY_LEN];
 	const char **ce = NULL;
@@ -424,8 +445,11 @@ vg_pf_compile(struct vg_pf_target *t, struct vg_pfc *pfc, bool compile,
 			t->dbs[t->ndbs++] = db;
 			goto out;
 		}
-		if (!compile)
+		/* A stopping process compiles no further database. */
+		if (!compile || atomic_load(&vg_pf_stopping)) {
+			(*pending)++;
 			break; /* not in the cache: PCRE2 runs these */
+		}
 		if (hs_compile_multi(ce, cf, ci, (unsigned)c, HS_MODE_BLOCK,
 		        NULL, &db, &err) == HS_SUCCESS) {
 			if (keyed)
@@ -464,13 +488,14 @@ out:
 
 /*
  * vg_pf_target_build - the database of the rules order[kind][first ..
- * first + n), from the cache pfc or compiled if compile is true.  0 or
- * VG_ENOMEM; a target Hyperscan refuses runs all.
+ * first + n), from the cache pfc, or compiled if compile is true, else
+ * counted in *pending.  0 or VG_ENOMEM; a target Hyperscan refuses runs
+ * all.
  */
 static int
 vg_pf_target_build(struct vg_rules *r, struct vg_pfc *pfc, bool compile,
-    struct vg_pf_target *t, enum vg_rule_kind kind, size_t first, size_t n,
-    const char *what)
+    size_t *pending, struct vg_pf_target *t, enum vg_rule_kind kind,
+    size_t first, size_t n, const char *what)
 {
 	bool whole = kind == VG_RULE_BODY || kind == VG_RULE_RAWBODY;
 	char **exprs = NULL;
@@ -530,8 +555,8 @@ vg_pf_target_build(struct vg_rules *r, struct vg_pfc *pfc, bool compile,
 	for (c = 0; c < m; c += VG_PF_CHUNK) {
 		size_t cn = m - c < VG_PF_CHUNK ? m - c : VG_PF_CHUNK;
 
-		if ((rc = vg_pf_compile(t, pfc, compile, exprs + c, flags + c,
-		         ids + c, ok + c, cn, what)) != 0)
+		if ((rc = vg_pf_compile(t, pfc, compile, pending, exprs + c,
+		         flags + c, ids + c, ok + c, cn, what)) != 0)
 			goto out;
 	}
 	for (j = 0; j < m; j++)
@@ -574,9 +599,11 @@ vg_pf_build(struct vg_rules *r)
 	struct vg_pf *pf = NULL;
 	struct vg_pfc pfc = {0};
 	struct timespec t0, t1;
-	size_t i, k, g;
+	size_t i, k, g, pending = 0;
 	int rc = 0;
-	bool compile = r->pf_mode == VG_PF_ON || atomic_load(&vg_pf_auto_build);
+	bool defer = atomic_load(&vg_pf_defer) || atomic_load(&vg_pf_stopping);
+	bool compile = !defer &&
+	    (r->pf_mode == VG_PF_ON || atomic_load(&vg_pf_auto_build));
 
 	if (r->pf_mode == VG_PF_OFF)
 		goto out;
@@ -587,8 +614,11 @@ vg_pf_build(struct vg_rules *r)
 	}
 	if ((rc = vg_pfc_open(&pfc)) != 0)
 		goto out;
-	/* A short run compiles nothing, but takes what the cache has. */
-	if (!compile && pfc.dir == NULL)
+	/*
+	 * A short run compiles nothing, but takes what the cache has; a
+	 * deferred load also counts what a later one would compile.
+	 */
+	if (!compile && !defer && pfc.dir == NULL)
 		goto out;
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = VG_ENOMEM;
@@ -600,8 +630,9 @@ vg_pf_build(struct vg_rules *r)
 
 		if (r->norder[kind] == 0)
 			continue;
-		if (vg_pf_target_build(r, &pfc, compile, &pf->kinds[kind], kind,
-		        0, r->norder[kind], vg_rule_kind_name(kind)) != 0)
+		if (vg_pf_target_build(r, &pfc, compile, &pending,
+		        &pf->kinds[kind], kind, 0, r->norder[kind],
+		        vg_rule_kind_name(kind)) != 0)
 			goto out;
 		vg_pf_account(r, pf, &pf->kinds[kind]);
 	}
@@ -621,8 +652,8 @@ vg_pf_build(struct vg_rules *r)
 		snprintf(what, sizeof(what), "header %s",
 		    r->groups[g].header != NULL ? r->groups[g].header
 		                                : "(special)");
-		if (vg_pf_target_build(r, &pfc, compile, &pf->groups[g],
-		        VG_RULE_HEADER, i, k - i, what) != 0)
+		if (vg_pf_target_build(r, &pfc, compile, &pending,
+		        &pf->groups[g], VG_RULE_HEADER, i, k - i, what) != 0)
 			goto out;
 		vg_pf_account(r, pf, &pf->groups[g]);
 	}
@@ -634,6 +665,7 @@ vg_pf_build(struct vg_rules *r)
 #endif
 	r->stats.prefilter = true;
 	r->stats.prefilter_cached = pfc.hits;
+	r->stats.prefilter_pending = pending;
 	r->stats.prefilter_compile_s = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	r->pf = pf;

@@ -107,6 +107,34 @@ vg_rules_new_rule(struct vg_rules *r)
 	return rule;
 }
 
+/* vg_rules_meta_pack - move the live metas' tokens into one block */
+int
+vg_rules_meta_pack(struct vg_rules *r)
+{
+	size_t k, n = 0, off = 0;
+
+	for (k = 0; k < r->norder[VG_RULE_META]; k++)
+		n += r->rules[r->order[VG_RULE_META][k]].nrpn;
+	if (n == 0 || r->meta_rpn != NULL)
+		return 0;
+	if ((r->meta_rpn = vg_calloc(n, sizeof(*r->meta_rpn))) == NULL)
+		return VG_ENOMEM;
+	for (k = 0; k < r->norder[VG_RULE_META]; k++) {
+		struct vg_rule *rule = &r->rules[r->order[VG_RULE_META][k]];
+
+		if (rule->nrpn == 0 || rule->rpn_packed)
+			continue;
+		/* The names move with the tokens and stay the rule's. */
+		memcpy(r->meta_rpn + off, rule->rpn,
+		    rule->nrpn * sizeof(*rule->rpn));
+		vg_free(rule->rpn);
+		rule->rpn = r->meta_rpn + off;
+		rule->rpn_packed = true;
+		off += rule->nrpn;
+	}
+	return 0;
+}
+
 /* vg_rules_free_rule - free what one rule owns */
 void
 vg_rules_free_rule(struct vg_rule *rule)
@@ -120,7 +148,8 @@ vg_rules_free_rule(struct vg_rule *rule)
 	vg_free(rule->if_unset);
 	for (i = 0; i < rule->nrpn; i++)
 		vg_free(rule->rpn[i].name);
-	vg_free(rule->rpn);
+	if (!rule->rpn_packed)
+		vg_free(rule->rpn);
 	vg_free(rule->src);
 	vg_evalargs_free(rule->eargs);
 	vg_free(rule->eargs);
@@ -138,6 +167,7 @@ vg_rules_free(struct vg_rules *r)
 	for (i = 0; i < r->nrules; i++)
 		vg_rules_free_rule(&r->rules[i]);
 	vg_free(r->rules);
+	vg_free(r->meta_rpn);
 	for (i = 0; i < r->nnames; i++) {
 		vg_free(r->names[i].name);
 		vg_free(r->names[i].describe);

@@ -13,6 +13,8 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +445,10 @@ static const struct {
 static pcre2_code *rx_code[R_MAX];
 static bool rx_ok;
 static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
+/* The threads' parse states (rp_open), the key made with the patterns. */
+static pthread_key_t rp_key;
+static int rp_key_rc = -1;
+static void rp_free(void *arg);
 
 /* rx_init - compile every pattern once; rx_ok false if one fails */
 static void
@@ -462,6 +468,7 @@ rx_init(void)
 		(void)pcre2_jit_compile(rx_code[i], PCRE2_JIT_COMPLETE);
 	}
 	rx_ok = true;
+	rp_key_rc = pthread_key_create(&rp_key, rp_free);
 }
 
 /* One parse: the line, where the rest starts, the last match. */
@@ -1020,21 +1027,49 @@ parse_from(struct rp *p, struct vg_sa_relay *r)
 	return -1;
 }
 
-/* rp_open - a parse state with its match data; NULL out of memory */
+/*
+ * Each thread keeps one parse state (match data of 16 pairs and a match
+ * context with the parse's own limits), made at its first parse and freed
+ * when it exits, as rules_eval.c keeps its matching scratch: no message
+ * allocates regex match data.  A parse runs to its end before the next
+ * starts on the same thread.
+ */
+static atomic_size_t rp_nlive;
+
+/* vg_sa_received_live - parse states alive in the process (for tests) */
+size_t
+vg_sa_received_live(void)
+{
+	return atomic_load(&rp_nlive);
+}
+
+/* rp_free - free p (NULL is fine; also the thread key's destructor) */
+static void
+rp_free(void *arg)
+{
+	struct rp *p = arg;
+
+	if (p == NULL)
+		return;
+	pcre2_match_data_free(p->md);
+	pcre2_match_context_free(p->mc);
+	vg_free(p);
+	atomic_fetch_sub(&rp_nlive, 1);
+}
+
+/* rp_new - a parse state with its match data; NULL out of memory */
 static struct rp *
-rp_open(void)
+rp_new(void)
 {
 	struct rp *p;
 
-	pthread_once(&rx_once, rx_init);
-	if (!rx_ok || (p = vg_malloc(sizeof(*p))) == NULL)
+	if ((p = vg_malloc(sizeof(*p))) == NULL)
 		return NULL;
+	atomic_fetch_add(&rp_nlive, 1);
 	p->md = pcre2_match_data_create(16, NULL);
 	p->mc = pcre2_match_context_create(NULL);
 	if (p->md == NULL || p->mc == NULL) {
-		pcre2_match_data_free(p->md);
-		pcre2_match_context_free(p->mc);
-		vg_free(p);
+		rp_free(p);
 		return NULL;
 	}
 	pcre2_set_match_limit(p->mc, 200000);
@@ -1042,15 +1077,35 @@ rp_open(void)
 	return p;
 }
 
-/* rp_close - free p (NULL is fine) */
-static void
-rp_close(struct rp *p)
+/*
+ * rp_open - the thread's parse state, made at its first call; NULL out
+ * of memory.  *owned says the caller frees it (rp_close): only when the
+ * thread key could not be had, then each parse has its own.
+ */
+static struct rp *
+rp_open(bool *owned)
 {
-	if (p == NULL)
-		return;
-	pcre2_match_data_free(p->md);
-	pcre2_match_context_free(p->mc);
-	vg_free(p);
+	struct rp *p;
+
+	*owned = false;
+	pthread_once(&rx_once, rx_init);
+	if (!rx_ok)
+		return NULL;
+	if (rp_key_rc == 0 && (p = pthread_getspecific(rp_key)) != NULL)
+		return p;
+	if ((p = rp_new()) == NULL)
+		return NULL;
+	if (rp_key_rc != 0 || pthread_setspecific(rp_key, p) != 0)
+		*owned = true;
+	return p;
+}
+
+/* rp_close - give p back: freed only when owned */
+static void
+rp_close(struct rp *p, bool owned)
+{
+	if (owned)
+		rp_free(p);
 }
 
 /* line_parse - one header's value into r with p (vg_sa_received_line) */
@@ -1139,7 +1194,8 @@ out:
 enum vg_sa_rcvd_kind
 vg_sa_received_line(const char *v, size_t len, struct vg_sa_relay *r)
 {
-	struct rp *p = rp_open();
+	bool owned;
+	struct rp *p = rp_open(&owned);
 	enum vg_sa_rcvd_kind kind;
 
 	if (p == NULL) {
@@ -1147,7 +1203,7 @@ vg_sa_received_line(const char *v, size_t len, struct vg_sa_relay *r)
 		return VG_SA_RCVD_UNPARSEABLE;
 	}
 	kind = line_parse(p, v, len, r);
-	rp_close(p);
+	rp_close(p, owned);
 	return kind;
 }
 
@@ -1203,7 +1259,7 @@ vg_sa_relays_new(const struct vg_msg *msg, const struct vg_sa_trust *t)
 	size_t norig = VG_NELEM(sa_orig_default), nhdr = 0;
 	bool user_trust = trusted != NULL, user_internal = internal != NULL;
 	bool in_trusted = true, in_internal = true, found_msa = false;
-	bool allow_fetch = true;
+	bool allow_fetch = true, owned;
 	const struct vg_header *h;
 	struct vg_sa_relays *out;
 	struct rp *p;
@@ -1218,7 +1274,7 @@ vg_sa_relays_new(const struct vg_msg *msg, const struct vg_sa_trust *t)
 	out = vg_calloc(1, sizeof(*out) + cap * sizeof(out->relay[0]));
 	if (out == NULL)
 		return NULL;
-	if ((p = rp_open()) == NULL) {
+	if ((p = rp_open(&owned)) == NULL) {
 		vg_free(out);
 		return NULL;
 	}
@@ -1299,7 +1355,7 @@ vg_sa_relays_new(const struct vg_msg *msg, const struct vg_sa_trust *t)
 			out->external[out->nexternal++] = out->n;
 		out->n++;
 	}
-	rp_close(p);
+	rp_close(p, owned);
 	return out;
 }
 

@@ -22,7 +22,9 @@
  *	    Every pattern is a PCRE2 regex compiled once; matching uses a
  *	    match limit, so a header cannot make one match run long.
  * THREADS  Reentrant; the compiled patterns are made once
- *	    (pthread_once) and shared read-only.
+ *	    (pthread_once) and shared read-only.  Each thread parses with
+ *	    its own state (match data and context), made at its first parse
+ *	    and freed when the thread exits, never per message.
  */
 #ifndef VG_SA_RECEIVED_H
 #define VG_SA_RECEIVED_H
@@ -124,6 +126,11 @@ bool vg_sa_relays_header(
 
 /* vg_sa_ip_private - SpamAssassin's IP_PRIVATE: a private-use address */
 bool vg_sa_ip_private(const char *ip);
+/*
+ * vg_sa_received_live - how many threads' parse states are alive in the
+ * process (for tests: one per thread that parsed, none after it exits)
+ */
+size_t vg_sa_received_live(void);
 
 /*
  * vg_sa_relay_string - SpamAssassin's as_string of r ("[ ip=... rdns=...

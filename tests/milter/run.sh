@@ -8,7 +8,8 @@
 # inline EICAR .ndb), writes a config into a temporary directory (socket
 # unix:TMP/s.sock, rules = the repository's rules/vigil.rules when it
 # exists, else an empty file; extra key=value arguments are added or
-# replace those, so a test can set max_message_size or tmp_dir), starts
+# replace those, so a test can set max_message_size or tmp_dir; @TMP@ in
+# one stands for the temporary directory), starts
 # vigil-milter -f, waits for its socket, runs
 #   miltertest -s wrap.lua -D vg_script=SCRIPT -D socket=unix:TMP/s.sock
 #       -D pid=PID -D tmp=TMP -D conf=TMP/vigil.conf -D srcdir=tests/milter
@@ -71,6 +72,13 @@ if [ ! -f "$rules" ]; then
 	rules=$tmp/empty.rules
 	: >"$rules"
 fi
+
+# @TMP@ in an argument is the temporary directory (prefilter_cache=@TMP@/pfc).
+n=$#
+for kv in "$@"; do
+	set -- "$@" "$(printf '%s\n' "$kv" | sed "s|@TMP@|$tmp|g")"
+done
+shift "$n"
 
 # The defaults below, unless an argument sets the same key.
 setting() {

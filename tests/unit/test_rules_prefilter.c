@@ -632,6 +632,111 @@ START_TEST(test_rules_prefilter_cache)
 }
 END_TEST
 
+/* pf_stats - load src with "vigil_prefilter MODE"; its prefilter stats */
+static void
+pf_stats(const char *mode, const char *src, struct vg_rules_stats *st)
+{
+	struct vg_rules *r = load(mode, src);
+
+	vg_rules_stats(r, st);
+	vg_rules_free(r);
+}
+
+/*
+ * A deferred load (the daemon's, vg_rules_prefilter_defer) compiles
+ * nothing: it takes what the cache has, counts what it lacks, and gives
+ * the results of PCRE2 alone; the load after it compiles and fills the
+ * cache; then a deferred load lacks nothing.  Without a cache it counts
+ * what auto or on would compile.  A stopping process compiles nothing.
+ */
+START_TEST(test_rules_prefilter_defer)
+{
+	char base[] = "/tmp/vg-pfd.XXXXXX", src[8192], cmd[300], why[256];
+	struct vg_rules *r, *off;
+	struct vg_rules_stats st;
+	size_t o = 0, k, nhit = 0;
+
+	/* 60 body rules (one database) and one Subject rule (another). */
+	for (k = 0; k < 60; k++)
+		o += (size_t)snprintf(src + o, sizeof(src) - o,
+		    "body B%zu /%s%zu/i\n", k, k == 7 ? "million|" : "word", k);
+	snprintf(src + o, sizeof(src) - o, "header S Subject =~ /money/i\n");
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	ck_assert_int_eq(vg_rules_prefilter_cache(base), 0);
+
+	vg_rules_prefilter_defer(true);
+	r = load("on", src);
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 2);
+	ck_assert_uint_eq(st.prefilter_dbs, 0);
+	ck_assert_uint_eq(st.prefilter_rules, 0);
+	ck_assert_uint_eq(count_files(base, ".hsdb"), 0);
+	/* PCRE2 alone: what the prefilter off gives, B7 and S hit. */
+	off = load("off", src);
+	ck_assert_msg(
+	    same_hits(r, off, NULL, &text, why, sizeof(why), &nhit), "%s", why);
+	ck_assert_uint_eq(nhit, 2);
+	vg_rules_free(r);
+	/* auto defers the same way. */
+	pf_stats("auto", src, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 2);
+	ck_assert_uint_eq(st.prefilter_dbs, 0);
+
+	/* The load that compiles: both databases, written to the cache. */
+	vg_rules_prefilter_defer(false);
+	r = load("on", src);
+	vg_rules_stats(r, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 0);
+	ck_assert_uint_eq(st.prefilter_dbs, 2);
+	ck_assert_uint_eq(st.prefilter_cached, 0);
+	ck_assert_uint_eq(st.prefilter_rules, 61);
+	ck_assert_uint_eq(count_files(base, ".hsdb"), 2);
+	nhit = 0;
+	ck_assert_msg(
+	    same_hits(r, off, NULL, &text, why, sizeof(why), &nhit), "%s", why);
+	ck_assert_uint_eq(nhit, 2);
+	vg_rules_free(r);
+
+	/* Deferred again: everything from the cache, nothing lacking. */
+	vg_rules_prefilter_defer(true);
+	pf_stats("on", src, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 0);
+	ck_assert_uint_eq(st.prefilter_dbs, 2);
+	ck_assert_uint_eq(st.prefilter_cached, 2);
+	/* One pattern changed: its database lacks, the other is cached. */
+	memcpy(strstr(src, "money"), "monez", 5);
+	pf_stats("on", src, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 1);
+	ck_assert_uint_eq(st.prefilter_dbs, 1);
+	ck_assert_uint_eq(st.prefilter_cached, 1);
+
+	/* No cache: auto would compile the body's 60 only, on both. */
+	ck_assert_int_eq(vg_rules_prefilter_cache(NULL), 0);
+	pf_stats("auto", src, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 1);
+	ck_assert_uint_eq(st.prefilter_dbs, 0);
+	pf_stats("on", src, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 2);
+	pf_stats("off", src, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 0);
+	ck_assert(!st.prefilter);
+	vg_rules_prefilter_defer(false);
+	pf_stats("on", src, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 0);
+	ck_assert_uint_eq(st.prefilter_dbs, 2);
+
+	/* Stopping (this test runs in a child of its own): nothing more is
+	 * compiled, whatever defer says; what lacks is counted. */
+	vg_rules_prefilter_stop();
+	pf_stats("on", src, &st);
+	ck_assert_uint_eq(st.prefilter_pending, 2);
+	ck_assert_uint_eq(st.prefilter_dbs, 0);
+	vg_rules_free(off);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(test_rules_prefilter_corpus_default)
 {
 	compare_corpus(VG_SOURCE_DIR "/rules/vigil.rules");
@@ -672,6 +777,9 @@ rules_prefilter_suite(void)
 	tcase_add_test(tc, test_rules_prefilter_modes);
 	tcase_add_test(tc, test_rules_prefilter_threads);
 	tcase_add_test(tc, test_rules_prefilter_cache);
+	/* Last in its case: it stops the prefilter for the process, should
+	 * the tests share one (CK_FORK=no). */
+	tcase_add_test(tc, test_rules_prefilter_defer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corpus");
 	/* Compiling SpamAssassin's set takes seconds on a busy machine. */

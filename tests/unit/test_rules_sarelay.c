@@ -11,6 +11,7 @@
  * limits, and the check stage leaving a rule-defined symbol alone.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,6 +432,42 @@ START_TEST(test_sarelay_received_limits)
 }
 END_TEST
 
+/* parse_some - parse a Received line many times on this thread */
+static void *
+parse_some(void *arg)
+{
+	struct vg_sa_relay r;
+	size_t *live = arg;
+
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(vg_sa_received_line(rcvd_cases[3].hdr,
+		                     strlen(rcvd_cases[3].hdr), &r),
+		    VG_SA_RCVD_RELAY);
+	*live = vg_sa_received_live();
+	return NULL;
+}
+
+/*
+ * The parse state is the thread's (issue 13: no regex match data per
+ * message): many parses on a thread make one, which goes with the thread.
+ */
+START_TEST(test_sarelay_parse_state_per_thread)
+{
+	size_t before, live = 0, mine;
+	pthread_t t;
+
+	parse_some(&mine);
+	before = vg_sa_received_live();
+	ck_assert_uint_ge(before, 1);
+	parse_some(&mine);
+	ck_assert_uint_eq(vg_sa_received_live(), before);
+	ck_assert_int_eq(pthread_create(&t, NULL, parse_some, &live), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_uint_eq(live, before + 1);
+	ck_assert_uint_eq(vg_sa_received_live(), before);
+}
+END_TEST
+
 /* msg_with - a message with n Received headers of one relay each */
 static char *
 msg_with(size_t n, const char *first_ip)
@@ -696,6 +733,7 @@ sarelay_suite(void)
 	    tc, test_sarelay_received_line, 0, (int)VG_NELEM(rcvd_cases));
 	tcase_add_test(tc, test_sarelay_relay_string);
 	tcase_add_test(tc, test_sarelay_received_limits);
+	tcase_add_test(tc, test_sarelay_parse_state_per_thread);
 	tcase_add_test(tc, test_sarelay_trust_path);
 	tcase_add_loop_test(
 	    tc, test_sarelay_relayeval, 0, (int)VG_NELEM(relay_cases));
