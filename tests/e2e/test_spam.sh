@@ -47,7 +47,7 @@ scan_score()
 # rejecting (so a retuned rule set picks another, not a false failure).
 spam=
 for s in spam.00018 spam.00026 spam.00131 spam.00182 spam.00055 \
-    spam.00077 spam.00115; do
+    spam.00077 spam.00115 spam.00130 spam.00121 spam.00211; do
 	f=$(e2e_corpus_file "$spam_dir" "$s")
 	[ -n "$f" ] || continue
 	e2e_prepare "$f"
