@@ -70,7 +70,7 @@ if e2e_expect_delivered "spam tagged"; then
 	e2e_expect_header "$t" X-Spam-Flag '^YES$'
 	# SpamAssassin's default layout (10_default_prefs.cf).
 	e2e_expect_header "$t" X-Spam-Status \
-	    "^Yes, score=$spam_score required=5\.0 tests=[A-Z0-9_]+[, ].*autolearn=[a-z]+.* version=[0-9]"
+	    "^Yes, score=$spam_score required=5\.0 tests=[A-Z0-9_]+[, ].*autolearn=[a-z]+.*[[:space:]]version=[0-9]"
 	e2e_expect_header "$t" X-Spam-Level "^\\*{${spam_score%.*}}\$"
 	e2e_expect_header "$t" X-Spam-Checker-Version "^Vigil [^ ]+ on [^ ]+\$"
 	e2e_expect_body_same "$t"
