@@ -94,7 +94,7 @@ usage(void)
 	    "FILE...\n"
 	    "       vigil learn --spam|--ham [--forget] [-c FILE] PATH...\n"
 	    "       vigil learn --stats [-c FILE]\n"
-	    "       vigil rules check FILE\n"
+	    "       vigil rules check FILE | -c CONF\n"
 	    "       vigil rules list FILE\n"
 	    "       vigil stats [-c FILE] [--raw]\n"
 	    "       vigil version [-c FILE] [--db DIR]\n");
@@ -765,7 +765,41 @@ tool_prefilter_cache(struct vg_err *err)
 	return rc;
 }
 
-/* cmd_rules_check - `vigil rules check FILE` */
+/*
+ * conf_rules - the rule set vigil.conf at path runs: SpamAssassin's from
+ * its sa_update_dir (auto by default), then its rules file; *name the
+ * rules file's name (static copy) for the report
+ */
+static int
+conf_rules(struct vg_rules **out, const char *path, const char **name,
+    struct vg_err *err)
+{
+	static char rules_name[4096];
+	struct vg_conf *conf = NULL;
+	int rc;
+
+	if ((rc = vg_conf_load_tool(&conf, path, err)) != 0)
+		return rc;
+	snprintf(rules_name, sizeof(rules_name), "%s", conf->rules);
+	*name = rules_name;
+	rc = vg_rules_prefilter_cache(conf->prefilter_cache);
+	if (rc != 0)
+		vg_err_add(err, NULL, 0, "out of memory");
+	else if (conf->rules == NULL || *conf->rules == '\0') {
+		vg_err_add(err, path, 0, "rules: not set");
+		rc = VG_ECONFIG;
+	} else
+		rc = vg_rules_load_sa(
+		    out, conf->rules, conf->sa_update_dir, err);
+	vg_conf_free(conf);
+	return rc;
+}
+
+/*
+ * cmd_rules_check - `vigil rules check FILE`, or `vigil rules check -c
+ * CONF`: the rules file and what vigil.conf's sa_update_dir adds ahead of
+ * it, as the daemon loads them
+ */
 static int
 cmd_rules_check(int argc, char **argv)
 {
@@ -774,12 +808,21 @@ cmd_rules_check(int argc, char **argv)
 	struct vg_err err;
 	const struct vg_rules_plugin_stat *ps;
 	size_t loaded = 0, skipped = 0, nps = 0;
+	const char *name = argv[argc - 1];
+	int rc;
 
-	if (argc != 3 || strcmp(argv[1], "check") != 0)
+	if (argc == 4 && strcmp(argv[1], "check") == 0 &&
+	    strcmp(argv[2], "-c") == 0) {
+		vg_err_init(&err);
+		rc = conf_rules(&rules, argv[3], &name, &err);
+	} else if (argc == 3 && strcmp(argv[1], "check") == 0) {
+		vg_err_init(&err);
+		rc = tool_prefilter_cache(&err);
+		if (rc == 0)
+			rc = vg_rules_load(&rules, argv[2], &err);
+	} else
 		return usage();
-	vg_err_init(&err);
-	if (tool_prefilter_cache(&err) != 0 ||
-	    vg_rules_load(&rules, argv[2], &err) != 0) {
+	if (rc != 0) {
 		fputs(vg_err_text(&err), stderr);
 		return 1;
 	}
@@ -788,14 +831,14 @@ cmd_rules_check(int argc, char **argv)
 		loaded += st.rules[k];
 	for (int k = 0; k < VG_SKIP_KIND_MAX; k++)
 		skipped += st.skipped[k];
-	printf("%s: OK: %zu rules loaded (", argv[2], loaded);
+	printf("%s: OK: %zu rules loaded (", name, loaded);
 	for (int k = 0; k < VG_RULE_KIND_MAX; k++)
 		printf("%s%s %zu", k ? ", " : "",
 		    vg_rule_kind_name((enum vg_rule_kind)k), st.rules[k]);
 	printf("), %zu scored, %zu sub-rules, %zu dnsbl, %zu uribl, "
 	       "%zu files\n",
 	    st.scored, st.subrules, st.dnsbl, st.uribl, st.files);
-	printf("%s: %zu skipped (", argv[2], skipped);
+	printf("%s: %zu skipped (", name, skipped);
 	for (int k = 0; k < VG_SKIP_KIND_MAX; k++)
 		printf("%s%s %zu", k ? ", " : "",
 		    vg_rules_skip_name((enum vg_rules_skip)k), st.skipped[k]);
@@ -804,11 +847,11 @@ cmd_rules_check(int argc, char **argv)
 	/* SpamAssassin plugins: what Vigil runs of each and what not. */
 	ps = vg_rules_plugin_stats(rules, &nps);
 	for (size_t i = 0; i < nps; i++)
-		printf("%s: plugin %s (%s): %zu loaded, %zu skipped\n", argv[2],
+		printf("%s: plugin %s (%s): %zu loaded, %zu skipped\n", name,
 		    ps[i].name,
 		    ps[i].implemented ? "implemented" : "not implemented",
 		    ps[i].loaded, ps[i].skipped);
-	print_prefilter(argv[2], rules, &st);
+	print_prefilter(name, rules, &st);
 	vg_rules_free(rules);
 	return 0;
 }

@@ -506,8 +506,11 @@ vgm_current_check_sa(void)
 {
 	if (RS.sawatch == NULL || !vg_sawatch_changed(RS.sawatch))
 		return false;
-	vg_info("sa_update_dir %s: a new SpamAssassin rule set",
-	    vg_sawatch_dir(RS.sawatch));
+	if (*vg_sawatch_dir(RS.sawatch) != '\0')
+		vg_info("sa_update_dir: a new SpamAssassin rule set in %s",
+		    vg_sawatch_dir(RS.sawatch));
+	else
+		vg_info("sa_update_dir: SpamAssassin's rules are gone");
 	return true;
 }
 

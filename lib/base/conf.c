@@ -140,9 +140,10 @@ static const struct vg_conf_key keys[] = {
         "free the old engine before building the new one on reload"),
     DUR(signature_check_interval, "60s", 0, 1 * DAY,
         "how often to look for new signatures (0: never)"),
-    STR(sa_update_dir, "", false, true,
-        "SpamAssassin's sa-update directory, loaded before the rules file "
-        "and watched (empty: off)"),
+    STR(sa_update_dir, "auto", false, true,
+        "SpamAssassin's rules, loaded before the rules file and watched: "
+        "auto (sa-update's newest directory, else the packaged rules, "
+        "else none), a directory, or empty (off)"),
     STR(dns_servers, "", false, true,
         "DNS servers, e.g. 127.0.0.1:53, [::1]:53 (empty: system resolver)"),
     DUR(dns_timeout, "2s", 100, 60 * SEC, "time allowed for one DNS query"),

@@ -8,9 +8,13 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "core/sawatch.h"
+#include "rules/rules.h"
 
 struct vg_sawatch {
-	char *dir;
+	char *setting;                /* sa_update_dir as configured */
+	char *var_root;               /* for "auto": where sa-update writes */
+	char *share_dir;              /* for "auto": the packaged rules */
+	char dir[VG_SAWATCH_DIR_MAX]; /* what setting names now, "" = none */
 	uint64_t reported; /* the state last reported (or the first one) */
 	uint64_t seen;     /* the state at the previous look */
 };
@@ -90,31 +94,51 @@ digest_dir(uint64_t *h, const char *dir, int depth, size_t *left)
 	(void)closedir(d);
 }
 
-/* digest - the directory's state now */
+/*
+ * digest - the state now: which directory the setting names (for "auto"
+ * that changes when sa-update first writes a version directory, or when
+ * the spamassassin package comes or goes) and its rule files
+ */
 static uint64_t
-digest(const char *dir)
+digest(struct vg_sawatch *w)
 {
-	uint64_t h = 0;
+	uint64_t h;
 	size_t left = VG_SAWATCH_FILES_MAX;
 
-	digest_dir(&h, dir, 0, &left);
+	if (vg_rules_sa_resolve(w->dir, sizeof(w->dir), w->setting, w->var_root,
+	        w->share_dir) != 0)
+		w->dir[0] = '\0';
+	h = fnv(14695981039346656037ULL, w->dir, strlen(w->dir));
+	if (w->dir[0] != '\0')
+		digest_dir(&h, w->dir, 0, &left);
 	return h;
 }
 
-/* vg_sawatch_new - the state now is the one already loaded */
+/* vg_sawatch_new - as vg_sawatch_new_roots() with Debian's places */
 int
-vg_sawatch_new(struct vg_sawatch **out, const char *dir)
+vg_sawatch_new(struct vg_sawatch **out, const char *setting)
+{
+	return vg_sawatch_new_roots(
+	    out, setting, VG_RULES_SA_VAR_ROOT, VG_RULES_SA_SHARE_DIR);
+}
+
+/* vg_sawatch_new_roots - the state now is the one already loaded */
+int
+vg_sawatch_new_roots(struct vg_sawatch **out, const char *setting,
+    const char *var_root, const char *share_dir)
 {
 	struct vg_sawatch *w;
 
 	*out = NULL;
 	if ((w = vg_calloc(1, sizeof(*w))) == NULL)
 		return VG_ENOMEM;
-	if ((w->dir = vg_strdup(dir)) == NULL) {
-		vg_free(w);
+	if ((w->setting = vg_strdup(setting)) == NULL ||
+	    (w->var_root = vg_strdup(var_root)) == NULL ||
+	    (w->share_dir = vg_strdup(share_dir)) == NULL) {
+		vg_sawatch_free(w);
 		return VG_ENOMEM;
 	}
-	w->reported = w->seen = digest(dir);
+	w->reported = w->seen = digest(w);
 	*out = w;
 	return 0;
 }
@@ -123,7 +147,7 @@ vg_sawatch_new(struct vg_sawatch **out, const char *dir)
 bool
 vg_sawatch_changed(struct vg_sawatch *w)
 {
-	uint64_t now = digest(w->dir);
+	uint64_t now = digest(w);
 	bool settled = now == w->seen;
 
 	w->seen = now;
@@ -133,7 +157,7 @@ vg_sawatch_changed(struct vg_sawatch *w)
 	return true;
 }
 
-/* vg_sawatch_dir - borrowed */
+/* vg_sawatch_dir - borrowed; "" when "auto" found none */
 const char *
 vg_sawatch_dir(const struct vg_sawatch *w)
 {
@@ -146,6 +170,8 @@ vg_sawatch_free(struct vg_sawatch *w)
 {
 	if (w == NULL)
 		return;
-	vg_free(w->dir);
+	vg_free(w->setting);
+	vg_free(w->var_root);
+	vg_free(w->share_dir);
 	vg_free(w);
 }

@@ -127,11 +127,30 @@ double vg_rules_score(
 /* Hits one "tflags multiple" rule counts per message (maxhits at most). */
 #define VG_RULES_MAXHITS_MAX 65535
 
+/* Where SpamAssassin's rules live (Debian): sa-update's and packaged. */
+#define VG_RULES_SA_VAR_ROOT  "/var/lib/spamassassin"
+#define VG_RULES_SA_SHARE_DIR "/usr/share/spamassassin"
+/* The sa_update_dir setting that finds them (vg_rules_sa_resolve()). */
+#define VG_RULES_SA_AUTO "auto"
+
+/*
+ * vg_rules_sa_resolve - the directory vigil.conf's sa_update_dir = setting
+ * names, into out (size bytes): setting itself for a path; "" for ""
+ * (off); for "auto", the newest var_root/VERSION (a name like 4.000001,
+ * as sa-update writes) holding a *.cf, else share_dir when it holds a
+ * *.cf, else "" (not installed).  0, or VG_ELIMIT when the name does not
+ * fit in out.
+ */
+int vg_rules_sa_resolve(char *out, size_t size, const char *setting,
+    const char *var_root, const char *share_dir);
+
 /*
  * vg_rules_load_sa - SpamAssassin's rule set from sa-update's directory
- * sa_dir (its *.cf in name order, in compat mode; the packaged rules when
- * it holds none), then the rules file at path (rules_sadir.c).  Returns
- * and fails as vg_rules_load().
+ * sa_dir, resolved by vg_rules_sa_resolve() ("auto" finds it; "" or
+ * nothing found: the rules file alone), its *.cf in name order, in compat
+ * mode (the packaged rules when an explicit directory holds none), then
+ * the rules file at path (rules_sadir.c).  Returns and fails as
+ * vg_rules_load().
  */
 int vg_rules_load_sa(struct vg_rules **out, const char *path,
     const char *sa_dir, struct vg_err *err);

@@ -11,6 +11,9 @@
  *	    replaces a header of the same name (case-insensitively) and
  *	    moves it last; remove_header and clear_headers never remove
  *	    Checker-Version; "report_safe 0" adds Report (_REPORT_) to spam.
+ *	    In compat mode an add_header of Checker-Version is ignored:
+ *	    SpamAssassin's files set it to "SpamAssassin _VERSION_", and
+ *	    the checker is Vigil.
  *	    The templates are rendered by core/spamhdr.c.
  * OWNS     The rules set owns the names and templates.
  * LIMITS   A name is [A-Za-z0-9_-], at most VG_RULES_HDR_NAME_MAX bytes;
@@ -191,6 +194,13 @@ vg_rules_dir_add_header(
 		    dir, VG_RULES_HDR_NAME_MAX);
 		return 0;
 	}
+	/*
+	 * SpamAssassin's own rule files (10_default_prefs.cf) name
+	 * SpamAssassin here, with Vigil's _VERSION_ that would read
+	 * "SpamAssassin 0.1.0": what runs is Vigil, and says so.
+	 */
+	if (f->compat && strcasecmp(name, "Checker-Version") == 0)
+		return 0;
 	hdr_unescape(rest);
 	if (strlen(rest) > VG_RULES_HDR_TEMPLATE_MAX) {
 		vg_rules_perr(p, f, "%s %s: template longer than %d bytes", dir,

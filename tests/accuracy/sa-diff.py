@@ -245,7 +245,8 @@ def compare(a, exc, files, work):
     with open(conf, "w") as fp:
         # The checks that ask DNS are off: SpamAssassin runs no network
         # test either, and their symbols are not SpamAssassin rules.
-        fp.write("virus_scan = no\ndkim = no\narc = no\ndmarc = no\n"
+        fp.write("sa_update_dir =\nvirus_scan = no\ndkim = no\narc = no\n"
+                 "dmarc = no\n"
                  "dns_servers = 127.0.0.1:9\ndns_timeout = 100ms\n"
                  "dns_deadline = 200ms\n")
 

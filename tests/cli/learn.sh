@@ -27,7 +27,7 @@ conf() {
 	name=$1 min=$2
 	shift 2
 	{
-		printf 'socket = unix:%s/s\nvirus_scan = no\n' "$tmp"
+		printf 'sa_update_dir =\nsocket = unix:%s/s\nvirus_scan = no\n' "$tmp"
 		printf 'rules = %s/rules/vigil.rules\n' "$src"
 		printf 'bayes_path = %s/%s.lmdb\n' "$tmp" "$name"
 		printf 'bayes_min_spam = %s\nbayes_min_ham = %s\n' "$min" "$min"

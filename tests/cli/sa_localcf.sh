@@ -43,7 +43,7 @@ vigil_compat spamassassin
 include $src/tests/cli/data/sa-site-local.cf
 EOR
 conf=$tmp/vigil.conf
-printf 'socket = unix:%s/x\nvirus_scan = no\nrules = %s\ndkim = no\narc = no\ndmarc = no\n' \
+printf 'sa_update_dir =\nsocket = unix:%s/x\nvirus_scan = no\nrules = %s\ndkim = no\narc = no\ndmarc = no\n' \
     "$tmp" "$rules" >"$conf"
 
 out=$("$vigil" rules check "$rules" 2>&1) || fail "rules check: $out"

@@ -29,7 +29,7 @@ VG_TEST=cli_scan_arc
 
 
 conf=$tmp/vigil.conf
-printf 'socket = unix:%s/x\nvirus_scan = no\nrules = %s\nauthserv_id = mx.test\n' \
+printf 'sa_update_dir =\nsocket = unix:%s/x\nvirus_scan = no\nrules = %s\nauthserv_id = mx.test\n' \
     "$tmp" "$src/rules/vigil.rules" >"$conf"
 printf 'dns_servers = 127.0.0.1:%s\ndns_timeout = 2s\n' "$port" >>"$conf"
 printf 'dmarc = yes\ndmarc_reject = yes\n' >>"$conf"

@@ -21,7 +21,7 @@ VG_TEST=cli_scan_policy
 
 
 conf=$tmp/vigil.conf
-printf 'socket = unix:%s/x\nvirus_scan = no\nrules = %s\n' "$tmp" \
+printf 'sa_update_dir =\nsocket = unix:%s/x\nvirus_scan = no\nrules = %s\n' "$tmp" \
     "$src/rules/vigil.rules" >"$conf"
 
 # 1. invoice.pdf.exe (corpus/malware/dangerous-extension.eml).

@@ -44,7 +44,7 @@ subject_tag [SPAM]
 RULES
 conf=$tmp/vigil.conf
 {
-	printf 'socket = unix:%s/x\nvirus_scan = no\nbayes = no\n' "$tmp"
+	printf 'sa_update_dir =\nsocket = unix:%s/x\nvirus_scan = no\nbayes = no\n' "$tmp"
 	printf 'rules = %s/rules/vigil.rules\nauthserv_id = mx.test\n' "$src"
 	printf 'dns_servers = 127.0.0.1:1\ndns_timeout = 1s\n'
 	printf 'dkim_sign_domain = dkim.test:rsa\ndkim_sign_key = %s\n' "$pem"

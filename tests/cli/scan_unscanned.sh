@@ -34,7 +34,7 @@ sh "$src/tests/tools/make-sigdb.sh" "$tmp/db" >/dev/null ||
 
 # conf ACTION - a config with unscanned_action = ACTION
 conf() {
-	printf 'socket = unix:%s/x\nclamav_database = %s\nrules = %s\nunscanned_action = %s\n' "$tmp" \
+	printf 'sa_update_dir =\nsocket = unix:%s/x\nclamav_database = %s\nrules = %s\nunscanned_action = %s\n' "$tmp" \
 	    "$tmp/db" "$src/rules/vigil.rules" "$1" >"$tmp/$1.conf"
 	printf '%s' "$tmp/$1.conf"
 }
@@ -45,7 +45,7 @@ for m in padded:exceeds\ clamav_max_filesize \
 	why=${m#*:}
 
 	# The default: refused during the session, saying why.
-	printf 'socket = unix:%s/x\nclamav_database = %s\nrules = %s\n' "$tmp" "$tmp/db" \
+	printf 'sa_update_dir =\nsocket = unix:%s/x\nclamav_database = %s\nrules = %s\n' "$tmp" "$tmp/db" \
 	    "$src/rules/vigil.rules" >"$tmp/default.conf"
 	out=$("$vigil" scan -c "$tmp/default.conf" --json "$file")
 	rc=$?

@@ -617,9 +617,12 @@ e2e_milter_conf()
 		[signature_check_interval]=0
 		[scan_workers]=2
 		[bayes_path]="$E2E_DIR/milter/bayes.lmdb"
+		# Vigil's own rules alone; SpamAssassin's (the default where
+		# installed) are tested by cli_sa_default.
+		[sa_update_dir]=
 	)
 	local order=(socket user clamav_database rules max_message_size
-	    signature_check_interval scan_workers bayes_path)
+	    signature_check_interval scan_workers bayes_path sa_update_dir)
 	for kv in "$@"; do
 		key=${kv%%=*}
 		key=${key// /}

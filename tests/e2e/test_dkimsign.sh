@@ -101,7 +101,7 @@ if e2e_expect_delivered "outbound from dkim.test"; then
 
 	# Vigil's verifier, as a receiving Vigil would run it.
 	sconf=$E2E_DIR/milter/scan.conf
-	printf 'socket = unix:%s/x\nvirus_scan = no\nbayes = no\nrules = %s\n' \
+	printf 'sa_update_dir =\nsocket = unix:%s/x\nvirus_scan = no\nbayes = no\nrules = %s\n' \
 	    "$E2E_DIR" "$E2E_SRC/rules/vigil.rules" >"$sconf"
 	printf 'authserv_id = mx.test\ndns_servers = 127.0.0.1:%s\n' \
 	    "$E2E_DNS_PORT" >>"$sconf"

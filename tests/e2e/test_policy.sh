@@ -216,7 +216,8 @@ e2e_milter_restart "${base[@]}"
 # The first candidate that the default rules call spam when it is
 # outbound (vigil scan from a trusted address: quarantine).
 spam=
-for s in spam.00018 spam.00026 spam.00131 spam.00182 spam.00055; do
+for s in spam.00018 spam.00026 spam.00131 spam.00182 spam.00055 spam.00130 \
+    spam.00121 spam.00211; do
 	f=$(e2e_corpus_file "$E2E_CORPUS/spamassassin/spam" "$s")
 	[ -n "$f" ] || continue
 	if "$cli" scan -c "$E2E_CONF" --json --client-ip 203.0.113.9 "$f" \

@@ -106,7 +106,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * anyway it asks the discard port with the shortest time-outs.
 	 */
 	n = snprintf(text, sizeof(text),
-	    "socket = unix:/nonexistent/vigil-fuzz.sock\n"
+	    "sa_update_dir =\nsocket = unix:/nonexistent/vigil-fuzz.sock\n"
 	    "virus_scan = no\n"
 	    "rules = %s\n"
 	    "tmp_dir = /tmp\n"

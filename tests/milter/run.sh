@@ -80,7 +80,9 @@ for kv in "$@"; do
 done
 shift "$n"
 
-# The defaults below, unless an argument sets the same key.
+# The defaults below, unless an argument sets the same key.  Vigil's own
+# rules alone (sa_update_dir off): SpamAssassin's rules, the daemon's
+# default where installed, are t-sawatch's and tests/e2e's subject.
 setting() {
 	for kv in "$@"; do
 		[ "${kv%%=*}" = "$key" ] && return 0
@@ -91,7 +93,7 @@ setting() {
 	for kv in "socket=unix:$tmp/s.sock" "clamav_database=$tmp/db" \
 	    "rules=$rules" "tmp_dir=$tmp" "authserv_id=mx.test.example" \
 	    "dns_servers=127.0.0.1:1" "scan_timeout=20s" \
-	    "bayes_path=$tmp/bayes.lmdb"; do
+	    "bayes_path=$tmp/bayes.lmdb" "sa_update_dir="; do
 		key=${kv%%=*} value=${kv#*=} setting "$@"
 	done
 	for kv in "$@"; do

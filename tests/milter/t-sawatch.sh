@@ -58,7 +58,9 @@ probe() {
 # 1. Turn sa_update_dir on with a first rule set (SIGHUP).
 mkdir -p "$sa"
 ruleset "$sa" SAWATCH_V1
-echo "sa_update_dir = $sa" >>"$VG_CONF"
+grep -v '^sa_update_dir' "$VG_CONF" >"$VG_TMP/conf.new"
+echo "sa_update_dir = $sa" >>"$VG_TMP/conf.new"
+cat "$VG_TMP/conf.new" >"$VG_CONF"
 kill -HUP "$pid"
 wait_log "reload: done (SIGHUP)" 1
 st=$(probe)

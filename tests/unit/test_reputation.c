@@ -412,7 +412,8 @@ engine_new(void)
 	    write(fd, rules, strlen(rules)), (ssize_t)strlen(rules));
 	ck_assert_int_eq(close(fd), 0);
 	(void)vg_str_fmt(text, sizeof(text),
-	    "socket = unix:/tmp/x.sock\nvirus_scan = no\nbayes = no\n"
+	    "sa_update_dir =\nsocket = unix:/tmp/x.sock\nvirus_scan = "
+	    "no\nbayes = no\n"
 	    "tmp_dir = /tmp\nrules = %s\ndns_servers = 127.0.0.1:1\n"
 	    "dns_timeout = 100ms\nreputation = yes\n"
 	    "reputation_min_count = 3\ntrusted_networks = 127.0.0.1/32\n",
@@ -522,7 +523,8 @@ conf_rep(bool on)
 	char text[512];
 
 	(void)snprintf(text, sizeof(text),
-	    "socket = unix:/tmp/x.sock\nvirus_scan = no\nbayes = no\n"
+	    "sa_update_dir =\nsocket = unix:/tmp/x.sock\nvirus_scan = "
+	    "no\nbayes = no\n"
 	    "tmp_dir = /tmp\nrules = %s\nreputation = %s\n",
 	    rules_path, on ? "yes" : "no");
 	vg_err_init(&err);
@@ -568,7 +570,7 @@ END_TEST
 START_TEST(test_reputation_domain_needs_spf_pass)
 {
 	static const char text[] =
-	    "socket = unix:/tmp/x.sock\nvirus_scan = no\n"
+	    "sa_update_dir =\nsocket = unix:/tmp/x.sock\nvirus_scan = no\n"
 	    "reputation = yes\nreputation_min_count = 1\n";
 	struct vg_symbol spf = {.name = (char *)(uintptr_t) "SPF_PASS"};
 	struct vg_conf *conf = NULL;

@@ -604,25 +604,31 @@ START_TEST(test_rules_eval_alloc_failures)
 }
 END_TEST
 
-/* The default rules' obfuscation rules catch hidden words, not plain ones. */
+/*
+ * The default rules' obfuscation rules catch hidden words, not plain ones.
+ * Since bench/rule-fit.py they are sub-rules (they do not score next to
+ * SpamAssassin's rules): their hits are read from the hit state.
+ */
 static const struct {
 	const char *body;
 	const char *rule;
 	int want;
 } obfuscated[] = {
-    {"buy V1AGRA today", "OBFU_DRUGS", 1},
-    {"buy v-i-a-g-r-a today", "OBFU_DRUGS", 1},
-    {"buy c!al!s today", "OBFU_DRUGS", 1},
-    {"buy viagra today", "OBFU_DRUGS", 0},
-    {"get fr33 m0ney", "OBFU_MONEY_WORDS", 1},
-    {"get free money", "OBFU_MONEY_WORDS", 0},
-    {"F R E E O F F E R", "OBFU_SPACED", 1},
-    {"a b c", "OBFU_SPACED", 0},
+    {"buy V1AGRA today", "__VG_OBFU_DRUGS", 1},
+    {"buy v-i-a-g-r-a today", "__VG_OBFU_DRUGS", 1},
+    {"buy c!al!s today", "__VG_OBFU_DRUGS", 1},
+    {"buy viagra today", "__VG_OBFU_DRUGS", 0},
+    {"get fr33 m0ney", "__VG_OBFU_MONEY_WORDS", 1},
+    {"get free money", "__VG_OBFU_MONEY_WORDS", 0},
+    {"F R E E O F F E R", "__VG_OBFU_SPACED", 1},
+    {"a b c", "__VG_OBFU_SPACED", 0},
 };
 
 START_TEST(test_rules_eval_default_obfuscation)
 {
 	struct vg_rules *r = NULL;
+	struct vg_rules_hits *hits = NULL;
+	int hit = -1;
 	struct vg_err err;
 	struct vg_text t;
 	struct vg_symset res;
@@ -635,13 +641,19 @@ START_TEST(test_rules_eval_default_obfuscation)
 	t.body = obfuscated[_i].body;
 	t.body_len = strlen(t.body);
 	vg_symset_init(&res);
-	ck_assert_int_eq(vg_rules_eval(r, NULL, &t, NULL, &res), 0);
-	ck_assert_msg(vg_symset_has(&res, obfuscated[_i].rule) ==
-	        (obfuscated[_i].want != 0),
+	ck_assert_int_eq(vg_rules_hits_new(&hits, r), 0);
+	ck_assert_int_eq(vg_rules_eval(r, NULL, &t, hits, &res), 0);
+	for (size_t i = 0; i < vg_rules_count(r); i++)
+		if (strcmp(vg_rules_name(r, i), obfuscated[_i].rule) == 0)
+			hit = vg_rules_hit(hits, i) ? 1 : 0;
+	ck_assert_msg(hit == obfuscated[_i].want,
 	    "%s over \"%s\": got %s, want %s", obfuscated[_i].rule,
 	    obfuscated[_i].body,
-	    vg_symset_has(&res, obfuscated[_i].rule) ? "hit" : "no hit",
+	    hit == 1       ? "hit"
+	        : hit == 0 ? "no hit"
+	                   : "no such rule",
 	    obfuscated[_i].want ? "hit" : "no hit");
+	vg_rules_hits_free(hits);
 	vg_symset_fini(&res);
 	vg_rules_free(r);
 }

@@ -58,7 +58,9 @@ setup(void)
 	    dir);
 	ck_assert_int_eq(system(cmd), 0);
 	snprintf(text, sizeof(text),
-	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n", dir, dir);
+	    "sa_update_dir =\nsocket = unix:%s/s.sock\nclamav_database = "
+	    "%s/db\n",
+	    dir, dir);
 	vg_err_init(&err);
 	ck_assert_int_eq(vg_engine_global_init(&err), 0);
 	ck_assert_msg(vg_conf_parse(&conf, text, strlen(text), "t", &err) == 0,
@@ -346,7 +348,8 @@ dns_engine(int *fd_out, const char *deadline)
 	fputs("dnsbl TEST_BL bl.test 127.0.0.2\nscore TEST_BL 2.5\n", f);
 	ck_assert_int_eq(fclose(f), 0);
 	snprintf(text, sizeof(text),
-	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "sa_update_dir =\nsocket = unix:%s/s.sock\nclamav_database = "
+	    "%s/db\n"
 	    "rules = %s\ndns_servers = 127.0.0.1:%u\n"
 	    "dns_timeout = 60s\ndns_deadline = %s\n",
 	    dir, dir, path, ntohs(sa.sin_port), deadline);
@@ -558,7 +561,8 @@ START_TEST(test_scan_collect_as_jobs_end)
 	ck_assert_ptr_nonnull(fp = fopen(rules, "w"));
 	ck_assert_int_eq(fclose(fp), 0);
 	snprintf(text, sizeof(text),
-	    "socket = unix:%s/s.sock\nvirus_scan = no\ntmp_dir = /tmp\n"
+	    "sa_update_dir =\nsocket = unix:%s/s.sock\nvirus_scan = "
+	    "no\ntmp_dir = /tmp\n"
 	    "rules = %s\n",
 	    dir, rules);
 	vg_err_init(&err);
@@ -590,7 +594,8 @@ START_TEST(test_scan_tmp_dir_unusable)
 	struct vg_err err;
 
 	snprintf(text, sizeof(text),
-	    "socket = unix:%s/s.sock\nclamav_database = %s/db\ntmp_dir = %s\n",
+	    "sa_update_dir =\nsocket = unix:%s/s.sock\nclamav_database = "
+	    "%s/db\ntmp_dir = %s\n",
 	    dir, dir, dirs[_i]);
 	vg_err_init(&err);
 	ck_assert_int_eq(
@@ -630,7 +635,8 @@ START_TEST(test_scan_no_tmp_dir_io)
 	snprintf(spill, sizeof(spill), "%s/spill", dir);
 	ck_assert_int_eq(mkdir(spill, 0700), 0);
 	snprintf(text, sizeof(text),
-	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "sa_update_dir =\nsocket = unix:%s/s.sock\nclamav_database = "
+	    "%s/db\n"
 	    "tmp_dir = %s\nrules = %s/rules/vigil.rules\n",
 	    dir, dir, spill, VG_SOURCE_DIR);
 	vg_err_init(&err);
@@ -692,7 +698,8 @@ START_TEST(test_scan_clamav_tmp_dir)
 	snprintf(ctmp, sizeof(ctmp), "%s/ctmp", dir);
 	ck_assert_int_eq(mkdir(ctmp, 0755), 0);
 	snprintf(text, sizeof(text),
-	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "sa_update_dir =\nsocket = unix:%s/s.sock\nclamav_database = "
+	    "%s/db\n"
 	    "clamav_tmp_dir = %s\n",
 	    dir, dir, ctmp);
 	vg_err_init(&err);
@@ -720,7 +727,8 @@ START_TEST(test_scan_clamav_tmp_dir)
 	ck_assert_int_eq(rmdir(ctmp), 0); /* empty again */
 
 	snprintf(text, sizeof(text),
-	    "socket = unix:%s/s.sock\nclamav_database = %s/db\n"
+	    "sa_update_dir =\nsocket = unix:%s/s.sock\nclamav_database = "
+	    "%s/db\n"
 	    "clamav_tmp_dir = /nonexistent/vigil\n",
 	    dir, dir);
 	vg_err_init(&err);

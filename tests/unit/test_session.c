@@ -278,7 +278,8 @@ engine_new(const struct vg_engine *prev)
 	char text[512];
 
 	(void)vg_str_fmt(text, sizeof(text),
-	    "socket = unix:/tmp/x.sock\nvirus_scan = no\ntmp_dir = /tmp\n"
+	    "sa_update_dir =\nsocket = unix:/tmp/x.sock\nvirus_scan = "
+	    "no\ntmp_dir = /tmp\n"
 	    "rules = %s\ndns_servers = 127.0.0.1:1\n",
 	    rules_path);
 	vg_err_init(&err);
@@ -592,7 +593,8 @@ store_engine(
 	char text[512];
 
 	(void)vg_str_fmt(text, sizeof(text),
-	    "socket = unix:/tmp/x.sock\nvirus_scan = no\ntmp_dir = /tmp\n"
+	    "sa_update_dir =\nsocket = unix:/tmp/x.sock\nvirus_scan = "
+	    "no\ntmp_dir = /tmp\n"
 	    "dns_servers = 127.0.0.1:1\nrules = %s\n"
 	    "ratelimit_external_connections = %u\n"
 	    "ratelimit_max_keys = %u\n",
