@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* html - HTML to visible text, links and spam signals (libxml2 SAX) */
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
@@ -21,6 +22,7 @@ vg_html_fold_init(struct vg_html_fold *f, struct vg_buf *out)
 	f->blank = false;
 	f->trail = false;
 	f->lead = false;
+	f->hlead = false;
 	f->nl = 0;
 	f->rc = 0;
 }
@@ -153,7 +155,8 @@ vg_html_fold_text(struct vg_html_fold *f, const char *s, size_t n, bool lines)
 			    c == 0xe3 || c == 0xef)
 				break;
 		}
-		if (f->space || (lines && f->lead))
+		if (f->space || (lines && f->lead) ||
+		    (!lines && f->hlead && !f->open))
 			emit(f, " ", 1);
 		emit(f, s + i, run - i);
 		for (k = i; k < run; k++)
@@ -163,6 +166,7 @@ vg_html_fold_text(struct vg_html_fold *f, const char *s, size_t n, bool lines)
 		f->blank = false;
 		f->trail = false;
 		f->lead = false;
+		f->hlead = false;
 		f->nl = 0;
 		i = run;
 	}
@@ -282,7 +286,107 @@ struct render {
 	size_t a_host_len;
 	char a_text[512];
 	size_t a_text_len;
+	/* SpamAssassin's text chunks (HTML.pm display_text): whether its
+	 * last was a whitespace tag's, and whether a text chunk is open
+	 * (libxml2 may give one chunk in several calls) */
+	bool sa_ws;
+	bool in_chunk;
+	/* text Vigil hides (CSS) since the last whitespace tag: for
+	 * SpamAssassin a blank after it is inside a paragraph */
+	bool sa_hidden;
 };
+
+/*
+ * sa_ws_tag - whether SpamAssassin's HTML.pm html_whitespace() writes
+ * white space for name (start or end tag): br div li th td dd dt embed
+ * h1-h6 p hr blockquote pre listing plaintext xmp title
+ */
+static bool
+sa_ws_tag(const char *name)
+{
+	static const char *const t[] = {"br", "div", "li", "th", "td", "dd",
+	    "dt", "embed", "p", "hr", "blockquote", "pre", "listing",
+	    "plaintext", "xmp", "title"};
+
+	if (name[0] == 'h' && name[1] >= '0' && name[1] <= '9' &&
+	    name[2] == '\0')
+		return true;
+	for (size_t i = 0; i < VG_NELEM(t); i++)
+		if (strcmp(t[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * sa_tag - a tag ends SpamAssassin's text chunk; a whitespace tag strips
+ * the blank the chunk before it ended in (display_text's s/ $//)
+ */
+static void
+sa_tag(struct render *r, const char *name)
+{
+	r->in_chunk = false;
+	if (sa_ws_tag(name)) {
+		r->sa_ws = true;
+		r->sa_hidden = false;
+		r->fold->hlead = false;
+	}
+}
+
+/*
+ * implied_p - whether a <p> start is libxml2's, not the message's: it
+ * opens one for text outside body (after </html>: "</html>\n\nid"),
+ * under html or head, where a written <p> would have opened a body
+ */
+static bool
+implied_p(const struct render *r, const char *name)
+{
+	const htmlParserCtxt *c = r->ctxt;
+	const char *parent;
+
+	if (strcmp(name, "p") != 0 || c == NULL)
+		return false;
+	if (c->nameNr < 2 || c->nameTab == NULL)
+		return true;
+	parent = (const char *)c->nameTab[c->nameNr - 2];
+	return parent == NULL || strcmp(parent, "html") == 0 ||
+	    strcmp(parent, "head") == 0;
+}
+
+/*
+ * after_tag - whether text ch (n bytes, as libxml2 gives it) is the
+ * input right after a '>': a new chunk for SpamAssassin even where
+ * libxml2 dropped the tag (a stray </body></html>) and so called no
+ * element callback; text decoded from an entity is not the input
+ */
+static bool
+after_tag(const struct render *r, const xmlChar *ch, size_t n)
+{
+	const xmlParserInput *in = r->ctxt != NULL ? r->ctxt->input : NULL;
+
+	if (in == NULL || in->cur == NULL || in->base == NULL ||
+	    (size_t)(in->cur - in->base) <= n ||
+	    memcmp(in->cur - n, ch, n) != 0)
+		return false;
+	return in->cur[-(ptrdiff_t)n - 1] == '>';
+}
+
+/*
+ * sa_chunk - the start of a text chunk: SpamAssassin folds its blanks to
+ * one and drops a leading one only right after a whitespace tag, so a
+ * chunk starting with a blank after other text (even blank text: "</p>\n
+ * </font>\n x") starts its paragraph with a blank (" x")
+ */
+static void
+sa_chunk(struct render *r, const xmlChar *ch, size_t n)
+{
+	if (n == 0 || (r->in_chunk && !after_tag(r, ch, n)))
+		return;
+	r->in_chunk = true;
+	if (!r->sa_ws && !r->sa_hidden && !r->fold->open &&
+	    (ch[0] <= ' ' || (ch[0] == 0xc2 && n > 1 && ch[1] == 0xa0)))
+		r->fold->hlead = true;
+	r->sa_ws = false;
+}
 
 /* el_flags - EL_* of an element name */
 static unsigned
@@ -767,6 +871,8 @@ on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 	else
 		fr = (struct frame){0, false, -1, -1, 0};
 	fr.flags = el_flags(name);
+	if (!implied_p(r, name))
+		sa_tag(r, name);
 	if (fr.flags & EL_SKIP)
 		fr.skip = true;
 	if (fr.flags & EL_BLOCK) {
@@ -846,7 +952,7 @@ on_end(void *ctx, const xmlChar *xname)
 	struct render *r = ctx;
 	unsigned flags;
 
-	(void)xname;
+	sa_tag(r, (const char *)xname);
 	if (r->overflow > 0) {
 		r->overflow--;
 		return;
@@ -882,6 +988,7 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 	size_t n = len > 0 ? (size_t)len : 0, before, k;
 
 	if (r->depth == 0) {
+		sa_chunk(r, ch, n);
 		if ((k = vg_html_fold_text(
 		         r->fold, (const char *)ch, n, false)) > 0)
 			r->brs = 0;
@@ -900,16 +1007,29 @@ on_chars(void *ctx, const xmlChar *ch, int len)
 	}
 	if (fr->skip)
 		return;
+	sa_chunk(r, ch, n);
 	if (fr->vis & VIS_HIDDEN) {
-		r->st->hidden_chars += count_chars(ch, n);
+		if ((k = count_chars(ch, n)) > 0) {
+			r->sa_hidden = true;
+			r->fold->hlead = false;
+		}
+		r->st->hidden_chars += k;
 		return;
 	}
 	if (fr->vis & VIS_TINY) {
-		r->st->tiny_chars += count_chars(ch, n);
+		if ((k = count_chars(ch, n)) > 0) {
+			r->sa_hidden = true;
+			r->fold->hlead = false;
+		}
+		r->st->tiny_chars += k;
 		return;
 	}
 	if (fr->fg >= 0 && close_colours(fr->fg, fr->bg)) {
-		r->st->low_contrast_chars += count_chars(ch, n);
+		if ((k = count_chars(ch, n)) > 0) {
+			r->sa_hidden = true;
+			r->fold->hlead = false;
+		}
+		r->st->low_contrast_chars += k;
 		return;
 	}
 	before = r->fold->out->len;
@@ -963,6 +1083,7 @@ vg_html_render(struct vg_html_fold *fold, struct vg_uri_list *uris,
 	if ((r = vg_calloc(1, sizeof(*r))) == NULL)
 		return VG_ENOMEM;
 	r->fold = fold;
+	fold->hlead = false;
 	r->uris = uris;
 	r->st = stats;
 	vg_buf_init(&r->tmp, VG_URI_MAX_LEN + 128);
@@ -991,6 +1112,7 @@ vg_html_render(struct vg_html_fold *fold, struct vg_uri_list *uris,
 	if (r->in_a)
 		anchor_end(r);
 	vg_html_fold_para(fold);
+	fold->hlead = false;
 	if (r->ctxt->myDoc != NULL)
 		xmlFreeDoc(r->ctxt->myDoc);
 	htmlFreeParserCtxt(r->ctxt);

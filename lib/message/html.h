@@ -74,7 +74,10 @@ struct vg_html_fold {
 	bool trail;  /* blank was set at the run's first line end */
 	bool lead;   /* a blank after the last line end, paragraph not open */
 	unsigned nl; /* line ends since the last text */
-	int rc;      /* first error; further output is dropped */
+	/* HTML only: a blank SpamAssassin keeps at the start of the next
+	 * paragraph (see html.c's sa_chunk()) */
+	bool hlead;
+	int rc; /* first error; further output is dropped */
 };
 
 /* vg_html_fold_init - fold into out (appending) */

@@ -142,6 +142,38 @@ decode_header(struct build *b, struct vg_buf *arena, const struct vg_header *h,
 }
 
 /*
+ * collapse_folds - v (len bytes) into out (len bytes at least) with each
+ * line break and the blanks after it made one space, as SpamAssassin's
+ * Message::Node does (s/\n[ \t]+/ /g decoded, s/\r?\n\s+/ /g raw):
+ * "(Lotus\n    Domino" is "(Lotus Domino"; its length
+ */
+static size_t
+collapse_folds(const char *v, size_t len, char *out)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		if (v[i] == '\r' || v[i] == '\n') {
+			size_t k = i;
+
+			while (k < len && (v[k] == '\r' || v[k] == '\n'))
+				k++;
+			if (k < len && (v[k] == ' ' || v[k] == '\t')) {
+				while (k < len &&
+				    (v[k] == ' ' || v[k] == '\t' ||
+				        v[k] == '\r' || v[k] == '\n'))
+					k++;
+				out[n++] = ' ';
+			}
+			i = k;
+			continue;
+		}
+		out[n++] = v[i++];
+	}
+	return n;
+}
+
+/*
  * build_headers - every indexed header, unfolded and decoded, into one
  * arena; the pointers are set once the arena stops moving.
  */
@@ -153,6 +185,7 @@ build_headers(struct build *b, const struct vg_msg *msg)
 	const struct vg_header *ct;
 	char charset[64] = "";
 	size_t n = vg_msg_header_count(msg), i, total = 64, *off = NULL;
+	char *fold = NULL; /* the header's value, folds collapsed */
 	int rc = 0;
 
 	/* Raw 8-bit header text is most likely in the body's charset. */
@@ -184,8 +217,16 @@ build_headers(struct build *b, const struct vg_msg *msg)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		const struct vg_header *h = vg_msg_header(msg, i);
+		const struct vg_header *h0 = vg_msg_header(msg, i);
+		struct vg_header hc = *h0, *h = &hc;
 
+		vg_free(fold);
+		if ((fold = vg_malloc(h0->value_len + 1)) == NULL) {
+			rc = VG_ENOMEM;
+			goto out;
+		}
+		hc.value = fold;
+		hc.value_len = collapse_folds(h0->value, h0->value_len, fold);
 		off[3 * i] = arena.len;
 		if ((rc = vg_buf_append(
 		         &arena, h->name, strlen(h->name) + 1)) != 0)
@@ -208,6 +249,7 @@ build_headers(struct build *b, const struct vg_msg *msg)
 	b->p->arena = arena.data; /* handed to the text */
 	arena.data = NULL;
 out:
+	vg_free(fold);
 	vg_free(off);
 	vg_buf_fini(&arena);
 	if (rc == VG_ELIMIT)

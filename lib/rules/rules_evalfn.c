@@ -76,6 +76,7 @@ static const char *const vg_sa_cans[] = {
 
 static const struct vg_evalfn *const vg_evalfn_tables[] = {
     vg_sa_headereval,
+    vg_sa_forgedrcvd,
     vg_sa_mimeeval,
     vg_sa_bodyeval,
     vg_sa_htmleval,

@@ -128,6 +128,7 @@ struct vg_evalfn {
 
 /* Each plugin file's functions, ended by a row with a NULL name. */
 extern const struct vg_evalfn vg_sa_headereval[];
+extern const struct vg_evalfn vg_sa_forgedrcvd[];
 extern const struct vg_evalfn vg_sa_mimeeval[];
 extern const struct vg_evalfn vg_sa_bodyeval[];
 extern const struct vg_evalfn vg_sa_htmleval[];

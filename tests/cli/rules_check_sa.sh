@@ -22,7 +22,7 @@ cat >"$tmp/sa.rules" <<'EOR'
 vigil_compat spamassassin
 ifplugin Mail::SpamAssassin::Plugin::HeaderEval
 header MISSING_HEADERS eval:check_for_missing_to_header()
-header FORGED eval:check_for_forged_gmail_received_headers()
+header FORGED eval:check_for_forged_juno_received_headers()
 endif
 ifplugin Mail::SpamAssassin::Plugin::Pyzor
 full PYZOR_CHECK eval:check_pyzor()

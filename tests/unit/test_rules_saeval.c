@@ -794,7 +794,7 @@ START_TEST(test_rules_saeval_plugins)
 	    "vigil_compat spamassassin\n"
 	    "ifplugin Mail::SpamAssassin::Plugin::HeaderEval\n"
 	    "header A eval:check_for_missing_to_header()\n"
-	    "header B eval:check_for_forged_gmail_received_headers()\n"
+	    "header B eval:check_for_forged_juno_received_headers()\n"
 	    "body C /c/\n"
 	    "endif\n"
 	    "ifplugin Mail::SpamAssassin::Plugin::Foo\n"
@@ -1518,6 +1518,74 @@ START_TEST(test_rules_saeval_outlook_msgid)
 }
 END_TEST
 
+/*
+ * HeaderEval's forged-webmail tests (sa_forgedrcvd.c).  Each message was
+ * run through SpamAssassin 4.0.1 (spamassassin -L -t, with
+ * "meta DBG_FH __FORGED_HOTMAIL_RCVD" scored to show the sub-rule):
+ * a yahoo.com From relayed by a host that is not Yahoo's hits
+ * FORGED_YAHOO_RCVD, one from Yahoo's web mail ("by web...mail.yahoo.com
+ * via HTTP") does not; a relay HELO'ing as hotmail.com hits
+ * __FORGED_HOTMAIL_RCVD; a hotmail.com From with no hotmail Received
+ * hits FORGED_HOTMAIL_RCVD2; Hotmail's own format with an
+ * X-Originating-IP hits neither.
+ */
+START_TEST(test_rules_saeval_forged_rcvd)
+{
+	static const char src[] =
+	    "vigil_compat spamassassin\n"
+	    "header FY eval:check_for_forged_yahoo_received_headers()\n"
+	    "header FH eval:check_for_forged_hotmail_received_headers()\n"
+	    "header FH2 eval:check_for_no_hotmail_received_headers()\n"
+	    "header FG eval:check_for_forged_gmail_received_headers()\n";
+#define HDRS                                                                   \
+	"To: bob@example.org\nSubject: hello there\n"                          \
+	"Date: Mon, 2 Dec 2002 10:00:00 +0000\n"                               \
+	"Message-Id: <abc123@mx.example.net>\n\nHi there, this is a test.\n"
+#define RCVD_OTHER(helo)                                                       \
+	"Received: from " helo " (mx.example.net [203.0.113.9])\n"             \
+	"  by mail.example.org with SMTP; 2 Dec 2002 10:00:00 -0000\n"
+	static const struct {
+		const char *msg;
+		bool fy, fh, fh2, fg;
+	} fcases[] = {
+	    {RCVD_OTHER("mx.example.net") "From: <jane_doe@yahoo.com>\n" HDRS,
+	        true, false, false, false},
+	    {"Received: from [203.0.113.9] by web12345.mail.yahoo.com via "
+	     "HTTP;\n  Mon, 2 Dec 2002 10:00:00 PST\n"
+	     "From: <jane_doe@yahoo.com>\n" HDRS,
+	        false, false, false, false},
+	    {RCVD_OTHER("hotmail.com") "From: <jane_doe@example.net>\n" HDRS,
+	        false, true, false, false},
+	    {RCVD_OTHER("mx.example.net") "From: <jane_doe@hotmail.com>\n" HDRS,
+	        false, false, true, false},
+	    {"Received: from hotmail.com (f135.law8.hotmail.com "
+	     "[216.33.241.135])\n  by mail.example.org with SMTP; 2 Dec 2002 "
+	     "10:00:00 -0000\nX-Originating-IP: [203.0.113.9]\n"
+	     "From: <jane_doe@hotmail.com>\n" HDRS,
+	        false, false, false, false},
+	    {RCVD_OTHER("mx.example.net") "From: <jane_doe@gmail.com>\n" HDRS,
+	        false, false, false, true},
+	    /* no Received at all: gated_through_received_hdr_remover */
+	    {"From: <jane_doe@yahoo.com>\n" HDRS, false, false, false, false},
+	};
+#undef HDRS
+#undef RCVD_OTHER
+	struct vg_rules *r = load(src);
+
+	for (size_t i = 0; i < sizeof(fcases) / sizeof(fcases[0]); i++) {
+		struct vg_rules_hits *h =
+		    run_bytes(r, fcases[i].msg, strlen(fcases[i].msg));
+
+		ck_assert_msg(hit(r, h, "FY") == fcases[i].fy, "case %zu", i);
+		ck_assert_msg(hit(r, h, "FH") == fcases[i].fh, "case %zu", i);
+		ck_assert_msg(hit(r, h, "FH2") == fcases[i].fh2, "case %zu", i);
+		ck_assert_msg(hit(r, h, "FG") == fcases[i].fg, "case %zu", i);
+		vg_rules_hits_free(h);
+	}
+	vg_rules_free(r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1563,6 +1631,7 @@ suite(void)
 	tcase_add_test(tc, test_rules_saeval_mimeheader_limits);
 	tcase_add_test(tc, test_rules_saeval_match_limit);
 	tcase_add_test(tc, test_rules_saeval_outlook_msgid);
+	tcase_add_test(tc, test_rules_saeval_forged_rcvd);
 	suite_add_tcase(s, tc);
 	return s;
 }
