@@ -11,7 +11,10 @@
  *	    skipped block would define are counted, and their names marked
  *	    skipped so that a meta naming one is skipped too (rules_resolve.c)
  *	    rather than refused; each is also counted under the plugin its
- *	    block names.  Outside compat mode a block is an error.
+ *	    block names.  Outside compat mode only "if spamassassin" and
+ *	    "if !spamassassin" are blocks (true when rules were loaded in
+ *	    compat mode before the line: Vigil's own rules score differently
+ *	    on top of SpamAssassin's than alone); any other is an error.
  * LIMITS   Blocks nest VG_RULES_IF_DEPTH deep in one file: deeper, an
  *	    error.
  * ERRORS   A block error is recorded at file:line.  VG_ENOMEM.
@@ -95,6 +98,28 @@ vg_rules_sa_cond(char *c, char *plugin, size_t psize)
 	return false;
 }
 
+/*
+ * vg_rules_own_cond - whether c is "spamassassin" or "!spamassassin" (blanks
+ * allowed around the !), the one condition of Vigil's own rules; c is left
+ * as "spamassassin" or "!spamassassin"
+ */
+static bool
+vg_rules_own_cond(char *c)
+{
+	char *w = vg_rules_skipws(c);
+	bool neg = *w == '!';
+
+	if (neg)
+		w = vg_rules_skipws(w + 1);
+	vg_rules_rtrim(w);
+	if (strcmp(w, "spamassassin") != 0)
+		return false;
+	memmove(c + neg, w, strlen(w) + 1);
+	if (neg)
+		c[0] = '!';
+	return true;
+}
+
 /* vg_rules_block - if / ifplugin / else / endif; true if dir was one */
 bool
 vg_rules_block(
@@ -106,19 +131,28 @@ vg_rules_block(
 		char plugin[64] = "";
 		bool cond;
 
+		bool own = false;
+
 		if (!f->compat) {
-			vg_rules_perr(p, f,
-			    "%s: SpamAssassin plugin blocks "
-			    "need vigil_compat spamassassin",
-			    dir);
-			return true;
+			own = strcmp(dir, "if") == 0 && vg_rules_own_cond(rest);
+			if (!own) {
+				vg_rules_perr(p, f,
+				    "%s: SpamAssassin plugin blocks "
+				    "need vigil_compat spamassassin (Vigil's "
+				    "own rules have \"if spamassassin\" and "
+				    "\"if !spamassassin\")",
+				    dir);
+				return true;
+			}
 		}
 		if (f->nif == VG_RULES_IF_DEPTH) {
 			vg_rules_perr(p, f, "%s: nested too deep (limit %u)",
 			    dir, (unsigned)VG_RULES_IF_DEPTH);
 			return true;
 		}
-		if (strcmp(dir, "if") == 0) {
+		if (own) {
+			cond = (p->r->nsa_rules > 0) == (rest[0] != '!');
+		} else if (strcmp(dir, "if") == 0) {
 			cond = vg_rules_sa_cond(rest, plugin, sizeof(plugin));
 		} else {
 			vg_rules_rtrim(rest);

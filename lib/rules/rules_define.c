@@ -105,6 +105,8 @@ vg_rules_define_as(struct vg_rparse *p, struct vg_rfile *f,
 	rule->file = f->name;
 	rule->line = f->line;
 	rule->compat = f->compat;
+	if (f->compat)
+		r->nsa_rules++;
 	rule->sub = strncmp(name, "__", 2) == 0;
 	if ((rule->name = vg_strdup(name)) == NULL) {
 		r->nrules--;

@@ -174,6 +174,10 @@ struct vg_rules {
 	 */
 	struct vg_meta_tok *meta_rpn;
 
+	/* Rules defined under vigil_compat spamassassin so far: what the
+	 * own rules' "if spamassassin" tests (rules_compat.c). */
+	size_t nsa_rules;
+
 	struct vg_rname *names;
 	size_t nnames, capnames;
 	size_t *hash; /* open addressing: index + 1 into names, 0 empty */

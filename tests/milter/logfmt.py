@@ -90,7 +90,7 @@ def main():
                                 'virus': 'Eicar-Test-Signature.UNOFFICIAL',
                                 'reply': None}),
         'LOG3': ('info', 6, {'action': 'tag', 'tests': None,
-                             'score': '6.2', 'required': '5.0'}),
+                             'score': '9.1', 'required': '5.0'}),
         'LOG4': ('notice', 5, {'action': 'reject', 'nrcpt': '3',
                                'rcpt': 'one@example.org,two@example.org,'
                                        'three@example.net',

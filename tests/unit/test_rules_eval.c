@@ -614,14 +614,14 @@ static const struct {
 	const char *rule;
 	int want;
 } obfuscated[] = {
-    {"buy V1AGRA today", "__VG_OBFU_DRUGS", 1},
-    {"buy v-i-a-g-r-a today", "__VG_OBFU_DRUGS", 1},
-    {"buy c!al!s today", "__VG_OBFU_DRUGS", 1},
-    {"buy viagra today", "__VG_OBFU_DRUGS", 0},
-    {"get fr33 m0ney", "__VG_OBFU_MONEY_WORDS", 1},
-    {"get free money", "__VG_OBFU_MONEY_WORDS", 0},
-    {"F R E E O F F E R", "__VG_OBFU_SPACED", 1},
-    {"a b c", "__VG_OBFU_SPACED", 0},
+    {"buy V1AGRA today", "VG_OBFU_DRUGS", 1},
+    {"buy v-i-a-g-r-a today", "VG_OBFU_DRUGS", 1},
+    {"buy c!al!s today", "VG_OBFU_DRUGS", 1},
+    {"buy viagra today", "VG_OBFU_DRUGS", 0},
+    {"get fr33 m0ney", "VG_OBFU_MONEY_WORDS", 1},
+    {"get free money", "VG_OBFU_MONEY_WORDS", 0},
+    {"F R E E O F F E R", "VG_OBFU_SPACED", 1},
+    {"a b c", "VG_OBFU_SPACED", 0},
 };
 
 START_TEST(test_rules_eval_default_obfuscation)

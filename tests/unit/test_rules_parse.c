@@ -115,7 +115,14 @@ static const struct {
         "t.rules:1: vigil_depth_limit: bad number 'lots': not a number"},
     {"ifplugin Mail::SpamAssassin::Plugin::Foo\n",
         "t.rules:1: ifplugin: SpamAssassin plugin blocks need vigil_compat "
-        "spamassassin"},
+        "spamassassin (Vigil's own rules have \"if spamassassin\" and \"if "
+        "!spamassassin\")"},
+    /* Vigil's own rules have one condition. */
+    {"if (version >= 3)\n",
+        "t.rules:1: if: SpamAssassin plugin blocks need vigil_compat "
+        "spamassassin (Vigil's own rules have \"if spamassassin\" and \"if "
+        "!spamassassin\")"},
+    {"if spamassassin\n", "t.rules:2: end of file inside an if block"},
     {"vigil_compat spamassassin\nendif\n", "t.rules:2: endif without if"},
     {"vigil_compat spamassassin\nelse\n", "t.rules:2: else without if"},
     {"vigil_compat spamassassin\nif (version >= 3)\n",
@@ -785,6 +792,61 @@ START_TEST(test_rules_parse_file_too_large)
 }
 END_TEST
 
+/* has_rule - whether r defines a rule called name */
+static bool
+has_rule(const struct vg_rules *r, const char *name)
+{
+	for (size_t i = 0; i < vg_rules_count(r); i++)
+		if (strcmp(vg_rules_name(r, i), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * "if spamassassin" in Vigil's own rules: true once SpamAssassin's rules
+ * (vigil_compat spamassassin) were loaded, so the own rules can score
+ * differently on top of them than alone (rules/vigil.rules does).
+ */
+START_TEST(test_rules_parse_if_spamassassin)
+{
+	static const char own[] = "body OWN /million/\n"
+	                          "score OWN 0.5\n"
+	                          "if !spamassassin\n"
+	                          "score OWN 2.5\n"
+	                          "endif\n"
+	                          "if spamassassin\n"
+	                          "body __OWN_SA /dollars/\n"
+	                          "else\n"
+	                          "body __OWN_ALONE /dollars/\n"
+	                          "endif\n"
+	                          "if ! spamassassin\n"
+	                          "endif\n";
+	static const char sa[] = "vigil_compat spamassassin\n"
+	                         "body SA_RULE /money/\n"
+	                         "score SA_RULE 1.0\n"
+	                         "vigil_compat none\n";
+	char both[sizeof(own) + sizeof(sa)];
+	struct vg_rules *r = NULL;
+	struct vg_err err;
+
+	/* Alone: the !spamassassin scores and branch. */
+	ck_assert_msg(parse(&r, own, &err) == 0, "got %s", vg_err_text(&err));
+	ck_assert(vg_rules_score(r, "OWN", 0) == 2.5);
+	ck_assert(has_rule(r, "__OWN_ALONE"));
+	ck_assert(!has_rule(r, "__OWN_SA"));
+	vg_rules_free(r);
+	/* After SpamAssassin's rules: the score above the block stays. */
+	memcpy(both, sa, sizeof(sa) - 1);
+	memcpy(both + sizeof(sa) - 1, own, sizeof(own));
+	ck_assert_msg(parse(&r, both, &err) == 0, "got %s", vg_err_text(&err));
+	ck_assert(vg_rules_score(r, "OWN", 0) == 0.5);
+	ck_assert(vg_rules_score(r, "SA_RULE", 0) == 1.0);
+	ck_assert(has_rule(r, "__OWN_SA"));
+	ck_assert(!has_rule(r, "__OWN_ALONE"));
+	vg_rules_free(r);
+}
+END_TEST
+
 /* if/ifplugin blocks nest at most VG_RULES_IF_DEPTH deep. */
 START_TEST(test_rules_parse_if_too_deep)
 {
@@ -920,6 +982,7 @@ rules_parse_suite(void)
 	tcase_add_test(tc, test_rules_parse_line_too_long);
 	tcase_add_test(tc, test_rules_parse_meta_limits);
 	tcase_add_test(tc, test_rules_parse_compat_off);
+	tcase_add_test(tc, test_rules_parse_if_spamassassin);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("directives");
 	tcase_add_test(tc, test_rules_parse_directives);
