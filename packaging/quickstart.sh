@@ -52,6 +52,12 @@ install -d -o "$user" -g "$group" -m 0750 /var/cache/vigil
 for f in /var/lib/vigil/bayes.lmdb /var/lib/vigil/bayes.lmdb-lock; do
 	[ -e "$f" ] || install -o "$user" -g "$group" -m 0640 /dev/null "$f"
 done
+# What root's tools made there earlier (vigil rules check, vigil learn
+# --snapshot) goes to $user too: the daemon compiles the prefilter in the
+# background after it drops to $user, and reads the classifier's snapshot
+# as $user (as systemd's CacheDirectory= and StateDirectory= would own
+# them).
+chown -R "$user:$group" /var/cache/vigil /var/lib/vigil
 
 db=/var/lib/clamav
 if ! compgen -G "$db/*.cvd" >/dev/null && ! compgen -G "$db/*.cld" >/dev/null &&
