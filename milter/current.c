@@ -637,6 +637,18 @@ vgm_current_reload(void)
 	pthread_mutex_unlock(&RS.lock);
 }
 
+/* vgm_current_stopping - see current.h */
+void
+vgm_current_stopping(void)
+{
+	vg_rules_prefilter_stop();
+	pthread_mutex_lock(&RS.lock);
+	RS.stop = true;
+	if (RS.started)
+		pthread_cond_signal(&RS.cond);
+	pthread_mutex_unlock(&RS.lock);
+}
+
 /* vgm_current_fini - stop the thread (a running reload finishes first) */
 void
 vgm_current_fini(void)

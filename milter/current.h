@@ -74,6 +74,12 @@ int vgm_current_start(void);
 struct vg_engine *vgm_current_engine(void);
 /* vgm_current_reload - ask the reload thread to reload now; returns at once */
 void vgm_current_reload(void);
+/*
+ * vgm_current_stopping - the daemon is stopping: no reload or background
+ * prefilter compile is swapped in from now on (a compile stops at its next
+ * database); returns at once, vgm_current_fini() joins the thread
+ */
+void vgm_current_stopping(void);
 /* vgm_current_fini - stop the thread, drop the engine reference */
 void vgm_current_fini(void);
 

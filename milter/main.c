@@ -386,6 +386,8 @@ vgm_serve(uint64_t drain_ms, unsigned workers, size_t max_queued,
 			        "messages in flight",
 			    sig == SIGTERM ? "SIGTERM" : "SIGINT",
 			    (unsigned long long)drain_ms);
+			/* No engine swapped in while the messages drain. */
+			vgm_current_stopping();
 			left = vgm_session_drain(drain_ms);
 		} else {
 			vg_warn("libmilter stopped");
